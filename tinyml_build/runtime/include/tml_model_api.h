@@ -1,0 +1,74 @@
+/* tml_model_api.h -- the thin C API every runtime exposes to firmware.
+ *
+ * Why: the firmware application (test runner, user code) must not care whether the model
+ * runs on the project's interpreter-free runtime (runtime=aot) or on TFLM's MicroInterpreter
+ * (runtime=tflm). Each generated model provides one `const tml_model_api <name>_model_api`
+ * describing itself; applications only use this struct.
+ *
+ * Plain C99; usable from C++ (extern "C").
+ */
+#ifndef TML_MODEL_API_H
+#define TML_MODEL_API_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+  TML_OK = 0,
+  TML_ERROR = 1,          /* generic failure inside the runtime */
+  TML_ARENA_TOO_SMALL = 2 /* the reserved arena cannot hold the model's tensors */
+} tml_status;
+
+/* Element types, numbered as TFLite's TensorType so tools can share tables. */
+typedef enum {
+  TML_FLOAT32 = 0,
+  TML_INT32 = 2,
+  TML_UINT8 = 3,
+  TML_INT64 = 4,
+  TML_BOOL = 6,
+  TML_INT16 = 7,
+  TML_INT8 = 9
+} tml_dtype;
+
+#define TML_MAX_RANK 6
+
+/* An input or output tensor as the application sees it. `data` points into the arena and is
+ * valid after init(). Quantized tensors carry their per-tensor scale and zero point
+ * (real = scale * (q - zero_point)); float tensors have scale 0. */
+typedef struct {
+  void *data;
+  uint32_t bytes;
+  tml_dtype dtype;
+  uint32_t rank;
+  int32_t dims[TML_MAX_RANK];
+  float scale;
+  int32_t zero_point;
+} tml_tensor;
+
+typedef struct {
+  const char *name;          /* model name, e.g. "kws" */
+  const char *sha256;        /* sha256 of the .tflite the image was built from */
+  const char *runtime;       /* "aot" or "tflm" */
+  uint32_t model_bytes;      /* bytes of model data in flash (weights, or the flatbuffer) */
+  uint32_t operator_count;
+  uint32_t tensor_count;
+  uint32_t num_inputs;
+  uint32_t num_outputs;
+  uint32_t arena_reserved;   /* bytes reserved for the tensor arena */
+
+  tml_status (*init)(void);                  /* must be called once before anything else */
+  tml_status (*invoke)(void);                /* run one inference */
+  const tml_tensor *(*input)(uint32_t index);  /* NULL when index is out of range */
+  const tml_tensor *(*output)(uint32_t index); /* NULL when index is out of range */
+  uint32_t (*arena_used)(void);              /* bytes of the arena actually used after init() */
+} tml_model_api;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TML_MODEL_API_H */
