@@ -1,0 +1,47 @@
+"""The `tinyml-build` command line.
+
+Each subcommand is a thin wrapper over a module of the package. Every user-facing error is
+printed as one `tinyml-build: error: ...` message with exit status 2, never a traceback.
+"""
+
+import argparse
+import sys
+
+from tinyml_build.errors import TinyMLError
+
+
+def _inspect(args) -> int:
+    from tinyml_build.analysis import analyze
+    from tinyml_build.inspect_report import to_json, to_text
+    from tinyml_build.tflite.reader import load_model
+
+    analysis = analyze(load_model(args.model))
+    sys.stdout.write(to_json(analysis) if args.json else to_text(analysis, show_tensors=args.tensors))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tinyml-build", description="TensorFlow Lite model to microcontroller firmware.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    inspect = sub.add_parser("inspect", help="explain a .tflite model: ops, tensors, MACs, arena estimate")
+    inspect.add_argument("model", help="path to a .tflite file")
+    inspect.add_argument("--json", action="store_true", help="print the report as JSON")
+    inspect.add_argument("--tensors", action="store_true", help="also list every tensor")
+    inspect.set_defaults(run=_inspect)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except TinyMLError as exc:
+        print(f"tinyml-build: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
