@@ -1,0 +1,32 @@
+"""Shared fixtures: where the reference models are, and tests/ on sys.path for helpers."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+TESTS_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = TESTS_DIR.parent
+SHARED_MODELS = PROJECT_DIR.parent / "shared" / "models"
+
+if str(TESTS_DIR) not in sys.path:
+    sys.path.insert(0, str(TESTS_DIR))
+
+
+def shared_model_paths() -> list[Path]:
+    return sorted(SHARED_MODELS.glob("*.tflite")) if SHARED_MODELS.is_dir() else []
+
+
+@pytest.fixture
+def shared_models_dir() -> Path:
+    if not SHARED_MODELS.is_dir():
+        pytest.skip(f"reference models not found at {SHARED_MODELS} (shared/ beside the checkout)")
+    return SHARED_MODELS
+
+
+def shared_model(name: str) -> Path:
+    """Path of one reference model, skipping the test when the folder is absent."""
+    path = SHARED_MODELS / name
+    if not path.is_file():
+        pytest.skip(f"reference model {path} not present (shared/ beside the checkout)")
+    return path

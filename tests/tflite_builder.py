@@ -1,0 +1,104 @@
+"""Build small .tflite flatbuffers in tests, without tensorflow.
+
+Uses the schema's object API (from the tflite-micro wheel) to pack models with exactly the
+property a test needs: a hybrid op, an op the inventory lacks, an absurd shape, ... The
+models are tiny but real: the tflite-micro interpreter runs the valid ones.
+"""
+
+import flatbuffers
+import numpy as np
+
+from tinyml_build.tflite.schema import fb
+
+TYPE_CODES = {"float32": 0, "float16": 1, "int32": 2, "uint8": 3, "int64": 4, "int16": 7, "int8": 9}
+
+
+class ModelBuilder:
+    def __init__(self, description: str = "test model"):
+        self.tensors: list = []
+        self.buffers: list = [fb.BufferT()]  # buffer 0 is the empty sentinel
+        self.opcodes: list = []
+        self.operators: list = []
+        self.inputs: list[int] = []
+        self.outputs: list[int] = []
+        self.description = description
+
+    def tensor(self, name, dtype, shape, data: np.ndarray | None = None, scale=None, zero_point=None, axis=0) -> int:
+        t = fb.TensorT()
+        t.name = name
+        t.type = TYPE_CODES[dtype]
+        t.shape = list(shape)
+        t.buffer = 0
+        if data is not None:
+            buf = fb.BufferT()
+            buf.data = list(np.asarray(data).tobytes())
+            self.buffers.append(buf)
+            t.buffer = len(self.buffers) - 1
+        if scale is not None:
+            q = fb.QuantizationParametersT()
+            q.scale = list(np.atleast_1d(scale).astype(float))
+            q.zeroPoint = list(np.atleast_1d(zero_point if zero_point is not None else 0).astype(int))
+            q.quantizedDimension = axis
+            t.quantization = q
+        self.tensors.append(t)
+        return len(self.tensors) - 1
+
+    def opcode(self, builtin_code: int, version: int = 1, custom: str | None = None) -> int:
+        code = fb.OperatorCodeT()
+        code.builtinCode = builtin_code
+        code.deprecatedBuiltinCode = min(builtin_code, 127)
+        code.version = version
+        code.customCode = custom
+        self.opcodes.append(code)
+        return len(self.opcodes) - 1
+
+    def op(self, opcode_index: int, inputs, outputs, options_type: int = 0, options=None) -> None:
+        op = fb.OperatorT()
+        op.opcodeIndex = opcode_index
+        op.inputs = list(inputs)
+        op.outputs = list(outputs)
+        op.builtinOptionsType = options_type
+        op.builtinOptions = options
+        self.operators.append(op)
+
+    def build(self) -> bytes:
+        sg = fb.SubGraphT()
+        sg.tensors, sg.operators, sg.inputs, sg.outputs, sg.name = self.tensors, self.operators, self.inputs, self.outputs, "main"
+        model = fb.ModelT()
+        model.version = 3
+        model.operatorCodes = self.opcodes
+        model.subgraphs = [sg]
+        model.buffers = self.buffers
+        model.description = self.description
+        builder = flatbuffers.Builder(1024)
+        builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+        return bytes(builder.Output())
+
+
+def fully_connected_model(input_dtype="int8", weight_dtype="int8", units=4, features=8, seed=0) -> bytes:
+    """x[1, features] -> FULLY_CONNECTED(units) -> y; int8 by default, hybrid when input is float32."""
+    rng = np.random.default_rng(seed)
+    b = ModelBuilder()
+    quantized = input_dtype != "float32"
+    x = b.tensor("input", input_dtype, [1, features], scale=0.05 if quantized else None, zero_point=-3 if quantized else None)
+    w_data = rng.integers(-127, 128, size=(units, features)).astype(np.int8) if weight_dtype == "int8" else rng.standard_normal((units, features)).astype(weight_dtype)
+    w = b.tensor("weights", weight_dtype, [units, features], data=w_data, scale=0.02 if weight_dtype == "int8" else None, zero_point=0 if weight_dtype == "int8" else None)
+    bias_dtype = "int32" if quantized else "float32"
+    bias_data = rng.integers(-100, 100, size=units).astype(np.int32) if quantized else np.zeros(units, np.float32)
+    bias = b.tensor("bias", bias_dtype, [units], data=bias_data, scale=0.001 if quantized else None, zero_point=0 if quantized else None)
+    y = b.tensor("output", input_dtype, [1, units], scale=0.1 if quantized else None, zero_point=2 if quantized else None)
+    options = fb.FullyConnectedOptionsT()
+    b.op(b.opcode(fb.BuiltinOperator.FULLY_CONNECTED, version=4 if quantized else 1), [x, w, bias], [y],
+         fb.BuiltinOptions.FullyConnectedOptions, options)
+    b.inputs, b.outputs = [x], [y]
+    return b.build()
+
+
+def single_op_model(builtin_code: int, dtype="int8", shape=(1, 4), custom: str | None = None) -> bytes:
+    """One op with one input and one output of the same shape (options left at defaults)."""
+    b = ModelBuilder()
+    x = b.tensor("input", dtype, shape, scale=0.1, zero_point=0)
+    y = b.tensor("output", dtype, shape, scale=0.1, zero_point=0)
+    b.op(b.opcode(builtin_code, custom=custom), [x], [y])
+    b.inputs, b.outputs = [x], [y]
+    return b.build()
