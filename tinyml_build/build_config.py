@@ -1,0 +1,88 @@
+"""One build's choices (target, models, runtime, kernels, output folder), checked up front.
+
+SConstruct hands the raw option strings here; everything a user can get wrong is caught
+before SCons builds anything, with one message naming the bad value and the closest valid
+ones. Plain Python so it is tested without SCons.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from tinyml_build import model_catalog, targets
+from tinyml_build.analysis import Analysis, analyze, check_buildable
+from tinyml_build.errors import TinyMLError, closest_names
+from tinyml_build.tflite.reader import Model, load_model
+
+RUNTIMES = ("auto", "aot", "tflm")
+KERNEL_LIBRARIES = ("reference", "cmsis-nn", "esp-nn")
+
+
+@dataclass(frozen=True)
+class ModelInput:
+    name: str  # C identifier used in generated code
+    tflite: Path
+    model: Model
+    analysis: Analysis
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    target: "targets.Target"
+    models: tuple[ModelInput, ...]
+    runtime: str
+    kernels: str
+    build_root: Path
+
+    @property
+    def model_label(self) -> str:
+        """Folder name for this set of models: 'kws', or 'kws+hello_world' for several in one image."""
+        return "+".join(m.name for m in self.models)
+
+    @property
+    def out_dir(self) -> Path:
+        return self.build_root / self.target.name / self.model_label
+
+    @property
+    def gen_dir(self) -> Path:
+        return self.out_dir / "gen"
+
+    def op_names(self) -> list[str]:
+        """Union of the ops of every model in the image, sorted."""
+        return sorted({name for m in self.models for name in m.model.op_names()})
+
+
+def _choice(option: str, value: str, valid) -> str:
+    if value not in valid:
+        raise TinyMLError(
+            f"unknown {option} '{value}'",
+            where=f"{option}=",
+            fix=f"use one of: {', '.join(valid)} (closest: {', '.join(closest_names(value, valid))})",
+        )
+    return value
+
+
+def resolve(project_dir: Path, target: str, model: str, runtime: str = "auto", kernels: str = "", build_dir: str = "build") -> BuildConfig:
+    """Turn the option strings into a checked BuildConfig; raises TinyMLError on any bad value."""
+    project_dir = Path(project_dir)
+    if not target:
+        raise TinyMLError("no target given", where="target=", fix=f"pass target=<name>; targets: {', '.join(targets.list_targets(project_dir / 'targets'))}")
+    if not model:
+        raise TinyMLError("no model given", where="model=", fix=f"pass model=<name or path.tflite>; models: {', '.join(model_catalog.list_models(project_dir / 'models'))}")
+    board = targets.load_target(target, project_dir / "targets")
+    runtime = _choice("runtime", runtime or "auto", RUNTIMES)
+    kernels = _choice("kernels", kernels, KERNEL_LIBRARIES) if kernels else board.default_kernels
+
+    inputs = []
+    for value in (v.strip() for v in model.split(",") if v.strip()):
+        entry = model_catalog.resolve_model(value, project_dir / "models")
+        parsed = load_model(entry.tflite, name=entry.name)
+        analysis = analyze(parsed)
+        check_buildable(analysis)
+        inputs.append(ModelInput(entry.name, entry.tflite, parsed, analysis))
+    names = [m.name for m in inputs]
+    if len(set(names)) != len(names):
+        raise TinyMLError(f"the same model name appears twice in model={model}", where="model=", fix="list each model once")
+    build_root = Path(build_dir)
+    if not build_root.is_absolute():
+        build_root = project_dir / build_root
+    return BuildConfig(target=board, models=tuple(inputs), runtime=runtime, kernels=kernels, build_root=build_root)
