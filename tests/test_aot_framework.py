@@ -1,0 +1,156 @@
+"""runtime=aot framework: lowering, arena plan with aliasing, C emission, host check vs TFLM."""
+
+import re
+
+import numpy as np
+import pytest
+
+from conftest import shared_model
+from tflite_builder import ModelBuilder, fully_connected_model
+from tinyml_build.aot import generate, lower_model, render
+from tinyml_build.aot.host_check import check_model
+from tinyml_build.errors import ModelError, UnsupportedOpError
+from tinyml_build.tflite.reader import load_model, read_model
+from tinyml_build.tflite.schema import fb
+
+
+def _write(tmp_path, data: bytes, name: str):
+    path = tmp_path / f"{name}.tflite"
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize("name", ["hello_world_int8.tflite", "hello_world_float.tflite"])
+def test_hello_world_bit_exact(name):
+    report = check_model(shared_model(name), runs=20)
+    assert report.ok, str(report)
+
+
+@pytest.mark.parametrize("name", ["hello_world_int8.tflite", "hello_world_float.tflite"])
+def test_hello_world_bit_exact_under_sanitizers(name):
+    report = check_model(shared_model(name), runs=5, sanitize=True)
+    assert report.ok, str(report)
+
+
+def test_fully_connected_random_model(tmp_path):
+    for seed in range(3):
+        path = _write(tmp_path, fully_connected_model(units=7, features=13, seed=seed), f"fc{seed}")
+        report = check_model(path, runs=20, seed=seed)
+        assert report.ok, str(report)
+
+
+def _fc_reshape_fc_model(constant_reshape: bool = False) -> bytes:
+    """x[1,8] -> FC(6) -> RESHAPE [1,2,3] -> RESHAPE [1,6] -> FC(3) -> y, int8."""
+    rng = np.random.default_rng(5)
+    b = ModelBuilder()
+    fc = b.opcode(fb.BuiltinOperator.FULLY_CONNECTED, version=4)
+    reshape = b.opcode(fb.BuiltinOperator.RESHAPE)
+    x = b.tensor("x", "int8", [1, 8], scale=0.05, zero_point=3)
+    w1 = b.tensor("w1", "int8", [6, 8], data=rng.integers(-127, 128, (6, 8)).astype(np.int8), scale=0.02, zero_point=0)
+    h = b.tensor("h", "int8", [1, 6], scale=0.07, zero_point=-5)
+    shape3 = b.tensor("shape3", "int32", [3], data=np.array([1, 2, 3], np.int32))
+    h3 = b.tensor("h3", "int8", [1, 2, 3], scale=0.07, zero_point=-5)
+    shape2 = b.tensor("shape2", "int32", [2], data=np.array([1, 6], np.int32))
+    h2 = b.tensor("h2", "int8", [1, 6], scale=0.07, zero_point=-5)
+    w2 = b.tensor("w2", "int8", [3, 6], data=rng.integers(-127, 128, (3, 6)).astype(np.int8),
+                  scale=[0.01, 0.02, 0.03], zero_point=[0, 0, 0])
+    bias2 = b.tensor("b2", "int32", [3], data=np.array([100, -200, 300], np.int32), scale=[1e-4, 2e-4, 3e-4], zero_point=[0, 0, 0])
+    y = b.tensor("y", "int8", [1, 3], scale=0.1, zero_point=1)
+    options = fb.FullyConnectedOptionsT()
+    options.fusedActivationFunction = fb.ActivationFunctionType.RELU
+    b.op(fc, [x, w1, -1], [h], fb.BuiltinOptions.FullyConnectedOptions, options)
+    b.op(reshape, [h, shape3], [h3])
+    b.op(reshape, [h3, shape2], [h2])
+    b.op(fc, [h2, w2, bias2], [y], fb.BuiltinOptions.FullyConnectedOptions, fb.FullyConnectedOptionsT())
+    b.inputs, b.outputs = [x], [y]
+    return b.build()
+
+
+def test_reshape_aliases_its_input_and_stays_exact(tmp_path):
+    path = _write(tmp_path, _fc_reshape_fc_model(), "fc_reshape")
+    model = load_model(path)
+    program = lower_model(model)
+    offsets = program.tensor_offsets
+    assert offsets[2] == offsets[4] == offsets[6], "reshape outputs must share the input's bytes"
+    assert [s.statements for s in program.steps][1:3] == [[], []], "aliased reshapes need no code"
+    report = check_model(model, runs=20)
+    assert report.ok, str(report)
+
+
+def test_reshape_of_a_constant_is_copied(tmp_path):
+    b = ModelBuilder()
+    reshape = b.opcode(fb.BuiltinOperator.RESHAPE)
+    c = b.tensor("c", "int8", [2, 3], data=np.arange(6, dtype=np.int8), scale=0.1, zero_point=0)
+    shape = b.tensor("shape", "int32", [1], data=np.array([6], np.int32))
+    y = b.tensor("y", "int8", [6], scale=0.1, zero_point=0)
+    x = b.tensor("x", "int8", [1], scale=0.1, zero_point=0)  # an unused graph input: TFLM needs one
+    b.op(reshape, [c, shape], [y])
+    b.inputs, b.outputs = [x], [y]
+    model = read_model(b.build(), where="reshape_const.tflite", name="reshape_const")
+    program = lower_model(model)
+    assert program.steps[0].statements and "tml_copy" in program.steps[0].statements[0]
+
+
+def test_divergence_is_reported_at_the_first_wrong_op(tmp_path):
+    path = _write(tmp_path, _fc_reshape_fc_model(), "fc_reshape")
+    model = load_model(path)
+    program = lower_model(model)
+    folded = [a for a in program.arrays if "op #3" in a.comment and "bias" in a.comment][0]
+    folded.values[1] += 100000  # a wrong bias in the last op only
+    report = check_model(model, runs=5, program=program)
+    assert not report.ok
+    assert report.divergence is not None and report.divergence.op_index == 3
+    assert report.divergence.tensor == 9 and report.divergence.tensor_name == "y"
+    assert "op #3 FULLY_CONNECTED" in str(report)
+
+
+def test_unsupported_op_fails_the_build_with_the_tflm_alternative():
+    with pytest.raises(UnsupportedOpError) as info:
+        lower_model(load_model(shared_model("trained_lstm_int8.tflite")))
+    message = str(info.value)
+    assert "op #0 UNIDIRECTIONAL_SEQUENCE_LSTM" in message
+    assert "runtime=tflm" in message
+
+
+def test_unsupported_dtype_names_the_tensor(tmp_path):
+    b = ModelBuilder()
+    fc = b.opcode(fb.BuiltinOperator.FULLY_CONNECTED)
+    x = b.tensor("x_u8", "uint8", [1, 4], scale=0.1, zero_point=128)
+    w = b.tensor("w", "uint8", [2, 4], data=np.ones((2, 4), np.uint8), scale=0.1, zero_point=128)
+    y = b.tensor("y", "uint8", [1, 2], scale=0.1, zero_point=128)
+    b.op(fc, [x, w, -1], [y], fb.BuiltinOptions.FullyConnectedOptions, fb.FullyConnectedOptionsT())
+    b.inputs, b.outputs = [x], [y]
+    with pytest.raises(UnsupportedOpError) as info:
+        lower_model(read_model(b.build(), where="u8.tflite"))
+    message = str(info.value)
+    assert "op #0 FULLY_CONNECTED" in message and "'x_u8'" in message and "uint8" in message
+    assert "runtime=tflm" in message
+
+
+def test_hybrid_model_is_a_model_error():
+    with pytest.raises(ModelError) as info:
+        lower_model(read_model(fully_connected_model(input_dtype="float32"), where="hybrid.tflite"))
+    assert "hybrid" in str(info.value)
+
+
+def test_generated_c_is_deterministic_and_relocatable(tmp_path):
+    path = shared_model("hello_world_int8.tflite")
+    first = render(lower_model(load_model(path)))
+    second = render(lower_model(load_model(path)))
+    assert first == second
+    text = first["hello_world_int8_model.c"]
+    assert str(path.parent) not in text and "/work" not in text
+    assert "const tml_model_api hello_world_int8_model_api" in text
+    assert "hello_world_int8_model_api" in first["hello_world_int8_model.h"]
+    assert not re.search(r"\b(malloc|free|printf)\b", text)
+
+
+def test_generate_writes_sources_and_lists_kernels(tmp_path):
+    sources = generate(load_model(shared_model("hello_world_float.tflite")), tmp_path / "out")
+    assert sorted(p.name for p in sources.files) == ["hello_world_float_model.c", "hello_world_float_model.h"]
+    assert [p.name for p in sources.kernel_sources] == ["fully_connected.c"]
+    assert all(p.is_file() for p in sources.c_sources)
+    assert all(d.is_dir() for d in sources.include_dirs)
+    before = (tmp_path / "out" / "hello_world_float_model.c").stat().st_mtime_ns
+    generate(load_model(shared_model("hello_world_float.tflite")), tmp_path / "out")
+    assert (tmp_path / "out" / "hello_world_float_model.c").stat().st_mtime_ns == before, "unchanged output is not rewritten"

@@ -1,0 +1,79 @@
+/* tml_fixedpoint.h -- integer requantization arithmetic with TFLM's exact rounding.
+ *
+ * Why: the aot runtime must be bit-exact with TFLM's reference kernels, which scale int32
+ * accumulators with gemmlowp's "double rounding" MultiplyByQuantizedMultiplier. These
+ * helpers reproduce that arithmetic (round-half-away-from-zero doubling high multiply, then
+ * round-half-away-from-zero right shift) without relying on signed-overflow behaviour the C
+ * standard leaves undefined. Everything is static inline: kernels inline it into their
+ * per-output epilogue.
+ */
+#ifndef TML_FIXEDPOINT_H
+#define TML_FIXEDPOINT_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* (a * b) / 2^31 rounded to nearest, ties toward +infinity; INT32_MIN * INT32_MIN saturates.
+ * gemmlowp writes this as (ab + nudge) / 2^31 with a sign-dependent nudge and a truncating
+ * division; for every product that equals floor((ab + 2^30) / 2^31), a single arithmetic shift
+ * (>> of a negative int64 is arithmetic on every compiler this runtime supports). */
+static inline int32_t tml_srdhm(int32_t a, int32_t b) {
+  if (a == INT32_MIN && b == INT32_MIN) {
+    return INT32_MAX;
+  }
+  return (int32_t)(((int64_t)a * (int64_t)b + ((int64_t)1 << 30)) >> 31);
+}
+
+/* x / 2^exponent rounded to nearest, ties away from zero; 0 <= exponent <= 31. */
+static inline int32_t tml_rdbpot(int32_t x, int exponent) {
+  const int32_t mask = (int32_t)(((int64_t)1 << exponent) - 1);
+  const int32_t remainder = x & mask;
+  const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+  return (x >> exponent) + (remainder > threshold ? 1 : 0);
+}
+
+/* x << shift with two's complement wrap-around (what TFLM's x * (1 << shift) does in practice). */
+static inline int32_t tml_shl_wrap(int32_t x, int shift) {
+  return (int32_t)((uint32_t)x << shift);
+}
+
+/* TFLM MultiplyByQuantizedMultiplier(int32 x, multiplier, shift): shift > 0 scales up first. */
+static inline int32_t tml_mbqm(int32_t x, int32_t multiplier, int32_t shift) {
+  const int left = shift > 0 ? (int)shift : 0;
+  const int right = shift > 0 ? 0 : (int)-shift;
+  return tml_rdbpot(tml_srdhm(tml_shl_wrap(x, left), multiplier), right);
+}
+
+/* TFLM MultiplyByQuantizedMultiplier(int64 x, ...): the 16-bit-activation variant. */
+static inline int32_t tml_mbqm64(int64_t x, int32_t multiplier, int32_t shift) {
+  const int32_t reduced = multiplier < 0x7FFF0000 ? ((multiplier + (1 << 15)) >> 16) : 0x7FFF;
+  const int total_shift = 15 - (int)shift;
+  const int64_t rounded = x * (int64_t)reduced + ((int64_t)1 << (total_shift - 1));
+  return (int32_t)(rounded >> total_shift);
+}
+
+static inline int32_t tml_clamp_i32(int32_t x, int32_t lo, int32_t hi) {
+  return x < lo ? lo : (x > hi ? hi : x);
+}
+
+/* std::round for float (half away from zero) without libm; |x| < 2^31 assumed. */
+static inline int32_t tml_round_f32(float x) {
+  const int32_t t = (int32_t)x; /* truncates toward zero */
+  const float frac = x - (float)t; /* exact for |x| < 2^24; 0 above, where x is integral */
+  if (frac >= 0.5f) {
+    return t + 1;
+  }
+  if (frac <= -0.5f) {
+    return t - 1;
+  }
+  return t;
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TML_FIXEDPOINT_H */
