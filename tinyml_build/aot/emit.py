@@ -11,6 +11,7 @@ import jinja2
 
 from tinyml_build.aot.lower import c_literal, lower_model
 from tinyml_build.aot.program import CArray, IOTensor, Program
+from tinyml_build.fileio import write_atomic
 from tinyml_build.tflite.reader import Model
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
@@ -89,7 +90,7 @@ def generate(model: Model, out_dir: str | Path, name: str | None = None) -> Gene
     for filename, text in render(program).items():
         path = out / filename
         if not path.is_file() or path.read_text() != text:  # keep timestamps when nothing changed
-            path.write_text(text)
+            write_atomic(path, text)
         files.append(path)
     return GeneratedSources(program=program, files=files, kernel_sources=kernel_sources(program),
                             include_dirs=[AOT_INCLUDE_DIR, API_INCLUDE_DIR])

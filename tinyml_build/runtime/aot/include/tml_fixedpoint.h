@@ -72,6 +72,50 @@ static inline int32_t tml_round_f32(float x) {
   return t;
 }
 
+/* Leading zero bits of a 32-bit value (32 for 0). */
+static inline int tml_clz32(uint32_t x) {
+#if defined(__GNUC__) || defined(__clang__)
+  return x == 0u ? 32 : __builtin_clz(x);
+#else
+  int n = 0;
+  if (x == 0u) {
+    return 32;
+  }
+  while ((x & 0x80000000u) == 0u) {
+    x <<= 1;
+    ++n;
+  }
+  return n;
+#endif
+}
+
+/* gemmlowp SaturatingRoundingMultiplyByPOT<exponent> for 0 < exponent < 31: saturating x << exponent. */
+static inline int32_t tml_sat_shl(int32_t x, int exponent) {
+  const int32_t threshold = (int32_t)((1u << (31 - exponent)) - 1u);
+  if (x > threshold) {
+    return INT32_MAX;
+  }
+  if (x < -threshold) {
+    return INT32_MIN;
+  }
+  return tml_shl_wrap(x, exponent);
+}
+
+/* gemmlowp one_over_one_plus_x_for_x_in_0_1: 1 / (1 + a) for a in [0, 1), Q0.31 in and out. */
+static inline int32_t tml_one_over_one_plus_x(int32_t a) {
+  const int64_t sum = (int64_t)a + INT32_MAX; /* RoundingHalfSum(a, 1.0) */
+  const int32_t half_denominator = (int32_t)((sum + (sum >= 0 ? 1 : -1)) / 2);
+  const int32_t one_q2 = 1 << 29; /* 1.0 in Q2.29 */
+  int32_t x = (int32_t)((uint32_t)1515870810 + (uint32_t)tml_srdhm(half_denominator, -1010580540)); /* 48/17 - 32/17 d */
+  int i;
+  for (i = 0; i < 3; ++i) {
+    const int32_t half_denominator_times_x = tml_srdhm(half_denominator, x);
+    const int32_t one_minus = (int32_t)((uint32_t)one_q2 - (uint32_t)half_denominator_times_x);
+    x = (int32_t)((uint32_t)x + (uint32_t)tml_sat_shl(tml_srdhm(x, one_minus), 2));
+  }
+  return tml_sat_shl(x, 1);
+}
+
 #ifdef __cplusplus
 }
 #endif

@@ -63,6 +63,256 @@ typedef struct {
 
 void tml_fully_connected_f32(const tml_fc_f32_params *p, const float *input, float *output);
 
+/* ---- ADD, SUB, MUL (int8, int16; broadcasting) ------------------------------------------- */
+
+#define TML_BCAST_MAX_LOOPS 6
+
+/* Broadcast collapsed at build time into loops (outermost first; the last is the row a
+ * kernel processes in one go). step1/step2 are element steps of each input per loop, 0
+ * where that input is broadcast; in the last loop they are 0 or 1. */
+typedef struct {
+  int32_t loops;
+  int32_t count[TML_BCAST_MAX_LOOPS];
+  int32_t step1[TML_BCAST_MAX_LOOPS];
+  int32_t step2[TML_BCAST_MAX_LOOPS];
+} tml_broadcast;
+
+/* TFLM's general quantized add/sub: inputs shifted left by left_shift (20 for int8, 15 for
+ * int16), scaled by multipliers < 1, combined, rescaled to the output. Offsets are negated
+ * input zero points; shifts use TFLM's sign convention (<= 0 here). */
+typedef struct {
+  int32_t input1_offset;
+  int32_t input2_offset;
+  int32_t output_offset;
+  int32_t left_shift;
+  int32_t input1_multiplier;
+  int32_t input1_shift;
+  int32_t input2_multiplier;
+  int32_t input2_shift;
+  int32_t output_multiplier;
+  int32_t output_shift;
+  int32_t act_min;
+  int32_t act_max;
+} tml_add_params;
+
+typedef tml_add_params tml_sub_params;
+
+void tml_add_s8(const tml_add_params *p, const tml_broadcast *shape, const int8_t *in1, const int8_t *in2, int8_t *out);
+void tml_add_s16(const tml_add_params *p, const tml_broadcast *shape, const int16_t *in1, const int16_t *in2,
+                 int16_t *out);
+void tml_sub_s8(const tml_sub_params *p, const tml_broadcast *shape, const int8_t *in1, const int8_t *in2, int8_t *out);
+void tml_sub_s16(const tml_sub_params *p, const tml_broadcast *shape, const int16_t *in1, const int16_t *in2,
+                 int16_t *out);
+
+/* (in1 - zp1) * (in2 - zp2) rescaled by one multiplier (s1 * s2 / s_out). */
+typedef struct {
+  int32_t input1_offset;
+  int32_t input2_offset;
+  int32_t output_offset;
+  int32_t output_multiplier;
+  int32_t output_shift;
+  int32_t act_min;
+  int32_t act_max;
+} tml_mul_params;
+
+void tml_mul_s8(const tml_mul_params *p, const tml_broadcast *shape, const int8_t *in1, const int8_t *in2, int8_t *out);
+void tml_mul_s16(const tml_mul_params *p, const tml_broadcast *shape, const int16_t *in1, const int16_t *in2,
+                 int16_t *out);
+
+/* ---- RELU (int16), RELU6, LEAKY_RELU (int16) --------------------------------------------- */
+
+typedef struct {
+  int32_t input_offset;  /* input zero point */
+  int32_t output_offset; /* output zero point */
+  int32_t multiplier;
+  int32_t shift;
+  int32_t act_min;
+  int32_t act_max;
+} tml_relu_params;
+
+void tml_relu_s16(const tml_relu_params *p, const int16_t *in, int16_t *out, int32_t n);
+
+/* Clamp to [lower, upper] = the input's quantized 0 and 6 (no requantization, as TFLM). */
+void tml_relu6_s8(int8_t lower, int8_t upper, const int8_t *in, int8_t *out, int32_t n);
+void tml_relu6_s16(int16_t lower, int16_t upper, const int16_t *in, int16_t *out, int32_t n);
+
+typedef struct {
+  int32_t input_offset;  /* input zero point */
+  int32_t output_offset; /* output zero point */
+  int32_t identity_multiplier;
+  int32_t identity_shift;
+  int32_t alpha_multiplier; /* |multiplier| of alpha; alpha_negative says to negate */
+  int32_t alpha_shift;
+  int32_t alpha_negative;
+} tml_leaky_relu_params;
+
+void tml_leaky_relu_s16(const tml_leaky_relu_params *p, const int16_t *in, int16_t *out, int32_t n);
+
+/* ---- PAD / PADV2 (any element size) ------------------------------------------------------- */
+
+/* Shape extended to 5-D with unpadded inner dimensions merged; before/after are fill
+ * counts in elements at each level (padding rows times the output slice below it). */
+typedef struct {
+  int32_t elem_bytes; /* 1, 2 or 4 */
+  int32_t value;      /* fill value's bit pattern (sign-extended for 1 and 2 bytes) */
+  int32_t in_dims[5];
+  int32_t before[5];
+  int32_t after[5];
+} tml_pad_params;
+
+void tml_pad(const tml_pad_params *p, const void *input, void *output);
+
+/* ---- CONCATENATION (any element size) ----------------------------------------------------- */
+
+/* Copies `outer` blocks of block_bytes from input to output, output blocks
+ * output_block_bytes apart; called once per input. */
+void tml_concatenation(const void *input, void *output, int32_t outer, int32_t block_bytes,
+                       int32_t output_block_bytes);
+
+/* ---- STRIDED_SLICE (any element size) ----------------------------------------------------- */
+
+/* Five loops (outermost first) with counts and element steps into the input (negative for
+ * reversed slices); start is the first element's index. step[4] == 1 means contiguous rows. */
+typedef struct {
+  int32_t elem_bytes; /* 1, 2 or 4 */
+  int32_t start;
+  int32_t count[5];
+  int32_t step[5];
+} tml_strided_slice_params;
+
+void tml_strided_slice(const tml_strided_slice_params *p, const void *input, void *output);
+
+/* ---- MEAN (int8, int16) ------------------------------------------------------------------- */
+
+#define TML_MEAN_MAX_LOOPS 4
+
+/* Input collapsed into kept loops (one output element per index, in output order) and
+ * reduced loops (summed); steps in elements. The multiplier already includes 1/count. */
+typedef struct {
+  int32_t kept_loops;
+  int32_t kept_count[TML_MEAN_MAX_LOOPS];
+  int32_t kept_step[TML_MEAN_MAX_LOOPS];
+  int32_t reduced_loops;
+  int32_t reduced_count[TML_MEAN_MAX_LOOPS];
+  int32_t reduced_step[TML_MEAN_MAX_LOOPS];
+  int32_t input_zero_point_sum; /* input zero point * reduced element count */
+  int32_t output_zero_point;
+  int32_t multiplier;
+  int32_t shift;
+} tml_mean_params;
+
+void tml_mean_s8(const tml_mean_params *p, const int8_t *input, int8_t *output);
+void tml_mean_s16(const tml_mean_params *p, const int16_t *input, int16_t *output);
+
+/* ---- TRANSPOSE_CONV (int8; int16 activations x int8 weights) ----------------------------- */
+
+typedef struct {
+  int32_t batches, in_h, in_w, in_ch;
+  int32_t out_h, out_w, out_ch;
+  int32_t filter_h, filter_w;
+  int32_t stride_h, stride_w;
+  int32_t pad_h, pad_w;
+  int32_t input_offset;  /* -input zero point (int8 only) */
+  int32_t output_offset; /* output zero point (int8 only) */
+  int32_t act_min, act_max;
+  const int32_t *multiplier; /* [out_ch] */
+  const int32_t *shift;      /* [out_ch] */
+} tml_transpose_conv_params;
+
+/* filter: [out_ch][filter_h][filter_w][in_ch]; bias may be NULL. */
+void tml_transpose_conv_s8(const tml_transpose_conv_params *p, const int8_t *input, const int8_t *filter,
+                           const int32_t *bias, int8_t *output);
+void tml_transpose_conv_s16(const tml_transpose_conv_params *p, const int16_t *input, const int8_t *filter,
+                            const int64_t *bias, int16_t *output);
+
+/* ---- CONV_2D, int16 activations x int8 weights -------------------------------------------- */
+
+typedef struct {
+  int32_t batches, in_h, in_w, in_ch;
+  int32_t out_h, out_w, out_ch;
+  int32_t filter_h, filter_w, filter_in_ch; /* filter_in_ch < in_ch: grouped convolution */
+  int32_t stride_h, stride_w;
+  int32_t dilation_h, dilation_w;
+  int32_t pad_h, pad_w;
+  int32_t act_min, act_max;
+  const int32_t *multiplier; /* [out_ch] */
+  const int32_t *shift;      /* [out_ch] */
+} tml_conv16x8_params;
+
+/* filter: [out_ch][filter_h][filter_w][filter_in_ch]; bias may be NULL. _acc64 accumulates in
+ * int64 and rescales with tml_mbqm64 (int64 bias), _acc32 in int32 with tml_mbqm (int32 bias). */
+void tml_conv2d_s16x8_acc64(const tml_conv16x8_params *p, const int16_t *input, const int8_t *filter,
+                            const int64_t *bias, int16_t *output);
+void tml_conv2d_s16x8_acc32(const tml_conv16x8_params *p, const int16_t *input, const int8_t *filter,
+                            const int32_t *bias, int16_t *output);
+
+/* ---- byte lookup table (lut.c) ----------------------------------------------------------
+ * Any elementwise op whose int8/uint8 input fully determines the output (QUANTIZE from 8 bits,
+ * LOGISTIC/TANH/activations on int8, ...) is exact as a 256-entry table computed at build
+ * time with TFLM's arithmetic. table[b] is the output for the input byte b (int8 -1 is b=255). */
+typedef struct {
+  const void *table; /* [256] of the output element type */
+  uint32_t size;     /* elements */
+} tml_lut8_params;
+
+void tml_lut8_s8(const tml_lut8_params *p, const uint8_t *input, int8_t *output);
+void tml_lut8_u8(const tml_lut8_params *p, const uint8_t *input, uint8_t *output);
+void tml_lut8_s16(const tml_lut8_params *p, const uint8_t *input, int16_t *output);
+void tml_lut8_s32(const tml_lut8_params *p, const uint8_t *input, int32_t *output);
+
+/* ---- QUANTIZE (quantize.c) ----------------------------------------------------------------- */
+
+/* float -> int: clamp(round(x / scale) + zero_point), division in float as TFLM. */
+typedef struct {
+  float scale;
+  int32_t zero_point;
+  uint32_t size;
+} tml_quantize_f32_params;
+
+void tml_quantize_f32_s8(const tml_quantize_f32_params *p, const float *input, int8_t *output);
+void tml_quantize_f32_s16(const tml_quantize_f32_params *p, const float *input, int16_t *output);
+
+/* int16/int32 -> int: clamp(mbqm(x - input_zero_point) + output_zero_point). 8-bit inputs use lut8. */
+typedef struct {
+  int32_t input_zero_point;
+  int32_t output_zero_point;
+  int32_t multiplier;
+  int32_t shift;
+  uint32_t size;
+} tml_requantize_params;
+
+void tml_requantize_s16_s8(const tml_requantize_params *p, const int16_t *input, int8_t *output);
+void tml_requantize_s16_s16(const tml_requantize_params *p, const int16_t *input, int16_t *output);
+void tml_requantize_s16_s32(const tml_requantize_params *p, const int16_t *input, int32_t *output);
+void tml_requantize_s32_s8(const tml_requantize_params *p, const int32_t *input, int8_t *output);
+void tml_requantize_s32_s16(const tml_requantize_params *p, const int32_t *input, int16_t *output);
+
+/* ---- DEQUANTIZE (dequantize.c) -------------------------------------------------------------- */
+
+/* int -> float: (x - zero_point) * scale. One float multiply of exact operands is the correctly
+ * rounded product, exactly what TFLM's double product rounded to float gives. */
+typedef struct {
+  float scale;
+  int32_t zero_point;
+  uint32_t size;
+} tml_dequantize_params;
+
+void tml_dequantize_s8_f32(const tml_dequantize_params *p, const int8_t *input, float *output);
+void tml_dequantize_u8_f32(const tml_dequantize_params *p, const uint8_t *input, float *output);
+void tml_dequantize_s16_f32(const tml_dequantize_params *p, const int16_t *input, float *output);
+
+/* ---- SOFTMAX (softmax.c) ---------------------------------------------------------------------
+ * int8 input, int8 or int16 output, TFLM's gemmlowp fixed-point algorithm. exp() of every
+ * possible input difference (max - x in 0..255) is precomputed at build time in Q0.31. */
+typedef struct {
+  const int32_t *exp_table; /* [256] */
+  int32_t outer;            /* rows */
+  int32_t depth;            /* softmax axis length (last dimension) */
+} tml_softmax_s8_params;
+
+void tml_softmax_s8_s8(const tml_softmax_s8_params *p, const int8_t *input, int8_t *output);
+void tml_softmax_s8_s16(const tml_softmax_s8_params *p, const int8_t *input, int16_t *output);
+
 #ifdef __cplusplus
 }
 #endif

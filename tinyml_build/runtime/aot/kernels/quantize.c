@@ -1,0 +1,45 @@
+/* quantize.c -- QUANTIZE from float32, int16 and int32 (8-bit inputs are table lookups, lut.c).
+ *
+ * Matches TFLM reference_ops::AffineQuantize (float division, std::round) and
+ * reference_ops::Requantize (MultiplyByQuantizedMultiplier of x - input zero point). */
+#include "tml_fixedpoint.h"
+#include "tml_kernels.h"
+
+/* Clamp in float first so the conversion to int32 is always defined. */
+static inline int32_t tml_quantize_one(float x, const tml_quantize_f32_params *p, int32_t lo, int32_t hi) {
+  float q = x / p->scale;
+  int64_t v;
+  q = q < -2147483520.0f ? -2147483520.0f : (q > 2147483520.0f ? 2147483520.0f : q);
+  v = (int64_t)tml_round_f32(q) + p->zero_point;
+  return (int32_t)(v < lo ? lo : (v > hi ? hi : v));
+}
+
+void tml_quantize_f32_s8(const tml_quantize_f32_params *p, const float *input, int8_t *output) {
+  uint32_t i;
+  for (i = 0; i < p->size; ++i) {
+    output[i] = (int8_t)tml_quantize_one(input[i], p, -128, 127);
+  }
+}
+
+void tml_quantize_f32_s16(const tml_quantize_f32_params *p, const float *input, int16_t *output) {
+  uint32_t i;
+  for (i = 0; i < p->size; ++i) {
+    output[i] = (int16_t)tml_quantize_one(input[i], p, -32768, 32767);
+  }
+}
+
+#define TML_DEFINE_REQUANTIZE(name, in_t, out_t, lo, hi)                                         \
+  void name(const tml_requantize_params *p, const in_t *input, out_t *output) {                  \
+    uint32_t i;                                                                                  \
+    for (i = 0; i < p->size; ++i) {                                                              \
+      const int32_t x = (int32_t)((uint32_t)(int32_t)input[i] - (uint32_t)p->input_zero_point);  \
+      const int64_t v = (int64_t)tml_mbqm(x, p->multiplier, p->shift) + p->output_zero_point;    \
+      output[i] = (out_t)(v < (lo) ? (lo) : (v > (hi) ? (hi) : v));                              \
+    }                                                                                            \
+  }
+
+TML_DEFINE_REQUANTIZE(tml_requantize_s16_s8, int16_t, int8_t, -128, 127)
+TML_DEFINE_REQUANTIZE(tml_requantize_s16_s16, int16_t, int16_t, -32768, 32767)
+TML_DEFINE_REQUANTIZE(tml_requantize_s16_s32, int16_t, int32_t, INT32_MIN, INT32_MAX)
+TML_DEFINE_REQUANTIZE(tml_requantize_s32_s8, int32_t, int8_t, -128, 127)
+TML_DEFINE_REQUANTIZE(tml_requantize_s32_s16, int32_t, int16_t, -32768, 32767)
