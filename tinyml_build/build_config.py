@@ -8,10 +8,10 @@ ones. Plain Python so it is tested without SCons.
 from dataclasses import dataclass
 from pathlib import Path
 
-from tinyml_build import model_catalog, targets
+from tinyml_build import model_catalog, op_inventory, targets
 from tinyml_build.analysis import Analysis, analyze, check_buildable
 from tinyml_build.errors import TinyMLError, closest_names
-from tinyml_build.tflite.reader import Model, load_model
+from tinyml_build.tflite.reader import Model, load_model, model_c_name
 
 RUNTIMES = ("auto", "aot", "tflm")
 KERNEL_LIBRARIES = ("reference", "cmsis-nn", "esp-nn")
@@ -75,10 +75,12 @@ def resolve(project_dir: Path, target: str, model: str, runtime: str = "auto", k
     inputs = []
     for value in (v.strip() for v in model.split(",") if v.strip()):
         entry = model_catalog.resolve_model(value, project_dir / "models")
-        parsed = load_model(entry.tflite, name=entry.name)
+        name = model_c_name(entry.name)
+        parsed = load_model(entry.tflite, name=name)
         analysis = analyze(parsed)
         check_buildable(analysis)
-        inputs.append(ModelInput(entry.name, entry.tflite, parsed, analysis))
+        op_inventory.lookup_all(parsed.op_names(), where=str(entry.tflite))  # unknown ops fail before any output
+        inputs.append(ModelInput(name, entry.tflite, parsed, analysis))
     names = [m.name for m in inputs]
     if len(set(names)) != len(names):
         raise TinyMLError(f"the same model name appears twice in model={model}", where="model=", fix="list each model once")

@@ -28,7 +28,7 @@ def generate(env):
 
 
 def _help_text(env, variables, project_dir: Path) -> str:
-    from tinyml_build import model_catalog, targets
+    from tinyml_build import targets
 
     lines = ["tinyml_build: scons target=<target> model=<model> [runtime=...] [kernels=...]", "", "Options:"]
     lines.append(variables.GenerateHelpText(env))
@@ -36,9 +36,23 @@ def _help_text(env, variables, project_dir: Path) -> str:
     lines += [f"  {line}" for line in targets.describe_targets(project_dir / "targets")]
     lines.append("")
     lines.append("Models:")
-    lines += [f"  {line}" for line in model_catalog.describe_models(project_dir / "models")]
+    lines += [f"  {line}" for line in _describe_models(project_dir / "models")]
     lines.append("")
     return "\n".join(lines)
+
+
+def _describe_models(models_dir: Path) -> list[str]:
+    from tinyml_build import model_catalog
+    from tinyml_build.errors import TinyMLError
+
+    lines = []
+    for name in model_catalog.list_models(models_dir):
+        try:
+            lines.append(f"{name:<16} {model_catalog.load_model(models_dir / name).description.splitlines()[0]}")
+        except (TinyMLError, IndexError) as exc:
+            lines.append(f"{name:<16} (invalid: {exc})")
+    lines.append(f"{'<path>.tflite':<16} any TFLite model file")
+    return lines
 
 
 def exists(env):

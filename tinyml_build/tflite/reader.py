@@ -134,10 +134,15 @@ class Model:
         return sorted({op.name for sg in self.subgraphs for op in sg.operators})
 
 
+def model_c_name(name: str) -> str:
+    """A model name usable as a C identifier prefix: 'kws-v2' -> 'kws_v2', '3d' -> 'm_3d'."""
+    ident = re.sub(r"[^0-9A-Za-z_]", "_", name) or "model"
+    return f"m_{ident}" if ident[0].isdigit() else ident
+
+
 def model_name_from_path(path: str | Path) -> str:
-    """A C identifier derived from the file name: 'kws-v2.tflite' -> 'kws_v2'."""
-    stem = re.sub(r"[^0-9A-Za-z_]", "_", Path(path).stem) or "model"
-    return f"m_{stem}" if stem[0].isdigit() else stem
+    """The model's name from its file name: 'kws-v2.tflite' -> 'kws_v2'."""
+    return model_c_name(Path(path).stem)
 
 
 def load_model(path: str | Path, name: str | None = None) -> Model:

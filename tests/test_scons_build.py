@@ -1,0 +1,128 @@
+"""`scons target=... model=...` end to end: generated sources, no-op rebuilds, clean errors."""
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import PROJECT_DIR, shared_model
+from tflite_builder import fully_connected_model, single_op_model
+
+from tinyml_build.tflite.schema import fb
+
+
+def scons(*args, cwd=PROJECT_DIR) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "SCons", "-Q", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+def test_generates_sources_for_a_shared_model(tmp_path):
+    model = shared_model("micro_speech_quantized.tflite")
+    result = scons("target=stm32f407", f"model={model}", f"build_dir={tmp_path}", "gen")
+    assert result.returncode == 0, result.stderr
+    gen = tmp_path / "stm32f407" / "micro_speech_quantized" / "gen"
+    names = sorted(p.name for p in gen.iterdir())
+    assert names == ["micro_speech_quantized_model_data.cc", "micro_speech_quantized_model_data.h", "micro_speech_quantized_op_resolver.h"]
+    source = (gen / "micro_speech_quantized_model_data.cc").read_text()
+    assert "alignas(16) const unsigned char micro_speech_quantized_model_data[18800]" in source
+    assert hashlib.sha256(model.read_bytes()).hexdigest() in source
+    resolver = (gen / "micro_speech_quantized_op_resolver.h").read_text()
+    assert "micro_speech_quantized_op_count = 4;" in resolver
+    for call in ("AddDepthwiseConv2D", "AddFullyConnected", "AddReshape", "AddSoftmax"):
+        assert resolver.count(f".{call}(") == 1
+
+    # Nothing changed: SCons has nothing to do.
+    again = scons("target=stm32f407", f"model={model}", f"build_dir={tmp_path}", "gen", "--debug=explain")
+    assert again.returncode == 0 and "Generating" not in again.stdout and "because" not in again.stdout
+
+
+def test_two_models_share_one_resolver(tmp_path):
+    a, b = shared_model("micro_speech_quantized.tflite"), shared_model("person_detect.tflite")
+    result = scons("target=qemu-m4", f"model={a},{b}", f"build_dir={tmp_path}", "gen")
+    assert result.returncode == 0, result.stderr
+    gen = tmp_path / "qemu-m4" / "micro_speech_quantized+person_detect" / "gen"
+    resolver = (gen / "micro_speech_quantized_person_detect_op_resolver.h").read_text()
+    assert "micro_speech_quantized_person_detect_op_count = 6;" in resolver  # union: AVERAGE_POOL_2D CONV_2D DEPTHWISE FC RESHAPE SOFTMAX
+
+
+def test_output_is_reproducible_across_folders(tmp_path):
+    model = shared_model("hello_world_int8.tflite")
+    for run in ("one", "two"):
+        assert scons("target=stm32f407", f"model={model}", f"build_dir={tmp_path / run}", "gen").returncode == 0
+    gen = Path("stm32f407") / "hello_world_int8" / "gen"
+    first, second = _digests(tmp_path / "one" / gen), _digests(tmp_path / "two" / gen)
+    assert first == second
+    for path in (tmp_path / "one" / gen).iterdir():
+        assert str(tmp_path) not in path.read_text()
+
+
+def _fails_cleanly(result, *needles):
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr + result.stdout
+    for needle in needles:
+        assert needle in result.stderr, result.stderr
+
+
+def test_unknown_target_suggests_names(tmp_path):
+    _fails_cleanly(scons("target=stm32f047", "model=x.tflite", f"build_dir={tmp_path}"), "stm32f047", "stm32f407")
+    assert not any(tmp_path.iterdir())
+
+
+def test_unknown_model_suggests_names(tmp_path):
+    _fails_cleanly(scons("target=stm32f407", "model=hello_wrld", f"build_dir={tmp_path}"), "hello_wrld", "hello_world")
+
+
+def test_unknown_runtime(tmp_path):
+    model = shared_model("hello_world_int8.tflite")
+    _fails_cleanly(scons("target=stm32f407", f"model={model}", "runtime=tfl", f"build_dir={tmp_path}"), "runtime 'tfl'", "tflm")
+
+
+def test_op_missing_from_inventory_fails_before_any_output(tmp_path):
+    bad = tmp_path / "custom.tflite"
+    bad.write_bytes(single_op_model(fb.BuiltinOperator.CUSTOM, custom="MyFancyOp"))
+    out = tmp_path / "out"
+    _fails_cleanly(scons("target=stm32f407", f"model={bad}", f"build_dir={out}"), "MyFancyOp")
+    assert not out.exists() or not any(out.rglob("*.h"))
+
+
+def test_hybrid_model_fails(tmp_path):
+    bad = tmp_path / "hybrid.tflite"
+    bad.write_bytes(fully_connected_model(input_dtype="float32"))
+    _fails_cleanly(scons("target=stm32f407", f"model={bad}", f"build_dir={tmp_path / 'out'}"), "hybrid", "representative_dataset")
+
+
+def test_corrupt_model_fails(tmp_path):
+    bad = tmp_path / "broken.tflite"
+    bad.write_bytes(fully_connected_model()[:200])
+    _fails_cleanly(scons("target=stm32f407", f"model={bad}", f"build_dir={tmp_path / 'out'}"), "broken.tflite", "corrupt model")
+
+
+def test_malformed_target_yaml(tmp_path):
+    project = tmp_path / "project"
+    shutil.copytree(PROJECT_DIR, project, ignore=shutil.ignore_patterns("build", ".git", "__pycache__", "*.tflite", ".sconsign*"))
+    (project / "targets" / "stm32f407.yaml").write_text("name: stm32f407\nmemory: [unclosed\n")
+    model = shared_model("hello_world_int8.tflite")
+    _fails_cleanly(scons("target=stm32f407", f"model={model}", cwd=project), "stm32f407.yaml")
+
+
+def test_help_lists_targets_and_models():
+    result = scons("-h")
+    assert result.returncode == 0
+    for needle in ("target=", "stm32f407", "qemu-m4", "hello_world"):
+        assert needle in result.stdout
+
+
+def test_config_file_supplies_defaults(tmp_path):
+    model = shared_model("hello_world_int8.tflite")
+    config = tmp_path / "tinyml.conf"
+    config.write_text(f'target = "qemu-m7"\nmodel = "{model}"\nbuild_dir = "{tmp_path / "out"}"\n')
+    result = subprocess.run([sys.executable, "-m", "SCons", "-Q", "gen"], capture_output=True, text=True, cwd=PROJECT_DIR,
+                            env={**os.environ, "TINYML_CONFIG": str(config)})
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "out" / "qemu-m7" / "hello_world_int8" / "gen" / "hello_world_int8_op_resolver.h").is_file()
