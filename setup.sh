@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# One-command set-up for a fresh Debian 12 machine: installs what the build and the tests need
+# (Debian packages and pinned Python packages), then runs the main job once.
+# Idempotent: packages already present are not installed again.
+# Usage: ./setup.sh [scons options]   (default: target=stm32f407 model=kws)
+set -euo pipefail
+cd "$(dirname "$0")"
+
+APT_PACKAGES=(
+  gcc g++ make                                                               # host target and aot tests
+  gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib   # Cortex-M images
+  qemu-system-arm                                                            # running them
+)
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  echo "setup: installing Debian packages: ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+PYTHON=${PYTHON:-python3}
+echo "setup: installing Python packages (pinned in requirements.lock)"
+"$PYTHON" -m pip install -q --disable-pip-version-check -c requirements.lock -e ".[test]"
+
+if [ $# -eq 0 ]; then set -- target=stm32f407 model=kws; fi
+echo "setup: scons $*"
+"$PYTHON" -m SCons "$@"
