@@ -1,0 +1,159 @@
+"""runtime=aot ADD, SUB, MUL (int8, int16, broadcasting) bit-exact with tflite-micro."""
+
+import numpy as np
+import pytest
+
+from aot_tf_models import op_model
+from conftest import shared_model
+from tflite_builder import ModelBuilder
+from tinyml_build.aot.broadcast import BroadcastError, broadcast_loops
+from tinyml_build.aot.host_check import check_model
+from tinyml_build.aot.lower import lower_model
+from tinyml_build.errors import UnsupportedOpError
+from tinyml_build.tflite.reader import read_model
+from tinyml_build.tflite.schema import fb
+
+TF_MODELS = ["add", "add_relu", "add_bcast", "add_const_row", "add_bcast5d", "sub", "sub_bcast", "sub_scalar_first",
+             "mul", "mul_bcast", "mul_relu6"]
+
+
+@pytest.mark.parametrize("int16", [False, True], ids=["int8", "16x8"])
+@pytest.mark.parametrize("name", TF_MODELS)
+def test_converted_model_bit_exact(tmp_path_factory, name, int16):
+    report = check_model(op_model(tmp_path_factory, name, int16), runs=20)
+    assert report.ok, str(report)
+
+
+@pytest.mark.parametrize("name", ["add_bcast", "sub_scalar_first", "mul_bcast"])
+def test_converted_model_under_sanitizers(tmp_path_factory, name):
+    report = check_model(op_model(tmp_path_factory, name), runs=5, sanitize=True)
+    assert report.ok, str(report)
+
+
+@pytest.mark.parametrize("name", ["add0.tflite", "sub0.tflite", "simple_add_model.tflite"])
+def test_reference_models_bit_exact(name):
+    report = check_model(shared_model(name), runs=20)
+    assert report.ok, str(report)
+
+
+def test_reference_int16_sub_under_sanitizers():
+    report = check_model(shared_model("sub0.tflite"), runs=3, sanitize=True)
+    assert report.ok, str(report)
+
+
+_OPS = {
+    "ADD": (fb.BuiltinOperator.ADD, fb.BuiltinOptions.AddOptions, fb.AddOptionsT),
+    "SUB": (fb.BuiltinOperator.SUB, fb.BuiltinOptions.SubOptions, fb.SubOptionsT),
+    "MUL": (fb.BuiltinOperator.MUL, fb.BuiltinOptions.MulOptions, fb.MulOptionsT),
+}
+
+
+def _binary_model(op: str, shape1, shape2, out_shape, dtype="int8", activation=fb.ActivationFunctionType.NONE,
+                  scales=(0.05, 0.03, 0.07), zero_points=(3, -7, 2)) -> bytes:
+    b = ModelBuilder()
+    code, options_type, options_class = _OPS[op]
+    if dtype == "int16":
+        zero_points = (0, 0, 0)
+    x1 = b.tensor("x1", dtype, shape1, scale=scales[0], zero_point=zero_points[0])
+    x2 = b.tensor("x2", dtype, shape2, scale=scales[1], zero_point=zero_points[1])
+    y = b.tensor("y", dtype, out_shape, scale=scales[2], zero_point=zero_points[2])
+    options = options_class()
+    options.fusedActivationFunction = activation
+    b.op(b.opcode(code, version=2), [x1, x2], [y], options_type, options)
+    b.inputs, b.outputs = [x1, x2], [y]
+    return b.build()
+
+
+@pytest.mark.parametrize("op", ["ADD", "SUB", "MUL"])
+@pytest.mark.parametrize("dtype", ["int8", "int16"])
+def test_six_dimensional_broadcast(tmp_path, op, dtype):
+    path = tmp_path / "m.tflite"
+    path.write_bytes(_binary_model(op, (2, 1, 3, 1, 2, 3), (1, 2, 1, 4, 2, 1), (2, 2, 3, 4, 2, 3), dtype))
+    report = check_model(path, runs=10)
+    assert report.ok, str(report)
+
+
+@pytest.mark.parametrize("op", ["ADD", "SUB", "MUL"])
+@pytest.mark.parametrize("activation", [fb.ActivationFunctionType.RELU, fb.ActivationFunctionType.RELU_N1_TO_1])
+def test_fused_activations(tmp_path, op, activation):
+    path = tmp_path / "m.tflite"
+    path.write_bytes(_binary_model(op, (1, 4, 4, 3), (1, 1, 1, 3), (1, 4, 4, 3), activation=activation))
+    report = check_model(path, runs=10)
+    assert report.ok, str(report)
+
+
+def test_int16_mul_with_nonzero_zero_point_is_a_clear_error():
+    b = ModelBuilder()
+    x1 = b.tensor("x1", "int16", (1, 4), scale=0.05, zero_point=1)
+    x2 = b.tensor("x2", "int16", (1, 4), scale=0.05, zero_point=0)
+    y = b.tensor("y", "int16", (1, 4), scale=0.05, zero_point=0)
+    b.op(b.opcode(fb.BuiltinOperator.MUL, version=2), [x1, x2], [y], fb.BuiltinOptions.MulOptions, fb.MulOptionsT())
+    b.inputs, b.outputs = [x1, x2], [y]
+    model = read_model(b.build(), where="mul16.tflite", name="mul16")
+    with pytest.raises(UnsupportedOpError) as info:
+        lower_model(model)
+    assert "op #0 MUL" in str(info.value) and "zero point" in str(info.value) and "runtime=tflm" in str(info.value)
+
+
+def test_float_add_is_a_clear_error():
+    b = ModelBuilder()
+    x1, x2, y = (b.tensor(n, "float32", (1, 4)) for n in ("x1", "x2", "y"))
+    b.op(b.opcode(fb.BuiltinOperator.ADD), [x1, x2], [y], fb.BuiltinOptions.AddOptions, fb.AddOptionsT())
+    b.inputs, b.outputs = [x1, x2], [y]
+    with pytest.raises(UnsupportedOpError) as info:
+        lower_model(read_model(b.build(), where="addf.tflite", name="addf"))
+    assert "float32" in str(info.value) and "runtime=tflm" in str(info.value)
+
+
+# --- host-side broadcast collapsing ------------------------------------------------------------
+
+
+def test_same_shapes_collapse_to_one_row():
+    loops = broadcast_loops((1, 4, 5, 6), (1, 4, 5, 6), (1, 4, 5, 6))
+    assert (loops.count, loops.step1, loops.step2) == ((120,), (1,), (1,))
+
+
+def test_trailing_vector_broadcast():
+    loops = broadcast_loops((1, 2, 12, 64), (64,), (1, 2, 12, 64))
+    assert (loops.count, loops.step1, loops.step2) == ((24, 64), (64, 1), (0, 1))
+
+
+def test_mixed_broadcast_keeps_separate_loops():
+    loops = broadcast_loops((2, 3, 1, 6), (1, 1, 4, 1), (2, 3, 4, 6))
+    assert (loops.count, loops.step1, loops.step2) == ((6, 4, 6), (6, 0, 1), (0, 1, 0))
+
+
+def test_broadcast_loops_visit_numpy_order():
+    """Walking the loops reproduces numpy's broadcast element order for random shapes."""
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        rank = int(rng.integers(1, 7))
+        dims = [int(v) for v in rng.integers(1, 4, rank)]
+        full1 = [d if rng.random() < 0.6 else 1 for d in dims]
+        full2 = [d if rng.random() < 0.6 else 1 for d in dims]
+        s1, s2 = full1[int(rng.integers(0, rank)):], full2
+        out = [max(p, q) for p, q in zip([1] * (rank - len(s1)) + s1, s2)]
+        loops = broadcast_loops(s1, s2, out)
+        a = np.arange(int(np.prod(s1))).reshape(s1)
+        b = np.arange(int(np.prod(s2))).reshape(s2)
+        ea, eb = np.broadcast_arrays(a, b)
+        got_a, got_b = [], []
+        index = [0] * len(loops.count)
+        while True:
+            got_a.append(sum(i * s for i, s in zip(index, loops.step1)))
+            got_b.append(sum(i * s for i, s in zip(index, loops.step2)))
+            d = len(index) - 1
+            while d >= 0:
+                index[d] += 1
+                if index[d] < loops.count[d]:
+                    break
+                index[d] = 0
+                d -= 1
+            if d < 0:
+                break
+        assert got_a == ea.reshape(-1).tolist() and got_b == eb.reshape(-1).tolist(), (s1, s2, out, loops)
+
+
+def test_incompatible_shapes_are_rejected():
+    with pytest.raises(BroadcastError):
+        broadcast_loops((2, 3), (4, 3), (4, 3))

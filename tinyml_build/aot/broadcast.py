@@ -1,0 +1,65 @@
+"""Host-side broadcasting for elementwise binary ops (ADD, SUB, MUL).
+
+Why: numpy-style broadcasting is decided entirely by the static shapes, so the lowering
+collapses it into a few loops with precomputed input steps (0 where an input is broadcast)
+and the kernels never compute an element index. Adjacent dimensions that walk both inputs
+the same way are merged, so the innermost loop is as long as possible.
+"""
+
+from dataclasses import dataclass
+
+MAX_LOOPS = 6  # TML_BCAST_MAX_LOOPS in tml_broadcast.h
+
+
+class BroadcastError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class BroadcastLoops:
+    """Loops outermost first; steps are in elements of each input (0: broadcast along it)."""
+
+    count: tuple[int, ...]
+    step1: tuple[int, ...]
+    step2: tuple[int, ...]
+
+    def fields(self) -> dict:
+        """The tml_broadcast struct initializer (arrays padded to MAX_LOOPS)."""
+        pad = [0] * (MAX_LOOPS - len(self.count))
+        return {"loops": len(self.count), "count": list(self.count) + pad,
+                "step1": list(self.step1) + pad, "step2": list(self.step2) + pad}
+
+
+def broadcast_loops(shape1, shape2, out_shape) -> BroadcastLoops:
+    """Collapse the broadcast of shape1 and shape2 onto out_shape; BroadcastError if invalid."""
+    rank = max(len(shape1), len(shape2), len(out_shape))
+    a = [1] * (rank - len(shape1)) + list(shape1)
+    b = [1] * (rank - len(shape2)) + list(shape2)
+    o = [1] * (rank - len(out_shape)) + list(out_shape)
+    loops: list[list[int]] = []  # innermost first: [count, step1, step2]
+    a_stride = b_stride = 1
+    for d in range(rank - 1, -1, -1):
+        if a[d] not in (1, o[d]) or b[d] not in (1, o[d]) or max(a[d], b[d]) != o[d]:
+            raise BroadcastError(f"shapes {list(shape1)} and {list(shape2)} do not broadcast to {list(out_shape)}")
+        if o[d] != 1:
+            step_a = 0 if a[d] == 1 else a_stride
+            step_b = 0 if b[d] == 1 else b_stride
+            if loops and _continues(loops[-1], step_a, step_b):
+                loops[-1][0] *= o[d]
+            else:
+                loops.append([o[d], step_a, step_b])
+        a_stride *= a[d]
+        b_stride *= b[d]
+    if not loops:
+        loops = [[1, 0, 0]]
+    if len(loops) > MAX_LOOPS:
+        raise BroadcastError(f"broadcasting {list(shape1)} with {list(shape2)} needs {len(loops)} loops (max {MAX_LOOPS})")
+    loops.reverse()
+    return BroadcastLoops(count=tuple(l[0] for l in loops), step1=tuple(l[1] for l in loops),
+                          step2=tuple(l[2] for l in loops))
+
+
+def _continues(inner: list[int], step_a: int, step_b: int) -> bool:
+    """Whether an outer dimension walks both inputs as a continuation of the inner loop."""
+    count, inner_a, inner_b = inner
+    return step_a == inner_a * count and step_b == inner_b * count

@@ -1,0 +1,23 @@
+"""MUL: int8 and int16, with broadcasting.
+
+Mirrors TFLM's CalculateOpDataMul: one multiplier for double(s1) * double(s2) / double(so).
+TFLM requires zero points of 0 for int16 MUL.
+"""
+
+from tinyml_build.aot.ops import register
+from tinyml_build.aot.ops._binary import lower_binary
+from tinyml_build.aot.quantization import quantize_multiplier
+
+
+@register("MUL")
+def lower(ctx) -> None:
+    lower_binary(ctx, "mul", _params)
+
+
+def _params(ctx, in1, in2, out) -> dict:
+    (s1, z1), (s2, z2), (so, zo) = in1, in2, out
+    if ctx.output(0).dtype == "int16" and (z1, z2, zo) != (0, 0, 0):
+        raise ctx.unsupported(f"int16 MUL needs zero points of 0 (got {z1}, {z2}, {zo}), as in TFLM")
+    multiplier, shift = quantize_multiplier(s1 * s2 / so)
+    return {"input1_offset": -z1, "input2_offset": -z2, "output_offset": zo,
+            "output_multiplier": multiplier, "output_shift": shift}
