@@ -1,0 +1,64 @@
+"""tml_board.h: the target's facts as C macros for the platform layer.
+
+Why generated: register addresses, baud divisors and the timer choice are data in
+targets/<name>.yaml; turning them into macros keeps the C free of per-board #ifdef trees.
+"""
+
+from tinyml_build.errors import TargetError
+from tinyml_build.targets import Target
+
+_UART_LAYOUTS = {
+    "stm32f1-usart": "TML_UART_STM32F1",
+    "stm32f4-usart": "TML_UART_STM32F4",
+    "stm32-usart-isr": "TML_UART_STM32_ISR",
+}
+
+
+def _hex(value: int) -> str:
+    return f"0x{value:08X}u"
+
+
+def render_board_header(target: Target) -> str:
+    """The text of tml_board.h for `target` (deterministic: same target, same bytes)."""
+    if target.clock_hz is None:
+        raise TargetError("the firmware needs clock_hz", where=target.source or target.name)
+    lines = [
+        f"/* tml_board.h -- generated from targets/{target.name}.yaml by tinyml_build. Do not edit. */",
+        "#ifndef TML_BOARD_H",
+        "#define TML_BOARD_H",
+        "",
+        f'#define TML_TARGET_NAME "{target.name}"',
+        f"#define TML_CLOCK_HZ {target.clock_hz}u",
+        f"#define TML_HAS_FPU {1 if target.has_fpu else 0}",
+        f"#define TML_TIMER_USE_DWT {1 if target.cycle_timer == 'dwt' else 0}",
+        f"#define TML_TIMER_USE_NONE {1 if target.cycle_timer == 'none' else 0}",
+        f"#define TML_EMULATED_ONLY {1 if target.family in ('mps2', 'mps3') else 0}",
+    ]
+    console = target.console
+    if console.is_semihosting:
+        lines.append("#define TML_CONSOLE_SEMIHOSTING 1")
+    elif console.is_uart:
+        layout = _UART_LAYOUTS.get(console.driver or "")
+        if layout is None or console.tx is None or console.clock_enable is None:
+            raise TargetError(f"console driver '{console.driver}' is not available for Cortex-M firmware",
+                              where=target.source or target.name,
+                              fix=f"use one of: {', '.join(sorted(_UART_LAYOUTS))}")
+        tx = console.tx
+        lines += [
+            f"#define TML_CONSOLE_UART 1 /* {console.peripheral} {console.baud} baud, TX on P{tx.port}{tx.pin} */",
+            f"#define {layout} 1",
+            f"#define TML_UART_BASE {_hex(console.base)}",
+            f"#define TML_UART_BRR {console.baud_divisor}u /* {console.clock_hz} Hz / {console.baud} baud */",
+            f"#define TML_UART_CLOCK_REG {_hex(console.clock_enable.register)}",
+            f"#define TML_UART_CLOCK_BIT {console.clock_enable.bit}u",
+            f"#define TML_UART_TX_PORT_BASE {_hex(tx.base)}",
+            f"#define TML_UART_TX_PIN {tx.pin}u",
+            f"#define TML_UART_TX_AF {tx.af if tx.af is not None else 0}u",
+            f"#define TML_UART_TX_CLOCK_REG {_hex(tx.clock_enable.register)}",
+            f"#define TML_UART_TX_CLOCK_BIT {tx.clock_enable.bit}u",
+        ]
+    else:
+        raise TargetError(f"console type '{console.type}' is not available for Cortex-M firmware",
+                          where=target.source or target.name)
+    lines += ["", "#endif /* TML_BOARD_H */", ""]
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""Cross toolchains: find the compiler a target names, check it, and derive its flags."""
