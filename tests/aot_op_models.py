@@ -58,16 +58,17 @@ def dequantize_model(in_dtype="int8", shape=(3, 4), scale=0.037, zp=-5) -> bytes
 
 
 def conv_model(in_shape=(1, 9, 9, 3), out_channels=4, kernel=(3, 3), stride=(1, 1), dilation=(1, 1), padding="SAME",
-               activation="NONE", per_channel=True, bias=True, in_zp=-3, out_zp=5, seed=0) -> bytes:
+               activation="NONE", per_channel=True, bias=True, in_zp=-3, out_zp=5, groups=1, seed=0) -> bytes:
     rng = np.random.default_rng(seed)
     n, h, w, c = in_shape
+    fic = c // groups
     kh, kw = kernel
     oh = _out_size(padding, h, kh, stride[0], dilation[0])
     ow = _out_size(padding, w, kw, stride[1], dilation[1])
     b = ModelBuilder()
     x = b.tensor("x", "int8", in_shape, scale=0.05, zero_point=in_zp)
     w_scales = rng.uniform(0.002, 0.02, out_channels) if per_channel else [0.01]
-    weights = b.tensor("w", "int8", [out_channels, kh, kw, c], data=rng.integers(-127, 128, (out_channels, kh, kw, c)).astype(np.int8),
+    weights = b.tensor("w", "int8", [out_channels, kh, kw, fic], data=rng.integers(-127, 128, (out_channels, kh, kw, fic)).astype(np.int8),
                        scale=w_scales, zero_point=[0] * len(w_scales))
     inputs = [x, weights]
     if bias:

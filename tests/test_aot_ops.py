@@ -79,3 +79,67 @@ def test_random_inputs_start_with_extremes():
     runs = random_inputs(model, 4, seed=0)
     assert (runs[0][0] == -128).all() and (runs[1][0] == 127).all()
     assert runs[2][0].shape == (2, 5) and runs[2][0].dtype == np.int8
+
+
+# (kernel, stride, dilation, padding, activation, per_channel)
+WINDOW_CASES = {
+    "3x3_s1_same": ((3, 3), (1, 1), (1, 1), "SAME", "NONE", True),
+    "3x3_s2_same_relu": ((3, 3), (2, 2), (1, 1), "SAME", "RELU", True),
+    "3x3_s2_valid_relu6_per_tensor": ((3, 3), (2, 2), (1, 1), "VALID", "RELU6", False),
+    "1x1_s1": ((1, 1), (1, 1), (1, 1), "SAME", "NONE", True),
+    "1x1_s2_valid": ((1, 1), (2, 2), (1, 1), "VALID", "RELU", True),
+    "5x3_s2x1_relu_n1_to_1": ((5, 3), (2, 1), (1, 1), "SAME", "RELU_N1_TO_1", True),
+    "3x3_dilated": ((3, 3), (1, 1), (2, 2), "SAME", "NONE", True),
+    "2x4_s3x2_dilated_valid": ((2, 4), (3, 2), (2, 1), "VALID", "NONE", True),
+    "10x4_s2_same": ((10, 4), (2, 2), (1, 1), "SAME", "RELU", True),
+}
+
+
+@pytest.mark.parametrize("case", sorted(WINDOW_CASES))
+def test_conv2d(case):
+    kernel, stride, dilation, padding, activation, per_channel = WINDOW_CASES[case]
+    _check(m.conv_model(in_shape=(1, 11, 10, 3), out_channels=5, kernel=kernel, stride=stride, dilation=dilation,
+                        padding=padding, activation=activation, per_channel=per_channel, seed=len(case)), f"conv_{case}")
+
+
+@pytest.mark.parametrize("case", ["no_bias", "1x1_batches_odd_channels", "grouped", "grouped_1x1"])
+def test_conv2d_special(case):
+    data = {
+        "no_bias": lambda: m.conv_model(bias=False),
+        "1x1_batches_odd_channels": lambda: m.conv_model(in_shape=(2, 6, 6, 37), out_channels=19, kernel=(1, 1)),
+        "grouped": lambda: m.conv_model(in_shape=(1, 7, 7, 4), out_channels=6, groups=2),
+        "grouped_1x1": lambda: m.conv_model(in_shape=(1, 5, 5, 8), out_channels=8, kernel=(1, 1), groups=4),
+    }[case]()
+    _check(data, f"conv_{case}")
+
+
+@pytest.mark.parametrize("case", sorted(WINDOW_CASES))
+@pytest.mark.parametrize("multiplier", [1, 3, 8])
+def test_depthwise_conv2d(case, multiplier):
+    kernel, stride, dilation, padding, activation, per_channel = WINDOW_CASES[case]
+    channels = 6 if multiplier == 1 else 3
+    _check(m.depthwise_model(in_shape=(1, 11, 10, channels), multiplier=multiplier, kernel=kernel, stride=stride,
+                             dilation=dilation, padding=padding, activation=activation, per_channel=per_channel,
+                             seed=len(case) + multiplier), f"dw_{case}_m{multiplier}", runs=8)
+
+
+POOL_CASES = {
+    "3x3_s2_same": ((3, 3), (2, 2), "SAME", "NONE"),
+    "2x2_s2_valid_relu": ((2, 2), (2, 2), "VALID", "RELU"),
+    "3x3_s1_same_relu6": ((3, 3), (1, 1), "SAME", "RELU6"),
+    "4x3_s3x2_same": ((4, 3), (3, 2), "SAME", "NONE"),
+    "global_9x9": ((9, 9), (1, 1), "VALID", "NONE"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(POOL_CASES))
+@pytest.mark.parametrize("kind", ["AVERAGE_POOL_2D", "MAX_POOL_2D"])
+def test_pooling(kind, case):
+    filter_, stride, padding, activation = POOL_CASES[case]
+    _check(m.pool_model(kind, filter=filter_, stride=stride, padding=padding, activation=activation), f"{kind}_{case}")
+
+
+def test_windowed_ops_under_sanitizers():
+    _check(m.conv_model(in_shape=(1, 7, 6, 3), kernel=(3, 3), stride=(2, 2), padding="SAME", groups=1), "conv_san", runs=4, sanitize=True)
+    _check(m.depthwise_model(in_shape=(1, 7, 6, 2), multiplier=3, padding="SAME"), "dw_san", runs=4, sanitize=True)
+    _check(m.pool_model("AVERAGE_POOL_2D"), "avgpool_san", runs=4, sanitize=True)

@@ -313,6 +313,71 @@ typedef struct {
 void tml_softmax_s8_s8(const tml_softmax_s8_params *p, const int8_t *input, int8_t *output);
 void tml_softmax_s8_s16(const tml_softmax_s8_params *p, const int8_t *input, int16_t *output);
 
+/* ---- CONV_2D (conv2d.c) ----------------------------------------------------------------------
+ * int8 per-channel (TFLM reference_integer_ops::ConvPerChannel). bias is folded with the input
+ * zero point; taps outside the input are filled with the input zero point (im2col), which
+ * cancels exactly. `im2col` is scratch of k_h * k_w * filter_in_c bytes, or NULL for 1x1
+ * unpadded single-group convolutions, which read the input rows in place. */
+typedef struct {
+  const int8_t *weights;     /* [out_c][k_h][k_w][filter_in_c] */
+  const int32_t *bias;       /* [out_c], folded: bias - input_zero_point * sum(weights[o]) */
+  const int32_t *multiplier; /* [out_c] */
+  const int32_t *shift;      /* [out_c] */
+  int32_t batches;
+  int32_t in_h, in_w, in_c;
+  int32_t out_h, out_w, out_c;
+  int32_t filter_in_c;       /* in_c / groups */
+  int32_t k_h, k_w;
+  int32_t stride_h, stride_w;
+  int32_t dilation_h, dilation_w;
+  int32_t pad_h, pad_w;      /* leading padding (TFLM padding values) */
+  int32_t input_zero_point;
+  int32_t output_offset;
+  int32_t act_min, act_max;
+} tml_conv_s8_params;
+
+void tml_conv2d_s8(const tml_conv_s8_params *p, const int8_t *input, int8_t *output, int8_t *im2col);
+
+/* ---- DEPTHWISE_CONV_2D (depthwise_conv2d.c) ---------------------------------------------------
+ * int8 per-channel with depth multiplier (TFLM reference_integer_ops::DepthwiseConvPerChannel).
+ * Folded bias as CONV_2D; taps outside the input read `pad_row` (in_c bytes of the input zero
+ * point). `taps` is scratch for k_h * k_w pointers. */
+typedef struct {
+  const int8_t *weights;     /* [k_h][k_w][out_c] */
+  const int32_t *bias;       /* [out_c], folded: bias - input_zero_point * sum over taps */
+  const int32_t *multiplier; /* [out_c] */
+  const int32_t *shift;      /* [out_c] */
+  const int8_t *pad_row;     /* [in_c], all input_zero_point */
+  int32_t batches;
+  int32_t in_h, in_w, in_c;
+  int32_t out_h, out_w, out_c;
+  int32_t depth_multiplier;
+  int32_t k_h, k_w;
+  int32_t stride_h, stride_w;
+  int32_t dilation_h, dilation_w;
+  int32_t pad_h, pad_w;
+  int32_t output_offset;
+  int32_t act_min, act_max;
+} tml_dwconv_s8_params;
+
+void tml_depthwise_conv2d_s8(const tml_dwconv_s8_params *p, const int8_t *input, int8_t *output, const int8_t **taps);
+
+/* ---- AVERAGE_POOL_2D / MAX_POOL_2D (average_pool2d.c, max_pool2d.c) ---------------------------
+ * int8, TFLM reference_integer_ops::AveragePool / MaxPool: windows clipped to the input,
+ * average rounded half away from zero over the clipped count. */
+typedef struct {
+  int32_t batches;
+  int32_t in_h, in_w, channels;
+  int32_t out_h, out_w;
+  int32_t filter_h, filter_w;
+  int32_t stride_h, stride_w;
+  int32_t pad_h, pad_w;
+  int32_t act_min, act_max;
+} tml_pool_params;
+
+void tml_average_pool2d_s8(const tml_pool_params *p, const int8_t *input, int8_t *output);
+void tml_max_pool2d_s8(const tml_pool_params *p, const int8_t *input, int8_t *output);
+
 #ifdef __cplusplus
 }
 #endif

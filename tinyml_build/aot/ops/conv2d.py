@@ -1,0 +1,47 @@
+"""CONV_2D: int8 activations and weights, per-channel or per-tensor (TFLM ConvPerChannel).
+
+Any stride, dilation, SAME/VALID padding and grouped convolution. 1x1 unpadded single-group
+convolutions read input pixels in place; the others gather each receptive field into an
+im2col scratch row (k_h * k_w * filter_in_c bytes).
+"""
+
+import numpy as np
+
+from tinyml_build.aot.ops import register
+from tinyml_build.aot.ops._window import requantization, window
+
+
+@register("CONV_2D")
+def lower(ctx) -> None:
+    x = ctx.require_dtype(ctx.input(0), ("int8",), "input")
+    w = ctx.require_dtype(ctx.input(1), ("int8",), "weights")
+    y = ctx.require_dtype(ctx.output(0), ("int8",), "output")
+    if not w.is_constant:
+        raise ctx.unsupported(f"weights tensor #{w.index} '{w.name}' is not constant")
+    if len(w.shape) != 4:
+        raise ctx.unsupported(f"weights must be 4-D [out_c, k_h, k_w, in_c], got {list(w.shape)}")
+    out_c, k_h, k_w, filter_in_c = w.shape
+    g = window(ctx, x, y, k_h, k_w)
+    if g.out_c != out_c:
+        raise ctx.unsupported(f"output has {g.out_c} channels, weights {out_c}")
+    if filter_in_c < 1 or g.in_c % filter_in_c or out_c % (g.in_c // filter_in_c):
+        raise ctx.unsupported(f"input channels {g.in_c} do not split into groups of {filter_in_c} for {out_c} outputs")
+    weights = w.array()
+    rq = requantization(ctx, x, w, ctx.input(2), y, out_c, weights.reshape(out_c, -1).astype(np.int64).sum(axis=1))
+    direct = k_h == 1 and k_w == 1 and filter_in_c == g.in_c and not g.padded
+    params = ctx.params("tml_conv_s8_params", {
+        "weights": ctx.ptr(w),
+        "bias": ctx.array(rq.bias, "int32_t", "bias with the input zero point folded in"),
+        "multiplier": ctx.array(rq.multiplier, "int32_t", "output multipliers"),
+        "shift": ctx.array(rq.shift, "int32_t", "output shifts"),
+        **{k: v for k, v in g.fields().items() if k not in ("k_h", "k_w")},
+        "filter_in_c": filter_in_c,
+        "k_h": k_h,
+        "k_w": k_w,
+        "input_zero_point": rq.input_zero_point,
+        "output_offset": rq.output_offset,
+        "act_min": rq.act_min,
+        "act_max": rq.act_max,
+    })
+    im2col = "NULL" if direct else f"(int8_t *){ctx.scratch(k_h * k_w * filter_in_c)}"
+    ctx.call("tml_conv2d_s8", params, ctx.input_ptr(0), ctx.output_ptr(0), im2col, kernel="conv2d")

@@ -1,0 +1,45 @@
+"""DEPTHWISE_CONV_2D: int8, per-channel or per-tensor, any depth multiplier (TFLM DepthwiseConvPerChannel)."""
+
+import numpy as np
+
+from tinyml_build.aot.ops import register
+from tinyml_build.aot.ops._window import requantization, window
+
+POINTER_BYTES = 8  # scratch per tap pointer: enough for 32- and 64-bit targets (host checks)
+
+
+@register("DEPTHWISE_CONV_2D")
+def lower(ctx) -> None:
+    x = ctx.require_dtype(ctx.input(0), ("int8",), "input")
+    w = ctx.require_dtype(ctx.input(1), ("int8",), "weights")
+    y = ctx.require_dtype(ctx.output(0), ("int8",), "output")
+    if not w.is_constant:
+        raise ctx.unsupported(f"weights tensor #{w.index} '{w.name}' is not constant")
+    if len(w.shape) != 4 or w.shape[0] != 1:
+        raise ctx.unsupported(f"weights must be [1, k_h, k_w, out_c], got {list(w.shape)}")
+    _, k_h, k_w, out_c = w.shape
+    g = window(ctx, x, y, k_h, k_w)
+    multiplier = ctx.options.get("depth_multiplier", 1) or 1
+    if g.out_c != out_c:
+        raise ctx.unsupported(f"output has {g.out_c} channels, weights {out_c}")
+    if g.in_c * multiplier != out_c:
+        # TFLM derives the multiplier from the shapes when the option disagrees (old converters)
+        if out_c % g.in_c:
+            raise ctx.unsupported(f"{out_c} output channels are not a multiple of {g.in_c} input channels")
+        multiplier = out_c // g.in_c
+    weights = w.array()
+    rq = requantization(ctx, x, w, ctx.input(2), y, out_c, weights.reshape(-1, out_c).astype(np.int64).sum(axis=0))
+    params = ctx.params("tml_dwconv_s8_params", {
+        "weights": ctx.ptr(w),
+        "bias": ctx.array(rq.bias, "int32_t", "bias with the input zero point folded in"),
+        "multiplier": ctx.array(rq.multiplier, "int32_t", "output multipliers"),
+        "shift": ctx.array(rq.shift, "int32_t", "output shifts"),
+        "pad_row": ctx.array(np.full(g.in_c, rq.input_zero_point), "int8_t", "input zero point, read by taps outside the input"),
+        **g.fields(),
+        "depth_multiplier": multiplier,
+        "output_offset": rq.output_offset,
+        "act_min": rq.act_min,
+        "act_max": rq.act_max,
+    })
+    taps = f"(const int8_t **)(void *){ctx.scratch(k_h * k_w * POINTER_BYTES)}"
+    ctx.call("tml_depthwise_conv2d_s8", params, ctx.input_ptr(0), ctx.output_ptr(0), taps, kernel="depthwise_conv2d")
