@@ -2,18 +2,23 @@
 
 Any stride, dilation, SAME/VALID padding and grouped convolution. 1x1 unpadded single-group
 convolutions read input pixels in place; the others gather each receptive field into an
-im2col scratch row (k_h * k_w * filter_in_c bytes).
+im2col scratch row (k_h * k_w * filter_in_c bytes). int16 activations (TFLM's 16x8 path)
+are lowered by conv2d_16x8.py.
 """
 
 import numpy as np
 
 from tinyml_build.aot.ops import register
 from tinyml_build.aot.ops._window import requantization, window
+from tinyml_build.aot.ops.conv2d_16x8 import lower_conv2d_16x8
 
 
 @register("CONV_2D")
 def lower(ctx) -> None:
-    x = ctx.require_dtype(ctx.input(0), ("int8",), "input")
+    if ctx.input(0) is not None and ctx.input(0).dtype == "int16":
+        lower_conv2d_16x8(ctx)
+        return
+    x = ctx.require_dtype(ctx.input(0), ("int8", "int16"), "input")
     w = ctx.require_dtype(ctx.input(1), ("int8",), "weights")
     y = ctx.require_dtype(ctx.output(0), ("int8",), "output")
     if not w.is_constant:

@@ -1,0 +1,116 @@
+/* transpose_conv.c -- quantized TRANSPOSE_CONV (int8, and int16 activations x int8 weights).
+ *
+ * TFLM scatters every input pixel into an int32/int64 scratch copy of the output. Here
+ * each output pixel gathers instead: the filter taps that reach it are those with
+ * (out + pad - tap) divisible by the stride, which gives a small rectangle of input pixels
+ * and taps. Integer sums do not depend on order, so the result is identical, and no
+ * scratch memory is needed. Weights are [out_ch][filter_h][filter_w][in_ch] (OHWI).
+ */
+#include "tml_fixedpoint.h"
+#include "tml_kernels.h"
+
+/* Taps of one spatial axis reaching output coordinate `out`: the first tap, the input
+ * coordinate it reads (which decreases by one per further tap), and how many there are. */
+typedef struct {
+  int32_t first_tap;
+  int32_t first_in;
+  int32_t count;
+} tap_range;
+
+static tap_range taps_for(int32_t out, int32_t pad, int32_t stride, int32_t filter, int32_t in_size) {
+  tap_range r;
+  const int32_t t = out + pad;
+  int32_t tap = t % stride;
+  int32_t in = t / stride;
+  if (in >= in_size) { /* skip taps that would read past the input's end */
+    const int32_t skip = in - in_size + 1;
+    tap += skip * stride;
+    in -= skip;
+  }
+  r.first_tap = tap;
+  r.first_in = in;
+  r.count = 0;
+  if (tap < filter && in >= 0) {
+    const int32_t by_filter = (filter - 1 - tap) / stride + 1;
+    const int32_t by_input = in + 1;
+    r.count = by_filter < by_input ? by_filter : by_input;
+  }
+  return r;
+}
+
+void tml_transpose_conv_s8(const tml_transpose_conv_params *p, const int8_t *input, const int8_t *filter,
+                           const int32_t *bias, int8_t *output) {
+  const int32_t in_ch = p->in_ch;
+  const ptrdiff_t in_row = (ptrdiff_t)p->in_w * in_ch;
+  const ptrdiff_t tap_step_y = (ptrdiff_t)p->stride_h * p->filter_w * in_ch;
+  const ptrdiff_t tap_step_x = (ptrdiff_t)p->stride_w * in_ch;
+  const ptrdiff_t filter_per_oc = (ptrdiff_t)p->filter_h * p->filter_w * in_ch;
+  int32_t b, oy, ox, oc;
+  for (b = 0; b < p->batches; ++b) {
+    const int8_t *in_batch = input + (ptrdiff_t)b * p->in_h * in_row;
+    for (oy = 0; oy < p->out_h; ++oy) {
+      const tap_range ry = taps_for(oy, p->pad_h, p->stride_h, p->filter_h, p->in_h);
+      for (ox = 0; ox < p->out_w; ++ox) {
+        const tap_range rx = taps_for(ox, p->pad_w, p->stride_w, p->filter_w, p->in_w);
+        const int any = ry.count > 0 && rx.count > 0; /* else only the bias reaches this pixel */
+        const int8_t *in_first = any ? in_batch + ry.first_in * in_row + (ptrdiff_t)rx.first_in * in_ch : in_batch;
+        const ptrdiff_t filter_first = any ? ((ptrdiff_t)ry.first_tap * p->filter_w + rx.first_tap) * in_ch : 0;
+        for (oc = 0; oc < p->out_ch; ++oc) {
+          const int8_t *w_first = filter + oc * filter_per_oc + filter_first;
+          int32_t acc = 0, weight_sum = 0, ky, kx, c;
+          for (ky = 0; any && ky < ry.count; ++ky) {
+            for (kx = 0; kx < rx.count; ++kx) {
+              const int8_t *x = in_first - ky * in_row - kx * in_ch;
+              const int8_t *w = w_first + ky * tap_step_y + kx * tap_step_x;
+              for (c = 0; c < in_ch; ++c) {
+                acc += (int32_t)x[c] * w[c];
+                weight_sum += w[c];
+              }
+            }
+          }
+          acc += p->input_offset * weight_sum;
+          if (bias) acc += bias[oc];
+          acc = tml_mbqm(acc, p->multiplier[oc], p->shift[oc]) + p->output_offset;
+          *output++ = (int8_t)tml_clamp_i32(acc, p->act_min, p->act_max);
+        }
+      }
+    }
+  }
+}
+
+void tml_transpose_conv_s16(const tml_transpose_conv_params *p, const int16_t *input, const int8_t *filter,
+                            const int64_t *bias, int16_t *output) {
+  const int32_t in_ch = p->in_ch;
+  const ptrdiff_t in_row = (ptrdiff_t)p->in_w * in_ch;
+  const ptrdiff_t tap_step_y = (ptrdiff_t)p->stride_h * p->filter_w * in_ch;
+  const ptrdiff_t tap_step_x = (ptrdiff_t)p->stride_w * in_ch;
+  const ptrdiff_t filter_per_oc = (ptrdiff_t)p->filter_h * p->filter_w * in_ch;
+  int32_t b, oy, ox, oc;
+  for (b = 0; b < p->batches; ++b) {
+    const int16_t *in_batch = input + (ptrdiff_t)b * p->in_h * in_row;
+    for (oy = 0; oy < p->out_h; ++oy) {
+      const tap_range ry = taps_for(oy, p->pad_h, p->stride_h, p->filter_h, p->in_h);
+      for (ox = 0; ox < p->out_w; ++ox) {
+        const tap_range rx = taps_for(ox, p->pad_w, p->stride_w, p->filter_w, p->in_w);
+        const int any = ry.count > 0 && rx.count > 0; /* else only the bias reaches this pixel */
+        const int16_t *in_first = any ? in_batch + ry.first_in * in_row + (ptrdiff_t)rx.first_in * in_ch : in_batch;
+        const ptrdiff_t filter_first = any ? ((ptrdiff_t)ry.first_tap * p->filter_w + rx.first_tap) * in_ch : 0;
+        for (oc = 0; oc < p->out_ch; ++oc) {
+          const int8_t *w_first = filter + oc * filter_per_oc + filter_first;
+          int64_t acc = 0;
+          int32_t ky, kx, c, v;
+          for (ky = 0; any && ky < ry.count; ++ky) {
+            for (kx = 0; kx < rx.count; ++kx) {
+              const int16_t *x = in_first - ky * in_row - kx * in_ch;
+              const int8_t *w = w_first + ky * tap_step_y + kx * tap_step_x;
+              for (c = 0; c < in_ch; ++c) acc += (int32_t)x[c] * w[c];
+            }
+          }
+          if (bias) acc += bias[oc];
+          v = tml_mbqm64(acc, p->multiplier[oc], p->shift[oc]);
+          *output++ = (int16_t)tml_clamp_i32(v, p->act_min, p->act_max);
+        }
+      }
+    }
+  }
+}
