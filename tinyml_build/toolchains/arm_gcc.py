@@ -41,7 +41,6 @@ CODE_GENERATION = (
     "-ffunction-sections",  # one section per function and per object: the linker drops what is unused
     "-fdata-sections",
     "-fno-common",
-    "-fno-builtin-printf",  # the firmware has its own small formatter; never pull in newlib's printf
     "-g",  # debug info lives in the .elf only; .bin/.hex are unaffected
 )
 CXX_ONLY = ("-fno-exceptions", "-fno-rtti", "-fno-threadsafe-statics", "-fno-use-cxa-atexit")

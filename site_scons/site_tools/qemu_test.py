@@ -1,0 +1,52 @@
+"""SCons tool: the `test` alias -- run the image in QEMU and compare with the golden outputs.
+
+Running, parsing and judging live in tinyml_build.qemu_runner; this tool writes the console
+log (test.log) and the verdict (test.json), prints the problems, and fails the build unless
+every output byte matched.
+"""
+
+import json
+from pathlib import Path
+
+from SCons.Script import Action
+
+
+def _test_action(target, source, env):
+    from tinyml_build.errors import TinyMLError
+    from tinyml_build.golden import Golden
+    from tinyml_build.qemu_runner import run_test
+    from tinyml_build.targets import load_target
+
+    try:
+        board = load_target(env["TML_TARGET_FILE"])
+        goldens = [Golden.from_json(Path(str(s)).read_text()) for s in source[1:]]
+        result = run_test(board, str(source[0]), goldens, timeout=float(env["TML_QEMU_TIMEOUT"]))
+    except TinyMLError as exc:
+        print(f"scons: *** {exc}")
+        return 1
+    Path(str(target[0])).write_text(result.outcome.output)
+    Path(str(target[1])).write_text(json.dumps(result.summary(), indent=1, sort_keys=True) + "\n")
+    print(result.outcome.output, end="" if result.outcome.output.endswith("\n") else "\n")
+    if result.ok:
+        print(f"test: PASS ({board.name} on {board.emulator.machine}, {result.outcome.seconds:.1f} s)")
+        return 0
+    for problem in result.problems:
+        print(f"test: FAIL: {problem}")
+    return 1
+
+
+def QemuTest(env, out_dir, elf, goldens, target_file, timeout):
+    """test.log + test.json from running elf; always runs when asked for."""
+    node = env.Command([f"{out_dir}/test.log", f"{out_dir}/test.json"], [elf] + list(goldens),
+                       Action(_test_action, "Running $SOURCE in QEMU"),
+                       TML_TARGET_FILE=str(target_file), TML_QEMU_TIMEOUT=str(timeout))
+    env.AlwaysBuild(node)
+    return node
+
+
+def generate(env):
+    env.AddMethod(QemuTest)
+
+
+def exists(env):
+    return True

@@ -1,0 +1,202 @@
+"""Everything one firmware build will do, decided up front in plain Python.
+
+Why a plan: the SCons tool (site_scons/site_tools/firmware.py) should only translate decisions
+into builders. Which runtime serves the model, which sources are compiled with which flags,
+where each file goes, and which outputs exist are decided here, where tests can check them
+without SCons or a cross compiler.
+
+Layout (build_root = build/ unless build_dir= says otherwise):
+  <build_root>/<target>/_common/     target-only objects, shared by every model built for the
+                                      target: tml_board.h, firmware.ld, platform/, app/, kernels/
+  <build_root>/<target>/<models>/    the model-dependent rest: gen/ (generated C), obj/,
+                                      golden/, firmware.{elf,bin,hex,map}, size.{txt,json},
+                                      manifest.json, compile_commands.json, test.{log,json}
+so changing a model rebuilds only what depends on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from tinyml_build import golden, model_catalog
+from tinyml_build.build_config import BuildConfig
+from tinyml_build.errors import TinyMLError, UnsupportedOpError
+from tinyml_build.firmware import SOURCE_DIR as APP_SOURCE_DIR
+from tinyml_build.firmware import app_sources
+from tinyml_build.platform import SOURCE_DIR as PLATFORM_SOURCE_DIR
+from tinyml_build.platform import platform_sources
+from tinyml_build.targets import Target
+from tinyml_build.toolchains import arm_gcc
+from tinyml_build.tflite.reader import Model
+
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+API_INCLUDE_DIR = PACKAGE_DIR / "runtime" / "include"
+AOT_INCLUDE_DIR = PACKAGE_DIR / "runtime" / "aot" / "include"
+AOT_KERNELS_DIR = PACKAGE_DIR / "runtime" / "aot" / "kernels"
+FIRMWARE_RUNTIMES = ("aot",)
+
+
+@dataclass(frozen=True)
+class ModelPlan:
+    name: str  # C name: <name>_model_api
+    tflite: Path
+    model: Model
+    samples: tuple[golden.Sample, ...]
+    kernels: tuple[str, ...]  # aot kernel files (stems) the generated code calls
+    model_c: Path
+    model_h: Path
+    test_vectors_c: Path
+    golden_json: Path
+
+    @property
+    def model_object(self) -> str:
+        """Object file name; the linker script places `*_model.o` read-only data in the model region."""
+        return f"{self.name}_model.o"
+
+
+@dataclass(frozen=True)
+class FirmwarePlan:
+    project_dir: Path
+    target: Target
+    runtime: str
+    models: tuple[ModelPlan, ...]
+    out_dir: Path
+    gen_dir: Path
+    obj_dir: Path
+    common_dir: Path
+    flags: arm_gcc.Flags
+    random_vectors: int
+    seed: int
+
+    # -- target-level (shared) files --------------------------------------------------------
+    @property
+    def board_header(self) -> Path:
+        return self.common_dir / "include" / "tml_board.h"
+
+    @property
+    def linker_script(self) -> Path:
+        return self.common_dir / "firmware.ld"
+
+    @property
+    def sizing_linker_script(self) -> Path:
+        """Same layout with enlarged regions: links an image that is too big so it can be measured."""
+        return self.common_dir / "firmware-sizing.ld"
+
+    @property
+    def platform_sources(self) -> list[Path]:
+        return platform_sources(self.target)
+
+    @property
+    def app_sources(self) -> list[Path]:
+        return app_sources()
+
+    @property
+    def kernel_sources(self) -> list[Path]:
+        """The aot kernels the models call (each compiled once per target, shared by all models)."""
+        return [AOT_KERNELS_DIR / f"{k}.c" for k in sorted({k for m in self.models for k in m.kernels})]
+
+    @property
+    def include_dirs(self) -> list[Path]:
+        """Headers of target-level code: no model-specific folder, so its objects are shared."""
+        return [self.board_header.parent, PLATFORM_SOURCE_DIR, APP_SOURCE_DIR, API_INCLUDE_DIR, AOT_INCLUDE_DIR]
+
+    @property
+    def model_include_dirs(self) -> list[Path]:
+        """Headers of the generated model-level code (gen/ first)."""
+        return [self.gen_dir] + self.include_dirs
+
+    # -- model-level files --------------------------------------------------------------------
+    @property
+    def model_table_c(self) -> Path:
+        return self.gen_dir / "tml_test_models.c"
+
+    def output(self, name: str) -> Path:
+        return self.out_dir / name
+
+    @property
+    def elf(self) -> Path:
+        return self.output("firmware.elf")
+
+    @property
+    def map(self) -> Path:
+        return self.output("firmware.map")
+
+    @property
+    def bin(self) -> Path:
+        return self.output("firmware.bin")
+
+    @property
+    def hex(self) -> Path:
+        return self.output("firmware.hex")
+
+
+def model_samples(tflite: Path) -> tuple[golden.Sample, ...]:
+    """The samples model.yaml lists, for a catalog model (a .tflite beside a model.yaml)."""
+    folder = Path(tflite).parent
+    if not (folder / model_catalog.METADATA_FILE).is_file():
+        return ()
+    entry = model_catalog.load_model(folder, check_sha256=False)
+    if Path(entry.tflite).resolve() != Path(tflite).resolve():
+        return ()
+    return tuple(golden.samples_from_metadata(folder, entry.metadata))
+
+
+def aot_kernels(model: Model, name: str) -> tuple[str, ...]:
+    """Which aot kernel files the model's generated code calls (lowering is quick: < 0.2 s for 300 KB)."""
+    from tinyml_build.aot import lower_model
+
+    return tuple(lower_model(model, name=name).kernels)
+
+
+def choose_runtime(config: BuildConfig) -> str:
+    """The runtime the firmware uses: runtime= if given, else aot when it covers every op.
+
+    Only the aot runtime builds firmware images so far; anything else is one clear error.
+    """
+    from tinyml_build.aot import supported_ops
+
+    supported = set(supported_ops())
+    missing = {m.name: sorted(set(m.model.op_names()) - supported) for m in config.models}
+    missing = {name: ops for name, ops in missing.items() if ops}
+    if config.runtime in ("auto", "aot"):
+        if not missing:
+            return "aot"
+        detail = "; ".join(f"model {name} uses {', '.join(ops)}" for name, ops in sorted(missing.items()))
+        raise UnsupportedOpError(f"runtime=aot does not support every operator: {detail}", where="model=",
+                                 fix="firmware images need runtime=aot today; pick a model whose operators it supports "
+                                     f"({', '.join(sorted(supported))})")
+    raise TinyMLError(f"runtime={config.runtime} cannot build firmware images yet (only {', '.join(FIRMWARE_RUNTIMES)})",
+                      where="runtime=", fix="use runtime=aot (or runtime=auto)")
+
+
+def plan_firmware(config: BuildConfig, project_dir: Path, random_vectors: int = golden.DEFAULT_RANDOM_VECTORS,
+                  seed: int = golden.DEFAULT_SEED) -> FirmwarePlan:
+    """The firmware build for a checked BuildConfig; TinyMLError if it cannot be built."""
+    target = config.target
+    if target.toolchain != arm_gcc.NAME:
+        raise TinyMLError(f"firmware images are built for Cortex-M targets; {target.name} uses {target.toolchain}",
+                          where=f"target={target.name}", fix="pick an Arm target (scons -h lists them)")
+    if random_vectors < 0:
+        raise TinyMLError(f"test_vectors={random_vectors} is negative", where="test_vectors=", fix="use 0 or more")
+    runtime = choose_runtime(config)
+    gen_dir = Path(config.gen_dir)
+    out_dir = Path(config.out_dir)
+    models = []
+    for m in config.models:
+        samples = model_samples(m.tflite)
+        models.append(ModelPlan(
+            name=m.name, tflite=Path(m.tflite), model=m.model, samples=samples, kernels=aot_kernels(m.model, m.name),
+            model_c=gen_dir / f"{m.name}_model.c", model_h=gen_dir / f"{m.name}_model.h",
+            test_vectors_c=gen_dir / f"{m.name}_test_vectors.c", golden_json=out_dir / "golden" / f"{m.name}.json",
+        ))
+    if random_vectors == 0 and not any(m.samples for m in models):
+        raise TinyMLError("test_vectors=0 and the model lists no samples: the image would test nothing",
+                          where="test_vectors=", fix="use test_vectors=1 or more")
+    return FirmwarePlan(
+        project_dir=Path(project_dir), target=target, runtime=runtime, models=tuple(models),
+        out_dir=out_dir, gen_dir=gen_dir, obj_dir=out_dir / "obj",
+        common_dir=Path(config.build_root) / target.name / "_common",
+        flags=arm_gcc.firmware_flags(target, Path(project_dir), Path(config.build_root)),
+        random_vectors=random_vectors, seed=seed,
+    )
