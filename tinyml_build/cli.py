@@ -8,6 +8,7 @@ import argparse
 import sys
 
 from tinyml_build.errors import TinyMLError
+from tinyml_build.third_party.commands import add_deps_parser
 
 
 def _inspect(args) -> int:
@@ -29,6 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("--json", action="store_true", help="print the report as JSON")
     inspect.add_argument("--tensors", action="store_true", help="also list every tensor")
     inspect.set_defaults(run=_inspect)
+
+    add_deps_parser(sub)
     return parser
 
 

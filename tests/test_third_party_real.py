@@ -1,0 +1,45 @@
+"""The real pins: when git mirrors of the upstream repositories are on this machine
+(TINYML_MIRRORS_DIR, default /work/.mirror, one bare git dir per repository at <owner>+<repo>/repo),
+importing them yields exactly the digests in third_party/lock.yaml -- including flatbuffers
+prepared with the patch read from the real TFLM tree."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from third_party_testlib import needs_git
+from tinyml_build.third_party.acquire import import_source
+from tinyml_build.third_party.digest import tree_digest
+from tinyml_build.third_party.lock import load_lock
+
+pytestmark = needs_git
+MIRRORS = Path(os.environ.get("TINYML_MIRRORS_DIR", "/work/.mirror"))
+
+
+def _mirror(dep) -> Path:
+    owner, repo = dep.repository.removeprefix("https://github.com/").split("/")
+    path = MIRRORS / f"{owner}+{repo}" / "repo"
+    if not path.is_dir():
+        pytest.skip(f"no git mirror of {dep.repository} at {path} (set TINYML_MIRRORS_DIR to where mirrors are)")
+    return path
+
+
+def test_real_tflite_micro_pin_matches_the_lock(tmp_path):
+    lock = load_lock()
+    tflm = lock.get("tflite-micro")
+    tree = import_source(lock, "tflite-micro", _mirror(tflm), env={}, root=tmp_path)
+    assert tree_digest(tree) == tflm.source_digest
+    assert (tree / "tensorflow" / "lite" / "micro" / "micro_interpreter.h").is_file()
+
+
+def test_real_flatbuffers_is_prepared_with_tflms_patch(tmp_path):
+    lock = load_lock()
+    flatbuffers = lock.get("flatbuffers")
+    mirror = _mirror(flatbuffers)
+    import_source(lock, "tflite-micro", _mirror(lock.get("tflite-micro")), env={}, root=tmp_path)
+    tree = import_source(lock, "flatbuffers", mirror, env={}, root=tmp_path)
+    assert tree_digest(tree) == flatbuffers.prepared_digest
+    base_h = (tree / "include" / "flatbuffers" / "base.h").read_text()
+    assert "#define FLATBUFFERS_LOCALE_INDEPENDENT 0" in base_h  # TFLM's patch is in
+    assert not list(tree.rglob("BUILD"))
