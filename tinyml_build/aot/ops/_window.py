@@ -1,4 +1,5 @@
-"""Shared by the windowed ops (CONV_2D, DEPTHWISE_CONV_2D, pooling): geometry and requantization.
+"""Shared by the windowed ops (CONV_2D, DEPTHWISE_CONV_2D, pooling): geometry, requantization,
+and the int8 convolution call (also used for depthwise convolutions of one input channel).
 
 Mirrors TFLM: padding from ComputePaddingHeightWidth (TFLM's own output size), loops over the
 output tensor's dims, per-channel multipliers from PopulateConvolutionQuantizationParams, and
@@ -99,3 +100,26 @@ def requantization(ctx, x, w, bias, y, out_c: int, weight_sums: np.ndarray) -> R
     act_min, act_max = activation_range(ctx.options.get("fused_activation_function", "NONE"), "int8", out_scale, out_zp)
     return Requant(bias=folded, multiplier=multipliers, shift=shifts, output_offset=out_zp, act_min=act_min,
                    act_max=act_max, input_zero_point=in_zp)
+
+
+def emit_conv2d_s8(ctx, weights: np.ndarray, g: Window, rq: Requant, what: str) -> None:
+    """Emit tml_conv2d_s8 from input 0 to output 0; `weights` is [out_c, k_h, k_w, filter_in_c]."""
+    out_c, k_h, k_w, filter_in_c = weights.shape
+    direct = k_h == 1 and k_w == 1 and filter_in_c == g.in_c and not g.padded
+    params = ctx.params("tml_conv_s8_params", {
+        "weights": ctx.array(weights, "int8_t", what),
+        "bias": ctx.array(rq.bias, "int32_t", "bias with the input zero point folded in"),
+        "multiplier": ctx.array(rq.multiplier, "int32_t", "output multipliers"),
+        "shift": ctx.array(rq.shift, "int32_t", "output shifts"),
+        **{k: v for k, v in g.fields().items() if k not in ("k_h", "k_w")},
+        "filter_in_c": filter_in_c,
+        "k_h": k_h,
+        "k_w": k_w,
+        "input_zero_point": rq.input_zero_point,
+        "output_offset": rq.output_offset,
+        "act_min": rq.act_min,
+        "act_max": rq.act_max,
+    })
+    # two pixels' receptive fields at a time; 1x1 unpadded convolutions read the input in place
+    im2col = "NULL" if direct else f"(int8_t *){ctx.scratch(2 * k_h * k_w * filter_in_c)}"
+    ctx.call("tml_conv2d_s8", params, ctx.input_ptr(0), ctx.output_ptr(0), im2col, kernel="conv2d")

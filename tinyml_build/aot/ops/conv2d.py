@@ -1,15 +1,15 @@
 """CONV_2D: int8 activations and weights, per-channel or per-tensor (TFLM ConvPerChannel).
 
 Any stride, dilation, SAME/VALID padding and grouped convolution. 1x1 unpadded single-group
-convolutions read input pixels in place; the others gather each receptive field into an
-im2col scratch row (k_h * k_w * filter_in_c bytes). int16 activations (TFLM's 16x8 path)
+convolutions read input pixels in place; the others gather the receptive fields of two output
+pixels into an im2col scratch (2 * k_h * k_w * filter_in_c bytes). int16 activations (TFLM's 16x8 path)
 are lowered by conv2d_16x8.py.
 """
 
 import numpy as np
 
 from tinyml_build.aot.ops import register
-from tinyml_build.aot.ops._window import requantization, window
+from tinyml_build.aot.ops._window import emit_conv2d_s8, requantization, window
 from tinyml_build.aot.ops.conv2d_16x8 import lower_conv2d_16x8
 
 
@@ -33,20 +33,4 @@ def lower(ctx) -> None:
         raise ctx.unsupported(f"input channels {g.in_c} do not split into groups of {filter_in_c} for {out_c} outputs")
     weights = w.array()
     rq = requantization(ctx, x, w, ctx.input(2), y, out_c, weights.reshape(out_c, -1).astype(np.int64).sum(axis=1))
-    direct = k_h == 1 and k_w == 1 and filter_in_c == g.in_c and not g.padded
-    params = ctx.params("tml_conv_s8_params", {
-        "weights": ctx.ptr(w),
-        "bias": ctx.array(rq.bias, "int32_t", "bias with the input zero point folded in"),
-        "multiplier": ctx.array(rq.multiplier, "int32_t", "output multipliers"),
-        "shift": ctx.array(rq.shift, "int32_t", "output shifts"),
-        **{k: v for k, v in g.fields().items() if k not in ("k_h", "k_w")},
-        "filter_in_c": filter_in_c,
-        "k_h": k_h,
-        "k_w": k_w,
-        "input_zero_point": rq.input_zero_point,
-        "output_offset": rq.output_offset,
-        "act_min": rq.act_min,
-        "act_max": rq.act_max,
-    })
-    im2col = "NULL" if direct else f"(int8_t *){ctx.scratch(k_h * k_w * filter_in_c)}"
-    ctx.call("tml_conv2d_s8", params, ctx.input_ptr(0), ctx.output_ptr(0), im2col, kernel="conv2d")
+    emit_conv2d_s8(ctx, weights, g, rq, f"weights, tensor #{w.index} '{w.name}'")

@@ -1,9 +1,15 @@
-"""DEPTHWISE_CONV_2D: int8, per-channel or per-tensor, any depth multiplier (TFLM DepthwiseConvPerChannel)."""
+"""DEPTHWISE_CONV_2D: int8, per-channel or per-tensor, any depth multiplier (TFLM DepthwiseConvPerChannel).
+
+With a single input channel (a common first layer: audio features, grayscale images) a
+depthwise convolution is an ordinary convolution with the weights transposed to
+[out_c, k_h, k_w, 1]; it is lowered to the CONV_2D kernel, whose SIMD dot products are
+several times faster than per-channel accumulation. The integer result is identical.
+"""
 
 import numpy as np
 
 from tinyml_build.aot.ops import register
-from tinyml_build.aot.ops._window import requantization, window
+from tinyml_build.aot.ops._window import emit_conv2d_s8, requantization, window
 
 POINTER_BYTES = 8  # scratch per tap pointer: enough for 32- and 64-bit targets (host checks)
 
@@ -29,6 +35,10 @@ def lower(ctx) -> None:
         multiplier = out_c // g.in_c
     weights = w.array()
     rq = requantization(ctx, x, w, ctx.input(2), y, out_c, weights.reshape(-1, out_c).astype(np.int64).sum(axis=0))
+    if g.in_c == 1:
+        emit_conv2d_s8(ctx, np.ascontiguousarray(weights.transpose(3, 1, 2, 0)), g, rq,
+                       f"weights of tensor #{w.index} '{w.name}' as [out_c, k_h, k_w, 1]")
+        return
     params = ctx.params("tml_dwconv_s8_params", {
         "weights": ctx.ptr(w),
         "bias": ctx.array(rq.bias, "int32_t", "bias with the input zero point folded in"),

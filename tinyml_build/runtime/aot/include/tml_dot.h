@@ -28,14 +28,32 @@ static inline uint32_t tml_load4(const int8_t *p) {
   return word;
 }
 
+#if TML_HAVE_SIMD32
+/* Sign-extend bytes 0 and 2 (tml_sxtb16) or bytes 1 and 3 (tml_sxtb16_ror8) into two int16 lanes. */
+static inline int32_t tml_sxtb16(uint32_t x) {
+  return (int32_t)__sxtb16(x);
+}
+#if defined(__GNUC__)
+static inline int32_t tml_sxtb16_ror8(uint32_t x) {
+  int32_t r;
+  __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x)); /* the rotate is free inside SXTB16 */
+  return r;
+}
+#else
+static inline int32_t tml_sxtb16_ror8(uint32_t x) {
+  return (int32_t)__sxtb16((x >> 8) | (x << 24));
+}
+#endif
+#endif
+
 /* acc + sum(a[i] * b[i]) for i < n. */
 static inline int32_t tml_dot_s8(const int8_t *a, const int8_t *b, int32_t n, int32_t acc) {
 #if TML_HAVE_SIMD32
   for (; n >= 4; n -= 4, a += 4, b += 4) {
     const uint32_t wa = tml_load4(a);
     const uint32_t wb = tml_load4(b);
-    acc = __smlad(__sxtb16(wa), __sxtb16(wb), acc);
-    acc = __smlad(__sxtb16(__ror(wa, 8)), __sxtb16(__ror(wb, 8)), acc);
+    acc = __smlad(tml_sxtb16(wa), tml_sxtb16(wb), acc);
+    acc = __smlad(tml_sxtb16_ror8(wa), tml_sxtb16_ror8(wb), acc);
   }
 #else
   for (; n >= 4; n -= 4, a += 4, b += 4) {
@@ -58,12 +76,12 @@ static inline void tml_dot2_s8(const int8_t *a, const int8_t *b0, const int8_t *
     const uint32_t wa = tml_load4(a);
     const uint32_t w0 = tml_load4(b0);
     const uint32_t w1 = tml_load4(b1);
-    const int32_t a_even = (int32_t)__sxtb16(wa);
-    const int32_t a_odd = (int32_t)__sxtb16(__ror(wa, 8));
-    s0 = __smlad(a_even, __sxtb16(w0), s0);
-    s0 = __smlad(a_odd, __sxtb16(__ror(w0, 8)), s0);
-    s1 = __smlad(a_even, __sxtb16(w1), s1);
-    s1 = __smlad(a_odd, __sxtb16(__ror(w1, 8)), s1);
+    const int32_t a_even = tml_sxtb16(wa);
+    const int32_t a_odd = tml_sxtb16_ror8(wa);
+    s0 = __smlad(a_even, tml_sxtb16(w0), s0);
+    s0 = __smlad(a_odd, tml_sxtb16_ror8(w0), s0);
+    s1 = __smlad(a_even, tml_sxtb16(w1), s1);
+    s1 = __smlad(a_odd, tml_sxtb16_ror8(w1), s1);
   }
 #else
   for (; n >= 4; n -= 4, a += 4, b0 += 4, b1 += 4) {
@@ -79,6 +97,54 @@ static inline void tml_dot2_s8(const int8_t *a, const int8_t *b0, const int8_t *
   }
   *acc0 = s0;
   *acc1 = s1;
+}
+
+/* Four dot products of two rows a0, a1 with two rows b0, b1:
+ * acc[0] += a0.b0, acc[1] += a0.b1, acc[2] += a1.b0, acc[3] += a1.b1 (each operand loaded once). */
+static inline void tml_dot2x2_s8(const int8_t *a0, const int8_t *a1, const int8_t *b0, const int8_t *b1, int32_t n,
+                                 int32_t acc[4]) {
+  int32_t s00 = acc[0], s01 = acc[1], s10 = acc[2], s11 = acc[3];
+#if TML_HAVE_SIMD32
+  for (; n >= 4; n -= 4, a0 += 4, a1 += 4, b0 += 4, b1 += 4) {
+    const uint32_t wb0 = tml_load4(b0);
+    const uint32_t wb1 = tml_load4(b1);
+    const int32_t b0_even = tml_sxtb16(wb0), b0_odd = tml_sxtb16_ror8(wb0);
+    const int32_t b1_even = tml_sxtb16(wb1), b1_odd = tml_sxtb16_ror8(wb1);
+    uint32_t wa = tml_load4(a0);
+    int32_t even = tml_sxtb16(wa), odd = tml_sxtb16_ror8(wa);
+    s00 = __smlad(even, b0_even, s00);
+    s00 = __smlad(odd, b0_odd, s00);
+    s01 = __smlad(even, b1_even, s01);
+    s01 = __smlad(odd, b1_odd, s01);
+    wa = tml_load4(a1);
+    even = tml_sxtb16(wa);
+    odd = tml_sxtb16_ror8(wa);
+    s10 = __smlad(even, b0_even, s10);
+    s10 = __smlad(odd, b0_odd, s10);
+    s11 = __smlad(even, b1_even, s11);
+    s11 = __smlad(odd, b1_odd, s11);
+  }
+#else
+  for (; n >= 2; n -= 2, a0 += 2, a1 += 2, b0 += 2, b1 += 2) {
+    const int32_t x00 = a0[0], x01 = a0[1], x10 = a1[0], x11 = a1[1];
+    const int32_t y00 = b0[0], y01 = b0[1], y10 = b1[0], y11 = b1[1];
+    s00 += x00 * y00 + x01 * y01;
+    s01 += x00 * y10 + x01 * y11;
+    s10 += x10 * y00 + x11 * y01;
+    s11 += x10 * y10 + x11 * y11;
+  }
+#endif
+  for (; n > 0; --n) {
+    const int32_t x0 = *a0++, x1 = *a1++, y0 = *b0++, y1 = *b1++;
+    s00 += x0 * y0;
+    s01 += x0 * y1;
+    s10 += x1 * y0;
+    s11 += x1 * y1;
+  }
+  acc[0] = s00;
+  acc[1] = s01;
+  acc[2] = s10;
+  acc[3] = s11;
 }
 
 #ifdef __cplusplus

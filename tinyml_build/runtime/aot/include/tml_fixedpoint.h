@@ -29,9 +29,9 @@ static inline int32_t tml_srdhm(int32_t a, int32_t b) {
 
 /* x / 2^exponent rounded to nearest, ties away from zero; 0 <= exponent <= 31. */
 static inline int32_t tml_rdbpot(int32_t x, int exponent) {
-  const int32_t mask = (int32_t)(((int64_t)1 << exponent) - 1);
+  const int32_t mask = (int32_t)((1u << exponent) - 1u);
   const int32_t remainder = x & mask;
-  const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+  const int32_t threshold = (mask >> 1) + (int32_t)((uint32_t)x >> 31);
   return (x >> exponent) + (remainder > threshold ? 1 : 0);
 }
 
@@ -40,11 +40,14 @@ static inline int32_t tml_shl_wrap(int32_t x, int shift) {
   return (int32_t)((uint32_t)x << shift);
 }
 
-/* TFLM MultiplyByQuantizedMultiplier(int32 x, multiplier, shift): shift > 0 scales up first. */
+/* TFLM MultiplyByQuantizedMultiplier(int32 x, multiplier, shift): shift > 0 scales up first.
+ * multiplier >= 0, as QuantizeMultiplier always produces, so the doubling high multiply never
+ * meets its only saturating case (INT32_MIN * INT32_MIN) and is one 64-bit multiply-add. */
 static inline int32_t tml_mbqm(int32_t x, int32_t multiplier, int32_t shift) {
   const int left = shift > 0 ? (int)shift : 0;
   const int right = shift > 0 ? 0 : (int)-shift;
-  return tml_rdbpot(tml_srdhm(tml_shl_wrap(x, left), multiplier), right);
+  const int32_t high = (int32_t)(((int64_t)tml_shl_wrap(x, left) * multiplier + ((int64_t)1 << 30)) >> 31);
+  return tml_rdbpot(high, right);
 }
 
 /* TFLM MultiplyByQuantizedMultiplier(int64 x, ...): the 16-bit-activation variant. */

@@ -316,8 +316,8 @@ void tml_softmax_s8_s16(const tml_softmax_s8_params *p, const int8_t *input, int
 /* ---- CONV_2D (conv2d.c) ----------------------------------------------------------------------
  * int8 per-channel (TFLM reference_integer_ops::ConvPerChannel). bias is folded with the input
  * zero point; taps outside the input are filled with the input zero point (im2col), which
- * cancels exactly. `im2col` is scratch of k_h * k_w * filter_in_c bytes, or NULL for 1x1
- * unpadded single-group convolutions, which read the input rows in place. */
+ * cancels exactly. `im2col` is scratch of 2 * k_h * k_w * filter_in_c bytes (two pixels), or
+ * NULL for 1x1 unpadded single-group convolutions, which read the input rows in place. */
 typedef struct {
   const int8_t *weights;     /* [out_c][k_h][k_w][filter_in_c] */
   const int32_t *bias;       /* [out_c], folded: bias - input_zero_point * sum(weights[o]) */

@@ -9,29 +9,33 @@
 #include "tml_fixedpoint.h"
 #include "tml_kernels.h"
 
-static inline int8_t tml_fc_requantize(int32_t acc, const tml_fc_s8_params *p, int32_t o) {
-  const int32_t v = tml_mbqm(acc, p->multiplier[o], p->shift[o]) + p->output_offset;
-  return (int8_t)tml_clamp_i32(v, p->act_min, p->act_max);
+static inline int8_t tml_fc_requantize(int32_t acc, int32_t multiplier, int32_t shift, int32_t offset, int32_t lo,
+                                       int32_t hi) {
+  const int32_t v = tml_mbqm(acc, multiplier, shift) + offset;
+  return (int8_t)(v < lo ? lo : (v > hi ? hi : v));
 }
 
 void tml_fully_connected_s8(const tml_fc_s8_params *p, const int8_t *input, int8_t *output) {
-  const int32_t depth = p->accum_depth;
+  /* Locals, not p->...: int8 output stores may alias anything and would force reloads. */
+  const int32_t depth = p->accum_depth, units = p->output_depth, batches = p->batches;
+  const int32_t *bias = p->bias, *mult = p->multiplier, *shift = p->shift;
+  const int32_t offset = p->output_offset, lo = p->act_min, hi = p->act_max;
   int32_t b;
-  for (b = 0; b < p->batches; ++b) {
+  for (b = 0; b < batches; ++b) {
     const int8_t *w = p->weights;
     int32_t o = 0;
-    for (; o + 2 <= p->output_depth; o += 2, w += 2 * depth) {
-      int32_t acc0 = p->bias[o];
-      int32_t acc1 = p->bias[o + 1];
+    for (; o + 2 <= units; o += 2, w += 2 * depth) {
+      int32_t acc0 = bias[o];
+      int32_t acc1 = bias[o + 1];
       tml_dot2_s8(input, w, w + depth, depth, &acc0, &acc1);
-      output[o] = tml_fc_requantize(acc0, p, o);
-      output[o + 1] = tml_fc_requantize(acc1, p, o + 1);
+      output[o] = tml_fc_requantize(acc0, mult[o], shift[o], offset, lo, hi);
+      output[o + 1] = tml_fc_requantize(acc1, mult[o + 1], shift[o + 1], offset, lo, hi);
     }
-    if (o < p->output_depth) {
-      output[o] = tml_fc_requantize(tml_dot_s8(input, w, depth, p->bias[o]), p, o);
+    if (o < units) {
+      output[o] = tml_fc_requantize(tml_dot_s8(input, w, depth, bias[o]), mult[o], shift[o], offset, lo, hi);
     }
     input += depth;
-    output += p->output_depth;
+    output += units;
   }
 }
 
