@@ -73,6 +73,19 @@ def test_six_dimensional_broadcast(tmp_path, op, dtype):
     assert report.ok, str(report)
 
 
+@pytest.mark.parametrize("op", ["ADD", "SUB"])
+@pytest.mark.parametrize("shape2", [(1, 16, 1, 8), (1, 16, 12, 8)], ids=["broadcast", "same"])
+def test_large_int8_add_sub_use_tables_and_stay_exact(tmp_path, op, shape2):
+    data = _binary_model(op, (1, 16, 12, 8), shape2, (1, 16, 12, 8), scales=(0.11, 0.03, 0.09))
+    program = lower_model(read_model(data, where="m.tflite", name="m"))
+    assert "TML_S0_0" in program.steps[0].statements[0], "1536 outputs should use the scratch tables"
+    path = tmp_path / "m.tflite"
+    path.write_bytes(data)
+    for sanitize in (False, True):
+        report = check_model(path, runs=6, sanitize=sanitize)
+        assert report.ok, str(report)
+
+
 @pytest.mark.parametrize("op", ["ADD", "SUB", "MUL"])
 @pytest.mark.parametrize("activation", [fb.ActivationFunctionType.RELU, fb.ActivationFunctionType.RELU_N1_TO_1])
 def test_fused_activations(tmp_path, op, activation):

@@ -10,6 +10,7 @@ from tinyml_build.aot.broadcast import BroadcastError, broadcast_loops
 from tinyml_build.aot.quantization import activation_range, quantize_multiplier
 
 SUFFIX = {"int8": "s8", "int16": "s16"}
+TABLE_MIN_ELEMENTS = 1024  # int8 ADD/SUB outputs from this size use per-input tables in scratch
 
 
 def lower_binary(ctx, kind: str, params_fn) -> None:
@@ -34,9 +35,12 @@ def lower_binary(ctx, kind: str, params_fn) -> None:
         raise ctx.unsupported(f"fused activation {activation} is not supported") from None
     params = ctx.params(f"tml_{kind}_params", fields)
     shape = ctx.params("tml_broadcast", loops.fields(), "broadcast loops")
-    suffix = SUFFIX[out.dtype]
-    ctx.call(f"tml_{kind}_{suffix}", params, shape, ctx.input_ptr(0), ctx.input_ptr(1), ctx.output_ptr(0),
-             kernel=kind)
+    args = [params, shape, ctx.input_ptr(0), ctx.input_ptr(1), ctx.output_ptr(0)]
+    if kind in ("add", "sub") and out.dtype == "int8":
+        # Tabulating both inputs' scaled values costs 512 evaluations and saves two per element.
+        tables = out.elements >= TABLE_MIN_ELEMENTS
+        args.append(f"(int32_t *){ctx.scratch(512 * 4)}" if tables else "NULL")
+    ctx.call(f"tml_{kind}_{SUFFIX[out.dtype]}", *args, kernel=kind)
 
 
 def add_sub_params(ctx, in1, in2, out) -> dict:
