@@ -71,3 +71,14 @@ def test_person_detect_arena_is_no_bigger_than_the_live_peak():
     # 48x48x8 input + 48x48x16 output of the first pointwise conv are live together.
     assert program.arena_lower_bound == 55296
     assert program.arena_size == 55296, "scratch buffers fit in the gaps: the plan is optimal"
+
+
+@pytest.mark.parametrize("name", ["hello_world_int8.tflite", "micro_speech_quantized.tflite", "person_detect.tflite"])
+def test_aot_arena_is_smaller_than_tflms(name):
+    from tinyml_build.aot.memory_report import compare
+
+    report = compare(shared_model(name))
+    assert report.tflm_total is not None, "tflite-micro reported its arena"
+    assert report.aot_arena < report.tflm_total
+    # activations alone: aot may add a little op scratch (im2col) that TFLM's reference kernels do without
+    assert report.aot_arena <= report.tflm_head + 256
