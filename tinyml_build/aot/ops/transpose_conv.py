@@ -55,14 +55,17 @@ def lower(ctx) -> None:
             raise ctx.unsupported(f"int16 tensors need zero points of 0 (got {in_zp}, {out_zp}), as in TFLM")
         bias_ptr = _bias(ctx, bias, ("int64", "int16"), "int64_t", out_ch)
         function = "tml_transpose_conv_s16"
+        tap_offset = None
     else:
         bias_ptr = _bias(ctx, bias, ("int32",), "int32_t", out_ch)
         function = "tml_transpose_conv_s8"
+        tap_sums = w.array().astype(np.int64).sum(axis=3).reshape(-1)
+        tap_offset = ctx.array(-in_zp * tap_sums, "int32_t", "input zero point times each tap's weight sum") if in_zp else None
     params = ctx.params("tml_transpose_conv_params", {
         "batches": batches, "in_h": in_h, "in_w": in_w, "in_ch": in_ch,
         "out_h": out_h, "out_w": out_w, "out_ch": out_ch, "filter_h": filter_h, "filter_w": filter_w,
         "stride_h": stride_h, "stride_w": stride_w, "pad_h": pad_h, "pad_w": pad_w,
-        "input_offset": -in_zp, "output_offset": out_zp, "act_min": act_min, "act_max": act_max,
+        "output_offset": out_zp, "act_min": act_min, "act_max": act_max, "tap_offset": tap_offset,
         "multiplier": ctx.array(multipliers, "int32_t", "output multipliers"),
         "shift": ctx.array(shifts, "int32_t", "output shifts"),
     })

@@ -97,10 +97,14 @@ typedef struct {
 
 typedef tml_add_params tml_sub_params;
 
-void tml_add_s8(const tml_add_params *p, const tml_broadcast *shape, const int8_t *in1, const int8_t *in2, int8_t *out);
+/* int8: `scratch` is NULL or 512 int32 of arena memory; with it the scaled value of every
+ * int8 input is tabulated once (worth it for large tensors). */
+void tml_add_s8(const tml_add_params *p, const tml_broadcast *shape, const int8_t *in1, const int8_t *in2, int8_t *out,
+                int32_t *scratch);
 void tml_add_s16(const tml_add_params *p, const tml_broadcast *shape, const int16_t *in1, const int16_t *in2,
                  int16_t *out);
-void tml_sub_s8(const tml_sub_params *p, const tml_broadcast *shape, const int8_t *in1, const int8_t *in2, int8_t *out);
+void tml_sub_s8(const tml_sub_params *p, const tml_broadcast *shape, const int8_t *in1, const int8_t *in2, int8_t *out,
+                int32_t *scratch);
 void tml_sub_s16(const tml_sub_params *p, const tml_broadcast *shape, const int16_t *in1, const int16_t *in2,
                  int16_t *out);
 
@@ -212,11 +216,13 @@ typedef struct {
   int32_t filter_h, filter_w;
   int32_t stride_h, stride_w;
   int32_t pad_h, pad_w;
-  int32_t input_offset;  /* -input zero point (int8 only) */
   int32_t output_offset; /* output zero point (int8 only) */
   int32_t act_min, act_max;
   const int32_t *multiplier; /* [out_ch] */
   const int32_t *shift;      /* [out_ch] */
+  /* int8 only, NULL when the input zero point is 0: [out_ch][filter_h][filter_w] of
+   * -input_zero_point * (sum of that tap's weights), added once per tap that reaches a pixel. */
+  const int32_t *tap_offset;
 } tml_transpose_conv_params;
 
 /* filter: [out_ch][filter_h][filter_w][in_ch]; bias may be NULL. */
