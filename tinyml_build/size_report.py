@@ -136,11 +136,14 @@ def _ordered(table: dict[str, int]) -> dict[str, int]:
     return {name: table[name] for name in COMPONENTS if table.get(name)}
 
 
-def _region_at(regions: tuple[MemoryRegion, ...], address: int, size: int) -> MemoryRegion | None:
-    for r in regions:
-        if r.origin <= address < r.end or (size == 0 and address == r.end):
-            return r
-    return None
+def _region_at(regions: tuple[MemoryRegion, ...], address: int, size: int = 0) -> MemoryRegion | None:
+    """The region a section was placed in: the one with the highest origin at or below its address.
+
+    Past-the-end addresses still count for their region, so an image from the sizing link (enlarged
+    regions) is measured against the real sizes.
+    """
+    below = [r for r in regions if r.origin <= address]
+    return max(below, key=lambda r: r.origin) if below else None
 
 
 def measure(target: Target, elf: ElfImage, inputs: list[InputSection]) -> SizeReport:
@@ -236,7 +239,8 @@ def check_budget(report: SizeReport, target: Target) -> None:
         consumers = sorted(report.region_components.get(r.name, {}).items(), key=lambda kv: (-kv[1], kv[0]))[:4]
         symbols = [s for s in report.top_symbols if s["region"] == r.name][:3]
         kind = "RAM" if r.holds_data else "flash"
-        text = (f"{r.name} ({kind}) needs {r.used:,} bytes but the target has {r.size:,} "
+        label = r.name if r.name.lower() == kind.lower() else f"{r.name} ({kind})"
+        text = (f"{label} needs {r.used:,} bytes but the target has {r.size:,} "
                 f"({r.used - r.size:,} over); biggest consumers: "
                 + ", ".join(f"{name} {size:,}" for name, size in consumers))
         if symbols:

@@ -1,0 +1,145 @@
+"""The platform layer and the QEMU runner on a hand-written model: pass, mismatch, crash, hang.
+
+Every emulated target runs the same fixture (fixtures/firmware/add_one_model.c); the failure
+variants prove that the runner turns each way a firmware can go wrong into a failed test with
+a useful message, and that exit statuses and instruction counts are exact.
+"""
+
+import dataclasses
+import shutil
+
+import pytest
+from firmware_testlib import FixtureBuilder, add_one_golden
+
+from tinyml_build.errors import ToolchainError
+from tinyml_build.qemu_runner import parse_report, qemu_command, run_test
+from tinyml_build.targets import Emulator, load_target
+
+EMULATED = ("qemu-m3", "qemu-m4", "qemu-m7", "qemu-m33", "qemu-m55", "stm32f407")
+
+pytestmark = [
+    pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None, reason="arm-none-eabi-gcc not installed "
+                       "(sudo apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi)"),
+    pytest.mark.skipif(shutil.which("qemu-system-arm") is None, reason="qemu-system-arm not installed "
+                       "(sudo apt-get install qemu-system-arm)"),
+]
+
+
+@pytest.fixture(scope="module")
+def builder(tmp_path_factory):
+    return FixtureBuilder(tmp_path_factory.mktemp("fixture-images"))
+
+
+@pytest.mark.parametrize("name", EMULATED)
+def test_fixture_passes_on_every_emulated_target(builder, name):
+    golden = add_one_golden()
+    target = load_target(name)
+    result = run_test(target, builder.image(name, "good", golden), [golden], timeout=60)
+    assert result.ok, result.problems
+    model = result.report.models["add_one"]
+    assert model.facts["operators"] == "1" and model.facts["arena_reserved"] == "32"
+    assert [model.vectors[i]["status"] for i in range(3)] == ["PASS"] * 3
+    assert model.time["unit"] == "qemu_instructions" and int(model.time["per_inference"]) > 0
+    assert result.report.result == {"status": "PASS", "models": "1", "vectors": "3", "passed": "3", "failed": "0"}
+    # Semihosting targets end QEMU with the status; the STM32 image parks and the runner stops QEMU.
+    assert result.outcome.exit_code == (0 if target.console.is_semihosting else None)
+    if name == "stm32f407":
+        assert "netduinoplus2" in result.command  # the unmodified STM32 ELF, on the F405 machine
+
+
+@pytest.mark.parametrize("name", ["qemu-m4", "stm32f407"])
+def test_instruction_counts_are_exact_and_repeatable(builder, name):
+    golden = add_one_golden()
+    elf = builder.image(name, "loop", golden, defines=["ADD_ONE_LOOP=20000"])
+    counts = []
+    for _ in range(2):
+        result = run_test(load_target(name), elf, [golden], timeout=60)
+        assert result.ok, result.problems
+        counts.append(int(result.report.models["add_one"].time["per_inference"]))
+    # 20,000 iterations of a 2-instruction loop plus the model's own few dozen instructions.
+    assert 40_000 <= counts[0] <= 40_200, counts
+    assert counts[0] == counts[1]
+
+
+def test_a_wrong_output_fails_in_the_firmware_and_on_the_host(builder):
+    bad = add_one_golden(corrupt=True)
+    result = run_test(load_target("qemu-m4"), builder.image("qemu-m4", "corrupt", bad), [bad], timeout=60)
+    assert not result.ok
+    assert result.outcome.exit_code == 1
+    assert result.report.models["add_one"].vectors[2]["status"] == "FAIL"
+    assert result.report.models["add_one"].vectors[2]["first_mismatch"] == "0:5"
+    assert any("1 failing of 3" in p for p in result.problems), result.problems
+    assert any("1 of 16 bytes differ; first at byte 5" in p for p in result.problems), result.problems
+
+
+def test_the_host_comparison_does_not_trust_the_firmware(builder):
+    good, bad = add_one_golden(), add_one_golden(corrupt=True)
+    result = run_test(load_target("qemu-m4"), builder.image("qemu-m4", "good", good), [bad], timeout=60)
+    assert result.report.result["status"] == "PASS"  # the firmware compared against its own (correct) copy
+    assert not result.ok
+    assert result.problems == ["model add_one vector 2 (fixture #2) output 0: 1 of 16 bytes differ; first at byte 5: "
+                               f"0x{add_one_golden().vectors[2].outputs[0][5]:02x}, golden "
+                               f"0x{bad.vectors[2].outputs[0][5]:02x}"]
+
+
+@pytest.mark.parametrize("name", ["qemu-m4", "qemu-m33", "stm32f407"])
+def test_a_hardfault_prints_the_fault_registers(builder, name):
+    golden = add_one_golden()
+    target = load_target(name)
+    result = run_test(target, builder.image(name, "crash", golden, defines=["ADD_ONE_CRASH"]), [golden], timeout=60)
+    assert not result.ok
+    assert result.report.fault is not None and result.report.fault["exception"] == "3"
+    assert any("crashed: exception 3" in p for p in result.problems), result.problems
+    log = result.outcome.output
+    assert "*** HardFault (exception 3)" in log and "pc " in log and "CFSR" in log
+    assert "BFAR f0000000" in log  # the faulting address of the bad store
+    if target.console.is_semihosting:
+        assert result.outcome.exit_code == 3  # SYS_EXIT_EXTENDED carries statuses beyond 0/1
+
+
+def test_a_hang_is_stopped_by_the_timeout(builder):
+    golden = add_one_golden()
+    elf = builder.image("qemu-m4", "hang", golden, defines=["ADD_ONE_HANG"])
+    result = run_test(load_target("qemu-m4"), elf, [golden], timeout=3)
+    assert not result.ok and result.outcome.timed_out
+    assert any("no final report within 3 s" in p for p in result.problems)
+
+
+def test_init_failure_exits_with_status_2(builder):
+    golden = add_one_golden()
+    elf = builder.image("qemu-m3", "init-fails", golden, defines=["ADD_ONE_INIT_FAILS"])
+    result = run_test(load_target("qemu-m3"), elf, [golden], timeout=60)
+    assert not result.ok and result.outcome.exit_code == 2
+    assert "init() returned error" in result.outcome.output
+
+
+def test_runaway_output_is_cut_off(builder):
+    golden = add_one_golden()
+    result = run_test(load_target("qemu-m4"), builder.image("qemu-m4", "good", golden), [golden], timeout=60,
+                      max_output=200)
+    assert not result.ok and result.outcome.truncated
+    assert any("more than 200 bytes" in p for p in result.problems)
+
+
+def test_missing_qemu_names_the_apt_command(builder):
+    target = dataclasses.replace(load_target("qemu-m4"), emulator=Emulator("qemu-system-nonexistent", "mps2-an386"))
+    with pytest.raises(ToolchainError) as err:
+        run_test(target, "firmware.elf", [add_one_golden()])
+    assert "sudo apt-get install qemu-system-arm" in str(err.value)
+
+
+def test_command_lines():
+    m4 = qemu_command(load_target("qemu-m4"), "fw.elf")
+    assert m4[:3] == ["qemu-system-arm", "-machine", "mps2-an386"]
+    assert "shift=0,align=off,sleep=off" in m4 and "enable=on,target=native,chardev=console" in m4
+    f407 = qemu_command(load_target("stm32f407"), "fw.elf")
+    assert "netduinoplus2" in f407 and "chardev:console" in f407 and "-semihosting-config" not in f407
+
+
+def test_report_parser_ignores_noise():
+    report = parse_report("boot\nTML-MODEL name=a operators=3\nxTML-RESULT status=PASS\n"
+                          "TML-VECTOR model=a index=0 status=PASS\nTML-OUTPUT model=a vector=0 output=0 hex=ff00\n"
+                          "TML-RESULT status=PASS models=1 vectors=1 passed=1 failed=0\n")
+    assert report.models["a"].facts == {"name": "a", "operators": "3"}
+    assert report.models["a"].outputs == {(0, 0): "ff00"}
+    assert report.result["passed"] == "1"
