@@ -1,0 +1,55 @@
+"""runtime=aot on an emulated Cortex-M4F (QEMU mps2-an386): the Armv7E-M SIMD kernel paths, which
+host builds never execute, are bit-exact with tflite-micro too. Skipped without the Arm
+toolchain or QEMU."""
+
+import shutil
+
+import pytest
+
+import aot_op_models as m
+from conftest import shared_model
+from tflite_builder import fully_connected_model
+from tinyml_build.aot import lower_model
+from tinyml_build.aot.target_check import check_on_cortex_m
+from tinyml_build.tflite.reader import read_model
+
+pytestmark = pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
+                                reason="arm-none-eabi-gcc or qemu-system-arm not installed")
+
+
+@pytest.mark.parametrize("name", ["hello_world_int8.tflite", "hello_world_float.tflite", "micro_speech_quantized.tflite",
+                                  "person_detect.tflite"])
+def test_reference_model_on_cortex_m4(name):
+    report = check_on_cortex_m(shared_model(name), runs=2)
+    assert report.ok, str(report)
+
+
+SIMD_TAILS = {
+    # dot products whose length is not a multiple of 4, odd channel counts, odd pixel counts
+    "conv_3x3_k27_odd_oc": lambda: m.conv_model(in_shape=(1, 7, 5, 3), out_channels=5, kernel=(3, 3)),
+    "conv_1x1_k37_odd_pixels": lambda: m.conv_model(in_shape=(1, 5, 5, 37), out_channels=7, kernel=(1, 1)),
+    "conv_grouped": lambda: m.conv_model(in_shape=(1, 6, 6, 6), out_channels=6, kernel=(3, 3), groups=3),
+    "depthwise_m1_tail": lambda: m.depthwise_model(in_shape=(1, 7, 7, 7), multiplier=1, stride=(2, 2)),
+    "depthwise_one_channel_m8": lambda: m.depthwise_model(in_shape=(1, 11, 9, 1), multiplier=8, kernel=(5, 3), stride=(2, 2)),
+    "depthwise_m3": lambda: m.depthwise_model(in_shape=(1, 6, 6, 3), multiplier=3),
+    "fully_connected_13x7": lambda: fully_connected_model(units=7, features=13, seed=3),
+    "softmax": lambda: m.softmax_model(shape=(3, 11), in_scale=0.3),
+    "avg_pool": lambda: m.pool_model("AVERAGE_POOL_2D", in_shape=(1, 7, 7, 5)),
+    "quantize_float": lambda: m.quantize_model(),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SIMD_TAILS))
+def test_single_op_on_cortex_m4(case):
+    model = read_model(SIMD_TAILS[case](), where=f"{case}.tflite", name=case)
+    report = check_on_cortex_m(model, runs=3)
+    assert report.ok, str(report)
+
+
+def test_cortex_m_check_reports_the_first_wrong_op():
+    model = read_model(m.conv_model(in_shape=(1, 5, 5, 3), out_channels=4), where="bad.tflite", name="bad")
+    program = lower_model(model)
+    bias = [a for a in program.arrays if "bias" in a.comment][0]
+    bias.values[0] += 50000
+    report = check_on_cortex_m(model, runs=2, program=program)
+    assert not report.ok and "op #0 CONV_2D" in str(report)
