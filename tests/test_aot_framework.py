@@ -154,3 +154,57 @@ def test_generate_writes_sources_and_lists_kernels(tmp_path):
     before = (tmp_path / "out" / "hello_world_float_model.c").stat().st_mtime_ns
     generate(load_model(shared_model("hello_world_float.tflite")), tmp_path / "out")
     assert (tmp_path / "out" / "hello_world_float_model.c").stat().st_mtime_ns == before, "unchanged output is not rewritten"
+
+
+def _flatten_by_shape_arithmetic_model() -> bytes:
+    """Keras' Flatten as exported: SHAPE -> STRIDED_SLICE -> PACK -> RESHAPE, then FC."""
+    rng = np.random.default_rng(7)
+    b = ModelBuilder()
+    x = b.tensor("x", "int8", [1, 1, 2, 3], scale=0.05, zero_point=-1)
+    shape = b.tensor("shape", "int32", [4])
+    begin = b.tensor("begin", "int32", [1], data=np.array([0], np.int32))
+    end = b.tensor("end", "int32", [1], data=np.array([1], np.int32))
+    strides = b.tensor("strides", "int32", [1], data=np.array([1], np.int32))
+    batch = b.tensor("batch", "int32", [])
+    six = b.tensor("six", "int32", [], data=np.array(6, np.int32))
+    new_shape = b.tensor("new_shape", "int32", [2])
+    flat = b.tensor("flat", "int8", [1, 6], scale=0.05, zero_point=-1)
+    w = b.tensor("w", "int8", [4, 6], data=rng.integers(-127, 128, (4, 6)).astype(np.int8), scale=0.02, zero_point=0)
+    y = b.tensor("y", "int8", [1, 4], scale=0.1, zero_point=0)
+    shape_options = fb.ShapeOptionsT()
+    shape_options.outType = 2
+    b.op(b.opcode(fb.BuiltinOperator.SHAPE), [x], [shape], fb.BuiltinOptions.ShapeOptions, shape_options)
+    slice_options = fb.StridedSliceOptionsT()
+    slice_options.shrinkAxisMask = 1
+    b.op(b.opcode(fb.BuiltinOperator.STRIDED_SLICE), [shape, begin, end, strides], [batch],
+         fb.BuiltinOptions.StridedSliceOptions, slice_options)
+    pack_options = fb.PackOptionsT()
+    pack_options.valuesCount, pack_options.axis = 2, 0
+    b.op(b.opcode(fb.BuiltinOperator.PACK), [batch, six], [new_shape], fb.BuiltinOptions.PackOptions, pack_options)
+    b.op(b.opcode(fb.BuiltinOperator.RESHAPE), [x, new_shape], [flat])
+    b.op(b.opcode(fb.BuiltinOperator.FULLY_CONNECTED, version=4), [flat, w, -1], [y],
+         fb.BuiltinOptions.FullyConnectedOptions, fb.FullyConnectedOptionsT())
+    b.inputs, b.outputs = [x], [y]
+    return b.build()
+
+
+def test_shape_arithmetic_is_resolved_at_build_time(tmp_path):
+    model = load_model(_write(tmp_path, _flatten_by_shape_arithmetic_model(), "flatten"))
+    program = lower_model(model)
+    assert program.eliminated == [(0, "SHAPE"), (1, "STRIDED_SLICE"), (2, "PACK")]
+    assert [s.op_index for s in program.steps] == [3, 4]
+    assert 1 not in program.tensor_offsets and 7 not in program.tensor_offsets, "dead shape tensors get no arena"
+    assert "not run" in render(program)["flatten_model.c"]
+    report = check_model(model, runs=10)
+    assert report.ok, str(report)
+
+
+def test_ops_without_outputs_are_never_dropped():
+    from dataclasses import replace
+
+    from tinyml_build.aot.lower import live_subgraph
+
+    sg = load_model(shared_model("hello_world_int8.tflite")).main
+    side_effect = replace(sg.operators[0], index=3, outputs=())
+    live, dead = live_subgraph(replace(sg, operators=sg.operators + (side_effect,)))
+    assert dead == [] and live.operators[-1].outputs == ()

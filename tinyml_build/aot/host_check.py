@@ -206,12 +206,17 @@ def _divergence(model: Model, run: int, op, index: int, aot: bytes, tflm: bytes)
                       a[first].item(), b[first].item(), float(np.nanmax(diff)) if diff.size else 0.0)
 
 
-def compare(model: Model, aot_outputs, aot_trace, tflm_outputs, tflm_tensors, runs: int):
-    """(outputs_equal, first Divergence or None, output mismatch descriptions)."""
+def compare(model: Model, aot_outputs, aot_trace, tflm_outputs, tflm_tensors, runs: int, ops: set[int] | None = None):
+    """(outputs_equal, first Divergence or None, output mismatch descriptions).
+
+    `ops`: the op indices the program runs (ops whose results are unused are not traced).
+    """
     sg = model.main
     divergence = None
     for run in range(runs):
         for op in sg.operators:
+            if ops is not None and op.index not in ops:
+                continue
             for index in op.outputs:
                 aot, ref = aot_trace.get((run, index)), tflm_tensors.get((run, index))
                 if aot is None or ref is None:
@@ -250,7 +255,8 @@ def check_model(model: Model | str | Path, runs: int = 20, seed: int = 0, saniti
         exe = compile_program(work, files, program, sanitize)
         aot_outputs, aot_trace = run_program(exe, work, model, inputs)
     tflm_outputs, tflm_tensors = run_tflm(model, inputs)
-    equal, divergence, mismatches = compare(model, aot_outputs, aot_trace, tflm_outputs, tflm_tensors, len(inputs))
+    equal, divergence, mismatches = compare(model, aot_outputs, aot_trace, tflm_outputs, tflm_tensors, len(inputs),
+                                            ops={step.op_index for step in program.steps})
     return CheckReport(model=model.name, runs=len(inputs), sanitize=sanitize, arena_bytes=program.arena_size,
                        constant_bytes=program.model_bytes, outputs_equal=equal, divergence=divergence,
                        output_mismatches=mismatches)

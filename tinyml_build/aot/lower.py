@@ -8,6 +8,7 @@ only known after every op has been lowered and the arena planned.
 """
 
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,7 @@ from tinyml_build.aot.arena import ArenaRequest, plan_arena
 from tinyml_build.aot.ops import lowerings
 from tinyml_build.aot.program import C_NUMPY_TYPES, C_TYPE_SIZES, C_TYPES, CArray, CStruct, IOTensor, Placement, Program, Step, Trace
 from tinyml_build.errors import ModelError, UnsupportedOpError
-from tinyml_build.tflite.reader import Model, Operator, Tensor
+from tinyml_build.tflite.reader import Model, Operator, Subgraph, Tensor
 
 KERNELS_DIR = Path(__file__).resolve().parents[1] / "runtime" / "aot" / "kernels"
 
@@ -208,12 +209,39 @@ class OpContext:
         self.step.statements.append(f"{function}({', '.join(args)});")
 
 
+# Inputs that only carry a shape: the lowering uses the output tensor's static shape instead.
+SHAPE_ONLY_INPUTS = {"RESHAPE": (1,), "EXPAND_DIMS": (1,)}
+
+
+def live_subgraph(sg: Subgraph) -> tuple[Subgraph, list[Operator]]:
+    """The ops whose results are needed, and the ones that are not (resolved at build time).
+
+    Static shapes make shape arithmetic dead code: e.g. Keras' Flatten exports
+    SHAPE -> STRIDED_SLICE -> PACK -> RESHAPE, and only RESHAPE's data input matters. An op is
+    live when it has no outputs (a side effect), produces a graph output, or feeds a live op
+    through an input that is not shape-only. Live ops lose their shape-only inputs, so the
+    arena plan does not keep those tensors alive either.
+    """
+    needed = set(sg.outputs)
+    live: list[Operator] = []
+    dead: list[Operator] = []
+    for op in reversed(sg.operators):
+        if op.outputs and not any(index in needed for index in op.outputs):
+            dead.append(op)
+            continue
+        shape_only = SHAPE_ONLY_INPUTS.get(op.name, ())
+        inputs = tuple(-1 if n in shape_only else index for n, index in enumerate(op.inputs))
+        needed.update(index for index in inputs if index >= 0)
+        live.append(replace(op, inputs=inputs) if inputs != op.inputs else op)
+    return replace(sg, operators=tuple(reversed(live))), list(reversed(dead))
+
+
 def lower_model(model: Model, name: str | None = None) -> Program:
     """The whole model as a Program, or a ModelError/UnsupportedOpError naming the first problem."""
     from tinyml_build.analysis import analyze, check_buildable
 
     check_buildable(analyze(model))
-    sg = model.main
+    sg, eliminated = live_subgraph(model.main)
     table = lowerings()
     missing = [op for op in sg.operators if op.name not in table]
     if missing:
@@ -245,7 +273,7 @@ def lower_model(model: Model, name: str | None = None) -> Program:
         name=name or model.name,
         source=Path(model.path).name,
         sha256=model.sha256,
-        operator_count=len(sg.operators),
+        operator_count=len(model.main.operators),
         tensor_count=len(sg.tensors),
         arena_size=plan.size,
         arena_lower_bound=plan.lower_bound,
@@ -257,6 +285,7 @@ def lower_model(model: Model, name: str | None = None) -> Program:
         outputs=[_io_tensor(sg.tensors[i], model) for i in sg.outputs],
         kernels=sorted(lowering.kernels),
         tensor_offsets=plan.tensor_offsets,
+        eliminated=[(op.index, op.name) for op in eliminated],
     )
 
 

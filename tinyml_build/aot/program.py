@@ -105,6 +105,7 @@ class Program:
     outputs: list[IOTensor]
     kernels: list[str]  # kernel file stems under runtime/aot/kernels/, sorted
     tensor_offsets: dict[int, int]  # activation tensor index -> arena offset
+    eliminated: list[tuple[int, str]] = field(default_factory=list)  # (op index, name) resolved at build time
 
     @property
     def model_bytes(self) -> int:
