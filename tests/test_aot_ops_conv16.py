@@ -43,11 +43,11 @@ def _bias(b, rng, dtype, out_c, in_scale, w_scales):
 
 
 def _transpose_conv_model(dtype="int8", in_shape=(1, 4, 5, 3), out_hw=(9, 11), out_c=4, kernel=(3, 3), stride=(2, 2),
-                          padding="SAME", bias="int32", per_channel=True, activation=NONE, seed=0) -> bytes:
+                          padding="SAME", bias="int32", per_channel=True, activation=NONE, in_zp=-3, seed=0) -> bytes:
     rng = np.random.default_rng(seed)
     b = ModelBuilder()
     n, _, _, in_c = in_shape
-    in_q, out_q = ((0.05, -3), (0.08, 6)) if dtype == "int8" else ((0.002, 0), (0.004, 0))
+    in_q, out_q = ((0.05, in_zp), (0.08, 6)) if dtype == "int8" else ((0.002, 0), (0.004, 0))
     out_shape = [n, out_hw[0], out_hw[1], out_c]
     shape = b.tensor("output_shape", "int32", [4], data=np.array(out_shape, np.int32))
     w, w_scales = _weights(b, rng, (out_c, kernel[0], kernel[1], in_c), per_channel)
@@ -69,6 +69,7 @@ def _transpose_conv_model(dtype="int8", in_shape=(1, 4, 5, 3), out_hw=(9, 11), o
 @pytest.mark.parametrize("kwargs", [
     {},
     {"per_channel": False, "bias": None},
+    {"in_zp": 0, "out_c": 5},
     {"stride": (1, 1), "out_hw": (4, 5), "kernel": (1, 1)},
     {"stride": (2, 3), "out_hw": (8, 15), "kernel": (2, 4), "padding": "VALID"},
     {"stride": (3, 1), "out_hw": (14, 7), "kernel": (5, 3), "padding": "VALID", "activation": RELU},
