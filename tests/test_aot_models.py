@@ -66,6 +66,14 @@ def test_reference_models_are_covered(name):
     assert path in SUPPORTED, f"{name} should be fully supported by runtime=aot"
 
 
+@pytest.mark.parametrize("name", ["hello_world", "kws"])
+def test_shipped_models_are_covered(name):
+    path = PROJECT_DIR / "models" / name / f"{name}.tflite"
+    if not path.is_file():
+        pytest.skip(f"{path} not built yet")
+    assert path in SUPPORTED, f"models/{name} should be fully supported by runtime=aot"
+
+
 def test_person_detect_arena_is_no_bigger_than_the_live_peak():
     program = lower_model(load_model(shared_model("person_detect.tflite")))
     # 48x48x8 input + 48x48x16 output of the first pointwise conv are live together.
