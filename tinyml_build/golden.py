@@ -28,6 +28,9 @@ DEFAULT_RANDOM_VECTORS = 3
 _INT_RANGES = {"int8": (-128, 127), "uint8": (0, 255), "int16": (-32768, 32767),
                "int32": (-32768, 32767), "int64": (-32768, 32767), "bool": (0, 1)}
 _FLOAT_RANGE = (-1.0, 1.0)
+# Host arena for the reference interpreter: TFLM's default guess is too small for some models
+# (int16 ones); untouched pages of a large allocation cost nothing on the build machine.
+HOST_ARENA_BYTES = 64 << 20
 
 
 @dataclass(frozen=True)
@@ -157,7 +160,7 @@ def _interpreter(data: bytes, where: str):
         raise ToolchainError("the tflite-micro host interpreter (golden reference) is not installed",
                              fix="pip install -c requirements.lock tflite-micro") from None
     try:
-        return runtime.Interpreter.from_bytes(data)
+        return runtime.Interpreter.from_bytes(data, arena_size=HOST_ARENA_BYTES)
     except Exception as err:  # noqa: BLE001 -- TFLM reports failures as bare RuntimeErrors
         raise ModelError(f"the tflite-micro interpreter cannot load the model: {err}", where=where,
                          fix="check that the model runs in TFLM (python -m tinyml_build inspect)") from None

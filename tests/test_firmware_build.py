@@ -1,0 +1,139 @@
+"""`scons target=... model=...` for Cortex-M targets: outputs, no-op rebuilds, model-only rebuilds,
+clean errors (budget, unsupported model, no emulator, bad options)."""
+
+import json
+import re
+import shutil
+import struct
+import subprocess
+import sys
+
+import pytest
+from conftest import PROJECT_DIR, shared_model
+
+from tinyml_build.firmware.elf import read_elf
+from tinyml_build.manifest import sha256_file
+
+pytestmark = pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None,
+                                reason="arm-none-eabi-gcc not installed (sudo apt-get install gcc-arm-none-eabi)")
+
+
+def scons(*args) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "SCons", "-Q", "-j2", *args], capture_output=True, text=True,
+                          cwd=PROJECT_DIR)
+
+
+@pytest.fixture(scope="module")
+def build_root(tmp_path_factory):
+    """One build folder for the module: target-level objects are shared between the tests' models."""
+    return tmp_path_factory.mktemp("fw-build")
+
+
+@pytest.fixture(scope="module")
+def f407(build_root):
+    result = scons("target=stm32f407", "model=hello_world", f"build_dir={build_root}")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+    return build_root / "stm32f407" / "hello_world"
+
+
+def _fails_cleanly(result, *needles):
+    assert result.returncode != 0
+    text = result.stdout + result.stderr
+    assert "Traceback" not in text
+    for needle in needles:
+        assert needle in text, text[-3000:]
+
+
+def test_outputs(f407, build_root):
+    for name in ("firmware.elf", "firmware.bin", "firmware.hex", "firmware.map", "size.txt", "size.json",
+                 "manifest.json", "compile_commands.json", "gen/hello_world_model.c", "gen/hello_world_test_vectors.c",
+                 "golden/hello_world.json"):
+        assert (f407 / name).is_file(), name
+    # The .bin is what goes to address 0x08000000: initial stack pointer, then the Thumb reset vector.
+    sp, reset = struct.unpack_from("<II", (f407 / "firmware.bin").read_bytes())
+    elf = read_elf(f407 / "firmware.elf")
+    stack = elf.section(".stack")
+    assert sp == stack.vma + stack.size and 0x20000000 < sp <= 0x20020000
+    assert reset & 1 and 0x08000000 <= reset < 0x08100000
+    assert (f407 / "firmware.hex").read_text().startswith(":")
+    size = json.loads((f407 / "size.json").read_text())
+    assert size["target"] == "stm32f407" and size["regions"]["flash"]["size"] == 1 << 20
+    assert size["flash"]["total"] < 16 * 1024  # hello_world with runtime=aot: the 16 KB goal
+    assert {"model data", "kernels", "platform", "application", "C library"} <= set(size["flash"]["by_component"])
+    assert size["ram"]["by_component"]["stack"] == 8192
+    commands = json.loads((f407 / "compile_commands.json").read_text())
+    assert any(c["file"].endswith("startup.c") and "-Os" in c["command"] for c in commands)
+    assert any(c["file"].endswith("hello_world_model.c") and "-O2" in c["command"] for c in commands)
+
+
+def test_manifest_lists_every_input_and_output(f407):
+    manifest = json.loads((f407 / "manifest.json").read_text())
+    assert manifest["target"] == "stm32f407" and manifest["runtime"] == "aot"
+    inputs = manifest["inputs"]
+    assert inputs["targets/stm32f407.yaml"] == sha256_file(PROJECT_DIR / "targets" / "stm32f407.yaml")
+    assert inputs["models/hello_world/hello_world.tflite"] == sha256_file(PROJECT_DIR / "models/hello_world/hello_world.tflite")
+    for name in ("tinyml_build/platform/src/startup.c", "tinyml_build/firmware/src/main.c",
+                 "tinyml_build/runtime/include/tml_model_api.h", "<build>/stm32f407/hello_world/gen/hello_world_model.c",
+                 "<build>/stm32f407/_common/include/tml_board.h", "<build>/stm32f407/_common/firmware.ld"):
+        assert name in inputs, name
+    assert manifest["outputs"]["<build>/stm32f407/hello_world/firmware.elf"] == sha256_file(f407 / "firmware.elf")
+    assert manifest["tools"]["arm-none-eabi-gcc"].startswith("arm-none-eabi-gcc")
+    assert "-mcpu=cortex-m4" in manifest["flags"]["arch"]
+    assert not any("/tmp" in flag for flag in manifest["flags"]["common"])  # folders are placeholders
+
+
+def test_nothing_to_do_the_second_time(f407, build_root):
+    again = scons("target=stm32f407", "model=hello_world", f"build_dir={build_root}", "--debug=explain")
+    assert again.returncode == 0, again.stderr
+    assert "because" not in again.stdout, again.stdout
+
+
+def test_a_model_change_rebuilds_only_what_depends_on_it(build_root, tmp_path):
+    model = tmp_path / "swap.tflite"
+    shutil.copy(shared_model("hello_world_int8.tflite"), model)
+    first = scons("target=stm32f407", f"model={model}", f"build_dir={build_root}")
+    assert first.returncode == 0, first.stdout[-2000:] + first.stderr
+    shutil.copy(PROJECT_DIR / "models" / "hello_world" / "hello_world.tflite", model)  # same op set, new weights
+    second = scons("target=stm32f407", f"model={model}", f"build_dir={build_root}", "--debug=explain")
+    assert second.returncode == 0, second.stderr
+    rebuilt = re.findall(r"(?:re)?building `([^']+)' because", second.stdout)
+    assert rebuilt, second.stdout
+    assert not [p for p in rebuilt if "/_common/" in p], rebuilt  # platform, app, kernels, board files untouched
+    for expected in ("swap/gen/swap_model.c", "swap/obj/swap_model.o", "swap/golden/swap.json", "swap/firmware.elf"):
+        assert any(p.endswith(expected) for p in rebuilt), (expected, rebuilt)
+
+
+@pytest.mark.parametrize("target", ["stm32f103", "stm32h743", "stm32u585"])
+def test_boards_without_emulator_build(build_root, target):
+    result = scons(f"target={target}", "model=hello_world", f"build_dir={build_root}")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+    size = json.loads((build_root / target / "hello_world" / "size.json").read_text())
+    assert all(r["used"] <= r["size"] for r in size["regions"].values())
+
+
+def test_budget_gate_fails_the_build_with_numbers(build_root):
+    result = scons("target=stm32f103", f"model={shared_model('person_detect.tflite')}", f"build_dir={build_root}")
+    _fails_cleanly(result, "the image does not fit stm32f103", "flash needs", "but the target has 262,144",
+                   "biggest consumers: model data", "arena 55,296", "fix:")
+    assert not (build_root / "stm32f103" / "person_detect" / "firmware.elf").exists()
+
+
+def test_test_needs_an_emulator(build_root):
+    _fails_cleanly(scons("target=stm32h743", "model=hello_world", f"build_dir={build_root}", "test"),
+                   "stm32h743 has no emulator", "fix:")
+
+
+def test_model_the_aot_runtime_cannot_build(build_root):
+    _fails_cleanly(scons("target=qemu-m4", f"model={shared_model('keyword_scrambled_8bit.tflite')}",
+                         f"build_dir={build_root}"), "runtime=aot cannot build model keyword_scrambled_8bit", "SVDF")
+
+
+def test_firmware_needs_runtime_aot(build_root):
+    _fails_cleanly(scons("target=qemu-m4", "model=hello_world", "runtime=tflm", f"build_dir={build_root}"),
+                   "runtime=tflm cannot build firmware images yet")
+
+
+@pytest.mark.parametrize("option, needle", [("test_vectors=many", "test_vectors=many is not a whole number"),
+                                            ("qemu_timeout=0", "qemu_timeout=0 is below 1")])
+def test_bad_firmware_options(build_root, option, needle):
+    _fails_cleanly(scons("target=qemu-m4", "model=hello_world", option, f"build_dir={build_root}"), needle)

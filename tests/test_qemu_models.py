@@ -1,0 +1,124 @@
+"""Every model the aot runtime supports, on every emulated target, bit-exact with tflite-micro.
+
+To keep the suite fast, models share images: per target the supported models are packed into
+as few images as their arenas allow (each model has its own static arena; the STM32F407 has
+128 KB of SRAM), each image is built and run once (`scons ... test`), and each
+(target, model) pair is then its own test that reads its verdict from test.json. Sharing an
+image also exercises multi-model firmware.
+"""
+
+import functools
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import PROJECT_DIR, shared_model_paths
+
+from tinyml_build.errors import TinyMLError
+from tinyml_build.targets import load_target
+from tinyml_build.tflite.reader import load_model, model_name_from_path
+
+TARGETS = ("qemu-m3", "qemu-m4", "qemu-m7", "qemu-m33", "qemu-m55", "stm32f407")
+CATALOG = ("hello_world", "kws")
+RESERVED_RAM = 24 * 1024  # .data/.bss of the platform and application, alignment, margin
+
+pytestmark = [
+    pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None,
+                       reason="arm-none-eabi-gcc not installed (sudo apt-get install gcc-arm-none-eabi)"),
+    pytest.mark.skipif(shutil.which("qemu-system-arm") is None,
+                       reason="qemu-system-arm not installed (sudo apt-get install qemu-system-arm)"),
+]
+
+
+@functools.lru_cache(maxsize=None)
+def aot_arena(path: str) -> int | str:
+    """The model's arena bytes under runtime=aot, or why aot cannot build it."""
+    from tinyml_build.aot import lower_model
+
+    try:
+        return lower_model(load_model(path)).arena_size
+    except TinyMLError as err:
+        return str(err).splitlines()[0]
+
+
+def _models() -> list[tuple[str, str]]:
+    """(name, model= value) for the catalog models and the reference models."""
+    found = [(name, name) for name in CATALOG if (PROJECT_DIR / "models" / name / "model.yaml").is_file()]
+    found += [(model_name_from_path(p), str(p)) for p in shared_model_paths()]
+    return found
+
+
+def _catalog_tflite(name: str) -> str:
+    return str(next((PROJECT_DIR / "models" / name).glob("*.tflite")))
+
+
+def _supported(value: str) -> str | None:
+    arena = aot_arena(_catalog_tflite(value) if value in CATALOG else value)
+    return arena if isinstance(arena, str) else None
+
+
+def _arena(value: str) -> int:
+    return aot_arena(_catalog_tflite(value) if value in CATALOG else value)
+
+
+@functools.lru_cache(maxsize=None)
+def _images(target: str) -> tuple[tuple[tuple[str, str], ...], ...]:
+    """The supported models packed into images whose arenas fit the target (first fit, biggest first)."""
+    board = load_target(target)
+    room = board.arena.size - RESERVED_RAM
+    if board.arena_region == "ram":
+        room -= board.stack_size + board.heap_size
+    images: list[list[tuple[str, str]]] = []
+    for model in sorted((m for m in _models() if _supported(m[1]) is None), key=lambda m: (-_arena(m[1]), m[0])):
+        home = next((i for i in images if sum(_arena(v) for _, v in i) + _arena(model[1]) <= room), None)
+        if home is None:
+            images.append([model])
+        else:
+            home.append(model)
+    return tuple(tuple(sorted(i)) for i in images)
+
+
+@pytest.fixture(scope="module")
+def build_root(tmp_path_factory):
+    return tmp_path_factory.mktemp("qemu-models")
+
+
+_verdicts: dict = {}
+
+
+def _verdict(build_root: Path, target: str, group: tuple[tuple[str, str], ...]) -> dict:
+    """Build and run one image (once per session) and return its test.json with the scons output."""
+    key = (target, group)
+    if key not in _verdicts:
+        label = "+".join(name for name, _ in group)
+        result = subprocess.run([sys.executable, "-m", "SCons", "-Q", "-j2", f"target={target}",
+                                 "model=" + ",".join(value for _, value in group), f"build_dir={build_root}", "test"],
+                                capture_output=True, text=True, cwd=PROJECT_DIR)
+        verdict_file = build_root / target / label / "test.json"
+        verdict = json.loads(verdict_file.read_text()) if verdict_file.is_file() else {}
+        _verdicts[key] = {"returncode": result.returncode, "output": result.stdout[-6000:] + result.stderr[-3000:],
+                          **verdict}
+    return _verdicts[key]
+
+
+def _image_of(target: str, name: str) -> tuple[tuple[str, str], ...]:
+    return next(image for image in _images(target) if any(n == name for n, _ in image))
+
+
+@pytest.mark.parametrize("name, value", _models(), ids=[n for n, _ in _models()])
+@pytest.mark.parametrize("target", TARGETS)
+def test_model_matches_tflite_micro_in_qemu(build_root, target, name, value):
+    reason = _supported(value)
+    if reason is not None:
+        pytest.skip(f"runtime=aot cannot build {name} yet: {reason}")
+    verdict = _verdict(build_root, target, _image_of(target, name))
+    model = verdict.get("models", {}).get(name)
+    mine = [p for p in verdict.get("problems", []) if f"model {name} " in p]
+    assert model is not None, verdict["output"]
+    assert model["vectors"] >= 3 and model["passed"] == model["vectors"], mine or verdict["output"]
+    assert not mine, mine
+    assert model["time"]["unit"] == "qemu_instructions" and int(model["time"]["per_inference"]) > 0
+    assert verdict["status"] == "PASS" and verdict["returncode"] == 0, verdict["problems"] or verdict["output"]
