@@ -1,0 +1,1 @@
+"""Generated sources: each module renders one kind of file from a template in ../templates/."""
