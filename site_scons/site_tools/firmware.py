@@ -176,6 +176,9 @@ def Firmware(env, plan, toolchain, target_file):
     aot_code = _package_files("aot/**/*.py", "templates/aot_model.*.j2", "tflite/*.py")
     golden_code = _package_files("golden.py", "tflite/*.py")
     vectors_code = _package_files("firmware/test_vectors.py")
+    from tinyml_build.golden import reference_version
+
+    reference = reference_version()
     model_objects, generated, goldens = [], [], []
     for m in plan.models:
         model_src = env.Command([str(m.model_c), str(m.model_h)], str(m.tflite),
@@ -186,7 +189,8 @@ def Firmware(env, plan, toolchain, target_file):
                              Action(_golden_action, f"Computing golden outputs for {m.name} (tflite-micro)",
                                     varlist=["TML_MODEL_NAME", "TML_RANDOM_VECTORS", "TML_SEED"]),
                              TML_MODEL_NAME=m.name, TML_RANDOM_VECTORS=str(plan.random_vectors), TML_SEED=str(plan.seed))
-        env.Depends(golden, golden_code + [str(m.tflite.parent / "model.yaml")] if m.samples else golden_code)
+        env.Depends(golden, golden_code + ([str(m.tflite.parent / "model.yaml")] if m.samples else [])
+                    + [env.Value(reference)])  # a new tflite-micro recomputes the golden outputs
         vectors = env.Command(str(m.test_vectors_c), golden, Action(_test_vectors_action, "Generating $TARGET"))
         env.Depends(vectors, vectors_code)
         model_objects += model_fast.Object(str(obj / m.model_object), model_src[0])

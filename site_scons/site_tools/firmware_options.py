@@ -40,6 +40,7 @@ def generate(env):
     env.AddMethod(TargetFile)
     if GetOption("help"):
         Help("\n".join([
+            "",
             "Firmware (Cortex-M targets):",
             f"  test_vectors=N    random test vectors per model, besides model.yaml samples (default {DEFAULT_RANDOM_VECTORS})",
             f"  seed=N            seed of the random test vectors (default {DEFAULT_SEED})",
