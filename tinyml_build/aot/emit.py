@@ -7,15 +7,13 @@ deterministic (no timestamps, no absolute paths), so identical models give ident
 from dataclasses import dataclass
 from pathlib import Path
 
-import jinja2
-
 from tinyml_build.aot.lower import c_literal, lower_model
 from tinyml_build.aot.program import CArray, IOTensor, Program
+from tinyml_build.codegen.templating import render as render_template
 from tinyml_build.fileio import write_atomic
 from tinyml_build.tflite.reader import Model
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
-TEMPLATES_DIR = PACKAGE_DIR / "templates"
 RUNTIME_DIR = PACKAGE_DIR / "runtime"
 AOT_INCLUDE_DIR = RUNTIME_DIR / "aot" / "include"
 API_INCLUDE_DIR = RUNTIME_DIR / "include"
@@ -40,26 +38,13 @@ def io_tensor(t: IOTensor) -> str:
     )
 
 
-def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        autoescape=False,
-    )
-    env.globals.update(array_body=array_body, io_tensor=io_tensor)
-    return env
-
-
 def render(program: Program) -> dict[str, str]:
     """File name -> contents of the generated C for one program."""
-    env = _environment()
+    helpers = dict(array_body=array_body, io_tensor=io_tensor)
     guard = f"TML_{program.name.upper()}_MODEL_H"
     return {
-        f"{program.name}_model.c": env.get_template("aot_model.c.j2").render(p=program),
-        f"{program.name}_model.h": env.get_template("aot_model.h.j2").render(p=program, guard=guard),
+        f"{program.name}_model.c": render_template("aot_model.c.j2", p=program, **helpers),
+        f"{program.name}_model.h": render_template("aot_model.h.j2", p=program, guard=guard, **helpers),
     }
 
 
