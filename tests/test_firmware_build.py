@@ -137,3 +137,12 @@ def test_firmware_needs_runtime_aot(build_root):
                                             ("qemu_timeout=0", "qemu_timeout=0 is below 1")])
 def test_bad_firmware_options(build_root, option, needle):
     _fails_cleanly(scons("target=qemu-m4", "model=hello_world", option, f"build_dir={build_root}"), needle)
+
+
+def test_missing_toolchain_is_one_message_with_the_apt_command(build_root, tmp_path):
+    import os
+
+    result = subprocess.run([sys.executable, "-m", "SCons", "-Q", "target=qemu-m4", "model=hello_world",
+                             f"build_dir={build_root}"], capture_output=True, text=True, cwd=PROJECT_DIR,
+                            env={**os.environ, "TINYML_ARM_TOOLCHAIN": str(tmp_path / "no-such-toolchain")})
+    _fails_cleanly(result, "TINYML_ARM_TOOLCHAIN", "sudo apt-get install gcc-arm-none-eabi")
