@@ -126,3 +126,20 @@ def test_config_file_supplies_defaults(tmp_path):
                             env={**os.environ, "TINYML_CONFIG": str(config)})
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "out" / "qemu-m7" / "hello_world_int8" / "gen" / "hello_world_int8_op_resolver.h").is_file()
+
+
+def test_host_target_checks_aot_against_tflm(tmp_path):
+    result = scons("target=host", "model=hello_world", "runtime=aot", f"build_dir={tmp_path}", "test")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "bit-exact with tflite-micro" in result.stdout
+    assert (tmp_path / "host" / "hello_world" / "hello_world_host_check.txt").is_file()
+    built = scons("target=host", "model=hello_world", "runtime=aot", f"build_dir={tmp_path}")
+    assert built.returncode == 0, built.stderr
+    assert (tmp_path / "host" / "hello_world" / "gen" / "hello_world_model.c").is_file()
+
+
+def test_op_aot_lacks_fails_at_build_time_naming_tflm(tmp_path):
+    model = shared_model("keyword_scrambled_8bit.tflite")
+    _fails_cleanly(scons("target=host", f"model={model}", "runtime=aot", f"build_dir={tmp_path}", "test"),
+                   "SVDF", "runtime=tflm")
+    assert not any(tmp_path.rglob("*.c"))

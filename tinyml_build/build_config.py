@@ -61,6 +61,13 @@ def _choice(option: str, value: str, valid) -> str:
     return value
 
 
+def check_aot_supported(model: Model) -> None:
+    """Lower the model once so that an op or dtype runtime=aot lacks fails now, naming runtime=tflm."""
+    from tinyml_build.aot.lower import lower_model
+
+    lower_model(model)
+
+
 def resolve(project_dir: Path, target: str, model: str, runtime: str = "auto", kernels: str = "", build_dir: str = "build") -> BuildConfig:
     """Turn the option strings into a checked BuildConfig; raises TinyMLError on any bad value."""
     project_dir = Path(project_dir)
@@ -80,6 +87,8 @@ def resolve(project_dir: Path, target: str, model: str, runtime: str = "auto", k
         analysis = analyze(parsed)
         check_buildable(analysis)
         op_inventory.lookup_all(parsed.op_names(), where=str(entry.tflite))  # unknown ops fail before any output
+        if runtime == "aot":
+            check_aot_supported(parsed)
         inputs.append(ModelInput(name, entry.tflite, parsed, analysis))
     names = [m.name for m in inputs]
     if len(set(names)) != len(names):

@@ -5,42 +5,23 @@ action calls one tinyml_build function. Actions that can fail because of the use
 print one TinyMLError message (what, where, fix) and fail the build without a traceback.
 """
 
-import functools
 from pathlib import Path
 
 from SCons.Script import Action
-
-
-def _clean_errors(function):
-    """Turn a TinyMLError raised by an action into one message and a failed build."""
-
-    @functools.wraps(function)
-    def action(target, source, env):
-        from tinyml_build.errors import TinyMLError
-
-        try:
-            function(target, source, env)
-        except TinyMLError as exc:
-            print(f"scons: *** {exc}")
-            for node in target:
-                node.remove()
-            return 1
-        return 0
-
-    return action
+from tinyml_scons import clean_errors
 
 
 # ---- actions ---------------------------------------------------------------------------------
 
 
-@_clean_errors
+@clean_errors
 def _write_value(target, source, env):
     from tinyml_build.fileio import write_atomic
 
     write_atomic(str(target[0]), source[0].get_text_contents())
 
 
-@_clean_errors
+@clean_errors
 def _aot_action(target, source, env):
     from tinyml_build.aot import generate
     from tinyml_build.tflite.reader import load_model
@@ -49,7 +30,7 @@ def _aot_action(target, source, env):
     generate(load_model(str(source[0]), name=env["TML_MODEL_NAME"]), out_dir, name=env["TML_MODEL_NAME"])
 
 
-@_clean_errors
+@clean_errors
 def _golden_action(target, source, env):
     from tinyml_build import golden
     from tinyml_build.fileio import write_atomic
@@ -63,7 +44,7 @@ def _golden_action(target, source, env):
     write_atomic(str(target[0]), result.to_json())
 
 
-@_clean_errors
+@clean_errors
 def _test_vectors_action(target, source, env):
     from tinyml_build.fileio import write_atomic
     from tinyml_build.firmware.test_vectors import render_test_vectors
@@ -72,7 +53,7 @@ def _test_vectors_action(target, source, env):
     write_atomic(str(target[0]), render_test_vectors(Golden.from_json(Path(str(source[0])).read_text())))
 
 
-@_clean_errors
+@clean_errors
 def _link_action(target, source, env):
     from tinyml_build.firmware.image import link
     from tinyml_build.targets import load_target
@@ -83,7 +64,7 @@ def _link_action(target, source, env):
          str(target[0]), str(target[1]), env["TML_LINKER_SCRIPT"], env["TML_SIZING_LINKER_SCRIPT"])
 
 
-@_clean_errors
+@clean_errors
 def _binaries_action(target, source, env):
     from tinyml_build.firmware.image import write_binaries
     from tinyml_build.targets import load_target
@@ -91,7 +72,7 @@ def _binaries_action(target, source, env):
     write_binaries(str(source[0]), load_target(env["TML_TARGET_FILE"]), Path(str(target[0])).parent)
 
 
-@_clean_errors
+@clean_errors
 def _hex_action(target, source, env):
     from tinyml_build.firmware.image import write_hex
     from tinyml_build.toolchains.arm_gcc import find_toolchain
@@ -99,7 +80,7 @@ def _hex_action(target, source, env):
     write_hex(find_toolchain(search_path=env["TML_ARM_GCC_BIN"]), str(source[0]), str(target[0]))
 
 
-@_clean_errors
+@clean_errors
 def _manifest_action(target, source, env):
     from tinyml_build import manifest
     from tinyml_build.fileio import write_atomic

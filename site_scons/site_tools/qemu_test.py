@@ -9,21 +9,18 @@ import json
 from pathlib import Path
 
 from SCons.Script import Action
+from tinyml_scons import clean_errors
 
 
+@clean_errors
 def _test_action(target, source, env):
-    from tinyml_build.errors import TinyMLError
     from tinyml_build.golden import Golden
     from tinyml_build.qemu_runner import run_test
     from tinyml_build.targets import load_target
 
-    try:
-        board = load_target(env["TML_TARGET_FILE"])
-        goldens = [Golden.from_json(Path(str(s)).read_text()) for s in source[1:]]
-        result = run_test(board, str(source[0]), goldens, timeout=float(env["TML_QEMU_TIMEOUT"]))
-    except TinyMLError as exc:
-        print(f"scons: *** {exc}")
-        return 1
+    board = load_target(env["TML_TARGET_FILE"])
+    goldens = [Golden.from_json(Path(str(s)).read_text()) for s in source[1:]]
+    result = run_test(board, str(source[0]), goldens, timeout=float(env["TML_QEMU_TIMEOUT"]))
     Path(str(target[0])).write_text(result.outcome.output)
     Path(str(target[1])).write_text(json.dumps(result.summary(), indent=1, sort_keys=True) + "\n")
     print(result.outcome.output, end="" if result.outcome.output.endswith("\n") else "\n")

@@ -4,28 +4,22 @@ The measuring and the budget rules live in tinyml_build.size_report.
 """
 
 from SCons.Script import Action
+from tinyml_scons import clean_errors
 
 
+@clean_errors
 def _size_action(target, source, env):
-    from tinyml_build.errors import TinyMLError
     from tinyml_build.fileio import write_atomic
     from tinyml_build.firmware.elf import read_elf
     from tinyml_build.firmware.linker_map import read_map
     from tinyml_build.size_report import check_budget, measure
     from tinyml_build.targets import load_target
 
-    try:
-        board = load_target(env["TML_TARGET_FILE"])
-        report = measure(board, read_elf(str(source[0])), read_map(str(source[1])))
-        write_atomic(str(target[0]), report.to_text())
-        write_atomic(str(target[1]), report.to_json())
-        check_budget(report, board)
-    except TinyMLError as exc:
-        print(f"scons: *** {exc}")
-        for node in target:
-            node.remove()
-        return 1
-    return 0
+    board = load_target(env["TML_TARGET_FILE"])
+    report = measure(board, read_elf(str(source[0])), read_map(str(source[1])))
+    write_atomic(str(target[0]), report.to_text())
+    write_atomic(str(target[1]), report.to_json())
+    check_budget(report, board)
 
 
 def SizeReport(env, out_dir, elf, linker_map, target_file):

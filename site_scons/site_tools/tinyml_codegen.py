@@ -6,9 +6,11 @@ Each builder's action calls one tinyml_build.codegen function; SCons only tracks
 
 from pathlib import Path
 
-from SCons.Script import Action, Builder, Value
+from SCons.Script import Action, Value
+from tinyml_scons import clean_errors
 
 
+@clean_errors
 def _model_data_action(target, source, env):
     from tinyml_build.codegen.model_data import write_model_data
 
@@ -18,6 +20,7 @@ def _model_data_action(target, source, env):
     return 0
 
 
+@clean_errors
 def _op_resolver_action(target, source, env):
     from tinyml_build.codegen.op_resolver import render_op_resolver
     from tinyml_build.fileio import write_atomic
