@@ -144,6 +144,8 @@ def _conv16_model(in_shape=(1, 7, 8, 4), out_c=5, kernel=(3, 3), stride=(1, 1), 
     {"dilation": (2, 3), "kernel": (2, 2)},
     {"filter_in_c": 2, "out_c": 6, "activation": RELU},  # two groups
     {"in_shape": (2, 5, 9, 3), "kernel": (1, 5), "stride": (1, 3)},
+    {"in_shape": (1, 5, 5, 40), "out_c": 9, "kernel": (3, 3)},  # 360 products per window: int64 widening path
+    {"in_shape": (1, 4, 4, 300), "out_c": 4, "kernel": (1, 1), "bias": "int32"},  # a run longer than 256
 ])
 def test_conv2d_16x8(tmp_path, kwargs):
     _check(tmp_path, _conv16_model(**kwargs))

@@ -1,9 +1,10 @@
-/* tml_broadcast.h -- walk two broadcast inputs and one output, row by row.
+/* tml_broadcast.h -- walk two broadcast inputs and one output, a block of rows at a time.
  *
  * Why: ADD, SUB and MUL broadcast the same way. The lowering collapses the shapes on the
  * host into at most TML_BCAST_MAX_LOOPS loops (tml_broadcast in tml_kernels.h), so the
  * kernels only see long contiguous (or scalar-broadcast) rows and never compute an index
- * per element. The walk itself costs a few adds per row.
+ * per element. The two innermost loops go to the kernel's block function in one call, so
+ * short rows (e.g. a per-channel vector broadcast over pixels) do not pay a call per row.
  */
 #ifndef TML_BROADCAST_H
 #define TML_BROADCAST_H
@@ -13,26 +14,53 @@
 
 #include "tml_kernels.h"
 
-/* Row function: n outputs from a (advancing step_a elements) and b (advancing step_b). */
-typedef void (*tml_broadcast_row_fn)(const void *params, const void *a, int32_t step_a, const void *b,
-                                     int32_t step_b, void *out, int32_t n);
+/* A block: `rows` rows of n outputs, written contiguously. In a row, a and b advance by
+ * step_a / step_b elements (0 or 1); from one row to the next, by row_step_a / row_step_b
+ * elements (counted from the row's start). */
+typedef struct {
+  const void *a;
+  const void *b;
+  void *out;
+  int32_t n, step_a, step_b;
+  int32_t rows, row_step_a, row_step_b;
+} tml_broadcast_block;
 
-/* Calls row() once per innermost row, in output order. elem_bytes is the size of one element
- * of the inputs and the output (they share the type). */
-static inline void tml_broadcast_rows(const tml_broadcast *shape, size_t elem_bytes, const void *in1,
-                                      const void *in2, void *out, tml_broadcast_row_fn row, const void *params) {
+typedef void (*tml_broadcast_block_fn)(const void *params, const tml_broadcast_block *block);
+
+/* Block functions are reached through a constant pointer, which compilers inline into the
+ * walker; keeping them out of line keeps the walker's registers out of the inner loops. */
+#if defined(__GNUC__) || defined(__clang__)
+#define TML_BLOCK_FN static __attribute__((noinline))
+#else
+#define TML_BLOCK_FN static
+#endif
+
+/* Calls fn() once per block, in output order. elem_bytes is the size of one element of the
+ * inputs and the output (they share the type). */
+static inline void tml_broadcast_blocks(const tml_broadcast *shape, size_t elem_bytes, const void *in1,
+                                        const void *in2, void *out, tml_broadcast_block_fn fn, const void *params) {
   int32_t index[TML_BCAST_MAX_LOOPS] = {0};
   const int32_t inner = shape->loops - 1;
-  const int32_t n = shape->count[inner];
+  const int32_t outer_loops = inner > 0 ? inner - 1 : 0; /* loops [0, outer_loops) are walked here */
   const ptrdiff_t elem = (ptrdiff_t)elem_bytes;
   const uint8_t *a = (const uint8_t *)in1;
   const uint8_t *b = (const uint8_t *)in2;
   uint8_t *o = (uint8_t *)out;
+  tml_broadcast_block block;
+  block.n = shape->count[inner];
+  block.step_a = shape->step1[inner];
+  block.step_b = shape->step2[inner];
+  block.rows = inner > 0 ? shape->count[inner - 1] : 1;
+  block.row_step_a = inner > 0 ? shape->step1[inner - 1] : 0;
+  block.row_step_b = inner > 0 ? shape->step2[inner - 1] : 0;
   for (;;) {
     int32_t d;
-    row(params, a, shape->step1[inner], b, shape->step2[inner], o, n);
-    o += (ptrdiff_t)n * elem;
-    for (d = inner - 1; d >= 0; --d) {
+    block.a = a;
+    block.b = b;
+    block.out = o;
+    fn(params, &block);
+    o += (ptrdiff_t)block.n * block.rows * elem;
+    for (d = outer_loops - 1; d >= 0; --d) {
       if (++index[d] < shape->count[d]) {
         a += shape->step1[d] * elem;
         b += shape->step2[d] * elem;

@@ -50,6 +50,14 @@ static inline int32_t tml_mbqm(int32_t x, int32_t multiplier, int32_t shift) {
   return tml_rdbpot(high, right);
 }
 
+/* TFLM MultiplyByQuantizedMultiplierSmallerThanOneExp (multiplier >= 0, shift <= 0), with the
+ * right shift passed as right_shift = -shift >= 0: no left-shift step, for kernels whose
+ * multipliers are all below one (ADD/SUB input and output scaling). */
+static inline int32_t tml_mbqm_down(int32_t x, int32_t multiplier, int right_shift) {
+  const int32_t high = (int32_t)(((int64_t)x * multiplier + ((int64_t)1 << 30)) >> 31);
+  return tml_rdbpot(high, right_shift);
+}
+
 /* TFLM MultiplyByQuantizedMultiplier(int64 x, ...): the 16-bit-activation variant. */
 static inline int32_t tml_mbqm64(int64_t x, int32_t multiplier, int32_t shift) {
   const int32_t reduced = multiplier < 0x7FFF0000 ? ((multiplier + (1 << 15)) >> 16) : 0x7FFF;

@@ -11,41 +11,76 @@
 #include "tml_fixedpoint.h"
 #include "tml_kernels.h"
 
-static inline int32_t scale_input1(const tml_sub_params *p, int32_t x) {
-  return tml_rdbpot(tml_srdhm((x + p->input1_offset) * (1 << p->left_shift), p->input1_multiplier), -p->input1_shift);
+/* The parameters in locals: int8/int16 stores may alias the parameter block, so reading
+ * p->field in a loop would reload it after every store. All multipliers are >= 0 and all
+ * shifts <= 0 (they are right shifts here). */
+typedef struct {
+  int32_t offset1, offset2, left_shift, multiplier1, right1, multiplier2, right2;
+  int32_t output_multiplier, output_right, output_offset, act_min, act_max;
+} row_params;
+
+static inline row_params load(const tml_sub_params *p) {
+  row_params r;
+  r.offset1 = p->input1_offset;
+  r.offset2 = p->input2_offset;
+  r.left_shift = p->left_shift;
+  r.multiplier1 = p->input1_multiplier;
+  r.right1 = -p->input1_shift;
+  r.multiplier2 = p->input2_multiplier;
+  r.right2 = -p->input2_shift;
+  r.output_multiplier = p->output_multiplier;
+  r.output_right = -p->output_shift;
+  r.output_offset = p->output_offset;
+  r.act_min = p->act_min;
+  r.act_max = p->act_max;
+  return r;
 }
 
-static inline int32_t scale_input2(const tml_sub_params *p, int32_t y) {
-  return tml_rdbpot(tml_srdhm((y + p->input2_offset) * (1 << p->left_shift), p->input2_multiplier), -p->input2_shift);
+static inline int32_t scale_input1(const row_params *r, int32_t x) {
+  return tml_mbqm_down((x + r->offset1) * (1 << r->left_shift), r->multiplier1, r->right1);
 }
 
-static inline int32_t to_output(const tml_sub_params *p, int32_t difference) {
-  const int32_t raw = tml_rdbpot(tml_srdhm(difference, p->output_multiplier), -p->output_shift) + p->output_offset;
-  return tml_clamp_i32(raw, p->act_min, p->act_max);
+static inline int32_t scale_input2(const row_params *r, int32_t y) {
+  return tml_mbqm_down((y + r->offset2) * (1 << r->left_shift), r->multiplier2, r->right2);
 }
 
-/* One row function per element type; the loops are identical. */
-#define TML_SUB_ROW(name, type)                                                                          \
-  static void name(const void *params, const void *a, int32_t step_a, const void *b, int32_t step_b,    \
-                   void *out, int32_t n) {                                                               \
-    const tml_sub_params *p = (const tml_sub_params *)params;                                            \
-    const type *x = (const type *)a;                                                                     \
-    const type *y = (const type *)b;                                                                     \
-    type *o = (type *)out;                                                                               \
-    type *const end = o + n;                                                                             \
-    if (step_b == 0) {                                                                                   \
-      const int32_t sy = scale_input2(p, *y);                                                            \
-      for (; o < end; ++o, x += step_a) *o = (type)to_output(p, scale_input1(p, *x) - sy);               \
-    } else if (step_a == 0) {                                                                            \
-      const int32_t sx = scale_input1(p, *x);                                                            \
-      for (; o < end; ++o, ++y) *o = (type)to_output(p, sx - scale_input2(p, *y));                       \
-    } else {                                                                                             \
-      for (; o < end; ++o, ++x, ++y) *o = (type)to_output(p, scale_input1(p, *x) - scale_input2(p, *y)); \
-    }                                                                                                    \
+static inline int32_t to_output(const row_params *r, int32_t difference) {
+  const int32_t raw = tml_mbqm_down(difference, r->output_multiplier, r->output_right) + r->output_offset;
+  return tml_clamp_i32(raw, r->act_min, r->act_max);
+}
+
+/* One block function per element type; the loops are identical. */
+#define TML_SUB_BLOCK(name, type)                                                                         \
+  TML_BLOCK_FN void name(const void *params, const tml_broadcast_block *blk) {                                  \
+    const row_params r = load((const tml_sub_params *)params);                                                   \
+    const type *a = (const type *)blk->a;                                                                 \
+    const type *b = (const type *)blk->b;                                                                 \
+    type *o = (type *)blk->out;                                                                           \
+    const int32_t n = blk->n, rows = blk->rows, row_step_a = blk->row_step_a, row_step_b = blk->row_step_b; \
+    int32_t row, i;                                                                                       \
+    if (blk->step_b == 0) { /* input 2 is constant along each row */                                      \
+      const int32_t step_a = blk->step_a;                                                                 \
+      for (row = 0; row < rows; ++row, a += row_step_a, b += row_step_b) {                                \
+        const int32_t sy = scale_input2(&r, *b);                                                          \
+        const type *x = a;                                                                                \
+        for (i = 0; i < n; ++i, x += step_a) *o++ = (type)to_output(&r, scale_input1(&r, *x) - sy);        \
+      }                                                                                                   \
+    } else if (blk->step_a == 0) {                                                                        \
+      for (row = 0; row < rows; ++row, a += row_step_a, b += row_step_b) {                                \
+        const int32_t sx = scale_input1(&r, *a);                                                          \
+        const type *y = b;                                                                                \
+        for (i = 0; i < n; ++i) *o++ = (type)to_output(&r, sx - scale_input2(&r, *y++));                   \
+      }                                                                                                   \
+    } else {                                                                                              \
+      for (row = 0; row < rows; ++row, a += row_step_a, b += row_step_b) {                                \
+        const type *x = a, *y = b;                                                                        \
+        for (i = 0; i < n; ++i) *o++ = (type)to_output(&r, scale_input1(&r, *x++) - scale_input2(&r, *y++)); \
+      }                                                                                                   \
+    }                                                                                                     \
   }
 
-TML_SUB_ROW(sub_row_s8, int8_t)
-TML_SUB_ROW(sub_row_s16, int16_t)
+TML_SUB_BLOCK(sub_block_s8, int8_t)
+TML_SUB_BLOCK(sub_block_s16, int16_t)
 
 typedef struct {
   const tml_sub_params *p;
@@ -53,14 +88,33 @@ typedef struct {
   const int32_t *scaled2; /* [256] */
 } sub_tables;
 
-static void sub_row_s8_tables(const void *tables, const void *a, int32_t step_a, const void *b, int32_t step_b,
-                              void *out, int32_t n) {
+TML_BLOCK_FN void sub_block_s8_tables(const void *tables, const tml_broadcast_block *blk) {
   const sub_tables *t = (const sub_tables *)tables;
-  const uint8_t *x = (const uint8_t *)a;
-  const uint8_t *y = (const uint8_t *)b;
-  int8_t *o = (int8_t *)out;
-  int8_t *const end = o + n;
-  for (; o < end; ++o, x += step_a, y += step_b) *o = (int8_t)to_output(t->p, t->scaled1[*x] - t->scaled2[*y]);
+  /* only the output stage runs per element: keep just its parameters live */
+  const int32_t multiplier = t->p->output_multiplier, right = -t->p->output_shift;
+  const int32_t offset = t->p->output_offset, act_min = t->p->act_min, act_max = t->p->act_max;
+  const int32_t *const scaled1 = t->scaled1;
+  const int32_t *const scaled2 = t->scaled2;
+  const int32_t step_a = blk->step_a, step_b = blk->step_b, n = blk->n, rows = blk->rows;
+  const uint8_t *a = (const uint8_t *)blk->a;
+  const uint8_t *b = (const uint8_t *)blk->b;
+  int8_t *o = (int8_t *)blk->out;
+  int32_t row, i;
+  if (rows == 1 && step_a == 1 && step_b == 1) { /* same shapes: one contiguous run */
+    int8_t *const end = o + n;
+    while (o < end) {
+      const int32_t v = tml_mbqm_down(scaled1[*a++] - scaled2[*b++], multiplier, right) + offset;
+      *o++ = (int8_t)tml_clamp_i32(v, act_min, act_max);
+    }
+    return;
+  }
+  for (row = 0; row < rows; ++row, a += blk->row_step_a, b += blk->row_step_b) {
+    const uint8_t *x = a, *y = b;
+    for (i = 0; i < n; ++i, x += step_a, y += step_b) {
+      const int32_t v = tml_mbqm_down(scaled1[*x] - scaled2[*y], multiplier, right) + offset;
+      *o++ = (int8_t)tml_clamp_i32(v, act_min, act_max);
+    }
+  }
 }
 
 void tml_sub_s8(const tml_sub_params *p, const tml_broadcast *shape, const int8_t *in1, const int8_t *in2,
@@ -68,21 +122,24 @@ void tml_sub_s8(const tml_sub_params *p, const tml_broadcast *shape, const int8_
   sub_tables t;
   int32_t byte;
   if (scratch == NULL) {
-    tml_broadcast_rows(shape, sizeof(int8_t), in1, in2, out, sub_row_s8, p);
+    tml_broadcast_blocks(shape, sizeof(int8_t), in1, in2, out, sub_block_s8, p);
     return;
   }
-  for (byte = 0; byte < 256; ++byte) {
-    const int32_t value = byte < 128 ? byte : byte - 256;
-    scratch[byte] = scale_input1(p, value);
-    scratch[256 + byte] = scale_input2(p, value);
+  {
+    const row_params r = load(p);
+    for (byte = 0; byte < 256; ++byte) {
+      const int32_t value = byte < 128 ? byte : byte - 256;
+      scratch[byte] = scale_input1(&r, value);
+      scratch[256 + byte] = scale_input2(&r, value);
+    }
   }
   t.p = p;
   t.scaled1 = scratch;
   t.scaled2 = scratch + 256;
-  tml_broadcast_rows(shape, sizeof(int8_t), in1, in2, out, sub_row_s8_tables, &t);
+  tml_broadcast_blocks(shape, sizeof(int8_t), in1, in2, out, sub_block_s8_tables, &t);
 }
 
 void tml_sub_s16(const tml_sub_params *p, const tml_broadcast *shape, const int16_t *in1, const int16_t *in2,
                  int16_t *out) {
-  tml_broadcast_rows(shape, sizeof(int16_t), in1, in2, out, sub_row_s16, p);
+  tml_broadcast_blocks(shape, sizeof(int16_t), in1, in2, out, sub_block_s16, p);
 }
