@@ -2,22 +2,44 @@
  *
  * Non-negative inputs are rescaled with the identity multiplier, negative ones with the
  * alpha multiplier; a negative alpha is applied as a positive multiplier and a negation,
- * as TFLM does.
+ * as TFLM does. Parameters live in locals (int16 stores may alias the parameter block), with
+ * each multiplier's shift split into its left and right parts once.
  */
 #include "tml_fixedpoint.h"
 #include "tml_kernels.h"
 
+typedef struct {
+  int32_t multiplier, left, right;
+} scaler;
+
+static inline scaler make_scaler(int32_t multiplier, int32_t shift) {
+  scaler s;
+  s.multiplier = multiplier;
+  s.left = shift > 0 ? shift : 0;
+  s.right = shift > 0 ? 0 : -shift;
+  return s;
+}
+
+/* tml_mbqm with the shift already split. */
+static inline int32_t scale(int32_t x, scaler s) {
+  return tml_mbqm_down(tml_shl_wrap(x, s.left), s.multiplier, s.right);
+}
+
 void tml_leaky_relu_s16(const tml_leaky_relu_params *p, const int16_t *in, int16_t *out, int32_t n) {
+  const int32_t input_offset = p->input_offset, output_offset = p->output_offset;
+  const scaler identity = make_scaler(p->identity_multiplier, p->identity_shift);
+  const scaler alpha = make_scaler(p->alpha_multiplier, p->alpha_shift);
+  const int alpha_negative = p->alpha_negative != 0;
   const int16_t *const end = in + n;
   for (; in < end; ++in, ++out) {
-    const int32_t x = (int32_t)*in - p->input_offset;
+    const int32_t x = (int32_t)*in - input_offset;
     int32_t v;
     if (x >= 0) {
-      v = p->output_offset + tml_mbqm(x, p->identity_multiplier, p->identity_shift);
+      v = scale(x, identity);
     } else {
-      const int32_t scaled = tml_mbqm(x, p->alpha_multiplier, p->alpha_shift);
-      v = p->output_offset + (p->alpha_negative ? -scaled : scaled);
+      v = scale(x, alpha);
+      v = alpha_negative ? -v : v;
     }
-    *out = (int16_t)tml_clamp_i32(v, INT16_MIN, INT16_MAX);
+    *out = (int16_t)tml_clamp_i32(output_offset + v, INT16_MIN, INT16_MAX);
   }
 }
