@@ -58,6 +58,19 @@ static inline int32_t tml_mbqm_down(int32_t x, int32_t multiplier, int right_shi
   return tml_rdbpot(high, right_shift);
 }
 
+/* tml_mbqm_down for -2^30 <= x < 2^30 (e.g. ADD/SUB operands after their left shift). Then 2x
+ * fits in int32 and floor((x * m + 2^30) / 2^31) = floor((2x * m + 2^31) / 2^32), which is one
+ * SMMULR (most significant word of the product, rounded) on cores with the DSP extension. */
+static inline int32_t tml_mbqm_down_small(int32_t x, int32_t multiplier, int right_shift) {
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP && defined(__GNUC__)
+  int32_t high;
+  __asm__("smmulr %0, %1, %2" : "=r"(high) : "r"(x * 2), "r"(multiplier));
+  return tml_rdbpot(high, right_shift);
+#else
+  return tml_mbqm_down(x, multiplier, right_shift);
+#endif
+}
+
 /* TFLM MultiplyByQuantizedMultiplier(int64 x, ...): the 16-bit-activation variant. */
 static inline int32_t tml_mbqm64(int64_t x, int32_t multiplier, int32_t shift) {
   const int32_t reduced = multiplier < 0x7FFF0000 ? ((multiplier + (1 << 15)) >> 16) : 0x7FFF;

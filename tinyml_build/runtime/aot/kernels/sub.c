@@ -6,6 +6,12 @@
  * along the row, its scaled value is computed once per row. For large int8 tensors the
  * lowering passes 2 KB of scratch: the scaled value of every possible int8 input is
  * tabulated once, which halves the work per element.
+ *
+ * Every rescaling uses tml_mbqm_down_small, whose operand must lie in [-2^30, 2^30): shifted
+ * operands are at most 255 * 2^20 (int8) or 32768 * 2^15 = 2^30 (int16, zero point 0, only
+ * reached by -32768); their multipliers are <= 1/2 (each scale over twice the larger one), so
+ * the combined value stays within +-(2^30 - 2^14) except -2^30 for two int16 minima at equal
+ * scales.
  */
 #include "tml_broadcast.h"
 #include "tml_fixedpoint.h"
@@ -37,15 +43,15 @@ static inline row_params load(const tml_sub_params *p) {
 }
 
 static inline int32_t scale_input1(const row_params *r, int32_t x) {
-  return tml_mbqm_down((x + r->offset1) * (1 << r->left_shift), r->multiplier1, r->right1);
+  return tml_mbqm_down_small((x + r->offset1) * (1 << r->left_shift), r->multiplier1, r->right1);
 }
 
 static inline int32_t scale_input2(const row_params *r, int32_t y) {
-  return tml_mbqm_down((y + r->offset2) * (1 << r->left_shift), r->multiplier2, r->right2);
+  return tml_mbqm_down_small((y + r->offset2) * (1 << r->left_shift), r->multiplier2, r->right2);
 }
 
 static inline int32_t to_output(const row_params *r, int32_t difference) {
-  const int32_t raw = tml_mbqm_down(difference, r->output_multiplier, r->output_right) + r->output_offset;
+  const int32_t raw = tml_mbqm_down_small(difference, r->output_multiplier, r->output_right) + r->output_offset;
   return tml_clamp_i32(raw, r->act_min, r->act_max);
 }
 
@@ -80,6 +86,20 @@ static inline int32_t to_output(const row_params *r, int32_t difference) {
   }
 
 TML_SUB_BLOCK(sub_block_s8, int8_t)
+/* int16: zero points are 0 (the lowering requires it), so the contiguous case needs no
+ * offsets; fewer live values keep the three rescalings in registers. */
+TML_BLOCK_FN void sub_run_s16(const tml_sub_params *p, const int16_t *x, const int16_t *y, int16_t *o, int32_t n) {
+  const int32_t left_shift = p->left_shift;
+  const int32_t m1 = p->input1_multiplier, r1 = -p->input1_shift, m2 = p->input2_multiplier, r2 = -p->input2_shift;
+  const int32_t mo = p->output_multiplier, ro = -p->output_shift, act_min = p->act_min, act_max = p->act_max;
+  int16_t *const end = o + n;
+  while (o < end) {
+    const int32_t a = tml_mbqm_down_small(*x++ * (1 << left_shift), m1, r1);
+    const int32_t b = tml_mbqm_down_small(*y++ * (1 << left_shift), m2, r2);
+    *o++ = (int16_t)tml_clamp_i32(tml_mbqm_down_small(a - b, mo, ro), act_min, act_max);
+  }
+}
+
 TML_SUB_BLOCK(sub_block_s16, int16_t)
 
 typedef struct {
@@ -103,7 +123,7 @@ TML_BLOCK_FN void sub_block_s8_tables(const void *tables, const tml_broadcast_bl
   if (rows == 1 && step_a == 1 && step_b == 1) { /* same shapes: one contiguous run */
     int8_t *const end = o + n;
     while (o < end) {
-      const int32_t v = tml_mbqm_down(scaled1[*a++] - scaled2[*b++], multiplier, right) + offset;
+      const int32_t v = tml_mbqm_down_small(scaled1[*a++] - scaled2[*b++], multiplier, right) + offset;
       *o++ = (int8_t)tml_clamp_i32(v, act_min, act_max);
     }
     return;
@@ -111,7 +131,7 @@ TML_BLOCK_FN void sub_block_s8_tables(const void *tables, const tml_broadcast_bl
   for (row = 0; row < rows; ++row, a += blk->row_step_a, b += blk->row_step_b) {
     const uint8_t *x = a, *y = b;
     for (i = 0; i < n; ++i, x += step_a, y += step_b) {
-      const int32_t v = tml_mbqm_down(scaled1[*x] - scaled2[*y], multiplier, right) + offset;
+      const int32_t v = tml_mbqm_down_small(scaled1[*x] - scaled2[*y], multiplier, right) + offset;
       *o++ = (int8_t)tml_clamp_i32(v, act_min, act_max);
     }
   }
@@ -141,5 +161,10 @@ void tml_sub_s8(const tml_sub_params *p, const tml_broadcast *shape, const int8_
 
 void tml_sub_s16(const tml_sub_params *p, const tml_broadcast *shape, const int16_t *in1, const int16_t *in2,
                  int16_t *out) {
+  if (shape->loops == 1 && shape->step1[0] == 1 && shape->step2[0] == 1 && p->output_offset == 0 &&
+      p->input1_offset == 0 && p->input2_offset == 0) {
+    sub_run_s16(p, in1, in2, out, shape->count[0]);
+    return;
+  }
   tml_broadcast_blocks(shape, sizeof(int16_t), in1, in2, out, sub_block_s16, p);
 }

@@ -1,0 +1,46 @@
+"""Part-B ops on an emulated Cortex-M4F (QEMU mps2-an386): the paths host builds never run --
+SMMULR rescaling in ADD/SUB, SMLAD 16x8 convolutions and int8 TRANSPOSE_CONV dot products --
+are bit-exact with tflite-micro, including the all-minimum / all-maximum input runs. Skipped
+without the Arm toolchain or QEMU."""
+
+import shutil
+
+import pytest
+
+from conftest import shared_model
+from test_aot_ops_conv16 import _conv16_model, _transpose_conv_model
+from test_aot_ops_elementwise import _binary_model
+from tinyml_build.aot.target_check import check_on_cortex_m
+from tinyml_build.tflite.reader import read_model
+
+pytestmark = pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
+                                reason="arm-none-eabi-gcc or qemu-system-arm not installed")
+
+
+@pytest.mark.parametrize("name", ["add0.tflite", "sub0.tflite", "simple_add_model.tflite", "conv0.tflite",
+                                  "transpose_conv4.tflite", "leaky_relu0.tflite"])
+def test_reference_model_on_cortex_m4(name):
+    report = check_on_cortex_m(shared_model(name), runs=3)
+    assert report.ok, str(report)
+
+
+CASES = {
+    # equal input scales: the ADD/SUB operands reach the +-2^30 bound of the SMMULR shortcut
+    "add_int16_equal_scales": lambda: _binary_model("ADD", (1, 40, 40), (1, 40, 40), (1, 40, 40), "int16",
+                                                    scales=(0.05, 0.05, 0.01)),
+    "sub_int16_6d": lambda: _binary_model("SUB", (2, 1, 3, 1, 2, 3), (1, 2, 1, 4, 2, 1), (2, 2, 3, 4, 2, 3), "int16"),
+    "sub_int8_tables": lambda: _binary_model("SUB", (1, 16, 12, 8), (1, 16, 1, 8), (1, 16, 12, 8), scales=(0.11, 0.03, 0.09)),
+    "conv16_groups": lambda: _conv16_model(filter_in_c=2, out_c=6),
+    "conv16_window_over_256": lambda: _conv16_model(in_shape=(1, 5, 5, 40), out_c=9),
+    "conv16_int32_bias_run_300": lambda: _conv16_model(in_shape=(1, 4, 4, 300), out_c=4, kernel=(1, 1), bias="int32"),
+    "transpose_conv_int8_odd": lambda: _transpose_conv_model("int8", in_shape=(1, 3, 4, 7), out_c=5, stride=(2, 3),
+                                                             out_hw=(6, 12), kernel=(2, 4)),
+    "transpose_conv_16x8_int16_bias": lambda: _transpose_conv_model("int16", bias="int16", in_shape=(1, 4, 5, 9)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_single_op_on_cortex_m4(case):
+    model = read_model(CASES[case](), where=f"{case}.tflite", name=case)
+    report = check_on_cortex_m(model, runs=3)
+    assert report.ok, str(report)
