@@ -151,6 +151,8 @@ def test_missing_key_is_named(tmp_path):
     ({"inputs": [{"name": "x", "shape": [1, 0], "dtype": "int8", "meaning": "m"}]}, "shape"),
     ({"inputs": [{"name": "x", "shape": [1], "dtype": "int4", "meaning": "m"}]}, "dtype"),
     ({"labels": ["a", 2]}, r"labels\[1\]"),
+    ({"tflite": "../elsewhere/tiny.tflite"}, "key 'tflite' must be a file name"),
+    ({"tflite": "tiny.onnx"}, "key 'tflite' must be a file name ending in .tflite"),
     ({"samples": [{"file": "samples/none.int8", "label": "a"}]}, "sample file"),
 ])
 def test_wrong_values_are_refused(tmp_path, change, message):

@@ -100,6 +100,9 @@ def load_model(model_dir: Path, check_sha256: bool = True) -> CatalogModel:
         raise ModelError("key 'sha256' must be 64 lowercase hex digits", where,
                          f"set it to the output of: sha256sum {model_dir / meta['tflite']}")
 
+    if Path(meta["tflite"]).name != meta["tflite"] or not meta["tflite"].endswith(".tflite"):
+        raise ModelError(f"key 'tflite' must be a file name ending in .tflite, got '{meta['tflite']}'",
+                         where, "put the .tflite next to model.yaml and give only its name")
     tflite = model_dir / meta["tflite"]
     if not tflite.is_file():
         raise ModelError(f"the model file '{meta['tflite']}' (key 'tflite') does not exist", where,
