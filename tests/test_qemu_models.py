@@ -94,7 +94,7 @@ def _verdict(build_root: Path, target: str, group: tuple[tuple[str, str], ...]) 
     key = (target, group)
     if key not in _verdicts:
         label = "+".join(name for name, _ in group)
-        result = subprocess.run([sys.executable, "-m", "SCons", "-Q", "-j2", f"target={target}",
+        result = subprocess.run([sys.executable, "-m", "SCons", "-Q", "-j2", f"target={target}", "runtime=aot",
                                  "model=" + ",".join(value for _, value in group), f"build_dir={build_root}", "test"],
                                 capture_output=True, text=True, cwd=PROJECT_DIR)
         verdict_file = build_root / target / label / "test.json"

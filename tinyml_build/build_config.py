@@ -29,9 +29,17 @@ class ModelInput:
 class BuildConfig:
     target: "targets.Target"
     models: tuple[ModelInput, ...]
-    runtime: str
+    runtime: str  # the runtime used: "aot" or "tflm" (runtime=auto is decided in resolve())
     kernels: str
     build_root: Path
+    requested_runtime: str = "auto"  # as the user gave it
+    runtime_reason: str = ""  # why runtime=auto chose `runtime`
+    third_party_overrides: tuple[tuple[str, str], ...] = ()  # (lock name, path) from the <name>_path= options
+
+    @property
+    def runtime_banner(self) -> str:
+        """'tflm' or 'tflm (auto: ...)' for the build banner."""
+        return self.runtime if self.requested_runtime != "auto" else f"{self.runtime} (auto: {self.runtime_reason})"
 
     @property
     def model_label(self) -> str:
@@ -68,8 +76,34 @@ def check_aot_supported(model: Model) -> None:
     lower_model(model)
 
 
-def resolve(project_dir: Path, target: str, model: str, runtime: str = "auto", kernels: str = "", build_dir: str = "build") -> BuildConfig:
-    """Turn the option strings into a checked BuildConfig; raises TinyMLError on any bad value."""
+def choose_runtime(requested: str, op_names: list[str], kernels: str, overrides=None, env=None,
+                   board: "targets.Target | None" = None) -> tuple[str, str]:
+    """(runtime, reason): runtime=auto is tflm when its upstream sources resolve for these ops and
+    kernels (never downloading), otherwise aot -- except on the host target, which runs aot only;
+    runtime=tflm never falls back: a missing source is the resolver's error, which names the three
+    ways to provide it."""
+    from tinyml_build.tflm.sources import missing_reason, resolve_sources
+
+    if requested == "aot":
+        return "aot", "runtime=aot"
+    if requested == "auto" and board is not None and board.is_host:
+        return "aot", "the host target runs aot only"
+    if requested == "tflm":
+        resolve_sources(op_names, kernels, overrides, env)  # raises the resolver's message
+        return "tflm", "runtime=tflm"
+    why_not = missing_reason(op_names, kernels, overrides, env)
+    if why_not is None:
+        return "tflm", "TFLM sources resolve"
+    return "aot", f"no TFLM sources: {why_not.splitlines()[0]}"
+
+
+def resolve(project_dir: Path, target: str, model: str, runtime: str = "auto", kernels: str = "", build_dir: str = "build",
+            third_party_overrides=None, env=None) -> BuildConfig:
+    """Turn the option strings into a checked BuildConfig; raises TinyMLError on any bad value.
+
+    `third_party_overrides` maps lock names to explicit source trees (the <name>_path= options);
+    `env` is the environment the resolver reads TINYML_<NAME>_PATH from (default os.environ).
+    """
     project_dir = Path(project_dir)
     if not target:
         raise TinyMLError("no target given", where="target=", fix=f"pass target=<name>; targets: {', '.join(targets.list_targets(project_dir / 'targets'))}")
@@ -96,4 +130,9 @@ def resolve(project_dir: Path, target: str, model: str, runtime: str = "auto", k
     build_root = Path(build_dir)
     if not build_root.is_absolute():
         build_root = project_dir / build_root
-    return BuildConfig(target=board, models=tuple(inputs), runtime=runtime, kernels=kernels, build_root=build_root)
+    overrides = {k: str(v) for k, v in (third_party_overrides or {}).items() if v}
+    op_names = sorted({name for m in inputs for name in m.model.op_names()})
+    chosen, reason = choose_runtime(runtime, op_names, kernels, overrides, env, board)
+    return BuildConfig(target=board, models=tuple(inputs), runtime=chosen, kernels=kernels, build_root=build_root,
+                       requested_runtime=runtime, runtime_reason=reason,
+                       third_party_overrides=tuple(sorted(overrides.items())))

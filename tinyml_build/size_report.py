@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import json
+import re
 from dataclasses import dataclass, field
 
 from tinyml_build.errors import TinyMLError
@@ -35,6 +36,10 @@ class BudgetError(TinyMLError):
     """The image needs more flash or RAM than the target has."""
 
 
+_TFLM_CORE = re.compile(r"/_common/tflm(-log)?/core/")
+_TFLM_TARGET_LEVEL = re.compile(r"/_common/tflm(-log)?/")
+
+
 def component_of(origin: str, section: str) -> str:
     """The component an input section belongs to, from the object it came from."""
     path = origin.replace("\\", "/")
@@ -42,6 +47,10 @@ def component_of(origin: str, section: str) -> str:
         return "linker"
     if any(lib in path for lib in _C_LIBRARIES):
         return "C library"
+    if _TFLM_CORE.search(path):  # runtime=tflm: TFLM's framework (its tree has kernels/ folders too)
+        return "runtime"
+    if _TFLM_TARGET_LEVEL.search(path):  # runtime=tflm: kernel files of the kernel set and its library
+        return "kernels"
     name = path.rsplit("/", 1)[-1]
     if name.endswith("_test_vectors.o") or name == "tml_test_models.o":
         return "test data"
@@ -88,6 +97,10 @@ class SizeReport:
     stack_bytes: int
     heap_bytes: int
     top_symbols: list[dict] = field(default_factory=list)
+    # Runtime-specific facts (runtime=tflm: the measured arena, the kernel library functions linked),
+    # as data for size.json and as lines for size.txt; filled by the runtime, e.g. tinyml_build.tflm.image_check.
+    notes: dict = field(default_factory=dict)
+    note_lines: list[str] = field(default_factory=list)
 
     @property
     def flash_total(self) -> int:
@@ -108,6 +121,7 @@ class SizeReport:
             "regions": {r.name: {**r.as_dict(), "by_component": _ordered(self.region_components.get(r.name, {}))}
                         for r in self.regions},
             "top_symbols": self.top_symbols,
+            **({"notes": self.notes} if self.notes else {}),
         }
 
     def to_json(self) -> str:
@@ -128,6 +142,8 @@ class SizeReport:
                       f"heap {self.heap_bytes:,}", "", f"Top {len(self.top_symbols)} symbols:"]
         for s in self.top_symbols:
             lines.append(f"  {s['bytes']:>9,}  {s['region']:<9} {s['component']:<12} {s['name']}")
+        if self.note_lines:
+            lines += [""] + self.note_lines
         return "\n".join(lines) + "\n"
 
 
@@ -201,15 +217,38 @@ def _split(output: str, size: int, parts: list[InputSection]) -> dict[str, int]:
     if output in _WHOLE_SECTIONS:
         return {_WHOLE_SECTIONS[output]: size}
     table: dict[str, int] = {}
+    strings: dict[str, int] = {}
     for s in parts:
         component = component_of(s.origin, s.name)
-        table[component] = table.get(component, 0) + s.size
+        into = strings if _MERGED_STRINGS.match(s.name) else table
+        into[component] = into.get(component, 0) + s.size
+    room = size - sum(table.values())
+    if strings and 0 <= room < sum(strings.values()):
+        # Mergeable strings (.rodata.str1.*, e.g. C++ code's error messages): the map gives each input's
+        # size before the linker merged duplicates, so they over-explain the section. They take what the
+        # rest leaves, shared in proportion to what each component contributed.
+        strings = _share(strings, room)
+    for component, bytes_ in strings.items():
+        table[component] = table.get(component, 0) + bytes_
     explained = sum(table.values())
     if explained < size:
         table["linker"] = table.get("linker", 0) + size - explained
     elif explained > size:  # never expected; keep totals honest
         table = {"linker": size}
     return table
+
+
+_MERGED_STRINGS = re.compile(r"\.rodata(\..*)?\.str\d+\.\d+\Z")  # .rodata.str1.1, .rodata.<function>.str1.4
+
+
+def _share(weights: dict[str, int], total: int) -> dict[str, int]:
+    """`total` split in proportion to `weights`, whole bytes, largest remainders first (deterministic)."""
+    whole = sum(weights.values())
+    exact = {k: total * v / whole for k, v in weights.items()}
+    out = {k: int(v) for k, v in exact.items()}
+    for k in sorted(exact, key=lambda k: (out[k] - exact[k], k))[:total - sum(out.values())]:
+        out[k] += 1
+    return out
 
 
 def top_symbols(target: Target, elf: ElfImage, inputs: list[InputSection], count: int = TOP_SYMBOLS) -> list[dict]:

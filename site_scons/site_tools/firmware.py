@@ -122,12 +122,31 @@ def _package_files(*patterns):
     return sorted(str(p) for pattern in patterns for p in root.glob(pattern))
 
 
+def FirmwarePlatform(env, platform, framework_env):
+    """Declare a TargetPlatform's generated files (tml_board.h, linker scripts) and platform objects.
+
+    Returns {'objects', 'board', 'scripts'}; `scripts` is [firmware.ld, firmware-sizing.ld].
+    """
+    from tinyml_build.platform.board_header import render_board_header
+    from tinyml_build.platform.linker_script import render_linker_script
+
+    compile_env = framework_env.Clone(CPPPATH=[str(p) for p in platform.include_dirs])
+    # Target-level generated files: rebuilt only when their text changes.
+    board = env.Command(str(platform.board_header), env.Value(render_board_header(platform.target)),
+                        Action(_write_value, "Generating $TARGET"))
+    script = env.Command(str(platform.linker_script), env.Value(render_linker_script(platform.target)),
+                         Action(_write_value, "Generating $TARGET"))
+    sizing_script = env.Command(str(platform.sizing_linker_script),
+                                env.Value(render_linker_script(platform.target, relaxed=True)),
+                                Action(_write_value, "Generating $TARGET"))
+    objects = [compile_env.Object(str(platform.object_dir / f"{src.stem}.o"), str(src)) for src in platform.sources]
+    return {"objects": objects, "board": board, "scripts": script + sizing_script}
+
+
 def Firmware(env, plan, toolchain, target_file):
     """Declare the whole image for a FirmwarePlan; returns a dict of the output nodes."""
     from tinyml_build.firmware.image import binary_names
     from tinyml_build.firmware.test_vectors import render_model_table
-    from tinyml_build.platform.board_header import render_board_header
-    from tinyml_build.platform.linker_script import render_linker_script
 
     env = env.Clone()
     env.Replace(TML_TARGET_FILE=str(target_file), TML_ARM_GCC_BIN=str(toolchain.bin_dir))
@@ -140,17 +159,9 @@ def Firmware(env, plan, toolchain, target_file):
     model_fast = fast.Clone(CPPPATH=[str(p) for p in plan.model_include_dirs])
     common, out, gen, obj = plan.common_dir, plan.out_dir, plan.gen_dir, plan.obj_dir
 
-    # Target-level generated files: rebuilt only when their text changes.
-    board = env.Command(str(plan.board_header), env.Value(render_board_header(plan.target)),
-                        Action(_write_value, "Generating $TARGET"))
-    script = env.Command(str(plan.linker_script), env.Value(render_linker_script(plan.target)),
-                         Action(_write_value, "Generating $TARGET"))
-    sizing_script = env.Command(str(plan.sizing_linker_script),
-                                env.Value(render_linker_script(plan.target, relaxed=True)),
-                                Action(_write_value, "Generating $TARGET"))
-
-    platform_objects = [framework.Object(str(common / "platform" / f"{src.stem}.o"), str(src))
-                        for src in plan.platform_sources]
+    platform = env.FirmwarePlatform(plan.platform, framework)
+    board, script, sizing_script = platform["board"], platform["scripts"][:1], platform["scripts"][1:]
+    platform_objects = platform["objects"]
     app_objects = [framework.Object(str(common / "app" / f"{src.stem}.o"), str(src)) for src in plan.app_sources]
     kernel_objects = [fast.Object(str(common / "kernels" / f"{src.stem}.o"), str(src)) for src in plan.kernel_sources]
 
@@ -161,11 +172,21 @@ def Firmware(env, plan, toolchain, target_file):
 
     reference = reference_version()
     model_objects, generated, goldens = [], [], []
+    tflm = None
+    if plan.runtime == "tflm":
+        # TFLM's framework, the model's kernels, the MicroInterpreter wrapper, the measured arena.
+        tflm = env.TflmRuntime(plan, platform, model_framework)
+        kernel_objects += tflm["target_objects"]
+        model_objects += tflm["model_objects"]
+        generated += tflm["generated"]
     for m in plan.models:
-        model_src = env.Command([str(m.model_c), str(m.model_h)], str(m.tflite),
-                                Action(_aot_action, f"Generating {m.name} (runtime=aot)", varlist=["TML_MODEL_NAME"]),
-                                TML_MODEL_NAME=m.name)
-        env.Depends(model_src, aot_code)
+        if plan.runtime == "aot":
+            model_src = env.Command([str(m.model_c), str(m.model_h)], str(m.tflite),
+                                    Action(_aot_action, f"Generating {m.name} (runtime=aot)", varlist=["TML_MODEL_NAME"]),
+                                    TML_MODEL_NAME=m.name)
+            env.Depends(model_src, aot_code)
+            model_objects += model_fast.Object(str(obj / m.model_object), model_src[0])
+            generated += model_src
         golden = env.Command(str(m.golden_json), [str(m.tflite)] + [str(s.path) for s in m.samples],
                              Action(_golden_action, f"Computing golden outputs for {m.name} (tflite-micro)",
                                     varlist=["TML_MODEL_NAME", "TML_RANDOM_VECTORS", "TML_SEED"]),
@@ -174,9 +195,8 @@ def Firmware(env, plan, toolchain, target_file):
                     + [env.Value(reference)])  # a new tflite-micro recomputes the golden outputs
         vectors = env.Command(str(m.test_vectors_c), golden, Action(_test_vectors_action, "Generating $TARGET"))
         env.Depends(vectors, vectors_code)
-        model_objects += model_fast.Object(str(obj / m.model_object), model_src[0])
         model_objects += model_framework.Object(str(obj / f"{m.name}_test_vectors.o"), vectors)
-        generated += model_src + vectors
+        generated += vectors
         goldens += golden
     table = env.Command(str(plan.model_table_c), env.Value(render_model_table([m.name for m in plan.models])),
                         Action(_write_value, "Generating $TARGET"))
@@ -193,15 +213,29 @@ def Firmware(env, plan, toolchain, target_file):
     binaries = env.Command([str(out / name) for name in binary_names(plan.target).values()], elf,
                            Action(_binaries_action, "Writing $TARGETS"))
     hex_file = env.Command(str(plan.hex), elf, Action(_hex_action, "Writing $TARGET"))
-    sizes = env.SizeReport(str(out), elf, linker_map, target_file)
+    if tflm is not None:
+        sizes = env.SizeReport(str(out), elf, linker_map, target_file, kernel_library=plan.tflm.sources.library and
+                               (plan.tflm.kernels, plan.tflm.library_marker), arena_json=tflm["arena_json"])
+    else:
+        sizes = env.SizeReport(str(out), elf, linker_map, target_file)
 
     # manifest.json: every input's digest (sources, headers, generated files, model, target file).
     headers = [str(p) for d in plan.include_dirs if d.is_dir() and d != plan.board_header.parent
                for p in sorted(d.glob("*.h"))]
     source_files = [str(p) for p in plan.platform_sources + plan.app_sources + plan.kernel_sources]
+    settings = {"random_vectors": plan.random_vectors, "seed": plan.seed, "runtime_requested": plan.runtime_requested}
+    if plan.runtime == "aot":
+        generated_headers = [str(m.model_h) for m in plan.models]
+    else:
+        from tinyml_build.tflm.build import project_files
+
+        # Upstream files are pinned by the lock's digests; settings name them and how each tree resolved.
+        source_files += [str(p) for p in project_files()]
+        generated_headers = [str(plan.gen_dir / f"{m.name}_model_data.h") for m in plan.models]
+        settings["tflm"] = plan.tflm.settings()
     inputs = ([str(target_file)] + [str(m.tflite) for m in plan.models] + [str(s.path) for m in plan.models for s in m.samples]
               + source_files + headers + [str(n) for n in board + script + generated + goldens]
-              + [str(m.model_h) for m in plan.models])
+              + generated_headers)
     outputs = [elf] + binaries + hex_file
     manifest = env.Command(str(out / "manifest.json"), outputs + inputs,
                            Action(_manifest_action, "Writing $TARGET",
@@ -209,7 +243,7 @@ def Firmware(env, plan, toolchain, target_file):
                            TML_OUTPUT_COUNT=len(outputs), TML_TARGET_NAME=plan.target.name, TML_RUNTIME=plan.runtime,
                            TML_MANIFEST_MODELS=[{"name": m.name, "sha256": m.model.sha256, "samples": len(m.samples)}
                                                 for m in plan.models],
-                           TML_SETTINGS={"random_vectors": plan.random_vectors, "seed": plan.seed},
+                           TML_SETTINGS=settings,
                            TML_FLAGS=flags, TML_PROJECT=str(plan.project_dir), TML_BUILD_ROOT=str(common.parent.parent),
                            TML_LINK_LINE=list(flags.arch) + list(flags.link) + list(flags.libraries))
     database = env.Command(str(out / "compile_commands.json"),
@@ -225,6 +259,7 @@ def Firmware(env, plan, toolchain, target_file):
 
 def generate(env):
     env.AddMethod(Firmware)
+    env.AddMethod(FirmwarePlatform)
 
 
 def exists(env):

@@ -16,17 +16,33 @@ def _size_action(target, source, env):
     from tinyml_build.targets import load_target
 
     board = load_target(env["TML_TARGET_FILE"])
-    report = measure(board, read_elf(str(source[0])), read_map(str(source[1])))
+    elf, inputs = read_elf(str(source[0])), read_map(str(source[1]))
+    report = measure(board, elf, inputs)
+    library = env.get("TML_KERNEL_LIBRARY")
+    if len(source) > 2 or library:
+        from tinyml_build.tflm.image_check import annotate
+
+        annotate(report, elf, inputs, library, str(source[2]) if len(source) > 2 else None)
     write_atomic(str(target[0]), report.to_text())
     write_atomic(str(target[1]), report.to_json())
     check_budget(report, board)
+    if library:
+        from tinyml_build.tflm.image_check import check_library_linked
+
+        check_library_linked(report, library[0], str(source[0]))
 
 
-def SizeReport(env, out_dir, elf, linker_map, target_file):
-    """[size.txt, size.json] for elf + map; fails the build if the image exceeds the target."""
-    return env.Command([f"{out_dir}/size.txt", f"{out_dir}/size.json"], [elf, linker_map],
-                       Action(_size_action, "Measuring $TARGET", varlist=["TML_TARGET_FILE"]),
-                       TML_TARGET_FILE=str(target_file))
+def SizeReport(env, out_dir, elf, linker_map, target_file, kernel_library=None, arena_json=None):
+    """[size.txt, size.json] for elf + map; fails the build if the image exceeds the target.
+
+    runtime=tflm adds `kernel_library` ((kernels=, object path fragment) of the optimized library:
+    its linked functions are listed, and none linked fails the build) and `arena_json` (the
+    measured arena, listed per model).
+    """
+    sources = [elf, linker_map] + ([arena_json] if arena_json is not None else [])
+    return env.Command([f"{out_dir}/size.txt", f"{out_dir}/size.json"], sources,
+                       Action(_size_action, "Measuring $TARGET", varlist=["TML_TARGET_FILE", "TML_KERNEL_LIBRARY"]),
+                       TML_TARGET_FILE=str(target_file), TML_KERNEL_LIBRARY=list(kernel_library or ()))
 
 
 def generate(env):

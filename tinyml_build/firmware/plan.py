@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tinyml_build import golden, model_catalog
 from tinyml_build.build_config import BuildConfig
@@ -30,11 +31,52 @@ from tinyml_build.targets import Target
 from tinyml_build.toolchains import arm_gcc
 from tinyml_build.tflite.reader import Model
 
+if TYPE_CHECKING:
+    from tinyml_build.tflm.arena import ArenaOption
+    from tinyml_build.tflm.build import TflmPlan
+
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 API_INCLUDE_DIR = PACKAGE_DIR / "runtime" / "include"
 AOT_INCLUDE_DIR = PACKAGE_DIR / "runtime" / "aot" / "include"
 AOT_KERNELS_DIR = PACKAGE_DIR / "runtime" / "aot" / "kernels"
-FIRMWARE_RUNTIMES = ("aot",)
+FIRMWARE_RUNTIMES = ("aot", "tflm")
+
+
+@dataclass(frozen=True)
+class TargetPlatform:
+    """A target's platform layer and generated files in its _common/ folder (shared by every model).
+
+    Separate from FirmwarePlan because runtime=tflm's arena probe may run on another target's
+    QEMU machine (an emulated target with the same arch flags) and needs that target's platform.
+    """
+
+    target: Target
+    common_dir: Path
+
+    @property
+    def board_header(self) -> Path:
+        return self.common_dir / "include" / "tml_board.h"
+
+    @property
+    def linker_script(self) -> Path:
+        return self.common_dir / "firmware.ld"
+
+    @property
+    def sizing_linker_script(self) -> Path:
+        """Same layout with enlarged regions: links an image that is too big so it can be measured."""
+        return self.common_dir / "firmware-sizing.ld"
+
+    @property
+    def sources(self) -> list[Path]:
+        return platform_sources(self.target)
+
+    @property
+    def object_dir(self) -> Path:
+        return self.common_dir / "platform"
+
+    @property
+    def include_dirs(self) -> list[Path]:
+        return [self.board_header.parent, PLATFORM_SOURCE_DIR, API_INCLUDE_DIR]
 
 
 @dataclass(frozen=True)
@@ -68,24 +110,30 @@ class FirmwarePlan:
     flags: arm_gcc.Flags
     random_vectors: int
     seed: int
+    tflm: "TflmPlan | None" = None  # runtime=tflm: upstream sources, flags, arena (tinyml_build.tflm.build)
+    runtime_requested: str = "auto"  # the runtime= option as given (auto chose `runtime`)
 
     # -- target-level (shared) files --------------------------------------------------------
     @property
+    def platform(self) -> TargetPlatform:
+        return TargetPlatform(self.target, self.common_dir)
+
+    @property
     def board_header(self) -> Path:
-        return self.common_dir / "include" / "tml_board.h"
+        return self.platform.board_header
 
     @property
     def linker_script(self) -> Path:
-        return self.common_dir / "firmware.ld"
+        return self.platform.linker_script
 
     @property
     def sizing_linker_script(self) -> Path:
         """Same layout with enlarged regions: links an image that is too big so it can be measured."""
-        return self.common_dir / "firmware-sizing.ld"
+        return self.platform.sizing_linker_script
 
     @property
     def platform_sources(self) -> list[Path]:
-        return platform_sources(self.target)
+        return self.platform.sources
 
     @property
     def app_sources(self) -> list[Path]:
@@ -155,20 +203,24 @@ def aot_kernels(model: Model, name: str) -> tuple[str, ...]:
 
 
 def choose_runtime(config: BuildConfig) -> str:
-    """The runtime the firmware uses: aot for runtime=auto or runtime=aot.
+    """The runtime the firmware uses: build_config already turned runtime=auto into aot or tflm.
 
-    Only the aot runtime builds firmware images so far; anything else is one clear error. Whether
-    aot can build each model is decided by lowering it (aot_kernels), which names the operator.
+    Whether aot can build each model is decided by lowering it (aot_kernels), which names the operator.
     """
-    if config.runtime in ("auto", "aot"):
-        return "aot"
-    raise TinyMLError(f"runtime={config.runtime} cannot build firmware images yet (only {', '.join(FIRMWARE_RUNTIMES)})",
-                      where="runtime=", fix="use runtime=aot (or runtime=auto)")
+    if config.runtime in FIRMWARE_RUNTIMES:
+        return config.runtime
+    raise TinyMLError(f"runtime={config.runtime} cannot build firmware images (only {', '.join(FIRMWARE_RUNTIMES)})",
+                      where="runtime=", fix="use runtime=aot, runtime=tflm or runtime=auto")
 
 
 def plan_firmware(config: BuildConfig, project_dir: Path, random_vectors: int = golden.DEFAULT_RANDOM_VECTORS,
-                  seed: int = golden.DEFAULT_SEED) -> FirmwarePlan:
-    """The firmware build for a checked BuildConfig; TinyMLError if it cannot be built."""
+                  seed: int = golden.DEFAULT_SEED, arena: "ArenaOption | None" = None,
+                  tflm_log: bool = False) -> FirmwarePlan:
+    """The firmware build for a checked BuildConfig; TinyMLError if it cannot be built.
+
+    runtime=tflm only: `arena` (arena=, arena_headroom=; default: measured, no headroom) and
+    `tflm_log` (tflm_log=on: TFLM's error messages compiled in).
+    """
     target = config.target
     if target.toolchain != arm_gcc.NAME:
         raise TinyMLError(f"firmware images are built for Cortex-M targets; {target.name} uses {target.toolchain}",
@@ -182,17 +234,28 @@ def plan_firmware(config: BuildConfig, project_dir: Path, random_vectors: int = 
     for m in config.models:
         samples = model_samples(m.tflite)
         models.append(ModelPlan(
-            name=m.name, tflite=Path(m.tflite), model=m.model, samples=samples, kernels=aot_kernels(m.model, m.name),
+            name=m.name, tflite=Path(m.tflite), model=m.model, samples=samples,
+            kernels=aot_kernels(m.model, m.name) if runtime == "aot" else (),
             model_c=gen_dir / f"{m.name}_model.c", model_h=gen_dir / f"{m.name}_model.h",
             test_vectors_c=gen_dir / f"{m.name}_test_vectors.c", golden_json=out_dir / "golden" / f"{m.name}.json",
         ))
     if random_vectors == 0 and not any(m.samples for m in models):
         raise TinyMLError("test_vectors=0 and the model lists no samples: the image would test nothing",
                           where="test_vectors=", fix="use test_vectors=1 or more")
+    tflm = None
+    flags = arm_gcc.firmware_flags(target, Path(project_dir), Path(config.build_root))
+    if runtime == "tflm":
+        from tinyml_build.tflm.arena import parse_option
+        from tinyml_build.tflm.build import link_libraries, plan_tflm
+        from tinyml_build.tflm.sources import resolve_sources
+
+        flags = link_libraries(flags)
+        sources = resolve_sources(config.op_names(), config.kernels, dict(config.third_party_overrides))
+        tflm = plan_tflm(target, sources, [m.name for m in models], Path(project_dir), Path(config.build_root),
+                         out_dir, gen_dir, arena or parse_option(), tflm_log)
     return FirmwarePlan(
         project_dir=Path(project_dir), target=target, runtime=runtime, models=tuple(models),
         out_dir=out_dir, gen_dir=gen_dir, obj_dir=out_dir / "obj",
         common_dir=Path(config.build_root) / target.name / "_common",
-        flags=arm_gcc.firmware_flags(target, Path(project_dir), Path(config.build_root)),
-        random_vectors=random_vectors, seed=seed,
+        flags=flags, random_vectors=random_vectors, seed=seed, tflm=tflm, runtime_requested=config.requested_runtime,
     )
