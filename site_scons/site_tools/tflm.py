@@ -12,7 +12,7 @@ run and arena.json, from which the descriptors are rendered.
 
 from pathlib import Path
 
-from SCons.Script import ARGUMENTS, Action, Help
+from SCons.Script import ARGUMENTS, Action, GetOption, Help
 from tinyml_scons import clean_errors
 
 
@@ -206,8 +206,8 @@ def TflmRuntime(env, plan, platform, framework_env):
 def _options(env):
     """arena=, arena_headroom= and the <dependency>_path= options, checked; help text."""
     from tinyml_build.errors import TinyMLError
-    from tinyml_build.third_party import load_lock
     from tinyml_build.tflm.arena import DEFAULT_HEADROOM, parse_option
+    from tinyml_build.tflm.sources import load_lock
 
     env["TML_ARENA"] = ARGUMENTS.get("arena", "auto")
     env["TML_ARENA_HEADROOM"] = ARGUMENTS.get("arena_headroom", DEFAULT_HEADROOM)
@@ -231,8 +231,9 @@ def _options(env):
              f"  arena_headroom=N|N%   bytes (or percent of the measured need) added by arena=auto (default {DEFAULT_HEADROOM})",
              "  tflm_log=on|off       compile TFLM's error messages in (default off: ~11 KB of strings)",
              "  Upstream source trees (default: TINYML_<NAME>_PATH, else the verified cache; see third_party/README.md):"]
-    lines += [f"  {path_option(dep.name) + '=PATH':<22}{dep.name} ({dep.short})" for dep in dependencies]
-    Help("\n".join(lines) + "\n", append=True)
+    lines += [f"  {path_option(dep.name) + '=PATH':<24}{dep.name} ({dep.short})" for dep in dependencies]
+    if GetOption("help"):
+        Help("\n".join(lines) + "\n", append=True)
     env["TML_ARENA_OPTION"] = parse_option(env["TML_ARENA"], env["TML_ARENA_HEADROOM"])  # bad values stop here
     log = ARGUMENTS.get("tflm_log", "off").strip().lower()
     if log not in ("on", "off"):

@@ -8,7 +8,7 @@ happen in tinyml_build.build_config; this tool only collects the strings and the
 import os
 from pathlib import Path
 
-from SCons.Script import ARGUMENTS, Help, Variables
+from SCons.Script import ARGUMENTS, GetOption, Help, Variables
 
 CONFIG_FILE = "tinyml.conf"
 
@@ -24,7 +24,8 @@ def generate(env):
     variables.Add("build_dir", "output root", "build")
     variables.Update(env)
     env["TINYML_PROJECT_DIR"] = project_dir
-    Help(_help_text(env, variables, project_dir), append=True)
+    if GetOption("help"):  # listing every target and model reads ~20 YAML files: only for -h
+        Help(_help_text(env, variables, project_dir), append=True)
 
 
 def _help_text(env, variables, project_dir: Path) -> str:

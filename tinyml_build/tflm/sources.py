@@ -34,7 +34,8 @@ from pathlib import Path
 
 from tinyml_build import op_inventory
 from tinyml_build.errors import TinyMLError
-from tinyml_build.third_party import Lock, MissingSourceError, load_lock, resolve
+from tinyml_build.third_party import Lock, MissingSourceError, resolve
+from tinyml_build.third_party import load_lock as _load_lock
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 GLUE_DIR = PACKAGE_DIR / "src"  # the project's own C/C++ for the tflm runtime
@@ -124,6 +125,12 @@ class TflmSources:
 
 # --- resolution ----------------------------------------------------------------------------------
 
+@lru_cache(maxsize=4)
+def load_lock(path: Path | None = None) -> Lock:
+    """third_party/lock.yaml, parsed once per process (a build asks for it several times)."""
+    return _load_lock(path)
+
+
 def required_dependencies(op_names: Iterable[str], kernels: str, lock: Lock | None = None) -> list[str]:
     """Lock names a tflm build of these ops with `kernels` needs; TinyMLError for unpinned needs."""
     lock = lock or load_lock()
@@ -191,7 +198,8 @@ def resolve_sources(op_names: Iterable[str], kernels: str, overrides: Mapping[st
         defines = op_inventory.KERNEL_LIBRARIES[kernels].defines + build.defines
         includes += [trees[dep] / sub for dep, sub in build.include_dirs]
         library_files = tuple(library_closure(trees[build.library] / build.source_dir, build.excluded,
-                                              trees[build.library] / build.header_dir, kernel_files))
+                                              trees[build.library] / build.header_dir, kernel_files,
+                                              build.symbol_pattern))
     return TflmSources(kernels=kernels, trees=trees, how=how, core=tuple(core_sources(tflm)),
                        kernel_files=kernel_files, library_files=library_files,
                        include_dirs=tuple(_unique(Path(os.path.normpath(p)) for p in includes)),
@@ -248,8 +256,6 @@ def core_sources(tflm: Path) -> list[Path]:
 # --- optimized library: only what the kernels reach -----------------------------------------------
 
 _COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
-_IDENT = re.compile(r"\b[A-Za-z_]\w*\b")
-_C_KEYWORDS = frozenset("if else for while do switch case return sizeof goto".split())
 # A function definition starting in column 0 (C style of CMSIS-NN): return type, name, parameter
 # list, then '{' -- a prototype ends in ';', a call is indented, a preprocessor line starts with '#'.
 _DEFINITION = re.compile(r"^(?=[A-Za-z_])([^;{}()=#]*?)\b([A-Za-z_]\w*)\s*\(([^;{}#]*?)\)\s*\{", re.M | re.S)
@@ -281,8 +287,9 @@ def _body_end(text: str, open_brace: int) -> int:
 
 
 @lru_cache(maxsize=8)
-def _library_index(source_dir: Path, excluded: str, include_root: Path) -> _LibraryIndex:
+def _library_index(source_dir: Path, excluded: str, include_root: Path, symbol_pattern: str) -> _LibraryIndex:
     skip = re.compile(excluded)
+    names = re.compile(rf"\b{symbol_pattern}\b")
     defined_in: dict[str, Path] = {}
     uses: dict[Path, frozenset[str]] = {}
     for path in sorted(Path(source_dir).rglob("*.c")):
@@ -290,34 +297,37 @@ def _library_index(source_dir: Path, excluded: str, include_root: Path) -> _Libr
             continue
         text = _read_code(path)
         own = {m.group(2) for m in _DEFINITION.finditer(text)
-               if "static" not in m.group(1).split() and m.group(2) not in _C_KEYWORDS}
+               if "static" not in m.group(1).split() and names.fullmatch(m.group(2))}
         for name in own:
             if name in defined_in:
                 raise TinyMLError(f"{name} is defined in both {defined_in[name]} and {path}", where=str(source_dir))
             defined_in[name] = path
-        uses[path] = frozenset(set(_IDENT.findall(text)) - own)
+        uses[path] = frozenset(set(names.findall(text)) - own)
     inline_uses: dict[str, frozenset[str]] = {}
     for header in sorted(Path(include_root).rglob("*.h")):
         text = _read_code(header)
         for m in _INLINE.finditer(text):
             body = text[m.end() - 1:_body_end(text, m.end() - 1)]
-            if m.group(1) not in _C_KEYWORDS:
-                inline_uses[m.group(1)] = frozenset(_IDENT.findall(body))
+            if names.fullmatch(m.group(1)):
+                inline_uses[m.group(1)] = frozenset(names.findall(body))
     return _LibraryIndex(defined_in, uses, inline_uses)
 
 
-def library_closure(source_dir: Path, excluded: str, include_root: Path, roots: Iterable[Path]) -> list[Path]:
+def library_closure(source_dir: Path, excluded: str, include_root: Path, roots: Iterable[Path],
+                    symbol_pattern: str = r"[A-Za-z_]\w*") -> list[Path]:
     """The library's .c files whose functions `roots` (kernel files) reach, directly, through
     other library files, or through the bodies of the library headers' inline functions.
 
-    Text-level and conservative (preprocessor branches are not evaluated, so a function named
-    only under another architecture's #if is still compiled); the link is the final check: a
-    function missed here is an undefined reference, never a silent fallback.
+    Only names matching `symbol_pattern` (the library's prefix, e.g. arm_ for CMSIS-NN) are
+    followed. Text-level and conservative (preprocessor branches are not evaluated, so a function
+    named only under another architecture's #if is still compiled); the link is the final check:
+    a function missed here is an undefined reference, never a silent fallback.
     """
-    index = _library_index(Path(source_dir), excluded, Path(include_root))
+    index = _library_index(Path(source_dir), excluded, Path(include_root), symbol_pattern)
+    names = re.compile(rf"\b{symbol_pattern}\b")
     pending = set()
     for root in roots:
-        pending.update(_IDENT.findall(_read_code(Path(root))))
+        pending.update(names.findall(_read_code(Path(root))))
     seen_names: set[str] = set()
     files: set[Path] = set()
     while pending:
