@@ -232,7 +232,7 @@ def Firmware(env, plan, toolchain, target_file):
         # Upstream files are pinned by the lock's digests; settings name them and how each tree resolved.
         source_files += [str(p) for p in project_files()]
         generated_headers = [str(plan.gen_dir / f"{m.name}_model_data.h") for m in plan.models]
-        settings["tflm"] = plan.tflm.settings()
+        settings["tflm"] = plan.tflm.settings(plan.project_dir, common.parent.parent)
     inputs = ([str(target_file)] + [str(m.tflite) for m in plan.models] + [str(s.path) for m in plan.models for s in m.samples]
               + source_files + headers + [str(n) for n in board + script + generated + goldens]
               + generated_headers)

@@ -25,7 +25,7 @@ from tinyml_build.firmware.plan import TargetPlatform
 from tinyml_build.targets import Target, list_targets, load_target
 from tinyml_build.tflm import api
 from tinyml_build.tflm.arena import ArenaOption, probe_capacity
-from tinyml_build.tflm.sources import GLUE_DIR, TflmSources
+from tinyml_build.tflm.sources import GLUE_DIR, TflmSources, load_lock
 from tinyml_build.toolchains import arm_gcc
 
 # What every upstream file is compiled with (TFLM's Makefile: COMMON_FLAGS, CXXFLAGS).
@@ -131,15 +131,30 @@ class TflmPlan:
         """Upstream include folders, then the glue's own."""
         return list(self.sources.include_dirs) + [GLUE_DIR]
 
-    def settings(self) -> dict:
-        """What manifest.json records about the tflm runtime (no machine paths)."""
+    def settings(self, project_dir: Path, build_root: Path) -> dict:
+        """What manifest.json records about the tflm runtime; machine paths become <name> placeholders."""
+        places = sorted([(str(tree), f"<{name}>") for name, tree in self.sources.trees.items()]
+                        + [(str(Path(build_root).resolve()), "<build>"), (str(Path(project_dir).resolve()), "<project>")],
+                        key=lambda kv: -len(kv[0]))
+
+        def clean(value):
+            if isinstance(value, list):
+                return [clean(v) for v in value]
+            for old, new in places:
+                value = value.replace(old, new)
+            return value
+
+        flags = {key: clean(value) for key, value in self.flags.as_dict().items()}
+        lock = load_lock()
         return {
             "kernels": self.kernels,
             "log": self.log,
             "arena": {"option": "auto" if self.arena.fixed is None else self.arena.fixed,
                       "headroom": self.arena.describe_headroom(), "probe_target": self.probe_target.name},
-            "third_party": {name: self.sources.how[name] for name in sorted(self.sources.trees)},
-            "tflm_flags": self.flags.as_dict(),
+            # 'cache' trees were verified against the lock's digest; 'explicit' ones are used as given.
+            "third_party": {name: {"resolved": self.sources.how[name], "commit": lock.get(name).commit,
+                                   "pinned_digest": lock.get(name).digest} for name in sorted(self.sources.trees)},
+            "tflm_flags": flags,
             "upstream_files": sorted("/".join(self.sources.origin(p)) for p in
                                      self.sources.core + self.sources.kernel_files + self.sources.library_files),
         }

@@ -1,0 +1,97 @@
+"""runtime=tflm images in QEMU, bit-exact with the tflite-micro host interpreter, with the arena
+the build measured (no headroom) and both kernel sets.
+
+Default run (CI: 90 minutes on 2 cores for everything): hello_world, kws and
+micro_speech_quantized in one image per kernel set on qemu-m4, and one model each on qemu-m7
+(hello_world), qemu-m55 (micro_speech_quantized: CMSIS-NN's MVE paths) and stm32f407
+(hello_world, netduinoplus2; its objects are shared with test_tflm_build.py). Each target costs
+one TFLM core compile (~85 CPU-seconds); the QEMU runs themselves take well under a second.
+TINYML_FULL_MATRIX=1: every model of models/ and ../shared/models/ x {reference, cmsis-nn} x
+{qemu-m4, qemu-m7, qemu-m55, stm32f407}, one image per model (figures in tinyml_build/tflm/README.md).
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import shared_model_paths
+from tflm_testlib import FULL_MATRIX, PROJECT_DIR, needs_qemu, needs_sources, needs_toolchain, scons, shared_build_root
+
+from tinyml_build.tflite.reader import model_name_from_path
+
+pytestmark = [needs_toolchain, needs_qemu, needs_sources]
+
+TARGETS = ("qemu-m4", "qemu-m7", "qemu-m55", "stm32f407")
+KERNELS = ("reference", "cmsis-nn")
+CATALOG = ("hello_world", "kws")
+
+
+def _model_value(name: str) -> str:
+    """model= for a catalog name or a reference model's file name."""
+    if name in CATALOG:
+        return name
+    return str(next(p for p in shared_model_paths() if model_name_from_path(p) == name))
+
+
+def _available() -> list[str]:
+    found = [n for n in CATALOG if (PROJECT_DIR / "models" / n / "model.yaml").is_file()]
+    return found + [model_name_from_path(p) for p in shared_model_paths()]
+
+
+def _images() -> list[tuple[str, str, tuple[str, ...]]]:
+    """(target, kernels, models of one image)."""
+    have = set(_available())
+    if FULL_MATRIX:
+        return [(t, k, (m,)) for t in TARGETS for k in KERNELS for m in _available()]
+    trio = tuple(m for m in ("hello_world", "kws", "micro_speech_quantized") if m in have)
+    return [(t, k, ms) for t, k, ms in [
+        ("qemu-m4", "reference", trio), ("qemu-m4", "cmsis-nn", trio),
+        ("qemu-m7", "cmsis-nn", tuple(m for m in ("hello_world",) if m in have)),
+        ("qemu-m55", "cmsis-nn", tuple(m for m in ("micro_speech_quantized",) if m in have)),
+        ("stm32f407", "cmsis-nn", tuple(m for m in ("hello_world",) if m in have)),
+    ] if ms]
+
+
+_verdicts: dict = {}
+
+
+def _verdict(root: Path, target: str, kernels: str, models: tuple[str, ...]) -> dict:
+    """Build and run one image (once per session): its test.json, arena.json and the scons output."""
+    key = (target, kernels, models)
+    if key not in _verdicts:
+        # One build folder: kernel sets share TFLM's core objects. An image of the other kernel set
+        # later overwrites this one's folder, so its verdict is read right away.
+        result = scons(f"target={target}", "model=" + ",".join(_model_value(m) for m in models), f"kernels={kernels}",
+                       "runtime=tflm", f"build_dir={root}", "test")
+        out = root / target / "+".join(models)
+        verdict = json.loads((out / "test.json").read_text()) if (out / "test.json").is_file() else {}
+        arena = json.loads((out / "arena.json").read_text()) if (out / "arena.json").is_file() else {}
+        _verdicts[key] = {"returncode": result.returncode, "arena": arena,
+                          "output": result.stdout[-6000:] + result.stderr[-3000:], **verdict}
+    return _verdicts[key]
+
+
+def _cases():
+    return [pytest.param(t, k, ms, m, id=f"{t}-{k}-{m}") for t, k, ms in _images() for m in ms]
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory):
+    return shared_build_root(tmp_path_factory)
+
+
+@pytest.mark.parametrize("target, kernels, image, model", _cases())
+def test_tflm_image_matches_tflite_micro(root, target, kernels, image, model):
+    verdict = _verdict(root, target, kernels, image)
+    facts = verdict.get("models", {}).get(model)
+    mine = [p for p in verdict.get("problems", []) if f"model {model} " in p]
+    assert facts is not None, verdict["output"]
+    assert facts["facts"]["runtime"] == "tflm"
+    assert facts["vectors"] >= 3 and facts["passed"] == facts["vectors"], mine or verdict["output"]
+    assert not mine, mine
+    # The image runs in exactly the arena the probe measured: no headroom was needed.
+    arena = verdict["arena"][model]
+    assert int(facts["facts"]["arena_reserved"]) == arena["reserved"] == arena["needed"]
+    assert int(facts["facts"]["arena_used"]) == arena["used"]
+    assert facts["time"]["unit"] == "qemu_instructions" and int(facts["time"]["per_inference"]) > 0
+    assert verdict["status"] == "PASS" and verdict["returncode"] == 0, verdict["problems"] or verdict["output"]
