@@ -58,7 +58,7 @@ def dequantize_model(in_dtype="int8", shape=(3, 4), scale=0.037, zp=-5) -> bytes
 
 
 def conv_model(in_shape=(1, 9, 9, 3), out_channels=4, kernel=(3, 3), stride=(1, 1), dilation=(1, 1), padding="SAME",
-               activation="NONE", per_channel=True, bias=True, in_zp=-3, out_zp=5, groups=1, seed=0) -> bytes:
+               activation="NONE", per_channel=True, bias=True, in_zp=-3, out_zp=5, groups=1, seed=0, out_scale=0.08) -> bytes:
     rng = np.random.default_rng(seed)
     n, h, w, c = in_shape
     fic = c // groups
@@ -75,7 +75,7 @@ def conv_model(in_shape=(1, 9, 9, 3), out_channels=4, kernel=(3, 3), stride=(1, 
         bias_scales = [0.05 * s for s in (w_scales if per_channel else [0.01] * out_channels)]
         inputs.append(b.tensor("b", "int32", [out_channels], data=rng.integers(-2000, 2000, out_channels).astype(np.int32),
                                scale=bias_scales if per_channel else bias_scales[:1], zero_point=[0] * (out_channels if per_channel else 1)))
-    y = b.tensor("y", "int8", [n, oh, ow, out_channels], scale=0.08, zero_point=out_zp)
+    y = b.tensor("y", "int8", [n, oh, ow, out_channels], scale=out_scale, zero_point=out_zp)
     options = fb.Conv2DOptionsT()
     options.padding = PADDINGS[padding]
     options.strideH, options.strideW = stride
@@ -87,7 +87,7 @@ def conv_model(in_shape=(1, 9, 9, 3), out_channels=4, kernel=(3, 3), stride=(1, 
 
 
 def depthwise_model(in_shape=(1, 9, 9, 4), multiplier=1, kernel=(3, 3), stride=(1, 1), dilation=(1, 1), padding="SAME",
-                    activation="NONE", per_channel=True, in_zp=-3, out_zp=5, seed=0) -> bytes:
+                    activation="NONE", per_channel=True, in_zp=-3, out_zp=5, seed=0, out_scale=0.08) -> bytes:
     rng = np.random.default_rng(seed)
     n, h, w, c = in_shape
     oc = c * multiplier
@@ -102,7 +102,7 @@ def depthwise_model(in_shape=(1, 9, 9, 4), multiplier=1, kernel=(3, 3), stride=(
     bias_scales = [0.05 * s for s in w_scales]
     bias = b.tensor("b", "int32", [oc], data=rng.integers(-2000, 2000, oc).astype(np.int32),
                     scale=bias_scales, zero_point=[0] * len(bias_scales))
-    y = b.tensor("y", "int8", [n, oh, ow, oc], scale=0.08, zero_point=out_zp)
+    y = b.tensor("y", "int8", [n, oh, ow, oc], scale=out_scale, zero_point=out_zp)
     options = fb.DepthwiseConv2DOptionsT()
     options.padding = PADDINGS[padding]
     options.strideH, options.strideW = stride
@@ -111,6 +111,26 @@ def depthwise_model(in_shape=(1, 9, 9, 4), multiplier=1, kernel=(3, 3), stride=(
     options.fusedActivationFunction = ACTIVATIONS[activation]
     b.op(b.opcode(fb.BuiltinOperator.DEPTHWISE_CONV_2D, version=3), [x, weights, bias], [y],
          fb.BuiltinOptions.DepthwiseConv2DOptions, options)
+    b.inputs, b.outputs = [x], [y]
+    return b.build()
+
+
+def fc_model(batches=1, features=8, units=4, activation="NONE", per_channel=False, in_zp=-3, out_zp=2, out_scale=0.1,
+             seed=0) -> bytes:
+    """x[batches, features] -> FULLY_CONNECTED(units), int8; per-channel weight scales optional."""
+    rng = np.random.default_rng(seed)
+    b = ModelBuilder()
+    x = b.tensor("x", "int8", [batches, features], scale=0.05, zero_point=in_zp)
+    w_scales = list(rng.uniform(0.002, 0.04, units)) if per_channel else [0.02]
+    w = b.tensor("w", "int8", [units, features], data=rng.integers(-127, 128, (units, features)).astype(np.int8),
+                 scale=w_scales, zero_point=[0] * len(w_scales))
+    bias = b.tensor("b", "int32", [units], data=rng.integers(-3000, 3000, units).astype(np.int32),
+                    scale=[0.05 * s for s in w_scales], zero_point=[0] * len(w_scales))
+    y = b.tensor("y", "int8", [batches, units], scale=out_scale, zero_point=out_zp)
+    options = fb.FullyConnectedOptionsT()
+    options.fusedActivationFunction = ACTIVATIONS[activation]
+    b.op(b.opcode(fb.BuiltinOperator.FULLY_CONNECTED, version=4), [x, w, bias], [y], fb.BuiltinOptions.FullyConnectedOptions,
+         options)
     b.inputs, b.outputs = [x], [y]
     return b.build()
 

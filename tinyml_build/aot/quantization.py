@@ -155,6 +155,19 @@ def mbqm(x: int, multiplier: int, shift: int) -> int:
     return rdbpot(srdhm(wrap_int32(x << left), multiplier), right)
 
 
+def requant_rshift(shift: int) -> int:
+    """The shift as tml_requant takes it: rshift = -2 - shift, >= 0 selects its fast form."""
+    return -2 - shift
+
+
+def requant(x: int, multiplier: int, rshift: int, offset: int) -> int:
+    """Twin of tml_requant: mbqm(x, multiplier, -2 - rshift) + offset, computed the way the C does."""
+    if rshift >= 0:
+        high = (x * multiplier + (-(1 << 30) if x < 0 else 1 << 30)) >> 32
+        return ((high >> rshift) + 1 + 2 * offset) >> 1
+    return mbqm(x, multiplier, -2 - rshift) + offset
+
+
 def saturating_shl(x: int, exponent: int) -> int:
     """gemmlowp SaturatingRoundingMultiplyByPOT with a positive exponent."""
     threshold = (1 << (31 - exponent)) - 1

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tinyml_build.aot.ops._requant import output_stage
 from tinyml_build.aot.quantization import activation_range, compute_padding, per_channel_multipliers, wrap_int32
 
 
@@ -105,21 +106,21 @@ def requantization(ctx, x, w, bias, y, out_c: int, weight_sums: np.ndarray) -> R
 def emit_conv2d_s8(ctx, weights: np.ndarray, g: Window, rq: Requant, what: str) -> None:
     """Emit tml_conv2d_s8 from input 0 to output 0; `weights` is [out_c, k_h, k_w, filter_in_c]."""
     out_c, k_h, k_w, filter_in_c = weights.shape
+    k = k_h * k_w * filter_in_c
+    k4 = -(-k // 4) * 4
+    rows = np.zeros((out_c, k4), np.int8)  # rows padded to whole words: no tail loop in the kernel
+    rows[:, :k] = weights.reshape(out_c, k)
     direct = k_h == 1 and k_w == 1 and filter_in_c == g.in_c and not g.padded
     params = ctx.params("tml_conv_s8_params", {
-        "weights": ctx.array(weights, "int8_t", what),
+        "weights": ctx.array(rows, "int8_t", what + (f", rows padded to {k4} bytes" if k4 != k else "")),
         "bias": ctx.array(rq.bias, "int32_t", "bias with the input zero point folded in"),
-        "multiplier": ctx.array(rq.multiplier, "int32_t", "output multipliers"),
-        "shift": ctx.array(rq.shift, "int32_t", "output shifts"),
+        "out": output_stage(ctx, rq.multiplier, rq.shift, rq.output_offset, rq.act_min, rq.act_max),
         **{k: v for k, v in g.fields().items() if k not in ("k_h", "k_w")},
         "filter_in_c": filter_in_c,
         "k_h": k_h,
         "k_w": k_w,
         "input_zero_point": rq.input_zero_point,
-        "output_offset": rq.output_offset,
-        "act_min": rq.act_min,
-        "act_max": rq.act_max,
     })
     # two pixels' receptive fields at a time; 1x1 unpadded convolutions read the input in place
-    im2col = "NULL" if direct else f"(int8_t *){ctx.scratch(2 * k_h * k_w * filter_in_c)}"
+    im2col = "NULL" if direct else f"(int8_t *){ctx.scratch(2 * k)}"
     ctx.call("tml_conv2d_s8", params, ctx.input_ptr(0), ctx.output_ptr(0), im2col, kernel="conv2d")

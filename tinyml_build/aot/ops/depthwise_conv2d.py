@@ -9,6 +9,7 @@ several times faster than per-channel accumulation. The integer result is identi
 import numpy as np
 
 from tinyml_build.aot.ops import register
+from tinyml_build.aot.ops._requant import output_stage
 from tinyml_build.aot.ops._window import emit_conv2d_s8, requantization, window
 
 POINTER_BYTES = 8  # scratch per tap pointer: enough for 32- and 64-bit targets (host checks)
@@ -39,17 +40,21 @@ def lower(ctx) -> None:
         emit_conv2d_s8(ctx, np.ascontiguousarray(weights.transpose(3, 1, 2, 0)), g, rq,
                        f"weights of tensor #{w.index} '{w.name}' as [out_c, k_h, k_w, 1]")
         return
+    if multiplier == 1:  # [k_h, k_w, out_c] -> [out_c / 4][taps][4], then [out_c % 4][taps]
+        taps_by_channel = weights.reshape(k_h * k_w, out_c).T
+        whole = out_c - out_c % 4
+        grouped = taps_by_channel[:whole].reshape(whole // 4, 4, k_h * k_w).transpose(0, 2, 1)
+        layout = np.concatenate([grouped.reshape(-1), taps_by_channel[whole:].reshape(-1)])
+        stored = ctx.array(layout, "int8_t", f"weights of tensor #{w.index} '{w.name}' as [out_c / 4][k_h * k_w][4]")
+    else:
+        stored = ctx.ptr(w)
     params = ctx.params("tml_dwconv_s8_params", {
-        "weights": ctx.ptr(w),
+        "weights": stored,
         "bias": ctx.array(rq.bias, "int32_t", "bias with the input zero point folded in"),
-        "multiplier": ctx.array(rq.multiplier, "int32_t", "output multipliers"),
-        "shift": ctx.array(rq.shift, "int32_t", "output shifts"),
+        "out": output_stage(ctx, rq.multiplier, rq.shift, rq.output_offset, rq.act_min, rq.act_max),
         "pad_row": ctx.array(np.full(g.in_c, rq.input_zero_point), "int8_t", "input zero point, read by taps outside the input"),
         **g.fields(),
         "depth_multiplier": multiplier,
-        "output_offset": rq.output_offset,
-        "act_min": rq.act_min,
-        "act_max": rq.act_max,
     })
     taps = f"(const int8_t **)(void *){ctx.scratch(k_h * k_w * POINTER_BYTES)}"
     ctx.call("tml_depthwise_conv2d_s8", params, ctx.input_ptr(0), ctx.output_ptr(0), taps, kernel="depthwise_conv2d")

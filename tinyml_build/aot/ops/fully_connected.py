@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from tinyml_build.aot.ops import register
+from tinyml_build.aot.ops._requant import output_stage
 from tinyml_build.aot.quantization import (
     activation_range,
     float_activation_range,
@@ -81,14 +82,10 @@ def _lower_int8(ctx) -> None:
     params = ctx.params("tml_fc_s8_params", {
         "weights": ctx.ptr(w),
         "bias": ctx.array(folded, "int32_t", "bias with the input zero point folded in"),
-        "multiplier": ctx.array(multipliers, "int32_t", "output multipliers"),
-        "shift": ctx.array(shifts, "int32_t", "output shifts"),
+        "out": output_stage(ctx, multipliers, shifts, out_zp, act_min, act_max),
         "batches": batches,
         "accum_depth": depth,
         "output_depth": units,
-        "output_offset": out_zp,
-        "act_min": act_min,
-        "act_max": act_max,
     })
     ctx.call("tml_fully_connected_s8", params, ctx.input_ptr(0), ctx.output_ptr(0), kernel="fully_connected")
 

@@ -49,18 +49,20 @@ static inline int32_t tml_sxtb16_ror8(uint32_t x) {
 /* acc + sum(a[i] * b[i]) for i < n. */
 static inline int32_t tml_dot_s8(const int8_t *a, const int8_t *b, int32_t n, int32_t acc) {
 #if TML_HAVE_SIMD32
-  for (; n >= 4; n -= 4, a += 4, b += 4) {
+  int32_t g;
+  for (g = n >> 2; g > 0; --g, a += 4, b += 4) {
     const uint32_t wa = tml_load4(a);
     const uint32_t wb = tml_load4(b);
     acc = __smlad(tml_sxtb16(wa), tml_sxtb16(wb), acc);
     acc = __smlad(tml_sxtb16_ror8(wa), tml_sxtb16_ror8(wb), acc);
   }
 #else
-  for (; n >= 4; n -= 4, a += 4, b += 4) {
+  int32_t g;
+  for (g = n >> 2; g > 0; --g, a += 4, b += 4) {
     acc += a[0] * b[0] + a[1] * b[1] + a[2] * b[2] + a[3] * b[3];
   }
 #endif
-  for (; n > 0; --n) {
+  for (g = n & 3; g > 0; --g) {
     acc += *a++ * *b++;
   }
   return acc;
@@ -71,8 +73,9 @@ static inline void tml_dot2_s8(const int8_t *a, const int8_t *b0, const int8_t *
                                int32_t *acc1) {
   int32_t s0 = *acc0;
   int32_t s1 = *acc1;
+  int32_t g;
 #if TML_HAVE_SIMD32
-  for (; n >= 4; n -= 4, a += 4, b0 += 4, b1 += 4) {
+  for (g = n >> 2; g > 0; --g, a += 4, b0 += 4, b1 += 4) {
     const uint32_t wa = tml_load4(a);
     const uint32_t w0 = tml_load4(b0);
     const uint32_t w1 = tml_load4(b1);
@@ -84,19 +87,55 @@ static inline void tml_dot2_s8(const int8_t *a, const int8_t *b0, const int8_t *
     s1 = __smlad(a_odd, tml_sxtb16_ror8(w1), s1);
   }
 #else
-  for (; n >= 4; n -= 4, a += 4, b0 += 4, b1 += 4) {
+  for (g = n >> 2; g > 0; --g, a += 4, b0 += 4, b1 += 4) {
     const int32_t x0 = a[0], x1 = a[1], x2 = a[2], x3 = a[3];
     s0 += x0 * b0[0] + x1 * b0[1] + x2 * b0[2] + x3 * b0[3];
     s1 += x0 * b1[0] + x1 * b1[1] + x2 * b1[2] + x3 * b1[3];
   }
 #endif
-  for (; n > 0; --n) {
+  for (g = n & 3; g > 0; --g) {
     const int32_t x = *a++;
     s0 += x * *b0++;
     s1 += x * *b1++;
   }
   *acc0 = s0;
   *acc1 = s1;
+}
+
+/* tml_dot2_s8 against two consecutive rows b[0 .. n) and b[n .. 2n); returns b + 2n, the next
+ * pair of rows (matrix kernels walk their weights without recomputing row addresses). */
+static inline const int8_t *tml_dot2_rows_s8(const int8_t *a, const int8_t *b, int32_t n, int32_t *acc0, int32_t *acc1) {
+  const int8_t *b1 = b + n;
+  int32_t s0 = *acc0;
+  int32_t s1 = *acc1;
+  int32_t g;
+#if TML_HAVE_SIMD32
+  for (g = n >> 2; g > 0; --g, a += 4, b += 4, b1 += 4) {
+    const uint32_t wa = tml_load4(a);
+    const uint32_t w0 = tml_load4(b);
+    const uint32_t w1 = tml_load4(b1);
+    const int32_t a_even = tml_sxtb16(wa);
+    const int32_t a_odd = tml_sxtb16_ror8(wa);
+    s0 = __smlad(a_even, tml_sxtb16(w0), s0);
+    s0 = __smlad(a_odd, tml_sxtb16_ror8(w0), s0);
+    s1 = __smlad(a_even, tml_sxtb16(w1), s1);
+    s1 = __smlad(a_odd, tml_sxtb16_ror8(w1), s1);
+  }
+#else
+  for (g = n >> 2; g > 0; --g, a += 4, b += 4, b1 += 4) {
+    const int32_t x0 = a[0], x1 = a[1], x2 = a[2], x3 = a[3];
+    s0 += x0 * b[0] + x1 * b[1] + x2 * b[2] + x3 * b[3];
+    s1 += x0 * b1[0] + x1 * b1[1] + x2 * b1[2] + x3 * b1[3];
+  }
+#endif
+  for (g = n & 3; g > 0; --g) {
+    const int32_t x = *a++;
+    s0 += x * *b++;
+    s1 += x * *b1++;
+  }
+  *acc0 = s0;
+  *acc1 = s1;
+  return b1;
 }
 
 /* Four dot products of two rows a0, a1 with two rows b0, b1:

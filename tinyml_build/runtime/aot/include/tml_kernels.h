@@ -31,6 +31,17 @@ extern "C" {
 
 void tml_copy(void *output, const void *input, uint32_t bytes);
 
+/* ---- per-channel int8 output stage (tml_requant.h), part of FC / CONV_2D / DEPTHWISE params --- */
+
+/* out = clamp(MultiplyByQuantizedMultiplier(acc, multiplier, shift) + offset, lo, hi), TFLM's
+ * exact result. Shifts are stored as rshift = -2 - shift (tml_requant in tml_fixedpoint.h). */
+typedef struct {
+  const int32_t *rq; /* [channels][2]: multiplier, rshift */
+  int32_t offset;    /* output zero point */
+  int32_t lo, hi;    /* fused activation bounds, within [-128, 127] */
+  int32_t general;   /* nonzero when some channel has rshift < 0 (TFLM shift > -2): slower form */
+} tml_requant_s8_params;
+
 /* ---- FULLY_CONNECTED --------------------------------------------------------------------- */
 
 /* int8 x int8 -> int8. `bias` is folded at build time: bias[o] - input_zero_point * sum(w[o][:]),
@@ -39,14 +50,10 @@ void tml_copy(void *output, const void *input, uint32_t bytes);
 typedef struct {
   const int8_t *weights;      /* [output_depth][accum_depth] */
   const int32_t *bias;        /* [output_depth], folded */
-  const int32_t *multiplier;  /* [output_depth] */
-  const int32_t *shift;       /* [output_depth], TFLM sign convention (> 0: left) */
+  tml_requant_s8_params out;  /* [output_depth] channels */
   int32_t batches;
   int32_t accum_depth;
   int32_t output_depth;
-  int32_t output_offset;      /* output zero point */
-  int32_t act_min;
-  int32_t act_max;
 } tml_fc_s8_params;
 
 void tml_fully_connected_s8(const tml_fc_s8_params *p, const int8_t *input, int8_t *output);
@@ -322,13 +329,13 @@ void tml_softmax_s8_s16(const tml_softmax_s8_params *p, const int8_t *input, int
 /* ---- CONV_2D (conv2d.c) ----------------------------------------------------------------------
  * int8 per-channel (TFLM reference_integer_ops::ConvPerChannel). bias is folded with the input
  * zero point; taps outside the input are filled with the input zero point (im2col), which
- * cancels exactly. `im2col` is scratch of 2 * k_h * k_w * filter_in_c bytes (two pixels), or
+ * cancels exactly. Weight rows are k = k_h * k_w * filter_in_c bytes padded with zeros to
+ * k4 = a multiple of 4. `im2col` is scratch of 2 * k bytes (two pixels' receptive fields), or
  * NULL for 1x1 unpadded single-group convolutions, which read the input rows in place. */
 typedef struct {
-  const int8_t *weights;     /* [out_c][k_h][k_w][filter_in_c] */
+  const int8_t *weights;     /* [out_c][k4] */
   const int32_t *bias;       /* [out_c], folded: bias - input_zero_point * sum(weights[o]) */
-  const int32_t *multiplier; /* [out_c] */
-  const int32_t *shift;      /* [out_c] */
+  tml_requant_s8_params out; /* [out_c] channels */
   int32_t batches;
   int32_t in_h, in_w, in_c;
   int32_t out_h, out_w, out_c;
@@ -338,8 +345,6 @@ typedef struct {
   int32_t dilation_h, dilation_w;
   int32_t pad_h, pad_w;      /* leading padding (TFLM padding values) */
   int32_t input_zero_point;
-  int32_t output_offset;
-  int32_t act_min, act_max;
 } tml_conv_s8_params;
 
 void tml_conv2d_s8(const tml_conv_s8_params *p, const int8_t *input, int8_t *output, int8_t *im2col);
@@ -349,10 +354,10 @@ void tml_conv2d_s8(const tml_conv_s8_params *p, const int8_t *input, int8_t *out
  * Folded bias as CONV_2D; taps outside the input read `pad_row` (in_c bytes of the input zero
  * point). `taps` is scratch for k_h * k_w pointers. */
 typedef struct {
-  const int8_t *weights;     /* [k_h][k_w][out_c] */
+  const int8_t *weights;     /* multiplier 1: [out_c / 4][k_h * k_w][4] then [out_c % 4][k_h * k_w];
+                                otherwise [k_h][k_w][out_c] as in the model */
   const int32_t *bias;       /* [out_c], folded: bias - input_zero_point * sum over taps */
-  const int32_t *multiplier; /* [out_c] */
-  const int32_t *shift;      /* [out_c] */
+  tml_requant_s8_params out; /* [out_c] channels */
   const int8_t *pad_row;     /* [in_c], all input_zero_point */
   int32_t batches;
   int32_t in_h, in_w, in_c;
@@ -362,8 +367,6 @@ typedef struct {
   int32_t stride_h, stride_w;
   int32_t dilation_h, dilation_w;
   int32_t pad_h, pad_w;
-  int32_t output_offset;
-  int32_t act_min, act_max;
 } tml_dwconv_s8_params;
 
 void tml_depthwise_conv2d_s8(const tml_dwconv_s8_params *p, const int8_t *input, int8_t *output, const int8_t **taps);

@@ -4,69 +4,148 @@
  * bias + sum((x - zp) * w) over the taps inside the input; here the input zero point is folded
  * into the bias at build time (bias - zp * sum(w)) and taps outside the input read zp itself,
  * so acc = bias' + sum(x * w) over all taps is the same integer. Each output pixel's receptive
- * field is one contiguous row of k_h * k_w * filter_in_c bytes (read in place for 1x1
+ * field is one contiguous row of k = k_h * k_w * filter_in_c bytes (read in place for 1x1
  * convolutions, gathered into `im2col` otherwise), and every output channel is one dot
- * product with its weight row. Two output pixels times two output channels are computed per
- * pass (each input and weight word is loaded once for two products).
+ * product with its weight row (rows padded with zeros to a multiple of 4 bytes at build time).
+ *
+ * Two output pixels times two output channels per pass. The two pixels' rows are used by every
+ * output channel, so they are sign-extended once (per block of channels, TML_CONV_CHUNK bytes at
+ * a time, into a small stack buffer) into int16 pairs laid out as SMLAD operands: the inner loop
+ * then loads four ready operand words and two weight words per 4 bytes of depth instead of
+ * sign-extending the input again for every channel. Accumulators go to a block buffer,
+ * requantized by tml_requant_s8.
  */
 #include <string.h>
 
 #include "tml_dot.h"
-#include "tml_fixedpoint.h"
-#include "tml_kernels.h"
+#include "tml_requant.h"
 
-/* Everything the per-output epilogue needs, copied out of the params so that the int8 output
- * stores (which may alias anything) do not force the compiler to reload it. */
-typedef struct {
-  const int32_t *bias;
-  const int32_t *multiplier;
-  const int32_t *shift;
-  int32_t offset, lo, hi;
-} tml_conv_epilogue;
+/* Bytes of depth sign-extended at a time: the stack buffer is 4 * TML_CONV_CHUNK bytes. */
+#define TML_CONV_CHUNK 64
 
-static inline int8_t tml_conv_requantize(const tml_conv_epilogue *e, int32_t acc, int32_t o) {
-  const int32_t v = tml_mbqm(acc, e->multiplier[o], e->shift[o]) + e->offset;
-  return (int8_t)(v < e->lo ? e->lo : (v > e->hi ? e->hi : v));
-}
-
-/* out[o] for o in [oc_begin, oc_end): dot(row, w[o]) over k bytes, requantized. */
-static void tml_conv_row(tml_conv_epilogue e, const int8_t *weights, const int8_t *row, int32_t k, int32_t oc_begin,
-                         int32_t oc_end, int8_t *out) {
-  const int8_t *w = weights + oc_begin * k;
-  int32_t o = oc_begin;
-  for (; o + 2 <= oc_end; o += 2, w += 2 * k) {
-    int32_t acc0 = e.bias[o];
-    int32_t acc1 = e.bias[o + 1];
-    tml_dot2_s8(row, w, w + k, k, &acc0, &acc1);
-    out[o] = tml_conv_requantize(&e, acc0, o);
-    out[o + 1] = tml_conv_requantize(&e, acc1, o + 1);
+/* ext[8g .. 8g+7] = r0[4g], r0[4g+2], r0[4g+1], r0[4g+3], r1[4g], r1[4g+2], r1[4g+1], r1[4g+3] as
+ * int16 for 4g < k (bytes at or past k read as 0): each int16 pair is one SMLAD operand. */
+static void tml_conv_extend2(const int8_t *r0, const int8_t *r1, int32_t k, int16_t *ext) {
+  int32_t g;
+  for (g = k >> 2; g > 0; --g, r0 += 4, r1 += 4, ext += 8) {
+#if TML_HAVE_SIMD32
+    const uint32_t x0 = tml_load4(r0), x1 = tml_load4(r1);
+    const int32_t words[4] = {tml_sxtb16(x0), tml_sxtb16_ror8(x0), tml_sxtb16(x1), tml_sxtb16_ror8(x1)};
+    memcpy(ext, words, sizeof(words));
+#else
+    ext[0] = r0[0], ext[1] = r0[2], ext[2] = r0[1], ext[3] = r0[3];
+    ext[4] = r1[0], ext[5] = r1[2], ext[6] = r1[1], ext[7] = r1[3];
+#endif
   }
-  if (o < oc_end) {
-    out[o] = tml_conv_requantize(&e, tml_dot_s8(row, w, k, e.bias[o]), o);
+  if (k & 3) { /* the last, partial group: missing bytes are zero */
+    int8_t t0[4] = {0, 0, 0, 0}, t1[4] = {0, 0, 0, 0};
+    memcpy(t0, r0, (size_t)(k & 3));
+    memcpy(t1, r1, (size_t)(k & 3));
+    tml_conv_extend2(t0, t1, 4, ext);
   }
 }
 
-/* The same for two pixels at once: rows r0, r1 -> out0, out1 (two channels per pass). */
-static void tml_conv_row2(tml_conv_epilogue e, const int8_t *weights, const int8_t *r0, const int8_t *r1, int32_t k,
-                          int32_t oc_begin, int32_t oc_end, int8_t *out0, int8_t *out1) {
-  const int8_t *w = weights + oc_begin * k;
-  int32_t o = oc_begin;
-  for (; o + 2 <= oc_end; o += 2, w += 2 * k) {
-    int32_t acc[4];
-    acc[0] = acc[2] = e.bias[o];
-    acc[1] = acc[3] = e.bias[o + 1];
-    tml_dot2x2_s8(r0, r1, w, w + k, k, acc);
-    out0[o] = tml_conv_requantize(&e, acc[0], o);
-    out0[o + 1] = tml_conv_requantize(&e, acc[1], o + 1);
-    out1[o] = tml_conv_requantize(&e, acc[2], o);
-    out1[o + 1] = tml_conv_requantize(&e, acc[3], o + 1);
+#if TML_HAVE_SIMD32
+/* Four SMLAD operand words (two int16 lanes each) from 8-byte aligned `p`: two LDRDs. */
+static inline void tml_load_pairs(const int16_t *p, int32_t x[4]) {
+  uint64_t lo, hi;
+#if defined(__GNUC__)
+  p = (const int16_t *)__builtin_assume_aligned(p, 8);
+#endif
+  memcpy(&lo, p, 8);
+  memcpy(&hi, p + 4, 8);
+  x[0] = (int32_t)(uint32_t)lo;
+  x[1] = (int32_t)(uint32_t)(lo >> 32);
+  x[2] = (int32_t)(uint32_t)hi;
+  x[3] = (int32_t)(uint32_t)(hi >> 32);
+}
+#endif
+
+/* acc[0] += r0.w0, acc[1] += r0.w1, acc[2] += r1.w0, acc[3] += r1.w1 over `groups` groups of 4
+ * bytes, r0/r1 taken from tml_conv_extend2's `ext`. */
+static inline void tml_conv_dot2x2(const int16_t *ext, const int8_t *w0, const int8_t *w1, int32_t groups, int32_t acc[4]) {
+  int32_t s00 = acc[0], s01 = acc[1], s10 = acc[2], s11 = acc[3];
+  const int16_t *const end = ext + 8 * groups;
+  for (; ext != end; ext += 8, w0 += 4, w1 += 4) {
+#if TML_HAVE_SIMD32
+    int32_t x[4];
+    tml_load_pairs(ext, x);
+    uint32_t w;
+    int32_t even, odd;
+    w = tml_load4(w0);
+    even = tml_sxtb16(w);
+    odd = tml_sxtb16_ror8(w);
+    s00 = __smlad(x[0], even, s00);
+    s00 = __smlad(x[1], odd, s00);
+    s10 = __smlad(x[2], even, s10);
+    s10 = __smlad(x[3], odd, s10);
+    w = tml_load4(w1);
+    even = tml_sxtb16(w);
+    odd = tml_sxtb16_ror8(w);
+    s01 = __smlad(x[0], even, s01);
+    s01 = __smlad(x[1], odd, s01);
+    s11 = __smlad(x[2], even, s11);
+    s11 = __smlad(x[3], odd, s11);
+#else
+    const int32_t a0 = ext[0], a2 = ext[1], a1 = ext[2], a3 = ext[3];
+    const int32_t b0 = ext[4], b2 = ext[5], b1 = ext[6], b3 = ext[7];
+    s00 += a0 * w0[0] + a1 * w0[1] + a2 * w0[2] + a3 * w0[3];
+    s01 += a0 * w1[0] + a1 * w1[1] + a2 * w1[2] + a3 * w1[3];
+    s10 += b0 * w0[0] + b1 * w0[1] + b2 * w0[2] + b3 * w0[3];
+    s11 += b0 * w1[0] + b1 * w1[1] + b2 * w1[2] + b3 * w1[3];
+#endif
   }
-  if (o < oc_end) {
-    int32_t acc0 = e.bias[o];
-    int32_t acc1 = e.bias[o];
-    tml_dot2_s8(w, r0, r1, k, &acc0, &acc1);
-    out0[o] = tml_conv_requantize(&e, acc0, o);
-    out1[o] = tml_conv_requantize(&e, acc1, o);
+  acc[0] = s00;
+  acc[1] = s01;
+  acc[2] = s10;
+  acc[3] = s11;
+}
+
+/* Output channels [oc_begin, oc_end) of two pixels with receptive-field rows r0 and r1 (k bytes);
+ * out1 may be NULL (odd pixel count: the last pixel alone, r1 == r0). The rows are sign-extended
+ * TML_CONV_CHUNK bytes at a time into a small stack buffer (no arena scratch), accumulating
+ * partial sums per chunk for a block of channels. */
+static void tml_conv_channels(const tml_conv_s8_params *p, const int8_t *r0, const int8_t *r1, int32_t k, int32_t k4,
+                              int32_t oc_begin, int32_t oc_end, int8_t *out0, int8_t *out1) {
+  int16_t ext[4 * TML_CONV_CHUNK / 2] TML_ALIGNED(8);
+  int32_t acc0[TML_RQ_BLOCK], acc1[TML_RQ_BLOCK];
+  int32_t o0, n, d, i;
+  for (o0 = oc_begin; o0 < oc_end; o0 += n) {
+    n = oc_end - o0 < TML_RQ_BLOCK ? oc_end - o0 : TML_RQ_BLOCK;
+    for (i = 0; i < n; ++i) {
+      acc0[i] = acc1[i] = p->bias[o0 + i];
+    }
+    for (d = 0; d < k; d += TML_CONV_CHUNK) {
+      const int32_t len = k - d < TML_CONV_CHUNK ? k - d : TML_CONV_CHUNK;
+      const int32_t groups = (len + 3) >> 2;
+      const int8_t *w = p->weights + o0 * k4 + d;
+      int32_t *a0 = acc0, *a1 = acc1;
+      tml_conv_extend2(r0 + d, r1 + d, len, ext);
+      for (i = n >> 1; i > 0; --i, w += 2 * k4, a0 += 2, a1 += 2) {
+        int32_t acc[4];
+        acc[0] = a0[0];
+        acc[1] = a0[1];
+        acc[2] = a1[0];
+        acc[3] = a1[1];
+        tml_conv_dot2x2(ext, w, w + k4, groups, acc);
+        a0[0] = acc[0];
+        a0[1] = acc[1];
+        a1[0] = acc[2];
+        a1[1] = acc[3];
+      }
+      if (n & 1) { /* an odd last channel, paired with itself */
+        int32_t acc[4];
+        acc[0] = acc[1] = a0[0];
+        acc[2] = acc[3] = a1[0];
+        tml_conv_dot2x2(ext, w, w, groups, acc);
+        a0[0] = acc[0];
+        a1[0] = acc[2];
+      }
+    }
+    tml_requant_s8(&p->out, o0, acc0, n, out0 + o0);
+    if (out1 != NULL) {
+      tml_requant_s8(&p->out, o0, acc1, n, out1 + o0);
+    }
   }
 }
 
@@ -121,54 +200,42 @@ void tml_conv2d_s8(const tml_conv_s8_params *p, const int8_t *input, int8_t *out
   const int32_t groups = p->in_c / p->filter_in_c;
   const int32_t oc_per_group = p->out_c / groups;
   const int32_t k = p->k_h * p->k_w * p->filter_in_c;
+  const int32_t k4 = (k + 3) & ~3; /* weight row stride */
   const int32_t pixels = p->out_h * p->out_w;
   int8_t *col1 = im2col != NULL ? im2col + k : NULL;
-  tml_conv_epilogue e;
   int32_t b, i, g;
-  e.bias = p->bias;
-  e.multiplier = p->multiplier;
-  e.shift = p->shift;
-  e.offset = p->output_offset;
-  e.lo = p->act_min;
-  e.hi = p->act_max;
   for (b = 0; b < p->batches; ++b) {
     const int8_t *in = input + b * p->in_h * p->in_w * p->in_c;
     int32_t oy = 0, ox = 0; /* position of output pixel i */
     for (i = 0; i < pixels; i += 2) {
       const int32_t iy0 = oy * p->stride_h - p->pad_h, ix0 = ox * p->stride_w - p->pad_w;
+      const int single = i + 1 == pixels; /* odd pixel count: the last pixel alone */
       int8_t *out0 = output + i * p->out_c;
-      int32_t iy1, ix1;
+      int32_t iy1 = iy0, ix1 = ix0;
       if (++ox == p->out_w) {
         ox = 0;
         ++oy;
       }
-      if (i + 1 == pixels) { /* odd pixel count: the last pixel alone */
-        for (g = 0; g < groups; ++g) {
-          const int8_t *row = in + (iy0 * p->in_w + ix0) * p->in_c;
-          if (im2col != NULL) {
-            tml_im2col(p, in, iy0, ix0, g * p->filter_in_c, im2col);
-            row = im2col;
-          }
-          tml_conv_row(e, p->weights, row, k, g * oc_per_group, (g + 1) * oc_per_group, out0);
+      if (!single) {
+        iy1 = oy * p->stride_h - p->pad_h;
+        ix1 = ox * p->stride_w - p->pad_w;
+        if (++ox == p->out_w) {
+          ox = 0;
+          ++oy;
         }
-        break;
-      }
-      iy1 = oy * p->stride_h - p->pad_h;
-      ix1 = ox * p->stride_w - p->pad_w;
-      if (++ox == p->out_w) {
-        ox = 0;
-        ++oy;
       }
       for (g = 0; g < groups; ++g) {
         const int8_t *r0 = in + (iy0 * p->in_w + ix0) * p->in_c;
         const int8_t *r1 = in + (iy1 * p->in_w + ix1) * p->in_c;
         if (im2col != NULL) { /* gather both receptive fields; NULL: 1x1, the pixels are the rows */
           tml_im2col(p, in, iy0, ix0, g * p->filter_in_c, im2col);
-          tml_im2col(p, in, iy1, ix1, g * p->filter_in_c, col1);
-          r0 = im2col;
-          r1 = col1;
+          r0 = r1 = im2col;
+          if (!single) {
+            tml_im2col(p, in, iy1, ix1, g * p->filter_in_c, col1);
+            r1 = col1;
+          }
         }
-        tml_conv_row2(e, p->weights, r0, r1, k, g * oc_per_group, (g + 1) * oc_per_group, out0, out0 + p->out_c);
+        tml_conv_channels(p, r0, r1, k, k4, g * oc_per_group, (g + 1) * oc_per_group, out0, single ? NULL : out0 + p->out_c);
       }
     }
     output += pixels * p->out_c;

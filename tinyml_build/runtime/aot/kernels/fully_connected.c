@@ -2,40 +2,50 @@
  *
  * Matches TFLM reference_integer_ops::FullyConnected / FullyConnectedPerChannel and
  * reference_ops::FullyConnected. The input zero point is folded into the bias at build time,
- * so acc = bias'[o] + sum(x * w) equals TFLM's bias[o] + sum((x - zp) * w) exactly. Two output
- * rows are computed per pass over the input to halve input loads.
+ * so acc = bias'[o] + sum(x * w) equals TFLM's bias[o] + sum((x - zp) * w) exactly. Outputs are
+ * computed in blocks: the accumulators of up to TML_RQ_BLOCK outputs (two weight rows per pass
+ * over the input, to halve input loads), then one requantization pass (tml_requant.h).
  */
 #include "tml_dot.h"
-#include "tml_fixedpoint.h"
-#include "tml_kernels.h"
+#include "tml_requant.h"
 
-static inline int8_t tml_fc_requantize(int32_t acc, int32_t multiplier, int32_t shift, int32_t offset, int32_t lo,
-                                       int32_t hi) {
-  const int32_t v = tml_mbqm(acc, multiplier, shift) + offset;
-  return (int8_t)(v < lo ? lo : (v > hi ? hi : v));
+/* acc[i] = bias[i] + dot(input, w[i]) for the n rows of w (depth bytes each). */
+static void tml_fc_accumulate(const int8_t *input, const int8_t *w, int32_t depth, const int32_t *bias, int32_t n,
+                              int32_t *acc) {
+  if (depth == 1) { /* e.g. a scalar input: one multiply-add per output */
+    const int32_t x = input[0];
+    for (; n > 0; --n) {
+      *acc++ = *bias++ + x * *w++;
+    }
+    return;
+  }
+  for (; n >= 2; n -= 2, bias += 2, acc += 2) {
+    int32_t acc0 = bias[0];
+    int32_t acc1 = bias[1];
+    w = tml_dot2_rows_s8(input, w, depth, &acc0, &acc1);
+    acc[0] = acc0;
+    acc[1] = acc1;
+  }
+  if (n > 0) {
+    acc[0] = tml_dot_s8(input, w, depth, bias[0]);
+  }
 }
 
 void tml_fully_connected_s8(const tml_fc_s8_params *p, const int8_t *input, int8_t *output) {
-  /* Locals, not p->...: int8 output stores may alias anything and would force reloads. */
-  const int32_t depth = p->accum_depth, units = p->output_depth, batches = p->batches;
-  const int32_t *bias = p->bias, *mult = p->multiplier, *shift = p->shift;
-  const int32_t offset = p->output_offset, lo = p->act_min, hi = p->act_max;
-  int32_t b;
-  for (b = 0; b < batches; ++b) {
-    const int8_t *w = p->weights;
-    int32_t o = 0;
-    for (; o + 2 <= units; o += 2, w += 2 * depth) {
-      int32_t acc0 = bias[o];
-      int32_t acc1 = bias[o + 1];
-      tml_dot2_s8(input, w, w + depth, depth, &acc0, &acc1);
-      output[o] = tml_fc_requantize(acc0, mult[o], shift[o], offset, lo, hi);
-      output[o + 1] = tml_fc_requantize(acc1, mult[o + 1], shift[o + 1], offset, lo, hi);
+  const int32_t depth = p->accum_depth, units = p->output_depth;
+  int32_t acc[TML_RQ_BLOCK];
+  int32_t b, o;
+  if (p->batches == 1 && units <= TML_RQ_BLOCK) { /* small layers: one block */
+    tml_fc_accumulate(input, p->weights, depth, p->bias, units, acc);
+    tml_requant_s8(&p->out, 0, acc, units, output);
+    return;
+  }
+  for (b = 0; b < p->batches; ++b, input += depth, output += units) {
+    for (o = 0; o < units; o += TML_RQ_BLOCK) {
+      const int32_t n = units - o < TML_RQ_BLOCK ? units - o : TML_RQ_BLOCK;
+      tml_fc_accumulate(input, p->weights + o * depth, depth, p->bias + o, n, acc);
+      tml_requant_s8(&p->out, o, acc, n, output + o);
     }
-    if (o < units) {
-      output[o] = tml_fc_requantize(tml_dot_s8(input, w, depth, bias[o]), mult[o], shift[o], offset, lo, hi);
-    }
-    input += depth;
-    output += units;
   }
 }
 

@@ -1,0 +1,78 @@
+/* tml_requant.h -- the per-channel int8 output stage of FULLY_CONNECTED, CONV_2D and
+ * DEPTHWISE_CONV_2D: int32 accumulators -> TFLM's exact int8 outputs.
+ *
+ * Why a separate pass over a block of accumulators: the dot-product loops need every register
+ * the core has, and interleaving the requantization with them made the compiler spill and
+ * reload the epilogue's constants for every output. Kernels accumulate a block of outputs into
+ * an int32 buffer (on the stack, TML_RQ_BLOCK values), then call tml_requant_s8 once, whose
+ * loop keeps everything in registers. Per output it is one load of the accumulator, one of the
+ * channel's (multiplier, rshift) pair, tml_requant's fast form and one saturating store.
+ */
+#ifndef TML_REQUANT_H
+#define TML_REQUANT_H
+
+#include <stdint.h>
+
+#include "tml_fixedpoint.h"
+#include "tml_kernels.h"
+
+#if defined(__ARM_FEATURE_SAT) && __ARM_FEATURE_SAT
+#include <arm_acle.h>
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Accumulators per block: bounds the stack buffer of the kernels that use tml_requant_s8. */
+#define TML_RQ_BLOCK 32
+
+/* ((high >> rshift) + c) >> 1 saturated to int8: one SSAT (with its shift) on Armv7E-M. */
+static inline int8_t tml_rq_sat8_half(int32_t t) {
+#if defined(__ARM_FEATURE_SAT) && __ARM_FEATURE_SAT
+  return (int8_t)__ssat(t >> 1, 8);
+#else
+  t >>= 1;
+  return (int8_t)(t < -128 ? -128 : (t > 127 ? 127 : t));
+#endif
+}
+
+/* out[i] = clamp(tml_requant(acc[i], multiplier[c0 + i], rshift[c0 + i], offset), lo, hi) for i < n:
+ * channels c0 .. c0 + n - 1 of one output pixel. */
+static inline void tml_requant_s8(const tml_requant_s8_params *p, int32_t c0, const int32_t *acc, int32_t n, int8_t *out) {
+  const int32_t *rq = p->rq + 2 * c0;
+  const int32_t offset = p->offset, lo = p->lo, hi = p->hi;
+  int8_t *const end = out + n;
+  if (!p->general) {
+    /* The fast form for every channel; (H >> rshift) + 1 + 2 * offset, halved, is the output. */
+    const int32_t c = 1 + 2 * offset;
+    if (lo <= -128 && hi >= 127) { /* no activation clamp beyond int8 saturation */
+      if (n & 1) {
+        *out++ = tml_rq_sat8_half((tml_requant_high(*acc++, rq[0]) >> rq[1]) + c);
+        rq += 2;
+      }
+      for (; out != end; out += 2, acc += 2, rq += 4) {
+        out[0] = tml_rq_sat8_half((tml_requant_high(acc[0], rq[0]) >> rq[1]) + c);
+        out[1] = tml_rq_sat8_half((tml_requant_high(acc[1], rq[2]) >> rq[3]) + c);
+      }
+      return;
+    }
+    for (; out != end; ++out, rq += 2) {
+      int32_t v = ((tml_requant_high(*acc++, rq[0]) >> rq[1]) + c) >> 1;
+      v = v < lo ? lo : v;
+      *out = (int8_t)(v > hi ? hi : v);
+    }
+    return;
+  }
+  for (; out != end; ++out, rq += 2) {
+    int32_t v = tml_requant(*acc++, rq[0], rq[1], offset);
+    v = v < lo ? lo : v;
+    *out = (int8_t)(v > hi ? hi : v);
+  }
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TML_REQUANT_H */
