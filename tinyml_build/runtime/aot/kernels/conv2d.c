@@ -61,44 +61,53 @@ static inline void tml_load_pairs(const int16_t *p, int32_t x[4]) {
 }
 #endif
 
+/* One group of 4 bytes of depth: s[0] += r0.w0, s[1] += r0.w1, s[2] += r1.w0, s[3] += r1.w1, with
+ * r0/r1 the group's 8 int16 values in tml_conv_extend2's layout. */
+static inline void tml_conv_group2x2(const int16_t *ext, const int8_t *w0, const int8_t *w1, int32_t s[4]) {
+#if TML_HAVE_SIMD32
+  int32_t x[4], even, odd;
+  uint32_t w;
+  tml_load_pairs(ext, x);
+  w = tml_load4(w0);
+  even = tml_sxtb16(w);
+  odd = tml_sxtb16_ror8(w);
+  s[0] = __smlad(x[0], even, s[0]);
+  s[0] = __smlad(x[1], odd, s[0]);
+  s[2] = __smlad(x[2], even, s[2]);
+  s[2] = __smlad(x[3], odd, s[2]);
+  w = tml_load4(w1);
+  even = tml_sxtb16(w);
+  odd = tml_sxtb16_ror8(w);
+  s[1] = __smlad(x[0], even, s[1]);
+  s[1] = __smlad(x[1], odd, s[1]);
+  s[3] = __smlad(x[2], even, s[3]);
+  s[3] = __smlad(x[3], odd, s[3]);
+#else
+  const int32_t a0 = ext[0], a2 = ext[1], a1 = ext[2], a3 = ext[3];
+  const int32_t b0 = ext[4], b2 = ext[5], b1 = ext[6], b3 = ext[7];
+  s[0] += a0 * w0[0] + a1 * w0[1] + a2 * w0[2] + a3 * w0[3];
+  s[1] += a0 * w1[0] + a1 * w1[1] + a2 * w1[2] + a3 * w1[3];
+  s[2] += b0 * w0[0] + b1 * w0[1] + b2 * w0[2] + b3 * w0[3];
+  s[3] += b0 * w1[0] + b1 * w1[1] + b2 * w1[2] + b3 * w1[3];
+#endif
+}
+
 /* acc[0] += r0.w0, acc[1] += r0.w1, acc[2] += r1.w0, acc[3] += r1.w1 over `groups` groups of 4
  * bytes, r0/r1 taken from tml_conv_extend2's `ext`. */
 static inline void tml_conv_dot2x2(const int16_t *ext, const int8_t *w0, const int8_t *w1, int32_t groups, int32_t acc[4]) {
-  int32_t s00 = acc[0], s01 = acc[1], s10 = acc[2], s11 = acc[3];
+  int32_t s[4];
+  s[0] = acc[0];
+  s[1] = acc[1];
+  s[2] = acc[2];
+  s[3] = acc[3];
   const int16_t *const end = ext + 8 * groups;
   for (; ext != end; ext += 8, w0 += 4, w1 += 4) {
-#if TML_HAVE_SIMD32
-    int32_t x[4];
-    tml_load_pairs(ext, x);
-    uint32_t w;
-    int32_t even, odd;
-    w = tml_load4(w0);
-    even = tml_sxtb16(w);
-    odd = tml_sxtb16_ror8(w);
-    s00 = __smlad(x[0], even, s00);
-    s00 = __smlad(x[1], odd, s00);
-    s10 = __smlad(x[2], even, s10);
-    s10 = __smlad(x[3], odd, s10);
-    w = tml_load4(w1);
-    even = tml_sxtb16(w);
-    odd = tml_sxtb16_ror8(w);
-    s01 = __smlad(x[0], even, s01);
-    s01 = __smlad(x[1], odd, s01);
-    s11 = __smlad(x[2], even, s11);
-    s11 = __smlad(x[3], odd, s11);
-#else
-    const int32_t a0 = ext[0], a2 = ext[1], a1 = ext[2], a3 = ext[3];
-    const int32_t b0 = ext[4], b2 = ext[5], b1 = ext[6], b3 = ext[7];
-    s00 += a0 * w0[0] + a1 * w0[1] + a2 * w0[2] + a3 * w0[3];
-    s01 += a0 * w1[0] + a1 * w1[1] + a2 * w1[2] + a3 * w1[3];
-    s10 += b0 * w0[0] + b1 * w0[1] + b2 * w0[2] + b3 * w0[3];
-    s11 += b0 * w1[0] + b1 * w1[1] + b2 * w1[2] + b3 * w1[3];
-#endif
+    tml_conv_group2x2(ext, w0, w1, s);
   }
-  acc[0] = s00;
-  acc[1] = s01;
-  acc[2] = s10;
-  acc[3] = s11;
+  acc[0] = s[0];
+  acc[1] = s[1];
+  acc[2] = s[2];
+  acc[3] = s[3];
 }
 
 /* Output channels [oc_begin, oc_end) of two pixels with receptive-field rows r0 and r1 (k bytes);
@@ -112,21 +121,20 @@ static void tml_conv_channels(const tml_conv_s8_params *p, const int8_t *r0, con
   int32_t o0, n, d, i;
   for (o0 = oc_begin; o0 < oc_end; o0 += n) {
     n = oc_end - o0 < TML_RQ_BLOCK ? oc_end - o0 : TML_RQ_BLOCK;
-    for (i = 0; i < n; ++i) {
-      acc0[i] = acc1[i] = p->bias[o0 + i];
-    }
     for (d = 0; d < k; d += TML_CONV_CHUNK) {
       const int32_t len = k - d < TML_CONV_CHUNK ? k - d : TML_CONV_CHUNK;
       const int32_t groups = (len + 3) >> 2;
       const int8_t *w = p->weights + o0 * k4 + d;
+      /* the first chunk starts from the bias, the others from the partial sums */
+      const int32_t *in0 = d == 0 ? p->bias + o0 : acc0, *in1 = d == 0 ? p->bias + o0 : acc1;
       int32_t *a0 = acc0, *a1 = acc1;
       tml_conv_extend2(r0 + d, r1 + d, len, ext);
-      for (i = n >> 1; i > 0; --i, w += 2 * k4, a0 += 2, a1 += 2) {
+      for (i = n >> 1; i > 0; --i, w += 2 * k4, a0 += 2, a1 += 2, in0 += 2, in1 += 2) {
         int32_t acc[4];
-        acc[0] = a0[0];
-        acc[1] = a0[1];
-        acc[2] = a1[0];
-        acc[3] = a1[1];
+        acc[0] = in0[0];
+        acc[1] = in0[1];
+        acc[2] = in1[0];
+        acc[3] = in1[1];
         tml_conv_dot2x2(ext, w, w + k4, groups, acc);
         a0[0] = acc[0];
         a0[1] = acc[1];
@@ -135,8 +143,8 @@ static void tml_conv_channels(const tml_conv_s8_params *p, const int8_t *r0, con
       }
       if (n & 1) { /* an odd last channel, paired with itself */
         int32_t acc[4];
-        acc[0] = acc[1] = a0[0];
-        acc[2] = acc[3] = a1[0];
+        acc[0] = acc[1] = in0[0];
+        acc[2] = acc[3] = in1[0];
         tml_conv_dot2x2(ext, w, w, groups, acc);
         a0[0] = acc[0];
         a1[0] = acc[2];
@@ -165,27 +173,42 @@ static inline void tml_fill_bytes(int8_t *dst, int8_t value, int32_t n) {
 }
 
 /* Gather the receptive field of the output pixel whose window starts at (iy0, ix0), channels
- * [c0, c0 + fic), into col; taps outside the input become the input zero point. */
+ * [c0, c0 + fic), into col; taps outside the input become the input zero point. Without
+ * dilation or groups a kernel row is one run of input bytes: clipped at the input's left and
+ * right edges, it is copied at once and only the clipped taps are filled. */
 static void tml_im2col(const tml_conv_s8_params *p, const int8_t *in, int32_t iy0, int32_t ix0, int32_t c0, int8_t *col) {
-  const int32_t fic = p->filter_in_c;
+  const int32_t fic = p->filter_in_c, k_w = p->k_w;
   const int32_t row_bytes = p->in_w * p->in_c;
   const int8_t zp = (int8_t)p->input_zero_point;
-  const int32_t ix_last = ix0 + (p->k_w - 1) * p->dilation_w;
-  const int contiguous = p->dilation_w == 1 && fic == p->in_c && ix0 >= 0 && ix_last < p->in_w;
+  const int runs = p->dilation_w == 1 && fic == p->in_c;
+  /* taps [left, k_w - right) of a row are inside the input (runs only) */
+  const int32_t left = ix0 < 0 ? (-ix0 < k_w ? -ix0 : k_w) : 0;
+  const int32_t over = ix0 + k_w - p->in_w;
+  const int32_t right = over > 0 ? (over < k_w - left ? over : k_w - left) : 0;
   int32_t ky, kx;
+  if (runs && left == 0 && right == 0 && iy0 >= 0 && iy0 + (p->k_h - 1) * p->dilation_h < p->in_h) {
+    /* the window is inside the input: k_h runs of k_w * fic bytes */
+    const int8_t *src = in + iy0 * row_bytes + ix0 * fic;
+    for (ky = 0; ky < p->k_h; ++ky, src += p->dilation_h * row_bytes, col += k_w * fic) {
+      tml_copy_bytes(col, src, k_w * fic);
+    }
+    return;
+  }
   for (ky = 0; ky < p->k_h; ++ky) {
     const int32_t iy = iy0 + ky * p->dilation_h;
     if (iy < 0 || iy >= p->in_h) {
-      tml_fill_bytes(col, zp, p->k_w * fic);
-      col += p->k_w * fic;
+      tml_fill_bytes(col, zp, k_w * fic);
+      col += k_w * fic;
       continue;
     }
-    if (contiguous) { /* the whole kernel row is one run of input bytes */
-      tml_copy_bytes(col, in + iy * row_bytes + ix0 * p->in_c, p->k_w * fic);
-      col += p->k_w * fic;
+    if (runs) {
+      tml_fill_bytes(col, zp, left * fic);
+      tml_copy_bytes(col + left * fic, in + iy * row_bytes + (ix0 + left) * fic, (k_w - left - right) * fic);
+      tml_fill_bytes(col + (k_w - right) * fic, zp, right * fic);
+      col += k_w * fic;
       continue;
     }
-    for (kx = 0; kx < p->k_w; ++kx, col += fic) {
+    for (kx = 0; kx < k_w; ++kx, col += fic) {
       const int32_t ix = ix0 + kx * p->dilation_w;
       if (ix < 0 || ix >= p->in_w) {
         tml_fill_bytes(col, zp, fic);

@@ -89,16 +89,27 @@ void tml_depthwise_conv2d_s8(const tml_dwconv_s8_params *p, const int8_t *input,
     const int8_t *in = input + b * in_h * row_bytes;
     for (oy = 0; oy < p->out_h; ++oy) {
       const int32_t iy0 = oy * p->stride_h - p->pad_h;
+      const int rows_inside = iy0 >= 0 && iy0 + (k_h - 1) * dil_h < in_h;
       for (ox = 0; ox < p->out_w; ++ox, output += oc) {
         const int32_t ix0 = ox * p->stride_w - p->pad_w;
         const int8_t **tap = taps;
-        for (ky = 0; ky < k_h; ++ky) {
-          const int32_t iy = iy0 + ky * dil_h;
-          const int row_inside = iy >= 0 && iy < in_h;
-          const int8_t *row = row_inside ? in + iy * row_bytes : in;
-          for (kx = 0; kx < k_w; ++kx) {
-            const int32_t ix = ix0 + kx * dil_w;
-            *tap++ = (row_inside && ix >= 0 && ix < in_w) ? row + ix * in_c : pad_row;
+        if (rows_inside && ix0 >= 0 && ix0 + (k_w - 1) * dil_w < in_w) { /* the window is inside the input */
+          const int8_t *row = in + iy0 * row_bytes + ix0 * in_c;
+          for (ky = 0; ky < k_h; ++ky, row += dil_h * row_bytes) {
+            const int8_t *x = row;
+            for (kx = 0; kx < k_w; ++kx, x += dil_w * in_c) {
+              *tap++ = x;
+            }
+          }
+        } else {
+          for (ky = 0; ky < k_h; ++ky) {
+            const int32_t iy = iy0 + ky * dil_h;
+            const int row_inside = iy >= 0 && iy < in_h;
+            const int8_t *row = row_inside ? in + iy * row_bytes : in;
+            for (kx = 0; kx < k_w; ++kx) {
+              const int32_t ix = ix0 + kx * dil_w;
+              *tap++ = (row_inside && ix >= 0 && ix < in_w) ? row + ix * in_c : pad_row;
+            }
           }
         }
         for (o0 = 0; o0 < oc; o0 += n) {
