@@ -37,6 +37,12 @@ static inline int8_t tml_rq_sat8_half(int32_t t) {
 #endif
 }
 
+/* v clamped to [lo, hi] (activation bounds within int8). */
+static inline int8_t tml_rq_clamp8(int32_t v, int32_t lo, int32_t hi) {
+  v = v < lo ? lo : v;
+  return (int8_t)(v > hi ? hi : v);
+}
+
 /* out[i] = clamp(tml_requant(acc[i], multiplier[c0 + i], rshift[c0 + i], offset), lo, hi) for i < n:
  * channels c0 .. c0 + n - 1 of one output pixel. */
 static inline void tml_requant_s8(const tml_requant_s8_params *p, int32_t c0, const int32_t *acc, int32_t n, int8_t *out) {
@@ -57,17 +63,18 @@ static inline void tml_requant_s8(const tml_requant_s8_params *p, int32_t c0, co
       }
       return;
     }
-    for (; out != end; ++out, rq += 2) {
-      int32_t v = ((tml_requant_high(*acc++, rq[0]) >> rq[1]) + c) >> 1;
-      v = v < lo ? lo : v;
-      *out = (int8_t)(v > hi ? hi : v);
+    if (n & 1) {
+      *out++ = tml_rq_clamp8(((tml_requant_high(*acc++, rq[0]) >> rq[1]) + c) >> 1, lo, hi);
+      rq += 2;
+    }
+    for (; out != end; out += 2, acc += 2, rq += 4) {
+      out[0] = tml_rq_clamp8(((tml_requant_high(acc[0], rq[0]) >> rq[1]) + c) >> 1, lo, hi);
+      out[1] = tml_rq_clamp8(((tml_requant_high(acc[1], rq[2]) >> rq[3]) + c) >> 1, lo, hi);
     }
     return;
   }
   for (; out != end; ++out, rq += 2) {
-    int32_t v = tml_requant(*acc++, rq[0], rq[1], offset);
-    v = v < lo ? lo : v;
-    *out = (int8_t)(v > hi ? hi : v);
+    *out = tml_rq_clamp8(tml_requant(*acc++, rq[0], rq[1], offset), lo, hi);
   }
 }
 
