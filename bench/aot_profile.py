@@ -1,0 +1,199 @@
+"""Where a runtime=aot inference spends its instructions on Cortex-M4: per op and per C function.
+
+Builds the model's generated C and kernels for an emulated Cortex-M4F (QEMU mps2-an386, the same
+flags and start-up code as tinyml_build/aot/target_check.py), runs two inferences on a seeded
+random input, and has QEMU log every translated block and every block it executes
+(`-d in_asm,exec,nochain`). Summing block sizes over the executed blocks of the second inference
+gives exact instruction counts, attributed to the C function each block belongs to (from the
+ELF's symbols) and to the op whose kernel call is running (the n-th call made by the generated
+tml_invoke() is the n-th kernel call of the program). No timer, no sampling.
+
+    python bench/aot_profile.py model.tflite [--functions 15]
+
+Writes bench/out/aot_profile_<model>.json and prints both tables. The QEMU log is large
+(about 10 bytes per executed instruction) and is deleted afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import collections
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PROJECT_DIR))
+
+from tinyml_build.aot.emit import API_INCLUDE_DIR, AOT_INCLUDE_DIR, kernel_sources, render  # noqa: E402
+from tinyml_build.aot.host_check import random_inputs  # noqa: E402
+from tinyml_build.aot.lower import lower_model  # noqa: E402
+from tinyml_build.aot.target_check import CORTEX_M_DIR, CPU_FLAGS  # noqa: E402
+from tinyml_build.tflite.reader import load_model  # noqa: E402
+
+MAIN = r"""
+#include <string.h>
+#include "tml_model_api.h"
+extern const tml_model_api TML_MODEL_API;
+extern const unsigned char tml_profile_inputs[];
+void tml_sh_write0(const char *text);
+static void set_inputs(const tml_model_api *api) {
+  const unsigned char *in = tml_profile_inputs;
+  unsigned i;
+  for (i = 0; i < api->num_inputs; ++i) {
+    memcpy(api->input(i)->data, in, api->input(i)->bytes);
+    in += api->input(i)->bytes;
+  }
+}
+int main(void) {
+  const tml_model_api *api = &TML_MODEL_API;
+  int run;
+  if (api->init() != TML_OK) {
+    return 2;
+  }
+  for (run = 0; run < 2; ++run) { /* the second inference is profiled */
+    set_inputs(api);
+    if (api->invoke() != TML_OK) {
+      return 3;
+    }
+  }
+  tml_sh_write0("done\n");
+  return 0;
+}
+"""
+
+_BLOCK_INSN = re.compile(r"0x([0-9a-f]{8}):")
+_CALL = re.compile(r"^\s*(\w+)\(")
+
+
+def _build(model, work: Path) -> tuple[Path, object]:
+    program = lower_model(model)
+    files = render(program)
+    for name, text in files.items():
+        (work / name).write_text(text)
+    data = b"".join(np.ascontiguousarray(a).tobytes() for a in random_inputs(model, 3, 0)[2])
+    rows = ",".join(str(b) for b in data) or "0"
+    (work / "inputs.c").write_text(f"const unsigned char tml_profile_inputs[] = {{{rows}}};\n")
+    (work / "main.c").write_text(MAIN)
+    elf = work / "profile.elf"
+    sources = [str(work / f) for f in files if f.endswith(".c")] + [str(k) for k in kernel_sources(program)]
+    sources += [str(work / "inputs.c"), str(work / "main.c"), str(CORTEX_M_DIR / "startup.c")]
+    subprocess.run(["arm-none-eabi-gcc", *CPU_FLAGS, "-O2", "-std=c99", "-ffunction-sections", "-fdata-sections", f"-I{work}",
+                    f"-I{AOT_INCLUDE_DIR}", f"-I{API_INCLUDE_DIR}", f"-DTML_MODEL_API={program.name}_model_api", *sources,
+                    "-T", str(CORTEX_M_DIR / "mps2_an386.ld"), "-nostartfiles", "--specs=nano.specs", "--specs=nosys.specs",
+                    "-Wl,--gc-sections", "-o", str(elf)], check=True)
+    return elf, program
+
+
+def _symbols(elf: Path) -> tuple[list[int], list[tuple[int, int, str]]]:
+    out = subprocess.run(["arm-none-eabi-nm", "-S", "--defined-only", str(elf)], capture_output=True, text=True, check=True).stdout
+    syms = sorted((int(a, 16) & ~1, int(s, 16), n) for a, s, t, n in (line.split() for line in out.splitlines()
+                                                                        if len(line.split()) == 4) if t in "tTwW")
+    return [s[0] for s in syms], syms
+
+
+def profile(path: Path, work: Path) -> dict:
+    model = load_model(path)
+    elf, program = _build(model, work)
+    log = work / "qemu.log"
+    subprocess.run(["qemu-system-arm", "-machine", "mps2-an386", "-nographic", "-monitor", "none", "-serial", "none",
+                    "-semihosting-config", "enable=on,target=native", "-icount", "shift=0", "-kernel", str(elf),
+                    "-d", "in_asm,exec,nochain", "-D", str(log)], check=True, capture_output=True, timeout=1800)
+    addrs, syms = _symbols(elf)
+    names: dict[int, str] = {}
+
+    def function(pc: int) -> str:
+        if pc not in names:
+            i = bisect.bisect_right(addrs, pc) - 1
+            names[pc] = syms[i][2] if i >= 0 and pc < syms[i][0] + syms[i][1] else "?"
+        return names[pc]
+
+    invoke_start = next(a for a, _, n in syms if n == "tml_invoke")
+    # the kernel calls of tml_invoke, in order: (op index, op name, C function)
+    calls = [(step.op_index, step.op_name, _CALL.match(s).group(1)) for step in program.steps for s in step.statements
+             if _CALL.match(s)]
+    size: dict[int, int] = {}
+    per_function: collections.Counter = collections.Counter()
+    per_call: collections.Counter = collections.Counter()
+    invokes, call, in_invoke, block = 0, -1, False, None
+    with open(log, errors="replace") as f:
+        for line in f:
+            if line.startswith("IN:"):
+                block = None
+            elif line.startswith("Trace"):
+                block = None
+                pc = int(line.split("[", 1)[1].split("/")[1], 16)
+                name = function(pc)
+                if invokes == 2 and name == "main":  # the profiled inference has returned
+                    break
+                if name == "tml_invoke":
+                    if pc == invoke_start:
+                        invokes += 1
+                        call = -1
+                    in_invoke = True
+                elif in_invoke:
+                    in_invoke, call = False, call + 1
+                if invokes == 2:
+                    n = size.get(pc, 0)
+                    per_function[name] += n
+                    per_call["glue" if in_invoke else call] += n
+            else:
+                m = _BLOCK_INSN.match(line)
+                if m:
+                    pc = int(m.group(1), 16)
+                    if block is None:
+                        block = pc
+                        size[block] = 0
+                    size[block] += 1
+    log.unlink()
+    total = sum(per_function.values())
+    ops = [{"call": k, "op_index": calls[k][0] if k < len(calls) else None, "op": calls[k][1] if k < len(calls) else "?",
+            "kernel": calls[k][2] if k < len(calls) else "?", "instructions": per_call[k]}
+           for k in sorted(c for c in per_call if c != "glue")]
+    return {"model": program.name, "instructions": total, "invoke_glue": per_call["glue"], "ops": ops,
+            "functions": [{"function": f, "instructions": c} for f, c in per_function.most_common()]}
+
+
+def report(result: dict, functions: int) -> str:
+    total = result["instructions"]
+    lines = [f"{result['model']}: {total:,} instructions in one inference (QEMU mps2-an386, Cortex-M4F, -O2)", "",
+             "| call | op | kernel | instructions | % |", "|---:|---|---|---:|---:|"]
+    for op in result["ops"]:
+        lines.append(f"| {op['call']} | #{op['op_index']} {op['op']} | {op['kernel']} | {op['instructions']:,} | "
+                     f"{100 * op['instructions'] / total:.1f} |")
+    lines.append(f"| | tml_invoke itself | | {result['invoke_glue']:,} | {100 * result['invoke_glue'] / total:.1f} |")
+    lines += ["", "| C function | instructions | % |", "|---|---:|---:|"]
+    for row in result["functions"][:functions]:
+        lines.append(f"| {row['function']} | {row['instructions']:,} | {100 * row['instructions'] / total:.1f} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("model", help=".tflite file")
+    parser.add_argument("--functions", type=int, default=15, help="rows of the per-function table")
+    parser.add_argument("--out", default=str(PROJECT_DIR / "bench" / "out"))
+    args = parser.parse_args(argv)
+    for tool in ("arm-none-eabi-gcc", "qemu-system-arm"):
+        if shutil.which(tool) is None:
+            print(f"error: {tool} not found (apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm)",
+                  file=sys.stderr)
+            return 2
+    with tempfile.TemporaryDirectory(prefix="tml_profile_") as tmp:
+        result = profile(Path(args.model), Path(tmp))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"aot_profile_{result['model']}.json").write_text(json.dumps(result, indent=1) + "\n")
+    print(report(result, args.functions))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
