@@ -32,7 +32,8 @@ GOALS = {"hello_world": {"flash": 16 * 1024, "instructions": 1500}}
 
 def measure(target: str, name: str, value: str, build_dir: Path) -> dict:
     result = subprocess.run([sys.executable, "-m", "SCons", "-Q", "-j2", f"target={target}", f"model={value}",
-                             f"build_dir={build_dir}", "test"], cwd=PROJECT_DIR, capture_output=True, text=True)
+                             "runtime=aot", f"build_dir={build_dir}", "test"], cwd=PROJECT_DIR, capture_output=True,
+                            text=True)
     out = build_dir / target / name
     row = {"target": target, "model": name, "build": "ok" if result.returncode == 0 else "failed"}
     if result.returncode != 0:

@@ -80,7 +80,7 @@ def _arena_action(target, source, env):
     from tinyml_build.tflm.probe import run_probe
 
     probe_target = load_target(env["TML_PROBE_TARGET_FILE"])
-    log = Path(str(target[1]))
+    log = Path(env["TML_PROBE_LOG"])
     probes = run_probe(probe_target, str(source[0]), list(env["TML_MODEL_NAMES"]), log, float(env["TML_QEMU_TIMEOUT"]))
     decisions = decide(parse_option(env["TML_ARENA"], env["TML_ARENA_HEADROOM"]), probes, probe_target.name)
     write_atomic(str(target[0]), to_json(decisions))
@@ -111,7 +111,7 @@ def TflmRuntime(env, plan, platform, framework_env):
     from tinyml_build.platform import SOURCE_DIR as PLATFORM_SOURCE_DIR
     from tinyml_build.tflm import api
     from tinyml_build.tflm.build import PROBE_APP
-    from tinyml_build.tflm.sources import GLUE_DIR, PLATFORM_GLUE
+    from tinyml_build.tflm.sources import GLUE_DIR
 
     tflm = plan.tflm
     flags = tflm.flags
@@ -141,7 +141,7 @@ def TflmRuntime(env, plan, platform, framework_env):
     # Target level: the framework core (shared by every kernel set), the kernel set's files.
     target_objects = []
     for src in tflm.sources.core:
-        target_objects += (glue_env if src == PLATFORM_GLUE else core_env).Object(str(tflm.core_object(src)), str(src))
+        target_objects += (glue_env if src.parent == GLUE_DIR else core_env).Object(str(tflm.core_object(src)), str(src))
     for src in tflm.sources.kernel_files + tflm.sources.library_files:
         target_objects += kernel_env.Object(str(tflm.kernel_object(src)), str(src))
 
@@ -180,15 +180,16 @@ def TflmRuntime(env, plan, platform, framework_env):
         TML_PROBE_SCRIPT=str(tflm.probe_platform.linker_script),
         TML_PROBE_SIZING_SCRIPT=str(tflm.probe_platform.sizing_linker_script))
     env.Depends(probe_elf, probe_platform["scripts"] + _package_files("firmware/image.py"))
-    arena_json, _probe_log = env.Command(
-        [str(tflm.arena_json), str(tflm.probe_dir / "arena_probe.log")], probe_elf,
+    arena_json = env.Command(
+        str(tflm.arena_json), probe_elf,
         Action(_arena_action, f"Measuring the tensor arena of {', '.join(names)} in QEMU "
                               f"({tflm.probe_target.emulator.machine})",
                varlist=["TML_ARENA", "TML_ARENA_HEADROOM", "TML_MODEL_NAMES"]),
-        TML_PROBE_TARGET_FILE=str(tflm.probe_target.source), TML_MODEL_NAMES=names,
+        TML_PROBE_TARGET_FILE=str(tflm.probe_target.source), TML_MODEL_NAMES=names, TML_PROBE_LOG=str(tflm.probe_log),
         TML_ARENA=env["TML_ARENA"], TML_ARENA_HEADROOM=env["TML_ARENA_HEADROOM"],
         TML_QEMU_TIMEOUT=str(env.get("TML_QEMU_TIMEOUT", 120)))
     env.Depends(arena_json, _package_files("tflm/arena.py", "tflm/probe.py", "qemu_runner.py"))
+    env.SideEffect(str(tflm.probe_log), arena_json)  # kept when the measurement fails: the error points to it
 
     # The descriptors (arena + tml_model_api), rendered from the measurement.
     model_objects = list(shared_objects)

@@ -107,7 +107,7 @@ class ProbeResult:
 def parse_probe_output(text: str, models: list[str], where: str) -> dict[str, ProbeResult]:
     """{model: ProbeResult} from the probe's console output; TinyMLError if a model failed or is missing."""
     found: dict[str, ProbeResult] = {}
-    failed: list[tuple[str, int]] = []
+    failed: list[tuple[str, int, str]] = []
     for line in text.splitlines():
         line = line.strip()
         if not line.startswith("TML-ARENA "):
@@ -119,11 +119,14 @@ def parse_probe_output(text: str, models: list[str], where: str) -> dict[str, Pr
             if fields.get("status") == "OK":
                 found[name] = ProbeResult(name, int(fields["used"]), int(fields["needed"]), capacity)
             else:
-                failed.append((name, capacity))
+                failed.append((name, capacity, fields.get("reason", "setup")))
         except (KeyError, ValueError):
             raise TinyMLError(f"unreadable arena probe line: {line}", where=where) from None
     if failed:
-        name, capacity = failed[0]
+        name, capacity, reason = failed[0]
+        if reason != "setup":
+            raise TinyMLError(f"the arena probe could not measure model {name}: {reason.replace('_', ' ')}", where=where,
+                              fix="report this with the log: TFLM's allocator behaves unlike the probe's checked copy")
         raise TinyMLError(f"model {name} does not set up even in a {capacity:,}-byte arena (all the probe could "
                           f"reserve in the arena region); build with tflm_log=on to see TFLM's reason in {where}",
                           where=where, fix="use a target with more RAM in its arena_region, a smaller model, or "

@@ -43,6 +43,9 @@ UPSTREAM_WARNINGS = ("-Wsign-compare", "-Wdouble-promotion", "-Wunused-variable"
 # validated image happens at set-up, and the build already set the very same objects up in the
 # arena probe; the strings cost ~11 KB of flash (a third of a hello_world image).
 STRIP_LOG_DEFINE = "TF_LITE_STRIP_ERROR_STRINGS"
+# Bit-exact with tflite-micro on the host (x86-64: no fused multiply-add): GCC's default for GNU C/C++
+# contracts a*b+c into one vfma on FPU targets, which rounds once instead of twice.
+NO_FP_CONTRACTION = ("-ffp-contract=off",)
 NO_UNWIND = ("-fno-unwind-tables", "-fno-asynchronous-unwind-tables")  # no .ARM.exidx: no exceptions anyway
 PROBE_APP = GLUE_DIR / "tml_arena_probe.c"
 
@@ -123,6 +126,10 @@ class TflmPlan:
         return self.gen_dir / "probe" / api.PROBE_FILE_NAME
 
     @property
+    def probe_log(self) -> Path:
+        return self.probe_dir / "arena_probe.log"
+
+    @property
     def arena_json(self) -> Path:
         return self.out_dir / "arena.json"
 
@@ -181,8 +188,8 @@ def tflm_flags(target: Target, sources: TflmSources, project_dir: Path, build_ro
     maps = arm_gcc.prefix_maps(project_dir, build_root) + sources.prefix_maps()
     defines = TFLM_DEFINES + (() if log else (STRIP_LOG_DEFINE,))
     return TflmFlags(
-        upstream_common=arm_gcc.CODE_GENERATION + UPSTREAM_WARNINGS + NO_UNWIND + maps,
-        glue_common=arm_gcc.CODE_GENERATION + arm_gcc.WARNINGS + NO_UNWIND + maps,
+        upstream_common=arm_gcc.CODE_GENERATION + UPSTREAM_WARNINGS + NO_UNWIND + NO_FP_CONTRACTION + maps,
+        glue_common=arm_gcc.CODE_GENERATION + arm_gcc.WARNINGS + NO_UNWIND + NO_FP_CONTRACTION + maps,
         core_defines=defines,
         kernel_defines=defines + tuple(sources.defines),
         core_optimization=base.framework_optimization,

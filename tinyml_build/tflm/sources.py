@@ -12,7 +12,8 @@ The rules (see tinyml_build/tflm/README.md):
            test_helper_custom_ops.cc, mock_micro_graph.cc, fake_micro_context.cc) and
            lite/array.cc (excluded under TF_LITE_STATIC_MEMORY, as TFLM does). debug_log.cc is
            replaced by the project's own (it prints through the platform console instead of
-           newlib's stdio), as TFLM's target folders replace it. Compression stays off: no
+           newlib's stdio), as TFLM's target folders replace it; the arena probe's checked
+           allocator (tml_tflm_checked_arena.cc) is added. Compression stays off: no
            USE_TFLM_COMPRESSION, so no decode code is compiled unless a model has TFLM_DECODE.
   kernels  exactly op_inventory.kernel_sources(ops, kernels): the model's ops only, an
            optimized file in place of its reference twin.
@@ -54,6 +55,9 @@ _NOT_CORE = re.compile(r"(_test\.cc|/test_helpers[^/]*\.cc|/test_helper_custom_o
                        r"|/fake_micro_context\.cc)\Z")
 _STATIC_MEMORY_EXCLUDED = ("tensorflow/lite/array.cc",)  # TFLM drops it when TF_LITE_STATIC_MEMORY is set
 _REPLACED = {"tensorflow/lite/micro/debug_log.cc": PLATFORM_GLUE}
+# The project's own additions to the core: the arena probe's checked allocator (unused by final
+# images, so the linker drops it there).
+GLUE_SOURCES = (GLUE_DIR / "tml_tflm_checked_arena.cc",)
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,6 @@ class KernelLibraryBuild:
     header_dir: str  # inside `library`: its public headers (inline functions count as reachable code)
     include_dirs: tuple[tuple[str, str], ...]  # (dependency, folder inside it)
     excluded: str  # regex of library sources never compiled (float variants TFLM disables)
-    symbol_pattern: str  # regex of the library's public function names, for the link-time proof
 
 
 # Per optimized kernel set, what TFLM's make/ext_libs/<lib>.inc does, expressed as data.
@@ -82,7 +85,6 @@ LIBRARY_BUILDS: Mapping[str, KernelLibraryBuild] = {
         header_dir="Include",
         include_dirs=(("cmsis-6", ""), ("cmsis-nn", ""), ("cmsis-6", "CMSIS/Core/Include"), ("cmsis-nn", "Include")),
         excluded=r"(_f16|_f32|/arm_nntables_flt)\.c\Z",
-        symbol_pattern=r"arm_\w+",
     ),
 }
 
@@ -198,8 +200,7 @@ def resolve_sources(op_names: Iterable[str], kernels: str, overrides: Mapping[st
         defines = op_inventory.KERNEL_LIBRARIES[kernels].defines + build.defines
         includes += [trees[dep] / sub for dep, sub in build.include_dirs]
         library_files = tuple(library_closure(trees[build.library] / build.source_dir, build.excluded,
-                                              trees[build.library] / build.header_dir, kernel_files,
-                                              build.symbol_pattern))
+                                              trees[build.library] / build.header_dir, kernel_files))
     return TflmSources(kernels=kernels, trees=trees, how=how, core=tuple(core_sources(tflm)),
                        kernel_files=kernel_files, library_files=library_files,
                        include_dirs=tuple(_unique(Path(os.path.normpath(p)) for p in includes)),
@@ -250,7 +251,7 @@ def core_sources(tflm: Path) -> list[Path]:
         dirnames[:] = sorted(d for d in dirnames if f"{rel_dir}/{d}" not in _SHARED_PRUNE)
         found.update(f"{rel_dir}/{f}" for f in filenames if f.endswith((".cc", ".c")))
     chosen = sorted(rel for rel in found if not _NOT_CORE.search("/" + rel) and rel not in _STATIC_MEMORY_EXCLUDED)
-    return [_REPLACED.get(rel, tflm / rel) for rel in chosen]
+    return [_REPLACED.get(rel, tflm / rel) for rel in chosen] + list(GLUE_SOURCES)
 
 
 # --- optimized library: only what the kernels reach -----------------------------------------------
@@ -259,6 +260,10 @@ _COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
 # A function definition starting in column 0 (C style of CMSIS-NN): return type, name, parameter
 # list, then '{' -- a prototype ends in ';', a call is indented, a preprocessor line starts with '#'.
 _DEFINITION = re.compile(r"^(?=[A-Za-z_])([^;{}()=#]*?)\b([A-Za-z_]\w*)\s*\(([^;{}#]*?)\)\s*\{", re.M | re.S)
+# A global variable definition with an initializer in column 0, e.g. `const q15_t table[256] = {`.
+_DATA_DEFINITION = re.compile(r"^(?=[A-Za-z_])([^;{}()=#]*?)\b([A-Za-z_]\w*)\s*(?:\[[^\]]*\]\s*)*=", re.M)
+_IDENT = re.compile(r"\b[A-Za-z_]\w*\b")
+_NOT_NAMES = frozenset("if else for while do switch case return sizeof goto typedef struct enum union".split())
 _INLINE = re.compile(r"\b(?:static\s+inline|__STATIC_FORCEINLINE|__STATIC_INLINE)\b[^{;]*?\b([A-Za-z_]\w*)\s*\(([^;{}]*?)\)\s*\{",
                      re.S)
 
@@ -287,47 +292,43 @@ def _body_end(text: str, open_brace: int) -> int:
 
 
 @lru_cache(maxsize=8)
-def _library_index(source_dir: Path, excluded: str, include_root: Path, symbol_pattern: str) -> _LibraryIndex:
+def _library_index(source_dir: Path, excluded: str, include_root: Path) -> _LibraryIndex:
     skip = re.compile(excluded)
-    names = re.compile(rf"\b{symbol_pattern}\b")
     defined_in: dict[str, Path] = {}
     uses: dict[Path, frozenset[str]] = {}
     for path in sorted(Path(source_dir).rglob("*.c")):
         if skip.search(path.as_posix()):
             continue
         text = _read_code(path)
-        own = {m.group(2) for m in _DEFINITION.finditer(text)
-               if "static" not in m.group(1).split() and names.fullmatch(m.group(2))}
+        own = {m.group(2) for pattern in (_DEFINITION, _DATA_DEFINITION) for m in pattern.finditer(text)
+               if "static" not in m.group(1).split() and m.group(2) not in _NOT_NAMES}
         for name in own:
             if name in defined_in:
                 raise TinyMLError(f"{name} is defined in both {defined_in[name]} and {path}", where=str(source_dir))
             defined_in[name] = path
-        uses[path] = frozenset(set(names.findall(text)) - own)
+        uses[path] = frozenset(set(_IDENT.findall(text)) - own)
     inline_uses: dict[str, frozenset[str]] = {}
     for header in sorted(Path(include_root).rglob("*.h")):
         text = _read_code(header)
         for m in _INLINE.finditer(text):
             body = text[m.end() - 1:_body_end(text, m.end() - 1)]
-            if names.fullmatch(m.group(1)):
-                inline_uses[m.group(1)] = frozenset(names.findall(body))
+            if m.group(1) not in _NOT_NAMES:
+                inline_uses[m.group(1)] = frozenset(_IDENT.findall(body))
     return _LibraryIndex(defined_in, uses, inline_uses)
 
 
-def library_closure(source_dir: Path, excluded: str, include_root: Path, roots: Iterable[Path],
-                    symbol_pattern: str = r"[A-Za-z_]\w*") -> list[Path]:
-    """The library's .c files whose functions `roots` (kernel files) reach, directly, through
-    other library files, or through the bodies of the library headers' inline functions.
+def library_closure(source_dir: Path, excluded: str, include_root: Path, roots: Iterable[Path]) -> list[Path]:
+    """The library's .c files whose functions or tables `roots` (kernel files) reach, directly,
+    through other library files, or through the bodies of the library headers' inline functions.
 
-    Only names matching `symbol_pattern` (the library's prefix, e.g. arm_ for CMSIS-NN) are
-    followed. Text-level and conservative (preprocessor branches are not evaluated, so a function
+    Text-level and conservative (preprocessor branches are not evaluated, so a function
     named only under another architecture's #if is still compiled); the link is the final check:
     a function missed here is an undefined reference, never a silent fallback.
     """
-    index = _library_index(Path(source_dir), excluded, Path(include_root), symbol_pattern)
-    names = re.compile(rf"\b{symbol_pattern}\b")
+    index = _library_index(Path(source_dir), excluded, Path(include_root))
     pending = set()
     for root in roots:
-        pending.update(names.findall(_read_code(Path(root))))
+        pending.update(_IDENT.findall(_read_code(Path(root))))
     seen_names: set[str] = set()
     files: set[Path] = set()
     while pending:
