@@ -114,8 +114,7 @@ def test_another_model_compiles_only_model_level_code(f407, root):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     objects = compiled_objects(result.stdout)
     assert objects and not [o for o in objects if "/_common/tflm/core/" in o or "/_common/platform/" in o]
-    # its new kernels (depthwise conv, softmax, reshape) are compiled once, for every later model
-    assert any("/_common/tflm/cmsis-nn/" in o and "depthwise_conv" in o for o in objects)
+    assert any(o.endswith("micro_speech_quantized_tflm_api.o") for o in objects)
 
 
 @pytest.fixture
@@ -173,6 +172,16 @@ def test_a_kernel_library_nothing_uses_fails_the_build(root):
         pytest.skip(f"{model} not present")
     _fails_cleanly(scons("target=stm32f407", f"model={model}", "kernels=cmsis-nn", f"build_dir={root}"),
                    "kernels=cmsis-nn was requested but no cmsis-nn function was linked", "kernels=reference")
+
+
+def test_target_default_library_that_fits_no_op_falls_back_to_reference(root):
+    model = SHARED_MODELS / "quantize0.tflite"
+    if not model.is_file():
+        pytest.skip(f"{model} not present")
+    result = scons("target=stm32f407", f"model={model}", f"build_dir={root}")
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "kernels=reference (the target's cmsis-nn has no kernel for QUANTIZE)" in result.stdout
+    assert "kernel_library" not in json.loads((root / "stm32f407" / "quantize0" / "size.json").read_text()).get("notes", {})
 
 
 def test_esp_nn_is_refused_cleanly(tmp_path):

@@ -17,7 +17,8 @@ import pytest
 from conftest import shared_model_paths
 from tflm_testlib import FULL_MATRIX, PROJECT_DIR, needs_qemu, needs_sources, needs_toolchain, scons, shared_build_root
 
-from tinyml_build.tflite.reader import model_name_from_path
+from tinyml_build import op_inventory
+from tinyml_build.tflite.reader import load_model, model_name_from_path
 
 pytestmark = [needs_toolchain, needs_qemu, needs_sources]
 
@@ -71,8 +72,29 @@ def _verdict(root: Path, target: str, kernels: str, models: tuple[str, ...]) -> 
     return _verdicts[key]
 
 
+# Known differences from the golden reference, by model: expected failures (strict: they must fail).
+KNOWN_DIFFERENCES = {
+    "sub0": "int16 SUB: the pinned TFLM (90b983c2, Aug 2026) gives 2 of 3,072 bytes of one vector one lower than "
+            "the tflite-micro 0.dev20261023 host package that makes the golden data; a host (x86-64) build of the "
+            "pinned commit gives exactly the firmware's bytes, so the two TFLM versions differ, not the build",
+}
+
+
+def _cmsis_nn_applies(model: str) -> bool:
+    """Whether any operator of the model has a CMSIS-NN kernel (else kernels=cmsis-nn must fail the build)."""
+    value = _model_value(model)
+    path = value if value.endswith(".tflite") else str(next((PROJECT_DIR / "models" / value).glob("*.tflite")))
+    return any("cmsis-nn" in op_inventory.OPS[op].optimized for op in load_model(path).op_names())
+
+
 def _cases():
-    return [pytest.param(t, k, ms, m, id=f"{t}-{k}-{m}") for t, k, ms in _images() for m in ms]
+    cases = []
+    for t, k, ms in _images():
+        for m in ms:
+            marks = [pytest.mark.xfail(reason=KNOWN_DIFFERENCES[m], strict=True)] if m in KNOWN_DIFFERENCES and (
+                k == "reference" or _cmsis_nn_applies(m)) else []
+            cases.append(pytest.param(t, k, ms, m, id=f"{t}-{k}-{m}", marks=marks))
+    return cases
 
 
 @pytest.fixture(scope="module")
@@ -83,6 +105,12 @@ def root(tmp_path_factory):
 @pytest.mark.parametrize("target, kernels, image, model", _cases())
 def test_tflm_image_matches_tflite_micro(root, target, kernels, image, model):
     verdict = _verdict(root, target, kernels, image)
+    if kernels == "cmsis-nn" and len(image) == 1 and not _cmsis_nn_applies(model):
+        # kernels=cmsis-nn asked for explicitly, but no operator has a CMSIS-NN kernel: the link-time proof
+        # stops the build (with the target's default kernels the build uses reference instead).
+        assert verdict["returncode"] != 0, verdict["output"]
+        assert "kernels=cmsis-nn was requested but no cmsis-nn function was linked" in verdict["output"]
+        return
     facts = verdict.get("models", {}).get(model)
     mine = [p for p in verdict.get("problems", []) if f"model {model} " in p]
     assert facts is not None, verdict["output"]

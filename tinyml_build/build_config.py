@@ -35,6 +35,13 @@ class BuildConfig:
     requested_runtime: str = "auto"  # as the user gave it
     runtime_reason: str = ""  # why runtime=auto chose `runtime`
     third_party_overrides: tuple[tuple[str, str], ...] = ()  # (lock name, path) from the <name>_path= options
+    kernels_explicit: bool = False  # kernels= was given (else the target's default)
+    kernels_note: str = ""  # why the target's default kernel set was not used
+
+    @property
+    def kernels_banner(self) -> str:
+        """'cmsis-nn', or 'reference (...why not the target's default...)' for the build banner."""
+        return f"{self.kernels} ({self.kernels_note})" if self.kernels_note else self.kernels
 
     @property
     def runtime_banner(self) -> str:
@@ -97,6 +104,17 @@ def choose_runtime(requested: str, op_names: list[str], kernels: str, overrides=
     return "aot", f"no TFLM sources: {why_not.splitlines()[0]}"
 
 
+def _default_kernels_for(op_names: list[str], kernels: str, explicit: bool) -> tuple[str, str]:
+    """(kernels, note): the target's default optimized set falls back to reference when it has a
+    kernel for none of the model's ops (it would link nothing); an explicit kernels= is kept, and
+    the link-time check then stops the build with the reason."""
+    if explicit or kernels == op_inventory.REFERENCE:
+        return kernels, ""
+    if any(kernels in op_inventory.OPS[name].optimized for name in op_names if name in op_inventory.OPS):
+        return kernels, ""
+    return op_inventory.REFERENCE, f"the target's {kernels} has no kernel for {', '.join(op_names)}"
+
+
 def resolve(project_dir: Path, target: str, model: str, runtime: str = "auto", kernels: str = "", build_dir: str = "build",
             third_party_overrides=None, env=None) -> BuildConfig:
     """Turn the option strings into a checked BuildConfig; raises TinyMLError on any bad value.
@@ -111,6 +129,7 @@ def resolve(project_dir: Path, target: str, model: str, runtime: str = "auto", k
         raise TinyMLError("no model given", where="model=", fix=f"pass model=<name or path.tflite>; models: {', '.join(model_catalog.list_models(project_dir / 'models'))}")
     board = targets.load_target(target, project_dir / "targets")
     runtime = _choice("runtime", runtime or "auto", RUNTIMES)
+    kernels_option = kernels
     kernels = _choice("kernels", kernels, KERNEL_LIBRARIES) if kernels else board.default_kernels
 
     inputs = []
@@ -132,7 +151,10 @@ def resolve(project_dir: Path, target: str, model: str, runtime: str = "auto", k
         build_root = project_dir / build_root
     overrides = {k: str(v) for k, v in (third_party_overrides or {}).items() if v}
     op_names = sorted({name for m in inputs for name in m.model.op_names()})
+    explicit = bool(kernels_option)
+    kernels, kernels_note = _default_kernels_for(op_names, kernels, explicit)
     chosen, reason = choose_runtime(runtime, op_names, kernels, overrides, env, board)
     return BuildConfig(target=board, models=tuple(inputs), runtime=chosen, kernels=kernels, build_root=build_root,
                        requested_runtime=runtime, runtime_reason=reason,
-                       third_party_overrides=tuple(sorted(overrides.items())))
+                       third_party_overrides=tuple(sorted(overrides.items())), kernels_explicit=explicit,
+                       kernels_note=kernels_note)

@@ -214,8 +214,9 @@ def Firmware(env, plan, toolchain, target_file):
                            Action(_binaries_action, "Writing $TARGETS"))
     hex_file = env.Command(str(plan.hex), elf, Action(_hex_action, "Writing $TARGET"))
     if tflm is not None:
-        sizes = env.SizeReport(str(out), elf, linker_map, target_file, kernel_library=plan.tflm.sources.library and
-                               (plan.tflm.kernels, plan.tflm.library_marker), arena_json=tflm["arena_json"])
+        library = plan.tflm.sources.library and (plan.tflm.kernels, plan.tflm.library_marker, plan.tflm.library_required)
+        sizes = env.SizeReport(str(out), elf, linker_map, target_file, kernel_library=library,
+                               arena_json=tflm["arena_json"])
     else:
         sizes = env.SizeReport(str(out), elf, linker_map, target_file)
 

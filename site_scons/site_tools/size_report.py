@@ -26,7 +26,7 @@ def _size_action(target, source, env):
     write_atomic(str(target[0]), report.to_text())
     write_atomic(str(target[1]), report.to_json())
     check_budget(report, board)
-    if library:
+    if library and library[2]:  # kernels= was explicit: linking none of the library is an error
         from tinyml_build.tflm.image_check import check_library_linked
 
         check_library_linked(report, library[0], str(source[0]))
@@ -35,9 +35,9 @@ def _size_action(target, source, env):
 def SizeReport(env, out_dir, elf, linker_map, target_file, kernel_library=None, arena_json=None):
     """[size.txt, size.json] for elf + map; fails the build if the image exceeds the target.
 
-    runtime=tflm adds `kernel_library` ((kernels=, object path fragment) of the optimized library:
-    its linked functions are listed, and none linked fails the build) and `arena_json` (the
-    measured arena, listed per model).
+    runtime=tflm adds `kernel_library` ((kernels=, object path fragment, required) of the optimized
+    library: its linked functions are listed, and with `required` none linked fails the build)
+    and `arena_json` (the measured arena, listed per model).
     """
     sources = [elf, linker_map] + ([arena_json] if arena_json is not None else [])
     return env.Command([f"{out_dir}/size.txt", f"{out_dir}/size.json"], sources,

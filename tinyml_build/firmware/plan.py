@@ -252,7 +252,8 @@ def plan_firmware(config: BuildConfig, project_dir: Path, random_vectors: int = 
         flags = link_libraries(flags)
         sources = resolve_sources(config.op_names(), config.kernels, dict(config.third_party_overrides))
         tflm = plan_tflm(target, sources, [m.name for m in models], Path(project_dir), Path(config.build_root),
-                         out_dir, gen_dir, arena or parse_option(), tflm_log)
+                         out_dir, gen_dir, arena or parse_option(), tflm_log,
+                         library_required=config.kernels_explicit)
     return FirmwarePlan(
         project_dir=Path(project_dir), target=target, runtime=runtime, models=tuple(models),
         out_dir=out_dir, gen_dir=gen_dir, obj_dir=out_dir / "obj",

@@ -89,6 +89,7 @@ class TflmPlan:
     probe_target: Target  # the emulated target whose QEMU machine runs the probe
     probe_capacity: int
     probe_platform: TargetPlatform  # the probe target's platform layer (its own _common/ folder)
+    library_required: bool = True  # kernels= was explicit: an image linking none of the library fails
 
     @property
     def kernels(self) -> str:
@@ -215,7 +216,7 @@ def probe_target_for(target: Target, targets_dir: Path) -> Target:
 
 def plan_tflm(target: Target, sources: TflmSources, model_names: list[str], project_dir: Path, build_root: Path,
               out_dir: Path, gen_dir: Path, arena: ArenaOption, log: bool = False,
-              targets_dir: Path | None = None) -> TflmPlan:
+              targets_dir: Path | None = None, library_required: bool = True) -> TflmPlan:
     targets_dir = Path(targets_dir) if targets_dir else Path(project_dir) / "targets"
     probe = probe_target_for(target, targets_dir)
     models = tuple(ModelFiles(name=n, api_cc=gen_dir / api.api_file_name(n), model_data_cc=gen_dir / f"{n}_model_data.cc",
@@ -224,5 +225,6 @@ def plan_tflm(target: Target, sources: TflmSources, model_names: list[str], proj
                     common_dir=Path(build_root) / target.name / "_common" / ("tflm-log" if log else "tflm"),
                     out_dir=Path(out_dir),
                     gen_dir=Path(gen_dir), resolver_label="_".join(model_names), models=models, arena=arena, log=log,
+                    library_required=library_required,
                     probe_target=probe, probe_capacity=probe_capacity(probe),
                     probe_platform=TargetPlatform(probe, Path(build_root) / probe.name / "_common"))

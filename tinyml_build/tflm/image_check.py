@@ -61,7 +61,7 @@ def annotate(report: SizeReport, elf: ElfImage, inputs: list[InputSection], libr
                                  for name, d in sorted(decisions.items())}
         report.note_lines += ["Arena (runtime=tflm, measured):"] + [f"  {line}" for line in report_lines(decisions)]
     if library:
-        name, marker = library
+        name, marker = library[0], library[1]
         functions = library_functions(elf, inputs, marker)
         report.notes["kernel_library"] = {"name": name, "functions": functions,
                                           "bytes": sum(f["bytes"] for f in functions)}
