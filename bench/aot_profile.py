@@ -1,7 +1,7 @@
 """Where a runtime=aot inference spends its instructions on Cortex-M4: per op and per C function.
 
 Builds the model's generated C and kernels for an emulated Cortex-M4F (QEMU mps2-an386, the same
-flags and start-up code as tinyml_build/aot/target_check.py), runs two inferences on a seeded
+flags and start-up code as tinyml_build/verification/target_check.py), runs two inferences on a seeded
 random input, and has QEMU log every translated block and every block it executes
 (`-d in_asm,exec,nochain`). Summing block sizes over the executed blocks of the second inference
 gives exact instruction counts, attributed to the C function each block belongs to (from the
@@ -32,11 +32,11 @@ import numpy as np
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_DIR))
 
-from tinyml_build.aot.emit import API_INCLUDE_DIR, AOT_INCLUDE_DIR, kernel_sources, render  # noqa: E402
-from tinyml_build.aot.host_check import random_inputs  # noqa: E402
-from tinyml_build.aot.lower import lower_model  # noqa: E402
-from tinyml_build.aot.target_check import CORTEX_M_DIR, CPU_FLAGS  # noqa: E402
-from tinyml_build.tflite.reader import load_model  # noqa: E402
+from tinyml_build.runtimes.aot.emit import API_INCLUDE_DIR, AOT_INCLUDE_DIR, kernel_sources, render  # noqa: E402
+from tinyml_build.verification.host_check import random_inputs  # noqa: E402
+from tinyml_build.runtimes.aot.lower import lower_model  # noqa: E402
+from tinyml_build.verification.target_check import CORTEX_M_DIR, CPU_FLAGS  # noqa: E402
+from tinyml_build.model.reader import load_model  # noqa: E402
 
 MAIN = r"""
 #include <string.h>

@@ -8,7 +8,7 @@ the generated C with the tflite-micro interpreter.
 import numpy as np
 
 from tflite_builder import ModelBuilder
-from tinyml_build.tflite.schema import fb
+from tinyml_build.model.schema import fb
 
 ACTIVATIONS = {
     "NONE": fb.ActivationFunctionType.NONE,

@@ -14,16 +14,16 @@ from pathlib import Path
 
 import numpy as np
 
-from tinyml_build.firmware import app_sources
-from tinyml_build.firmware.image import link
-from tinyml_build.firmware.plan import API_INCLUDE_DIR
-from tinyml_build.firmware.test_vectors import render_model_table, render_test_vectors
-from tinyml_build.golden import Golden, GoldenVector, TensorSpec
+from tinyml_build.verification import app_sources
+from tinyml_build.image.link import link
+from tinyml_build.image.plan import API_INCLUDE_DIR
+from tinyml_build.verification.test_vectors import render_model_table, render_test_vectors
+from tinyml_build.verification.golden import Golden, GoldenVector, TensorSpec
 from tinyml_build.platform import SOURCE_DIR as PLATFORM_SRC
 from tinyml_build.platform import platform_sources
 from tinyml_build.platform.board_header import render_board_header
 from tinyml_build.platform.linker_script import render_linker_script
-from tinyml_build.targets import load_target
+from tinyml_build.config.targets import load_target
 from tinyml_build.toolchains.arm_gcc import find_toolchain, firmware_flags
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "firmware"

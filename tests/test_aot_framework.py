@@ -7,11 +7,11 @@ import pytest
 
 from conftest import shared_model
 from tflite_builder import ModelBuilder, fully_connected_model
-from tinyml_build.aot import generate, lower_model, render
-from tinyml_build.aot.host_check import check_model
+from tinyml_build.runtimes.aot import generate, lower_model, render
+from tinyml_build.verification.host_check import check_model
 from tinyml_build.errors import ModelError, UnsupportedOpError
-from tinyml_build.tflite.reader import load_model, read_model
-from tinyml_build.tflite.schema import fb
+from tinyml_build.model.reader import load_model, read_model
+from tinyml_build.model.schema import fb
 
 
 def _write(tmp_path, data: bytes, name: str):
@@ -202,7 +202,7 @@ def test_shape_arithmetic_is_resolved_at_build_time(tmp_path):
 def test_ops_without_outputs_are_never_dropped():
     from dataclasses import replace
 
-    from tinyml_build.aot.lower import live_subgraph
+    from tinyml_build.runtimes.aot.lower import live_subgraph
 
     sg = load_model(shared_model("hello_world_int8.tflite")).main
     side_effect = replace(sg.operators[0], index=3, outputs=())

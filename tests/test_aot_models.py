@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 
 from conftest import PROJECT_DIR, shared_model, shared_model_paths
-from tinyml_build.aot import lower_model, supported_ops
-from tinyml_build.aot.host_check import check_model
+from tinyml_build.runtimes.aot import lower_model, supported_ops
+from tinyml_build.verification.host_check import check_model
 from tinyml_build.errors import TinyMLError, UnsupportedOpError
-from tinyml_build.tflite.reader import load_model
+from tinyml_build.model.reader import load_model
 
 # Small enough to also run under ASan/UBSan on every test run.
 SANITIZED = {"hello_world_int8.tflite", "hello_world_float.tflite", "micro_speech_quantized.tflite", "quantize0.tflite"}
@@ -83,7 +83,7 @@ def test_person_detect_arena_is_no_bigger_than_the_live_peak():
 
 @pytest.mark.parametrize("name", ["hello_world_int8.tflite", "micro_speech_quantized.tflite", "person_detect.tflite"])
 def test_aot_arena_is_smaller_than_tflms(name):
-    from tinyml_build.aot.memory_report import compare
+    from tinyml_build.runtimes.aot.memory_report import compare
 
     report = compare(shared_model(name))
     assert report.tflm_total is not None, "tflite-micro reported its arena"

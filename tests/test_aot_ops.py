@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import aot_op_models as m
-from tinyml_build.aot.host_check import check_model, random_inputs
-from tinyml_build.tflite.reader import read_model
+from tinyml_build.verification.host_check import check_model, random_inputs
+from tinyml_build.model.reader import read_model
 
 
 def _check(data: bytes, name: str, runs: int = 20, inputs=None, sanitize: bool = False):
@@ -131,7 +131,7 @@ def test_depthwise_conv2d_single_input_channel(case, multiplier):
     data = m.depthwise_model(in_shape=(1, 13, 9, 1), multiplier=multiplier, kernel=kernel, stride=stride, dilation=dilation,
                              padding=padding, activation=activation, per_channel=per_channel, seed=multiplier)
     model = read_model(data, where="dw1.tflite", name="dw1")
-    from tinyml_build.aot import lower_model
+    from tinyml_build.runtimes.aot import lower_model
     assert "tml_conv2d_s8" in lower_model(model).steps[0].statements[0]
     _check(data, f"dw1_{case}_m{multiplier}", runs=8)
 

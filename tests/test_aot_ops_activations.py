@@ -1,6 +1,6 @@
 """runtime=aot LOGISTIC, TANH, HARD_SWISH, RELU, RELU6, LEAKY_RELU bit-exact with tflite-micro.
 
-int8 ops are 256-entry tables computed on the host (tinyml_build/aot/int8_tables.py); the
+int8 ops are 256-entry tables computed on the host (tinyml_build/runtimes/aot/int8_tables.py); the
 table tests feed every int8 value through the tflite-micro interpreter at many input/output
 quantizations, so the host arithmetic is checked exhaustively, not just on samples.
 """
@@ -13,12 +13,12 @@ import pytest
 from aot_tf_models import op_model
 from conftest import shared_model
 from tflite_builder import ModelBuilder
-from tinyml_build.aot import int8_tables
-from tinyml_build.aot.host_check import check_model
-from tinyml_build.aot.lower import lower_model
+from tinyml_build.runtimes.aot import int8_tables
+from tinyml_build.verification.host_check import check_model
+from tinyml_build.runtimes.aot.lower import lower_model
 from tinyml_build.errors import UnsupportedOpError
-from tinyml_build.tflite.reader import read_model
-from tinyml_build.tflite.schema import fb
+from tinyml_build.model.reader import read_model
+from tinyml_build.model.schema import fb
 
 ALL_INT8 = np.array(int8_tables.INPUTS, dtype=np.int8).reshape(1, 256)
 

@@ -8,8 +8,8 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from tinyml_build.aot import quantization as q
-from tinyml_build.aot.emit import AOT_INCLUDE_DIR
+from tinyml_build.runtimes.aot import quantization as q
+from tinyml_build.runtimes.aot.emit import AOT_INCLUDE_DIR
 
 INT32_MIN, INT32_MAX = q.INT32_MIN, q.INT32_MAX
 

@@ -16,12 +16,12 @@ import numpy as np
 import pytest
 
 import aot_op_models as m
-from tinyml_build.aot import lower_model
-from tinyml_build.aot import quantization as q
-from tinyml_build.aot.emit import AOT_INCLUDE_DIR, API_INCLUDE_DIR, render
-from tinyml_build.aot.host_check import check_model
-from tinyml_build.aot.target_check import CORTEX_M_DIR, CPU_FLAGS, check_on_cortex_m
-from tinyml_build.tflite.reader import read_model
+from tinyml_build.runtimes.aot import lower_model
+from tinyml_build.runtimes.aot import quantization as q
+from tinyml_build.runtimes.aot.emit import AOT_INCLUDE_DIR, API_INCLUDE_DIR, render
+from tinyml_build.verification.host_check import check_model
+from tinyml_build.verification.target_check import CORTEX_M_DIR, CPU_FLAGS, check_on_cortex_m
+from tinyml_build.model.reader import read_model
 
 INT32_MIN, INT32_MAX = -(1 << 31), (1 << 31) - 1
 HAVE_ARM = shutil.which("arm-none-eabi-gcc") is not None and shutil.which("qemu-system-arm") is not None

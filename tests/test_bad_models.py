@@ -9,10 +9,10 @@ import pytest
 from conftest import PROJECT_DIR, shared_model
 from tflite_builder import ModelBuilder, fully_connected_model
 
-from tinyml_build.analysis import analyze, check_buildable
+from tinyml_build.analysis.analyze import analyze, check_buildable
 from tinyml_build.errors import ModelError
-from tinyml_build.tflite import read_model
-from tinyml_build.tflite.schema import fb
+from tinyml_build.model import read_model
+from tinyml_build.model.schema import fb
 
 
 def _valid() -> bytes:

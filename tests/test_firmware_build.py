@@ -11,8 +11,8 @@ import sys
 import pytest
 from conftest import PROJECT_DIR, shared_model
 
-from tinyml_build.firmware.elf import read_elf
-from tinyml_build.manifest import sha256_file
+from tinyml_build.image.elf import read_elf
+from tinyml_build.reports.manifest import sha256_file
 
 pytestmark = pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None,
                                 reason="arm-none-eabi-gcc not installed (sudo apt-get install gcc-arm-none-eabi)")
@@ -74,8 +74,8 @@ def test_manifest_lists_every_input_and_output(f407):
     inputs = manifest["inputs"]
     assert inputs["targets/stm32f407.yaml"] == sha256_file(PROJECT_DIR / "targets" / "stm32f407.yaml")
     assert inputs["models/hello_world/hello_world.tflite"] == sha256_file(PROJECT_DIR / "models/hello_world/hello_world.tflite")
-    for name in ("tinyml_build/platform/src/startup.c", "tinyml_build/firmware/src/main.c",
-                 "tinyml_build/runtime/include/tml_model_api.h", "<build>/stm32f407/hello_world/gen/hello_world_model.c",
+    for name in ("tinyml_build/platform/src/startup.c", "tinyml_build/verification/src/main.c",
+                 "tinyml_build/runtimes/include/tml_model_api.h", "<build>/stm32f407/hello_world/gen/hello_world_model.c",
                  "<build>/stm32f407/_common/include/tml_board.h", "<build>/stm32f407/_common/firmware.ld"):
         assert name in inputs, name
     assert manifest["outputs"]["<build>/stm32f407/hello_world/firmware.elf"] == sha256_file(f407 / "firmware.elf")

@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from tinyml_build.memory_plan import Buffer, live_peak, plan_memory
+from tinyml_build.analysis.memory_plan import Buffer, live_peak, plan_memory
 
 
 def _check_no_overlap(buffers, plan, alignment):

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from tinyml_build.errors import ModelError, TinyMLError
-from tinyml_build.model_catalog import CatalogModel, list_models, load_model, resolve_model
+from tinyml_build.model.catalog import CatalogModel, list_models, load_model, resolve_model
 
 REPO_MODELS = Path(__file__).resolve().parents[1] / "models"
 TFLITE_BYTES = b"\x1c\x00\x00\x00TFL3" + bytes(range(64))  # content only matters for the sha256

@@ -10,9 +10,9 @@ from pathlib import PurePosixPath
 import pytest
 
 from tflm_mirror import mirror
-from tinyml_build import op_inventory
+from tinyml_build.analysis import op_inventory
 from tinyml_build.errors import TinyMLError, UnsupportedOpError
-from tinyml_build.op_inventory import (
+from tinyml_build.analysis.op_inventory import (
     KERNEL_LIBRARIES,
     OPS,
     TFLM_COMMIT,
@@ -144,7 +144,7 @@ def test_esp_nn_files_define_every_registration_of_their_twin(tflm, esp_tflm):
 # --- the table's own consistency -----------------------------------------------------------
 
 def test_builtin_names_are_builtin_operators_and_custom_names_are_not():
-    from tinyml_build.tflite.schema import BUILTIN_OPERATOR_NAMES
+    from tinyml_build.model.schema import BUILTIN_OPERATOR_NAMES
 
     builtin_names = set(BUILTIN_OPERATOR_NAMES.values())
     for name, op in OPS.items():
@@ -220,7 +220,7 @@ def test_unknown_op_error_names_it_lists_supported_and_says_how_to_fix():
     assert builtins == sorted(n for n, op in OPS.items() if not op.custom)
     assert "TFLite_Detection_PostProcess" in text and "ethos-u" in text
     assert "re-export the model without 'FANCY_OP'" in err.fix
-    assert "tinyml_build/op_inventory.py" in err.fix
+    assert "tinyml_build/analysis/op_inventory.py" in err.fix
     assert max(len(line) for line in text.splitlines()[:-1]) <= 100, "supported list should be wrapped"
 
 
@@ -286,7 +286,7 @@ def test_third_party_needs():
 
 
 def test_every_reference_model_op_is_supported(shared_models_dir):
-    from tinyml_build.tflite.reader import load_model
+    from tinyml_build.model.reader import load_model
 
     paths = sorted(shared_models_dir.glob("*.tflite"))
     assert paths

@@ -18,8 +18,8 @@ import pytest
 from conftest import PROJECT_DIR, shared_model_paths
 
 from tinyml_build.errors import TinyMLError
-from tinyml_build.targets import load_target
-from tinyml_build.tflite.reader import load_model, model_name_from_path
+from tinyml_build.config.targets import load_target
+from tinyml_build.model.reader import load_model, model_name_from_path
 
 TARGETS = ("qemu-m3", "qemu-m4", "qemu-m7", "qemu-m33", "qemu-m55", "stm32f407")
 CATALOG = ("hello_world", "kws")
@@ -36,7 +36,7 @@ pytestmark = [
 @functools.lru_cache(maxsize=None)
 def aot_arena(path: str) -> int | str:
     """The model's arena bytes under runtime=aot, or why aot cannot build it."""
-    from tinyml_build.aot import lower_model
+    from tinyml_build.runtimes.aot import lower_model
 
     try:
         return lower_model(load_model(path)).arena_size

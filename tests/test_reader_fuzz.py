@@ -6,9 +6,9 @@ import pytest
 from conftest import shared_model_paths
 from tflite_builder import fully_connected_model
 
-from tinyml_build.analysis import analyze
+from tinyml_build.analysis.analyze import analyze
 from tinyml_build.errors import ModelError
-from tinyml_build.tflite import read_model
+from tinyml_build.model import read_model
 
 MUTANTS_PER_SEED = 400
 _INTERESTING = [b"\xff\xff\xff\x7f", b"\x00\x00\x00\x80", b"\xff\xff\xff\xff", b"\x00\x00\x00\x00", b"\x01\x00\x00\x00"]

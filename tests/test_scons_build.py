@@ -11,7 +11,7 @@ import pytest
 from conftest import PROJECT_DIR, shared_model
 from tflite_builder import fully_connected_model, single_op_model
 
-from tinyml_build.tflite.schema import fb
+from tinyml_build.model.schema import fb
 
 
 def scons(*args, cwd=PROJECT_DIR) -> subprocess.CompletedProcess:

@@ -7,10 +7,10 @@ import subprocess
 import pytest
 from firmware_testlib import FixtureBuilder, add_one_golden
 
-from tinyml_build.firmware.elf import ElfError, parse_elf, read_elf
-from tinyml_build.firmware.linker_map import parse_map, read_map
-from tinyml_build.size_report import BudgetError, check_budget, component_of, measure
-from tinyml_build.targets import MemoryRegion, load_target
+from tinyml_build.image.elf import ElfError, parse_elf, read_elf
+from tinyml_build.image.linker_map import parse_map, read_map
+from tinyml_build.reports.size import BudgetError, check_budget, component_of, measure
+from tinyml_build.config.targets import MemoryRegion, load_target
 
 needs_gcc = pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None,
                                reason="arm-none-eabi-gcc not installed (sudo apt-get install gcc-arm-none-eabi)")
@@ -143,7 +143,7 @@ def test_budget_gate_names_numbers_and_consumers(fixture_image):
 
 def test_regions_past_their_end_still_count():
     """The sizing link puts overflowing sections past a region's end; they count for that region."""
-    from tinyml_build.size_report import _region_at
+    from tinyml_build.reports.size import _region_at
 
     regions = (MemoryRegion("flash", 0x08000000, 0x1000, True, False), MemoryRegion("ram", 0x20000000, 0x1000, True, True))
     assert _region_at(regions, 0x08001800).name == "flash"

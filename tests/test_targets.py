@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tinyml_build import targets
+from tinyml_build.config import targets
 from tinyml_build.errors import TargetError
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]

@@ -5,8 +5,8 @@ import pytest
 from conftest import SHARED_MODELS, shared_model, shared_model_paths
 from tflite_builder import fully_connected_model
 
-from tinyml_build.tflite import load_model, read_model
-from tinyml_build.tflite.reader import model_name_from_path
+from tinyml_build.model import load_model, read_model
+from tinyml_build.model.reader import model_name_from_path
 
 # Operators per reference model, from shared/models/README.md.
 EXPECTED_OPS = {

@@ -6,12 +6,12 @@ from pathlib import Path
 import pytest
 
 from tinyml_build.errors import TinyMLError
-from tinyml_build.targets import load_target
-from tinyml_build.tflite.reader import load_model
-from tinyml_build.tflm import api
-from tinyml_build.tflm.arena import (PROBE_MARGIN, ArenaOption, ProbeResult, decide, from_json, parse_option,
+from tinyml_build.config.targets import load_target
+from tinyml_build.model.reader import load_model
+from tinyml_build.runtimes.tflm import api
+from tinyml_build.runtimes.tflm.arena import (PROBE_MARGIN, ArenaOption, ProbeResult, decide, from_json, parse_option,
                                      parse_probe_output, probe_capacity, report_lines, to_json)
-from tinyml_build.tflm.build import probe_target_for
+from tinyml_build.runtimes.tflm.build import probe_target_for
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 TARGETS = PROJECT_DIR / "targets"

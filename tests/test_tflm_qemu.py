@@ -7,7 +7,7 @@ micro_speech_quantized in one image per kernel set on qemu-m4, and one model eac
 (hello_world, netduinoplus2; its objects are shared with test_tflm_build.py). Each target costs
 one TFLM core compile (~85 CPU-seconds); the QEMU runs themselves take well under a second.
 TINYML_FULL_MATRIX=1: every model of models/ and ../shared/models/ x {reference, cmsis-nn} x
-{qemu-m4, qemu-m7, qemu-m55, stm32f407}, one image per model (figures in tinyml_build/tflm/README.md).
+{qemu-m4, qemu-m7, qemu-m55, stm32f407}, one image per model (figures in tinyml_build/runtimes/tflm/README.md).
 """
 
 import json
@@ -17,8 +17,8 @@ import pytest
 from conftest import shared_model_paths
 from tflm_testlib import FULL_MATRIX, PROJECT_DIR, needs_qemu, needs_sources, needs_toolchain, scons, shared_build_root
 
-from tinyml_build import op_inventory
-from tinyml_build.tflite.reader import load_model, model_name_from_path
+from tinyml_build.analysis import op_inventory
+from tinyml_build.model.reader import load_model, model_name_from_path
 
 pytestmark = [needs_toolchain, needs_qemu, needs_sources]
 

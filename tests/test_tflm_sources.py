@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from tinyml_build import build_config, op_inventory
+from tinyml_build.config import build_config
+from tinyml_build.analysis import op_inventory
 from tinyml_build.errors import TinyMLError
 from tinyml_build.third_party import MissingSourceError
-from tinyml_build.tflm import sources
-from tinyml_build.tflm.sources import (PLATFORM_GLUE, core_sources, library_closure, missing_reason,
+from tinyml_build.runtimes.tflm import sources
+from tinyml_build.runtimes.tflm.sources import (PLATFORM_GLUE, core_sources, library_closure, missing_reason,
                                        required_dependencies, resolve_sources)
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -158,7 +159,7 @@ def test_core_of_the_pinned_tflm():
     names = {"/".join(plan.origin(p)) for p in plan.core}
     assert "tflite-micro/tensorflow/lite/micro/micro_interpreter.cc" in names
     assert "tflite-micro/tensorflow/lite/core/api/flatbuffer_conversions.cc" in names
-    assert "tinyml_build/tflm/src/tml_tflm_platform.cc" in names
+    assert "tinyml_build/runtimes/tflm/src/tml_tflm_platform.cc" in names
     assert not [n for n in names if re.search(r"_test\.cc|test_helper|mock_micro_graph|fake_micro_context|micro/kernels/"
                                               r"|lite/array\.cc|debug_log\.cc|/examples/|/tools/", n)]
     assert 35 <= len(names) <= 50  # 40 at the pinned commit: a big change means the rule needs a look

@@ -8,7 +8,7 @@ models are tiny but real: the tflite-micro interpreter runs the valid ones.
 import flatbuffers
 import numpy as np
 
-from tinyml_build.tflite.schema import fb
+from tinyml_build.model.schema import fb
 
 TYPE_CODES = {"float32": 0, "float16": 1, "int32": 2, "uint8": 3, "int64": 4, "int16": 7, "int8": 9}
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tinyml_build.tflm.sources import missing_reason
+from tinyml_build.runtimes.tflm.sources import missing_reason
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 FULL_MATRIX = os.environ.get("TINYML_FULL_MATRIX", "") not in ("", "0")

@@ -25,7 +25,7 @@ import tensorflow as tf
 from tflite_micro import runtime
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository root
-from tinyml_build.model_catalog import dump_model_yaml, load_model  # noqa: E402
+from tinyml_build.model.catalog import dump_model_yaml, load_model  # noqa: E402
 
 SEED = 1234
 HERE = Path(__file__).resolve().parent

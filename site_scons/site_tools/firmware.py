@@ -1,6 +1,6 @@
 """SCons tool: the firmware build graph (generated C, objects, link, .bin/.hex, reports).
 
-Every decision (paths, sources, flags, runtime) comes from tinyml_build.firmware.plan; every
+Every decision (paths, sources, flags, runtime) comes from tinyml_build.image.plan; every
 action calls one tinyml_build function. Actions that can fail because of the user's input
 print one TinyMLError message (what, where, fix) and fail the build without a traceback.
 """
@@ -23,8 +23,8 @@ def _write_value(target, source, env):
 
 @clean_errors
 def _aot_action(target, source, env):
-    from tinyml_build.aot import generate
-    from tinyml_build.tflite.reader import load_model
+    from tinyml_build.runtimes.aot import generate
+    from tinyml_build.model.reader import load_model
 
     out_dir = Path(str(target[0])).parent
     generate(load_model(str(source[0]), name=env["TML_MODEL_NAME"]), out_dir, name=env["TML_MODEL_NAME"])
@@ -32,10 +32,10 @@ def _aot_action(target, source, env):
 
 @clean_errors
 def _golden_action(target, source, env):
-    from tinyml_build import golden
+    from tinyml_build.verification import golden
     from tinyml_build.fileio import write_atomic
-    from tinyml_build.firmware.plan import model_samples
-    from tinyml_build.tflite.reader import load_model
+    from tinyml_build.image.plan import model_samples
+    from tinyml_build.model.reader import load_model
 
     tflite = Path(str(source[0]))
     result = golden.make_golden(load_model(tflite, name=env["TML_MODEL_NAME"]), name=env["TML_MODEL_NAME"],
@@ -47,16 +47,16 @@ def _golden_action(target, source, env):
 @clean_errors
 def _test_vectors_action(target, source, env):
     from tinyml_build.fileio import write_atomic
-    from tinyml_build.firmware.test_vectors import render_test_vectors
-    from tinyml_build.golden import Golden
+    from tinyml_build.verification.test_vectors import render_test_vectors
+    from tinyml_build.verification.golden import Golden
 
     write_atomic(str(target[0]), render_test_vectors(Golden.from_json(Path(str(source[0])).read_text())))
 
 
 @clean_errors
 def _link_action(target, source, env):
-    from tinyml_build.firmware.image import link
-    from tinyml_build.targets import load_target
+    from tinyml_build.image.link import link
+    from tinyml_build.config.targets import load_target
     from tinyml_build.toolchains.arm_gcc import find_toolchain
 
     toolchain = find_toolchain(search_path=env["TML_ARM_GCC_BIN"])
@@ -66,15 +66,15 @@ def _link_action(target, source, env):
 
 @clean_errors
 def _binaries_action(target, source, env):
-    from tinyml_build.firmware.image import write_binaries
-    from tinyml_build.targets import load_target
+    from tinyml_build.image.link import write_binaries
+    from tinyml_build.config.targets import load_target
 
     write_binaries(str(source[0]), load_target(env["TML_TARGET_FILE"]), Path(str(target[0])).parent)
 
 
 @clean_errors
 def _hex_action(target, source, env):
-    from tinyml_build.firmware.image import write_hex
+    from tinyml_build.image.link import write_hex
     from tinyml_build.toolchains.arm_gcc import find_toolchain
 
     write_hex(find_toolchain(search_path=env["TML_ARM_GCC_BIN"]), str(source[0]), str(target[0]))
@@ -82,7 +82,7 @@ def _hex_action(target, source, env):
 
 @clean_errors
 def _manifest_action(target, source, env):
-    from tinyml_build import manifest
+    from tinyml_build.reports import manifest
     from tinyml_build.fileio import write_atomic
     from tinyml_build.toolchains.arm_gcc import find_toolchain
 
@@ -145,8 +145,8 @@ def FirmwarePlatform(env, platform, framework_env):
 
 def Firmware(env, plan, toolchain, target_file):
     """Declare the whole image for a FirmwarePlan; returns a dict of the output nodes."""
-    from tinyml_build.firmware.image import binary_names
-    from tinyml_build.firmware.test_vectors import render_model_table
+    from tinyml_build.image.link import binary_names
+    from tinyml_build.verification.test_vectors import render_model_table
 
     env = env.Clone()
     env.Replace(TML_TARGET_FILE=str(target_file), TML_ARM_GCC_BIN=str(toolchain.bin_dir))
@@ -168,7 +168,7 @@ def Firmware(env, plan, toolchain, target_file):
     aot_code = _package_files("aot/**/*.py", "templates/aot_model.*.j2", "tflite/*.py")
     golden_code = _package_files("golden.py", "tflite/*.py")
     vectors_code = _package_files("firmware/test_vectors.py")
-    from tinyml_build.golden import reference_version
+    from tinyml_build.verification.golden import reference_version
 
     reference = reference_version()
     model_objects, generated, goldens = [], [], []
@@ -228,7 +228,7 @@ def Firmware(env, plan, toolchain, target_file):
     if plan.runtime == "aot":
         generated_headers = [str(m.model_h) for m in plan.models]
     else:
-        from tinyml_build.tflm.build import project_files
+        from tinyml_build.runtimes.tflm.build import project_files
 
         # Upstream files are pinned by the lock's digests; settings name them and how each tree resolved.
         source_files += [str(p) for p in project_files()]

@@ -1,7 +1,7 @@
 """SCons tool: the firmware build's own options (test vectors, seed, QEMU timeout) and help.
 
-Values come from the command line (test_vectors=5) with the defaults of tinyml_build.golden
-and tinyml_build.qemu_runner; bad values stop the build with one message.
+Values come from the command line (test_vectors=5) with the defaults of tinyml_build.verification.golden
+and tinyml_build.verification.qemu_runner; bad values stop the build with one message.
 """
 
 from pathlib import Path
@@ -34,8 +34,8 @@ def TargetFile(env, option):
 def generate(env):
     from SCons.Script import GetOption
 
-    from tinyml_build.golden import DEFAULT_RANDOM_VECTORS, DEFAULT_SEED
-    from tinyml_build.qemu_runner import DEFAULT_TIMEOUT
+    from tinyml_build.verification.golden import DEFAULT_RANDOM_VECTORS, DEFAULT_SEED
+    from tinyml_build.verification.qemu_runner import DEFAULT_TIMEOUT
 
     env.AddMethod(TargetFile)
     if GetOption("help"):

@@ -3,7 +3,7 @@
 `scons target=host model=<name or path> runtime=aot test` generates the model's C, builds it
 with a small test program, runs it on seeded random inputs and compares every output byte
 (and every intermediate tensor) with the tflite-micro host interpreter. A seconds-long check
-of a new model before touching a board. The work is tinyml_build.aot.host_check's.
+of a new model before touching a board. The work is tinyml_build.verification.host_check's.
 """
 
 from pathlib import Path
@@ -14,7 +14,7 @@ from tinyml_scons import clean_errors
 
 @clean_errors
 def _aot_sources_action(target, source, env):
-    from tinyml_build.aot.emit import generate
+    from tinyml_build.runtimes.aot.emit import generate
 
     model_input = env["TML_HOST_MODEL"]
     generate(model_input.model, Path(str(target[0])).parent, name=model_input.name)
@@ -23,7 +23,7 @@ def _aot_sources_action(target, source, env):
 
 @clean_errors
 def _host_check_action(target, source, env):
-    from tinyml_build.aot.host_check import check_model
+    from tinyml_build.verification.host_check import check_model
     from tinyml_build.fileio import write_atomic
 
     model_input = env["TML_HOST_MODEL"]

@@ -1,6 +1,6 @@
 """SCons tool: the `test` alias -- run the image in QEMU and compare with the golden outputs.
 
-Running, parsing and judging live in tinyml_build.qemu_runner; this tool writes the console
+Running, parsing and judging live in tinyml_build.verification.qemu_runner; this tool writes the console
 log (test.log) and the verdict (test.json), prints the problems, and fails the build unless
 every output byte matched.
 """
@@ -14,9 +14,9 @@ from tinyml_scons import clean_errors
 
 @clean_errors
 def _test_action(target, source, env):
-    from tinyml_build.golden import Golden
-    from tinyml_build.qemu_runner import run_test
-    from tinyml_build.targets import load_target
+    from tinyml_build.verification.golden import Golden
+    from tinyml_build.verification.qemu_runner import run_test
+    from tinyml_build.config.targets import load_target
 
     board = load_target(env["TML_TARGET_FILE"])
     goldens = [Golden.from_json(Path(str(s)).read_text()) for s in source[1:]]

@@ -1,6 +1,6 @@
 """SCons tool: size.txt and size.json from the linked image, with the budget gate.
 
-The measuring and the budget rules live in tinyml_build.size_report.
+The measuring and the budget rules live in tinyml_build.reports.size.
 """
 
 from SCons.Script import Action
@@ -10,24 +10,24 @@ from tinyml_scons import clean_errors
 @clean_errors
 def _size_action(target, source, env):
     from tinyml_build.fileio import write_atomic
-    from tinyml_build.firmware.elf import read_elf
-    from tinyml_build.firmware.linker_map import read_map
-    from tinyml_build.size_report import check_budget, measure
-    from tinyml_build.targets import load_target
+    from tinyml_build.image.elf import read_elf
+    from tinyml_build.image.linker_map import read_map
+    from tinyml_build.reports.size import check_budget, measure
+    from tinyml_build.config.targets import load_target
 
     board = load_target(env["TML_TARGET_FILE"])
     elf, inputs = read_elf(str(source[0])), read_map(str(source[1]))
     report = measure(board, elf, inputs)
     library = env.get("TML_KERNEL_LIBRARY")
     if len(source) > 2 or library:
-        from tinyml_build.tflm.image_check import annotate
+        from tinyml_build.runtimes.tflm.image_check import annotate
 
         annotate(report, elf, inputs, library, str(source[2]) if len(source) > 2 else None)
     write_atomic(str(target[0]), report.to_text())
     write_atomic(str(target[1]), report.to_json())
     check_budget(report, board)
     if library and library[2]:  # kernels= was explicit: linking none of the library is an error
-        from tinyml_build.tflm.image_check import check_library_linked
+        from tinyml_build.runtimes.tflm.image_check import check_library_linked
 
         check_library_linked(report, library[0], str(source[0]))
 

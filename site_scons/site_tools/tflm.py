@@ -4,7 +4,7 @@ Options (command line): arena=auto|<bytes>, arena_headroom=<bytes>|<N>%, and one
 pinned upstream dependency (tflite_micro_path=, flatbuffers_path=, gemmlowp_path=, ruy_path=,
 cmsis_nn_path=, cmsis_6_path=, esp_nn_path=) that feeds the resolver's `overrides`.
 
-Graph (every decision is tinyml_build.tflm.build's TflmPlan; every action calls one
+Graph (every decision is tinyml_build.runtimes.tflm.build's TflmPlan; every action calls one
 tinyml_build function): TFLM core, kernel and library objects; per model the generated
 wrapper (<name>_tflm_api.cc) and descriptor (<name>_model.c); the arena probe image, its QEMU
 run and arena.json, from which the descriptors are rendered.
@@ -35,8 +35,8 @@ def _write_value(target, source, env):
 @clean_errors
 def _api_action(target, source, env):
     from tinyml_build.fileio import write_atomic
-    from tinyml_build.tflite.reader import load_model
-    from tinyml_build.tflm.api import render_api
+    from tinyml_build.model.reader import load_model
+    from tinyml_build.runtimes.tflm.api import render_api
 
     name = env["TML_MODEL_NAME"]
     write_atomic(str(target[0]), render_api(name, load_model(str(source[0]), name=name), env["TML_RESOLVER_LABEL"]))
@@ -46,9 +46,9 @@ def _api_action(target, source, env):
 @clean_errors
 def _descriptor_action(target, source, env):
     from tinyml_build.fileio import write_atomic
-    from tinyml_build.tflite.reader import load_model
-    from tinyml_build.tflm.api import render_descriptor
-    from tinyml_build.tflm.arena import from_json
+    from tinyml_build.model.reader import load_model
+    from tinyml_build.runtimes.tflm.api import render_descriptor
+    from tinyml_build.runtimes.tflm.arena import from_json
 
     name = env["TML_MODEL_NAME"]
     decision = from_json(Path(str(source[0])).read_text())[name]
@@ -59,9 +59,9 @@ def _descriptor_action(target, source, env):
 
 @clean_errors
 def _probe_link_action(target, source, env):
-    from tinyml_build.firmware.image import link
-    from tinyml_build.targets import load_target
-    from tinyml_build.tflm.build import link_libraries
+    from tinyml_build.image.link import link
+    from tinyml_build.config.targets import load_target
+    from tinyml_build.runtimes.tflm.build import link_libraries
     from tinyml_build.toolchains.arm_gcc import find_toolchain, firmware_flags
 
     probe_target = load_target(env["TML_PROBE_TARGET_FILE"])
@@ -75,9 +75,9 @@ def _probe_link_action(target, source, env):
 @clean_errors
 def _arena_action(target, source, env):
     from tinyml_build.fileio import write_atomic
-    from tinyml_build.targets import load_target
-    from tinyml_build.tflm.arena import decide, parse_option, report_lines, to_json
-    from tinyml_build.tflm.probe import run_probe
+    from tinyml_build.config.targets import load_target
+    from tinyml_build.runtimes.tflm.arena import decide, parse_option, report_lines, to_json
+    from tinyml_build.runtimes.tflm.probe import run_probe
 
     probe_target = load_target(env["TML_PROBE_TARGET_FILE"])
     log = Path(env["TML_PROBE_LOG"])
@@ -107,11 +107,11 @@ def TflmRuntime(env, plan, platform, framework_env):
     data, descriptors) like the rest of the image's model code.
     Returns {'target_objects', 'model_objects', 'generated', 'arena_json', 'probe_elf'}.
     """
-    from tinyml_build.firmware.plan import API_INCLUDE_DIR
+    from tinyml_build.image.plan import API_INCLUDE_DIR
     from tinyml_build.platform import SOURCE_DIR as PLATFORM_SOURCE_DIR
-    from tinyml_build.tflm import api
-    from tinyml_build.tflm.build import PROBE_APP
-    from tinyml_build.tflm.sources import GLUE_DIR
+    from tinyml_build.runtimes.tflm import api
+    from tinyml_build.runtimes.tflm.build import PROBE_APP
+    from tinyml_build.runtimes.tflm.sources import GLUE_DIR
 
     tflm = plan.tflm
     flags = tflm.flags
@@ -146,8 +146,8 @@ def TflmRuntime(env, plan, platform, framework_env):
         target_objects += kernel_env.Object(str(tflm.kernel_object(src)), str(src))
 
     # Model level: the wrapper over MicroInterpreter and the flatbuffer array, per model.
-    api_code = _package_files("tflm/api.py", "templates/tflm_api.cc.j2", "codegen/templating.py")
-    descriptor_code = _package_files("tflm/api.py", "tflm/arena.py", "templates/tflm_model.c.j2")
+    api_code = _package_files("runtimes/tflm/api.py", "runtimes/tflm/templates/tflm_api.cc.j2", "codegen/templating.py")
+    descriptor_code = _package_files("runtimes/tflm/api.py", "runtimes/tflm/arena.py", "runtimes/tflm/templates/tflm_model.c.j2")
     shared_objects, generated = [], []
     for m, files in zip(plan.models, tflm.models):
         wrapper = env.Command(str(files.api_cc), str(m.tflite),
@@ -179,7 +179,7 @@ def TflmRuntime(env, plan, platform, framework_env):
         TML_PROBE_TARGET_FILE=str(tflm.probe_target.source), TML_PROJECT=str(plan.project_dir),
         TML_PROBE_SCRIPT=str(tflm.probe_platform.linker_script),
         TML_PROBE_SIZING_SCRIPT=str(tflm.probe_platform.sizing_linker_script))
-    env.Depends(probe_elf, probe_platform["scripts"] + _package_files("firmware/image.py"))
+    env.Depends(probe_elf, probe_platform["scripts"] + _package_files("image/link.py"))
     arena_json = env.Command(
         str(tflm.arena_json), probe_elf,
         Action(_arena_action, f"Measuring the tensor arena of {', '.join(names)} in QEMU "
@@ -188,7 +188,7 @@ def TflmRuntime(env, plan, platform, framework_env):
         TML_PROBE_TARGET_FILE=str(tflm.probe_target.source), TML_MODEL_NAMES=names, TML_PROBE_LOG=str(tflm.probe_log),
         TML_ARENA=env["TML_ARENA"], TML_ARENA_HEADROOM=env["TML_ARENA_HEADROOM"],
         TML_QEMU_TIMEOUT=str(env.get("TML_QEMU_TIMEOUT", 120)))
-    env.Depends(arena_json, _package_files("tflm/arena.py", "tflm/probe.py", "qemu_runner.py"))
+    env.Depends(arena_json, _package_files("runtimes/tflm/arena.py", "runtimes/tflm/probe.py", "verification/qemu_runner.py"))
     env.SideEffect(str(tflm.probe_log), arena_json)  # kept when the measurement fails: the error points to it
 
     # The descriptors (arena + tml_model_api), rendered from the measurement.
@@ -207,8 +207,8 @@ def TflmRuntime(env, plan, platform, framework_env):
 def _options(env):
     """arena=, arena_headroom= and the <dependency>_path= options, checked; help text."""
     from tinyml_build.errors import TinyMLError
-    from tinyml_build.tflm.arena import DEFAULT_HEADROOM, parse_option
-    from tinyml_build.tflm.sources import load_lock
+    from tinyml_build.runtimes.tflm.arena import DEFAULT_HEADROOM, parse_option
+    from tinyml_build.runtimes.tflm.sources import load_lock
 
     env["TML_ARENA"] = ARGUMENTS.get("arena", "auto")
     env["TML_ARENA_HEADROOM"] = ARGUMENTS.get("arena_headroom", DEFAULT_HEADROOM)

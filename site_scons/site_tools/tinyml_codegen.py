@@ -33,7 +33,7 @@ def _template_deps(env, *names):
     import tinyml_build
 
     package = Path(tinyml_build.__file__).parent
-    return [env.File(str(package / "templates" / n)) for n in names]
+    return [env.File(str(package / "codegen" / "templates" / n)) for n in names]
 
 
 def ModelData(env, gen_dir, model_input, section=None):

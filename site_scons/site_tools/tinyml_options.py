@@ -2,7 +2,7 @@
 
 Values come from the command line, else from the project config file `tinyml.conf` (SCons
 Variables syntax, e.g. `target = "stm32f407"`), else the defaults. Resolution and checking
-happen in tinyml_build.build_config; this tool only collects the strings and the help text.
+happen in tinyml_build.config.build_config; this tool only collects the strings and the help text.
 """
 
 import os
@@ -29,7 +29,7 @@ def generate(env):
 
 
 def _help_text(env, variables, project_dir: Path) -> str:
-    from tinyml_build import targets
+    from tinyml_build.config import targets
 
     lines = ["tinyml_build: scons target=<target> model=<model> [runtime=...] [kernels=...]", "", "Options:"]
     lines.append(variables.GenerateHelpText(env))
@@ -43,7 +43,7 @@ def _help_text(env, variables, project_dir: Path) -> str:
 
 
 def _describe_models(models_dir: Path) -> list[str]:
-    from tinyml_build import model_catalog
+    from tinyml_build.model import catalog as model_catalog
     from tinyml_build.errors import TinyMLError
 
     lines = []

@@ -1,1 +1,2 @@
-"""Generated sources: each module renders one kind of file from a template in ../templates/."""
+"""Generated sources shared by the runtimes: the model array and the op resolver (templates/ here),
+and the one jinja2 environment every generator renders with (templating)."""

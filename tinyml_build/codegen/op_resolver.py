@@ -11,7 +11,7 @@ import textwrap
 from pathlib import PurePath
 from typing import Iterable
 
-from tinyml_build import op_inventory
+from tinyml_build.analysis import op_inventory
 from tinyml_build.codegen.templating import c_identifier, render
 from tinyml_build.errors import ModelError
 

@@ -14,7 +14,10 @@ import jinja2
 
 from tinyml_build.errors import TinyMLError
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+_PACKAGE_DIR = Path(__file__).resolve().parents[1]
+# Each template lives beside the code that renders it; names are unique across these folders.
+TEMPLATE_DIRS = tuple(_PACKAGE_DIR / d for d in ("codegen/templates", "runtimes/aot/templates",
+                                                  "runtimes/tflm/templates", "platform/templates"))
 
 
 _NOT_IDENTIFIER = re.compile(r"[^A-Za-z0-9_]")
@@ -34,9 +37,9 @@ def c_identifier(name: str) -> str:
 
 @functools.lru_cache(maxsize=None)
 def environment() -> jinja2.Environment:
-    """The environment loading templates from the package's templates/ folder."""
+    """The environment loading templates from TEMPLATE_DIRS."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+        loader=jinja2.FileSystemLoader([str(d) for d in TEMPLATE_DIRS]),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
@@ -48,5 +51,5 @@ def environment() -> jinja2.Environment:
 
 
 def render(template_name: str, **context) -> str:
-    """Render one template from templates/ with `context`."""
+    """Render one template (by file name, from TEMPLATE_DIRS) with `context`."""
     return environment().get_template(template_name).render(**context)

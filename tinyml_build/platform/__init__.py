@@ -8,7 +8,7 @@ build generates `tml_board.h` (board_header.py) and the linker script (linker_sc
 from pathlib import Path
 
 from tinyml_build.errors import TargetError
-from tinyml_build.targets import Target
+from tinyml_build.config.targets import Target
 
 SOURCE_DIR = Path(__file__).resolve().parent / "src"
 

@@ -5,7 +5,7 @@ targets/<name>.yaml; turning them into macros keeps the C free of per-board #ifd
 """
 
 from tinyml_build.errors import TargetError
-from tinyml_build.targets import Target
+from tinyml_build.config.targets import Target
 
 _UART_LAYOUTS = {
     "stm32f1-usart": "TML_UART_STM32F1",

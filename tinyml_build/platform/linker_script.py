@@ -11,12 +11,10 @@ so an image that is too big still links and its consumers can be named.
 from dataclasses import dataclass
 from pathlib import Path
 
-import jinja2
-
+from tinyml_build.codegen.templating import render
 from tinyml_build.errors import TargetError
-from tinyml_build.targets import REGION_NAMES, Target
+from tinyml_build.config.targets import REGION_NAMES, Target
 
-TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 TEMPLATE = "linker.ld.j2"
 _RELAXED_LENGTH = 0x40000000  # 1 GB per region: anything real fits
 
@@ -46,9 +44,8 @@ def render_linker_script(target: Target, relaxed: bool = False) -> str:
                      _RELAXED_LENGTH if relaxed else r.size, REGION_NAMES.get(r.name, ""))
         for r in target.memory
     ]
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)), undefined=jinja2.StrictUndefined,
-                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
-    return env.get_template(TEMPLATE).render(
+    return render(
+        TEMPLATE,
         t=target,
         relaxed=relaxed,
         regions=regions,

@@ -3,7 +3,7 @@
 Why one module: the compiler flags decide code size, speed and reproducibility of the
 firmware, so they are computed in one place (plain Python, tested without SCons) and the SCons
 tool only copies them into construction variables. Flags come from the target's `arch_flags`
-(already checked against cpu/fpu/float_abi by tinyml_build.targets); everything else here is
+(already checked against cpu/fpu/float_abi by tinyml_build.config.targets); everything else here is
 policy: dead-code removal, -Os for framework code and -O2 for kernels, no exceptions/RTTI in
 C++, and no absolute paths or timestamps in the outputs.
 """
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tinyml_build.errors import ToolchainError
-from tinyml_build.targets import Target
+from tinyml_build.config.targets import Target
 
 NAME = "arm-none-eabi-gcc"
 PREFIX = "arm-none-eabi-"

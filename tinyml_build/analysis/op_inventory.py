@@ -1,0 +1,379 @@
+"""The op inventory: every operator the tflm runtime can build, in one table.
+
+Why one table: the generated op resolver (which `MicroMutableOpResolver::Add*` calls to make),
+the kernel sources to compile (and which optimized file replaces which reference file), and the
+"unsupported op" error all come from `_TABLE` below, so they cannot disagree.
+
+Op names are the ones users see in a model: the BuiltinOperator enum name for builtin ops
+("CONV_2D"), the custom code for custom ops ("TFLite_Detection_PostProcess").
+
+Facts were taken from TFLM at `TFLM_COMMIT`: registration methods from
+tensorflow/lite/micro/micro_mutable_op_resolver.h, sources from tools/make/sources.inc and
+kernels/BUILD. Each op's source list was checked by symbol-level link analysis (every undefined
+symbol of the kernel's object resolved within the list or the framework core), which is how
+non-obvious needs such as DEPTHWISE_CONV_2D -> conv_common.cc were found.
+tests/test_op_inventory.py re-checks names and paths against that commit.
+
+Paths are relative to the root of the source tree that ships them: TFLM for "reference" and
+"cmsis-nn", espressif/esp-tflite-micro (same layout) for "esp-nn". The framework core
+(tensorflow/lite/micro/*.cc, arena_allocator/, memory_planner/, tflite_bridge/, and the shared
+tensorflow/lite/{core,kernels,...} files) is not listed here: every image needs all of it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from types import MappingProxyType
+from typing import Iterable, Mapping
+
+from tinyml_build.errors import TinyMLError, UnsupportedOpError
+
+TFLM_COMMIT = "90b983c2b3f1480642e040bbd2ddb37b998f3424"
+"""The tflite-micro commit this inventory was checked against."""
+
+ESP_TFLITE_MICRO_COMMIT = "99f49e1498b0984f4db54d9bf3938aceb99ad422"
+"""The espressif/esp-tflite-micro commit whose esp_nn/ kernels are listed here."""
+
+REFERENCE = "reference"
+
+
+@dataclass(frozen=True)
+class KernelLibrary:
+    """An optimized kernel set that replaces some reference kernel files one for one."""
+
+    name: str
+    directory: str  # where its kernels live, relative to the root of `source_tree`
+    source_tree: str  # the upstream repository that ships `directory`
+    requires: tuple[str, ...]  # external code its kernels call into (fetched separately)
+    defines: tuple[str, ...]  # preprocessor defines every kernel file must be compiled with
+
+
+KERNEL_LIBRARIES: Mapping[str, KernelLibrary] = MappingProxyType({
+    "cmsis-nn": KernelLibrary(
+        name="cmsis-nn",
+        directory="tensorflow/lite/micro/kernels/cmsis_nn",
+        source_tree="tensorflow/tflite-micro",
+        requires=("ARM-software/CMSIS-NN",),
+        defines=("CMSIS_NN",),  # without it kernels/*.h define the int8 registrations inline: clash
+    ),
+    "esp-nn": KernelLibrary(
+        name="esp-nn",
+        directory="tensorflow/lite/micro/kernels/esp_nn",
+        source_tree="espressif/esp-tflite-micro",
+        requires=("espressif/esp-nn", "ESP-IDF (esp_timer)"),
+        defines=("ESP_NN=1",),  # without it the esp_nn kernels compile their reference fallback
+    ),
+})
+
+KERNEL_CHOICES = (REFERENCE, *sorted(KERNEL_LIBRARIES))
+"""Valid values of `kernel_sources(..., kernels=)`."""
+
+
+@dataclass(frozen=True)
+class OpInfo:
+    """What the tflm runtime needs for one operator.
+
+    `sources` are the reference kernel files plus the shared kernel helpers they link against.
+    `optimized` maps a kernel library to the files that replace their same-named reference
+    twin in `sources` (as TFLM's OPTIMIZED_KERNEL_DIR does); the twin's helpers stay.
+    """
+
+    name: str
+    registration: str  # MicroMutableOpResolver method; every one is callable without arguments
+    sources: tuple[str, ...]
+    optimized: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
+    custom: bool = False  # registered by custom code rather than BuiltinOperator
+    third_party: tuple[str, ...] = ()  # external code beyond flatbuffers/gemmlowp/ruy
+    note: str = ""
+
+    def __post_init__(self):
+        object.__setattr__(self, "optimized", MappingProxyType(dict(self.optimized)))
+
+
+# --- the table -----------------------------------------------------------------------------
+
+_K = "tensorflow/lite/micro/kernels/"
+_SIGNAL_K = "signal/micro/kernels/"
+_SIGNAL_SRC = "signal/src/"
+_KERNELS_DIR = PurePosixPath(_K)
+KERNEL_UTIL = _K + "kernel_util.cc"  # GetEvalInput & co.: every kernel but the Ethos-U stub links it
+
+_KISS_FFT_WRAPPERS = tuple(f"{_SIGNAL_SRC}kiss_fft_wrappers/kiss_fft_{t}.cc" for t in ("float", "int16", "int32"))
+
+
+def _kernels(*files: str) -> tuple[str, ...]:
+    return tuple(_K + f for f in files) + (KERNEL_UTIL,)
+
+
+def _signal(kernel_files: Iterable[str], src_files: Iterable[str] = (), extra: Iterable[str] = ()) -> tuple[str, ...]:
+    return (tuple(_SIGNAL_K + f for f in kernel_files) + tuple(_SIGNAL_SRC + f for f in src_files)
+            + tuple(extra) + (KERNEL_UTIL,))
+
+
+def _opt(cmsis_nn: str | None = None, esp_nn: str | None = None) -> dict[str, tuple[str, ...]]:
+    """Optimized twins by file name, e.g. _opt(cmsis_nn="conv.cc")."""
+    chosen = {"cmsis-nn": cmsis_nn, "esp-nn": esp_nn}
+    return {lib: (f"{KERNEL_LIBRARIES[lib].directory}/{f}",) for lib, f in chosen.items() if f}
+
+
+def _builtin(name, registration, sources, optimized=None, **extra) -> OpInfo:
+    return OpInfo(name, registration, sources, optimized or {}, custom=False, **extra)
+
+
+def _custom(name, registration, sources, **extra) -> OpInfo:
+    return OpInfo(name, registration, sources, custom=True, **extra)
+
+
+_TABLE: tuple[OpInfo, ...] = (
+    # builtin operators (BuiltinOperator enum name)
+    _builtin("ABS", "AddAbs", _kernels("elementwise.cc")),
+    _builtin("ADD", "AddAdd", _kernels("add.cc", "add_common.cc"), _opt(cmsis_nn="add.cc", esp_nn="add.cc")),
+    _builtin("ADD_N", "AddAddN", _kernels("add_n.cc")),
+    _builtin("ARG_MAX", "AddArgMax", _kernels("arg_min_max.cc")),
+    _builtin("ARG_MIN", "AddArgMin", _kernels("arg_min_max.cc")),
+    _builtin("ASSIGN_VARIABLE", "AddAssignVariable", _kernels("assign_variable.cc")),
+    _builtin("AVERAGE_POOL_2D", "AddAveragePool2D", _kernels("pooling.cc", "pooling_common.cc"),
+             _opt(cmsis_nn="pooling.cc", esp_nn="pooling.cc")),
+    _builtin("BATCH_MATMUL", "AddBatchMatMul", _kernels("batch_matmul.cc", "batch_matmul_common.cc"),
+             _opt(cmsis_nn="batch_matmul.cc")),
+    _builtin("BATCH_TO_SPACE_ND", "AddBatchToSpaceNd", _kernels("batch_to_space_nd.cc")),
+    _builtin("BROADCAST_ARGS", "AddBroadcastArgs", _kernels("broadcast_args.cc")),
+    _builtin("BROADCAST_TO", "AddBroadcastTo", _kernels("broadcast_to.cc")),
+    _builtin("CALL_ONCE", "AddCallOnce", _kernels("call_once.cc")),
+    _builtin("CAST", "AddCast", _kernels("cast.cc")),
+    _builtin("CEIL", "AddCeil", _kernels("ceil.cc")),
+    _builtin("CONCATENATION", "AddConcatenation", _kernels("concatenation.cc")),
+    _builtin("CONV_2D", "AddConv2D", _kernels("conv.cc", "conv_common.cc"), _opt(cmsis_nn="conv.cc", esp_nn="conv.cc")),
+    _builtin("COS", "AddCos", _kernels("elementwise.cc")),
+    _builtin("CUMSUM", "AddCumSum", _kernels("cumsum.cc")),
+    _builtin("DEPTH_TO_SPACE", "AddDepthToSpace", _kernels("depth_to_space.cc")),
+    _builtin("DEPTHWISE_CONV_2D", "AddDepthwiseConv2D",
+             _kernels("depthwise_conv.cc", "depthwise_conv_common.cc", "conv_common.cc"),
+             _opt(cmsis_nn="depthwise_conv.cc", esp_nn="depthwise_conv.cc")),
+    _builtin("DEQUANTIZE", "AddDequantize", _kernels("dequantize.cc", "dequantize_common.cc")),
+    _builtin("DIV", "AddDiv", _kernels("div.cc")),
+    _builtin("DYNAMIC_UPDATE_SLICE", "AddDynamicUpdateSlice", _kernels("dynamic_update_slice.cc")),
+    _builtin("ELU", "AddElu", _kernels("elu.cc")),
+    _builtin("EMBEDDING_LOOKUP", "AddEmbeddingLookup", _kernels("embedding_lookup.cc")),
+    _builtin("EQUAL", "AddEqual", _kernels("comparisons.cc")),
+    _builtin("EXP", "AddExp", _kernels("exp.cc")),
+    _builtin("EXPAND_DIMS", "AddExpandDims", _kernels("expand_dims.cc")),
+    _builtin("FILL", "AddFill", _kernels("fill.cc")),
+    _builtin("FLOOR", "AddFloor", _kernels("floor.cc")),
+    _builtin("FLOOR_DIV", "AddFloorDiv", _kernels("floor_div.cc")),
+    _builtin("FLOOR_MOD", "AddFloorMod", _kernels("floor_mod.cc")),
+    _builtin("FULLY_CONNECTED", "AddFullyConnected", _kernels("fully_connected.cc", "fully_connected_common.cc"),
+             _opt(cmsis_nn="fully_connected.cc", esp_nn="fully_connected.cc")),
+    _builtin("GATHER", "AddGather", _kernels("gather.cc")),
+    _builtin("GATHER_ND", "AddGatherNd", _kernels("gather_nd.cc")),
+    _builtin("GREATER", "AddGreater", _kernels("comparisons.cc")),
+    _builtin("GREATER_EQUAL", "AddGreaterEqual", _kernels("comparisons.cc")),
+    _builtin("HARD_SWISH", "AddHardSwish", _kernels("hard_swish.cc", "hard_swish_common.cc")),
+    _builtin("IF", "AddIf", _kernels("if.cc")),
+    _builtin("L2_NORMALIZATION", "AddL2Normalization", _kernels("l2norm.cc")),
+    _builtin("L2_POOL_2D", "AddL2Pool2D", _kernels("l2_pool_2d.cc")),
+    _builtin("LEAKY_RELU", "AddLeakyRelu", _kernels("leaky_relu.cc", "leaky_relu_common.cc")),
+    _builtin("LESS", "AddLess", _kernels("comparisons.cc")),
+    _builtin("LESS_EQUAL", "AddLessEqual", _kernels("comparisons.cc")),
+    _builtin("LOG", "AddLog", _kernels("elementwise.cc")),
+    _builtin("LOG_SOFTMAX", "AddLogSoftmax", _kernels("log_softmax.cc")),
+    _builtin("LOGICAL_AND", "AddLogicalAnd", _kernels("logical.cc", "logical_common.cc")),
+    _builtin("LOGICAL_NOT", "AddLogicalNot", _kernels("elementwise.cc")),
+    _builtin("LOGICAL_OR", "AddLogicalOr", _kernels("logical.cc", "logical_common.cc")),
+    _builtin("LOGISTIC", "AddLogistic", _kernels("logistic.cc", "logistic_common.cc")),
+    _builtin("MAX_POOL_2D", "AddMaxPool2D", _kernels("pooling.cc", "pooling_common.cc"),
+             _opt(cmsis_nn="pooling.cc", esp_nn="pooling.cc")),
+    _builtin("MAXIMUM", "AddMaximum", _kernels("maximum_minimum.cc"), _opt(cmsis_nn="maximum_minimum.cc")),
+    _builtin("MEAN", "AddMean", _kernels("reduce.cc", "reduce_common.cc")),
+    _builtin("MINIMUM", "AddMinimum", _kernels("maximum_minimum.cc"), _opt(cmsis_nn="maximum_minimum.cc")),
+    _builtin("MIRROR_PAD", "AddMirrorPad", _kernels("mirror_pad.cc")),
+    _builtin("MUL", "AddMul", _kernels("mul.cc", "mul_common.cc"), _opt(cmsis_nn="mul.cc", esp_nn="mul.cc")),
+    _builtin("NEG", "AddNeg", _kernels("neg.cc")),
+    _builtin("NOT_EQUAL", "AddNotEqual", _kernels("comparisons.cc")),
+    _builtin("PACK", "AddPack", _kernels("pack.cc")),
+    _builtin("PAD", "AddPad", _kernels("pad.cc", "pad_common.cc"), _opt(cmsis_nn="pad.cc")),
+    _builtin("PADV2", "AddPadV2", _kernels("pad.cc", "pad_common.cc"), _opt(cmsis_nn="pad.cc")),
+    _builtin("PRELU", "AddPrelu", _kernels("prelu.cc", "prelu_common.cc")),
+    _builtin("QUANTIZE", "AddQuantize", _kernels("quantize.cc", "quantize_common.cc")),
+    _builtin("READ_VARIABLE", "AddReadVariable", _kernels("read_variable.cc")),
+    _builtin("REDUCE_ALL", "AddReduceAll", _kernels("reduce.cc", "reduce_common.cc")),
+    _builtin("REDUCE_MAX", "AddReduceMax", _kernels("reduce.cc", "reduce_common.cc")),
+    _builtin("REDUCE_MIN", "AddReduceMin", _kernels("reduce.cc", "reduce_common.cc")),
+    _builtin("RELU", "AddRelu", _kernels("activations.cc", "activations_common.cc")),
+    _builtin("RELU6", "AddRelu6", _kernels("activations.cc", "activations_common.cc")),
+    _builtin("RESHAPE", "AddReshape", _kernels("reshape.cc", "reshape_common.cc")),
+    _builtin("RESIZE_BILINEAR", "AddResizeBilinear", _kernels("resize_bilinear.cc")),
+    _builtin("RESIZE_NEAREST_NEIGHBOR", "AddResizeNearestNeighbor", _kernels("resize_nearest_neighbor.cc")),
+    _builtin("REVERSE_V2", "AddReverseV2", _kernels("reverse.cc")),
+    _builtin("ROUND", "AddRound", _kernels("round.cc")),
+    _builtin("RSQRT", "AddRsqrt", _kernels("elementwise.cc")),
+    _builtin("SELECT_V2", "AddSelectV2", _kernels("select.cc")),
+    _builtin("SHAPE", "AddShape", _kernels("shape.cc")),
+    _builtin("SIN", "AddSin", _kernels("elementwise.cc")),
+    _builtin("SLICE", "AddSlice", _kernels("slice.cc")),
+    _builtin("SOFTMAX", "AddSoftmax", _kernels("softmax.cc", "softmax_common.cc"),
+             _opt(cmsis_nn="softmax.cc", esp_nn="softmax.cc")),
+    _builtin("SPACE_TO_BATCH_ND", "AddSpaceToBatchNd", _kernels("space_to_batch_nd.cc")),
+    _builtin("SPACE_TO_DEPTH", "AddSpaceToDepth", _kernels("space_to_depth.cc")),
+    _builtin("SPLIT", "AddSplit", _kernels("split.cc")),
+    _builtin("SPLIT_V", "AddSplitV", _kernels("split_v.cc")),
+    _builtin("SQRT", "AddSqrt", _kernels("elementwise.cc")),
+    _builtin("SQUARE", "AddSquare", _kernels("elementwise.cc")),
+    _builtin("SQUARED_DIFFERENCE", "AddSquaredDifference", _kernels("squared_difference.cc")),
+    _builtin("SQUEEZE", "AddSqueeze", _kernels("squeeze.cc")),
+    _builtin("STRIDED_SLICE", "AddStridedSlice", _kernels("strided_slice.cc", "strided_slice_common.cc")),
+    _builtin("SUB", "AddSub", _kernels("sub.cc", "sub_common.cc")),
+    _builtin("SUM", "AddSum", _kernels("reduce.cc", "reduce_common.cc")),
+    _builtin("SVDF", "AddSvdf", _kernels("svdf.cc", "svdf_common.cc"), _opt(cmsis_nn="svdf.cc")),
+    _builtin("TANH", "AddTanh", _kernels("tanh.cc")),
+    _builtin("TRANSPOSE", "AddTranspose", _kernels("transpose.cc", "transpose_common.cc"), _opt(cmsis_nn="transpose.cc")),
+    _builtin("TRANSPOSE_CONV", "AddTransposeConv", _kernels("transpose_conv.cc"), _opt(cmsis_nn="transpose_conv.cc")),
+    _builtin("UNIDIRECTIONAL_SEQUENCE_LSTM", "AddUnidirectionalSequenceLSTM",
+             _kernels("unidirectional_sequence_lstm.cc", "lstm_eval.cc", "lstm_eval_common.cc",
+                      "fully_connected_common.cc"),
+             _opt(cmsis_nn="unidirectional_sequence_lstm.cc")),
+    _builtin("UNPACK", "AddUnpack", _kernels("unpack.cc")),
+    _builtin("VAR_HANDLE", "AddVarHandle", _kernels("var_handle.cc")),
+    _builtin("WHILE", "AddWhile", _kernels("while.cc")),
+    _builtin("ZEROS_LIKE", "AddZerosLike", _kernels("zeros_like.cc")),
+    # custom operators (custom code as written in the model)
+    _custom("CIRCULAR_BUFFER", "AddCircularBuffer", _kernels("circular_buffer.cc", "circular_buffer_common.cc")),
+    _custom("TFLM_DECODE", "AddDecode",
+            _kernels("decode.cc", "decode_state.cc", "decode_state_huffman.cc", "decode_state_lut.cc",
+                     "decode_state_prune.cc")),
+    _custom("TFLite_Detection_PostProcess", "AddDetectionPostprocess", _kernels("detection_postprocess.cc")),
+    _custom("ethos-u", "AddEthosU", (_K + "ethosu.cc",),
+            note="kernels/ethosu.cc is TFLM's stub: AddEthosU then registers nothing and the op fails at "
+                 "run time; a real Ethos-U build needs TFLM's CO_PROCESSOR=ethos_u kernel "
+                 "(kernels/ethos_u/ethosu.cc) and Arm's Ethos-U core driver"),
+    _custom("SignalDelay", "AddDelay", _signal(["delay.cc"], ["circular_buffer.cc"])),
+    _custom("SignalEnergy", "AddEnergy", _signal(["energy.cc"], ["energy.cc"])),
+    _custom("SignalFftAutoScale", "AddFftAutoScale",
+            _signal(["fft_auto_scale_kernel.cc", "fft_auto_scale_common.cc"],
+                    ["fft_auto_scale.cc", "max_abs.cc", "msb_32.cc"])),
+    _custom("SignalFilterBank", "AddFilterBank", _signal(["filter_bank.cc"], ["filter_bank.cc"])),
+    _custom("SignalFilterBankLog", "AddFilterBankLog",
+            _signal(["filter_bank_log.cc"], ["filter_bank_log.cc", "log.cc", "msb_32.cc"])),
+    _custom("SignalFilterBankSpectralSubtraction", "AddFilterBankSpectralSubtraction",
+            _signal(["filter_bank_spectral_subtraction.cc"], ["filter_bank_spectral_subtraction.cc"])),
+    _custom("SignalFilterBankSquareRoot", "AddFilterBankSquareRoot",
+            _signal(["filter_bank_square_root.cc", "filter_bank_square_root_common.cc"],
+                    ["filter_bank_square_root.cc", "msb_32.cc", "msb_64.cc", "square_root_32.cc",
+                     "square_root_64.cc"])),
+    _custom("SignalFramer", "AddFramer", _signal(["framer.cc"], ["circular_buffer.cc"])),
+    _custom("SignalIrfft", "AddIrfft",
+            _signal(["irfft.cc"], ["irfft_float.cc", "irfft_int16.cc", "irfft_int32.cc"], _KISS_FFT_WRAPPERS),
+            third_party=("kissfft",)),
+    _custom("SignalOverlapAdd", "AddOverlapAdd", _signal(["overlap_add.cc"], ["overlap_add.cc"])),
+    _custom("SignalPCAN", "AddPCAN", _signal(["pcan.cc"], ["pcan_argc_fixed.cc", "msb_32.cc"])),
+    _custom("SignalRfft", "AddRfft",
+            _signal(["rfft.cc"], ["rfft_float.cc", "rfft_int16.cc", "rfft_int32.cc"], _KISS_FFT_WRAPPERS),
+            third_party=("kissfft",)),
+    _custom("SignalStacker", "AddStacker", _signal(["stacker.cc"], ["circular_buffer.cc"])),
+    _custom("SignalWindow", "AddWindow", _signal(["window.cc"], ["window.cc"])),
+)
+
+OPS: Mapping[str, OpInfo] = MappingProxyType({op.name: op for op in _TABLE})
+if len(OPS) != len(_TABLE):
+    raise AssertionError("op_inventory: an op name appears twice in _TABLE")
+
+
+# --- queries -------------------------------------------------------------------------------
+
+def supported_ops() -> list[str]:
+    """Every op name the tflm runtime can build, sorted."""
+    return sorted(OPS)
+
+
+def lookup(op_name: str, where: str | None = None) -> OpInfo:
+    """The inventory entry for `op_name`; UnsupportedOpError (with the supported list) if none."""
+    try:
+        return OPS[op_name]
+    except KeyError:
+        raise unsupported_op_error([op_name], where) from None
+
+
+def lookup_all(op_names: Iterable[str], where: str | None = None) -> list[OpInfo]:
+    """Entries for the distinct `op_names`, sorted by name; one error naming every unknown op."""
+    names = sorted(set(op_names))
+    unknown = [n for n in names if n not in OPS]
+    if unknown:
+        raise unsupported_op_error(unknown, where)
+    return [OPS[n] for n in names]
+
+
+def kernel_sources(op_names: Iterable[str], kernels: str = REFERENCE) -> list[str]:
+    """Kernel source files for these ops, sorted, with `kernels`' optimized files in place of
+    their reference twins (file-level, like TFLM's OPTIMIZED_KERNEL_DIR)."""
+    _check_kernels(kernels)
+    ops = lookup_all(op_names)
+    reference = {path for op in ops for path in op.sources}
+    optimized = {path for op in ops for path in op.optimized.get(kernels, ())}
+    return sorted(_replace_twins(reference, optimized))
+
+
+def libraries_with_optimized(op_name: str) -> list[str]:
+    """Kernel libraries that ship an optimized kernel for `op_name`, sorted."""
+    return sorted(lookup(op_name).optimized)
+
+
+def third_party_needs(op_names: Iterable[str], kernels: str = REFERENCE) -> list[str]:
+    """External code (beyond TFLM's own flatbuffers/gemmlowp/ruy) these ops and kernels need."""
+    _check_kernels(kernels)
+    needs = {dep for op in lookup_all(op_names) for dep in op.third_party}
+    if kernels != REFERENCE:
+        needs.update(KERNEL_LIBRARIES[kernels].requires)
+    return sorted(needs)
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+def _replace_twins(reference: Iterable[str], optimized: Iterable[str]) -> set[str]:
+    """Swap each reference file for the optimized file of the same name, if there is one."""
+    by_name = {PurePosixPath(path).name: path for path in optimized}
+    result = set()
+    for path in reference:
+        ref = PurePosixPath(path)
+        twin = by_name.get(ref.name) if ref.parent == _KERNELS_DIR else None
+        result.add(twin or path)
+    return result
+
+
+def _check_kernels(kernels: str) -> None:
+    if kernels not in KERNEL_CHOICES:
+        raise TinyMLError(
+            f"unknown kernel library '{kernels}'",
+            where="kernels=",
+            fix=f"use one of: {', '.join(KERNEL_CHOICES)}",
+        )
+
+
+def _wrapped(names: Iterable[str]) -> str:
+    return textwrap.fill(", ".join(names), width=96, initial_indent="    ", subsequent_indent="    ",
+                         break_on_hyphens=False)
+
+
+def unsupported_op_error(op_names: list[str], where: str | None = None) -> UnsupportedOpError:
+    """The error for ops missing from the inventory: names them, lists what is supported, and
+    says how to fix it."""
+    quoted = ", ".join(f"'{n}'" for n in op_names)
+    plural = "s" if len(op_names) > 1 else ""
+    hints = []
+    for name in op_names:
+        folded = [known for known in OPS if known.lower() == name.lower()]
+        close = folded or difflib.get_close_matches(name, sorted(OPS), n=3, cutoff=0.8)
+        if close:
+            hints.append(f"'{name}': did you mean {' or '.join(close)}?")
+    builtin = sorted(n for n, op in OPS.items() if not op.custom)
+    custom = sorted(n for n, op in OPS.items() if op.custom)
+    what = (f"operator{plural} {quoted} not supported by the tflm runtime's op inventory"
+            + "".join(f"\n  {h}" for h in hints)
+            + f"\n  supported builtin ops ({len(builtin)}):\n{_wrapped(builtin)}"
+            + f"\n  supported custom ops ({len(custom)}):\n{_wrapped(custom)}")
+    them = "them" if len(op_names) > 1 else "it"
+    fix = (f"re-export the model without {quoted} (replace {them} with supported ops), or add {them} to "
+           "tinyml_build/analysis/op_inventory.py with the MicroMutableOpResolver method and kernel sources")
+    return UnsupportedOpError(what, where=where, fix=fix)

@@ -1,0 +1,162 @@
+"""One build's choices (target, models, runtime, kernels, output folder), checked up front.
+
+SConstruct hands the raw option strings here; everything a user can get wrong is caught
+before SCons builds anything, with one message naming the bad value and the closest valid
+ones. Plain Python so it is tested without SCons.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from tinyml_build.model import catalog as model_catalog
+from tinyml_build.analysis import op_inventory
+from tinyml_build.config import targets
+from tinyml_build.analysis.analyze import Analysis, analyze, check_buildable
+from tinyml_build.errors import TinyMLError, closest_names
+from tinyml_build.model.reader import Model, load_model, model_c_name
+
+RUNTIMES = ("auto", "aot", "tflm")
+KERNEL_LIBRARIES = ("reference", "cmsis-nn", "esp-nn")
+
+
+@dataclass(frozen=True)
+class ModelInput:
+    name: str  # C identifier used in generated code
+    tflite: Path
+    model: Model
+    analysis: Analysis
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    target: "targets.Target"
+    models: tuple[ModelInput, ...]
+    runtime: str  # the runtime used: "aot" or "tflm" (runtime=auto is decided in resolve())
+    kernels: str
+    build_root: Path
+    requested_runtime: str = "auto"  # as the user gave it
+    runtime_reason: str = ""  # why runtime=auto chose `runtime`
+    third_party_overrides: tuple[tuple[str, str], ...] = ()  # (lock name, path) from the <name>_path= options
+    kernels_explicit: bool = False  # kernels= was given (else the target's default)
+    kernels_note: str = ""  # why the target's default kernel set was not used
+
+    @property
+    def kernels_banner(self) -> str:
+        """'cmsis-nn', or 'reference (...why not the target's default...)' for the build banner."""
+        return f"{self.kernels} ({self.kernels_note})" if self.kernels_note else self.kernels
+
+    @property
+    def runtime_banner(self) -> str:
+        """'tflm' or 'tflm (auto: ...)' for the build banner."""
+        return self.runtime if self.requested_runtime != "auto" else f"{self.runtime} (auto: {self.runtime_reason})"
+
+    @property
+    def model_label(self) -> str:
+        """Folder name for this set of models: 'kws', or 'kws+hello_world' for several in one image."""
+        return "+".join(m.name for m in self.models)
+
+    @property
+    def out_dir(self) -> Path:
+        return self.build_root / self.target.name / self.model_label
+
+    @property
+    def gen_dir(self) -> Path:
+        return self.out_dir / "gen"
+
+    def op_names(self) -> list[str]:
+        """Union of the ops of every model in the image, sorted."""
+        return sorted({name for m in self.models for name in m.model.op_names()})
+
+
+def _choice(option: str, value: str, valid) -> str:
+    if value not in valid:
+        raise TinyMLError(
+            f"unknown {option} '{value}'",
+            where=f"{option}=",
+            fix=f"use one of: {', '.join(valid)} (closest: {', '.join(closest_names(value, valid))})",
+        )
+    return value
+
+
+def check_aot_supported(model: Model) -> None:
+    """Lower the model once so that an op or dtype runtime=aot lacks fails now, naming runtime=tflm."""
+    from tinyml_build.runtimes.aot.lower import lower_model
+
+    lower_model(model)
+
+
+def choose_runtime(requested: str, op_names: list[str], kernels: str, overrides=None, env=None,
+                   board: "targets.Target | None" = None) -> tuple[str, str]:
+    """(runtime, reason): runtime=auto is tflm when its upstream sources resolve for these ops and
+    kernels (never downloading), otherwise aot -- except on the host target, which runs aot only;
+    runtime=tflm never falls back: a missing source is the resolver's error, which names the three
+    ways to provide it."""
+    from tinyml_build.runtimes.tflm.sources import missing_reason, resolve_sources
+
+    if requested == "aot":
+        return "aot", "runtime=aot"
+    if requested == "auto" and board is not None and board.is_host:
+        return "aot", "the host target runs aot only"
+    if requested == "tflm":
+        resolve_sources(op_names, kernels, overrides, env)  # raises the resolver's message
+        return "tflm", "runtime=tflm"
+    why_not = missing_reason(op_names, kernels, overrides, env)
+    if why_not is None:
+        return "tflm", "TFLM sources resolve"
+    return "aot", f"no TFLM sources: {why_not.splitlines()[0]}"
+
+
+def _default_kernels_for(op_names: list[str], kernels: str, explicit: bool) -> tuple[str, str]:
+    """(kernels, note): the target's default optimized set falls back to reference when it has a
+    kernel for none of the model's ops (it would link nothing); an explicit kernels= is kept, and
+    the link-time check then stops the build with the reason."""
+    if explicit or kernels == op_inventory.REFERENCE:
+        return kernels, ""
+    if any(kernels in op_inventory.OPS[name].optimized for name in op_names if name in op_inventory.OPS):
+        return kernels, ""
+    return op_inventory.REFERENCE, f"the target's {kernels} has no kernel for {', '.join(op_names)}"
+
+
+def resolve(project_dir: Path, target: str, model: str, runtime: str = "auto", kernels: str = "", build_dir: str = "build",
+            third_party_overrides=None, env=None) -> BuildConfig:
+    """Turn the option strings into a checked BuildConfig; raises TinyMLError on any bad value.
+
+    `third_party_overrides` maps lock names to explicit source trees (the <name>_path= options);
+    `env` is the environment the resolver reads TINYML_<NAME>_PATH from (default os.environ).
+    """
+    project_dir = Path(project_dir)
+    if not target:
+        raise TinyMLError("no target given", where="target=", fix=f"pass target=<name>; targets: {', '.join(targets.list_targets(project_dir / 'targets'))}")
+    if not model:
+        raise TinyMLError("no model given", where="model=", fix=f"pass model=<name or path.tflite>; models: {', '.join(model_catalog.list_models(project_dir / 'models'))}")
+    board = targets.load_target(target, project_dir / "targets")
+    runtime = _choice("runtime", runtime or "auto", RUNTIMES)
+    kernels_option = kernels
+    kernels = _choice("kernels", kernels, KERNEL_LIBRARIES) if kernels else board.default_kernels
+
+    inputs = []
+    for value in (v.strip() for v in model.split(",") if v.strip()):
+        entry = model_catalog.resolve_model(value, project_dir / "models")
+        name = model_c_name(entry.name)
+        parsed = load_model(entry.tflite, name=name)
+        analysis = analyze(parsed)
+        check_buildable(analysis)
+        op_inventory.lookup_all(parsed.op_names(), where=str(entry.tflite))  # unknown ops fail before any output
+        if runtime == "aot":
+            check_aot_supported(parsed)
+        inputs.append(ModelInput(name, entry.tflite, parsed, analysis))
+    names = [m.name for m in inputs]
+    if len(set(names)) != len(names):
+        raise TinyMLError(f"the same model name appears twice in model={model}", where="model=", fix="list each model once")
+    build_root = Path(build_dir)
+    if not build_root.is_absolute():
+        build_root = project_dir / build_root
+    overrides = {k: str(v) for k, v in (third_party_overrides or {}).items() if v}
+    op_names = sorted({name for m in inputs for name in m.model.op_names()})
+    explicit = bool(kernels_option)
+    kernels, kernels_note = _default_kernels_for(op_names, kernels, explicit)
+    chosen, reason = choose_runtime(runtime, op_names, kernels, overrides, env, board)
+    return BuildConfig(target=board, models=tuple(inputs), runtime=chosen, kernels=kernels, build_root=build_root,
+                       requested_runtime=runtime, runtime_reason=reason,
+                       third_party_overrides=tuple(sorted(overrides.items())), kernels_explicit=explicit,
+                       kernels_note=kernels_note)

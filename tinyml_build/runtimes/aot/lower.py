@@ -1,0 +1,303 @@
+"""Lower a parsed TFLite model to a Program: ordered kernel calls, constants, arena plan.
+
+Each operator is handed to its lowering function (tinyml_build/runtimes/aot/ops/<op>.py) through an
+`OpContext`, the only API op modules use: read tensors and options, emit constant arrays and
+parameter structs, request scratch memory or in-place aliasing, and emit kernel calls.
+Tensor pointers are emitted as macros (TML_T<index>, TML_S<op>_<n>) because arena offsets are
+only known after every op has been lowered and the arena planned.
+"""
+
+import math
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from tinyml_build.runtimes.aot.c_sources import KERNELS_DIR
+from tinyml_build.runtimes.aot.arena import ArenaRequest, plan_arena
+from tinyml_build.runtimes.aot.ops import lowerings
+from tinyml_build.runtimes.aot.program import C_NUMPY_TYPES, C_TYPE_SIZES, C_TYPES, CArray, CStruct, IOTensor, Placement, Program, Step, Trace
+from tinyml_build.errors import ModelError, UnsupportedOpError
+from tinyml_build.model.reader import Model, Operator, Subgraph, Tensor
+
+
+TFLM_FIX = "build with runtime=tflm (the TFLM interpreter runs every op TFLM has a kernel for)"
+
+
+def c_literal(value, ctype: str = "int32_t") -> str:
+    """A C99 literal for a Python/numpy scalar, exact for floats (hex) and INT32_MIN."""
+    if isinstance(value, (bool, np.bool_)):
+        return "1" if value else "0"
+    if isinstance(value, (float, np.floating)) or ctype == "float":
+        v = float(value)
+        if not math.isfinite(v):
+            raise ValueError(f"non-finite constant {v}")
+        if v != float(np.float32(v)):
+            raise ValueError(f"constant {v!r} is not representable as float32")
+        return f"{v.hex()}f" if v != 0 else ("-0.0f" if math.copysign(1.0, v) < 0 else "0.0f")
+    v = int(value)
+    if ctype == "int64_t":
+        return f"({v + 1}LL - 1)" if v == -(1 << 63) else f"{v}LL"
+    if v == -(1 << 31):
+        return "(-2147483647 - 1)"
+    if ctype in ("uint32_t",) and v > 0x7FFFFFFF:
+        return f"{v}u"
+    return str(v)
+
+
+class _Lowering:
+    """State shared by all OpContexts of one model."""
+
+    def __init__(self, model: Model):
+        self.model = model
+        self.sg = model.main
+        self.arrays: list[CArray] = []
+        self._array_by_content: dict[tuple[str, bytes], str] = {}
+        self.structs: list[CStruct] = []
+        self.steps: list[Step] = []
+        self.kernels: set[str] = set()
+        self.request = ArenaRequest()
+
+    def array(self, values, ctype: str, comment: str) -> str:
+        if ctype not in C_TYPE_SIZES:
+            raise ValueError(f"unsupported C array type {ctype}")
+        raw = np.asarray(values).reshape(-1)
+        if raw.size == 0:
+            raise ValueError(f"empty constant array ({comment})")
+        numpy_type = np.dtype(C_NUMPY_TYPES[ctype])
+        if numpy_type.kind in "iu" and raw.dtype.kind in "iub":
+            info = np.iinfo(numpy_type)
+            if raw.min() < info.min or raw.max() > info.max:
+                raise ValueError(f"constant array ({comment}) has values outside {ctype}")
+        flat = np.ascontiguousarray(raw.astype(numpy_type))
+        key = (ctype, flat.tobytes())
+        name = self._array_by_content.get(key)
+        if name is None:
+            name = f"tml_c{len(self.arrays)}"
+            self._array_by_content[key] = name
+            self.arrays.append(CArray(name=name, ctype=ctype, values=flat.copy(), comment=comment))
+        return name
+
+
+class OpContext:
+    """What an op lowering module sees of the model and may emit for its operator."""
+
+    def __init__(self, lowering: _Lowering, op: Operator):
+        self._lowering = lowering
+        self.op = op
+        self.sg = lowering.sg
+        self.step = Step(op_index=op.index, op_name=op.name)
+        self._structs = 0
+        self._scratch = 0
+
+    # --- reading the operator -------------------------------------------------------------
+
+    @property
+    def index(self) -> int:
+        return self.op.index
+
+    @property
+    def name(self) -> str:
+        return self.op.name
+
+    @property
+    def options(self) -> dict:
+        return self.op.options
+
+    def input(self, n: int) -> Tensor | None:
+        """The n-th input tensor, or None when it is absent or omitted (-1)."""
+        if n >= len(self.op.inputs) or self.op.inputs[n] < 0:
+            return None
+        return self.sg.tensors[self.op.inputs[n]]
+
+    def output(self, n: int = 0) -> Tensor:
+        return self.sg.tensors[self.op.outputs[n]]
+
+    def quantization(self, tensor: Tensor) -> tuple[float, int]:
+        """Per-tensor (scale, zero_point); a clear build error when the tensor is not quantized."""
+        q = tensor.quantization
+        if q is None:
+            raise self.unsupported(f"tensor #{tensor.index} '{tensor.name}' ({tensor.dtype}) has no quantization parameters")
+        if q.per_channel:
+            raise self.unsupported(f"tensor #{tensor.index} '{tensor.name}' is quantized per channel; this op needs one scale")
+        return q.scale[0], q.zero_point[0]
+
+    def require_dtype(self, tensor: Tensor | None, allowed, role: str) -> Tensor:
+        """The tensor, after checking it exists and has one of the `allowed` dtypes."""
+        if tensor is None:
+            raise self.unsupported(f"{role} tensor is missing")
+        if tensor.dtype not in allowed:
+            raise self.unsupported(
+                f"{role} tensor #{tensor.index} '{tensor.name}' is {tensor.dtype}; runtime=aot supports "
+                f"{' / '.join(allowed)} here")
+        return tensor
+
+    def unsupported(self, what: str, fix: str | None = None) -> UnsupportedOpError:
+        """An error to raise: names the op, where, and the tflm alternative."""
+        return UnsupportedOpError(
+            f"op #{self.op.index} {self.op.name}: {what}",
+            where=self._lowering.model.path,
+            fix=fix or TFLM_FIX,
+        )
+
+    # --- emitting -------------------------------------------------------------------------
+
+    def ptr(self, tensor: Tensor, const: bool = True) -> str:
+        """C expression of a typed pointer to the tensor's data (arena, or flash for constants)."""
+        ctype = C_TYPES.get(tensor.dtype, (None,))[0]
+        if ctype is None:
+            raise self.unsupported(f"tensor #{tensor.index} '{tensor.name}' has type {tensor.dtype}")
+        if tensor.is_constant:
+            if not const:
+                raise ValueError(f"op #{self.op.index}: writing to constant tensor #{tensor.index}")
+            return self.array(tensor.array(), ctype, f"tensor #{tensor.index} '{tensor.name}'")
+        qualifier = "const " if const else ""
+        return f"(({qualifier}{ctype} *)TML_T{tensor.index})"
+
+    def input_ptr(self, n: int) -> str:
+        tensor = self.input(n)
+        if tensor is None:
+            raise self.unsupported(f"input {n} is missing")
+        return self.ptr(tensor, const=True)
+
+    def output_ptr(self, n: int = 0) -> str:
+        return self.ptr(self.output(n), const=False)
+
+    def array(self, values, ctype: str, what: str) -> str:
+        """Name of a `static const ctype[]` holding `values` (identical arrays are shared)."""
+        return self._lowering.array(values, ctype, f"op #{self.op.index} {self.op.name}: {what}")
+
+    def params(self, ctype: str, fields: dict, what: str = "parameters") -> str:
+        """`&name` of a static const parameter struct; values are ints, floats, None or C expressions."""
+        name = f"tml_op{self.op.index}_p{self._structs}" if self._structs else f"tml_op{self.op.index}"
+        self._structs += 1
+        rendered = []
+        for key, value in fields.items():
+            rendered.append((key, self._initializer(value)))
+        self._lowering.structs.append(CStruct(name=name, ctype=ctype, fields=tuple(rendered),
+                                              comment=f"op #{self.op.index} {self.op.name}: {what}"))
+        return f"&{name}"
+
+    @staticmethod
+    def _initializer(value) -> str:
+        if value is None:
+            return "NULL"
+        if isinstance(value, str):
+            return value
+        if isinstance(value, (list, tuple, np.ndarray)):
+            return "{" + ", ".join(OpContext._initializer(v) for v in value) + "}"
+        return c_literal(value, "float" if isinstance(value, (float, np.floating)) else "int32_t")
+
+    def scratch(self, nbytes: int) -> str:
+        """`uint8_t *` expression of arena memory private to this op while it runs (16-aligned)."""
+        macro = f"TML_S{self.op.index}_{self._scratch}"
+        self._scratch += 1
+        self._lowering.request.scratch(macro, int(nbytes), self.op.index)
+        return f"((uint8_t *){macro})"
+
+    def alias(self, output: Tensor, input: Tensor) -> None:
+        """Let `output` share `input`'s memory (a pure reinterpretation, e.g. RESHAPE)."""
+        if input.is_constant or output.is_constant:
+            raise ValueError("aliasing needs two activation tensors")
+        self._lowering.request.alias(output.index, input.index)
+
+    def call(self, function: str, *args: str, kernel: str) -> None:
+        """Emit `function(args...)`; `kernel` names the C file runtime/aot/kernels/<kernel>.c."""
+        if not (KERNELS_DIR / f"{kernel}.c").is_file():
+            raise RuntimeError(f"aot op {self.op.name}: kernel file {kernel}.c does not exist in {KERNELS_DIR}")
+        self._lowering.kernels.add(kernel)
+        self.step.statements.append(f"{function}({', '.join(args)});")
+
+
+# Inputs that only carry a shape: the lowering uses the output tensor's static shape instead.
+SHAPE_ONLY_INPUTS = {"RESHAPE": (1,), "EXPAND_DIMS": (1,)}
+
+
+def live_subgraph(sg: Subgraph) -> tuple[Subgraph, list[Operator]]:
+    """The ops whose results are needed, and the ones that are not (resolved at build time).
+
+    Static shapes make shape arithmetic dead code: e.g. Keras' Flatten exports
+    SHAPE -> STRIDED_SLICE -> PACK -> RESHAPE, and only RESHAPE's data input matters. An op is
+    live when it has no outputs (a side effect), produces a graph output, or feeds a live op
+    through an input that is not shape-only. Live ops lose their shape-only inputs, so the
+    arena plan does not keep those tensors alive either.
+    """
+    needed = set(sg.outputs)
+    live: list[Operator] = []
+    dead: list[Operator] = []
+    for op in reversed(sg.operators):
+        if op.outputs and not any(index in needed for index in op.outputs):
+            dead.append(op)
+            continue
+        shape_only = SHAPE_ONLY_INPUTS.get(op.name, ())
+        inputs = tuple(-1 if n in shape_only else index for n, index in enumerate(op.inputs))
+        needed.update(index for index in inputs if index >= 0)
+        live.append(replace(op, inputs=inputs) if inputs != op.inputs else op)
+    return replace(sg, operators=tuple(reversed(live))), list(reversed(dead))
+
+
+def lower_model(model: Model, name: str | None = None) -> Program:
+    """The whole model as a Program, or a ModelError/UnsupportedOpError naming the first problem."""
+    from tinyml_build.analysis.analyze import analyze, check_buildable
+
+    check_buildable(analyze(model))
+    sg, eliminated = live_subgraph(model.main)
+    table = lowerings()
+    missing = [op for op in sg.operators if op.name not in table]
+    if missing:
+        names = sorted({op.name for op in missing})
+        first = missing[0]
+        raise UnsupportedOpError(
+            f"op #{first.index} {first.name} is not supported by runtime=aot"
+            + (f" (unsupported ops in this model: {', '.join(names)})" if len(names) > 1 else ""),
+            where=model.path,
+            fix=f"{TFLM_FIX}; runtime=aot supports {', '.join(table)}",
+        )
+    lowering = _Lowering(model)
+    for op in sg.operators:
+        ctx = OpContext(lowering, op)
+        table[op.name](ctx)
+        for index in op.outputs:
+            tensor = sg.tensors[index]
+            ctx.step.traces.append(Trace(tensor=index, pointer=f"TML_T{index}", nbytes=tensor.nbytes))
+        lowering.steps.append(ctx.step)
+
+    for index in list(sg.inputs) + list(sg.outputs):
+        tensor = sg.tensors[index]
+        if tensor.is_constant:
+            raise ModelError(f"graph input/output tensor #{index} '{tensor.name}' is a constant", where=model.path,
+                             fix="re-export the model; a constant graph output cannot be produced by the runtime")
+
+    plan = plan_arena(sg, lowering.request)
+    return Program(
+        name=name or model.name,
+        source=Path(model.path).name,
+        sha256=model.sha256,
+        operator_count=len(model.main.operators),
+        tensor_count=len(sg.tensors),
+        arena_size=plan.size,
+        arena_lower_bound=plan.lower_bound,
+        placements=plan.placements,
+        arrays=lowering.arrays,
+        structs=lowering.structs,
+        steps=lowering.steps,
+        inputs=[_io_tensor(sg.tensors[i], model) for i in sg.inputs],
+        outputs=[_io_tensor(sg.tensors[i], model) for i in sg.outputs],
+        kernels=sorted(lowering.kernels),
+        tensor_offsets=plan.tensor_offsets,
+        eliminated=[(op.index, op.name) for op in eliminated],
+    )
+
+
+def _io_tensor(tensor: Tensor, model: Model) -> IOTensor:
+    if tensor.dtype not in C_TYPES:
+        raise UnsupportedOpError(f"graph input/output tensor #{tensor.index} '{tensor.name}' has type {tensor.dtype}",
+                                 where=model.path, fix=TFLM_FIX)
+    if len(tensor.shape) > 6:
+        raise UnsupportedOpError(f"graph input/output tensor #{tensor.index} '{tensor.name}' has rank {len(tensor.shape)} (max 6)",
+                                 where=model.path, fix=TFLM_FIX)
+    q = tensor.quantization
+    scale, zero_point = (q.scale[0], q.zero_point[0]) if q is not None and not q.per_channel else (0.0, 0)
+    return IOTensor(index=tensor.index, name=tensor.name, pointer=f"TML_T{tensor.index}", nbytes=tensor.nbytes,
+                    dtype_enum=C_TYPES[tensor.dtype][1], dims=tensor.shape, scale=float(np.float32(scale)),
+                    zero_point=zero_point)

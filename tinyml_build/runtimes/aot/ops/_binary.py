@@ -1,0 +1,70 @@
+"""Shared lowering of the quantized elementwise binary ops (ADD, SUB, MUL).
+
+Not an op itself (registers nothing): checks types and quantization, collapses the
+broadcast (tinyml_build/runtimes/aot/broadcast.py), adds the fused activation's clamp range and
+emits `tml_<kind>_s8/_s16(params, shape, in1, in2, out)`. Each op module supplies only
+its TFLM Prepare-time multiplier math.
+"""
+
+from tinyml_build.runtimes.aot.broadcast import BroadcastError, broadcast_loops
+from tinyml_build.runtimes.aot.quantization import activation_range, quantize_multiplier
+
+SUFFIX = {"int8": "s8", "int16": "s16"}
+TABLE_MIN_ELEMENTS = 1024  # int8 ADD/SUB outputs from this size use per-input tables in scratch
+
+
+def lower_binary(ctx, kind: str, params_fn) -> None:
+    """Lower ADD/SUB/MUL: params_fn(ctx, (s1, z1), (s2, z2), (so, zo)) gives the kernel's multipliers."""
+    out = ctx.require_dtype(ctx.output(0), tuple(SUFFIX), "output")
+    in1 = ctx.require_dtype(ctx.input(0), (out.dtype,), "input 1")
+    in2 = ctx.require_dtype(ctx.input(1), (out.dtype,), "input 2")
+    if out.elements == 0:
+        return
+    try:
+        loops = broadcast_loops(in1.shape, in2.shape, out.shape)
+    except BroadcastError as exc:
+        raise ctx.unsupported(str(exc)) from None
+    q1, q2, qo = ctx.quantization(in1), ctx.quantization(in2), ctx.quantization(out)
+    if out.dtype == "int16" and (q1[1], q2[1], qo[1]) != (0, 0, 0):
+        raise ctx.unsupported(f"int16 tensors need zero points of 0 (got {q1[1]}, {q2[1]}, {qo[1]})")
+    fields = params_fn(ctx, q1, q2, qo)
+    activation = ctx.options.get("fused_activation_function", "NONE")
+    try:
+        fields["act_min"], fields["act_max"] = activation_range(activation, out.dtype, qo[0], qo[1])
+    except ValueError:
+        raise ctx.unsupported(f"fused activation {activation} is not supported") from None
+    params = ctx.params(f"tml_{kind}_params", fields)
+    shape = ctx.params("tml_broadcast", loops.fields(), "broadcast loops")
+    args = [params, shape, ctx.input_ptr(0), ctx.input_ptr(1), ctx.output_ptr(0)]
+    if kind in ("add", "sub") and out.dtype == "int8":
+        # Tabulating both inputs' scaled values costs 512 evaluations and saves two per element.
+        tables = out.elements >= TABLE_MIN_ELEMENTS
+        args.append(f"(int32_t *){ctx.scratch(512 * 4)}" if tables else "NULL")
+    ctx.call(f"tml_{kind}_{SUFFIX[out.dtype]}", *args, kernel=kind)
+
+
+def add_sub_params(ctx, in1, in2, out) -> dict:
+    """TFLM's CalculateOpDataAdd/Sub: both inputs rescaled to twice the larger input scale.
+
+    Inputs are shifted left by 20 (int8) or 15 (int16) first. The ratios are taken in double:
+    that is what the tflite-micro interpreter this project is checked against does for both
+    ops (a float32 variant of the SUB math, found in some TFLM sources, differs by one LSB on
+    real models such as sub0.tflite).
+    """
+    (s1, z1), (s2, z2), (so, zo) = in1, in2, out
+    left_shift = 15 if ctx.output(0).dtype == "int16" else 20
+    twice_max = 2.0 * max(s1, s2)
+    m1, sh1 = quantize_smaller_than_one(ctx, s1 / twice_max)
+    m2, sh2 = quantize_smaller_than_one(ctx, s2 / twice_max)
+    mo, sho = quantize_smaller_than_one(ctx, twice_max / ((1 << left_shift) * so))
+    return {"input1_offset": -z1, "input2_offset": -z2, "output_offset": zo, "left_shift": left_shift,
+            "input1_multiplier": m1, "input1_shift": sh1, "input2_multiplier": m2, "input2_shift": sh2,
+            "output_multiplier": mo, "output_shift": sho}
+
+
+def quantize_smaller_than_one(ctx, real: float) -> tuple[int, int]:
+    """QuantizeMultiplierSmallerThanOneExp; TFLM aborts outside (0, 1), so the build stops instead."""
+    if not 0.0 < real < 1.0:
+        raise ctx.unsupported(f"rescale factor {real!r} is outside (0, 1), which TFLM's kernel cannot represent",
+                              fix="re-quantize the model (scales this far apart usually mean a broken calibration)")
+    return quantize_multiplier(real)

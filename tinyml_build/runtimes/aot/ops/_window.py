@@ -1,0 +1,126 @@
+"""Shared by the windowed ops (CONV_2D, DEPTHWISE_CONV_2D, pooling): geometry, requantization,
+and the int8 convolution call (also used for depthwise convolutions of one input channel).
+
+Mirrors TFLM: padding from ComputePaddingHeightWidth (TFLM's own output size), loops over the
+output tensor's dims, per-channel multipliers from PopulateConvolutionQuantizationParams, and
+the input zero point folded into the bias.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from tinyml_build.runtimes.aot.ops._requant import output_stage
+from tinyml_build.runtimes.aot.quantization import activation_range, compute_padding, per_channel_multipliers, wrap_int32
+
+
+@dataclass(frozen=True)
+class Window:
+    batches: int
+    in_h: int
+    in_w: int
+    in_c: int
+    out_h: int
+    out_w: int
+    out_c: int
+    k_h: int
+    k_w: int
+    stride_h: int
+    stride_w: int
+    dilation_h: int
+    dilation_w: int
+    pad_h: int
+    pad_w: int
+
+    def fields(self) -> dict:
+        return dict(vars(self))
+
+    @property
+    def padded(self) -> bool:
+        """Whether any tap of any output pixel falls outside the input."""
+        last_y = (self.out_h - 1) * self.stride_h - self.pad_h + (self.k_h - 1) * self.dilation_h
+        last_x = (self.out_w - 1) * self.stride_w - self.pad_w + (self.k_w - 1) * self.dilation_w
+        return self.pad_h > 0 or self.pad_w > 0 or last_y >= self.in_h or last_x >= self.in_w
+
+
+def window(ctx, x, y, k_h: int, k_w: int) -> Window:
+    """Geometry of a 2-D windowed op from its NHWC input/output and options."""
+    if len(x.shape) != 4 or len(y.shape) != 4:
+        raise ctx.unsupported(f"input and output must be 4-D NHWC, got {list(x.shape)} and {list(y.shape)}")
+    if x.shape[0] != y.shape[0]:
+        raise ctx.unsupported(f"batch {x.shape[0]} in, {y.shape[0]} out")
+    o = ctx.options
+    stride_h, stride_w = o.get("stride_h", 1), o.get("stride_w", 1)
+    dilation_h, dilation_w = o.get("dilation_h_factor", 1) or 1, o.get("dilation_w_factor", 1) or 1
+    if min(stride_h, stride_w, dilation_h, dilation_w, k_h, k_w) < 1:
+        raise ctx.unsupported(f"invalid stride/dilation/kernel {stride_h, stride_w, dilation_h, dilation_w, k_h, k_w}")
+    padding = o.get("padding", "VALID")
+    if padding not in ("SAME", "VALID"):
+        raise ctx.unsupported(f"padding {padding}")
+    ph = compute_padding(padding, x.shape[1], k_h, stride_h, dilation_h)
+    pw = compute_padding(padding, x.shape[2], k_w, stride_w, dilation_w)
+    return Window(batches=x.shape[0], in_h=x.shape[1], in_w=x.shape[2], in_c=x.shape[3], out_h=y.shape[1],
+                  out_w=y.shape[2], out_c=y.shape[3], k_h=k_h, k_w=k_w, stride_h=stride_h, stride_w=stride_w,
+                  dilation_h=dilation_h, dilation_w=dilation_w, pad_h=ph.before, pad_w=pw.before)
+
+
+@dataclass(frozen=True)
+class Requant:
+    bias: list[int]  # folded with the input zero point
+    multiplier: list[int]
+    shift: list[int]
+    output_offset: int
+    act_min: int
+    act_max: int
+    input_zero_point: int
+
+
+def requantization(ctx, x, w, bias, y, out_c: int, weight_sums: np.ndarray) -> Requant:
+    """Per-channel multipliers, folded bias and activation bounds of an int8 conv-like op.
+
+    `weight_sums[o]` is the sum of all weights feeding output channel o.
+    """
+    in_scale, in_zp = ctx.quantization(x)
+    out_scale, out_zp = ctx.quantization(y)
+    wq = w.quantization
+    if wq is None:
+        raise ctx.unsupported(f"weights tensor #{w.index} '{w.name}' is not quantized")
+    if wq.per_channel and len(wq.scale) != out_c:
+        raise ctx.unsupported(f"weights have {len(wq.scale)} scales for {out_c} output channels")
+    multipliers, shifts = per_channel_multipliers(in_scale, wq.scale, out_scale, out_c)
+    if bias is not None:
+        ctx.require_dtype(bias, ("int32",), "bias")
+        if not bias.is_constant:
+            raise ctx.unsupported(f"bias tensor #{bias.index} '{bias.name}' is not constant")
+        if bias.elements != out_c:
+            raise ctx.unsupported(f"bias has {bias.elements} values for {out_c} output channels")
+        raw_bias = bias.array().reshape(-1).astype(np.int64)
+    else:
+        raw_bias = np.zeros(out_c, np.int64)
+    folded = [wrap_int32(int(b) - in_zp * int(s)) for b, s in zip(raw_bias, weight_sums)]
+    act_min, act_max = activation_range(ctx.options.get("fused_activation_function", "NONE"), "int8", out_scale, out_zp)
+    return Requant(bias=folded, multiplier=multipliers, shift=shifts, output_offset=out_zp, act_min=act_min,
+                   act_max=act_max, input_zero_point=in_zp)
+
+
+def emit_conv2d_s8(ctx, weights: np.ndarray, g: Window, rq: Requant, what: str) -> None:
+    """Emit tml_conv2d_s8 from input 0 to output 0; `weights` is [out_c, k_h, k_w, filter_in_c]."""
+    out_c, k_h, k_w, filter_in_c = weights.shape
+    k = k_h * k_w * filter_in_c
+    k4 = -(-k // 4) * 4
+    rows = np.zeros((out_c, k4), np.int8)  # rows padded to whole words: no tail loop in the kernel
+    rows[:, :k] = weights.reshape(out_c, k)
+    direct = k_h == 1 and k_w == 1 and filter_in_c == g.in_c and not g.padded
+    params = ctx.params("tml_conv_s8_params", {
+        "weights": ctx.array(rows, "int8_t", what + (f", rows padded to {k4} bytes" if k4 != k else "")),
+        "bias": ctx.array(rq.bias, "int32_t", "bias with the input zero point folded in"),
+        "out": output_stage(ctx, rq.multiplier, rq.shift, rq.output_offset, rq.act_min, rq.act_max),
+        **{k: v for k, v in g.fields().items() if k not in ("k_h", "k_w")},
+        "filter_in_c": filter_in_c,
+        "k_h": k_h,
+        "k_w": k_w,
+        "input_zero_point": rq.input_zero_point,
+    })
+    # two pixels' receptive fields at a time; 1x1 unpadded convolutions read the input in place
+    im2col = "NULL" if direct else f"(int8_t *){ctx.scratch(2 * k)}"
+    ctx.call("tml_conv2d_s8", params, ctx.input_ptr(0), ctx.output_ptr(0), im2col, kernel="conv2d")

@@ -1,0 +1,13 @@
+"""ADD: int8 and int16, with broadcasting (kernels/add.c).
+
+TFLM micro always runs the general-scale int16 path, whatever pot_scale_int16 says, and so
+does this. The multiplier math is shared with SUB (_binary.add_sub_params).
+"""
+
+from tinyml_build.runtimes.aot.ops import register
+from tinyml_build.runtimes.aot.ops._binary import add_sub_params, lower_binary
+
+
+@register("ADD")
+def lower(ctx) -> None:
+    lower_binary(ctx, "add", add_sub_params)

@@ -1,0 +1,80 @@
+"""MEAN for int8 and int16 over constant axes.
+
+Mirrors TFLM's QuantizedMeanOrSum: int32 sums, then one rescale by
+QuantizeMultiplier(in_scale / out_scale) with 1 / (number of reduced elements) folded into
+the multiplier exactly as TFLM folds it (integer division of the multiplier shifted left).
+The input shape is collapsed into kept loops (one output each) and reduced loops (summed).
+"""
+
+import numpy as np
+
+from tinyml_build.runtimes.aot.ops import register
+from tinyml_build.runtimes.aot.quantization import quantize_multiplier
+
+MAX_LOOPS = 4  # TML_MEAN_MAX_LOOPS
+SUFFIX = {"int8": "s8", "int16": "s16"}
+
+
+@register("MEAN")
+def lower(ctx) -> None:
+    x = ctx.require_dtype(ctx.input(0), tuple(SUFFIX), "input")
+    y = ctx.require_dtype(ctx.output(0), (x.dtype,), "output")
+    axis_tensor = ctx.require_dtype(ctx.input(1), ("int32",), "axis")
+    if not axis_tensor.is_constant:
+        raise ctx.unsupported(f"axis tensor #{axis_tensor.index} '{axis_tensor.name}' is not constant")
+    rank = len(x.shape)
+    axes = set()
+    for a in axis_tensor.array().reshape(-1):
+        a = int(a)
+        if not -rank <= a < rank:
+            raise ctx.unsupported(f"axis {a} is out of range for rank {rank}")
+        axes.add(a + rank if a < 0 else a)
+    in_scale, in_zp = ctx.quantization(x)
+    out_scale, out_zp = ctx.quantization(y)
+    count = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
+    if y.elements != x.elements // max(count, 1) or count == 0:
+        raise ctx.unsupported(f"output shape {list(y.shape)} does not match reducing {list(x.shape)} over {sorted(axes)}")
+
+    kept, reduced = _loops(x.shape, axes)
+    if len(kept) > MAX_LOOPS or len(reduced) > MAX_LOOPS:
+        raise ctx.unsupported(f"reducing {list(x.shape)} over {sorted(axes)} needs more than {MAX_LOOPS} loops")
+    multiplier, shift = mean_multiplier(in_scale, out_scale, count)
+    pad = lambda loops: [list(v) + [0] * (MAX_LOOPS - len(v)) for v in zip(*loops)]  # noqa: E731
+    kept_count, kept_step = pad(kept)
+    reduced_count, reduced_step = pad(reduced)
+    params = ctx.params("tml_mean_params", {
+        "kept_loops": len(kept), "kept_count": kept_count, "kept_step": kept_step,
+        "reduced_loops": len(reduced), "reduced_count": reduced_count, "reduced_step": reduced_step,
+        "input_zero_point_sum": in_zp * count, "output_zero_point": out_zp,
+        "multiplier": multiplier, "shift": shift,
+    })
+    ctx.call(f"tml_mean_{SUFFIX[x.dtype]}", params, ctx.input_ptr(0), ctx.output_ptr(0), kernel="mean")
+
+
+def mean_multiplier(in_scale: float, out_scale: float, count: int) -> tuple[int, int]:
+    """QuantizeMultiplier(in/out), then TFLM's folding of 1/count into it."""
+    multiplier, shift = quantize_multiplier(float(in_scale) / float(out_scale))
+    fold = count.bit_length() - 1  # 63 - CountLeadingZeros(count)
+    fold = min(fold, 32, 31 + shift)
+    return int((multiplier << fold) // count), shift - fold
+
+
+def _loops(shape, axes) -> tuple[list, list]:
+    """(kept, reduced) loops as [(count, element step)], outermost first, merging neighbours of a kind."""
+    kept, reduced = [], []
+    last_kind = None
+    stride = 1
+    entries = []
+    for d in range(len(shape) - 1, -1, -1):
+        if shape[d] != 1:
+            entries.append((d in axes, shape[d], stride))
+        stride *= shape[d]
+    for is_reduced, size, step in reversed(entries):
+        target = reduced if is_reduced else kept
+        if last_kind is is_reduced and target:
+            count, inner_step = target[-1]
+            target[-1] = (count * size, step)  # the outer neighbour continues linearly into this one
+        else:
+            target.append((size, step))
+        last_kind = is_reduced
+    return kept or [(1, 0)], reduced or [(1, 0)]

@@ -1,0 +1,230 @@
+"""The runtime=tflm part of a firmware build, decided up front in plain Python.
+
+Why a plan: like tinyml_build.image.plan, every choice (which upstream files, which flags,
+which object goes where, which QEMU machine measures the arena) is made here, where tests can
+check it without SCons; site_scons/site_tools/tflm.py only turns it into builders.
+
+Objects (build_root/<target>/_common/ is shared by every model built for the target):
+  _common/tflm/core/<tree>/<path>.o        TFLM framework core + the project's platform glue:
+                                            compiled once per target, for every kernel set
+  _common/tflm/<kernels>/<tree>/<path>.o   the kernel files and library sources of one kernel
+                                            set (only those some model built so far needed)
+  _common/tflm/probe/tml_arena_probe.o     the arena probe's application
+  (_common/tflm-log/... the same for tflm_log=on, so switching does not rebuild the other)
+  <out>/obj/<name>_tflm_api.o, <name>_model_data.o, <name>_model.o    per model
+  <out>/probe/arena_probe.{elf,map,log}, <out>/arena.json               the arena measurement
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from tinyml_build.errors import TinyMLError
+from tinyml_build.image.plan import TargetPlatform
+from tinyml_build.config.targets import Target, list_targets, load_target
+from tinyml_build.runtimes.tflm import api
+from tinyml_build.runtimes.tflm.arena import ArenaOption, probe_capacity
+from tinyml_build.runtimes.tflm.sources import GLUE_DIR, TflmSources, load_lock
+from tinyml_build.toolchains import arm_gcc
+
+# What every upstream file is compiled with (TFLM's Makefile: COMMON_FLAGS, CXXFLAGS).
+TFLM_DEFINES = (
+    "TF_LITE_STATIC_MEMORY",  # no dynamic allocation anywhere in TFLM
+    "FLATBUFFERS_LOCALE_INDEPENDENT=0",  # TFLM's flatbuffers patch makes it the default; explicit for unpatched trees
+)
+# TFLM's own warning set (CC_WARNINGS, minus -Wshadow which TFLM leaves off for GCC), so upstream
+# code compiles as quietly here as in TFLM's CI; the project's own code keeps the project's set.
+UPSTREAM_WARNINGS = ("-Wsign-compare", "-Wdouble-promotion", "-Wunused-variable", "-Wunused-function", "-Wswitch",
+                     "-Wvla", "-Wall", "-Wextra", "-Wmissing-field-initializers", "-Wstrict-aliasing",
+                     "-Wno-unused-parameter", "-Wno-type-limits")
+# tflm_log=off (default): TFLM's error strings are left out (TFLM's BUILD_TYPE=release does the same,
+# without also dropping asserts as we keep them). Why off: every error TFLM can report on a
+# validated image happens at set-up, and the build already set the very same objects up in the
+# arena probe; the strings cost ~11 KB of flash (a third of a hello_world image).
+STRIP_LOG_DEFINE = "TF_LITE_STRIP_ERROR_STRINGS"
+# Bit-exact with tflite-micro on the host (x86-64: no fused multiply-add): GCC's default for GNU C/C++
+# contracts a*b+c into one vfma on FPU targets, which rounds once instead of twice.
+NO_FP_CONTRACTION = ("-ffp-contract=off",)
+NO_UNWIND = ("-fno-unwind-tables", "-fno-asynchronous-unwind-tables")  # no .ARM.exidx: no exceptions anyway
+PROBE_APP = GLUE_DIR / "tml_arena_probe.c"
+
+
+@dataclass(frozen=True)
+class TflmFlags:
+    """Compile flags of the tflm objects, on top of the target's arch flags."""
+
+    upstream_common: tuple[str, ...]  # C and C++ upstream files (code generation, warnings, path maps)
+    glue_common: tuple[str, ...]  # the project's own tflm code (wrapper, glue, probe)
+    core_defines: tuple[str, ...]
+    kernel_defines: tuple[str, ...]  # core defines + the kernel set's (CMSIS_NN, ...)
+    core_optimization: str  # TFLM: -Os for the framework
+    kernel_optimization: str  # TFLM: -O2 for kernels and third-party kernel libraries
+
+    def as_dict(self) -> dict:
+        return {"upstream_common": list(self.upstream_common), "glue_common": list(self.glue_common),
+                "core_defines": list(self.core_defines), "kernel_defines": list(self.kernel_defines),
+                "core_optimization": self.core_optimization, "kernel_optimization": self.kernel_optimization}
+
+
+@dataclass(frozen=True)
+class ModelFiles:
+    name: str
+    api_cc: Path  # gen/<name>_tflm_api.cc
+    model_data_cc: Path  # gen/<name>_model_data.cc (made by SConstruct's ModelData)
+    descriptor_c: Path  # gen/<name>_model.c
+
+
+@dataclass(frozen=True)
+class TflmPlan:
+    sources: TflmSources
+    flags: TflmFlags
+    common_dir: Path  # build_root/<target>/_common/tflm, or .../tflm-log for tflm_log=on
+    out_dir: Path
+    gen_dir: Path
+    resolver_label: str  # gen/<label>_op_resolver.h serves every model of the image
+    models: tuple[ModelFiles, ...]
+    arena: ArenaOption
+    log: bool  # tflm_log=on: TFLM's error messages are compiled in
+    probe_target: Target  # the emulated target whose QEMU machine runs the probe
+    probe_capacity: int
+    probe_platform: TargetPlatform  # the probe target's platform layer (its own _common/ folder)
+    library_required: bool = True  # kernels= was explicit: an image linking none of the library fails
+
+    @property
+    def kernels(self) -> str:
+        return self.sources.kernels
+
+    def core_object(self, source: Path) -> Path:
+        tree, rel = self.sources.origin(source)
+        return self.common_dir / "core" / tree / Path(rel).with_suffix(".o")
+
+    def kernel_object(self, source: Path) -> Path:
+        tree, rel = self.sources.origin(source)
+        return self.common_dir / self.kernels / tree / Path(rel).with_suffix(".o")
+
+    @property
+    def kernel_marker(self) -> str:
+        """Path fragment of this kernel set's objects, e.g. '/_common/tflm/cmsis-nn/'."""
+        return f"/_common/{self.common_dir.name}/{self.kernels}/"
+
+    @property
+    def library_marker(self) -> str | None:
+        """Path fragment of the optimized library's objects (for the link-time proof)."""
+        lib = self.sources.library
+        return f"{self.kernel_marker}{lib.library}/" if lib else None
+
+    @property
+    def probe_object(self) -> Path:
+        return self.common_dir / "probe" / f"{PROBE_APP.stem}.o"
+
+    @property
+    def probe_dir(self) -> Path:
+        return self.out_dir / "probe"
+
+    @property
+    def probe_models_c(self) -> Path:
+        return self.gen_dir / "probe" / api.PROBE_FILE_NAME
+
+    @property
+    def probe_log(self) -> Path:
+        return self.probe_dir / "arena_probe.log"
+
+    @property
+    def arena_json(self) -> Path:
+        return self.out_dir / "arena.json"
+
+    @property
+    def include_dirs(self) -> list[Path]:
+        """Upstream include folders, then the glue's own."""
+        return list(self.sources.include_dirs) + [GLUE_DIR]
+
+    def settings(self, project_dir: Path, build_root: Path) -> dict:
+        """What manifest.json records about the tflm runtime; machine paths become <name> placeholders."""
+        places = sorted([(str(tree), f"<{name}>") for name, tree in self.sources.trees.items()]
+                        + [(str(Path(build_root).resolve()), "<build>"), (str(Path(project_dir).resolve()), "<project>")],
+                        key=lambda kv: -len(kv[0]))
+
+        def clean(value):
+            if isinstance(value, list):
+                return [clean(v) for v in value]
+            for old, new in places:
+                value = value.replace(old, new)
+            return value
+
+        flags = {key: clean(value) for key, value in self.flags.as_dict().items()}
+        lock = load_lock()
+        return {
+            "kernels": self.kernels,
+            "log": self.log,
+            "arena": {"option": "auto" if self.arena.fixed is None else self.arena.fixed,
+                      "headroom": self.arena.describe_headroom(), "probe_target": self.probe_target.name},
+            # 'cache' trees were verified against the lock's digest; 'explicit' ones are used as given.
+            "third_party": {name: {"resolved": self.sources.how[name], "commit": lock.get(name).commit,
+                                   "pinned_digest": lock.get(name).digest} for name in sorted(self.sources.trees)},
+            "tflm_flags": flags,
+            "upstream_files": sorted("/".join(self.sources.origin(p)) for p in
+                                     self.sources.core + self.sources.kernel_files + self.sources.library_files),
+        }
+
+
+def link_libraries(flags: arm_gcc.Flags) -> arm_gcc.Flags:
+    """The target's link flags plus libm (TFLM calls round/roundf/expf/... as TFLM's own link does)."""
+    from dataclasses import replace
+
+    libraries = list(flags.libraries)
+    if "-lm" not in libraries:
+        at = libraries.index("-lgcc") if "-lgcc" in libraries else len(libraries)
+        libraries.insert(at, "-lm")
+    return replace(flags, libraries=tuple(libraries))
+
+
+def project_files() -> list[Path]:
+    """The project's own tflm sources and headers (for manifest.json)."""
+    return sorted(p for p in GLUE_DIR.iterdir() if p.suffix in (".c", ".cc", ".h"))
+
+
+def tflm_flags(target: Target, sources: TflmSources, project_dir: Path, build_root: Path, log: bool = False) -> TflmFlags:
+    base = arm_gcc.firmware_flags(target, project_dir, build_root)
+    maps = arm_gcc.prefix_maps(project_dir, build_root) + sources.prefix_maps()
+    defines = TFLM_DEFINES + (() if log else (STRIP_LOG_DEFINE,))
+    return TflmFlags(
+        upstream_common=arm_gcc.CODE_GENERATION + UPSTREAM_WARNINGS + NO_UNWIND + NO_FP_CONTRACTION + maps,
+        glue_common=arm_gcc.CODE_GENERATION + arm_gcc.WARNINGS + NO_UNWIND + NO_FP_CONTRACTION + maps,
+        core_defines=defines,
+        kernel_defines=defines + tuple(sources.defines),
+        core_optimization=base.framework_optimization,
+        kernel_optimization=base.kernel_optimization,
+    )
+
+
+def probe_target_for(target: Target, targets_dir: Path) -> Target:
+    """The emulated target that runs the arena probe: the target itself, else the emulated target
+    with exactly the same arch flags (the same objects run there: same code, same allocations)."""
+    if target.emulator is not None:
+        return target
+    for name in list_targets(targets_dir):
+        other = load_target(name, targets_dir)
+        if other.emulator is not None and other.arch_flags == target.arch_flags and other.toolchain == target.toolchain:
+            return other
+    raise TinyMLError(f"arena=auto measures the arena by running the image in QEMU, and neither {target.name} nor any "
+                      f"emulated target with its arch flags ({' '.join(target.arch_flags)}) has an emulator",
+                      where=f"target={target.name}",
+                      fix="pass arena=<bytes> (run the image on the board and read its TML-MODEL arena_used line), or add "
+                          "an emulated target with the same arch flags to targets/")
+
+
+def plan_tflm(target: Target, sources: TflmSources, model_names: list[str], project_dir: Path, build_root: Path,
+              out_dir: Path, gen_dir: Path, arena: ArenaOption, log: bool = False,
+              targets_dir: Path | None = None, library_required: bool = True) -> TflmPlan:
+    targets_dir = Path(targets_dir) if targets_dir else Path(project_dir) / "targets"
+    probe = probe_target_for(target, targets_dir)
+    models = tuple(ModelFiles(name=n, api_cc=gen_dir / api.api_file_name(n), model_data_cc=gen_dir / f"{n}_model_data.cc",
+                              descriptor_c=gen_dir / api.descriptor_file_name(n)) for n in model_names)
+    return TflmPlan(sources=sources, flags=tflm_flags(target, sources, project_dir, build_root, log),
+                    common_dir=Path(build_root) / target.name / "_common" / ("tflm-log" if log else "tflm"),
+                    out_dir=Path(out_dir),
+                    gen_dir=Path(gen_dir), resolver_label="_".join(model_names), models=models, arena=arena, log=log,
+                    library_required=library_required,
+                    probe_target=probe, probe_capacity=probe_capacity(probe),
+                    probe_platform=TargetPlatform(probe, Path(build_root) / probe.name / "_common"))

@@ -1,0 +1,290 @@
+"""Compile a model's generated aot C on the host and compare it, byte for byte, with TFLM.
+
+Why: "bit-exact with the tflite-micro interpreter" is only a claim until checked. This
+generates the C, compiles it with gcc (-Wall -Wextra -Werror, optionally with ASan/UBSan),
+runs it on seeded inputs through the same tml_model_api the firmware uses, runs the
+tflite-micro host interpreter on the same inputs, and compares every output byte. Every op's
+output tensors are traced on both sides, so a difference is reported at the first op where
+they diverge (layer by layer), not just at the model's output.
+
+    python -m tinyml_build.verification.host_check model.tflite [--runs 20] [--sanitize]
+"""
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from tinyml_build.runtimes import API_INCLUDE_DIR
+from tinyml_build.runtimes.aot.c_sources import AOT_INCLUDE_DIR, HOST_DIR
+from tinyml_build.runtimes.aot.emit import kernel_sources, render
+from tinyml_build.runtimes.aot.lower import lower_model
+from tinyml_build.errors import TinyMLError, ToolchainError
+from tinyml_build.model.dtypes import numpy_dtype
+from tinyml_build.model.reader import Model, load_model
+
+HOST_MAIN = HOST_DIR / "host_main.c"
+WARNINGS = ["-Wall", "-Wextra", "-Werror", "-Wpedantic", "-Wshadow", "-Wcast-qual", "-Wstrict-prototypes"]
+SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer", "-g"]
+RUN_MARKER = 0xFFFFFFFF
+
+
+class HostCheckError(TinyMLError):
+    """The generated C did not compile or run on the host (a bug in the aot runtime)."""
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """The first op whose output differs between aot and TFLM in some run."""
+
+    run: int
+    op_index: int
+    op_name: str
+    tensor: int
+    tensor_name: str
+    dtype: str
+    shape: tuple[int, ...]
+    differing: int
+    elements: int
+    first_element: int
+    aot_value: object
+    tflm_value: object
+    max_abs_diff: float
+
+    def __str__(self) -> str:
+        position = np.unravel_index(self.first_element, self.shape) if self.shape else ()
+        return (
+            f"run {self.run}: first divergence at op #{self.op_index} {self.op_name}, output tensor "
+            f"#{self.tensor} '{self.tensor_name}' {self.dtype}{list(self.shape)}: {self.differing} of "
+            f"{self.elements} elements differ (max |diff| {self.max_abs_diff:g}); first at element "
+            f"{self.first_element} {tuple(int(i) for i in position)}: aot {self.aot_value}, tflm {self.tflm_value}"
+        )
+
+
+@dataclass
+class CheckReport:
+    model: str
+    runs: int
+    sanitize: bool
+    arena_bytes: int
+    constant_bytes: int
+    outputs_equal: bool
+    divergence: Divergence | None = None
+    output_mismatches: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.outputs_equal and self.divergence is None
+
+    def __str__(self) -> str:
+        mode = " (ASan/UBSan)" if self.sanitize else ""
+        head = f"{self.model}: {self.runs} runs{mode}, arena {self.arena_bytes} B, constants {self.constant_bytes} B: "
+        if self.ok:
+            return head + "bit-exact with tflite-micro (every op output, every run)"
+        lines = [head + "MISMATCH"]
+        if self.divergence is not None:
+            lines.append("  " + str(self.divergence))
+        lines.extend("  " + m for m in self.output_mismatches[:5])
+        return "\n".join(lines)
+
+
+def random_inputs(model: Model, runs: int, seed: int) -> list[list[np.ndarray]]:
+    """Per run, one array per graph input: run 0 all minimum, run 1 all maximum, then uniform random."""
+    rng = np.random.default_rng(seed)
+    sg = model.main
+    result = []
+    for run in range(runs):
+        arrays = []
+        for index in sg.inputs:
+            t = sg.tensors[index]
+            dtype = numpy_dtype(t.dtype)
+            if dtype.kind == "f":
+                lo, hi = -8.0, 8.0
+                values = rng.uniform(lo, hi, size=t.shape)
+                values = np.full(t.shape, lo if run == 0 else hi) if run < 2 else values
+                arrays.append(values.astype(dtype))
+            elif dtype.kind == "b":
+                arrays.append(rng.integers(0, 2, size=t.shape).astype(dtype))
+            else:
+                info = np.iinfo(dtype)
+                lo, hi = (int(info.min), int(info.max)) if dtype.itemsize <= 2 else (-(1 << 20), 1 << 20)
+                if run < 2:
+                    arrays.append(np.full(t.shape, lo if run == 0 else hi, dtype=dtype))
+                else:
+                    arrays.append(rng.integers(lo, hi, size=t.shape, endpoint=True).astype(dtype))
+        result.append(arrays)
+    return result
+
+
+def compile_program(workdir: Path, files: dict[str, str], program, sanitize: bool, compiler: str = "gcc") -> Path:
+    """Write the generated files and build the host test executable; returns its path."""
+    cc = shutil.which(compiler)
+    if cc is None:
+        raise ToolchainError(f"C compiler '{compiler}' not found", fix="install gcc (apt-get install gcc) to run host checks")
+    for filename, text in files.items():
+        (workdir / filename).write_text(text)
+    exe = workdir / ("model_check_san" if sanitize else "model_check")
+    sources = [str(workdir / f) for f in files if f.endswith(".c")] + [str(k) for k in kernel_sources(program)] + [str(HOST_MAIN)]
+    cmd = [cc, "-std=c99", "-O2", *WARNINGS, *(SANITIZE if sanitize else []), f"-I{workdir}", f"-I{AOT_INCLUDE_DIR}",
+           f"-I{API_INCLUDE_DIR}", "-DTML_AOT_TRACE", f"-DTML_MODEL_API={program.name}_model_api", *sources, "-o", str(exe)]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise HostCheckError(f"generated C for '{program.name}' does not compile:\n{proc.stderr.strip()[:4000]}",
+                             where=str(workdir), fix="this is a bug in the aot runtime; report it with the model")
+    return exe
+
+
+def run_program(exe: Path, workdir: Path, model: Model, inputs: list[list[np.ndarray]]):
+    """Run the host executable; returns (outputs per run, {(run, tensor): bytes} trace)."""
+    sg = model.main
+    in_path, out_path, trace_path = workdir / "inputs.bin", workdir / "outputs.bin", workdir / "trace.bin"
+    with open(in_path, "wb") as f:
+        for arrays in inputs:
+            for a in arrays:
+                f.write(np.ascontiguousarray(a).tobytes())
+    proc = subprocess.run([str(exe), str(in_path), str(len(inputs)), str(out_path), str(trace_path)], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise HostCheckError(f"generated model '{model.name}' failed on the host (exit {proc.returncode}):\n{proc.stderr.strip()[:4000]}",
+                             where=str(exe), fix="this is a bug in the aot runtime; report it with the model")
+    data = out_path.read_bytes()
+    outputs, pos = [], 0
+    for _ in inputs:
+        run_outputs = []
+        for index in sg.outputs:
+            t = sg.tensors[index]
+            run_outputs.append(np.frombuffer(data[pos:pos + t.nbytes], dtype=numpy_dtype(t.dtype)).reshape(t.shape))
+            pos += t.nbytes
+        outputs.append(run_outputs)
+    trace, raw, pos, run = {}, trace_path.read_bytes(), 0, -1
+    while pos < len(raw):
+        op, tensor, nbytes = np.frombuffer(raw[pos:pos + 12], dtype="<u4")
+        pos += 12
+        if op == RUN_MARKER:
+            run = int(tensor)
+            continue
+        trace[(run, int(tensor))] = raw[pos:pos + int(nbytes)]
+        pos += int(nbytes)
+    return outputs, trace
+
+
+def run_tflm(model: Model, inputs: list[list[np.ndarray]]):
+    """TFLM outputs per run and every op output tensor: {(run, tensor): bytes}."""
+    from tflite_micro import runtime
+
+    sg = model.main
+    arena = max(len(model.data) * 10, 4 * sum(t.nbytes for t in sg.tensors) + (64 << 10))
+    interpreter = runtime.Interpreter.from_bytes(model.data, arena_size=arena,
+                                                 intrepreter_config=runtime.InterpreterConfig.kPreserveAllTensors)
+    outputs, tensors = [], {}
+    for run, arrays in enumerate(inputs):
+        for i, a in enumerate(arrays):
+            interpreter.set_input(a, i)
+        interpreter.invoke()
+        outputs.append([np.asarray(interpreter.get_output(i)) for i in range(len(sg.outputs))])
+        for op in sg.operators:
+            for index in op.outputs:
+                data = interpreter.GetTensor(index, 0)["tensor_data"]
+                tensors[(run, index)] = np.ascontiguousarray(data).tobytes()
+    return outputs, tensors
+
+
+def _divergence(model: Model, run: int, op, index: int, aot: bytes, tflm: bytes) -> Divergence:
+    t = model.main.tensors[index]
+    dtype = numpy_dtype(t.dtype)
+    a = np.frombuffer(aot, dtype=dtype)
+    b = np.frombuffer(tflm, dtype=dtype)
+    if a.size != b.size:
+        return Divergence(run, op.index, op.name, index, t.name, t.dtype, t.shape, max(a.size, b.size), b.size, 0,
+                          f"{a.size} elements", f"{b.size} elements", float("inf"))
+    differ = np.flatnonzero(a.view(f"u{dtype.itemsize}") != b.view(f"u{dtype.itemsize}"))
+    first = int(differ[0])
+    diff = np.abs(a[differ].astype(np.float64) - b[differ].astype(np.float64))
+    return Divergence(run, op.index, op.name, index, t.name, t.dtype, t.shape, int(differ.size), int(a.size), first,
+                      a[first].item(), b[first].item(), float(np.nanmax(diff)) if diff.size else 0.0)
+
+
+def compare(model: Model, aot_outputs, aot_trace, tflm_outputs, tflm_tensors, runs: int, ops: set[int] | None = None):
+    """(outputs_equal, first Divergence or None, output mismatch descriptions).
+
+    `ops`: the op indices the program runs (ops whose results are unused are not traced).
+    """
+    sg = model.main
+    divergence = None
+    for run in range(runs):
+        for op in sg.operators:
+            if ops is not None and op.index not in ops:
+                continue
+            for index in op.outputs:
+                aot, ref = aot_trace.get((run, index)), tflm_tensors.get((run, index))
+                if aot is None or ref is None:
+                    raise HostCheckError(f"op #{op.index} output tensor #{index} missing from the {'aot' if aot is None else 'tflm'} trace")
+                if aot != ref:
+                    divergence = _divergence(model, run, op, index, aot, ref)
+                    break
+            if divergence:
+                break
+        if divergence:
+            break
+    mismatches = []
+    for run in range(runs):
+        for i, (a, b) in enumerate(zip(aot_outputs[run], tflm_outputs[run])):
+            if a.tobytes() != np.ascontiguousarray(b).tobytes():
+                mismatches.append(f"run {run}: output {i} differs (aot {a.reshape(-1)[:8].tolist()} vs tflm {np.asarray(b).reshape(-1)[:8].tolist()})")
+    return not mismatches, divergence, mismatches
+
+
+def check_model(model: Model | str | Path, runs: int = 20, seed: int = 0, sanitize: bool = False,
+                workdir: str | Path | None = None, inputs: list[list[np.ndarray]] | None = None,
+                program=None) -> CheckReport:
+    """Generate, compile, run and compare `model` against tflite-micro on `runs` seeded inputs.
+
+    `inputs` replaces the seeded random inputs; `program` replaces the lowering of `model`
+    (tests use it to check that a deliberately wrong program is caught).
+    """
+    if not isinstance(model, Model):
+        model = load_model(model)
+    program = program if program is not None else lower_model(model)
+    files = render(program)
+    inputs = inputs if inputs is not None else random_inputs(model, runs, seed)
+    with tempfile.TemporaryDirectory(prefix="tml_aot_") as tmp:
+        work = Path(workdir) if workdir is not None else Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        exe = compile_program(work, files, program, sanitize)
+        aot_outputs, aot_trace = run_program(exe, work, model, inputs)
+    tflm_outputs, tflm_tensors = run_tflm(model, inputs)
+    equal, divergence, mismatches = compare(model, aot_outputs, aot_trace, tflm_outputs, tflm_tensors, len(inputs),
+                                            ops={step.op_index for step in program.steps})
+    return CheckReport(model=model.name, runs=len(inputs), sanitize=sanitize, arena_bytes=program.arena_size,
+                       constant_bytes=program.model_bytes, outputs_equal=equal, divergence=divergence,
+                       output_mismatches=mismatches)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tinyml_build.verification.host_check", description=__doc__.splitlines()[0])
+    parser.add_argument("models", nargs="+", help=".tflite files")
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--sanitize", action="store_true", help="build with -fsanitize=address,undefined")
+    parser.add_argument("--keep", metavar="DIR", help="keep the generated C, executable and data in DIR")
+    args = parser.parse_args(argv)
+    status = 0
+    for path in args.models:
+        try:
+            keep = Path(args.keep) / Path(path).stem if args.keep else None
+            report = check_model(path, runs=args.runs, seed=args.seed, sanitize=args.sanitize, workdir=keep)
+        except TinyMLError as exc:
+            print(f"{path}: error: {exc}")
+            status = max(status, 2)
+            continue
+        print(report)
+        status = max(status, 0 if report.ok else 1)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

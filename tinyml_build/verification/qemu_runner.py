@@ -1,0 +1,329 @@
+"""Run a test firmware image in QEMU and decide pass/fail from what it prints.
+
+Why a runner: QEMU by itself neither stops on a hang nor knows what the firmware checked.
+This module starts the target's QEMU machine with deterministic timing (`-icount shift=0`:
+one instruction = 1 ns of emulated time, which the firmware's SysTick turns into an
+instruction count), collects the console with a time limit and an output limit, parses the
+report (main.c documents its `TML-` lines) and compares every output byte with the golden
+data on the host as well, so a firmware bug in its own comparison cannot hide a mismatch.
+
+Semihosting targets end QEMU with the firmware's exit status; UART targets (the STM32 image on
+netduinoplus2) cannot, so the runner stops QEMU once the final TML-RESULT (or TML-FAULT) line
+has arrived.
+
+    python -m tinyml_build.verification.qemu_runner --target qemu-m4 build/qemu-m4/kws/firmware.elf build/qemu-m4/kws/golden/*.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import selectors
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tinyml_build.errors import TinyMLError, ToolchainError
+from tinyml_build.verification.golden import Golden
+from tinyml_build.config.targets import Target, load_target
+
+DEFAULT_TIMEOUT = 300.0  # seconds of host time; person_detect needs well under a minute
+DEFAULT_MAX_OUTPUT = 4 << 20  # bytes of console output before the run counts as runaway
+ICOUNT = "shift=0,align=off,sleep=off"
+APT_COMMAND = "sudo apt-get install qemu-system-arm"
+_GRACE = 10.0  # seconds QEMU gets to exit after the final line
+
+
+def qemu_command(target: Target, elf: str | Path, qemu: str | None = None) -> list[str]:
+    """The QEMU command line that runs `elf` on the target's emulated machine."""
+    if target.emulator is None:
+        raise TinyMLError(f"target {target.name} has no emulator to run tests in", where=f"target={target.name}",
+                          fix="build it without `test` and flash it, or test on a qemu-* target")
+    argv = [qemu or target.emulator.qemu, "-machine", target.emulator.machine, "-display", "none", "-monitor", "none",
+            "-nodefaults", "-icount", ICOUNT, "-chardev", "stdio,id=console,signal=off"]
+    if target.console.is_semihosting:
+        argv += ["-semihosting-config", "enable=on,target=native,chardev=console", "-serial", "null"]
+    else:
+        argv += ["-serial", "chardev:console"]
+    return argv + ["-kernel", str(elf)]
+
+
+def find_qemu(target: Target) -> str:
+    if target.emulator is None:
+        raise TinyMLError(f"target {target.name} has no emulator", where=f"target={target.name}")
+    found = shutil.which(target.emulator.qemu)
+    if found is None:
+        raise ToolchainError(f"{target.emulator.qemu} not found on PATH (needed to run tests)", fix=f"install it: {APT_COMMAND}")
+    return found
+
+
+def qemu_version(qemu: str) -> str:
+    try:
+        out = subprocess.run([qemu, "--version"], capture_output=True, text=True, check=False, timeout=30).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+    return out.splitlines()[0].strip() if out else "unknown"
+
+
+@dataclass
+class RunOutcome:
+    output: str
+    exit_code: int | None  # None when the runner stopped QEMU
+    timed_out: bool
+    truncated: bool
+    stderr: str
+    seconds: float
+
+
+def run_qemu(argv: list[str], timeout: float = DEFAULT_TIMEOUT, max_output: int = DEFAULT_MAX_OUTPUT,
+             stop_after_final_line: bool = False) -> RunOutcome:
+    """Run QEMU with a time limit and an output limit; stops it after the final line if asked."""
+    start = time.monotonic()
+    with tempfile.TemporaryFile() as err_file:
+        try:
+            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err_file)
+        except OSError as err:
+            raise ToolchainError(f"cannot start {argv[0]}: {err}", fix=f"install it: {APT_COMMAND}") from None
+        received = bytearray()
+        timed_out = truncated = False
+        final_seen_at = None
+        with selectors.DefaultSelector() as selector:
+            selector.register(proc.stdout, selectors.EVENT_READ)
+            while True:
+                now = time.monotonic()
+                if now - start > timeout:
+                    timed_out = True
+                    break
+                if final_seen_at is not None and (stop_after_final_line or now - final_seen_at > _GRACE):
+                    break
+                if not selector.select(timeout=0.2):
+                    if proc.poll() is not None:
+                        break
+                    continue
+                chunk = os.read(proc.stdout.fileno(), 65536)
+                if not chunk:
+                    break
+                received += chunk
+                if len(received) > max_output:
+                    truncated = True
+                    break
+                if final_seen_at is None and _has_final_line(received):
+                    final_seen_at = time.monotonic()
+        exit_code = proc.poll()
+        if exit_code is None:
+            if final_seen_at is not None and not stop_after_final_line:
+                try:
+                    exit_code = proc.wait(timeout=_GRACE)
+                except subprocess.TimeoutExpired:
+                    pass
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+                exit_code = None
+        proc.stdout.close()
+        err_file.seek(0)
+        stderr = err_file.read(65536).decode("utf-8", "replace")
+    return RunOutcome(received.decode("utf-8", "replace").replace("\r\n", "\n"), exit_code, timed_out, truncated,
+                      stderr, time.monotonic() - start)
+
+
+def _has_final_line(received: bytearray) -> bool:
+    for marker in (b"TML-RESULT ", b"TML-FAULT "):
+        at = received.find(marker)
+        if at >= 0 and received.find(b"\n", at) >= 0:
+            return True
+    return False
+
+
+# ---------------------------------------------------------------------------------------------
+# The report
+
+
+def _fields(line: str) -> dict[str, str]:
+    out = {}
+    for item in line.split()[1:]:
+        key, sep, value = item.partition("=")
+        if sep:
+            out[key] = value
+    return out
+
+
+@dataclass
+class ModelReport:
+    name: str
+    facts: dict[str, str] = field(default_factory=dict)  # TML-MODEL fields
+    vectors: dict[int, dict[str, str]] = field(default_factory=dict)  # TML-VECTOR fields by index
+    outputs: dict[tuple[int, int], str] = field(default_factory=dict)  # (vector, output) -> hex
+    time: dict[str, str] = field(default_factory=dict)  # TML-TIME fields
+
+
+@dataclass
+class Report:
+    models: dict[str, ModelReport] = field(default_factory=dict)
+    result: dict[str, str] | None = None
+    fault: dict[str, str] | None = None
+
+
+def parse_report(text: str) -> Report:
+    """The TML- lines of the firmware's console output."""
+    report = Report()
+
+    def model(name: str) -> ModelReport:
+        return report.models.setdefault(name, ModelReport(name))
+
+    for line in text.splitlines():
+        line = line.strip()
+        if not line.startswith("TML-"):
+            continue
+        kind = line.split(" ", 1)[0]
+        f = _fields(line)
+        if kind == "TML-MODEL" and "name" in f:
+            model(f["name"]).facts = f
+        elif kind == "TML-VECTOR" and "model" in f and f.get("index", "").isdigit():
+            model(f["model"]).vectors[int(f["index"])] = f
+        elif kind == "TML-OUTPUT" and "model" in f and f.get("vector", "").isdigit() and f.get("output", "").isdigit():
+            model(f["model"]).outputs[(int(f["vector"]), int(f["output"]))] = f.get("hex", "")
+        elif kind == "TML-TIME" and "model" in f:
+            model(f["model"]).time = f
+        elif kind == "TML-RESULT":
+            report.result = f
+        elif kind == "TML-FAULT":
+            report.fault = f
+    return report
+
+
+def compare_with_golden(report: Report, goldens: list[Golden]) -> list[str]:
+    """Every difference between the reported outputs and the golden ones, as sentences."""
+    problems = []
+    for g in goldens:
+        m = report.models.get(g.model)
+        if m is None:
+            problems.append(f"model {g.model}: not in the firmware's report")
+            continue
+        for v, vector in enumerate(g.vectors):
+            for o, expected in enumerate(vector.outputs):
+                got_hex = m.outputs.get((v, o))
+                if got_hex is None:
+                    problems.append(f"model {g.model} vector {v} ({vector.label}) output {o}: not reported")
+                    continue
+                try:
+                    got = bytes.fromhex(got_hex)
+                except ValueError:
+                    problems.append(f"model {g.model} vector {v} output {o}: unreadable hex in the report")
+                    continue
+                if got != expected:
+                    if len(got) != len(expected):
+                        problems.append(f"model {g.model} vector {v} ({vector.label}) output {o}: {len(got)} bytes, "
+                                        f"golden has {len(expected)}")
+                    else:
+                        diff = [i for i in range(len(got)) if got[i] != expected[i]]
+                        problems.append(f"model {g.model} vector {v} ({vector.label}) output {o}: {len(diff)} of "
+                                        f"{len(got)} bytes differ; first at byte {diff[0]}: 0x{got[diff[0]]:02x}, "
+                                        f"golden 0x{expected[diff[0]]:02x}")
+    return problems
+
+
+@dataclass
+class TestResult:
+    target: str
+    ok: bool
+    problems: list[str]
+    report: Report
+    outcome: RunOutcome
+    command: list[str]
+    qemu_version: str
+
+    def summary(self) -> dict:
+        models = {}
+        for name, m in sorted(self.report.models.items()):
+            passed = sum(1 for v in m.vectors.values() if v.get("status") == "PASS")
+            models[name] = {"facts": dict(sorted(m.facts.items())), "time": dict(sorted(m.time.items())),
+                            "vectors": len(m.vectors), "passed": passed}
+        return {
+            "target": self.target,
+            "status": "PASS" if self.ok else "FAIL",
+            "problems": self.problems,
+            "exit_code": self.outcome.exit_code,
+            "timed_out": self.outcome.timed_out,
+            "seconds": round(self.outcome.seconds, 2),
+            "qemu": self.qemu_version,
+            "command": [Path(self.command[0]).name] + self.command[1:-1] + [Path(self.command[-1]).name],
+            "models": models,
+            "result": self.report.result,
+            "fault": self.report.fault,
+        }
+
+
+def run_test(target: Target, elf: str | Path, goldens: list[Golden], timeout: float = DEFAULT_TIMEOUT,
+             max_output: int = DEFAULT_MAX_OUTPUT) -> TestResult:
+    """Run the image and check it: firmware verdict, exit status, every output byte, no fault/hang."""
+    qemu = find_qemu(target)
+    argv = qemu_command(target, elf, qemu)
+    outcome = run_qemu(argv, timeout, max_output, stop_after_final_line=not target.console.is_semihosting)
+    report = parse_report(outcome.output)
+    problems = []
+    if report.fault is not None:
+        f = report.fault
+        problems.append(f"the firmware crashed: exception {f.get('exception')} at pc={f.get('pc')} lr={f.get('lr')} "
+                        f"(CFSR {f.get('cfsr')}, HFSR {f.get('hfsr')}); fault registers are in the log")
+    if outcome.timed_out:
+        problems.append(f"no final report within {timeout:g} s: the firmware hangs (or the timeout is too short)")
+    if outcome.truncated:
+        problems.append(f"more than {max_output:,} bytes of console output: stopped")
+    if report.result is None and report.fault is None and not outcome.timed_out and not outcome.truncated:
+        detail = outcome.stderr.strip().splitlines()[-3:] if outcome.stderr.strip() else []
+        problems.append("the firmware stopped without its final TML-RESULT line (exit status "
+                        f"{outcome.exit_code})" + (": " + " | ".join(detail) if detail else ""))
+    if report.result is not None and report.result.get("status") != "PASS":
+        problems.append(f"the firmware reports {report.result.get('failed', '?')} failing of "
+                        f"{report.result.get('vectors', '?')} test vectors")
+    if target.console.is_semihosting and report.result is not None:
+        passed = report.result.get("status") == "PASS"
+        if passed != (outcome.exit_code == 0):
+            problems.append(f"QEMU exit status {outcome.exit_code} disagrees with the report ({report.result.get('status')})")
+    if report.result is not None:
+        reported = int(report.result.get("models", "0") or 0)
+        if reported != len(goldens):
+            problems.append(f"the image ran {reported} model(s), the build made golden data for {len(goldens)}")
+        problems += compare_with_golden(report, goldens)
+    return TestResult(target.name, not problems, problems, report, outcome, argv, qemu_version(qemu))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tinyml_build.verification.qemu_runner", description=__doc__.splitlines()[0])
+    parser.add_argument("--target", required=True, help="target name or targets/*.yaml path")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT)
+    parser.add_argument("--max-output", type=int, default=DEFAULT_MAX_OUTPUT)
+    parser.add_argument("--log", help="write the console output here")
+    parser.add_argument("--json", help="write the verdict as JSON here")
+    parser.add_argument("elf")
+    parser.add_argument("golden", nargs="+", help="golden/<model>.json files from the build")
+    args = parser.parse_args(argv)
+    try:
+        target = load_target(args.target)
+        goldens = [Golden.from_json(Path(g).read_text()) for g in args.golden]
+        result = run_test(target, args.elf, goldens, args.timeout, args.max_output)
+    except TinyMLError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    sys.stdout.write(result.outcome.output)
+    if args.log:
+        Path(args.log).write_text(result.outcome.output)
+    if args.json:
+        Path(args.json).write_text(json.dumps(result.summary(), indent=1, sort_keys=True) + "\n")
+    for problem in result.problems:
+        print(f"FAIL: {problem}", file=sys.stderr)
+    return 0 if result.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

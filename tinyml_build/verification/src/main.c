@@ -1,0 +1,208 @@
+/* main.c -- the test firmware: run every model in the image on its embedded test vectors.
+ *
+ * Report (human lines, plus `TML-` lines that tinyml_build.verification.qemu_runner parses):
+ *   TML-MODEL name=.. runtime=.. operators=.. tensors=.. model_bytes=.. arena_used=..
+ *             arena_reserved=.. arena_headroom=..
+ *   TML-VECTOR model=.. index=.. status=PASS|FAIL [first_mismatch=output:byte]
+ *   TML-OUTPUT model=.. vector=.. output=.. hex=..   (every output byte, for the host-side comparison)
+ *   TML-TIME model=.. unit=cycles|qemu_instructions|none per_inference=.. runs=..
+ *   TML-RESULT status=PASS|FAIL models=.. vectors=.. passed=.. failed=..   (always the last line)
+ * Exit status: 0 all vectors pass, 1 a mismatch, 2 the model could not be set up, 3 a fault.
+ *
+ * The timing loop runs after every vector was checked, so stateful models (variable tensors)
+ * see exactly the sequence of inputs the golden run used.
+ */
+#include <inttypes.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "tml_board.h"
+#include "tml_model_api.h"
+#include "tml_platform.h"
+#include "tml_print.h"
+#include "tml_test_vectors.h"
+
+#define TML_EXIT_PASS 0
+#define TML_EXIT_MISMATCH 1
+#define TML_EXIT_SETUP 2
+
+/* Repeat the inference until this many timer ticks passed (1 ms at the core clock), at most
+ * TML_TIMING_MAX_RUNS times: averages away the SysTick resolution under QEMU. */
+#ifndef TML_TIMING_MIN_TICKS
+#define TML_TIMING_MIN_TICKS (TML_CLOCK_HZ / 1000u)
+#endif
+#ifndef TML_TIMING_MAX_RUNS
+#define TML_TIMING_MAX_RUNS 1000u
+#endif
+
+typedef struct {
+  uint32_t vectors;
+  uint32_t passed;
+  uint32_t failed;
+  int setup_error;
+} tml_tally;
+
+static const char *tml_status_name(tml_status status) {
+  switch (status) {
+    case TML_OK: return "ok";
+    case TML_ARENA_TOO_SMALL: return "arena too small";
+    default: return "error";
+  }
+}
+
+static int tml_check_shapes(const tml_test_model *m) {
+  const tml_model_api *api = m->api;
+  if (api->num_inputs != m->num_inputs || api->num_outputs != m->num_outputs) {
+    tml_printf("  ERROR: model has %" PRIu32 " inputs / %" PRIu32 " outputs, test data has %" PRIu32 " / %" PRIu32 "\n", api->num_inputs,
+               api->num_outputs, m->num_inputs, m->num_outputs);
+    return 0;
+  }
+  for (uint32_t i = 0; i < m->num_inputs; ++i) {
+    const tml_tensor *t = api->input(i);
+    if (t == 0 || t->bytes != m->input_bytes[i]) {
+      tml_printf("  ERROR: input %" PRIu32 " is %" PRIu32 " bytes, test data has %" PRIu32 "\n", i, t != 0 ? t->bytes : 0u, m->input_bytes[i]);
+      return 0;
+    }
+  }
+  for (uint32_t i = 0; i < m->num_outputs; ++i) {
+    const tml_tensor *t = api->output(i);
+    if (t == 0 || t->bytes != m->output_bytes[i]) {
+      tml_printf("  ERROR: output %" PRIu32 " is %" PRIu32 " bytes, test data has %" PRIu32 "\n", i, t != 0 ? t->bytes : 0u, m->output_bytes[i]);
+      return 0;
+    }
+  }
+  return 1;
+}
+
+static int tml_run_vector(const tml_test_model *m, uint32_t index) {
+  const tml_model_api *api = m->api;
+  const tml_test_vector *v = &m->vectors[index];
+  for (uint32_t i = 0; i < m->num_inputs; ++i) {
+    memcpy(api->input(i)->data, v->inputs[i], m->input_bytes[i]);
+  }
+  const tml_status status = api->invoke();
+  if (status != TML_OK) {
+    tml_printf("  vector %" PRIu32 " (%s): FAIL: invoke() returned %s\n", index, v->label, tml_status_name(status));
+    tml_printf("TML-VECTOR model=%s index=%" PRIu32 " status=FAIL invoke=%" PRIu32 "\n", api->name, index, (uint32_t)status);
+    return 0;
+  }
+  int pass = 1;
+  for (uint32_t o = 0; o < m->num_outputs; ++o) {
+    const uint8_t *got = (const uint8_t *)api->output(o)->data;
+    const uint8_t *want = v->expected[o];
+    for (uint32_t b = 0; b < m->output_bytes[o]; ++b) {
+      if (got[b] != want[b]) {
+        if (pass) {
+          tml_printf("  vector %" PRIu32 " (%s): FAIL: output %" PRIu32 " byte %" PRIu32 " is 0x%02x, golden 0x%02x\n", index, v->label, o, b,
+                     got[b], want[b]);
+          tml_printf("TML-VECTOR model=%s index=%" PRIu32 " status=FAIL first_mismatch=%" PRIu32 ":%" PRIu32 "\n", api->name, index, o, b);
+        }
+        pass = 0;
+        break;
+      }
+    }
+  }
+  if (pass) {
+    tml_printf("  vector %" PRIu32 " (%s): PASS\n", index, v->label);
+    tml_printf("TML-VECTOR model=%s index=%" PRIu32 " status=PASS\n", api->name, index);
+  }
+  for (uint32_t o = 0; o < m->num_outputs; ++o) {
+    tml_printf("TML-OUTPUT model=%s vector=%" PRIu32 " output=%" PRIu32 " hex=", api->name, index, o);
+    tml_print_hex_bytes((const uint8_t *)api->output(o)->data, m->output_bytes[o]);
+    tml_printf("\n");
+  }
+  return pass;
+}
+
+static void tml_time_model(const tml_test_model *m) {
+  const tml_model_api *api = m->api;
+  const tml_timer_kind kind = tml_timer_kind_in_use();
+  if (kind == TML_TIMER_NONE) {
+    tml_printf("  time per inference: not measured (no timer on this target)\n");
+    tml_printf("TML-TIME model=%s unit=none\n", api->name);
+    return;
+  }
+  /* One timed run sizes the loop; the loop then reads the timer only twice, so its own cost
+   * (a call and a branch per run) is all that is added to the model's. */
+  uint64_t start = tml_timer_read();
+  (void)api->invoke();
+  uint64_t elapsed = tml_timer_read() - start;
+  uint32_t runs = 1u;
+  if (elapsed < TML_TIMING_MIN_TICKS) {
+    const uint64_t wanted = elapsed == 0u ? TML_TIMING_MAX_RUNS : (TML_TIMING_MIN_TICKS + elapsed - 1u) / elapsed;
+    runs = wanted > TML_TIMING_MAX_RUNS ? TML_TIMING_MAX_RUNS : (uint32_t)wanted;
+    start = tml_timer_read();
+    for (uint32_t r = 0; r < runs; ++r) {
+      (void)api->invoke();
+    }
+    elapsed = tml_timer_read() - start;
+  }
+  const uint64_t total = tml_timer_to_report_units(elapsed);
+  const uint64_t per_run = (total + runs / 2u) / runs;
+  if (kind == TML_TIMER_CYCLES) {
+    const uint64_t micros = (per_run * 1000000ull + TML_CLOCK_HZ / 2u) / TML_CLOCK_HZ;
+    tml_printf("  time per inference: %llu cycles (%llu us at %" PRIu32 " MHz; DWT, mean of %" PRIu32 " runs)\n", per_run, micros,
+               (uint32_t)(TML_CLOCK_HZ / 1000000u), runs);
+    tml_printf("TML-TIME model=%s unit=cycles per_inference=%llu runs=%" PRIu32 "\n", api->name, per_run, runs);
+  } else {
+    tml_printf("  time per inference: %llu instructions (QEMU -icount shift=0 via SysTick, mean of %" PRIu32 " runs)\n", per_run,
+               runs);
+    tml_printf("TML-TIME model=%s unit=qemu_instructions per_inference=%llu runs=%" PRIu32 "\n", api->name, per_run, runs);
+  }
+}
+
+static void tml_run_model(const tml_test_model *m, tml_tally *tally) {
+  const tml_model_api *api = m->api;
+  tml_printf("\nmodel %s (runtime %s, sha256 %s)\n", api->name, api->runtime, api->sha256);
+  const tml_status status = api->init();
+  if (status != TML_OK) {
+    tml_printf("  ERROR: init() returned %s\n", tml_status_name(status));
+    tml_printf("TML-MODEL name=%s init=FAIL\n", api->name);
+    tally->setup_error = 1;
+    tally->failed += m->vector_count;
+    tally->vectors += m->vector_count;
+    return;
+  }
+  const uint32_t used = api->arena_used();
+  const uint32_t reserved = api->arena_reserved;
+  const uint32_t headroom = reserved >= used ? reserved - used : 0u;
+  tml_printf("  %" PRIu32 " operators, %" PRIu32 " tensors, %" PRIu32 " bytes of model data in flash\n", api->operator_count, api->tensor_count,
+             api->model_bytes);
+  tml_printf("  arena: %" PRIu32 " bytes used of %" PRIu32 " reserved (headroom %" PRIu32 ")\n", used, reserved, headroom);
+  tml_printf("TML-MODEL name=%s runtime=%s operators=%" PRIu32 " tensors=%" PRIu32 " model_bytes=%" PRIu32 " arena_used=%" PRIu32 " arena_reserved=%" PRIu32 " "
+             "arena_headroom=%" PRIu32 "\n",
+             api->name, api->runtime, api->operator_count, api->tensor_count, api->model_bytes, used, reserved, headroom);
+  if (!tml_check_shapes(m)) {
+    tally->setup_error = 1;
+    tally->failed += m->vector_count;
+    tally->vectors += m->vector_count;
+    return;
+  }
+  for (uint32_t v = 0; v < m->vector_count; ++v) {
+    if (tml_run_vector(m, v)) {
+      tally->passed++;
+    } else {
+      tally->failed++;
+    }
+    tally->vectors++;
+  }
+  tml_time_model(m);
+}
+
+int main(void) {
+  tml_platform_init();
+  tml_printf("tinyml_build test firmware: target %s, %" PRIu32 " model(s)\n", TML_TARGET_NAME, tml_test_model_count);
+  tml_tally tally = {0u, 0u, 0u, 0};
+  for (uint32_t i = 0; i < tml_test_model_count; ++i) {
+    tml_run_model(tml_test_models[i], &tally);
+  }
+  const int pass = tally.failed == 0u && !tally.setup_error && tally.vectors > 0u;
+  tml_printf("\n%s: %" PRIu32 " of %" PRIu32 " test vectors match the golden outputs\n", pass ? "PASS" : "FAIL", tally.passed,
+             tally.vectors);
+  tml_printf("TML-RESULT status=%s models=%" PRIu32 " vectors=%" PRIu32 " passed=%" PRIu32 " failed=%" PRIu32 "\n", pass ? "PASS" : "FAIL",
+             tml_test_model_count, tally.vectors, tally.passed, tally.failed);
+  if (pass) {
+    return TML_EXIT_PASS;
+  }
+  return tally.setup_error ? TML_EXIT_SETUP : TML_EXIT_MISMATCH;
+}
