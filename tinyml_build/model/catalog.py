@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from tinyml_build.errors import ModelError, closest_names
+from tinyml_build.errors import ModelError, closest_names, suggest
 
 METADATA_FILE = "model.yaml"
 
@@ -40,6 +40,14 @@ TENSOR_KEYS = {"name": (True, str), "shape": (True, list), "dtype": (True, str),
 SAMPLE_KEYS = {"file": (True, str), "label": (True, str), "tflm_output": (False, list)}
 DTYPES = {"int8", "uint8", "int16", "int32", "float32"}
 SHA256_PATTERN = re.compile(r"[0-9a-f]{64}")
+KERAS_SUFFIXES = (".h5", ".hdf5", ".keras")
+KERAS_CONVERSION_HINT = (
+    "convert it to a fully int8-quantized .tflite first, e.g. in Python with tensorflow: "
+    "c = tf.lite.TFLiteConverter.from_keras_model(tf.keras.models.load_model(PATH)); "
+    "c.optimizations = [tf.lite.Optimize.DEFAULT]; c.representative_dataset = SAMPLES; "
+    "c.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]; "
+    "c.inference_input_type = c.inference_output_type = tf.int8; open('model.tflite', 'wb').write(c.convert()) "
+    "(models/hello_world/train.py does exactly this)")
 
 
 @dataclass(frozen=True)
@@ -134,9 +142,20 @@ def resolve_model(value: str, models_dir: Path, base_dir: Path | None = None) ->
     path = Path(value)
     if not path.is_absolute():
         path = Path(base_dir or Path.cwd()) / path
-    if path.is_dir() and (path / METADATA_FILE).is_file():
-        return load_model(path)
+    if path.is_dir():
+        if (path / METADATA_FILE).is_file():
+            return load_model(path)
+        found = sorted(p.name for p in path.glob("*.tflite"))
+        hint = (f"it holds {', '.join(found[:5])}: pass one of them, e.g. model={Path(value) / found[0]}" if found
+                else f"a model folder holds a .tflite and a {METADATA_FILE} (see models/hello_world/)")
+        raise ModelError(f"'{value}' is a folder without {METADATA_FILE}", "model=", hint)
     if path.is_file():
+        if path.suffix.lower() in KERAS_SUFFIXES:
+            raise ModelError(f"'{value}' is a Keras model, not a TensorFlow Lite flatbuffer", "model=",
+                             KERAS_CONVERSION_HINT)
+        if path.suffix.lower() in (".pb", "") and (path.parent / "saved_model.pb").exists():
+            raise ModelError(f"'{value}' belongs to a TensorFlow SavedModel, not a .tflite", "model=",
+                             KERAS_CONVERSION_HINT)
         if path.suffix != ".tflite":
             raise ModelError(f"'{value}' is not a .tflite file", "model=",
                              "pass a TensorFlow Lite flatbuffer (*.tflite) or a catalog name")
@@ -144,10 +163,8 @@ def resolve_model(value: str, models_dir: Path, base_dir: Path | None = None) ->
     if looks_like_path:
         raise ModelError(f"model file '{value}' not found", "model=",
                          "check the path (a relative path is taken from the current directory)")
-    suggestions = ", ".join(closest_names(value, names)) if names else f"none in {models_dir}"
-    raise ModelError(f"unknown model '{value}' (closest: {suggestions})", "model=",
-                     f"use a name from {models_dir.name}/ ({', '.join(names) or 'none'}) "
-                     "or a path to a .tflite file")
+    raise ModelError(f"unknown model '{value}'", "model=",
+                     f"use a model name ({suggest(value, names, 'models')}) or a path to a .tflite file")
 
 
 def dump_model_yaml(meta: dict, header: str = "") -> str:
@@ -178,9 +195,8 @@ def _check_mapping(value, spec: dict, where: str, prefix: str) -> None:
     unknown = sorted(set(value) - set(spec), key=str)
     if unknown:
         key = unknown[0]
-        hint = closest_names(str(key), spec, limit=1)
-        raise ModelError(f"unknown key '{prefix}{key}'", where,
-                         f"did you mean '{prefix}{hint[0]}'? valid keys: {', '.join(sorted(spec))}")
+        hint = "".join(f"did you mean '{prefix}{c}'? " for c in closest_names(str(key), spec, limit=1))
+        raise ModelError(f"unknown key '{prefix}{key}'", where, f"{hint}valid keys: {', '.join(sorted(spec))}")
     for key, (required, kind) in spec.items():
         if key not in value:
             if required:
