@@ -62,7 +62,7 @@ class FixtureBuilder:
         objects = []
         for src in sources:
             obj = out_dir / f"{src.stem}.o"
-            cmd = [str(self.toolchain.gcc), *flags.arch, *flags.common, *flags.c, flags.framework_optimization,
+            cmd = [str(self.toolchain.gcc), *flags.arch, *flags.common, *flags.path_maps, *flags.c, flags.framework_optimization,
                    *[f"-I{d}" for d in include_dirs], *[f"-D{d}" for d in defines], "-c", str(src), "-o", str(obj)]
             subprocess.run(cmd, check=True, capture_output=True, text=True)
             objects.append(str(obj))

@@ -122,7 +122,7 @@ def test_budget_gate_fails_the_build_with_numbers(build_root):
 
 def test_test_needs_an_emulator(build_root):
     _fails_cleanly(scons("target=stm32h743", "model=hello_world", f"build_dir={build_root}", "test"),
-                   "stm32h743 has no emulator", "fix:")
+                   "stm32h743 cannot run `test`", "no emulator", "fix:")
 
 
 def test_model_the_aot_runtime_cannot_build(build_root):

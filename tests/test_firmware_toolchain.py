@@ -86,15 +86,17 @@ def test_flags_follow_the_target(name):
     assert "-Wl,--gc-sections" in flags.link and "-nostartfiles" in flags.link
     assert flags.framework_optimization == "-Os" and flags.kernel_optimization == "-O2"
     assert {"-fno-exceptions", "-fno-rtti"} <= set(flags.cxx)
-    assert f"-ffile-prefix-map={PROJECT_DIR.resolve()}=." in flags.common
+    assert f"-ffile-prefix-map={PROJECT_DIR.resolve()}=." in flags.path_maps
 
 
-def test_build_folder_outside_the_checkout_gets_its_own_prefix_map(tmp_path):
+def test_every_build_folder_is_mapped_to_build(tmp_path):
     flags = arm_gcc.firmware_flags(load_target("qemu-m4"), PROJECT_DIR, tmp_path / "out")
-    maps = [f for f in flags.common if f.startswith("-ffile-prefix-map=")]
+    maps = [f for f in flags.path_maps if f.startswith("-ffile-prefix-map=")]
     assert maps == [f"-ffile-prefix-map={PROJECT_DIR.resolve()}=.", f"-ffile-prefix-map={(tmp_path / 'out').resolve()}=build"]
     inside = arm_gcc.firmware_flags(load_target("qemu-m4"), PROJECT_DIR, PROJECT_DIR / "build")
-    assert [f for f in inside.common if f.startswith("-ffile-prefix-map=")] == maps[:1]
+    assert list(inside.path_maps) == [maps[0], f"-ffile-prefix-map={(PROJECT_DIR / 'build').resolve()}=build"]
+    other = arm_gcc.firmware_flags(load_target("qemu-m4"), PROJECT_DIR, PROJECT_DIR / "out")
+    assert other.path_maps[-1] == "-ffile-prefix-map=out/=build/"  # SCons names it out/... in commands
 
 
 def test_non_arm_target_is_refused():

@@ -80,7 +80,7 @@ def test_unknown_model_suggests_names(tmp_path):
 
 def test_unknown_runtime(tmp_path):
     model = shared_model("hello_world_int8.tflite")
-    _fails_cleanly(scons("target=stm32f407", f"model={model}", "runtime=tfl", f"build_dir={tmp_path}"), "runtime 'tfl'", "tflm")
+    _fails_cleanly(scons("target=stm32f407", f"model={model}", "runtime=tfl", f"build_dir={tmp_path}"), "runtime=tfl", "tflm")
 
 
 def test_op_missing_from_inventory_fails_before_any_output(tmp_path):

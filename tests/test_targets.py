@@ -288,10 +288,15 @@ def test_empty_and_non_mapping_files(tmp_path):
 def test_unknown_target_suggests_closest_names():
     with pytest.raises(TargetError) as info:
         targets.load_target("stm32f4", TARGETS_DIR)
-    text = str(info.value)
-    assert "\n" not in text
-    assert text.startswith("unknown target 'stm32f4'; closest: ")
-    assert "stm32f407" in text
+    assert info.value.what == "unknown target 'stm32f4'"
+    assert info.value.fix.startswith("use a target name (closest: stm32f407")
+
+
+def test_unknown_target_without_a_close_name_lists_every_target():
+    with pytest.raises(TargetError) as info:
+        targets.load_target("nosuchboard", TARGETS_DIR)
+    assert "closest" not in info.value.fix
+    assert f"targets: {', '.join(targets.list_targets(TARGETS_DIR))}" in info.value.fix
 
 
 def test_missing_target_file_path(tmp_path):

@@ -11,7 +11,7 @@ from tinyml_build.model.reader import load_model
 from tinyml_build.runtimes.tflm import api
 from tinyml_build.runtimes.tflm.arena import (PROBE_MARGIN, ArenaOption, ProbeResult, decide, from_json, parse_option,
                                      parse_probe_output, probe_capacity, report_lines, to_json)
-from tinyml_build.runtimes.tflm.build import probe_target_for
+from tinyml_build.runtimes.tflm.plan import probe_target_for
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 TARGETS = PROJECT_DIR / "targets"
@@ -71,7 +71,7 @@ PROBES = {"m": ProbeResult("m", 1028, 1424, 1 << 20)}
 
 def test_auto_reserves_exactly_the_need_by_default():
     d = decide(parse_option(), PROBES, "qemu-m4")["m"]
-    assert (d.used, d.needed, d.reserved, d.headroom) == (1028, 1424, 1424, 0)
+    assert (d.used, d.needed, d.reserved, d.headroom, d.margin) == (1028, 1424, 1424, 396, 0)
 
 
 def test_headroom_in_bytes_and_percent_rounds_to_16():
@@ -91,8 +91,8 @@ def test_fixed_arena_is_kept_and_checked():
 def test_decisions_round_trip_and_report():
     decisions = decide(parse_option("auto", "5%"), PROBES, "qemu-m4")
     assert from_json(to_json(decisions)) == decisions
-    assert report_lines(decisions) == ["arena m: allocated 1,028 used / 1,504 reserved, headroom 80 "
-                                       "(needs 1,424; auto (arena_headroom=5%); probed on qemu-m4)"]
+    assert report_lines(decisions) == ["arena m: 1,028 used / 1,504 reserved, headroom 476 "
+                                       "(sets up in 1,424; 80 above that from auto (arena_headroom=5%); probed on qemu-m4)"]
 
 
 # --- where the probe runs ------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ share their target-level objects)."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -29,8 +30,9 @@ needs_sources = pytest.mark.skipif(_WHY_NO_SOURCES is not None,
 
 
 def scons(*args, env: dict | None = None, timeout: float = 1800) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "SCons", "-Q", "-j2", *args], capture_output=True, text=True,
-                          cwd=PROJECT_DIR, env={**os.environ, **(env or {})}, timeout=timeout)
+    """verbose=1: the tests read which objects were compiled from the command lines."""
+    return subprocess.run([sys.executable, "-m", "SCons", "-Q", "-j2", "verbose=1", *args], capture_output=True,
+                          text=True, cwd=PROJECT_DIR, env={**os.environ, **(env or {})}, timeout=timeout)
 
 
 def shared_build_root(tmp_path_factory) -> Path:
@@ -41,6 +43,7 @@ def shared_build_root(tmp_path_factory) -> Path:
 
 
 def compiled_objects(output: str) -> list[str]:
-    """The objects a scons run compiled (from the compiler command lines it printed)."""
-    return [line.split(" -o ", 1)[1].split()[0] for line in output.splitlines()
+    """The objects a verbose scons run compiled (from the compiler command lines it printed)."""
+    lines = (re.sub(r"^\[\d+/\d+\] ", "", line) for line in output.splitlines())
+    return [line.split(" -o ", 1)[1].split()[0] for line in lines
             if line.startswith("/") and " -c " in line and " -o " in line]

@@ -16,9 +16,14 @@ class TinyMLError(Exception):
         self.fix = fix
 
     def __str__(self) -> str:
-        text = f"{self.where}: {self.what}" if self.where else self.what
+        # Messages quote model strings, file names and option values: printed escaped, always.
+        from tinyml_build.escape import terminal
+
+        text = terminal(self.what, keep_newlines=True)
+        if self.where:
+            text = f"{terminal(self.where)}: {text}"
         if self.fix:
-            text += f"\n  fix: {self.fix}"
+            text += f"\n  fix: {terminal(self.fix, keep_newlines=True)}"
         return text
 
 
@@ -39,9 +44,16 @@ class ToolchainError(TinyMLError):
 
 
 def closest_names(name: str, candidates, limit: int = 3) -> list[str]:
-    """The valid names closest to a misspelled one, for 'did you mean' hints."""
+    """The valid names close to a misspelled one, best first; empty when none is close (then a
+    message lists the valid names instead of calling unrelated ones 'closest')."""
     import difflib
 
-    candidates = sorted(candidates)
-    close = difflib.get_close_matches(name, candidates, n=limit, cutoff=0.4)
-    return close or candidates[:limit]
+    return difflib.get_close_matches(str(name), sorted(str(c) for c in candidates), n=limit, cutoff=0.6)
+
+
+def suggest(name: str, candidates, noun: str = "valid names") -> str:
+    """'closest: a, b' when some candidates are close to `name`, else '<noun>: every candidate'."""
+    close = closest_names(name, candidates)
+    if close:
+        return f"closest: {', '.join(close)}"
+    return f"{noun}: {', '.join(sorted(str(c) for c in candidates)) or 'none'}"

@@ -19,7 +19,7 @@ def UseArmGcc(env, target, project_dir, build_root):
         RANLIB=str(toolchain.program("ranlib")),
         ARFLAGS=["rcD"],  # deterministic archives: no timestamps, uids or modes
         RANLIBFLAGS=["-D"],
-        CCFLAGS=list(flags.arch) + list(flags.common),
+        CCFLAGS=list(flags.arch) + list(flags.common) + unsigned(flags.path_maps),
         CFLAGS=list(flags.c),
         CXXFLAGS=list(flags.cxx),
         ASFLAGS=list(flags.arch),
@@ -29,6 +29,12 @@ def UseArmGcc(env, target, project_dir, build_root):
         TML_ARM_GCC_BIN=str(toolchain.bin_dir),
     )
     return toolchain, flags
+
+
+def unsigned(flags) -> list[str]:
+    """Flags that never change an object's bytes (path maps, -isystem of tracked headers), kept
+    out of SCons signatures so objects are shared across checkouts and build folders."""
+    return ["$(", *flags, "$)"] if flags else []
 
 
 def _toolchain_override(env):

@@ -1,15 +1,18 @@
-"""SCons tool: the firmware build graph (generated C, objects, link, .bin/.hex, reports).
+"""SCons tool: the firmware build graph (platform, application, the runtime's part, link, .bin/.hex,
+reports).
 
-Every decision (paths, sources, flags, runtime) comes from tinyml_build.image.plan; every
-action calls one tinyml_build function. Actions that can fail because of the user's input
-print one TinyMLError message (what, where, fix) and fail the build without a traceback.
+Every decision (paths, sources, flags, runtime) comes from tinyml_build.image.plan; the runtime's
+own part of the graph comes from its site tool (aot.py, tflm.py), named by the plan, so nothing
+here depends on which runtime it is. Every action calls one tinyml_build function; actions that can
+fail because of the user's input print one TinyMLError message (what, where, fix) and fail the
+build without a traceback.
 """
 
 from pathlib import Path
 
 from SCons.Script import Action
-from tinyml_scons import clean_errors
-
+from tinyml_console import label
+from tinyml_scons import clean_errors, generated_by
 
 # ---- actions ---------------------------------------------------------------------------------
 
@@ -22,20 +25,11 @@ def _write_value(target, source, env):
 
 
 @clean_errors
-def _aot_action(target, source, env):
-    from tinyml_build.runtimes.aot import generate
-    from tinyml_build.model.reader import load_model
-
-    out_dir = Path(str(target[0])).parent
-    generate(load_model(str(source[0]), name=env["TML_MODEL_NAME"]), out_dir, name=env["TML_MODEL_NAME"])
-
-
-@clean_errors
 def _golden_action(target, source, env):
-    from tinyml_build.verification import golden
     from tinyml_build.fileio import write_atomic
     from tinyml_build.image.plan import model_samples
     from tinyml_build.model.reader import load_model
+    from tinyml_build.verification import golden
 
     tflite = Path(str(source[0]))
     result = golden.make_golden(load_model(tflite, name=env["TML_MODEL_NAME"]), name=env["TML_MODEL_NAME"],
@@ -47,27 +41,33 @@ def _golden_action(target, source, env):
 @clean_errors
 def _test_vectors_action(target, source, env):
     from tinyml_build.fileio import write_atomic
-    from tinyml_build.verification.test_vectors import render_test_vectors
     from tinyml_build.verification.golden import Golden
+    from tinyml_build.verification.test_vectors import render_test_vectors
 
     write_atomic(str(target[0]), render_test_vectors(Golden.from_json(Path(str(source[0])).read_text())))
 
 
+def _echo(env):
+    """Where the link action prints its command line: only in verbose builds."""
+    return (lambda line: print(line, flush=True)) if env.get("TML_VERBOSE") else None
+
+
 @clean_errors
 def _link_action(target, source, env):
-    from tinyml_build.image.link import link
     from tinyml_build.config.targets import load_target
+    from tinyml_build.image.link import link
     from tinyml_build.toolchains.arm_gcc import find_toolchain
 
     toolchain = find_toolchain(search_path=env["TML_ARM_GCC_BIN"])
     link(toolchain, env["TML_FLAGS"], load_target(env["TML_TARGET_FILE"]), [str(s) for s in source],
-         str(target[0]), str(target[1]), env["TML_LINKER_SCRIPT"], env["TML_SIZING_LINKER_SCRIPT"])
+         str(target[0]), str(target[1]), env["TML_LINKER_SCRIPT"], env["TML_SIZING_LINKER_SCRIPT"],
+         cwd=env["TML_BUILD_ROOT"], echo=_echo(env))
 
 
 @clean_errors
 def _binaries_action(target, source, env):
-    from tinyml_build.image.link import write_binaries
     from tinyml_build.config.targets import load_target
+    from tinyml_build.image.link import write_binaries
 
     write_binaries(str(source[0]), load_target(env["TML_TARGET_FILE"]), Path(str(target[0])).parent)
 
@@ -82,8 +82,8 @@ def _hex_action(target, source, env):
 
 @clean_errors
 def _manifest_action(target, source, env):
-    from tinyml_build.reports import manifest
     from tinyml_build.fileio import write_atomic
+    from tinyml_build.reports import manifest
     from tinyml_build.toolchains.arm_gcc import find_toolchain
 
     outputs = [str(s) for s in source[:env["TML_OUTPUT_COUNT"]]]
@@ -97,17 +97,23 @@ def _manifest_action(target, source, env):
 
 
 def _compile_commands(objects, project_dir):
-    """compile_commands.json text for editors: one entry per object, the exact compile command."""
+    """compile_commands.json text: one entry per object, the exact command that built it, chosen by
+    the source's suffix the way SCons's own compilation_db tool does (C, C++, assembler)."""
     import json
 
+    from SCons.Tool.asm import ASPPSuffixes, ASSuffixes
+    from SCons.Tool.cc import CSuffixes
+    from SCons.Tool.cxx import CXXSuffixes
     from SCons.Util import flatten
 
+    commands = [(CXXSuffixes, "$CXXCOM"), (CSuffixes, "$CCCOM"), (ASPPSuffixes, "$ASPPCOM"), (ASSuffixes, "$ASCOM")]
     entries = []
     for node in flatten(objects):
         source = node.sources[0]
-        env = node.get_build_env()
-        command = env.subst("$CCCOM", target=[node], source=[source])
-        entries.append({"directory": str(project_dir), "file": str(source), "output": str(node), "command": command})
+        suffix = Path(str(source)).suffix
+        command = next(com for suffixes, com in commands if suffix in suffixes)
+        text = node.get_build_env().subst(command, target=[node], source=[source])
+        entries.append({"directory": str(project_dir), "file": str(source), "output": str(node), "command": text})
     entries.sort(key=lambda e: e["output"])
     return json.dumps(entries, indent=1) + "\n"
 
@@ -115,30 +121,24 @@ def _compile_commands(objects, project_dir):
 # ---- the graph -------------------------------------------------------------------------------
 
 
-def _package_files(*patterns):
-    import tinyml_build
-
-    root = Path(tinyml_build.__file__).resolve().parent
-    return sorted(str(p) for pattern in patterns for p in root.glob(pattern))
-
-
 def FirmwarePlatform(env, platform, framework_env):
     """Declare a TargetPlatform's generated files (tml_board.h, linker scripts) and platform objects.
 
     Returns {'objects', 'board', 'scripts'}; `scripts` is [firmware.ld, firmware-sizing.ld].
+    The generated files are rendered while reading the build description: their text is their
+    signature, so they change exactly when their content does.
     """
     from tinyml_build.platform.board_header import render_board_header
     from tinyml_build.platform.linker_script import render_linker_script
 
     compile_env = framework_env.Clone(CPPPATH=[str(p) for p in platform.include_dirs])
-    # Target-level generated files: rebuilt only when their text changes.
     board = env.Command(str(platform.board_header), env.Value(render_board_header(platform.target)),
-                        Action(_write_value, "Generating $TARGET"))
+                        Action(_write_value, label("GEN")))
     script = env.Command(str(platform.linker_script), env.Value(render_linker_script(platform.target)),
-                         Action(_write_value, "Generating $TARGET"))
+                         Action(_write_value, label("GEN")))
     sizing_script = env.Command(str(platform.sizing_linker_script),
                                 env.Value(render_linker_script(platform.target, relaxed=True)),
-                                Action(_write_value, "Generating $TARGET"))
+                                Action(_write_value, label("GEN")))
     objects = [compile_env.Object(str(platform.object_dir / f"{src.stem}.o"), str(src)) for src in platform.sources]
     return {"objects": objects, "board": board, "scripts": script + sizing_script}
 
@@ -146,121 +146,132 @@ def FirmwarePlatform(env, platform, framework_env):
 def Firmware(env, plan, toolchain, target_file):
     """Declare the whole image for a FirmwarePlan; returns a dict of the output nodes."""
     from tinyml_build.image.link import binary_names
+    from tinyml_build.verification import reference_version
     from tinyml_build.verification.test_vectors import render_model_table
 
     env = env.Clone()
-    env.Replace(TML_TARGET_FILE=str(target_file), TML_ARM_GCC_BIN=str(toolchain.bin_dir))
+    build_root = plan.common_dir.parent.parent
+    env.Replace(TML_TARGET_FILE=str(target_file), TML_ARM_GCC_BIN=str(toolchain.bin_dir), TML_BUILD_ROOT=str(build_root))
     flags = plan.flags
     framework = env.Clone(CPPPATH=[str(p) for p in plan.include_dirs])
     framework.Append(CCFLAGS=[flags.framework_optimization])
     fast = env.Clone(CPPPATH=[str(p) for p in plan.include_dirs])
     fast.Append(CCFLAGS=[flags.kernel_optimization])
-    model_framework = framework.Clone(CPPPATH=[str(p) for p in plan.model_include_dirs])
-    model_fast = fast.Clone(CPPPATH=[str(p) for p in plan.model_include_dirs])
-    common, out, gen, obj = plan.common_dir, plan.out_dir, plan.gen_dir, plan.obj_dir
+    envs = {"framework": framework, "kernel": fast,
+            "model_framework": framework.Clone(CPPPATH=[str(p) for p in plan.model_include_dirs]),
+            "model_kernel": fast.Clone(CPPPATH=[str(p) for p in plan.model_include_dirs])}
+    common, out, obj = plan.common_dir, plan.out_dir, plan.obj_dir
 
     platform = env.FirmwarePlatform(plan.platform, framework)
+    envs["platform"] = platform  # a runtime that links another image for this target (tflm's probe) reuses it
     board, script, sizing_script = platform["board"], platform["scripts"][:1], platform["scripts"][1:]
     platform_objects = platform["objects"]
     app_objects = [framework.Object(str(common / "app" / f"{src.stem}.o"), str(src)) for src in plan.app_sources]
-    kernel_objects = [fast.Object(str(common / "kernels" / f"{src.stem}.o"), str(src)) for src in plan.kernel_sources]
 
-    aot_code = _package_files("aot/**/*.py", "templates/aot_model.*.j2", "tflite/*.py")
-    golden_code = _package_files("golden.py", "tflite/*.py")
-    vectors_code = _package_files("firmware/test_vectors.py")
-    from tinyml_build.verification.golden import reference_version
+    # The runtime's part: its target-level objects, per-model objects and generated files.
+    runtime = getattr(env, plan.runtime.scons_builder)(plan, envs)
+    target_objects, model_objects, generated = (list(runtime["target_objects"]), list(runtime["model_objects"]),
+                                                list(runtime["generated"]))
 
     reference = reference_version()
-    model_objects, generated, goldens = [], [], []
-    tflm = None
-    if plan.runtime == "tflm":
-        # TFLM's framework, the model's kernels, the MicroInterpreter wrapper, the measured arena.
-        tflm = env.TflmRuntime(plan, platform, model_framework)
-        kernel_objects += tflm["target_objects"]
-        model_objects += tflm["model_objects"]
-        generated += tflm["generated"]
+    goldens = []
     for m in plan.models:
-        if plan.runtime == "aot":
-            model_src = env.Command([str(m.model_c), str(m.model_h)], str(m.tflite),
-                                    Action(_aot_action, f"Generating {m.name} (runtime=aot)", varlist=["TML_MODEL_NAME"]),
-                                    TML_MODEL_NAME=m.name)
-            env.Depends(model_src, aot_code)
-            model_objects += model_fast.Object(str(obj / m.model_object), model_src[0])
-            generated += model_src
         golden = env.Command(str(m.golden_json), [str(m.tflite)] + [str(s.path) for s in m.samples],
-                             Action(_golden_action, f"Computing golden outputs for {m.name} (tflite-micro)",
+                             Action(_golden_action, label("GOLD"),
                                     varlist=["TML_MODEL_NAME", "TML_RANDOM_VECTORS", "TML_SEED"]),
                              TML_MODEL_NAME=m.name, TML_RANDOM_VECTORS=str(plan.random_vectors), TML_SEED=str(plan.seed))
-        env.Depends(golden, golden_code + ([str(m.tflite.parent / "model.yaml")] if m.samples else [])
+        generated_by(env, golden, "tinyml_build.verification.golden", "tinyml_build.image.plan")
+        env.Depends(golden, ([str(m.tflite.parent / "model.yaml")] if m.samples else [])
                     + [env.Value(reference)])  # a new tflite-micro recomputes the golden outputs
-        vectors = env.Command(str(m.test_vectors_c), golden, Action(_test_vectors_action, "Generating $TARGET"))
-        env.Depends(vectors, vectors_code)
-        model_objects += model_framework.Object(str(obj / f"{m.name}_test_vectors.o"), vectors)
+        vectors = env.Command(str(m.test_vectors_c), golden, Action(_test_vectors_action, label("GEN")))
+        generated_by(env, vectors, "tinyml_build.verification.test_vectors")
+        model_objects += envs["model_framework"].Object(str(obj / f"{m.name}_test_vectors.o"), vectors)
         generated += vectors
         goldens += golden
     table = env.Command(str(plan.model_table_c), env.Value(render_model_table([m.name for m in plan.models])),
-                        Action(_write_value, "Generating $TARGET"))
-    model_objects += model_framework.Object(str(obj / "tml_test_models.o"), table)
+                        Action(_write_value, label("GEN")))
+    model_objects += envs["model_framework"].Object(str(obj / "tml_test_models.o"), table)
     generated += table
 
-    objects = platform_objects + app_objects + kernel_objects + model_objects
+    objects = platform_objects + app_objects + target_objects + model_objects
+    link_line = list(flags.arch) + list(flags.link) + list(flags.libraries)
     link_env = env.Clone(TML_FLAGS=flags, TML_LINKER_SCRIPT=str(plan.linker_script),
-                         TML_SIZING_LINKER_SCRIPT=str(plan.sizing_linker_script),
-                         TML_LINK_LINE=list(flags.arch) + list(flags.link) + list(flags.libraries))
+                         TML_SIZING_LINKER_SCRIPT=str(plan.sizing_linker_script), TML_LINK_LINE=link_line)
     elf, linker_map = link_env.Command([str(plan.elf), str(plan.map)], objects,
-                                       Action(_link_action, "Linking $TARGET", varlist=["TML_LINK_LINE"]))
-    link_env.Depends(elf, script + sizing_script + _package_files("firmware/image.py"))
+                                       Action(_link_action, label("LINK"), varlist=["TML_LINK_LINE"]))
+    link_env.Depends(elf, script + sizing_script)
+    generated_by(link_env, elf, "tinyml_build.image.link")
     binaries = env.Command([str(out / name) for name in binary_names(plan.target).values()], elf,
-                           Action(_binaries_action, "Writing $TARGETS"))
-    hex_file = env.Command(str(plan.hex), elf, Action(_hex_action, "Writing $TARGET"))
-    if tflm is not None:
-        library = plan.tflm.sources.library and (plan.tflm.kernels, plan.tflm.library_marker, plan.tflm.library_required)
-        sizes = env.SizeReport(str(out), elf, linker_map, target_file, kernel_library=library,
-                               arena_json=tflm["arena_json"])
-    else:
-        sizes = env.SizeReport(str(out), elf, linker_map, target_file)
+                           Action(_binaries_action, label("BIN", "$TARGETS")))
+    hex_file = env.Command(str(plan.hex), elf, Action(_hex_action, label("HEX")))
+    generated_by(env, binaries + hex_file, "tinyml_build.image.link")
+    sizes = env.SizeReport(str(out), elf, linker_map, target_file, **runtime.get("size_report", {}))
+    env.Depends([elf] + binaries + sizes, str(target_file))  # they read the target's memory map
 
     # manifest.json: every input's digest (sources, headers, generated files, model, target file).
     headers = [str(p) for d in plan.include_dirs if d.is_dir() and d != plan.board_header.parent
                for p in sorted(d.glob("*.h"))]
-    source_files = [str(p) for p in plan.platform_sources + plan.app_sources + plan.kernel_sources]
+    source_files = [str(p) for p in plan.platform_sources + plan.app_sources + plan.runtime.manifest_sources()]
     settings = {"random_vectors": plan.random_vectors, "seed": plan.seed, "runtime_requested": plan.runtime_requested}
-    if plan.runtime == "aot":
-        generated_headers = [str(m.model_h) for m in plan.models]
-    else:
-        from tinyml_build.runtimes.tflm.build import project_files
-
-        # Upstream files are pinned by the lock's digests; settings name them and how each tree resolved.
-        source_files += [str(p) for p in project_files()]
-        generated_headers = [str(plan.gen_dir / f"{m.name}_model_data.h") for m in plan.models]
-        settings["tflm"] = plan.tflm.settings(plan.project_dir, common.parent.parent)
+    runtime_settings = plan.runtime.manifest_settings(plan.project_dir, build_root)
+    if runtime_settings:
+        settings[plan.runtime.name] = runtime_settings
     inputs = ([str(target_file)] + [str(m.tflite) for m in plan.models] + [str(s.path) for m in plan.models for s in m.samples]
               + source_files + headers + [str(n) for n in board + script + generated + goldens]
-              + generated_headers)
+              + [str(h) for h in plan.runtime.model_headers()])
     outputs = [elf] + binaries + hex_file
     manifest = env.Command(str(out / "manifest.json"), outputs + inputs,
-                           Action(_manifest_action, "Writing $TARGET",
+                           Action(_manifest_action, label("GEN"),
                                   varlist=["TML_MANIFEST_MODELS", "TML_SETTINGS", "TML_LINK_LINE"]),
-                           TML_OUTPUT_COUNT=len(outputs), TML_TARGET_NAME=plan.target.name, TML_RUNTIME=plan.runtime,
+                           TML_OUTPUT_COUNT=len(outputs), TML_TARGET_NAME=plan.target.name, TML_RUNTIME=plan.runtime.name,
                            TML_MANIFEST_MODELS=[{"name": m.name, "sha256": m.model.sha256, "samples": len(m.samples)}
                                                 for m in plan.models],
-                           TML_SETTINGS=settings,
-                           TML_FLAGS=flags, TML_PROJECT=str(plan.project_dir), TML_BUILD_ROOT=str(common.parent.parent),
-                           TML_LINK_LINE=list(flags.arch) + list(flags.link) + list(flags.libraries))
+                           TML_SETTINGS=settings, TML_FLAGS=flags, TML_PROJECT=str(plan.project_dir),
+                           TML_LINK_LINE=link_line)
+    generated_by(env, manifest, "tinyml_build.reports.manifest")
+    env.NoCache(manifest)  # it records tool versions, which are not part of its signature
     database = env.Command(str(out / "compile_commands.json"),
-                           env.Value(_compile_commands(platform_objects + app_objects + kernel_objects + model_objects,
+                           env.Value(_compile_commands(platform_objects + app_objects + target_objects + model_objects,
                                                        plan.project_dir)),
-                           Action(_write_value, "Writing $TARGET"))
+                           Action(_write_value, label("GEN")))
     return {
         "elf": elf, "map": linker_map, "bin": binaries, "hex": hex_file, "size": sizes, "manifest": manifest,
         "compile_commands": database, "golden": goldens, "generated": generated + board + script,
         "all": [elf, linker_map] + binaries + hex_file + sizes + manifest + database,
+        "steps": board,  # built through the scanner's implicit dependencies; listed so the step count holds it
     }
 
 
+def FirmwareImage(env, config):
+    """The image for a checked BuildConfig (and, when asked for, its `test` run); returns the nodes
+    a plain `scons` builds. The runtime's site tool is the one named like the runtime."""
+    from SCons.Script import COMMAND_LINE_TARGETS
+    from tinyml_scons import tinyml_fail
+
+    from tinyml_build.errors import TinyMLError
+    from tinyml_build.image.plan import plan_firmware
+
+    try:
+        plan = plan_firmware(config, env["TINYML_PROJECT_DIR"], env["TML_OPTIONS"])
+        env.Tool(plan.runtime.name)  # site_tools/aot.py or tflm.py
+        toolchain, _ = env.UseArmGcc(config.target, env["TINYML_PROJECT_DIR"], config.build_root)
+    except TinyMLError as exc:
+        tinyml_fail(exc)
+    image = env.Firmware(plan, toolchain, config.target.path)
+    env.Alias("firmware", image["all"] + image["steps"])
+    if "test" in COMMAND_LINE_TARGETS:
+        run = env.QemuTest(str(plan.out_dir), image["elf"], image["golden"], config.target.path, env["TML_QEMU_TIMEOUT"])
+        env.Depends(run, image["all"])  # the whole image, budget gate included, before it runs
+        env.Alias("test", run)
+    return env.Alias("firmware")
+
+
 def generate(env):
+    for tool in ("arm_gcc", "size_report", "qemu_test"):
+        env.Tool(tool)
     env.AddMethod(Firmware)
     env.AddMethod(FirmwarePlatform)
+    env.AddMethod(FirmwareImage)
 
 
 def exists(env):

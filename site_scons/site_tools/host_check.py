@@ -8,27 +8,23 @@ of a new model before touching a board. The work is tinyml_build.verification.ho
 
 from pathlib import Path
 
-from SCons.Script import Action, Value
-from tinyml_scons import clean_errors
+from SCons.Script import Action
+from tinyml_console import label
+from tinyml_scons import clean_errors, generated_by
 
-
-@clean_errors
-def _aot_sources_action(target, source, env):
-    from tinyml_build.runtimes.aot.emit import generate
-
-    model_input = env["TML_HOST_MODEL"]
-    generate(model_input.model, Path(str(target[0])).parent, name=model_input.name)
-    return 0
+HOST_RUNS = 20
+HOST_SEED = 0
 
 
 @clean_errors
 def _host_check_action(target, source, env):
-    from tinyml_build.verification.host_check import check_model
     from tinyml_build.fileio import write_atomic
+    from tinyml_build.model.reader import load_model
+    from tinyml_build.verification.host_check import check_model
 
-    model_input = env["TML_HOST_MODEL"]
     work = Path(str(target[0])).parent / "host_check"
-    report = check_model(model_input.model, runs=env["TML_HOST_RUNS"], seed=env["TML_HOST_SEED"], workdir=work)
+    model = load_model(str(source[0]), name=env["TML_MODEL_NAME"])
+    report = check_model(model, runs=int(env["TML_HOST_RUNS"]), seed=int(env["TML_HOST_SEED"]), workdir=work)
     print(report)
     if not report.ok:
         return 1
@@ -36,26 +32,32 @@ def _host_check_action(target, source, env):
     return 0
 
 
-def HostAotSources(env, gen_dir, model_input):
-    """<name>_model.c/.h, the aot runtime for one model."""
-    targets = [f"{gen_dir}/{model_input.name}_model.c", f"{gen_dir}/{model_input.name}_model.h"]
-    out = env.Command(targets, str(model_input.tflite), Action(_aot_sources_action, f"Generating {model_input.name} aot runtime"),
-                      TML_HOST_MODEL=model_input)
-    return out
-
-
-def HostCheck(env, out_dir, model_input, runs=20, seed=0):
+def HostCheck(env, out_dir, model_input, runs=HOST_RUNS, seed=HOST_SEED):
     """Run the model's aot C on the host against tflite-micro; the stamp file exists only after a pass."""
     stamp = f"{out_dir}/{model_input.name}_host_check.txt"
-    out = env.Command(stamp, str(model_input.tflite), Action(_host_check_action, f"Checking {model_input.name} on the host against tflite-micro"),
-                      TML_HOST_MODEL=model_input, TML_HOST_RUNS=runs, TML_HOST_SEED=seed)
-    env.Depends(out, Value(f"{runs}:{seed}"))
-    return out
+    out = env.Command(stamp, str(model_input.tflite),
+                      Action(_host_check_action, label("HOST", f"check {model_input.name} against tflite-micro"),
+                             varlist=["TML_MODEL_NAME", "TML_HOST_RUNS", "TML_HOST_SEED"]),
+                      TML_MODEL_NAME=model_input.name, TML_HOST_RUNS=str(runs), TML_HOST_SEED=str(seed))
+    return generated_by(env, out, "tinyml_build.verification.host_check")
+
+
+def HostTarget(env, config):
+    """The host target's graph: the aot C of every model (default) and, for `test`, its check."""
+    from SCons.Script import COMMAND_LINE_TARGETS
+
+    generated = []
+    for m in config.models:
+        gen = config.gen_dir
+        generated += env.AotSources(gen / f"{m.name}_model.c", gen / f"{m.name}_model.h", m.tflite, m.name)
+        if "test" in COMMAND_LINE_TARGETS:
+            env.Alias("test", env.HostCheck(str(config.out_dir), m))
+    return generated
 
 
 def generate(env):
-    env.AddMethod(HostAotSources)
     env.AddMethod(HostCheck)
+    env.AddMethod(HostTarget)
 
 
 def exists(env):

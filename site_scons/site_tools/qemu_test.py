@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 from SCons.Script import Action
+from tinyml_console import label
 from tinyml_scons import clean_errors
 
 
@@ -17,13 +18,16 @@ def _test_action(target, source, env):
     from tinyml_build.verification.golden import Golden
     from tinyml_build.verification.qemu_runner import run_test
     from tinyml_build.config.targets import load_target
+    from tinyml_build.escape import terminal
+    from tinyml_build.fileio import write_atomic
 
     board = load_target(env["TML_TARGET_FILE"])
     goldens = [Golden.from_json(Path(str(s)).read_text()) for s in source[1:]]
     result = run_test(board, str(source[0]), goldens, timeout=float(env["TML_QEMU_TIMEOUT"]))
-    Path(str(target[0])).write_text(result.outcome.output)
-    Path(str(target[1])).write_text(json.dumps(result.summary(), indent=1, sort_keys=True) + "\n")
-    print(result.outcome.output, end="" if result.outcome.output.endswith("\n") else "\n")
+    write_atomic(str(target[0]), result.outcome.output)
+    write_atomic(str(target[1]), json.dumps(result.summary(), indent=1, sort_keys=True) + "\n")
+    output = terminal(result.outcome.output, keep_newlines=True)
+    print(output, end="" if output.endswith("\n") else "\n")
     if result.ok:
         print(f"test: PASS ({board.name} on {board.emulator.machine}, {result.outcome.seconds:.1f} s)")
         return 0
@@ -35,9 +39,10 @@ def _test_action(target, source, env):
 def QemuTest(env, out_dir, elf, goldens, target_file, timeout):
     """test.log + test.json from running elf; always runs when asked for."""
     node = env.Command([f"{out_dir}/test.log", f"{out_dir}/test.json"], [elf] + list(goldens),
-                       Action(_test_action, "Running $SOURCE in QEMU"),
+                       Action(_test_action, label("QEMU", "$SOURCE")),
                        TML_TARGET_FILE=str(target_file), TML_QEMU_TIMEOUT=str(timeout))
     env.AlwaysBuild(node)
+    env.NoCache(node)
     return node
 
 

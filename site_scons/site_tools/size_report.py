@@ -4,19 +4,19 @@ The measuring and the budget rules live in tinyml_build.reports.size.
 """
 
 from SCons.Script import Action
-from tinyml_scons import clean_errors
+from tinyml_console import label
+from tinyml_scons import clean_errors, generated_by
 
 
 @clean_errors
 def _size_action(target, source, env):
-    from tinyml_build.fileio import write_atomic
-    from tinyml_build.image.elf import read_elf
-    from tinyml_build.image.linker_map import read_map
-    from tinyml_build.reports.size import check_budget, measure
     from tinyml_build.config.targets import load_target
+    from tinyml_build.fileio import write_atomic
+    from tinyml_build.image.link import read_linked
+    from tinyml_build.reports.size import check_budget, measure
 
     board = load_target(env["TML_TARGET_FILE"])
-    elf, inputs = read_elf(str(source[0])), read_map(str(source[1]))
+    elf, inputs = read_linked(str(source[0]), str(source[1]))
     report = measure(board, elf, inputs)
     library = env.get("TML_KERNEL_LIBRARY")
     if len(source) > 2 or library:
@@ -40,9 +40,10 @@ def SizeReport(env, out_dir, elf, linker_map, target_file, kernel_library=None, 
     and `arena_json` (the measured arena, listed per model).
     """
     sources = [elf, linker_map] + ([arena_json] if arena_json is not None else [])
-    return env.Command([f"{out_dir}/size.txt", f"{out_dir}/size.json"], sources,
-                       Action(_size_action, "Measuring $TARGET", varlist=["TML_TARGET_FILE", "TML_KERNEL_LIBRARY"]),
-                       TML_TARGET_FILE=str(target_file), TML_KERNEL_LIBRARY=list(kernel_library or ()))
+    out = env.Command([f"{out_dir}/size.txt", f"{out_dir}/size.json"], sources,
+                      Action(_size_action, label("SIZE"), varlist=["TML_TARGET_FILE", "TML_KERNEL_LIBRARY"]),
+                      TML_TARGET_FILE=str(target_file), TML_KERNEL_LIBRARY=list(kernel_library or ()))
+    return generated_by(env, out, "tinyml_build.reports.size", "tinyml_build.runtimes.tflm.image_check")
 
 
 def generate(env):

@@ -1,13 +1,14 @@
-"""SCons tool: builders for the generated sources (model array, op resolver).
+"""SCons tool: builders for the generated sources every runtime shares (model array, op resolver).
 
-Each builder's action calls one tinyml_build.codegen function; SCons only tracks inputs
-(the .tflite, the templates, the package's own code) and outputs.
+Each builder's action calls one tinyml_build.codegen function; each output depends on the .tflite
+and on the code that writes it (tinyml_scons.generated_by).
 """
 
 from pathlib import Path
 
-from SCons.Script import Action, Value
-from tinyml_scons import clean_errors
+from SCons.Script import Action
+from tinyml_console import label
+from tinyml_scons import clean_errors, generated_by
 
 
 @clean_errors
@@ -16,7 +17,7 @@ def _model_data_action(target, source, env):
 
     tflite = Path(str(source[0]))
     write_model_data(Path(str(target[0])).parent, env["TINYML_MODEL_NAME"], tflite.read_bytes(),
-                     env["TINYML_MODEL_SHA256"], tflite.name, env.get("TINYML_MODEL_SECTION"))
+                     env["TINYML_MODEL_SHA256"], tflite.name, env.get("TINYML_MODEL_SECTION") or None)
     return 0
 
 
@@ -29,34 +30,40 @@ def _op_resolver_action(target, source, env):
     return 0
 
 
-def _template_deps(env, *names):
-    import tinyml_build
-
-    package = Path(tinyml_build.__file__).parent
-    return [env.File(str(package / "codegen" / "templates" / n)) for n in names]
-
-
 def ModelData(env, gen_dir, model_input, section=None):
     """<name>_model_data.h/.cc for one model."""
     name = model_input.name
     targets = [f"{gen_dir}/{name}_model_data.h", f"{gen_dir}/{name}_model_data.cc"]
-    out = env.Command(targets, str(model_input.tflite), Action(_model_data_action, f"Generating {name} model array"),
-                      TINYML_MODEL_NAME=name, TINYML_MODEL_SHA256=model_input.model.sha256, TINYML_MODEL_SECTION=section)
-    env.Depends(out, _template_deps(env, "model_data.h.j2", "model_data.cc.j2") + [Value(section or "")])
-    return out
+    out = env.Command(targets, str(model_input.tflite),
+                      Action(_model_data_action, label("GEN", "$TARGETS"), varlist=["TINYML_MODEL_SECTION"]),
+                      TINYML_MODEL_NAME=name, TINYML_MODEL_SHA256=model_input.model.sha256,
+                      TINYML_MODEL_SECTION=section or "")
+    return generated_by(env, out, "tinyml_build.codegen.model_data")
 
 
 def OpResolver(env, gen_dir, name, op_names):
     """<name>_op_resolver.h: a MicroMutableOpResolver with exactly these ops."""
-    out = env.Command(f"{gen_dir}/{name}_op_resolver.h", [], Action(_op_resolver_action, f"Generating {name} op resolver"),
+    out = env.Command(f"{gen_dir}/{name}_op_resolver.h", [],
+                      Action(_op_resolver_action, label("GEN"), varlist=["TINYML_RESOLVER_NAME", "TINYML_OPS"]),
                       TINYML_RESOLVER_NAME=name, TINYML_OPS=list(op_names))
-    env.Depends(out, _template_deps(env, "op_resolver.h.j2") + [Value(",".join(op_names))])
-    return out
+    return generated_by(env, out, "tinyml_build.codegen.op_resolver")
+
+
+def GeneratedSources(env, config):
+    """The TFLM integration sources of every build (the `gen` alias): each model's array, one resolver."""
+    gen_dir = str(config.gen_dir)
+    generated = []
+    for model_input in config.models:
+        generated += env.ModelData(gen_dir, model_input, section=config.target.model_section)
+    generated += env.OpResolver(gen_dir, "_".join(m.name for m in config.models), config.op_names())
+    env.Alias("gen", generated)
+    return generated
 
 
 def generate(env):
     env.AddMethod(ModelData)
     env.AddMethod(OpResolver)
+    env.AddMethod(GeneratedSources)
 
 
 def exists(env):

@@ -1,50 +1,94 @@
-"""SCons tool: the build options (target=, model=, runtime=, kernels=, build_dir=).
+"""SCons tool: every build option as an SCons Variable, read the same way from the command line,
+`tinyml.conf` (or the file named by $TINYML_CONFIG) and checked once; `scons -h`; the build config.
 
-Values come from the command line, else from the project config file `tinyml.conf` (SCons
-Variables syntax, e.g. `target = "stm32f407"`), else the defaults. Resolution and checking
-happen in tinyml_build.config.build_config; this tool only collects the strings and the help text.
+The table of options, their checks and the rules of which build each one affects live in
+tinyml_build.config.options; the build's checked choices in tinyml_build.config.build_config.
 """
 
 import os
 from pathlib import Path
 
-from SCons.Script import ARGUMENTS, GetOption, Help, Variables
+from SCons.Script import ARGUMENTS, COMMAND_LINE_TARGETS, GetOption, Help, Variables
+from tinyml_scons import tinyml_fail
 
-CONFIG_FILE = "tinyml.conf"
+
+def config_files(project_dir: Path) -> list[Path]:
+    """$TINYML_CONFIG when set (it must exist), else the project's tinyml.conf when present."""
+    from tinyml_build.config.options import CONFIG_ENV, CONFIG_FILE
+    from tinyml_build.errors import TinyMLError
+
+    named = os.environ.get(CONFIG_ENV)
+    if named:
+        if not Path(named).is_file():
+            raise TinyMLError(f"${CONFIG_ENV} names {named}, which is not a file", where=CONFIG_ENV,
+                              fix=f"point {CONFIG_ENV} at a config file or unset it")
+        return [Path(named)]
+    default = project_dir / CONFIG_FILE
+    return [default] if default.is_file() else []
 
 
-def generate(env):
-    project_dir = Path(env.Dir("#").abspath)
-    config = os.environ.get("TINYML_CONFIG", str(project_dir / CONFIG_FILE))
-    variables = Variables([config] if Path(config).is_file() else [], ARGUMENTS)
-    variables.Add("target", "board to build for (see targets/)", "")
-    variables.Add("model", "model name from models/ or a path to a .tflite; several, comma-separated, share one image", "")
-    variables.Add("runtime", "auto | aot | tflm", "auto")
-    variables.Add("kernels", "reference | cmsis-nn | esp-nn (default: the target's)", "")
-    variables.Add("build_dir", "output root", "build")
+def _validator(option):
+    def validate(key, value, env):
+        option.check(value)  # raises TinyMLError naming the option
+
+    return validate
+
+
+def _read(env, project_dir: Path):
+    from tinyml_build.config.options import OptionValues, collect, declared_options
+
+    options = declared_options()
+    files = config_files(project_dir)
+    given = collect(ARGUMENTS, files, options)  # unknown names stop here, naming the file or the command line
+    variables = Variables([str(f) for f in files], ARGUMENTS)
+    for option in options:
+        variables.Add(option.name, option.help, option.default, _validator(option))
     variables.Update(env)
-    env["TINYML_PROJECT_DIR"] = project_dir
-    if GetOption("help"):  # listing every target and model reads ~20 YAML files: only for -h
-        Help(_help_text(env, variables, project_dir), append=True)
+    return options, OptionValues.from_given(given, options)
 
 
-def _help_text(env, variables, project_dir: Path) -> str:
+def TinymlConfig(env):
+    """The checked BuildConfig of this build; prints the banner and notes. Stops SCons with one
+    message on any bad option or input."""
+    from tinyml_build.config.build_config import from_options
+    from tinyml_build.config.options import declared_options
+    from tinyml_build.errors import TinyMLError
+    from tinyml_build.escape import terminal
+    from tinyml_build.config.options import lock_dependencies_or_none
+
+    try:
+        dependencies = lock_dependencies_or_none()
+        config = from_options(env["TINYML_PROJECT_DIR"], env["TML_OPTIONS"], declared_options(dependencies),
+                              requested=COMMAND_LINE_TARGETS, lock_dependencies=dependencies)
+    except TinyMLError as exc:
+        tinyml_fail(exc)
+    print(config.banner(Path(env["TINYML_PROJECT_DIR"])))
+    for note in config.notes:
+        print(f"tinyml_build: note: {terminal(note)}")
+    return config
+
+
+def _help_text(options, project_dir: Path) -> str:
     from tinyml_build.config import targets
+    from tinyml_build.config.options import help_lines
 
-    lines = ["tinyml_build: scons target=<target> model=<model> [runtime=...] [kernels=...]", "", "Options:"]
-    lines.append(variables.GenerateHelpText(env))
-    lines.append("Targets:")
+    lines = ["tinyml_build: scons target=<target> model=<model> [option=value ...] [gen|test]", "",
+             "Aliases: (default) the firmware image and its reports, or only generated sources for a target",
+             "         without image support; gen: only the TFLM sources (model array, op resolver);",
+             "         test: build, run in QEMU (or natively on target=host) and compare every output byte", "",
+             "Options (command line, else tinyml.conf or $TINYML_CONFIG; [scope] = where an option has an effect):"]
+    lines += help_lines(options)
+    lines += ["", "Targets:"]
     lines += [f"  {line}" for line in targets.describe_targets(project_dir / "targets")]
-    lines.append("")
-    lines.append("Models:")
+    lines += ["", "Models:"]
     lines += [f"  {line}" for line in _describe_models(project_dir / "models")]
-    lines.append("")
+    lines += ["", "SCons's own options: scons -H", ""]
     return "\n".join(lines)
 
 
 def _describe_models(models_dir: Path) -> list[str]:
-    from tinyml_build.model import catalog as model_catalog
     from tinyml_build.errors import TinyMLError
+    from tinyml_build.model import catalog as model_catalog
 
     lines = []
     for name in model_catalog.list_models(models_dir):
@@ -54,6 +98,25 @@ def _describe_models(models_dir: Path) -> list[str]:
             lines.append(f"{name:<16} (invalid: {exc})")
     lines.append(f"{'<path>.tflite':<16} any TFLite model file")
     return lines
+
+
+def generate(env):
+    from tinyml_build.errors import TinyMLError
+
+    project_dir = Path(os.environ.get("TINYML_PROJECT_DIR") or env.Dir("#").abspath)
+    env["TINYML_PROJECT_DIR"] = project_dir
+    env.AddMethod(TinymlConfig)
+    try:
+        options, values = _read(env, project_dir)
+    except TinyMLError as exc:
+        if not GetOption("help"):
+            tinyml_fail(exc)
+        from tinyml_build.config.options import declared_options
+
+        options, values = declared_options(), None
+    env["TML_OPTIONS"] = values
+    if GetOption("help"):  # listing every target and model reads ~20 YAML files: only for -h
+        Help(_help_text(options, project_dir), append=False)
 
 
 def exists(env):

@@ -12,12 +12,9 @@ from pathlib import Path
 
 import jinja2
 
+from tinyml_build.codegen import TEMPLATE_DIRS
 from tinyml_build.errors import TinyMLError
 
-_PACKAGE_DIR = Path(__file__).resolve().parents[1]
-# Each template lives beside the code that renders it; names are unique across these folders.
-TEMPLATE_DIRS = tuple(_PACKAGE_DIR / d for d in ("codegen/templates", "runtimes/aot/templates",
-                                                  "runtimes/tflm/templates", "platform/templates"))
 
 
 _NOT_IDENTIFIER = re.compile(r"[^A-Za-z0-9_]")

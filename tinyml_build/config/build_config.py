@@ -1,22 +1,23 @@
 """One build's choices (target, models, runtime, kernels, output folder), checked up front.
 
-SConstruct hands the raw option strings here; everything a user can get wrong is caught
-before SCons builds anything, with one message naming the bad value and the closest valid
-ones. Plain Python so it is tested without SCons.
+SConstruct hands the options here; everything a user can get wrong is caught before SCons builds
+anything, with one message naming the bad value and the valid ones; an option that cannot affect
+the build is refused (or, from a config file, noted). Plain Python so it is tested without SCons.
 """
 
 from dataclasses import dataclass
 from pathlib import Path
 
-from tinyml_build.model import catalog as model_catalog
 from tinyml_build.analysis import op_inventory
-from tinyml_build.config import targets
 from tinyml_build.analysis.analyze import Analysis, analyze, check_buildable
-from tinyml_build.errors import TinyMLError, closest_names
+from tinyml_build.config import targets
+from tinyml_build.config.options import AUTO, IMAGE, RUNTIME, RUNTIME_CHOICES, TEST, TFLM, OptionValues, check_applicable
+from tinyml_build.errors import TinyMLError, suggest
+from tinyml_build.escape import terminal
+from tinyml_build.model import catalog as model_catalog
 from tinyml_build.model.reader import Model, load_model, model_c_name
 
-RUNTIMES = ("auto", "aot", "tflm")
-KERNEL_LIBRARIES = ("reference", "cmsis-nn", "esp-nn")
+NOT_APPLICABLE = "n/a"
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ class ModelInput:
 class BuildConfig:
     target: "targets.Target"
     models: tuple[ModelInput, ...]
-    runtime: str  # the runtime used: "aot" or "tflm" (runtime=auto is decided in resolve())
+    runtime: str | None  # "aot" or "tflm" (runtime=auto is decided in resolve()); None: sources only
     kernels: str
     build_root: Path
     requested_runtime: str = "auto"  # as the user gave it
@@ -39,16 +40,45 @@ class BuildConfig:
     third_party_overrides: tuple[tuple[str, str], ...] = ()  # (lock name, path) from the <name>_path= options
     kernels_explicit: bool = False  # kernels= was given (else the target's default)
     kernels_note: str = ""  # why the target's default kernel set was not used
+    notes: tuple[str, ...] = ()  # options from a config file that have no effect on this build
+
+    @property
+    def builds_image(self) -> bool:
+        """A firmware image (and its reports); else the target only gets generated sources or the host check."""
+        return self.target.supports.image
 
     @property
     def kernels_banner(self) -> str:
-        """'cmsis-nn', or 'reference (...why not the target's default...)' for the build banner."""
+        """'cmsis-nn', 'reference (...why not the target's default...)', or n/a when no runtime uses it."""
+        if self.runtime != "tflm":
+            return NOT_APPLICABLE
         return f"{self.kernels} ({self.kernels_note})" if self.kernels_note else self.kernels
 
     @property
     def runtime_banner(self) -> str:
-        """'tflm' or 'tflm (auto: ...)' for the build banner."""
-        return self.runtime if self.requested_runtime != "auto" else f"{self.runtime} (auto: {self.runtime_reason})"
+        """'tflm', 'tflm (auto: ...)', or 'n/a' for a target that only gets generated sources."""
+        if self.runtime is None:
+            return NOT_APPLICABLE
+        return self.runtime if self.requested_runtime != AUTO else f"{self.runtime} (auto: {self.runtime_reason})"
+
+    def banner(self, display_root: Path | None = None) -> str:
+        """The one line every build starts with: what the user asked for, as it is in effect."""
+        out = self.out_dir
+        if display_root is not None:
+            try:
+                out = out.relative_to(display_root)
+            except ValueError:
+                pass
+        return terminal(f"tinyml_build: target={self.target.name} model={self.model_label} runtime={self.runtime_banner} "
+                        f"kernels={self.kernels_banner} -> {out}")
+
+    def sources_only_note(self) -> str | None:
+        """Why this target gets only generated sources (None when it gets an image or a host check)."""
+        if self.target.supports.image or self.target.supports.test:
+            return None
+        return (f"target {self.target.name} builds no firmware image yet ({self.target.source}: supports.image is "
+                f"false; {self.target.image_support_reason}): only the model array and the op resolver were "
+                f"generated, in {self.gen_dir.name}/")
 
     @property
     def model_label(self) -> str:
@@ -70,11 +100,8 @@ class BuildConfig:
 
 def _choice(option: str, value: str, valid) -> str:
     if value not in valid:
-        raise TinyMLError(
-            f"unknown {option} '{value}'",
-            where=f"{option}=",
-            fix=f"use one of: {', '.join(valid)} (closest: {', '.join(closest_names(value, valid))})",
-        )
+        raise TinyMLError(f"unknown {option} '{value}'", where=f"{option}=",
+                          fix=f"use one of: {', '.join(valid)}")
     return value
 
 
@@ -95,7 +122,7 @@ def choose_runtime(requested: str, op_names: list[str], kernels: str, overrides=
 
     if requested == "aot":
         return "aot", "runtime=aot"
-    if requested == "auto" and board is not None and board.is_host:
+    if requested == AUTO and board is not None and board.is_host:
         return "aot", "the host target runs aot only"
     if requested == "tflm":
         resolve_sources(op_names, kernels, overrides, env)  # raises the resolver's message
@@ -126,13 +153,16 @@ def resolve(project_dir: Path, target: str, model: str, runtime: str = "auto", k
     """
     project_dir = Path(project_dir)
     if not target:
-        raise TinyMLError("no target given", where="target=", fix=f"pass target=<name>; targets: {', '.join(targets.list_targets(project_dir / 'targets'))}")
+        raise TinyMLError("no target given", where="target=",
+                          fix=f"pass target=<name>; targets: {', '.join(targets.list_targets(project_dir / 'targets'))}")
     if not model:
-        raise TinyMLError("no model given", where="model=", fix=f"pass model=<name or path.tflite>; models: {', '.join(model_catalog.list_models(project_dir / 'models'))}")
+        raise TinyMLError("no model given", where="model=",
+                          fix=f"pass model=<name or path.tflite>; models: "
+                              f"{', '.join(model_catalog.list_models(project_dir / 'models'))}")
     board = targets.load_target(target, project_dir / "targets")
-    runtime = _choice("runtime", runtime or "auto", RUNTIMES)
+    runtime = _choice("runtime", runtime or AUTO, RUNTIME_CHOICES)
     kernels_option = kernels
-    kernels = _choice("kernels", kernels, KERNEL_LIBRARIES) if kernels else board.default_kernels
+    kernels = _choice("kernels", kernels, op_inventory.KERNEL_CHOICES) if kernels else board.default_kernels
 
     inputs = []
     for value in (v.strip() for v in model.split(",") if v.strip()):
@@ -155,8 +185,41 @@ def resolve(project_dir: Path, target: str, model: str, runtime: str = "auto", k
     op_names = sorted({name for m in inputs for name in m.model.op_names()})
     explicit = bool(kernels_option)
     kernels, kernels_note = _default_kernels_for(op_names, kernels, explicit)
-    chosen, reason = choose_runtime(runtime, op_names, kernels, overrides, env, board)
+    if board.supports.image or board.supports.test:
+        chosen, reason = choose_runtime(runtime, op_names, kernels, overrides, env, board)
+    else:
+        chosen, reason = None, "the target only gets generated sources"
     return BuildConfig(target=board, models=tuple(inputs), runtime=chosen, kernels=kernels, build_root=build_root,
                        requested_runtime=runtime, runtime_reason=reason,
                        third_party_overrides=tuple(sorted(overrides.items())), kernels_explicit=explicit,
                        kernels_note=kernels_note)
+
+
+def from_options(project_dir: Path, values: OptionValues, options, requested=(), env=None,
+                 lock_dependencies=()) -> BuildConfig:
+    """The BuildConfig for checked option values and the requested aliases (e.g. 'test', 'gen').
+
+    Options the user set that cannot affect this build are refused (command line) or become
+    notes (config file); `test` on a target that cannot run one is refused here, before any output.
+    """
+    config = resolve(project_dir, values.text("target"), values.text("model"), values.text("runtime"),
+                     values.text("kernels"), values.text("build_dir"),
+                     third_party_overrides=values.path_overrides(lock_dependencies), env=env)
+    board = config.target
+    if "test" in requested and not board.supports.test:
+        raise TinyMLError(f"target {board.name} cannot run `test`: {board.test_support_reason}", where="test",
+                          fix="build without `test`, or use a target that runs in an emulator (scons -h lists them)")
+    produces = board.supports.image or board.supports.test
+    tflm_arena_auto = config.runtime == "tflm" and values.text("arena").strip().lower() == "auto"
+    scopes = {
+        TFLM: None if config.runtime == "tflm" else
+        (f"target {board.name} only gets generated sources" if config.runtime is None
+         else f"runtime={config.runtime} ({config.runtime_reason}) does not use TFLM"),
+        RUNTIME: None if produces else f"target {board.name} only gets generated sources ({board.image_support_reason})",
+        IMAGE: None if board.supports.image else f"target {board.name} builds no firmware image ({board.image_support_reason})",
+        TEST: None if ("test" in requested and produces) or tflm_arena_auto else "no QEMU run in this build",
+    }
+    notes = check_applicable(values, options, scopes)
+    from dataclasses import replace
+
+    return replace(config, notes=tuple(notes))

@@ -26,6 +26,9 @@ The schema (all keys required unless marked optional):
                                {type: uart, driver, peripheral, base, baud, clock_hz?, clock_enable?, tx?}
   cycle_timer                  dwt | systick | ccount | mcycle | mpccr | none
   emulator                     {qemu: qemu-system-..., machine: ...} or null
+  supports                     {image: bool, test: bool}: what the project builds for it today (an image
+                               needs an IMAGE_TOOLCHAINS toolchain; test needs the image and an emulator,
+                               or is the host target's native check)
   model_region (optional)      region holding the model array (default: flash)
   model_section (optional)     linker section name for the model array
   vendor_note (optional)       free text: board quirks worth knowing
@@ -39,13 +42,13 @@ from pathlib import Path
 
 import yaml
 
-from tinyml_build.errors import TargetError, closest_names
+from tinyml_build.analysis.op_inventory import KERNEL_CHOICES
+from tinyml_build.errors import TargetError, closest_names, suggest
 
 DEFAULT_TARGETS_DIR = Path(__file__).resolve().parents[2] / "targets"
 
 FAMILIES = ("esp32", "host", "mps2", "mps3", "stm32")
 TOOLCHAINS = ("arm-none-eabi-gcc", "clang-xtensa", "host-gcc", "riscv64-unknown-elf-gcc")
-KERNEL_LIBRARIES = ("cmsis-nn", "esp-nn", "reference")
 CYCLE_TIMERS = ("ccount", "dwt", "mcycle", "mpccr", "none", "systick")
 CONSOLE_TYPES = ("semihosting", "stdio", "uart")
 
@@ -200,6 +203,19 @@ class Emulator:
     machine: str  # its -machine name, e.g. mps2-an386
 
 
+# Toolchains the project can drive to a firmware image (a target may claim supports.image only with one).
+IMAGE_TOOLCHAINS = ("arm-none-eabi-gcc",)
+
+
+@dataclass(frozen=True)
+class Supports:
+    """What the project builds for a target today: a firmware image; a `test` run (in an emulator,
+    or natively for the host target, which builds no image but runs the host check)."""
+
+    image: bool
+    test: bool
+
+
 @dataclass(frozen=True)
 class Target:
     name: str
@@ -221,15 +237,37 @@ class Target:
     console: Console
     cycle_timer: str
     emulator: Emulator | None
+    supports: Supports = Supports(image=True, test=True)
     model_region: str = "flash"
     model_section: str | None = None
     vendor_note: str | None = None
     source: str = field(default="", compare=False)  # file it came from, for messages
+    path: Path | None = field(default=None, compare=False)  # that file, resolved (a build depends on it)
 
     @property
     def default_kernels(self) -> str:
         """Kernel library used when the build does not ask for one."""
         return self.kernels
+
+    @property
+    def image_support_reason(self) -> str:
+        """Why this target gets no firmware image ('' when it does)."""
+        if self.supports.image:
+            return ""
+        if self.is_host:
+            return "the host target runs the generated C natively instead"
+        if self.toolchain not in IMAGE_TOOLCHAINS:
+            return f"the project has no {self.toolchain} toolchain layer yet"
+        return "its target file says so"
+
+    @property
+    def test_support_reason(self) -> str:
+        """Why `test` cannot run on this target ('' when it can)."""
+        if self.supports.test:
+            return ""
+        if not self.supports.image:
+            return f"it builds no firmware image ({self.image_support_reason})"
+        return "it has no emulator (emulator: null in its target file); flash the image and read its console"
 
     @property
     def is_emulated(self) -> bool:
@@ -258,7 +296,7 @@ class Target:
             if r.name == name:
                 return r
         raise TargetError(
-            f"no memory region '{name}' (closest: {', '.join(closest_names(name, self.region_names))})",
+            f"no memory region '{name}' ({suggest(name, self.region_names, 'regions')})",
             where=self.source or self.name,
         )
 
@@ -327,10 +365,13 @@ def load_target(name_or_path: str | Path, targets_dir: Path | str = DEFAULT_TARG
             valid = list_targets(targets_dir)
             if not valid:
                 raise TargetError(f"unknown target '{text}': no target files in {targets_dir.name}/")
-            raise TargetError(f"unknown target '{text}'; closest: {', '.join(closest_names(text, valid))}")
+            raise TargetError(f"unknown target '{text}'", where="target=",
+                              fix=f"use a target name ({suggest(text, valid, 'targets')}) or a path to a target .yaml")
     shown = _display_name(path, targets_dir)
     raw = _parse_yaml(path, shown)
-    return _Checker(shown, path.stem).target(raw)
+    from dataclasses import replace
+
+    return replace(_Checker(shown, path.stem).target(raw), path=path.resolve())
 
 
 def _display_name(path: Path, targets_dir: Path) -> str:
@@ -416,7 +457,7 @@ class _Checker:
 
     TOP_REQUIRED = ("name", "description", "family", "cpu", "fpu", "float_abi", "arch_flags", "dsp", "mve",
                     "clock_hz", "memory", "arena_region", "stack_size", "heap_size", "toolchain", "kernels",
-                    "console", "cycle_timer", "emulator")
+                    "console", "cycle_timer", "emulator", "supports")
     TOP_OPTIONAL = ("model_region", "model_section", "vendor_note")
 
     def __init__(self, shown: str, stem: str):
@@ -436,9 +477,8 @@ class _Checker:
         allowed = tuple(required) + tuple(optional)
         for key in value:
             if not isinstance(key, str) or key not in allowed:
-                hint = closest_names(str(key), allowed, limit=1)
-                self.fail(_join(path, key), "unknown key",
-                          fix=f"did you mean '{hint[0]}'? valid keys here: {', '.join(allowed)}")
+                hint = "".join(f"did you mean '{c}'? " for c in closest_names(str(key), allowed, limit=1))
+                self.fail(_join(path, key), "unknown key", fix=f"{hint}valid keys here: {', '.join(allowed)}")
         for key in required:
             if key not in value:
                 self.fail(_join(path, key), "missing required key")
@@ -472,7 +512,7 @@ class _Checker:
             self.fail(path, f"expected one of {', '.join(valid)}, got {_show(value)}")
         if value not in valid:
             self.fail(path, f"unknown value '{value}'",
-                      fix=f"use one of: {', '.join(valid)} (closest: {', '.join(closest_names(value, valid))})")
+                      fix=f"use one of: {', '.join(valid)}")
         return value
 
     # -- sections ---------------------------------------------------------------------------
@@ -522,13 +562,14 @@ class _Checker:
         toolchain = self.choice(top["toolchain"], "toolchain", TOOLCHAINS)
         if toolchain != facts.toolchain:
             self.fail("toolchain", f"{cpu} is built with {facts.toolchain}, not {toolchain}")
-        kernels = self.choice(top["kernels"], "kernels", KERNEL_LIBRARIES)
+        kernels = self.choice(top["kernels"], "kernels", KERNEL_CHOICES)
         self.check_kernels(kernels, cpu, facts)
         console = self.console(top["console"], facts)
         cycle_timer = self.choice(top["cycle_timer"], "cycle_timer", CYCLE_TIMERS)
         if cycle_timer not in facts.cycle_timers:
             self.fail("cycle_timer", f"{cpu} has no '{cycle_timer}' counter (valid: {', '.join(facts.cycle_timers)})")
         emulator = self.emulator(top["emulator"], facts)
+        supports = self.supports(top["supports"], toolchain, emulator, facts)
         vendor_note = top.get("vendor_note")
         if vendor_note is not None:
             vendor_note = " ".join(self.string(vendor_note, "vendor_note").split())
@@ -537,8 +578,23 @@ class _Checker:
             float_abi=float_abi, arch_flags=arch_flags, dsp=dsp, mve=mve, clock_hz=clock_hz, memory=memory,
             arena_region=arena_region, stack_size=stack_size, heap_size=heap_size, toolchain=toolchain,
             kernels=kernels, console=console, cycle_timer=cycle_timer, emulator=emulator,
-            model_region=model_region, model_section=model_section, vendor_note=vendor_note, source=self.shown,
+            supports=supports, model_region=model_region, model_section=model_section, vendor_note=vendor_note, source=self.shown,
         )
+
+    def supports(self, value, toolchain: str, emulator: "Emulator | None", facts: _CpuFacts) -> Supports:
+        spec = self.mapping(value, "supports", ("image", "test"))
+        image = self.boolean(spec["image"], "supports.image")
+        test = self.boolean(spec["test"], "supports.test")
+        if image and toolchain not in IMAGE_TOOLCHAINS:
+            self.fail("supports.image", f"the project cannot build images with {toolchain} yet",
+                      fix=f"set supports.image: false (image toolchains: {', '.join(IMAGE_TOOLCHAINS)})")
+        if facts.isa == "host":
+            if image:
+                self.fail("supports.image", "the host target builds no firmware image", fix="set supports.image: false")
+        elif test and not (image and emulator is not None):
+            self.fail("supports.test", "`test` runs the image in the target's emulator: it needs supports.image: true "
+                      "and an emulator", fix="set supports.test: false")
+        return Supports(image=image, test=test)
 
     def check_family(self, family: str, cpu: str, facts: _CpuFacts):
         expected_isa = {"stm32": "arm", "mps2": "arm", "mps3": "arm", "host": "host"}.get(family)
@@ -614,7 +670,7 @@ class _Checker:
         name = self.string(value, path)
         if name not in regions:
             self.fail(path, f"'{name}' is not a memory region of this target",
-                      fix=f"use one of: {', '.join(sorted(regions))} (closest: {', '.join(closest_names(name, regions))})")
+                      fix=f"use one of: {', '.join(sorted(regions))}")
         return name
 
     def check_kernels(self, kernels: str, cpu: str, facts: _CpuFacts):

@@ -68,7 +68,14 @@ class ElfImage:
 
 
 def read_elf(path: str | Path) -> ElfImage:
-    return parse_elf(Path(path).read_bytes())
+    """The image in `path`; ElfError when it is not a whole little-endian ELF32 file (e.g. truncated)."""
+    data = Path(path).read_bytes()
+    try:
+        return parse_elf(data)
+    except ElfError:
+        raise
+    except (struct.error, IndexError, ValueError) as err:  # offsets or tables past the end of the file
+        raise ElfError(f"truncated or corrupt ELF ({len(data)} bytes: {err})") from None
 
 
 def parse_elf(data: bytes) -> ElfImage:

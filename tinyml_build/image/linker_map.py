@@ -15,6 +15,10 @@ _SECTION_START = re.compile(r"^(?P<indent> ?)(?P<name>[.*A-Za-z_][^\s]*)(?:\s+(?
 _PLACEMENT = re.compile(r"^(?P<address>0x[0-9a-fA-F]+)\s+(?P<size>0x[0-9a-fA-F]+)(?:\s+(?P<origin>.+?))?\s*$")
 
 
+class MapError(ValueError):
+    """The file is not a (whole) GNU ld map file."""
+
+
 @dataclass(frozen=True)
 class InputSection:
     output: str  # output section, e.g. .text
@@ -30,7 +34,7 @@ def parse_map(text: str) -> list[InputSection]:
     try:
         start = next(i for i, line in enumerate(lines) if line.startswith("Linker script and memory map"))
     except StopIteration:
-        raise ValueError("not a GNU ld map file (no 'Linker script and memory map' section)") from None
+        raise MapError("not a GNU ld map file (no 'Linker script and memory map' section)") from None
     result = []
     output = ""
     i = start + 1

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from tinyml_build.errors import closest_names
+from tinyml_build.errors import suggest
 from tinyml_build.third_party.digest import ALGORITHM
 from tinyml_build.third_party.errors import LockError
 
@@ -93,7 +93,7 @@ class Lock:
             if dep.name == name:
                 return dep
         raise LockError(f"no dependency named '{name}' in the lock", where=str(self.path),
-                        fix="use one of: " + ", ".join(closest_names(name, self.names)))
+                        fix=suggest(name, self.names, "dependencies"))
 
 
 def load_lock(path: Path | None = None) -> Lock:
@@ -132,7 +132,7 @@ def _check_keys(data, required, optional, path, at) -> None:
     for key in data:
         if key not in known:
             raise LockError(f"unknown key '{key}'", where=where,
-                            fix="known keys: " + ", ".join(closest_names(str(key), known)))
+                            fix=suggest(str(key), known, "known keys"))
 
 
 def _dependency(name, entry, path, earlier: list[str]) -> Dependency:

@@ -150,13 +150,17 @@ class Flags:
     """Every flag of one firmware build, grouped the way SCons consumes them."""
 
     arch: tuple[str, ...]  # -mcpu/-mthumb/-mfpu/-mfloat-abi: compile and link
-    common: tuple[str, ...]  # C and C++: code generation, warnings, path mapping
+    common: tuple[str, ...]  # C and C++: code generation, warnings
     c: tuple[str, ...]
     cxx: tuple[str, ...]
     framework_optimization: str
     kernel_optimization: str
     link: tuple[str, ...]
     libraries: tuple[str, ...]
+    # -ffile-prefix-map: they keep machine paths out of the objects, so they never change an object's
+    # bytes; the SCons tools keep them out of object signatures ($( $)), so a build cache is shared
+    # across checkouts and build folders.
+    path_maps: tuple[str, ...] = ()
 
     def as_dict(self) -> dict:
         """Plain data for manifest.json."""
@@ -169,6 +173,7 @@ class Flags:
             "kernel_optimization": self.kernel_optimization,
             "link": list(self.link),
             "libraries": list(self.libraries),
+            "path_maps": list(self.path_maps),
         }
 
 
@@ -182,18 +187,25 @@ def arch_flags(target: Target) -> tuple[str, ...]:
 
 
 def prefix_maps(project_dir: Path, build_root: Path | None = None) -> tuple[str, ...]:
-    """-ffile-prefix-map flags: paths in objects and debug info become relative to the checkout.
+    """-ffile-prefix-map flags: paths in objects and debug info become the same wherever the
+    checkout and the build folder are -- sources relative to the checkout ('.'), build outputs under
+    'build/' (SCons names files inside the checkout by relative paths, others by absolute ones: both
+    spellings of the build folder are mapped). Objects are then byte-identical across checkouts and
+    build folders, which is what lets a build cache share them.
 
-    A build folder outside the checkout gets its own map (to 'build'), listed last so that GCC,
-    which tries the last map first, prefers it when the folder is inside the checkout too.
+    GCC uses the last map that matches, so the build folder's maps come after the checkout's.
     """
-    maps = [f"-ffile-prefix-map={Path(project_dir).resolve()}=."]
+    project = Path(project_dir).resolve()
+    maps = [f"-ffile-prefix-map={project}=."]
     if build_root is not None:
         root = Path(build_root).resolve()
+        maps.append(f"-ffile-prefix-map={root}=build")
         try:
-            root.relative_to(Path(project_dir).resolve())
+            relative = root.relative_to(project).as_posix()
         except ValueError:
-            maps.append(f"-ffile-prefix-map={root}=build")
+            relative = None
+        if relative and relative != "build":
+            maps.append(f"-ffile-prefix-map={relative}/=build/")
     return tuple(maps)
 
 
@@ -203,11 +215,12 @@ def firmware_flags(target: Target, project_dir: Path, build_root: Path | None = 
     arch = arch_flags(target)
     return Flags(
         arch=arch,
-        common=CODE_GENERATION + WARNINGS + prefix_maps(project_dir, build_root),
+        common=CODE_GENERATION + WARNINGS,
         c=(C_STANDARD,),
         cxx=(CXX_STANDARD,) + CXX_ONLY,
         framework_optimization=FRAMEWORK_OPTIMIZATION,
         kernel_optimization=kernel_optimization,
         link=LINK,
         libraries=LINK_LIBRARIES,
+        path_maps=prefix_maps(project_dir, build_root),
     )

@@ -16,13 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
+from tinyml_build.config.options import DEFAULT_RANDOM_VECTORS, DEFAULT_SEED
 from tinyml_build.errors import ModelError, ToolchainError
 from tinyml_build.model import dtypes
 from tinyml_build.model.reader import Model
 
 FORMAT_VERSION = 1
-DEFAULT_SEED = 1234
-DEFAULT_RANDOM_VECTORS = 3
 # Ranges for random inputs: integer types use their full range except the 32/64-bit ones,
 # which real models feed with small values (indices, pre-quantized data).
 _INT_RANGES = {"int8": (-128, 127), "uint8": (0, 255), "int16": (-32768, 32767),
@@ -144,13 +143,7 @@ def samples_from_metadata(model_dir: Path, metadata: dict) -> list[Sample]:
             for s in metadata.get("samples", [])]
 
 
-def reference_version() -> str:
-    try:
-        from importlib.metadata import version
-
-        return f"tflite-micro {version('tflite-micro')}"
-    except Exception:  # noqa: BLE001 -- a missing distribution record only loses the version text
-        return "tflite-micro"
+from tinyml_build.verification import reference_version  # noqa: E402 -- re-exported: golden data records it
 
 
 def _interpreter(data: bytes, where: str):

@@ -28,11 +28,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tinyml_build.config.options import DEFAULT_QEMU_TIMEOUT
 from tinyml_build.errors import TinyMLError, ToolchainError
 from tinyml_build.verification.golden import Golden
 from tinyml_build.config.targets import Target, load_target
 
-DEFAULT_TIMEOUT = 300.0  # seconds of host time; person_detect needs well under a minute
+DEFAULT_TIMEOUT = float(DEFAULT_QEMU_TIMEOUT)
 DEFAULT_MAX_OUTPUT = 4 << 20  # bytes of console output before the run counts as runaway
 ICOUNT = "shift=0,align=off,sleep=off"
 APT_COMMAND = "sudo apt-get install qemu-system-arm"

@@ -27,11 +27,11 @@ import json
 import re
 from dataclasses import asdict, dataclass
 
+from tinyml_build.config.options import DEFAULT_HEADROOM
 from tinyml_build.errors import TinyMLError
 from tinyml_build.config.targets import Target
 
 ALIGNMENT = 16
-DEFAULT_HEADROOM = "0"
 # Bytes of the arena region the probe leaves for everything else there when it shares the region
 # with .data/.bss (TFLM's static storage, the platform, newlib): generous, the probe is not shipped.
 PROBE_MARGIN = 16 * 1024
@@ -146,13 +146,14 @@ class ArenaDecision:
     used: int  # TFLM's arena_used_bytes()
     needed: int  # smallest arena that sets up (probe)
     reserved: int  # bytes in the final image
-    headroom: int  # reserved - needed
+    headroom: int  # reserved - used: what the firmware's TML-MODEL line and the size report call headroom
+    margin: int  # reserved - needed: what arena_headroom= (or a larger arena=) added above the need
     source: str  # 'auto' or 'arena=<bytes>'
     measured_on: str  # the QEMU target that ran the probe
 
     def comment(self) -> str:
         return (f"{self.source}: needs {self.needed} (TFLM arena_used_bytes {self.used}, probed on {self.measured_on}), "
-                f"headroom {self.headroom}")
+                f"headroom {self.headroom} (reserved - used), {self.margin} above the need")
 
 
 def decide(option: ArenaOption, probes: dict[str, ProbeResult], measured_on: str) -> dict[str, ArenaDecision]:
@@ -169,7 +170,8 @@ def decide(option: ArenaOption, probes: dict[str, ProbeResult], measured_on: str
         else:
             reserved = round_up(p.needed + option.headroom_for(p.needed))
             source = f"auto (arena_headroom={option.describe_headroom()})"
-        decisions[name] = ArenaDecision(name, p.used, p.needed, reserved, reserved - p.needed, source, measured_on)
+        decisions[name] = ArenaDecision(name, p.used, p.needed, reserved, reserved - p.used, reserved - p.needed,
+                                        source, measured_on)
     return decisions
 
 
@@ -182,6 +184,8 @@ def from_json(text: str) -> dict[str, ArenaDecision]:
 
 
 def report_lines(decisions: dict[str, ArenaDecision]) -> list[str]:
-    """'arena <model>: allocated <used> used / <reserved> reserved, headroom <n>' for the build output."""
-    return [f"arena {d.model}: allocated {d.used:,} used / {d.reserved:,} reserved, headroom {d.headroom:,} "
-            f"(needs {d.needed:,}; {d.source}; probed on {d.measured_on})" for d in decisions.values()]
+    """'arena <model>: <used> used / <reserved> reserved, headroom <reserved - used>' for the build output
+    (the same words and numbers as the firmware's report), then what the reservation is based on."""
+    return [f"arena {d.model}: {d.used:,} used / {d.reserved:,} reserved, headroom {d.headroom:,} "
+            f"(sets up in {d.needed:,}; {d.margin:,} above that from {d.source}; probed on {d.measured_on})"
+            for d in decisions.values()]

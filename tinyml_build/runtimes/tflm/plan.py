@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tinyml_build.errors import TinyMLError
-from tinyml_build.image.plan import TargetPlatform
+from tinyml_build.platform import TargetPlatform
 from tinyml_build.config.targets import Target, list_targets, load_target
 from tinyml_build.runtimes.tflm import api
 from tinyml_build.runtimes.tflm.arena import ArenaOption, probe_capacity
@@ -54,15 +54,17 @@ PROBE_APP = GLUE_DIR / "tml_arena_probe.c"
 class TflmFlags:
     """Compile flags of the tflm objects, on top of the target's arch flags."""
 
-    upstream_common: tuple[str, ...]  # C and C++ upstream files (code generation, warnings, path maps)
+    upstream_common: tuple[str, ...]  # C and C++ upstream files (code generation, warnings)
     glue_common: tuple[str, ...]  # the project's own tflm code (wrapper, glue, probe)
     core_defines: tuple[str, ...]
     kernel_defines: tuple[str, ...]  # core defines + the kernel set's (CMSIS_NN, ...)
     core_optimization: str  # TFLM: -Os for the framework
     kernel_optimization: str  # TFLM: -O2 for kernels and third-party kernel libraries
+    path_maps: tuple[str, ...] = ()  # -ffile-prefix-map for the checkout, build folder and upstream trees
 
     def as_dict(self) -> dict:
         return {"upstream_common": list(self.upstream_common), "glue_common": list(self.glue_common),
+                "path_maps": list(self.path_maps),
                 "core_defines": list(self.core_defines), "kernel_defines": list(self.kernel_defines),
                 "core_optimization": self.core_optimization, "kernel_optimization": self.kernel_optimization}
 
@@ -91,6 +93,33 @@ class TflmPlan:
     probe_platform: TargetPlatform  # the probe target's platform layer (its own _common/ folder)
     library_required: bool = True  # kernels= was explicit: an image linking none of the library fails
 
+    name = "tflm"
+    scons_builder = "TflmRuntime"  # site_scons/site_tools/tflm.py
+
+    # -- the runtime plan interface (tinyml_build.runtimes.RuntimePlan) ------------------------
+    @property
+    def target_include_dirs(self) -> list[Path]:
+        return []  # the tflm objects get their own include folders (site_tools/tflm.py)
+
+    def link_flags(self, flags: arm_gcc.Flags) -> arm_gcc.Flags:
+        return link_libraries(flags)
+
+    def manifest_sources(self) -> list[Path]:
+        return project_files()
+
+    def manifest_settings(self, project_dir: Path, build_root: Path) -> dict:
+        return self.settings(project_dir, build_root)
+
+    def model_headers(self) -> list[Path]:
+        return [self.gen_dir / f"{m.name}_model_data.h" for m in self.models]
+
+    @property
+    def kernel_library(self) -> tuple[str, str | None, bool] | None:
+        """(kernels=, object path fragment, required) of the optimized library for the size report's
+        link-time proof; None with reference kernels."""
+        return (self.kernels, self.library_marker, self.library_required) if self.sources.library else None
+
+    # -----------------------------------------------------------------------------------------
     @property
     def kernels(self) -> str:
         return self.sources.kernels
@@ -189,8 +218,9 @@ def tflm_flags(target: Target, sources: TflmSources, project_dir: Path, build_ro
     maps = arm_gcc.prefix_maps(project_dir, build_root) + sources.prefix_maps()
     defines = TFLM_DEFINES + (() if log else (STRIP_LOG_DEFINE,))
     return TflmFlags(
-        upstream_common=arm_gcc.CODE_GENERATION + UPSTREAM_WARNINGS + NO_UNWIND + NO_FP_CONTRACTION + maps,
-        glue_common=arm_gcc.CODE_GENERATION + arm_gcc.WARNINGS + NO_UNWIND + NO_FP_CONTRACTION + maps,
+        upstream_common=arm_gcc.CODE_GENERATION + UPSTREAM_WARNINGS + NO_UNWIND + NO_FP_CONTRACTION,
+        glue_common=arm_gcc.CODE_GENERATION + arm_gcc.WARNINGS + NO_UNWIND + NO_FP_CONTRACTION,
+        path_maps=maps,
         core_defines=defines,
         kernel_defines=defines + tuple(sources.defines),
         core_optimization=base.framework_optimization,
@@ -214,6 +244,13 @@ def probe_target_for(target: Target, targets_dir: Path) -> Target:
                           "an emulated target with the same arch flags to targets/")
 
 
+def probe_platform(target: Target, probe: Target, build_root: Path) -> TargetPlatform:
+    """The probe target's platform layer: the target's own when it runs the probe, else under the
+    target's _common/ folder (building stm32f103 writes nothing into build/qemu-m3/)."""
+    common = Path(build_root) / target.name / "_common"
+    return TargetPlatform(probe, common if probe.name == target.name else common / "probe-platform" / probe.name)
+
+
 def plan_tflm(target: Target, sources: TflmSources, model_names: list[str], project_dir: Path, build_root: Path,
               out_dir: Path, gen_dir: Path, arena: ArenaOption, log: bool = False,
               targets_dir: Path | None = None, library_required: bool = True) -> TflmPlan:
@@ -227,4 +264,19 @@ def plan_tflm(target: Target, sources: TflmSources, model_names: list[str], proj
                     gen_dir=Path(gen_dir), resolver_label="_".join(model_names), models=models, arena=arena, log=log,
                     library_required=library_required,
                     probe_target=probe, probe_capacity=probe_capacity(probe),
-                    probe_platform=TargetPlatform(probe, Path(build_root) / probe.name / "_common"))
+                    probe_platform=probe_platform(target, probe, Path(build_root)))
+
+
+def plan_tflm_for(config, project_dir: Path, options=None) -> TflmPlan:
+    """The tflm plan of a checked BuildConfig (runtime=tflm): resolves the pinned sources for its ops;
+    `options` (OptionValues) gives arena=, arena_headroom= and tflm_log= (defaults without)."""
+    from tinyml_build.runtimes.tflm.arena import parse_option
+    from tinyml_build.runtimes.tflm.sources import resolve_sources
+
+    arena = parse_option(options.text("arena"), options.text("arena_headroom")) if options else parse_option()
+    log = options.flag("tflm_log") if options else False
+
+    sources = resolve_sources(config.op_names(), config.kernels, dict(config.third_party_overrides))
+    return plan_tflm(config.target, sources, [m.name for m in config.models], Path(project_dir),
+                     Path(config.build_root), Path(config.out_dir), Path(config.gen_dir), arena, log,
+                     library_required=config.kernels_explicit)
