@@ -65,10 +65,9 @@ def test_resolves_catalog_name(models_dir):
 def test_unknown_name_suggests_closest(models_dir):
     with pytest.raises(ModelError) as info:
         resolve_model("tinny", models_dir)
-    what = info.value.what
-    assert "'tinny'" in what and "tiny" in what and "\n" not in what
+    assert info.value.what == "unknown model 'tinny'"
     assert info.value.where == "model="
-    assert "path to a .tflite" in info.value.fix
+    assert "closest: tiny" in info.value.fix and "path to a .tflite" in info.value.fix
 
 
 def test_path_to_any_tflite(models_dir, tmp_path):
@@ -92,9 +91,9 @@ def test_missing_tflite_path(models_dir, tmp_path):
 
 
 def test_non_tflite_file_is_refused(models_dir, tmp_path):
-    (tmp_path / "weights.h5").write_bytes(b"x")
+    (tmp_path / "weights.onnx").write_bytes(b"x")
     with pytest.raises(ModelError, match="not a .tflite"):
-        resolve_model("weights.h5", models_dir, base_dir=tmp_path)
+        resolve_model("weights.onnx", models_dir, base_dir=tmp_path)
 
 
 def test_tflite_named_in_yaml_is_missing(models_dir):
@@ -244,3 +243,26 @@ def test_project_code_never_imports_tensorflow():
     offenders = [str(p.relative_to(package.parent)) for p in sorted(package.rglob("*.py"))
                  if re.search(r"^\s*(import|from)\s+tensorflow\b", p.read_text(encoding="utf-8"), re.M)]
     assert offenders == []
+
+
+def test_a_folder_without_model_yaml_names_its_tflite_files(tmp_path, models_dir):
+    folder = tmp_path / "exported"
+    folder.mkdir()
+    (folder / "net.tflite").write_bytes(b"x")
+    with pytest.raises(ModelError) as info:
+        resolve_model(str(folder), models_dir)
+    assert "is a folder without model.yaml" in info.value.what and "not found" not in info.value.what
+    assert "net.tflite" in info.value.fix
+    (folder / "net.tflite").unlink()
+    with pytest.raises(ModelError) as info:
+        resolve_model(str(folder), models_dir)
+    assert "models/hello_world" in info.value.fix
+
+
+@pytest.mark.parametrize("name", ["model.h5", "model.keras", "model.hdf5"])
+def test_a_keras_file_gets_the_conversion_recipe(tmp_path, models_dir, name):
+    (tmp_path / name).write_bytes(b"\x89HDF")
+    with pytest.raises(ModelError) as info:
+        resolve_model(str(tmp_path / name), models_dir)
+    assert "is a Keras model" in info.value.what
+    assert "TFLiteConverter.from_keras_model" in info.value.fix and "TFLITE_BUILTINS_INT8" in info.value.fix
