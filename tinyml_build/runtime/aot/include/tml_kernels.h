@@ -84,9 +84,10 @@ typedef struct {
   int32_t step2[TML_BCAST_MAX_LOOPS];
 } tml_broadcast;
 
-/* TFLM's general quantized add/sub: inputs shifted left by left_shift (20 for int8, 15 for
- * int16), scaled by multipliers < 1, combined, rescaled to the output. Offsets are negated
- * input zero points; shifts use TFLM's sign convention (<= 0 here). */
+/* TFLM's general quantized add/sub (one implementation for both: kernels/add.c): inputs shifted
+ * left by left_shift (20 for int8, 15 for int16), scaled by multipliers < 1, added or
+ * subtracted, rescaled to the output. Offsets are negated input zero points; shifts use TFLM's
+ * sign convention (<= 0 here). */
 typedef struct {
   int32_t input1_offset;
   int32_t input2_offset;
