@@ -12,8 +12,6 @@
  * products, which is exact. For the int32 path, the low 32 bits of the int64 sum are exactly
  * TFLM's (wrapping) int32 accumulator.
  */
-#include <string.h>
-
 #include "tml_dot.h"
 #include "tml_fixedpoint.h"
 #include "tml_kernels.h"
@@ -42,8 +40,8 @@ typedef struct {
 } window;
 
 /* Four channels of a window with at most RUN_MAX products: int32 sums throughout. On cores
- * with SIMD32, four products per channel take two SMLADs: the int8 weights are sign-extended
- * in pairs (w0, w2) and (w1, w3), and the int16 inputs repacked to match. */
+ * with SIMD32, four products per channel take two SMLADs (tml_dot.h: tml_dot4_s16x8), the
+ * inputs repacked once for the four channels. */
 static void accumulate4_small(const window *g, ptrdiff_t w_per_oc, int64_t acc[4]) {
   int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, row, r, i;
   const int32_t n = g->run;
@@ -57,24 +55,12 @@ static void accumulate4_small(const window *g, ptrdiff_t w_per_oc, int64_t acc[4
       i = 0;
 #if TML_HAVE_SIMD32
       for (; i + 4 <= n; i += 4) {
-        uint32_t xa, xb, wk;
-        int32_t x02, x13;
-        memcpy(&xa, x + i, 4);
-        memcpy(&xb, x + i + 2, 4);
-        x02 = (int32_t)((xa & 0xFFFFu) | (xb << 16));
-        x13 = (int32_t)((xa >> 16) | (xb & 0xFFFF0000u));
-        wk = tml_load4(w + i);
-        s0 = __smlad(x02, tml_sxtb16(wk), s0);
-        s0 = __smlad(x13, tml_sxtb16_ror8(wk), s0);
-        wk = tml_load4(w1 + i);
-        s1 = __smlad(x02, tml_sxtb16(wk), s1);
-        s1 = __smlad(x13, tml_sxtb16_ror8(wk), s1);
-        wk = tml_load4(w2 + i);
-        s2 = __smlad(x02, tml_sxtb16(wk), s2);
-        s2 = __smlad(x13, tml_sxtb16_ror8(wk), s2);
-        wk = tml_load4(w3 + i);
-        s3 = __smlad(x02, tml_sxtb16(wk), s3);
-        s3 = __smlad(x13, tml_sxtb16_ror8(wk), s3);
+        int32_t x_even, x_odd;
+        tml_load_s16_pairs(x + i, &x_even, &x_odd);
+        s0 = tml_dot4_s16x8(x_even, x_odd, w + i, s0);
+        s1 = tml_dot4_s16x8(x_even, x_odd, w1 + i, s1);
+        s2 = tml_dot4_s16x8(x_even, x_odd, w2 + i, s2);
+        s3 = tml_dot4_s16x8(x_even, x_odd, w3 + i, s3);
       }
 #endif
       for (; i < n; ++i) {

@@ -22,7 +22,7 @@ static void tml_fc_accumulate(const int8_t *input, const int8_t *w, int32_t dept
   for (; n >= 2; n -= 2, bias += 2, acc += 2) {
     int32_t acc0 = bias[0];
     int32_t acc1 = bias[1];
-    w = tml_dot2_rows_s8(input, w, depth, &acc0, &acc1);
+    w = tml_dot2_s8(input, w, w + depth, depth, &acc0, &acc1);
     acc[0] = acc0;
     acc[1] = acc1;
   }
