@@ -36,10 +36,10 @@ void tml_copy(void *output, const void *input, uint32_t bytes);
 /* out = clamp(MultiplyByQuantizedMultiplier(acc, multiplier, shift) + offset, lo, hi), TFLM's
  * exact result. Shifts are stored as rshift = -2 - shift (tml_requant in tml_fixedpoint.h). */
 typedef struct {
-  const int32_t *rq; /* [channels][2]: multiplier, rshift */
-  int32_t offset;    /* output zero point */
-  int32_t lo, hi;    /* fused activation bounds, within [-128, 127] */
-  int32_t general;   /* nonzero when some channel has rshift < 0 (TFLM shift > -2): slower form */
+  const int32_t *multiplier_rshift; /* [channels][2]: multiplier, rshift */
+  int32_t offset;                    /* output zero point */
+  int32_t lo, hi;                    /* fused activation bounds, within [-128, 127] */
+  int32_t general;                   /* nonzero when some channel has rshift < 0 (TFLM shift > -2): slower form */
 } tml_requant_s8_params;
 
 /* ---- FULLY_CONNECTED --------------------------------------------------------------------- */
@@ -254,7 +254,8 @@ typedef struct {
 } tml_conv16x8_params;
 
 /* filter: [out_ch][filter_h][filter_w][filter_in_ch]; bias may be NULL. _acc64 accumulates in
- * int64 and rescales with tml_mbqm64 (int64 bias), _acc32 in int32 with tml_mbqm (int32 bias). */
+ * int64 and rescales with tml_multiply_by_quantized_multiplier_i64 (int64 bias), _acc32 in int32
+ * with tml_multiply_by_quantized_multiplier (int32 bias). */
 void tml_conv2d_s16x8_acc64(const tml_conv16x8_params *p, const int16_t *input, const int8_t *filter,
                             const int64_t *bias, int16_t *output);
 void tml_conv2d_s16x8_acc32(const tml_conv16x8_params *p, const int16_t *input, const int8_t *filter,
@@ -286,7 +287,8 @@ typedef struct {
 void tml_quantize_f32_s8(const tml_quantize_f32_params *p, const float *input, int8_t *output);
 void tml_quantize_f32_s16(const tml_quantize_f32_params *p, const float *input, int16_t *output);
 
-/* int16/int32 -> int: clamp(mbqm(x - input_zero_point) + output_zero_point). 8-bit inputs use lut8. */
+/* int16/int32 -> int: clamp(multiply_by_quantized_multiplier(x - input_zero_point) + output_zero_point). 8-bit
+ * inputs use lut8. */
 typedef struct {
   int32_t input_zero_point;
   int32_t output_zero_point;

@@ -15,11 +15,11 @@
  * (e.g. int8 input scales 0.0524 and 0.00751, output 0.0133, zero points -87, -81, 30: x = -53,
  * y = 95 gives 64 in TFLM, 65 as ADD with -m; tests/test_aot_ops_elementwise.py has such cases).
  *
- * Every rescaling uses tml_mbqm_down_small, whose operand must lie in [-2^30, 2^30): shifted
- * operands are at most 255 * 2^20 (int8) or 32768 * 2^15 = 2^30 (int16, zero point 0, only
- * reached by -32768); their multipliers are <= 1/2 (each scale over twice the larger one), so
- * the combined value stays within +-(2^30 - 2^14) except -2^30 for two int16 minima at equal
- * scales.
+ * Every rescaling (rescale() below) is TFLM's MultiplyByQuantizedMultiplierSmallerThanOneExp
+ * for operands in [-2^30, 2^30), one SMMULR on Armv7E-M: shifted operands are at most
+ * 255 * 2^20 (int8) or 32768 * 2^15 = 2^30 (int16, zero point 0, only reached by -32768); their
+ * multipliers are <= 1/2 (each scale over twice the larger one), so the combined value stays
+ * within +-(2^30 - 2^14) except -2^30 for two int16 minima at equal scales.
  */
 #include "tml_broadcast.h"
 #include "tml_fixedpoint.h"
@@ -50,16 +50,21 @@ static inline row_params load(const tml_add_params *p) {
   return r;
 }
 
+/* x * multiplier / 2^(31 + right_shift), TFLM's rounding; -2^30 <= x < 2^30 (see above). */
+static inline int32_t rescale(int32_t x, int32_t multiplier, int right_shift) {
+  return tml_multiply_by_quantized_multiplier_smaller_than_one_31bit(x, multiplier, right_shift);
+}
+
 static inline int32_t scale_input1(const row_params *r, int32_t x) {
-  return tml_mbqm_down_small((x + r->offset1) * (1 << r->left_shift), r->multiplier1, r->right1);
+  return rescale((x + r->offset1) * (1 << r->left_shift), r->multiplier1, r->right1);
 }
 
 static inline int32_t scale_input2(const row_params *r, int32_t y) {
-  return tml_mbqm_down_small((y + r->offset2) * (1 << r->left_shift), r->multiplier2, r->right2);
+  return rescale((y + r->offset2) * (1 << r->left_shift), r->multiplier2, r->right2);
 }
 
 static inline int32_t to_output(const row_params *r, int32_t combined) {
-  const int32_t raw = tml_mbqm_down_small(combined, r->output_multiplier, r->output_right) + r->output_offset;
+  const int32_t raw = rescale(combined, r->output_multiplier, r->output_right) + r->output_offset;
   return tml_clamp_i32(raw, r->act_min, r->act_max);
 }
 
@@ -108,9 +113,9 @@ TML_ADD_SUB_BLOCK(sub_block_s16, int16_t, -)
     const int32_t act_min = p->act_min, act_max = p->act_max;                                              \
     int16_t *const end = o + n;                                                                            \
     while (o < end) {                                                                                      \
-      const int32_t a = tml_mbqm_down_small(*x++ * (1 << left_shift), m1, r1);                             \
-      const int32_t b = tml_mbqm_down_small(*y++ * (1 << left_shift), m2, r2);                             \
-      *o++ = (int16_t)tml_clamp_i32(tml_mbqm_down_small(a OP b, mo, ro), act_min, act_max);                \
+      const int32_t a = rescale(*x++ * (1 << left_shift), m1, r1);                                         \
+      const int32_t b = rescale(*y++ * (1 << left_shift), m2, r2);                                         \
+      *o++ = (int16_t)tml_clamp_i32(rescale(a OP b, mo, ro), act_min, act_max);                            \
     }                                                                                                      \
   }
 
@@ -139,7 +144,7 @@ typedef struct {
     if (rows == 1 && step_a == 1 && step_b == 1) { /* same shapes: one contiguous run */                   \
       int8_t *const end = o + n;                                                                           \
       while (o < end) {                                                                                    \
-        const int32_t v = tml_mbqm_down_small(scaled1[*a++] OP scaled2[*b++], multiplier, right) + offset; \
+        const int32_t v = rescale(scaled1[*a++] OP scaled2[*b++], multiplier, right) + offset;             \
         *o++ = (int8_t)tml_clamp_i32(v, act_min, act_max);                                                 \
       }                                                                                                    \
       return;                                                                                              \
@@ -147,7 +152,7 @@ typedef struct {
     for (row = 0; row < rows; ++row, a += blk->row_step_a, b += blk->row_step_b) {                         \
       const uint8_t *x = a, *y = b;                                                                        \
       for (i = 0; i < n; ++i, x += step_a, y += step_b) {                                                  \
-        const int32_t v = tml_mbqm_down_small(scaled1[*x] OP scaled2[*y], multiplier, right) + offset;     \
+        const int32_t v = rescale(scaled1[*x] OP scaled2[*y], multiplier, right) + offset;                 \
         *o++ = (int8_t)tml_clamp_i32(v, act_min, act_max);                                                 \
       }                                                                                                    \
     }                                                                                                      \

@@ -117,10 +117,10 @@ static inline void tml_conv_dot2x2(const int16_t *ext, const int8_t *w0, const i
 static void tml_conv_channels(const tml_conv_s8_params *p, const int8_t *r0, const int8_t *r1, int32_t k, int32_t k4,
                               int32_t oc_begin, int32_t oc_end, int8_t *out0, int8_t *out1) {
   int16_t ext[4 * TML_CONV_CHUNK / 2] TML_ALIGNED(8);
-  int32_t acc0[TML_RQ_BLOCK], acc1[TML_RQ_BLOCK];
+  int32_t acc0[TML_REQUANT_BLOCK], acc1[TML_REQUANT_BLOCK];
   int32_t o0, n, d, i;
   for (o0 = oc_begin; o0 < oc_end; o0 += n) {
-    n = oc_end - o0 < TML_RQ_BLOCK ? oc_end - o0 : TML_RQ_BLOCK;
+    n = oc_end - o0 < TML_REQUANT_BLOCK ? oc_end - o0 : TML_REQUANT_BLOCK;
     for (d = 0; d < k; d += TML_CONV_CHUNK) {
       const int32_t len = k - d < TML_CONV_CHUNK ? k - d : TML_CONV_CHUNK;
       const int32_t groups = (len + 3) >> 2;

@@ -197,7 +197,7 @@ void tml_conv2d_s16x8_acc64(const tml_conv16x8_params *p, const int16_t *input, 
 #define EMIT64(channel, sum)                                                                                  \
   {                                                                                                           \
     const int64_t total = (sum) + (bias ? bias[channel] : 0);                                                 \
-    const int32_t v = tml_mbqm64(total, p->multiplier[channel], p->shift[channel]);                           \
+    const int32_t v = tml_multiply_by_quantized_multiplier_i64(total, p->multiplier[channel], p->shift[channel]); \
     *output++ = (int16_t)tml_clamp_i32(v, act_min, act_max);                                                  \
   }
   TML_CONV16X8_PIXELS(EMIT64)
@@ -211,7 +211,7 @@ void tml_conv2d_s16x8_acc32(const tml_conv16x8_params *p, const int16_t *input, 
 #define EMIT32(channel, sum)                                                                                  \
   {                                                                                                           \
     const uint32_t low = (uint32_t)(uint64_t)(sum) + (uint32_t)(bias ? bias[channel] : 0);                    \
-    const int32_t v = tml_mbqm((int32_t)low, p->multiplier[channel], p->shift[channel]);                      \
+    const int32_t v = tml_multiply_by_quantized_multiplier((int32_t)low, p->multiplier[channel], p->shift[channel]); \
     *output++ = (int16_t)tml_clamp_i32(v, act_min, act_max);                                                  \
   }
   TML_CONV16X8_PIXELS(EMIT32)

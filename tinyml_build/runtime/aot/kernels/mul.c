@@ -26,7 +26,7 @@ static inline row_params load(const tml_mul_params *p) {
 }
 
 static inline int32_t to_output(const row_params *r, int32_t product) {
-  const int32_t raw = tml_mbqm(product, r->multiplier, r->shift) + r->output_offset;
+  const int32_t raw = tml_multiply_by_quantized_multiplier(product, r->multiplier, r->shift) + r->output_offset;
   return tml_clamp_i32(raw, r->act_min, r->act_max);
 }
 
