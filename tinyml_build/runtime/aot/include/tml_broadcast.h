@@ -43,7 +43,7 @@ typedef void (*tml_broadcast_block_fn)(const void *params, const tml_broadcast_b
 /* Calls fn() once per block, in output order. elem_bytes is the size of one element of the
  * inputs and the output (they share the type). */
 TML_WALKER_INLINE void tml_broadcast_blocks(const tml_broadcast *shape, size_t elem_bytes, const void *in1,
-                                        const void *in2, void *out, tml_broadcast_block_fn fn, const void *params) {
+                                            const void *in2, void *out, tml_broadcast_block_fn fn, const void *params) {
   int32_t index[TML_BCAST_MAX_LOOPS] = {0};
   const int32_t inner = shape->loops - 1;
   const int32_t outer_loops = inner > 0 ? inner - 1 : 0; /* loops [0, outer_loops) are walked here */

@@ -92,8 +92,8 @@ static inline int32_t tml_dot_s8(const int8_t *a, const int8_t *b, int32_t n, in
 /* Two dot products sharing the `a` operand: *acc0 += a.b0, *acc1 += a.b1 (loads `a` once).
  * Returns b1 + n: for consecutive rows (b1 = b0 + n) the next pair, so matrix kernels walk their
  * weights without recomputing row addresses. */
-static inline const int8_t *tml_dot2_s8(const int8_t *a, const int8_t *b0, const int8_t *b1, int32_t n,
-                                        int32_t *acc0, int32_t *acc1) {
+static inline const int8_t *tml_dot2_s8(const int8_t *a, const int8_t *b0, const int8_t *b1, int32_t n, int32_t *acc0,
+                                        int32_t *acc1) {
   int32_t s0 = *acc0;
   int32_t s1 = *acc1;
   int32_t g;

@@ -91,7 +91,7 @@ static inline int32_t tml_requant(int32_t x, int32_t multiplier, int32_t rshift,
  * right shift passed as right_shift = -shift >= 0: no left-shift step, for kernels whose
  * multipliers are all below one (ADD/SUB input and output scaling). */
 static inline int32_t tml_multiply_by_quantized_multiplier_smaller_than_one(int32_t x, int32_t multiplier,
-                                                                             int right_shift) {
+                                                                            int right_shift) {
   const int32_t high = (int32_t)(((int64_t)x * multiplier + ((int64_t)1 << 30)) >> 31);
   return tml_rounding_divide_by_power_of_two(high, right_shift);
 }
@@ -101,7 +101,7 @@ static inline int32_t tml_multiply_by_quantized_multiplier_smaller_than_one(int3
  * floor((x * m + 2^30) / 2^31) = floor((2x * m + 2^31) / 2^32), which is one SMMULR (most
  * significant word of the product, rounded) on cores with the DSP extension. */
 static inline int32_t tml_multiply_by_quantized_multiplier_smaller_than_one_31bit(int32_t x, int32_t multiplier,
-                                                                                   int right_shift) {
+                                                                                  int right_shift) {
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP && defined(__GNUC__)
   int32_t high;
   __asm__("smmulr %0, %1, %2" : "=r"(high) : "r"(x * 2), "r"(multiplier));
@@ -125,7 +125,7 @@ static inline int32_t tml_clamp_i32(int32_t x, int32_t lo, int32_t hi) {
 
 /* std::round for float (half away from zero) without libm; |x| < 2^31 assumed. */
 static inline int32_t tml_round_f32(float x) {
-  const int32_t t = (int32_t)x; /* truncates toward zero */
+  const int32_t t = (int32_t)x;    /* truncates toward zero */
   const float frac = x - (float)t; /* exact for |x| < 2^24; 0 above, where x is integral */
   if (frac >= 0.5f) {
     return t + 1;

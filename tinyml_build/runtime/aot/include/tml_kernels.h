@@ -37,9 +37,9 @@ void tml_copy(void *output, const void *input, uint32_t bytes);
  * exact result. Shifts are stored as rshift = -2 - shift (tml_requant in tml_fixedpoint.h). */
 typedef struct {
   const int32_t *multiplier_rshift; /* [channels][2]: multiplier, rshift */
-  int32_t offset;                    /* output zero point */
-  int32_t lo, hi;                    /* fused activation bounds, within [-128, 127] */
-  int32_t general;                   /* nonzero when some channel has rshift < 0 (TFLM shift > -2): slower form */
+  int32_t offset;                   /* output zero point */
+  int32_t lo, hi;                   /* fused activation bounds, within [-128, 127] */
+  int32_t general;                  /* nonzero when some channel has rshift < 0 (TFLM shift > -2): slower form */
 } tml_requant_s8_params;
 
 /* ---- FULLY_CONNECTED --------------------------------------------------------------------- */
@@ -48,9 +48,9 @@ typedef struct {
  * so the inner loop is a plain int8 dot product. Per-tensor quantization is passed as
  * per-channel arrays holding one repeated value. */
 typedef struct {
-  const int8_t *weights;      /* [output_depth][accum_depth] */
-  const int32_t *bias;        /* [output_depth], folded */
-  tml_requant_s8_params out;  /* [output_depth] channels */
+  const int8_t *weights;     /* [output_depth][accum_depth] */
+  const int32_t *bias;       /* [output_depth], folded */
+  tml_requant_s8_params out; /* [output_depth] channels */
   int32_t batches;
   int32_t accum_depth;
   int32_t output_depth;
@@ -59,8 +59,8 @@ typedef struct {
 void tml_fully_connected_s8(const tml_fc_s8_params *p, const int8_t *input, int8_t *output);
 
 typedef struct {
-  const float *weights;  /* [output_depth][accum_depth] */
-  const float *bias;     /* [output_depth] or NULL */
+  const float *weights; /* [output_depth][accum_depth] */
+  const float *bias;    /* [output_depth] or NULL */
   int32_t batches;
   int32_t accum_depth;
   int32_t output_depth;
@@ -178,8 +178,7 @@ void tml_pad(const tml_pad_params *p, const void *input, void *output);
 
 /* Copies `outer` blocks of block_bytes from input to output, output blocks
  * output_block_bytes apart; called once per input. */
-void tml_concatenation(const void *input, void *output, int32_t outer, int32_t block_bytes,
-                       int32_t output_block_bytes);
+void tml_concatenation(const void *input, void *output, int32_t outer, int32_t block_bytes, int32_t output_block_bytes);
 
 /* ---- STRIDED_SLICE (any element size) ----------------------------------------------------- */
 
@@ -342,11 +341,11 @@ typedef struct {
   int32_t batches;
   int32_t in_h, in_w, in_c;
   int32_t out_h, out_w, out_c;
-  int32_t filter_in_c;       /* in_c / groups */
+  int32_t filter_in_c; /* in_c / groups */
   int32_t k_h, k_w;
   int32_t stride_h, stride_w;
   int32_t dilation_h, dilation_w;
-  int32_t pad_h, pad_w;      /* leading padding (TFLM padding values) */
+  int32_t pad_h, pad_w; /* leading padding (TFLM padding values) */
   int32_t input_zero_point;
 } tml_conv_s8_params;
 

@@ -46,7 +46,8 @@ static inline int8_t tml_clamp_s8(int32_t v, int32_t lo, int32_t hi) {
 
 /* out[i] = clamp(tml_requant(acc[i], multiplier[c0 + i], rshift[c0 + i], offset), lo, hi) for i < n:
  * channels c0 .. c0 + n - 1 of one output pixel. scales walks the (multiplier, rshift) pairs. */
-static inline void tml_requant_s8(const tml_requant_s8_params *p, int32_t c0, const int32_t *acc, int32_t n, int8_t *out) {
+static inline void tml_requant_s8(const tml_requant_s8_params *p, int32_t c0, const int32_t *acc, int32_t n,
+                                  int8_t *out) {
   const int32_t *scales = p->multiplier_rshift + 2 * c0;
   const int32_t offset = p->offset, lo = p->lo, hi = p->hi;
   int8_t *const end = out + n;

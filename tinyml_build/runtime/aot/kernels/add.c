@@ -69,33 +69,33 @@ static inline int32_t to_output(const row_params *r, int32_t combined) {
 }
 
 /* One block function per op and element type; OP is + or -. */
-#define TML_ADD_SUB_BLOCK(name, type, OP)                                                                         \
-  TML_BLOCK_FN void name(const void *params, const tml_broadcast_block *blk) {                                  \
-    const row_params r = load((const tml_add_params *)params);                                                   \
-    const type *a = (const type *)blk->a;                                                                 \
-    const type *b = (const type *)blk->b;                                                                 \
-    type *o = (type *)blk->out;                                                                           \
-    const int32_t n = blk->n, rows = blk->rows, row_step_a = blk->row_step_a, row_step_b = blk->row_step_b; \
-    int32_t row, i;                                                                                       \
-    if (blk->step_b == 0) { /* input 2 is constant along each row */                                      \
-      const int32_t step_a = blk->step_a;                                                                 \
-      for (row = 0; row < rows; ++row, a += row_step_a, b += row_step_b) {                                \
-        const int32_t sy = scale_input2(&r, *b);                                                          \
-        const type *x = a;                                                                                \
-        for (i = 0; i < n; ++i, x += step_a) *o++ = (type)to_output(&r, scale_input1(&r, *x) OP sy);        \
-      }                                                                                                   \
-    } else if (blk->step_a == 0) {                                                                        \
-      for (row = 0; row < rows; ++row, a += row_step_a, b += row_step_b) {                                \
-        const int32_t sx = scale_input1(&r, *a);                                                          \
-        const type *y = b;                                                                                \
-        for (i = 0; i < n; ++i) *o++ = (type)to_output(&r, sx OP scale_input2(&r, *y++));                   \
-      }                                                                                                   \
-    } else {                                                                                              \
-      for (row = 0; row < rows; ++row, a += row_step_a, b += row_step_b) {                                \
-        const type *x = a, *y = b;                                                                        \
+#define TML_ADD_SUB_BLOCK(name, type, OP)                                                                     \
+  TML_BLOCK_FN void name(const void *params, const tml_broadcast_block *blk) {                                \
+    const row_params r = load((const tml_add_params *)params);                                                \
+    const type *a = (const type *)blk->a;                                                                     \
+    const type *b = (const type *)blk->b;                                                                     \
+    type *o = (type *)blk->out;                                                                               \
+    const int32_t n = blk->n, rows = blk->rows, row_step_a = blk->row_step_a, row_step_b = blk->row_step_b;   \
+    int32_t row, i;                                                                                           \
+    if (blk->step_b == 0) { /* input 2 is constant along each row */                                          \
+      const int32_t step_a = blk->step_a;                                                                     \
+      for (row = 0; row < rows; ++row, a += row_step_a, b += row_step_b) {                                    \
+        const int32_t sy = scale_input2(&r, *b);                                                              \
+        const type *x = a;                                                                                    \
+        for (i = 0; i < n; ++i, x += step_a) *o++ = (type)to_output(&r, scale_input1(&r, *x) OP sy);          \
+      }                                                                                                       \
+    } else if (blk->step_a == 0) {                                                                            \
+      for (row = 0; row < rows; ++row, a += row_step_a, b += row_step_b) {                                    \
+        const int32_t sx = scale_input1(&r, *a);                                                              \
+        const type *y = b;                                                                                    \
+        for (i = 0; i < n; ++i) *o++ = (type)to_output(&r, sx OP scale_input2(&r, *y++));                     \
+      }                                                                                                       \
+    } else {                                                                                                  \
+      for (row = 0; row < rows; ++row, a += row_step_a, b += row_step_b) {                                    \
+        const type *x = a, *y = b;                                                                            \
         for (i = 0; i < n; ++i) *o++ = (type)to_output(&r, scale_input1(&r, *x++) OP scale_input2(&r, *y++)); \
-      }                                                                                                   \
-    }                                                                                                     \
+      }                                                                                                       \
+    }                                                                                                         \
   }
 
 TML_ADD_SUB_BLOCK(add_block_s8, int8_t, +)
@@ -105,18 +105,18 @@ TML_ADD_SUB_BLOCK(sub_block_s16, int16_t, -)
 
 /* int16 with the same shapes: zero points are 0 (the lowering requires it), so the run needs no
  * offsets; fewer live values keep the three rescalings in registers. */
-#define TML_ADD_SUB_RUN_S16(name, OP)                                                                     \
+#define TML_ADD_SUB_RUN_S16(name, OP)                                                                          \
   TML_BLOCK_FN void name(const tml_add_params *p, const int16_t *x, const int16_t *y, int16_t *o, int32_t n) { \
-    const int32_t left_shift = p->left_shift;                                                              \
-    const int32_t m1 = p->input1_multiplier, r1 = -p->input1_shift, m2 = p->input2_multiplier;             \
-    const int32_t r2 = -p->input2_shift, mo = p->output_multiplier, ro = -p->output_shift;                 \
-    const int32_t act_min = p->act_min, act_max = p->act_max;                                              \
-    int16_t *const end = o + n;                                                                            \
-    while (o < end) {                                                                                      \
-      const int32_t a = rescale(*x++ * (1 << left_shift), m1, r1);                                         \
-      const int32_t b = rescale(*y++ * (1 << left_shift), m2, r2);                                         \
-      *o++ = (int16_t)tml_clamp_i32(rescale(a OP b, mo, ro), act_min, act_max);                            \
-    }                                                                                                      \
+    const int32_t left_shift = p->left_shift;                                                                  \
+    const int32_t m1 = p->input1_multiplier, r1 = -p->input1_shift, m2 = p->input2_multiplier;                 \
+    const int32_t r2 = -p->input2_shift, mo = p->output_multiplier, ro = -p->output_shift;                     \
+    const int32_t act_min = p->act_min, act_max = p->act_max;                                                  \
+    int16_t *const end = o + n;                                                                                \
+    while (o < end) {                                                                                          \
+      const int32_t a = rescale(*x++ * (1 << left_shift), m1, r1);                                             \
+      const int32_t b = rescale(*y++ * (1 << left_shift), m2, r2);                                             \
+      *o++ = (int16_t)tml_clamp_i32(rescale(a OP b, mo, ro), act_min, act_max);                                \
+    }                                                                                                          \
   }
 
 TML_ADD_SUB_RUN_S16(add_run_s16, +)
@@ -129,33 +129,33 @@ typedef struct {
 } scaled_tables;
 
 /* int8 with tables: only the output stage runs per element, so only its parameters stay live. */
-#define TML_ADD_SUB_BLOCK_TABLES(name, OP)                                                                \
-  TML_BLOCK_FN void name(const void *tables, const tml_broadcast_block *blk) {                            \
-    const scaled_tables *t = (const scaled_tables *)tables;                                                \
-    const int32_t multiplier = t->p->output_multiplier, right = -t->p->output_shift;                       \
-    const int32_t offset = t->p->output_offset, act_min = t->p->act_min, act_max = t->p->act_max;          \
-    const int32_t *const scaled1 = t->scaled1;                                                             \
-    const int32_t *const scaled2 = t->scaled2;                                                             \
-    const int32_t step_a = blk->step_a, step_b = blk->step_b, n = blk->n, rows = blk->rows;                \
-    const uint8_t *a = (const uint8_t *)blk->a;                                                            \
-    const uint8_t *b = (const uint8_t *)blk->b;                                                            \
-    int8_t *o = (int8_t *)blk->out;                                                                        \
-    int32_t row, i;                                                                                        \
-    if (rows == 1 && step_a == 1 && step_b == 1) { /* same shapes: one contiguous run */                   \
-      int8_t *const end = o + n;                                                                           \
-      while (o < end) {                                                                                    \
-        const int32_t v = rescale(scaled1[*a++] OP scaled2[*b++], multiplier, right) + offset;             \
-        *o++ = (int8_t)tml_clamp_i32(v, act_min, act_max);                                                 \
-      }                                                                                                    \
-      return;                                                                                              \
-    }                                                                                                      \
-    for (row = 0; row < rows; ++row, a += blk->row_step_a, b += blk->row_step_b) {                         \
-      const uint8_t *x = a, *y = b;                                                                        \
-      for (i = 0; i < n; ++i, x += step_a, y += step_b) {                                                  \
-        const int32_t v = rescale(scaled1[*x] OP scaled2[*y], multiplier, right) + offset;                 \
-        *o++ = (int8_t)tml_clamp_i32(v, act_min, act_max);                                                 \
-      }                                                                                                    \
-    }                                                                                                      \
+#define TML_ADD_SUB_BLOCK_TABLES(name, OP)                                                        \
+  TML_BLOCK_FN void name(const void *tables, const tml_broadcast_block *blk) {                    \
+    const scaled_tables *t = (const scaled_tables *)tables;                                       \
+    const int32_t multiplier = t->p->output_multiplier, right = -t->p->output_shift;              \
+    const int32_t offset = t->p->output_offset, act_min = t->p->act_min, act_max = t->p->act_max; \
+    const int32_t *const scaled1 = t->scaled1;                                                    \
+    const int32_t *const scaled2 = t->scaled2;                                                    \
+    const int32_t step_a = blk->step_a, step_b = blk->step_b, n = blk->n, rows = blk->rows;       \
+    const uint8_t *a = (const uint8_t *)blk->a;                                                   \
+    const uint8_t *b = (const uint8_t *)blk->b;                                                   \
+    int8_t *o = (int8_t *)blk->out;                                                               \
+    int32_t row, i;                                                                               \
+    if (rows == 1 && step_a == 1 && step_b == 1) { /* same shapes: one contiguous run */          \
+      int8_t *const end = o + n;                                                                  \
+      while (o < end) {                                                                           \
+        const int32_t v = rescale(scaled1[*a++] OP scaled2[*b++], multiplier, right) + offset;    \
+        *o++ = (int8_t)tml_clamp_i32(v, act_min, act_max);                                        \
+      }                                                                                           \
+      return;                                                                                     \
+    }                                                                                             \
+    for (row = 0; row < rows; ++row, a += blk->row_step_a, b += blk->row_step_b) {                \
+      const uint8_t *x = a, *y = b;                                                               \
+      for (i = 0; i < n; ++i, x += step_a, y += step_b) {                                         \
+        const int32_t v = rescale(scaled1[*x] OP scaled2[*y], multiplier, right) + offset;        \
+        *o++ = (int8_t)tml_clamp_i32(v, act_min, act_max);                                        \
+      }                                                                                           \
+    }                                                                                             \
   }
 
 TML_ADD_SUB_BLOCK_TABLES(add_block_s8_tables, +)
@@ -164,8 +164,8 @@ TML_ADD_SUB_BLOCK_TABLES(sub_block_s8_tables, -)
 /* int8: with scratch (512 int32), tabulate both inputs' scaled values first; block and
  * block_tables are the op's two block functions. */
 TML_WALKER_INLINE void run_s8(const tml_add_params *p, const tml_broadcast *shape, const int8_t *in1, const int8_t *in2,
-                          int8_t *out, int32_t *scratch, tml_broadcast_block_fn block,
-                          tml_broadcast_block_fn block_tables) {
+                              int8_t *out, int32_t *scratch, tml_broadcast_block_fn block,
+                              tml_broadcast_block_fn block_tables) {
   scaled_tables t;
   int32_t byte;
   if (scratch == NULL) {
@@ -192,13 +192,13 @@ static inline int one_run_s16(const tml_add_params *p, const tml_broadcast *shap
          p->input1_offset == 0 && p->input2_offset == 0;
 }
 
-void tml_add_s8(const tml_add_params *p, const tml_broadcast *shape, const int8_t *in1, const int8_t *in2,
-                int8_t *out, int32_t *scratch) {
+void tml_add_s8(const tml_add_params *p, const tml_broadcast *shape, const int8_t *in1, const int8_t *in2, int8_t *out,
+                int32_t *scratch) {
   run_s8(p, shape, in1, in2, out, scratch, add_block_s8, add_block_s8_tables);
 }
 
-void tml_sub_s8(const tml_sub_params *p, const tml_broadcast *shape, const int8_t *in1, const int8_t *in2,
-                int8_t *out, int32_t *scratch) {
+void tml_sub_s8(const tml_sub_params *p, const tml_broadcast *shape, const int8_t *in1, const int8_t *in2, int8_t *out,
+                int32_t *scratch) {
   run_s8(p, shape, in1, in2, out, scratch, sub_block_s8, sub_block_s8_tables);
 }
 

@@ -31,7 +31,7 @@ static inline int32_t to_output(const row_params *r, int32_t product) {
 }
 
 #define TML_MUL_BLOCK(name, type)                                                                           \
-  TML_BLOCK_FN void name(const void *params, const tml_broadcast_block *blk) {                                  \
+  TML_BLOCK_FN void name(const void *params, const tml_broadcast_block *blk) {                              \
     const row_params r = load((const tml_mul_params *)params);                                              \
     const type *a = (const type *)blk->a;                                                                   \
     const type *b = (const type *)blk->b;                                                                   \

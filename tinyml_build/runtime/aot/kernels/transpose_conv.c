@@ -84,8 +84,8 @@ void tml_transpose_conv_s8(const tml_transpose_conv_params *p, const int8_t *inp
           for (ky = 0; any && ky < ry.count; ++ky) {
             for (kx = 0; kx < rx.count; ++kx) {
               const int32_t tap = tap_first + ky * p->stride_h * p->filter_w + kx * p->stride_w;
-              acc = tml_dot_s8(in_first - ky * in_row - kx * in_ch, filter + oc * filter_per_oc + (ptrdiff_t)tap * in_ch,
-                               in_ch, acc);
+              acc = tml_dot_s8(in_first - ky * in_row - kx * in_ch,
+                               filter + oc * filter_per_oc + (ptrdiff_t)tap * in_ch, in_ch, acc);
               if (p->tap_offset) acc += p->tap_offset[oc * taps + tap];
             }
           }
@@ -154,9 +154,9 @@ void tml_transpose_conv_s16(const tml_transpose_conv_params *p, const int16_t *i
               const int16_t *x = in_first - ky * in_row - kx * in_ch;
               const ptrdiff_t w_off = ky * tap_step_y + kx * tap_step_x;
               for (c = 0; c < in_ch; c += RUN_MAX) {
+                const int32_t n = in_ch - c < RUN_MAX ? in_ch - c : RUN_MAX;
                 int32_t s0 = 0, s1 = 0;
-                dot2_s16x8(x + c, w0_first + w_off + c, w1_first + w_off + c,
-                           in_ch - c < RUN_MAX ? in_ch - c : RUN_MAX, &s0, &s1);
+                dot2_s16x8(x + c, w0_first + w_off + c, w1_first + w_off + c, n, &s0, &s1);
                 acc0 += s0;
                 acc1 += s1;
               }
