@@ -10,6 +10,7 @@ APT_PACKAGES=(
   gcc g++ make                                                               # host target and aot tests
   gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib   # Cortex-M images
   qemu-system-arm                                                            # running them
+  clang-format                                                               # C style check (tests/test_c_style.py)
 )
 
 missing=()

@@ -1,14 +1,18 @@
 """runtime=aot ADD, SUB, MUL (int8, int16, broadcasting) bit-exact with tflite-micro."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
 from aot_tf_models import op_model
 from conftest import shared_model
 from tflite_builder import ModelBuilder
+from tinyml_build.runtimes.aot import quantization as q
 from tinyml_build.runtimes.aot.broadcast import BroadcastError, broadcast_loops
-from tinyml_build.verification.host_check import check_model
 from tinyml_build.runtimes.aot.lower import lower_model
+from tinyml_build.runtimes.aot.ops._binary import add_sub_params
+from tinyml_build.verification.host_check import check_model
 from tinyml_build.errors import UnsupportedOpError
 from tinyml_build.model.reader import read_model
 from tinyml_build.model.schema import fb
@@ -84,6 +88,39 @@ def test_large_int8_add_sub_use_tables_and_stay_exact(tmp_path, op, shape2):
     for sanitize in (False, True):
         report = check_model(path, runs=6, sanitize=sanitize)
         assert report.ok, str(report)
+
+
+# Inputs (found by search, checked against tflite-micro) where TFLM's SUB differs from ADD with
+# input 2's multiplier negated: its doubling high multiply rounds ties toward +infinity, so
+# scaling by -m is not always minus scaling by m. kernels/add.c keeps SUB's own subtraction.
+NEGATED_MULTIPLIER_CASES = [
+    ("int8", (0.05239782854914665, 0.007510949857532978, 0.013321710750460625), (-87, -81, 30), -53, 95),
+    ("int8", (0.11559787392616272, 0.07888147979974747, 0.18404556810855865), (-93, -41, 23), 52, 42),
+    ("int16", (0.0062667266465723515, 0.0047248350456357, 0.008796697482466698), (0, 0, 0), -12567, -32768),
+    ("int16", (0.0003871517546940595, 0.0001904306118376553, 0.0005456841317936778), (0, 0, 0), -13737, -16384),
+]
+
+
+@pytest.mark.parametrize("dtype, scales, zero_points, x, y", NEGATED_MULTIPLIER_CASES)
+def test_sub_is_not_add_with_a_negated_multiplier(dtype, scales, zero_points, x, y):
+    ctx = SimpleNamespace(output=lambda _: SimpleNamespace(dtype=dtype))
+    s1, s2, so = (float(np.float32(s)) for s in scales)
+    p = add_sub_params(ctx, (s1, zero_points[0]), (s2, zero_points[1]), (so, zero_points[2]))
+    lo, hi = (-128, 127) if dtype == "int8" else (-32768, 32767)
+
+    def output(scaled_y):  # TFLM's SubElementwise / AddElementwise after the input scaling
+        scaled_x = q.mbqm((x + p["input1_offset"]) << p["left_shift"], p["input1_multiplier"], p["input1_shift"])
+        return min(hi, max(lo, q.mbqm(scaled_x + scaled_y, p["output_multiplier"], p["output_shift"]) +
+                           p["output_offset"]))
+
+    shifted_y = (y + p["input2_offset"]) << p["left_shift"]
+    sub = output(-q.mbqm(shifted_y, p["input2_multiplier"], p["input2_shift"]))
+    add_negated = output(q.mbqm(shifted_y, -p["input2_multiplier"], p["input2_shift"]))
+    assert sub != add_negated
+    model = read_model(_binary_model("SUB", (1, 1), (1, 1), (1, 1), dtype, scales=scales, zero_points=zero_points),
+                       where="m.tflite", name="m")
+    report = check_model(model, inputs=[[np.array([[x]], dtype), np.array([[y]], dtype)]])
+    assert report.ok, str(report)
 
 
 @pytest.mark.parametrize("op", ["ADD", "SUB", "MUL"])

@@ -126,8 +126,9 @@ C_TWIN = r"""
 int main(void) {
   long long a, b, c;
   while (scanf("%lld %lld %lld", &a, &b, &c) == 3) {
-    printf("%ld %ld %ld\n", (long)tml_srdhm((int32_t)a, (int32_t)b), (long)tml_rdbpot((int32_t)a, (int)(c < 0 ? -c : c) % 32),
-           (long)tml_mbqm((int32_t)a, (int32_t)(b < 0 ? -(b + 1) : b), (int32_t)c));
+    printf("%ld %ld %ld\n", (long)tml_saturating_rounding_doubling_high_mul((int32_t)a, (int32_t)b),
+           (long)tml_rounding_divide_by_power_of_two((int32_t)a, (int)(c < 0 ? -c : c) % 32),
+           (long)tml_multiply_by_quantized_multiplier((int32_t)a, (int32_t)(b < 0 ? -(b + 1) : b), (int32_t)c));
   }
   return 0;
 }

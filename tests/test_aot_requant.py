@@ -5,7 +5,7 @@ shifts <= -2 and falls back to it otherwise; the kernels pick a loop per call (f
 plain int8 saturation, fast form with activation bounds, general form). Checked here:
   - the C function against the Python reference (mbqm) over every shift, on the host under
     UBSan and on an emulated Cortex-M4F (its SMLAL inline assembly);
-  - one-op models reaching each loop and the block edges (more than TML_RQ_BLOCK channels,
+  - one-op models reaching each loop and the block edges (more than TML_REQUANT_BLOCK channels,
     conv depths over the sign-extension chunk, odd channel counts) against tflite-micro.
 """
 

@@ -30,7 +30,9 @@ void tml_console_write(const char *text, uint32_t n) {
   }
 }
 
-void tml_console_init(void) { tml_line_length = 0u; }
+void tml_console_init(void) {
+  tml_line_length = 0u;
+}
 
 void tml_exit(int status) {
   tml_console_flush();

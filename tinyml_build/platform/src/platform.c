@@ -24,7 +24,9 @@ static volatile uint32_t tml_systick_wraps;
 static uint32_t tml_dwt_last;
 static uint64_t tml_dwt_high;
 
-void SysTick_Handler(void) { tml_systick_wraps = tml_systick_wraps + 1u; }
+void SysTick_Handler(void) {
+  tml_systick_wraps = tml_systick_wraps + 1u;
+}
 
 static void tml_systick_start(void) {
   TML_SYST_CSR = 0u;
@@ -74,7 +76,9 @@ void tml_platform_init(void) {
   tml_timer_init();
 }
 
-tml_timer_kind tml_timer_kind_in_use(void) { return tml_kind; }
+tml_timer_kind tml_timer_kind_in_use(void) {
+  return tml_kind;
+}
 
 uint64_t tml_timer_read(void) {
   if (tml_kind == TML_TIMER_NONE) {

@@ -46,10 +46,20 @@
 #define TML_SYST_CSR_COUNTFLAG (1u << 16)
 #define TML_SYST_MAX_RELOAD 0x00FFFFFFu
 
-static inline void tml_dsb(void) { __asm volatile("dsb" ::: "memory"); }
-static inline void tml_isb(void) { __asm volatile("isb" ::: "memory"); }
-static inline void tml_disable_irq(void) { __asm volatile("cpsid i" ::: "memory"); }
-static inline void tml_enable_irq(void) { __asm volatile("cpsie i" ::: "memory"); }
-static inline void tml_wfi(void) { __asm volatile("wfi"); }
+static inline void tml_dsb(void) {
+  __asm volatile("dsb" ::: "memory");
+}
+static inline void tml_isb(void) {
+  __asm volatile("isb" ::: "memory");
+}
+static inline void tml_disable_irq(void) {
+  __asm volatile("cpsid i" ::: "memory");
+}
+static inline void tml_enable_irq(void) {
+  __asm volatile("cpsie i" ::: "memory");
+}
+static inline void tml_wfi(void) {
+  __asm volatile("wfi");
+}
 
 #endif /* TML_CMSIS_MIN_H */

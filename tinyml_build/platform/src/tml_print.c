@@ -64,7 +64,8 @@ void tml_printf(const char *format, ...) {
     switch (*p) {
       case 'd':
       case 'i': {
-        const int64_t value = longs >= 2 ? va_arg(args, long long) : (longs == 1 ? va_arg(args, long) : va_arg(args, int));
+        const int64_t value =
+            longs >= 2 ? va_arg(args, long long) : (longs == 1 ? va_arg(args, long) : va_arg(args, int));
         const uint64_t magnitude = value < 0 ? (uint64_t)0 - (uint64_t)value : (uint64_t)value;
         tml_emit_unsigned(magnitude, 10u, 0, width, pad, value < 0);
         break;
@@ -94,9 +95,7 @@ void tml_printf(const char *format, ...) {
         tml_emit_padded(s, length, width, ' ', 0);
         break;
       }
-      case '%':
-        tml_console_write("%", 1);
-        break;
+      case '%': tml_console_write("%", 1); break;
       case '\0':
         --p; /* a lone '%' at the end: stop at the terminator */
         break;

@@ -50,21 +50,21 @@ typedef struct {
 } tml_tensor;
 
 typedef struct {
-  const char *name;          /* model name, e.g. "kws" */
-  const char *sha256;        /* sha256 of the .tflite the image was built from */
-  const char *runtime;       /* "aot" or "tflm" */
-  uint32_t model_bytes;      /* bytes of model data in flash (weights, or the flatbuffer) */
+  const char *name;     /* model name, e.g. "kws" */
+  const char *sha256;   /* sha256 of the .tflite the image was built from */
+  const char *runtime;  /* "aot" or "tflm" */
+  uint32_t model_bytes; /* bytes of model data in flash (weights, or the flatbuffer) */
   uint32_t operator_count;
   uint32_t tensor_count;
   uint32_t num_inputs;
   uint32_t num_outputs;
-  uint32_t arena_reserved;   /* bytes reserved for the tensor arena */
+  uint32_t arena_reserved; /* bytes reserved for the tensor arena */
 
-  tml_status (*init)(void);                  /* must be called once before anything else */
-  tml_status (*invoke)(void);                /* run one inference */
+  tml_status (*init)(void);                    /* must be called once before anything else */
+  tml_status (*invoke)(void);                  /* run one inference */
   const tml_tensor *(*input)(uint32_t index);  /* NULL when index is out of range */
   const tml_tensor *(*output)(uint32_t index); /* NULL when index is out of range */
-  uint32_t (*arena_used)(void);              /* bytes of the arena actually used after init() */
+  uint32_t (*arena_used)(void);                /* bytes of the arena actually used after init() */
 } tml_model_api;
 
 #ifdef __cplusplus

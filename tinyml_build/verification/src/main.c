@@ -53,21 +53,23 @@ static const char *tml_status_name(tml_status status) {
 static int tml_check_shapes(const tml_test_model *m) {
   const tml_model_api *api = m->api;
   if (api->num_inputs != m->num_inputs || api->num_outputs != m->num_outputs) {
-    tml_printf("  ERROR: model has %" PRIu32 " inputs / %" PRIu32 " outputs, test data has %" PRIu32 " / %" PRIu32 "\n", api->num_inputs,
-               api->num_outputs, m->num_inputs, m->num_outputs);
+    tml_printf("  ERROR: model has %" PRIu32 " inputs / %" PRIu32 " outputs, test data has %" PRIu32 " / %" PRIu32 "\n",
+               api->num_inputs, api->num_outputs, m->num_inputs, m->num_outputs);
     return 0;
   }
   for (uint32_t i = 0; i < m->num_inputs; ++i) {
     const tml_tensor *t = api->input(i);
     if (t == 0 || t->bytes != m->input_bytes[i]) {
-      tml_printf("  ERROR: input %" PRIu32 " is %" PRIu32 " bytes, test data has %" PRIu32 "\n", i, t != 0 ? t->bytes : 0u, m->input_bytes[i]);
+      tml_printf("  ERROR: input %" PRIu32 " is %" PRIu32 " bytes, test data has %" PRIu32 "\n", i,
+                 t != 0 ? t->bytes : 0u, m->input_bytes[i]);
       return 0;
     }
   }
   for (uint32_t i = 0; i < m->num_outputs; ++i) {
     const tml_tensor *t = api->output(i);
     if (t == 0 || t->bytes != m->output_bytes[i]) {
-      tml_printf("  ERROR: output %" PRIu32 " is %" PRIu32 " bytes, test data has %" PRIu32 "\n", i, t != 0 ? t->bytes : 0u, m->output_bytes[i]);
+      tml_printf("  ERROR: output %" PRIu32 " is %" PRIu32 " bytes, test data has %" PRIu32 "\n", i,
+                 t != 0 ? t->bytes : 0u, m->output_bytes[i]);
       return 0;
     }
   }
@@ -83,7 +85,8 @@ static int tml_run_vector(const tml_test_model *m, uint32_t index) {
   const tml_status status = api->invoke();
   if (status != TML_OK) {
     tml_printf("  vector %" PRIu32 " (%s): FAIL: invoke() returned %s\n", index, v->label, tml_status_name(status));
-    tml_printf("TML-VECTOR model=%s index=%" PRIu32 " status=FAIL invoke=%" PRIu32 "\n", api->name, index, (uint32_t)status);
+    tml_printf("TML-VECTOR model=%s index=%" PRIu32 " status=FAIL invoke=%" PRIu32 "\n", api->name, index,
+               (uint32_t)status);
     return 0;
   }
   int pass = 1;
@@ -93,9 +96,10 @@ static int tml_run_vector(const tml_test_model *m, uint32_t index) {
     for (uint32_t b = 0; b < m->output_bytes[o]; ++b) {
       if (got[b] != want[b]) {
         if (pass) {
-          tml_printf("  vector %" PRIu32 " (%s): FAIL: output %" PRIu32 " byte %" PRIu32 " is 0x%02x, golden 0x%02x\n", index, v->label, o, b,
-                     got[b], want[b]);
-          tml_printf("TML-VECTOR model=%s index=%" PRIu32 " status=FAIL first_mismatch=%" PRIu32 ":%" PRIu32 "\n", api->name, index, o, b);
+          tml_printf("  vector %" PRIu32 " (%s): FAIL: output %" PRIu32 " byte %" PRIu32 " is 0x%02x, golden 0x%02x\n",
+                     index, v->label, o, b, got[b], want[b]);
+          tml_printf("TML-VECTOR model=%s index=%" PRIu32 " status=FAIL first_mismatch=%" PRIu32 ":%" PRIu32 "\n",
+                     api->name, index, o, b);
         }
         pass = 0;
         break;
@@ -141,13 +145,14 @@ static void tml_time_model(const tml_test_model *m) {
   const uint64_t per_run = (total + runs / 2u) / runs;
   if (kind == TML_TIMER_CYCLES) {
     const uint64_t micros = (per_run * 1000000ull + TML_CLOCK_HZ / 2u) / TML_CLOCK_HZ;
-    tml_printf("  time per inference: %llu cycles (%llu us at %" PRIu32 " MHz; DWT, mean of %" PRIu32 " runs)\n", per_run, micros,
-               (uint32_t)(TML_CLOCK_HZ / 1000000u), runs);
+    tml_printf("  time per inference: %llu cycles (%llu us at %" PRIu32 " MHz; DWT, mean of %" PRIu32 " runs)\n",
+               per_run, micros, (uint32_t)(TML_CLOCK_HZ / 1000000u), runs);
     tml_printf("TML-TIME model=%s unit=cycles per_inference=%llu runs=%" PRIu32 "\n", api->name, per_run, runs);
   } else {
-    tml_printf("  time per inference: %llu instructions (QEMU -icount shift=0 via SysTick, mean of %" PRIu32 " runs)\n", per_run,
+    tml_printf("  time per inference: %llu instructions (QEMU -icount shift=0 via SysTick, mean of %" PRIu32 " runs)\n",
+               per_run, runs);
+    tml_printf("TML-TIME model=%s unit=qemu_instructions per_inference=%llu runs=%" PRIu32 "\n", api->name, per_run,
                runs);
-    tml_printf("TML-TIME model=%s unit=qemu_instructions per_inference=%llu runs=%" PRIu32 "\n", api->name, per_run, runs);
   }
 }
 
@@ -166,12 +171,15 @@ static void tml_run_model(const tml_test_model *m, tml_tally *tally) {
   const uint32_t used = api->arena_used();
   const uint32_t reserved = api->arena_reserved;
   const uint32_t headroom = reserved >= used ? reserved - used : 0u;
-  tml_printf("  %" PRIu32 " operators, %" PRIu32 " tensors, %" PRIu32 " bytes of model data in flash\n", api->operator_count, api->tensor_count,
-             api->model_bytes);
-  tml_printf("  arena: %" PRIu32 " bytes used of %" PRIu32 " reserved (headroom %" PRIu32 ")\n", used, reserved, headroom);
-  tml_printf("TML-MODEL name=%s runtime=%s operators=%" PRIu32 " tensors=%" PRIu32 " model_bytes=%" PRIu32 " arena_used=%" PRIu32 " arena_reserved=%" PRIu32 " "
+  tml_printf("  %" PRIu32 " operators, %" PRIu32 " tensors, %" PRIu32 " bytes of model data in flash\n",
+             api->operator_count, api->tensor_count, api->model_bytes);
+  tml_printf("  arena: %" PRIu32 " bytes used of %" PRIu32 " reserved (headroom %" PRIu32 ")\n", used, reserved,
+             headroom);
+  tml_printf("TML-MODEL name=%s runtime=%s operators=%" PRIu32 " tensors=%" PRIu32 " model_bytes=%" PRIu32
+             " arena_used=%" PRIu32 " arena_reserved=%" PRIu32 " "
              "arena_headroom=%" PRIu32 "\n",
-             api->name, api->runtime, api->operator_count, api->tensor_count, api->model_bytes, used, reserved, headroom);
+             api->name, api->runtime, api->operator_count, api->tensor_count, api->model_bytes, used, reserved,
+             headroom);
   if (!tml_check_shapes(m)) {
     tally->setup_error = 1;
     tally->failed += m->vector_count;
@@ -197,10 +205,10 @@ int main(void) {
     tml_run_model(tml_test_models[i], &tally);
   }
   const int pass = tally.failed == 0u && !tally.setup_error && tally.vectors > 0u;
-  tml_printf("\n%s: %" PRIu32 " of %" PRIu32 " test vectors match the golden outputs\n", pass ? "PASS" : "FAIL", tally.passed,
-             tally.vectors);
-  tml_printf("TML-RESULT status=%s models=%" PRIu32 " vectors=%" PRIu32 " passed=%" PRIu32 " failed=%" PRIu32 "\n", pass ? "PASS" : "FAIL",
-             tml_test_model_count, tally.vectors, tally.passed, tally.failed);
+  tml_printf("\n%s: %" PRIu32 " of %" PRIu32 " test vectors match the golden outputs\n", pass ? "PASS" : "FAIL",
+             tally.passed, tally.vectors);
+  tml_printf("TML-RESULT status=%s models=%" PRIu32 " vectors=%" PRIu32 " passed=%" PRIu32 " failed=%" PRIu32 "\n",
+             pass ? "PASS" : "FAIL", tml_test_model_count, tally.vectors, tally.passed, tally.failed);
   if (pass) {
     return TML_EXIT_PASS;
   }

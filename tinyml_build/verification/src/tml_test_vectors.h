@@ -16,19 +16,19 @@ extern "C" {
 #endif
 
 typedef struct {
-  const char *label;               /* e.g. "random seed=1234 #0" or "sample yes.npy (yes)" */
-  const uint8_t *const *inputs;    /* one pointer per model input, tensor bytes */
-  const uint8_t *const *expected;  /* one pointer per model output: golden bytes */
+  const char *label;              /* e.g. "random seed=1234 #0" or "sample yes.npy (yes)" */
+  const uint8_t *const *inputs;   /* one pointer per model input, tensor bytes */
+  const uint8_t *const *expected; /* one pointer per model output: golden bytes */
 } tml_test_vector;
 
 typedef struct {
   const tml_model_api *api;
   uint32_t num_inputs;
   uint32_t num_outputs;
-  const uint32_t *input_bytes;     /* per input */
-  const uint32_t *output_bytes;    /* per output */
+  const uint32_t *input_bytes;  /* per input */
+  const uint32_t *output_bytes; /* per output */
   uint32_t vector_count;
-  const tml_test_vector *vectors;  /* run in this order: stateful models see the same history as the golden run */
+  const tml_test_vector *vectors; /* run in this order: stateful models see the same history as the golden run */
 } tml_test_model;
 
 /* Generated (tml_test_models.c): every model in the image. */

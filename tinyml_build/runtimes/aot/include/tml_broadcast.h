@@ -28,17 +28,22 @@ typedef struct {
 typedef void (*tml_broadcast_block_fn)(const void *params, const tml_broadcast_block *block);
 
 /* Block functions are reached through a constant pointer, which compilers inline into the
- * walker; keeping them out of line keeps the walker's registers out of the inner loops. */
+ * walker; keeping them out of line keeps the walker's registers out of the inner loops. The
+ * walker itself (and any kernel helper that passes it a block function) must be inlined into
+ * each caller for the pointer to be a constant: TML_WALKER_INLINE insists, as a kernel file
+ * may call it several times (add.c: four entry points). */
 #if defined(__GNUC__) || defined(__clang__)
 #define TML_BLOCK_FN static __attribute__((noinline))
+#define TML_WALKER_INLINE static inline __attribute__((always_inline))
 #else
 #define TML_BLOCK_FN static
+#define TML_WALKER_INLINE static inline
 #endif
 
 /* Calls fn() once per block, in output order. elem_bytes is the size of one element of the
  * inputs and the output (they share the type). */
-static inline void tml_broadcast_blocks(const tml_broadcast *shape, size_t elem_bytes, const void *in1,
-                                        const void *in2, void *out, tml_broadcast_block_fn fn, const void *params) {
+TML_WALKER_INLINE void tml_broadcast_blocks(const tml_broadcast *shape, size_t elem_bytes, const void *in1,
+                                            const void *in2, void *out, tml_broadcast_block_fn fn, const void *params) {
   int32_t index[TML_BCAST_MAX_LOOPS] = {0};
   const int32_t inner = shape->loops - 1;
   const int32_t outer_loops = inner > 0 ? inner - 1 : 0; /* loops [0, outer_loops) are walked here */

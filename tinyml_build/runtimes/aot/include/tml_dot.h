@@ -1,4 +1,5 @@
-/* tml_dot.h -- int8 dot products shared by the matrix-shaped kernels (FC, CONV_2D).
+/* tml_dot.h -- int8 and int16 x int8 dot products shared by the matrix-shaped kernels (FC,
+ * CONV_2D, TRANSPOSE_CONV).
  *
  * Why a shared header: the inner loop is where nearly all instructions go. On cores with the
  * Armv7E-M SIMD32 instructions (Cortex-M4/M7/M33...) four int8 products cost two SMLADs plus
@@ -46,6 +47,26 @@ static inline int32_t tml_sxtb16_ror8(uint32_t x) {
 #endif
 #endif
 
+#if TML_HAVE_SIMD32
+/* int16 x int8 products on SMLAD: four int16 inputs x[0..3] repacked as the lanes that match
+ * tml_sxtb16 / tml_sxtb16_ror8 of four int8 weights, *even = (x0, x2) and *odd = (x1, x3). Load
+ * them once, then tml_dot4_s16x8 for each weight row they meet. */
+static inline void tml_load_s16_pairs(const int16_t *x, int32_t *even, int32_t *odd) {
+  uint32_t lo, hi;
+  memcpy(&lo, x, 4);
+  memcpy(&hi, x + 2, 4);
+  *even = (int32_t)((lo & 0xFFFFu) | (hi << 16));
+  *odd = (int32_t)((lo >> 16) | (hi & 0xFFFF0000u));
+}
+
+/* acc + x[0..3] . w[0..3], with x as tml_load_s16_pairs gives it: two SMLADs. */
+static inline int32_t tml_dot4_s16x8(int32_t x_even, int32_t x_odd, const int8_t *w, int32_t acc) {
+  const uint32_t word = tml_load4(w);
+  acc = __smlad(x_even, tml_sxtb16(word), acc);
+  return __smlad(x_odd, tml_sxtb16_ror8(word), acc);
+}
+#endif
+
 /* acc + sum(a[i] * b[i]) for i < n. */
 static inline int32_t tml_dot_s8(const int8_t *a, const int8_t *b, int32_t n, int32_t acc) {
 #if TML_HAVE_SIMD32
@@ -68,9 +89,11 @@ static inline int32_t tml_dot_s8(const int8_t *a, const int8_t *b, int32_t n, in
   return acc;
 }
 
-/* Two dot products sharing the `a` operand: *acc0 += a.b0, *acc1 += a.b1 (loads `a` once). */
-static inline void tml_dot2_s8(const int8_t *a, const int8_t *b0, const int8_t *b1, int32_t n, int32_t *acc0,
-                               int32_t *acc1) {
+/* Two dot products sharing the `a` operand: *acc0 += a.b0, *acc1 += a.b1 (loads `a` once).
+ * Returns b1 + n: for consecutive rows (b1 = b0 + n) the next pair, so matrix kernels walk their
+ * weights without recomputing row addresses. */
+static inline const int8_t *tml_dot2_s8(const int8_t *a, const int8_t *b0, const int8_t *b1, int32_t n, int32_t *acc0,
+                                        int32_t *acc1) {
   int32_t s0 = *acc0;
   int32_t s1 = *acc1;
   int32_t g;
@@ -96,41 +119,6 @@ static inline void tml_dot2_s8(const int8_t *a, const int8_t *b0, const int8_t *
   for (g = n & 3; g > 0; --g) {
     const int32_t x = *a++;
     s0 += x * *b0++;
-    s1 += x * *b1++;
-  }
-  *acc0 = s0;
-  *acc1 = s1;
-}
-
-/* tml_dot2_s8 against two consecutive rows b[0 .. n) and b[n .. 2n); returns b + 2n, the next
- * pair of rows (matrix kernels walk their weights without recomputing row addresses). */
-static inline const int8_t *tml_dot2_rows_s8(const int8_t *a, const int8_t *b, int32_t n, int32_t *acc0, int32_t *acc1) {
-  const int8_t *b1 = b + n;
-  int32_t s0 = *acc0;
-  int32_t s1 = *acc1;
-  int32_t g;
-#if TML_HAVE_SIMD32
-  for (g = n >> 2; g > 0; --g, a += 4, b += 4, b1 += 4) {
-    const uint32_t wa = tml_load4(a);
-    const uint32_t w0 = tml_load4(b);
-    const uint32_t w1 = tml_load4(b1);
-    const int32_t a_even = tml_sxtb16(wa);
-    const int32_t a_odd = tml_sxtb16_ror8(wa);
-    s0 = __smlad(a_even, tml_sxtb16(w0), s0);
-    s0 = __smlad(a_odd, tml_sxtb16_ror8(w0), s0);
-    s1 = __smlad(a_even, tml_sxtb16(w1), s1);
-    s1 = __smlad(a_odd, tml_sxtb16_ror8(w1), s1);
-  }
-#else
-  for (g = n >> 2; g > 0; --g, a += 4, b += 4, b1 += 4) {
-    const int32_t x0 = a[0], x1 = a[1], x2 = a[2], x3 = a[3];
-    s0 += x0 * b[0] + x1 * b[1] + x2 * b[2] + x3 * b[3];
-    s1 += x0 * b1[0] + x1 * b1[1] + x2 * b1[2] + x3 * b1[3];
-  }
-#endif
-  for (g = n & 3; g > 0; --g) {
-    const int32_t x = *a++;
-    s0 += x * *b++;
     s1 += x * *b1++;
   }
   *acc0 = s0;

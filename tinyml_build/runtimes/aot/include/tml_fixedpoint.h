@@ -20,7 +20,7 @@ extern "C" {
  * gemmlowp writes this as (ab + nudge) / 2^31 with a sign-dependent nudge and a truncating
  * division; for every product that equals floor((ab + 2^30) / 2^31), a single arithmetic shift
  * (>> of a negative int64 is arithmetic on every compiler this runtime supports). */
-static inline int32_t tml_srdhm(int32_t a, int32_t b) {
+static inline int32_t tml_saturating_rounding_doubling_high_mul(int32_t a, int32_t b) {
   if (a == INT32_MIN && b == INT32_MIN) {
     return INT32_MAX;
   }
@@ -28,7 +28,7 @@ static inline int32_t tml_srdhm(int32_t a, int32_t b) {
 }
 
 /* x / 2^exponent rounded to nearest, ties away from zero; 0 <= exponent <= 31. */
-static inline int32_t tml_rdbpot(int32_t x, int exponent) {
+static inline int32_t tml_rounding_divide_by_power_of_two(int32_t x, int exponent) {
   const int32_t mask = (int32_t)((1u << exponent) - 1u);
   const int32_t remainder = x & mask;
   const int32_t threshold = (mask >> 1) + (int32_t)((uint32_t)x >> 31);
@@ -36,23 +36,24 @@ static inline int32_t tml_rdbpot(int32_t x, int exponent) {
 }
 
 /* x << shift with two's complement wrap-around (what TFLM's x * (1 << shift) does in practice). */
-static inline int32_t tml_shl_wrap(int32_t x, int shift) {
+static inline int32_t tml_wrapping_shift_left(int32_t x, int shift) {
   return (int32_t)((uint32_t)x << shift);
 }
 
 /* TFLM MultiplyByQuantizedMultiplier(int32 x, multiplier, shift): shift > 0 scales up first.
  * multiplier >= 0, as QuantizeMultiplier always produces, so the doubling high multiply never
  * meets its only saturating case (INT32_MIN * INT32_MIN) and is one 64-bit multiply-add. */
-static inline int32_t tml_mbqm(int32_t x, int32_t multiplier, int32_t shift) {
+static inline int32_t tml_multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, int32_t shift) {
   const int left = shift > 0 ? (int)shift : 0;
   const int right = shift > 0 ? 0 : (int)-shift;
-  const int32_t high = (int32_t)(((int64_t)tml_shl_wrap(x, left) * multiplier + ((int64_t)1 << 30)) >> 31);
-  return tml_rdbpot(high, right);
+  const int64_t product = (int64_t)tml_wrapping_shift_left(x, left) * multiplier;
+  const int32_t high = (int32_t)((product + ((int64_t)1 << 30)) >> 31);
+  return tml_rounding_divide_by_power_of_two(high, right);
 }
 
-/* tml_mbqm(x, multiplier, shift) + offset, with the shift passed as rshift = -2 - shift
- * (quantization.py: requant_rshift). Same bits as tml_mbqm, fewer instructions: per-channel
- * output stages (tml_requant.h) run it once per output value.
+/* tml_multiply_by_quantized_multiplier(x, multiplier, shift) + offset, with the shift passed as
+ * rshift = -2 - shift (quantization.py: requant_rshift). Same bits, fewer instructions:
+ * per-channel output stages (tml_requant.h) run it once per output value.
  * For shift <= -2 (rshift >= 0; every channel of ordinary layers) TFLM computes
  *   h = floor((x*m + 2^30) / 2^31), out = floor((h + 2^(r-1) - [h < 0]) / 2^r), r = -shift.
  * Nesting the floors gives out = floor((x*m + 2^30 + 2^(30+r) - [h < 0] * 2^31) / 2^(31+r)); [h < 0]
@@ -60,7 +61,8 @@ static inline int32_t tml_mbqm(int32_t x, int32_t multiplier, int32_t shift) {
  * [0, 2^(31+r))), and as 2^(30+r) is a multiple of 2^32 for r >= 2 the division splits into
  * H = (x*m + (x < 0 ? -2^30 : 2^30)) >> 32 (tml_requant_high; |H| <= 2^30, nothing overflows) and
  * out = (H + 2^(r-2)) >> (r-1) = ((H >> (r-2)) + 1) >> 1. That is one 64-bit multiply-accumulate
- * and three shifts/adds instead of tml_mbqm's two roundings; other shifts take tml_mbqm. */
+ * and three shifts/adds instead of two roundings; other shifts take
+ * tml_multiply_by_quantized_multiplier. */
 static inline int32_t tml_requant_high(int32_t x, int32_t multiplier) {
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP && defined(__GNUC__)
   /* hi:lo = x < 0 ? -2^30 : 2^30 in two instructions (compilers spend three), then SMLAL. */
@@ -82,32 +84,35 @@ static inline int32_t tml_requant(int32_t x, int32_t multiplier, int32_t rshift,
   if (rshift >= 0) {
     return ((tml_requant_high(x, multiplier) >> rshift) + 1 + 2 * offset) >> 1;
   }
-  return tml_mbqm(x, multiplier, -2 - (int)rshift) + offset;
+  return tml_multiply_by_quantized_multiplier(x, multiplier, -2 - (int)rshift) + offset;
 }
 
 /* TFLM MultiplyByQuantizedMultiplierSmallerThanOneExp (multiplier >= 0, shift <= 0), with the
  * right shift passed as right_shift = -shift >= 0: no left-shift step, for kernels whose
  * multipliers are all below one (ADD/SUB input and output scaling). */
-static inline int32_t tml_mbqm_down(int32_t x, int32_t multiplier, int right_shift) {
+static inline int32_t tml_multiply_by_quantized_multiplier_smaller_than_one(int32_t x, int32_t multiplier,
+                                                                            int right_shift) {
   const int32_t high = (int32_t)(((int64_t)x * multiplier + ((int64_t)1 << 30)) >> 31);
-  return tml_rdbpot(high, right_shift);
+  return tml_rounding_divide_by_power_of_two(high, right_shift);
 }
 
-/* tml_mbqm_down for -2^30 <= x < 2^30 (e.g. ADD/SUB operands after their left shift). Then 2x
- * fits in int32 and floor((x * m + 2^30) / 2^31) = floor((2x * m + 2^31) / 2^32), which is one
- * SMMULR (most significant word of the product, rounded) on cores with the DSP extension. */
-static inline int32_t tml_mbqm_down_small(int32_t x, int32_t multiplier, int right_shift) {
+/* tml_multiply_by_quantized_multiplier_smaller_than_one for a 31-bit x, -2^30 <= x < 2^30 (e.g.
+ * ADD/SUB operands after their left shift). Then 2x fits in int32 and
+ * floor((x * m + 2^30) / 2^31) = floor((2x * m + 2^31) / 2^32), which is one SMMULR (most
+ * significant word of the product, rounded) on cores with the DSP extension. */
+static inline int32_t tml_multiply_by_quantized_multiplier_smaller_than_one_31bit(int32_t x, int32_t multiplier,
+                                                                                  int right_shift) {
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP && defined(__GNUC__)
   int32_t high;
   __asm__("smmulr %0, %1, %2" : "=r"(high) : "r"(x * 2), "r"(multiplier));
-  return tml_rdbpot(high, right_shift);
+  return tml_rounding_divide_by_power_of_two(high, right_shift);
 #else
-  return tml_mbqm_down(x, multiplier, right_shift);
+  return tml_multiply_by_quantized_multiplier_smaller_than_one(x, multiplier, right_shift);
 #endif
 }
 
 /* TFLM MultiplyByQuantizedMultiplier(int64 x, ...): the 16-bit-activation variant. */
-static inline int32_t tml_mbqm64(int64_t x, int32_t multiplier, int32_t shift) {
+static inline int32_t tml_multiply_by_quantized_multiplier_i64(int64_t x, int32_t multiplier, int32_t shift) {
   const int32_t reduced = multiplier < 0x7FFF0000 ? ((multiplier + (1 << 15)) >> 16) : 0x7FFF;
   const int total_shift = 15 - (int)shift;
   const int64_t rounded = x * (int64_t)reduced + ((int64_t)1 << (total_shift - 1));
@@ -120,7 +125,7 @@ static inline int32_t tml_clamp_i32(int32_t x, int32_t lo, int32_t hi) {
 
 /* std::round for float (half away from zero) without libm; |x| < 2^31 assumed. */
 static inline int32_t tml_round_f32(float x) {
-  const int32_t t = (int32_t)x; /* truncates toward zero */
+  const int32_t t = (int32_t)x;    /* truncates toward zero */
   const float frac = x - (float)t; /* exact for |x| < 2^24; 0 above, where x is integral */
   if (frac >= 0.5f) {
     return t + 1;
@@ -149,7 +154,7 @@ static inline int tml_clz32(uint32_t x) {
 }
 
 /* gemmlowp SaturatingRoundingMultiplyByPOT<exponent> for 0 < exponent < 31: saturating x << exponent. */
-static inline int32_t tml_sat_shl(int32_t x, int exponent) {
+static inline int32_t tml_saturating_shift_left(int32_t x, int exponent) {
   const int32_t threshold = (int32_t)((1u << (31 - exponent)) - 1u);
   if (x > threshold) {
     return INT32_MAX;
@@ -157,7 +162,7 @@ static inline int32_t tml_sat_shl(int32_t x, int exponent) {
   if (x < -threshold) {
     return INT32_MIN;
   }
-  return tml_shl_wrap(x, exponent);
+  return tml_wrapping_shift_left(x, exponent);
 }
 
 /* gemmlowp one_over_one_plus_x_for_x_in_0_1: 1 / (1 + a) for a in [0, 1), Q0.31 in and out. */
@@ -165,14 +170,17 @@ static inline int32_t tml_one_over_one_plus_x(int32_t a) {
   const int64_t sum = (int64_t)a + INT32_MAX; /* RoundingHalfSum(a, 1.0) */
   const int32_t half_denominator = (int32_t)((sum + (sum >= 0 ? 1 : -1)) / 2);
   const int32_t one_q2 = 1 << 29; /* 1.0 in Q2.29 */
-  int32_t x = (int32_t)((uint32_t)1515870810 + (uint32_t)tml_srdhm(half_denominator, -1010580540)); /* 48/17 - 32/17 d */
+  /* x = 48/17 - 32/17 d, the Newton-Raphson start */
+  int32_t x = (int32_t)((uint32_t)1515870810 +
+                        (uint32_t)tml_saturating_rounding_doubling_high_mul(half_denominator, -1010580540));
   int i;
   for (i = 0; i < 3; ++i) {
-    const int32_t half_denominator_times_x = tml_srdhm(half_denominator, x);
+    const int32_t half_denominator_times_x = tml_saturating_rounding_doubling_high_mul(half_denominator, x);
     const int32_t one_minus = (int32_t)((uint32_t)one_q2 - (uint32_t)half_denominator_times_x);
-    x = (int32_t)((uint32_t)x + (uint32_t)tml_sat_shl(tml_srdhm(x, one_minus), 2));
+    const int32_t correction = tml_saturating_shift_left(tml_saturating_rounding_doubling_high_mul(x, one_minus), 2);
+    x = (int32_t)((uint32_t)x + (uint32_t)correction);
   }
-  return tml_sat_shl(x, 1);
+  return tml_saturating_shift_left(x, 1);
 }
 
 #ifdef __cplusplus

@@ -36,10 +36,10 @@ void tml_copy(void *output, const void *input, uint32_t bytes);
 /* out = clamp(MultiplyByQuantizedMultiplier(acc, multiplier, shift) + offset, lo, hi), TFLM's
  * exact result. Shifts are stored as rshift = -2 - shift (tml_requant in tml_fixedpoint.h). */
 typedef struct {
-  const int32_t *rq; /* [channels][2]: multiplier, rshift */
-  int32_t offset;    /* output zero point */
-  int32_t lo, hi;    /* fused activation bounds, within [-128, 127] */
-  int32_t general;   /* nonzero when some channel has rshift < 0 (TFLM shift > -2): slower form */
+  const int32_t *multiplier_rshift; /* [channels][2]: multiplier, rshift */
+  int32_t offset;                   /* output zero point */
+  int32_t lo, hi;                   /* fused activation bounds, within [-128, 127] */
+  int32_t general;                  /* nonzero when some channel has rshift < 0 (TFLM shift > -2): slower form */
 } tml_requant_s8_params;
 
 /* ---- FULLY_CONNECTED --------------------------------------------------------------------- */
@@ -48,9 +48,9 @@ typedef struct {
  * so the inner loop is a plain int8 dot product. Per-tensor quantization is passed as
  * per-channel arrays holding one repeated value. */
 typedef struct {
-  const int8_t *weights;      /* [output_depth][accum_depth] */
-  const int32_t *bias;        /* [output_depth], folded */
-  tml_requant_s8_params out;  /* [output_depth] channels */
+  const int8_t *weights;     /* [output_depth][accum_depth] */
+  const int32_t *bias;       /* [output_depth], folded */
+  tml_requant_s8_params out; /* [output_depth] channels */
   int32_t batches;
   int32_t accum_depth;
   int32_t output_depth;
@@ -59,8 +59,8 @@ typedef struct {
 void tml_fully_connected_s8(const tml_fc_s8_params *p, const int8_t *input, int8_t *output);
 
 typedef struct {
-  const float *weights;  /* [output_depth][accum_depth] */
-  const float *bias;     /* [output_depth] or NULL */
+  const float *weights; /* [output_depth][accum_depth] */
+  const float *bias;    /* [output_depth] or NULL */
   int32_t batches;
   int32_t accum_depth;
   int32_t output_depth;
@@ -84,9 +84,10 @@ typedef struct {
   int32_t step2[TML_BCAST_MAX_LOOPS];
 } tml_broadcast;
 
-/* TFLM's general quantized add/sub: inputs shifted left by left_shift (20 for int8, 15 for
- * int16), scaled by multipliers < 1, combined, rescaled to the output. Offsets are negated
- * input zero points; shifts use TFLM's sign convention (<= 0 here). */
+/* TFLM's general quantized add/sub (one implementation for both: kernels/add.c): inputs shifted
+ * left by left_shift (20 for int8, 15 for int16), scaled by multipliers < 1, added or
+ * subtracted, rescaled to the output. Offsets are negated input zero points; shifts use TFLM's
+ * sign convention (<= 0 here). */
 typedef struct {
   int32_t input1_offset;
   int32_t input2_offset;
@@ -177,8 +178,7 @@ void tml_pad(const tml_pad_params *p, const void *input, void *output);
 
 /* Copies `outer` blocks of block_bytes from input to output, output blocks
  * output_block_bytes apart; called once per input. */
-void tml_concatenation(const void *input, void *output, int32_t outer, int32_t block_bytes,
-                       int32_t output_block_bytes);
+void tml_concatenation(const void *input, void *output, int32_t outer, int32_t block_bytes, int32_t output_block_bytes);
 
 /* ---- STRIDED_SLICE (any element size) ----------------------------------------------------- */
 
@@ -253,7 +253,8 @@ typedef struct {
 } tml_conv16x8_params;
 
 /* filter: [out_ch][filter_h][filter_w][filter_in_ch]; bias may be NULL. _acc64 accumulates in
- * int64 and rescales with tml_mbqm64 (int64 bias), _acc32 in int32 with tml_mbqm (int32 bias). */
+ * int64 and rescales with tml_multiply_by_quantized_multiplier_i64 (int64 bias), _acc32 in int32
+ * with tml_multiply_by_quantized_multiplier (int32 bias). */
 void tml_conv2d_s16x8_acc64(const tml_conv16x8_params *p, const int16_t *input, const int8_t *filter,
                             const int64_t *bias, int16_t *output);
 void tml_conv2d_s16x8_acc32(const tml_conv16x8_params *p, const int16_t *input, const int8_t *filter,
@@ -285,7 +286,8 @@ typedef struct {
 void tml_quantize_f32_s8(const tml_quantize_f32_params *p, const float *input, int8_t *output);
 void tml_quantize_f32_s16(const tml_quantize_f32_params *p, const float *input, int16_t *output);
 
-/* int16/int32 -> int: clamp(mbqm(x - input_zero_point) + output_zero_point). 8-bit inputs use lut8. */
+/* int16/int32 -> int: clamp(multiply_by_quantized_multiplier(x - input_zero_point) + output_zero_point). 8-bit
+ * inputs use lut8. */
 typedef struct {
   int32_t input_zero_point;
   int32_t output_zero_point;
@@ -339,11 +341,11 @@ typedef struct {
   int32_t batches;
   int32_t in_h, in_w, in_c;
   int32_t out_h, out_w, out_c;
-  int32_t filter_in_c;       /* in_c / groups */
+  int32_t filter_in_c; /* in_c / groups */
   int32_t k_h, k_w;
   int32_t stride_h, stride_w;
   int32_t dilation_h, dilation_w;
-  int32_t pad_h, pad_w;      /* leading padding (TFLM padding values) */
+  int32_t pad_h, pad_w; /* leading padding (TFLM padding values) */
   int32_t input_zero_point;
 } tml_conv_s8_params;
 

@@ -94,7 +94,8 @@ static inline void tml_conv_group2x2(const int16_t *ext, const int8_t *w0, const
 
 /* acc[0] += r0.w0, acc[1] += r0.w1, acc[2] += r1.w0, acc[3] += r1.w1 over `groups` groups of 4
  * bytes, r0/r1 taken from tml_conv_extend2's `ext`. */
-static inline void tml_conv_dot2x2(const int16_t *ext, const int8_t *w0, const int8_t *w1, int32_t groups, int32_t acc[4]) {
+static inline void tml_conv_dot2x2(const int16_t *ext, const int8_t *w0, const int8_t *w1, int32_t groups,
+                                   int32_t acc[4]) {
   int32_t s[4];
   s[0] = acc[0];
   s[1] = acc[1];
@@ -117,10 +118,10 @@ static inline void tml_conv_dot2x2(const int16_t *ext, const int8_t *w0, const i
 static void tml_conv_channels(const tml_conv_s8_params *p, const int8_t *r0, const int8_t *r1, int32_t k, int32_t k4,
                               int32_t oc_begin, int32_t oc_end, int8_t *out0, int8_t *out1) {
   int16_t ext[4 * TML_CONV_CHUNK / 2] TML_ALIGNED(8);
-  int32_t acc0[TML_RQ_BLOCK], acc1[TML_RQ_BLOCK];
+  int32_t acc0[TML_REQUANT_BLOCK], acc1[TML_REQUANT_BLOCK];
   int32_t o0, n, d, i;
   for (o0 = oc_begin; o0 < oc_end; o0 += n) {
-    n = oc_end - o0 < TML_RQ_BLOCK ? oc_end - o0 : TML_RQ_BLOCK;
+    n = oc_end - o0 < TML_REQUANT_BLOCK ? oc_end - o0 : TML_REQUANT_BLOCK;
     for (d = 0; d < k; d += TML_CONV_CHUNK) {
       const int32_t len = k - d < TML_CONV_CHUNK ? k - d : TML_CONV_CHUNK;
       const int32_t groups = (len + 3) >> 2;
@@ -176,7 +177,8 @@ static inline void tml_fill_bytes(int8_t *dst, int8_t value, int32_t n) {
  * [c0, c0 + fic), into col; taps outside the input become the input zero point. Without
  * dilation or groups a kernel row is one run of input bytes: clipped at the input's left and
  * right edges, it is copied at once and only the clipped taps are filled. */
-static void tml_im2col(const tml_conv_s8_params *p, const int8_t *in, int32_t iy0, int32_t ix0, int32_t c0, int8_t *col) {
+static void tml_im2col(const tml_conv_s8_params *p, const int8_t *in, int32_t iy0, int32_t ix0, int32_t c0,
+                       int8_t *col) {
   const int32_t fic = p->filter_in_c, k_w = p->k_w;
   const int32_t row_bytes = p->in_w * p->in_c;
   const int8_t zp = (int8_t)p->input_zero_point;
@@ -258,7 +260,8 @@ void tml_conv2d_s8(const tml_conv_s8_params *p, const int8_t *input, int8_t *out
             r1 = col1;
           }
         }
-        tml_conv_channels(p, r0, r1, k, k4, g * oc_per_group, (g + 1) * oc_per_group, out0, single ? NULL : out0 + p->out_c);
+        tml_conv_channels(p, r0, r1, k, k4, g * oc_per_group, (g + 1) * oc_per_group, out0,
+                          single ? NULL : out0 + p->out_c);
       }
     }
     output += pixels * p->out_c;

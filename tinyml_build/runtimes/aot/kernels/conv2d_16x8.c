@@ -12,8 +12,6 @@
  * products, which is exact. For the int32 path, the low 32 bits of the int64 sum are exactly
  * TFLM's (wrapping) int32 accumulator.
  */
-#include <string.h>
-
 #include "tml_dot.h"
 #include "tml_fixedpoint.h"
 #include "tml_kernels.h"
@@ -35,15 +33,15 @@ static void valid_taps(int32_t origin, int32_t dilation, int32_t filter, int32_t
 /* Where the products of one output pixel come from: `runs` runs of `run` contiguous
  * products per filter row, input runs x_step apart within a row, weights w_step apart. */
 typedef struct {
-  const int16_t *x;  /* first input value of the first valid filter row */
-  const int8_t *w;   /* matching weight of channel oc */
+  const int16_t *x; /* first input value of the first valid filter row */
+  const int8_t *w;  /* matching weight of channel oc */
   int32_t rows, runs, run;
   ptrdiff_t x_step, w_step, x_row, w_row;
 } window;
 
 /* Four channels of a window with at most RUN_MAX products: int32 sums throughout. On cores
- * with SIMD32, four products per channel take two SMLADs: the int8 weights are sign-extended
- * in pairs (w0, w2) and (w1, w3), and the int16 inputs repacked to match. */
+ * with SIMD32, four products per channel take two SMLADs (tml_dot.h: tml_dot4_s16x8), the
+ * inputs repacked once for the four channels. */
 static void accumulate4_small(const window *g, ptrdiff_t w_per_oc, int64_t acc[4]) {
   int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, row, r, i;
   const int32_t n = g->run;
@@ -57,24 +55,12 @@ static void accumulate4_small(const window *g, ptrdiff_t w_per_oc, int64_t acc[4
       i = 0;
 #if TML_HAVE_SIMD32
       for (; i + 4 <= n; i += 4) {
-        uint32_t xa, xb, wk;
-        int32_t x02, x13;
-        memcpy(&xa, x + i, 4);
-        memcpy(&xb, x + i + 2, 4);
-        x02 = (int32_t)((xa & 0xFFFFu) | (xb << 16));
-        x13 = (int32_t)((xa >> 16) | (xb & 0xFFFF0000u));
-        wk = tml_load4(w + i);
-        s0 = __smlad(x02, tml_sxtb16(wk), s0);
-        s0 = __smlad(x13, tml_sxtb16_ror8(wk), s0);
-        wk = tml_load4(w1 + i);
-        s1 = __smlad(x02, tml_sxtb16(wk), s1);
-        s1 = __smlad(x13, tml_sxtb16_ror8(wk), s1);
-        wk = tml_load4(w2 + i);
-        s2 = __smlad(x02, tml_sxtb16(wk), s2);
-        s2 = __smlad(x13, tml_sxtb16_ror8(wk), s2);
-        wk = tml_load4(w3 + i);
-        s3 = __smlad(x02, tml_sxtb16(wk), s3);
-        s3 = __smlad(x13, tml_sxtb16_ror8(wk), s3);
+        int32_t x_even, x_odd;
+        tml_load_s16_pairs(x + i, &x_even, &x_odd);
+        s0 = tml_dot4_s16x8(x_even, x_odd, w + i, s0);
+        s1 = tml_dot4_s16x8(x_even, x_odd, w1 + i, s1);
+        s2 = tml_dot4_s16x8(x_even, x_odd, w2 + i, s2);
+        s3 = tml_dot4_s16x8(x_even, x_odd, w3 + i, s3);
       }
 #endif
       for (; i < n; ++i) {
@@ -154,65 +140,65 @@ static int64_t accumulate1(const window *g) {
 }
 
 /* Calls emit(k, acc) for every output channel k of the pixel at (oy, ox), in order. */
-#define TML_CONV16X8_PIXELS(emit)                                                                              \
-  const int32_t fin = p->filter_in_ch, in_ch = p->in_ch, out_ch = p->out_ch;                                  \
-  const int32_t per_group = out_ch / (in_ch / fin);                                                           \
-  const int contiguous = p->dilation_w == 1 && fin == in_ch;                                                  \
-  const int small = p->filter_h * p->filter_w * fin <= RUN_MAX; /* no int32 partial sum can overflow */        \
-  const ptrdiff_t in_row = (ptrdiff_t)p->in_w * in_ch;                                                        \
-  const ptrdiff_t w_frow = (ptrdiff_t)p->filter_w * fin;                                                      \
-  const ptrdiff_t w_per_oc = (ptrdiff_t)p->filter_h * w_frow;                                                 \
-  int32_t b, oy, ox, oc;                                                                                      \
-  for (b = 0; b < p->batches; ++b) {                                                                          \
-    const int16_t *in_batch = input + (ptrdiff_t)b * p->in_h * in_row;                                        \
-    for (oy = 0; oy < p->out_h; ++oy) {                                                                       \
-      const int32_t iy0 = oy * p->stride_h - p->pad_h;                                                        \
-      int32_t fy0, fy1;                                                                                       \
-      valid_taps(iy0, p->dilation_h, p->filter_h, p->in_h, &fy0, &fy1);                                       \
-      for (ox = 0; ox < p->out_w; ++ox) {                                                                     \
-        const int32_t ix0 = ox * p->stride_w - p->pad_w;                                                      \
-        int32_t fx0, fx1;                                                                                     \
-        window g;                                                                                             \
-        valid_taps(ix0, p->dilation_w, p->filter_w, p->in_w, &fx0, &fx1);                                     \
-        g.rows = fy1 - fy0;                                                                                   \
-        g.runs = contiguous ? (fx1 > fx0) : fx1 - fx0;                                                        \
-        g.run = contiguous ? (fx1 - fx0) * fin : fin;                                                         \
-        g.x_step = (ptrdiff_t)p->dilation_w * in_ch;                                                          \
-        g.w_step = fin;                                                                                       \
-        g.x_row = (ptrdiff_t)p->dilation_h * in_row;                                                          \
-        g.w_row = w_frow;                                                                                     \
-        for (oc = 0; oc < out_ch;) {                                                                          \
-          const int32_t group_left = per_group - oc % per_group;                                              \
-          int64_t acc[4];                                                                                     \
-          int32_t count, k;                                                                                   \
-          g.x = in_batch + (iy0 + fy0 * p->dilation_h) * in_row + (ptrdiff_t)(ix0 + fx0 * p->dilation_w) * in_ch \
-                + (oc / per_group) * fin;                                                                     \
-          g.w = filter + oc * w_per_oc + fy0 * w_frow + fx0 * fin;                                            \
-          if (group_left >= 4 && out_ch - oc >= 4) {                                                          \
-            if (small) {                                                                                      \
-              accumulate4_small(&g, w_per_oc, acc);                                                           \
-            } else {                                                                                          \
-              accumulate4(&g, w_per_oc, acc);                                                                 \
-            }                                                                                                 \
-            count = 4;                                                                                        \
-          } else {                                                                                            \
-            acc[0] = accumulate1(&g);                                                                         \
-            count = 1;                                                                                        \
-          }                                                                                                   \
-          for (k = 0; k < count; ++k, ++oc) emit(oc, acc[k]);                                                 \
-        }                                                                                                     \
-      }                                                                                                       \
-    }                                                                                                         \
+#define TML_CONV16X8_PIXELS(emit)                                                                                  \
+  const int32_t fin = p->filter_in_ch, in_ch = p->in_ch, out_ch = p->out_ch;                                       \
+  const int32_t per_group = out_ch / (in_ch / fin);                                                                \
+  const int contiguous = p->dilation_w == 1 && fin == in_ch;                                                       \
+  const int small = p->filter_h * p->filter_w * fin <= RUN_MAX; /* no int32 partial sum can overflow */            \
+  const ptrdiff_t in_row = (ptrdiff_t)p->in_w * in_ch;                                                             \
+  const ptrdiff_t w_frow = (ptrdiff_t)p->filter_w * fin;                                                           \
+  const ptrdiff_t w_per_oc = (ptrdiff_t)p->filter_h * w_frow;                                                      \
+  int32_t b, oy, ox, oc;                                                                                           \
+  for (b = 0; b < p->batches; ++b) {                                                                               \
+    const int16_t *in_batch = input + (ptrdiff_t)b * p->in_h * in_row;                                             \
+    for (oy = 0; oy < p->out_h; ++oy) {                                                                            \
+      const int32_t iy0 = oy * p->stride_h - p->pad_h;                                                             \
+      int32_t fy0, fy1;                                                                                            \
+      valid_taps(iy0, p->dilation_h, p->filter_h, p->in_h, &fy0, &fy1);                                            \
+      for (ox = 0; ox < p->out_w; ++ox) {                                                                          \
+        const int32_t ix0 = ox * p->stride_w - p->pad_w;                                                           \
+        int32_t fx0, fx1;                                                                                          \
+        window g;                                                                                                  \
+        valid_taps(ix0, p->dilation_w, p->filter_w, p->in_w, &fx0, &fx1);                                          \
+        g.rows = fy1 - fy0;                                                                                        \
+        g.runs = contiguous ? (fx1 > fx0) : fx1 - fx0;                                                             \
+        g.run = contiguous ? (fx1 - fx0) * fin : fin;                                                              \
+        g.x_step = (ptrdiff_t)p->dilation_w * in_ch;                                                               \
+        g.w_step = fin;                                                                                            \
+        g.x_row = (ptrdiff_t)p->dilation_h * in_row;                                                               \
+        g.w_row = w_frow;                                                                                          \
+        for (oc = 0; oc < out_ch;) {                                                                               \
+          const int32_t group_left = per_group - oc % per_group;                                                   \
+          int64_t acc[4];                                                                                          \
+          int32_t count, k;                                                                                        \
+          g.x = in_batch + (iy0 + fy0 * p->dilation_h) * in_row + (ptrdiff_t)(ix0 + fx0 * p->dilation_w) * in_ch + \
+                (oc / per_group) * fin;                                                                            \
+          g.w = filter + oc * w_per_oc + fy0 * w_frow + fx0 * fin;                                                 \
+          if (group_left >= 4 && out_ch - oc >= 4) {                                                               \
+            if (small) {                                                                                           \
+              accumulate4_small(&g, w_per_oc, acc);                                                                \
+            } else {                                                                                               \
+              accumulate4(&g, w_per_oc, acc);                                                                      \
+            }                                                                                                      \
+            count = 4;                                                                                             \
+          } else {                                                                                                 \
+            acc[0] = accumulate1(&g);                                                                              \
+            count = 1;                                                                                             \
+          }                                                                                                        \
+          for (k = 0; k < count; ++k, ++oc) emit(oc, acc[k]);                                                      \
+        }                                                                                                          \
+      }                                                                                                            \
+    }                                                                                                              \
   }
 
 void tml_conv2d_s16x8_acc64(const tml_conv16x8_params *p, const int16_t *input, const int8_t *filter,
                             const int64_t *bias, int16_t *output) {
   const int32_t act_min = p->act_min, act_max = p->act_max;
-#define EMIT64(channel, sum)                                                                                  \
-  {                                                                                                           \
-    const int64_t total = (sum) + (bias ? bias[channel] : 0);                                                 \
-    const int32_t v = tml_mbqm64(total, p->multiplier[channel], p->shift[channel]);                           \
-    *output++ = (int16_t)tml_clamp_i32(v, act_min, act_max);                                                  \
+#define EMIT64(channel, sum)                                                                                      \
+  {                                                                                                               \
+    const int64_t total = (sum) + (bias ? bias[channel] : 0);                                                     \
+    const int32_t v = tml_multiply_by_quantized_multiplier_i64(total, p->multiplier[channel], p->shift[channel]); \
+    *output++ = (int16_t)tml_clamp_i32(v, act_min, act_max);                                                      \
   }
   TML_CONV16X8_PIXELS(EMIT64)
 #undef EMIT64
@@ -222,11 +208,11 @@ void tml_conv2d_s16x8_acc32(const tml_conv16x8_params *p, const int16_t *input, 
                             const int32_t *bias, int16_t *output) {
   const int32_t act_min = p->act_min, act_max = p->act_max;
   /* TFLM's int32 accumulator wraps: keep the low 32 bits, add the bias with wrap-around */
-#define EMIT32(channel, sum)                                                                                  \
-  {                                                                                                           \
-    const uint32_t low = (uint32_t)(uint64_t)(sum) + (uint32_t)(bias ? bias[channel] : 0);                    \
-    const int32_t v = tml_mbqm((int32_t)low, p->multiplier[channel], p->shift[channel]);                      \
-    *output++ = (int16_t)tml_clamp_i32(v, act_min, act_max);                                                  \
+#define EMIT32(channel, sum)                                                                                         \
+  {                                                                                                                  \
+    const uint32_t low = (uint32_t)(uint64_t)(sum) + (uint32_t)(bias ? bias[channel] : 0);                           \
+    const int32_t v = tml_multiply_by_quantized_multiplier((int32_t)low, p->multiplier[channel], p->shift[channel]); \
+    *output++ = (int16_t)tml_clamp_i32(v, act_min, act_max);                                                         \
   }
   TML_CONV16X8_PIXELS(EMIT32)
 #undef EMIT32

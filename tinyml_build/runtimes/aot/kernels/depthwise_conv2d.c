@@ -4,7 +4,7 @@
  * zero point is folded into the bias; a tap outside the input points at `pad_row` (in_c bytes
  * of the zero point), so every output pixel runs the same branch-free loop over its k_h * k_w
  * tap pointers, four output channels at a time in registers. Accumulators of up to
- * TML_RQ_BLOCK channels are requantized together by tml_requant_s8.
+ * TML_REQUANT_BLOCK channels are requantized together by tml_requant_s8.
  *
  * With depth multiplier 1 the weights are stored as [out_c / 4][k_h * k_w][4] (four channels'
  * weights of one tap in one word, the taps of a channel group consecutive; quantization.py
@@ -14,10 +14,10 @@
 #include "tml_dot.h"
 #include "tml_requant.h"
 
-/* Depth multiplier 1, channels [c0, c0 + n) (n <= TML_RQ_BLOCK; c0 and n multiples of 4 except
+/* Depth multiplier 1, channels [c0, c0 + n) (n <= TML_REQUANT_BLOCK; c0 and n multiples of 4 except
  * for the last block): acc[c - c0] = bias[c] + sum over taps of x[c] * w[c]. */
-static void tml_dw_block_m1(const tml_dwconv_s8_params *p, const int8_t *const *taps, int32_t ntaps, int32_t c0, int32_t n,
-                            int32_t *acc) {
+static void tml_depthwise_block_multiplier_1(const tml_dwconv_s8_params *p, const int8_t *const *taps, int32_t ntaps,
+                                             int32_t c0, int32_t n, int32_t *acc) {
   const int32_t *bias = p->bias + c0;
   const int8_t *w = p->weights + c0 * ntaps; /* channel group c0 / 4 */
   const int32_t groups = n >> 2;
@@ -59,8 +59,8 @@ static void tml_dw_block_m1(const tml_dwconv_s8_params *p, const int8_t *const *
 
 /* Depth multiplier m > 1 (weights [k_h * k_w][out_c] as in the model), output channels
  * [o0, o0 + n): output channel o reads input channel o / m. */
-static void tml_dw_block_mn(const tml_dwconv_s8_params *p, const int8_t *const *taps, int32_t ntaps, int32_t o0, int32_t n,
-                            int32_t *acc) {
+static void tml_depthwise_block_multiplier_n(const tml_dwconv_s8_params *p, const int8_t *const *taps, int32_t ntaps,
+                                             int32_t o0, int32_t n, int32_t *acc) {
   const int32_t oc = p->out_c;
   const int32_t m = p->depth_multiplier;
   int32_t i, t;
@@ -83,7 +83,7 @@ void tml_depthwise_conv2d_s8(const tml_dwconv_s8_params *p, const int8_t *input,
   const int32_t row_bytes = in_w * in_c;
   const int32_t oc = p->out_c;
   const int8_t *pad_row = p->pad_row;
-  int32_t acc[TML_RQ_BLOCK];
+  int32_t acc[TML_REQUANT_BLOCK];
   int32_t b, oy, ox, ky, kx, o0, n;
   for (b = 0; b < p->batches; ++b) {
     const int8_t *in = input + b * in_h * row_bytes;
@@ -113,11 +113,11 @@ void tml_depthwise_conv2d_s8(const tml_dwconv_s8_params *p, const int8_t *input,
           }
         }
         for (o0 = 0; o0 < oc; o0 += n) {
-          n = oc - o0 < TML_RQ_BLOCK ? oc - o0 : TML_RQ_BLOCK;
+          n = oc - o0 < TML_REQUANT_BLOCK ? oc - o0 : TML_REQUANT_BLOCK;
           if (p->depth_multiplier == 1) {
-            tml_dw_block_m1(p, taps, ntaps, o0, n, acc);
+            tml_depthwise_block_multiplier_1(p, taps, ntaps, o0, n, acc);
           } else {
-            tml_dw_block_mn(p, taps, ntaps, o0, n, acc);
+            tml_depthwise_block_multiplier_n(p, taps, ntaps, o0, n, acc);
           }
           tml_requant_s8(&p->out, o0, acc, n, output + o0);
         }

@@ -5,12 +5,12 @@
  * float multiply below (IEEE multiplication is correctly rounded): bit-exact without doubles. */
 #include "tml_kernels.h"
 
-#define TML_DEFINE_DEQUANTIZE(name, in_t)                                     \
+#define TML_DEFINE_DEQUANTIZE(name, in_t)                                       \
   void name(const tml_dequantize_params *p, const in_t *input, float *output) { \
-    uint32_t i;                                                               \
-    for (i = 0; i < p->size; ++i) {                                           \
-      output[i] = (float)((int32_t)input[i] - p->zero_point) * p->scale;      \
-    }                                                                         \
+    uint32_t i;                                                                 \
+    for (i = 0; i < p->size; ++i) {                                             \
+      output[i] = (float)((int32_t)input[i] - p->zero_point) * p->scale;        \
+    }                                                                           \
   }
 
 TML_DEFINE_DEQUANTIZE(tml_dequantize_s8_f32, int8_t)

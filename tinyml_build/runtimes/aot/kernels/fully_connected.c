@@ -3,7 +3,7 @@
  * Matches TFLM reference_integer_ops::FullyConnected / FullyConnectedPerChannel and
  * reference_ops::FullyConnected. The input zero point is folded into the bias at build time,
  * so acc = bias'[o] + sum(x * w) equals TFLM's bias[o] + sum((x - zp) * w) exactly. Outputs are
- * computed in blocks: the accumulators of up to TML_RQ_BLOCK outputs (two weight rows per pass
+ * computed in blocks: the accumulators of up to TML_REQUANT_BLOCK outputs (two weight rows per pass
  * over the input, to halve input loads), then one requantization pass (tml_requant.h).
  */
 #include "tml_dot.h"
@@ -22,7 +22,7 @@ static void tml_fc_accumulate(const int8_t *input, const int8_t *w, int32_t dept
   for (; n >= 2; n -= 2, bias += 2, acc += 2) {
     int32_t acc0 = bias[0];
     int32_t acc1 = bias[1];
-    w = tml_dot2_rows_s8(input, w, depth, &acc0, &acc1);
+    w = tml_dot2_s8(input, w, w + depth, depth, &acc0, &acc1);
     acc[0] = acc0;
     acc[1] = acc1;
   }
@@ -33,16 +33,16 @@ static void tml_fc_accumulate(const int8_t *input, const int8_t *w, int32_t dept
 
 void tml_fully_connected_s8(const tml_fc_s8_params *p, const int8_t *input, int8_t *output) {
   const int32_t depth = p->accum_depth, units = p->output_depth;
-  int32_t acc[TML_RQ_BLOCK];
+  int32_t acc[TML_REQUANT_BLOCK];
   int32_t b, o;
-  if (p->batches == 1 && units <= TML_RQ_BLOCK) { /* small layers: one block */
+  if (p->batches == 1 && units <= TML_REQUANT_BLOCK) { /* small layers: one block */
     tml_fc_accumulate(input, p->weights, depth, p->bias, units, acc);
     tml_requant_s8(&p->out, 0, acc, units, output);
     return;
   }
   for (b = 0; b < p->batches; ++b, input += depth, output += units) {
-    for (o = 0; o < units; o += TML_RQ_BLOCK) {
-      const int32_t n = units - o < TML_RQ_BLOCK ? units - o : TML_RQ_BLOCK;
+    for (o = 0; o < units; o += TML_REQUANT_BLOCK) {
+      const int32_t n = units - o < TML_REQUANT_BLOCK ? units - o : TML_REQUANT_BLOCK;
       tml_fc_accumulate(input, p->weights + o * depth, depth, p->bias + o, n, acc);
       tml_requant_s8(&p->out, o, acc, n, output + o);
     }

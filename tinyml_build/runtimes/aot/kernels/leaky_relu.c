@@ -20,9 +20,10 @@ static inline scaler make_scaler(int32_t multiplier, int32_t shift) {
   return s;
 }
 
-/* tml_mbqm with the shift already split. */
+/* tml_multiply_by_quantized_multiplier with the shift already split. */
 static inline int32_t scale(int32_t x, scaler s) {
-  return tml_mbqm_down(tml_shl_wrap(x, s.left), s.multiplier, s.right);
+  const int32_t shifted = tml_wrapping_shift_left(x, s.left);
+  return tml_multiply_by_quantized_multiplier_smaller_than_one(shifted, s.multiplier, s.right);
 }
 
 void tml_leaky_relu_s16(const tml_leaky_relu_params *p, const int16_t *in, int16_t *out, int32_t n) {

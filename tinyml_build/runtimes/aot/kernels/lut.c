@@ -5,19 +5,19 @@
  * possible kernel. Used by QUANTIZE from int8/uint8; other int8 elementwise ops may reuse it. */
 #include "tml_kernels.h"
 
-#define TML_DEFINE_LUT8(name, out_t)                                           \
-  void name(const tml_lut8_params *p, const uint8_t *input, out_t *output) {   \
-    const out_t *table = (const out_t *)p->table;                              \
-    uint32_t n = p->size;                                                      \
-    for (; n >= 4u; n -= 4u, input += 4, output += 4) {                        \
-      output[0] = table[input[0]];                                             \
-      output[1] = table[input[1]];                                             \
-      output[2] = table[input[2]];                                             \
-      output[3] = table[input[3]];                                             \
-    }                                                                          \
-    for (; n > 0u; --n) {                                                      \
-      *output++ = table[*input++];                                             \
-    }                                                                          \
+#define TML_DEFINE_LUT8(name, out_t)                                         \
+  void name(const tml_lut8_params *p, const uint8_t *input, out_t *output) { \
+    const out_t *table = (const out_t *)p->table;                            \
+    uint32_t n = p->size;                                                    \
+    for (; n >= 4u; n -= 4u, input += 4, output += 4) {                      \
+      output[0] = table[input[0]];                                           \
+      output[1] = table[input[1]];                                           \
+      output[2] = table[input[2]];                                           \
+      output[3] = table[input[3]];                                           \
+    }                                                                        \
+    for (; n > 0u; --n) {                                                    \
+      *output++ = table[*input++];                                           \
+    }                                                                        \
   }
 
 TML_DEFINE_LUT8(tml_lut8_s8, int8_t)

@@ -39,7 +39,8 @@ static int advance(int32_t *index, const int32_t *count, const int32_t *step, in
         for (i = 0; i < inner_count; ++i, x += inner_step) sum += *x;                                    \
       } while (advance(reduced_index, p->reduced_count, p->reduced_step, inner, &reduced_offset));       \
       *output++ = (type)tml_clamp_i32(                                                                   \
-          tml_mbqm(sum - p->input_zero_point_sum, p->multiplier, p->shift) + p->output_zero_point,      \
+          tml_multiply_by_quantized_multiplier(sum - p->input_zero_point_sum, p->multiplier, p->shift) + \
+              p->output_zero_point,                                                                      \
           type_min, type_max);                                                                           \
     } while (advance(kept_index, p->kept_count, p->kept_step, p->kept_loops, &kept_offset));             \
   }

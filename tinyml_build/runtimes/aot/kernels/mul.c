@@ -26,12 +26,12 @@ static inline row_params load(const tml_mul_params *p) {
 }
 
 static inline int32_t to_output(const row_params *r, int32_t product) {
-  const int32_t raw = tml_mbqm(product, r->multiplier, r->shift) + r->output_offset;
+  const int32_t raw = tml_multiply_by_quantized_multiplier(product, r->multiplier, r->shift) + r->output_offset;
   return tml_clamp_i32(raw, r->act_min, r->act_max);
 }
 
 #define TML_MUL_BLOCK(name, type)                                                                           \
-  TML_BLOCK_FN void name(const void *params, const tml_broadcast_block *blk) {                                  \
+  TML_BLOCK_FN void name(const void *params, const tml_broadcast_block *blk) {                              \
     const row_params r = load((const tml_mul_params *)params);                                              \
     const type *a = (const type *)blk->a;                                                                   \
     const type *b = (const type *)blk->b;                                                                   \

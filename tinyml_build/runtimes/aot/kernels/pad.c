@@ -11,9 +11,7 @@
 static uint8_t *fill(uint8_t *out, const tml_pad_params *p, int32_t count) {
   int32_t i;
   switch (p->elem_bytes) {
-    case 1:
-      memset(out, (int)(uint8_t)p->value, (size_t)count);
-      break;
+    case 1: memset(out, (int)(uint8_t)p->value, (size_t)count); break;
     case 2: {
       int16_t *o = (int16_t *)(void *)out;
       for (i = 0; i < count; ++i) o[i] = (int16_t)p->value;

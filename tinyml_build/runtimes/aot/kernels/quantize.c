@@ -28,14 +28,15 @@ void tml_quantize_f32_s16(const tml_quantize_f32_params *p, const float *input, 
   }
 }
 
-#define TML_DEFINE_REQUANTIZE(name, in_t, out_t, lo, hi)                                         \
-  void name(const tml_requantize_params *p, const in_t *input, out_t *output) {                  \
-    uint32_t i;                                                                                  \
-    for (i = 0; i < p->size; ++i) {                                                              \
-      const int32_t x = (int32_t)((uint32_t)(int32_t)input[i] - (uint32_t)p->input_zero_point);  \
-      const int64_t v = (int64_t)tml_mbqm(x, p->multiplier, p->shift) + p->output_zero_point;    \
-      output[i] = (out_t)(v < (lo) ? (lo) : (v > (hi) ? (hi) : v));                              \
-    }                                                                                            \
+#define TML_DEFINE_REQUANTIZE(name, in_t, out_t, lo, hi)                                                    \
+  void name(const tml_requantize_params *p, const in_t *input, out_t *output) {                             \
+    uint32_t i;                                                                                             \
+    for (i = 0; i < p->size; ++i) {                                                                         \
+      const int32_t x = (int32_t)((uint32_t)(int32_t)input[i] - (uint32_t)p->input_zero_point);             \
+      const int64_t v =                                                                                     \
+          (int64_t)tml_multiply_by_quantized_multiplier(x, p->multiplier, p->shift) + p->output_zero_point; \
+      output[i] = (out_t)(v < (lo) ? (lo) : (v > (hi) ? (hi) : v));                                         \
+    }                                                                                                       \
   }
 
 TML_DEFINE_REQUANTIZE(tml_requantize_s16_s8, int16_t, int8_t, -128, 127)

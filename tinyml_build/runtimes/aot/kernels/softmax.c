@@ -18,7 +18,7 @@ static int32_t tml_softmax_scale(const int32_t *table, const int8_t *row, int32_
   int headroom;
   for (c = 0; c < depth; ++c) {
     const int32_t e = table[(uint8_t)(max - row[c])];
-    sum = (int32_t)((uint32_t)sum + (uint32_t)tml_rdbpot(e, TML_ACCUM_BITS));
+    sum = (int32_t)((uint32_t)sum + (uint32_t)tml_rounding_divide_by_power_of_two(e, TML_ACCUM_BITS));
   }
   headroom = tml_clz32((uint32_t)sum);
   *exponent = (TML_ACCUM_BITS - headroom) + 31 - out_bits;
@@ -42,7 +42,8 @@ void tml_softmax_s8_s8(const tml_softmax_s8_params *p, const int8_t *input, int8
     const int32_t scale = tml_softmax_scale(p->exp_table, input, p->depth, max, 8, &exponent);
     for (c = 0; c < p->depth; ++c) {
       const int32_t e = p->exp_table[(uint8_t)(max - input[c])];
-      const int32_t v = tml_rdbpot(tml_srdhm(scale, e), exponent) - 128;
+      const int32_t probability = tml_saturating_rounding_doubling_high_mul(scale, e);
+      const int32_t v = tml_rounding_divide_by_power_of_two(probability, exponent) - 128;
       output[c] = (int8_t)tml_clamp_i32(v, -128, 127);
     }
   }
@@ -56,7 +57,8 @@ void tml_softmax_s8_s16(const tml_softmax_s8_params *p, const int8_t *input, int
     const int32_t scale = tml_softmax_scale(p->exp_table, input, p->depth, max, 16, &exponent);
     for (c = 0; c < p->depth; ++c) {
       const int32_t e = p->exp_table[(uint8_t)(max - input[c])];
-      const int32_t v = tml_rdbpot(tml_srdhm(scale, e), exponent) - 32768;
+      const int32_t probability = tml_saturating_rounding_doubling_high_mul(scale, e);
+      const int32_t v = tml_rounding_divide_by_power_of_two(probability, exponent) - 32768;
       output[c] = (int16_t)tml_clamp_i32(v, -32768, 32767);
     }
   }

@@ -9,11 +9,11 @@
 
 #include "tml_kernels.h"
 
-#define TML_STRIDED_ROW(name, type)                                          \
-  static type *name(const type *in, int32_t step, int32_t n, type *out) {    \
-    type *const end = out + n;                                               \
-    for (; out < end; ++out, in += step) *out = *in;                         \
-    return out;                                                              \
+#define TML_STRIDED_ROW(name, type)                                       \
+  static type *name(const type *in, int32_t step, int32_t n, type *out) { \
+    type *const end = out + n;                                            \
+    for (; out < end; ++out, in += step) *out = *in;                      \
+    return out;                                                           \
   }
 
 TML_STRIDED_ROW(row8, int8_t)
@@ -29,12 +29,9 @@ static uint8_t *copy_row(const tml_strided_slice_params *p, const uint8_t *in, u
     return out + bytes;
   }
   switch (p->elem_bytes) {
-    case 1:
-      return (uint8_t *)row8((const int8_t *)in, step, n, (int8_t *)out);
-    case 2:
-      return (uint8_t *)(void *)row16((const int16_t *)(const void *)in, step, n, (int16_t *)(void *)out);
-    default:
-      return (uint8_t *)(void *)row32((const int32_t *)(const void *)in, step, n, (int32_t *)(void *)out);
+    case 1: return (uint8_t *)row8((const int8_t *)in, step, n, (int8_t *)out);
+    case 2: return (uint8_t *)(void *)row16((const int16_t *)(const void *)in, step, n, (int16_t *)(void *)out);
+    default: return (uint8_t *)(void *)row32((const int32_t *)(const void *)in, step, n, (int32_t *)(void *)out);
   }
 }
 

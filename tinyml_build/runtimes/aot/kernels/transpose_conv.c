@@ -8,8 +8,6 @@
  * int8 input zero point is folded per tap at build time (tap_offset), so the inner loops
  * are plain int8 dot products (SIMD on Armv7E-M, tml_dot.h), two output channels at once.
  */
-#include <string.h>
-
 #include "tml_dot.h"
 #include "tml_fixedpoint.h"
 #include "tml_kernels.h"
@@ -44,7 +42,7 @@ static tap_range taps_for(int32_t out, int32_t pad, int32_t stride, int32_t filt
 }
 
 static inline int8_t requantize_s8(const tml_transpose_conv_params *p, int32_t acc, int32_t oc) {
-  const int32_t v = tml_mbqm(acc, p->multiplier[oc], p->shift[oc]) + p->output_offset;
+  const int32_t v = tml_multiply_by_quantized_multiplier(acc, p->multiplier[oc], p->shift[oc]) + p->output_offset;
   return (int8_t)tml_clamp_i32(v, p->act_min, p->act_max);
 }
 
@@ -86,8 +84,8 @@ void tml_transpose_conv_s8(const tml_transpose_conv_params *p, const int8_t *inp
           for (ky = 0; any && ky < ry.count; ++ky) {
             for (kx = 0; kx < rx.count; ++kx) {
               const int32_t tap = tap_first + ky * p->stride_h * p->filter_w + kx * p->stride_w;
-              acc = tml_dot_s8(in_first - ky * in_row - kx * in_ch, filter + oc * filter_per_oc + (ptrdiff_t)tap * in_ch,
-                               in_ch, acc);
+              acc = tml_dot_s8(in_first - ky * in_row - kx * in_ch,
+                               filter + oc * filter_per_oc + (ptrdiff_t)tap * in_ch, in_ch, acc);
               if (p->tap_offset) acc += p->tap_offset[oc * taps + tap];
             }
           }
@@ -99,25 +97,17 @@ void tml_transpose_conv_s8(const tml_transpose_conv_params *p, const int8_t *inp
 }
 
 /* *s0 += x . w0 and *s1 += x . w1 over n int16 x int8 products (int32 sums: n <= 256 keeps
- * them exact). SIMD32 cores do four products per channel with two SMLADs: weights
- * sign-extended in pairs (w0, w2), (w1, w3) and the inputs repacked to match. */
+ * them exact). SIMD32 cores do four products per channel with two SMLADs (tml_dot.h:
+ * tml_dot4_s16x8), the inputs repacked once for both channels. */
 static inline void dot2_s16x8(const int16_t *x, const int8_t *w0, const int8_t *w1, int32_t n, int32_t *s0,
                               int32_t *s1) {
   int32_t a0 = *s0, a1 = *s1, i = 0;
 #if TML_HAVE_SIMD32
   for (; i + 4 <= n; i += 4) {
-    uint32_t xa, xb, wk;
-    int32_t x02, x13;
-    memcpy(&xa, x + i, 4);
-    memcpy(&xb, x + i + 2, 4);
-    x02 = (int32_t)((xa & 0xFFFFu) | (xb << 16));
-    x13 = (int32_t)((xa >> 16) | (xb & 0xFFFF0000u));
-    wk = tml_load4(w0 + i);
-    a0 = __smlad(x02, tml_sxtb16(wk), a0);
-    a0 = __smlad(x13, tml_sxtb16_ror8(wk), a0);
-    wk = tml_load4(w1 + i);
-    a1 = __smlad(x02, tml_sxtb16(wk), a1);
-    a1 = __smlad(x13, tml_sxtb16_ror8(wk), a1);
+    int32_t x_even, x_odd;
+    tml_load_s16_pairs(x + i, &x_even, &x_odd);
+    a0 = tml_dot4_s16x8(x_even, x_odd, w0 + i, a0);
+    a1 = tml_dot4_s16x8(x_even, x_odd, w1 + i, a1);
   }
 #endif
   for (; i < n; ++i) {
@@ -132,7 +122,7 @@ static inline void dot2_s16x8(const int16_t *x, const int8_t *w0, const int8_t *
 #define RUN_MAX 256 /* products per int32 partial sum: 256 * 2^22 < 2^31 */
 
 static inline int16_t requantize_s16(const tml_transpose_conv_params *p, int64_t acc, int32_t oc) {
-  const int32_t v = tml_mbqm64(acc, p->multiplier[oc], p->shift[oc]);
+  const int32_t v = tml_multiply_by_quantized_multiplier_i64(acc, p->multiplier[oc], p->shift[oc]);
   return (int16_t)tml_clamp_i32(v, p->act_min, p->act_max);
 }
 
@@ -164,9 +154,9 @@ void tml_transpose_conv_s16(const tml_transpose_conv_params *p, const int16_t *i
               const int16_t *x = in_first - ky * in_row - kx * in_ch;
               const ptrdiff_t w_off = ky * tap_step_y + kx * tap_step_x;
               for (c = 0; c < in_ch; c += RUN_MAX) {
+                const int32_t n = in_ch - c < RUN_MAX ? in_ch - c : RUN_MAX;
                 int32_t s0 = 0, s1 = 0;
-                dot2_s16x8(x + c, w0_first + w_off + c, w1_first + w_off + c,
-                           in_ch - c < RUN_MAX ? in_ch - c : RUN_MAX, &s0, &s1);
+                dot2_s16x8(x + c, w0_first + w_off + c, w1_first + w_off + c, n, &s0, &s1);
                 acc0 += s0;
                 acc1 += s1;
               }

@@ -3,7 +3,8 @@
 Not an op itself (registers nothing): checks types and quantization, collapses the
 broadcast (tinyml_build/runtimes/aot/broadcast.py), adds the fused activation's clamp range and
 emits `tml_<kind>_s8/_s16(params, shape, in1, in2, out)`. Each op module supplies only
-its TFLM Prepare-time multiplier math.
+its TFLM Prepare-time multiplier math and, when it is not kernels/<kind>.c, the kernel file
+(ADD and SUB share kernels/add.c).
 """
 
 from tinyml_build.runtimes.aot.broadcast import BroadcastError, broadcast_loops
@@ -13,8 +14,11 @@ SUFFIX = {"int8": "s8", "int16": "s16"}
 TABLE_MIN_ELEMENTS = 1024  # int8 ADD/SUB outputs from this size use per-input tables in scratch
 
 
-def lower_binary(ctx, kind: str, params_fn) -> None:
-    """Lower ADD/SUB/MUL: params_fn(ctx, (s1, z1), (s2, z2), (so, zo)) gives the kernel's multipliers."""
+def lower_binary(ctx, kind: str, params_fn, kernel: str | None = None) -> None:
+    """Lower ADD/SUB/MUL: params_fn(ctx, (s1, z1), (s2, z2), (so, zo)) gives the kernel's multipliers.
+
+    `kernel` names the C file (runtime/aot/kernels/<kernel>.c) defining tml_<kind>_*; default `kind`.
+    """
     out = ctx.require_dtype(ctx.output(0), tuple(SUFFIX), "output")
     in1 = ctx.require_dtype(ctx.input(0), (out.dtype,), "input 1")
     in2 = ctx.require_dtype(ctx.input(1), (out.dtype,), "input 2")
@@ -40,7 +44,7 @@ def lower_binary(ctx, kind: str, params_fn) -> None:
         # Tabulating both inputs' scaled values costs 512 evaluations and saves two per element.
         tables = out.elements >= TABLE_MIN_ELEMENTS
         args.append(f"(int32_t *){ctx.scratch(512 * 4)}" if tables else "NULL")
-    ctx.call(f"tml_{kind}_{SUFFIX[out.dtype]}", *args, kernel=kind)
+    ctx.call(f"tml_{kind}_{SUFFIX[out.dtype]}", *args, kernel=kernel or kind)
 
 
 def add_sub_params(ctx, in1, in2, out) -> dict:

@@ -9,9 +9,10 @@ from tinyml_build.runtimes.aot.quantization import requant_rshift
 
 
 def output_stage(ctx, multipliers, shifts, offset: int, act_min: int, act_max: int) -> str:
-    """C initializer `{.rq = ..., ...}` for the `out` field of FC / conv / depthwise params."""
+    """C initializer `{.multiplier_rshift = ..., ...}` for the `out` field of FC / conv / depthwise params."""
     rshifts = [requant_rshift(s) for s in shifts]
     pairs = [v for m, r in zip(multipliers, rshifts) for v in (m, r)]
-    rq = ctx.array(pairs, "int32_t", "output multipliers and shifts per channel (multiplier, -2 - shift)")
+    table = ctx.array(pairs, "int32_t", "output multipliers and shifts per channel (multiplier, -2 - shift)")
     general = int(any(r < 0 for r in rshifts))
-    return f"{{.rq = {rq}, .offset = {offset}, .lo = {act_min}, .hi = {act_max}, .general = {general}}}"
+    return (f"{{.multiplier_rshift = {table}, .offset = {offset}, .lo = {act_min}, .hi = {act_max}, "
+            f".general = {general}}}")

@@ -1,4 +1,4 @@
-"""ADD: int8 and int16, with broadcasting (kernels/add.c).
+"""ADD: int8 and int16, with broadcasting (kernels/add.c, which also holds SUB).
 
 TFLM micro always runs the general-scale int16 path, whatever pot_scale_int16 says, and so
 does this. The multiplier math is shared with SUB (_binary.add_sub_params).

@@ -1,7 +1,9 @@
-"""SUB: int8 and int16, with broadcasting (kernels/sub.c).
+"""SUB: int8 and int16, with broadcasting (kernels/add.c, shared with ADD).
 
-The same arithmetic as ADD with the second input subtracted; the multiplier math is shared
-(_binary.add_sub_params).
+The same arithmetic as ADD with the second input's scaled value subtracted: the multiplier
+math (_binary.add_sub_params) and the C loops are shared, only the operation differs. Not ADD
+with a negated input-2 multiplier: TFLM rounds each input's scaling separately, with ties
+toward +infinity, which is not symmetric (see kernels/add.c).
 """
 
 from tinyml_build.runtimes.aot.ops import register
@@ -10,4 +12,4 @@ from tinyml_build.runtimes.aot.ops._binary import add_sub_params, lower_binary
 
 @register("SUB")
 def lower(ctx) -> None:
-    lower_binary(ctx, "sub", add_sub_params)
+    lower_binary(ctx, "sub", add_sub_params, kernel="add")

@@ -27,7 +27,9 @@
 
 #define TML_ARENA_STEP 16u
 
-static uint32_t tml_round_up(uint32_t bytes) { return (bytes + TML_ARENA_STEP - 1u) / TML_ARENA_STEP * TML_ARENA_STEP; }
+static uint32_t tml_round_up(uint32_t bytes) {
+  return (bytes + TML_ARENA_STEP - 1u) / TML_ARENA_STEP * TML_ARENA_STEP;
+}
 
 /* The smallest multiple of 16 in (known_bad, known_good] for which the checked setup succeeds. */
 static uint32_t tml_smallest_arena(const tml_tflm_probe_model *m, uint32_t known_bad, uint32_t known_good) {

@@ -19,7 +19,6 @@ extern "C" {
 /* Non-zero: TFLM's log messages are dropped (the probe sets it while it tries small arenas). */
 extern volatile int tml_tflm_log_quiet;
 
-
 /* One model of the probe image: set it up in the first `arena_bytes` bytes of its arena
  * (TML_OK, or TML_ARENA_TOO_SMALL when TFLM cannot allocate its tensors there). The probe
  * measures and searches with setup_checked (tml_tflm_checked_arena.h). */
@@ -27,8 +26,8 @@ typedef struct {
   const char *name;
   tml_status (*setup)(uint32_t arena_bytes);         /* TFLM's own allocator, as the final image */
   tml_status (*setup_checked)(uint32_t arena_bytes); /* the checked allocator (tml_tflm_checked_arena.h) */
-  uint32_t (*api_arena_used)(void); /* TFLM's arena_used_bytes() after a successful setup */
-  uint32_t arena_capacity;          /* bytes of the arena this image has for the model */
+  uint32_t (*api_arena_used)(void);                  /* TFLM's arena_used_bytes() after a successful setup */
+  uint32_t arena_capacity;                           /* bytes of the arena this image has for the model */
 } tml_tflm_probe_model;
 
 /* From tml_tflm_checked_arena.h (C++): the checked allocator's high-water mark and refusals. */

@@ -23,7 +23,7 @@ void tml_sh_write0(const char *text) {
 
 void tml_sh_exit(int code) {
   const uint32_t block[2] = {0x20026u, (uint32_t)code}; /* ADP_Stopped_ApplicationExit */
-  (void)tml_semihost(0x20, block);                       /* SYS_EXIT_EXTENDED */
+  (void)tml_semihost(0x20, block);                      /* SYS_EXIT_EXTENDED */
   for (;;) {
   }
 }
@@ -49,5 +49,19 @@ static void Fault_Handler(void) {
 }
 
 __attribute__((section(".vectors"), used)) static void (*const tml_vectors[16])(void) = {
-    (void (*)(void))(uintptr_t)&_estack, Reset_Handler, Fault_Handler, Fault_Handler, Fault_Handler, Fault_Handler,
-    Fault_Handler, 0, 0, 0, 0, Fault_Handler, Fault_Handler, 0, Fault_Handler, Fault_Handler};
+    (void (*)(void))(uintptr_t)&_estack,
+    Reset_Handler,
+    Fault_Handler,
+    Fault_Handler,
+    Fault_Handler,
+    Fault_Handler,
+    Fault_Handler,
+    0,
+    0,
+    0,
+    0,
+    Fault_Handler,
+    Fault_Handler,
+    0,
+    Fault_Handler,
+    Fault_Handler};
