@@ -91,8 +91,8 @@ def test_transpose_conv_16x8(tmp_path, kwargs):
 
 @pytest.mark.parametrize("name", ["transpose_conv", "transpose_conv_valid_bias"])
 @pytest.mark.parametrize("int16", [False, True], ids=["int8", "16x8"])
-def test_converted_transpose_conv(tmp_path_factory, name, int16):
-    report = check_model(op_model(tmp_path_factory, name, int16), runs=20)
+def test_converted_transpose_conv(name, int16):
+    report = check_model(op_model(name, int16), runs=20)
     assert report.ok, str(report)
 
 

@@ -19,14 +19,14 @@ TF_MODELS = ["add", "add_relu", "add_bcast", "add_const_row", "add_bcast5d", "su
 
 @pytest.mark.parametrize("int16", [False, True], ids=["int8", "16x8"])
 @pytest.mark.parametrize("name", TF_MODELS)
-def test_converted_model_bit_exact(tmp_path_factory, name, int16):
-    report = check_model(op_model(tmp_path_factory, name, int16), runs=20)
+def test_converted_model_bit_exact(name, int16):
+    report = check_model(op_model(name, int16), runs=20)
     assert report.ok, str(report)
 
 
 @pytest.mark.parametrize("name", ["add_bcast", "sub_scalar_first", "mul_bcast"])
-def test_converted_model_under_sanitizers(tmp_path_factory, name):
-    report = check_model(op_model(tmp_path_factory, name), runs=5, sanitize=True)
+def test_converted_model_under_sanitizers(name):
+    report = check_model(op_model(name), runs=5, sanitize=True)
     assert report.ok, str(report)
 
 
