@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import SHARED_MODELS
 from tflm_testlib import (FULL_MATRIX, compiled_objects, needs_qemu, needs_sources, needs_toolchain, scons,
                           shared_build_root)
 
@@ -16,8 +17,6 @@ from tinyml_build.firmware.linker_map import read_map
 from tinyml_build.tflite.reader import load_model
 from tinyml_build.tflm.image_check import kernel_objects_linked
 from tinyml_build.tflm.sources import resolve_sources
-
-SHARED_MODELS = Path(__file__).resolve().parents[2] / "shared" / "models"
 
 pytestmark = [needs_toolchain, needs_qemu, needs_sources]
 
