@@ -37,3 +37,18 @@ def shared_model(name: str) -> Path:
     if not path.is_file():
         pytest.skip(f"reference model {path} not present ({_WHERE})")
     return path
+
+
+def _is_shared_model(value) -> bool:
+    if isinstance(value, (tuple, list)):
+        return any(_is_shared_model(v) for v in value)
+    return isinstance(value, (str, Path)) and Path(value).parent == SHARED_MODELS
+
+
+def pytest_collection_modifyitems(items):
+    """Cases parametrized with a reference model's path (from shared_model_paths()) get the
+    shared_models marker; tests that call shared_model() carry it explicitly."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and any(_is_shared_model(v) for v in callspec.params.values()):
+            item.add_marker(pytest.mark.shared_models)

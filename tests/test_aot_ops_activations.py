@@ -99,6 +99,7 @@ def test_converted_model_under_sanitizers(name):
     assert report.ok, str(report)
 
 
+@pytest.mark.shared_models
 def test_reference_int16_leaky_relu_bit_exact():
     report = check_model(shared_model("leaky_relu0.tflite"), runs=20)
     assert report.ok, str(report)

@@ -30,12 +30,14 @@ def test_converted_model_under_sanitizers(name):
     assert report.ok, str(report)
 
 
+@pytest.mark.shared_models
 @pytest.mark.parametrize("name", ["add0.tflite", "sub0.tflite", "simple_add_model.tflite"])
 def test_reference_models_bit_exact(name):
     report = check_model(shared_model(name), runs=20)
     assert report.ok, str(report)
 
 
+@pytest.mark.shared_models
 def test_reference_int16_sub_under_sanitizers():
     report = check_model(shared_model("sub0.tflite"), runs=3, sanitize=True)
     assert report.ok, str(report)

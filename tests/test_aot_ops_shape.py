@@ -32,6 +32,7 @@ def test_converted_model_under_sanitizers(name):
     assert report.ok, str(report)
 
 
+@pytest.mark.shared_models
 @pytest.mark.parametrize("name", ["pad0.tflite", "strided_slice0.tflite"])
 def test_reference_models_bit_exact(name):
     report = check_model(shared_model(name), runs=20)

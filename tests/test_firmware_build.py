@@ -14,8 +14,9 @@ from conftest import PROJECT_DIR, shared_model
 from tinyml_build.firmware.elf import read_elf
 from tinyml_build.manifest import sha256_file
 
-pytestmark = pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None,
-                                reason="arm-none-eabi-gcc not installed (sudo apt-get install gcc-arm-none-eabi)")
+pytestmark = [pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None,
+                                 reason="arm-none-eabi-gcc not installed (sudo apt-get install gcc-arm-none-eabi)"),
+              pytest.mark.slow]
 
 
 def scons(*args) -> subprocess.CompletedProcess:
@@ -90,6 +91,7 @@ def test_nothing_to_do_the_second_time(f407, build_root):
     assert "because" not in again.stdout, again.stdout
 
 
+@pytest.mark.shared_models
 def test_a_model_change_rebuilds_only_what_depends_on_it(build_root, tmp_path):
     model = tmp_path / "swap.tflite"
     shutil.copy(shared_model("hello_world_int8.tflite"), model)
@@ -113,6 +115,7 @@ def test_boards_without_emulator_build(build_root, target):
     assert all(r["used"] <= r["size"] for r in size["regions"].values())
 
 
+@pytest.mark.shared_models
 def test_budget_gate_fails_the_build_with_numbers(build_root):
     result = scons("target=stm32f103", f"model={shared_model('person_detect.tflite')}", f"build_dir={build_root}")
     _fails_cleanly(result, "the image does not fit stm32f103", "flash needs", "but the target has 262,144",
@@ -125,6 +128,7 @@ def test_test_needs_an_emulator(build_root):
                    "stm32h743 has no emulator", "fix:")
 
 
+@pytest.mark.shared_models
 def test_model_the_aot_runtime_cannot_build(build_root):
     _fails_cleanly(scons("target=qemu-m4", f"model={shared_model('keyword_scrambled_8bit.tflite')}",
                          f"build_dir={build_root}"), "SVDF is not supported by runtime=aot")

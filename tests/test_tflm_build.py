@@ -18,7 +18,7 @@ from tinyml_build.tflite.reader import load_model
 from tinyml_build.tflm.image_check import kernel_objects_linked
 from tinyml_build.tflm.sources import resolve_sources
 
-pytestmark = [needs_toolchain, needs_qemu, needs_sources]
+pytestmark = [needs_toolchain, needs_qemu, needs_sources, pytest.mark.qemu, pytest.mark.tflm_sources, pytest.mark.slow]
 
 
 def _fails_cleanly(result, *needles):
@@ -105,6 +105,7 @@ def test_no_op_rebuild_does_nothing(f407, root):
     assert not compiled_objects(again.stdout)
 
 
+@pytest.mark.shared_models
 def test_another_model_compiles_only_model_level_code(f407, root):
     model = SHARED_MODELS / "micro_speech_quantized.tflite"
     if not model.is_file():
@@ -165,6 +166,7 @@ def test_runtime_auto_without_sources_builds_aot(tmp_path):
     assert "runtime=aot (auto: no TFLM sources: upstream source tflite-micro" in result.stdout
 
 
+@pytest.mark.shared_models
 def test_a_kernel_library_nothing_uses_fails_the_build(root):
     model = SHARED_MODELS / "quantize0.tflite"  # QUANTIZE only: CMSIS-NN has no kernel for it
     if not model.is_file():
@@ -173,6 +175,7 @@ def test_a_kernel_library_nothing_uses_fails_the_build(root):
                    "kernels=cmsis-nn was requested but no cmsis-nn function was linked", "kernels=reference")
 
 
+@pytest.mark.shared_models
 def test_target_default_library_that_fits_no_op_falls_back_to_reference(root):
     model = SHARED_MODELS / "quantize0.tflite"
     if not model.is_file():

@@ -54,6 +54,7 @@ def test_tflm_preparation_is_recorded_with_the_patch_read_from_tflm():
     assert not list((PROJECT_DIR / "third_party").rglob("*.patch")), "patches are read from TFLM, never copied"
 
 
+@pytest.mark.tflm_sources
 def test_lock_agrees_with_tflms_own_download_scripts():
     repo = git_dir_or_skip("tensorflow+tflite-micro")
 

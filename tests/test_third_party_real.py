@@ -5,13 +5,15 @@ prepared with the patch read from the real TFLM tree."""
 
 from pathlib import Path
 
+import pytest
+
 from third_party_testlib import needs_git
 from tflm_mirror import git_dir_or_skip
 from tinyml_build.third_party.acquire import import_source
 from tinyml_build.third_party.digest import tree_digest
 from tinyml_build.third_party.lock import load_lock
 
-pytestmark = needs_git
+pytestmark = [needs_git, pytest.mark.tflm_sources]
 
 
 def _mirror(dep) -> Path:
