@@ -14,9 +14,8 @@ from conftest import PROJECT_DIR, shared_model
 from tinyml_build.firmware.elf import read_elf
 from tinyml_build.manifest import sha256_file
 
-pytestmark = [pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None,
-                                 reason="arm-none-eabi-gcc not installed (sudo apt-get install gcc-arm-none-eabi)"),
-              pytest.mark.slow]
+pytestmark = pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None,
+                                reason="arm-none-eabi-gcc not installed (sudo apt-get install gcc-arm-none-eabi)")
 
 
 def scons(*args) -> subprocess.CompletedProcess:

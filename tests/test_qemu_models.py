@@ -31,7 +31,6 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("qemu-system-arm") is None,
                        reason="qemu-system-arm not installed (sudo apt-get install qemu-system-arm)"),
     pytest.mark.qemu,
-    pytest.mark.slow,
 ]
 
 

@@ -12,9 +12,8 @@ from pathlib import Path
 import pytest
 from conftest import PROJECT_DIR
 
-pytestmark = [pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None,
-                                 reason="arm-none-eabi-gcc not installed (sudo apt-get install gcc-arm-none-eabi)"),
-              pytest.mark.slow]
+pytestmark = pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None,
+                                reason="arm-none-eabi-gcc not installed (sudo apt-get install gcc-arm-none-eabi)")
 
 CHECKOUT = ("SConstruct", "site_scons", "tinyml_build", "targets", "models/hello_world")
 COMPARED = ("firmware.elf", "firmware.bin", "firmware.hex", "size.json", "size.txt", "manifest.json",
