@@ -13,10 +13,11 @@ from tinyml_build.runtimes.aot import lower_model
 from tinyml_build.verification.target_check import check_on_cortex_m
 from tinyml_build.model.reader import read_model
 
-pytestmark = pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
-                                reason="arm-none-eabi-gcc or qemu-system-arm not installed")
+pytestmark = [pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
+                                 reason="arm-none-eabi-gcc or qemu-system-arm not installed"), pytest.mark.qemu]
 
 
+@pytest.mark.shared_models
 @pytest.mark.parametrize("name", ["hello_world_int8.tflite", "hello_world_float.tflite", "micro_speech_quantized.tflite",
                                   "person_detect.tflite"])
 def test_reference_model_on_cortex_m4(name):

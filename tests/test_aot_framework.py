@@ -20,12 +20,14 @@ def _write(tmp_path, data: bytes, name: str):
     return path
 
 
+@pytest.mark.shared_models
 @pytest.mark.parametrize("name", ["hello_world_int8.tflite", "hello_world_float.tflite"])
 def test_hello_world_bit_exact(name):
     report = check_model(shared_model(name), runs=20)
     assert report.ok, str(report)
 
 
+@pytest.mark.shared_models
 @pytest.mark.parametrize("name", ["hello_world_int8.tflite", "hello_world_float.tflite"])
 def test_hello_world_bit_exact_under_sanitizers(name):
     report = check_model(shared_model(name), runs=5, sanitize=True)
@@ -104,6 +106,7 @@ def test_divergence_is_reported_at_the_first_wrong_op(tmp_path):
     assert "op #3 FULLY_CONNECTED" in str(report)
 
 
+@pytest.mark.shared_models
 def test_unsupported_op_fails_the_build_with_the_tflm_alternative():
     with pytest.raises(UnsupportedOpError) as info:
         lower_model(load_model(shared_model("trained_lstm_int8.tflite")))
@@ -133,6 +136,7 @@ def test_hybrid_model_is_a_model_error():
     assert "hybrid" in str(info.value)
 
 
+@pytest.mark.shared_models
 def test_generated_c_is_deterministic_and_relocatable(tmp_path):
     path = shared_model("hello_world_int8.tflite")
     first = render(lower_model(load_model(path)))
@@ -145,6 +149,7 @@ def test_generated_c_is_deterministic_and_relocatable(tmp_path):
     assert not re.search(r"\b(malloc|free|printf)\b", text)
 
 
+@pytest.mark.shared_models
 def test_generate_writes_sources_and_lists_kernels(tmp_path):
     sources = generate(load_model(shared_model("hello_world_float.tflite")), tmp_path / "out")
     assert sorted(p.name for p in sources.files) == ["hello_world_float_model.c", "hello_world_float_model.h"]
@@ -199,6 +204,7 @@ def test_shape_arithmetic_is_resolved_at_build_time(tmp_path):
     assert report.ok, str(report)
 
 
+@pytest.mark.shared_models
 def test_ops_without_outputs_are_never_dropped():
     from dataclasses import replace
 

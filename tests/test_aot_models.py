@@ -60,6 +60,7 @@ def test_unsupported_model_fails_with_a_clear_error(path):
         assert any(f"op #{op.index} {op.name}" in message for op in model.main.operators), message
 
 
+@pytest.mark.shared_models
 @pytest.mark.parametrize("name", ["micro_speech_quantized.tflite", "person_detect.tflite"])
 def test_reference_models_are_covered(name):
     path = shared_model(name)
@@ -74,6 +75,7 @@ def test_shipped_models_are_covered(name):
     assert path in SUPPORTED, f"models/{name} should be fully supported by runtime=aot"
 
 
+@pytest.mark.shared_models
 def test_person_detect_arena_is_no_bigger_than_the_live_peak():
     program = lower_model(load_model(shared_model("person_detect.tflite")))
     # 48x48x8 input + 48x48x16 output of the first pointwise conv are live together.
@@ -81,6 +83,7 @@ def test_person_detect_arena_is_no_bigger_than_the_live_peak():
     assert program.arena_size == 55296, "scratch buffers fit in the gaps: the plan is optimal"
 
 
+@pytest.mark.shared_models
 @pytest.mark.parametrize("name", ["hello_world_int8.tflite", "micro_speech_quantized.tflite", "person_detect.tflite"])
 def test_aot_arena_is_smaller_than_tflms(name):
     from tinyml_build.runtimes.aot.memory_report import compare

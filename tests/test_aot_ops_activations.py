@@ -82,23 +82,24 @@ TF_MODELS = ["logistic", "tanh", "hard_swish", "relu", "relu6", "leaky_relu"]
 
 
 @pytest.mark.parametrize("name", TF_MODELS)
-def test_converted_int8_model_bit_exact(tmp_path_factory, name):
-    report = check_model(op_model(tmp_path_factory, name), runs=20)
+def test_converted_int8_model_bit_exact(name):
+    report = check_model(op_model(name), runs=20)
     assert report.ok, str(report)
 
 
 @pytest.mark.parametrize("name", ["relu", "relu6", "leaky_relu"])
-def test_converted_int16_model_bit_exact(tmp_path_factory, name):
-    report = check_model(op_model(tmp_path_factory, name, int16=True), runs=20)
+def test_converted_int16_model_bit_exact(name):
+    report = check_model(op_model(name, int16=True), runs=20)
     assert report.ok, str(report)
 
 
 @pytest.mark.parametrize("name", ["logistic", "relu6"])
-def test_converted_model_under_sanitizers(tmp_path_factory, name):
-    report = check_model(op_model(tmp_path_factory, name), runs=3, sanitize=True)
+def test_converted_model_under_sanitizers(name):
+    report = check_model(op_model(name), runs=3, sanitize=True)
     assert report.ok, str(report)
 
 
+@pytest.mark.shared_models
 def test_reference_int16_leaky_relu_bit_exact():
     report = check_model(shared_model("leaky_relu0.tflite"), runs=20)
     assert report.ok, str(report)

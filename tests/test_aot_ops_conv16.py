@@ -91,8 +91,8 @@ def test_transpose_conv_16x8(tmp_path, kwargs):
 
 @pytest.mark.parametrize("name", ["transpose_conv", "transpose_conv_valid_bias"])
 @pytest.mark.parametrize("int16", [False, True], ids=["int8", "16x8"])
-def test_converted_transpose_conv(tmp_path_factory, name, int16):
-    report = check_model(op_model(tmp_path_factory, name, int16), runs=20)
+def test_converted_transpose_conv(name, int16):
+    report = check_model(op_model(name, int16), runs=20)
     assert report.ok, str(report)
 
 
@@ -100,6 +100,7 @@ def test_transpose_conv_under_sanitizers(tmp_path):
     _check(tmp_path, _transpose_conv_model("int8", stride=(2, 3), out_hw=(8, 15), kernel=(2, 4)), runs=3, sanitize=True)
 
 
+@pytest.mark.shared_models
 def test_reference_transpose_conv4_bit_exact():
     report = check_model(shared_model("transpose_conv4.tflite"), runs=20)
     assert report.ok, str(report)
@@ -155,6 +156,7 @@ def test_conv2d_16x8_under_sanitizers(tmp_path):
     _check(tmp_path, _conv16_model(dilation=(2, 1), stride=(2, 1)), runs=3, sanitize=True)
 
 
+@pytest.mark.shared_models
 def test_reference_conv0_bit_exact():
     report = check_model(shared_model("conv0.tflite"), runs=20)
     assert report.ok, str(report)

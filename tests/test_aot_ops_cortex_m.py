@@ -13,10 +13,11 @@ from test_aot_ops_elementwise import _binary_model
 from tinyml_build.verification.target_check import check_on_cortex_m
 from tinyml_build.model.reader import read_model
 
-pytestmark = pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
-                                reason="arm-none-eabi-gcc or qemu-system-arm not installed")
+pytestmark = [pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
+                                 reason="arm-none-eabi-gcc or qemu-system-arm not installed"), pytest.mark.qemu]
 
 
+@pytest.mark.shared_models
 @pytest.mark.parametrize("name", ["add0.tflite", "sub0.tflite", "simple_add_model.tflite", "conv0.tflite",
                                   "transpose_conv4.tflite", "leaky_relu0.tflite"])
 def test_reference_model_on_cortex_m4(name):

@@ -23,23 +23,25 @@ TF_MODELS = ["add", "add_relu", "add_bcast", "add_const_row", "add_bcast5d", "su
 
 @pytest.mark.parametrize("int16", [False, True], ids=["int8", "16x8"])
 @pytest.mark.parametrize("name", TF_MODELS)
-def test_converted_model_bit_exact(tmp_path_factory, name, int16):
-    report = check_model(op_model(tmp_path_factory, name, int16), runs=20)
+def test_converted_model_bit_exact(name, int16):
+    report = check_model(op_model(name, int16), runs=20)
     assert report.ok, str(report)
 
 
 @pytest.mark.parametrize("name", ["add_bcast", "sub_scalar_first", "mul_bcast"])
-def test_converted_model_under_sanitizers(tmp_path_factory, name):
-    report = check_model(op_model(tmp_path_factory, name), runs=5, sanitize=True)
+def test_converted_model_under_sanitizers(name):
+    report = check_model(op_model(name), runs=5, sanitize=True)
     assert report.ok, str(report)
 
 
+@pytest.mark.shared_models
 @pytest.mark.parametrize("name", ["add0.tflite", "sub0.tflite", "simple_add_model.tflite"])
 def test_reference_models_bit_exact(name):
     report = check_model(shared_model(name), runs=20)
     assert report.ok, str(report)
 
 
+@pytest.mark.shared_models
 def test_reference_int16_sub_under_sanitizers():
     report = check_model(shared_model("sub0.tflite"), runs=3, sanitize=True)
     assert report.ok, str(report)

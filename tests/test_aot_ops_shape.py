@@ -21,17 +21,18 @@ TF_MODELS = ["pad", "pad_channels", "concat", "concat_axis1", "mean_hw", "mean_l
 
 @pytest.mark.parametrize("int16", [False, True], ids=["int8", "16x8"])
 @pytest.mark.parametrize("name", TF_MODELS)
-def test_converted_model_bit_exact(tmp_path_factory, name, int16):
-    report = check_model(op_model(tmp_path_factory, name, int16), runs=20)
+def test_converted_model_bit_exact(name, int16):
+    report = check_model(op_model(name, int16), runs=20)
     assert report.ok, str(report)
 
 
 @pytest.mark.parametrize("name", ["pad_channels", "strided_slice_neg", "mean_outer", "concat_axis1"])
-def test_converted_model_under_sanitizers(tmp_path_factory, name):
-    report = check_model(op_model(tmp_path_factory, name), runs=3, sanitize=True)
+def test_converted_model_under_sanitizers(name):
+    report = check_model(op_model(name), runs=3, sanitize=True)
     assert report.ok, str(report)
 
 
+@pytest.mark.shared_models
 @pytest.mark.parametrize("name", ["pad0.tflite", "strided_slice0.tflite"])
 def test_reference_models_bit_exact(name):
     report = check_model(shared_model(name), runs=20)

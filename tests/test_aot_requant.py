@@ -112,6 +112,7 @@ def test_c_requant_matches_mbqm_on_the_host(tmp_path):
     assert first_bad == len(rows), f"row {first_bad}: {rows[first_bad] if first_bad < len(rows) else ''}"
 
 
+@pytest.mark.qemu
 @pytest.mark.skipif(not HAVE_ARM, reason="arm-none-eabi-gcc or qemu-system-arm not installed")
 def test_c_requant_matches_mbqm_on_cortex_m4(tmp_path):
     rows = _rows()
@@ -170,6 +171,7 @@ def test_output_stage_on_the_host(case):
     assert report.ok, str(report)
 
 
+@pytest.mark.qemu
 @pytest.mark.skipif(not HAVE_ARM, reason="arm-none-eabi-gcc or qemu-system-arm not installed")
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_output_stage_on_cortex_m4(case):

@@ -149,6 +149,7 @@ def test_float16_weights_are_refused():
     assert any("float16" in f.what for f in analysis.errors)
 
 
+@pytest.mark.shared_models
 def test_float_model_is_fine():
     analysis = analyze(read_model(shared_model("hello_world_float.tflite").read_bytes()))
     assert analysis.findings == []

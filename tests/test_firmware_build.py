@@ -90,6 +90,7 @@ def test_nothing_to_do_the_second_time(f407, build_root):
     assert "because" not in again.stdout, again.stdout
 
 
+@pytest.mark.shared_models
 def test_a_model_change_rebuilds_only_what_depends_on_it(build_root, tmp_path):
     model = tmp_path / "swap.tflite"
     shutil.copy(shared_model("hello_world_int8.tflite"), model)
@@ -113,6 +114,7 @@ def test_boards_without_emulator_build(build_root, target):
     assert all(r["used"] <= r["size"] for r in size["regions"].values())
 
 
+@pytest.mark.shared_models
 def test_budget_gate_fails_the_build_with_numbers(build_root):
     result = scons("target=stm32f103", f"model={shared_model('person_detect.tflite')}", f"build_dir={build_root}")
     _fails_cleanly(result, "the image does not fit stm32f103", "flash needs", "but the target has 262,144",
@@ -125,6 +127,7 @@ def test_test_needs_an_emulator(build_root):
                    "stm32h743 cannot run `test`", "no emulator", "fix:")
 
 
+@pytest.mark.shared_models
 def test_model_the_aot_runtime_cannot_build(build_root):
     _fails_cleanly(scons("target=qemu-m4", f"model={shared_model('keyword_scrambled_8bit.tflite')}",
                          f"build_dir={build_root}"), "SVDF is not supported by runtime=aot")

@@ -17,6 +17,7 @@ def _inspect(*args) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "tinyml_build", "inspect", *args], capture_output=True, text=True, cwd=PROJECT_DIR)
 
 
+@pytest.mark.shared_models
 def test_json_report_for_person_detect():
     result = _inspect(str(shared_model("person_detect.tflite")), "--json")
     assert result.returncode == 0, result.stderr
@@ -39,6 +40,7 @@ def test_fully_connected_macs_and_parameters():
     assert analysis.weight_bytes == 32 + 16
 
 
+@pytest.mark.shared_models
 def test_lifetimes_and_arena_for_micro_speech():
     analysis = analyze(read_model(shared_model("micro_speech_quantized.tflite").read_bytes()))
     sg = analysis.model.main
@@ -48,6 +50,7 @@ def test_lifetimes_and_arena_for_micro_speech():
     assert analysis.arena.lower_bound >= 1960 + 4000
 
 
+@pytest.mark.shared_models
 def test_text_report_mentions_the_essentials():
     text = to_text(analyze(read_model(shared_model("hello_world_int8.tflite").read_bytes(), name="hello_world_int8")), show_tensors=True)
     for needle in ("Model: hello_world_int8", "operators: 3", "FULLY_CONNECTED", "estimated arena", "Inputs:", "Tensors:"):
@@ -59,6 +62,7 @@ def test_hybrid_finding_is_reported_not_raised():
     assert report["findings"][0]["severity"] == "error" and "hybrid" in report["findings"][0]["what"]
 
 
+@pytest.mark.shared_models
 def test_every_reference_model_inspects(shared_models_dir):
     for path in sorted(shared_models_dir.glob("*.tflite")):
         result = _inspect(str(path), "--json")
@@ -72,6 +76,7 @@ def test_missing_file_message():
     assert result.returncode == 2 and "model file not found" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.shared_models
 @pytest.mark.parametrize("flag", ["--json", "--tensors"])
 def test_output_is_deterministic(flag):
     path = str(shared_model("keyword_scrambled_8bit.tflite"))

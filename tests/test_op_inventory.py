@@ -72,6 +72,7 @@ def registration_definitions(tree, *dirs: str) -> dict[str, set[str]]:
 
 # --- against TFLM at the pinned commit -----------------------------------------------------
 
+@pytest.mark.tflm_sources
 def test_inventory_covers_exactly_the_resolver_methods(tflm):
     methods = resolver_methods(tflm)
     assert len(methods) > 100
@@ -80,6 +81,7 @@ def test_inventory_covers_exactly_the_resolver_methods(tflm):
     assert actual == expected
 
 
+@pytest.mark.tflm_sources
 def test_custom_flag_matches_how_the_header_registers(tflm):
     text = tflm.show(RESOLVER_HEADER)
     builtin_ops = set(re.findall(r"AddBuiltin\(\s*BuiltinOperator_(\w+)", text))
@@ -88,6 +90,7 @@ def test_custom_flag_matches_how_the_header_registers(tflm):
         assert op.custom == (name not in builtin_ops), name
 
 
+@pytest.mark.tflm_sources
 def test_every_source_path_exists_at_the_pinned_commit(tflm):
     files = tflm.files()
     for op in OPS.values():
@@ -95,6 +98,7 @@ def test_every_source_path_exists_at_the_pinned_commit(tflm):
         assert not missing, f"{op.name}: {missing} not in TFLM {TFLM_COMMIT}"
 
 
+@pytest.mark.tflm_sources
 def test_sources_include_the_file_defining_the_default_registration(tflm):
     defined = registration_definitions(tflm, KERNELS, "signal/micro/kernels")
     for method, (op_name, register) in resolver_methods(tflm).items():
@@ -104,6 +108,7 @@ def test_sources_include_the_file_defining_the_default_registration(tflm):
         assert files & set(OPS[op_name].sources), f"{op_name}: none of {sorted(files)} in its sources"
 
 
+@pytest.mark.tflm_sources
 def test_cmsis_nn_files_define_every_registration_of_their_twin(tflm):
     reference = registration_definitions(tflm, KERNELS)
     cmsis = registration_definitions(tflm, f"{KERNELS}/cmsis_nn")
@@ -121,6 +126,7 @@ def test_cmsis_nn_files_define_every_registration_of_their_twin(tflm):
             assert defines[twin] <= cmsis_defines[path], f"{path} lacks {sorted(defines[twin] - cmsis_defines[path])}"
 
 
+@pytest.mark.tflm_sources
 def test_esp_nn_files_exist_in_esp_tflite_micro(esp_tflm):
     files = esp_tflm.files()
     listed = {p for op in OPS.values() for p in op.optimized.get("esp-nn", ())}
@@ -130,6 +136,7 @@ def test_esp_nn_files_exist_in_esp_tflite_micro(esp_tflm):
     assert listed == shipped, "every esp_nn kernel Espressif ships should be listed, and only those"
 
 
+@pytest.mark.tflm_sources
 def test_esp_nn_files_define_every_registration_of_their_twin(tflm, esp_tflm):
     reference = registration_definitions(tflm, KERNELS)
     esp = registration_definitions(esp_tflm, KERNEL_LIBRARIES["esp-nn"].directory)
@@ -285,6 +292,7 @@ def test_third_party_needs():
     assert "ARM-software/CMSIS-NN" in op_inventory.third_party_needs(["CONV_2D"], "cmsis-nn")
 
 
+@pytest.mark.shared_models
 def test_every_reference_model_op_is_supported(shared_models_dir):
     from tinyml_build.model.reader import load_model
 
@@ -295,6 +303,7 @@ def test_every_reference_model_op_is_supported(shared_models_dir):
             assert name in OPS, f"{path.name}: {name}"
 
 
+@pytest.mark.tflm_sources
 def test_library_defines_are_the_macros_their_kernels_test(tflm, esp_tflm):
     cmsis_macro = KERNEL_LIBRARIES["cmsis-nn"].defines[0].split("=")[0]
     assert f"defined({cmsis_macro})" in tflm.show(f"{KERNELS}/conv.h")

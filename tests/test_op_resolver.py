@@ -136,6 +136,7 @@ def tflm_include_dirs(tmp_path_factory):
     return [root / "tflm", root / "flatbuffers" / "include", root / "gemmlowp"]
 
 
+@pytest.mark.tflm_sources
 def test_generated_headers_compile_against_tflm(tflm_include_dirs, tmp_path):
     # One translation unit for two resolvers: also shows two generated headers can coexist.
     everything = supported_ops()

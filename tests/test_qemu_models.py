@@ -30,6 +30,7 @@ pytestmark = [
                        reason="arm-none-eabi-gcc not installed (sudo apt-get install gcc-arm-none-eabi)"),
     pytest.mark.skipif(shutil.which("qemu-system-arm") is None,
                        reason="qemu-system-arm not installed (sudo apt-get install qemu-system-arm)"),
+    pytest.mark.qemu,
 ]
 
 

@@ -22,6 +22,7 @@ pytestmark = [
                        "(sudo apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi)"),
     pytest.mark.skipif(shutil.which("qemu-system-arm") is None, reason="qemu-system-arm not installed "
                        "(sudo apt-get install qemu-system-arm)"),
+    pytest.mark.qemu,
 ]
 
 

@@ -22,6 +22,7 @@ def _digests(folder: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
 
 
+@pytest.mark.shared_models
 def test_generates_sources_for_a_shared_model(tmp_path):
     model = shared_model("micro_speech_quantized.tflite")
     result = scons("target=stm32f407", f"model={model}", f"build_dir={tmp_path}", "gen")
@@ -42,6 +43,7 @@ def test_generates_sources_for_a_shared_model(tmp_path):
     assert again.returncode == 0 and "Generating" not in again.stdout and "because" not in again.stdout
 
 
+@pytest.mark.shared_models
 def test_two_models_share_one_resolver(tmp_path):
     a, b = shared_model("micro_speech_quantized.tflite"), shared_model("person_detect.tflite")
     result = scons("target=qemu-m4", f"model={a},{b}", f"build_dir={tmp_path}", "gen")
@@ -51,6 +53,7 @@ def test_two_models_share_one_resolver(tmp_path):
     assert "micro_speech_quantized_person_detect_op_count = 6;" in resolver  # union: AVERAGE_POOL_2D CONV_2D DEPTHWISE FC RESHAPE SOFTMAX
 
 
+@pytest.mark.shared_models
 def test_output_is_reproducible_across_folders(tmp_path):
     model = shared_model("hello_world_int8.tflite")
     for run in ("one", "two"):
@@ -78,6 +81,7 @@ def test_unknown_model_suggests_names(tmp_path):
     _fails_cleanly(scons("target=stm32f407", "model=hello_wrld", f"build_dir={tmp_path}"), "hello_wrld", "hello_world")
 
 
+@pytest.mark.shared_models
 def test_unknown_runtime(tmp_path):
     model = shared_model("hello_world_int8.tflite")
     _fails_cleanly(scons("target=stm32f407", f"model={model}", "runtime=tfl", f"build_dir={tmp_path}"), "runtime=tfl", "tflm")
@@ -103,6 +107,7 @@ def test_corrupt_model_fails(tmp_path):
     _fails_cleanly(scons("target=stm32f407", f"model={bad}", f"build_dir={tmp_path / 'out'}"), "broken.tflite", "corrupt model")
 
 
+@pytest.mark.shared_models
 def test_malformed_target_yaml(tmp_path):
     project = tmp_path / "project"
     shutil.copytree(PROJECT_DIR, project, ignore=shutil.ignore_patterns("build", ".git", "__pycache__", "*.tflite", ".sconsign*"))
@@ -118,6 +123,7 @@ def test_help_lists_targets_and_models():
         assert needle in result.stdout
 
 
+@pytest.mark.shared_models
 def test_config_file_supplies_defaults(tmp_path):
     model = shared_model("hello_world_int8.tflite")
     config = tmp_path / "tinyml.conf"
@@ -138,6 +144,7 @@ def test_host_target_checks_aot_against_tflm(tmp_path):
     assert (tmp_path / "host" / "hello_world" / "gen" / "hello_world_model.c").is_file()
 
 
+@pytest.mark.shared_models
 def test_op_aot_lacks_fails_at_build_time_naming_tflm(tmp_path):
     model = shared_model("keyword_scrambled_8bit.tflite")
     _fails_cleanly(scons("target=host", f"model={model}", "runtime=aot", f"build_dir={tmp_path}", "test"),

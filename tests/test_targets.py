@@ -368,6 +368,7 @@ SECTIONS
 EMULATED = [n for n in SHIPPED if targets.load_target(n, TARGETS_DIR).is_emulated]
 
 
+@pytest.mark.qemu
 @pytest.mark.parametrize("name", EMULATED)
 def test_memory_map_runs_in_qemu(tmp_path, name):
     t = targets.load_target(name, TARGETS_DIR)

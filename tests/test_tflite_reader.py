@@ -28,12 +28,14 @@ EXPECTED_OPS = {
 }
 
 
+@pytest.mark.shared_models
 def test_every_reference_model_is_listed():
     if not SHARED_MODELS.is_dir():
         pytest.skip(f"reference models not found at {SHARED_MODELS}")
     assert sorted(p.stem for p in shared_model_paths()) == sorted(EXPECTED_OPS)
 
 
+@pytest.mark.shared_models
 @pytest.mark.parametrize("name", sorted(EXPECTED_OPS))
 def test_reference_model_ops(name):
     model = load_model(shared_model(f"{name}.tflite"))
@@ -44,6 +46,7 @@ def test_reference_model_ops(name):
     assert set(ops) == {op.name for sg in model.subgraphs for op in sg.operators}
 
 
+@pytest.mark.shared_models
 @pytest.mark.parametrize("name", sorted(EXPECTED_OPS))
 def test_io_matches_tflm_interpreter(name):
     """Inputs and outputs (shape, dtype, quantization) agree with the tflite-micro interpreter."""
@@ -68,6 +71,7 @@ def test_io_matches_tflm_interpreter(name):
         assert np.dtype(details["dtype"]).name == tensor.dtype
 
 
+@pytest.mark.shared_models
 def test_person_detect_details():
     model = load_model(shared_model("person_detect.tflite"))
     sg = model.main
@@ -94,6 +98,7 @@ def test_constant_data_round_trips():
     assert not model.main.tensors[0].is_constant
 
 
+@pytest.mark.shared_models
 def test_operator_code_prefers_larger_field():
     model = load_model(shared_model("hello_world_int8.tflite"))
     assert all(code.builtin == "FULLY_CONNECTED" for code in model.operator_codes)

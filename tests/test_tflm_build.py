@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import SHARED_MODELS
 from tflm_testlib import (FULL_MATRIX, compiled_objects, needs_qemu, needs_sources, needs_toolchain, scons,
                           shared_build_root)
 
@@ -17,9 +18,7 @@ from tinyml_build.model.reader import load_model
 from tinyml_build.runtimes.tflm.image_check import kernel_objects_linked
 from tinyml_build.runtimes.tflm.sources import resolve_sources
 
-SHARED_MODELS = Path(__file__).resolve().parents[2] / "shared" / "models"
-
-pytestmark = [needs_toolchain, needs_qemu, needs_sources]
+pytestmark = [needs_toolchain, needs_qemu, needs_sources, pytest.mark.qemu, pytest.mark.tflm_sources]
 
 
 def _fails_cleanly(result, *needles):
@@ -43,6 +42,7 @@ def f407(root):
     return result, root / "stm32f407" / "hello_world"
 
 
+@pytest.mark.slow
 def test_auto_chooses_tflm_and_says_so(f407):
     result, out = f407
     assert "runtime=tflm (auto: TFLM sources resolve) kernels=cmsis-nn" in result.stdout
@@ -55,6 +55,7 @@ def test_auto_chooses_tflm_and_says_so(f407):
     assert "tflite-micro/tensorflow/lite/micro/micro_interpreter.cc" in tflm["upstream_files"]
 
 
+@pytest.mark.slow
 def test_size_report_proves_cmsis_nn_and_shows_the_arena(f407):
     _, out = f407
     size = json.loads((out / "size.json").read_text())
@@ -74,6 +75,7 @@ def test_size_report_proves_cmsis_nn_and_shows_the_arena(f407):
     assert flash["runtime"] > 8000 and flash["kernels"] > library["bytes"] and flash.get("linker", 0) < 1000
 
 
+@pytest.mark.slow
 def test_image_has_no_kernel_of_an_op_the_model_does_not_use(f407):
     _, out = f407
     elf, inputs = read_elf(out / "firmware.elf"), read_map(out / "firmware.map")
@@ -92,6 +94,7 @@ def _registration_functions(symbol: str) -> list[str]:
     return [symbol[m.end(1):m.end(1) + int(m.group(1))] for m in re.finditer(r"(\d+)Register_", symbol)]
 
 
+@pytest.mark.slow
 def test_outputs_hold_no_cache_or_build_path(f407, root):
     _, out = f407
     cache = str(resolve_sources(["FULLY_CONNECTED"], "cmsis-nn").trees["tflite-micro"].parent).encode()
@@ -100,6 +103,7 @@ def test_outputs_hold_no_cache_or_build_path(f407, root):
         assert cache not in data and str(root).encode() not in data, name
 
 
+@pytest.mark.slow
 def test_no_op_rebuild_does_nothing(f407, root):
     again = scons("target=stm32f407", "model=hello_world", f"build_dir={root}", "--debug=explain")
     assert again.returncode == 0, again.stderr
@@ -107,6 +111,8 @@ def test_no_op_rebuild_does_nothing(f407, root):
     assert not compiled_objects(again.stdout)
 
 
+@pytest.mark.slow
+@pytest.mark.shared_models
 def test_another_model_compiles_only_model_level_code(f407, root):
     model = SHARED_MODELS / "micro_speech_quantized.tflite"
     if not model.is_file():
@@ -126,12 +132,14 @@ def hello_copy(tmp_path):
     return copy
 
 
+@pytest.mark.slow
 def test_arena_too_small_is_a_build_error_naming_the_need(f407, root, hello_copy):
     needed = json.loads((f407[1] / "arena.json").read_text())["hello_world"]["needed"]
     _fails_cleanly(scons("target=stm32f407", f"model={hello_copy}", "arena=64", f"build_dir={root}"),
                    f"arena=64 is too small for model hw_copy: it needs {needed:,} bytes", f"use arena={needed}")
 
 
+@pytest.mark.slow
 def test_fixed_arena_and_headroom(f407, root, hello_copy):
     result = scons("target=stm32f407", f"model={hello_copy}", "arena=4k", f"build_dir={root}")
     assert result.returncode == 0, result.stdout[-3000:]
@@ -143,6 +151,7 @@ def test_fixed_arena_and_headroom(f407, root, hello_copy):
     assert arena["reserved"] >= arena["needed"] * 1.1 and arena["reserved"] % 16 == 0
 
 
+@pytest.mark.slow
 def test_explicit_path_option_is_used_and_recorded(f407, root):
     tree = resolve_sources(["FULLY_CONNECTED"], "reference").trees["tflite-micro"]
     result = scons("target=stm32f407", "model=hello_world", f"build_dir={root}", f"tflite_micro_path={tree}")
@@ -167,6 +176,8 @@ def test_runtime_auto_without_sources_builds_aot(tmp_path):
     assert "runtime=aot (auto: no TFLM sources: upstream source tflite-micro" in result.stdout
 
 
+@pytest.mark.slow
+@pytest.mark.shared_models
 def test_a_kernel_library_nothing_uses_fails_the_build(root):
     model = SHARED_MODELS / "quantize0.tflite"  # QUANTIZE only: CMSIS-NN has no kernel for it
     if not model.is_file():
@@ -175,6 +186,8 @@ def test_a_kernel_library_nothing_uses_fails_the_build(root):
                    "kernels=cmsis-nn was requested but no cmsis-nn function was linked", "kernels=reference")
 
 
+@pytest.mark.slow
+@pytest.mark.shared_models
 def test_target_default_library_that_fits_no_op_falls_back_to_reference(root):
     model = SHARED_MODELS / "quantize0.tflite"
     if not model.is_file():
@@ -198,6 +211,7 @@ def test_bad_options_stop_before_building(tmp_path, option, needle):
     _fails_cleanly(scons("target=qemu-m4", "model=hello_world", option, f"build_dir={tmp_path}"), needle)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not FULL_MATRIX, reason="compiles TFLM for one more target (stm32h743); TINYML_FULL_MATRIX=1 runs "
                                            "it (tests/test_tflm_arena.py checks which emulated twin is chosen)")
 def test_board_without_emulator_is_measured_on_its_emulated_twin(root):
@@ -208,6 +222,7 @@ def test_board_without_emulator_is_measured_on_its_emulated_twin(root):
     assert arena["measured_on"] == "qemu-m7" and arena["reserved"] > 0
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not FULL_MATRIX, reason="compiles TFLM once more (tflm_log=on); TINYML_FULL_MATRIX=1 runs it")
 def test_tflm_log_on_keeps_tflms_messages(root):
     result = scons("target=qemu-m4", "model=hello_world", "tflm_log=on", f"build_dir={root}", "test")

@@ -20,7 +20,7 @@ from tflm_testlib import FULL_MATRIX, PROJECT_DIR, needs_qemu, needs_sources, ne
 from tinyml_build.analysis import op_inventory
 from tinyml_build.model.reader import load_model, model_name_from_path
 
-pytestmark = [needs_toolchain, needs_qemu, needs_sources]
+pytestmark = [needs_toolchain, needs_qemu, needs_sources, pytest.mark.qemu, pytest.mark.tflm_sources, pytest.mark.slow]
 
 TARGETS = ("qemu-m4", "qemu-m7", "qemu-m55", "stm32f407")
 KERNELS = ("reference", "cmsis-nn")
@@ -93,6 +93,8 @@ def _cases():
         for m in ms:
             marks = [pytest.mark.xfail(reason=KNOWN_DIFFERENCES[m], strict=True)] if m in KNOWN_DIFFERENCES and (
                 k == "reference" or _cmsis_nn_applies(m)) else []
+            if any(name not in CATALOG for name in ms):
+                marks.append(pytest.mark.shared_models)
             cases.append(pytest.param(t, k, ms, m, id=f"{t}-{k}-{m}", marks=marks))
     return cases
 

@@ -145,6 +145,7 @@ def test_the_host_target_stays_on_aot():
     assert build_config.resolve(PROJECT_DIR, "host", "hello_world").runtime == "aot"
 
 
+@pytest.mark.tflm_sources
 @needs_sources
 def test_auto_picks_tflm_when_the_sources_resolve():
     config = build_config.resolve(PROJECT_DIR, "qemu-m4", "hello_world")
@@ -153,6 +154,7 @@ def test_auto_picks_tflm_when_the_sources_resolve():
 
 # --- the real trees ---------------------------------------------------------------------------------------
 
+@pytest.mark.tflm_sources
 @needs_sources
 def test_core_of_the_pinned_tflm():
     plan = resolve_sources(["FULLY_CONNECTED"], "reference")
@@ -165,6 +167,7 @@ def test_core_of_the_pinned_tflm():
     assert 35 <= len(names) <= 50  # 40 at the pinned commit: a big change means the rule needs a look
 
 
+@pytest.mark.tflm_sources
 @needs_sources
 def test_only_the_models_kernels_with_twins_replaced():
     ref = resolve_sources(["FULLY_CONNECTED"], "reference")
@@ -184,6 +187,7 @@ def test_only_the_models_kernels_with_twins_replaced():
     assert not [n for n in library if n.endswith(("_f16.c", "_f32.c"))]
 
 
+@pytest.mark.tflm_sources
 @needs_sources
 def test_every_cmsis_nn_kernel_reaches_only_existing_library_files():
     ops = sorted(n for n, op in op_inventory.OPS.items() if "cmsis-nn" in op.optimized)
@@ -196,6 +200,7 @@ def _includes(path: Path) -> list[str]:
     return re.findall(r'^\s*#\s*include\s+"([^"]+)"', path.read_text(errors="replace"), re.M)
 
 
+@pytest.mark.tflm_sources
 @needs_sources
 def test_the_core_does_not_depend_on_the_kernel_set():
     """Why core objects can be shared by every kernel set: no core file reaches (through TFLM's own
@@ -219,6 +224,7 @@ def test_the_core_does_not_depend_on_the_kernel_set():
     assert not offenders, offenders
 
 
+@pytest.mark.tflm_sources
 @needs_sources
 def test_explicit_path_is_used_as_given():
     tree = resolve_sources(["FULLY_CONNECTED"], "reference").trees["tflite-micro"]

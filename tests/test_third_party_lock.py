@@ -1,7 +1,6 @@
 """third_party/lock.yaml: the shipped pins are the ones TFLM itself uses, every field is well
 formed, and each kind of mistake in a lock file is one LockError naming the file and the key."""
 
-import os
 import re
 import subprocess
 from pathlib import Path
@@ -10,12 +9,12 @@ import pytest
 import yaml
 
 from third_party_testlib import write_lock
+from tflm_mirror import find_git_dir, git_dir_or_skip
 from tinyml_build.third_party.errors import LockError
 from tinyml_build.third_party.lock import DEFAULT_LOCK_PATH, Patch, RemoveFiles, load_lock
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 TFLM_COMMIT = "90b983c2b3f1480642e040bbd2ddb37b998f3424"
-MIRRORS = Path(os.environ.get("TINYML_MIRRORS_DIR", "/work/.mirror"))
 
 
 def test_the_project_lock_is_the_default_and_loads():
@@ -55,13 +54,12 @@ def test_tflm_preparation_is_recorded_with_the_patch_read_from_tflm():
     assert not list((PROJECT_DIR / "third_party").rglob("*.patch")), "patches are read from TFLM, never copied"
 
 
+@pytest.mark.tflm_sources
 def test_lock_agrees_with_tflms_own_download_scripts():
-    repo = MIRRORS / "tensorflow+tflite-micro" / "repo"
-    if not repo.is_dir():
-        pytest.skip(f"no tflite-micro mirror at {repo} (set TINYML_MIRRORS_DIR)")
+    repo = git_dir_or_skip("tensorflow+tflite-micro")
 
     def show(path):
-        return subprocess.run(["git", "--git-dir", str(repo), "show", f"{TFLM_COMMIT}:{path}"],
+        return subprocess.run(["git", "-C", str(repo), "show", f"{TFLM_COMMIT}:{path}"],
                               capture_output=True, text=True, check=True).stdout
 
     make = "tensorflow/lite/micro/tools/make/"
@@ -74,9 +72,9 @@ def test_lock_agrees_with_tflms_own_download_scripts():
     assert f'ZIP_PREFIX_NN="{lock.get("cmsis-nn").commit}"' in show(make + "ext_libs/cmsis_nn_download.sh")
     assert f'ZIP_PREFIX="{lock.get("cmsis-6").commit}"' in show(make + "ext_libs/cmsis_download.sh")
     assert "-name '*BUILD' -delete" in show(make + "download_and_extract.sh")
-    flatbuffers_repo = MIRRORS / "google+flatbuffers" / "repo"
-    if flatbuffers_repo.is_dir():
-        tag = subprocess.run(["git", "--git-dir", str(flatbuffers_repo), "rev-parse", "v25.9.23^{commit}"],
+    flatbuffers_repo = find_git_dir("google+flatbuffers")
+    if flatbuffers_repo is not None and flatbuffers_repo.is_dir():
+        tag = subprocess.run(["git", "-C", str(flatbuffers_repo), "rev-parse", "v25.9.23^{commit}"],
                              capture_output=True, text=True, check=True).stdout.strip()
         assert tag == lock.get("flatbuffers").commit
 

@@ -1,28 +1,24 @@
 """The real pins: when git mirrors of the upstream repositories are on this machine
-(TINYML_MIRRORS_DIR, default /work/.mirror, one bare git dir per repository at <owner>+<repo>/repo),
+(TINYML_MIRRORS_DIR, one bare git dir per repository at <owner>+<repo>/repo; unset: skipped),
 importing them yields exactly the digests in third_party/lock.yaml -- including flatbuffers
 prepared with the patch read from the real TFLM tree."""
 
-import os
 from pathlib import Path
 
 import pytest
 
 from third_party_testlib import needs_git
+from tflm_mirror import git_dir_or_skip
 from tinyml_build.third_party.acquire import import_source
 from tinyml_build.third_party.digest import tree_digest
 from tinyml_build.third_party.lock import load_lock
 
-pytestmark = needs_git
-MIRRORS = Path(os.environ.get("TINYML_MIRRORS_DIR", "/work/.mirror"))
+pytestmark = [needs_git, pytest.mark.tflm_sources]
 
 
 def _mirror(dep) -> Path:
     owner, repo = dep.repository.removeprefix("https://github.com/").split("/")
-    path = MIRRORS / f"{owner}+{repo}" / "repo"
-    if not path.is_dir():
-        pytest.skip(f"no git mirror of {dep.repository} at {path} (set TINYML_MIRRORS_DIR to where mirrors are)")
-    return path
+    return git_dir_or_skip(f"{owner}+{repo}")
 
 
 def test_real_tflite_micro_pin_matches_the_lock(tmp_path):
