@@ -21,6 +21,17 @@ def _inspect(args) -> int:
     return 0
 
 
+def _build(args) -> int:
+    """`scons ...` with the package's own build description, in the current folder (the project)."""
+    import subprocess
+
+    from tinyml_build.resources import scons_dir
+
+    folder = scons_dir()
+    command = [sys.executable, "-m", "SCons", "-f", str(folder / "SConstruct"), f"--site-dir={folder}", *args.scons_args]
+    return subprocess.call(command)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tinyml-build", description="TensorFlow Lite model to microcontroller firmware.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -31,11 +42,20 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("--tensors", action="store_true", help="also list every tensor")
     inspect.set_defaults(run=_inspect)
 
+    build = sub.add_parser("build", help="build in the current folder: `tinyml-build build target=qemu-m4 model=kws "
+                                         "[test]` runs scons with the package's build description (any scons "
+                                         "argument works: -h lists the options, targets and models)")
+    build.add_argument("scons_args", nargs=argparse.REMAINDER, metavar="SCONS_ARGS")
+    build.set_defaults(run=_build)
+
     add_deps_parser(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["build"] and argv[1:2] not in (["-h"], ["--help"]):
+        return _build(argparse.Namespace(scons_args=argv[1:]))  # scons's own arguments, passed as they are
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)

@@ -4,6 +4,8 @@ The toolchain is found and checked, and every flag is decided, in
 tinyml_build.toolchains.arm_gcc; this tool only copies them into construction variables.
 """
 
+from tinyml_scons import unsigned
+
 
 def UseArmGcc(env, target, project_dir, build_root):
     """Configure env for `target`; returns (ArmGcc, Flags). Raises ToolchainError if it is missing."""
@@ -29,12 +31,6 @@ def UseArmGcc(env, target, project_dir, build_root):
         TML_ARM_GCC_BIN=str(toolchain.bin_dir),
     )
     return toolchain, flags
-
-
-def unsigned(flags) -> list[str]:
-    """Flags that never change an object's bytes (path maps, -isystem of tracked headers), kept
-    out of SCons signatures so objects are shared across checkouts and build folders."""
-    return ["$(", *flags, "$)"] if flags else []
 
 
 def _toolchain_override(env):

@@ -11,8 +11,7 @@ build without a traceback.
 from pathlib import Path
 
 from SCons.Script import Action
-from tinyml_console import label
-from tinyml_scons import clean_errors, generated_by
+from tinyml_scons import clean_errors, generated_by, label
 
 # ---- actions ---------------------------------------------------------------------------------
 
@@ -25,9 +24,37 @@ def _write_value(target, source, env):
 
 
 @clean_errors
+def _board_header_action(target, source, env):
+    from tinyml_build.config.targets import load_target
+    from tinyml_build.fileio import write_atomic
+    from tinyml_build.platform.board_header import render_board_header
+
+    write_atomic(str(target[0]), render_board_header(load_target(str(source[0]))))
+
+
+@clean_errors
+def _linker_scripts_action(target, source, env):
+    from tinyml_build.config.targets import load_target
+    from tinyml_build.fileio import write_atomic
+    from tinyml_build.platform.linker_script import render_linker_script
+
+    board = load_target(str(source[0]))
+    write_atomic(str(target[0]), render_linker_script(board))
+    write_atomic(str(target[1]), render_linker_script(board, relaxed=True))
+
+
+@clean_errors
+def _model_table_action(target, source, env):
+    from tinyml_build.fileio import write_atomic
+    from tinyml_build.verification.test_vectors import render_model_table
+
+    write_atomic(str(target[0]), render_model_table(list(env["TML_MODEL_NAMES"])))
+
+
+@clean_errors
 def _golden_action(target, source, env):
     from tinyml_build.fileio import write_atomic
-    from tinyml_build.image.plan import model_samples
+    from tinyml_build.verification.samples import model_samples
     from tinyml_build.model.reader import load_model
     from tinyml_build.verification import golden
 
@@ -124,30 +151,25 @@ def _compile_commands(objects, project_dir):
 def FirmwarePlatform(env, platform, framework_env):
     """Declare a TargetPlatform's generated files (tml_board.h, linker scripts) and platform objects.
 
-    Returns {'objects', 'board', 'scripts'}; `scripts` is [firmware.ld, firmware-sizing.ld].
-    The generated files are rendered while reading the build description: their text is their
-    signature, so they change exactly when their content does.
+    Returns {'objects', 'board', 'scripts'}; `scripts` is [firmware.ld, firmware-sizing.ld]. The
+    generated files come from the target file and the code that renders them (nothing is rendered
+    while SCons reads the build description).
     """
-    from tinyml_build.platform.board_header import render_board_header
-    from tinyml_build.platform.linker_script import render_linker_script
-
     compile_env = framework_env.Clone(CPPPATH=[str(p) for p in platform.include_dirs])
-    board = env.Command(str(platform.board_header), env.Value(render_board_header(platform.target)),
-                        Action(_write_value, label("GEN")))
-    script = env.Command(str(platform.linker_script), env.Value(render_linker_script(platform.target)),
-                         Action(_write_value, label("GEN")))
-    sizing_script = env.Command(str(platform.sizing_linker_script),
-                                env.Value(render_linker_script(platform.target, relaxed=True)),
-                                Action(_write_value, label("GEN")))
+    target_file = str(platform.target.path)
+    board = env.Command(str(platform.board_header), target_file, Action(_board_header_action, label("GEN")))
+    generated_by(env, board, "tinyml_build.platform.board_header")
+    scripts = env.Command([str(platform.linker_script), str(platform.sizing_linker_script)], target_file,
+                          Action(_linker_scripts_action, label("GEN", "$TARGETS")))
+    generated_by(env, scripts, "tinyml_build.platform.linker_script")
     objects = [compile_env.Object(str(platform.object_dir / f"{src.stem}.o"), str(src)) for src in platform.sources]
-    return {"objects": objects, "board": board, "scripts": script + sizing_script}
+    return {"objects": objects, "board": board, "scripts": scripts}
 
 
 def Firmware(env, plan, toolchain, target_file):
     """Declare the whole image for a FirmwarePlan; returns a dict of the output nodes."""
     from tinyml_build.image.link import binary_names
     from tinyml_build.verification import reference_version
-    from tinyml_build.verification.test_vectors import render_model_table
 
     env = env.Clone()
     build_root = plan.common_dir.parent.parent
@@ -180,7 +202,7 @@ def Firmware(env, plan, toolchain, target_file):
                              Action(_golden_action, label("GOLD"),
                                     varlist=["TML_MODEL_NAME", "TML_RANDOM_VECTORS", "TML_SEED"]),
                              TML_MODEL_NAME=m.name, TML_RANDOM_VECTORS=str(plan.random_vectors), TML_SEED=str(plan.seed))
-        generated_by(env, golden, "tinyml_build.verification.golden", "tinyml_build.image.plan")
+        generated_by(env, golden, "tinyml_build.verification.golden", "tinyml_build.verification.samples")
         env.Depends(golden, ([str(m.tflite.parent / "model.yaml")] if m.samples else [])
                     + [env.Value(reference)])  # a new tflite-micro recomputes the golden outputs
         vectors = env.Command(str(m.test_vectors_c), golden, Action(_test_vectors_action, label("GEN")))
@@ -188,8 +210,10 @@ def Firmware(env, plan, toolchain, target_file):
         model_objects += envs["model_framework"].Object(str(obj / f"{m.name}_test_vectors.o"), vectors)
         generated += vectors
         goldens += golden
-    table = env.Command(str(plan.model_table_c), env.Value(render_model_table([m.name for m in plan.models])),
-                        Action(_write_value, label("GEN")))
+    names = [m.name for m in plan.models]
+    table = env.Command(str(plan.model_table_c), env.Value(",".join(names)),
+                        Action(_model_table_action, label("GEN"), varlist=["TML_MODEL_NAMES"]), TML_MODEL_NAMES=names)
+    generated_by(env, table, "tinyml_build.verification.test_vectors")
     model_objects += envs["model_framework"].Object(str(obj / "tml_test_models.o"), table)
     generated += table
 
@@ -224,7 +248,7 @@ def Firmware(env, plan, toolchain, target_file):
                            Action(_manifest_action, label("GEN"),
                                   varlist=["TML_MANIFEST_MODELS", "TML_SETTINGS", "TML_LINK_LINE"]),
                            TML_OUTPUT_COUNT=len(outputs), TML_TARGET_NAME=plan.target.name, TML_RUNTIME=plan.runtime.name,
-                           TML_MANIFEST_MODELS=[{"name": m.name, "sha256": m.model.sha256, "samples": len(m.samples)}
+                           TML_MANIFEST_MODELS=[{"name": m.name, "sha256": m.sha256, "samples": len(m.samples)}
                                                 for m in plan.models],
                            TML_SETTINGS=settings, TML_FLAGS=flags, TML_PROJECT=str(plan.project_dir),
                            TML_LINK_LINE=link_line)

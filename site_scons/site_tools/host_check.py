@@ -9,8 +9,7 @@ of a new model before touching a board. The work is tinyml_build.verification.ho
 from pathlib import Path
 
 from SCons.Script import Action
-from tinyml_console import label
-from tinyml_scons import clean_errors, generated_by
+from tinyml_scons import clean_errors, generated_by, label
 
 HOST_RUNS = 20
 HOST_SEED = 0

@@ -9,8 +9,7 @@ import json
 from pathlib import Path
 
 from SCons.Script import Action
-from tinyml_console import label
-from tinyml_scons import clean_errors
+from tinyml_scons import clean_errors, label
 
 
 @clean_errors

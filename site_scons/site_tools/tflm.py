@@ -9,21 +9,19 @@ tflm_log=, <dependency>_path=) are declared with all others in tinyml_build.conf
 
 from pathlib import Path
 
-from arm_gcc import unsigned
 from SCons.Script import Action
-from tinyml_console import label
-from tinyml_scons import clean_errors, generated_by
+from tinyml_scons import clean_errors, generated_by, label, unsigned
 
 
 # ---- actions ---------------------------------------------------------------------------------
 
 
 @clean_errors
-def _write_value(target, source, env):
+def _probe_models_action(target, source, env):
     from tinyml_build.fileio import write_atomic
+    from tinyml_build.runtimes.tflm.api import render_probe_models
 
-    write_atomic(str(target[0]), source[0].get_text_contents())
-    return 0
+    write_atomic(str(target[0]), render_probe_models(list(env["TML_MODEL_NAMES"]), int(env["TML_CAPACITY"])))
 
 
 @clean_errors
@@ -96,7 +94,6 @@ def TflmRuntime(env, plan, envs):
     """
     from tinyml_build.image.plan import API_INCLUDE_DIR
     from tinyml_build.platform import SOURCE_DIR as PLATFORM_SOURCE_DIR
-    from tinyml_build.runtimes.tflm import api
     from tinyml_build.runtimes.tflm.plan import PROBE_APP
     from tinyml_build.runtimes.tflm.sources import GLUE_DIR
 
@@ -148,8 +145,10 @@ def TflmRuntime(env, plan, envs):
 
     # The arena probe: the same objects with one large shared arena and the probe application.
     names = [m.name for m in tflm.models]
-    probe_table = env.Command(str(tflm.probe_models_c), env.Value(api.render_probe_models(names, tflm.probe_capacity)),
-                              Action(_write_value, label("GEN")))
+    probe_table = env.Command(str(tflm.probe_models_c), env.Value(f"{','.join(names)}:{tflm.probe_capacity}"),
+                              Action(_probe_models_action, label("GEN"), varlist=["TML_MODEL_NAMES", "TML_CAPACITY"]),
+                              TML_MODEL_NAMES=names, TML_CAPACITY=tflm.probe_capacity)
+    generated_by(env, probe_table, "tinyml_build.runtimes.tflm.api")
     generated += probe_table
     probe_env = model_env.Clone()
     probe_env.Replace(CPPPATH=[str(p) for p in (GLUE_DIR, PLATFORM_SOURCE_DIR, API_INCLUDE_DIR)])
@@ -163,16 +162,16 @@ def TflmRuntime(env, plan, envs):
         [str(tflm.probe_dir / "arena_probe.elf"), str(tflm.probe_dir / "arena_probe.map")],
         probe_platform["objects"] + probe_objects + target_objects + shared_objects,
         Action(_probe_link_action, label("LINK")),
-        TML_PROBE_TARGET_FILE=str(tflm.probe_target.source), TML_PROJECT=str(plan.project_dir),
+        TML_PROBE_TARGET_FILE=str(tflm.probe_target.path), TML_PROJECT=str(plan.project_dir),
         TML_PROBE_SCRIPT=str(tflm.probe_platform.linker_script),
         TML_PROBE_SIZING_SCRIPT=str(tflm.probe_platform.sizing_linker_script))
-    env.Depends(probe_elf, probe_platform["scripts"] + [str(tflm.probe_target.source)])
+    env.Depends(probe_elf, probe_platform["scripts"] + [str(tflm.probe_target.path)])
     generated_by(env, probe_elf, "tinyml_build.image.link")
     arena_json = env.Command(
         str(tflm.arena_json), probe_elf,
         Action(_arena_action, label("QEMU", f"arena probe on {tflm.probe_target.emulator.machine} -> $TARGET"),
                varlist=["TML_ARENA", "TML_ARENA_HEADROOM", "TML_MODEL_NAMES"]),
-        TML_PROBE_TARGET_FILE=str(tflm.probe_target.source), TML_MODEL_NAMES=names, TML_PROBE_LOG=str(tflm.probe_log),
+        TML_PROBE_TARGET_FILE=str(tflm.probe_target.path), TML_MODEL_NAMES=names, TML_PROBE_LOG=str(tflm.probe_log),
         TML_ARENA=str(tflm.arena.fixed) if tflm.arena.fixed is not None else "auto",
         TML_ARENA_HEADROOM=tflm.arena.describe_headroom(), TML_QEMU_TIMEOUT=str(env["TML_QEMU_TIMEOUT"]))
     generated_by(env, arena_json, "tinyml_build.runtimes.tflm.probe", "tinyml_build.runtimes.tflm.arena")

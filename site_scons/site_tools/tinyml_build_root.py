@@ -10,6 +10,8 @@ object cache, and parallel jobs by default.
   output goes (SCons's own key holds the output path, so another build folder would never hit).
   SCons writes each entry to a temporary name in the cache and renames it into place, so
   concurrent writers (parallel CI jobs on one network folder) are safe.
+- Every input is judged by its content (SCons's default decider), never by its timestamp alone: a
+  file rewritten within the second of the last build is still seen (content-timestamp is not).
 - `-j` defaults to the number of CPUs unless given on the command line or in $SCONSFLAGS.
 """
 

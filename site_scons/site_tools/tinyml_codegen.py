@@ -7,8 +7,7 @@ and on the code that writes it (tinyml_scons.generated_by).
 from pathlib import Path
 
 from SCons.Script import Action
-from tinyml_console import label
-from tinyml_scons import clean_errors, generated_by
+from tinyml_scons import clean_errors, generated_by, label
 
 
 @clean_errors
@@ -36,7 +35,7 @@ def ModelData(env, gen_dir, model_input, section=None):
     targets = [f"{gen_dir}/{name}_model_data.h", f"{gen_dir}/{name}_model_data.cc"]
     out = env.Command(targets, str(model_input.tflite),
                       Action(_model_data_action, label("GEN", "$TARGETS"), varlist=["TINYML_MODEL_SECTION"]),
-                      TINYML_MODEL_NAME=name, TINYML_MODEL_SHA256=model_input.model.sha256,
+                      TINYML_MODEL_NAME=name, TINYML_MODEL_SHA256=model_input.sha256,
                       TINYML_MODEL_SECTION=section or "")
     return generated_by(env, out, "tinyml_build.codegen.model_data")
 

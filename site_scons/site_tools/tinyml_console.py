@@ -8,15 +8,12 @@ and every line is escaped (file names come from the user and from models).
 
 import threading
 
+from tinyml_scons import label
+
 # Short labels, padded to one width so the paths line up.
 LABELS = {"CCCOMSTR": "CC", "CXXCOMSTR": "CXX", "ASCOMSTR": "AS", "ASPPCOMSTR": "AS", "ARCOMSTR": "AR",
           "RANLIBCOMSTR": "RANLIB", "LINKCOMSTR": "LINK"}
 MAX_LINE = 200
-
-
-def label(kind: str, what: str = "$TARGET") -> str:
-    """An action's short line, e.g. label('GEN') -> 'GEN  $TARGET'."""
-    return f"{kind:<4} {what}"
 
 
 class _Printer:

@@ -71,6 +71,7 @@ def TinymlConfig(env):
 def _help_text(options, project_dir: Path) -> str:
     from tinyml_build.config import targets
     from tinyml_build.config.options import help_lines
+    from tinyml_build.resources import search_dirs
 
     lines = ["tinyml_build: scons target=<target> model=<model> [option=value ...] [gen|test]", "",
              "Aliases: (default) the firmware image and its reports, or only generated sources for a target",
@@ -79,9 +80,12 @@ def _help_text(options, project_dir: Path) -> str:
              "Options (command line, else tinyml.conf or $TINYML_CONFIG; [scope] = where an option has an effect):"]
     lines += help_lines(options)
     lines += ["", "Targets:"]
-    lines += [f"  {line}" for line in targets.describe_targets(project_dir / "targets")]
+    for folder in search_dirs(project_dir, "targets"):
+        lines += [f"  {line}" for line in targets.describe_targets(folder)]
     lines += ["", "Models:"]
-    lines += [f"  {line}" for line in _describe_models(project_dir / "models")]
+    for folder in search_dirs(project_dir, "models"):
+        lines += [f"  {line}" for line in _describe_models(folder)]
+    lines.append(f"  {'<path>.tflite':<16} any TFLite model file")
     lines += ["", "SCons's own options: scons -H", ""]
     return "\n".join(lines)
 
@@ -96,14 +100,13 @@ def _describe_models(models_dir: Path) -> list[str]:
             lines.append(f"{name:<16} {model_catalog.load_model(models_dir / name).description.splitlines()[0]}")
         except (TinyMLError, IndexError) as exc:
             lines.append(f"{name:<16} (invalid: {exc})")
-    lines.append(f"{'<path>.tflite':<16} any TFLite model file")
     return lines
 
 
 def generate(env):
     from tinyml_build.errors import TinyMLError
 
-    project_dir = Path(os.environ.get("TINYML_PROJECT_DIR") or env.Dir("#").abspath)
+    project_dir = Path(env.Dir("#").abspath)  # where scons runs: the checkout, or the user's project folder
     env["TINYML_PROJECT_DIR"] = project_dir
     env.AddMethod(TinymlConfig)
     try:

@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tinyml_build.analysis import op_inventory
-from tinyml_build.analysis.analyze import Analysis, analyze, check_buildable
 from tinyml_build.config import targets
 from tinyml_build.config.options import AUTO, IMAGE, RUNTIME, RUNTIME_CHOICES, TEST, TFLM, OptionValues, check_applicable
 from tinyml_build.errors import TinyMLError, suggest
 from tinyml_build.escape import terminal
+from tinyml_build.resources import find_named, search_dirs
 from tinyml_build.model import catalog as model_catalog
-from tinyml_build.model.reader import Model, load_model, model_c_name
+from tinyml_build.config.model_facts import ModelFacts, model_facts
+from tinyml_build.model.naming import model_c_name
 
 NOT_APPLICABLE = "n/a"
 
@@ -24,8 +25,11 @@ NOT_APPLICABLE = "n/a"
 class ModelInput:
     name: str  # C identifier used in generated code
     tflite: Path
-    model: Model
-    analysis: Analysis
+    facts: ModelFacts  # digest, ops, aot kernels: checked and cached (config/model_facts.py)
+
+    @property
+    def sha256(self) -> str:
+        return self.facts.sha256
 
 
 @dataclass(frozen=True)
@@ -95,7 +99,17 @@ class BuildConfig:
 
     def op_names(self) -> list[str]:
         """Union of the ops of every model in the image, sorted."""
-        return sorted({name for m in self.models for name in m.model.op_names()})
+        return sorted({name for m in self.models for name in m.facts.op_names})
+
+
+def all_targets(project_dir: Path) -> list[str]:
+    """Every target name: the project's own targets/ and the built-in ones."""
+    return sorted({n for d in search_dirs(project_dir, "targets") for n in targets.list_targets(d)})
+
+
+def all_models(project_dir: Path) -> list[str]:
+    """Every catalog model name: the project's own models/ and the built-in ones."""
+    return sorted({n for d in search_dirs(project_dir, "models") for n in model_catalog.list_models(d)})
 
 
 def _choice(option: str, value: str, valid) -> str:
@@ -103,13 +117,6 @@ def _choice(option: str, value: str, valid) -> str:
         raise TinyMLError(f"unknown {option} '{value}'", where=f"{option}=",
                           fix=f"use one of: {', '.join(valid)}")
     return value
-
-
-def check_aot_supported(model: Model) -> None:
-    """Lower the model once so that an op or dtype runtime=aot lacks fails now, naming runtime=tflm."""
-    from tinyml_build.runtimes.aot.lower import lower_model
-
-    lower_model(model)
 
 
 def choose_runtime(requested: str, op_names: list[str], kernels: str, overrides=None, env=None,
@@ -154,35 +161,32 @@ def resolve(project_dir: Path, target: str, model: str, runtime: str = "auto", k
     project_dir = Path(project_dir)
     if not target:
         raise TinyMLError("no target given", where="target=",
-                          fix=f"pass target=<name>; targets: {', '.join(targets.list_targets(project_dir / 'targets'))}")
+                          fix=f"pass target=<name>; targets: {', '.join(all_targets(project_dir))}")
     if not model:
         raise TinyMLError("no model given", where="model=",
                           fix=f"pass model=<name or path.tflite>; models: "
-                              f"{', '.join(model_catalog.list_models(project_dir / 'models'))}")
-    board = targets.load_target(target, project_dir / "targets")
+                              f"{', '.join(all_models(project_dir))}")
+    board = targets.load_target(target, find_named(project_dir, "targets", f"{target}.yaml"))
     runtime = _choice("runtime", runtime or AUTO, RUNTIME_CHOICES)
     kernels_option = kernels
     kernels = _choice("kernels", kernels, op_inventory.KERNEL_CHOICES) if kernels else board.default_kernels
 
-    inputs = []
-    for value in (v.strip() for v in model.split(",") if v.strip()):
-        entry = model_catalog.resolve_model(value, project_dir / "models")
-        name = model_c_name(entry.name)
-        parsed = load_model(entry.tflite, name=name)
-        analysis = analyze(parsed)
-        check_buildable(analysis)
-        op_inventory.lookup_all(parsed.op_names(), where=str(entry.tflite))  # unknown ops fail before any output
-        if runtime == "aot":
-            check_aot_supported(parsed)
-        inputs.append(ModelInput(name, entry.tflite, parsed, analysis))
-    names = [m.name for m in inputs]
-    if len(set(names)) != len(names):
-        raise TinyMLError(f"the same model name appears twice in model={model}", where="model=", fix="list each model once")
     build_root = Path(build_dir)
     if not build_root.is_absolute():
         build_root = project_dir / build_root
+    inputs = []
+    for value in (v.strip() for v in model.split(",") if v.strip()):
+        entry = model_catalog.resolve_model(value, find_named(project_dir, "models", value))
+        name = model_c_name(entry.name)
+        facts = model_facts(entry.tflite, name, cache_root=build_root)  # corrupt or unbuildable: fails here
+        if runtime == "aot":
+            facts.check_aot()  # an op or dtype runtime=aot lacks fails now, naming runtime=tflm
+        inputs.append(ModelInput(name, entry.tflite, facts))
+    names = [m.name for m in inputs]
+    if len(set(names)) != len(names):
+        raise TinyMLError(f"the same model name appears twice in model={model}", where="model=", fix="list each model once")
     overrides = {k: str(v) for k, v in (third_party_overrides or {}).items() if v}
-    op_names = sorted({name for m in inputs for name in m.model.op_names()})
+    op_names = sorted({name for m in inputs for name in m.facts.op_names})
     explicit = bool(kernels_option)
     kernels, kernels_note = _default_kernels_for(op_names, kernels, explicit)
     if board.supports.image or board.supports.test:

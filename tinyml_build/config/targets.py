@@ -43,9 +43,10 @@ from pathlib import Path
 import yaml
 
 from tinyml_build.analysis.op_inventory import KERNEL_CHOICES
+from tinyml_build.resources import builtin_dir
 from tinyml_build.errors import TargetError, closest_names, suggest
 
-DEFAULT_TARGETS_DIR = Path(__file__).resolve().parents[2] / "targets"
+DEFAULT_TARGETS_DIR = builtin_dir("targets")
 
 FAMILIES = ("esp32", "host", "mps2", "mps3", "stm32")
 TOOLCHAINS = ("arm-none-eabi-gcc", "clang-xtensa", "host-gcc", "riscv64-unknown-elf-gcc")

@@ -24,22 +24,21 @@ from tinyml_build.config.build_config import BuildConfig
 from tinyml_build.config.options import DEFAULT_RANDOM_VECTORS, DEFAULT_SEED, OptionValues
 from tinyml_build.config.targets import Target
 from tinyml_build.errors import TinyMLError
-from tinyml_build.model import catalog as model_catalog
-from tinyml_build.model.reader import Model
 from tinyml_build.platform import SOURCE_DIR as PLATFORM_SOURCE_DIR
 from tinyml_build.platform import TargetPlatform
 from tinyml_build.runtimes import API_INCLUDE_DIR, RuntimePlan, plan_runtime
 from tinyml_build.toolchains import arm_gcc
 from tinyml_build.verification import SOURCE_DIR as APP_SOURCE_DIR
-from tinyml_build.verification import app_sources, golden
+from tinyml_build.verification import app_sources
+from tinyml_build.verification.samples import Sample, model_samples
 
 
 @dataclass(frozen=True)
 class ModelPlan:
     name: str  # C name: <name>_model_api
     tflite: Path
-    model: Model
-    samples: tuple[golden.Sample, ...]
+    sha256: str
+    samples: tuple[Sample, ...]
     test_vectors_c: Path
     golden_json: Path
 
@@ -126,17 +125,6 @@ class FirmwarePlan:
         return self.output("firmware.hex")
 
 
-def model_samples(tflite: Path) -> tuple[golden.Sample, ...]:
-    """The samples model.yaml lists, for a catalog model (a .tflite beside a model.yaml)."""
-    folder = Path(tflite).parent
-    if not (folder / model_catalog.METADATA_FILE).is_file():
-        return ()
-    entry = model_catalog.load_model(folder, check_sha256=False)
-    if Path(entry.tflite).resolve() != Path(tflite).resolve():
-        return ()
-    return tuple(golden.samples_from_metadata(folder, entry.metadata))
-
-
 def plan_firmware(config: BuildConfig, project_dir: Path, options: OptionValues | None = None) -> FirmwarePlan:
     """The firmware build for a checked BuildConfig; TinyMLError if it cannot be built.
 
@@ -153,7 +141,7 @@ def plan_firmware(config: BuildConfig, project_dir: Path, options: OptionValues 
         raise TinyMLError(f"test_vectors={random_vectors} is negative", where="test_vectors=", fix="use 0 or more")
     gen_dir = Path(config.gen_dir)
     out_dir = Path(config.out_dir)
-    models = tuple(ModelPlan(name=m.name, tflite=Path(m.tflite), model=m.model, samples=model_samples(m.tflite),
+    models = tuple(ModelPlan(name=m.name, tflite=Path(m.tflite), sha256=m.sha256, samples=model_samples(m.tflite),
                              test_vectors_c=gen_dir / f"{m.name}_test_vectors.c",
                              golden_json=out_dir / "golden" / f"{m.name}.json")
                    for m in config.models)

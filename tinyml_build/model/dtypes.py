@@ -2,7 +2,6 @@
 
 from dataclasses import dataclass
 
-import numpy as np
 
 
 @dataclass(frozen=True)
@@ -53,7 +52,9 @@ BY_NAME: dict[str, DType] = {d.name: d for d in _TABLE}
 UNSIZED = frozenset({"string", "resource", "variant"})
 
 
-def numpy_dtype(name: str) -> np.dtype:
+def numpy_dtype(name: str) -> "np.dtype":
+    import numpy as np  # here, not at import: the type table is used without numpy
+
     spec = BY_NAME[name].numpy
     if spec is None:
         raise KeyError(f"no numpy dtype for {name}")

@@ -12,13 +12,17 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
 
 from tinyml_build.errors import ModelError
 from tinyml_build.model import dtypes, schema
 from tinyml_build.model.schema import fb
+from tinyml_build.model.naming import model_c_name, model_name_from_path  # noqa: F401 -- re-exported
 from tinyml_build.model.verify import verify_model
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # A tensor bigger than this cannot be meant for a microcontroller (and would overflow 32-bit sizes).
 MAX_TENSOR_BYTES = 1 << 31
@@ -68,8 +72,10 @@ class Tensor:
     def is_constant(self) -> bool:
         return self.data is not None
 
-    def array(self) -> np.ndarray:
+    def array(self) -> "np.ndarray":
         """Constant contents as a numpy array of the tensor's shape."""
+        import numpy as np  # here, not at import: reading a model for a build plan needs no numpy
+
         if self.data is None:
             raise ValueError(f"tensor {self.name!r} has no constant data")
         return np.frombuffer(self.data, dtype=dtypes.numpy_dtype(self.dtype)).reshape(self.shape)
@@ -132,17 +138,6 @@ class Model:
     def op_names(self) -> list[str]:
         """Distinct operator names used anywhere in the model, sorted."""
         return sorted({op.name for sg in self.subgraphs for op in sg.operators})
-
-
-def model_c_name(name: str) -> str:
-    """A model name usable as a C identifier prefix: 'kws-v2' -> 'kws_v2', '3d' -> 'm_3d'."""
-    ident = re.sub(r"[^0-9A-Za-z_]", "_", name) or "model"
-    return f"m_{ident}" if ident[0].isdigit() else ident
-
-
-def model_name_from_path(path: str | Path) -> str:
-    """The model's name from its file name: 'kws-v2.tflite' -> 'kws_v2'."""
-    return model_c_name(Path(path).stem)
 
 
 def load_model(path: str | Path, name: str | None = None) -> Model:
@@ -357,7 +352,7 @@ def _parse_options(op, fail, path: str) -> tuple[str | None, dict]:
     options = {}
     for key, value in vars(obj).items():
         key = _snake(key)
-        if isinstance(value, np.ndarray):
+        if hasattr(value, "tolist"):  # a numpy array from the flatbuffers accessors
             value = value.tolist()
         if key == "padding":
             value = schema.PADDING_NAMES.get(value, value)

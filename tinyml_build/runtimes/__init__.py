@@ -48,9 +48,7 @@ class RuntimePlan(Protocol):
 def plan_runtime(config: "BuildConfig", project_dir: Path, options: "OptionValues | None" = None) -> RuntimePlan:
     """The plan of the runtime config chose (runtime=auto is already decided); each planner reads
     the options it has (e.g. tflm: arena=, arena_headroom=, tflm_log=)."""
-    from tinyml_build.runtimes.aot.plan import plan_aot
-    from tinyml_build.runtimes.tflm.plan import plan_tflm_for
+    import importlib
 
-    planners = {"aot": lambda: plan_aot([(m.name, m.tflite, m.model) for m in config.models], Path(config.gen_dir)),
-                "tflm": lambda: plan_tflm_for(config, project_dir, options)}
-    return planners[config.runtime]()
+    planner = importlib.import_module(f"{__name__}.{config.runtime}.plan")  # only the chosen runtime's code
+    return planner.plan(config, Path(project_dir), options)

@@ -13,10 +13,11 @@ from urllib.parse import urlsplit
 import yaml
 
 from tinyml_build.errors import suggest
+from tinyml_build.resources import builtin_dir
 from tinyml_build.third_party.digest import ALGORITHM
 from tinyml_build.third_party.errors import LockError
 
-DEFAULT_LOCK_PATH = Path(__file__).resolve().parents[2] / "third_party" / "lock.yaml"
+DEFAULT_LOCK_PATH = builtin_dir("third_party") / "lock.yaml"
 SCHEMA = 1
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]*\Z")

@@ -20,6 +20,7 @@ from tinyml_build.config.options import DEFAULT_RANDOM_VECTORS, DEFAULT_SEED
 from tinyml_build.errors import ModelError, ToolchainError
 from tinyml_build.model import dtypes
 from tinyml_build.model.reader import Model
+from tinyml_build.verification.samples import Sample, samples_from_metadata  # noqa: F401 -- re-exported
 
 FORMAT_VERSION = 1
 # Ranges for random inputs: integer types use their full range except the 32/64-bit ones,
@@ -92,15 +93,6 @@ class Golden:
         )
 
 
-@dataclass(frozen=True)
-class Sample:
-    """A sample input from model.yaml: a .npy (or raw .bin) file for the model's single input."""
-
-    path: Path
-    label: str
-    tflm_output: tuple[int, ...] | None = None
-
-
 def tensor_specs(model: Model, indices) -> tuple[TensorSpec, ...]:
     tensors = model.main.tensors
     return tuple(TensorSpec(tensors[i].name, tensors[i].dtype, tuple(tensors[i].shape), tensors[i].nbytes) for i in indices)
@@ -137,10 +129,6 @@ def load_sample(sample: Sample, spec: TensorSpec) -> np.ndarray:
     return np.frombuffer(data, dtype=dtypes.numpy_dtype(spec.dtype)).reshape(spec.shape)
 
 
-def samples_from_metadata(model_dir: Path, metadata: dict) -> list[Sample]:
-    """The `samples:` entries of a catalog model's model.yaml."""
-    return [Sample(Path(model_dir) / s["file"], s["label"], tuple(s["tflm_output"]) if s.get("tflm_output") else None)
-            for s in metadata.get("samples", [])]
 
 
 from tinyml_build.verification import reference_version  # noqa: E402 -- re-exported: golden data records it

@@ -9,8 +9,16 @@ kernels in tinyml_build/runtimes/aot/kernels/, bit-exact with the tflite-micro i
 how to add an op.
 """
 
-from tinyml_build.runtimes.aot.emit import GeneratedSources, generate, render
-from tinyml_build.runtimes.aot.lower import lower_model
-from tinyml_build.runtimes.aot.ops import supported_ops
-
 __all__ = ["GeneratedSources", "generate", "lower_model", "render", "supported_ops"]
+_HOMES = {"GeneratedSources": "emit", "generate": "emit", "render": "emit", "lower_model": "lower",
+          "supported_ops": "ops"}
+
+
+def __getattr__(name: str):
+    """The names above, loaded on first use: the build plan imports runtimes.aot.plan without
+    loading the lowering (and numpy) when the model facts are cached."""
+    if name in _HOMES:
+        import importlib
+
+        return getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tinyml_build.errors import UnsupportedOpError
-from tinyml_build.model.reader import Model
 from tinyml_build.runtimes.aot.c_sources import AOT_INCLUDE_DIR, KERNELS_DIR
+
+if TYPE_CHECKING:
+    from tinyml_build.model.reader import Model
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,7 @@ class AotPlan:
         return [m.model_h for m in self.models]
 
 
-def aot_kernels(model: Model, name: str) -> tuple[str, ...]:
+def aot_kernels(model: "Model", name: str) -> tuple[str, ...]:
     """Which aot kernel files the model's generated code calls (lowering is quick: < 0.2 s for 300 KB)."""
     from tinyml_build.runtimes.aot import lower_model, supported_ops
 
@@ -65,8 +68,14 @@ def aot_kernels(model: Model, name: str) -> tuple[str, ...]:
                                  + ", ".join(supported_ops())) from None
 
 
-def plan_aot(models: list[tuple[str, Path, Model]], gen_dir: Path) -> AotPlan:
-    """The aot plan for (name, .tflite, parsed model) triples; UnsupportedOpError if aot lacks an op."""
-    return AotPlan(tuple(AotModel(name=name, tflite=Path(tflite), kernels=aot_kernels(model, name),
-                                  model_c=gen_dir / f"{name}_model.c", model_h=gen_dir / f"{name}_model.h")
-                         for name, tflite, model in models))
+def plan(config, project_dir: Path, options=None) -> AotPlan:
+    """The runtime planner's entry point (tinyml_build.runtimes.plan_runtime); aot has no options."""
+    return plan_aot(config.models, Path(config.gen_dir))
+
+
+def plan_aot(models, gen_dir: Path) -> AotPlan:
+    """The aot plan for a config's models (ModelInput: name, tflite, facts with the kernels lowering
+    found); UnsupportedOpError if aot lacks an op of one of them."""
+    return AotPlan(tuple(AotModel(name=m.name, tflite=Path(m.tflite), kernels=m.facts.check_aot(),
+                                  model_c=gen_dir / f"{m.name}_model.c", model_h=gen_dir / f"{m.name}_model.h")
+                         for m in models))

@@ -15,10 +15,12 @@ model's arena symbol aliased to it, and the table the probe walks).
 from __future__ import annotations
 
 from pathlib import PurePath
+from typing import TYPE_CHECKING
 
 from tinyml_build.analysis import op_inventory
-from tinyml_build.codegen.templating import c_identifier, render
-from tinyml_build.model.reader import Model
+
+if TYPE_CHECKING:
+    from tinyml_build.model.reader import Model
 
 API_TEMPLATE = "tflm_api.cc.j2"
 DESCRIPTOR_TEMPLATE = "tflm_model.c.j2"
@@ -39,6 +41,8 @@ PROBE_FILE_NAME = "tml_arena_probe_models.c"
 
 def render_api(name: str, model: Model, resolver_label: str) -> str:
     """<name>_tflm_api.cc for `model`, using the resolver generated as <resolver_label>_op_resolver.h."""
+    from tinyml_build.codegen.templating import c_identifier, render  # jinja2 only when rendering
+
     return render(API_TEMPLATE, name=name, source=PurePath(model.path).name, sha256=model.sha256,
                   resolver=resolver_label, prefix=c_identifier(resolver_label),
                   num_inputs=len(model.main.inputs), num_outputs=len(model.main.outputs),
@@ -47,6 +51,8 @@ def render_api(name: str, model: Model, resolver_label: str) -> str:
 
 def render_descriptor(name: str, model: Model, arena_bytes: int, arena_comment: str) -> str:
     """<name>_model.c: the arena (`arena_bytes`, a multiple of 16) and the tml_model_api."""
+    from tinyml_build.codegen.templating import render  # jinja2 only when rendering
+
     if arena_bytes <= 0 or arena_bytes % ARENA_ALIGNMENT:
         raise ValueError(f"arena size {arena_bytes} must be a positive multiple of {ARENA_ALIGNMENT}")
     return render(DESCRIPTOR_TEMPLATE, name=name, source=PurePath(model.path).name, sha256=model.sha256,
@@ -57,6 +63,8 @@ def render_descriptor(name: str, model: Model, arena_bytes: int, arena_comment: 
 
 def render_probe_models(names: list[str], capacity: int) -> str:
     """tml_arena_probe_models.c: one shared `capacity`-byte arena for the models `names`."""
+    from tinyml_build.codegen.templating import render  # jinja2 only when rendering
+
     if capacity <= 0 or capacity % ARENA_ALIGNMENT:
         raise ValueError(f"probe arena {capacity} must be a positive multiple of {ARENA_ALIGNMENT}")
     return render(PROBE_TEMPLATE, models=list(names), capacity=capacity)

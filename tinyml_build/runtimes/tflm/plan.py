@@ -254,7 +254,7 @@ def probe_platform(target: Target, probe: Target, build_root: Path) -> TargetPla
 def plan_tflm(target: Target, sources: TflmSources, model_names: list[str], project_dir: Path, build_root: Path,
               out_dir: Path, gen_dir: Path, arena: ArenaOption, log: bool = False,
               targets_dir: Path | None = None, library_required: bool = True) -> TflmPlan:
-    targets_dir = Path(targets_dir) if targets_dir else Path(project_dir) / "targets"
+    targets_dir = Path(targets_dir) if targets_dir else (target.path.parent if target.path else Path(project_dir) / "targets")
     probe = probe_target_for(target, targets_dir)
     models = tuple(ModelFiles(name=n, api_cc=gen_dir / api.api_file_name(n), model_data_cc=gen_dir / f"{n}_model_data.cc",
                               descriptor_c=gen_dir / api.descriptor_file_name(n)) for n in model_names)
@@ -267,7 +267,7 @@ def plan_tflm(target: Target, sources: TflmSources, model_names: list[str], proj
                     probe_platform=probe_platform(target, probe, Path(build_root)))
 
 
-def plan_tflm_for(config, project_dir: Path, options=None) -> TflmPlan:
+def plan(config, project_dir: Path, options=None) -> TflmPlan:
     """The tflm plan of a checked BuildConfig (runtime=tflm): resolves the pinned sources for its ops;
     `options` (OptionValues) gives arena=, arena_headroom= and tflm_log= (defaults without)."""
     from tinyml_build.runtimes.tflm.arena import parse_option

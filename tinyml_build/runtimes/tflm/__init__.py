@@ -1,0 +1,1 @@
+"""runtime=tflm: TFLM's MicroInterpreter behind the project's model API (see README.md here)."""

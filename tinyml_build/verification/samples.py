@@ -1,0 +1,35 @@
+"""Sample inputs a catalog model lists in its model.yaml (`samples:`), as the build plan sees them:
+files and labels only (golden.py reads their bytes when it computes the golden outputs)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from tinyml_build.model import catalog as model_catalog
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A sample input from model.yaml: a .npy (or raw .bin) file for the model's single input."""
+
+    path: Path
+    label: str
+    tflm_output: tuple[int, ...] | None = None
+
+
+def samples_from_metadata(model_dir: Path, metadata: dict) -> list[Sample]:
+    """The `samples:` entries of a catalog model's model.yaml."""
+    return [Sample(Path(model_dir) / s["file"], s["label"], tuple(s["tflm_output"]) if s.get("tflm_output") else None)
+            for s in metadata.get("samples", [])]
+
+
+def model_samples(tflite: Path) -> tuple[Sample, ...]:
+    """The samples model.yaml lists, for a catalog model (a .tflite beside a model.yaml)."""
+    folder = Path(tflite).parent
+    if not (folder / model_catalog.METADATA_FILE).is_file():
+        return ()
+    entry = model_catalog.load_model(folder, check_sha256=False)
+    if Path(entry.tflite).resolve() != Path(tflite).resolve():
+        return ()
+    return tuple(samples_from_metadata(folder, entry.metadata))
