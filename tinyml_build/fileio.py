@@ -1,4 +1,5 @@
-"""Writing generated files so that a failure never leaves a partial output behind."""
+"""Writing generated files so that a failure never leaves a partial output behind; where the
+project keeps its per-user caches."""
 
 import os
 import tempfile
@@ -26,3 +27,11 @@ def write_atomic(path: str | Path, content: str | bytes) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def user_cache_dir(env=None) -> Path:
+    """The project's folder in the user's cache: $XDG_CACHE_HOME/tinyml_build (XDG base directory
+    spec; ~/.cache/tinyml_build when the variable is unset or not an absolute path)."""
+    env = os.environ if env is None else env
+    base = env.get("XDG_CACHE_HOME", "")
+    return (Path(base) if base and Path(base).is_absolute() else Path.home() / ".cache") / "tinyml_build"

@@ -15,16 +15,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from tinyml_build.fileio import user_cache_dir
 from tinyml_build.third_party.errors import ThirdPartyError
 from tinyml_build.third_party.lock import Dependency
 
 
 def cache_root(env=None) -> Path:
     """Where verified source trees are kept (XDG base directory spec, default ~/.cache)."""
-    env = os.environ if env is None else env
-    base = env.get("XDG_CACHE_HOME", "")
-    base_path = Path(base) if base and Path(base).is_absolute() else Path.home() / ".cache"
-    return base_path / "tinyml_build" / "src"
+    return user_cache_dir(env) / "src"
 
 
 def entry_path(dep: Dependency, root: Path) -> Path:
