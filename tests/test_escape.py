@@ -274,3 +274,21 @@ def test_html_round_trips_without_markup():
         shown = escape.html(text)
         assert not set("<>\"'") & set(shown)
         assert html_module.unescape(shown) == text
+
+
+# ---- error messages -------------------------------------------------------------------------
+
+
+def test_error_messages_keep_quoted_strings_on_their_line():
+    err = TinyMLError("tensor 'a\nscons: done building targets.\x1b[2J' is odd", where="m\n.tflite",
+                      fix="rename 'x\ny'", details=["  tool line 1", "  a name: x\ny"])
+    text = str(err)
+    assert "\x1b" not in text
+    assert text.split("\n") == [
+        "m\\x0a.tflite: tensor 'a\\x0ascons: done building targets.\\x1b[2J' is odd",
+        "  tool line 1",
+        "  a name: x\\x0ay",
+        "  fix: rename 'x\\x0ay'",
+    ]
+    assert str(TinyMLError("linking failed:", details="ld: first\nld: second\n")).split("\n") == [
+        "linking failed:", "ld: first", "ld: second"]

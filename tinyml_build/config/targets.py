@@ -430,7 +430,7 @@ def _parse_yaml(path: Path, shown: str):
         raise TargetError(f"malformed YAML: {problem}", where=where,
                           fix="check the indentation, colons and quoting on or just before that line") from None
     except yaml.YAMLError as err:
-        raise TargetError(f"malformed YAML: {err}", where=shown) from None
+        raise TargetError("malformed YAML:", details=str(err), where=shown) from None
 
 
 # ---------------------------------------------------------------------------------------------

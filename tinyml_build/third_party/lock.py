@@ -105,7 +105,7 @@ def load_lock(path: Path | None = None) -> Lock:
         raise LockError("lock file not found", where=str(path),
                         fix="run from a tinyml_build checkout, or pass --lock PATH") from None
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise LockError(f"cannot read lock file: {exc}", where=str(path)) from None
+        raise LockError("cannot read lock file:", details=str(exc), where=str(path)) from None
     _check_keys(data, ("schema", "digest_algorithm", "dependencies"), (), path, "")
     if data["schema"] != SCHEMA:
         raise LockError(f"schema {data['schema']!r} is not supported (expected {SCHEMA})", where=f"{path}: schema")
