@@ -19,6 +19,18 @@ def label(kind: str, what: str = "$TARGET") -> str:
     return f"{kind:<4} {what}"
 
 
+def say(text: str) -> None:
+    """Print one line of an action's own output (a report, a note), escaped for the terminal."""
+    from tinyml_build.escape import terminal
+
+    print(terminal(text), flush=True)
+
+
+def echo(env):
+    """Where an action that runs its own commands (the link) prints them: only in verbose builds."""
+    return say if env.get("TML_VERBOSE") else None
+
+
 class _Printer:
     """PRINT_CMD_LINE_FUNC: numbers each step and shortens paths."""
 
