@@ -83,7 +83,9 @@ def _help_text(options, project_dir: Path) -> str:
     lines += ["", "Models:"]
     lines += [f"  {line}" for line in _describe_models(project_dir / "models")]
     lines += ["", "SCons's own options: scons -H", ""]
-    return "\n".join(lines)
+    from tinyml_build.escape import terminal
+
+    return "\n".join(terminal(line) for line in lines)  # descriptions and names come from files
 
 
 def _describe_models(models_dir: Path) -> list[str]:
