@@ -6,10 +6,10 @@ follows; a newline in a file name would start a new line in a `//` comment or a 
 escapes in a name would rewrite the user's terminal.
 
 Every function takes any object (`str()` of it), and `str` holding file-name bytes that are not UTF-8
-(Python's surrogateescape, U+DC80..U+DCFF) shows those as the bytes they were. For normal text --
-printable ASCII without backslashes, `?`-pairs or comment delimiters -- every function but
-`c_string` (which adds the quotes) returns its input unchanged, so generated files of ordinary
-models do not change when a string starts going through here.
+(Python's surrogateescape, U+DC80..U+DCFF) shows those as the bytes they were. Ordinary text --
+printable ASCII without backslashes, `?`-pairs or comment delimiters -- comes back unchanged from
+terminal() and the comment functions, and c_string() of it is the text in quotes, so generated
+files of ordinary models do not change when a string starts going through here.
 """
 
 from __future__ import annotations
