@@ -51,3 +51,15 @@ def unsigned(flags) -> list[str]:
     """Flags that never change an object's bytes (path maps, -isystem of tracked headers), kept
     out of SCons signatures so objects are shared across checkouts and build folders."""
     return ["$(", *flags, "$)"] if flags else []
+
+
+def say(text: str) -> None:
+    """Print one line of an action's own output (a report, a note), escaped for the terminal."""
+    from tinyml_build.escape import terminal
+
+    print(terminal(text), flush=True)
+
+
+def echo(env):
+    """Where an action that runs its own commands (the link) prints them: only in verbose builds."""
+    return say if env.get("TML_VERBOSE") else None

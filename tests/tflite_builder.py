@@ -22,6 +22,9 @@ class ModelBuilder:
         self.inputs: list[int] = []
         self.outputs: list[int] = []
         self.description = description
+        self.subgraph_name = "main"
+        self.metadata: list = []
+        self.signature_defs: list = []
 
     def tensor(self, name, dtype, shape, data: np.ndarray | None = None, scale=None, zero_point=None, axis=0) -> int:
         t = fb.TensorT()
@@ -61,15 +64,45 @@ class ModelBuilder:
         op.builtinOptions = options
         self.operators.append(op)
 
+    def metadata_entry(self, name, data: bytes = b"") -> None:
+        """A model.metadata entry (name -> buffer), as converters write e.g. 'min_runtime_version'."""
+        buf = fb.BufferT()
+        buf.data = list(data) or None
+        self.buffers.append(buf)
+        entry = fb.MetadataT()
+        entry.name = name
+        entry.buffer = len(self.buffers) - 1
+        self.metadata.append(entry)
+
+    def signature(self, key, inputs: dict, outputs: dict) -> None:
+        """A SignatureDef of subgraph 0: {name: tensor index} for its inputs and outputs."""
+        def tensor_maps(names: dict) -> list:
+            maps = []
+            for name, index in names.items():
+                tensor_map = fb.TensorMapT()
+                tensor_map.name, tensor_map.tensorIndex = name, index
+                maps.append(tensor_map)
+            return maps
+
+        signature = fb.SignatureDefT()
+        signature.signatureKey = key
+        signature.inputs, signature.outputs = tensor_maps(inputs), tensor_maps(outputs)
+        self.signature_defs.append(signature)
+
     def build(self) -> bytes:
+        """The .tflite bytes. Every string field (names, description, custom codes) may be a str or
+        raw bytes (e.g. not UTF-8)."""
         sg = fb.SubGraphT()
-        sg.tensors, sg.operators, sg.inputs, sg.outputs, sg.name = self.tensors, self.operators, self.inputs, self.outputs, "main"
+        sg.tensors, sg.operators, sg.inputs, sg.outputs = self.tensors, self.operators, self.inputs, self.outputs
+        sg.name = self.subgraph_name
         model = fb.ModelT()
         model.version = 3
         model.operatorCodes = self.opcodes
         model.subgraphs = [sg]
         model.buffers = self.buffers
         model.description = self.description
+        model.metadata = self.metadata or None
+        model.signatureDefs = self.signature_defs or None
         builder = flatbuffers.Builder(1024)
         builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
         return bytes(builder.Output())

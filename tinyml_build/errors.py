@@ -7,23 +7,39 @@ one message that says what went wrong, where, and how to fix it -- never a trace
 
 
 class TinyMLError(Exception):
-    """An error the user can act on: `what` happened at `where`; `fix` says what to do."""
+    """An error the user can act on: `what` happened at `where`; `fix` says what to do.
 
-    def __init__(self, what: str, where: str | None = None, fix: str | None = None):
+    `what`, `where` and `fix` are one line each: they quote model strings, file names and option
+    values, so they are printed escaped, newlines included (a name cannot start a line of its own).
+    Text that has lines of its own -- a tool's output, a list -- goes in `details` (a string, split
+    into its lines, or a sequence of lines), printed under the message, each line escaped.
+    """
+
+    def __init__(self, what: str, where: str | None = None, fix: str | None = None, details=None):
         super().__init__(what)
         self.what = what
         self.where = where
         self.fix = fix
+        self.details = details
+
+    @property
+    def detail_lines(self) -> list[str]:
+        if not self.details:
+            return []
+        if isinstance(self.details, str):
+            return self.details.rstrip("\n").split("\n")
+        return [str(line) for line in self.details]
 
     def __str__(self) -> str:
-        # Messages quote model strings, file names and option values: printed escaped, always.
         from tinyml_build.escape import terminal
 
-        text = terminal(self.what, keep_newlines=True)
+        text = terminal(self.what)
         if self.where:
             text = f"{terminal(self.where)}: {text}"
+        for line in self.detail_lines:
+            text += f"\n{terminal(line)}"
         if self.fix:
-            text += f"\n  fix: {terminal(self.fix, keep_newlines=True)}"
+            text += f"\n  fix: {terminal(self.fix)}"
         return text
 
 

@@ -11,7 +11,7 @@ build without a traceback.
 from pathlib import Path
 
 from SCons.Script import Action
-from tinyml_scons import clean_errors, generated_by, label
+from tinyml_scons import clean_errors, echo, generated_by, label
 
 # ---- actions ---------------------------------------------------------------------------------
 
@@ -74,11 +74,6 @@ def _test_vectors_action(target, source, env):
     write_atomic(str(target[0]), render_test_vectors(Golden.from_json(Path(str(source[0])).read_text())))
 
 
-def _echo(env):
-    """Where the link action prints its command line: only in verbose builds."""
-    return (lambda line: print(line, flush=True)) if env.get("TML_VERBOSE") else None
-
-
 @clean_errors
 def _link_action(target, source, env):
     from tinyml_build.config.targets import load_target
@@ -88,7 +83,7 @@ def _link_action(target, source, env):
     toolchain = find_toolchain(search_path=env["TML_ARM_GCC_BIN"])
     link(toolchain, env["TML_FLAGS"], load_target(env["TML_TARGET_FILE"]), [str(s) for s in source],
          str(target[0]), str(target[1]), env["TML_LINKER_SCRIPT"], env["TML_SIZING_LINKER_SCRIPT"],
-         cwd=env["TML_BUILD_ROOT"], echo=_echo(env))
+         cwd=env["TML_BUILD_ROOT"], echo=echo(env))
 
 
 @clean_errors
@@ -126,7 +121,7 @@ def _manifest_action(target, source, env):
 def _compile_commands(objects, project_dir):
     """compile_commands.json text: one entry per object, the exact command that built it, chosen by
     the source's suffix the way SCons's own compilation_db tool does (C, C++, assembler)."""
-    import json
+    from tinyml_build.escape import json_text
 
     from SCons.Tool.asm import ASPPSuffixes, ASSuffixes
     from SCons.Tool.cc import CSuffixes
@@ -142,7 +137,7 @@ def _compile_commands(objects, project_dir):
         text = node.get_build_env().subst(command, target=[node], source=[source])
         entries.append({"directory": str(project_dir), "file": str(source), "output": str(node), "command": text})
     entries.sort(key=lambda e: e["output"])
-    return json.dumps(entries, indent=1) + "\n"
+    return json_text(entries, indent=1, sort_keys=False) + "\n"
 
 
 # ---- the graph -------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ def _host_check_action(target, source, env):
     work = Path(str(target[0])).parent / "host_check"
     model = load_model(str(source[0]), name=env["TML_MODEL_NAME"])
     report = check_model(model, runs=int(env["TML_HOST_RUNS"]), seed=int(env["TML_HOST_SEED"]), workdir=work)
-    print(report)
+    print(report)  # escaped by CheckReport itself (it quotes the model's tensor names)
     if not report.ok:
         return 1
     write_atomic(str(target[0]), str(report) + "\n")  # only a passing run is recorded (and not re-run)

@@ -5,11 +5,10 @@ log (test.log) and the verdict (test.json), prints the problems, and fails the b
 every output byte matched.
 """
 
-import json
 from pathlib import Path
 
 from SCons.Script import Action
-from tinyml_scons import clean_errors, label
+from tinyml_scons import clean_errors, label, say
 
 
 @clean_errors
@@ -17,21 +16,21 @@ def _test_action(target, source, env):
     from tinyml_build.verification.golden import Golden
     from tinyml_build.verification.qemu_runner import run_test
     from tinyml_build.config.targets import load_target
-    from tinyml_build.escape import terminal
+    from tinyml_build.escape import json_text, terminal
     from tinyml_build.fileio import write_atomic
 
     board = load_target(env["TML_TARGET_FILE"])
     goldens = [Golden.from_json(Path(str(s)).read_text()) for s in source[1:]]
     result = run_test(board, str(source[0]), goldens, timeout=float(env["TML_QEMU_TIMEOUT"]))
     write_atomic(str(target[0]), result.outcome.output)
-    write_atomic(str(target[1]), json.dumps(result.summary(), indent=1, sort_keys=True) + "\n")
+    write_atomic(str(target[1]), json_text(result.summary(), indent=1) + "\n")
     output = terminal(result.outcome.output, keep_newlines=True)
     print(output, end="" if output.endswith("\n") else "\n")
     if result.ok:
-        print(f"test: PASS ({board.name} on {board.emulator.machine}, {result.outcome.seconds:.1f} s)")
+        say(f"test: PASS ({board.name} on {board.emulator.machine}, {result.outcome.seconds:.1f} s)")
         return 0
     for problem in result.problems:
-        print(f"test: FAIL: {problem}")
+        say(f"test: FAIL: {problem}")
     return 1
 
 

@@ -10,7 +10,7 @@ tflm_log=, <dependency>_path=) are declared with all others in tinyml_build.conf
 from pathlib import Path
 
 from SCons.Script import Action
-from tinyml_scons import clean_errors, generated_by, label, unsigned
+from tinyml_scons import clean_errors, echo, generated_by, label, say, unsigned
 
 
 # ---- actions ---------------------------------------------------------------------------------
@@ -61,7 +61,7 @@ def _probe_link_action(target, source, env):
     flags = link_libraries(firmware_flags(probe_target, Path(env["TML_PROJECT"])))
     link(toolchain, flags, probe_target, [str(s) for s in source], str(target[0]), str(target[1]),
          env["TML_PROBE_SCRIPT"], env["TML_PROBE_SIZING_SCRIPT"], cwd=env["TML_BUILD_ROOT"],
-         echo=(lambda line: print(line, flush=True)) if env.get("TML_VERBOSE") else None)
+         echo=echo(env))
     return 0
 
 
@@ -78,7 +78,7 @@ def _arena_action(target, source, env):
     decisions = decide(parse_option(env["TML_ARENA"], env["TML_ARENA_HEADROOM"]), probes, probe_target.name)
     write_atomic(str(target[0]), to_json(decisions))
     for line in report_lines(decisions):
-        print(f"tinyml_build: {line}")
+        say(f"tinyml_build: {line}")
     return 0
 
 

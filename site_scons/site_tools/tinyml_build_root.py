@@ -86,8 +86,10 @@ def UseBuildRoot(env, build_root: Path, cache_dir: str = ""):
     if not _jobs_given():
         SetOption("num_jobs", os.cpu_count() or 1)
     if env["TML_OPTIONS"].flag("verbose"):
-        print(f"tinyml_build: -j{GetOption('num_jobs')}, records in {build_root / '.sconsign.dblite'}, "
-              f"object cache {cache or 'off'}")
+        from tinyml_build.escape import terminal
+
+        print(terminal(f"tinyml_build: -j{GetOption('num_jobs')}, records in {build_root / '.sconsign.dblite'}, "
+                       f"object cache {cache or 'off'}"))
 
 
 def generate(env):

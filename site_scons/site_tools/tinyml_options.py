@@ -87,7 +87,9 @@ def _help_text(options, project_dir: Path) -> str:
         lines += [f"  {line}" for line in _describe_models(folder)]
     lines.append(f"  {'<path>.tflite':<16} any TFLite model file")
     lines += ["", "SCons's own options: scons -H", ""]
-    return "\n".join(lines)
+    from tinyml_build.escape import terminal
+
+    return "\n".join(terminal(line) for line in lines)  # descriptions and names come from files
 
 
 def _describe_models(models_dir: Path) -> list[str]:

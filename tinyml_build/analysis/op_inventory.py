@@ -351,8 +351,8 @@ def _check_kernels(kernels: str) -> None:
         )
 
 
-def _wrapped(names: Iterable[str]) -> str:
-    return textwrap.fill(", ".join(names), width=96, initial_indent="    ", subsequent_indent="    ",
+def _wrapped(names: Iterable[str]) -> list[str]:
+    return textwrap.wrap(", ".join(names), width=96, initial_indent="    ", subsequent_indent="    ",
                          break_on_hyphens=False)
 
 
@@ -369,11 +369,11 @@ def unsupported_op_error(op_names: list[str], where: str | None = None) -> Unsup
             hints.append(f"'{name}': did you mean {' or '.join(close)}?")
     builtin = sorted(n for n, op in OPS.items() if not op.custom)
     custom = sorted(n for n, op in OPS.items() if op.custom)
-    what = (f"operator{plural} {quoted} not supported by the tflm runtime's op inventory"
-            + "".join(f"\n  {h}" for h in hints)
-            + f"\n  supported builtin ops ({len(builtin)}):\n{_wrapped(builtin)}"
-            + f"\n  supported custom ops ({len(custom)}):\n{_wrapped(custom)}")
+    what = f"operator{plural} {quoted} not supported by the tflm runtime's op inventory"
+    details = ([f"  {h}" for h in hints]  # one line per hint: a name from the model cannot add lines
+               + [f"  supported builtin ops ({len(builtin)}):", *_wrapped(builtin),
+                  f"  supported custom ops ({len(custom)}):", *_wrapped(custom)])
     them = "them" if len(op_names) > 1 else "it"
     fix = (f"re-export the model without {quoted} (replace {them} with supported ops), or add {them} to "
            "tinyml_build/analysis/op_inventory.py with the MicroMutableOpResolver method and kernel sources")
-    return UnsupportedOpError(what, where=where, fix=fix)
+    return UnsupportedOpError(what, where=where, fix=fix, details=details)

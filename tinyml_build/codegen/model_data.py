@@ -9,6 +9,7 @@ name and sha256 so the image can say which model it runs.
 from pathlib import Path
 
 from tinyml_build.codegen.templating import render
+from tinyml_build.escape import require_c_identifier
 from tinyml_build.fileio import write_atomic
 
 _BYTES_PER_LINE = 16
@@ -25,7 +26,9 @@ def array_body(data: bytes) -> str:
 
 
 def render_model_data(name: str, data: bytes, sha256: str, source_name: str, section: str | None = None) -> dict[str, str]:
-    """{file name: contents} of the header and the source for one model."""
+    """{file name: contents} of the header and the source for one model (`name`: a C identifier;
+    `source_name`: the file name, shown escaped in comments)."""
+    require_c_identifier(name, "model name")
     context = dict(
         name=name,
         macro=name.upper(),

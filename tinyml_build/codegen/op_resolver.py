@@ -14,6 +14,7 @@ from typing import Iterable
 from tinyml_build.analysis import op_inventory
 from tinyml_build.codegen.templating import c_identifier, render
 from tinyml_build.errors import ModelError
+from tinyml_build.escape import c_comment
 
 TEMPLATE = "op_resolver.h.j2"
 
@@ -35,10 +36,10 @@ def render_op_resolver(name: str, op_names: Iterable[str], models: Iterable[str]
         raise ModelError("no operators to register", where=f"op resolver '{name}'",
                          fix="a model must contain at least one operator")
     prefix = c_identifier(name)
-    model_names = sorted({_one_line(PurePath(m).name) for m in models})
+    model_names = sorted({PurePath(m).name for m in models})
     return render(
         TEMPLATE,
-        name=_one_line(name),
+        name=name,
         prefix=prefix,
         guard=f"TML_{prefix.upper()}_OP_RESOLVER_H_",
         op_count=len(ops),
@@ -49,12 +50,8 @@ def render_op_resolver(name: str, op_names: Iterable[str], models: Iterable[str]
     )
 
 
-def _one_line(text: str) -> str:
-    """`text` safe inside a // comment (no line breaks)."""
-    return " ".join(text.split())
-
-
 def _comment_list(names: Iterable[str]) -> str:
-    """A comma-separated list wrapped into `//` comment lines."""
-    return textwrap.fill(", ".join(names), width=96, initial_indent="//   ", subsequent_indent="//   ",
-                         break_on_hyphens=False, break_long_words=False)
+    """A comma-separated list wrapped into `//` comment lines, each name escaped for the comment
+    (it may be a file name: no line break, no line-continuing backslash)."""
+    return textwrap.fill(", ".join(c_comment(n) for n in names), width=96, initial_indent="//   ",
+                         subsequent_indent="//   ", break_on_hyphens=False, break_long_words=False)

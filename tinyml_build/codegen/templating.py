@@ -1,23 +1,20 @@
 """The one jinja2 environment every code generator renders with.
 
 Why shared: the same strictness everywhere (a missing template variable is an error, never an
-empty string) and the same whitespace rules, so generated files are byte-for-byte reproducible.
+empty string), the same whitespace rules, so generated files are byte-for-byte reproducible, and
+the same escaping filters (`c_comment`, `c_string`, `linker_comment`, `c_identifier`), so a
+string from a model reaches generated code only through tinyml_build.escape.
 """
 
 from __future__ import annotations
 
 import functools
-import re
-from pathlib import Path
 
 import jinja2
 
+from tinyml_build import escape
 from tinyml_build.codegen import TEMPLATE_DIRS
 from tinyml_build.errors import TinyMLError
-
-
-
-_NOT_IDENTIFIER = re.compile(r"[^A-Za-z0-9_]")
 
 
 def c_identifier(name: str) -> str:
@@ -25,11 +22,10 @@ def c_identifier(name: str) -> str:
 
     Why not reject: model names come from file names, where '-' and '.' are ordinary.
     """
-    ident = _NOT_IDENTIFIER.sub("_", name)
-    if not ident.strip("_"):
+    if not any(ch.isascii() and ch.isalnum() for ch in str(name)):
         raise TinyMLError(f"'{name}' cannot name generated C symbols", where="name",
-                          fix="use a name with at least one letter or digit")
-    return f"tml_{ident}" if ident[0].isdigit() else ident
+                          fix="use a name with at least one ASCII letter or digit")
+    return escape.c_identifier(name)
 
 
 @functools.lru_cache(maxsize=None)
@@ -43,7 +39,12 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         autoescape=False,
     )
+    # Every string from a model or a path is written through one of these, named in the template
+    # where it is used (tinyml_build/escape.py says why). No autoescape: it knows HTML, not C.
     env.filters["c_identifier"] = c_identifier
+    env.filters["c_comment"] = escape.c_comment
+    env.filters["c_string"] = escape.c_string
+    env.filters["linker_comment"] = escape.linker_comment
     return env
 
 

@@ -79,7 +79,7 @@ def link(toolchain: ArmGcc, flags: Flags, target: Target, objects: list[str], el
         finally:
             sizing_elf.unlink(missing_ok=True)
             sizing_map.unlink(missing_ok=True)
-    raise ToolchainError(f"linking {elf_path} failed:\n{message}", fix="see the linker message above")
+    raise ToolchainError(f"linking {elf_path} failed:", details=message, fix="see the linker message above")
 
 
 def _run(command: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -151,7 +151,7 @@ def write_hex(toolchain: ArmGcc, elf_path: str | Path, hex_path: str | Path) -> 
     try:
         result = _run([str(toolchain.objcopy), "-O", "ihex", str(elf_path), str(tmp)])
         if result.returncode != 0:
-            raise ToolchainError(f"objcopy failed: {result.stderr.strip()}")
+            raise ToolchainError("objcopy failed:", details=result.stderr.strip())
         os.replace(tmp, hex_path)
     finally:
         tmp.unlink(missing_ok=True)

@@ -5,6 +5,7 @@ targets/<name>.yaml; turning them into macros keeps the C free of per-board #ifd
 """
 
 from tinyml_build.errors import TargetError
+from tinyml_build.escape import c_comment, c_string
 from tinyml_build.config.targets import Target
 
 _UART_LAYOUTS = {
@@ -23,11 +24,11 @@ def render_board_header(target: Target) -> str:
     if target.clock_hz is None:
         raise TargetError("the firmware needs clock_hz", where=target.source or target.name)
     lines = [
-        f"/* tml_board.h -- generated from targets/{target.name}.yaml by tinyml_build. Do not edit. */",
+        f"/* tml_board.h -- generated from targets/{c_comment(target.name)}.yaml by tinyml_build. Do not edit. */",
         "#ifndef TML_BOARD_H",
         "#define TML_BOARD_H",
         "",
-        f'#define TML_TARGET_NAME "{target.name}"',
+        f"#define TML_TARGET_NAME {c_string(target.name)}",
         f"#define TML_CLOCK_HZ {target.clock_hz}u",
         f"#define TML_HAS_FPU {1 if target.has_fpu else 0}",
         f"#define TML_TIMER_USE_DWT {1 if target.cycle_timer == 'dwt' else 0}",
@@ -45,7 +46,7 @@ def render_board_header(target: Target) -> str:
                               fix=f"use one of: {', '.join(sorted(_UART_LAYOUTS))}")
         tx = console.tx
         lines += [
-            f"#define TML_CONSOLE_UART 1 /* {console.peripheral} {console.baud} baud, TX on P{tx.port}{tx.pin} */",
+            f"#define TML_CONSOLE_UART 1 /* {c_comment(f'{console.peripheral} {console.baud} baud, TX on P{tx.port}{tx.pin}')} */",
             f"#define {layout} 1",
             f"#define TML_UART_BASE {_hex(console.base)}",
             f"#define TML_UART_BRR {console.baud_divisor}u /* {console.clock_hz} Hz / {console.baud} baud */",

@@ -1,8 +1,12 @@
-"""`tinyml-build inspect`: the analysis as readable text and as JSON (same facts in both)."""
+"""`tinyml-build inspect`: the analysis as readable text and as JSON (same facts in both).
 
-import json
+Names, paths and the description come from the model: the JSON holds them exactly (json_text
+escapes them), the text shows them escaped for the terminal, one field at a time (so a newline in
+a name is shown as \\x0a, never as a line of its own).
+"""
 
 from tinyml_build.analysis.analyze import Analysis
+from tinyml_build.escape import json_text, terminal
 from tinyml_build.model.reader import Tensor
 
 
@@ -54,7 +58,7 @@ def to_dict(a: Analysis) -> dict:
 
 
 def to_json(a: Analysis) -> str:
-    return json.dumps(to_dict(a), indent=2, sort_keys=False) + "\n"
+    return json_text(to_dict(a), indent=2, sort_keys=False) + "\n"
 
 
 def _human(n: int) -> str:
@@ -80,10 +84,10 @@ def to_text(a: Analysis, show_tensors: bool = False) -> str:
     d = to_dict(a)
     m = d["model"]
     lines = [
-        f"Model: {m['name']}  ({m['path']})",
+        f"Model: {terminal(m['name'])}  ({terminal(m['path'])})",
         f"  sha256 {m['sha256']}",
         f"  {m['bytes']:,} bytes, schema v{m['schema_version']}, {m['subgraphs']} subgraph(s)"
-        + (f", \"{m['description']}\"" if m["description"] else ""),
+        + (f", \"{terminal(m['description'])}\"" if m["description"] else ""),
         f"  operators: {d['operator_count']} ({len(d['op_summary'])} distinct)   tensors: {d['tensor_count']}",
         f"  parameters: {d['parameters']:,} ({d['weight_bytes']:,} bytes of constants)   MACs: {d['macs']:,} ({_human(d['macs'])})",
         f"  estimated arena: {d['arena']['estimated_bytes']:,} bytes of activations "
@@ -93,22 +97,22 @@ def to_text(a: Analysis, show_tensors: bool = False) -> str:
     for title, group in (("Inputs", d["inputs"]), ("Outputs", d["outputs"])):
         lines.append(f"{title}:")
         for t in group:
-            lines.append(f"  #{t['index']:<4} {t['name']:<36} {t['dtype']:<8} {_shape(t):<16} {_qtext(t['quantization'])}")
+            lines.append(f"  #{t['index']:<4} {terminal(t['name']):<36} {t['dtype']:<8} {_shape(t):<16} {_qtext(t['quantization'])}")
     lines += ["", "Operators:"]
     for s in d["op_summary"]:
         versions = ",".join(str(v) for v in s["versions"])
-        lines.append(f"  {s['op']:<32} x{s['count']:<4} version {versions}")
+        lines.append(f"  {terminal(s['op']):<32} x{s['count']:<4} version {versions}")
     lines += ["", f"  {'#':>4}  {'op':<28} {'output':<18} {'MACs':>14}"]
     tensors = d["tensors"]
     for o in d["operators"]:
         out = _shape(tensors[o["outputs"][0]]) if o["outputs"] else ""
-        lines.append(f"  {o['index']:>4}  {o['op']:<28} {out:<18} {o['macs']:>14,}")
+        lines.append(f"  {o['index']:>4}  {terminal(o['op']):<28} {out:<18} {o['macs']:>14,}")
     if show_tensors:
         lines += ["", "Tensors:", f"  {'#':>4}  {'name':<40} {'dtype':<8} {'shape':<16} {'bytes':>10}  {'kind':<10} quantization"]
         for t in tensors:
-            lines.append(f"  {t['index']:>4}  {t['name'][:40]:<40} {t['dtype']:<8} {_shape(t):<16} {t['bytes']:>10,}  {t['kind']:<10} {_qtext(t['quantization'])}")
+            lines.append(f"  {t['index']:>4}  {terminal(t['name'])[:40]:<40} {t['dtype']:<8} {_shape(t):<16} {t['bytes']:>10,}  {t['kind']:<10} {_qtext(t['quantization'])}")
     if d["findings"]:
         lines += ["", "Findings:"]
         for f in d["findings"]:
-            lines += [f"  {f['severity'].upper()}: {f['what']}", f"    fix: {f['fix']}"]
+            lines += [f"  {f['severity'].upper()}: {terminal(f['what'])}", f"    fix: {terminal(f['fix'])}"]
     return "\n".join(lines) + "\n"

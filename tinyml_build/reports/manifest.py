@@ -9,13 +9,13 @@ so the same inputs give the same manifest in any folder.
 from __future__ import annotations
 
 import hashlib
-import json
 import platform
 import subprocess
 from importlib import metadata
 from pathlib import Path
 
 from tinyml_build.toolchains.arm_gcc import ArmGcc, Flags
+from tinyml_build.escape import json_text
 
 FORMAT_VERSION = 1
 PYTHON_PACKAGES = ("flatbuffers", "jinja2", "numpy", "pyyaml", "scons", "tflite-micro")
@@ -101,4 +101,4 @@ def build_manifest(*, target: str, runtime: str, models: list[dict], inputs: lis
 
 
 def to_json(manifest: dict) -> str:
-    return json.dumps(manifest, indent=1, sort_keys=True) + "\n"
+    return json_text(manifest, indent=1) + "\n"

@@ -14,11 +14,11 @@ stack, and linker (alignment padding and reset tables).
 from __future__ import annotations
 
 import bisect
-import json
 import re
 from dataclasses import dataclass, field
 
 from tinyml_build.errors import TinyMLError
+from tinyml_build.escape import json_text, terminal
 from tinyml_build.image.elf import ElfImage
 from tinyml_build.image.linker_map import InputSection
 from tinyml_build.config.targets import MemoryRegion, Target
@@ -125,7 +125,7 @@ class SizeReport:
         }
 
     def to_json(self) -> str:
-        return json.dumps(self.as_dict(), indent=1) + "\n"
+        return json_text(self.as_dict(), indent=1, sort_keys=False) + "\n"
 
     def to_text(self) -> str:
         lines = [f"Firmware size for {self.target}", ""]
@@ -141,9 +141,9 @@ class SizeReport:
         lines += ["", f"Arena: {self.arena_bytes:,} bytes in {self.arena_region}; stack {self.stack_bytes:,}; "
                       f"heap {self.heap_bytes:,}", "", f"Top {len(self.top_symbols)} symbols:"]
         for s in self.top_symbols:
-            lines.append(f"  {s['bytes']:>9,}  {s['region']:<9} {s['component']:<12} {s['name']}")
+            lines.append(f"  {s['bytes']:>9,}  {s['region']:<9} {s['component']:<12} {terminal(s['name'])}")
         if self.note_lines:
-            lines += [""] + self.note_lines
+            lines += [""] + [terminal(line) for line in self.note_lines]
         return "\n".join(lines) + "\n"
 
 

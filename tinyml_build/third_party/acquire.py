@@ -23,7 +23,7 @@ def _patch_trees(lock: Lock, dep: Dependency, overrides, env, root: Path) -> dic
             trees[name] = resolve(lock.get(name), overrides, env, root)
         except MissingSourceError as exc:
             raise MissingSourceError(f"{dep.name} is prepared with patches from {name}, and {exc.what}",
-                                     fix=exc.fix) from None
+                                     fix=exc.fix, details=exc.details) from None
     return trees
 
 

@@ -6,6 +6,7 @@ cli.py only calls `add_deps_parser`; everything about upstream sources stays in 
 import argparse
 import sys
 
+from tinyml_build.escape import terminal
 from tinyml_build.third_party.digest import tree_digest
 from tinyml_build.third_party.lock import load_lock
 
@@ -48,7 +49,7 @@ def _status(args) -> int:
             if args.verify:
                 actual = tree_digest(where.path)
                 line += "  [digest ok]" if actual == dep.digest else f"  [DIGEST MISMATCH: {actual}, lock pins {dep.digest}]"
-        print(line)
+        print(terminal(line))  # paths come from the environment and the command line
     if missing:
         print(f"{missing} of {len(lock.dependencies)} dependencies missing: set TINYML_<NAME>_PATH to a source "
               "tree, run `tinyml-build deps import NAME PATH` (checkout, bare git dir or archive), or run "
@@ -59,7 +60,7 @@ def _status(args) -> int:
 def _sync(args) -> int:
     from tinyml_build.third_party.acquire import sync
 
-    sync(load_lock(args.lock), args.names or None, report=lambda name, what: print(f"{name}: {what}"))
+    sync(load_lock(args.lock), args.names or None, report=lambda name, what: print(terminal(f"{name}: {what}")))
     return 0
 
 
@@ -67,5 +68,5 @@ def _import(args) -> int:
     from tinyml_build.third_party.acquire import import_source
 
     tree = import_source(load_lock(args.lock), args.name, args.path)
-    print(f"{args.name}: verified and stored in {tree}")
+    print(terminal(f"{args.name}: verified and stored in {tree}"))
     return 0

@@ -18,9 +18,8 @@ from tinyml_build.third_party.sources import git_apply
 
 def mismatch(dep: Dependency, expected: str, actual: str, origin: str, stage: str) -> DigestMismatchError:
     return DigestMismatchError(
-        f"{dep.name}: {stage} content digest does not match the lock\n"
-        f"  lock pins: {expected}\n"
-        f"  found:     {actual}",
+        f"{dep.name}: {stage} content digest does not match the lock",
+        details=[f"  lock pins: {expected}", f"  found:     {actual}"],
         where=origin,
         fix=f"provide exactly {dep.short} ({dep.archive_url}); if the pin itself changed, "
             "update third_party/lock.yaml (see third_party/README.md)")

@@ -28,7 +28,7 @@ def from_git(repo: Path, commit: str, dest: Path, prefix: str, upstream: str = "
     args = [_git(), "-C", str(repo)] if (repo / ".git").exists() else [_git(), "--git-dir", str(repo)]
     usable = subprocess.run(args + ["rev-parse", "--git-dir"], capture_output=True, text=True)
     if usable.returncode != 0:
-        raise ThirdPartyError(f"not a usable git repository: {usable.stderr.strip()}", where=str(repo))
+        raise ThirdPartyError("not a usable git repository:", details=usable.stderr.strip(), where=str(repo))
     has = subprocess.run(args + ["cat-file", "-e", f"{commit}^{{commit}}"], capture_output=True)
     if has.returncode != 0:
         raise ThirdPartyError(f"the git repository does not contain commit {commit}", where=str(repo),
@@ -83,5 +83,5 @@ def git_apply(patch: Path, tree: Path) -> None:
     done = subprocess.run([_git(), "apply", "-p1", "--whitespace=nowarn", str(Path(patch).resolve())],
                           cwd=tree, env=env, capture_output=True, text=True)
     if done.returncode != 0:
-        raise ThirdPartyError(f"patch {patch} does not apply: {done.stderr.strip()}", where=str(tree),
+        raise ThirdPartyError(f"patch {patch} does not apply:", details=done.stderr.strip(), where=str(tree),
                               fix="the patch and the tree must come from the pinned commits in the lock")

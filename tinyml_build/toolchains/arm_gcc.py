@@ -140,7 +140,7 @@ def _run(program: Path, *args: str) -> str:
     except OSError as err:
         raise ToolchainError(f"cannot run {program}: {err}", fix=f"reinstall the toolchain: {APT_COMMAND}") from None
     if result.returncode != 0:
-        raise ToolchainError(f"{program} {' '.join(args)} failed: {result.stderr.strip()[:300]}",
+        raise ToolchainError(f"{program} {' '.join(args)} failed:", details=result.stderr.strip()[:300],
                              fix=f"reinstall the toolchain: {APT_COMMAND}")
     return result.stdout
 

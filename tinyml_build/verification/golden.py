@@ -18,6 +18,7 @@ import numpy as np
 
 from tinyml_build.config.options import DEFAULT_RANDOM_VECTORS, DEFAULT_SEED
 from tinyml_build.errors import ModelError, ToolchainError
+from tinyml_build.escape import json_text
 from tinyml_build.model import dtypes
 from tinyml_build.model.reader import Model
 from tinyml_build.verification.samples import Sample, samples_from_metadata  # noqa: F401 -- re-exported
@@ -74,7 +75,7 @@ class Golden:
             "vectors": [{"label": v.label, "inputs": [b.hex() for b in v.inputs], "outputs": [b.hex() for b in v.outputs]}
                         for v in self.vectors],
         }
-        return json.dumps(data, indent=1, sort_keys=True) + "\n"
+        return json_text(data, indent=1) + "\n"
 
     @classmethod
     def from_json(cls, text: str) -> "Golden":
@@ -143,7 +144,7 @@ def _interpreter(data: bytes, where: str):
     try:
         return runtime.Interpreter.from_bytes(data, arena_size=HOST_ARENA_BYTES)
     except Exception as err:  # noqa: BLE001 -- TFLM reports failures as bare RuntimeErrors
-        raise ModelError(f"the tflite-micro interpreter cannot load the model: {err}", where=where,
+        raise ModelError("the tflite-micro interpreter cannot load the model:", details=str(err), where=where,
                          fix="check that the model runs in TFLM (python -m tinyml_build inspect)") from None
 
 

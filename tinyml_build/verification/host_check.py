@@ -25,6 +25,7 @@ from tinyml_build.runtimes.aot.c_sources import AOT_INCLUDE_DIR, HOST_DIR
 from tinyml_build.runtimes.aot.emit import kernel_sources, render
 from tinyml_build.runtimes.aot.lower import lower_model
 from tinyml_build.errors import TinyMLError, ToolchainError
+from tinyml_build.escape import terminal
 from tinyml_build.model.dtypes import numpy_dtype
 from tinyml_build.model.reader import Model, load_model
 
@@ -59,8 +60,8 @@ class Divergence:
     def __str__(self) -> str:
         position = np.unravel_index(self.first_element, self.shape) if self.shape else ()
         return (
-            f"run {self.run}: first divergence at op #{self.op_index} {self.op_name}, output tensor "
-            f"#{self.tensor} '{self.tensor_name}' {self.dtype}{list(self.shape)}: {self.differing} of "
+            f"run {self.run}: first divergence at op #{self.op_index} {terminal(self.op_name)}, output tensor "
+            f"#{self.tensor} '{terminal(self.tensor_name)}' {self.dtype}{list(self.shape)}: {self.differing} of "
             f"{self.elements} elements differ (max |diff| {self.max_abs_diff:g}); first at element "
             f"{self.first_element} {tuple(int(i) for i in position)}: aot {self.aot_value}, tflm {self.tflm_value}"
         )
@@ -83,7 +84,7 @@ class CheckReport:
 
     def __str__(self) -> str:
         mode = " (ASan/UBSan)" if self.sanitize else ""
-        head = f"{self.model}: {self.runs} runs{mode}, arena {self.arena_bytes} B, constants {self.constant_bytes} B: "
+        head = f"{terminal(self.model)}: {self.runs} runs{mode}, arena {self.arena_bytes} B, constants {self.constant_bytes} B: "
         if self.ok:
             return head + "bit-exact with tflite-micro (every op output, every run)"
         lines = [head + "MISMATCH"]
@@ -134,7 +135,7 @@ def compile_program(workdir: Path, files: dict[str, str], program, sanitize: boo
            f"-I{API_INCLUDE_DIR}", "-DTML_AOT_TRACE", f"-DTML_MODEL_API={program.name}_model_api", *sources, "-o", str(exe)]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
-        raise HostCheckError(f"generated C for '{program.name}' does not compile:\n{proc.stderr.strip()[:4000]}",
+        raise HostCheckError(f"generated C for '{program.name}' does not compile:", details=proc.stderr.strip()[:4000],
                              where=str(workdir), fix="this is a bug in the aot runtime; report it with the model")
     return exe
 
@@ -149,7 +150,8 @@ def run_program(exe: Path, workdir: Path, model: Model, inputs: list[list[np.nda
                 f.write(np.ascontiguousarray(a).tobytes())
     proc = subprocess.run([str(exe), str(in_path), str(len(inputs)), str(out_path), str(trace_path)], capture_output=True, text=True)
     if proc.returncode != 0:
-        raise HostCheckError(f"generated model '{model.name}' failed on the host (exit {proc.returncode}):\n{proc.stderr.strip()[:4000]}",
+        raise HostCheckError(f"generated model '{model.name}' failed on the host (exit {proc.returncode}):",
+                             details=proc.stderr.strip()[:4000],
                              where=str(exe), fix="this is a bug in the aot runtime; report it with the model")
     data = out_path.read_bytes()
     outputs, pos = [], 0
@@ -278,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
             keep = Path(args.keep) / Path(path).stem if args.keep else None
             report = check_model(path, runs=args.runs, seed=args.seed, sanitize=args.sanitize, workdir=keep)
         except TinyMLError as exc:
-            print(f"{path}: error: {exc}")
+            print(f"{terminal(path)}: error: {exc}")
             status = max(status, 2)
             continue
         print(report)

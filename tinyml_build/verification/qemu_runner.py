@@ -17,7 +17,6 @@ has arrived.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import selectors
 import shutil
@@ -30,6 +29,7 @@ from pathlib import Path
 
 from tinyml_build.config.options import DEFAULT_QEMU_TIMEOUT
 from tinyml_build.errors import TinyMLError, ToolchainError
+from tinyml_build.escape import json_text, terminal
 from tinyml_build.verification.golden import Golden
 from tinyml_build.config.targets import Target, load_target
 
@@ -316,13 +316,13 @@ def main(argv: list[str] | None = None) -> int:
     except TinyMLError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    sys.stdout.write(result.outcome.output)
+    sys.stdout.write(terminal(result.outcome.output, keep_newlines=True))
     if args.log:
         Path(args.log).write_text(result.outcome.output)
     if args.json:
-        Path(args.json).write_text(json.dumps(result.summary(), indent=1, sort_keys=True) + "\n")
+        Path(args.json).write_text(json_text(result.summary(), indent=1) + "\n")
     for problem in result.problems:
-        print(f"FAIL: {problem}", file=sys.stderr)
+        print(f"FAIL: {terminal(problem)}", file=sys.stderr)
     return 0 if result.ok else 1
 
 

@@ -23,6 +23,7 @@ from tinyml_build.runtimes.aot.emit import kernel_sources, render
 from tinyml_build.verification.host_check import HostCheckError, random_inputs, run_tflm
 from tinyml_build.runtimes.aot.lower import lower_model
 from tinyml_build.errors import TinyMLError, ToolchainError
+from tinyml_build.escape import terminal
 from tinyml_build.model.reader import Model, load_model
 
 CORTEX_M_DIR = HOST_DIR / "cortex_m"
@@ -49,8 +50,9 @@ class TargetReport:
         return self.mismatch is None
 
     def __str__(self) -> str:
-        head = f"{self.model}: {self.runs} runs on {self.cpu} (QEMU): "
-        return head + ("bit-exact with tflite-micro (every op output, every run)" if self.ok else "MISMATCH\n  " + self.mismatch)
+        head = f"{terminal(self.model)}: {self.runs} runs on {self.cpu} (QEMU): "
+        return head + ("bit-exact with tflite-micro (every op output, every run)" if self.ok
+                       else "MISMATCH\n  " + terminal(self.mismatch))
 
 
 def _tools() -> tuple[str, str]:
@@ -92,14 +94,16 @@ def check_on_cortex_m(model: Model | str | Path, runs: int = 3, seed: int = 0, w
                "-nostartfiles", "--specs=nano.specs", "--specs=nosys.specs", "-Wl,--gc-sections", "-o", str(elf)]
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode != 0:
-            raise HostCheckError(f"generated C for '{program.name}' does not build for Cortex-M4:\n{proc.stderr.strip()[:4000]}",
+            raise HostCheckError(f"generated C for '{program.name}' does not build for Cortex-M4:",
+                                 details=proc.stderr.strip()[:4000],
                                  where=str(work), fix="this is a bug in the aot runtime; report it with the model")
         run = subprocess.run([qemu, "-machine", "mps2-an386", "-nographic", "-monitor", "none", "-serial", "none",
                               "-semihosting-config", "enable=on,target=native", "-kernel", str(elf)],
                              capture_output=True, text=True, timeout=timeout)
     lines = (run.stdout + run.stderr).splitlines()  # QEMU prints semihosting output on stderr
     if run.returncode != 0 or "done" not in lines:
-        raise HostCheckError(f"generated model '{program.name}' failed on QEMU (exit {run.returncode}): {run.stdout[-2000:]} {run.stderr[-2000:]}",
+        raise HostCheckError(f"generated model '{program.name}' failed on QEMU (exit {run.returncode}):",
+                             details=run.stdout[-2000:] + "\n" + run.stderr[-2000:],
                              fix="this is a bug in the aot runtime; report it with the model")
     hashes = {}
     for line in lines:
@@ -139,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
             keep = Path(args.keep) / Path(path).stem if args.keep else None
             report = check_on_cortex_m(path, runs=args.runs, seed=args.seed, workdir=keep)
         except TinyMLError as exc:
-            print(f"{path}: error: {exc}")
+            print(f"{terminal(path)}: error: {exc}")
             status = max(status, 2)
             continue
         print(report)

@@ -12,6 +12,7 @@ from tinyml_build.runtimes.aot.c_sources import AOT_INCLUDE_DIR, KERNELS_DIR
 from tinyml_build.runtimes.aot.lower import c_literal, lower_model
 from tinyml_build.runtimes.aot.program import CArray, IOTensor, Program
 from tinyml_build.codegen.templating import render as render_template
+from tinyml_build.escape import require_c_identifier
 from tinyml_build.fileio import write_atomic
 from tinyml_build.model.reader import Model
 
@@ -37,6 +38,7 @@ def io_tensor(t: IOTensor) -> str:
 
 def render(program: Program) -> dict[str, str]:
     """File name -> contents of the generated C for one program."""
+    require_c_identifier(program.name, "model name")
     helpers = dict(array_body=array_body, io_tensor=io_tensor)
     guard = f"TML_{program.name.upper()}_MODEL_H"
     return {

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from tinyml_build.runtimes.aot.lower import lower_model
 from tinyml_build.errors import TinyMLError
+from tinyml_build.escape import terminal
 from tinyml_build.model.reader import Model, load_model
 
 _TFLM_SCRIPT = """
@@ -43,7 +44,7 @@ class ArenaComparison:
         def fmt(v):
             return "-" if v is None else f"{v:,}"
         ratio = f"{self.aot_arena / self.tflm_total:.2f}" if self.tflm_total else "-"
-        return (f"{self.model:<28} {self.aot_arena:>10,} {self.aot_lower_bound:>10,} {fmt(self.tflm_head):>10} "
+        return (f"{terminal(self.model):<28} {self.aot_arena:>10,} {self.aot_lower_bound:>10,} {fmt(self.tflm_head):>10} "
                 f"{fmt(self.tflm_tail):>10} {fmt(self.tflm_total):>10} {ratio:>6}")
 
 
@@ -86,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             print(compare(path).row())
         except TinyMLError as exc:
-            print(f"{Path(path).stem:<28} error: {exc.what}")
+            print(f"{terminal(Path(path).stem):<28} error: {terminal(exc.what)}")
             status = 2
     return status
 

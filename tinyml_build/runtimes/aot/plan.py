@@ -64,6 +64,7 @@ def aot_kernels(model: "Model", name: str) -> tuple[str, ...]:
         return tuple(lower_model(model, name=name).kernels)
     except UnsupportedOpError as err:
         raise UnsupportedOpError(f"runtime=aot cannot build model {name}: {err.what}", where=err.where,
+                                 details=err.details,
                                  fix=err.fix or "use runtime=tflm; operators runtime=aot supports: "
                                  + ", ".join(supported_ops())) from None
 

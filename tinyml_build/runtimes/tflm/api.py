@@ -18,6 +18,7 @@ from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 from tinyml_build.analysis import op_inventory
+from tinyml_build.escape import require_c_identifier
 
 if TYPE_CHECKING:
     from tinyml_build.model.reader import Model
@@ -43,6 +44,8 @@ def render_api(name: str, model: Model, resolver_label: str) -> str:
     """<name>_tflm_api.cc for `model`, using the resolver generated as <resolver_label>_op_resolver.h."""
     from tinyml_build.codegen.templating import c_identifier, render  # jinja2 only when rendering
 
+    require_c_identifier(name, "model name")
+    require_c_identifier(resolver_label, "resolver label")  # in an #include, where nothing is escaped
     return render(API_TEMPLATE, name=name, source=PurePath(model.path).name, sha256=model.sha256,
                   resolver=resolver_label, prefix=c_identifier(resolver_label),
                   num_inputs=len(model.main.inputs), num_outputs=len(model.main.outputs),
@@ -55,10 +58,11 @@ def render_descriptor(name: str, model: Model, arena_bytes: int, arena_comment: 
 
     if arena_bytes <= 0 or arena_bytes % ARENA_ALIGNMENT:
         raise ValueError(f"arena size {arena_bytes} must be a positive multiple of {ARENA_ALIGNMENT}")
+    require_c_identifier(name, "model name")
     return render(DESCRIPTOR_TEMPLATE, name=name, source=PurePath(model.path).name, sha256=model.sha256,
                   operator_count=len(model.main.operators), tensor_count=len(model.main.tensors),
                   model_bytes=model.size, num_inputs=len(model.main.inputs), num_outputs=len(model.main.outputs),
-                  arena_bytes=arena_bytes, arena_comment=" ".join(arena_comment.split()))
+                  arena_bytes=arena_bytes, arena_comment=arena_comment)
 
 
 def render_probe_models(names: list[str], capacity: int) -> str:
@@ -67,4 +71,6 @@ def render_probe_models(names: list[str], capacity: int) -> str:
 
     if capacity <= 0 or capacity % ARENA_ALIGNMENT:
         raise ValueError(f"probe arena {capacity} must be a positive multiple of {ARENA_ALIGNMENT}")
+    for name in names:
+        require_c_identifier(name, "model name")
     return render(PROBE_TEMPLATE, models=list(names), capacity=capacity)

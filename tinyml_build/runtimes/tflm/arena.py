@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass
 
 from tinyml_build.config.options import DEFAULT_HEADROOM
 from tinyml_build.errors import TinyMLError
+from tinyml_build.escape import json_text
 from tinyml_build.config.targets import Target
 
 ALIGNMENT = 16
@@ -176,7 +177,7 @@ def decide(option: ArenaOption, probes: dict[str, ProbeResult], measured_on: str
 
 
 def to_json(decisions: dict[str, ArenaDecision]) -> str:
-    return json.dumps({name: asdict(d) for name, d in sorted(decisions.items())}, indent=1, sort_keys=True) + "\n"
+    return json_text({name: asdict(d) for name, d in sorted(decisions.items())}, indent=1) + "\n"
 
 
 def from_json(text: str) -> dict[str, ArenaDecision]:
