@@ -79,6 +79,7 @@ class RunOutcome:
     truncated: bool
     stderr: str
     seconds: float
+    command: list[str] = field(default_factory=list)  # the QEMU command line that ran
 
 
 def run_qemu(argv: list[str], timeout: float = DEFAULT_TIMEOUT, max_output: int = DEFAULT_MAX_OUTPUT,
@@ -134,7 +135,15 @@ def run_qemu(argv: list[str], timeout: float = DEFAULT_TIMEOUT, max_output: int 
         err_file.seek(0)
         stderr = err_file.read(65536).decode("utf-8", "replace")
     return RunOutcome(received.decode("utf-8", "replace").replace("\r\n", "\n"), exit_code, timed_out, truncated,
-                      stderr, time.monotonic() - start)
+                      stderr, time.monotonic() - start, list(argv))
+
+
+def run_image(target: Target, elf: str | Path, timeout: float = DEFAULT_TIMEOUT, max_output: int = DEFAULT_MAX_OUTPUT,
+              extra_args=()) -> RunOutcome:
+    """Run `elf` on the target's QEMU machine (qemu_command, then `extra_args`); semihosting targets
+    end QEMU themselves, UART targets are stopped once the final TML-RESULT or TML-FAULT line arrived."""
+    argv = qemu_command(target, elf, find_qemu(target)) + list(extra_args)
+    return run_qemu(argv, timeout, max_output, stop_after_final_line=not target.console.is_semihosting)
 
 
 def _has_final_line(received: bytearray) -> bool:
@@ -267,9 +276,7 @@ class TestResult:
 def run_test(target: Target, elf: str | Path, goldens: list[Golden], timeout: float = DEFAULT_TIMEOUT,
              max_output: int = DEFAULT_MAX_OUTPUT) -> TestResult:
     """Run the image and check it: firmware verdict, exit status, every output byte, no fault/hang."""
-    qemu = find_qemu(target)
-    argv = qemu_command(target, elf, qemu)
-    outcome = run_qemu(argv, timeout, max_output, stop_after_final_line=not target.console.is_semihosting)
+    outcome = run_image(target, elf, timeout, max_output)
     report = parse_report(outcome.output)
     problems = []
     if report.fault is not None:
@@ -296,7 +303,8 @@ def run_test(target: Target, elf: str | Path, goldens: list[Golden], timeout: fl
         if reported != len(goldens):
             problems.append(f"the image ran {reported} model(s), the build made golden data for {len(goldens)}")
         problems += compare_with_golden(report, goldens)
-    return TestResult(target.name, not problems, problems, report, outcome, argv, qemu_version(qemu))
+    return TestResult(target.name, not problems, problems, report, outcome, outcome.command,
+                      qemu_version(outcome.command[0]))
 
 
 def main(argv: list[str] | None = None) -> int:
