@@ -57,6 +57,49 @@ def _symbols(nm: Path, elf: Path) -> tuple[list[int], list[tuple[int, int, str]]
     return [s[0] for s in syms], syms
 
 
+def executed_blocks(log: Path):
+    """(guest pc, instructions) of every translated block QEMU executed, in order, from its
+    `-d in_asm,exec,nochain` log.
+
+    Exact: each block counts the instructions of its own translation (under -icount QEMU also makes
+    shorter blocks at a pc when the instruction budget ends inside one, so translations are told
+    apart by their host address in the `Trace` lines, not by pc); a block entered but stopped
+    before its first instruction ("Stopped execution of TB chain before", when QEMU services a
+    timer or an exit request) counts nothing, and one rewound at a device access ("cpu_io_recompile:
+    rewound execution of TB to <pc>") counts the instructions before that pc. QEMU runs each
+    translation right after logging it, which ties an `IN:` listing to the next `Trace` line.
+    """
+    listings: dict[str, list[int]] = {}  # host address of a translated block -> its instruction pcs
+    translated: list[int] | None = None  # pcs of the latest `IN:` listing, until its block runs
+    pending: tuple[str, int, int | None] | None = None  # (host, pc, instructions) of the block entered last
+    with open(log, errors="replace") as f:
+        for line in f:
+            if line.startswith("Trace"):
+                if pending is not None:
+                    yield pending[1], pending[2]
+                host, pc = line.split()[2], int(line.split("[", 1)[1].split("/")[1], 16)
+                if translated and translated[0] == pc:
+                    listings[host] = translated
+                translated = None
+                pending = (host, pc, len(listings[host]))
+            elif line.startswith("Stopped execution of TB chain before"):
+                if pending is not None and pending[0] == line.split()[6]:
+                    pending = None
+            elif line.startswith("cpu_io_recompile: rewound execution of TB to"):
+                if pending is not None:
+                    pcs = listings[pending[0]]
+                    rewound = int(line.split()[-1], 16)
+                    pending = (pending[0], pending[1], pcs.index(rewound) if rewound in pcs else len(pcs))
+            elif line.startswith("IN:"):
+                translated = []
+            elif translated is not None:
+                m = _BLOCK_INSN.match(line)
+                if m:
+                    translated.append(int(m.group(1), 16))
+    if pending is not None:
+        yield pending[1], pending[2]
+
+
 def profile(path: Path, work: Path) -> dict:
     model = load_model(path)
     builder, elf, program = _build(model, work)
@@ -77,39 +120,23 @@ def profile(path: Path, work: Path) -> dict:
     # the kernel calls of tml_invoke, in order: (op index, op name, C function)
     calls = [(step.op_index, step.op_name, _CALL.match(s).group(1)) for step in program.steps for s in step.statements
              if _CALL.match(s)]
-    size: dict[int, int] = {}
     per_function: collections.Counter = collections.Counter()
     per_call: collections.Counter = collections.Counter()
-    invokes, call, in_invoke, block = 0, -1, False, None
-    with open(log, errors="replace") as f:
-        for line in f:
-            if line.startswith("IN:"):
-                block = None
-            elif line.startswith("Trace"):
-                block = None
-                pc = int(line.split("[", 1)[1].split("/")[1], 16)
-                name = function(pc)
-                if invokes == 2 and name == "main":  # the profiled inference has returned
-                    break
-                if name == "tml_invoke":
-                    if pc == invoke_start:
-                        invokes += 1
-                        call = -1
-                    in_invoke = True
-                elif in_invoke:
-                    in_invoke, call = False, call + 1
-                if invokes == 2:
-                    n = size.get(pc, 0)
-                    per_function[name] += n
-                    per_call["glue" if in_invoke else call] += n
-            else:
-                m = _BLOCK_INSN.match(line)
-                if m:
-                    pc = int(m.group(1), 16)
-                    if block is None:
-                        block = pc
-                        size[block] = 0
-                    size[block] += 1
+    invokes, call, in_invoke = 0, -1, False
+    for pc, n in executed_blocks(log):
+        name = function(pc)
+        if invokes == 2 and name == "main":  # the profiled inference has returned
+            break
+        if name == "tml_invoke":
+            if pc == invoke_start:
+                invokes += 1
+                call = -1
+            in_invoke = True
+        elif in_invoke:
+            in_invoke, call = False, call + 1
+        if invokes == 2:
+            per_function[name] += n
+            per_call["glue" if in_invoke else call] += n
     log.unlink()
     total = sum(per_function.values())
     ops = [{"call": k, "op_index": calls[k][0] if k < len(calls) else None, "op": calls[k][1] if k < len(calls) else "?",
