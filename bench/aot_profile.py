@@ -1,8 +1,9 @@
 """Where a runtime=aot inference spends its instructions on Cortex-M4: per op and per C function.
 
-Builds the model's generated C and kernels for an emulated Cortex-M4F (QEMU mps2-an386, the same
-flags and start-up code as tinyml_build/verification/target_check.py), runs two inferences on a seeded
-random input, and has QEMU log every translated block and every block it executes
+Builds the model's generated C and kernels into target_check's program (tinyml_build/verification/
+target_check.py: the firmware's platform layer, linker script and flags for qemu-m4, an emulated
+Cortex-M4F on QEMU mps2-an386), runs two inferences on a seeded random input, and has QEMU log
+every translated block and every block it executes
 (`-d in_asm,exec,nochain`). Summing block sizes over the executed blocks of the second inference
 gives exact instruction counts, attributed to the C function each block belongs to (from the
 ELF's symbols) and to the op whose kernel call is running (the n-th call made by the generated
@@ -32,81 +33,81 @@ import numpy as np
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_DIR))
 
-from tinyml_build.runtimes.aot.emit import API_INCLUDE_DIR, AOT_INCLUDE_DIR, kernel_sources, render  # noqa: E402
-from tinyml_build.verification.host_check import random_inputs  # noqa: E402
 from tinyml_build.runtimes.aot.lower import lower_model  # noqa: E402
-from tinyml_build.verification.target_check import CORTEX_M_DIR, CPU_FLAGS  # noqa: E402
+from tinyml_build.verification.host_check import random_inputs  # noqa: E402
+from tinyml_build.verification.target_check import build_check_program  # noqa: E402
 from tinyml_build.model.reader import load_model  # noqa: E402
-
-MAIN = r"""
-#include <string.h>
-#include "tml_model_api.h"
-extern const tml_model_api TML_MODEL_API;
-extern const unsigned char tml_profile_inputs[];
-void tml_sh_write0(const char *text);
-static void set_inputs(const tml_model_api *api) {
-  const unsigned char *in = tml_profile_inputs;
-  unsigned i;
-  for (i = 0; i < api->num_inputs; ++i) {
-    memcpy(api->input(i)->data, in, api->input(i)->bytes);
-    in += api->input(i)->bytes;
-  }
-}
-int main(void) {
-  const tml_model_api *api = &TML_MODEL_API;
-  int run;
-  if (api->init() != TML_OK) {
-    return 2;
-  }
-  for (run = 0; run < 2; ++run) { /* the second inference is profiled */
-    set_inputs(api);
-    if (api->invoke() != TML_OK) {
-      return 3;
-    }
-  }
-  tml_sh_write0("done\n");
-  return 0;
-}
-"""
 
 _BLOCK_INSN = re.compile(r"0x([0-9a-f]{8}):")
 _CALL = re.compile(r"^\s*(\w+)\(")
 
 
-def _build(model, work: Path) -> tuple[Path, object]:
+def _build(model, work: Path):
+    """target_check's program without the per-op trace, running one seeded input twice."""
     program = lower_model(model)
-    files = render(program)
-    for name, text in files.items():
-        (work / name).write_text(text)
-    data = b"".join(np.ascontiguousarray(a).tobytes() for a in random_inputs(model, 3, 0)[2])
-    rows = ",".join(str(b) for b in data) or "0"
-    (work / "inputs.c").write_text(f"const unsigned char tml_profile_inputs[] = {{{rows}}};\n")
-    (work / "main.c").write_text(MAIN)
-    elf = work / "profile.elf"
-    sources = [str(work / f) for f in files if f.endswith(".c")] + [str(k) for k in kernel_sources(program)]
-    sources += [str(work / "inputs.c"), str(work / "main.c"), str(CORTEX_M_DIR / "startup.c")]
-    subprocess.run(["arm-none-eabi-gcc", *CPU_FLAGS, "-O2", "-std=c99", "-ffunction-sections", "-fdata-sections", f"-I{work}",
-                    f"-I{AOT_INCLUDE_DIR}", f"-I{API_INCLUDE_DIR}", f"-DTML_MODEL_API={program.name}_model_api", *sources,
-                    "-T", str(CORTEX_M_DIR / "mps2_an386.ld"), "-nostartfiles", "--specs=nano.specs", "--specs=nosys.specs",
-                    "-Wl,--gc-sections", "-o", str(elf)], check=True)
-    return elf, program
+    one = [np.ascontiguousarray(a) for a in random_inputs(model, 3, 0)[2]]
+    builder, elf = build_check_program(program, [one, one], work, trace=False)
+    return builder, elf, program
 
 
-def _symbols(elf: Path) -> tuple[list[int], list[tuple[int, int, str]]]:
-    out = subprocess.run(["arm-none-eabi-nm", "-S", "--defined-only", str(elf)], capture_output=True, text=True, check=True).stdout
+def _symbols(nm: Path, elf: Path) -> tuple[list[int], list[tuple[int, int, str]]]:
+    out = subprocess.run([str(nm), "-S", "--defined-only", str(elf)], capture_output=True, text=True, check=True).stdout
     syms = sorted((int(a, 16) & ~1, int(s, 16), n) for a, s, t, n in (line.split() for line in out.splitlines()
                                                                         if len(line.split()) == 4) if t in "tTwW")
     return [s[0] for s in syms], syms
 
 
+def executed_blocks(log: Path):
+    """(guest pc, instructions) of every translated block QEMU executed, in order, from its
+    `-d in_asm,exec,nochain` log.
+
+    Exact: each block counts the instructions of its own translation (under -icount QEMU also makes
+    shorter blocks at a pc when the instruction budget ends inside one, so translations are told
+    apart by their host address in the `Trace` lines, not by pc); a block entered but stopped
+    before its first instruction ("Stopped execution of TB chain before", when QEMU services a
+    timer or an exit request) counts nothing, and one rewound at a device access ("cpu_io_recompile:
+    rewound execution of TB to <pc>") counts the instructions before that pc. QEMU runs each
+    translation right after logging it, which ties an `IN:` listing to the next `Trace` line.
+    """
+    listings: dict[str, list[int]] = {}  # host address of a translated block -> its instruction pcs
+    translated: list[int] | None = None  # pcs of the latest `IN:` listing, until its block runs
+    pending: tuple[str, int, int | None] | None = None  # (host, pc, instructions) of the block entered last
+    with open(log, errors="replace") as f:
+        for line in f:
+            if line.startswith("Trace"):
+                if pending is not None:
+                    yield pending[1], pending[2]
+                host, pc = line.split()[2], int(line.split("[", 1)[1].split("/")[1], 16)
+                if translated and translated[0] == pc:
+                    listings[host] = translated
+                translated = None
+                pending = (host, pc, len(listings[host]))
+            elif line.startswith("Stopped execution of TB chain before"):
+                if pending is not None and pending[0] == line.split()[6]:
+                    pending = None
+            elif line.startswith("cpu_io_recompile: rewound execution of TB to"):
+                if pending is not None:
+                    pcs = listings[pending[0]]
+                    rewound = int(line.split()[-1], 16)
+                    pending = (pending[0], pending[1], pcs.index(rewound) if rewound in pcs else len(pcs))
+            elif line.startswith("IN:"):
+                translated = []
+            elif translated is not None:
+                m = _BLOCK_INSN.match(line)
+                if m:
+                    translated.append(int(m.group(1), 16))
+    if pending is not None:
+        yield pending[1], pending[2]
+
+
 def profile(path: Path, work: Path) -> dict:
     model = load_model(path)
-    elf, program = _build(model, work)
+    builder, elf, program = _build(model, work)
     log = work / "qemu.log"
-    subprocess.run(["qemu-system-arm", "-machine", "mps2-an386", "-nographic", "-monitor", "none", "-serial", "none",
-                    "-semihosting-config", "enable=on,target=native", "-icount", "shift=0", "-kernel", str(elf),
-                    "-d", "in_asm,exec,nochain", "-D", str(log)], check=True, capture_output=True, timeout=1800)
-    addrs, syms = _symbols(elf)
+    run = builder.run(elf, timeout=1800, extra_args=["-d", "in_asm,exec,nochain", "-D", str(log)])
+    if run.timed_out or run.exit_code != 0:
+        raise RuntimeError(f"the profiled program failed (exit {run.exit_code}): {run.output[-2000:]}{run.stderr[-2000:]}")
+    addrs, syms = _symbols(builder.toolchain.nm, elf)
     names: dict[int, str] = {}
 
     def function(pc: int) -> str:
@@ -119,39 +120,23 @@ def profile(path: Path, work: Path) -> dict:
     # the kernel calls of tml_invoke, in order: (op index, op name, C function)
     calls = [(step.op_index, step.op_name, _CALL.match(s).group(1)) for step in program.steps for s in step.statements
              if _CALL.match(s)]
-    size: dict[int, int] = {}
     per_function: collections.Counter = collections.Counter()
     per_call: collections.Counter = collections.Counter()
-    invokes, call, in_invoke, block = 0, -1, False, None
-    with open(log, errors="replace") as f:
-        for line in f:
-            if line.startswith("IN:"):
-                block = None
-            elif line.startswith("Trace"):
-                block = None
-                pc = int(line.split("[", 1)[1].split("/")[1], 16)
-                name = function(pc)
-                if invokes == 2 and name == "main":  # the profiled inference has returned
-                    break
-                if name == "tml_invoke":
-                    if pc == invoke_start:
-                        invokes += 1
-                        call = -1
-                    in_invoke = True
-                elif in_invoke:
-                    in_invoke, call = False, call + 1
-                if invokes == 2:
-                    n = size.get(pc, 0)
-                    per_function[name] += n
-                    per_call["glue" if in_invoke else call] += n
-            else:
-                m = _BLOCK_INSN.match(line)
-                if m:
-                    pc = int(m.group(1), 16)
-                    if block is None:
-                        block = pc
-                        size[block] = 0
-                    size[block] += 1
+    invokes, call, in_invoke = 0, -1, False
+    for pc, n in executed_blocks(log):
+        name = function(pc)
+        if invokes == 2 and name == "main":  # the profiled inference has returned
+            break
+        if name == "tml_invoke":
+            if pc == invoke_start:
+                invokes += 1
+                call = -1
+            in_invoke = True
+        elif in_invoke:
+            in_invoke, call = False, call + 1
+        if invokes == 2:
+            per_function[name] += n
+            per_call["glue" if in_invoke else call] += n
     log.unlink()
     total = sum(per_function.values())
     ops = [{"call": k, "op_index": calls[k][0] if k < len(calls) else None, "op": calls[k][1] if k < len(calls) else "?",

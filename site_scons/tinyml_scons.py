@@ -63,3 +63,25 @@ def say(text: str) -> None:
 def echo(env):
     """Where an action that runs its own commands (the link) prints them: only in verbose builds."""
     return say if env.get("TML_VERBOSE") else None
+
+
+def finish_test(verdict: str, what: str, problems, suites, report_path) -> int:
+    """End a `test` action: print its problems and one final line, and for any verdict but pass
+    stop SCons with the verdict's exit status (tinyml_build.verification.verdict; SCons's own
+    ExplicitExit, the one way an action sets the build's status)."""
+    from SCons.Script import Exit
+
+    from tinyml_build.escape import terminal
+    from tinyml_build.verification.verdict import EXIT_STATUS, PASS
+
+    if verdict == PASS:
+        print(f"test: PASS ({terminal(what)})")
+        return 0
+    for problem in problems:
+        print(f"test: FAIL: {terminal(problem, keep_newlines=True)}")
+    tests = sum(len(s.cases) for s in suites)
+    failures, errors = sum(s.failures for s in suites), sum(s.errors for s in suites)
+    status = EXIT_STATUS[verdict]
+    print(f"test: FAIL ({verdict}, exit status {status}) {terminal(what)}: {failures} failed and {errors} unfinished of "
+          f"{tests} test cases; JUnit report {terminal(report_path)}", flush=True)
+    Exit(status)

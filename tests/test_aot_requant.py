@@ -20,7 +20,9 @@ from tinyml_build.runtimes.aot import lower_model
 from tinyml_build.runtimes.aot import quantization as q
 from tinyml_build.runtimes.aot.emit import AOT_INCLUDE_DIR, API_INCLUDE_DIR, render
 from tinyml_build.verification.host_check import check_model
-from tinyml_build.verification.target_check import CORTEX_M_DIR, CPU_FLAGS, check_on_cortex_m
+from tinyml_build.config.targets import load_target
+from tinyml_build.verification.cortex_m_program import ProgramBuilder
+from tinyml_build.verification.target_check import check_on_cortex_m
 from tinyml_build.model.reader import read_model
 
 INT32_MIN, INT32_MAX = -(1 << 31), (1 << 31) - 1
@@ -119,19 +121,16 @@ def test_c_requant_matches_mbqm_on_cortex_m4(tmp_path):
     (tmp_path / "check.c").write_text(_check_source())
     (tmp_path / "table.c").write_text(_table_source(rows))
     (tmp_path / "main.c").write_text(
-        '#include <stdint.h>\nvoid tml_sh_write0(const char *text);\nvoid tml_check(void);\nvoid tml_report(uint32_t i);\n'
-        'void tml_report(uint32_t i) {\n  char text[12];\n  int n = 10;\n  text[11] = 0;\n  text[10] = 10;\n'
-        '  do { text[--n] = (char)(48 + i % 10u); i /= 10u; } while (i != 0u);\n  tml_sh_write0(text + n);\n}\n'
-        'int main(void) { tml_check(); return 0; }\n')
-    elf = tmp_path / "check.elf"
-    subprocess.run(["arm-none-eabi-gcc", *CPU_FLAGS, "-O2", "-std=c99", "-Wall", "-Wextra", "-Werror", f"-I{AOT_INCLUDE_DIR}",
-                    *(str(tmp_path / f) for f in ("check.c", "table.c", "main.c")), str(CORTEX_M_DIR / "startup.c"),
-                    "-T", str(CORTEX_M_DIR / "mps2_an386.ld"), "-nostartfiles", "--specs=nano.specs", "--specs=nosys.specs",
-                    "-o", str(elf)], check=True)
-    run = subprocess.run(["qemu-system-arm", "-machine", "mps2-an386", "-nographic", "-monitor", "none", "-serial", "none",
-                          "-semihosting-config", "enable=on,target=native", "-kernel", str(elf)],
-                         capture_output=True, text=True, timeout=120)
-    first_bad = int((run.stdout + run.stderr).split()[0])
+        '#include <stdint.h>\n#include "tml_platform.h"\n#include "tml_print.h"\nvoid tml_check(void);\n'
+        'void tml_report(uint32_t i);\nvoid tml_report(uint32_t i) { tml_printf("first_bad=%lu\\n", (unsigned long)i); }\n'
+        'int main(void) {\n  tml_platform_init();\n  tml_check();\n  return 0;\n}\n')
+    builder = ProgramBuilder(load_target("qemu-m4"), tmp_path / "build")
+    objects = builder.compile([tmp_path / f for f in ("check.c", "table.c")], "obj", include_dirs=[AOT_INCLUDE_DIR],
+                              extra_flags=["-Werror"], fast=True)
+    objects += builder.compile([tmp_path / "main.c"], "app", extra_flags=["-Werror"])
+    run = builder.run(builder.link(objects, tmp_path / "check.elf"), timeout=120)
+    assert run.exit_code == 0, run.output + run.stderr
+    first_bad = int(run.output.split("first_bad=")[1].split()[0])
     assert first_bad == len(rows), f"row {first_bad}: {rows[first_bad] if first_bad < len(rows) else ''}"
 
 

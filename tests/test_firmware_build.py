@@ -10,6 +10,7 @@ import sys
 
 import pytest
 from conftest import PROJECT_DIR, shared_model
+from junit_schema import cases, check_junit
 
 from tinyml_build.image.elf import read_elf
 from tinyml_build.reports.manifest import sha256_file
@@ -146,3 +147,101 @@ def test_missing_toolchain_is_one_message_with_the_apt_command(build_root, tmp_p
                              f"build_dir={build_root}"], capture_output=True, text=True, cwd=PROJECT_DIR,
                             env={**os.environ, "TINYML_ARM_TOOLCHAIN": str(tmp_path / "no-such-toolchain")})
     _fails_cleanly(result, "TINYML_ARM_TOOLCHAIN", "sudo apt-get install gcc-arm-none-eabi")
+
+
+# ---- `scons ... test`: its exit status and test.xml for each outcome (README "Exit status") ----------
+
+needs_qemu = pytest.mark.skipif(shutil.which("qemu-system-arm") is None,
+                                reason="qemu-system-arm not installed (sudo apt-get install qemu-system-arm)")
+
+
+def _test_outcome(result, out_dir, verdict, status):
+    """The run ended with `status`, said so on its last line, and test.json/test.xml agree."""
+    text = result.stdout + result.stderr
+    assert result.returncode == status, text[-4000:]
+    assert "Traceback" not in text
+    last = [line for line in result.stdout.splitlines() if line.startswith("test: ")][-1]
+    if status == 0:
+        assert last.startswith("test: PASS ("), last
+    else:
+        assert last.startswith(f"test: FAIL ({verdict}, exit status {status}) "), last
+        assert last.endswith(f"JUnit report {out_dir / 'test.xml'}"), last
+    summary = json.loads((out_dir / "test.json").read_text())
+    assert (summary["verdict"], summary["exit_status"]) == (verdict, status)
+    root = check_junit((out_dir / "test.xml").read_text())
+    return {name: next(iter(case), None) for (_, name), case in cases(root).items()}
+
+
+def _target_file(tmp_path, base: str, name: str, edit) -> str:
+    """A board file derived from targets/<base>.yaml (name: must match the file name)."""
+    text = (PROJECT_DIR / "targets" / f"{base}.yaml").read_text().replace(f"name: {base}\n", f"name: {name}\n")
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(edit(text))
+    return str(path)
+
+
+@needs_qemu
+@pytest.mark.qemu
+@pytest.mark.parametrize("corrupt", [False, True], ids=["pass", "mismatch"])
+def test_test_passes_or_reports_a_mismatch(tmp_path, corrupt):
+    args = ("target=qemu-m4", "model=hello_world", f"build_dir={tmp_path}", "test")
+    out = tmp_path / "qemu-m4" / "hello_world"
+    if corrupt:  # golden data that disagrees with the model, as if the model's outputs had changed
+        assert scons(*args[:-1]).returncode == 0
+        golden = json.loads((out / "golden" / "hello_world.json").read_text())
+        wrong = bytearray.fromhex(golden["vectors"][1]["outputs"][0])
+        wrong[0] ^= 0x40
+        golden["vectors"][1]["outputs"][0] = wrong.hex()
+        (out / "golden" / "hello_world.json").write_text(json.dumps(golden))
+    report = _test_outcome(scons(*args), out, "mismatch" if corrupt else "pass", 3 if corrupt else 0)
+    assert list(report) == [f"vector {k}: random seed=1234 #{k}" for k in range(3)]
+    if not corrupt:
+        assert set(report.values()) == {None}
+        return
+    assert report["vector 0: random seed=1234 #0"] is None and report["vector 2: random seed=1234 #2"] is None
+    failure = report["vector 1: random seed=1234 #1"]
+    assert failure.tag == "failure" and failure.get("type") == "mismatch"
+    assert failure.get("message").startswith("output 0: 1 of 1 bytes differ; first at byte 0: ")
+
+
+@needs_qemu
+@pytest.mark.qemu
+def test_test_reports_a_crash(tmp_path):
+    # Armv8-M checks the stack limit: a 256-byte stack overflows in the first printf, a UsageFault (STKOF).
+    target = _target_file(tmp_path, "qemu-m33", "qemu-m33-tiny-stack",
+                          lambda text: re.sub(r"(?m)^stack_size: .*$", "stack_size: 256", text))
+    result = scons(f"target={target}", "model=hello_world", f"build_dir={tmp_path}", "test")
+    report = _test_outcome(result, tmp_path / "qemu-m33-tiny-stack" / "hello_world", "crash", 4)
+    error = report["vector 0: random seed=1234 #0"]
+    assert error.tag == "error" and error.get("type") == "crash"
+    assert "the firmware crashed: exception 3" in error.get("message") and "STKOF" in error.text
+    assert [e.get("type") for e in list(report.values())[1:]] == ["not-run", "not-run"]
+
+
+@needs_qemu
+@pytest.mark.qemu
+def test_test_reports_a_hang(tmp_path):
+    # An STM32 USART console on the MPS2 machine: the first print waits forever for its TXE flag.
+    f407 = (PROJECT_DIR / "targets" / "stm32f407.yaml").read_text()
+    uart = f407[f407.index("console:"):f407.index("cycle_timer:")]
+    target = _target_file(tmp_path, "qemu-m4", "qemu-m4-wrong-uart",
+                          lambda text: text.replace("console: {type: semihosting}\n", uart))
+    result = scons(f"target={target}", "model=hello_world", f"build_dir={tmp_path}", "qemu_timeout=1", "test")
+    report = _test_outcome(result, tmp_path / "qemu-m4-wrong-uart" / "hello_world", "hang", 5)
+    error = report["vector 0: random seed=1234 #0"]
+    assert error.tag == "error" and error.get("type") == "hang" and "no final report within 1 s" in error.get("message")
+
+
+@pytest.mark.parametrize("failure", ["option", "budget"])
+def test_a_build_error_before_the_test_is_status_2(tmp_path, failure):
+    if failure == "option":
+        result = scons("target=qemu-m4", "model=hello_world", "runtim=aot", f"build_dir={tmp_path}", "test")
+        _fails_cleanly(result, "unknown option runtim=")
+    else:  # a failed build step: the image does not fit a 4 KB flash
+        target = _target_file(tmp_path, "qemu-m4", "qemu-m4-4k",
+                              lambda text: re.sub(r"flash: \{origin: 0x00000000, size: 0x400000", "flash: {origin: 0x00000000, "
+                                                  "size: 0x1000", text))
+        result = scons(f"target={target}", "model=hello_world", f"build_dir={tmp_path}", "test")
+        _fails_cleanly(result, "the image does not fit qemu-m4-4k")
+    assert result.returncode == 2
+    assert not list(tmp_path.rglob("test.xml"))

@@ -10,12 +10,22 @@ import shutil
 
 import pytest
 from firmware_testlib import FixtureBuilder, add_one_golden
+from junit_schema import cases, check_junit
 
 from tinyml_build.errors import ToolchainError
+from tinyml_build.verification import junit
 from tinyml_build.verification.qemu_runner import parse_report, qemu_command, run_test
 from tinyml_build.config.targets import Emulator, load_target
 
 EMULATED = ("qemu-m3", "qemu-m4", "qemu-m7", "qemu-m33", "qemu-m55", "stm32f407")
+
+
+def _junit(result, golden, target="qemu-m4"):
+    """The run's test.xml, checked against the JUnit shape: {testcase name: its failure/error or None}."""
+    root = check_junit(junit.render("fixture", junit.qemu_suites(result, [golden])))
+    found = cases(root)
+    assert {c for c, _ in found} == {f"{target}.add_one"}
+    return {name: next(iter(case), None) for (_, name), case in found.items()}
 
 pytestmark = [
     pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None, reason="arm-none-eabi-gcc not installed "
@@ -42,6 +52,8 @@ def test_fixture_passes_on_every_emulated_target(builder, name):
     assert [model.vectors[i]["status"] for i in range(3)] == ["PASS"] * 3
     assert model.time["unit"] == "qemu_instructions" and int(model.time["per_inference"]) > 0
     assert result.report.result == {"status": "PASS", "models": "1", "vectors": "3", "passed": "3", "failed": "0"}
+    assert result.verdict == "pass" and result.summary()["exit_status"] == 0
+    assert list(_junit(result, golden, name).items()) == [(f"vector {k}: fixture #{k}", None) for k in range(3)]
     # Semihosting targets end QEMU with the status; the STM32 image parks and the runner stops QEMU.
     assert result.outcome.exit_code == (0 if target.console.is_semihosting else None)
     if name == "stm32f407":
@@ -75,6 +87,12 @@ def test_a_wrong_output_fails_in_the_firmware_and_on_the_host(builder):
     assert result.report.models["add_one"].vectors[2]["first_mismatch"] == "0:5"
     assert any("1 failing of 3" in p for p in result.problems), result.problems
     assert any("1 of 16 bytes differ; first at byte 5" in p for p in result.problems), result.problems
+    assert result.verdict == "mismatch" and result.summary()["exit_status"] == 3
+    report = _junit(result, bad)
+    assert report["vector 0: fixture #0"] is None and report["vector 1: fixture #1"] is None
+    failure = report["vector 2: fixture #2"]
+    assert failure.tag == "failure" and failure.get("type") == "mismatch"
+    assert failure.get("message").startswith("output 0: 1 of 16 bytes differ; first at byte 5: ")
 
 
 def test_the_host_comparison_does_not_trust_the_firmware(builder):
@@ -100,6 +118,12 @@ def test_a_hardfault_prints_the_fault_registers(builder, name):
     assert "BFAR f0000000" in log  # the faulting address of the bad store
     if target.console.is_semihosting:
         assert result.outcome.exit_code == 3  # SYS_EXIT_EXTENDED carries statuses beyond 0/1
+    assert result.verdict == "crash" and result.summary()["exit_status"] == 4
+    report = _junit(result, golden, name)
+    error = report["vector 0: fixture #0"]  # add_one faults in its first invoke()
+    assert error.tag == "error" and error.get("type") == "crash" and "crashed: exception 3" in error.get("message")
+    assert "TML-FAULT exception=3" in error.text and "BFAR f0000000" in error.text  # the log's end
+    assert [report[f"vector {k}: fixture #{k}"].get("type") for k in (1, 2)] == ["not-run", "not-run"]
 
 
 def test_a_hang_is_stopped_by_the_timeout(builder):
@@ -108,6 +132,9 @@ def test_a_hang_is_stopped_by_the_timeout(builder):
     result = run_test(load_target("qemu-m4"), elf, [golden], timeout=3)
     assert not result.ok and result.outcome.timed_out
     assert any("no final report within 3 s" in p for p in result.problems)
+    assert result.verdict == "hang" and result.summary()["exit_status"] == 5
+    error = _junit(result, golden)["vector 0: fixture #0"]
+    assert error.tag == "error" and error.get("type") == "hang" and "no final report within 3 s" in error.get("message")
 
 
 def test_init_failure_exits_with_status_2(builder):
@@ -116,6 +143,9 @@ def test_init_failure_exits_with_status_2(builder):
     result = run_test(load_target("qemu-m3"), elf, [golden], timeout=60)
     assert not result.ok and result.outcome.exit_code == 2
     assert "init() returned error" in result.outcome.output
+    assert result.verdict == "mismatch"  # the firmware finished and reports every vector as failed
+    report = _junit(result, golden, "qemu-m3")
+    assert {e.tag for e in report.values()} == {"failure"} and {e.get("type") for e in report.values()} == {"setup"}
 
 
 def test_runaway_output_is_cut_off(builder):
@@ -124,6 +154,10 @@ def test_runaway_output_is_cut_off(builder):
                       max_output=200)
     assert not result.ok and result.outcome.truncated
     assert any("more than 200 bytes" in p for p in result.problems)
+    assert result.verdict == "hang"
+    kinds = [None if e is None else e.get("type") for e in _junit(result, golden).values()]
+    stop = kinds.index("hang")  # the vector the output was cut in (reads arrive in chunks of any size)
+    assert kinds == [None] * stop + ["hang"] + ["not-run"] * (len(kinds) - stop - 1), kinds
 
 
 def test_missing_qemu_names_the_apt_command(builder):

@@ -1,6 +1,7 @@
 """`scons target=... model=...` end to end: generated sources, no-op rebuilds, clean errors."""
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import PROJECT_DIR, shared_model
+from junit_schema import cases, check_junit
 from tflite_builder import fully_connected_model, single_op_model
 
 from tinyml_build.model.schema import fb
@@ -139,6 +141,12 @@ def test_host_target_checks_aot_against_tflm(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "bit-exact with tflite-micro" in result.stdout
     assert (tmp_path / "host" / "hello_world" / "hello_world_host_check.txt").is_file()
+    assert result.stdout.splitlines()[-1] == "test: PASS (host, 1 model(s) against tflite-micro)"
+    summary = json.loads((tmp_path / "host" / "hello_world" / "test.json").read_text())
+    assert (summary["verdict"], summary["exit_status"], summary["models"]["hello_world"]["runs"]) == ("pass", 0, 20)
+    root = check_junit((tmp_path / "host" / "hello_world" / "test.xml").read_text())
+    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("20", "0", "0")
+    assert ("host.hello_world", "run 1: every input at its maximum") in cases(root)
     built = scons("target=host", "model=hello_world", "runtime=aot", f"build_dir={tmp_path}")
     assert built.returncode == 0, built.stderr
     assert (tmp_path / "host" / "hello_world" / "gen" / "hello_world_model.c").is_file()

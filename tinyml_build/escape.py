@@ -151,6 +151,23 @@ def html(text: object) -> str:
             .replace('"', "&quot;").replace("'", "&#39;"))
 
 
+def xml_text(text: object) -> str:
+    """Text XML 1.0 can hold (an element's text or an attribute value, before the XML writer escapes
+    `&`, `<`, `>` and quotes): characters XML forbids -- C0 controls other than tab, newline and
+    carriage return, surrogates, U+FFFE and U+FFFF -- as \\xNN or \\uNNNN, backslashes doubled so an
+    escape cannot be faked. A console log holding an ANSI escape or a NUL stays a well-formed file."""
+    out = []
+    for ch in str(text):
+        code = ord(ch)
+        if ch == "\\":
+            out.append("\\\\")
+        elif (code < 0x20 and ch not in "\t\n\r") or 0xD800 <= code < 0xE000 or code in (0xFFFE, 0xFFFF):
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
 def json_text(value: object, indent: int | None = None, sort_keys: bool = True) -> str:
     """A JSON document: every string in `value` escaped by json.dumps with ensure_ascii (control
     characters, quotes and all non-ASCII as \\uNNNN), so the text is pure printable ASCII plus the

@@ -1,14 +1,15 @@
 """SCons tool: the `test` alias -- run the image in QEMU and compare with the golden outputs.
 
 Running, parsing and judging live in tinyml_build.verification.qemu_runner; this tool writes the console
-log (test.log) and the verdict (test.json), prints the problems, and fails the build unless
-every output byte matched.
+log (test.log), the verdict (test.json) and the JUnit report (test.xml, verification/junit.py),
+prints the problems, and ends the build with the verdict's exit status unless every output byte
+matched (verification/verdict.py: 3 mismatch, 4 crash, 5 hang).
 """
 
 from pathlib import Path
 
 from SCons.Script import Action
-from tinyml_scons import clean_errors, label, say
+from tinyml_scons import clean_errors, finish_test, label
 
 
 @clean_errors
@@ -18,25 +19,25 @@ def _test_action(target, source, env):
     from tinyml_build.config.targets import load_target
     from tinyml_build.escape import json_text, terminal
     from tinyml_build.fileio import write_atomic
+    from tinyml_build.verification import junit
 
     board = load_target(env["TML_TARGET_FILE"])
     goldens = [Golden.from_json(Path(str(s)).read_text()) for s in source[1:]]
     result = run_test(board, str(source[0]), goldens, timeout=float(env["TML_QEMU_TIMEOUT"]))
+    suites = junit.qemu_suites(result, goldens, board.clock_hz)
     write_atomic(str(target[0]), result.outcome.output)
     write_atomic(str(target[1]), json_text(result.summary(), indent=1) + "\n")
+    write_atomic(str(target[2]), junit.render(junit.title(board.name, [g.model for g in goldens]), suites,
+                                                  result.outcome.seconds))
     output = terminal(result.outcome.output, keep_newlines=True)
     print(output, end="" if output.endswith("\n") else "\n")
-    if result.ok:
-        say(f"test: PASS ({board.name} on {board.emulator.machine}, {result.outcome.seconds:.1f} s)")
-        return 0
-    for problem in result.problems:
-        say(f"test: FAIL: {problem}")
-    return 1
+    return finish_test(result.verdict, f"{board.name} on {board.emulator.machine}, {result.outcome.seconds:.1f} s",
+                       result.problems, suites, str(target[2]))
 
 
 def QemuTest(env, out_dir, elf, goldens, target_file, timeout):
-    """test.log + test.json from running elf; always runs when asked for."""
-    node = env.Command([f"{out_dir}/test.log", f"{out_dir}/test.json"], [elf] + list(goldens),
+    """test.log + test.json + test.xml from running elf; always runs when asked for."""
+    node = env.Command([f"{out_dir}/test.log", f"{out_dir}/test.json", f"{out_dir}/test.xml"], [elf] + list(goldens),
                        Action(_test_action, label("QEMU", "$SOURCE")),
                        TML_TARGET_FILE=str(target_file), TML_QEMU_TIMEOUT=str(timeout))
     env.AlwaysBuild(node)

@@ -12,9 +12,11 @@ they diverge (layer by layer), not just at the model's output.
 
 import argparse
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +30,7 @@ from tinyml_build.errors import TinyMLError, ToolchainError
 from tinyml_build.escape import terminal
 from tinyml_build.model.dtypes import numpy_dtype
 from tinyml_build.model.reader import Model, load_model
+from tinyml_build.verification import verdict as verdicts
 
 HOST_MAIN = HOST_DIR / "host_main.c"
 WARNINGS = ["-Wall", "-Wextra", "-Werror", "-Wpedantic", "-Wshadow", "-Wcast-qual", "-Wstrict-prototypes"]
@@ -37,6 +40,16 @@ RUN_MARKER = 0xFFFFFFFF
 
 class HostCheckError(TinyMLError):
     """The generated C did not compile or run on the host (a bug in the aot runtime)."""
+
+
+class HostRunError(HostCheckError):
+    """The compiled check program crashed or hung (`verdict`: verification.verdict's CRASH or HANG)."""
+
+    def __init__(self, what: str, verdict: str, output: str, where: str | None = None, fix: str | None = None,
+                 details=None):
+        super().__init__(what, where=where, fix=fix, details=details)
+        self.verdict = verdict
+        self.output = output  # what the program printed (its stderr)
 
 
 @dataclass(frozen=True)
@@ -77,6 +90,7 @@ class CheckReport:
     outputs_equal: bool
     divergence: Divergence | None = None
     output_mismatches: list[str] = field(default_factory=list)
+    run_problems: dict[int, list[str]] = field(default_factory=dict)  # run -> what differs in it
 
     @property
     def ok(self) -> bool:
@@ -92,6 +106,13 @@ class CheckReport:
             lines.append("  " + str(self.divergence))
         lines.extend("  " + m for m in self.output_mismatches[:5])
         return "\n".join(lines)
+
+
+def input_label(run: int, seed: int) -> str:
+    """What random_inputs feeds in `run`, in words (test reports name runs by it)."""
+    if run < 2:
+        return f"run {run}: every input at its {'minimum' if run == 0 else 'maximum'}"
+    return f"run {run}: random inputs (seed {seed})"
 
 
 def random_inputs(model: Model, runs: int, seed: int) -> list[list[np.ndarray]]:
@@ -140,19 +161,29 @@ def compile_program(workdir: Path, files: dict[str, str], program, sanitize: boo
     return exe
 
 
-def run_program(exe: Path, workdir: Path, model: Model, inputs: list[list[np.ndarray]]):
-    """Run the host executable; returns (outputs per run, {(run, tensor): bytes} trace)."""
+def run_program(exe: Path, workdir: Path, model: Model, inputs: list[list[np.ndarray]], timeout: float | None = None):
+    """Run the host executable; returns (outputs per run, {(run, tensor): bytes} trace).
+
+    HostRunError when it crashes (non-zero exit, signal) or runs longer than `timeout` seconds."""
     sg = model.main
     in_path, out_path, trace_path = workdir / "inputs.bin", workdir / "outputs.bin", workdir / "trace.bin"
     with open(in_path, "wb") as f:
         for arrays in inputs:
             for a in arrays:
                 f.write(np.ascontiguousarray(a).tobytes())
-    proc = subprocess.run([str(exe), str(in_path), str(len(inputs)), str(out_path), str(trace_path)], capture_output=True, text=True)
+    fix = "this is a bug in the aot runtime; report it with the model"
+    try:
+        proc = subprocess.run([str(exe), str(in_path), str(len(inputs)), str(out_path), str(trace_path)],
+                              capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired as err:
+        output = (err.stderr or b"").decode("utf-8", "replace") if isinstance(err.stderr, bytes) else (err.stderr or "")
+        raise HostRunError(f"generated model '{model.name}' did not finish on the host within {timeout:g} s",
+                           verdicts.HANG, output, where=str(exe), fix=fix) from None
     if proc.returncode != 0:
-        raise HostCheckError(f"generated model '{model.name}' failed on the host (exit {proc.returncode}):",
-                             details=proc.stderr.strip()[:4000],
-                             where=str(exe), fix="this is a bug in the aot runtime; report it with the model")
+        how = (f"killed by signal {signal.Signals(-proc.returncode).name}" if proc.returncode < 0
+               else f"exit {proc.returncode}")
+        raise HostRunError(f"generated model '{model.name}' failed on the host ({how}):", verdicts.CRASH, proc.stderr,
+                           where=str(exe), fix=fix, details=proc.stderr.strip()[:4000])
     data = out_path.read_bytes()
     outputs, pos = [], 0
     for _ in inputs:
@@ -211,13 +242,14 @@ def _divergence(model: Model, run: int, op, index: int, aot: bytes, tflm: bytes)
 
 
 def compare(model: Model, aot_outputs, aot_trace, tflm_outputs, tflm_tensors, runs: int, ops: set[int] | None = None):
-    """(outputs_equal, first Divergence or None, output mismatch descriptions).
+    """(outputs_equal, first Divergence of every run that has one, (run, output mismatch description)s).
 
     `ops`: the op indices the program runs (ops whose results are unused are not traced).
     """
     sg = model.main
-    divergence = None
+    divergences = []
     for run in range(runs):
+        divergence = None
         for op in sg.operators:
             if ops is not None and op.index not in ops:
                 continue
@@ -229,24 +261,25 @@ def compare(model: Model, aot_outputs, aot_trace, tflm_outputs, tflm_tensors, ru
                     divergence = _divergence(model, run, op, index, aot, ref)
                     break
             if divergence:
+                divergences.append(divergence)
                 break
-        if divergence:
-            break
     mismatches = []
     for run in range(runs):
         for i, (a, b) in enumerate(zip(aot_outputs[run], tflm_outputs[run])):
             if a.tobytes() != np.ascontiguousarray(b).tobytes():
-                mismatches.append(f"run {run}: output {i} differs (aot {a.reshape(-1)[:8].tolist()} vs tflm {np.asarray(b).reshape(-1)[:8].tolist()})")
-    return not mismatches, divergence, mismatches
+                mismatches.append((run, f"run {run}: output {i} differs (aot {a.reshape(-1)[:8].tolist()} vs tflm "
+                                        f"{np.asarray(b).reshape(-1)[:8].tolist()})"))
+    return not mismatches, divergences, mismatches
 
 
 def check_model(model: Model | str | Path, runs: int = 20, seed: int = 0, sanitize: bool = False,
                 workdir: str | Path | None = None, inputs: list[list[np.ndarray]] | None = None,
-                program=None) -> CheckReport:
+                program=None, timeout: float | None = None) -> CheckReport:
     """Generate, compile, run and compare `model` against tflite-micro on `runs` seeded inputs.
 
     `inputs` replaces the seeded random inputs; `program` replaces the lowering of `model`
-    (tests use it to check that a deliberately wrong program is caught).
+    (tests use it to check that a deliberately wrong program is caught). `timeout`: seconds the
+    compiled program may run (HostRunError after that, or when it crashes).
     """
     if not isinstance(model, Model):
         model = load_model(model)
@@ -257,13 +290,60 @@ def check_model(model: Model | str | Path, runs: int = 20, seed: int = 0, saniti
         work = Path(workdir) if workdir is not None else Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
         exe = compile_program(work, files, program, sanitize)
-        aot_outputs, aot_trace = run_program(exe, work, model, inputs)
+        aot_outputs, aot_trace = run_program(exe, work, model, inputs, timeout)
     tflm_outputs, tflm_tensors = run_tflm(model, inputs)
-    equal, divergence, mismatches = compare(model, aot_outputs, aot_trace, tflm_outputs, tflm_tensors, len(inputs),
-                                            ops={step.op_index for step in program.steps})
+    equal, divergences, mismatches = compare(model, aot_outputs, aot_trace, tflm_outputs, tflm_tensors, len(inputs),
+                                             ops={step.op_index for step in program.steps})
+    run_problems: dict[int, list[str]] = {}
+    for d in divergences:
+        run_problems.setdefault(d.run, []).append(str(d))
+    for run, text in mismatches:
+        run_problems.setdefault(run, []).append(text)
     return CheckReport(model=model.name, runs=len(inputs), sanitize=sanitize, arena_bytes=program.arena_size,
-                       constant_bytes=program.model_bytes, outputs_equal=equal, divergence=divergence,
-                       output_mismatches=mismatches)
+                       constant_bytes=program.model_bytes, outputs_equal=equal,
+                       divergence=divergences[0] if divergences else None, output_mismatches=[t for _, t in mismatches],
+                       run_problems=dict(sorted(run_problems.items())))
+
+
+@dataclass
+class HostTest:
+    """One model's host check as a test (`scons target=host ... test`): its report, or why the
+    compiled program did not finish."""
+
+    model: str
+    runs: int
+    seed: int
+    seconds: float
+    report: CheckReport | None = None
+    error: HostRunError | None = None
+
+    @property
+    def verdict(self) -> str:
+        if self.error is not None:
+            return self.error.verdict
+        return verdicts.PASS if self.report.ok else verdicts.MISMATCH
+
+    @property
+    def problems(self) -> list[str]:
+        if self.error is not None:
+            return [self.error.what]
+        return [p for run in sorted(self.report.run_problems) for p in self.report.run_problems[run]]
+
+    def summary(self) -> dict:
+        return {"verdict": self.verdict, "runs": self.runs, "seed": self.seed, "seconds": round(self.seconds, 2),
+                "problems": self.problems}
+
+
+def run_host_test(model: Model, runs: int, seed: int, workdir: str | Path | None = None,
+                  timeout: float | None = None) -> HostTest:
+    """check_model as a test: a crash or hang of the compiled program is a verdict, not an error
+    (a compile failure still raises HostCheckError)."""
+    start = time.monotonic()
+    try:
+        report = check_model(model, runs=runs, seed=seed, workdir=workdir, timeout=timeout)
+    except HostRunError as err:
+        return HostTest(model.name, runs, seed, time.monotonic() - start, error=err)
+    return HostTest(model.name, runs, seed, time.monotonic() - start, report=report)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,6 +12,9 @@ netduinoplus2) cannot, so the runner stops QEMU once the final TML-RESULT (or TM
 has arrived.
 
     python -m tinyml_build.verification.qemu_runner --target qemu-m4 build/qemu-m4/kws/firmware.elf build/qemu-m4/kws/golden/*.json
+
+Exits like `scons ... test` (verification/verdict.py): 0 pass, 2 an error before the run, 3 mismatch,
+4 crash, 5 hang; --json and --junit write test.json and test.xml.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from pathlib import Path
 from tinyml_build.config.options import DEFAULT_QEMU_TIMEOUT
 from tinyml_build.errors import TinyMLError, ToolchainError
 from tinyml_build.escape import json_text, terminal
+from tinyml_build.verification import verdict as verdicts
 from tinyml_build.verification.golden import Golden
 from tinyml_build.config.targets import Target, load_target
 
@@ -79,6 +83,7 @@ class RunOutcome:
     truncated: bool
     stderr: str
     seconds: float
+    command: list[str] = field(default_factory=list)  # the QEMU command line that ran
 
 
 def run_qemu(argv: list[str], timeout: float = DEFAULT_TIMEOUT, max_output: int = DEFAULT_MAX_OUTPUT,
@@ -134,7 +139,15 @@ def run_qemu(argv: list[str], timeout: float = DEFAULT_TIMEOUT, max_output: int 
         err_file.seek(0)
         stderr = err_file.read(65536).decode("utf-8", "replace")
     return RunOutcome(received.decode("utf-8", "replace").replace("\r\n", "\n"), exit_code, timed_out, truncated,
-                      stderr, time.monotonic() - start)
+                      stderr, time.monotonic() - start, list(argv))
+
+
+def run_image(target: Target, elf: str | Path, timeout: float = DEFAULT_TIMEOUT, max_output: int = DEFAULT_MAX_OUTPUT,
+              extra_args=()) -> RunOutcome:
+    """Run `elf` on the target's QEMU machine (qemu_command, then `extra_args`); semihosting targets
+    end QEMU themselves, UART targets are stopped once the final TML-RESULT or TML-FAULT line arrived."""
+    argv = qemu_command(target, elf, find_qemu(target)) + list(extra_args)
+    return run_qemu(argv, timeout, max_output, stop_after_final_line=not target.console.is_semihosting)
 
 
 def _has_final_line(received: bytearray) -> bool:
@@ -202,35 +215,51 @@ def parse_report(text: str) -> Report:
     return report
 
 
-def compare_with_golden(report: Report, goldens: list[Golden]) -> list[str]:
-    """Every difference between the reported outputs and the golden ones, as sentences."""
-    problems = []
+@dataclass(frozen=True)
+class OutputDifference:
+    """One way a model's reported outputs differ from the golden ones."""
+
+    model: str
+    vector: int | None  # None: about the model as a whole
+    label: str  # the vector's label in the golden data
+    text: str  # e.g. "output 0: 1 of 16 bytes differ; first at byte 5: 0x12, golden 0x02"
+
+    def __str__(self) -> str:
+        if self.vector is None:
+            return f"model {self.model}: {self.text}"
+        return f"model {self.model} vector {self.vector} ({self.label}) {self.text}"
+
+
+def compare_with_golden(report: Report, goldens: list[Golden]) -> list[OutputDifference]:
+    """Every difference between the reported outputs and the golden ones."""
+    found = []
     for g in goldens:
         m = report.models.get(g.model)
         if m is None:
-            problems.append(f"model {g.model}: not in the firmware's report")
+            found.append(OutputDifference(g.model, None, "", "not in the firmware's report"))
             continue
         for v, vector in enumerate(g.vectors):
+            def differs(text: str) -> None:
+                found.append(OutputDifference(g.model, v, vector.label, text))
+
             for o, expected in enumerate(vector.outputs):
                 got_hex = m.outputs.get((v, o))
                 if got_hex is None:
-                    problems.append(f"model {g.model} vector {v} ({vector.label}) output {o}: not reported")
+                    differs(f"output {o}: not reported")
                     continue
                 try:
                     got = bytes.fromhex(got_hex)
                 except ValueError:
-                    problems.append(f"model {g.model} vector {v} output {o}: unreadable hex in the report")
+                    differs(f"output {o}: unreadable hex in the report")
                     continue
                 if got != expected:
                     if len(got) != len(expected):
-                        problems.append(f"model {g.model} vector {v} ({vector.label}) output {o}: {len(got)} bytes, "
-                                        f"golden has {len(expected)}")
+                        differs(f"output {o}: {len(got)} bytes, golden has {len(expected)}")
                     else:
                         diff = [i for i in range(len(got)) if got[i] != expected[i]]
-                        problems.append(f"model {g.model} vector {v} ({vector.label}) output {o}: {len(diff)} of "
-                                        f"{len(got)} bytes differ; first at byte {diff[0]}: 0x{got[diff[0]]:02x}, "
-                                        f"golden 0x{expected[diff[0]]:02x}")
-    return problems
+                        differs(f"output {o}: {len(diff)} of {len(got)} bytes differ; first at byte {diff[0]}: "
+                                f"0x{got[diff[0]]:02x}, golden 0x{expected[diff[0]]:02x}")
+    return found
 
 
 @dataclass
@@ -242,6 +271,10 @@ class TestResult:
     outcome: RunOutcome
     command: list[str]
     qemu_version: str
+    verdict: str = verdicts.PASS  # tinyml_build.verification.verdict: pass, mismatch, crash or hang
+    differences: list[OutputDifference] = field(default_factory=list)  # the host-side comparison's findings
+    stopped: list[str] = field(default_factory=list)  # why the firmware did not finish (crash, hang)
+    image_problems: list[str] = field(default_factory=list)  # exit status or model count wrong
 
     def summary(self) -> dict:
         models = {}
@@ -252,6 +285,8 @@ class TestResult:
         return {
             "target": self.target,
             "status": "PASS" if self.ok else "FAIL",
+            "verdict": self.verdict,
+            "exit_status": verdicts.EXIT_STATUS[self.verdict],
             "problems": self.problems,
             "exit_code": self.outcome.exit_code,
             "timed_out": self.outcome.timed_out,
@@ -267,36 +302,47 @@ class TestResult:
 def run_test(target: Target, elf: str | Path, goldens: list[Golden], timeout: float = DEFAULT_TIMEOUT,
              max_output: int = DEFAULT_MAX_OUTPUT) -> TestResult:
     """Run the image and check it: firmware verdict, exit status, every output byte, no fault/hang."""
-    qemu = find_qemu(target)
-    argv = qemu_command(target, elf, qemu)
-    outcome = run_qemu(argv, timeout, max_output, stop_after_final_line=not target.console.is_semihosting)
+    outcome = run_image(target, elf, timeout, max_output)
     report = parse_report(outcome.output)
-    problems = []
+    stopped = []  # why the firmware did not finish
     if report.fault is not None:
         f = report.fault
-        problems.append(f"the firmware crashed: exception {f.get('exception')} at pc={f.get('pc')} lr={f.get('lr')} "
-                        f"(CFSR {f.get('cfsr')}, HFSR {f.get('hfsr')}); fault registers are in the log")
+        stopped.append(f"the firmware crashed: exception {f.get('exception')} at pc={f.get('pc')} lr={f.get('lr')} "
+                       f"(CFSR {f.get('cfsr')}, HFSR {f.get('hfsr')}); fault registers are in the log")
     if outcome.timed_out:
-        problems.append(f"no final report within {timeout:g} s: the firmware hangs (or the timeout is too short)")
+        stopped.append(f"no final report within {timeout:g} s: the firmware hangs (or the timeout is too short)")
     if outcome.truncated:
-        problems.append(f"more than {max_output:,} bytes of console output: stopped")
+        stopped.append(f"more than {max_output:,} bytes of console output: stopped")
     if report.result is None and report.fault is None and not outcome.timed_out and not outcome.truncated:
         detail = outcome.stderr.strip().splitlines()[-3:] if outcome.stderr.strip() else []
-        problems.append("the firmware stopped without its final TML-RESULT line (exit status "
-                        f"{outcome.exit_code})" + (": " + " | ".join(detail) if detail else ""))
+        stopped.append("the firmware stopped without its final TML-RESULT line (exit status "
+                       f"{outcome.exit_code})" + (": " + " | ".join(detail) if detail else ""))
+    reported_failing = []
     if report.result is not None and report.result.get("status") != "PASS":
-        problems.append(f"the firmware reports {report.result.get('failed', '?')} failing of "
-                        f"{report.result.get('vectors', '?')} test vectors")
+        reported_failing.append(f"the firmware reports {report.result.get('failed', '?')} failing of "
+                                f"{report.result.get('vectors', '?')} test vectors")
+    image = []  # about the image as a whole
     if target.console.is_semihosting and report.result is not None:
         passed = report.result.get("status") == "PASS"
         if passed != (outcome.exit_code == 0):
-            problems.append(f"QEMU exit status {outcome.exit_code} disagrees with the report ({report.result.get('status')})")
+            image.append(f"QEMU exit status {outcome.exit_code} disagrees with the report ({report.result.get('status')})")
+    differences = []
     if report.result is not None:
         reported = int(report.result.get("models", "0") or 0)
         if reported != len(goldens):
-            problems.append(f"the image ran {reported} model(s), the build made golden data for {len(goldens)}")
-        problems += compare_with_golden(report, goldens)
-    return TestResult(target.name, not problems, problems, report, outcome, argv, qemu_version(qemu))
+            image.append(f"the image ran {reported} model(s), the build made golden data for {len(goldens)}")
+        differences = compare_with_golden(report, goldens)
+    problems = stopped + reported_failing + image + [str(d) for d in differences]
+    if report.fault is not None:
+        concluded = verdicts.CRASH
+    elif outcome.timed_out or outcome.truncated:
+        concluded = verdicts.HANG
+    elif report.result is None:
+        concluded = verdicts.CRASH
+    else:
+        concluded = verdicts.MISMATCH if problems else verdicts.PASS
+    return TestResult(target.name, not problems, problems, report, outcome, outcome.command,
+                      qemu_version(outcome.command[0]), concluded, differences, stopped, image)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -306,6 +352,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-output", type=int, default=DEFAULT_MAX_OUTPUT)
     parser.add_argument("--log", help="write the console output here")
     parser.add_argument("--json", help="write the verdict as JSON here")
+    parser.add_argument("--junit", help="write the JUnit XML report here")
     parser.add_argument("elf")
     parser.add_argument("golden", nargs="+", help="golden/<model>.json files from the build")
     args = parser.parse_args(argv)
@@ -321,9 +368,15 @@ def main(argv: list[str] | None = None) -> int:
         Path(args.log).write_text(result.outcome.output)
     if args.json:
         Path(args.json).write_text(json_text(result.summary(), indent=1) + "\n")
+    if args.junit:
+        from tinyml_build.verification import junit
+
+        suites = junit.qemu_suites(result, goldens, target.clock_hz)
+        Path(args.junit).write_text(junit.render(junit.title(target.name, [g.model for g in goldens]), suites,
+                                                  result.outcome.seconds))
     for problem in result.problems:
         print(f"FAIL: {terminal(problem)}", file=sys.stderr)
-    return 0 if result.ok else 1
+    return verdicts.EXIT_STATUS[result.verdict]
 
 
 if __name__ == "__main__":

@@ -1,34 +1,36 @@
 """Run a model's generated aot C on an emulated Cortex-M4 and compare every op output with TFLM.
 
 Why, next to host_check: the kernels take Armv7E-M SIMD paths (SMLAD, SXTB16) that the host
-build never executes. This cross-compiles the same generated code with arm-none-eabi-gcc
-(-Werror), runs it under QEMU (mps2-an386) on the same seeded inputs, and compares a hash of
-every op output tensor with the tflite-micro interpreter's, reporting the first op whose
-output differs.
+build never executes. This cross-compiles the same generated code (-Werror) into a small
+program on the firmware's own platform layer, linker script and flags for a QEMU target
+(qemu-m4: mps2-an386; cortex_m_program.py), runs it through the QEMU runner on the same seeded
+inputs, and compares a hash of every op output tensor with the tflite-micro interpreter's,
+reporting the first op whose output differs.
 
-    python -m tinyml_build.verification.target_check model.tflite [--runs 3]
+    python -m tinyml_build.verification.target_check model.tflite [--runs 3] [--target qemu-m4]
 """
 
 import argparse
-import shutil
-import subprocess
+import re
 import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from tinyml_build.runtimes import API_INCLUDE_DIR
+from tinyml_build.config.targets import Target, load_target
 from tinyml_build.runtimes.aot.c_sources import AOT_INCLUDE_DIR, HOST_DIR
 from tinyml_build.runtimes.aot.emit import kernel_sources, render
-from tinyml_build.verification.host_check import HostCheckError, random_inputs, run_tflm
 from tinyml_build.runtimes.aot.lower import lower_model
-from tinyml_build.errors import TinyMLError, ToolchainError
+from tinyml_build.errors import TinyMLError
 from tinyml_build.escape import terminal
 from tinyml_build.model.reader import Model, load_model
+from tinyml_build.verification.cortex_m_program import ProgramBuildError, ProgramBuilder
+from tinyml_build.verification.host_check import HostCheckError, random_inputs, run_tflm
+from tinyml_build.verification.qemu_runner import DEFAULT_TIMEOUT
 
-CORTEX_M_DIR = HOST_DIR / "cortex_m"
-CPU_FLAGS = ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"]
-WARNINGS = ["-Wall", "-Wextra", "-Werror"]
+CHECK_TARGET = "qemu-m4"  # Cortex-M4F with the DSP extension: the SIMD32 kernel paths
+CHECK_MAIN = HOST_DIR / "cortex_m_main.c"
+_HASH = re.compile(r"^TML-HASH run=(\d+) op=(\d+) tensor=(\d+) fnv1a=(\d+)$", re.MULTILINE)
 
 
 def fnv1a(data: bytes) -> int:
@@ -42,7 +44,7 @@ def fnv1a(data: bytes) -> int:
 class TargetReport:
     model: str
     runs: int
-    cpu: str
+    cpu: str  # e.g. 'cortex-m4 (QEMU mps2-an386, target qemu-m4)'
     mismatch: str | None  # the first op output that differs, None when all are equal
 
     @property
@@ -50,17 +52,9 @@ class TargetReport:
         return self.mismatch is None
 
     def __str__(self) -> str:
-        head = f"{terminal(self.model)}: {self.runs} runs on {self.cpu} (QEMU): "
+        head = f"{terminal(self.model)}: {self.runs} runs on {self.cpu}: "
         return head + ("bit-exact with tflite-micro (every op output, every run)" if self.ok
                        else "MISMATCH\n  " + terminal(self.mismatch))
-
-
-def _tools() -> tuple[str, str]:
-    cc, qemu = shutil.which("arm-none-eabi-gcc"), shutil.which("qemu-system-arm")
-    if cc is None or qemu is None:
-        missing = "arm-none-eabi-gcc" if cc is None else "qemu-system-arm"
-        raise ToolchainError(f"{missing} not found", fix="apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm")
-    return cc, qemu
 
 
 def _inputs_source(inputs) -> str:
@@ -71,45 +65,50 @@ def _inputs_source(inputs) -> str:
             f"const uint32_t tml_check_runs = {len(inputs)}u;\n")
 
 
+def build_check_program(program, inputs, work: Path, target: Target | None = None, trace: bool = True
+                        ) -> tuple[ProgramBuilder, Path]:
+    """The lowered `program` with cortex_m_main.c on `inputs` (per run, one array per input) as a
+    program for `target` (default qemu-m4) in `work`; `trace` prints every op output's hash.
+    Returns the builder (to run it) and the ELF."""
+    builder = ProgramBuilder(target if target is not None else load_target(CHECK_TARGET), work)
+    gen = work / "gen"
+    gen.mkdir(parents=True, exist_ok=True)
+    files = render(program)
+    for name, text in files.items():
+        (gen / name).write_text(text)
+    (gen / "tml_check_inputs.c").write_text(_inputs_source(inputs))
+    defines = [f"TML_MODEL_API={program.name}_model_api"] + (["TML_AOT_TRACE"] if trace else [])
+    settings = {"include_dirs": [gen, AOT_INCLUDE_DIR], "defines": defines, "extra_flags": ["-Werror"]}
+    try:
+        objects = builder.compile([gen / f for f in files if f.endswith(".c")] + list(kernel_sources(program)), "obj",
+                                  fast=True, **settings)
+        objects += builder.compile([CHECK_MAIN, gen / "tml_check_inputs.c"], "app", **settings)
+    except ProgramBuildError as err:
+        raise HostCheckError(f"generated C for '{program.name}' does not build for {builder.target.name}:",
+                             details=err.what + "".join(f"\n{line}" for line in err.detail_lines),
+                             where=str(work), fix="this is a bug in the aot runtime; report it with the model") from None
+    return builder, builder.link(objects, work / "model_check.elf")
+
+
 def check_on_cortex_m(model: Model | str | Path, runs: int = 3, seed: int = 0, workdir: str | Path | None = None,
-                      program=None, timeout: float = 300) -> TargetReport:
+                      program=None, timeout: float = DEFAULT_TIMEOUT, target: Target | str = CHECK_TARGET) -> TargetReport:
     if not isinstance(model, Model):
         model = load_model(model)
-    cc, qemu = _tools()
+    target = target if isinstance(target, Target) else load_target(target)
     program = program if program is not None else lower_model(model)
     inputs = random_inputs(model, runs, seed)
     with tempfile.TemporaryDirectory(prefix="tml_aot_m4_") as tmp:
         work = Path(workdir) if workdir is not None else Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
-        files = render(program)
-        for name, text in files.items():
-            (work / name).write_text(text)
-        (work / "tml_check_inputs.c").write_text(_inputs_source(inputs))
-        elf = work / "model_check.elf"
-        sources = [str(work / f) for f in files if f.endswith(".c")] + [str(k) for k in kernel_sources(program)]
-        sources += [str(work / "tml_check_inputs.c"), str(CORTEX_M_DIR / "startup.c"), str(CORTEX_M_DIR / "main.c")]
-        cmd = [cc, *CPU_FLAGS, "-O2", "-std=c99", *WARNINGS, "-ffunction-sections", "-fdata-sections",
-               f"-I{work}", f"-I{AOT_INCLUDE_DIR}", f"-I{API_INCLUDE_DIR}", "-DTML_AOT_TRACE",
-               f"-DTML_MODEL_API={program.name}_model_api", *sources, "-T", str(CORTEX_M_DIR / "mps2_an386.ld"),
-               "-nostartfiles", "--specs=nano.specs", "--specs=nosys.specs", "-Wl,--gc-sections", "-o", str(elf)]
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        if proc.returncode != 0:
-            raise HostCheckError(f"generated C for '{program.name}' does not build for Cortex-M4:",
-                                 details=proc.stderr.strip()[:4000],
-                                 where=str(work), fix="this is a bug in the aot runtime; report it with the model")
-        run = subprocess.run([qemu, "-machine", "mps2-an386", "-nographic", "-monitor", "none", "-serial", "none",
-                              "-semihosting-config", "enable=on,target=native", "-kernel", str(elf)],
-                             capture_output=True, text=True, timeout=timeout)
-    lines = (run.stdout + run.stderr).splitlines()  # QEMU prints semihosting output on stderr
-    if run.returncode != 0 or "done" not in lines:
-        raise HostCheckError(f"generated model '{program.name}' failed on QEMU (exit {run.returncode}):",
-                             details=run.stdout[-2000:] + "\n" + run.stderr[-2000:],
+        builder, elf = build_check_program(program, inputs, work, target)
+        run = builder.run(elf, timeout)
+    if run.timed_out or run.exit_code != 0 or f"TML-RESULT status=DONE runs={runs}" not in run.output:
+        why = (f"no final report within {timeout:g} s" if run.timed_out
+               else "it crashed (fault registers below)" if "TML-FAULT" in run.output else f"exit status {run.exit_code}")
+        raise HostCheckError(f"generated model '{program.name}' failed on QEMU {target.emulator.machine}: {why}",
+                             details=run.output[-2000:] + run.stderr[-2000:],
                              fix="this is a bug in the aot runtime; report it with the model")
-    hashes = {}
-    for line in lines:
-        if line.startswith("h "):
-            _, r, _op, tensor, h = line.split()
-            hashes[(int(r), int(tensor))] = int(h)
+    hashes = {(int(r), int(tensor)): int(h) for r, _op, tensor, h in _HASH.findall(run.output)}
     _, tflm = run_tflm(model, inputs)
     mismatch = None
     lowered = {step.op_index for step in program.steps}
@@ -127,7 +126,7 @@ def check_on_cortex_m(model: Model | str | Path, runs: int = 3, seed: int = 0, w
                 break
         if mismatch:
             break
-    return TargetReport(model=model.name, runs=runs, cpu="Cortex-M4F", mismatch=mismatch)
+    return TargetReport(model=model.name, runs=runs, cpu=f"{target.cpu} (QEMU {target.emulator.machine}, target {target.name})", mismatch=mismatch)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -135,13 +134,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("models", nargs="+", help=".tflite files")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--target", default=CHECK_TARGET, help="an emulated Cortex-M target (default: %(default)s)")
     parser.add_argument("--keep", metavar="DIR", help="keep the generated C and the ELF in DIR")
     args = parser.parse_args(argv)
     status = 0
     for path in args.models:
         try:
             keep = Path(args.keep) / Path(path).stem if args.keep else None
-            report = check_on_cortex_m(path, runs=args.runs, seed=args.seed, workdir=keep)
+            report = check_on_cortex_m(path, runs=args.runs, seed=args.seed, workdir=keep, target=args.target)
         except TinyMLError as exc:
             print(f"{terminal(path)}: error: {exc}")
             status = max(status, 2)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tinyml_build.errors import TinyMLError
 from tinyml_build.fileio import write_atomic
-from tinyml_build.verification.qemu_runner import find_qemu, qemu_command, run_qemu
+from tinyml_build.verification.qemu_runner import run_image
 from tinyml_build.config.targets import Target
 from tinyml_build.runtimes.tflm.arena import ProbeResult, parse_probe_output
 
@@ -20,8 +20,7 @@ PROBE_TIMEOUT = 120.0  # seconds: setting a model up a dozen times is quick even
 def run_probe(target: Target, elf: str | Path, models: list[str], log: str | Path,
               timeout: float = PROBE_TIMEOUT) -> dict[str, ProbeResult]:
     """{model: ProbeResult}; the console output goes to `log`. TinyMLError on a crash, hang or failure."""
-    argv = qemu_command(target, elf, find_qemu(target))
-    outcome = run_qemu(argv, timeout, stop_after_final_line=not target.console.is_semihosting)
+    outcome = run_image(target, elf, timeout)
     write_atomic(str(log), outcome.output)
     where = str(log)
     if "TML-FAULT" in outcome.output:
