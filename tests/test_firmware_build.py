@@ -245,3 +245,13 @@ def test_a_build_error_before_the_test_is_status_2(tmp_path, failure):
         _fails_cleanly(result, "the image does not fit qemu-m4-4k")
     assert result.returncode == 2
     assert not list(tmp_path.rglob("test.xml"))
+
+
+def test_an_absolute_build_folder_leaves_no_absolute_path_in_the_map(tmp_path):
+    """The linker runs in the build folder with relative paths: firmware.map names the objects the
+    same way wherever build_dir= points."""
+    result = scons("target=qemu-m4", "model=hello_world", f"build_dir={tmp_path.resolve()}")
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr
+    text = (tmp_path / "qemu-m4" / "hello_world" / "firmware.map").read_text()
+    assert str(tmp_path.resolve()) not in text
+    assert "qemu-m4/_common/platform/startup.o" in text

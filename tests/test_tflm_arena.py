@@ -139,3 +139,17 @@ def test_probe_table_shares_one_arena():
     text = api.render_probe_models(["a", "b"], 4096)
     assert text.count("__attribute__((alias(\"tml_probe_arena\")))") == 2
     assert 'uint8_t tml_probe_arena[4096u]' in text and "tml_tflm_probe_model_count = 2u" in text
+
+
+def test_a_board_without_emulator_keeps_the_probe_platform_in_its_own_folder(tmp_path):
+    """Building stm32f103 measures on qemu-m3's machine but writes nothing into build/qemu-m3/."""
+    from tinyml_build.runtimes.tflm.plan import probe_platform
+
+    board, probe = load_target("stm32f103", TARGETS), load_target("qemu-m3", TARGETS)
+    platform = probe_platform(board, probe, tmp_path)
+    assert platform.target == probe
+    assert platform.common_dir == tmp_path / "stm32f103" / "_common" / "probe-platform" / "qemu-m3"
+    for path in (platform.board_header, platform.linker_script, platform.object_dir):
+        assert path.is_relative_to(tmp_path / "stm32f103")
+    own = probe_platform(probe, probe, tmp_path)
+    assert own.common_dir == tmp_path / "qemu-m3" / "_common"  # the target's own platform, shared with its image
