@@ -230,3 +230,31 @@ def test_tflm_log_on_keeps_tflms_messages(root):
     assert (root / "qemu-m4" / "_common" / "tflm-log" / "core").is_dir()
     elf = (root / "qemu-m4" / "hello_world" / "firmware.elf").read_bytes()
     assert b"Didn't find op for builtin opcode" in elf  # one of TFLM's error strings
+
+
+@pytest.mark.slow
+def test_default_output_is_short_and_a_kernels_switch_keeps_the_core(tmp_path):
+    """A clean runtime=tflm build prints one line per step, none over 200 characters (no command
+    lines); switching kernels= then compiles the kernel set's files, not the framework core."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import PROJECT_DIR
+
+    def build(*args):
+        result = subprocess.run([sys.executable, "-m", "SCons", "-Q", "target=qemu-m4", "model=hello_world",
+                                 "runtime=tflm", f"build_dir={tmp_path}", *args], capture_output=True, text=True,
+                                cwd=PROJECT_DIR, env=dict(os.environ), timeout=1800)
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+        return result.stdout.splitlines()
+
+    lines = build("kernels=reference")
+    steps = [line for line in lines if re.match(r"^\[\d+/\d+\] [A-Z]+ ", line)]
+    assert len(steps) >= 60 and len(lines) - len(steps) <= 3  # the banner and the arena line
+    assert max(len(line) for line in lines) <= 200
+    assert any(re.match(r"^\[\d+/\d+\] CXX  <tflite-micro>/tensorflow/lite/micro/micro_interpreter\.cc$", s) for s in steps)
+    switched = [line for line in build("kernels=cmsis-nn") if re.match(r"^\[\d+/\d+\] CXX? ", line)]
+    assert switched, "the cmsis-nn kernel files were not compiled"
+    core = [s for s in switched if ("<tflite-micro>/" in s and "/kernels/" not in s) or "runtimes/tflm/src/" in s]
+    assert core == [], f"the framework core was compiled again: {core[:3]}"

@@ -34,32 +34,29 @@ def _validator(option):
     return validate
 
 
-def _read(env, project_dir: Path):
-    from tinyml_build.config.options import OptionValues, collect, declared_options
+def _read(env, project_dir: Path, options):
+    """The options of this build: config files, then the command line (which wins), each checked."""
+    from tinyml_build.config.options import OptionValues, collect
 
-    options = declared_options()
-    files = config_files(project_dir)
-    given = collect(ARGUMENTS, files, options)  # unknown names stop here, naming the file or the command line
-    variables = Variables([str(f) for f in files], ARGUMENTS)
+    given = collect(ARGUMENTS, config_files(project_dir), options)  # unknown names stop here, naming their source
+    variables = Variables(None, {name: g.value for name, g in given.items()})
     for option in options:
         variables.Add(option.name, option.help, option.default, _validator(option))
-    variables.Update(env)
-    return options, OptionValues.from_given(given, options)
+    variables.Update(env)  # env[name]: the value in effect, for SCons-level use
+    return OptionValues.from_given(given, options)
 
 
 def TinymlConfig(env):
     """The checked BuildConfig of this build; prints the banner and notes. Stops SCons with one
     message on any bad option or input."""
     from tinyml_build.config.build_config import from_options
-    from tinyml_build.config.options import declared_options
+    from tinyml_build.config.options import lock_dependencies_or_none
     from tinyml_build.errors import TinyMLError
     from tinyml_build.escape import terminal
-    from tinyml_build.config.options import lock_dependencies_or_none
 
     try:
-        dependencies = lock_dependencies_or_none()
-        config = from_options(env["TINYML_PROJECT_DIR"], env["TML_OPTIONS"], declared_options(dependencies),
-                              requested=COMMAND_LINE_TARGETS, lock_dependencies=dependencies)
+        config = from_options(env["TINYML_PROJECT_DIR"], env["TML_OPTIONS"], env["TML_OPTION_TABLE"],
+                              requested=COMMAND_LINE_TARGETS, lock_dependencies=lock_dependencies_or_none())
     except TinyMLError as exc:
         tinyml_fail(exc)
     print(config.banner(Path(env["TINYML_PROJECT_DIR"])))
@@ -71,6 +68,7 @@ def TinymlConfig(env):
 def _help_text(options, project_dir: Path) -> str:
     from tinyml_build.config import targets
     from tinyml_build.config.options import help_lines
+    from tinyml_build.escape import terminal
     from tinyml_build.resources import search_dirs
 
     lines = ["tinyml_build: scons target=<target> model=<model> [option=value ...] [gen|test]", "",
@@ -87,8 +85,6 @@ def _help_text(options, project_dir: Path) -> str:
         lines += [f"  {line}" for line in _describe_models(folder)]
     lines.append(f"  {'<path>.tflite':<16} any TFLite model file")
     lines += ["", "SCons's own options: scons -H", ""]
-    from tinyml_build.escape import terminal
-
     return "\n".join(terminal(line) for line in lines)  # descriptions and names come from files
 
 
@@ -106,20 +102,18 @@ def _describe_models(models_dir: Path) -> list[str]:
 
 
 def generate(env):
+    from tinyml_build.config.options import declared_options
     from tinyml_build.errors import TinyMLError
 
     project_dir = Path(env.Dir("#").abspath)  # where scons runs: the checkout, or the user's project folder
     env["TINYML_PROJECT_DIR"] = project_dir
     env.AddMethod(TinymlConfig)
+    options = env["TML_OPTION_TABLE"] = declared_options()
     try:
-        options, values = _read(env, project_dir)
+        env["TML_OPTIONS"] = _read(env, project_dir, options)
     except TinyMLError as exc:
-        if not GetOption("help"):
+        if not GetOption("help"):  # -h still lists everything
             tinyml_fail(exc)
-        from tinyml_build.config.options import declared_options
-
-        options, values = declared_options(), None
-    env["TML_OPTIONS"] = values
     if GetOption("help"):  # listing every target and model reads ~20 YAML files: only for -h
         Help(_help_text(options, project_dir), append=False)
 
