@@ -10,6 +10,7 @@ import sys
 
 import pytest
 from conftest import PROJECT_DIR
+from tflm_testlib import needs_sources
 
 pytestmark = pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None,
                                 reason="arm-none-eabi-gcc not installed (sudo apt-get install gcc-arm-none-eabi)")
@@ -18,8 +19,6 @@ pytestmark = pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None,
 def _build(build_dir, *args):
     result = subprocess.run([sys.executable, "-m", "SCons", "-Q", "target=qemu-m4", "model=hello_world",
                              f"build_dir={build_dir}", *args], capture_output=True, text=True, cwd=PROJECT_DIR)
-    if result.returncode != 0 and "runtime=tflm" in args and "missing" in result.stderr:
-        pytest.skip(f"runtime=tflm needs the pinned upstream sources: {result.stderr.strip().splitlines()[0]}")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr
     return json.loads((build_dir / "qemu-m4" / "hello_world" / "compile_commands.json").read_text())
 
@@ -45,6 +44,7 @@ def test_c_entries_are_the_commands_that_built_them(tmp_path):
     assert result.returncode == 0, result.stderr
 
 
+@needs_sources
 @pytest.mark.tflm_sources
 @pytest.mark.slow
 def test_cpp_entries_use_the_cpp_compiler(tmp_path):

@@ -96,7 +96,7 @@ def run_qemu(argv: list[str], timeout: float = DEFAULT_TIMEOUT, max_output: int 
         except OSError as err:
             raise ToolchainError(f"cannot start {argv[0]}: {err}", fix=f"install it: {APT_COMMAND}") from None
         received = bytearray()
-        timed_out = truncated = False
+        timed_out = truncated = closed = False
         final_seen_at = None
         with selectors.DefaultSelector() as selector:
             selector.register(proc.stdout, selectors.EVENT_READ)
@@ -113,6 +113,7 @@ def run_qemu(argv: list[str], timeout: float = DEFAULT_TIMEOUT, max_output: int 
                     continue
                 chunk = os.read(proc.stdout.fileno(), 65536)
                 if not chunk:
+                    closed = True  # QEMU is exiting: its output ends a moment before the process does
                     break
                 received += chunk
                 if len(received) > max_output:
@@ -122,7 +123,7 @@ def run_qemu(argv: list[str], timeout: float = DEFAULT_TIMEOUT, max_output: int 
                     final_seen_at = time.monotonic()
         exit_code = proc.poll()
         if exit_code is None:
-            if final_seen_at is not None and not stop_after_final_line:
+            if closed or (final_seen_at is not None and not stop_after_final_line):
                 try:
                     exit_code = proc.wait(timeout=_GRACE)
                 except subprocess.TimeoutExpired:
