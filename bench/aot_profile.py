@@ -33,10 +33,10 @@ import numpy as np
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_DIR))
 
+from tinyml_build.model.reader import load_model  # noqa: E402
 from tinyml_build.runtimes.aot.lower import lower_model  # noqa: E402
 from tinyml_build.verification.host_check import random_inputs  # noqa: E402
 from tinyml_build.verification.target_check import build_check_program  # noqa: E402
-from tinyml_build.model.reader import load_model  # noqa: E402
 
 _BLOCK_INSN = re.compile(r"0x([0-9a-f]{8}):")
 _CALL = re.compile(r"^\s*(\w+)\(")

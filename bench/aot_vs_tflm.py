@@ -41,13 +41,13 @@ import numpy as np
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_DIR))
 
-from tinyml_build.runtimes.aot.emit import API_INCLUDE_DIR, AOT_INCLUDE_DIR, kernel_sources, render  # noqa: E402
-from tinyml_build.verification.host_check import WARNINGS, random_inputs  # noqa: E402
-from tinyml_build.runtimes.aot.lower import lower_model  # noqa: E402
-from tinyml_build.runtimes.aot.memory_report import tflm_arena  # noqa: E402
 from tinyml_build.errors import TinyMLError  # noqa: E402
 from tinyml_build.model.dtypes import numpy_dtype  # noqa: E402
 from tinyml_build.model.reader import load_model  # noqa: E402
+from tinyml_build.runtimes.aot.emit import AOT_INCLUDE_DIR, API_INCLUDE_DIR, kernel_sources, render  # noqa: E402
+from tinyml_build.runtimes.aot.lower import lower_model  # noqa: E402
+from tinyml_build.runtimes.aot.memory_report import tflm_arena  # noqa: E402
+from tinyml_build.verification.host_check import WARNINGS, random_inputs  # noqa: E402
 
 SHARED = PROJECT_DIR.parent / "shared" / "models"
 SHIPPED = ("hello_world", "kws")

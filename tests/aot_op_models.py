@@ -6,8 +6,8 @@ the generated C with the tflite-micro interpreter.
 """
 
 import numpy as np
-
 from tflite_builder import ModelBuilder
+
 from tinyml_build.model.schema import fb
 
 ACTIVATIONS = {

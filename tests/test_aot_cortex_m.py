@@ -4,14 +4,14 @@ toolchain or QEMU."""
 
 import shutil
 
-import pytest
-
 import aot_op_models as m
+import pytest
 from conftest import shared_model
 from tflite_builder import fully_connected_model
+
+from tinyml_build.model.reader import read_model
 from tinyml_build.runtimes.aot import lower_model
 from tinyml_build.verification.target_check import check_on_cortex_m
-from tinyml_build.model.reader import read_model
 
 pytestmark = [pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
                                  reason="arm-none-eabi-gcc or qemu-system-arm not installed"), pytest.mark.qemu]

@@ -4,14 +4,14 @@ import re
 
 import numpy as np
 import pytest
-
 from conftest import shared_model
 from tflite_builder import ModelBuilder, fully_connected_model
-from tinyml_build.runtimes.aot import generate, lower_model, render
-from tinyml_build.verification.host_check import check_model
+
 from tinyml_build.errors import ModelError, UnsupportedOpError
 from tinyml_build.model.reader import load_model, read_model
 from tinyml_build.model.schema import fb
+from tinyml_build.runtimes.aot import generate, lower_model, render
+from tinyml_build.verification.host_check import check_model
 
 
 def _write(tmp_path, data: bytes, name: str):

@@ -5,12 +5,12 @@ and runs host_check: generated C compiled with -Werror, 20 seeded inputs (plus a
 all-max), every output byte compared with TFLM.
 """
 
+import aot_op_models as m
 import numpy as np
 import pytest
 
-import aot_op_models as m
-from tinyml_build.verification.host_check import check_model, random_inputs
 from tinyml_build.model.reader import read_model
+from tinyml_build.verification.host_check import check_model, random_inputs
 
 
 def _check(data: bytes, name: str, runs: int = 20, inputs=None, sanitize: bool = False):

@@ -9,16 +9,16 @@ import itertools
 
 import numpy as np
 import pytest
-
 from aot_tf_models import op_model
 from conftest import shared_model
 from tflite_builder import ModelBuilder
-from tinyml_build.runtimes.aot import int8_tables
-from tinyml_build.verification.host_check import check_model
-from tinyml_build.runtimes.aot.lower import lower_model
+
 from tinyml_build.errors import UnsupportedOpError
 from tinyml_build.model.reader import read_model
 from tinyml_build.model.schema import fb
+from tinyml_build.runtimes.aot import int8_tables
+from tinyml_build.runtimes.aot.lower import lower_model
+from tinyml_build.verification.host_check import check_model
 
 ALL_INT8 = np.array(int8_tables.INPUTS, dtype=np.int8).reshape(1, 256)
 

@@ -6,12 +6,12 @@ without the Arm toolchain or QEMU."""
 import shutil
 
 import pytest
-
 from conftest import shared_model
 from test_aot_ops_conv16 import _conv16_model, _transpose_conv_model
 from test_aot_ops_elementwise import _binary_model
-from tinyml_build.verification.target_check import check_on_cortex_m
+
 from tinyml_build.model.reader import read_model
+from tinyml_build.verification.target_check import check_on_cortex_m
 
 pytestmark = [pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
                                  reason="arm-none-eabi-gcc or qemu-system-arm not installed"), pytest.mark.qemu]

@@ -12,18 +12,18 @@ plain int8 saturation, fast form with activation bounds, general form). Checked 
 import shutil
 import subprocess
 
+import aot_op_models as m
 import numpy as np
 import pytest
 
-import aot_op_models as m
+from tinyml_build.config.targets import load_target
+from tinyml_build.model.reader import read_model
 from tinyml_build.runtimes.aot import lower_model
 from tinyml_build.runtimes.aot import quantization as q
-from tinyml_build.runtimes.aot.emit import AOT_INCLUDE_DIR, API_INCLUDE_DIR, render
-from tinyml_build.verification.host_check import check_model
-from tinyml_build.config.targets import load_target
+from tinyml_build.runtimes.aot.emit import AOT_INCLUDE_DIR, render
 from tinyml_build.verification.cortex_m_program import ProgramBuilder
+from tinyml_build.verification.host_check import check_model
 from tinyml_build.verification.target_check import check_on_cortex_m
-from tinyml_build.model.reader import read_model
 
 INT32_MIN, INT32_MAX = -(1 << 31), (1 << 31) - 1
 HAVE_ARM = shutil.which("arm-none-eabi-gcc") is not None and shutil.which("qemu-system-arm") is not None

@@ -7,8 +7,8 @@ import stat
 import pytest
 from conftest import PROJECT_DIR
 
-from tinyml_build.errors import ToolchainError
 from tinyml_build.config.targets import list_targets, load_target
+from tinyml_build.errors import ToolchainError
 from tinyml_build.toolchains import arm_gcc
 
 ARM_TARGETS = [n for n in list_targets() if load_target(n).toolchain == "arm-none-eabi-gcc"]

@@ -9,8 +9,8 @@ from conftest import PROJECT_DIR, shared_model
 from tflite_builder import fully_connected_model
 
 from tinyml_build.analysis.analyze import analyze
-from tinyml_build.reports.inspect import to_dict, to_text
 from tinyml_build.model import read_model
+from tinyml_build.reports.inspect import to_dict, to_text
 
 
 def _inspect(*args) -> subprocess.CompletedProcess:

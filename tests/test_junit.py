@@ -10,14 +10,20 @@ from junit_schema import cases, check_junit
 from tflite_builder import fully_connected_model
 
 from tinyml_build.escape import xml_text
-from tinyml_build.verification import junit
-from tinyml_build.verification import verdict as verdicts
-from tinyml_build.verification.golden import Golden, GoldenVector, TensorSpec
 from tinyml_build.model.reader import read_model
 from tinyml_build.runtimes.aot import lower_model
-from tinyml_build.verification.host_check import (CheckReport, HostRunError, HostTest, check_model, input_label,
-                                                  random_inputs, run_program)
-from tinyml_build.verification import qemu_runner
+from tinyml_build.verification import junit, qemu_runner
+from tinyml_build.verification import verdict as verdicts
+from tinyml_build.verification.golden import Golden, GoldenVector, TensorSpec
+from tinyml_build.verification.host_check import (
+    CheckReport,
+    HostRunError,
+    HostTest,
+    check_model,
+    input_label,
+    random_inputs,
+    run_program,
+)
 from tinyml_build.verification.qemu_runner import OutputDifference, RunOutcome, parse_report
 
 

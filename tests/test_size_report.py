@@ -7,10 +7,10 @@ import subprocess
 import pytest
 from firmware_testlib import FixtureBuilder, add_one_golden
 
+from tinyml_build.config.targets import MemoryRegion, load_target
 from tinyml_build.image.elf import ElfError, parse_elf, read_elf
 from tinyml_build.image.linker_map import parse_map, read_map
 from tinyml_build.reports.size import BudgetError, check_budget, component_of, measure
-from tinyml_build.config.targets import MemoryRegion, load_target
 
 needs_gcc = pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None,
                                reason="arm-none-eabi-gcc not installed (sudo apt-get install gcc-arm-none-eabi)")

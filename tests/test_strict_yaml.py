@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from third_party_testlib import write_lock
+
 from tinyml_build.config import cpus, strict_yaml, targets
 from tinyml_build.errors import ModelError, TargetError, TinyMLError
 from tinyml_build.model.catalog import load_model

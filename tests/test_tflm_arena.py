@@ -5,12 +5,22 @@ from pathlib import Path
 
 import pytest
 
-from tinyml_build.errors import TinyMLError
 from tinyml_build.config.targets import load_target
+from tinyml_build.errors import TinyMLError
 from tinyml_build.model.reader import load_model
 from tinyml_build.runtimes.tflm import api
-from tinyml_build.runtimes.tflm.arena import (PROBE_MARGIN, ArenaOption, ProbeResult, decide, from_json, parse_option,
-                                     parse_probe_output, probe_capacity, report_lines, to_json)
+from tinyml_build.runtimes.tflm.arena import (
+    PROBE_MARGIN,
+    ArenaOption,
+    ProbeResult,
+    decide,
+    from_json,
+    parse_option,
+    parse_probe_output,
+    probe_capacity,
+    report_lines,
+    to_json,
+)
 from tinyml_build.runtimes.tflm.plan import probe_target_for
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -138,4 +148,4 @@ def test_descriptor_and_wrapper_text():
 def test_probe_table_shares_one_arena():
     text = api.render_probe_models(["a", "b"], 4096)
     assert text.count("__attribute__((alias(\"tml_probe_arena\")))") == 2
-    assert 'uint8_t tml_probe_arena[4096u]' in text and "tml_tflm_probe_model_count = 2u" in text
+    assert "uint8_t tml_probe_arena[4096u]" in text and "tml_tflm_probe_model_count = 2u" in text

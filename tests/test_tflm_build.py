@@ -9,12 +9,18 @@ from pathlib import Path
 
 import pytest
 from conftest import SHARED_MODELS
-from tflm_testlib import (FULL_MATRIX, compiled_objects, needs_qemu, needs_sources, needs_toolchain, scons,
-                          shared_build_root)
+from tflm_testlib import (
+    FULL_MATRIX,
+    compiled_objects,
+    needs_qemu,
+    needs_sources,
+    needs_toolchain,
+    scons,
+    shared_build_root,
+)
 
 from tinyml_build.image.elf import read_elf
 from tinyml_build.image.linker_map import read_map
-from tinyml_build.model.reader import load_model
 from tinyml_build.runtimes.tflm.image_check import kernel_objects_linked
 from tinyml_build.runtimes.tflm.sources import resolve_sources
 

@@ -10,13 +10,19 @@ from pathlib import Path
 
 import pytest
 
-from tinyml_build.config import build_config
 from tinyml_build.analysis import op_inventory
+from tinyml_build.config import build_config
 from tinyml_build.errors import TinyMLError
-from tinyml_build.third_party import MissingSourceError
 from tinyml_build.runtimes.tflm import sources
-from tinyml_build.runtimes.tflm.sources import (PLATFORM_GLUE, core_sources, library_closure, missing_reason,
-                                       required_dependencies, resolve_sources)
+from tinyml_build.runtimes.tflm.sources import (
+    PLATFORM_GLUE,
+    core_sources,
+    library_closure,
+    missing_reason,
+    required_dependencies,
+    resolve_sources,
+)
+from tinyml_build.third_party import MissingSourceError
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 _WHY_NOT = missing_reason(["FULLY_CONNECTED"], "cmsis-nn")

@@ -13,8 +13,8 @@ from tinyml_build.third_party.commands import add_deps_parser
 
 def _inspect(args) -> int:
     from tinyml_build.analysis.analyze import analyze
-    from tinyml_build.reports.inspect import to_json, to_text
     from tinyml_build.model.reader import load_model
+    from tinyml_build.reports.inspect import to_json, to_text
 
     analysis = analyze(load_model(args.model))
     sys.stdout.write(to_json(analysis) if args.json else to_text(analysis, show_tensors=args.tensors))

@@ -11,6 +11,7 @@ build without a traceback.
 from pathlib import Path
 
 from SCons.Script import Action
+
 from tinyml_scons import clean_errors, echo, generated_by, label
 
 # ---- actions ---------------------------------------------------------------------------------
@@ -54,9 +55,9 @@ def _model_table_action(target, source, env):
 @clean_errors
 def _golden_action(target, source, env):
     from tinyml_build.fileio import write_atomic
-    from tinyml_build.verification.samples import model_samples
     from tinyml_build.model.reader import load_model
     from tinyml_build.verification import golden
+    from tinyml_build.verification.samples import model_samples
 
     tflite = Path(str(source[0]))
     result = golden.make_golden(load_model(tflite, name=env["TML_MODEL_NAME"]), name=env["TML_MODEL_NAME"],
@@ -121,12 +122,12 @@ def _manifest_action(target, source, env):
 def _compile_commands(objects, project_dir):
     """compile_commands.json text: one entry per object, the exact command that built it, chosen by
     the source's suffix the way SCons's own compilation_db tool does (C, C++, assembler)."""
-    from tinyml_build.escape import json_text
-
     from SCons.Tool.asm import ASPPSuffixes, ASSuffixes
     from SCons.Tool.cc import CSuffixes
     from SCons.Tool.cxx import CXXSuffixes
     from SCons.Util import flatten
+
+    from tinyml_build.escape import json_text
 
     commands = [(CXXSuffixes, "$CXXCOM"), (CSuffixes, "$CCCOM"), (ASPPSuffixes, "$ASPPCOM"), (ASSuffixes, "$ASCOM")]
     entries = []
@@ -265,10 +266,10 @@ def FirmwareImage(env, config):
     """The image for a checked BuildConfig (and, when asked for, its `test` run); returns the nodes
     a plain `scons` builds. The runtime's site tool is the one named like the runtime."""
     from SCons.Script import COMMAND_LINE_TARGETS
-    from tinyml_scons import tinyml_fail
 
     from tinyml_build.errors import TinyMLError
     from tinyml_build.image.plan import plan_firmware
+    from tinyml_scons import tinyml_fail
 
     try:
         plan = plan_firmware(config, env["TINYML_PROJECT_DIR"], env["TML_OPTIONS"])

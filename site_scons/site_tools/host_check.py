@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 from SCons.Script import Action
+
 from tinyml_scons import clean_errors, finish_test, generated_by, label
 
 HOST_RUNS = 20

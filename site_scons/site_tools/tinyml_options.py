@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 from SCons.Script import ARGUMENTS, COMMAND_LINE_TARGETS, GetOption, Help, Variables
+
 from tinyml_scons import tinyml_fail
 
 
@@ -51,10 +52,9 @@ def TinymlConfig(env):
     """The checked BuildConfig of this build; prints the banner and notes. Stops SCons with one
     message on any bad option or input."""
     from tinyml_build.config.build_config import from_options
-    from tinyml_build.config.options import declared_options
+    from tinyml_build.config.options import declared_options, lock_dependencies_or_none
     from tinyml_build.errors import TinyMLError
     from tinyml_build.escape import terminal
-    from tinyml_build.config.options import lock_dependencies_or_none
 
     try:
         dependencies = lock_dependencies_or_none()

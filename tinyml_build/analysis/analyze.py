@@ -10,8 +10,8 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 
-from tinyml_build.errors import ModelError
 from tinyml_build.analysis.memory_plan import Buffer, Plan, plan_memory
+from tinyml_build.errors import ModelError
 from tinyml_build.model.reader import Model, Operator, Subgraph, Tensor
 
 FULL_INTEGER_FIX = (

@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import difflib
 import textwrap
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from types import MappingProxyType
-from typing import Iterable, Mapping
 
 from tinyml_build.errors import TinyMLError, UnsupportedOpError
 

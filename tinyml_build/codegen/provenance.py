@@ -38,7 +38,7 @@ class _Entry:
     dynamic: bool  # imports its whole folder at run time (a registry such as aot ops/)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _index() -> tuple[dict[str, _Entry], dict[str, str], dict[str, str]]:
     """(relative path -> entry, module name -> relative path, template name -> relative path).
 
@@ -100,7 +100,7 @@ def _imported(text: str) -> set[str]:
     return found
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _closure(module: str) -> frozenset[str]:
     """The relative paths one module's output depends on (memoized: builds ask many times)."""
     entries, modules, templates = _index()

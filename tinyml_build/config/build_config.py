@@ -10,13 +10,22 @@ from pathlib import Path
 
 from tinyml_build.analysis import op_inventory
 from tinyml_build.config import targets
-from tinyml_build.config.options import AUTO, IMAGE, RUNTIME, RUNTIME_CHOICES, TEST, TFLM, OptionValues, check_applicable
-from tinyml_build.errors import TinyMLError, suggest
-from tinyml_build.escape import terminal
-from tinyml_build.resources import find_named, search_dirs
-from tinyml_build.model import catalog as model_catalog
 from tinyml_build.config.model_facts import ModelFacts, model_facts
+from tinyml_build.config.options import (
+    AUTO,
+    IMAGE,
+    RUNTIME,
+    RUNTIME_CHOICES,
+    TEST,
+    TFLM,
+    OptionValues,
+    check_applicable,
+)
+from tinyml_build.errors import TinyMLError
+from tinyml_build.escape import terminal
+from tinyml_build.model import catalog as model_catalog
 from tinyml_build.model.naming import model_c_name
+from tinyml_build.resources import find_named, search_dirs
 
 NOT_APPLICABLE = "n/a"
 

@@ -46,11 +46,22 @@ from pathlib import Path
 
 from tinyml_build.config.cpus import CPUS_FILE, CYCLE_TIMERS, TOOLCHAINS, CpuFacts, cpu_table
 from tinyml_build.config.strict_yaml import load_checked
-from tinyml_build.config.target import (CONSOLE_TYPES, FAMILIES, IMAGE_TOOLCHAINS, REGION_NAMES, REQUIRED_REGIONS,
-                                         Console, Emulator, MemoryRegion, RegisterBit, Supports, Target, UartPin,
-                                         target_from_data)
+from tinyml_build.config.target import (
+    CONSOLE_TYPES,
+    FAMILIES,
+    IMAGE_TOOLCHAINS,
+    REGION_NAMES,
+    REQUIRED_REGIONS,
+    Console,
+    Emulator,
+    MemoryRegion,
+    RegisterBit,
+    Supports,
+    Target,
+    UartPin,
+    target_from_data,
+)
 from tinyml_build.errors import TargetError, suggest
-
 from tinyml_build.resources import builtin_dir
 
 __all__ = ["CONSOLE_TYPES", "CPUS", "CYCLE_TIMERS", "DEFAULT_TARGETS_DIR", "FAMILIES", "IMAGE_TOOLCHAINS",

@@ -3,7 +3,6 @@
 from dataclasses import dataclass
 
 
-
 @dataclass(frozen=True)
 class DType:
     name: str  # lower-case, e.g. "int8"

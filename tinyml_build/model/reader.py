@@ -14,11 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-
 from tinyml_build.errors import ModelError
 from tinyml_build.model import dtypes, schema
-from tinyml_build.model.schema import fb
 from tinyml_build.model.naming import model_c_name, model_name_from_path  # noqa: F401 -- re-exported
+from tinyml_build.model.schema import fb
 from tinyml_build.model.verify import verify_model
 
 if TYPE_CHECKING:

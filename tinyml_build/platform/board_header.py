@@ -4,9 +4,9 @@ Why generated: register addresses, baud divisors and the timer choice are data i
 targets/<name>.yaml; turning them into macros keeps the C free of per-board #ifdef trees.
 """
 
+from tinyml_build.config.targets import Target
 from tinyml_build.errors import TargetError
 from tinyml_build.escape import c_comment, c_string
-from tinyml_build.config.targets import Target
 
 _UART_LAYOUTS = {
     "stm32f1-usart": "TML_UART_STM32F1",

@@ -17,11 +17,11 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
+from tinyml_build.config.targets import MemoryRegion, Target
 from tinyml_build.errors import TinyMLError
 from tinyml_build.escape import json_text, terminal
 from tinyml_build.image.elf import ElfImage
 from tinyml_build.image.linker_map import InputSection
-from tinyml_build.config.targets import MemoryRegion, Target
 
 COMPONENTS = ("model data", "runtime", "kernels", "platform", "application", "test data", "C library",
               "arena", "heap", "stack", "linker")

@@ -36,7 +36,7 @@ def download(url: str, dest: Path, fix: str, timeout: float = TIMEOUT_S) -> int:
         raise FetchError(f"cannot connect: {_reason(exc.reason)}", where=url, fix=fix) from None
     except http.client.IncompleteRead as exc:
         raise FetchError(f"download interrupted after {received + len(exc.partial)} bytes", where=url, fix=fix) from None
-    except (ConnectionError, http.client.HTTPException, socket.timeout, TimeoutError) as exc:
+    except (ConnectionError, http.client.HTTPException, TimeoutError) as exc:
         raise FetchError(f"download interrupted after {received} bytes: {_reason(exc)}", where=url, fix=fix) from None
     if expected is not None and expected.isdigit() and int(expected) != received:
         raise FetchError(f"download interrupted: got {received} of {expected} bytes", where=url, fix=fix)

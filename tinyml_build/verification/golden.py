@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -78,7 +77,7 @@ class Golden:
         return json_text(data, indent=1) + "\n"
 
     @classmethod
-    def from_json(cls, text: str) -> "Golden":
+    def from_json(cls, text: str) -> Golden:
         data = json.loads(text)
         if data.get("format") != FORMAT_VERSION:
             raise ValueError(f"golden data format {data.get('format')!r}, expected {FORMAT_VERSION}")

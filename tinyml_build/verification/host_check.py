@@ -22,14 +22,14 @@ from pathlib import Path
 
 import numpy as np
 
-from tinyml_build.runtimes import API_INCLUDE_DIR
-from tinyml_build.runtimes.aot.c_sources import AOT_INCLUDE_DIR, HOST_DIR
-from tinyml_build.runtimes.aot.emit import kernel_sources, render
-from tinyml_build.runtimes.aot.lower import lower_model
 from tinyml_build.errors import TinyMLError, ToolchainError
 from tinyml_build.escape import terminal
 from tinyml_build.model.dtypes import numpy_dtype
 from tinyml_build.model.reader import Model, load_model
+from tinyml_build.runtimes import API_INCLUDE_DIR
+from tinyml_build.runtimes.aot.c_sources import AOT_INCLUDE_DIR, HOST_DIR
+from tinyml_build.runtimes.aot.emit import kernel_sources, render
+from tinyml_build.runtimes.aot.lower import lower_model
 from tinyml_build.verification import verdict as verdicts
 
 HOST_MAIN = HOST_DIR / "host_main.c"

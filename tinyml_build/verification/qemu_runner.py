@@ -31,11 +31,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tinyml_build.config.options import DEFAULT_QEMU_TIMEOUT
+from tinyml_build.config.targets import Target, load_target
 from tinyml_build.errors import TinyMLError, ToolchainError
 from tinyml_build.escape import json_text, terminal
 from tinyml_build.verification import verdict as verdicts
 from tinyml_build.verification.golden import Golden
-from tinyml_build.config.targets import Target, load_target
 
 DEFAULT_TIMEOUT = float(DEFAULT_QEMU_TIMEOUT)
 DEFAULT_MAX_OUTPUT = 4 << 20  # bytes of console output before the run counts as runaway

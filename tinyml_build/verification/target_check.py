@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tinyml_build.config.targets import Target, load_target
-from tinyml_build.runtimes.aot.c_sources import AOT_INCLUDE_DIR, HOST_DIR
-from tinyml_build.runtimes.aot.emit import kernel_sources, render
-from tinyml_build.runtimes.aot.lower import lower_model
 from tinyml_build.errors import TinyMLError
 from tinyml_build.escape import terminal
 from tinyml_build.model.reader import Model, load_model
-from tinyml_build.verification.cortex_m_program import ProgramBuildError, ProgramBuilder
+from tinyml_build.runtimes.aot.c_sources import AOT_INCLUDE_DIR, HOST_DIR
+from tinyml_build.runtimes.aot.emit import kernel_sources, render
+from tinyml_build.runtimes.aot.lower import lower_model
+from tinyml_build.verification.cortex_m_program import ProgramBuilder, ProgramBuildError
 from tinyml_build.verification.host_check import HostCheckError, random_inputs, run_tflm
 from tinyml_build.verification.qemu_runner import DEFAULT_TIMEOUT
 
@@ -61,7 +61,7 @@ def _inputs_source(inputs) -> str:
     data = b"".join(a.tobytes() for run in inputs for a in run)
     rows = [", ".join(str(b) for b in data[i:i + 24]) for i in range(0, len(data), 24)] or ["0"]
     return ("#include <stdint.h>\nextern const uint8_t tml_check_inputs[];\nextern const uint32_t tml_check_runs;\n"
-            f"const uint8_t tml_check_inputs[] = {{\n" + ",\n".join(rows) + "\n};\n"
+            "const uint8_t tml_check_inputs[] = {\n" + ",\n".join(rows) + "\n};\n"
             f"const uint32_t tml_check_runs = {len(inputs)}u;\n")
 
 

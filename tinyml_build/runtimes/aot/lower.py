@@ -13,13 +13,22 @@ from pathlib import Path
 
 import numpy as np
 
-from tinyml_build.runtimes.aot.c_sources import KERNELS_DIR
-from tinyml_build.runtimes.aot.arena import ArenaRequest, plan_arena
-from tinyml_build.runtimes.aot.ops import lowerings
-from tinyml_build.runtimes.aot.program import C_NUMPY_TYPES, C_TYPE_SIZES, C_TYPES, CArray, CStruct, IOTensor, Placement, Program, Step, Trace
 from tinyml_build.errors import ModelError, UnsupportedOpError
 from tinyml_build.model.reader import Model, Operator, Subgraph, Tensor
-
+from tinyml_build.runtimes.aot.arena import ArenaRequest, plan_arena
+from tinyml_build.runtimes.aot.c_sources import KERNELS_DIR
+from tinyml_build.runtimes.aot.ops import lowerings
+from tinyml_build.runtimes.aot.program import (
+    C_NUMPY_TYPES,
+    C_TYPE_SIZES,
+    C_TYPES,
+    CArray,
+    CStruct,
+    IOTensor,
+    Program,
+    Step,
+    Trace,
+)
 
 TFLM_FIX = "build with runtime=tflm (the TFLM interpreter runs every op TFLM has a kernel for)"
 

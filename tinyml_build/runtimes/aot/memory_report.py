@@ -14,10 +14,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from tinyml_build.runtimes.aot.lower import lower_model
 from tinyml_build.errors import TinyMLError
 from tinyml_build.escape import terminal
 from tinyml_build.model.reader import Model, load_model
+from tinyml_build.runtimes.aot.lower import lower_model
 
 _TFLM_SCRIPT = """
 import sys

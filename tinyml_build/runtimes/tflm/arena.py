@@ -28,9 +28,9 @@ import re
 from dataclasses import asdict, dataclass
 
 from tinyml_build.config.options import DEFAULT_HEADROOM
+from tinyml_build.config.targets import Target
 from tinyml_build.errors import TinyMLError
 from tinyml_build.escape import json_text
-from tinyml_build.config.targets import Target
 
 ALIGNMENT = 16
 # Bytes of the arena region the probe leaves for everything else there when it shares the region

@@ -20,9 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from tinyml_build.config.targets import Target, list_targets, load_target
 from tinyml_build.errors import TinyMLError
 from tinyml_build.platform import TargetPlatform
-from tinyml_build.config.targets import Target, list_targets, load_target
 from tinyml_build.runtimes.tflm import api
 from tinyml_build.runtimes.tflm.arena import ArenaOption, probe_capacity
 from tinyml_build.runtimes.tflm.sources import GLUE_DIR, TflmSources, load_lock

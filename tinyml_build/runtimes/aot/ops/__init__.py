@@ -11,7 +11,7 @@ one kernel file under runtime/aot/kernels/ (see tinyml_build/runtimes/aot/README
 
 import importlib
 import pkgutil
-from typing import Callable
+from collections.abc import Callable
 
 _LOWERINGS: dict[str, Callable] = {}
 _loaded = False
