@@ -65,7 +65,8 @@ def test_hard_swish_table_exhaustive(in_q, out_q):
     assert int8_tables.hard_swish_table(*in_q, *out_q).tolist() == _tflm_all_int8(data).tolist()
 
 
-@pytest.mark.parametrize("in_q,out_q", [((0.05, -3), (0.05, -3)), ((0.05, 17), (0.02, -128)), ((0.3, -128), (0.1, -40))])
+@pytest.mark.parametrize("in_q,out_q", [((0.05, -3), (0.05, -3)), ((0.05, 17), (0.02, -128)),
+                                       ((0.3, -128), (0.1, -40))])
 def test_relu_table_exhaustive(in_q, out_q):
     data = _unary_model("RELU", in_q, out_q)
     assert int8_tables.relu_table(*in_q, *out_q).tolist() == _tflm_all_int8(data).tolist()

@@ -92,7 +92,8 @@ def test_flags_follow_the_target(name):
 def test_every_build_folder_is_mapped_to_build(tmp_path):
     flags = arm_gcc.firmware_flags(load_target("qemu-m4"), PROJECT_DIR, tmp_path / "out")
     maps = [f for f in flags.path_maps if f.startswith("-ffile-prefix-map=")]
-    assert maps == [f"-ffile-prefix-map={PROJECT_DIR.resolve()}=.", f"-ffile-prefix-map={(tmp_path / 'out').resolve()}=build"]
+    assert maps == [f"-ffile-prefix-map={PROJECT_DIR.resolve()}=.",
+                    f"-ffile-prefix-map={(tmp_path / 'out').resolve()}=build"]
     inside = arm_gcc.firmware_flags(load_target("qemu-m4"), PROJECT_DIR, PROJECT_DIR / "build")
     assert list(inside.path_maps) == [maps[0], f"-ffile-prefix-map={(PROJECT_DIR / 'build').resolve()}=build"]
     other = arm_gcc.firmware_flags(load_target("qemu-m4"), PROJECT_DIR, PROJECT_DIR / "out")

@@ -101,8 +101,8 @@ def test_fixed_arena_is_kept_and_checked():
 def test_decisions_round_trip_and_report():
     decisions = decide(parse_option("auto", "5%"), PROBES, "qemu-m4")
     assert from_json(to_json(decisions)) == decisions
-    assert report_lines(decisions) == ["arena m: 1,028 used / 1,504 reserved, headroom 476 "
-                                       "(sets up in 1,424; 80 above that from auto (arena_headroom=5%); probed on qemu-m4)"]
+    assert report_lines(decisions) == ["arena m: 1,028 used / 1,504 reserved, headroom 476 (sets up in 1,424; "
+                                       "80 above that from auto (arena_headroom=5%); probed on qemu-m4)"]
 
 
 # --- where the probe runs ------------------------------------------------------------------------------

@@ -169,7 +169,8 @@ def Firmware(env, plan, toolchain, target_file):
 
     env = env.Clone()
     build_root = plan.common_dir.parent.parent
-    env.Replace(TML_TARGET_FILE=str(target_file), TML_ARM_GCC_BIN=str(toolchain.bin_dir), TML_BUILD_ROOT=str(build_root))
+    env.Replace(TML_TARGET_FILE=str(target_file), TML_ARM_GCC_BIN=str(toolchain.bin_dir),
+                TML_BUILD_ROOT=str(build_root))
     flags = plan.flags
     framework = env.Clone(CPPPATH=[str(p) for p in plan.include_dirs])
     framework.Append(CCFLAGS=[flags.framework_optimization])
@@ -197,7 +198,8 @@ def Firmware(env, plan, toolchain, target_file):
         golden = env.Command(str(m.golden_json), [str(m.tflite)] + [str(s.path) for s in m.samples],
                              Action(_golden_action, label("GOLD"),
                                     varlist=["TML_MODEL_NAME", "TML_RANDOM_VECTORS", "TML_SEED"]),
-                             TML_MODEL_NAME=m.name, TML_RANDOM_VECTORS=str(plan.random_vectors), TML_SEED=str(plan.seed))
+                             TML_MODEL_NAME=m.name, TML_RANDOM_VECTORS=str(plan.random_vectors),
+                             TML_SEED=str(plan.seed))
         generated_by(env, golden, "tinyml_build.verification.golden", "tinyml_build.verification.samples")
         env.Depends(golden, ([str(m.tflite.parent / "model.yaml")] if m.samples else [])
                     + [env.Value(reference)])  # a new tflite-micro recomputes the golden outputs
@@ -236,14 +238,16 @@ def Firmware(env, plan, toolchain, target_file):
     runtime_settings = plan.runtime.manifest_settings(plan.project_dir, build_root)
     if runtime_settings:
         settings[plan.runtime.name] = runtime_settings
-    inputs = ([str(target_file)] + [str(m.tflite) for m in plan.models] + [str(s.path) for m in plan.models for s in m.samples]
+    inputs = ([str(target_file)] + [str(m.tflite) for m in plan.models]
+              + [str(s.path) for m in plan.models for s in m.samples]
               + source_files + headers + [str(n) for n in board + script + generated + goldens]
               + [str(h) for h in plan.runtime.model_headers()])
     outputs = [elf] + binaries + hex_file
     manifest = env.Command(str(out / "manifest.json"), outputs + inputs,
                            Action(_manifest_action, label("GEN"),
                                   varlist=["TML_MANIFEST_MODELS", "TML_SETTINGS", "TML_LINK_LINE"]),
-                           TML_OUTPUT_COUNT=len(outputs), TML_TARGET_NAME=plan.target.name, TML_RUNTIME=plan.runtime.name,
+                           TML_OUTPUT_COUNT=len(outputs), TML_TARGET_NAME=plan.target.name,
+                           TML_RUNTIME=plan.runtime.name,
                            TML_MANIFEST_MODELS=[{"name": m.name, "sha256": m.sha256, "samples": len(m.samples)}
                                                 for m in plan.models],
                            TML_SETTINGS=settings, TML_FLAGS=flags, TML_PROJECT=str(plan.project_dir),
@@ -280,7 +284,8 @@ def FirmwareImage(env, config):
     image = env.Firmware(plan, toolchain, config.target.path)
     env.Alias("firmware", image["all"] + image["steps"])
     if "test" in COMMAND_LINE_TARGETS:
-        run = env.QemuTest(str(plan.out_dir), image["elf"], image["golden"], config.target.path, env["TML_QEMU_TIMEOUT"])
+        run = env.QemuTest(str(plan.out_dir), image["elf"], image["golden"], config.target.path,
+                           env["TML_QEMU_TIMEOUT"])
         env.Depends(run, image["all"])  # the whole image, budget gate included, before it runs
         env.Alias("test", run)
     return env.Alias("firmware")

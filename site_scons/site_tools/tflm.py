@@ -128,7 +128,8 @@ def TflmRuntime(env, plan, envs):
     # Target level: the framework core (shared by every kernel set), the kernel set's files.
     target_objects = []
     for src in tflm.sources.core:
-        target_objects += (glue_env if src.parent == GLUE_DIR else core_env).Object(str(tflm.core_object(src)), str(src))
+        src_env = glue_env if src.parent == GLUE_DIR else core_env
+        target_objects += src_env.Object(str(tflm.core_object(src)), str(src))
     for src in tflm.sources.kernel_files + tflm.sources.library_files:
         target_objects += kernel_env.Object(str(tflm.kernel_object(src)), str(src))
 

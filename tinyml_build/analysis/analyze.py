@@ -186,7 +186,8 @@ def quantization_findings(model: Model) -> list[Finding]:
                     "error",
                     f"hybrid (dynamic-range) quantization: op #{op.index} {op.name} (subgraph {sg.index}) has "
                     f"{weights[0].dtype} weights '{weights[0].name}' (tensor #{weights[0].index}) but float32 "
-                    f"activations '{floats[0].name}' (tensor #{floats[0].index}); microcontroller kernels need integer activations",
+                    f"activations '{floats[0].name}' (tensor #{floats[0].index}); "
+                    "microcontroller kernels need integer activations",
                     FULL_INTEGER_FIX,
                 ))
             for t in tensors:

@@ -113,7 +113,8 @@ def load_target(name_or_path: str | Path, targets_dir: Path | str = DEFAULT_TARG
         path = Path(name_or_path)
         if not path.is_file():
             raise TargetError(f"target file not found: {text}",
-                              fix=f"pass a target name ({', '.join(list_targets(targets_dir))}) or an existing .yaml file")
+                              fix=f"pass a target name ({', '.join(list_targets(targets_dir))}) "
+                                  "or an existing .yaml file")
     else:
         path = targets_dir / f"{text}.yaml"
         if not path.is_file():

@@ -98,7 +98,8 @@ class SizeReport:
     heap_bytes: int
     top_symbols: list[dict] = field(default_factory=list)
     # Runtime-specific facts (runtime=tflm: the measured arena, the kernel library functions linked),
-    # as data for size.json and as lines for size.txt; filled by the runtime, e.g. tinyml_build.runtimes.tflm.image_check.
+    # as data for size.json and as lines for size.txt; filled by the runtime, e.g.
+    # tinyml_build.runtimes.tflm.image_check.
     notes: dict = field(default_factory=dict)
     note_lines: list[str] = field(default_factory=list)
 
