@@ -33,10 +33,10 @@ import numpy as np
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_DIR))
 
+from tinyml_build.model.reader import load_model  # noqa: E402
 from tinyml_build.runtimes.aot.lower import lower_model  # noqa: E402
 from tinyml_build.verification.host_check import random_inputs  # noqa: E402
 from tinyml_build.verification.target_check import build_check_program  # noqa: E402
-from tinyml_build.model.reader import load_model  # noqa: E402
 
 _BLOCK_INSN = re.compile(r"0x([0-9a-f]{8}):")
 _CALL = re.compile(r"^\s*(\w+)\(")
@@ -106,7 +106,8 @@ def profile(path: Path, work: Path) -> dict:
     log = work / "qemu.log"
     run = builder.run(elf, timeout=1800, extra_args=["-d", "in_asm,exec,nochain", "-D", str(log)])
     if run.timed_out or run.exit_code != 0:
-        raise RuntimeError(f"the profiled program failed (exit {run.exit_code}): {run.output[-2000:]}{run.stderr[-2000:]}")
+        raise RuntimeError(f"the profiled program failed (exit {run.exit_code}): "
+                           f"{run.output[-2000:]}{run.stderr[-2000:]}")
     addrs, syms = _symbols(builder.toolchain.nm, elf)
     names: dict[int, str] = {}
 
@@ -139,8 +140,9 @@ def profile(path: Path, work: Path) -> dict:
             per_call["glue" if in_invoke else call] += n
     log.unlink()
     total = sum(per_function.values())
-    ops = [{"call": k, "op_index": calls[k][0] if k < len(calls) else None, "op": calls[k][1] if k < len(calls) else "?",
-            "kernel": calls[k][2] if k < len(calls) else "?", "instructions": per_call[k]}
+    ops = [{"call": k, "op_index": calls[k][0] if k < len(calls) else None,
+            "op": calls[k][1] if k < len(calls) else "?", "kernel": calls[k][2] if k < len(calls) else "?",
+            "instructions": per_call[k]}
            for k in sorted(c for c in per_call if c != "glue")]
     return {"model": program.name, "instructions": total, "invoke_glue": per_call["glue"], "ops": ops,
             "functions": [{"function": f, "instructions": c} for f, c in per_function.most_common()]}
@@ -168,8 +170,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     for tool in ("arm-none-eabi-gcc", "qemu-system-arm"):
         if shutil.which(tool) is None:
-            print(f"error: {tool} not found (apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm)",
-                  file=sys.stderr)
+            print(f"error: {tool} not found "
+                  "(apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm)", file=sys.stderr)
             return 2
     with tempfile.TemporaryDirectory(prefix="tml_profile_") as tmp:
         result = profile(Path(args.model), Path(tmp))

@@ -41,13 +41,13 @@ import numpy as np
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_DIR))
 
-from tinyml_build.runtimes.aot.emit import API_INCLUDE_DIR, AOT_INCLUDE_DIR, kernel_sources, render  # noqa: E402
-from tinyml_build.verification.host_check import WARNINGS, random_inputs  # noqa: E402
-from tinyml_build.runtimes.aot.lower import lower_model  # noqa: E402
-from tinyml_build.runtimes.aot.memory_report import tflm_arena  # noqa: E402
 from tinyml_build.errors import TinyMLError  # noqa: E402
 from tinyml_build.model.dtypes import numpy_dtype  # noqa: E402
 from tinyml_build.model.reader import load_model  # noqa: E402
+from tinyml_build.runtimes.aot.emit import AOT_INCLUDE_DIR, API_INCLUDE_DIR, kernel_sources, render  # noqa: E402
+from tinyml_build.runtimes.aot.lower import lower_model  # noqa: E402
+from tinyml_build.runtimes.aot.memory_report import tflm_arena  # noqa: E402
+from tinyml_build.verification.host_check import WARNINGS, random_inputs  # noqa: E402
 
 SHARED = PROJECT_DIR.parent / "shared" / "models"
 SHIPPED = ("hello_world", "kws")
@@ -144,11 +144,11 @@ class BenchError(TinyMLError):
 def _callgrind(cmd: list[str], toggle: str, workdir: Path, tag: str) -> int:
     """Instructions executed inside `toggle` (inclusive) while running `cmd` under callgrind."""
     out = workdir / f"callgrind.{tag}.out"
-    proc = subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", f"--toggle-collect={toggle}", *cmd],
-                          capture_output=True, text=True)
+    proc = subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", f"--toggle-collect={toggle}",
+                           *cmd], capture_output=True, text=True)
     if proc.returncode != 0 or not out.is_file():
-        raise BenchError(f"callgrind run failed ({' '.join(cmd[:2])} ...): {(proc.stderr.strip().splitlines() or ['?'])[-1]}",
-                         where=str(workdir))
+        last = (proc.stderr.strip().splitlines() or ["?"])[-1]
+        raise BenchError(f"callgrind run failed ({' '.join(cmd[:2])} ...): {last}", where=str(workdir))
     match = _TOTALS.search(out.read_text(errors="replace"))
     if match is None:
         raise BenchError(f"no totals in {out}", where=str(workdir))
@@ -183,7 +183,8 @@ def _build_aot(model, workdir: Path) -> tuple[Path, object]:
 
 def measure(name: str, path: Path, invokes: int, seed: int, workdir: Path) -> dict:
     model = load_model(path)
-    row = {"model": name, "path": str(path.relative_to(PROJECT_DIR.parent)) if path.is_relative_to(PROJECT_DIR.parent) else path.name}
+    shown = str(path.relative_to(PROJECT_DIR.parent)) if path.is_relative_to(PROJECT_DIR.parent) else path.name
+    row = {"model": name, "path": shown}
     try:
         exe, program = _build_aot(model, workdir)
     except TinyMLError as exc:
@@ -193,14 +194,17 @@ def measure(name: str, path: Path, invokes: int, seed: int, workdir: Path) -> di
     inputs = random_inputs(model, 3, seed)[2]  # a random input (runs 0 and 1 are all-min / all-max)
     in_path = workdir / "inputs.bin"
     in_path.write_bytes(b"".join(np.ascontiguousarray(a).tobytes() for a in inputs))
-    specs = ";".join(f"{'x'.join(str(d) for d in sg.tensors[i].shape)}:{numpy_dtype(sg.tensors[i].dtype).str}" for i in sg.inputs)
+    specs = ";".join(f"{'x'.join(str(d) for d in sg.tensors[i].shape)}:{numpy_dtype(sg.tensors[i].dtype).str}"
+                     for i in sg.inputs)
     script = workdir / "tflm_invoke.py"
     script.write_text(TFLM_SCRIPT)
 
-    aot, aot_out = _per_invoke(lambda n, out: [str(exe), str(in_path), str(n), str(out)], AOT_INVOKE, workdir, "aot", invokes)
+    aot, aot_out = _per_invoke(lambda n, out: [str(exe), str(in_path), str(n), str(out)], AOT_INVOKE, workdir, "aot",
+                               invokes)
     arena_bytes = max(len(model.data) * 10, 4 * sum(t.nbytes for t in sg.tensors) + (64 << 10))  # as host_check
-    tflm, tflm_out = _per_invoke(lambda n, out: [sys.executable, str(script), str(path), str(in_path), str(n), str(out), specs,
-                                                 str(len(sg.outputs)), str(arena_bytes)], TFLM_INVOKE, workdir, "tflm", invokes)
+    tflm, tflm_out = _per_invoke(lambda n, out: [sys.executable, str(script), str(path), str(in_path), str(n), str(out),
+                                                 specs, str(len(sg.outputs)), str(arena_bytes)],
+                                 TFLM_INVOKE, workdir, "tflm", invokes)
     try:
         arena = tflm_arena(path)
     except TinyMLError:
@@ -221,7 +225,8 @@ def default_models() -> dict[str, Path]:
 def environment() -> dict:
     gcc = subprocess.run(["gcc", "-dumpfullversion"], capture_output=True, text=True).stdout.strip()
     valgrind = subprocess.run(["valgrind", "--version"], capture_output=True, text=True).stdout.strip()
-    return {"machine": platform.machine(), "gcc": gcc, "valgrind": valgrind, "tflite_micro": metadata.version("tflite_micro"),
+    return {"machine": platform.machine(), "gcc": gcc, "valgrind": valgrind,
+            "tflite_micro": metadata.version("tflite_micro"),
             "aot_flags": "gcc -std=c99 -O2 (portable C kernels: no Arm SIMD paths on the host)"}
 
 
@@ -254,7 +259,8 @@ def table(rows: list[dict], env: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", help="comma-separated names (models/<name> or shared/models/<name>.tflite); default: all")
+    parser.add_argument("--models",
+                        help="comma-separated names (models/<name> or shared/models/<name>.tflite); default: all")
     parser.add_argument("--invokes", type=int, default=10, help="N: extra invocations counted (default 10)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=str(PROJECT_DIR / "bench" / "out"))

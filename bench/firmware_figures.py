@@ -59,7 +59,8 @@ def goals(rows: list[dict]) -> list[str]:
         goal = GOALS.get(name)
         if goal and row.get("flash") is not None:
             ok = row["flash"] < goal["flash"]
-            lines.append(f"{name} on {target}: flash {row['flash']:,} B (goal < {goal['flash']:,}): {'met' if ok else 'NOT met'}")
+            lines.append(f"{name} on {target}: flash {row['flash']:,} B (goal < {goal['flash']:,}): "
+                         f"{'met' if ok else 'NOT met'}")
         if goal and row.get("instructions"):
             ok = row["instructions"] < goal["instructions"]
             lines.append(f"{name} on {target}: {row['instructions']:,} instructions (goal < {goal['instructions']:,}): "

@@ -66,7 +66,8 @@ def measure(name: str, value: str, runtime: str, kernels: str | None, build_dir:
         args.append(f"kernels={kernels}")
     result, _, _ = _scons(*args)
     out = build_dir / TARGET / name
-    row = {"model": name, "runtime": runtime, "kernels": kernels or "-", "build": "ok" if result.returncode == 0 else "failed"}
+    row = {"model": name, "runtime": runtime, "kernels": kernels or "-",
+           "build": "ok" if result.returncode == 0 else "failed"}
     if result.returncode != 0:
         row["error"] = (result.stdout + result.stderr).strip().splitlines()[-4:]
         return row
@@ -107,7 +108,8 @@ def build_times(work: Path) -> dict:
         compiled = [line for line in change.stdout.splitlines() if line.startswith("/") and " -c " in line]
         times["model_change"] = {"wall_s": round(change_wall, 1), "cpu_s": round(change_cpu, 1),
                                  "objects_compiled": len(compiled), "ok": change.returncode == 0}
-    size = json.loads((work / "build" / "stm32f407" / "model" / "size.json").read_text()) if clean.returncode == 0 else {}
+    size_json = work / "build" / "stm32f407" / "model" / "size.json"
+    size = json.loads(size_json.read_text()) if clean.returncode == 0 else {}
     times["flash_after_change"] = size.get("flash", {}).get("total")
     return times
 
@@ -149,26 +151,31 @@ def goals(rows: list[dict], times: dict | None, f407: dict) -> list[str]:
                      f"{'met' if size['flash'] <= goal else 'NOT met'}")
     if times:
         goal = TFLM_BUILD["clean_cpu_s"] / 4
-        lines.append(f"clean stm32f407 hello_world build: {times['clean']['cpu_s']:.0f} CPU-s, {times['clean']['wall_s']:.0f} s "
-                     f"wall, {times['clean']['objects_compiled']} objects (goal <= {goal:.0f} CPU-s; TFLM's own: "
-                     f"{TFLM_BUILD['clean_cpu_s']} CPU-s, {TFLM_BUILD['objects']} objects): "
+        lines.append(f"clean stm32f407 hello_world build: {times['clean']['cpu_s']:.0f} CPU-s, "
+                     f"{times['clean']['wall_s']:.0f} s wall, {times['clean']['objects_compiled']} objects "
+                     f"(goal <= {goal:.0f} CPU-s; TFLM's own: {TFLM_BUILD['clean_cpu_s']} CPU-s, "
+                     f"{TFLM_BUILD['objects']} objects): "
                      f"{'met' if times['clean']['cpu_s'] <= goal else 'NOT met'}")
-        lines.append(f"no-op rebuild: {times['noop']['wall_s']:.2f} s wall (goal < 1 s; TFLM's own {TFLM_BUILD['noop_wall_s']} s): "
+        lines.append(f"no-op rebuild: {times['noop']['wall_s']:.2f} s wall "
+                     f"(goal < 1 s; TFLM's own {TFLM_BUILD['noop_wall_s']} s): "
                      f"{'met' if times['noop']['wall_s'] < 1 else 'NOT met'}")
         if "model_change" in times:
             m = times["model_change"]
-            lines.append(f"model-only change: {m['wall_s']:.1f} s wall, {m['cpu_s']:.1f} CPU-s, {m['objects_compiled']} objects")
+            lines.append(f"model-only change: {m['wall_s']:.1f} s wall, {m['cpu_s']:.1f} CPU-s, "
+                         f"{m['objects_compiled']} objects")
     return lines
 
 
 def table(rows: list[dict]) -> str:
-    head = ("| model | runtime | kernels | test | flash B | RAM B | arena B (used) | instr/inference | vs TFLM's own |\n"
+    head = ("| model | runtime | kernels | test | flash B | RAM B | arena B (used) | instr/inference "
+            "| vs TFLM's own |\n"
             "|---|---|---|---|---:|---:|---:|---:|---:|")
     body = []
     for r in rows:
         vs = f"{r['vs_tflm_own']:+.1%}" if "vs_tflm_own" in r else ""
         used = f" ({r['arena_used']:,})" if r.get("arena_used") and r["runtime"] == "tflm" else ""
-        body.append(f"| {r['model']} | {r['runtime']} | {r['kernels']} | {r.get('test', r['build'])} {r.get('vectors', '')} | "
+        body.append(f"| {r['model']} | {r['runtime']} | {r['kernels']} "
+                    f"| {r.get('test', r['build'])} {r.get('vectors', '')} | "
                     f"{r.get('flash', 0):,} | {r.get('ram', 0):,} | {r.get('arena', 0):,}{used} | "
                     f"{(r.get('instructions') or 0):,} | {vs} |")
     return "\n".join([head] + body)

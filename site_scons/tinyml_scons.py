@@ -82,6 +82,6 @@ def finish_test(verdict: str, what: str, problems, suites, report_path) -> int:
     tests = sum(len(s.cases) for s in suites)
     failures, errors = sum(s.failures for s in suites), sum(s.errors for s in suites)
     status = EXIT_STATUS[verdict]
-    print(f"test: FAIL ({verdict}, exit status {status}) {terminal(what)}: {failures} failed and {errors} unfinished of "
-          f"{tests} test cases; JUnit report {terminal(report_path)}", flush=True)
+    print(f"test: FAIL ({verdict}, exit status {status}) {terminal(what)}: {failures} failed and {errors} "
+          f"unfinished of {tests} test cases; JUnit report {terminal(report_path)}", flush=True)
     Exit(status)

@@ -6,8 +6,8 @@ the generated C with the tflite-micro interpreter.
 """
 
 import numpy as np
-
 from tflite_builder import ModelBuilder
+
 from tinyml_build.model.schema import fb
 
 ACTIVATIONS = {
@@ -38,10 +38,12 @@ def softmax_model(shape=(1, 10), in_scale=0.1, in_zp=3, beta=1.0, out_dtype="int
     return b.build()
 
 
-def quantize_model(in_dtype="float32", out_dtype="int8", shape=(2, 5), in_scale=0.05, in_zp=0, out_scale=0.1, out_zp=-7) -> bytes:
+def quantize_model(in_dtype="float32", out_dtype="int8", shape=(2, 5), in_scale=0.05, in_zp=0, out_scale=0.1,
+                   out_zp=-7) -> bytes:
     b = ModelBuilder()
     quantized_in = in_dtype != "float32"
-    x = b.tensor("x", in_dtype, shape, scale=in_scale if quantized_in else None, zero_point=in_zp if quantized_in else None)
+    x = b.tensor("x", in_dtype, shape, scale=in_scale if quantized_in else None,
+                 zero_point=in_zp if quantized_in else None)
     y = b.tensor("y", out_dtype, shape, scale=out_scale, zero_point=out_zp)
     b.op(b.opcode(fb.BuiltinOperator.QUANTIZE), [x], [y])
     b.inputs, b.outputs = [x], [y]
@@ -58,7 +60,8 @@ def dequantize_model(in_dtype="int8", shape=(3, 4), scale=0.037, zp=-5) -> bytes
 
 
 def conv_model(in_shape=(1, 9, 9, 3), out_channels=4, kernel=(3, 3), stride=(1, 1), dilation=(1, 1), padding="SAME",
-               activation="NONE", per_channel=True, bias=True, in_zp=-3, out_zp=5, groups=1, seed=0, out_scale=0.08) -> bytes:
+               activation="NONE", per_channel=True, bias=True, in_zp=-3, out_zp=5, groups=1, seed=0,
+               out_scale=0.08) -> bytes:
     rng = np.random.default_rng(seed)
     n, h, w, c = in_shape
     fic = c // groups
@@ -68,13 +71,16 @@ def conv_model(in_shape=(1, 9, 9, 3), out_channels=4, kernel=(3, 3), stride=(1, 
     b = ModelBuilder()
     x = b.tensor("x", "int8", in_shape, scale=0.05, zero_point=in_zp)
     w_scales = rng.uniform(0.002, 0.02, out_channels) if per_channel else [0.01]
-    weights = b.tensor("w", "int8", [out_channels, kh, kw, fic], data=rng.integers(-127, 128, (out_channels, kh, kw, fic)).astype(np.int8),
+    weights = b.tensor("w", "int8", [out_channels, kh, kw, fic],
+                       data=rng.integers(-127, 128, (out_channels, kh, kw, fic)).astype(np.int8),
                        scale=w_scales, zero_point=[0] * len(w_scales))
     inputs = [x, weights]
     if bias:
         bias_scales = [0.05 * s for s in (w_scales if per_channel else [0.01] * out_channels)]
-        inputs.append(b.tensor("b", "int32", [out_channels], data=rng.integers(-2000, 2000, out_channels).astype(np.int32),
-                               scale=bias_scales if per_channel else bias_scales[:1], zero_point=[0] * (out_channels if per_channel else 1)))
+        inputs.append(b.tensor("b", "int32", [out_channels],
+                               data=rng.integers(-2000, 2000, out_channels).astype(np.int32),
+                               scale=bias_scales if per_channel else bias_scales[:1],
+                               zero_point=[0] * (out_channels if per_channel else 1)))
     y = b.tensor("y", "int8", [n, oh, ow, out_channels], scale=out_scale, zero_point=out_zp)
     options = fb.Conv2DOptionsT()
     options.padding = PADDINGS[padding]
@@ -129,8 +135,8 @@ def fc_model(batches=1, features=8, units=4, activation="NONE", per_channel=Fals
     y = b.tensor("y", "int8", [batches, units], scale=out_scale, zero_point=out_zp)
     options = fb.FullyConnectedOptionsT()
     options.fusedActivationFunction = ACTIVATIONS[activation]
-    b.op(b.opcode(fb.BuiltinOperator.FULLY_CONNECTED, version=4), [x, w, bias], [y], fb.BuiltinOptions.FullyConnectedOptions,
-         options)
+    b.op(b.opcode(fb.BuiltinOperator.FULLY_CONNECTED, version=4), [x, w, bias], [y],
+         fb.BuiltinOptions.FullyConnectedOptions, options)
     b.inputs, b.outputs = [x], [y]
     return b.build()
 

@@ -38,8 +38,8 @@ def add_one_golden(vectors: int = 3, seed: int = 7, corrupt: bool = False) -> Go
         if corrupt and k == vectors - 1:
             y_bytes[5] ^= 0x10
         out.append(GoldenVector(f"fixture #{k}", (x.tobytes(),), (bytes(y_bytes),)))
-    return Golden("add_one", "0" * 64, "fixture", seed, (spec,), (TensorSpec("y", "int8", (1, ADD_ONE_SIZE), ADD_ONE_SIZE),),
-                  tuple(out))
+    return Golden("add_one", "0" * 64, "fixture", seed, (spec,),
+                  (TensorSpec("y", "int8", (1, ADD_ONE_SIZE), ADD_ONE_SIZE),), tuple(out))
 
 
 @dataclass

@@ -4,22 +4,22 @@ toolchain or QEMU."""
 
 import shutil
 
-import pytest
-
 import aot_op_models as m
+import pytest
 from conftest import shared_model
 from tflite_builder import fully_connected_model
+
+from tinyml_build.model.reader import read_model
 from tinyml_build.runtimes.aot import lower_model
 from tinyml_build.verification.target_check import check_on_cortex_m
-from tinyml_build.model.reader import read_model
 
 pytestmark = [pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
                                  reason="arm-none-eabi-gcc or qemu-system-arm not installed"), pytest.mark.qemu]
 
 
 @pytest.mark.shared_models
-@pytest.mark.parametrize("name", ["hello_world_int8.tflite", "hello_world_float.tflite", "micro_speech_quantized.tflite",
-                                  "person_detect.tflite"])
+@pytest.mark.parametrize("name", ["hello_world_int8.tflite", "hello_world_float.tflite",
+                                  "micro_speech_quantized.tflite", "person_detect.tflite"])
 def test_reference_model_on_cortex_m4(name):
     report = check_on_cortex_m(shared_model(name), runs=2)
     assert report.ok, str(report)
@@ -31,7 +31,8 @@ SIMD_TAILS = {
     "conv_1x1_k37_odd_pixels": lambda: m.conv_model(in_shape=(1, 5, 5, 37), out_channels=7, kernel=(1, 1)),
     "conv_grouped": lambda: m.conv_model(in_shape=(1, 6, 6, 6), out_channels=6, kernel=(3, 3), groups=3),
     "depthwise_m1_tail": lambda: m.depthwise_model(in_shape=(1, 7, 7, 7), multiplier=1, stride=(2, 2)),
-    "depthwise_one_channel_m8": lambda: m.depthwise_model(in_shape=(1, 11, 9, 1), multiplier=8, kernel=(5, 3), stride=(2, 2)),
+    "depthwise_one_channel_m8": lambda: m.depthwise_model(in_shape=(1, 11, 9, 1), multiplier=8, kernel=(5, 3),
+                                                          stride=(2, 2)),
     "depthwise_m3": lambda: m.depthwise_model(in_shape=(1, 6, 6, 3), multiplier=3),
     "fully_connected_13x7": lambda: fully_connected_model(units=7, features=13, seed=3),
     "softmax": lambda: m.softmax_model(shape=(3, 11), in_scale=0.3),

@@ -4,14 +4,14 @@ import re
 
 import numpy as np
 import pytest
-
 from conftest import shared_model
 from tflite_builder import ModelBuilder, fully_connected_model
-from tinyml_build.runtimes.aot import generate, lower_model, render
-from tinyml_build.verification.host_check import check_model
+
 from tinyml_build.errors import ModelError, UnsupportedOpError
 from tinyml_build.model.reader import load_model, read_model
 from tinyml_build.model.schema import fb
+from tinyml_build.runtimes.aot import generate, lower_model, render
+from tinyml_build.verification.host_check import check_model
 
 
 def _write(tmp_path, data: bytes, name: str):
@@ -56,7 +56,8 @@ def _fc_reshape_fc_model(constant_reshape: bool = False) -> bytes:
     h2 = b.tensor("h2", "int8", [1, 6], scale=0.07, zero_point=-5)
     w2 = b.tensor("w2", "int8", [3, 6], data=rng.integers(-127, 128, (3, 6)).astype(np.int8),
                   scale=[0.01, 0.02, 0.03], zero_point=[0, 0, 0])
-    bias2 = b.tensor("b2", "int32", [3], data=np.array([100, -200, 300], np.int32), scale=[1e-4, 2e-4, 3e-4], zero_point=[0, 0, 0])
+    bias2 = b.tensor("b2", "int32", [3], data=np.array([100, -200, 300], np.int32), scale=[1e-4, 2e-4, 3e-4],
+                     zero_point=[0, 0, 0])
     y = b.tensor("y", "int8", [1, 3], scale=0.1, zero_point=1)
     options = fb.FullyConnectedOptionsT()
     options.fusedActivationFunction = fb.ActivationFunctionType.RELU
@@ -158,7 +159,8 @@ def test_generate_writes_sources_and_lists_kernels(tmp_path):
     assert all(d.is_dir() for d in sources.include_dirs)
     before = (tmp_path / "out" / "hello_world_float_model.c").stat().st_mtime_ns
     generate(load_model(shared_model("hello_world_float.tflite")), tmp_path / "out")
-    assert (tmp_path / "out" / "hello_world_float_model.c").stat().st_mtime_ns == before, "unchanged output is not rewritten"
+    after = (tmp_path / "out" / "hello_world_float_model.c").stat().st_mtime_ns
+    assert after == before, "unchanged output is not rewritten"
 
 
 def _flatten_by_shape_arithmetic_model() -> bytes:

@@ -4,12 +4,12 @@ tflite-micro; a model with an unsupported op fails the build with a clear error.
 from pathlib import Path
 
 import pytest
-
 from conftest import PROJECT_DIR, shared_model, shared_model_paths
-from tinyml_build.runtimes.aot import lower_model, supported_ops
-from tinyml_build.verification.host_check import check_model
+
 from tinyml_build.errors import TinyMLError, UnsupportedOpError
 from tinyml_build.model.reader import load_model
+from tinyml_build.runtimes.aot import lower_model
+from tinyml_build.verification.host_check import check_model
 
 # Small enough to also run under ASan/UBSan on every test run.
 SANITIZED = {"hello_world_int8.tflite", "hello_world_float.tflite", "micro_speech_quantized.tflite", "quantize0.tflite"}

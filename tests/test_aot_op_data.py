@@ -4,9 +4,8 @@ and a changed file fails the test that loads it with a message naming the script
 import hashlib
 import json
 
-import pytest
-
 import aot_tf_models
+import pytest
 
 
 def test_every_committed_model_is_indexed_and_matches():

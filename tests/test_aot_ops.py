@@ -5,12 +5,12 @@ and runs host_check: generated C compiled with -Werror, 20 seeded inputs (plus a
 all-max), every output byte compared with TFLM.
 """
 
+import aot_op_models as m
 import numpy as np
 import pytest
 
-import aot_op_models as m
-from tinyml_build.verification.host_check import check_model, random_inputs
 from tinyml_build.model.reader import read_model
+from tinyml_build.verification.host_check import check_model, random_inputs
 
 
 def _check(data: bytes, name: str, runs: int = 20, inputs=None, sanitize: bool = False):
@@ -99,7 +99,8 @@ WINDOW_CASES = {
 def test_conv2d(case):
     kernel, stride, dilation, padding, activation, per_channel = WINDOW_CASES[case]
     _check(m.conv_model(in_shape=(1, 11, 10, 3), out_channels=5, kernel=kernel, stride=stride, dilation=dilation,
-                        padding=padding, activation=activation, per_channel=per_channel, seed=len(case)), f"conv_{case}")
+                        padding=padding, activation=activation, per_channel=per_channel, seed=len(case)),
+           f"conv_{case}")
 
 
 @pytest.mark.parametrize("case", ["no_bias", "1x1_batches_odd_channels", "grouped", "grouped_1x1"])
@@ -128,8 +129,9 @@ def test_depthwise_conv2d(case, multiplier):
 def test_depthwise_conv2d_single_input_channel(case, multiplier):
     """One input channel is lowered to the CONV_2D kernel: still TFLM's depthwise result."""
     kernel, stride, dilation, padding, activation, per_channel = WINDOW_CASES[case]
-    data = m.depthwise_model(in_shape=(1, 13, 9, 1), multiplier=multiplier, kernel=kernel, stride=stride, dilation=dilation,
-                             padding=padding, activation=activation, per_channel=per_channel, seed=multiplier)
+    data = m.depthwise_model(in_shape=(1, 13, 9, 1), multiplier=multiplier, kernel=kernel, stride=stride,
+                             dilation=dilation, padding=padding, activation=activation, per_channel=per_channel,
+                             seed=multiplier)
     model = read_model(data, where="dw1.tflite", name="dw1")
     from tinyml_build.runtimes.aot import lower_model
     assert "tml_conv2d_s8" in lower_model(model).steps[0].statements[0]
@@ -153,9 +155,12 @@ def test_pooling(kind, case):
 
 
 def test_windowed_ops_under_sanitizers():
-    _check(m.conv_model(in_shape=(1, 7, 6, 3), kernel=(3, 3), stride=(2, 2), padding="SAME", groups=1), "conv_san", runs=4, sanitize=True)
-    _check(m.conv_model(in_shape=(1, 5, 5, 4), out_channels=6, kernel=(3, 3), groups=2), "conv_odd_san", runs=4, sanitize=True)
+    _check(m.conv_model(in_shape=(1, 7, 6, 3), kernel=(3, 3), stride=(2, 2), padding="SAME", groups=1), "conv_san",
+           runs=4, sanitize=True)
+    _check(m.conv_model(in_shape=(1, 5, 5, 4), out_channels=6, kernel=(3, 3), groups=2), "conv_odd_san",
+           runs=4, sanitize=True)
     _check(m.conv_model(in_shape=(1, 5, 5, 5), out_channels=7, kernel=(1, 1)), "conv_1x1_san", runs=4, sanitize=True)
-    _check(m.depthwise_model(in_shape=(1, 9, 7, 1), multiplier=8, kernel=(4, 3), padding="SAME"), "dw1_san", runs=4, sanitize=True)
+    _check(m.depthwise_model(in_shape=(1, 9, 7, 1), multiplier=8, kernel=(4, 3), padding="SAME"), "dw1_san",
+           runs=4, sanitize=True)
     _check(m.depthwise_model(in_shape=(1, 7, 6, 2), multiplier=3, padding="SAME"), "dw_san", runs=4, sanitize=True)
     _check(m.pool_model("AVERAGE_POOL_2D"), "avgpool_san", runs=4, sanitize=True)

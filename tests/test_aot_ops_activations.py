@@ -9,16 +9,16 @@ import itertools
 
 import numpy as np
 import pytest
-
 from aot_tf_models import op_model
 from conftest import shared_model
 from tflite_builder import ModelBuilder
-from tinyml_build.runtimes.aot import int8_tables
-from tinyml_build.verification.host_check import check_model
-from tinyml_build.runtimes.aot.lower import lower_model
+
 from tinyml_build.errors import UnsupportedOpError
 from tinyml_build.model.reader import read_model
 from tinyml_build.model.schema import fb
+from tinyml_build.runtimes.aot import int8_tables
+from tinyml_build.runtimes.aot.lower import lower_model
+from tinyml_build.verification.host_check import check_model
 
 ALL_INT8 = np.array(int8_tables.INPUTS, dtype=np.int8).reshape(1, 256)
 
@@ -65,7 +65,8 @@ def test_hard_swish_table_exhaustive(in_q, out_q):
     assert int8_tables.hard_swish_table(*in_q, *out_q).tolist() == _tflm_all_int8(data).tolist()
 
 
-@pytest.mark.parametrize("in_q,out_q", [((0.05, -3), (0.05, -3)), ((0.05, 17), (0.02, -128)), ((0.3, -128), (0.1, -40))])
+@pytest.mark.parametrize("in_q,out_q", [((0.05, -3), (0.05, -3)), ((0.05, 17), (0.02, -128)),
+                                       ((0.3, -128), (0.1, -40))])
 def test_relu_table_exhaustive(in_q, out_q):
     data = _unary_model("RELU", in_q, out_q)
     assert int8_tables.relu_table(*in_q, *out_q).tolist() == _tflm_all_int8(data).tolist()

@@ -2,16 +2,16 @@
 
 import numpy as np
 import pytest
-
 from aot_tf_models import op_model
 from conftest import shared_model
 from tflite_builder import ModelBuilder
-from tinyml_build.verification.host_check import check_model
-from tinyml_build.runtimes.aot.lower import lower_model
-from tinyml_build.runtimes.aot.quantization import compute_padding
+
 from tinyml_build.errors import UnsupportedOpError
 from tinyml_build.model.reader import read_model
 from tinyml_build.model.schema import fb
+from tinyml_build.runtimes.aot.lower import lower_model
+from tinyml_build.runtimes.aot.quantization import compute_padding
+from tinyml_build.verification.host_check import check_model
 
 PADDINGS = {"SAME": fb.Padding.SAME, "VALID": fb.Padding.VALID}
 RELU = fb.ActivationFunctionType.RELU

@@ -6,12 +6,12 @@ without the Arm toolchain or QEMU."""
 import shutil
 
 import pytest
-
 from conftest import shared_model
 from test_aot_ops_conv16 import _conv16_model, _transpose_conv_model
 from test_aot_ops_elementwise import _binary_model
-from tinyml_build.verification.target_check import check_on_cortex_m
+
 from tinyml_build.model.reader import read_model
+from tinyml_build.verification.target_check import check_on_cortex_m
 
 pytestmark = [pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
                                  reason="arm-none-eabi-gcc or qemu-system-arm not installed"), pytest.mark.qemu]
@@ -30,7 +30,8 @@ CASES = {
     "add_int16_equal_scales": lambda: _binary_model("ADD", (1, 40, 40), (1, 40, 40), (1, 40, 40), "int16",
                                                     scales=(0.05, 0.05, 0.01)),
     "sub_int16_6d": lambda: _binary_model("SUB", (2, 1, 3, 1, 2, 3), (1, 2, 1, 4, 2, 1), (2, 2, 3, 4, 2, 3), "int16"),
-    "sub_int8_tables": lambda: _binary_model("SUB", (1, 16, 12, 8), (1, 16, 1, 8), (1, 16, 12, 8), scales=(0.11, 0.03, 0.09)),
+    "sub_int8_tables": lambda: _binary_model("SUB", (1, 16, 12, 8), (1, 16, 1, 8), (1, 16, 12, 8),
+                                             scales=(0.11, 0.03, 0.09)),
     "conv16_groups": lambda: _conv16_model(filter_in_c=2, out_c=6),
     "conv16_window_over_256": lambda: _conv16_model(in_shape=(1, 5, 5, 40), out_c=9),
     "conv16_int32_bias_run_300": lambda: _conv16_model(in_shape=(1, 4, 4, 300), out_c=4, kernel=(1, 1), bias="int32"),

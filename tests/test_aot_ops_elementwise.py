@@ -4,18 +4,18 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-
 from aot_tf_models import op_model
 from conftest import shared_model
 from tflite_builder import ModelBuilder
+
+from tinyml_build.errors import UnsupportedOpError
+from tinyml_build.model.reader import read_model
+from tinyml_build.model.schema import fb
 from tinyml_build.runtimes.aot import quantization as q
 from tinyml_build.runtimes.aot.broadcast import BroadcastError, broadcast_loops
 from tinyml_build.runtimes.aot.lower import lower_model
 from tinyml_build.runtimes.aot.ops._binary import add_sub_params
 from tinyml_build.verification.host_check import check_model
-from tinyml_build.errors import UnsupportedOpError
-from tinyml_build.model.reader import read_model
-from tinyml_build.model.schema import fb
 
 TF_MODELS = ["add", "add_relu", "add_bcast", "add_const_row", "add_bcast5d", "sub", "sub_bcast", "sub_scalar_first",
              "mul", "mul_bcast", "mul_relu6"]

@@ -2,16 +2,16 @@
 
 import numpy as np
 import pytest
-
 from aot_tf_models import op_model
 from conftest import shared_model
 from tflite_builder import ModelBuilder
-from tinyml_build.verification.host_check import check_model
-from tinyml_build.runtimes.aot.lower import lower_model
-from tinyml_build.runtimes.aot.ops.mean import mean_multiplier
+
 from tinyml_build.errors import UnsupportedOpError
 from tinyml_build.model.reader import read_model
 from tinyml_build.model.schema import fb
+from tinyml_build.runtimes.aot.lower import lower_model
+from tinyml_build.runtimes.aot.ops.mean import mean_multiplier
+from tinyml_build.verification.host_check import check_model
 
 QUANT = {"int8": (0.05, -4), "int16": (0.001, 0), "float32": (None, None)}
 
@@ -80,7 +80,8 @@ def test_pad_types_and_constant_values(tmp_path, dtype, constant):
     _check(tmp_path, _pad_model(dtype, (2, 3, 4, 3), [[1, 0], [0, 2], [3, 1], [1, 1]], constant))
 
 
-@pytest.mark.parametrize("in_shape,paddings", [((5,), [[2, 3]]), ((2, 3, 2, 3, 2), [[0, 1], [1, 0], [0, 0], [2, 0], [0, 1]]),
+@pytest.mark.parametrize("in_shape,paddings", [((5,), [[2, 3]]),
+                                               ((2, 3, 2, 3, 2), [[0, 1], [1, 0], [0, 0], [2, 0], [0, 1]]),
                                                ((3, 4), [[0, 0], [0, 0]])])
 def test_pad_ranks(tmp_path, in_shape, paddings):
     _check(tmp_path, _pad_model("int8", in_shape, paddings))
@@ -112,7 +113,8 @@ def _concat_model(dtype, shapes, axis, out_quant=None) -> bytes:
     y = b.tensor("y", dtype, out_shape, scale=out_scale, zero_point=out_zp)
     options = fb.ConcatenationOptionsT()
     options.axis = axis
-    b.op(b.opcode(fb.BuiltinOperator.CONCATENATION, version=3), xs, [y], fb.BuiltinOptions.ConcatenationOptions, options)
+    b.op(b.opcode(fb.BuiltinOperator.CONCATENATION, version=3), xs, [y], fb.BuiltinOptions.ConcatenationOptions,
+         options)
     b.inputs, b.outputs = xs, [y]
     return b.build()
 
@@ -193,7 +195,8 @@ def _mean_model(dtype, in_shape, axes, keep_dims, in_q, out_q) -> bytes:
     return b.build()
 
 
-MEAN_QUANT = {"int8": ((0.05, -4), (0.02, 9)), "int8_wide": ((0.05, 100), (0.3, -128)), "int16": ((0.001, 0), (0.0004, 0))}
+MEAN_QUANT = {"int8": ((0.05, -4), (0.02, 9)), "int8_wide": ((0.05, 100), (0.3, -128)),
+              "int16": ((0.001, 0), (0.0004, 0))}
 MEAN_CASES = [((2, 6, 5, 3), (1, 2), True), ((2, 6, 5, 3), (-3, 2), False), ((2, 6, 5, 3), (0, 3), True),
               ((4, 7), (0, 1), False), ((3, 1, 4, 5), (1, 3, 1), True), ((1, 40, 40, 3), (1, 2), True)]
 

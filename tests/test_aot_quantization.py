@@ -140,12 +140,14 @@ def test_c_fixedpoint_matches_python_twins(tmp_path):
         pytest.skip("gcc not installed")
     (tmp_path / "twin.c").write_text(C_TWIN)
     exe = tmp_path / "twin"
-    subprocess.run(["gcc", "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-fsanitize=undefined", "-fno-sanitize-recover=all",
-                    f"-I{AOT_INCLUDE_DIR}", str(tmp_path / "twin.c"), "-o", str(exe)], check=True)
+    subprocess.run(["gcc", "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-fsanitize=undefined",
+                    "-fno-sanitize-recover=all", f"-I{AOT_INCLUDE_DIR}", str(tmp_path / "twin.c"), "-o", str(exe)],
+                   check=True)
     rng = np.random.default_rng(4)
     rows = [(INT32_MIN, INT32_MIN, 0), (INT32_MAX, INT32_MAX, -31), (-1, 1, 3), (0, 0, 0)]
     for _ in range(2000):
-        a = int(rng.integers(INT32_MIN, INT32_MAX, endpoint=True)) if rng.random() < 0.5 else int(rng.integers(-(1 << 16), 1 << 16))
+        a = (int(rng.integers(INT32_MIN, INT32_MAX, endpoint=True)) if rng.random() < 0.5
+             else int(rng.integers(-(1 << 16), 1 << 16)))
         rows.append((a, int(rng.integers(INT32_MIN, INT32_MAX, endpoint=True)), int(rng.integers(-31, 8))))
     text = "".join(f"{a} {b} {c}\n" for a, b, c in rows)
     out = subprocess.run([str(exe)], input=text, capture_output=True, text=True, check=True).stdout.split("\n")

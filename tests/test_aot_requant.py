@@ -12,18 +12,18 @@ plain int8 saturation, fast form with activation bounds, general form). Checked 
 import shutil
 import subprocess
 
+import aot_op_models as m
 import numpy as np
 import pytest
 
-import aot_op_models as m
+from tinyml_build.config.targets import load_target
+from tinyml_build.model.reader import read_model
 from tinyml_build.runtimes.aot import lower_model
 from tinyml_build.runtimes.aot import quantization as q
-from tinyml_build.runtimes.aot.emit import AOT_INCLUDE_DIR, API_INCLUDE_DIR, render
-from tinyml_build.verification.host_check import check_model
-from tinyml_build.config.targets import load_target
+from tinyml_build.runtimes.aot.emit import AOT_INCLUDE_DIR, render
 from tinyml_build.verification.cortex_m_program import ProgramBuilder
+from tinyml_build.verification.host_check import check_model
 from tinyml_build.verification.target_check import check_on_cortex_m
-from tinyml_build.model.reader import read_model
 
 INT32_MIN, INT32_MAX = -(1 << 31), (1 << 31) - 1
 HAVE_ARM = shutil.which("arm-none-eabi-gcc") is not None and shutil.which("qemu-system-arm") is not None
@@ -104,11 +104,13 @@ def test_c_requant_matches_mbqm_on_the_host(tmp_path):
     (tmp_path / "check.c").write_text(_check_source())
     (tmp_path / "table.c").write_text(_table_source(rows))
     (tmp_path / "main.c").write_text('#include <stdio.h>\n#include <stdint.h>\nvoid tml_check(void);\n'
-                                     'void tml_report(uint32_t i);\nvoid tml_report(uint32_t i) { printf("%u\\n", (unsigned)i); }\n'
+                                     'void tml_report(uint32_t i);\n'
+                                     'void tml_report(uint32_t i) { printf("%u\\n", (unsigned)i); }\n'
                                      'int main(void) { tml_check(); return 0; }\n')
     exe = tmp_path / "check"
-    subprocess.run(["gcc", "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-fsanitize=undefined", "-fno-sanitize-recover=all",
-                    f"-I{AOT_INCLUDE_DIR}", *(str(tmp_path / f) for f in ("check.c", "table.c", "main.c")), "-o", str(exe)],
+    subprocess.run(["gcc", "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-fsanitize=undefined",
+                    "-fno-sanitize-recover=all", f"-I{AOT_INCLUDE_DIR}",
+                    *(str(tmp_path / f) for f in ("check.c", "table.c", "main.c")), "-o", str(exe)],
                    check=True)
     first_bad = int(subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout)
     assert first_bad == len(rows), f"row {first_bad}: {rows[first_bad] if first_bad < len(rows) else ''}"
@@ -122,7 +124,8 @@ def test_c_requant_matches_mbqm_on_cortex_m4(tmp_path):
     (tmp_path / "table.c").write_text(_table_source(rows))
     (tmp_path / "main.c").write_text(
         '#include <stdint.h>\n#include "tml_platform.h"\n#include "tml_print.h"\nvoid tml_check(void);\n'
-        'void tml_report(uint32_t i);\nvoid tml_report(uint32_t i) { tml_printf("first_bad=%lu\\n", (unsigned long)i); }\n'
+        'void tml_report(uint32_t i);\n'
+        'void tml_report(uint32_t i) { tml_printf("first_bad=%lu\\n", (unsigned long)i); }\n'
         'int main(void) {\n  tml_platform_init();\n  tml_check();\n  return 0;\n}\n')
     builder = ProgramBuilder(load_target("qemu-m4"), tmp_path / "build")
     objects = builder.compile([tmp_path / f for f in ("check.c", "table.c")], "obj", include_dirs=[AOT_INCLUDE_DIR],
@@ -143,9 +146,11 @@ CASES = {
     "fc_general_shifts": lambda: m.fc_model(batches=2, features=9, units=37, per_channel=True, out_scale=0.004),
     "fc_left_shifts_relu6": lambda: m.fc_model(features=5, units=6, activation="RELU6", out_scale=0.0004),
     "fc_scalar_input": lambda: m.fc_model(features=1, units=33, per_channel=True),
-    "conv_chunks_blocks": lambda: m.conv_model(in_shape=(1, 5, 4, 23), out_channels=37, kernel=(3, 3), activation="RELU"),
+    "conv_chunks_blocks": lambda: m.conv_model(in_shape=(1, 5, 4, 23), out_channels=37, kernel=(3, 3),
+                                               activation="RELU"),
     "conv_1x1_depth_130": lambda: m.conv_model(in_shape=(1, 3, 5, 130), out_channels=35, kernel=(1, 1)),
-    "conv_general_shifts": lambda: m.conv_model(in_shape=(1, 6, 5, 7), out_channels=9, out_scale=0.0015, activation="RELU6"),
+    "conv_general_shifts": lambda: m.conv_model(in_shape=(1, 6, 5, 7), out_channels=9, out_scale=0.0015,
+                                                activation="RELU6"),
     "dw_blocks_tail": lambda: m.depthwise_model(in_shape=(1, 5, 6, 70), activation="RELU", stride=(2, 1)),
     "dw_general_shifts": lambda: m.depthwise_model(in_shape=(1, 6, 5, 10), out_scale=0.0012),
     "dw_m2_blocks": lambda: m.depthwise_model(in_shape=(1, 4, 4, 19), multiplier=2, out_scale=0.01),
@@ -161,7 +166,8 @@ def test_cases_reach_both_forms():
     general = {case: _general(build(), case) for case, build in CASES.items()}
     assert general["fc_general_shifts"] and general["fc_left_shifts_relu6"]
     assert general["conv_general_shifts"] and general["dw_general_shifts"]
-    assert not general["fc_small_fast_saturating"] and not general["conv_chunks_blocks"] and not general["dw_blocks_tail"]
+    assert not general["fc_small_fast_saturating"]
+    assert not general["conv_chunks_blocks"] and not general["dw_blocks_tail"]
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

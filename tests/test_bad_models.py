@@ -160,7 +160,8 @@ def test_float_model_is_fine():
 def test_cli_prints_one_message_without_traceback(tmp_path, content):
     bad = tmp_path / "bad.tflite"
     bad.write_bytes(content)
-    result = subprocess.run([sys.executable, "-m", "tinyml_build", "inspect", str(bad)], capture_output=True, text=True, cwd=PROJECT_DIR)
+    result = subprocess.run([sys.executable, "-m", "tinyml_build", "inspect", str(bad)], capture_output=True, text=True,
+                            cwd=PROJECT_DIR)
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr.startswith("tinyml-build: error: ") and "Traceback" not in result.stderr

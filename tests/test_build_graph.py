@@ -119,7 +119,8 @@ def test_readme_option_table_matches_the_declared_options():
     assert set(declared) <= set(table), f"options missing from README: {set(declared) - set(table)}"
     for name, default in declared.items():
         if default:
-            assert table[name] == f"`{default}`", f"README says {name}= defaults to {table[name]}, the build uses {default}"
+            assert table[name] == f"`{default}`", (f"README says {name}= defaults to {table[name]}, "
+                                                   f"the build uses {default}")
 
 
 # ---- targets say what they build --------------------------------------------------------------

@@ -11,7 +11,6 @@ import shutil
 import subprocess
 
 import pytest
-
 from conftest import PROJECT_DIR
 
 MIN_VERSION = 14  # .clang-format uses options of clang-format 14 (Debian 12's package)

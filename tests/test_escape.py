@@ -155,8 +155,8 @@ def test_linker_comments_hold_any_text(tmp_path):
     (tmp_path / "script.ld").write_text("\n".join(script) + "\n", encoding="ascii")
     (tmp_path / "empty.c").write_text("int tml_empty;\n")
     subprocess.run([gcc, "-c", str(tmp_path / "empty.c"), "-o", str(tmp_path / "empty.o")], check=True)
-    done = subprocess.run([ld, "-T", str(tmp_path / "script.ld"), str(tmp_path / "empty.o"), "-o", str(tmp_path / "out")],
-                          capture_output=True, text=True)
+    done = subprocess.run([ld, "-T", str(tmp_path / "script.ld"), str(tmp_path / "empty.o"),
+                           "-o", str(tmp_path / "out")], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     symbols = subprocess.run(["nm", str(tmp_path / "out")], capture_output=True, text=True, check=True).stdout
     found = {name: int(value, 16) for value, _kind, name in (line.split() for line in symbols.splitlines())

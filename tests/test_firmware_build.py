@@ -74,9 +74,11 @@ def test_manifest_lists_every_input_and_output(f407):
     assert manifest["target"] == "stm32f407" and manifest["runtime"] == "aot"
     inputs = manifest["inputs"]
     assert inputs["targets/stm32f407.yaml"] == sha256_file(PROJECT_DIR / "targets" / "stm32f407.yaml")
-    assert inputs["models/hello_world/hello_world.tflite"] == sha256_file(PROJECT_DIR / "models/hello_world/hello_world.tflite")
+    assert inputs["models/hello_world/hello_world.tflite"] == sha256_file(
+        PROJECT_DIR / "models/hello_world/hello_world.tflite")
     for name in ("tinyml_build/platform/src/startup.c", "tinyml_build/verification/src/main.c",
-                 "tinyml_build/runtimes/include/tml_model_api.h", "<build>/stm32f407/hello_world/gen/hello_world_model.c",
+                 "tinyml_build/runtimes/include/tml_model_api.h",
+                 "<build>/stm32f407/hello_world/gen/hello_world_model.c",
                  "<build>/stm32f407/_common/include/tml_board.h", "<build>/stm32f407/_common/firmware.ld"):
         assert name in inputs, name
     assert manifest["outputs"]["<build>/stm32f407/hello_world/firmware.elf"] == sha256_file(f407 / "firmware.elf")
@@ -239,8 +241,8 @@ def test_a_build_error_before_the_test_is_status_2(tmp_path, failure):
         _fails_cleanly(result, "unknown option runtim=")
     else:  # a failed build step: the image does not fit a 4 KB flash
         target = _target_file(tmp_path, "qemu-m4", "qemu-m4-4k",
-                              lambda text: re.sub(r"flash: \{origin: 0x00000000, size: 0x400000", "flash: {origin: 0x00000000, "
-                                                  "size: 0x1000", text))
+                              lambda text: re.sub(r"flash: \{origin: 0x00000000, size: 0x400000",
+                                                  "flash: {origin: 0x00000000, size: 0x1000", text))
         result = scons(f"target={target}", "model=hello_world", f"build_dir={tmp_path}", "test")
         _fails_cleanly(result, "the image does not fit qemu-m4-4k")
     assert result.returncode == 2

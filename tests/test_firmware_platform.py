@@ -4,11 +4,11 @@ import re
 
 import pytest
 
+from tinyml_build.config.targets import list_targets, load_target
 from tinyml_build.errors import TargetError
 from tinyml_build.platform import platform_sources
 from tinyml_build.platform.board_header import render_board_header
 from tinyml_build.platform.linker_script import render_linker_script
-from tinyml_build.config.targets import list_targets, load_target
 
 ARM_TARGETS = [n for n in list_targets() if load_target(n).toolchain == "arm-none-eabi-gcc"]
 

@@ -7,8 +7,8 @@ import stat
 import pytest
 from conftest import PROJECT_DIR
 
-from tinyml_build.errors import ToolchainError
 from tinyml_build.config.targets import list_targets, load_target
+from tinyml_build.errors import ToolchainError
 from tinyml_build.toolchains import arm_gcc
 
 ARM_TARGETS = [n for n in list_targets() if load_target(n).toolchain == "arm-none-eabi-gcc"]
@@ -92,7 +92,8 @@ def test_flags_follow_the_target(name):
 def test_every_build_folder_is_mapped_to_build(tmp_path):
     flags = arm_gcc.firmware_flags(load_target("qemu-m4"), PROJECT_DIR, tmp_path / "out")
     maps = [f for f in flags.path_maps if f.startswith("-ffile-prefix-map=")]
-    assert maps == [f"-ffile-prefix-map={PROJECT_DIR.resolve()}=.", f"-ffile-prefix-map={(tmp_path / 'out').resolve()}=build"]
+    assert maps == [f"-ffile-prefix-map={PROJECT_DIR.resolve()}=.",
+                    f"-ffile-prefix-map={(tmp_path / 'out').resolve()}=build"]
     inside = arm_gcc.firmware_flags(load_target("qemu-m4"), PROJECT_DIR, PROJECT_DIR / "build")
     assert list(inside.path_maps) == [maps[0], f"-ffile-prefix-map={(PROJECT_DIR / 'build').resolve()}=build"]
     other = arm_gcc.firmware_flags(load_target("qemu-m4"), PROJECT_DIR, PROJECT_DIR / "out")

@@ -110,12 +110,14 @@ def test_an_op_inventory_edit_regenerates_the_resolver(project, tmp_path):
     _append(project, "tinyml_build/codegen/templates/op_resolver.h.j2", "// edited resolver template\n")
     steps = _scons(project, project / "build")
     assert _ran(steps, "GEN", "hello_world_op_resolver.h")
-    assert "// edited resolver template" in (project / "build/qemu-m4/hello_world/gen/hello_world_op_resolver.h").read_text()
+    resolver = project / "build/qemu-m4/hello_world/gen/hello_world_op_resolver.h"
+    assert "// edited resolver template" in resolver.read_text()
     _same_as_clean_build(project, tmp_path)
 
 
 def test_generator_closure_covers_dynamic_imports_and_templates():
-    files = {p.relative_to(PROJECT_DIR / "tinyml_build").as_posix() for p in generator_files("tinyml_build.runtimes.aot.emit")}
+    files = {p.relative_to(PROJECT_DIR / "tinyml_build").as_posix()
+             for p in generator_files("tinyml_build.runtimes.aot.emit")}
     assert "runtimes/aot/ops/conv2d.py" in files  # imported by the op registry at run time
     assert "analysis/memory_plan.py" in files and "runtimes/aot/templates/aot_model.c.j2" in files
     resolver = {p.name for p in generator_files("tinyml_build.codegen.op_resolver")}

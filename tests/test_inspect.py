@@ -9,12 +9,13 @@ from conftest import PROJECT_DIR, shared_model
 from tflite_builder import fully_connected_model
 
 from tinyml_build.analysis.analyze import analyze
-from tinyml_build.reports.inspect import to_dict, to_text
 from tinyml_build.model import read_model
+from tinyml_build.reports.inspect import to_dict, to_text
 
 
 def _inspect(*args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tinyml_build", "inspect", *args], capture_output=True, text=True, cwd=PROJECT_DIR)
+    return subprocess.run([sys.executable, "-m", "tinyml_build", "inspect", *args], capture_output=True, text=True,
+                          cwd=PROJECT_DIR)
 
 
 @pytest.mark.shared_models
@@ -23,7 +24,8 @@ def test_json_report_for_person_detect():
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["operator_count"] == 31
-    assert [s["op"] for s in report["op_summary"]] == ["AVERAGE_POOL_2D", "CONV_2D", "DEPTHWISE_CONV_2D", "RESHAPE", "SOFTMAX"]
+    assert [s["op"] for s in report["op_summary"]] == ["AVERAGE_POOL_2D", "CONV_2D", "DEPTHWISE_CONV_2D", "RESHAPE",
+                                                       "SOFTMAX"]
     assert {s["op"]: s["count"] for s in report["op_summary"]}["CONV_2D"] == 14
     assert report["inputs"][0]["shape"] == [1, 96, 96, 1] and report["inputs"][0]["dtype"] == "int8"
     assert report["outputs"][0]["shape"] == [1, 2]
@@ -52,8 +54,10 @@ def test_lifetimes_and_arena_for_micro_speech():
 
 @pytest.mark.shared_models
 def test_text_report_mentions_the_essentials():
-    text = to_text(analyze(read_model(shared_model("hello_world_int8.tflite").read_bytes(), name="hello_world_int8")), show_tensors=True)
-    for needle in ("Model: hello_world_int8", "operators: 3", "FULLY_CONNECTED", "estimated arena", "Inputs:", "Tensors:"):
+    model = read_model(shared_model("hello_world_int8.tflite").read_bytes(), name="hello_world_int8")
+    text = to_text(analyze(model), show_tensors=True)
+    for needle in ("Model: hello_world_int8", "operators: 3", "FULLY_CONNECTED", "estimated arena", "Inputs:",
+                   "Tensors:"):
         assert needle in text
 
 

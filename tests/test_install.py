@@ -9,7 +9,6 @@ import subprocess
 import sys
 import tomllib
 import zipfile
-from pathlib import Path
 
 import pytest
 from conftest import PROJECT_DIR
@@ -21,7 +20,8 @@ def _pyproject():
 
 def test_every_package_folder_is_in_the_wheel_list():
     listed = set(_pyproject()["tool"]["setuptools"]["packages"])
-    found = {".".join(p.parent.relative_to(PROJECT_DIR).parts) for p in (PROJECT_DIR / "tinyml_build").rglob("__init__.py")}
+    found = {".".join(p.parent.relative_to(PROJECT_DIR).parts)
+             for p in (PROJECT_DIR / "tinyml_build").rglob("__init__.py")}
     assert found <= listed, f"packages missing from pyproject.toml: {sorted(found - listed)}"
     loose = sorted(str(p.relative_to(PROJECT_DIR)) for p in (PROJECT_DIR / "tinyml_build").rglob("*.py")
                    if not (p.parent / "__init__.py").is_file())
@@ -55,7 +55,8 @@ def test_the_wheel_holds_every_file_a_build_needs(wheel):
                for p in (PROJECT_DIR / "site_scons").rglob("*") if p.is_file() and "__pycache__" not in p.parts}
     needed |= {f"tinyml_build/_data/targets/{p.name}" for p in (PROJECT_DIR / "targets").glob("*.yaml")}
     needed |= {"tinyml_build/_data/third_party/lock.yaml", "tinyml_build/_data/models/hello_world/model.yaml",
-               "tinyml_build/_data/models/hello_world/hello_world.tflite", "tinyml_build/_data/models/kws/samples/yes.int8"}
+               "tinyml_build/_data/models/hello_world/hello_world.tflite",
+               "tinyml_build/_data/models/kws/samples/yes.int8"}
     assert needed - names == set()
 
 

@@ -10,14 +10,20 @@ from junit_schema import cases, check_junit
 from tflite_builder import fully_connected_model
 
 from tinyml_build.escape import xml_text
-from tinyml_build.verification import junit
-from tinyml_build.verification import verdict as verdicts
-from tinyml_build.verification.golden import Golden, GoldenVector, TensorSpec
 from tinyml_build.model.reader import read_model
 from tinyml_build.runtimes.aot import lower_model
-from tinyml_build.verification.host_check import (CheckReport, HostRunError, HostTest, check_model, input_label,
-                                                  random_inputs, run_program)
-from tinyml_build.verification import qemu_runner
+from tinyml_build.verification import junit, qemu_runner
+from tinyml_build.verification import verdict as verdicts
+from tinyml_build.verification.golden import Golden, GoldenVector, TensorSpec
+from tinyml_build.verification.host_check import (
+    CheckReport,
+    HostRunError,
+    HostTest,
+    check_model,
+    input_label,
+    random_inputs,
+    run_program,
+)
 from tinyml_build.verification.qemu_runner import OutputDifference, RunOutcome, parse_report
 
 
@@ -30,8 +36,8 @@ def _golden(model: str, vectors: int = 3) -> Golden:
 def _result(log: str, verdict: str, stopped=(), differences=(), image=(), problems=None) -> qemu_runner.TestResult:
     outcome = RunOutcome(log, None if stopped else 0, False, False, "", 1.5, ["qemu", "fw.elf"])
     problems = list(stopped) + list(image) + [str(d) for d in differences] if problems is None else problems
-    return qemu_runner.TestResult("qemu-m4", not problems, problems, parse_report(log), outcome, outcome.command, "QEMU 7.2",
-                      verdict, list(differences), list(stopped), list(image))
+    return qemu_runner.TestResult("qemu-m4", not problems, problems, parse_report(log), outcome, outcome.command,
+                                  "QEMU 7.2", verdict, list(differences), list(stopped), list(image))
 
 
 def _model_lines(model: str, vectors, time: bool = True) -> str:
@@ -72,7 +78,8 @@ def test_anything_a_model_or_console_holds_stays_well_formed():
 
 def test_mismatch_is_a_failure_with_the_first_differing_byte():
     log = _model_lines("m", [(0, "PASS"), (1, "FAIL first_mismatch=0:1"), (2, "PASS")])
-    diff = OutputDifference("m", 1, "random seed=1 #1", "output 0: 1 of 2 bytes differ; first at byte 1: 0x05, golden 0x01")
+    diff = OutputDifference("m", 1, "random seed=1 #1",
+                            "output 0: 1 of 2 bytes differ; first at byte 1: 0x05, golden 0x01")
     suites = junit.qemu_suites(_result(log, verdicts.MISMATCH, differences=[diff]), [_golden("m")])
     root = check_junit(junit.render("x", suites))
     assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("3", "1", "0")
@@ -86,7 +93,8 @@ def test_a_crash_is_an_error_on_the_vector_it_stopped_in_and_the_rest_did_not_ru
     log = (_model_lines("a", [(0, "PASS"), (1, "PASS")]) + _model_lines("b", [(0, "PASS")], time=False)
            + "*** HardFault\nTML-FAULT exception=3 pc=0x1 lr=0x2 cfsr=0x0 hfsr=0x0\n")
     why = "the firmware crashed: exception 3 at pc=0x1"
-    suites = junit.qemu_suites(_result(log, verdicts.CRASH, stopped=[why]), [_golden("a", 2), _golden("b"), _golden("c", 1)])
+    suites = junit.qemu_suites(_result(log, verdicts.CRASH, stopped=[why]),
+                               [_golden("a", 2), _golden("b"), _golden("c", 1)])
     root = check_junit(junit.render("x", suites))
     found = cases(root)
     assert all(found[("qemu-m4.a", f"vector {v}: random seed=1 #{v}")].find("*") is None for v in range(2))

@@ -52,8 +52,10 @@ def test_compiles_and_is_aligned_in_flash(tmp_path):
     data = bytes(range(100))
     write_model_data(tmp_path, "demo", data, "0" * 64, "demo.tflite")
     obj = tmp_path / "demo.o"
-    subprocess.run([gxx, "-mcpu=cortex-m4", "-mthumb", "-std=c++17", "-c", str(tmp_path / "demo_model_data.cc"), "-o", str(obj)], check=True)
-    sections = subprocess.run(["arm-none-eabi-objdump", "-h", str(obj)], capture_output=True, text=True, check=True).stdout
+    subprocess.run([gxx, "-mcpu=cortex-m4", "-mthumb", "-std=c++17", "-c", str(tmp_path / "demo_model_data.cc"),
+                    "-o", str(obj)], check=True)
+    sections = subprocess.run(["arm-none-eabi-objdump", "-h", str(obj)], capture_output=True, text=True,
+                              check=True).stdout
     rodata = [line for line in sections.splitlines() if ".rodata" in line]
     assert rodata and any("2**4" in line for line in rodata), sections  # 16-byte alignment
     symbols = subprocess.run(["arm-none-eabi-nm", str(obj)], capture_output=True, text=True, check=True).stdout

@@ -65,8 +65,8 @@ def _builder(fields=STRING_FIELDS, units=4, features=8) -> tuple[ModelBuilder, i
     b = ModelBuilder(description=fields["description"])
     b.subgraph_name = fields["subgraph"]
     x = b.tensor(fields["input"], "int8", [1, features], scale=0.05, zero_point=-3)
-    w = b.tensor(fields["weights"], "int8", [units, features], data=rng.integers(-127, 128, (units, features)).astype(np.int8),
-                 scale=0.02, zero_point=0)
+    w = b.tensor(fields["weights"], "int8", [units, features],
+                 data=rng.integers(-127, 128, (units, features)).astype(np.int8), scale=0.02, zero_point=0)
     bias = b.tensor(fields["bias"], "int32", [units], data=rng.integers(-100, 100, units).astype(np.int32), scale=0.001,
                     zero_point=0)
     y = b.tensor(fields["output"], "int8", [1, units], scale=0.1, zero_point=2)
@@ -365,7 +365,8 @@ def test_test_vectors_keep_labels_in_literals_and_names_identifiers(hostile_path
     golden = make_golden(model, random_vectors=1)
     label = hostile("label")
     golden = dataclasses.replace(golden, vectors=tuple(dataclasses.replace(v, label=label) for v in golden.vectors))
-    files = {f"{model.name}_test_vectors.c": render_test_vectors(golden), "tml_test_models.c": render_model_table([model.name])}
+    files = {f"{model.name}_test_vectors.c": render_test_vectors(golden),
+             "tml_test_models.c": render_model_table([model.name])}
     assert_safe_generated(files)
     assert escape.c_string(label) in files[f"{model.name}_test_vectors.c"]
     gcc = shutil.which("gcc")

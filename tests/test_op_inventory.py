@@ -8,10 +8,9 @@ from collections import defaultdict
 from pathlib import PurePosixPath
 
 import pytest
-
 from tflm_mirror import mirror
+
 from tinyml_build.analysis import op_inventory
-from tinyml_build.errors import TinyMLError, UnsupportedOpError
 from tinyml_build.analysis.op_inventory import (
     KERNEL_LIBRARIES,
     OPS,
@@ -21,6 +20,7 @@ from tinyml_build.analysis.op_inventory import (
     lookup,
     supported_ops,
 )
+from tinyml_build.errors import TinyMLError, UnsupportedOpError
 
 RESOLVER_HEADER = "tensorflow/lite/micro/micro_mutable_op_resolver.h"
 KERNELS = "tensorflow/lite/micro/kernels"

@@ -8,12 +8,12 @@ import subprocess
 
 import jinja2
 import pytest
-
 from tflm_mirror import mirror
+
+from tinyml_build.analysis.op_inventory import TFLM_COMMIT, lookup, supported_ops
 from tinyml_build.codegen import templating
 from tinyml_build.codegen.op_resolver import render_op_resolver, union_ops
 from tinyml_build.errors import ModelError, TinyMLError, UnsupportedOpError
-from tinyml_build.analysis.op_inventory import TFLM_COMMIT, lookup, supported_ops
 
 # What TFLM's Makefile downloads at TFLM_COMMIT (tools/make/flatbuffers_download.sh and
 # third_party_downloads.inc): the headers micro_mutable_op_resolver.h pulls in from outside TFLM.

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from conftest import PROJECT_DIR, shared_model_paths
 
-from tinyml_build.errors import TinyMLError
 from tinyml_build.config.targets import load_target
+from tinyml_build.errors import TinyMLError
 from tinyml_build.model.reader import load_model, model_name_from_path
 
 TARGETS = ("qemu-m3", "qemu-m4", "qemu-m7", "qemu-m33", "qemu-m55", "stm32f407")
@@ -34,7 +34,7 @@ pytestmark = [
 ]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def aot_arena(path: str) -> int | str:
     """The model's arena bytes under runtime=aot, or why aot cannot build it."""
     from tinyml_build.runtimes.aot import lower_model
@@ -65,7 +65,7 @@ def _arena(value: str) -> int:
     return aot_arena(_catalog_tflite(value) if value in CATALOG else value)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _images(target: str) -> tuple[tuple[tuple[str, str], ...], ...]:
     """The supported models packed into images whose arenas fit the target (first fit, biggest first)."""
     board = load_target(target)

@@ -12,10 +12,10 @@ import pytest
 from firmware_testlib import FixtureBuilder, add_one_golden
 from junit_schema import cases, check_junit
 
+from tinyml_build.config.targets import Emulator, load_target
 from tinyml_build.errors import ToolchainError
 from tinyml_build.verification import junit
 from tinyml_build.verification.qemu_runner import parse_report, qemu_command, run_test
-from tinyml_build.config.targets import Emulator, load_target
 
 EMULATED = ("qemu-m3", "qemu-m4", "qemu-m7", "qemu-m33", "qemu-m55", "stm32f407")
 

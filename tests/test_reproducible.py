@@ -34,7 +34,8 @@ def _checkout(dest: Path) -> Path:
 def _build(checkout: Path) -> Path:
     result = subprocess.run([sys.executable, "-m", "SCons", "-Q", "-j2", "target=stm32f407", "model=hello_world",
                              "runtime=aot"],
-                            cwd=checkout, capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "random"})
+                            cwd=checkout, capture_output=True, text=True,
+                            env={**os.environ, "PYTHONHASHSEED": "random"})
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return checkout / "build" / "stm32f407" / "hello_world"
 

@@ -31,7 +31,8 @@ def test_generates_sources_for_a_shared_model(tmp_path):
     assert result.returncode == 0, result.stderr
     gen = tmp_path / "stm32f407" / "micro_speech_quantized" / "gen"
     names = sorted(p.name for p in gen.iterdir())
-    assert names == ["micro_speech_quantized_model_data.cc", "micro_speech_quantized_model_data.h", "micro_speech_quantized_op_resolver.h"]
+    assert names == ["micro_speech_quantized_model_data.cc", "micro_speech_quantized_model_data.h",
+                     "micro_speech_quantized_op_resolver.h"]
     source = (gen / "micro_speech_quantized_model_data.cc").read_text()
     assert "alignas(16) const unsigned char micro_speech_quantized_model_data[18800]" in source
     assert hashlib.sha256(model.read_bytes()).hexdigest() in source
@@ -52,7 +53,8 @@ def test_two_models_share_one_resolver(tmp_path):
     assert result.returncode == 0, result.stderr
     gen = tmp_path / "qemu-m4" / "micro_speech_quantized+person_detect" / "gen"
     resolver = (gen / "micro_speech_quantized_person_detect_op_resolver.h").read_text()
-    assert "micro_speech_quantized_person_detect_op_count = 6;" in resolver  # union: AVERAGE_POOL_2D CONV_2D DEPTHWISE FC RESHAPE SOFTMAX
+    # the union: AVERAGE_POOL_2D CONV_2D DEPTHWISE FC RESHAPE SOFTMAX
+    assert "micro_speech_quantized_person_detect_op_count = 6;" in resolver
 
 
 @pytest.mark.shared_models
@@ -86,7 +88,8 @@ def test_unknown_model_suggests_names(tmp_path):
 @pytest.mark.shared_models
 def test_unknown_runtime(tmp_path):
     model = shared_model("hello_world_int8.tflite")
-    _fails_cleanly(scons("target=stm32f407", f"model={model}", "runtime=tfl", f"build_dir={tmp_path}"), "runtime=tfl", "tflm")
+    _fails_cleanly(scons("target=stm32f407", f"model={model}", "runtime=tfl", f"build_dir={tmp_path}"),
+                   "runtime=tfl", "tflm")
 
 
 def test_op_missing_from_inventory_fails_before_any_output(tmp_path):
@@ -100,19 +103,22 @@ def test_op_missing_from_inventory_fails_before_any_output(tmp_path):
 def test_hybrid_model_fails(tmp_path):
     bad = tmp_path / "hybrid.tflite"
     bad.write_bytes(fully_connected_model(input_dtype="float32"))
-    _fails_cleanly(scons("target=stm32f407", f"model={bad}", f"build_dir={tmp_path / 'out'}"), "hybrid", "representative_dataset")
+    _fails_cleanly(scons("target=stm32f407", f"model={bad}", f"build_dir={tmp_path / 'out'}"),
+                   "hybrid", "representative_dataset")
 
 
 def test_corrupt_model_fails(tmp_path):
     bad = tmp_path / "broken.tflite"
     bad.write_bytes(fully_connected_model()[:200])
-    _fails_cleanly(scons("target=stm32f407", f"model={bad}", f"build_dir={tmp_path / 'out'}"), "broken.tflite", "corrupt model")
+    _fails_cleanly(scons("target=stm32f407", f"model={bad}", f"build_dir={tmp_path / 'out'}"),
+                   "broken.tflite", "corrupt model")
 
 
 @pytest.mark.shared_models
 def test_malformed_target_yaml(tmp_path):
     project = tmp_path / "project"
-    shutil.copytree(PROJECT_DIR, project, ignore=shutil.ignore_patterns("build", ".git", "__pycache__", "*.tflite", ".sconsign*"))
+    shutil.copytree(PROJECT_DIR, project,
+                    ignore=shutil.ignore_patterns("build", ".git", "__pycache__", "*.tflite", ".sconsign*"))
     (project / "targets" / "stm32f407.yaml").write_text("name: stm32f407\nmemory: [unclosed\n")
     model = shared_model("hello_world_int8.tflite")
     _fails_cleanly(scons("target=stm32f407", f"model={model}", cwd=project), "stm32f407.yaml")
@@ -130,8 +136,8 @@ def test_config_file_supplies_defaults(tmp_path):
     model = shared_model("hello_world_int8.tflite")
     config = tmp_path / "tinyml.conf"
     config.write_text(f'target = "qemu-m7"\nmodel = "{model}"\nbuild_dir = "{tmp_path / "out"}"\n')
-    result = subprocess.run([sys.executable, "-m", "SCons", "-Q", "gen"], capture_output=True, text=True, cwd=PROJECT_DIR,
-                            env={**os.environ, "TINYML_CONFIG": str(config)})
+    result = subprocess.run([sys.executable, "-m", "SCons", "-Q", "gen"], capture_output=True, text=True,
+                            cwd=PROJECT_DIR, env={**os.environ, "TINYML_CONFIG": str(config)})
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "out" / "qemu-m7" / "hello_world_int8" / "gen" / "hello_world_int8_op_resolver.h").is_file()
 

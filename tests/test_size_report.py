@@ -7,14 +7,15 @@ import subprocess
 import pytest
 from firmware_testlib import FixtureBuilder, add_one_golden
 
+from tinyml_build.config.targets import MemoryRegion, load_target
 from tinyml_build.image.elf import ElfError, parse_elf, read_elf
 from tinyml_build.image.linker_map import parse_map, read_map
 from tinyml_build.reports.size import BudgetError, check_budget, component_of, measure
-from tinyml_build.config.targets import MemoryRegion, load_target
 
 needs_gcc = pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None,
                                reason="arm-none-eabi-gcc not installed (sudo apt-get install gcc-arm-none-eabi)")
 
+# As GNU ld writes it (its *fill* lines end in a space: \x20).
 MAP = """\
 Memory Configuration
 
@@ -34,7 +35,7 @@ LOAD build/x/_common/platform/startup.o
  .text.a_really_long_function_name_that_wraps
                 0x08000040       0x80 build/x/_common/kernels/conv2d.o
                 0x08000040                a_really_long_function_name_that_wraps
- *fill*         0x080000c0        0x4 
+ *fill*         0x080000c0        0x4\x20
  .text          0x080000c4       0x9c /usr/lib/gcc/arm-none-eabi/12.2.1/thumb/libgcc.a(_udivmoddi4.o)
 
 .data           0x20000000        0x8 load address 0x08000160
@@ -145,7 +146,8 @@ def test_regions_past_their_end_still_count():
     """The sizing link puts overflowing sections past a region's end; they count for that region."""
     from tinyml_build.reports.size import _region_at
 
-    regions = (MemoryRegion("flash", 0x08000000, 0x1000, True, False), MemoryRegion("ram", 0x20000000, 0x1000, True, True))
+    regions = (MemoryRegion("flash", 0x08000000, 0x1000, True, False),
+               MemoryRegion("ram", 0x20000000, 0x1000, True, True))
     assert _region_at(regions, 0x08001800).name == "flash"
     assert _region_at(regions, 0x20002000).name == "ram"
     assert _region_at(regions, 0x100) is None

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from third_party_testlib import write_lock
+
 from tinyml_build.config import cpus, strict_yaml, targets
 from tinyml_build.errors import ModelError, TargetError, TinyMLError
 from tinyml_build.model.catalog import load_model
@@ -65,7 +65,8 @@ def test_plain_data_and_merges_load_as_before():
 
 def test_duplicate_key_in_a_nested_target_mapping(tmp_path):
     source = (PROJECT_DIR / "targets" / "qemu-m4.yaml").read_text().replace("name: qemu-m4", "name: board")
-    source = source.replace("supports: {image: true, test: true}", "supports:\n  image: true\n  image: false\n  test: true")
+    source = source.replace("supports: {image: true, test: true}",
+                            "supports:\n  image: true\n  image: false\n  test: true")
     (tmp_path / "board.yaml").write_text(source)
     with pytest.raises(TargetError) as info:
         targets.load_target("board", tmp_path)
@@ -111,7 +112,8 @@ def _cpus_text() -> str:
 
 
 @pytest.mark.parametrize("change, expected", [
-    (lambda t: t.replace("    isa: arm\n    fpus: [none, fpv4-sp-d16]", "    isa: arm\n    isa: arm\n    fpus: [none, fpv4-sp-d16]"),
+    (lambda t: t.replace("    isa: arm\n    fpus: [none, fpv4-sp-d16]",
+                         "    isa: arm\n    isa: arm\n    fpus: [none, fpv4-sp-d16]"),
      "cpus.yaml:{line}: duplicate key 'isa'"),
     (lambda t: t.replace("isa: riscv", "isa: riscv32"),
      "cpus.yaml: cpus.esp32c3.isa: unknown value 'riscv32'"),
@@ -123,7 +125,8 @@ def _cpus_text() -> str:
      "cpus.yaml: cpus.cortex-m3.required_flags[0]: expected one compiler flag starting with '-'"),
     (lambda t: t.replace("  cortex-m7:\n", "  Cortex-M7:\n"),
      "cpus.yaml: cpus.Cortex-M7: expected a cpu name"),
-    (lambda t: t.replace("mve_possible: false\n    toolchain: clang-xtensa", "mve_possible: true\n    toolchain: clang-xtensa", 1),
+    (lambda t: t.replace("mve_possible: false\n    toolchain: clang-xtensa",
+                         "mve_possible: true\n    toolchain: clang-xtensa", 1),
      "cpus.yaml: cpus.esp32.mve_possible: MVE is an Arm M-profile extension"),
 ])
 def test_a_malformed_cpu_table_is_caught(tmp_path, change, expected):

@@ -183,7 +183,8 @@ CASES = {
     "missing key": (
         lambda d: d.pop("cycle_timer"), "targets/board.yaml: cycle_timer: missing required key", None),
     "missing nested key": (
-        lambda d: d["memory"]["ram"].pop("origin"), "targets/board.yaml: memory.ram.origin: missing required key", None),
+        lambda d: d["memory"]["ram"].pop("origin"), "targets/board.yaml: memory.ram.origin: missing required key",
+        None),
     "size as a string": (
         lambda d: d["memory"]["flash"].update(size="1M"),
         "targets/board.yaml: memory.flash.size: expected an integer, got '1M'", "hex (0x10000)"),
@@ -192,7 +193,8 @@ CASES = {
     "string instead of boolean": (
         lambda d: d.update(dsp="yes please"), "targets/board.yaml: dsp: expected true or false", None),
     "zero size": (
-        lambda d: d["memory"]["ccm"].update(size=0), "targets/board.yaml: memory.ccm.size: must be positive, got 0", None),
+        lambda d: d["memory"]["ccm"].update(size=0), "targets/board.yaml: memory.ccm.size: must be positive, got 0",
+        None),
     "negative size": (
         lambda d: d["memory"]["ram"].update(size=-4), "targets/board.yaml: memory.ram.size: must be positive", None),
     "overlapping regions": (
@@ -204,7 +206,8 @@ CASES = {
     "arena region holds no data": (
         lambda d: d.update(arena_region="flash"), "arena_region: region 'flash' has data: false", None),
     "model region not defined": (
-        lambda d: d.update(model_region="sdram"), "targets/board.yaml: model_region: 'sdram' is not a memory region", None),
+        lambda d: d.update(model_region="sdram"), "targets/board.yaml: model_region: 'sdram' is not a memory region",
+        None),
     "required region missing": (
         lambda d: d["memory"].pop("flash"), "targets/board.yaml: memory.flash: missing required key", None),
     "unknown region name": (
@@ -221,7 +224,8 @@ CASES = {
                                        "-mfloat-abi=hard"]),
         "arch_flags: -mcpu=cortex-m7 contradicts cpu cortex-m4", None),
     "flags as one string": (
-        lambda d: d.update(arch_flags="-mcpu=cortex-m4 -mthumb"), "arch_flags: expected a list of compiler flags", None),
+        lambda d: d.update(arch_flags="-mcpu=cortex-m4 -mthumb"), "arch_flags: expected a list of compiler flags",
+        None),
     "mve on a cpu without it": (
         lambda d: d.update(mve=True), "targets/board.yaml: mve: cortex-m4 has no M-profile vector extension", None),
     "wrong toolchain": (
@@ -264,7 +268,7 @@ def test_malformed_target_gives_one_clear_error(tmp_path, case):
 def test_malformed_yaml_names_the_line(tmp_path):
     text = _error(tmp_path, "name: board\ndescription: x\nmemory:\n  flash: {origin: 0x0, size: 4\n")
     first = text.splitlines()[0]
-    assert first.startswith("targets/board.yaml:5: malformed YAML") or first.startswith("targets/board.yaml:4: malformed YAML"), text
+    assert first.startswith(("targets/board.yaml:5: malformed YAML", "targets/board.yaml:4: malformed YAML")), text
     assert "fix:" in text
 
 

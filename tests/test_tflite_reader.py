@@ -104,6 +104,7 @@ def test_operator_code_prefers_larger_field():
     assert all(code.builtin == "FULLY_CONNECTED" for code in model.operator_codes)
 
 
-@pytest.mark.parametrize("path,name", [("models/kws/kws.tflite", "kws"), ("a/my-model v2.tflite", "my_model_v2"), ("3d.tflite", "m_3d")])
+@pytest.mark.parametrize("path,name", [("models/kws/kws.tflite", "kws"), ("a/my-model v2.tflite", "my_model_v2"),
+                                       ("3d.tflite", "m_3d")])
 def test_model_name_is_a_c_identifier(path, name):
     assert model_name_from_path(path) == name

@@ -5,12 +5,22 @@ from pathlib import Path
 
 import pytest
 
-from tinyml_build.errors import TinyMLError
 from tinyml_build.config.targets import load_target
+from tinyml_build.errors import TinyMLError
 from tinyml_build.model.reader import load_model
 from tinyml_build.runtimes.tflm import api
-from tinyml_build.runtimes.tflm.arena import (PROBE_MARGIN, ArenaOption, ProbeResult, decide, from_json, parse_option,
-                                     parse_probe_output, probe_capacity, report_lines, to_json)
+from tinyml_build.runtimes.tflm.arena import (
+    PROBE_MARGIN,
+    ArenaOption,
+    ProbeResult,
+    decide,
+    from_json,
+    parse_option,
+    parse_probe_output,
+    probe_capacity,
+    report_lines,
+    to_json,
+)
 from tinyml_build.runtimes.tflm.plan import probe_target_for
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -91,8 +101,8 @@ def test_fixed_arena_is_kept_and_checked():
 def test_decisions_round_trip_and_report():
     decisions = decide(parse_option("auto", "5%"), PROBES, "qemu-m4")
     assert from_json(to_json(decisions)) == decisions
-    assert report_lines(decisions) == ["arena m: 1,028 used / 1,504 reserved, headroom 476 "
-                                       "(sets up in 1,424; 80 above that from auto (arena_headroom=5%); probed on qemu-m4)"]
+    assert report_lines(decisions) == ["arena m: 1,028 used / 1,504 reserved, headroom 476 (sets up in 1,424; "
+                                       "80 above that from auto (arena_headroom=5%); probed on qemu-m4)"]
 
 
 # --- where the probe runs ------------------------------------------------------------------------------
@@ -138,7 +148,7 @@ def test_descriptor_and_wrapper_text():
 def test_probe_table_shares_one_arena():
     text = api.render_probe_models(["a", "b"], 4096)
     assert text.count("__attribute__((alias(\"tml_probe_arena\")))") == 2
-    assert 'uint8_t tml_probe_arena[4096u]' in text and "tml_tflm_probe_model_count = 2u" in text
+    assert "uint8_t tml_probe_arena[4096u]" in text and "tml_tflm_probe_model_count = 2u" in text
 
 
 def test_a_board_without_emulator_keeps_the_probe_platform_in_its_own_folder(tmp_path):

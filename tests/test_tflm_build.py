@@ -9,12 +9,18 @@ from pathlib import Path
 
 import pytest
 from conftest import SHARED_MODELS
-from tflm_testlib import (FULL_MATRIX, compiled_objects, needs_qemu, needs_sources, needs_toolchain, scons,
-                          shared_build_root)
+from tflm_testlib import (
+    FULL_MATRIX,
+    compiled_objects,
+    needs_qemu,
+    needs_sources,
+    needs_toolchain,
+    scons,
+    shared_build_root,
+)
 
 from tinyml_build.image.elf import read_elf
 from tinyml_build.image.linker_map import read_map
-from tinyml_build.model.reader import load_model
 from tinyml_build.runtimes.tflm.image_check import kernel_objects_linked
 from tinyml_build.runtimes.tflm.sources import resolve_sources
 
@@ -68,7 +74,8 @@ def test_size_report_proves_cmsis_nn_and_shows_the_arena(f407):
     assert arena["headroom"] == arena["reserved"] - arena["used"]
     assert size["arena"]["bytes"] >= arena["reserved"]
     text = (out / "size.txt").read_text()
-    assert re.search(r"arena hello_world: [\d,]+ used / [\d,]+ reserved, headroom [\d,]+ \(sets up in [\d,]+; 0 above", text)
+    assert re.search(r"arena hello_world: [\d,]+ used / [\d,]+ reserved, headroom [\d,]+ "
+                     r"\(sets up in [\d,]+; 0 above", text)
     assert f"Kernel library cmsis-nn: {len(library['functions'])} functions linked" in text
     # The TFLM framework is 'runtime', CMSIS-NN and the kernel files 'kernels' (not 'linker' or C library).
     flash = size["flash"]["by_component"]
@@ -86,7 +93,8 @@ def test_image_has_no_kernel_of_an_op_the_model_does_not_use(f407):
     assert not [name for name in linked if "/kernels/" in name and "fully_connected" not in name
                 and not name.endswith("kernel_util.o")]
     registrations = {name for s in elf.symbols for name in _registration_functions(s.name)}
-    assert registrations and registrations <= {"Register_FULLY_CONNECTED", "Register_FULLY_CONNECTED_INT8"}, registrations
+    assert registrations, registrations
+    assert registrations <= {"Register_FULLY_CONNECTED", "Register_FULLY_CONNECTED_INT8"}, registrations
 
 
 def _registration_functions(symbol: str) -> list[str]:
@@ -195,11 +203,13 @@ def test_target_default_library_that_fits_no_op_falls_back_to_reference(root):
     result = scons("target=stm32f407", f"model={model}", f"build_dir={root}")
     assert result.returncode == 0, result.stdout[-3000:]
     assert "kernels=reference (the target's cmsis-nn has no kernel for QUANTIZE)" in result.stdout
-    assert "kernel_library" not in json.loads((root / "stm32f407" / "quantize0" / "size.json").read_text()).get("notes", {})
+    size = json.loads((root / "stm32f407" / "quantize0" / "size.json").read_text())
+    assert "kernel_library" not in size.get("notes", {})
 
 
 def test_esp_nn_is_refused_cleanly(tmp_path):
-    _fails_cleanly(scons("target=qemu-m4", "model=hello_world", "runtime=tflm", "kernels=esp-nn", f"build_dir={tmp_path}"),
+    _fails_cleanly(scons("target=qemu-m4", "model=hello_world", "runtime=tflm", "kernels=esp-nn",
+                         f"build_dir={tmp_path}"),
                    "kernels=esp-nn cannot be built by runtime=tflm", "espressif/esp-tflite-micro")
 
 
@@ -253,7 +263,8 @@ def test_default_output_is_short_and_a_kernels_switch_keeps_the_core(tmp_path):
     steps = [line for line in lines if re.match(r"^\[\d+/\d+\] [A-Z]+ ", line)]
     assert len(steps) >= 60 and len(lines) - len(steps) <= 3  # the banner and the arena line
     assert max(len(line) for line in lines) <= 200
-    assert any(re.match(r"^\[\d+/\d+\] CXX  <tflite-micro>/tensorflow/lite/micro/micro_interpreter\.cc$", s) for s in steps)
+    interpreter = r"^\[\d+/\d+\] CXX  <tflite-micro>/tensorflow/lite/micro/micro_interpreter\.cc$"
+    assert any(re.match(interpreter, s) for s in steps)
     switched = [line for line in build("kernels=cmsis-nn") if re.match(r"^\[\d+/\d+\] CXX? ", line)]
     assert switched, "the cmsis-nn kernel files were not compiled"
     core = [s for s in switched if ("<tflite-micro>/" in s and "/kernels/" not in s) or "runtimes/tflm/src/" in s]

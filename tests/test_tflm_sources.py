@@ -10,13 +10,19 @@ from pathlib import Path
 
 import pytest
 
-from tinyml_build.config import build_config
 from tinyml_build.analysis import op_inventory
+from tinyml_build.config import build_config
 from tinyml_build.errors import TinyMLError
-from tinyml_build.third_party import MissingSourceError
 from tinyml_build.runtimes.tflm import sources
-from tinyml_build.runtimes.tflm.sources import (PLATFORM_GLUE, core_sources, library_closure, missing_reason,
-                                       required_dependencies, resolve_sources)
+from tinyml_build.runtimes.tflm.sources import (
+    PLATFORM_GLUE,
+    core_sources,
+    library_closure,
+    missing_reason,
+    required_dependencies,
+    resolve_sources,
+)
+from tinyml_build.third_party import MissingSourceError
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 _WHY_NOT = missing_reason(["FULLY_CONNECTED"], "cmsis-nn")
@@ -79,7 +85,8 @@ def test_library_closure_follows_calls_headers_and_nothing_else(tmp_path):
     (inc / "x.h").write_text("int arm_d(void);\n__STATIC_FORCEINLINE int arm_inline(int v)\n{\n"
                              "    return v + arm_d();\n}\n")
     kernel = tmp_path / "kernel.cc"
-    kernel.write_text("// uses arm_c? no, only in a comment\nint f() { return arm_a(1, 2) + arm_inline(3) + arm_e(); }\n")
+    kernel.write_text("// uses arm_c? no, only in a comment\n"
+                      "int f() { return arm_a(1, 2) + arm_inline(3) + arm_e(); }\n")
     (src / "t.c").write_text("const int16_t lookup_table[4] = {1, 2, 3, 4};\nstatic const int local[2] = {0, 1};\n")
     (src / "d.c").write_text("int arm_d(void);\nint arm_d(void)\n{\n    return lookup_table[1];\n}\n")
     got = library_closure(src, r"_f32\.c\Z", inc, [kernel])
@@ -138,7 +145,8 @@ def test_auto_falls_back_to_aot_and_says_why(tmp_path):
 
 def test_tflm_never_falls_back(tmp_path):
     with pytest.raises(MissingSourceError, match="tflite-micro"):
-        build_config.resolve(PROJECT_DIR, "qemu-m4", "hello_world", runtime="tflm", env={"XDG_CACHE_HOME": str(tmp_path)})
+        build_config.resolve(PROJECT_DIR, "qemu-m4", "hello_world", runtime="tflm",
+                             env={"XDG_CACHE_HOME": str(tmp_path)})
 
 
 def test_the_host_target_stays_on_aot():
@@ -162,8 +170,9 @@ def test_core_of_the_pinned_tflm():
     assert "tflite-micro/tensorflow/lite/micro/micro_interpreter.cc" in names
     assert "tflite-micro/tensorflow/lite/core/api/flatbuffer_conversions.cc" in names
     assert "tinyml_build/runtimes/tflm/src/tml_tflm_platform.cc" in names
-    assert not [n for n in names if re.search(r"_test\.cc|test_helper|mock_micro_graph|fake_micro_context|micro/kernels/"
-                                              r"|lite/array\.cc|debug_log\.cc|/examples/|/tools/", n)]
+    assert not [n for n in names
+                if re.search(r"_test\.cc|test_helper|mock_micro_graph|fake_micro_context|micro/kernels/"
+                             r"|lite/array\.cc|debug_log\.cc|/examples/|/tools/", n)]
     assert 35 <= len(names) <= 50  # 40 at the pinned commit: a big change means the rule needs a look
 
 

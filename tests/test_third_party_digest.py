@@ -8,8 +8,8 @@ import tarfile
 import zipfile
 
 import pytest
-
 from third_party_testlib import DEMO_V1, git_archive, make_repo, needs_git, spec_digest, write_tree
+
 from tinyml_build.third_party import archive, sources
 from tinyml_build.third_party.digest import tree_digest
 from tinyml_build.third_party.errors import ThirdPartyError

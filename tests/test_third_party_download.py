@@ -3,9 +3,21 @@ verified, prepared and published; a tampered, wrong-commit, interrupted or unrea
 refused with a clear message and leaves nothing in the cache."""
 
 import pytest
+from third_party_testlib import (
+    DEMO_PREPARED,
+    DEMO_V1,
+    DemoWorld,
+    LoopbackServer,
+    git_archive,
+    host_entry,
+    make_repo,
+    needs_git,
+    refused_url,
+    spec_digest,
+    write_lock,
+    write_tree,
+)
 
-from third_party_testlib import (DEMO_PREPARED, DEMO_V1, DemoWorld, LoopbackServer, git_archive, host_entry,
-                                 make_repo, needs_git, refused_url, spec_digest, write_lock, write_tree)
 from tinyml_build.cli import main
 from tinyml_build.third_party.acquire import sync
 from tinyml_build.third_party.digest import tree_digest

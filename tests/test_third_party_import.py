@@ -6,8 +6,8 @@ import os
 import shutil
 
 import pytest
+from third_party_testlib import DEMO_PREPARED, DEMO_V1, DemoWorld, git, needs_git, spec_digest, write_tree
 
-from third_party_testlib import (DEMO_PREPARED, DEMO_V1, DemoWorld, git, needs_git, spec_digest, write_tree)
 from tinyml_build.third_party.acquire import import_source
 from tinyml_build.third_party.digest import tree_digest
 from tinyml_build.third_party.errors import DigestMismatchError, MissingSourceError, ThirdPartyError

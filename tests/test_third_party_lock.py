@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from third_party_testlib import write_lock
 from tflm_mirror import find_git_dir, git_dir_or_skip
+from third_party_testlib import write_lock
+
 from tinyml_build.third_party.errors import LockError
 from tinyml_build.third_party.lock import DEFAULT_LOCK_PATH, Patch, RemoveFiles, load_lock
 

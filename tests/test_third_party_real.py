@@ -6,9 +6,9 @@ prepared with the patch read from the real TFLM tree."""
 from pathlib import Path
 
 import pytest
-
-from third_party_testlib import needs_git
 from tflm_mirror import git_dir_or_skip
+from third_party_testlib import needs_git
+
 from tinyml_build.third_party.acquire import import_source
 from tinyml_build.third_party.digest import tree_digest
 from tinyml_build.third_party.lock import load_lock

@@ -2,8 +2,8 @@
 dependency names the three ways to provide it. Also `tinyml-build deps status`."""
 
 import pytest
-
 from third_party_testlib import DEMO_V1, DemoWorld, LoopbackServer, needs_git, spec_digest, write_tree
+
 from tinyml_build.cli import main
 from tinyml_build.third_party.acquire import import_source
 from tinyml_build.third_party.errors import MissingSourceError, ThirdPartyError

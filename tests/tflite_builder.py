@@ -113,13 +113,19 @@ def fully_connected_model(input_dtype="int8", weight_dtype="int8", units=4, feat
     rng = np.random.default_rng(seed)
     b = ModelBuilder()
     quantized = input_dtype != "float32"
-    x = b.tensor("input", input_dtype, [1, features], scale=0.05 if quantized else None, zero_point=-3 if quantized else None)
-    w_data = rng.integers(-127, 128, size=(units, features)).astype(np.int8) if weight_dtype == "int8" else rng.standard_normal((units, features)).astype(weight_dtype)
-    w = b.tensor("weights", weight_dtype, [units, features], data=w_data, scale=0.02 if weight_dtype == "int8" else None, zero_point=0 if weight_dtype == "int8" else None)
+    x = b.tensor("input", input_dtype, [1, features], scale=0.05 if quantized else None,
+                 zero_point=-3 if quantized else None)
+    int8_weights = weight_dtype == "int8"
+    w_data = (rng.integers(-127, 128, size=(units, features)).astype(np.int8) if int8_weights
+              else rng.standard_normal((units, features)).astype(weight_dtype))
+    w = b.tensor("weights", weight_dtype, [units, features], data=w_data, scale=0.02 if int8_weights else None,
+                 zero_point=0 if int8_weights else None)
     bias_dtype = "int32" if quantized else "float32"
     bias_data = rng.integers(-100, 100, size=units).astype(np.int32) if quantized else np.zeros(units, np.float32)
-    bias = b.tensor("bias", bias_dtype, [units], data=bias_data, scale=0.001 if quantized else None, zero_point=0 if quantized else None)
-    y = b.tensor("output", input_dtype, [1, units], scale=0.1 if quantized else None, zero_point=2 if quantized else None)
+    bias = b.tensor("bias", bias_dtype, [units], data=bias_data, scale=0.001 if quantized else None,
+                    zero_point=0 if quantized else None)
+    y = b.tensor("output", input_dtype, [1, units], scale=0.1 if quantized else None,
+                 zero_point=2 if quantized else None)
     options = fb.FullyConnectedOptionsT()
     b.op(b.opcode(fb.BuiltinOperator.FULLY_CONNECTED, version=4 if quantized else 1), [x, w, bias], [y],
          fb.BuiltinOptions.FullyConnectedOptions, options)

@@ -13,8 +13,8 @@ from tinyml_build.third_party.commands import add_deps_parser
 
 def _inspect(args) -> int:
     from tinyml_build.analysis.analyze import analyze
-    from tinyml_build.reports.inspect import to_json, to_text
     from tinyml_build.model.reader import load_model
+    from tinyml_build.reports.inspect import to_json, to_text
 
     analysis = analyze(load_model(args.model))
     sys.stdout.write(to_json(analysis) if args.json else to_text(analysis, show_tensors=args.tensors))
@@ -28,12 +28,14 @@ def _build(args) -> int:
     from tinyml_build.resources import scons_dir
 
     folder = scons_dir()
-    command = [sys.executable, "-m", "SCons", "-f", str(folder / "SConstruct"), f"--site-dir={folder}", *args.scons_args]
+    command = [sys.executable, "-m", "SCons", "-f", str(folder / "SConstruct"), f"--site-dir={folder}",
+               *args.scons_args]
     return subprocess.call(command)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tinyml-build", description="TensorFlow Lite model to microcontroller firmware.")
+    parser = argparse.ArgumentParser(prog="tinyml-build",
+                                     description="TensorFlow Lite model to microcontroller firmware.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     inspect = sub.add_parser("inspect", help="explain a .tflite model: ops, tensors, MACs, arena estimate")

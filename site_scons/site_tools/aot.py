@@ -6,6 +6,7 @@ Every decision is tinyml_build.runtimes.aot.plan's AotPlan; the action calls the
 from pathlib import Path
 
 from SCons.Script import Action
+
 from tinyml_scons import clean_errors, generated_by, label
 
 

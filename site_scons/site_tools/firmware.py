@@ -11,6 +11,7 @@ build without a traceback.
 from pathlib import Path
 
 from SCons.Script import Action
+
 from tinyml_scons import clean_errors, echo, generated_by, label
 
 # ---- actions ---------------------------------------------------------------------------------
@@ -54,9 +55,9 @@ def _model_table_action(target, source, env):
 @clean_errors
 def _golden_action(target, source, env):
     from tinyml_build.fileio import write_atomic
-    from tinyml_build.verification.samples import model_samples
     from tinyml_build.model.reader import load_model
     from tinyml_build.verification import golden
+    from tinyml_build.verification.samples import model_samples
 
     tflite = Path(str(source[0]))
     result = golden.make_golden(load_model(tflite, name=env["TML_MODEL_NAME"]), name=env["TML_MODEL_NAME"],
@@ -121,12 +122,12 @@ def _manifest_action(target, source, env):
 def _compile_commands(objects, project_dir):
     """compile_commands.json text: one entry per object, the exact command that built it, chosen by
     the source's suffix the way SCons's own compilation_db tool does (C, C++, assembler)."""
-    from tinyml_build.escape import json_text
-
     from SCons.Tool.asm import ASPPSuffixes, ASSuffixes
     from SCons.Tool.cc import CSuffixes
     from SCons.Tool.cxx import CXXSuffixes
     from SCons.Util import flatten
+
+    from tinyml_build.escape import json_text
 
     commands = [(CXXSuffixes, "$CXXCOM"), (CSuffixes, "$CCCOM"), (ASPPSuffixes, "$ASPPCOM"), (ASSuffixes, "$ASCOM")]
     entries = []
@@ -168,7 +169,8 @@ def Firmware(env, plan, toolchain, target_file):
 
     env = env.Clone()
     build_root = plan.common_dir.parent.parent
-    env.Replace(TML_TARGET_FILE=str(target_file), TML_ARM_GCC_BIN=str(toolchain.bin_dir), TML_BUILD_ROOT=str(build_root))
+    env.Replace(TML_TARGET_FILE=str(target_file), TML_ARM_GCC_BIN=str(toolchain.bin_dir),
+                TML_BUILD_ROOT=str(build_root))
     flags = plan.flags
     framework = env.Clone(CPPPATH=[str(p) for p in plan.include_dirs])
     framework.Append(CCFLAGS=[flags.framework_optimization])
@@ -196,7 +198,8 @@ def Firmware(env, plan, toolchain, target_file):
         golden = env.Command(str(m.golden_json), [str(m.tflite)] + [str(s.path) for s in m.samples],
                              Action(_golden_action, label("GOLD"),
                                     varlist=["TML_MODEL_NAME", "TML_RANDOM_VECTORS", "TML_SEED"]),
-                             TML_MODEL_NAME=m.name, TML_RANDOM_VECTORS=str(plan.random_vectors), TML_SEED=str(plan.seed))
+                             TML_MODEL_NAME=m.name, TML_RANDOM_VECTORS=str(plan.random_vectors),
+                             TML_SEED=str(plan.seed))
         generated_by(env, golden, "tinyml_build.verification.golden", "tinyml_build.verification.samples")
         env.Depends(golden, ([str(m.tflite.parent / "model.yaml")] if m.samples else [])
                     + [env.Value(reference)])  # a new tflite-micro recomputes the golden outputs
@@ -235,14 +238,16 @@ def Firmware(env, plan, toolchain, target_file):
     runtime_settings = plan.runtime.manifest_settings(plan.project_dir, build_root)
     if runtime_settings:
         settings[plan.runtime.name] = runtime_settings
-    inputs = ([str(target_file)] + [str(m.tflite) for m in plan.models] + [str(s.path) for m in plan.models for s in m.samples]
+    inputs = ([str(target_file)] + [str(m.tflite) for m in plan.models]
+              + [str(s.path) for m in plan.models for s in m.samples]
               + source_files + headers + [str(n) for n in board + script + generated + goldens]
               + [str(h) for h in plan.runtime.model_headers()])
     outputs = [elf] + binaries + hex_file
     manifest = env.Command(str(out / "manifest.json"), outputs + inputs,
                            Action(_manifest_action, label("GEN"),
                                   varlist=["TML_MANIFEST_MODELS", "TML_SETTINGS", "TML_LINK_LINE"]),
-                           TML_OUTPUT_COUNT=len(outputs), TML_TARGET_NAME=plan.target.name, TML_RUNTIME=plan.runtime.name,
+                           TML_OUTPUT_COUNT=len(outputs), TML_TARGET_NAME=plan.target.name,
+                           TML_RUNTIME=plan.runtime.name,
                            TML_MANIFEST_MODELS=[{"name": m.name, "sha256": m.sha256, "samples": len(m.samples)}
                                                 for m in plan.models],
                            TML_SETTINGS=settings, TML_FLAGS=flags, TML_PROJECT=str(plan.project_dir),
@@ -265,10 +270,10 @@ def FirmwareImage(env, config):
     """The image for a checked BuildConfig (and, when asked for, its `test` run); returns the nodes
     a plain `scons` builds. The runtime's site tool is the one named like the runtime."""
     from SCons.Script import COMMAND_LINE_TARGETS
-    from tinyml_scons import tinyml_fail
 
     from tinyml_build.errors import TinyMLError
     from tinyml_build.image.plan import plan_firmware
+    from tinyml_scons import tinyml_fail
 
     try:
         plan = plan_firmware(config, env["TINYML_PROJECT_DIR"], env["TML_OPTIONS"])
@@ -279,7 +284,8 @@ def FirmwareImage(env, config):
     image = env.Firmware(plan, toolchain, config.target.path)
     env.Alias("firmware", image["all"] + image["steps"])
     if "test" in COMMAND_LINE_TARGETS:
-        run = env.QemuTest(str(plan.out_dir), image["elf"], image["golden"], config.target.path, env["TML_QEMU_TIMEOUT"])
+        run = env.QemuTest(str(plan.out_dir), image["elf"], image["golden"], config.target.path,
+                           env["TML_QEMU_TIMEOUT"])
         env.Depends(run, image["all"])  # the whole image, budget gate included, before it runs
         env.Alias("test", run)
     return env.Alias("firmware")

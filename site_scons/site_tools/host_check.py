@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 from SCons.Script import Action
+
 from tinyml_scons import clean_errors, finish_test, generated_by, label
 
 HOST_RUNS = 20
@@ -54,7 +55,8 @@ def HostCheck(env, out_dir, models, runs=HOST_RUNS, seed=HOST_SEED, timeout=None
     out = env.Command([f"{out_dir}/{m.name}_host_check.txt" for m in models] + [f"{out_dir}/test.json",
                                                                                 f"{out_dir}/test.xml"],
                       [str(m.tflite) for m in models],
-                      Action(_host_check_action, label("HOST", f"check {', '.join(m.name for m in models)} against tflite-micro"),
+                      Action(_host_check_action,
+                             label("HOST", f"check {', '.join(m.name for m in models)} against tflite-micro"),
                              varlist=["TML_MODEL_NAMES", "TML_HOST_RUNS", "TML_HOST_SEED"]),
                       TML_MODEL_NAMES=[m.name for m in models], TML_HOST_RUNS=str(runs), TML_HOST_SEED=str(seed),
                       TML_HOST_TIMEOUT=str(timeout if timeout is not None else env["TML_QEMU_TIMEOUT"]))

@@ -9,17 +9,18 @@ matched (verification/verdict.py: 3 mismatch, 4 crash, 5 hang).
 from pathlib import Path
 
 from SCons.Script import Action
+
 from tinyml_scons import clean_errors, finish_test, label
 
 
 @clean_errors
 def _test_action(target, source, env):
-    from tinyml_build.verification.golden import Golden
-    from tinyml_build.verification.qemu_runner import run_test
     from tinyml_build.config.targets import load_target
     from tinyml_build.escape import json_text, terminal
     from tinyml_build.fileio import write_atomic
     from tinyml_build.verification import junit
+    from tinyml_build.verification.golden import Golden
+    from tinyml_build.verification.qemu_runner import run_test
 
     board = load_target(env["TML_TARGET_FILE"])
     goldens = [Golden.from_json(Path(str(s)).read_text()) for s in source[1:]]

@@ -4,6 +4,7 @@ The measuring and the budget rules live in tinyml_build.reports.size.
 """
 
 from SCons.Script import Action
+
 from tinyml_scons import clean_errors, generated_by, label
 
 

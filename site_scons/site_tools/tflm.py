@@ -10,8 +10,8 @@ tflm_log=, <dependency>_path=) are declared with all others in tinyml_build.conf
 from pathlib import Path
 
 from SCons.Script import Action
-from tinyml_scons import clean_errors, echo, generated_by, label, say, unsigned
 
+from tinyml_scons import clean_errors, echo, generated_by, label, say, unsigned
 
 # ---- actions ---------------------------------------------------------------------------------
 
@@ -51,8 +51,8 @@ def _descriptor_action(target, source, env):
 
 @clean_errors
 def _probe_link_action(target, source, env):
-    from tinyml_build.image.link import link
     from tinyml_build.config.targets import load_target
+    from tinyml_build.image.link import link
     from tinyml_build.runtimes.tflm.plan import link_libraries
     from tinyml_build.toolchains.arm_gcc import find_toolchain, firmware_flags
 
@@ -67,8 +67,8 @@ def _probe_link_action(target, source, env):
 
 @clean_errors
 def _arena_action(target, source, env):
-    from tinyml_build.fileio import write_atomic
     from tinyml_build.config.targets import load_target
+    from tinyml_build.fileio import write_atomic
     from tinyml_build.runtimes.tflm.arena import decide, parse_option, report_lines, to_json
     from tinyml_build.runtimes.tflm.probe import run_probe
 
@@ -128,7 +128,8 @@ def TflmRuntime(env, plan, envs):
     # Target level: the framework core (shared by every kernel set), the kernel set's files.
     target_objects = []
     for src in tflm.sources.core:
-        target_objects += (glue_env if src.parent == GLUE_DIR else core_env).Object(str(tflm.core_object(src)), str(src))
+        src_env = glue_env if src.parent == GLUE_DIR else core_env
+        target_objects += src_env.Object(str(tflm.core_object(src)), str(src))
     for src in tflm.sources.kernel_files + tflm.sources.library_files:
         target_objects += kernel_env.Object(str(tflm.kernel_object(src)), str(src))
 

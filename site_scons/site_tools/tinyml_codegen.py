@@ -7,6 +7,7 @@ and on the code that writes it (tinyml_scons.generated_by).
 from pathlib import Path
 
 from SCons.Script import Action
+
 from tinyml_scons import clean_errors, generated_by, label
 
 

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 from SCons.Script import ARGUMENTS, COMMAND_LINE_TARGETS, GetOption, Help, Variables
+
 from tinyml_scons import tinyml_fail
 
 

@@ -10,8 +10,8 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 
-from tinyml_build.errors import ModelError
 from tinyml_build.analysis.memory_plan import Buffer, Plan, plan_memory
+from tinyml_build.errors import ModelError
 from tinyml_build.model.reader import Model, Operator, Subgraph, Tensor
 
 FULL_INTEGER_FIX = (
@@ -186,7 +186,8 @@ def quantization_findings(model: Model) -> list[Finding]:
                     "error",
                     f"hybrid (dynamic-range) quantization: op #{op.index} {op.name} (subgraph {sg.index}) has "
                     f"{weights[0].dtype} weights '{weights[0].name}' (tensor #{weights[0].index}) but float32 "
-                    f"activations '{floats[0].name}' (tensor #{floats[0].index}); microcontroller kernels need integer activations",
+                    f"activations '{floats[0].name}' (tensor #{floats[0].index}); "
+                    "microcontroller kernels need integer activations",
                     FULL_INTEGER_FIX,
                 ))
             for t in tensors:

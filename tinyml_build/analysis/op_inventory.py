@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import difflib
 import textwrap
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from types import MappingProxyType
-from typing import Iterable, Mapping
 
 from tinyml_build.errors import TinyMLError, UnsupportedOpError
 
@@ -229,7 +229,8 @@ _TABLE: tuple[OpInfo, ...] = (
     _builtin("SUM", "AddSum", _kernels("reduce.cc", "reduce_common.cc")),
     _builtin("SVDF", "AddSvdf", _kernels("svdf.cc", "svdf_common.cc"), _opt(cmsis_nn="svdf.cc")),
     _builtin("TANH", "AddTanh", _kernels("tanh.cc")),
-    _builtin("TRANSPOSE", "AddTranspose", _kernels("transpose.cc", "transpose_common.cc"), _opt(cmsis_nn="transpose.cc")),
+    _builtin("TRANSPOSE", "AddTranspose", _kernels("transpose.cc", "transpose_common.cc"),
+             _opt(cmsis_nn="transpose.cc")),
     _builtin("TRANSPOSE_CONV", "AddTransposeConv", _kernels("transpose_conv.cc"), _opt(cmsis_nn="transpose_conv.cc")),
     _builtin("UNIDIRECTIONAL_SEQUENCE_LSTM", "AddUnidirectionalSequenceLSTM",
              _kernels("unidirectional_sequence_lstm.cc", "lstm_eval.cc", "lstm_eval_common.cc",

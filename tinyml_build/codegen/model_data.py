@@ -25,7 +25,8 @@ def array_body(data: bytes) -> str:
     )
 
 
-def render_model_data(name: str, data: bytes, sha256: str, source_name: str, section: str | None = None) -> dict[str, str]:
+def render_model_data(name: str, data: bytes, sha256: str, source_name: str,
+                      section: str | None = None) -> dict[str, str]:
     """{file name: contents} of the header and the source for one model (`name`: a C identifier;
     `source_name`: the file name, shown escaped in comments)."""
     require_c_identifier(name, "model name")
@@ -44,6 +45,7 @@ def render_model_data(name: str, data: bytes, sha256: str, source_name: str, sec
     }
 
 
-def write_model_data(out_dir: str | Path, name: str, data: bytes, sha256: str, source_name: str, section: str | None = None) -> list[Path]:
+def write_model_data(out_dir: str | Path, name: str, data: bytes, sha256: str, source_name: str,
+                     section: str | None = None) -> list[Path]:
     files = render_model_data(name, data, sha256, source_name, section)
     return [write_atomic(Path(out_dir) / file_name, text) for file_name, text in sorted(files.items())]

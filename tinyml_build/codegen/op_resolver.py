@@ -8,8 +8,8 @@ of the same op) in a resolver whose capacity is exactly that count, taken from o
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Iterable
 from pathlib import PurePath
-from typing import Iterable
 
 from tinyml_build.analysis import op_inventory
 from tinyml_build.codegen.templating import c_identifier, render

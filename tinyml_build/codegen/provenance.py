@@ -38,7 +38,7 @@ class _Entry:
     dynamic: bool  # imports its whole folder at run time (a registry such as aot ops/)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _index() -> tuple[dict[str, _Entry], dict[str, str], dict[str, str]]:
     """(relative path -> entry, module name -> relative path, template name -> relative path).
 
@@ -63,7 +63,8 @@ def _index() -> tuple[dict[str, _Entry], dict[str, str], dict[str, str]]:
                 modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = relative
             elif name.endswith(".j2") and folder in template_dirs:
                 with open(path, "rb") as handle:
-                    entries[relative] = _Entry(hashlib.sha256(handle.read()).hexdigest(), frozenset(), frozenset(), False)
+                    entries[relative] = _Entry(hashlib.sha256(handle.read()).hexdigest(), frozenset(), frozenset(),
+                                               False)
                 templates.setdefault(name, relative)
     return entries, modules, templates
 
@@ -100,7 +101,7 @@ def _imported(text: str) -> set[str]:
     return found
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _closure(module: str) -> frozenset[str]:
     """The relative paths one module's output depends on (memoized: builds ask many times)."""
     entries, modules, templates = _index()
@@ -122,7 +123,8 @@ def _closure(module: str) -> frozenset[str]:
         pending.extend(entry.modules)
         if entry.dynamic:
             folder = relative.rsplit("/", 1)[0] + "/" if "/" in relative else ""
-            pending.extend(m for m, r in modules.items() if r.startswith(folder) and r.count("/") == relative.count("/"))
+            pending.extend(m for m, r in modules.items()
+                           if r.startswith(folder) and r.count("/") == relative.count("/"))
         for template in entry.templates:
             if template not in templates:
                 raise FileNotFoundError(f"template {template} is in none of {', '.join(str(d) for d in TEMPLATE_DIRS)}")

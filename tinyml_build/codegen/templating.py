@@ -28,7 +28,7 @@ def c_identifier(name: str) -> str:
     return escape.c_identifier(name)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def environment() -> jinja2.Environment:
     """The environment loading templates from TEMPLATE_DIRS."""
     env = jinja2.Environment(

@@ -10,13 +10,22 @@ from pathlib import Path
 
 from tinyml_build.analysis import op_inventory
 from tinyml_build.config import targets
-from tinyml_build.config.options import AUTO, IMAGE, RUNTIME, RUNTIME_CHOICES, TEST, TFLM, OptionValues, check_applicable
-from tinyml_build.errors import TinyMLError, suggest
-from tinyml_build.escape import terminal
-from tinyml_build.resources import find_named, search_dirs
-from tinyml_build.model import catalog as model_catalog
 from tinyml_build.config.model_facts import ModelFacts, model_facts
+from tinyml_build.config.options import (
+    AUTO,
+    IMAGE,
+    RUNTIME,
+    RUNTIME_CHOICES,
+    TEST,
+    TFLM,
+    OptionValues,
+    check_applicable,
+)
+from tinyml_build.errors import TinyMLError
+from tinyml_build.escape import terminal
+from tinyml_build.model import catalog as model_catalog
 from tinyml_build.model.naming import model_c_name
+from tinyml_build.resources import find_named, search_dirs
 
 NOT_APPLICABLE = "n/a"
 
@@ -73,8 +82,8 @@ class BuildConfig:
                 out = out.relative_to(display_root)
             except ValueError:
                 pass
-        return terminal(f"tinyml_build: target={self.target.name} model={self.model_label} runtime={self.runtime_banner} "
-                        f"kernels={self.kernels_banner} -> {out}")
+        return terminal(f"tinyml_build: target={self.target.name} model={self.model_label} "
+                        f"runtime={self.runtime_banner} kernels={self.kernels_banner} -> {out}")
 
     def sources_only_note(self) -> str | None:
         """Why this target gets only generated sources (None when it gets an image or a host check)."""
@@ -151,8 +160,8 @@ def _default_kernels_for(op_names: list[str], kernels: str, explicit: bool) -> t
     return op_inventory.REFERENCE, f"the target's {kernels} has no kernel for {', '.join(op_names)}"
 
 
-def resolve(project_dir: Path, target: str, model: str, runtime: str = "auto", kernels: str = "", build_dir: str = "build",
-            third_party_overrides=None, env=None) -> BuildConfig:
+def resolve(project_dir: Path, target: str, model: str, runtime: str = "auto", kernels: str = "",
+            build_dir: str = "build", third_party_overrides=None, env=None) -> BuildConfig:
     """Turn the option strings into a checked BuildConfig; raises TinyMLError on any bad value.
 
     `third_party_overrides` maps lock names to explicit source trees (the <name>_path= options);
@@ -184,7 +193,8 @@ def resolve(project_dir: Path, target: str, model: str, runtime: str = "auto", k
         inputs.append(ModelInput(name, entry.tflite, facts))
     names = [m.name for m in inputs]
     if len(set(names)) != len(names):
-        raise TinyMLError(f"the same model name appears twice in model={model}", where="model=", fix="list each model once")
+        raise TinyMLError(f"the same model name appears twice in model={model}", where="model=",
+                          fix="list each model once")
     overrides = {k: str(v) for k, v in (third_party_overrides or {}).items() if v}
     op_names = sorted({name for m in inputs for name in m.facts.op_names})
     explicit = bool(kernels_option)
@@ -219,8 +229,10 @@ def from_options(project_dir: Path, values: OptionValues, options, requested=(),
         TFLM: None if config.runtime == "tflm" else
         (f"target {board.name} only gets generated sources" if config.runtime is None
          else f"runtime={config.runtime} ({config.runtime_reason}) does not use TFLM"),
-        RUNTIME: None if produces else f"target {board.name} only gets generated sources ({board.image_support_reason})",
-        IMAGE: None if board.supports.image else f"target {board.name} builds no firmware image ({board.image_support_reason})",
+        RUNTIME: None if produces else
+        f"target {board.name} only gets generated sources ({board.image_support_reason})",
+        IMAGE: None if board.supports.image else
+        f"target {board.name} builds no firmware image ({board.image_support_reason})",
         TEST: None if ("test" in requested and produces) or tflm_arena_auto else "no QEMU run in this build",
     }
     notes = check_applicable(values, options, scopes)

@@ -53,7 +53,7 @@ def _check(data, shown: str, context: dict) -> None:
     check(data, shown)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def cpu_table() -> MappingProxyType:
     """The project's CPU table (config/cpus.yaml), loaded once."""
     return load_cpus()

@@ -46,7 +46,8 @@ def model_facts(tflite: Path, name: str, cache_root: Path | None = None) -> Mode
         from tinyml_build.codegen.provenance import generator_digest
 
         code = generator_digest(__name__)[:16]
-        cached = Path(cache_root) / CACHE_FOLDER / f"{sha256}-{code}-{hashlib.sha256(name.encode()).hexdigest()[:8]}.json"
+        name_digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+        cached = Path(cache_root) / CACHE_FOLDER / f"{sha256}-{code}-{name_digest}.json"
         try:
             fields = json.loads(cached.read_text())
             return ModelFacts(sha256=fields["sha256"], size=fields["size"], op_names=tuple(fields["op_names"]),

@@ -14,9 +14,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from tinyml_build.errors import TinyMLError, closest_names
-from tinyml_build.escape import terminal
 from tinyml_build.analysis.op_inventory import KERNEL_CHOICES
+from tinyml_build.errors import TinyMLError, closest_names
 from tinyml_build.runtimes import RUNTIMES
 
 AUTO = "auto"
@@ -139,7 +138,7 @@ def declared_options(lock_dependencies=None) -> tuple[Option, ...]:
     return _base_options() + paths
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def lock_dependencies_or_none() -> tuple:
     """The lock's dependencies, or () without a readable lock (a partial checkout: runtime=auto then
     builds aot and says why)."""
@@ -217,7 +216,7 @@ class OptionValues:
     given: dict[str, Given]
 
     @classmethod
-    def from_given(cls, given: dict[str, Given], options: tuple[Option, ...]) -> "OptionValues":
+    def from_given(cls, given: dict[str, Given], options: tuple[Option, ...]) -> OptionValues:
         return cls({o.name: given[o.name].value if o.name in given else o.default for o in options}, dict(given))
 
     def text(self, name: str) -> str:

@@ -163,9 +163,11 @@ class TargetFile(Schema):
             raise invalid(f"family esp32 needs an esp32* cpu, got {cpu}", at=("cpu",))
         isa = FAMILY_ISA.get(self.family)
         if isa is not None and facts.isa != isa:
-            raise invalid(f"family {self.family} needs a{'n' if isa == 'arm' else ''} {isa} cpu, got {cpu}", at=("cpu",))
+            raise invalid(f"family {self.family} needs a{'n' if isa == 'arm' else ''} {isa} cpu, got {cpu}",
+                          at=("cpu",))
         if fpu not in facts.fpus:
-            raise invalid(f"unknown value '{fpu}' for cpu {cpu}", at=("fpu",), fix=f"use one of: {', '.join(facts.fpus)}")
+            raise invalid(f"unknown value '{fpu}' for cpu {cpu}", at=("fpu",),
+                          fix=f"use one of: {', '.join(facts.fpus)}")
         float_abis = _float_abis(fpu, facts)
         if self.float_abi not in float_abis:
             raise invalid(f"unknown value '{self.float_abi}' for fpu {fpu}", at=("float_abi",),
@@ -189,8 +191,8 @@ class TargetFile(Schema):
             if self.fpu != "none":
                 required.append("-mfpu=auto" if self.fpu == "mve-fp" else f"-mfpu={self.fpu}")
         for needed in required:
-            if not any(f == needed or f.startswith(needed + "+") or (needed.startswith("-march=") and f.startswith(needed))
-                       for f in flags):
+            if not any(f == needed or f.startswith(needed + "+")
+                       or (needed.startswith("-march=") and f.startswith(needed)) for f in flags):
                 raise invalid(f"missing {needed} (implied by {said})", at=("arch_flags",))
         mismatched = [f for f in flags if f.startswith(("-mcpu=", "-mfpu=", "-mfloat-abi="))
                       and not any(f == n or f.startswith(n + "+") for n in required)]
@@ -247,7 +249,8 @@ class TargetFile(Schema):
             expected = EMULATOR_FOR_ISA[facts.isa]
             if self.emulator.qemu != expected:
                 raise invalid(f"a{'n' if facts.isa[0] in 'aeiou' else ''} {facts.isa} cpu runs in {expected}, "
-                              f"not {self.emulator.qemu}", at=("emulator", "qemu"), fix=f"set emulator.qemu: {expected}")
+                              f"not {self.emulator.qemu}", at=("emulator", "qemu"),
+                              fix=f"set emulator.qemu: {expected}")
         image, test = self.supports.image, self.supports.test
         if image and self.toolchain not in IMAGE_TOOLCHAINS:
             raise invalid(f"the project cannot build images with {self.toolchain} yet", at=("supports", "image"),

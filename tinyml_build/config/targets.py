@@ -46,11 +46,22 @@ from pathlib import Path
 
 from tinyml_build.config.cpus import CPUS_FILE, CYCLE_TIMERS, TOOLCHAINS, CpuFacts, cpu_table
 from tinyml_build.config.strict_yaml import load_checked
-from tinyml_build.config.target import (CONSOLE_TYPES, FAMILIES, IMAGE_TOOLCHAINS, REGION_NAMES, REQUIRED_REGIONS,
-                                         Console, Emulator, MemoryRegion, RegisterBit, Supports, Target, UartPin,
-                                         target_from_data)
+from tinyml_build.config.target import (
+    CONSOLE_TYPES,
+    FAMILIES,
+    IMAGE_TOOLCHAINS,
+    REGION_NAMES,
+    REQUIRED_REGIONS,
+    Console,
+    Emulator,
+    MemoryRegion,
+    RegisterBit,
+    Supports,
+    Target,
+    UartPin,
+    target_from_data,
+)
 from tinyml_build.errors import TargetError, suggest
-
 from tinyml_build.resources import builtin_dir
 
 __all__ = ["CONSOLE_TYPES", "CPUS", "CYCLE_TIMERS", "DEFAULT_TARGETS_DIR", "FAMILIES", "IMAGE_TOOLCHAINS",
@@ -102,7 +113,8 @@ def load_target(name_or_path: str | Path, targets_dir: Path | str = DEFAULT_TARG
         path = Path(name_or_path)
         if not path.is_file():
             raise TargetError(f"target file not found: {text}",
-                              fix=f"pass a target name ({', '.join(list_targets(targets_dir))}) or an existing .yaml file")
+                              fix=f"pass a target name ({', '.join(list_targets(targets_dir))}) "
+                                  "or an existing .yaml file")
     else:
         path = targets_dir / f"{text}.yaml"
         if not path.is_file():

@@ -87,7 +87,8 @@ def parse_elf(data: bytes) -> ElfImage:
     (phentsize, phnum, shentsize, shnum, shstrndx) = struct.unpack_from("<HHHHH", data, 42)
     segments = []
     for i in range(phnum):
-        p_type, _offset, vaddr, paddr, filesz, memsz, _flags, _align = struct.unpack_from("<8I", data, phoff + i * phentsize)
+        p_type, _offset, vaddr, paddr, filesz, memsz, _flags, _align = struct.unpack_from("<8I", data,
+                                                                                          phoff + i * phentsize)
         if p_type == PT_LOAD:
             segments.append((vaddr, paddr, max(filesz, memsz)))
     raw = [struct.unpack_from("<10I", data, shoff + i * shentsize) for i in range(shnum)]
@@ -109,11 +110,11 @@ def parse_elf(data: bytes) -> ElfImage:
 
     sections = []
     for name, s_type, flags, addr, offset, size, _link, _info, _align, _entsize in raw:
-        sections.append(Section(cstring(names_offset + name), s_type, flags, addr, load_address(addr, size, flags), size,
-                                offset))
+        sections.append(Section(cstring(names_offset + name), s_type, flags, addr, load_address(addr, size, flags),
+                                size, offset))
 
     symbols = []
-    for index, (_name, s_type, _flags, _addr, offset, size, link, _info, _align, entsize) in enumerate(raw):
+    for _name, s_type, _flags, _addr, offset, size, link, _info, _align, entsize in raw:
         if s_type != SHT_SYMTAB or entsize == 0:
             continue
         strings = raw[link][4]

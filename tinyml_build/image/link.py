@@ -13,17 +13,16 @@ the build folder wherever build_dir= points.
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
-import os
-
+from tinyml_build.config.targets import Target
 from tinyml_build.errors import TinyMLError, ToolchainError
 from tinyml_build.fileio import write_atomic
 from tinyml_build.image.elf import ElfError, ElfImage, read_elf
 from tinyml_build.image.linker_map import InputSection, MapError, read_map
 from tinyml_build.reports.size import check_budget, measure
-from tinyml_build.config.targets import Target
 from tinyml_build.toolchains.arm_gcc import ArmGcc, Flags
 
 _OVERFLOW_MARKERS = ("overflowed by", "will not fit in region", "region `")

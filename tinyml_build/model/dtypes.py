@@ -1,7 +1,10 @@
 """TFLite tensor element types: names, sizes and numpy equivalents."""
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+if TYPE_CHECKING:
+    import numpy as np  # only for the annotation: the type table is used without numpy
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-
 from tinyml_build.errors import ModelError
 from tinyml_build.model import dtypes, schema
-from tinyml_build.model.schema import fb
 from tinyml_build.model.naming import model_c_name, model_name_from_path  # noqa: F401 -- re-exported
+from tinyml_build.model.schema import fb
 from tinyml_build.model.verify import verify_model
 
 if TYPE_CHECKING:
@@ -146,11 +145,14 @@ def load_model(path: str | Path, name: str | None = None) -> Model:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise ModelError("model file not found", where=str(path), fix="check the path, or use a model name from models/") from None
+        raise ModelError("model file not found", where=str(path),
+                         fix="check the path, or use a model name from models/") from None
     except IsADirectoryError:
-        raise ModelError("is a directory, not a .tflite file", where=str(path), fix="point at the .tflite file inside it") from None
+        raise ModelError("is a directory, not a .tflite file", where=str(path),
+                         fix="point at the .tflite file inside it") from None
     except OSError as exc:
-        raise ModelError(f"cannot read model file: {exc.strerror}", where=str(path), fix="check the file's permissions") from None
+        raise ModelError(f"cannot read model file: {exc.strerror}", where=str(path),
+                         fix="check the file's permissions") from None
     return read_model(data, where=str(path), name=name or model_name_from_path(path))
 
 
@@ -164,14 +166,16 @@ def read_model(data: bytes, where: str = "<model>", name: str = "model") -> Mode
     except ModelError:
         raise
     except Exception as exc:  # the verified walk makes this unreachable for the fields it covers
-        raise ModelError(f"corrupt model: {type(exc).__name__}: {exc}", where=where, fix="re-export the model") from None
+        raise ModelError(f"corrupt model: {type(exc).__name__}: {exc}", where=where,
+                         fix="re-export the model") from None
 
 
 def _check_header(data: bytes, where: str) -> None:
     if len(data) == 0:
         raise ModelError("model file is empty", where=where, fix="re-export or re-download the model")
     if len(data) < 8:
-        raise ModelError(f"model file is only {len(data)} bytes, too small for a TFLite flatbuffer", where=where, fix="re-export or re-download the model")
+        raise ModelError(f"model file is only {len(data)} bytes, too small for a TFLite flatbuffer", where=where,
+                         fix="re-export or re-download the model")
     ident = data[4:8]
     if ident != schema.FILE_IDENTIFIER:
         hint = next((h for magic, h in _KNOWN_MAGIC.items() if data.startswith(magic)), None)
@@ -195,7 +199,8 @@ def _parse(root, data: bytes, where: str, name: str) -> Model:
 
     codes = tuple(_parse_opcode(root.OperatorCodes(i), i, fail) for i in range(root.OperatorCodesLength()))
     buffers = [_buffer_bytes(root.Buffers(i), data, i, fail) for i in range(root.BuffersLength())]
-    subgraphs = tuple(_parse_subgraph(root.Subgraphs(s), s, codes, buffers, fail) for s in range(root.SubgraphsLength()))
+    subgraphs = tuple(_parse_subgraph(root.Subgraphs(s), s, codes, buffers, fail)
+                      for s in range(root.SubgraphsLength()))
     description = root.Description()
     return Model(
         name=name,
@@ -218,7 +223,8 @@ def _parse_opcode(code, index: int, fail) -> OperatorCode:
     if op_name is None:
         raise fail(
             f"operator_codes[{index}]: unknown builtin operator code {builtin}",
-            fix="the model was made by a newer converter than this tool's schema; update tflite-micro or re-export with an older converter",
+            fix="the model was made by a newer converter than this tool's schema; "
+                "update tflite-micro or re-export with an older converter",
         )
     custom = code.CustomCode()
     custom = custom.decode("utf-8", errors="replace") if custom else None
@@ -250,14 +256,16 @@ def _parse_subgraph(sg, s: int, codes, buffers, fail) -> Subgraph:
     for o in range(sg.OperatorsLength()):
         op = sg.Operators(o)
         if op.OpcodeIndex() >= len(codes):
-            raise fail(f"subgraphs[{s}].operators[{o}]: opcode_index {op.OpcodeIndex()} out of range ({len(codes)} operator codes)")
+            raise fail(f"subgraphs[{s}].operators[{o}]: opcode_index {op.OpcodeIndex()} out of range "
+                       f"({len(codes)} operator codes)")
         options_type, options = _parse_options(op, fail, f"subgraphs[{s}].operators[{o}]")
         operators.append(Operator(
             index=o,
             opcode=codes[op.OpcodeIndex()],
             inputs=indices(op.InputsAsNumpy() if op.InputsLength() else (), f"operators[{o}].inputs", True),
             outputs=indices(op.OutputsAsNumpy() if op.OutputsLength() else (), f"operators[{o}].outputs", False),
-            intermediates=indices(op.IntermediatesAsNumpy() if op.IntermediatesLength() else (), f"operators[{o}].intermediates", False),
+            intermediates=indices(op.IntermediatesAsNumpy() if op.IntermediatesLength() else (),
+                                  f"operators[{o}].intermediates", False),
             options_type=options_type,
             options=options,
         ))
@@ -296,7 +304,8 @@ def _parse_tensor(t, s: int, index: int, buffers, fail) -> Tensor:
         raise fail(f"{path}: buffer index {buffer} out of range ({len(buffers)} buffers)")
     data = buffers[buffer] if buffer < len(buffers) else None
     if data is not None and dtype.name not in dtypes.UNSIZED and len(data) != dtype.nbytes(math.prod(shape)):
-        raise fail(f"{path}: constant data is {len(data)} bytes but shape {list(shape)} of {dtype.name} needs {dtype.nbytes(math.prod(shape))}")
+        raise fail(f"{path}: constant data is {len(data)} bytes but shape {list(shape)} of {dtype.name} "
+                   f"needs {dtype.nbytes(math.prod(shape))}")
     return Tensor(
         index=index,
         name=name,
@@ -321,7 +330,8 @@ def _parse_quantization(q, shape, path: str, fail) -> Quantization | None:
     if len(zero_points) == 1 and len(scales) > 1:
         zero_points = zero_points * len(scales)
     if not all(math.isfinite(v) and v > 0 for v in scales):
-        raise fail(f"{path}: quantization scale must be finite and positive, got {[v for v in scales if not (math.isfinite(v) and v > 0)][:3]}")
+        bad = [v for v in scales if not (math.isfinite(v) and v > 0)]
+        raise fail(f"{path}: quantization scale must be finite and positive, got {bad[:3]}")
     if len(scales) > 1:
         if len(shape) == 1 and shape[0] == len(scales):
             axis = 0  # converters write the weights' axis (e.g. 3) on 1-D biases; TFLM reads it as 0

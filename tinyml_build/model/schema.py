@@ -12,7 +12,8 @@ SCHEMA_VERSION = 3
 
 
 def _enum_names(enum_class) -> dict[int, str]:
-    return {value: name for name, value in vars(enum_class).items() if not name.startswith("_") and isinstance(value, int)}
+    return {value: name for name, value in vars(enum_class).items()
+            if not name.startswith("_") and isinstance(value, int)}
 
 
 BUILTIN_OPERATOR_NAMES: dict[int, str] = _enum_names(fb.BuiltinOperator)

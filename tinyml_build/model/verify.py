@@ -20,7 +20,8 @@ _U32 = struct.Struct("<I")
 _U64 = struct.Struct("<Q")
 
 # Slots we read, per table (schema.fbs field order).
-MODEL = dict(version=0, operator_codes=1, subgraphs=2, description=3, buffers=4, metadata_buffer=5, metadata=6, signature_defs=7)
+MODEL = dict(version=0, operator_codes=1, subgraphs=2, description=3, buffers=4, metadata_buffer=5, metadata=6,
+             signature_defs=7)
 OPERATOR_CODE = dict(deprecated_builtin_code=0, custom_code=1, version=2, builtin_code=3)
 SUBGRAPH = dict(tensors=0, inputs=1, outputs=2, operators=3, name=4)
 TENSOR = dict(shape=0, type=1, buffer=2, name=3, quantization=4, is_variable=5, sparsity=6, shape_signature=7)
@@ -55,7 +56,8 @@ class FlatBufferWalker:
 
     def _read(self, fmt: struct.Struct, pos: int, path: str) -> int:
         if pos < 0 or pos + fmt.size > self.size:
-            raise self.fail(path, f"reads {fmt.size} bytes at offset {pos}, beyond the end of the {self.size}-byte file")
+            raise self.fail(path, f"reads {fmt.size} bytes at offset {pos}, "
+                                  f"beyond the end of the {self.size}-byte file")
         return fmt.unpack_from(self.data, pos)[0]
 
     def root(self) -> "Table":
@@ -78,7 +80,8 @@ class Table:
     """One verified table: field offsets are checked to lie inside it before use."""
 
     def __init__(self, walker: FlatBufferWalker, pos: int, vtable: int, vtable_size: int, table_size: int, path: str):
-        self.w, self.pos, self.vtable, self.vtable_size, self.table_size, self.path = walker, pos, vtable, vtable_size, table_size, path
+        self.w, self.pos, self.vtable, self.vtable_size, self.table_size, self.path = (walker, pos, vtable, vtable_size,
+                                                                                      table_size, path)
 
     def _field(self, slot: int, width: int, name: str) -> int:
         """Absolute position of a field, or 0 when absent (default value)."""
@@ -89,7 +92,8 @@ class Table:
         if offset == 0:
             return 0
         if offset + width > self.table_size:
-            raise self.w.fail(f"{self.path}.{name}", f"field lies outside its table ({offset}+{width} > {self.table_size} bytes)")
+            raise self.w.fail(f"{self.path}.{name}",
+                              f"field lies outside its table ({offset}+{width} > {self.table_size} bytes)")
         return self.pos + offset
 
     def scalar(self, slot: int, fmt: struct.Struct, name: str, default: int = 0) -> int:
@@ -112,7 +116,8 @@ class Table:
             return 0
         target = at + self.w._read(_U32, at, f"{self.path}.{name}")
         if target >= self.w.size:
-            raise self.w.fail(f"{self.path}.{name}", f"points to offset {target}, beyond the end of the {self.w.size}-byte file")
+            raise self.w.fail(f"{self.path}.{name}",
+                              f"points to offset {target}, beyond the end of the {self.w.size}-byte file")
         return target
 
     def table(self, slot: int, name: str) -> "Table | None":
@@ -142,7 +147,8 @@ class Table:
         result = []
         for i in range(length):
             at = start + 4 * i
-            result.append(self.w.table_at(at + self.w._read(_U32, at, f"{self.path}.{name}[{i}]"), f"{self.path}.{name}[{i}]"))
+            result.append(self.w.table_at(at + self.w._read(_U32, at, f"{self.path}.{name}[{i}]"),
+                                          f"{self.path}.{name}[{i}]"))
         return result
 
 
@@ -161,7 +167,8 @@ def verify_model(data: bytes, where: str) -> None:
         buffer.vector(BUFFER["data"], "data", 1)
         offset, size = buffer.u64(BUFFER["offset"], "offset"), buffer.u64(BUFFER["size"], "size")
         if offset and offset + size > len(data):
-            raise walker.fail(buffer.path, f"external data [{offset}, {offset + size}) lies beyond the end of the {len(data)}-byte file")
+            raise walker.fail(buffer.path, f"external data [{offset}, {offset + size}) "
+                                           f"lies beyond the end of the {len(data)}-byte file")
     model.vector(MODEL["metadata_buffer"], "metadata_buffer", 4)
     for entry in model.tables(MODEL["metadata"], "metadata"):
         entry.string(METADATA["name"], "name")

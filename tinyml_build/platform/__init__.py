@@ -8,8 +8,8 @@ build generates `tml_board.h` (board_header.py) and the linker script (linker_sc
 from dataclasses import dataclass
 from pathlib import Path
 
-from tinyml_build.errors import TargetError
 from tinyml_build.config.targets import Target
+from tinyml_build.errors import TargetError
 from tinyml_build.runtimes import API_INCLUDE_DIR
 
 SOURCE_DIR = Path(__file__).resolve().parent / "src"

@@ -4,9 +4,9 @@ Why generated: register addresses, baud divisors and the timer choice are data i
 targets/<name>.yaml; turning them into macros keeps the C free of per-board #ifdef trees.
 """
 
+from tinyml_build.config.targets import Target
 from tinyml_build.errors import TargetError
 from tinyml_build.escape import c_comment, c_string
-from tinyml_build.config.targets import Target
 
 _UART_LAYOUTS = {
     "stm32f1-usart": "TML_UART_STM32F1",
@@ -46,7 +46,8 @@ def render_board_header(target: Target) -> str:
                               fix=f"use one of: {', '.join(sorted(_UART_LAYOUTS))}")
         tx = console.tx
         lines += [
-            f"#define TML_CONSOLE_UART 1 /* {c_comment(f'{console.peripheral} {console.baud} baud, TX on P{tx.port}{tx.pin}')} */",
+            f"#define TML_CONSOLE_UART 1 "
+            f"/* {c_comment(f'{console.peripheral} {console.baud} baud, TX on P{tx.port}{tx.pin}')} */",
             f"#define {layout} 1",
             f"#define TML_UART_BASE {_hex(console.base)}",
             f"#define TML_UART_BRR {console.baud_divisor}u /* {console.clock_hz} Hz / {console.baud} baud */",

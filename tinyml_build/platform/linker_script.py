@@ -9,11 +9,10 @@ so an image that is too big still links and its consumers can be named.
 """
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from tinyml_build.codegen.templating import render
-from tinyml_build.errors import TargetError
 from tinyml_build.config.targets import REGION_NAMES, Target
+from tinyml_build.errors import TargetError
 
 TEMPLATE = "linker.ld.j2"
 _RELAXED_LENGTH = 0x40000000  # 1 GB per region: anything real fits

@@ -49,7 +49,8 @@ def to_dict(a: Analysis) -> dict:
                   "note": "activation tensors only, static greedy plan; runtimes add their own overhead"},
         "inputs": [_tensor_dict(a, sg.tensors[i]) for i in sg.inputs],
         "outputs": [_tensor_dict(a, sg.tensors[i]) for i in sg.outputs],
-        "op_summary": [{"op": name, "count": count, "versions": a.op_versions[name]} for name, count in a.op_counts.items()],
+        "op_summary": [{"op": name, "count": count, "versions": a.op_versions[name]}
+                       for name, count in a.op_counts.items()],
         "operators": [{"index": o.index, "op": o.name, "version": o.version, "inputs": list(o.inputs),
                        "outputs": list(o.outputs), "macs": o.macs} for o in a.ops],
         "tensors": [_tensor_dict(a, t) for t in sg.tensors],
@@ -89,7 +90,8 @@ def to_text(a: Analysis, show_tensors: bool = False) -> str:
         f"  {m['bytes']:,} bytes, schema v{m['schema_version']}, {m['subgraphs']} subgraph(s)"
         + (f", \"{terminal(m['description'])}\"" if m["description"] else ""),
         f"  operators: {d['operator_count']} ({len(d['op_summary'])} distinct)   tensors: {d['tensor_count']}",
-        f"  parameters: {d['parameters']:,} ({d['weight_bytes']:,} bytes of constants)   MACs: {d['macs']:,} ({_human(d['macs'])})",
+        f"  parameters: {d['parameters']:,} ({d['weight_bytes']:,} bytes of constants)   "
+        f"MACs: {d['macs']:,} ({_human(d['macs'])})",
         f"  estimated arena: {d['arena']['estimated_bytes']:,} bytes of activations "
         f"(no plan below {d['arena']['lower_bound_bytes']:,}; runtime overhead not included)",
         "",
@@ -97,7 +99,8 @@ def to_text(a: Analysis, show_tensors: bool = False) -> str:
     for title, group in (("Inputs", d["inputs"]), ("Outputs", d["outputs"])):
         lines.append(f"{title}:")
         for t in group:
-            lines.append(f"  #{t['index']:<4} {terminal(t['name']):<36} {t['dtype']:<8} {_shape(t):<16} {_qtext(t['quantization'])}")
+            lines.append(f"  #{t['index']:<4} {terminal(t['name']):<36} {t['dtype']:<8} {_shape(t):<16} "
+                         f"{_qtext(t['quantization'])}")
     lines += ["", "Operators:"]
     for s in d["op_summary"]:
         versions = ",".join(str(v) for v in s["versions"])
@@ -108,9 +111,11 @@ def to_text(a: Analysis, show_tensors: bool = False) -> str:
         out = _shape(tensors[o["outputs"][0]]) if o["outputs"] else ""
         lines.append(f"  {o['index']:>4}  {terminal(o['op']):<28} {out:<18} {o['macs']:>14,}")
     if show_tensors:
-        lines += ["", "Tensors:", f"  {'#':>4}  {'name':<40} {'dtype':<8} {'shape':<16} {'bytes':>10}  {'kind':<10} quantization"]
+        lines += ["", "Tensors:",
+                  f"  {'#':>4}  {'name':<40} {'dtype':<8} {'shape':<16} {'bytes':>10}  {'kind':<10} quantization"]
         for t in tensors:
-            lines.append(f"  {t['index']:>4}  {terminal(t['name'])[:40]:<40} {t['dtype']:<8} {_shape(t):<16} {t['bytes']:>10,}  {t['kind']:<10} {_qtext(t['quantization'])}")
+            lines.append(f"  {t['index']:>4}  {terminal(t['name'])[:40]:<40} {t['dtype']:<8} {_shape(t):<16} "
+                         f"{t['bytes']:>10,}  {t['kind']:<10} {_qtext(t['quantization'])}")
     if d["findings"]:
         lines += ["", "Findings:"]
         for f in d["findings"]:

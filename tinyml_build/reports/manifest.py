@@ -14,8 +14,8 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
-from tinyml_build.toolchains.arm_gcc import ArmGcc, Flags
 from tinyml_build.escape import json_text
+from tinyml_build.toolchains.arm_gcc import ArmGcc, Flags
 
 FORMAT_VERSION = 1
 PYTHON_PACKAGES = ("flatbuffers", "jinja2", "numpy", "pyyaml", "scons", "tflite-micro")

@@ -17,11 +17,11 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
+from tinyml_build.config.targets import MemoryRegion, Target
 from tinyml_build.errors import TinyMLError
 from tinyml_build.escape import json_text, terminal
 from tinyml_build.image.elf import ElfImage
 from tinyml_build.image.linker_map import InputSection
-from tinyml_build.config.targets import MemoryRegion, Target
 
 COMPONENTS = ("model data", "runtime", "kernels", "platform", "application", "test data", "C library",
               "arena", "heap", "stack", "linker")
@@ -98,7 +98,8 @@ class SizeReport:
     heap_bytes: int
     top_symbols: list[dict] = field(default_factory=list)
     # Runtime-specific facts (runtime=tflm: the measured arena, the kernel library functions linked),
-    # as data for size.json and as lines for size.txt; filled by the runtime, e.g. tinyml_build.runtimes.tflm.image_check.
+    # as data for size.json and as lines for size.txt; filled by the runtime, e.g.
+    # tinyml_build.runtimes.tflm.image_check.
     notes: dict = field(default_factory=dict)
     note_lines: list[str] = field(default_factory=list)
 

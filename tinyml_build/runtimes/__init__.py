@@ -32,7 +32,7 @@ class RuntimePlan(Protocol):
     def target_include_dirs(self) -> list[Path]:
         """Headers the target-level code (application, kernels) compiles against."""
 
-    def link_flags(self, flags: "Flags") -> "Flags":
+    def link_flags(self, flags: Flags) -> Flags:
         """The image's link flags with what the runtime adds (e.g. libm)."""
 
     def manifest_sources(self) -> list[Path]:
@@ -45,7 +45,7 @@ class RuntimePlan(Protocol):
         """Generated headers of the models, for manifest.json."""
 
 
-def plan_runtime(config: "BuildConfig", project_dir: Path, options: "OptionValues | None" = None) -> RuntimePlan:
+def plan_runtime(config: BuildConfig, project_dir: Path, options: OptionValues | None = None) -> RuntimePlan:
     """The plan of the runtime config chose (runtime=auto is already decided); each planner reads
     the options it has (e.g. tflm: arena=, arena_headroom=, tflm_log=)."""
     import importlib

@@ -7,8 +7,13 @@ stored in the repository.
 """
 
 from tinyml_build.third_party.digest import tree_digest
-from tinyml_build.third_party.errors import (DigestMismatchError, FetchError, LockError, MissingSourceError,
-                                             ThirdPartyError)
+from tinyml_build.third_party.errors import (
+    DigestMismatchError,
+    FetchError,
+    LockError,
+    MissingSourceError,
+    ThirdPartyError,
+)
 from tinyml_build.third_party.lock import DEFAULT_LOCK_PATH, Dependency, Lock, load_lock
 from tinyml_build.third_party.resolve import Location, locate, resolve, resolve_all
 

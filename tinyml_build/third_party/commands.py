@@ -48,7 +48,8 @@ def _status(args) -> int:
             line += str(where.path)
             if args.verify:
                 actual = tree_digest(where.path)
-                line += "  [digest ok]" if actual == dep.digest else f"  [DIGEST MISMATCH: {actual}, lock pins {dep.digest}]"
+                line += ("  [digest ok]" if actual == dep.digest
+                         else f"  [DIGEST MISMATCH: {actual}, lock pins {dep.digest}]")
         print(terminal(line))  # paths come from the environment and the command line
     if missing:
         print(f"{missing} of {len(lock.dependencies)} dependencies missing: set TINYML_<NAME>_PATH to a source "

@@ -20,7 +20,8 @@ TIMEOUT_S = 60
 
 def download(url: str, dest: Path, fix: str, timeout: float = TIMEOUT_S) -> int:
     """Write the body at `url` to `dest`; return its size. `fix` is the advice on failure."""
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}) if is_loopback_host(urlsplit(url).hostname or "")
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({})
+                                         if is_loopback_host(urlsplit(url).hostname or "")
                                          else urllib.request.ProxyHandler())
     received = 0
     try:
@@ -35,8 +36,9 @@ def download(url: str, dest: Path, fix: str, timeout: float = TIMEOUT_S) -> int:
     except urllib.error.URLError as exc:
         raise FetchError(f"cannot connect: {_reason(exc.reason)}", where=url, fix=fix) from None
     except http.client.IncompleteRead as exc:
-        raise FetchError(f"download interrupted after {received + len(exc.partial)} bytes", where=url, fix=fix) from None
-    except (ConnectionError, http.client.HTTPException, socket.timeout, TimeoutError) as exc:
+        raise FetchError(f"download interrupted after {received + len(exc.partial)} bytes", where=url,
+                         fix=fix) from None
+    except (ConnectionError, http.client.HTTPException, TimeoutError) as exc:
         raise FetchError(f"download interrupted after {received} bytes: {_reason(exc)}", where=url, fix=fix) from None
     if expected is not None and expected.isdigit() and int(expected) != received:
         raise FetchError(f"download interrupted: got {received} of {expected} bytes", where=url, fix=fix)

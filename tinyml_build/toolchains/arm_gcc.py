@@ -17,8 +17,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from tinyml_build.errors import ToolchainError
 from tinyml_build.config.targets import Target
+from tinyml_build.errors import ToolchainError
 
 NAME = "arm-none-eabi-gcc"
 PREFIX = "arm-none-eabi-"

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -72,13 +71,13 @@ class Golden:
             "seed": self.seed,
             "inputs": [t.as_dict() for t in self.inputs],
             "outputs": [t.as_dict() for t in self.outputs],
-            "vectors": [{"label": v.label, "inputs": [b.hex() for b in v.inputs], "outputs": [b.hex() for b in v.outputs]}
-                        for v in self.vectors],
+            "vectors": [{"label": v.label, "inputs": [b.hex() for b in v.inputs],
+                         "outputs": [b.hex() for b in v.outputs]} for v in self.vectors],
         }
         return json_text(data, indent=1) + "\n"
 
     @classmethod
-    def from_json(cls, text: str) -> "Golden":
+    def from_json(cls, text: str) -> Golden:
         data = json.loads(text)
         if data.get("format") != FORMAT_VERSION:
             raise ValueError(f"golden data format {data.get('format')!r}, expected {FORMAT_VERSION}")
@@ -96,7 +95,8 @@ class Golden:
 
 def tensor_specs(model: Model, indices) -> tuple[TensorSpec, ...]:
     tensors = model.main.tensors
-    return tuple(TensorSpec(tensors[i].name, tensors[i].dtype, tuple(tensors[i].shape), tensors[i].nbytes) for i in indices)
+    return tuple(TensorSpec(tensors[i].name, tensors[i].dtype, tuple(tensors[i].shape), tensors[i].nbytes)
+                 for i in indices)
 
 
 def random_input(spec: TensorSpec, rng: np.random.Generator) -> np.ndarray:
@@ -120,7 +120,8 @@ def load_sample(sample: Sample, spec: TensorSpec) -> np.ndarray:
         except (OSError, ValueError) as err:
             raise ModelError(f"cannot read sample: {err}", where=where, fix="save it with numpy.save") from None
         if array.dtype != dtypes.numpy_dtype(spec.dtype) or array.size != int(np.prod(spec.shape)):
-            raise ModelError(f"sample is {array.dtype} {list(array.shape)}, input '{spec.name}' is {spec.dtype} {list(spec.shape)}",
+            raise ModelError(f"sample is {array.dtype} {list(array.shape)}, "
+                             f"input '{spec.name}' is {spec.dtype} {list(spec.shape)}",
                              where=where, fix="re-create the sample for this model's input")
         return array.reshape(spec.shape)
     data = sample.path.read_bytes()
@@ -172,7 +173,8 @@ def make_golden(model: Model, name: str | None = None, random_vectors: int = DEF
         results = [np.ascontiguousarray(interpreter.get_output(o)) for o in range(len(outputs))]
         for spec, result in zip(outputs, results):
             if result.nbytes != spec.nbytes:
-                raise ModelError(f"tflite-micro returned {result.nbytes} bytes for output '{spec.name}', expected {spec.nbytes}",
+                raise ModelError(f"tflite-micro returned {result.nbytes} bytes for output '{spec.name}', "
+                                 f"expected {spec.nbytes}",
                                  where=model.path)
         if sample is not None and sample.tflm_output is not None:
             got = tuple(int(v) for v in results[0].reshape(-1))

@@ -22,14 +22,14 @@ from pathlib import Path
 
 import numpy as np
 
-from tinyml_build.runtimes import API_INCLUDE_DIR
-from tinyml_build.runtimes.aot.c_sources import AOT_INCLUDE_DIR, HOST_DIR
-from tinyml_build.runtimes.aot.emit import kernel_sources, render
-from tinyml_build.runtimes.aot.lower import lower_model
 from tinyml_build.errors import TinyMLError, ToolchainError
 from tinyml_build.escape import terminal
 from tinyml_build.model.dtypes import numpy_dtype
 from tinyml_build.model.reader import Model, load_model
+from tinyml_build.runtimes import API_INCLUDE_DIR
+from tinyml_build.runtimes.aot.c_sources import AOT_INCLUDE_DIR, HOST_DIR
+from tinyml_build.runtimes.aot.emit import kernel_sources, render
+from tinyml_build.runtimes.aot.lower import lower_model
 from tinyml_build.verification import verdict as verdicts
 
 HOST_MAIN = HOST_DIR / "host_main.c"
@@ -98,7 +98,8 @@ class CheckReport:
 
     def __str__(self) -> str:
         mode = " (ASan/UBSan)" if self.sanitize else ""
-        head = f"{terminal(self.model)}: {self.runs} runs{mode}, arena {self.arena_bytes} B, constants {self.constant_bytes} B: "
+        head = (f"{terminal(self.model)}: {self.runs} runs{mode}, arena {self.arena_bytes} B, "
+                f"constants {self.constant_bytes} B: ")
         if self.ok:
             return head + "bit-exact with tflite-micro (every op output, every run)"
         lines = [head + "MISMATCH"]
@@ -147,13 +148,16 @@ def compile_program(workdir: Path, files: dict[str, str], program, sanitize: boo
     """Write the generated files and build the host test executable; returns its path."""
     cc = shutil.which(compiler)
     if cc is None:
-        raise ToolchainError(f"C compiler '{compiler}' not found", fix="install gcc (apt-get install gcc) to run host checks")
+        raise ToolchainError(f"C compiler '{compiler}' not found",
+                             fix="install gcc (apt-get install gcc) to run host checks")
     for filename, text in files.items():
         (workdir / filename).write_text(text)
     exe = workdir / ("model_check_san" if sanitize else "model_check")
-    sources = [str(workdir / f) for f in files if f.endswith(".c")] + [str(k) for k in kernel_sources(program)] + [str(HOST_MAIN)]
+    sources = ([str(workdir / f) for f in files if f.endswith(".c")] + [str(k) for k in kernel_sources(program)]
+               + [str(HOST_MAIN)])
     cmd = [cc, "-std=c99", "-O2", *WARNINGS, *(SANITIZE if sanitize else []), f"-I{workdir}", f"-I{AOT_INCLUDE_DIR}",
-           f"-I{API_INCLUDE_DIR}", "-DTML_AOT_TRACE", f"-DTML_MODEL_API={program.name}_model_api", *sources, "-o", str(exe)]
+           f"-I{API_INCLUDE_DIR}", "-DTML_AOT_TRACE", f"-DTML_MODEL_API={program.name}_model_api", *sources,
+           "-o", str(exe)]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         raise HostCheckError(f"generated C for '{program.name}' does not compile:", details=proc.stderr.strip()[:4000],
@@ -256,7 +260,8 @@ def compare(model: Model, aot_outputs, aot_trace, tflm_outputs, tflm_tensors, ru
             for index in op.outputs:
                 aot, ref = aot_trace.get((run, index)), tflm_tensors.get((run, index))
                 if aot is None or ref is None:
-                    raise HostCheckError(f"op #{op.index} output tensor #{index} missing from the {'aot' if aot is None else 'tflm'} trace")
+                    raise HostCheckError(f"op #{op.index} output tensor #{index} missing from the "
+                                         f"{'aot' if aot is None else 'tflm'} trace")
                 if aot != ref:
                     divergence = _divergence(model, run, op, index, aot, ref)
                     break
@@ -347,7 +352,8 @@ def run_host_test(model: Model, runs: int, seed: int, workdir: str | Path | None
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tinyml_build.verification.host_check", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m tinyml_build.verification.host_check",
+                                     description=__doc__.splitlines()[0])
     parser.add_argument("models", nargs="+", help=".tflite files")
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)

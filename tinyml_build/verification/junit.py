@@ -198,7 +198,8 @@ def qemu_suites(result, goldens, clock_hz: int | None = None) -> list[Suite]:
                     own = "the firmware's own comparison failed" + (
                         f" (first mismatch at output:byte {reported['first_mismatch']})"
                         if reported.get("first_mismatch") else "")
-                case.failure = Problem("mismatch", found[0] if found else own, "\n".join(found + ([own] if own else [])))
+                case.failure = Problem("mismatch", found[0] if found else own,
+                                       "\n".join(found + ([own] if own else [])))
             suite.cases.append(case)
         run_problems = result.image_problems if not suites else []  # the image as a whole: on the first model
         if g.model == stopped_in:  # it stopped in this model, outside every vector (e.g. its timing loop)

@@ -11,7 +11,8 @@ Semihosting targets end QEMU with the firmware's exit status; UART targets (the 
 netduinoplus2) cannot, so the runner stops QEMU once the final TML-RESULT (or TML-FAULT) line
 has arrived.
 
-    python -m tinyml_build.verification.qemu_runner --target qemu-m4 build/qemu-m4/kws/firmware.elf build/qemu-m4/kws/golden/*.json
+    python -m tinyml_build.verification.qemu_runner --target qemu-m4 build/qemu-m4/kws/firmware.elf \\
+        build/qemu-m4/kws/golden/*.json
 
 Exits like `scons ... test` (verification/verdict.py): 0 pass, 2 an error before the run, 3 mismatch,
 4 crash, 5 hang; --json and --junit write test.json and test.xml.
@@ -31,11 +32,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tinyml_build.config.options import DEFAULT_QEMU_TIMEOUT
+from tinyml_build.config.targets import Target, load_target
 from tinyml_build.errors import TinyMLError, ToolchainError
 from tinyml_build.escape import json_text, terminal
 from tinyml_build.verification import verdict as verdicts
 from tinyml_build.verification.golden import Golden
-from tinyml_build.config.targets import Target, load_target
 
 DEFAULT_TIMEOUT = float(DEFAULT_QEMU_TIMEOUT)
 DEFAULT_MAX_OUTPUT = 4 << 20  # bytes of console output before the run counts as runaway
@@ -63,7 +64,8 @@ def find_qemu(target: Target) -> str:
         raise TinyMLError(f"target {target.name} has no emulator", where=f"target={target.name}")
     found = shutil.which(target.emulator.qemu)
     if found is None:
-        raise ToolchainError(f"{target.emulator.qemu} not found on PATH (needed to run tests)", fix=f"install it: {APT_COMMAND}")
+        raise ToolchainError(f"{target.emulator.qemu} not found on PATH (needed to run tests)",
+                             fix=f"install it: {APT_COMMAND}")
     return found
 
 
@@ -240,27 +242,32 @@ def compare_with_golden(report: Report, goldens: list[Golden]) -> list[OutputDif
             found.append(OutputDifference(g.model, None, "", "not in the firmware's report"))
             continue
         for v, vector in enumerate(g.vectors):
-            def differs(text: str) -> None:
-                found.append(OutputDifference(g.model, v, vector.label, text))
-
-            for o, expected in enumerate(vector.outputs):
-                got_hex = m.outputs.get((v, o))
-                if got_hex is None:
-                    differs(f"output {o}: not reported")
-                    continue
-                try:
-                    got = bytes.fromhex(got_hex)
-                except ValueError:
-                    differs(f"output {o}: unreadable hex in the report")
-                    continue
-                if got != expected:
-                    if len(got) != len(expected):
-                        differs(f"output {o}: {len(got)} bytes, golden has {len(expected)}")
-                    else:
-                        diff = [i for i in range(len(got)) if got[i] != expected[i]]
-                        differs(f"output {o}: {len(diff)} of {len(got)} bytes differ; first at byte {diff[0]}: "
-                                f"0x{got[diff[0]]:02x}, golden 0x{expected[diff[0]]:02x}")
+            found.extend(OutputDifference(g.model, v, vector.label, text)
+                         for text in _vector_differences(m, v, vector.outputs))
     return found
+
+
+def _vector_differences(m: ModelReport, v: int, golden_outputs: tuple[bytes, ...]) -> list[str]:
+    """How the outputs `m` reports for vector v differ from the golden ones, one text each."""
+    texts = []
+    for o, expected in enumerate(golden_outputs):
+        got_hex = m.outputs.get((v, o))
+        if got_hex is None:
+            texts.append(f"output {o}: not reported")
+            continue
+        try:
+            got = bytes.fromhex(got_hex)
+        except ValueError:
+            texts.append(f"output {o}: unreadable hex in the report")
+            continue
+        if got != expected:
+            if len(got) != len(expected):
+                texts.append(f"output {o}: {len(got)} bytes, golden has {len(expected)}")
+            else:
+                diff = [i for i in range(len(got)) if got[i] != expected[i]]
+                texts.append(f"output {o}: {len(diff)} of {len(got)} bytes differ; first at byte {diff[0]}: "
+                             f"0x{got[diff[0]]:02x}, golden 0x{expected[diff[0]]:02x}")
+    return texts
 
 
 @dataclass
@@ -326,7 +333,8 @@ def run_test(target: Target, elf: str | Path, goldens: list[Golden], timeout: fl
     if target.console.is_semihosting and report.result is not None:
         passed = report.result.get("status") == "PASS"
         if passed != (outcome.exit_code == 0):
-            image.append(f"QEMU exit status {outcome.exit_code} disagrees with the report ({report.result.get('status')})")
+            image.append(f"QEMU exit status {outcome.exit_code} disagrees with the report "
+                         f"({report.result.get('status')})")
     differences = []
     if report.result is not None:
         reported = int(report.result.get("models", "0") or 0)
@@ -347,7 +355,8 @@ def run_test(target: Target, elf: str | Path, goldens: list[Golden], timeout: fl
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tinyml_build.verification.qemu_runner", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m tinyml_build.verification.qemu_runner",
+                                     description=__doc__.splitlines()[0])
     parser.add_argument("--target", required=True, help="target name or targets/*.yaml path")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT)
     parser.add_argument("--max-output", type=int, default=DEFAULT_MAX_OUTPUT)

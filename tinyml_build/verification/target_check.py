@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tinyml_build.config.targets import Target, load_target
-from tinyml_build.runtimes.aot.c_sources import AOT_INCLUDE_DIR, HOST_DIR
-from tinyml_build.runtimes.aot.emit import kernel_sources, render
-from tinyml_build.runtimes.aot.lower import lower_model
 from tinyml_build.errors import TinyMLError
 from tinyml_build.escape import terminal
 from tinyml_build.model.reader import Model, load_model
-from tinyml_build.verification.cortex_m_program import ProgramBuildError, ProgramBuilder
+from tinyml_build.runtimes.aot.c_sources import AOT_INCLUDE_DIR, HOST_DIR
+from tinyml_build.runtimes.aot.emit import kernel_sources, render
+from tinyml_build.runtimes.aot.lower import lower_model
+from tinyml_build.verification.cortex_m_program import ProgramBuilder, ProgramBuildError
 from tinyml_build.verification.host_check import HostCheckError, random_inputs, run_tflm
 from tinyml_build.verification.qemu_runner import DEFAULT_TIMEOUT
 
@@ -61,7 +61,7 @@ def _inputs_source(inputs) -> str:
     data = b"".join(a.tobytes() for run in inputs for a in run)
     rows = [", ".join(str(b) for b in data[i:i + 24]) for i in range(0, len(data), 24)] or ["0"]
     return ("#include <stdint.h>\nextern const uint8_t tml_check_inputs[];\nextern const uint32_t tml_check_runs;\n"
-            f"const uint8_t tml_check_inputs[] = {{\n" + ",\n".join(rows) + "\n};\n"
+            "const uint8_t tml_check_inputs[] = {\n" + ",\n".join(rows) + "\n};\n"
             f"const uint32_t tml_check_runs = {len(inputs)}u;\n")
 
 
@@ -86,12 +86,14 @@ def build_check_program(program, inputs, work: Path, target: Target | None = Non
     except ProgramBuildError as err:
         raise HostCheckError(f"generated C for '{program.name}' does not build for {builder.target.name}:",
                              details=err.what + "".join(f"\n{line}" for line in err.detail_lines),
-                             where=str(work), fix="this is a bug in the aot runtime; report it with the model") from None
+                             where=str(work),
+                             fix="this is a bug in the aot runtime; report it with the model") from None
     return builder, builder.link(objects, work / "model_check.elf")
 
 
 def check_on_cortex_m(model: Model | str | Path, runs: int = 3, seed: int = 0, workdir: str | Path | None = None,
-                      program=None, timeout: float = DEFAULT_TIMEOUT, target: Target | str = CHECK_TARGET) -> TargetReport:
+                      program=None, timeout: float = DEFAULT_TIMEOUT,
+                      target: Target | str = CHECK_TARGET) -> TargetReport:
     if not isinstance(model, Model):
         model = load_model(model)
     target = target if isinstance(target, Target) else load_target(target)
@@ -104,7 +106,8 @@ def check_on_cortex_m(model: Model | str | Path, runs: int = 3, seed: int = 0, w
         run = builder.run(elf, timeout)
     if run.timed_out or run.exit_code != 0 or f"TML-RESULT status=DONE runs={runs}" not in run.output:
         why = (f"no final report within {timeout:g} s" if run.timed_out
-               else "it crashed (fault registers below)" if "TML-FAULT" in run.output else f"exit status {run.exit_code}")
+               else "it crashed (fault registers below)" if "TML-FAULT" in run.output
+               else f"exit status {run.exit_code}")
         raise HostCheckError(f"generated model '{program.name}' failed on QEMU {target.emulator.machine}: {why}",
                              details=run.output[-2000:] + run.stderr[-2000:],
                              fix="this is a bug in the aot runtime; report it with the model")
@@ -120,17 +123,20 @@ def check_on_cortex_m(model: Model | str | Path, runs: int = 3, seed: int = 0, w
                 if hashes.get((r, index)) != fnv1a(tflm[(r, index)]):
                     t = model.main.tensors[index]
                     mismatch = (f"run {r}: first divergence at op #{op.index} {op.name}, output tensor #{index} "
-                                f"'{t.name}' {t.dtype}{list(t.shape)} (hash differs; run host_check or --keep to inspect)")
+                                f"'{t.name}' {t.dtype}{list(t.shape)} "
+                                "(hash differs; run host_check or --keep to inspect)")
                     break
             if mismatch:
                 break
         if mismatch:
             break
-    return TargetReport(model=model.name, runs=runs, cpu=f"{target.cpu} (QEMU {target.emulator.machine}, target {target.name})", mismatch=mismatch)
+    return TargetReport(model=model.name, runs=runs,
+                        cpu=f"{target.cpu} (QEMU {target.emulator.machine}, target {target.name})", mismatch=mismatch)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tinyml_build.verification.target_check", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m tinyml_build.verification.target_check",
+                                     description=__doc__.splitlines()[0])
     parser.add_argument("models", nargs="+", help=".tflite files")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)

@@ -39,8 +39,10 @@ def render_test_vectors(golden: Golden) -> str:
             out.append(_byte_array(f"tv{v}_in{i}", data))
         for o, data in enumerate(vector.outputs):
             out.append(_byte_array(f"tv{v}_out{o}", data))
-        out.append(f"static const uint8_t *const tv{v}_inputs[] = {{{', '.join(f'tv{v}_in{i}' for i in range(len(vector.inputs)))}}};")
-        out.append(f"static const uint8_t *const tv{v}_outputs[] = {{{', '.join(f'tv{v}_out{o}' for o in range(len(vector.outputs)))}}};")
+        in_arrays = ", ".join(f"tv{v}_in{i}" for i in range(len(vector.inputs)))
+        out_arrays = ", ".join(f"tv{v}_out{o}" for o in range(len(vector.outputs)))
+        out.append(f"static const uint8_t *const tv{v}_inputs[] = {{{in_arrays}}};")
+        out.append(f"static const uint8_t *const tv{v}_outputs[] = {{{out_arrays}}};")
         out.append("")
     out.append(f"static const uint32_t tv_input_bytes[] = {{{', '.join(f'{t.nbytes}u' for t in golden.inputs)}}};")
     out.append(f"static const uint32_t tv_output_bytes[] = {{{', '.join(f'{t.nbytes}u' for t in golden.outputs)}}};")
@@ -53,7 +55,8 @@ def render_test_vectors(golden: Golden) -> str:
     out.append("};")
     out.append("")
     out.append(f"const tml_test_model {name}_test_model = {{")
-    out.append(f"    &{name}_model_api, {len(golden.inputs)}u, {len(golden.outputs)}u, tv_input_bytes, tv_output_bytes,")
+    out.append(f"    &{name}_model_api, {len(golden.inputs)}u, {len(golden.outputs)}u, "
+               "tv_input_bytes, tv_output_bytes,")
     out.append(f"    {len(golden.vectors)}u, tv_vectors,")
     out.append("};")
     return "\n".join(out) + "\n"
@@ -72,6 +75,7 @@ def render_model_table(model_names: list[str]) -> str:
     ]
     out += [f"extern const tml_test_model {name}_test_model;" for name in model_names]
     out.append("")
-    out.append(f"const tml_test_model *const tml_test_models[] = {{{', '.join(f'&{n}_test_model' for n in model_names)}}};")
+    model_refs = ", ".join(f"&{n}_test_model" for n in model_names)
+    out.append(f"const tml_test_model *const tml_test_models[] = {{{model_refs}}};")
     out.append(f"const uint32_t tml_test_model_count = {len(model_names)}u;")
     return "\n".join(out) + "\n"

@@ -9,10 +9,10 @@ lifetimes (tinyml_build.analysis.analyze), adding what only generated code can e
 
 from dataclasses import dataclass, field
 
-from tinyml_build.runtimes.aot.program import Placement
 from tinyml_build.analysis.analyze import activation_lifetimes
 from tinyml_build.analysis.memory_plan import Buffer, plan_memory
 from tinyml_build.model.reader import Subgraph
+from tinyml_build.runtimes.aot.program import Placement
 
 ARENA_ALIGNMENT = 16
 

@@ -53,10 +53,11 @@ def broadcast_loops(shape1, shape2, out_shape) -> BroadcastLoops:
     if not loops:
         loops = [[1, 0, 0]]
     if len(loops) > MAX_LOOPS:
-        raise BroadcastError(f"broadcasting {list(shape1)} with {list(shape2)} needs {len(loops)} loops (max {MAX_LOOPS})")
+        raise BroadcastError(f"broadcasting {list(shape1)} with {list(shape2)} needs {len(loops)} loops "
+                             f"(max {MAX_LOOPS})")
     loops.reverse()
-    return BroadcastLoops(count=tuple(l[0] for l in loops), step1=tuple(l[1] for l in loops),
-                          step2=tuple(l[2] for l in loops))
+    return BroadcastLoops(count=tuple(loop[0] for loop in loops), step1=tuple(loop[1] for loop in loops),
+                          step2=tuple(loop[2] for loop in loops))
 
 
 def _continues(inner: list[int], step_a: int, step_b: int) -> bool:

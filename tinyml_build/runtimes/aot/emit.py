@@ -7,15 +7,14 @@ deterministic (no timestamps, no absolute paths), so identical models give ident
 from dataclasses import dataclass
 from pathlib import Path
 
-from tinyml_build.runtimes import API_INCLUDE_DIR
-from tinyml_build.runtimes.aot.c_sources import AOT_INCLUDE_DIR, KERNELS_DIR
-from tinyml_build.runtimes.aot.lower import c_literal, lower_model
-from tinyml_build.runtimes.aot.program import CArray, IOTensor, Program
 from tinyml_build.codegen.templating import render as render_template
 from tinyml_build.escape import require_c_identifier
 from tinyml_build.fileio import write_atomic
 from tinyml_build.model.reader import Model
-
+from tinyml_build.runtimes import API_INCLUDE_DIR
+from tinyml_build.runtimes.aot.c_sources import AOT_INCLUDE_DIR, KERNELS_DIR
+from tinyml_build.runtimes.aot.lower import c_literal, lower_model
+from tinyml_build.runtimes.aot.program import CArray, IOTensor, Program
 
 _VALUES_PER_LINE = {"float": 6, "int64_t": 8, "int32_t": 10, "uint32_t": 10, "int16_t": 14, "uint16_t": 14}
 

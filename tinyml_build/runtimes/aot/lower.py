@@ -13,13 +13,22 @@ from pathlib import Path
 
 import numpy as np
 
-from tinyml_build.runtimes.aot.c_sources import KERNELS_DIR
-from tinyml_build.runtimes.aot.arena import ArenaRequest, plan_arena
-from tinyml_build.runtimes.aot.ops import lowerings
-from tinyml_build.runtimes.aot.program import C_NUMPY_TYPES, C_TYPE_SIZES, C_TYPES, CArray, CStruct, IOTensor, Placement, Program, Step, Trace
 from tinyml_build.errors import ModelError, UnsupportedOpError
 from tinyml_build.model.reader import Model, Operator, Subgraph, Tensor
-
+from tinyml_build.runtimes.aot.arena import ArenaRequest, plan_arena
+from tinyml_build.runtimes.aot.c_sources import KERNELS_DIR
+from tinyml_build.runtimes.aot.ops import lowerings
+from tinyml_build.runtimes.aot.program import (
+    C_NUMPY_TYPES,
+    C_TYPE_SIZES,
+    C_TYPES,
+    CArray,
+    CStruct,
+    IOTensor,
+    Program,
+    Step,
+    Trace,
+)
 
 TFLM_FIX = "build with runtime=tflm (the TFLM interpreter runs every op TFLM has a kernel for)"
 
@@ -117,9 +126,11 @@ class OpContext:
         """Per-tensor (scale, zero_point); a clear build error when the tensor is not quantized."""
         q = tensor.quantization
         if q is None:
-            raise self.unsupported(f"tensor #{tensor.index} '{tensor.name}' ({tensor.dtype}) has no quantization parameters")
+            raise self.unsupported(f"tensor #{tensor.index} '{tensor.name}' ({tensor.dtype}) "
+                                   "has no quantization parameters")
         if q.per_channel:
-            raise self.unsupported(f"tensor #{tensor.index} '{tensor.name}' is quantized per channel; this op needs one scale")
+            raise self.unsupported(f"tensor #{tensor.index} '{tensor.name}' is quantized per channel; "
+                                   "this op needs one scale")
         return q.scale[0], q.zero_point[0]
 
     def require_dtype(self, tensor: Tensor | None, allowed, role: str) -> Tensor:
@@ -294,7 +305,8 @@ def _io_tensor(tensor: Tensor, model: Model) -> IOTensor:
         raise UnsupportedOpError(f"graph input/output tensor #{tensor.index} '{tensor.name}' has type {tensor.dtype}",
                                  where=model.path, fix=TFLM_FIX)
     if len(tensor.shape) > 6:
-        raise UnsupportedOpError(f"graph input/output tensor #{tensor.index} '{tensor.name}' has rank {len(tensor.shape)} (max 6)",
+        raise UnsupportedOpError(f"graph input/output tensor #{tensor.index} '{tensor.name}' "
+                                 f"has rank {len(tensor.shape)} (max 6)",
                                  where=model.path, fix=TFLM_FIX)
     q = tensor.quantization
     scale, zero_point = (q.scale[0], q.zero_point[0]) if q is not None and not q.per_channel else (0.0, 0)

@@ -14,10 +14,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from tinyml_build.runtimes.aot.lower import lower_model
 from tinyml_build.errors import TinyMLError
 from tinyml_build.escape import terminal
 from tinyml_build.model.reader import Model, load_model
+from tinyml_build.runtimes.aot.lower import lower_model
 
 _TFLM_SCRIPT = """
 import sys
@@ -44,11 +44,12 @@ class ArenaComparison:
         def fmt(v):
             return "-" if v is None else f"{v:,}"
         ratio = f"{self.aot_arena / self.tflm_total:.2f}" if self.tflm_total else "-"
-        return (f"{terminal(self.model):<28} {self.aot_arena:>10,} {self.aot_lower_bound:>10,} {fmt(self.tflm_head):>10} "
-                f"{fmt(self.tflm_tail):>10} {fmt(self.tflm_total):>10} {ratio:>6}")
+        return (f"{terminal(self.model):<28} {self.aot_arena:>10,} {self.aot_lower_bound:>10,} "
+                f"{fmt(self.tflm_head):>10} {fmt(self.tflm_tail):>10} {fmt(self.tflm_total):>10} {ratio:>6}")
 
 
-HEADER = f"{'model':<28} {'aot arena':>10} {'aot bound':>10} {'tflm head':>10} {'tflm tail':>10} {'tflm total':>10} {'ratio':>6}"
+HEADER = (f"{'model':<28} {'aot arena':>10} {'aot bound':>10} {'tflm head':>10} {'tflm tail':>10} "
+          f"{'tflm total':>10} {'ratio':>6}")
 
 
 def tflm_arena(path: str | Path, arena_size: int | None = None) -> dict[str, int]:

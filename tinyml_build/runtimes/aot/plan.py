@@ -56,7 +56,7 @@ class AotPlan:
         return [m.model_h for m in self.models]
 
 
-def aot_kernels(model: "Model", name: str) -> tuple[str, ...]:
+def aot_kernels(model: Model, name: str) -> tuple[str, ...]:
     """Which aot kernel files the model's generated code calls (lowering is quick: < 0.2 s for 300 KB)."""
     from tinyml_build.runtimes.aot import lower_model, supported_ops
 

@@ -53,7 +53,8 @@ def f32(x) -> float:
     return float(np.float32(x))
 
 
-def per_channel_multipliers(input_scale: float, filter_scales, output_scale: float, channels: int) -> tuple[list[int], list[int]]:
+def per_channel_multipliers(input_scale: float, filter_scales, output_scale: float,
+                            channels: int) -> tuple[list[int], list[int]]:
     """PopulateConvolutionQuantizationParams: double(in) * double(filter[c]) / double(out) per channel.
 
     A per-tensor filter scale is broadcast over `channels`, as TFLM's conv and depthwise do.
@@ -199,7 +200,9 @@ def exp_on_negative_values(a: int, integer_bits: int) -> int:
     one_quarter = 1 << (fractional_bits - 2)
     mask = one_quarter - 1
     a_mod_quarter_minus_one_quarter = wrap_int32((a & mask) - one_quarter)
-    result = _exp_on_interval_between_negative_one_quarter_and_0_excl(saturating_shl(a_mod_quarter_minus_one_quarter, integer_bits) if integer_bits > 0 else a_mod_quarter_minus_one_quarter)
+    shifted = (saturating_shl(a_mod_quarter_minus_one_quarter, integer_bits) if integer_bits > 0
+               else a_mod_quarter_minus_one_quarter)
+    result = _exp_on_interval_between_negative_one_quarter_and_0_excl(shifted)
     remainder = wrap_int32(a_mod_quarter_minus_one_quarter - a)
     for exponent, multiplier in _EXP_BARREL:
         if integer_bits > exponent:
@@ -253,7 +256,8 @@ def preprocess_softmax_scaling(beta: float, input_scale: float, input_integer_bi
 
 def calculate_input_radius(input_integer_bits: int, input_left_shift: int, total_signed_bits: int = 31) -> int:
     """CalculateInputRadius: the largest input diff that does not saturate the exp input."""
-    max_input_rescaled = 1.0 * ((1 << input_integer_bits) - 1) * (1 << (total_signed_bits - input_integer_bits)) / (1 << input_left_shift)
+    max_input_rescaled = (1.0 * ((1 << input_integer_bits) - 1) * (1 << (total_signed_bits - input_integer_bits))
+                          / (1 << input_left_shift))
     return int(math.floor(max_input_rescaled))
 
 

@@ -28,9 +28,9 @@ import re
 from dataclasses import asdict, dataclass
 
 from tinyml_build.config.options import DEFAULT_HEADROOM
+from tinyml_build.config.targets import Target
 from tinyml_build.errors import TinyMLError
 from tinyml_build.escape import json_text
-from tinyml_build.config.targets import Target
 
 ALIGNMENT = 16
 # Bytes of the arena region the probe leaves for everything else there when it shares the region
@@ -126,7 +126,8 @@ def parse_probe_output(text: str, models: list[str], where: str) -> dict[str, Pr
     if failed:
         name, capacity, reason = failed[0]
         if reason != "setup":
-            raise TinyMLError(f"the arena probe could not measure model {name}: {reason.replace('_', ' ')}", where=where,
+            raise TinyMLError(f"the arena probe could not measure model {name}: {reason.replace('_', ' ')}",
+                              where=where,
                               fix="report this with the log: TFLM's allocator behaves unlike the probe's checked copy")
         raise TinyMLError(f"model {name} does not set up even in a {capacity:,}-byte arena (all the probe could "
                           f"reserve in the arena region); build with tflm_log=on to see TFLM's reason in {where}",
@@ -153,7 +154,8 @@ class ArenaDecision:
     measured_on: str  # the QEMU target that ran the probe
 
     def comment(self) -> str:
-        return (f"{self.source}: needs {self.needed} (TFLM arena_used_bytes {self.used}, probed on {self.measured_on}), "
+        return (f"{self.source}: needs {self.needed} "
+                f"(TFLM arena_used_bytes {self.used}, probed on {self.measured_on}), "
                 f"headroom {self.headroom} (reserved - used), {self.margin} above the need")
 
 

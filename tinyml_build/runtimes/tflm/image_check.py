@@ -57,7 +57,8 @@ def annotate(report: SizeReport, elf: ElfImage, inputs: list[InputSection], libr
 
         decisions = from_json(Path(arena_json).read_text())
         report.notes["arena"] = {name: {"used": d.used, "needed": d.needed, "reserved": d.reserved,
-                                        "headroom": d.headroom, "margin": d.margin, "source": d.source, "measured_on": d.measured_on}
+                                        "headroom": d.headroom, "margin": d.margin, "source": d.source,
+                                        "measured_on": d.measured_on}
                                  for name, d in sorted(decisions.items())}
         report.note_lines += ["Arena (runtime=tflm, measured):"] + [f"  {line}" for line in report_lines(decisions)]
     if library:

@@ -20,9 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from tinyml_build.config.targets import Target, list_targets, load_target
 from tinyml_build.errors import TinyMLError
 from tinyml_build.platform import TargetPlatform
-from tinyml_build.config.targets import Target, list_targets, load_target
 from tinyml_build.runtimes.tflm import api
 from tinyml_build.runtimes.tflm.arena import ArenaOption, probe_capacity
 from tinyml_build.runtimes.tflm.sources import GLUE_DIR, TflmSources, load_lock
@@ -171,7 +171,8 @@ class TflmPlan:
     def settings(self, project_dir: Path, build_root: Path) -> dict:
         """What manifest.json records about the tflm runtime; machine paths become <name> placeholders."""
         places = sorted([(str(tree), f"<{name}>") for name, tree in self.sources.trees.items()]
-                        + [(str(Path(build_root).resolve()), "<build>"), (str(Path(project_dir).resolve()), "<project>")],
+                        + [(str(Path(build_root).resolve()), "<build>"),
+                           (str(Path(project_dir).resolve()), "<project>")],
                         key=lambda kv: -len(kv[0]))
 
         def clean(value):
@@ -213,7 +214,8 @@ def project_files() -> list[Path]:
     return sorted(p for p in GLUE_DIR.iterdir() if p.suffix in (".c", ".cc", ".h"))
 
 
-def tflm_flags(target: Target, sources: TflmSources, project_dir: Path, build_root: Path, log: bool = False) -> TflmFlags:
+def tflm_flags(target: Target, sources: TflmSources, project_dir: Path, build_root: Path,
+               log: bool = False) -> TflmFlags:
     base = arm_gcc.firmware_flags(target, project_dir, build_root)
     maps = arm_gcc.prefix_maps(project_dir, build_root) + sources.prefix_maps()
     defines = TFLM_DEFINES + (() if log else (STRIP_LOG_DEFINE,))
@@ -240,8 +242,8 @@ def probe_target_for(target: Target, targets_dir: Path) -> Target:
     raise TinyMLError(f"arena=auto measures the arena by running the image in QEMU, and neither {target.name} nor any "
                       f"emulated target with its arch flags ({' '.join(target.arch_flags)}) has an emulator",
                       where=f"target={target.name}",
-                      fix="pass arena=<bytes> (run the image on the board and read its TML-MODEL arena_used line), or add "
-                          "an emulated target with the same arch flags to targets/")
+                      fix="pass arena=<bytes> (run the image on the board and read its TML-MODEL arena_used line), "
+                          "or add an emulated target with the same arch flags to targets/")
 
 
 def probe_platform(target: Target, probe: Target, build_root: Path) -> TargetPlatform:
@@ -254,9 +256,11 @@ def probe_platform(target: Target, probe: Target, build_root: Path) -> TargetPla
 def plan_tflm(target: Target, sources: TflmSources, model_names: list[str], project_dir: Path, build_root: Path,
               out_dir: Path, gen_dir: Path, arena: ArenaOption, log: bool = False,
               targets_dir: Path | None = None, library_required: bool = True) -> TflmPlan:
-    targets_dir = Path(targets_dir) if targets_dir else (target.path.parent if target.path else Path(project_dir) / "targets")
+    targets_dir = (Path(targets_dir) if targets_dir
+                   else target.path.parent if target.path else Path(project_dir) / "targets")
     probe = probe_target_for(target, targets_dir)
-    models = tuple(ModelFiles(name=n, api_cc=gen_dir / api.api_file_name(n), model_data_cc=gen_dir / f"{n}_model_data.cc",
+    models = tuple(ModelFiles(name=n, api_cc=gen_dir / api.api_file_name(n),
+                              model_data_cc=gen_dir / f"{n}_model_data.cc",
                               descriptor_c=gen_dir / api.descriptor_file_name(n)) for n in model_names)
     return TflmPlan(sources=sources, flags=tflm_flags(target, sources, project_dir, build_root, log),
                     common_dir=Path(build_root) / target.name / "_common" / ("tflm-log" if log else "tflm"),

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tinyml_build.config.targets import Target
 from tinyml_build.errors import TinyMLError
 from tinyml_build.fileio import write_atomic
-from tinyml_build.verification.qemu_runner import run_image
-from tinyml_build.config.targets import Target
 from tinyml_build.runtimes.tflm.arena import ProbeResult, parse_probe_output
+from tinyml_build.verification.qemu_runner import run_image
 
 PROBE_TIMEOUT = 120.0  # seconds: setting a model up a dozen times is quick even for person_detect
 

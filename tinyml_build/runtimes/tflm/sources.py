@@ -191,7 +191,8 @@ def resolve_sources(op_names: Iterable[str], kernels: str, overrides: Mapping[st
     lock = lock or load_lock()
     trees, how = resolve_trees(required_dependencies(op_names, kernels, lock), overrides, env, lock)
     tflm = trees[TFLM]
-    kernel_files = tuple(_existing(tflm, rel, "kernel source") for rel in op_inventory.kernel_sources(op_names, kernels))
+    kernel_files = tuple(_existing(tflm, rel, "kernel source")
+                         for rel in op_inventory.kernel_sources(op_names, kernels))
     build = LIBRARY_BUILDS.get(kernels)
     library_files: tuple[Path, ...] = ()
     defines: tuple[str, ...] = ()
@@ -221,7 +222,8 @@ def _existing(tree: Path, rel: str, what: str) -> Path:
     path = tree / rel
     if not path.is_file():
         raise MissingSourceError(f"{what} {rel} is not in {tree}",
-                                 fix="the tree does not match the pinned commit: run `tinyml-build deps status --verify`")
+                                 fix="the tree does not match the pinned commit: "
+                                     "run `tinyml-build deps status --verify`")
     return path
 
 
@@ -241,7 +243,8 @@ def core_sources(tflm: Path) -> list[Path]:
     tflm = Path(tflm)
     if not (tflm / "tensorflow/lite/micro/micro_interpreter.cc").is_file():
         raise MissingSourceError(f"{tflm} is not a tflite-micro tree (no tensorflow/lite/micro/micro_interpreter.cc)",
-                                 fix="point tflite_micro_path= (or TINYML_TFLITE_MICRO_PATH) at a tflite-micro checkout")
+                                 fix="point tflite_micro_path= (or TINYML_TFLITE_MICRO_PATH) "
+                                     "at a tflite-micro checkout")
     found = set()
     for folder in _CORE_DIRS:
         found.update(f"{folder}/{p.name}" for p in (tflm / folder).glob("*.cc") if p.is_file())
@@ -264,8 +267,8 @@ _DEFINITION = re.compile(r"^(?=[A-Za-z_])([^;{}()=#]*?)\b([A-Za-z_]\w*)\s*\(([^;
 _DATA_DEFINITION = re.compile(r"^(?=[A-Za-z_])([^;{}()=#]*?)\b([A-Za-z_]\w*)\s*(?:\[[^\]]*\]\s*)*=", re.M)
 _IDENT = re.compile(r"\b[A-Za-z_]\w*\b")
 _NOT_NAMES = frozenset("if else for while do switch case return sizeof goto typedef struct enum union".split())
-_INLINE = re.compile(r"\b(?:static\s+inline|__STATIC_FORCEINLINE|__STATIC_INLINE)\b[^{;]*?\b([A-Za-z_]\w*)\s*\(([^;{}]*?)\)\s*\{",
-                     re.S)
+_INLINE = re.compile(r"\b(?:static\s+inline|__STATIC_FORCEINLINE|__STATIC_INLINE)\b"
+                     r"[^{;]*?\b([A-Za-z_]\w*)\s*\(([^;{}]*?)\)\s*\{", re.S)
 
 
 @dataclass(frozen=True)

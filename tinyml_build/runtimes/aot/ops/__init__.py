@@ -11,7 +11,7 @@ one kernel file under runtime/aot/kernels/ (see tinyml_build/runtimes/aot/README
 
 import importlib
 import pkgutil
-from typing import Callable
+from collections.abc import Callable
 
 _LOWERINGS: dict[str, Callable] = {}
 _loaded = False
@@ -23,7 +23,8 @@ def register(*builtin_names: str):
     def decorate(fn: Callable) -> Callable:
         for name in builtin_names:
             if name in _LOWERINGS and _LOWERINGS[name] is not fn:
-                raise RuntimeError(f"aot op {name} registered twice ({_LOWERINGS[name].__module__} and {fn.__module__})")
+                raise RuntimeError(f"aot op {name} registered twice "
+                                   f"({_LOWERINGS[name].__module__} and {fn.__module__})")
             _LOWERINGS[name] = fn
         return fn
 

@@ -11,7 +11,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from tinyml_build.runtimes.aot.ops._requant import output_stage
-from tinyml_build.runtimes.aot.quantization import activation_range, compute_padding, per_channel_multipliers, wrap_int32
+from tinyml_build.runtimes.aot.quantization import (
+    activation_range,
+    compute_padding,
+    per_channel_multipliers,
+    wrap_int32,
+)
 
 
 @dataclass(frozen=True)

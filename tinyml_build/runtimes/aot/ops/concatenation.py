@@ -29,7 +29,8 @@ def lower(ctx) -> None:
         if len(t.shape) != rank or t.shape[:axis] != y.shape[:axis] or t.shape[axis + 1:] != y.shape[axis + 1:]:
             raise ctx.unsupported(f"input {i} shape {list(t.shape)} does not fit output {list(y.shape)} on axis {axis}")
         if y.dtype == "int8" and ctx.quantization(t) != out_q:
-            raise ctx.unsupported(f"input {i} is quantized differently from the output (TFLM requires equal int8 quantization)")
+            raise ctx.unsupported(f"input {i} is quantized differently from the output "
+                                  "(TFLM requires equal int8 quantization)")
         if y.dtype == "int16" and (ctx.quantization(t)[1] != 0 or out_q[1] != 0):
             raise ctx.unsupported("int16 tensors need zero points of 0 (as in TFLM)")
     if sum(t.shape[axis] for t in inputs) != y.shape[axis]:

@@ -23,12 +23,14 @@ def lower_conv2d_16x8(ctx) -> None:
     batches, in_h, in_w, in_ch = x.shape
     out_ch, filter_h, filter_w, filter_in_ch = w.shape
     if in_ch % filter_in_ch or out_ch % (in_ch // filter_in_ch) or y.shape[0] != batches or y.shape[3] != out_ch:
-        raise ctx.unsupported(f"shapes do not fit: input {list(x.shape)}, weights {list(w.shape)}, output {list(y.shape)}")
+        raise ctx.unsupported(f"shapes do not fit: input {list(x.shape)}, weights {list(w.shape)}, "
+                              f"output {list(y.shape)}")
     opts = ctx.options
     stride_h, stride_w = int(opts.get("stride_h", 1)), int(opts.get("stride_w", 1))
     dilation_h, dilation_w = int(opts.get("dilation_h_factor", 1)), int(opts.get("dilation_w_factor", 1))
     if min(stride_h, stride_w, dilation_h, dilation_w) < 1:
-        raise ctx.unsupported(f"strides ({stride_h}, {stride_w}) and dilations ({dilation_h}, {dilation_w}) must be >= 1")
+        raise ctx.unsupported(f"strides ({stride_h}, {stride_w}) and dilations ({dilation_h}, {dilation_w}) "
+                              "must be >= 1")
     padding = opts.get("padding", "SAME")
     if padding not in ("SAME", "VALID"):
         raise ctx.unsupported(f"padding {padding} is not supported")
@@ -53,7 +55,8 @@ def lower_conv2d_16x8(ctx) -> None:
         ctx.require_dtype(bias, ("int64", "int32"), "bias")
         if not bias.is_constant or bias.elements != out_ch:
             raise ctx.unsupported(f"bias tensor #{bias.index} '{bias.name}' must be constant with {out_ch} values")
-    int32_accumulator = (bias.dtype == "int32") if bias is not None else opts.get("quantized_bias_type", 0) == TFLITE_INT32
+    int32_accumulator = ((bias.dtype == "int32") if bias is not None
+                         else opts.get("quantized_bias_type", 0) == TFLITE_INT32)
     params = ctx.params("tml_conv16x8_params", {
         "batches": batches, "in_h": in_h, "in_w": in_w, "in_ch": in_ch,
         "out_h": y.shape[1], "out_w": y.shape[2], "out_ch": out_ch,

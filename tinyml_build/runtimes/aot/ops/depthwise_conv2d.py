@@ -52,7 +52,8 @@ def lower(ctx) -> None:
         "weights": stored,
         "bias": ctx.array(rq.bias, "int32_t", "bias with the input zero point folded in"),
         "out": output_stage(ctx, rq.multiplier, rq.shift, rq.output_offset, rq.act_min, rq.act_max),
-        "pad_row": ctx.array(np.full(g.in_c, rq.input_zero_point), "int8_t", "input zero point, read by taps outside the input"),
+        "pad_row": ctx.array(np.full(g.in_c, rq.input_zero_point), "int8_t",
+                             "input zero point, read by taps outside the input"),
         **g.fields(),
         "depth_multiplier": multiplier,
     })

@@ -15,5 +15,6 @@ def lower(ctx) -> None:
     if x.is_constant:
         raise ctx.unsupported(f"input tensor #{x.index} '{x.name}' is constant (a weight-only quantized model)")
     scale, zero_point = ctx.quantization(x)
-    params = ctx.params("tml_dequantize_params", {"scale": f32(scale), "zero_point": zero_point, "size": f"{y.elements}u"})
+    params = ctx.params("tml_dequantize_params",
+                        {"scale": f32(scale), "zero_point": zero_point, "size": f"{y.elements}u"})
     ctx.call(f"tml_dequantize_{_SUFFIX[x.dtype]}_f32", params, ctx.input_ptr(0), ctx.output_ptr(0), kernel="dequantize")

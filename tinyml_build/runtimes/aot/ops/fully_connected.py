@@ -67,7 +67,8 @@ def _lower_int8(ctx) -> None:
     if wq is None:
         raise ctx.unsupported(f"weights tensor #{w.index} '{w.name}' is not quantized")
     if any(zp != 0 for zp in wq.zero_point):
-        raise ctx.unsupported(f"weights tensor #{w.index} '{w.name}' has a nonzero zero point (TFLM requires symmetric int8 weights)")
+        raise ctx.unsupported(f"weights tensor #{w.index} '{w.name}' has a nonzero zero point "
+                              "(TFLM requires symmetric int8 weights)")
     if wq.per_channel:
         multipliers, shifts = per_channel_multipliers(in_scale, wq.scale, out_scale, units)
     else:

@@ -33,7 +33,8 @@ def lower(ctx) -> None:
     out_scale, out_zp = ctx.quantization(y)
     count = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
     if y.elements != x.elements // max(count, 1) or count == 0:
-        raise ctx.unsupported(f"output shape {list(y.shape)} does not match reducing {list(x.shape)} over {sorted(axes)}")
+        raise ctx.unsupported(f"output shape {list(y.shape)} does not match reducing {list(x.shape)} "
+                              f"over {sorted(axes)}")
 
     kept, reduced = _loops(x.shape, axes)
     if len(kept) > MAX_LOOPS or len(reduced) > MAX_LOOPS:

@@ -32,7 +32,8 @@ def lower(ctx) -> None:
         raise ctx.unsupported("negative paddings are not supported (TFLM produces a shape mismatch)")
     expected = tuple(int(d + p[0] + p[1]) for d, p in zip(x.shape, pads))
     if expected != tuple(y.shape):
-        raise ctx.unsupported(f"output shape {list(y.shape)} does not match input {list(x.shape)} plus paddings ({list(expected)})")
+        raise ctx.unsupported(f"output shape {list(y.shape)} does not match input {list(x.shape)} "
+                              f"plus paddings ({list(expected)})")
     value = _pad_value(ctx, x, y)
     if y.elements == 0:
         return

@@ -6,7 +6,8 @@ from tinyml_build.runtimes.aot.ops import register
 from tinyml_build.runtimes.aot.ops._window import window
 from tinyml_build.runtimes.aot.quantization import activation_range
 
-_KERNELS = {"AVERAGE_POOL_2D": ("tml_average_pool2d_s8", "average_pool2d"), "MAX_POOL_2D": ("tml_max_pool2d_s8", "max_pool2d")}
+_KERNELS = {"AVERAGE_POOL_2D": ("tml_average_pool2d_s8", "average_pool2d"),
+            "MAX_POOL_2D": ("tml_max_pool2d_s8", "max_pool2d")}
 
 
 @register("AVERAGE_POOL_2D", "MAX_POOL_2D")

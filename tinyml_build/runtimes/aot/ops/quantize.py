@@ -29,7 +29,8 @@ def emit_lut8(ctx, table, out_dtype: str, what: str) -> None:
         "table": ctx.array(table, _CTYPE[out_dtype], what),
         "size": f"{ctx.output(0).elements}u",
     })
-    ctx.call(f"tml_lut8_{_SUFFIX[out_dtype]}", params, f"(const uint8_t *){ctx.input_ptr(0)}", ctx.output_ptr(0), kernel="lut")
+    ctx.call(f"tml_lut8_{_SUFFIX[out_dtype]}", params, f"(const uint8_t *){ctx.input_ptr(0)}", ctx.output_ptr(0),
+             kernel="lut")
 
 
 @register("QUANTIZE")
@@ -42,7 +43,8 @@ def lower(ctx) -> None:
     if x.dtype == "float32":
         if y.dtype not in ("int8", "int16"):
             raise ctx.unsupported(f"float32 -> {y.dtype} is not a TFLM quantization")
-        params = ctx.params("tml_quantize_f32_params", {"scale": f32(out_scale), "zero_point": out_zp, "size": f"{y.elements}u"})
+        params = ctx.params("tml_quantize_f32_params",
+                            {"scale": f32(out_scale), "zero_point": out_zp, "size": f"{y.elements}u"})
         ctx.call(f"tml_quantize_f32_{_SUFFIX[y.dtype]}", params, ctx.input_ptr(0), ctx.output_ptr(0), kernel="quantize")
         return
     in_scale, in_zp = ctx.quantization(x)
@@ -51,7 +53,8 @@ def lower(ctx) -> None:
     if x.dtype in ("int8", "uint8"):
         if (x.dtype, y.dtype) == ("uint8", "uint8") or (x.dtype == "uint8" and y.dtype != "int8"):
             raise ctx.unsupported(f"{x.dtype} -> {y.dtype} is not a TFLM quantization")
-        table = [min(out_max, max(out_min, mbqm(wrap_int32(int(v) - in_zp), multiplier, shift) + out_zp)) for v in byte_values(x.dtype)]
+        table = [min(out_max, max(out_min, mbqm(wrap_int32(int(v) - in_zp), multiplier, shift) + out_zp))
+                 for v in byte_values(x.dtype)]
         emit_lut8(ctx, table, y.dtype, f"requantization table {x.dtype} -> {y.dtype}")
         return
     if (x.dtype, y.dtype) not in _REQUANTIZE:
@@ -63,4 +66,5 @@ def lower(ctx) -> None:
         "shift": shift,
         "size": f"{y.elements}u",
     })
-    ctx.call(f"tml_requantize_{_SUFFIX[x.dtype]}_{_SUFFIX[y.dtype]}", params, ctx.input_ptr(0), ctx.output_ptr(0), kernel="quantize")
+    ctx.call(f"tml_requantize_{_SUFFIX[x.dtype]}_{_SUFFIX[y.dtype]}", params, ctx.input_ptr(0), ctx.output_ptr(0),
+             kernel="quantize")

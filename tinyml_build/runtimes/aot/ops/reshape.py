@@ -16,7 +16,8 @@ def lower(ctx) -> None:
     if x.dtype != y.dtype:
         raise ctx.unsupported(f"input is {x.dtype} but output is {y.dtype}")
     if x.nbytes != y.nbytes:
-        raise ctx.unsupported(f"input has {x.nbytes} bytes but output {y.nbytes} (shapes {list(x.shape)} -> {list(y.shape)})")
+        raise ctx.unsupported(f"input has {x.nbytes} bytes but output {y.nbytes} "
+                              f"(shapes {list(x.shape)} -> {list(y.shape)})")
     if x.is_constant:
         ctx.call("tml_copy", ctx.output_ptr(0), ctx.input_ptr(0), f"{y.nbytes}u", kernel="copy")
     else:

@@ -16,7 +16,8 @@ def lower(ctx) -> None:
     x = ctx.require_dtype(ctx.input(0), ("int8",), "input")
     y = ctx.require_dtype(ctx.output(0), ("int8", "int16"), "output")
     if x.shape != y.shape or not x.shape:
-        raise ctx.unsupported(f"input shape {list(x.shape)} and output shape {list(y.shape)} must match and be non-scalar")
+        raise ctx.unsupported(f"input shape {list(x.shape)} and output shape {list(y.shape)} "
+                              "must match and be non-scalar")
     in_scale, _ = ctx.quantization(x)
     out_scale, out_zp = ctx.quantization(y)
     # TFLM refuses other output quantizations in Prepare; so do we (the kernel assumes them).
@@ -27,8 +28,10 @@ def lower(ctx) -> None:
     beta = float(ctx.options.get("beta", 1.0))
     depth = x.shape[-1]
     params = ctx.params("tml_softmax_s8_params", {
-        "exp_table": ctx.array(softmax_exp_table(beta, in_scale), "int32_t", f"exp table (beta {beta:g}, input scale {in_scale:g})"),
+        "exp_table": ctx.array(softmax_exp_table(beta, in_scale), "int32_t",
+                               f"exp table (beta {beta:g}, input scale {in_scale:g})"),
         "outer": x.elements // depth,
         "depth": depth,
     })
-    ctx.call("tml_softmax_s8_" + ("s8" if y.dtype == "int8" else "s16"), params, ctx.input_ptr(0), ctx.output_ptr(0), kernel="softmax")
+    ctx.call("tml_softmax_s8_" + ("s8" if y.dtype == "int8" else "s16"), params, ctx.input_ptr(0), ctx.output_ptr(0),
+             kernel="softmax")

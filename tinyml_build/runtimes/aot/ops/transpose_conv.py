@@ -26,7 +26,8 @@ def lower(ctx) -> None:
     batches, in_h, in_w, in_ch = x.shape
     out_ch, filter_h, filter_w, w_in_ch = w.shape
     if w_in_ch != in_ch or y.shape[0] != batches or y.shape[3] != out_ch:
-        raise ctx.unsupported(f"shapes do not fit: input {list(x.shape)}, weights {list(w.shape)}, output {list(y.shape)}")
+        raise ctx.unsupported(f"shapes do not fit: input {list(x.shape)}, weights {list(w.shape)}, "
+                              f"output {list(y.shape)}")
     if shape_tensor.is_constant and tuple(int(v) for v in shape_tensor.array().reshape(-1)) != tuple(y.shape):
         raise ctx.unsupported(f"output_shape tensor does not match the output tensor {list(y.shape)}")
     out_h, out_w = y.shape[1], y.shape[2]
@@ -60,7 +61,8 @@ def lower(ctx) -> None:
         bias_ptr = _bias(ctx, bias, ("int32",), "int32_t", out_ch)
         function = "tml_transpose_conv_s8"
         tap_sums = w.array().astype(np.int64).sum(axis=3).reshape(-1)
-        tap_offset = ctx.array(-in_zp * tap_sums, "int32_t", "input zero point times each tap's weight sum") if in_zp else None
+        tap_offset = (ctx.array(-in_zp * tap_sums, "int32_t", "input zero point times each tap's weight sum")
+                      if in_zp else None)
     params = ctx.params("tml_transpose_conv_params", {
         "batches": batches, "in_h": in_h, "in_w": in_w, "in_ch": in_ch,
         "out_h": out_h, "out_w": out_w, "out_ch": out_ch, "filter_h": filter_h, "filter_w": filter_w,
