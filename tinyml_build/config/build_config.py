@@ -76,22 +76,17 @@ class BuildConfig:
 
     def banner(self, display_root: Path | None = None) -> str:
         """The one line every build starts with: what the user asked for, as it is in effect."""
-        out = self.out_dir
-        if display_root is not None:
-            try:
-                out = out.relative_to(display_root)
-            except ValueError:
-                pass
         return terminal(f"tinyml_build: target={self.target.name} model={self.model_label} "
-                        f"runtime={self.runtime_banner} kernels={self.kernels_banner} -> {out}")
+                        f"runtime={self.runtime_banner} kernels={self.kernels_banner} -> "
+                        f"{_shown(self.out_dir, display_root)}")
 
-    def sources_only_note(self) -> str | None:
+    def sources_only_note(self, display_root: Path | None = None) -> str | None:
         """Why this target gets only generated sources (None when it gets an image or a host check)."""
         if self.target.supports.image or self.target.supports.test:
             return None
         return (f"target {self.target.name} builds no firmware image yet ({self.target.source}: supports.image is "
                 f"false; {self.target.image_support_reason}): only the model array and the op resolver were "
-                f"generated, in {self.gen_dir.name}/")
+                f"generated, in {_shown(self.gen_dir, display_root)}")
 
     @property
     def model_label(self) -> str:
@@ -109,6 +104,14 @@ class BuildConfig:
     def op_names(self) -> list[str]:
         """Union of the ops of every model in the image, sorted."""
         return sorted({name for m in self.models for name in m.facts.op_names})
+
+
+def _shown(path: Path, root: Path | None) -> Path:
+    """`path` relative to `root` (the project) when inside it, for messages."""
+    try:
+        return path.relative_to(root) if root is not None else path
+    except ValueError:
+        return path
 
 
 def all_targets(project_dir: Path) -> list[str]:
@@ -228,12 +231,13 @@ def from_options(project_dir: Path, values: OptionValues, options, requested=(),
     scopes = {
         TFLM: None if config.runtime == "tflm" else
         (f"target {board.name} only gets generated sources" if config.runtime is None
-         else f"runtime={config.runtime} ({config.runtime_reason}) does not use TFLM"),
+         else "runtime=aot compiles the model with its own kernels, without TFLM" if config.requested_runtime == "aot"
+         else f"runtime=auto chose aot ({config.runtime_reason}), which does not use TFLM"),
         RUNTIME: None if produces else
         f"target {board.name} only gets generated sources ({board.image_support_reason})",
         IMAGE: None if board.supports.image else
         f"target {board.name} builds no firmware image ({board.image_support_reason})",
-        TEST: None if ("test" in requested and produces) or tflm_arena_auto else "no QEMU run in this build",
+        TEST: None if ("test" in requested and produces) or tflm_arena_auto else "nothing runs in QEMU in this build",
     }
     notes = check_applicable(values, options, scopes)
     from dataclasses import replace

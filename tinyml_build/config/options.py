@@ -38,6 +38,11 @@ DEFAULT_SEED = 1234
 DEFAULT_QEMU_TIMEOUT = 300  # seconds of host time; person_detect needs well under a minute
 DEFAULT_HEADROOM = "0"
 
+# What makes an option of each scope take effect, for the message that refuses it.
+SCOPE_HINTS = {TFLM: "it applies to runtime=tflm", RUNTIME: "it applies to targets that build an image or run a test",
+               IMAGE: "it applies to targets that build a firmware image",
+               TEST: "it applies to `test` runs and to the tflm arena measurement"}
+
 _TRUE = ("1", "on", "yes", "true")
 _FALSE = ("0", "off", "no", "false")
 
@@ -256,7 +261,7 @@ def check_applicable(values: OptionValues, options: tuple[Option, ...], scopes: 
         shown = f"{option.name}={given.value}"
         if given.source == "command line":
             raise TinyMLError(f"{shown} has no effect on this build: {reason}", where=f"{option.name}=",
-                              fix=f"drop {option.name}= or change what makes it inapplicable")
+                              fix=f"drop {option.name}= ({SCOPE_HINTS[option.scope]})")
         notes.append(f"{given.source}: {shown} has no effect on this build ({reason})")
     return notes
 
