@@ -13,23 +13,26 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_KINDS = ("targets", "models", "third_party")
 
 
+def _checkout_or_package(in_checkout: str, in_package: str) -> Path:
+    """A top-level folder of the checkout this package runs from, else its copy inside the package
+    (pyproject.toml maps each such folder into the wheel)."""
+    checkout = PACKAGE_DIR.parent
+    if (checkout / "pyproject.toml").is_file() and (checkout / in_checkout).is_dir():
+        return checkout / in_checkout
+    return PACKAGE_DIR / in_package
+
+
 def builtin_dir(kind: str) -> Path:
     """The built-in `targets`, `models` or `third_party` folder (checkout first, else the package's)."""
     if kind not in DATA_KINDS:
         raise ValueError(f"unknown data folder {kind!r}")
-    checkout = PACKAGE_DIR.parent
-    if (checkout / "pyproject.toml").is_file() and (checkout / kind).is_dir():
-        return checkout / kind
-    return PACKAGE_DIR / "_data" / kind
+    return _checkout_or_package(kind, f"_data/{kind}")
 
 
 def scons_dir() -> Path:
     """The folder holding the build description (SConstruct) and the SCons tools: the checkout's
-    site_scons/, or the package's scons/ (the same files, mapped there by pyproject.toml)."""
-    checkout = PACKAGE_DIR.parent / "site_scons"
-    if (PACKAGE_DIR.parent / "pyproject.toml").is_file() and checkout.is_dir():
-        return checkout
-    return PACKAGE_DIR / "scons"
+    site_scons/, or the package's scons/."""
+    return _checkout_or_package("site_scons", "scons")
 
 
 def search_dirs(project_dir: Path, kind: str) -> list[Path]:

@@ -360,11 +360,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sanitize", action="store_true", help="build with -fsanitize=address,undefined")
     parser.add_argument("--keep", metavar="DIR", help="keep the generated C, executable and data in DIR")
     args = parser.parse_args(argv)
+    return check_each(args.models, args.keep,
+                      lambda path, keep: check_model(path, runs=args.runs, seed=args.seed, sanitize=args.sanitize,
+                                                     workdir=keep))
+
+
+def check_each(paths, keep_dir, check) -> int:
+    """The command lines' loop (this module's and target_check's): `check(path, workdir)` per model,
+    its report printed; exit status 0 all bit-exact, 1 a mismatch, 2 an error."""
     status = 0
-    for path in args.models:
+    for path in paths:
         try:
-            keep = Path(args.keep) / Path(path).stem if args.keep else None
-            report = check_model(path, runs=args.runs, seed=args.seed, sanitize=args.sanitize, workdir=keep)
+            report = check(path, Path(keep_dir) / Path(path).stem if keep_dir else None)
         except TinyMLError as exc:
             print(f"{terminal(path)}: error: {exc}")
             status = max(status, 2)

@@ -18,14 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tinyml_build.config.targets import Target, load_target
-from tinyml_build.errors import TinyMLError
 from tinyml_build.escape import terminal
 from tinyml_build.model.reader import Model, load_model
 from tinyml_build.runtimes.aot.c_sources import AOT_INCLUDE_DIR, HOST_DIR
 from tinyml_build.runtimes.aot.emit import kernel_sources, render
 from tinyml_build.runtimes.aot.lower import lower_model
 from tinyml_build.verification.cortex_m_program import ProgramBuilder, ProgramBuildError
-from tinyml_build.verification.host_check import HostCheckError, random_inputs, run_tflm
+from tinyml_build.verification.host_check import HostCheckError, check_each, random_inputs, run_tflm
 from tinyml_build.verification.qemu_runner import DEFAULT_TIMEOUT
 
 CHECK_TARGET = "qemu-m4"  # Cortex-M4F with the DSP extension: the SIMD32 kernel paths
@@ -143,18 +142,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--target", default=CHECK_TARGET, help="an emulated Cortex-M target (default: %(default)s)")
     parser.add_argument("--keep", metavar="DIR", help="keep the generated C and the ELF in DIR")
     args = parser.parse_args(argv)
-    status = 0
-    for path in args.models:
-        try:
-            keep = Path(args.keep) / Path(path).stem if args.keep else None
-            report = check_on_cortex_m(path, runs=args.runs, seed=args.seed, workdir=keep, target=args.target)
-        except TinyMLError as exc:
-            print(f"{terminal(path)}: error: {exc}")
-            status = max(status, 2)
-            continue
-        print(report)
-        status = max(status, 0 if report.ok else 1)
-    return status
+    return check_each(args.models, args.keep,
+                      lambda path, keep: check_on_cortex_m(path, runs=args.runs, seed=args.seed, workdir=keep,
+                                                           target=args.target))
 
 
 if __name__ == "__main__":
