@@ -1,0 +1,312 @@
+"""The instruction-count plugin (tinyml_build/verification/icount_plugin.py, icount/tml_icount.c) counts exactly.
+
+Tiny bare-metal programs (hand-written assembly, no C library) open K windows around a loop of N
+iterations on qemu-system-arm (mps2-an386) and qemu-system-riscv32 (virt); the expected counts come
+from the programs' disassembly (objdump) and symbols (nm), never from running the plugin. Skipped
+without gcc (the plugin) or the cross toolchain or QEMU of an architecture.
+"""
+
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tinyml_build.errors import TinyMLError, ToolchainError
+from tinyml_build.verification import icount_plugin
+from tinyml_build.verification.icount_plugin import (
+    LOG_OPTIONS,
+    ICount,
+    build_plugin,
+    parse_icount,
+    per_inference,
+    plugin_argument,
+)
+
+WINDOWS = 4  # K
+ITERATIONS = 1000  # N
+
+# The window body: a call to `spin` (a loop of N iterations) and to `skipped_fn` (the skip range in
+# the second run). Labels mark every straight-line stretch whose instructions the test counts.
+ARM_PROGRAM = """
+  .syntax unified
+  .thumb
+  .text
+  .word 0x20001000          @ initial SP (mps2-an386 SRAM), then the reset vector
+  .word reset
+  .thumb_func
+reset:
+  ldr r4, ={windows}
+outer:
+  bl tml_profile_begin
+win_start:
+  ldr r0, ={iterations}
+  bl spin
+  bl skipped_fn
+  bl tml_profile_end
+win_stop:
+  subs r4, #1
+  bne outer
+exit_seq:
+  mov r0, #0x18             @ semihosting SYS_EXIT, ADP_Stopped_ApplicationExit
+  ldr r1, =0x20026
+  bkpt 0xab
+exit_end:
+  b .
+  .ltorg
+  .thumb_func
+  .global tml_profile_begin
+tml_profile_begin:
+  bx lr
+  .thumb_func
+  .global tml_profile_end
+tml_profile_end:
+  bx lr
+  .thumb_func
+spin:
+  nop
+spin_loop:
+  nop
+  nop
+  subs r0, #1
+  bne spin_loop
+spin_tail:
+  bx lr
+  .thumb_func
+skipped_fn:
+  nop
+  nop
+  nop
+  bx lr
+skipped_fn_end:
+"""
+
+RISCV_PROGRAM = """
+  .text
+  .global _start
+_start:
+reset:
+  li s0, {windows}
+outer:
+  jal tml_profile_begin
+win_start:
+  li a0, {iterations}
+  jal spin
+  jal skipped_fn
+  jal tml_profile_end
+win_stop:
+  addi s0, s0, -1
+  bnez s0, outer
+exit_seq:
+  li a0, 0x18               # semihosting SYS_EXIT, ADP_Stopped_ApplicationExit
+  li a1, 0x20026
+  .option push
+  .option norvc             # the semihosting trap is this exact uncompressed three-instruction sequence
+  slli x0, x0, 0x1f
+  ebreak
+exit_end:
+  srai x0, x0, 7
+  .option pop
+hang:
+  j hang
+  .global tml_profile_begin
+tml_profile_begin:
+  ret
+  .global tml_profile_end
+tml_profile_end:
+  ret
+spin:
+  nop
+spin_loop:
+  nop
+  nop
+  addi a0, a0, -1
+  bnez a0, spin_loop
+spin_tail:
+  ret
+skipped_fn:
+  nop
+  nop
+  nop
+  ret
+skipped_fn_end:
+"""
+
+
+@dataclass(frozen=True)
+class Arch:
+    name: str
+    gcc: str
+    qemu: str
+    program: str
+    cflags: tuple[str, ...]
+    qemu_args: tuple[str, ...]
+    boot_instructions: int  # executed by the machine before the program's first instruction
+
+
+ARCHES = {
+    "arm": Arch("arm", "arm-none-eabi-gcc", "qemu-system-arm", ARM_PROGRAM,
+                ("-mcpu=cortex-m4", "-mthumb", "-Wl,-Ttext=0x0", "-Wl,-ereset"),
+                ("-M", "mps2-an386", "-cpu", "cortex-m4", "-icount", "shift=0,align=off,sleep=off"), 0),
+    # virt with -bios none: its reset ROM (6 instructions on rv32: find the DTB, load the start address,
+    # jump; QEMU hw/riscv/boot.c riscv_setup_rom_reset_vec) runs before the kernel's first instruction.
+    "riscv": Arch("riscv", "riscv64-unknown-elf-gcc", "qemu-system-riscv32", RISCV_PROGRAM,
+                  ("-march=rv32imc", "-mabi=ilp32", "-Wl,-Ttext=0x80000000", "-Wl,--no-relax"),
+                  ("-M", "virt", "-cpu", "rv32,a=false,f=false,d=false", "-bios", "none", "-icount", "shift=0"), 6),
+}
+
+
+@pytest.fixture(scope="module")
+def plugin(tmp_path_factory) -> Path:
+    if shutil.which("gcc") is None:
+        pytest.skip("gcc not installed (the host compiler that builds the plugin; apt-get install gcc)")
+    return build_plugin(tmp_path_factory.mktemp("plugin-cache"))
+
+
+def _tools(arch: Arch) -> tuple[str, str, str, str]:
+    gcc, qemu = shutil.which(arch.gcc), shutil.which(arch.qemu)
+    if gcc is None or qemu is None:
+        pytest.skip(f"{arch.gcc} or {arch.qemu} not installed")
+    prefix = arch.gcc[:-len("gcc")]
+    objdump, nm = shutil.which(prefix + "objdump"), shutil.which(prefix + "nm")
+    if objdump is None or nm is None:
+        pytest.skip(f"{prefix}objdump or {prefix}nm not installed")
+    return gcc, qemu, objdump, nm
+
+
+def _build(arch: Arch, gcc: str, folder: Path) -> Path:
+    source = folder / f"{arch.name}.S"
+    source.write_text(arch.program.format(windows=WINDOWS, iterations=ITERATIONS))
+    elf = folder / f"{arch.name}.elf"
+    subprocess.run([gcc, *arch.cflags, "-nostdlib", "-nostartfiles", "-o", str(elf), str(source)], check=True,
+                   capture_output=True, text=True)
+    return elf
+
+
+def _nm(nm: str, elf: Path) -> dict[str, int]:
+    table = subprocess.run([nm, "--defined-only", str(elf)], check=True, capture_output=True, text=True).stdout
+    return {name: int(value, 16) for value, _kind, name in (line.split() for line in table.splitlines())}
+
+
+def _counter(objdump: str, nm: str, elf: Path):
+    """count(a, b): the instructions (not literal data) from symbol a up to symbol b, from the disassembly."""
+    listing = subprocess.run([objdump, "-d", str(elf)], check=True, capture_output=True, text=True).stdout
+    addresses = [int(m.group(1), 16) for m in re.finditer(r"^\s*([0-9a-f]+):\s+[0-9a-f]+(?: [0-9a-f]+)?\s+([^\s.]\S*)",
+                                                          listing, re.M)]
+    symbols = {name: value & ~1 for name, value in _nm(nm, elf).items()}
+
+    def count(first: str, past: str) -> int:
+        return sum(symbols[first] <= a < symbols[past] for a in addresses)
+    return count
+
+
+def _expected(arch: Arch, count) -> tuple[int, int, int]:
+    """(instructions per window, of which in skipped_fn, total): from the program's structure."""
+    spin = count("spin", "spin_loop") + ITERATIONS * count("spin_loop", "spin_tail") + count("spin_tail", "skipped_fn")
+    skipped = count("skipped_fn", "skipped_fn_end")
+    # A window: the rest of tml_profile_begin after its first instruction, the body up to and with the
+    # call of tml_profile_end (whose first instruction closes the window).
+    window = count("tml_profile_begin", "tml_profile_end") - 1 + count("win_start", "win_stop") + spin + skipped
+    per_round = (count("outer", "win_start") + 1 + window + count("tml_profile_end", "spin")
+                 + count("win_stop", "exit_seq"))
+    total = arch.boot_instructions + count("reset", "outer") + WINDOWS * per_round + count("exit_seq", "exit_end")
+    return window, skipped, total
+
+
+def _run(qemu: str, arch: Arch, elf: Path, plugin_arg: str | None) -> subprocess.CompletedProcess:
+    argv = [qemu, *arch.qemu_args, "-display", "none", "-monitor", "none", "-nodefaults",
+            "-semihosting-config", "enable=on,target=native", "-kernel", str(elf)]
+    if plugin_arg is not None:
+        argv += ["-plugin", plugin_arg, *LOG_OPTIONS]
+    return subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+
+
+@pytest.mark.qemu
+@pytest.mark.parametrize("arch_name", sorted(ARCHES))
+def test_counts_are_exact(arch_name, plugin, tmp_path):
+    arch = ARCHES[arch_name]
+    gcc, qemu, objdump, nm = _tools(arch)
+    elf = _build(arch, gcc, tmp_path)
+    window, skipped, total = _expected(arch, _counter(objdump, nm, elf))
+    assert window > ITERATIONS * 4 and skipped == 4
+
+    plain = _run(qemu, arch, elf, plugin_argument(plugin, elf))
+    assert plain.returncode == 0, plain.stderr
+    assert parse_icount(plain.stderr) == ICount(WINDOWS, WINDOWS * window, total)
+    assert per_inference(parse_icount(plain.stderr)) == window
+
+    skipping = _run(qemu, arch, elf, plugin_argument(plugin, elf, skip_symbols=("skipped_fn", "skipped_fn_end")))
+    assert skipping.returncode == 0, skipping.stderr
+    assert parse_icount(skipping.stderr) == ICount(WINDOWS, WINDOWS * (window - skipped), total)
+
+
+@pytest.mark.qemu
+def test_bad_plugin_arguments_stop_qemu(plugin, tmp_path):
+    arch = ARCHES["arm"]
+    gcc, qemu, _objdump, _nm = _tools(arch)
+    elf = _build(arch, gcc, tmp_path)
+    proc = _run(qemu, arch, elf, f"{plugin},begin=0x10,end=0x10")
+    assert proc.returncode != 0 and "tml_icount: needs begin=ADDR,end=ADDR" in proc.stderr
+    proc = _run(qemu, arch, elf, f"{plugin},begin=0x10,end=0x20,stop=0x30")
+    assert proc.returncode != 0 and "tml_icount: bad argument 'stop=0x30'" in proc.stderr
+
+
+def test_plugin_argument_reads_marker_addresses(tmp_path):
+    arch = ARCHES["arm"]
+    gcc, _qemu, _objdump, nm = _tools(arch)
+    elf = _build(arch, gcc, tmp_path)
+    symbols = _nm(nm, elf)  # nm prints Thumb functions at their instruction address (bit 0 clear)
+    readelf = shutil.which("arm-none-eabi-readelf")
+    if readelf is not None:  # the symbol table itself has bit 0 set: plugin_argument must clear it
+        raw = subprocess.run([readelf, "-sW", str(elf)], check=True, capture_output=True, text=True).stdout
+        assert re.search(rf"\b{symbols['tml_profile_begin'] + 1:08x} +0 FUNC +GLOBAL .* tml_profile_begin$", raw, re.M)
+    argument = plugin_argument(Path("dir,with,commas/p.so"), elf, skip_symbols=("skipped_fn", "skipped_fn_end"))
+    assert argument == (f"dir,,with,,commas/p.so,begin={symbols['tml_profile_begin']:#x},"
+                        f"end={symbols['tml_profile_end']:#x},skip_start={symbols['skipped_fn']:#x},"
+                        f"skip_end={symbols['skipped_fn_end']:#x}")
+    with pytest.raises(TinyMLError, match="symbol no_such_handler not found"):
+        plugin_argument(Path("p.so"), elf, skip_symbols=("no_such_handler", "skipped_fn_end"))
+    with pytest.raises(TinyMLError, match="cannot read the firmware's symbols"):
+        plugin_argument(Path("p.so"), tmp_path / "arm.S")
+
+
+def test_build_is_cached_and_follows_the_source(tmp_path, monkeypatch):
+    if shutil.which("gcc") is None:
+        pytest.skip("gcc not installed")
+    first = build_plugin(tmp_path / "cache")
+    stamp = first.stat().st_mtime_ns
+    assert build_plugin(tmp_path / "cache") == first and first.stat().st_mtime_ns == stamp  # not rebuilt
+    assert build_plugin(tmp_path / "other").read_bytes() == first.read_bytes()  # deterministic
+    assert [p.name for p in (tmp_path / "cache").iterdir()] == [first.name]  # no temporary file left
+
+    edited = tmp_path / "src"
+    shutil.copytree(icount_plugin.SOURCE_DIR, edited)
+    source = edited / "tml_icount.c"
+    source.write_text(source.read_text() + "\n/* edited */\n")
+    monkeypatch.setattr(icount_plugin, "SOURCE_DIR", edited)
+    second = build_plugin(tmp_path / "cache")
+    assert second != first and second.is_file() and first.stat().st_mtime_ns == stamp
+
+    source.write_text(source.read_text() + "\n#error broken\n")
+    with pytest.raises(ToolchainError, match="could not build"):
+        build_plugin(tmp_path / "cache")
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == sorted([first.name, second.name])
+
+
+def test_missing_compiler_says_how_to_install(tmp_path):
+    with pytest.raises(ToolchainError) as err:
+        build_plugin(tmp_path, cc="no-such-host-cc")
+    assert "sudo apt-get install gcc" in str(err.value)
+
+
+def test_parse_and_per_inference():
+    log = "warning: x\nTML-ICOUNT windows=1 instructions=5 total=9\nTML-ICOUNT windows=3 instructions=10 total=99\n"
+    assert parse_icount(log) == ICount(3, 10, 99)
+    assert parse_icount("no plugin line") is None
+    assert per_inference(ICount(3, 10, 99)) == 3
+    assert per_inference(ICount(2, 7, 9)) == 4  # 3.5 rounds up
+    assert per_inference(ICount(3, 11, 99)) == 4
+    with pytest.raises(TinyMLError, match="no complete"):
+        per_inference(ICount(0, 0, 5))
