@@ -28,15 +28,20 @@ from tinyml_build.verification.icount_plugin import (
 WINDOWS = 4  # K
 ITERATIONS = 1000  # N
 
-# The window body: a call to `spin` (a loop of N iterations) and to `skipped_fn` (the skip range in
-# the second run). Labels mark every straight-line stretch whose instructions the test counts.
+# The window body: a call to `spin` (a loop of N iterations) and to `faulting_fn`, whose load in the
+# middle of a translation block faults; the handler `trap` skips it (the Xtensa twin emulates
+# muluh/mulsh this way) and is the skip range of the second run. A counter per translation block
+# would count the rest of the block twice. Labels mark every straight-line stretch the test counts.
 ARM_PROGRAM = """
   .syntax unified
   .thumb
   .text
-  .word 0x20001000          @ initial SP (mps2-an386 SRAM), then the reset vector
+  .word 0x20001000          @ initial SP (mps2-an386 SRAM), the reset, NMI and HardFault vectors
   .word reset
+  .word trap
+  .word trap
   .thumb_func
+  .global reset
 reset:
   ldr r4, ={windows}
 outer:
@@ -44,7 +49,7 @@ outer:
 win_start:
   ldr r0, ={iterations}
   bl spin
-  bl skipped_fn
+  bl faulting_fn
   bl tml_profile_end
 win_stop:
   subs r4, #1
@@ -75,12 +80,22 @@ spin_loop:
 spin_tail:
   bx lr
   .thumb_func
-skipped_fn:
+faulting_fn:
+  ldr r1, =0xf0000000       @ unmapped: the load raises a BusFault (escalated to HardFault)
   nop
+  ldr.w r2, [r1]            @ 4 bytes: the handler resumes after it
   nop
   nop
   bx lr
-skipped_fn_end:
+  .ltorg
+faulting_fn_end:
+  .thumb_func
+trap:                       @ skips the faulting instruction (stacked PC += 4), like the muluh emulation
+  ldr r0, [sp, #24]
+  adds r0, #4
+  str r0, [sp, #24]
+  bx lr
+trap_end:
 """
 
 RISCV_PROGRAM = """
@@ -88,13 +103,15 @@ RISCV_PROGRAM = """
   .global _start
 _start:
 reset:
+  la t0, trap
+  csrw mtvec, t0
   li s0, {windows}
 outer:
   jal tml_profile_begin
 win_start:
   li a0, {iterations}
   jal spin
-  jal skipped_fn
+  jal faulting_fn
   jal tml_profile_end
 win_stop:
   addi s0, s0, -1
@@ -126,12 +143,23 @@ spin_loop:
   bnez a0, spin_loop
 spin_tail:
   ret
-skipped_fn:
+faulting_fn:
   nop
+  .option push
+  .option norvc
+  lw t1, 0(zero)            # address 0 is unmapped on virt: a load access fault
+  .option pop
   nop
   nop
   ret
-skipped_fn_end:
+faulting_fn_end:
+  .balign 4
+trap:                       # skips the faulting instruction (mepc += 4), like the muluh emulation
+  csrr t0, mepc
+  addi t0, t0, 4
+  csrw mepc, t0
+  mret
+trap_end:
 """
 
 
@@ -153,7 +181,7 @@ ARCHES = {
     # virt with -bios none: its reset ROM (6 instructions on rv32: find the DTB, load the start address,
     # jump; QEMU hw/riscv/boot.c riscv_setup_rom_reset_vec) runs before the kernel's first instruction.
     "riscv": Arch("riscv", "riscv64-unknown-elf-gcc", "qemu-system-riscv32", RISCV_PROGRAM,
-                  ("-march=rv32imc", "-mabi=ilp32", "-Wl,-Ttext=0x80000000", "-Wl,--no-relax"),
+                  ("-march=rv32imc_zicsr", "-mabi=ilp32", "-Wl,-Ttext=0x80000000", "-Wl,--no-relax"),
                   ("-M", "virt", "-cpu", "rv32,a=false,f=false,d=false", "-bios", "none", "-icount", "shift=0"), 6),
 }
 
@@ -180,8 +208,9 @@ def _build(arch: Arch, gcc: str, folder: Path) -> Path:
     source = folder / f"{arch.name}.S"
     source.write_text(arch.program.format(windows=WINDOWS, iterations=ITERATIONS))
     elf = folder / f"{arch.name}.elf"
-    subprocess.run([gcc, *arch.cflags, "-nostdlib", "-nostartfiles", "-o", str(elf), str(source)], check=True,
-                   capture_output=True, text=True)
+    proc = subprocess.run([gcc, *arch.cflags, "-nostdlib", "-nostartfiles", "-o", str(elf), str(source)],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
     return elf
 
 
@@ -203,12 +232,13 @@ def _counter(objdump: str, nm: str, elf: Path):
 
 
 def _expected(arch: Arch, count) -> tuple[int, int, int]:
-    """(instructions per window, of which in skipped_fn, total): from the program's structure."""
-    spin = count("spin", "spin_loop") + ITERATIONS * count("spin_loop", "spin_tail") + count("spin_tail", "skipped_fn")
-    skipped = count("skipped_fn", "skipped_fn_end")
+    """(instructions per window, of which in the handler `trap`, total): from the program's structure."""
+    spin = count("spin", "spin_loop") + ITERATIONS * count("spin_loop", "spin_tail") + count("spin_tail", "faulting_fn")
+    skipped = count("trap", "trap_end")  # the faulting load itself counts once: it started
+    body = count("faulting_fn", "faulting_fn_end")
     # A window: the rest of tml_profile_begin after its first instruction, the body up to and with the
     # call of tml_profile_end (whose first instruction closes the window).
-    window = count("tml_profile_begin", "tml_profile_end") - 1 + count("win_start", "win_stop") + spin + skipped
+    window = count("tml_profile_begin", "tml_profile_end") - 1 + count("win_start", "win_stop") + spin + body + skipped
     per_round = (count("outer", "win_start") + 1 + window + count("tml_profile_end", "spin")
                  + count("win_stop", "exit_seq"))
     total = arch.boot_instructions + count("reset", "outer") + WINDOWS * per_round + count("exit_seq", "exit_end")
@@ -229,15 +259,16 @@ def test_counts_are_exact(arch_name, plugin, tmp_path):
     arch = ARCHES[arch_name]
     gcc, qemu, objdump, nm = _tools(arch)
     elf = _build(arch, gcc, tmp_path)
-    window, skipped, total = _expected(arch, _counter(objdump, nm, elf))
-    assert window > ITERATIONS * 4 and skipped == 4
+    count = _counter(objdump, nm, elf)
+    window, skipped, total = _expected(arch, count)
+    assert window > ITERATIONS * 4 and skipped == 4 and count("faulting_fn", "faulting_fn_end") >= 5
 
     plain = _run(qemu, arch, elf, plugin_argument(plugin, elf))
     assert plain.returncode == 0, plain.stderr
     assert parse_icount(plain.stderr) == ICount(WINDOWS, WINDOWS * window, total)
     assert per_inference(parse_icount(plain.stderr)) == window
 
-    skipping = _run(qemu, arch, elf, plugin_argument(plugin, elf, skip_symbols=("skipped_fn", "skipped_fn_end")))
+    skipping = _run(qemu, arch, elf, plugin_argument(plugin, elf, skip_symbols=("trap", "trap_end")))
     assert skipping.returncode == 0, skipping.stderr
     assert parse_icount(skipping.stderr) == ICount(WINDOWS, WINDOWS * (window - skipped), total)
 
@@ -262,12 +293,12 @@ def test_plugin_argument_reads_marker_addresses(tmp_path):
     if readelf is not None:  # the symbol table itself has bit 0 set: plugin_argument must clear it
         raw = subprocess.run([readelf, "-sW", str(elf)], check=True, capture_output=True, text=True).stdout
         assert re.search(rf"\b{symbols['tml_profile_begin'] + 1:08x} +0 FUNC +GLOBAL .* tml_profile_begin$", raw, re.M)
-    argument = plugin_argument(Path("dir,with,commas/p.so"), elf, skip_symbols=("skipped_fn", "skipped_fn_end"))
+    argument = plugin_argument(Path("dir,with,commas/p.so"), elf, skip_symbols=("trap", "trap_end"))
     assert argument == (f"dir,,with,,commas/p.so,begin={symbols['tml_profile_begin']:#x},"
-                        f"end={symbols['tml_profile_end']:#x},skip_start={symbols['skipped_fn']:#x},"
-                        f"skip_end={symbols['skipped_fn_end']:#x}")
+                        f"end={symbols['tml_profile_end']:#x},skip_start={symbols['trap']:#x},"
+                        f"skip_end={symbols['trap_end']:#x}")
     with pytest.raises(TinyMLError, match="symbol no_such_handler not found"):
-        plugin_argument(Path("p.so"), elf, skip_symbols=("no_such_handler", "skipped_fn_end"))
+        plugin_argument(Path("p.so"), elf, skip_symbols=("no_such_handler", "trap_end"))
     with pytest.raises(TinyMLError, match="cannot read the firmware's symbols"):
         plugin_argument(Path("p.so"), tmp_path / "arm.S")
 
