@@ -1,9 +1,10 @@
 """The instruction-count plugin (tinyml_build/verification/icount_plugin.py, icount/tml_icount.c) counts exactly.
 
 Tiny bare-metal programs (hand-written assembly, no C library) open K windows around a loop of N
-iterations on qemu-system-arm (mps2-an386) and qemu-system-riscv32 (virt); the expected counts come
-from the programs' disassembly (objdump) and symbols (nm), never from running the plugin. Skipped
-without gcc (the plugin) or the cross toolchain or QEMU of an architecture.
+iterations and a faulting instruction whose handler is the skip range, on qemu-system-arm
+(mps2-an386), qemu-system-riscv32 (virt) and qemu-system-xtensa (sim, de233_fpu); the expected counts
+come from the programs' disassembly (objdump) and symbols (nm), never from running the plugin.
+Skipped without gcc (the plugin) or the assembler, linker, binutils or QEMU of an architecture.
 """
 
 import re
@@ -65,10 +66,12 @@ exit_end:
   .global tml_profile_begin
 tml_profile_begin:
   bx lr
+begin_done:
   .thumb_func
   .global tml_profile_end
 tml_profile_end:
   bx lr
+end_done:
   .thumb_func
 spin:
   nop
@@ -79,6 +82,7 @@ spin_loop:
   bne spin_loop
 spin_tail:
   bx lr
+spin_done:
   .thumb_func
 faulting_fn:
   ldr r1, =0xf0000000       @ unmapped: the load raises a BusFault (escalated to HardFault)
@@ -131,9 +135,11 @@ hang:
   .global tml_profile_begin
 tml_profile_begin:
   ret
+begin_done:
   .global tml_profile_end
 tml_profile_end:
   ret
+end_done:
 spin:
   nop
 spin_loop:
@@ -143,6 +149,7 @@ spin_loop:
   bnez a0, spin_loop
 spin_tail:
   ret
+spin_done:
 faulting_fn:
   nop
   .option push
@@ -162,27 +169,109 @@ trap:                       # skips the faulting instruction (mepc += 4), like t
 trap_end:
 """
 
+# Xtensa (ESP32-like de233_fpu on the sim machine, which starts at its reset vector 0xFE000000): a
+# zero-overhead `loop` and the twin's real case, muluh, which de233_fpu lacks (illegal instruction,
+# EXCCAUSE 0) and whose handler at the user exception vector skips it.
+XTENSA_PROGRAM = """
+  .text
+  .global _start
+_start:
+reset:
+  movi a2, 0x20             # PS: UM=1, EXCM=0 (loops loop back; exceptions take the user vector)
+  wsr a2, ps
+  movi a2, 0x7f
+  slli a2, a2, 25
+  addmi a2, a2, 0x400       # VECBASE = 0xFE000400
+  wsr a2, vecbase
+  rsync
+  movi a4, {windows}
+outer:
+  call0 tml_profile_begin
+win_start:
+  movi a2, {iterations}
+  call0 spin
+  call0 faulting_fn
+  call0 tml_profile_end
+win_stop:
+  addi a4, a4, -1
+  bnez a4, outer
+exit_seq:
+  movi a2, 1                # semihosting exit(0)
+  movi a3, 0
+  .byte 0x00, 0x51, 0x00    # simcall
+exit_end:
+  j exit_end
+  .align 4
+  .global tml_profile_begin
+tml_profile_begin:
+  ret
+begin_done:
+  .align 4
+  .global tml_profile_end
+tml_profile_end:
+  ret
+end_done:
+  .align 4
+spin:
+  loop a2, spin_tail
+spin_loop:
+  nop
+  nop
+  addi a5, a5, 1
+spin_tail:
+  ret
+spin_done:
+  .align 4
+faulting_fn:
+  nop
+  muluh a7, a5, a5          # not in de233_fpu: illegal instruction exception
+  nop
+  nop
+  ret
+faulting_fn_end:
+  .org 0x740                # VECBASE + 0x340: the user exception vector
+trap:                       # skips the 3-byte muluh (EPC1 += 3), where the twin emulates it
+  rsr a6, epc1
+  addi a6, a6, 3
+  wsr a6, epc1
+  rfe
+trap_end:
+"""
+
 
 @dataclass(frozen=True)
 class Arch:
     name: str
-    gcc: str
-    qemu: str
     program: str
-    cflags: tuple[str, ...]
-    qemu_args: tuple[str, ...]
+    build: tuple[tuple[str, ...], ...]  # commands; {src}, {obj}, {elf} stand for the files
+    objdump: str
+    nm: str
+    qemu: tuple[str, ...]  # the emulator and its machine options
     boot_instructions: int  # executed by the machine before the program's first instruction
 
 
 ARCHES = {
-    "arm": Arch("arm", "arm-none-eabi-gcc", "qemu-system-arm", ARM_PROGRAM,
-                ("-mcpu=cortex-m4", "-mthumb", "-Wl,-Ttext=0x0", "-Wl,-ereset"),
-                ("-M", "mps2-an386", "-cpu", "cortex-m4", "-icount", "shift=0,align=off,sleep=off"), 0),
+    "arm": Arch("arm", ARM_PROGRAM,
+                (("arm-none-eabi-gcc", "-mcpu=cortex-m4", "-mthumb", "-nostdlib", "-Wl,-Ttext=0x0", "-Wl,-ereset",
+                  "-o", "{elf}", "{src}"),),
+                "arm-none-eabi-objdump", "arm-none-eabi-nm",
+                ("qemu-system-arm", "-M", "mps2-an386", "-cpu", "cortex-m4", "-icount", "shift=0,align=off,sleep=off",
+                 "-semihosting-config", "enable=on,target=native"), 0),
     # virt with -bios none: its reset ROM (6 instructions on rv32: find the DTB, load the start address,
     # jump; QEMU hw/riscv/boot.c riscv_setup_rom_reset_vec) runs before the kernel's first instruction.
-    "riscv": Arch("riscv", "riscv64-unknown-elf-gcc", "qemu-system-riscv32", RISCV_PROGRAM,
-                  ("-march=rv32imc_zicsr", "-mabi=ilp32", "-Wl,-Ttext=0x80000000", "-Wl,--no-relax"),
-                  ("-M", "virt", "-cpu", "rv32,a=false,f=false,d=false", "-bios", "none", "-icount", "shift=0"), 6),
+    "riscv": Arch("riscv", RISCV_PROGRAM,
+                  (("riscv64-unknown-elf-gcc", "-march=rv32imc_zicsr", "-mabi=ilp32", "-nostdlib",
+                    "-Wl,-Ttext=0x80000000", "-Wl,--no-relax", "-o", "{elf}", "{src}"),),
+                  "riscv64-unknown-elf-objdump", "riscv64-unknown-elf-nm",
+                  ("qemu-system-riscv32", "-M", "virt", "-cpu", "rv32,a=false,f=false,d=false", "-bios", "none",
+                   "-icount", "shift=0", "-semihosting-config", "enable=on,target=native"), 6),
+    "xtensa": Arch("xtensa", XTENSA_PROGRAM,
+                   (("llvm-mc-22", "--triple=xtensa", "-mcpu=esp32", "-mattr=+mul32high", "-filetype=obj", "-o",
+                     "{obj}", "{src}"),
+                    ("xtensa-lx106-elf-ld", "-Ttext=0xFE000000", "-e", "_start", "-o", "{elf}", "{obj}")),
+                   "llvm-objdump-22", "xtensa-lx106-elf-nm",
+                   ("qemu-system-xtensa", "-M", "sim", "-cpu", "de233_fpu", "-m", "2G", "-serial", "none",
+                    "-semihosting", "-icount", "shift=0"), 0),
 }
 
 
@@ -193,25 +282,22 @@ def plugin(tmp_path_factory) -> Path:
     return build_plugin(tmp_path_factory.mktemp("plugin-cache"))
 
 
-def _tools(arch: Arch) -> tuple[str, str, str, str]:
-    gcc, qemu = shutil.which(arch.gcc), shutil.which(arch.qemu)
-    if gcc is None or qemu is None:
-        pytest.skip(f"{arch.gcc} or {arch.qemu} not installed")
-    prefix = arch.gcc[:-len("gcc")]
-    objdump, nm = shutil.which(prefix + "objdump"), shutil.which(prefix + "nm")
-    if objdump is None or nm is None:
-        pytest.skip(f"{prefix}objdump or {prefix}nm not installed")
-    return gcc, qemu, objdump, nm
+def _require(arch: Arch) -> None:
+    names = [command[0] for command in arch.build] + [arch.objdump, arch.nm, arch.qemu[0]]
+    missing = [name for name in names if shutil.which(name) is None]
+    if missing:
+        pytest.skip(f"not installed: {', '.join(missing)}")
 
 
-def _build(arch: Arch, gcc: str, folder: Path) -> Path:
-    source = folder / f"{arch.name}.S"
-    source.write_text(arch.program.format(windows=WINDOWS, iterations=ITERATIONS))
-    elf = folder / f"{arch.name}.elf"
-    proc = subprocess.run([gcc, *arch.cflags, "-nostdlib", "-nostartfiles", "-o", str(elf), str(source)],
-                          capture_output=True, text=True, check=False)
-    assert proc.returncode == 0, proc.stderr
-    return elf
+def _build(arch: Arch, folder: Path) -> Path:
+    _require(arch)
+    files = {"src": folder / f"{arch.name}.S", "obj": folder / f"{arch.name}.o", "elf": folder / f"{arch.name}.elf"}
+    files["src"].write_text(arch.program.format(windows=WINDOWS, iterations=ITERATIONS))
+    for command in arch.build:
+        argv = [str(files[a[1:-1]]) if a[1:-1] in files and a.startswith("{") else a for a in command]
+        proc = subprocess.run(argv, capture_output=True, text=True, check=False)
+        assert proc.returncode == 0, proc.stderr
+    return files["elf"]
 
 
 def _nm(nm: str, elf: Path) -> dict[str, int]:
@@ -233,21 +319,20 @@ def _counter(objdump: str, nm: str, elf: Path):
 
 def _expected(arch: Arch, count) -> tuple[int, int, int]:
     """(instructions per window, of which in the handler `trap`, total): from the program's structure."""
-    spin = count("spin", "spin_loop") + ITERATIONS * count("spin_loop", "spin_tail") + count("spin_tail", "faulting_fn")
+    spin = count("spin", "spin_loop") + ITERATIONS * count("spin_loop", "spin_tail") + count("spin_tail", "spin_done")
     skipped = count("trap", "trap_end")  # the faulting load itself counts once: it started
     body = count("faulting_fn", "faulting_fn_end")
     # A window: the rest of tml_profile_begin after its first instruction, the body up to and with the
     # call of tml_profile_end (whose first instruction closes the window).
-    window = count("tml_profile_begin", "tml_profile_end") - 1 + count("win_start", "win_stop") + spin + body + skipped
-    per_round = (count("outer", "win_start") + 1 + window + count("tml_profile_end", "spin")
+    window = count("tml_profile_begin", "begin_done") - 1 + count("win_start", "win_stop") + spin + body + skipped
+    per_round = (count("outer", "win_start") + 1 + window + count("tml_profile_end", "end_done")
                  + count("win_stop", "exit_seq"))
     total = arch.boot_instructions + count("reset", "outer") + WINDOWS * per_round + count("exit_seq", "exit_end")
     return window, skipped, total
 
 
-def _run(qemu: str, arch: Arch, elf: Path, plugin_arg: str | None) -> subprocess.CompletedProcess:
-    argv = [qemu, *arch.qemu_args, "-display", "none", "-monitor", "none", "-nodefaults",
-            "-semihosting-config", "enable=on,target=native", "-kernel", str(elf)]
+def _run(arch: Arch, elf: Path, plugin_arg: str | None) -> subprocess.CompletedProcess:
+    argv = [*arch.qemu, "-display", "none", "-monitor", "none", "-nodefaults", "-kernel", str(elf)]
     if plugin_arg is not None:
         argv += ["-plugin", plugin_arg, *LOG_OPTIONS]
     return subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
@@ -257,18 +342,17 @@ def _run(qemu: str, arch: Arch, elf: Path, plugin_arg: str | None) -> subprocess
 @pytest.mark.parametrize("arch_name", sorted(ARCHES))
 def test_counts_are_exact(arch_name, plugin, tmp_path):
     arch = ARCHES[arch_name]
-    gcc, qemu, objdump, nm = _tools(arch)
-    elf = _build(arch, gcc, tmp_path)
-    count = _counter(objdump, nm, elf)
+    elf = _build(arch, tmp_path)
+    count = _counter(arch.objdump, arch.nm, elf)
     window, skipped, total = _expected(arch, count)
-    assert window > ITERATIONS * 4 and skipped == 4 and count("faulting_fn", "faulting_fn_end") >= 5
+    assert window > ITERATIONS * 3 and skipped == 4 and count("faulting_fn", "faulting_fn_end") >= 5
 
-    plain = _run(qemu, arch, elf, plugin_argument(plugin, elf))
+    plain = _run(arch, elf, plugin_argument(plugin, elf))
     assert plain.returncode == 0, plain.stderr
     assert parse_icount(plain.stderr) == ICount(WINDOWS, WINDOWS * window, total)
     assert per_inference(parse_icount(plain.stderr)) == window
 
-    skipping = _run(qemu, arch, elf, plugin_argument(plugin, elf, skip_symbols=("trap", "trap_end")))
+    skipping = _run(arch, elf, plugin_argument(plugin, elf, skip_symbols=("trap", "trap_end")))
     assert skipping.returncode == 0, skipping.stderr
     assert parse_icount(skipping.stderr) == ICount(WINDOWS, WINDOWS * (window - skipped), total)
 
@@ -276,19 +360,17 @@ def test_counts_are_exact(arch_name, plugin, tmp_path):
 @pytest.mark.qemu
 def test_bad_plugin_arguments_stop_qemu(plugin, tmp_path):
     arch = ARCHES["arm"]
-    gcc, qemu, _objdump, _nm = _tools(arch)
-    elf = _build(arch, gcc, tmp_path)
-    proc = _run(qemu, arch, elf, f"{plugin},begin=0x10,end=0x10")
+    elf = _build(arch, tmp_path)
+    proc = _run(arch, elf, f"{plugin},begin=0x10,end=0x10")
     assert proc.returncode != 0 and "tml_icount: needs begin=ADDR,end=ADDR" in proc.stderr
-    proc = _run(qemu, arch, elf, f"{plugin},begin=0x10,end=0x20,stop=0x30")
+    proc = _run(arch, elf, f"{plugin},begin=0x10,end=0x20,stop=0x30")
     assert proc.returncode != 0 and "tml_icount: bad argument 'stop=0x30'" in proc.stderr
 
 
 def test_plugin_argument_reads_marker_addresses(tmp_path):
     arch = ARCHES["arm"]
-    gcc, _qemu, _objdump, nm = _tools(arch)
-    elf = _build(arch, gcc, tmp_path)
-    symbols = _nm(nm, elf)  # nm prints Thumb functions at their instruction address (bit 0 clear)
+    elf = _build(arch, tmp_path)
+    symbols = _nm(arch.nm, elf)  # nm prints Thumb functions at their instruction address (bit 0 clear)
     readelf = shutil.which("arm-none-eabi-readelf")
     if readelf is not None:  # the symbol table itself has bit 0 set: plugin_argument must clear it
         raw = subprocess.run([readelf, "-sW", str(elf)], check=True, capture_output=True, text=True).stdout
