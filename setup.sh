@@ -11,6 +11,9 @@ APT_PACKAGES=(
   gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib   # Cortex-M images
   qemu-system-arm                                                            # running them
   clang-format                                                               # C style check (tests/test_c_style.py)
+  clang-22 llvm-22 binutils-xtensa-lx106                                     # ESP32 / ESP32-S3 (Xtensa) images
+  gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf                       # ESP32-C3 (RISC-V) images
+  qemu-system-misc                                                           # their tests (xtensa, riscv32 twins)
 )
 
 missing=()

@@ -85,3 +85,11 @@ def finish_test(verdict: str, what: str, problems, suites, report_path) -> int:
     print(f"test: FAIL ({verdict}, exit status {status}) {terminal(what)}: {failures} failed and {errors} "
           f"unfinished of {tests} test cases; JUnit report {terminal(report_path)}", flush=True)
     Exit(status)
+
+
+def found_toolchain(env):
+    """The image's toolchain, found again the way UseToolchain found it (site_tools/toolchain.py):
+    actions run after the build description was read and need its programs."""
+    from tinyml_build import toolchains
+
+    return toolchains.find(env["TML_TOOLCHAIN_NAME"], search_path=env["TML_TOOLCHAIN_PATH"])

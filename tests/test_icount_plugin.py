@@ -358,6 +358,20 @@ def test_counts_are_exact(arch_name, plugin, tmp_path):
 
 
 @pytest.mark.qemu
+def test_report_marker_prints_the_windows_since_the_last_report(plugin, tmp_path):
+    """tml_profile_report() (one call per model) gives that model's windows: here the first
+    instruction after the last window stands in for it."""
+    arch = ARCHES["arm"]
+    elf = _build(arch, tmp_path)
+    count = _counter(arch.objdump, arch.nm, elf)
+    window, _skipped, _total = _expected(arch, count)
+    report_at = {n: v & ~1 for n, v in _nm(arch.nm, elf).items()}["exit_seq"]
+    proc = _run(arch, elf, plugin_argument(plugin, elf) + f",report={report_at:#x}")
+    assert proc.returncode == 0, proc.stderr
+    assert icount_plugin.parse_reports(proc.stderr) == [ICount(WINDOWS, WINDOWS * window, 0)]
+
+
+@pytest.mark.qemu
 def test_bad_plugin_arguments_stop_qemu(plugin, tmp_path):
     arch = ARCHES["arm"]
     elf = _build(arch, tmp_path)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from SCons.Script import Action
 
-from tinyml_scons import clean_errors, echo, generated_by, label
+from tinyml_scons import clean_errors, echo, found_toolchain, generated_by, label
 
 # ---- actions ---------------------------------------------------------------------------------
 
@@ -37,11 +37,12 @@ def _board_header_action(target, source, env):
 def _linker_scripts_action(target, source, env):
     from tinyml_build.config.targets import load_target
     from tinyml_build.fileio import write_atomic
-    from tinyml_build.platform.linker_script import render_linker_script
+    from tinyml_build.platform import render_platform_linker_script
 
     board = load_target(str(source[0]))
-    write_atomic(str(target[0]), render_linker_script(board))
-    write_atomic(str(target[1]), render_linker_script(board, relaxed=True))
+    variant = env["TML_PLATFORM_VARIANT"]
+    write_atomic(str(target[0]), render_platform_linker_script(board, variant))
+    write_atomic(str(target[1]), render_platform_linker_script(board, variant, relaxed=True))
 
 
 @clean_errors
@@ -79,10 +80,8 @@ def _test_vectors_action(target, source, env):
 def _link_action(target, source, env):
     from tinyml_build.config.targets import load_target
     from tinyml_build.image.link import link
-    from tinyml_build.toolchains.arm_gcc import find_toolchain
 
-    toolchain = find_toolchain(search_path=env["TML_ARM_GCC_BIN"])
-    link(toolchain, env["TML_FLAGS"], load_target(env["TML_TARGET_FILE"]), [str(s) for s in source],
+    link(found_toolchain(env), env["TML_FLAGS"], load_target(env["TML_TARGET_FILE"]), [str(s) for s in source],
          str(target[0]), str(target[1]), env["TML_LINKER_SCRIPT"], env["TML_SIZING_LINKER_SCRIPT"],
          cwd=env["TML_BUILD_ROOT"], echo=echo(env))
 
@@ -96,27 +95,44 @@ def _binaries_action(target, source, env):
 
 
 @clean_errors
+def _esp_image_action(target, source, env):
+    from tinyml_build.image import esp_image
+
+    esp_image.check_segments(str(source[0]), env["TML_TARGET_CPU"])
+    esp_image.elf2image(str(source[0]), str(target[0]), env["TML_TARGET_CPU"])
+
+
+@clean_errors
 def _hex_action(target, source, env):
     from tinyml_build.image.link import write_hex
-    from tinyml_build.toolchains.arm_gcc import find_toolchain
 
-    write_hex(find_toolchain(search_path=env["TML_ARM_GCC_BIN"]), str(source[0]), str(target[0]))
+    write_hex(found_toolchain(env), str(source[0]), str(target[0]))
 
 
 @clean_errors
 def _manifest_action(target, source, env):
     from tinyml_build.fileio import write_atomic
     from tinyml_build.reports import manifest
-    from tinyml_build.toolchains.arm_gcc import find_toolchain
 
     outputs = [str(s) for s in source[:env["TML_OUTPUT_COUNT"]]]
     inputs = sorted({str(s) for s in source[env["TML_OUTPUT_COUNT"]:]})
     data = manifest.build_manifest(
         target=env["TML_TARGET_NAME"], runtime=env["TML_RUNTIME"], models=env["TML_MANIFEST_MODELS"],
-        inputs=inputs, outputs=outputs, toolchain=find_toolchain(search_path=env["TML_ARM_GCC_BIN"]),
+        inputs=inputs, outputs=outputs, toolchain=found_toolchain(env),
         flags=env["TML_FLAGS"], project_dir=Path(env["TML_PROJECT"]), build_root=Path(env["TML_BUILD_ROOT"]),
-        settings=env["TML_SETTINGS"])
+        settings=env["TML_SETTINGS"], flash=_flash_facts(env))
     write_atomic(str(target[0]), manifest.to_json(data))
+
+
+def _flash_facts(env):
+    """ESP images: what `flash` writes where (chip, offset) and the esptool that made the image."""
+    if env["TML_IMAGE_FORMAT"] != "esp":
+        return None
+    from tinyml_build.image import esp_image
+
+    chip = esp_image.chip_facts(env["TML_TARGET_CPU"])
+    return {"chip": chip.esptool_chip, "offset": f"0x{chip.flash_offset:x}", "esptool": esp_image.esptool_version(),
+            "image": "firmware.bin (esptool elf2image, RAM-loaded segments)"}
 
 
 def _compile_commands(objects, project_dir):
@@ -144,7 +160,7 @@ def _compile_commands(objects, project_dir):
 # ---- the graph -------------------------------------------------------------------------------
 
 
-def FirmwarePlatform(env, platform, framework_env):
+def FirmwarePlatform(env, platform, framework_env, board=None):
     """Declare a TargetPlatform's generated files (tml_board.h, linker scripts) and platform objects.
 
     Returns {'objects', 'board', 'scripts'}; `scripts` is [firmware.ld, firmware-sizing.ld]. The
@@ -152,12 +168,15 @@ def FirmwarePlatform(env, platform, framework_env):
     while SCons reads the build description).
     """
     compile_env = framework_env.Clone(CPPPATH=[str(p) for p in platform.include_dirs])
+    compile_env.Append(CPPDEFINES=platform.defines)
     target_file = str(platform.target.path)
-    board = env.Command(str(platform.board_header), target_file, Action(_board_header_action, label("GEN")))
-    generated_by(env, board, "tinyml_build.platform.board_header")
+    if board is None:  # a second platform of the same target (the emulator twin) shares the header
+        board = env.Command(str(platform.board_header), target_file, Action(_board_header_action, label("GEN")))
+        generated_by(env, board, "tinyml_build.platform.board_header")
     scripts = env.Command([str(platform.linker_script), str(platform.sizing_linker_script)], target_file,
-                          Action(_linker_scripts_action, label("GEN", "$TARGETS")))
-    generated_by(env, scripts, "tinyml_build.platform.linker_script")
+                          Action(_linker_scripts_action, label("GEN", "$TARGETS"), varlist=["TML_PLATFORM_VARIANT"]),
+                          TML_PLATFORM_VARIANT=platform.variant)
+    generated_by(env, scripts, "tinyml_build.platform")  # every platform layer's script renderer
     objects = [compile_env.Object(str(platform.object_dir / f"{src.stem}.o"), str(src)) for src in platform.sources]
     return {"objects": objects, "board": board, "scripts": scripts}
 
@@ -169,8 +188,8 @@ def Firmware(env, plan, toolchain, target_file):
 
     env = env.Clone()
     build_root = plan.common_dir.parent.parent
-    env.Replace(TML_TARGET_FILE=str(target_file), TML_ARM_GCC_BIN=str(toolchain.bin_dir),
-                TML_BUILD_ROOT=str(build_root))
+    env.Replace(TML_TARGET_FILE=str(target_file), TML_BUILD_ROOT=str(build_root), TML_TARGET_CPU=plan.target.cpu,
+                TML_IMAGE_FORMAT=plan.image_format)
     flags = plan.flags
     framework = env.Clone(CPPPATH=[str(p) for p in plan.include_dirs])
     framework.Append(CCFLAGS=[flags.framework_optimization])
@@ -223,10 +242,15 @@ def Firmware(env, plan, toolchain, target_file):
                                        Action(_link_action, label("LINK"), varlist=["TML_LINK_LINE"]))
     link_env.Depends(elf, script + sizing_script)
     generated_by(link_env, elf, "tinyml_build.image.link")
-    binaries = env.Command([str(out / name) for name in binary_names(plan.target).values()], elf,
-                           Action(_binaries_action, label("BIN", "$TARGETS")))
-    hex_file = env.Command(str(plan.hex), elf, Action(_hex_action, label("HEX")))
-    generated_by(env, binaries + hex_file, "tinyml_build.image.link")
+    if plan.image_format == "esp":  # esptool's flash image; the chip's loader reads no Intel HEX
+        binaries = env.Command(str(plan.bin), elf, Action(_esp_image_action, label("BIN")))
+        generated_by(env, binaries, "tinyml_build.image.esp_image")
+        hex_file = []
+    else:
+        binaries = env.Command([str(out / name) for name in binary_names(plan.target).values()], elf,
+                               Action(_binaries_action, label("BIN", "$TARGETS")))
+        hex_file = env.Command(str(plan.hex), elf, Action(_hex_action, label("HEX")))
+        generated_by(env, binaries + hex_file, "tinyml_build.image.link")
     sizes = env.SizeReport(str(out), elf, linker_map, target_file, **runtime.get("size_report", {}))
     env.Depends([elf] + binaries + sizes, str(target_file))  # they read the target's memory map
 
@@ -258,12 +282,30 @@ def Firmware(env, plan, toolchain, target_file):
                            env.Value(_compile_commands(platform_objects + app_objects + target_objects + model_objects,
                                                        plan.project_dir)),
                            Action(_write_value, label("GEN")))
+    twin = None
+    if plan.has_twin:
+        twin = _twin_image(env, plan, framework, board, app_objects + target_objects + model_objects, link_line)
     return {
+        "twin": twin,
         "elf": elf, "map": linker_map, "bin": binaries, "hex": hex_file, "size": sizes, "manifest": manifest,
         "compile_commands": database, "golden": goldens, "generated": generated + board + script,
         "all": [elf, linker_map] + binaries + hex_file + sizes + manifest + database,
         "steps": board,  # built through the scanner's implicit dependencies; listed so the step count holds it
     }
+
+
+def _twin_image(env, plan, framework, board, objects, link_line):
+    """ESP targets' test build: the image's application, runtime and model objects with the emulator
+    twin's platform objects and layout (platform/__init__.py says why); returns [elf, map]."""
+    twin = env.FirmwarePlatform(plan.twin_platform, framework, board=board)
+    link_env = env.Clone(TML_FLAGS=plan.flags, TML_LINKER_SCRIPT=str(plan.twin_platform.linker_script),
+                         TML_SIZING_LINKER_SCRIPT=str(plan.twin_platform.sizing_linker_script),
+                         TML_LINK_LINE=link_line)
+    nodes = link_env.Command([str(plan.twin_elf), str(plan.twin_map)], twin["objects"] + objects,
+                             Action(_link_action, label("LINK"), varlist=["TML_LINK_LINE"]))
+    link_env.Depends(nodes, twin["scripts"])
+    generated_by(link_env, nodes, "tinyml_build.image.link")
+    return nodes
 
 
 def FirmwareImage(env, config):
@@ -278,13 +320,16 @@ def FirmwareImage(env, config):
     try:
         plan = plan_firmware(config, env["TINYML_PROJECT_DIR"], env["TML_OPTIONS"])
         env.Tool(plan.runtime.name)  # site_tools/aot.py or tflm.py
-        toolchain, _ = env.UseArmGcc(config.target, env["TINYML_PROJECT_DIR"], config.build_root)
+        toolchain, _ = env.UseToolchain(config, env["TINYML_PROJECT_DIR"])
     except TinyMLError as exc:
         tinyml_fail(exc)
     image = env.Firmware(plan, toolchain, config.target.path)
     env.Alias("firmware", image["all"] + image["steps"])
+    if plan.image_format == "esp":
+        env.FlashCommand(plan, image["bin"])
     if "test" in COMMAND_LINE_TARGETS:
-        run = env.QemuTest(str(plan.out_dir), image["elf"], image["golden"], config.target.path,
+        tested = image["twin"][0] if image["twin"] else image["elf"]
+        run = env.QemuTest(str(plan.out_dir), tested, image["golden"], config.target.path,
                            env["TML_QEMU_TIMEOUT"])
         env.Depends(run, image["all"])  # the whole image, budget gate included, before it runs
         env.Alias("test", run)
@@ -292,7 +337,7 @@ def FirmwareImage(env, config):
 
 
 def generate(env):
-    for tool in ("arm_gcc", "size_report", "qemu_test"):
+    for tool in ("toolchain", "size_report", "qemu_test", "esp_flash"):
         env.Tool(tool)
     env.AddMethod(Firmware)
     env.AddMethod(FirmwarePlatform)

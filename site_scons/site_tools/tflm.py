@@ -11,7 +11,7 @@ from pathlib import Path
 
 from SCons.Script import Action
 
-from tinyml_scons import clean_errors, echo, generated_by, label, say, unsigned
+from tinyml_scons import clean_errors, echo, found_toolchain, generated_by, label, say, unsigned
 
 # ---- actions ---------------------------------------------------------------------------------
 
@@ -54,11 +54,11 @@ def _probe_link_action(target, source, env):
     from tinyml_build.config.targets import load_target
     from tinyml_build.image.link import link
     from tinyml_build.runtimes.tflm.plan import link_libraries
-    from tinyml_build.toolchains.arm_gcc import find_toolchain, firmware_flags
+    from tinyml_build.toolchains import firmware_flags
 
     probe_target = load_target(env["TML_PROBE_TARGET_FILE"])
-    toolchain = find_toolchain(search_path=env["TML_ARM_GCC_BIN"])
-    flags = link_libraries(firmware_flags(probe_target, Path(env["TML_PROJECT"])))
+    toolchain = found_toolchain(env)
+    flags = link_libraries(firmware_flags(env["TML_TOOLCHAIN_NAME"], probe_target, Path(env["TML_PROJECT"])))
     link(toolchain, flags, probe_target, [str(s) for s in source], str(target[0]), str(target[1]),
          env["TML_PROBE_SCRIPT"], env["TML_PROBE_SIZING_SCRIPT"], cwd=env["TML_BUILD_ROOT"],
          echo=echo(env))

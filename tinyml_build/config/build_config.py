@@ -5,14 +5,17 @@ anything, with one message naming the bad value and the valid ones; an option th
 the build is refused (or, from a config file, noted). Plain Python so it is tested without SCons.
 """
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from tinyml_build import toolchains
 from tinyml_build.analysis import op_inventory
 from tinyml_build.config import targets
 from tinyml_build.config.model_facts import ModelFacts, model_facts
 from tinyml_build.config.options import (
     AUTO,
+    FLASH,
     IMAGE,
     RUNTIME,
     RUNTIME_CHOICES,
@@ -26,6 +29,7 @@ from tinyml_build.escape import terminal
 from tinyml_build.model import catalog as model_catalog
 from tinyml_build.model.naming import model_c_name
 from tinyml_build.resources import find_named, search_dirs
+from tinyml_build.toolchains import ToolchainChoice
 
 NOT_APPLICABLE = "n/a"
 
@@ -54,6 +58,7 @@ class BuildConfig:
     kernels_explicit: bool = False  # kernels= was given (else the target's default)
     kernels_note: str = ""  # why the target's default kernel set was not used
     notes: tuple[str, ...] = ()  # options from a config file that have no effect on this build
+    toolchain: "ToolchainChoice | None" = None  # the compiler of a firmware image (None: no image)
 
     @property
     def builds_image(self) -> bool:
@@ -74,10 +79,17 @@ class BuildConfig:
             return NOT_APPLICABLE
         return self.runtime if self.requested_runtime != AUTO else f"{self.runtime} (auto: {self.runtime_reason})"
 
+    @property
+    def toolchain_banner(self) -> str:
+        """' toolchain=<name>' for targets with a choice of compilers (ESP32), else nothing."""
+        if self.toolchain is None or len(toolchains.candidates(self.target)) < 2:
+            return ""
+        return f" toolchain={self.toolchain.name}"
+
     def banner(self, display_root: Path | None = None) -> str:
         """The one line every build starts with: what the user asked for, as it is in effect."""
         return terminal(f"tinyml_build: target={self.target.name} model={self.model_label} "
-                        f"runtime={self.runtime_banner} kernels={self.kernels_banner} -> "
+                        f"runtime={self.runtime_banner} kernels={self.kernels_banner}{self.toolchain_banner} -> "
                         f"{_shown(self.out_dir, display_root)}")
 
     def sources_only_note(self, display_root: Path | None = None) -> str | None:
@@ -132,17 +144,27 @@ def _choice(option: str, value: str, valid) -> str:
 
 
 def choose_runtime(requested: str, op_names: list[str], kernels: str, overrides=None, env=None,
-                   board: "targets.Target | None" = None) -> tuple[str, str]:
+                   board: "targets.Target | None" = None, toolchain: ToolchainChoice | None = None) -> tuple[str, str]:
     """(runtime, reason): runtime=auto is tflm when its upstream sources resolve for these ops and
-    kernels (never downloading), otherwise aot -- except on the host target, which runs aot only;
-    runtime=tflm never falls back: a missing source is the resolver's error, which names the three
-    ways to provide it."""
+    kernels (never downloading) and the toolchain compiles C++, otherwise aot -- except on the host
+    target, which runs aot only; runtime=tflm never falls back: a missing source is the resolver's
+    error, which names the three ways to provide it, and a C-only toolchain is one error naming
+    runtime=aot."""
     from tinyml_build.runtimes.tflm.sources import missing_reason, resolve_sources
 
     if requested == "aot":
         return "aot", "runtime=aot"
     if requested == AUTO and board is not None and board.is_host:
         return "aot", "the host target runs aot only"
+    if toolchain is not None and not toolchains.supports_cxx(toolchain.name):
+        why = f"{toolchain.name} compiles C only and TFLM is C++"
+        if requested == AUTO:
+            return "aot", why
+        others = [name for name in toolchains.candidates(board) if toolchains.supports_cxx(name)]
+        raise TinyMLError(f"runtime=tflm cannot be built for target {board.name}: {why}", where="runtime=tflm",
+                          fix="use runtime=aot (it builds this model for the target)"
+                              + (f", or install a C++ toolchain for it ({', '.join(others)}: Espressif's GCC from "
+                                 "ESP-IDF) and put it on PATH" if others else ""))
     if requested == "tflm":
         resolve_sources(op_names, kernels, overrides, env)  # raises the resolver's message
         return "tflm", "runtime=tflm"
@@ -164,7 +186,7 @@ def _default_kernels_for(op_names: list[str], kernels: str, explicit: bool) -> t
 
 
 def resolve(project_dir: Path, target: str, model: str, runtime: str = "auto", kernels: str = "",
-            build_dir: str = "build", third_party_overrides=None, env=None) -> BuildConfig:
+            build_dir: str = "build", third_party_overrides=None, env=None, toolchain: str = AUTO) -> BuildConfig:
     """Turn the option strings into a checked BuildConfig; raises TinyMLError on any bad value.
 
     `third_party_overrides` maps lock names to explicit source trees (the <name>_path= options);
@@ -202,14 +224,17 @@ def resolve(project_dir: Path, target: str, model: str, runtime: str = "auto", k
     op_names = sorted({name for m in inputs for name in m.facts.op_names})
     explicit = bool(kernels_option)
     kernels, kernels_note = _default_kernels_for(op_names, kernels, explicit)
+    compiler = None
+    if board.supports.image:
+        compiler = toolchains.choose(board, toolchain or AUTO, (env if env is not None else os.environ).get("PATH"))
     if board.supports.image or board.supports.test:
-        chosen, reason = choose_runtime(runtime, op_names, kernels, overrides, env, board)
+        chosen, reason = choose_runtime(runtime, op_names, kernels, overrides, env, board, compiler)
     else:
         chosen, reason = None, "the target only gets generated sources"
     return BuildConfig(target=board, models=tuple(inputs), runtime=chosen, kernels=kernels, build_root=build_root,
                        requested_runtime=runtime, runtime_reason=reason,
                        third_party_overrides=tuple(sorted(overrides.items())), kernels_explicit=explicit,
-                       kernels_note=kernels_note)
+                       kernels_note=kernels_note, toolchain=compiler)
 
 
 def from_options(project_dir: Path, values: OptionValues, options, requested=(), env=None,
@@ -221,11 +246,17 @@ def from_options(project_dir: Path, values: OptionValues, options, requested=(),
     """
     config = resolve(project_dir, values.text("target"), values.text("model"), values.text("runtime"),
                      values.text("kernels"), values.text("build_dir"),
-                     third_party_overrides=values.path_overrides(lock_dependencies), env=env)
+                     third_party_overrides=values.path_overrides(lock_dependencies), env=env,
+                     toolchain=values.text("toolchain"))
     board = config.target
     if "test" in requested and not board.supports.test:
         raise TinyMLError(f"target {board.name} cannot run `test`: {board.test_support_reason}", where="test",
                           fix="build without `test`, or use a target that runs in an emulator (scons -h lists them)")
+    if "flash" in requested and not (board.supports.image and board.family == "esp32"):
+        raise TinyMLError(f"target {board.name} has no `flash` alias (it is for ESP targets, through esptool)",
+                          where="flash", fix="build the image and write firmware.bin/.hex with your probe's tool "
+                                             "(st-flash, openocd, pyocd)" if board.supports.image else
+                          "use an ESP target, or a target that builds images")
     produces = board.supports.image or board.supports.test
     tflm_arena_auto = config.runtime == "tflm" and values.text("arena").strip().lower() == "auto"
     scopes = {
@@ -238,6 +269,7 @@ def from_options(project_dir: Path, values: OptionValues, options, requested=(),
         IMAGE: None if board.supports.image else
         f"target {board.name} builds no firmware image ({board.image_support_reason})",
         TEST: None if ("test" in requested and produces) or tflm_arena_auto else "nothing runs in QEMU in this build",
+        FLASH: None if "flash" in requested and board.family == "esp32" else "nothing is flashed in this build",
     }
     notes = check_applicable(values, options, scopes)
     from dataclasses import replace

@@ -17,6 +17,7 @@ from pathlib import Path
 from tinyml_build.analysis.op_inventory import KERNEL_CHOICES
 from tinyml_build.errors import TinyMLError, closest_names
 from tinyml_build.runtimes import RUNTIMES
+from tinyml_build.toolchains import CHOICES as TOOLCHAIN_CHOICES
 
 AUTO = "auto"
 RUNTIME_CHOICES = (AUTO,) + RUNTIMES  # runtime=auto picks one of the runtimes
@@ -31,6 +32,7 @@ RUNTIME = "runtime"  # builds that run a model: a firmware image, or the host ta
 IMAGE = "image"  # builds that make a firmware image (its test vectors)
 TEST = "test"  # `test` runs
 TFLM = "tflm"  # runtime=tflm
+FLASH = "flash"  # the `flash` alias of ESP targets
 
 # Defaults the build and the modules that use them share (golden data, QEMU runner, tflm arena).
 DEFAULT_RANDOM_VECTORS = 3
@@ -41,7 +43,8 @@ DEFAULT_HEADROOM = "0"
 # What makes an option of each scope take effect, for the message that refuses it.
 SCOPE_HINTS = {TFLM: "it applies to runtime=tflm", RUNTIME: "it applies to targets that build an image or run a test",
                IMAGE: "it applies to targets that build a firmware image",
-               TEST: "it applies to `test` runs and to the tflm arena measurement"}
+               TEST: "it applies to `test` runs and to the tflm arena measurement",
+               FLASH: "it applies to `flash` on ESP targets"}
 
 _TRUE = ("1", "on", "yes", "true")
 _FALSE = ("0", "off", "no", "false")
@@ -107,6 +110,10 @@ def _base_options() -> tuple[Option, ...]:
                "(TFLM's MicroInterpreter)", "auto", kind="choice", choices=RUNTIME_CHOICES, scope=RUNTIME),
         Option("kernels", "kernel library of runtime=tflm; empty: the target's", "", kind="choice",
                choices=("",) + KERNEL_CHOICES, scope=TFLM),
+        Option("toolchain", "compiler of the image: auto (Espressif's GCC for ESP targets when on PATH, else the "
+               "target's own) or one by name", "auto", kind="choice", choices=TOOLCHAIN_CHOICES, scope=IMAGE),
+        Option("port", "serial port `flash` writes the image through with esptool (ESP targets); empty: print "
+               "the command only", "", scope=FLASH, metavar="DEVICE"),
         Option("build_dir", "output root: outputs go to <build_dir>/<target>/<model>/", "build", kind="path",
                metavar="DIR"),
         Option("cache_dir", f"share compiled objects across build folders and checkouts (also ${CACHE_DIR_ENV})", "",

@@ -32,7 +32,7 @@ REGION_NAMES = {
 REQUIRED_REGIONS = ("flash", "ram")
 
 # Toolchains the project can drive to a firmware image (a target may claim supports.image only with one).
-IMAGE_TOOLCHAINS = ("arm-none-eabi-gcc",)
+IMAGE_TOOLCHAINS = ("arm-none-eabi-gcc", "clang-xtensa", "riscv64-unknown-elf-gcc")
 
 
 @dataclass(frozen=True)
@@ -113,6 +113,8 @@ class Console:
 class Emulator:
     qemu: str  # the QEMU system binary, e.g. qemu-system-arm
     machine: str  # its -machine name, e.g. mps2-an386
+    cpu: str | None = None  # its -cpu name, when not the machine's default
+    twin: bool = False  # QEMU runs the image's objects linked for this machine, not the image (ESP targets)
 
 
 @dataclass(frozen=True)

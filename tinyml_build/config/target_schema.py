@@ -103,6 +103,9 @@ class Uart(Schema):
 class Emulator(Schema):
     qemu: Annotated[str, _pattern(r"^qemu-system-[a-z0-9_]+$")]
     machine: Annotated[str, _pattern(r"^[A-Za-z0-9][A-Za-z0-9_.,=-]*$")]
+    cpu: Annotated[str, _pattern(r"^[A-Za-z0-9][A-Za-z0-9_.,=-]*$")] | None = None
+    # true: QEMU runs the image's objects linked for this machine (an ISA twin), not the image itself
+    twin: bool = False
 
 
 class Supports(Schema):
@@ -251,6 +254,11 @@ class TargetFile(Schema):
                 raise invalid(f"a{'n' if facts.isa[0] in 'aeiou' else ''} {facts.isa} cpu runs in {expected}, "
                               f"not {self.emulator.qemu}", at=("emulator", "qemu"),
                               fix=f"set emulator.qemu: {expected}")
+            if self.emulator.twin != (self.family == "esp32"):
+                raise invalid("no QEMU here models an ESP32 chip: ESP targets test on an ISA twin (twin: true); "
+                              "other targets run their own image (twin: false)" if self.family == "esp32" else
+                              "only ESP targets test on an emulator twin", at=("emulator", "twin"),
+                              fix=f"set emulator.twin: {'true' if self.family == 'esp32' else 'false'}")
         image, test = self.supports.image, self.supports.test
         if image and self.toolchain not in IMAGE_TOOLCHAINS:
             raise invalid(f"the project cannot build images with {self.toolchain} yet", at=("supports", "image"),

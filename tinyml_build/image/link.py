@@ -23,16 +23,15 @@ from tinyml_build.fileio import write_atomic
 from tinyml_build.image.elf import ElfError, ElfImage, read_elf
 from tinyml_build.image.linker_map import InputSection, MapError, read_map
 from tinyml_build.reports.size import check_budget, measure
-from tinyml_build.toolchains.arm_gcc import ArmGcc, Flags
+from tinyml_build.toolchains.gcc import Flags
 
 _OVERFLOW_MARKERS = ("overflowed by", "will not fit in region", "region `")
 ERASED_FLASH = 0xFF  # gaps in a .bin read as erased flash
 
 
-def link_command(toolchain: ArmGcc, flags: Flags, script: str, map_path: str, elf_path: str,
-                 objects: list[str]) -> list[str]:
-    return [str(toolchain.gcc), *flags.arch, *flags.link, f"-T{script}", f"-Wl,-Map={map_path}", "-o", elf_path,
-            *objects, *flags.libraries]
+def link_command(toolchain, flags: Flags, script: str, map_path: str, elf_path: str, objects: list[str]) -> list[str]:
+    """The toolchain's own link command line (gcc driver, or ld for clang-xtensa)."""
+    return toolchain.link_command(flags, script, map_path, elf_path, objects)
 
 
 def partial(path: str | Path) -> Path:
@@ -41,7 +40,7 @@ def partial(path: str | Path) -> Path:
     return path.with_name(f".{path.name}.partial")
 
 
-def link(toolchain: ArmGcc, flags: Flags, target: Target, objects: list[str], elf_path: str, map_path: str,
+def link(toolchain, flags: Flags, target: Target, objects: list[str], elf_path: str, map_path: str,
          script: str, sizing_script: str, cwd: str | Path | None = None, echo=None) -> None:
     """Link; BudgetError (with the consumers) when the image does not fit, ToolchainError otherwise.
 
@@ -71,7 +70,7 @@ def link(toolchain: ArmGcc, flags: Flags, target: Target, objects: list[str], el
     if any(marker in message for marker in _OVERFLOW_MARKERS):
         sizing_elf, sizing_map = partial(f"{elf_path}.sizing"), partial(f"{map_path}.sizing")
         sizing = _run(link_command(toolchain, flags, rel(sizing_script), rel(sizing_map), rel(sizing_elf), objects)
-                      + ["-Wl,--no-check-sections"], cwd)
+                      + [toolchain.linker_flag("--no-check-sections")], cwd)
         try:
             if sizing.returncode == 0:
                 check_budget(measure(target, read_elf(sizing_elf), read_map(sizing_map)), target)
@@ -145,7 +144,7 @@ def write_binaries(elf_path: str | Path, target: Target, out_dir: str | Path) ->
     return written
 
 
-def write_hex(toolchain: ArmGcc, elf_path: str | Path, hex_path: str | Path) -> None:
+def write_hex(toolchain, elf_path: str | Path, hex_path: str | Path) -> None:
     tmp = partial(hex_path)
     try:
         result = _run([str(toolchain.objcopy), "-O", "ihex", str(elf_path), str(tmp)])

@@ -24,10 +24,11 @@ from tinyml_build.config.build_config import BuildConfig
 from tinyml_build.config.options import DEFAULT_RANDOM_VECTORS, DEFAULT_SEED, OptionValues
 from tinyml_build.config.targets import Target
 from tinyml_build.errors import TinyMLError
+from tinyml_build import toolchains
+from tinyml_build.platform import IMAGE, TWIN, TargetPlatform, is_esp
 from tinyml_build.platform import SOURCE_DIR as PLATFORM_SOURCE_DIR
-from tinyml_build.platform import TargetPlatform
 from tinyml_build.runtimes import API_INCLUDE_DIR, RuntimePlan, plan_runtime
-from tinyml_build.toolchains import arm_gcc
+from tinyml_build.toolchains.gcc import Flags
 from tinyml_build.verification import SOURCE_DIR as APP_SOURCE_DIR
 from tinyml_build.verification import app_sources
 from tinyml_build.verification.samples import Sample, model_samples
@@ -58,15 +59,30 @@ class FirmwarePlan:
     gen_dir: Path
     obj_dir: Path
     common_dir: Path
-    flags: arm_gcc.Flags
+    flags: Flags
     random_vectors: int
     seed: int
     runtime_requested: str = "auto"  # the runtime= option as given (auto chose `runtime`)
+    toolchain: str = "arm-none-eabi-gcc"  # the compiler's name (toolchains.MODULES)
 
     # -- target-level (shared) files --------------------------------------------------------
     @property
     def platform(self) -> TargetPlatform:
-        return TargetPlatform(self.target, self.common_dir)
+        return TargetPlatform(self.target, self.common_dir, IMAGE, self.toolchain)
+
+    @property
+    def has_twin(self) -> bool:
+        """ESP targets: `test` runs the image's objects linked for an emulator twin, not the image."""
+        return is_esp(self.target)
+
+    @property
+    def twin_platform(self) -> TargetPlatform:
+        return TargetPlatform(self.target, self.common_dir, TWIN, self.toolchain)
+
+    @property
+    def image_format(self) -> str:
+        """'esp': esptool's flash image (firmware.bin, no .hex); 'raw': .bin per region and Intel HEX."""
+        return "esp" if is_esp(self.target) else "raw"
 
     @property
     def board_header(self) -> Path:
@@ -124,6 +140,15 @@ class FirmwarePlan:
     def hex(self) -> Path:
         return self.output("firmware.hex")
 
+    @property
+    def twin_elf(self) -> Path:
+        """The test build of an ESP target: the same objects, the emulator twin's platform and layout."""
+        return self.output("firmware-twin.elf")
+
+    @property
+    def twin_map(self) -> Path:
+        return self.output("firmware-twin.map")
+
 
 def plan_firmware(config: BuildConfig, project_dir: Path, options: OptionValues | None = None) -> FirmwarePlan:
     """The firmware build for a checked BuildConfig; TinyMLError if it cannot be built.
@@ -149,10 +174,12 @@ def plan_firmware(config: BuildConfig, project_dir: Path, options: OptionValues 
         raise TinyMLError("test_vectors=0 and the model lists no samples: the image would test nothing",
                           where="test_vectors=", fix="use test_vectors=1 or more")
     runtime = plan_runtime(config, Path(project_dir), options)
-    flags = runtime.link_flags(arm_gcc.firmware_flags(target, Path(project_dir), Path(config.build_root)))
+    toolchain = config.toolchain.name if config.toolchain else target.toolchain
+    flags = runtime.link_flags(toolchains.firmware_flags(toolchain, target, Path(project_dir), Path(config.build_root)))
     return FirmwarePlan(
         project_dir=Path(project_dir), target=target, runtime=runtime, models=models,
         out_dir=out_dir, gen_dir=gen_dir, obj_dir=out_dir / "obj",
         common_dir=Path(config.build_root) / target.name / "_common",
         flags=flags, random_vectors=random_vectors, seed=seed, runtime_requested=config.requested_runtime,
+        toolchain=toolchain,
     )

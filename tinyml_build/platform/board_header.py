@@ -19,6 +19,19 @@ def _hex(value: int) -> str:
     return f"0x{value:08X}u"
 
 
+def _esp_lines(target: Target) -> list[str]:
+    """ESP32 family: the chip (the platform layer keeps its ROM and register addresses per chip),
+    the ROM's UART routine as the console, and the core's cycle counter."""
+    if target.console.driver != "esp-rom-uart":
+        raise TargetError(f"console driver '{target.console.driver}' is not available for ESP32 firmware",
+                          where=target.source or target.name, fix="use driver: esp-rom-uart")
+    timers = {"ccount": "TML_TIMER_USE_CCOUNT", "mpccr": "TML_TIMER_USE_MPCCR"}
+    lines = [f"#define TML_ESP_CHIP_{target.cpu.upper()} 1", "#define TML_CONSOLE_ESP_ROM_UART 1"]
+    if target.cycle_timer in timers:
+        lines.append(f"#define {timers[target.cycle_timer]} 1")
+    return lines
+
+
 def render_board_header(target: Target) -> str:
     """The text of tml_board.h for `target` (deterministic: same target, same bytes)."""
     if target.clock_hz is None:
@@ -36,7 +49,9 @@ def render_board_header(target: Target) -> str:
         f"#define TML_EMULATED_ONLY {1 if target.family in ('mps2', 'mps3') else 0}",
     ]
     console = target.console
-    if console.is_semihosting:
+    if target.family == "esp32":
+        lines += _esp_lines(target)
+    elif console.is_semihosting:
         lines.append("#define TML_CONSOLE_SEMIHOSTING 1")
     elif console.is_uart:
         layout = _UART_LAYOUTS.get(console.driver or "")

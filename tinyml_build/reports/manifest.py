@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import platform
-import subprocess
 from importlib import metadata
 from pathlib import Path
 
 from tinyml_build.escape import json_text
-from tinyml_build.toolchains.arm_gcc import ArmGcc, Flags
+from tinyml_build.toolchains.gcc import Flags
 
 FORMAT_VERSION = 1
 PYTHON_PACKAGES = ("flatbuffers", "jinja2", "numpy", "pyyaml", "scons", "tflite-micro")
@@ -62,13 +61,10 @@ def normalize_flags(flags: Flags, project_dir: Path, build_root: Path) -> dict:
     return {key: clean(value) for key, value in flags.as_dict().items()}
 
 
-def tool_versions(toolchain: ArmGcc) -> dict[str, str]:
-    versions = {"arm-none-eabi-gcc": toolchain.version_text, "python": platform.python_version()}
-    try:
-        ld = subprocess.run([str(toolchain.program("ld")), "--version"], capture_output=True, text=True, check=False)
-        versions["arm-none-eabi-ld"] = ld.stdout.splitlines()[0].strip() if ld.stdout else "unknown"
-    except OSError:
-        versions["arm-none-eabi-ld"] = "unknown"
+def tool_versions(toolchain) -> dict[str, str]:
+    """The toolchain's programs (each toolchain names its own: compiler, assembler, linker) and the
+    Python packages that generate or check the outputs."""
+    versions = {**toolchain.tool_versions(), "python": platform.python_version()}
     for package in PYTHON_PACKAGES:
         try:
             versions[package] = metadata.version(package)
@@ -78,8 +74,8 @@ def tool_versions(toolchain: ArmGcc) -> dict[str, str]:
 
 
 def build_manifest(*, target: str, runtime: str, models: list[dict], inputs: list[str | Path],
-                   outputs: list[str | Path], toolchain: ArmGcc, flags: Flags, project_dir: Path,
-                   build_root: Path, settings: dict) -> dict:
+                   outputs: list[str | Path], toolchain, flags: Flags, project_dir: Path,
+                   build_root: Path, settings: dict, flash: dict | None = None) -> dict:
     """The manifest as plain data (see to_json)."""
     def digests(paths):
         table = {}
@@ -87,17 +83,22 @@ def build_manifest(*, target: str, runtime: str, models: list[dict], inputs: lis
             table[display_path(p, project_dir, build_root)] = sha256_file(p)
         return dict(sorted(table.items()))
 
-    return {
+    data = {
         "format": FORMAT_VERSION,
         "target": target,
         "runtime": runtime,
         "models": models,
         "settings": settings,
+        "toolchain": toolchain.name,
         "tools": tool_versions(toolchain),
         "flags": normalize_flags(flags, project_dir, build_root),
         "inputs": digests(inputs),
         "outputs": digests(outputs),
     }
+    if flash:
+        data["flash"] = flash  # ESP images: chip, offset, esptool (its version also under tools)
+        data["tools"]["esptool"] = flash.get("esptool", "unknown")
+    return data
 
 
 def to_json(manifest: dict) -> str:

@@ -289,9 +289,13 @@ def check_budget(report: SizeReport, target: Target) -> None:
     if not problems:
         return
     fixes = []
-    if any(not r.holds_data for r, _ in problems):
+    if target.family == "esp32":
+        fixes.append("this ESP image is loaded into internal RAM by the ROM loader (code in iram, model, arena and "
+                     "data in ram; running from flash-mapped memory is not supported yet): use a smaller model, "
+                     f"or lower stack_size in {target.source or 'the target file'}")
+    elif any(not r.holds_data for r, _ in problems):
         fixes.append("use a smaller model or a target with more flash")
-    if any(r.holds_data for r, _ in problems):
+    if target.family != "esp32" and any(r.holds_data for r, _ in problems):
         fixes.append(f"RAM holds the arena ({report.arena_bytes:,} in {report.arena_region}), stack "
                      f"({report.stack_bytes:,}) and heap ({report.heap_bytes:,}): lower stack_size/heap_size or move "
                      f"arena_region in {target.source or 'the target file'}, or use a smaller model")

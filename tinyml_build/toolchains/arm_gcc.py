@@ -11,14 +11,15 @@ C++, and no absolute paths or timestamps in the outputs.
 from __future__ import annotations
 
 import os
-import re
 import shutil
-import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 
 from tinyml_build.config.targets import Target
 from tinyml_build.errors import ToolchainError
+from tinyml_build.toolchains import gcc as gnu
+from tinyml_build.toolchains.gcc import Flags, GccToolchain, prefix_maps
+
+__all__ = ["ArmGcc", "Flags", "find_toolchain", "firmware_flags", "prefix_maps"]
 
 NAME = "arm-none-eabi-gcc"
 PREFIX = "arm-none-eabi-"
@@ -54,50 +55,13 @@ LINK = (
 LINK_LIBRARIES = ("-Wl,--start-group", "-lc_nano", "-lgcc", "-Wl,--end-group")
 
 
-@dataclass(frozen=True)
-class ArmGcc:
-    """An installed arm-none-eabi toolchain: the programs and the compiler version."""
-
-    bin_dir: Path
-    version: tuple[int, ...]
-    version_text: str  # first line of `gcc --version`, for manifests
-
-    def program(self, tool: str) -> Path:
-        """Path of one program of the toolchain, e.g. program('objcopy')."""
-        return self.bin_dir / f"{PREFIX}{tool}"
-
-    @property
-    def gcc(self) -> Path:
-        return self.program("gcc")
-
-    @property
-    def gxx(self) -> Path:
-        return self.program("g++")
-
-    @property
-    def objcopy(self) -> Path:
-        return self.program("objcopy")
-
-    @property
-    def nm(self) -> Path:
-        return self.program("nm")
-
-    @property
-    def ar(self) -> Path:
-        return self.program("ar")
-
-    @property
-    def version_string(self) -> str:
-        return ".".join(str(v) for v in self.version)
+# The toolchain found: a GccToolchain with the arm-none-eabi- prefix.
+ArmGcc = GccToolchain
 
 
 def parse_version(text: str) -> tuple[int, ...]:
     """'12.2.1' (from -dumpfullversion) -> (12, 2, 1); ToolchainError if it is not a version."""
-    match = re.fullmatch(r"\s*(\d+)(?:\.(\d+))?(?:\.(\d+))?\s*", text)
-    if not match:
-        raise ToolchainError(f"cannot read the version of {NAME} (it printed {text.strip()!r})",
-                             fix=f"reinstall the toolchain: {APT_COMMAND}")
-    return tuple(int(g) for g in match.groups() if g is not None)
+    return gnu.parse_version(text, NAME, APT_COMMAND)
 
 
 def find_toolchain(search_path: str | None = None, environ: dict | None = None) -> ArmGcc:
@@ -120,8 +84,8 @@ def find_toolchain(search_path: str | None = None, environ: dict | None = None) 
             raise ToolchainError(f"{NAME} not found on PATH (needed for Cortex-M targets)",
                                  fix=f"install it: {APT_COMMAND}")
         gcc = Path(found)
-    version_text = _run(gcc, "-dumpfullversion")
-    version = parse_version(version_text)
+    found = gnu.probe(gcc, PREFIX, APT_COMMAND)
+    version = found.version
     if version < MIN_VERSION:
         raise ToolchainError(f"{NAME} {'.'.join(map(str, version))} at {gcc} is too old "
                              f"(need {'.'.join(map(str, MIN_VERSION))} or newer for every Cortex-M target)",
@@ -130,51 +94,11 @@ def find_toolchain(search_path: str | None = None, environ: dict | None = None) 
     if not Path(libc).is_absolute():  # gcc echoes the bare name when it cannot find the file
         raise ToolchainError(f"{NAME} is installed but newlib-nano (libc_nano.a) is missing",
                              fix=f"install it: {APT_COMMAND}")
-    banner = _run(gcc, "--version").splitlines()[0].strip()
-    return ArmGcc(bin_dir=gcc.parent, version=version, version_text=banner)
+    return found
 
 
 def _run(program: Path, *args: str) -> str:
-    try:
-        result = subprocess.run([str(program), *args], capture_output=True, text=True, timeout=60, check=False)
-    except OSError as err:
-        raise ToolchainError(f"cannot run {program}: {err}", fix=f"reinstall the toolchain: {APT_COMMAND}") from None
-    if result.returncode != 0:
-        raise ToolchainError(f"{program} {' '.join(args)} failed:", details=result.stderr.strip()[:300],
-                             fix=f"reinstall the toolchain: {APT_COMMAND}")
-    return result.stdout
-
-
-@dataclass(frozen=True)
-class Flags:
-    """Every flag of one firmware build, grouped the way SCons consumes them."""
-
-    arch: tuple[str, ...]  # -mcpu/-mthumb/-mfpu/-mfloat-abi: compile and link
-    common: tuple[str, ...]  # C and C++: code generation, warnings
-    c: tuple[str, ...]
-    cxx: tuple[str, ...]
-    framework_optimization: str
-    kernel_optimization: str
-    link: tuple[str, ...]
-    libraries: tuple[str, ...]
-    # -ffile-prefix-map: they keep machine paths out of the objects, so they never change an object's
-    # bytes; the SCons tools keep them out of object signatures ($( $)), so a build cache is shared
-    # across checkouts and build folders.
-    path_maps: tuple[str, ...] = ()
-
-    def as_dict(self) -> dict:
-        """Plain data for manifest.json."""
-        return {
-            "arch": list(self.arch),
-            "common": list(self.common),
-            "c": list(self.c),
-            "cxx": list(self.cxx),
-            "framework_optimization": self.framework_optimization,
-            "kernel_optimization": self.kernel_optimization,
-            "link": list(self.link),
-            "libraries": list(self.libraries),
-            "path_maps": list(self.path_maps),
-        }
+    return gnu.run_tool(program, *args, apt_command=APT_COMMAND)
 
 
 def arch_flags(target: Target) -> tuple[str, ...]:
@@ -184,29 +108,6 @@ def arch_flags(target: Target) -> tuple[str, ...]:
                              where=target.source or target.name,
                              fix="pick an Arm Cortex-M target (scons -h lists them)")
     return tuple(target.arch_flags)
-
-
-def prefix_maps(project_dir: Path, build_root: Path | None = None) -> tuple[str, ...]:
-    """-ffile-prefix-map flags: paths in objects and debug info become the same wherever the
-    checkout and the build folder are -- sources relative to the checkout ('.'), build outputs under
-    'build/' (SCons names files inside the checkout by relative paths, others by absolute ones: both
-    spellings of the build folder are mapped). Objects are then byte-identical across checkouts and
-    build folders, which is what lets a build cache share them.
-
-    GCC uses the last map that matches, so the build folder's maps come after the checkout's.
-    """
-    project = Path(project_dir).resolve()
-    maps = [f"-ffile-prefix-map={project}=."]
-    if build_root is not None:
-        root = Path(build_root).resolve()
-        maps.append(f"-ffile-prefix-map={root}=build")
-        try:
-            relative = root.relative_to(project).as_posix()
-        except ValueError:
-            relative = None
-        if relative and relative != "build":
-            maps.append(f"-ffile-prefix-map={relative}/=build/")
-    return tuple(maps)
 
 
 def firmware_flags(target: Target, project_dir: Path, build_root: Path | None = None,

@@ -35,6 +35,7 @@ CFLAGS = ("-std=c99", "-O2", "-shared", "-fPIC", "-fvisibility=hidden", "-Wall",
 APT_COMMAND = "sudo apt-get install gcc"
 BEGIN_SYMBOL = "tml_profile_begin"
 END_SYMBOL = "tml_profile_end"
+REPORT_SYMBOL = "tml_profile_report"  # optional: one TML-ICOUNT-REPORT line per model
 LOG_OPTIONS = ("-d", "plugin")  # QEMU 7.2 drops qemu_plugin_outs() text unless the `plugin` log item is on
 
 _EM_ARM = 40
@@ -42,6 +43,7 @@ _STT_FUNC = 2
 _STT_SECTION = 3
 _STT_FILE = 4
 _LINE = re.compile(r"TML-ICOUNT windows=(\d+) instructions=(\d+) total=(\d+)")
+_REPORT = re.compile(r"TML-ICOUNT-REPORT windows=(\d+) instructions=(\d+)")
 
 
 @dataclass(frozen=True)
@@ -148,6 +150,8 @@ def plugin_argument(so_path: Path, elf_path: Path, skip_symbols: tuple[str, str]
         raise TinyMLError(f"{BEGIN_SYMBOL} and {END_SYMBOL} have the same address {begin:#x}", where=str(elf_path),
                           fix="keep them distinct functions (noinline, not merged by identical code folding)")
     parts = [str(so_path).replace(",", ",,"), f"begin={begin:#x}", f"end={end:#x}"]  # QEMU reads ",," as ","
+    if REPORT_SYMBOL in symbols:
+        parts.append(f"report={symbols[REPORT_SYMBOL]:#x}")
     if skip_symbols is not None:
         start, stop = (_address(symbols, name, elf_path) for name in skip_symbols)
         if stop < start:
@@ -164,6 +168,11 @@ def parse_icount(text: str) -> ICount | None:
         return None
     windows, instructions, total = (int(v) for v in matches[-1])
     return ICount(windows, instructions, total)
+
+
+def parse_reports(text: str) -> list[ICount]:
+    """One ICount per tml_profile_report() call (one per model, in the firmware's order); `total` is 0."""
+    return [ICount(int(w), int(i), 0) for w, i in _REPORT.findall(text)]
 
 
 def per_inference(icount: ICount) -> int:

@@ -41,6 +41,8 @@ from tinyml_build.verification.golden import Golden
 DEFAULT_TIMEOUT = float(DEFAULT_QEMU_TIMEOUT)
 DEFAULT_MAX_OUTPUT = 4 << 20  # bytes of console output before the run counts as runaway
 ICOUNT = "shift=0,align=off,sleep=off"
+APT_PACKAGES = {"qemu-system-arm": "qemu-system-arm", "qemu-system-riscv32": "qemu-system-misc",
+                "qemu-system-xtensa": "qemu-system-misc"}
 APT_COMMAND = "sudo apt-get install qemu-system-arm"
 _GRACE = 10.0  # seconds QEMU gets to exit after the final line
 
@@ -50,9 +52,16 @@ def qemu_command(target: Target, elf: str | Path, qemu: str | None = None) -> li
     if target.emulator is None:
         raise TinyMLError(f"target {target.name} has no emulator to run tests in", where=f"target={target.name}",
                           fix="build it without `test` and flash it, or test on a qemu-* target")
-    argv = [qemu or target.emulator.qemu, "-machine", target.emulator.machine, "-display", "none", "-monitor", "none",
-            "-nodefaults", "-icount", ICOUNT, "-chardev", "stdio,id=console,signal=off"]
-    if target.console.is_semihosting:
+    argv = [qemu or target.emulator.qemu, "-machine", target.emulator.machine]
+    if target.emulator.cpu:
+        argv += ["-cpu", target.emulator.cpu]
+    argv += ["-display", "none", "-monitor", "none", "-nodefaults", "-icount", ICOUNT,
+             "-chardev", "stdio,id=console,signal=off"]
+    if target.emulator.twin:
+        from tinyml_build.platform import twin_qemu_arguments
+
+        argv += twin_qemu_arguments(target)
+    elif target.console.is_semihosting:
         argv += ["-semihosting-config", "enable=on,target=native,chardev=console", "-serial", "null"]
     else:
         argv += ["-serial", "chardev:console"]
@@ -64,8 +73,9 @@ def find_qemu(target: Target) -> str:
         raise TinyMLError(f"target {target.name} has no emulator", where=f"target={target.name}")
     found = shutil.which(target.emulator.qemu)
     if found is None:
+        package = APT_PACKAGES.get(target.emulator.qemu, "qemu-system-misc")
         raise ToolchainError(f"{target.emulator.qemu} not found on PATH (needed to run tests)",
-                             fix=f"install it: {APT_COMMAND}")
+                             fix=f"install it: sudo apt-get install {package}")
     return found
 
 
@@ -139,7 +149,8 @@ def run_qemu(argv: list[str], timeout: float = DEFAULT_TIMEOUT, max_output: int 
                     proc.wait()
                 exit_code = None
         proc.stdout.close()
-        err_file.seek(0)
+        size = err_file.seek(0, os.SEEK_END)
+        err_file.seek(max(0, size - 65536))  # the end: the plugin's lines and QEMU's last words
         stderr = err_file.read(65536).decode("utf-8", "replace")
     return RunOutcome(received.decode("utf-8", "replace").replace("\r\n", "\n"), exit_code, timed_out, truncated,
                       stderr, time.monotonic() - start, list(argv))
@@ -150,7 +161,47 @@ def run_image(target: Target, elf: str | Path, timeout: float = DEFAULT_TIMEOUT,
     """Run `elf` on the target's QEMU machine (qemu_command, then `extra_args`); semihosting targets
     end QEMU themselves, UART targets are stopped once the final TML-RESULT or TML-FAULT line arrived."""
     argv = qemu_command(target, elf, find_qemu(target)) + list(extra_args)
-    return run_qemu(argv, timeout, max_output, stop_after_final_line=not target.console.is_semihosting)
+    return run_qemu(argv, timeout, max_output, stop_after_final_line=not exits_itself(target))
+
+
+def plugin_options(target: Target, elf: str | Path) -> list[str]:
+    """QEMU options that load the project's instruction-count plugin, for twins whose own timer cannot
+    count instructions exactly (the Xtensa twin: CCOUNT follows a model clock); else none."""
+    if not (target.emulator and target.emulator.twin):
+        return []
+    from tinyml_build.platform import twin_counting
+
+    skip = twin_counting(target)
+    if skip is None:
+        return []
+    from tinyml_build.fileio import user_cache_dir
+    from tinyml_build.verification import icount_plugin
+
+    plugin = icount_plugin.build_plugin(user_cache_dir() / "qemu-plugins")
+    return ["-plugin", icount_plugin.plugin_argument(plugin, Path(elf), skip_symbols=skip or None),
+            *icount_plugin.LOG_OPTIONS]
+
+
+def apply_plugin_counts(report: "Report", stderr: str) -> list[str]:
+    """Replace each model's firmware-side time with the plugin's exact count (one report per model,
+    in the firmware's order); the problems when the plugin's lines do not match the models."""
+    from tinyml_build.verification import icount_plugin
+
+    counts = icount_plugin.parse_reports(stderr)
+    timed = [m for m in report.models.values() if m.time]
+    if len(counts) != len(timed):
+        return [f"the instruction-count plugin reported {len(counts)} model(s), the firmware timed {len(timed)}"]
+    for model, count in zip(timed, counts):
+        if count.windows == 0:
+            return [f"the instruction-count plugin saw no timed inference of model {model.name}"]
+        model.time = {**model.time, "unit": "qemu_instructions", "per_inference": str(icount_plugin.per_inference(count)),
+                      "counted_by": "plugin", "windows": str(count.windows)}
+    return []
+
+
+def exits_itself(target: Target) -> bool:
+    """Whether the firmware ends QEMU with its exit status (semihosting consoles and twins)."""
+    return target.console.is_semihosting or bool(target.emulator and target.emulator.twin)
 
 
 def _has_final_line(received: bytearray) -> bool:
@@ -310,9 +361,12 @@ class TestResult:
 def run_test(target: Target, elf: str | Path, goldens: list[Golden], timeout: float = DEFAULT_TIMEOUT,
              max_output: int = DEFAULT_MAX_OUTPUT) -> TestResult:
     """Run the image and check it: firmware verdict, exit status, every output byte, no fault/hang."""
-    outcome = run_image(target, elf, timeout, max_output)
+    extra = plugin_options(target, elf)
+    outcome = run_image(target, elf, timeout, max_output, extra_args=extra)
     report = parse_report(outcome.output)
     stopped = []  # why the firmware did not finish
+    if extra and report.result is not None:
+        stopped += apply_plugin_counts(report, outcome.stderr)
     if report.fault is not None:
         f = report.fault
         stopped.append(f"the firmware crashed: exception {f.get('exception')} at pc={f.get('pc')} lr={f.get('lr')} "
@@ -330,7 +384,7 @@ def run_test(target: Target, elf: str | Path, goldens: list[Golden], timeout: fl
         reported_failing.append(f"the firmware reports {report.result.get('failed', '?')} failing of "
                                 f"{report.result.get('vectors', '?')} test vectors")
     image = []  # about the image as a whole
-    if target.console.is_semihosting and report.result is not None:
+    if exits_itself(target) and report.result is not None:
         passed = report.result.get("status") == "PASS"
         if passed != (outcome.exit_code == 0):
             image.append(f"QEMU exit status {outcome.exit_code} disagrees with the report "

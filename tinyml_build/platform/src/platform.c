@@ -111,3 +111,12 @@ uint64_t tml_timer_to_report_units(uint64_t ticks) {
   /* 1 instruction == 1 ns of emulated time; SysTick ticks at the emulated core clock. */
   return (ticks * 1000000000ull + TML_CLOCK_HZ / 2u) / TML_CLOCK_HZ;
 }
+
+void tml_profile_begin(void) {
+}
+
+void tml_profile_end(void) {
+}
+
+void tml_profile_report(void) {
+}

@@ -39,6 +39,14 @@ uint64_t tml_timer_read(void);
 /* Convert a tml_timer_read() difference into the report's unit: cycles, or instructions. */
 uint64_t tml_timer_to_report_units(uint64_t ticks);
 
+/* Called right before and right after every timed inference. Empty on chips and most emulated
+ * targets; on an emulator twin whose timer cannot count instructions exactly they are the markers
+ * an instruction-counting QEMU plugin watches (real functions, never inlined). */
+void tml_profile_begin(void);
+void tml_profile_end(void);
+/* Called once after each model's timed inferences: the plugin reports that model's windows. */
+void tml_profile_report(void);
+
 /* Stop the program with `status` (0 = success). Never returns. */
 void tml_exit(int status) __attribute__((noreturn));
 

@@ -9,7 +9,10 @@
  * tml_profile_begin, the timed code, the call to tml_profile_end), except those whose address is in
  * the optional skip range [skip_start, skip_end) (the Xtensa twin's handler that emulates muluh/mulsh).
  *
- * Arguments (hexadecimal with 0x, or decimal): begin=ADDR,end=ADDR[,skip_start=ADDR,skip_end=ADDR].
+ * Arguments (hexadecimal with 0x, or decimal): begin=ADDR,end=ADDR[,report=ADDR][,skip_start=ADDR,skip_end=ADDR].
+ * Each time the guest executes the first instruction at `report` (tml_profile_report(), called once
+ * after each model's timed inferences) it prints the windows closed since the previous report:
+ *   TML-ICOUNT-REPORT windows=<closed windows> instructions=<counted inside them>
  * At exit it prints one line through QEMU's log (QEMU 7.2 needs `-d plugin`; stderr, or the -D file):
  *   TML-ICOUNT windows=<closed windows> instructions=<counted inside them> total=<all executed>
  * A window still open at exit is not reported; a begin inside an open window and an end outside one
@@ -32,7 +35,8 @@
 
 TML_PLUGIN_EXPORT int qemu_plugin_version = TML_PLUGIN_API_VERSION;
 
-static uint64_t begin_addr, end_addr, skip_start, skip_end; /* guest virtual addresses */
+static uint64_t begin_addr, end_addr, report_addr, skip_start, skip_end; /* guest virtual addresses */
+static uint64_t reported_inside, reported_windows; /* totals at the previous report */
 
 static uint64_t executed;  /* instructions executed outside the skip range, markers included */
 static uint64_t skipped;   /* instructions executed inside the skip range */
@@ -62,6 +66,18 @@ static void on_end(unsigned int vcpu_index, void *userdata) {
   executed += 1;
 }
 
+static void on_report(unsigned int vcpu_index, void *userdata) {
+  (void)vcpu_index;
+  (void)userdata;
+  executed += 1;
+  char line[160];
+  snprintf(line, sizeof line, "TML-ICOUNT-REPORT windows=%" PRIu64 " instructions=%" PRIu64 "\n",
+           windows - reported_windows, inside - reported_inside);
+  qemu_plugin_outs(line);
+  reported_windows = windows;
+  reported_inside = inside;
+}
+
 static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb) {
   (void)id;
   size_t n = qemu_plugin_tb_n_insns(tb);
@@ -72,6 +88,8 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb) {
       qemu_plugin_register_vcpu_insn_exec_cb(insn, on_begin, QEMU_PLUGIN_CB_NO_REGS, NULL);
     } else if (pc == end_addr) {
       qemu_plugin_register_vcpu_insn_exec_cb(insn, on_end, QEMU_PLUGIN_CB_NO_REGS, NULL);
+    } else if (report_addr != 0 && pc == report_addr) {
+      qemu_plugin_register_vcpu_insn_exec_cb(insn, on_report, QEMU_PLUGIN_CB_NO_REGS, NULL);
     } else {
       uint64_t *counter = (pc >= skip_start && pc < skip_end) ? &skipped : &executed;
       qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64, counter, 1);
@@ -95,6 +113,7 @@ static struct {
   bool given;
 } options[] = {{"begin", &begin_addr, false},
                {"end", &end_addr, false},
+               {"report", &report_addr, false},
                {"skip_start", &skip_start, false},
                {"skip_end", &skip_end, false}};
 
@@ -119,13 +138,13 @@ TML_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t
   }
   for (int i = 0; i < argc; i++) {
     if (!parse_option(argv[i])) {
-      fprintf(stderr, "tml_icount: bad argument '%s' (expected begin=, end=, skip_start=, skip_end= addresses)\n",
+      fprintf(stderr, "tml_icount: bad argument '%s' (expected begin=, end=, report=, skip_start=, skip_end= addresses)\n",
               argv[i]);
       return -1;
     }
   }
   bool markers = options[0].given && options[1].given && begin_addr != end_addr;
-  bool skip_ok = options[2].given == options[3].given && skip_start <= skip_end;
+  bool skip_ok = options[3].given == options[4].given && skip_start <= skip_end;
   if (!markers || !skip_ok) {
     fprintf(stderr, "tml_icount: needs begin=ADDR,end=ADDR (distinct) and optionally skip_start=ADDR,skip_end=ADDR "
                     "(both, start <= end)\n");

@@ -129,7 +129,9 @@ static void tml_time_model(const tml_test_model *m) {
   /* One timed run sizes the loop; the loop then reads the timer only twice, so its own cost
    * (a call and a branch per run) is all that is added to the model's. */
   uint64_t start = tml_timer_read();
+  tml_profile_begin();
   (void)api->invoke();
+  tml_profile_end();
   uint64_t elapsed = tml_timer_read() - start;
   uint32_t runs = 1u;
   if (elapsed < TML_TIMING_MIN_TICKS) {
@@ -137,10 +139,13 @@ static void tml_time_model(const tml_test_model *m) {
     runs = wanted > TML_TIMING_MAX_RUNS ? TML_TIMING_MAX_RUNS : (uint32_t)wanted;
     start = tml_timer_read();
     for (uint32_t r = 0; r < runs; ++r) {
+      tml_profile_begin();
       (void)api->invoke();
+      tml_profile_end();
     }
     elapsed = tml_timer_read() - start;
   }
+  tml_profile_report();
   const uint64_t total = tml_timer_to_report_units(elapsed);
   const uint64_t per_run = (total + runs / 2u) / runs;
   if (kind == TML_TIMER_CYCLES) {
@@ -149,7 +154,7 @@ static void tml_time_model(const tml_test_model *m) {
                per_run, micros, (uint32_t)(TML_CLOCK_HZ / 1000000u), runs);
     tml_printf("TML-TIME model=%s unit=cycles per_inference=%llu runs=%" PRIu32 "\n", api->name, per_run, runs);
   } else {
-    tml_printf("  time per inference: %llu instructions (QEMU -icount shift=0 via SysTick, mean of %" PRIu32 " runs)\n",
+    tml_printf("  time per inference: %llu instructions (QEMU -icount shift=0, mean of %" PRIu32 " runs)\n",
                per_run, runs);
     tml_printf("TML-TIME model=%s unit=qemu_instructions per_inference=%llu runs=%" PRIu32 "\n", api->name, per_run,
                runs);
