@@ -35,7 +35,6 @@
 #include "tml_esp.h"
 #include "tml_esp_chip.h"
 #include "tml_platform.h"
-#include "tml_print.h"
 
 int main(void);
 
@@ -161,11 +160,49 @@ static const char *tml_vector_name(uint32_t vector) {
   }
 }
 
+static void tml_put_text(const char *text) {
+  uint32_t n = 0;
+  while (text[n] != '\0') {
+    ++n;
+  }
+  tml_console_write(text, n);
+}
+
+static void tml_put_hex(uint32_t value) {
+  char digits[10] = {'0', 'x'};
+  for (uint32_t i = 0; i < 8u; ++i) {
+    digits[2u + i] = "0123456789abcdef"[(value >> (28u - 4u * i)) & 0xFu];
+  }
+  tml_console_write(digits, sizeof(digits));
+}
+
+static void tml_put_decimal(uint32_t value) {
+  char digits[10];
+  uint32_t at = sizeof(digits);
+  do {
+    digits[--at] = (char)('0' + value % 10u);
+    value /= 10u;
+  } while (value != 0u);
+  tml_console_write(&digits[at], (uint32_t)sizeof(digits) - at);
+}
+
+/* Written without tml_printf: the fault path must not depend on varargs or on much of anything. */
 void tml_esp_fault(uint32_t vector, uint32_t cause, uint32_t pc, uint32_t address) {
-  /* Plain %u/%x with casts: no <inttypes.h>, which a freestanding Xtensa clang may not have. */
-  tml_printf("\n*** %s exception, cause %u at pc %08x (address %08x)\n", tml_vector_name(vector), (unsigned)cause,
-             (unsigned)pc, (unsigned)address);
-  tml_printf("TML-FAULT exception=%u vector=%s pc=0x%08x address=0x%08x\n", (unsigned)cause, tml_vector_name(vector),
-             (unsigned)pc, (unsigned)address);
+  const char *name = tml_vector_name(vector);
+  tml_put_text("\n*** ");
+  tml_put_text(name);
+  tml_put_text(" exception, cause ");
+  tml_put_decimal(cause);
+  tml_put_text(" at pc ");
+  tml_put_hex(pc);
+  tml_put_text("\nTML-FAULT exception=");
+  tml_put_decimal(cause);
+  tml_put_text(" vector=");
+  tml_put_text(name);
+  tml_put_text(" pc=");
+  tml_put_hex(pc);
+  tml_put_text(" address=");
+  tml_put_hex(address);
+  tml_put_text("\n");
   tml_exit(TML_ESP_EXIT_FAULT);
 }

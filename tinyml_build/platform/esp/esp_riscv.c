@@ -50,6 +50,7 @@ __asm__(
 
     "  .section .tml_vectors,\"ax\",@progbits\n"
     "  .global tml_rv_vectors\n"
+    "  .type tml_rv_vectors,@function\n"
     "  .p2align 8\n"
     "tml_rv_vectors:\n"
     "  .option push\n"
@@ -66,6 +67,7 @@ __asm__(
     "  csrr a3, mtval\n"
     "  call tml_esp_fault\n"
     "2:\n  j 2b\n"
+    "  .size tml_rv_vectors, . - tml_rv_vectors\n"
     "  .text\n");
 /* clang-format on */
 

@@ -87,6 +87,7 @@ __asm__(
 
     "  .section .tml_vectors,\"ax\",@progbits\n"
     "  .global tml_xt_vectors\n"
+    "  .type tml_xt_vectors,@function\n"
     "  .p2align 10\n"
     "tml_xt_vectors:\n"
     /* 0x000 WindowOverflow4: a0-a3 of the frame to the base save area below the callee's sp (a5). */
@@ -148,6 +149,7 @@ __asm__(
     "  l32r a3, .Ltml_xt_fault\n"
     "  callx4 a3\n"
     "3:\n  j 3b\n"
+    "  .size tml_xt_vectors, . - tml_xt_vectors\n"
 
     "  .text\n");
 /* clang-format on */
