@@ -1,5 +1,6 @@
 """Same sources, same bytes: two checkouts in different folders, built at different times,
-give byte-identical firmware (.elf, .bin, .hex) and identical reports and manifests."""
+give byte-identical firmware (.elf, .bin, .hex; for ESP targets esptool's .bin) and identical
+reports and manifests -- with each toolchain: arm-none-eabi-gcc, riscv64-unknown-elf-gcc, clang-22."""
 
 import hashlib
 import os
@@ -12,12 +13,12 @@ from pathlib import Path
 import pytest
 from conftest import PROJECT_DIR
 
-pytestmark = pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None,
-                                reason="arm-none-eabi-gcc not installed (sudo apt-get install gcc-arm-none-eabi)")
-
+# target -> the program its build needs
+TOOLCHAINS = {"stm32f407": "arm-none-eabi-gcc", "esp32c3": "riscv64-unknown-elf-gcc", "esp32s3": "clang-22"}
 CHECKOUT = ("SConstruct", "site_scons", "tinyml_build", "targets", "models/hello_world")
-COMPARED = ("firmware.elf", "firmware.bin", "firmware.hex", "size.json", "size.txt", "manifest.json",
-            "golden/hello_world.json", "gen/hello_world_model.c", "gen/hello_world_test_vectors.c")
+COMPARED = ("firmware.elf", "firmware.bin", "size.json", "size.txt", "manifest.json", "golden/hello_world.json",
+            "gen/hello_world_model.c", "gen/hello_world_test_vectors.c")
+EXTRA = {"stm32f407": ("firmware.hex",)}
 
 
 def _checkout(dest: Path) -> Path:
@@ -31,23 +32,26 @@ def _checkout(dest: Path) -> Path:
     return dest
 
 
-def _build(checkout: Path) -> Path:
-    result = subprocess.run([sys.executable, "-m", "SCons", "-Q", "-j2", "target=stm32f407", "model=hello_world",
+def _build(checkout: Path, target: str) -> Path:
+    result = subprocess.run([sys.executable, "-m", "SCons", "-Q", "-j2", f"target={target}", "model=hello_world",
                              "runtime=aot"],
                             cwd=checkout, capture_output=True, text=True,
                             env={**os.environ, "PYTHONHASHSEED": "random"})
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return checkout / "build" / "stm32f407" / "hello_world"
+    return checkout / "build" / target / "hello_world"
 
 
-def test_two_checkouts_at_two_times_give_identical_bytes(tmp_path):
-    first = _build(_checkout(tmp_path / "a" / "checkout"))
+@pytest.mark.parametrize("target", sorted(TOOLCHAINS))
+def test_two_checkouts_at_two_times_give_identical_bytes(tmp_path, target):
+    if shutil.which(TOOLCHAINS[target]) is None:
+        pytest.skip(f"{TOOLCHAINS[target]} not installed (./setup.sh installs it)")
+    first = _build(_checkout(tmp_path / "a" / "checkout"), target)
     time.sleep(1.5)  # a different second: any timestamp in an output would show
     second_checkout = _checkout(tmp_path / "elsewhere" / "deeper" / "copy")
     for path in second_checkout.rglob("*"):  # and different file times
         os.utime(path, (time.time() + 3600, time.time() + 3600))
-    second = _build(second_checkout)
-    for name in COMPARED:
+    second = _build(second_checkout, target)
+    for name in COMPARED + EXTRA.get(target, ()):
         a, b = (first / name).read_bytes(), (second / name).read_bytes()
         assert a == b, f"{name} differs: {hashlib.sha256(a).hexdigest()} vs {hashlib.sha256(b).hexdigest()}"
     elf = (first / "firmware.elf").read_bytes()

@@ -14,6 +14,7 @@ from tinyml_scons import clean_errors, label, say
 def _flash_action(target, source, env):
     import shlex
     import subprocess
+    import sys
 
     from tinyml_build.errors import ToolchainError
     from tinyml_build.image import esp_image
@@ -24,7 +25,7 @@ def _flash_action(target, source, env):
     if port is None:
         say("tinyml_build: pass port=<serial device> to run it (not tried on hardware by this project's tests)")
         return 0
-    result = subprocess.run(command, check=False)
+    result = subprocess.run([sys.executable, "-m", "esptool", *command[1:]], check=False)  # the pinned esptool
     if result.returncode != 0:
         raise ToolchainError(f"esptool write-flash to {port} failed (exit status {result.returncode})",
                              where=f"port={port}", fix="check the port, the cable and the boot mode; see esptool's "

@@ -129,8 +129,9 @@ def _flash_facts(env):
     if env["TML_IMAGE_FORMAT"] != "esp":
         return None
     from tinyml_build.image import esp_image
+    from tinyml_build.platform.esp_chip import chip_of
 
-    chip = esp_image.chip_facts(env["TML_TARGET_CPU"])
+    chip = chip_of(env["TML_TARGET_CPU"])
     return {"chip": chip.esptool_chip, "offset": f"0x{chip.flash_offset:x}", "esptool": esp_image.esptool_version(),
             "image": "firmware.bin (esptool elf2image, RAM-loaded segments)"}
 

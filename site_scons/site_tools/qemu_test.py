@@ -32,8 +32,22 @@ def _test_action(target, source, env):
                                                   result.outcome.seconds))
     output = terminal(result.outcome.output, keep_newlines=True)
     print(output, end="" if output.endswith("\n") else "\n")
-    return finish_test(result.verdict, f"{board.name} on {board.emulator.machine}, {result.outcome.seconds:.1f} s",
+    for name, model in sorted(result.report.models.items()):
+        if model.time.get("counted_by") == "plugin":
+            print(terminal(f"{name}: {model.time['per_inference']} instructions per inference (exact: counted by the "
+                           f"QEMU plugin over {model.time['windows']} runs; replaces the CCOUNT estimate above)"))
+    return finish_test(result.verdict, f"{emulated_as(board)}, {result.outcome.seconds:.1f} s",
                        result.problems, suites, str(target[2]))
+
+
+def emulated_as(board):
+    """What ran: the target's own QEMU machine, or (ESP targets) its objects on an ISA twin."""
+    emulator = board.emulator
+    if not emulator.twin:
+        return f"{board.name} on {emulator.machine}"
+    core = f" -cpu {emulator.cpu}" if emulator.cpu else ""
+    return (f"{board.name}'s objects on an {board.isa} ISA twin: {emulator.qemu} -M {emulator.machine}{core}, "
+            "not a model of the chip")
 
 
 def QemuTest(env, out_dir, elf, goldens, target_file, timeout):

@@ -57,7 +57,7 @@ def _toolchain_override(env):
 
 def generate(env):
     # The generic C/C++/archive builders; UseToolchain then swaps in the cross programs and flags.
-    for tool in ("gcc", "g++", "ar"):
+    for tool in ("gcc", "g++", "as", "ar"):  # as: start-up files in assembler (.S)
         env.Tool(tool)
     env.AddMethod(UseToolchain)
 

@@ -36,7 +36,8 @@ def platform_sources(target: Target, variant: str = IMAGE, toolchain: str | None
             from tinyml_build.platform import esp_chip
 
             sources = esp_chip.chip_sources(target)
-        return sources + runtime_support_sources(target, toolchain)
+        printf = SOURCE_DIR / "tml_print.c"  # every platform layer prints through the project's printf
+        return sources + ([] if printf in sources else [printf]) + runtime_support_sources(target, toolchain)
     if variant == TWIN:
         raise TargetError(f"target {target.name} runs its own image in QEMU; it has no emulator twin",
                           where=target.source or target.name)
@@ -139,4 +140,9 @@ class TargetPlatform:
 
     @property
     def include_dirs(self) -> list[Path]:
-        return [self.board_header.parent, SOURCE_DIR, API_INCLUDE_DIR]
+        extra = []
+        if is_esp(self.target) and self.variant == IMAGE:
+            from tinyml_build.platform import esp_chip
+
+            extra = esp_chip.chip_include_dirs()
+        return [self.board_header.parent, SOURCE_DIR, API_INCLUDE_DIR] + extra
