@@ -88,8 +88,8 @@ def test_objects_are_deterministic_and_free_of_temporary_paths(tmp_path):
     xt.require(*xt.COMPILE_TOOLS)
     source = tmp_path / "src" / "unit.c"
     source.parent.mkdir()
-    source.write_text('#include <string.h>\nint tml_f(char *d, const char *s, int n) {\n'
-                      '  memcpy(d, s, (size_t)n);\n  return n / 3;\n}\n')
+    source.write_text("#include <string.h>\nint tml_f(char *d, const char *s, int n) {\n"
+                      "  memcpy(d, s, (size_t)n);\n  return n / 3;\n}\n")
     objects = []
     for folder in ("one", "two"):
         obj = tmp_path / folder / "unit.o"
