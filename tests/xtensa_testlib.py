@@ -91,4 +91,5 @@ def build_twin(work: Path, sources: list[Path], cpu: str = "esp32", flags=()) ->
 
 
 def run_twin(elf: Path, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run(twin_xtensa.qemu_command(elf), capture_output=True, text=True, timeout=timeout, check=False)
+    return subprocess.run(twin_xtensa.qemu_command(elf), capture_output=True, text=True, errors="replace",
+                          timeout=timeout, check=False)
