@@ -111,12 +111,15 @@ def test_stm32u585_facts():
 
 def test_esp_facts():
     esp32 = targets.load_target("esp32", TARGETS_DIR)
-    # DRAM + IRAM + the 64 KB of SRAM0 taken by the flash cache = 520 KB
-    assert esp32.ram.size + esp32.region("iram").size + 64 * KB == 520 * KB
+    # The ROM loader's share of the 520 KB: IRAM 128 KB and the DRAM below the ROM's own data (192 KB)
+    assert (esp32.ram.origin, esp32.ram.size, esp32.region("iram").size) == (0x3FFB0000, 192 * KB, 128 * KB)
     assert (esp32.flash.size, esp32.clock_hz, esp32.cycle_timer) == (4096 * KB, 240_000_000, "ccount")
     assert not esp32.region("iram").data  # 32-bit accesses only: never the arena
+    assert esp32.model_region == "ram"  # RAM-loaded image: the ROM loader maps no flash
     c3 = targets.load_target("esp32c3", TARGETS_DIR)
-    assert c3.ram.size + 16 * KB == 400 * KB  # SRAM1 + SRAM0 (instruction cache)
+    # SRAM1 through both buses: code at the I-bus alias, data above it (+0x700000 apart), below the ROM's data
+    code, data = c3.region("iram"), c3.ram
+    assert code.origin - 0x700000 + code.size <= data.origin and data.end <= 0x3FCDC700
     assert (c3.isa, c3.clock_hz, c3.cycle_timer) == ("riscv", 160_000_000, "mpccr")
     assert all(t.default_kernels == "esp-nn" for t in (esp32, c3))
 

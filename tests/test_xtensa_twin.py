@@ -34,12 +34,12 @@ def test_linker_script_keeps_the_chip_addresses():
     assert esp32 == twin_xtensa.render_twin_linker_script(load_target("esp32"))
     assert "ORIGIN = 0xFE000000" in esp32 and "ENTRY(tml_twin_reset)" in esp32
     assert re.search(r"IRAM\s+\(rx\) : ORIGIN = 0x40080000, LENGTH = 0x00020000", esp32)
-    assert re.search(r"RAM\s+\(rw\) : ORIGIN = 0x3FFAE000, LENGTH = 0x00052000", esp32)
+    assert re.search(r"RAM\s+\(rw\) : ORIGIN = 0x3FFB0000, LENGTH = 0x00030000", esp32)
     assert ".tml_twin_vectors : ALIGN(1024)" in esp32
     assert esp32.index("*(.literal .literal.* .*.literal)") < esp32.index("*(.text .text.*)")
     assert "__tml_stack_size = 0x2000;" in esp32 and "SIZING" not in esp32
     s3 = twin_xtensa.render_twin_linker_script(load_target("esp32s3"))
-    assert re.search(r"IRAM\s+\(rx\) : ORIGIN = 0x40378000, LENGTH = 0x00068000", s3)
+    assert re.search(r"IRAM\s+\(rx\) : ORIGIN = 0x40378000, LENGTH = 0x00020000", s3)
     relaxed = twin_xtensa.render_twin_linker_script(load_target("esp32"), relaxed=True)
     assert "SIZING VARIANT" in relaxed and "LENGTH = 0x40000000" in relaxed
     with pytest.raises(TargetError):

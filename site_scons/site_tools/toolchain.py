@@ -24,9 +24,9 @@ def UseToolchain(env, config, project_dir):
         CXX=driver or [str(toolchain.gxx)],
         AS=cc,
         AR=str(toolchain.ar),
-        RANLIB=str(getattr(toolchain, "ranlib", toolchain.program("ranlib"))),
+        RANLIB=str(getattr(toolchain, "ranlib", None) or toolchain.program("ranlib")),
         ARFLAGS=["rcD"],  # deterministic archives: no timestamps, uids or modes
-        RANLIBFLAGS=["-D"],
+        RANLIBFLAGS=["-D"] if driver is None else ["sD"],  # llvm-ar as ranlib: `s` indexes, D stays deterministic
         CCFLAGS=list(flags.arch) + list(flags.common) + unsigned(flags.path_maps),
         CFLAGS=list(flags.c),
         CXXFLAGS=list(flags.cxx),

@@ -20,11 +20,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from tinyml_build import toolchains
 from tinyml_build.config.build_config import BuildConfig
 from tinyml_build.config.options import DEFAULT_RANDOM_VECTORS, DEFAULT_SEED, OptionValues
 from tinyml_build.config.targets import Target
 from tinyml_build.errors import TinyMLError
-from tinyml_build import toolchains
 from tinyml_build.platform import IMAGE, TWIN, TargetPlatform, is_esp
 from tinyml_build.platform import SOURCE_DIR as PLATFORM_SOURCE_DIR
 from tinyml_build.runtimes import API_INCLUDE_DIR, RuntimePlan, plan_runtime

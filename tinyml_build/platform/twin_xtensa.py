@@ -98,6 +98,16 @@ def runtime_support_sources() -> list[Path]:
     return sorted(RT_SOURCE_DIR.glob("*.c"))
 
 
+# test: the instruction-count plugin counts, skipping the muluh/mulsh emulation handler (platform.twin_counting).
+PLUGIN_SKIP_SYMBOLS = (EMULATION_START_SYMBOL, EMULATION_END_SYMBOL)
+
+
+def qemu_arguments() -> list[str]:
+    """The twin's own QEMU options after the target file's machine and cpu (sim, de233_fpu): RAM at
+    the chip's addresses, SIMCALL semihosting (console on QEMU's stdout, exit status)."""
+    return ["-m", "2G", "-serial", "none", "-semihosting"]
+
+
 def qemu_command(elf: Path | str, qemu: str = QEMU, plugin_args: tuple[str, ...] = ()) -> list[str]:
     """The QEMU command running a twin ELF; its stdout is the console, its exit status the firmware's."""
     return [qemu, *QEMU_ARGS, *plugin_args, "-kernel", str(elf)]

@@ -36,6 +36,7 @@ from tinyml_build.toolchains.arm_gcc import (
 )
 
 NAME = "clang-xtensa"
+SUPPORTS_CXX = False  # no C++ runtime or library headers for windowed Xtensa here: runtime=aot only
 APT_PACKAGES = ("clang-22", "llvm-22", "binutils-xtensa-lx106")
 APT_COMMAND = "sudo apt-get install " + " ".join(APT_PACKAGES)
 CLANG_MAJOR = 22  # the float-select workaround and the feature names are those of LLVM 22
@@ -91,6 +92,31 @@ class ClangXtensa:
     @property
     def version_string(self) -> str:
         return ".".join(str(v) for v in self.version)
+
+    # -- the interface every toolchain offers (tinyml_build.toolchains) ------------------------
+    @property
+    def name(self) -> str:
+        return NAME
+
+    @property
+    def ranlib(self) -> Path:
+        return self.ar  # llvm-ar indexes the archive itself (`s` in its flags)
+
+    def driver_command(self) -> list[str]:
+        return driver_command(self)
+
+    def link_command(self, flags: Flags, script, map_path, elf_path, objects) -> list[str]:
+        return link_command(self, flags, script, map_path, elf_path, objects)
+
+    def linker_flag(self, option: str) -> str:
+        """An ld option as the link command passes it (ld itself: unchanged)."""
+        return option
+
+    def tool_versions(self) -> dict[str, str]:
+        """Each program's first `--version` line, for manifest.json."""
+        clang, _, ld = self.version_text.partition("; ")
+        return {PROGRAMS["clang"]: clang, PROGRAMS["mc"]: _first_line(_run(self.mc, "--version")),
+                PROGRAMS["ld"]: ld}
 
 
 def find_toolchain(search_path: str | None = None, environ: dict | None = None) -> ClangXtensa:

@@ -182,7 +182,7 @@ def plugin_options(target: Target, elf: str | Path) -> list[str]:
             *icount_plugin.LOG_OPTIONS]
 
 
-def apply_plugin_counts(report: "Report", stderr: str) -> list[str]:
+def apply_plugin_counts(report: Report, stderr: str) -> list[str]:
     """Replace each model's firmware-side time with the plugin's exact count (one report per model,
     in the firmware's order); the problems when the plugin's lines do not match the models."""
     from tinyml_build.verification import icount_plugin
@@ -194,7 +194,8 @@ def apply_plugin_counts(report: "Report", stderr: str) -> list[str]:
     for model, count in zip(timed, counts):
         if count.windows == 0:
             return [f"the instruction-count plugin saw no timed inference of model {model.name}"]
-        model.time = {**model.time, "unit": "qemu_instructions", "per_inference": str(icount_plugin.per_inference(count)),
+        exact = icount_plugin.per_inference(count)
+        model.time = {**model.time, "unit": "qemu_instructions", "per_inference": str(exact),
                       "counted_by": "plugin", "windows": str(count.windows)}
     return []
 

@@ -20,12 +20,11 @@
 static inline uint32_t tml_semihost(uint32_t operation, const void *argument) {
   register uint32_t a0 __asm("a0") = operation;
   register const void *a1 __asm("a1") = argument;
-  __asm volatile(
-      ".option push\n.option norvc\n.balign 16\n"
-      "slli zero, zero, 0x1f\nebreak\nsrai zero, zero, 7\n.option pop"
-      : "+r"(a0)
-      : "r"(a1)
-      : "memory");
+  __asm volatile(".option push\n.option norvc\n.balign 16\n"
+                 "slli zero, zero, 0x1f\nebreak\nsrai zero, zero, 7\n.option pop"
+                 : "+r"(a0)
+                 : "r"(a1)
+                 : "memory");
   return a0;
 }
 #else

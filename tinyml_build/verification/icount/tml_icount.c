@@ -36,7 +36,7 @@
 TML_PLUGIN_EXPORT int qemu_plugin_version = TML_PLUGIN_API_VERSION;
 
 static uint64_t begin_addr, end_addr, report_addr, skip_start, skip_end; /* guest virtual addresses */
-static uint64_t reported_inside, reported_windows; /* totals at the previous report */
+static uint64_t reported_inside, reported_windows;                       /* totals at the previous report */
 
 static uint64_t executed;  /* instructions executed outside the skip range, markers included */
 static uint64_t skipped;   /* instructions executed inside the skip range */
@@ -138,7 +138,8 @@ TML_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t
   }
   for (int i = 0; i < argc; i++) {
     if (!parse_option(argv[i])) {
-      fprintf(stderr, "tml_icount: bad argument '%s' (expected begin=, end=, report=, skip_start=, skip_end= addresses)\n",
+      fprintf(stderr,
+              "tml_icount: bad argument '%s' (expected begin=, end=, report=, skip_start=, skip_end= addresses)\n",
               argv[i]);
       return -1;
     }

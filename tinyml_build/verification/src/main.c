@@ -154,8 +154,8 @@ static void tml_time_model(const tml_test_model *m) {
                per_run, micros, (uint32_t)(TML_CLOCK_HZ / 1000000u), runs);
     tml_printf("TML-TIME model=%s unit=cycles per_inference=%llu runs=%" PRIu32 "\n", api->name, per_run, runs);
   } else {
-    tml_printf("  time per inference: %llu instructions (QEMU -icount shift=0, mean of %" PRIu32 " runs)\n",
-               per_run, runs);
+    tml_printf("  time per inference: %llu instructions (QEMU -icount shift=0, mean of %" PRIu32 " runs)\n", per_run,
+               runs);
     tml_printf("TML-TIME model=%s unit=qemu_instructions per_inference=%llu runs=%" PRIu32 "\n", api->name, per_run,
                runs);
   }
