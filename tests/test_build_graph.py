@@ -82,8 +82,27 @@ def test_an_option_without_effect_is_refused_not_shown(tmp_path):
                          f"build_dir={tmp_path}"), "kernels=cmsis-nn has no effect on this build", "runtime=aot")
     _fails_cleanly(scons("target=qemu-m4", "model=hello_world", "runtime=aot", "arena=4096", f"build_dir={tmp_path}"),
                    "arena=4096 has no effect")
-    _fails_cleanly(scons("target=esp32", "model=hello_world", "runtime=aot", f"build_dir={tmp_path}"),
+    project = _sources_only_project(tmp_path / "project")
+    _fails_cleanly(build_in(project, "target=esp32-sources", "model=hello_world", "runtime=aot"),
                    "runtime=aot has no effect", "only gets generated sources")
+
+
+def _sources_only_project(folder):
+    """A project with its own target file that builds no image (supports.image: false): such a
+    target gets the generated TFLM sources only. Made from esp32.yaml, whose toolchain is named."""
+    text = (PROJECT_DIR / "targets" / "esp32.yaml").read_text()
+    text = text.replace("name: esp32\n", "name: esp32-sources\n")
+    text = re.sub(r"^emulator: .*$", "emulator: null", text, flags=re.M)
+    text = re.sub(r"^supports: .*$", "supports: {image: false, test: false}", text, flags=re.M)
+    (folder / "targets").mkdir(parents=True)
+    _write(folder / "targets" / "esp32-sources.yaml", text)
+    return folder
+
+
+def build_in(project, *args):
+    """`tinyml-build build ARGS` in a user's project folder (its own targets/ beside the built-in ones)."""
+    return subprocess.run([sys.executable, "-m", "tinyml_build", "build", "-Q", *args], capture_output=True,
+                          text=True, cwd=project)
 
 
 def test_a_config_file_default_without_effect_is_a_note(tmp_path):
@@ -127,16 +146,17 @@ def test_readme_option_table_matches_the_declared_options():
 
 
 def test_target_without_image_support_says_only_sources_were_generated(tmp_path):
-    result = scons("target=esp32", "model=hello_world", f"build_dir={tmp_path}")
-    assert result.returncode == 0, result.stderr
+    project = _sources_only_project(tmp_path / "project")
+    result = build_in(project, "target=esp32-sources", "model=hello_world")
+    assert result.returncode == 0, result.stdout + result.stderr
     assert "runtime=n/a kernels=n/a" in result.stdout
-    assert "target esp32 builds no firmware image yet" in result.stdout
-    assert "clang-xtensa" in result.stdout
-    gen = tmp_path / "esp32" / "hello_world" / "gen"
+    assert "target esp32-sources builds no firmware image yet" in result.stdout
+    assert "supports.image is false" in result.stdout
+    gen = project / "build" / "esp32-sources" / "hello_world" / "gen"
     assert sorted(p.name for p in gen.iterdir()) == ["hello_world_model_data.cc", "hello_world_model_data.h",
                                                       "hello_world_op_resolver.h"]
-    _fails_cleanly(scons("target=esp32", "model=hello_world", f"build_dir={tmp_path}", "test"),
-                   "target esp32 cannot run `test`", "builds no firmware image")
+    _fails_cleanly(build_in(project, "target=esp32-sources", "model=hello_world", "test"),
+                   "target esp32-sources cannot run `test`", "builds no firmware image")
 
 
 # ---- build root: records, lock, jobs ----------------------------------------------------------

@@ -83,6 +83,15 @@ def test_console_driver_selects_the_sources():
     assert all(p.is_file() for p in platform_sources(load_target("stm32f407")))
 
 
-def test_non_arm_console_is_refused():
+def test_esp_targets_get_their_chip_layer_and_an_emulator_twin():
+    """The image's platform boots the chip; the twin's runs the same objects in QEMU; the Xtensa
+    ones add the project's runtime-support library (clang has no usable libgcc for windowed code)."""
+    esp32 = load_target("esp32")
+    image = [p.name for p in platform_sources(esp32, "image", "clang-xtensa")]
+    twin = [p.name for p in platform_sources(esp32, "twin", "clang-xtensa")]
+    assert "esp_xtensa.c" in image and "twin_vectors.c" in twin and "tml_print.c" in image and "tml_print.c" in twin
+    assert "mem.c" in image and "mem.c" in twin  # xtensa_rt
+    c3 = [p.name for p in platform_sources(load_target("esp32c3"), "twin", "riscv64-unknown-elf-gcc")]
+    assert "start.S" in c3 and "mem.c" not in c3  # picolibc provides the helpers
     with pytest.raises(TargetError):
-        platform_sources(load_target("esp32"))
+        platform_sources(load_target("qemu-m4"), "twin")  # a Cortex-M target runs its own image

@@ -108,3 +108,15 @@ def test_the_banner_names_the_chosen_toolchain_on_esp_targets_only():
     assert " toolchain=riscv64-unknown-elf-gcc " in esp.banner()
     arm = build_config.resolve(PROJECT_DIR, "qemu-m4", "hello_world", runtime="aot", env={"PATH": ""})
     assert "toolchain=" not in arm.banner()
+
+
+def test_runtime_tflm_on_esp_with_espressif_gcc_is_refused_not_faked(tmp_path):
+    """A C++ compiler alone does not make TFLM + ESP-NN for the chips: that path is not built yet."""
+    board = load_target("esp32s3")
+    _fake(tmp_path, "xtensa-esp32s3-elf-gcc")
+    choice = toolchains.choose(board, "auto", path=str(tmp_path))
+    assert choice.name == "xtensa-esp32s3-elf-gcc" and toolchains.supports_cxx(choice.name)
+    runtime, why = build_config.choose_runtime("auto", ["CONV_2D"], "esp-nn", board=board, toolchain=choice)
+    assert runtime == "aot" and "not built for ESP targets" in why
+    with pytest.raises(TinyMLError, match="runtime=aot"):
+        build_config.choose_runtime("tflm", ["CONV_2D"], "esp-nn", board=board, toolchain=choice)

@@ -8,6 +8,7 @@ fail because of the user's input print one TinyMLError message (what, where, fix
 build without a traceback.
 """
 
+import shlex
 from pathlib import Path
 
 from SCons.Script import Action
@@ -145,6 +146,7 @@ def _compile_commands(objects, project_dir):
     from SCons.Util import flatten
 
     from tinyml_build.escape import json_text
+    from tinyml_build.toolchains.xtensa_cc import DRIVER_MODULE, database_command
 
     commands = [(CXXSuffixes, "$CXXCOM"), (CSuffixes, "$CCCOM"), (ASPPSuffixes, "$ASPPCOM"), (ASSuffixes, "$ASCOM")]
     entries = []
@@ -153,6 +155,8 @@ def _compile_commands(objects, project_dir):
         suffix = Path(str(source)).suffix
         command = next(com for suffixes, com in commands if suffix in suffixes)
         text = node.get_build_env().subst(command, target=[node], source=[source])
+        if DRIVER_MODULE in text:  # clang-xtensa: the clang command the driver runs, for clangd
+            text = shlex.join(database_command(shlex.split(text)))
         entries.append({"directory": str(project_dir), "file": str(source), "output": str(node), "command": text})
     entries.sort(key=lambda e: e["output"])
     return json_text(entries, indent=1, sort_keys=False) + "\n"

@@ -192,6 +192,21 @@ class Driver:
             inv.clang_args += ["-MT", str(output)]
 
 
+DRIVER_MODULE = "tinyml_build.toolchains.xtensa_cc"
+
+
+def database_command(command: list[str]) -> list[str]:
+    """For compile_commands.json: the clang command equivalent to one driver command line (`python
+    -m ...xtensa_cc [options] -- <gcc-style args>`), so clangd parses the file with the flags, the
+    headers and the target the driver uses; other command lines are returned unchanged."""
+    if DRIVER_MODULE not in command or "--" not in command:
+        return command
+    split = command.index("--")
+    clang = next((o.split("=", 1)[1] for o in command[:split] if o.startswith("--clang=")), "clang-22")
+    inv = parse(command[split + 1:])
+    return Driver(clang, "").clang_command(inv, ["-c", "-o", inv.output] if inv.output else ["-c"])
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if "--" not in argv:
