@@ -1,4 +1,6 @@
-"""Firmware figures: flash and RAM by component, arena, QEMU instructions per inference.
+"""Firmware figures: flash and RAM by component, arena, QEMU instructions per inference -- Cortex-M
+and the ESP32 family side by side (ESP targets: the image's objects on their ISA twin; the Xtensa
+counts come from the project's QEMU plugin, the RISC-V ones from minstret: instructions, not cycles).
 
 For each model and target it runs `scons target=<t> model=<m> test` (a normal build: images land
 in build/<t>/<m>/, already-built ones are reused) and reads size.json and test.json. Writes
@@ -25,7 +27,7 @@ MODELS = {
     "micro_speech_quantized": str(SHARED / "micro_speech_quantized.tflite"),
     "person_detect": str(SHARED / "person_detect.tflite"),
 }
-TARGETS = ("stm32f407", "qemu-m4")
+TARGETS = ("stm32f407", "qemu-m4", "esp32c3", "esp32", "esp32s3")
 TFLM_REFERENCE_INSTRUCTIONS = {"micro_speech_quantized": 22.7e6, "person_detect": 525e6}
 GOALS = {"hello_world": {"flash": 16 * 1024, "instructions": 1500}}
 
@@ -37,7 +39,12 @@ def measure(target: str, name: str, value: str, build_dir: Path) -> dict:
     out = build_dir / target / name
     row = {"target": target, "model": name, "build": "ok" if result.returncode == 0 else "failed"}
     if result.returncode != 0:
-        row["error"] = (result.stdout + result.stderr).strip().splitlines()[-3:]
+        text = result.stdout + result.stderr
+        row["error"] = text.strip().splitlines()[-3:]
+        if "does not fit" in text:
+            row["build"] = "does not fit"  # refused at build time with the numbers: a figure, not a failure
+    if (out / "firmware.bin").is_file() and row["build"] == "ok":
+        row["image"] = (out / "firmware.bin").stat().st_size  # what is written to flash
     if (out / "size.json").is_file():
         size = json.loads((out / "size.json").read_text())
         row.update(flash=size["flash"]["total"], flash_by_component=size["flash"]["by_component"],
@@ -56,6 +63,8 @@ def goals(rows: list[dict]) -> list[str]:
     lines = []
     for row in rows:
         name, target = row["model"], row["target"]
+        if target.startswith("esp32"):
+            continue  # issue 4's goals are Cortex-M figures; the ESP rows are figures only
         goal = GOALS.get(name)
         if goal and row.get("flash") is not None:
             ok = row["flash"] < goal["flash"]
@@ -74,13 +83,13 @@ def goals(rows: list[dict]) -> list[str]:
 
 
 def table(rows: list[dict]) -> str:
-    head = ("| model | target | test | flash B | RAM B | arena B | QEMU instr/inference | flash by component |\n"
-            "|---|---|---|---:|---:|---:|---:|---|")
+    head = ("| model | target | test | image B | flash B | RAM B | arena B | QEMU instr/inference | "
+            "flash by component |\n|---|---|---|---:|---:|---:|---:|---:|---|")
     body = []
     for r in rows:
         parts = ", ".join(f"{k} {v:,}" for k, v in r.get("flash_by_component", {}).items())
         body.append(f"| {r['model']} | {r['target']} | {r.get('test', r['build'])} {r.get('vectors', '')} | "
-                    f"{r.get('flash', 0):,} | {r.get('ram', 0):,} | {r.get('arena', 0):,} | "
+                    f"{r.get('image', 0):,} | {r.get('flash', 0):,} | {r.get('ram', 0):,} | {r.get('arena', 0):,} | "
                     f"{(r.get('instructions') or 0):,} | {parts} |")
     return "\n".join([head] + body)
 
@@ -106,7 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     print(table(rows))
     print()
     print("\n".join(goals(rows)))
-    return 0 if all(r["build"] == "ok" and r.get("test") == "PASS" for r in rows) else 1
+    return 0 if all(r["build"] == "does not fit" or (r["build"] == "ok" and r.get("test") == "PASS")
+                    for r in rows) else 1
 
 
 if __name__ == "__main__":

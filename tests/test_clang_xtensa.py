@@ -166,3 +166,18 @@ def test_unresolved_helper_fails_the_link(tmp_path):
     assert result.returncode != 0
     assert "undefined reference to `tml_missing_helper'" in result.stderr
     assert not (tmp_path / "x.elf").exists()
+
+
+def test_driver_command_follows_the_driver_and_its_headers(tmp_path, monkeypatch):
+    """Objects must rebuild when the driver or the headers it adds change: both are in its command."""
+    import shutil as _shutil
+
+    from tinyml_build.toolchains import xtensa_cc
+
+    before = xtensa_cc.revision()
+    headers = tmp_path / "include"
+    _shutil.copytree(xtensa_cc.RT_INCLUDE_DIR, headers)
+    monkeypatch.setattr(xtensa_cc, "RT_INCLUDE_DIR", headers)
+    assert xtensa_cc.revision() == before  # same content, same revision, wherever it is
+    (headers / "stdarg.h").write_text((headers / "stdarg.h").read_text() + "\n/* edited */\n")
+    assert xtensa_cc.revision() != before

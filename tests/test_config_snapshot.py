@@ -7,6 +7,8 @@ third_party/lock.yaml (path=None), each shipped CatalogModel (tflite relative to
 the CPU facts table. A repr shows types as well as values (1 vs True vs 1.0), and every field --
 including the ones left out of ==, such as Target.source. Each file is loaded twice from an empty
 check cache: checked in full by its schema, then as a remembered check (config/strict_yaml.py).
+Intended data changes update the snapshot with them (issue 9: Emulator gained cpu/twin, and the ESP
+targets their loader memory maps, images and twins).
 """
 
 import dataclasses

@@ -46,7 +46,8 @@ def emulated_as(board):
     if not emulator.twin:
         return f"{board.name} on {emulator.machine}"
     core = f" -cpu {emulator.cpu}" if emulator.cpu else ""
-    return (f"{board.name}'s objects on an {board.isa} ISA twin: {emulator.qemu} -M {emulator.machine}{core}, "
+    isa = {"riscv": "a RISC-V", "xtensa": "an Xtensa"}.get(board.isa, f"an {board.isa}")
+    return (f"{board.name}'s objects on {isa} ISA twin: {emulator.qemu} -M {emulator.machine}{core}, "
             "not a model of the chip")
 
 

@@ -156,6 +156,16 @@ def choose_runtime(requested: str, op_names: list[str], kernels: str, overrides=
         return "aot", "runtime=aot"
     if requested == AUTO and board is not None and board.is_host:
         return "aot", "the host target runs aot only"
+    if board is not None and board.family == "esp32":
+        # Espressif's GCC compiles C++, but TFLM + ESP-NN for the chips is not built by the project:
+        # no Espressif toolchain exists in any registry here to build and test it with.
+        why = "TFLM with ESP-NN is not built for ESP targets yet (only runtime=aot is)"
+        if toolchain is not None and not toolchains.supports_cxx(toolchain.name):
+            why += f", and {toolchain.name} compiles C only"
+        if requested == AUTO:
+            return "aot", why
+        raise TinyMLError(f"runtime=tflm cannot be built for target {board.name}: {why}", where="runtime=tflm",
+                          fix="use runtime=aot (it builds this model for the target, bit-exact with TFLM)")
     if toolchain is not None and not toolchains.supports_cxx(toolchain.name):
         why = f"{toolchain.name} compiles C only and TFLM is C++"
         if requested == AUTO:
@@ -165,14 +175,6 @@ def choose_runtime(requested: str, op_names: list[str], kernels: str, overrides=
                           fix="use runtime=aot (it builds this model for the target)"
                               + (f", or install a C++ toolchain for it ({', '.join(others)}: Espressif's GCC from "
                                  "ESP-IDF) and put it on PATH" if others else ""))
-    if board is not None and board.family == "esp32":
-        # Espressif's GCC compiles C++, but TFLM + ESP-NN for the chips is not built by the project:
-        # no Espressif toolchain exists in any registry here to build and test it with.
-        why = "TFLM with ESP-NN is not built for ESP targets yet (only runtime=aot is)"
-        if requested == AUTO:
-            return "aot", why
-        raise TinyMLError(f"runtime=tflm cannot be built for target {board.name}: {why}", where="runtime=tflm",
-                          fix="use runtime=aot (it builds this model for the target, bit-exact with TFLM)")
     if requested == "tflm":
         resolve_sources(op_names, kernels, overrides, env)  # raises the resolver's message
         return "tflm", "runtime=tflm"

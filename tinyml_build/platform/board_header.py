@@ -19,6 +19,11 @@ def _hex(value: int) -> str:
     return f"0x{value:08X}u"
 
 
+def _memory_name(target: Target) -> str:
+    region = target.model_memory
+    return f"{region.name} (loaded from flash)" if target.family == "esp32" else region.name
+
+
 def _esp_lines(target: Target) -> list[str]:
     """ESP32 family: the chip (the platform layer keeps its ROM and register addresses per chip),
     the ROM's UART routine as the console, and the core's cycle counter."""
@@ -47,6 +52,7 @@ def render_board_header(target: Target) -> str:
         f"#define TML_TIMER_USE_DWT {1 if target.cycle_timer == 'dwt' else 0}",
         f"#define TML_TIMER_USE_NONE {1 if target.cycle_timer == 'none' else 0}",
         f"#define TML_EMULATED_ONLY {1 if target.family in ('mps2', 'mps3') else 0}",
+        f"#define TML_MODEL_MEMORY {c_string(_memory_name(target))} /* where the model's constants live */",
     ]
     console = target.console
     if target.family == "esp32":

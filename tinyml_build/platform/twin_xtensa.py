@@ -14,12 +14,12 @@ handler between the symbols EMULATION_START_SYMBOL and EMULATION_END_SYMBOL.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from tinyml_build.codegen.templating import render
 from tinyml_build.config.targets import REGION_NAMES, Target
 from tinyml_build.errors import TargetError
+from tinyml_build.platform.linker_script import LinkerRegion, region_label
 
 PLATFORM_DIR = Path(__file__).resolve().parent
 TWIN_SOURCE_DIR = PLATFORM_DIR / "twin_xtensa_sim"
@@ -45,17 +45,8 @@ _RELAXED_LENGTH = 0x40000000
 _CODE_FALLBACK = {"esp32s3": (0x40378000, 0x68000, "SRAM1 via I-bus (ESP32-S3 TRM)")}
 
 
-@dataclass(frozen=True)
-class TwinRegion:
-    label: str
-    attributes: str
-    origin: int
-    length: int
-    comment: str
-
-
-def _label(name: str) -> str:
-    return name.upper()
+_label = region_label
+TwinRegion = LinkerRegion  # one MEMORY line, as the Cortex-M script has them
 
 
 def _code_region(target: Target, relaxed: bool) -> TwinRegion:

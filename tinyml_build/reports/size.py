@@ -102,6 +102,7 @@ class SizeReport:
     # tinyml_build.runtimes.tflm.image_check.
     notes: dict = field(default_factory=dict)
     note_lines: list[str] = field(default_factory=list)
+    flash_title: str = "Flash (image bytes)"
 
     @property
     def flash_total(self) -> int:
@@ -134,7 +135,7 @@ class SizeReport:
         for r in self.regions:
             percent = 100.0 * r.used / r.size if r.size else 0.0
             lines.append(f"{r.name:<10} 0x{r.origin:08X} {r.size:>10,} {r.used:>10,} {r.free:>10,}  {percent:5.1f}%")
-        for title, table, total in (("Flash (image bytes)", self.flash_by_component, self.flash_total),
+        for title, table, total in ((self.flash_title, self.flash_by_component, self.flash_total),
                                     ("RAM (reserved at run time)", self.ram_by_component, self.ram_total)):
             lines += ["", f"{title}: {total:,} bytes"]
             for name, size in _ordered(table).items():
@@ -172,6 +173,8 @@ def measure(target: Target, elf: ElfImage, inputs: list[InputSection]) -> SizeRe
     by_output: dict[str, list[InputSection]] = {}
     for s in inputs:
         by_output.setdefault(s.output, []).append(s)
+    # ESP images are copied from flash into RAM by the ROM loader: every loaded byte is an image byte.
+    ram_loaded = target.family == "esp32"
 
     def add(table: dict, component: str, size: int) -> None:
         table[component] = table.get(component, 0) + size
@@ -193,7 +196,7 @@ def measure(target: Target, elf: ElfImage, inputs: list[InputSection]) -> SizeRe
             for component, size in parts.items():
                 add(per_region[load_region.name], component, size)
         image_region = load_region or run_region
-        if section.loaded and image_region is not None and not image_region.data:
+        if section.loaded and image_region is not None and (not image_region.data or ram_loaded):
             for component, size in parts.items():
                 add(flash, component, size)
         elif section.loaded and image_region is not None and section.lma != section.vma:
@@ -210,6 +213,7 @@ def measure(target: Target, elf: ElfImage, inputs: list[InputSection]) -> SizeRe
         arena_region=target.arena_region, arena_bytes=arena.size if arena else 0,
         stack_bytes=stack.size if stack else 0, heap_bytes=heap.size if heap else 0,
         top_symbols=top_symbols(target, elf, inputs),
+        flash_title="Flash (image bytes, copied into RAM at boot)" if ram_loaded else "Flash (image bytes)",
     )
 
 

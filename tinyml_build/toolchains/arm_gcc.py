@@ -17,9 +17,17 @@ from pathlib import Path
 from tinyml_build.config.targets import Target
 from tinyml_build.errors import ToolchainError
 from tinyml_build.toolchains import gcc as gnu
-from tinyml_build.toolchains.gcc import Flags, GccToolchain, prefix_maps
+from tinyml_build.toolchains.gcc import (  # the shared compile policy, re-exported for the tflm runtime's flags
+    CODE_GENERATION,
+    KERNEL_OPTIMIZATION,
+    WARNINGS,
+    Flags,
+    GccToolchain,
+    policy_flags,
+    prefix_maps,
+)
 
-__all__ = ["ArmGcc", "Flags", "find_toolchain", "firmware_flags", "prefix_maps"]
+__all__ = ["CODE_GENERATION", "WARNINGS", "ArmGcc", "Flags", "find_toolchain", "firmware_flags", "prefix_maps"]
 
 NAME = "arm-none-eabi-gcc"
 PREFIX = "arm-none-eabi-"
@@ -30,21 +38,6 @@ APT_COMMAND = "sudo apt-get install " + " ".join(APT_PACKAGES)
 # Toolchain download; without it the compiler is looked up on PATH.
 TOOLCHAIN_DIR_VARIABLE = "TINYML_ARM_TOOLCHAIN"
 
-# Optimization policy. Framework code (startup, console, report) is small and cold: -Os.
-# Kernels and the generated model run every inference: -O2.
-FRAMEWORK_OPTIMIZATION = "-Os"
-KERNEL_OPTIMIZATION = "-O2"
-C_STANDARD = "-std=c99"
-CXX_STANDARD = "-std=c++17"
-
-WARNINGS = ("-Wall", "-Wextra", "-Wshadow", "-Wdouble-promotion")
-CODE_GENERATION = (
-    "-ffunction-sections",  # one section per function and per object: the linker drops what is unused
-    "-fdata-sections",
-    "-fno-common",
-    "-g",  # debug info lives in the .elf only; .bin/.hex are unaffected
-)
-CXX_ONLY = ("-fno-exceptions", "-fno-rtti", "-fno-threadsafe-statics", "-fno-use-cxa-atexit")
 LINK = (
     "-nostartfiles",  # the platform layer provides the vector table and reset handler
     "--specs=nano.specs",  # newlib-nano: small memcpy/memset, no float printf
@@ -113,15 +106,5 @@ def arch_flags(target: Target) -> tuple[str, ...]:
 def firmware_flags(target: Target, project_dir: Path, build_root: Path | None = None,
                    kernel_optimization: str = KERNEL_OPTIMIZATION) -> Flags:
     """All compile and link flags for one target."""
-    arch = arch_flags(target)
-    return Flags(
-        arch=arch,
-        common=CODE_GENERATION + WARNINGS,
-        c=(C_STANDARD,),
-        cxx=(CXX_STANDARD,) + CXX_ONLY,
-        framework_optimization=FRAMEWORK_OPTIMIZATION,
-        kernel_optimization=kernel_optimization,
-        link=LINK,
-        libraries=LINK_LIBRARIES,
-        path_maps=prefix_maps(project_dir, build_root),
-    )
+    return policy_flags(arch_flags(target), LINK, LINK_LIBRARIES, prefix_maps(project_dir, build_root),
+                        kernel_optimization)

@@ -18,22 +18,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from tinyml_build.config.targets import Target
 from tinyml_build.errors import ToolchainError
-from tinyml_build.toolchains.arm_gcc import (
-    C_STANDARD,
-    CODE_GENERATION,
-    FRAMEWORK_OPTIMIZATION,
-    KERNEL_OPTIMIZATION,
-    WARNINGS,
-    Flags,
-    prefix_maps,
-)
+from tinyml_build.toolchains.gcc import KERNEL_OPTIMIZATION, Flags, policy_flags, prefix_maps, run_tool
 
 NAME = "clang-xtensa"
 SUPPORTS_CXX = False  # no C++ runtime or library headers for windowed Xtensa here: runtime=aot only
@@ -152,14 +143,7 @@ def _first_line(text: str) -> str:
 
 
 def _run(program: Path, *args: str) -> str:
-    try:
-        result = subprocess.run([str(program), *args], capture_output=True, text=True, timeout=60, check=False)
-    except OSError as err:
-        raise ToolchainError(f"cannot run {program}: {err}", fix=f"reinstall the toolchain: {APT_COMMAND}") from None
-    if result.returncode != 0:
-        raise ToolchainError(f"{program} {' '.join(args)} failed:", details=result.stderr.strip()[:300],
-                             fix=f"reinstall the toolchain: {APT_COMMAND}")
-    return result.stdout
+    return run_tool(program, *args, apt_command=APT_COMMAND)
 
 
 def features(target: Target) -> tuple[str, ...]:
@@ -191,23 +175,16 @@ def arch_flags(target: Target) -> tuple[str, ...]:
 def firmware_flags(target: Target, project_dir: Path, build_root: Path | None = None,
                    kernel_optimization: str = KERNEL_OPTIMIZATION) -> Flags:
     """All compile and link flags for one Xtensa target (compile through xtensa_cc, link with ld)."""
-    return Flags(
-        arch=arch_flags(target),
-        common=CODE_GENERATION + WARNINGS + DEFINES,
-        c=(C_STANDARD,),
-        cxx=(),  # no C++ for Xtensa: no C++ runtime or library headers exist for it here
-        framework_optimization=FRAMEWORK_OPTIMIZATION,
-        kernel_optimization=kernel_optimization,
-        link=LINK,
-        libraries=(),  # never lx106 libgcc/libc (call0 ABI): helpers come from xtensa_rt
-        path_maps=prefix_maps(project_dir, build_root),
-    )
+    return policy_flags(arch_flags(target), LINK, (), prefix_maps(project_dir, build_root), kernel_optimization,
+                        extra_common=DEFINES, cxx=False)  # never lx106 libgcc/libc: helpers come from xtensa_rt
 
 
 def driver_command(toolchain: ClangXtensa, verbose: bool = False) -> list[str]:
     """The compiler command SCons uses as $CC; append gcc-style arguments after it."""
+    from tinyml_build.toolchains.xtensa_cc import revision
+
     command = [sys.executable, "-m", "tinyml_build.toolchains.xtensa_cc",
-               f"--clang={toolchain.clang}", f"--mc={toolchain.mc}"]
+               f"--clang={toolchain.clang}", f"--mc={toolchain.mc}", f"--revision={revision()}"]
     if verbose:
         command.append("--verbose")
     return command + ["--"]

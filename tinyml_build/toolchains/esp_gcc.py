@@ -19,16 +19,7 @@ from pathlib import Path
 from tinyml_build.config.targets import Target
 from tinyml_build.errors import ToolchainError
 from tinyml_build.toolchains import gcc as gnu
-from tinyml_build.toolchains.arm_gcc import (
-    C_STANDARD,
-    CODE_GENERATION,
-    CXX_ONLY,
-    CXX_STANDARD,
-    FRAMEWORK_OPTIMIZATION,
-    KERNEL_OPTIMIZATION,
-    WARNINGS,
-)
-from tinyml_build.toolchains.gcc import Flags, GccToolchain, prefix_maps
+from tinyml_build.toolchains.gcc import KERNEL_OPTIMIZATION, Flags, GccToolchain, policy_flags, prefix_maps
 
 PER_NAME = True  # one module, several program names (toolchains.find passes the name)
 SUPPORTS_CXX = True
@@ -68,15 +59,5 @@ def firmware_flags(name: str, target: Target, project_dir: Path, build_root: Pat
     """All compile and link flags for an ESP target built with Espressif's GCC."""
     if target.cpu not in ("esp32", "esp32s3", "esp32c3"):
         raise ToolchainError(f"{name} cannot build target {target.name}", where="toolchain=")
-    arch = arch_flags(name, target)
-    return Flags(
-        arch=arch,
-        common=CODE_GENERATION + WARNINGS,
-        c=(C_STANDARD,),
-        cxx=(CXX_STANDARD,) + CXX_ONLY,
-        framework_optimization=FRAMEWORK_OPTIMIZATION,
-        kernel_optimization=kernel_optimization,
-        link=LINK + ("--specs=nano.specs",),
-        libraries=LINK_LIBRARIES,
-        path_maps=prefix_maps(project_dir, build_root),
-    )
+    return policy_flags(arch_flags(name, target), LINK + ("--specs=nano.specs",), LINK_LIBRARIES,
+                        prefix_maps(project_dir, build_root), kernel_optimization)

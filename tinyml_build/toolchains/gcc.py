@@ -15,6 +15,21 @@ from pathlib import Path
 
 from tinyml_build.errors import ToolchainError
 
+# Compile policy shared by every toolchain. Framework code (startup, console, report) is small and
+# cold: -Os. Kernels and the generated model run every inference: -O2.
+FRAMEWORK_OPTIMIZATION = "-Os"
+KERNEL_OPTIMIZATION = "-O2"
+C_STANDARD = "-std=c99"
+CXX_STANDARD = "-std=c++17"
+WARNINGS = ("-Wall", "-Wextra", "-Wshadow", "-Wdouble-promotion")
+CODE_GENERATION = (
+    "-ffunction-sections",  # one section per function and per object: the linker drops what is unused
+    "-fdata-sections",
+    "-fno-common",
+    "-g",  # debug info lives in the .elf only; .bin/.hex are unaffected
+)
+CXX_ONLY = ("-fno-exceptions", "-fno-rtti", "-fno-threadsafe-statics", "-fno-use-cxa-atexit")
+
 
 @dataclass(frozen=True)
 class Flags:
@@ -56,6 +71,17 @@ class Flags:
         if self.link_arch is not None:
             data["link_arch"] = list(self.link_arch)
         return data
+
+
+def policy_flags(arch: tuple[str, ...], link: tuple[str, ...], libraries: tuple[str, ...], path_maps: tuple[str, ...],
+                 kernel_optimization: str = KERNEL_OPTIMIZATION, link_arch: tuple[str, ...] | None = None,
+                 extra_common: tuple[str, ...] = (), cxx: bool = True) -> Flags:
+    """Flags with the project's compile policy: a toolchain module only says what is its own (arch,
+    link line, libraries, extra defines; `cxx=False` when it compiles C only)."""
+    return Flags(arch=tuple(arch), common=CODE_GENERATION + WARNINGS + tuple(extra_common), c=(C_STANDARD,),
+                 cxx=(CXX_STANDARD,) + CXX_ONLY if cxx else (), framework_optimization=FRAMEWORK_OPTIMIZATION,
+                 kernel_optimization=kernel_optimization, link=tuple(link), libraries=tuple(libraries),
+                 path_maps=tuple(path_maps), link_arch=link_arch)
 
 
 @dataclass(frozen=True)

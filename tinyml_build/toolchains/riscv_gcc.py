@@ -16,16 +16,7 @@ from pathlib import Path
 from tinyml_build.config.targets import Target
 from tinyml_build.errors import ToolchainError
 from tinyml_build.toolchains import gcc as gnu
-from tinyml_build.toolchains.arm_gcc import (
-    C_STANDARD,
-    CODE_GENERATION,
-    CXX_ONLY,
-    CXX_STANDARD,
-    FRAMEWORK_OPTIMIZATION,
-    KERNEL_OPTIMIZATION,
-    WARNINGS,
-)
-from tinyml_build.toolchains.gcc import Flags, GccToolchain, prefix_maps
+from tinyml_build.toolchains.gcc import KERNEL_OPTIMIZATION, Flags, GccToolchain, policy_flags, prefix_maps
 
 NAME = "riscv64-unknown-elf-gcc"
 SUPPORTS_CXX = False  # Debian ships g++ for it but no C++ library headers for picolibc
@@ -78,15 +69,6 @@ def firmware_flags(target: Target, project_dir: Path, build_root: Path | None = 
     if target.toolchain != NAME:
         raise ToolchainError(f"target {target.name} uses {target.toolchain}, not {NAME}",
                              where=target.source or target.name)
-    return Flags(
-        arch=tuple(target.arch_flags) + (PICOLIBC_SPECS,),
-        common=CODE_GENERATION + WARNINGS,
-        c=(C_STANDARD,),
-        cxx=(CXX_STANDARD,) + CXX_ONLY,
-        framework_optimization=FRAMEWORK_OPTIMIZATION,
-        kernel_optimization=kernel_optimization,
-        link=LINK,
-        libraries=LINK_LIBRARIES,
-        path_maps=prefix_maps(project_dir, build_root),
-        link_arch=link_arch_flags(target),
-    )
+    return policy_flags(tuple(target.arch_flags) + (PICOLIBC_SPECS,), LINK, LINK_LIBRARIES,
+                        prefix_maps(project_dir, build_root), kernel_optimization, link_arch=link_arch_flags(target),
+                        cxx=SUPPORTS_CXX)

@@ -73,7 +73,8 @@ def find_qemu(target: Target) -> str:
         raise TinyMLError(f"target {target.name} has no emulator", where=f"target={target.name}")
     found = shutil.which(target.emulator.qemu)
     if found is None:
-        package = APT_PACKAGES.get(target.emulator.qemu, "qemu-system-misc")
+        fallback = "qemu-system-arm" if target.isa == "arm" else "qemu-system-misc"
+        package = APT_PACKAGES.get(target.emulator.qemu, fallback)
         raise ToolchainError(f"{target.emulator.qemu} not found on PATH (needed to run tests)",
                              fix=f"install it: sudo apt-get install {package}")
     return found

@@ -176,7 +176,7 @@ static void tml_run_model(const tml_test_model *m, tml_tally *tally) {
   const uint32_t used = api->arena_used();
   const uint32_t reserved = api->arena_reserved;
   const uint32_t headroom = reserved >= used ? reserved - used : 0u;
-  tml_printf("  %" PRIu32 " operators, %" PRIu32 " tensors, %" PRIu32 " bytes of model data in flash\n",
+  tml_printf("  %" PRIu32 " operators, %" PRIu32 " tensors, %" PRIu32 " bytes of model data in " TML_MODEL_MEMORY "\n",
              api->operator_count, api->tensor_count, api->model_bytes);
   tml_printf("  arena: %" PRIu32 " bytes used of %" PRIu32 " reserved (headroom %" PRIu32 ")\n", used, reserved,
              headroom);
