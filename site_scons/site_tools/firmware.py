@@ -99,8 +99,7 @@ def _binaries_action(target, source, env):
 def _esp_image_action(target, source, env):
     from tinyml_build.image import esp_image
 
-    esp_image.check_segments(str(source[0]), env["TML_TARGET_CPU"])
-    esp_image.elf2image(str(source[0]), str(target[0]), env["TML_TARGET_CPU"])
+    esp_image.elf2image(str(source[0]), str(target[0]), env["TML_TARGET_CPU"])  # checks the segments first
 
 
 @clean_errors
