@@ -434,10 +434,11 @@ def op_uses(model) -> list[OpUse]:
 def select_registration(op_name: str, uses: Iterable[OpUse]) -> TypedRegistration | None:
     """The type-specialized registration of `op_name` that covers EVERY one of its `uses` (all models
     of the image), else None: the generic registration. Uses of other ops are ignored."""
+    info = lookup(op_name)
     mine = [use for use in uses if use.name == op_name]
     if not mine:
         return None
-    for typed in lookup(op_name).typed:
+    for typed in info.typed:
         if all(typed.matches(use) for use in mine):
             return typed
     return None
