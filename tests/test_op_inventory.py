@@ -309,3 +309,165 @@ def test_library_defines_are_the_macros_their_kernels_test(tflm, esp_tflm):
     assert f"defined({cmsis_macro})" in tflm.show(f"{KERNELS}/conv.h")
     esp_macro = KERNEL_LIBRARIES["esp-nn"].defines[0].split("=")[0]
     assert f"#if {esp_macro}" in esp_tflm.show(f"{KERNEL_LIBRARIES['esp-nn'].directory}/conv.cc")
+
+
+# --- type-specialized registrations ----------------------------------------------------------
+
+OpUse = op_inventory.OpUse
+TYPED = [(op, typed) for op in OPS.values() for typed in op.typed]
+
+# Register_<OP>_<TYPE> functions TFLM declares (under CMSIS_NN) that the inventory does not use yet,
+# with why; test_every_cmsis_nn_specialization_is_listed_or_named_here keeps this list honest.
+NOT_LISTED = {
+    "Register_MUL_INT8": "types not yet read from cmsis_nn/mul.cc",
+    "Register_MUL_INT16": "defined in cmsis_nn/mul.cc, but mul.h does not declare it",
+    "Register_MAXIMUM_INT8": "types not yet read from cmsis_nn/maximum_minimum.cc",
+    "Register_MINIMUM_INT8": "types not yet read from cmsis_nn/maximum_minimum.cc",
+    "Register_TRANSPOSE_CONV_INT8": "types not yet read from cmsis_nn/transpose_conv.cc",
+    "Register_BATCH_MATMUL_INT8": "types not yet read from cmsis_nn/batch_matmul.cc",
+    "Register_BATCH_MATMUL_INT16": "types not yet read from cmsis_nn/batch_matmul.cc",
+    "Register_UNIDIRECTIONAL_SEQUENCE_LSTM_INT8": "types not yet read from cmsis_nn/unidirectional_sequence_lstm.cc",
+    "Register_UNIDIRECTIONAL_SEQUENCE_LSTM_INT16": "types not yet read from cmsis_nn/unidirectional_sequence_lstm.cc",
+    "Register_PAD_INT8": "pad.h is not included by micro_mutable_op_resolver.h",
+    "Register_TRANSPOSE_INT8": "transpose.h is not included by micro_mutable_op_resolver.h",
+}
+
+
+def test_typed_registrations_are_named_after_their_op_and_unique():
+    functions = [typed.function for _, typed in TYPED]
+    assert len(functions) == len(set(functions))
+    for op, typed in TYPED:
+        assert typed.function.startswith(f"Register_{op.name}_"), (op.name, typed.function)
+        assert typed.libraries and set(typed.libraries) <= set(KERNEL_LIBRARIES), typed
+        assert all(lib in op.optimized for lib in typed.libraries), typed
+        assert not op.custom and typed.covers
+
+
+def test_typed_patterns_of_one_op_never_both_match():
+    # Patterns use dtype names the reader produces; no use can match two entries of one op.
+    from itertools import product
+
+    from tinyml_build.model.dtypes import BY_NAME
+
+    vocabulary = ("int4", "int8", "int16", "int32", "int64", "float32", op_inventory.ABSENT)
+    for _, typed in TYPED:
+        for pattern in typed.inputs + typed.outputs:
+            assert set(pattern.split("|")) <= set(BY_NAME) | {op_inventory.ABSENT}, (typed.function, pattern)
+    for op in OPS.values():
+        if len(op.typed) < 2:
+            continue
+        n_in = max(len(t.inputs) for t in op.typed)
+        n_out = max(len(t.outputs) for t in op.typed)
+        for inputs in product(vocabulary, repeat=n_in):
+            for outputs in product(vocabulary, repeat=n_out):
+                use = OpUse(op.name, inputs, outputs)
+                assert sum(t.matches(use) for t in op.typed) <= 1, use
+
+
+def test_select_registration_needs_every_use_to_match():
+    select = op_inventory.select_registration
+    int8_conv = OpUse("CONV_2D", ("int8", "int8", "int32"), ("int8",))
+    assert select("CONV_2D", [int8_conv]).function == "Register_CONV_2D_INT8"
+    no_bias = OpUse("CONV_2D", ("int8", "int8"), ("int8",))
+    assert select("CONV_2D", [int8_conv, no_bias]).function == "Register_CONV_2D_INT8"
+    conv16x8 = OpUse("CONV_2D", ("int16", "int8", "int64"), ("int16",))
+    assert select("CONV_2D", [conv16x8]).function == "Register_CONV_2D_INT16"
+    assert select("CONV_2D", [int8_conv, conv16x8]) is None, "two types in the image: generic"
+    # 16x8 without a bias: the generic and the specialized Eval pick different accumulators
+    assert select("CONV_2D", [OpUse("CONV_2D", ("int16", "int8"), ("int16",))]) is None
+    int4 = OpUse("CONV_2D", ("int8", "int4", "int32"), ("int8",))
+    assert select("CONV_2D", [int4]).function == "Register_CONV_2D_INT4"
+    assert select("CONV_2D", [int4, int8_conv]) is None
+    assert select("CONV_2D", [OpUse("CONV_2D", ("float32", "float32", "float32"), ("float32",))]) is None
+    assert select("CONV_2D", [OpUse("CONV_2D", ("int8", "int8", "int32", "int8"), ("int8",))]) is None  # extra input
+    assert select("CONV_2D", []) is None
+    softmax = OpUse("SOFTMAX", ("int8",), ("int16",))
+    assert select("SOFTMAX", [int8_conv, softmax]).function == "Register_SOFTMAX_INT8_INT16"  # other ops ignored
+    assert select("RESHAPE", [OpUse("RESHAPE", ("int8", "int32"), ("int8",))]) is None  # no typed entry
+    with pytest.raises(UnsupportedOpError):
+        select("NOT_AN_OP", [])
+
+
+def test_op_uses_of_a_model_record_types_per_position():
+    from tflite_builder import fully_connected_model
+
+    from tinyml_build.model.reader import read_model
+
+    uses = op_inventory.op_uses(read_model(fully_connected_model()))
+    assert uses == [OpUse("FULLY_CONNECTED", ("int8", "int8", "int32"), ("int8",))]
+    float_uses = op_inventory.op_uses(read_model(fully_connected_model("float32", "float32")))
+    assert float_uses == [OpUse("FULLY_CONNECTED", ("float32", "float32", "float32"), ("float32",))]
+    assert op_inventory.select_registration("FULLY_CONNECTED", float_uses) is None
+
+
+@pytest.mark.shared_models
+def test_op_uses_of_the_reference_models(shared_models_dir):
+    from tinyml_build.model.reader import load_model
+
+    conv0 = op_inventory.op_uses(load_model(shared_models_dir / "conv0.tflite"))
+    assert conv0 == [OpUse("CONV_2D", ("int16", "int8", "int64"), ("int16",))]
+    assert op_inventory.select_registration("CONV_2D", conv0).function == "Register_CONV_2D_INT16"
+    scrambled = op_inventory.op_uses(load_model(shared_models_dir / "keyword_scrambled_8bit.tflite"))
+    chosen = {name: op_inventory.select_registration(name, scrambled) for name in {u.name for u in scrambled}}
+    assert {n: t.function for n, t in chosen.items() if t} == {
+        "FULLY_CONNECTED": "Register_FULLY_CONNECTED_INT8", "SOFTMAX": "Register_SOFTMAX_INT8_INT16",
+        "SVDF": "Register_SVDF_INT8"}
+    assert chosen["QUANTIZE"] is None
+
+
+# --- ... against TFLM at the pinned commit
+
+def _function_body(text: str, function: str) -> str:
+    match = re.search(rf"^TFLMRegistration {function}\(\) \{{(.*?)^\}}", text, re.S | re.M)
+    assert match, f"{function} not defined"
+    return " ".join(match.group(1).split())
+
+
+def _register_op_args(text: str, function: str) -> list[str]:
+    call = re.search(r"RegisterOp\(([^;]*)\);", _function_body(text, function))
+    assert call, f"{function} does not return tflite::micro::RegisterOp(...)"
+    return [a.strip() for a in call.group(1).split(",")]
+
+
+@pytest.mark.tflm_sources
+def test_typed_registrations_share_init_and_prepare_with_the_generic_one(tflm):
+    # Only Eval differs: set-up (and so the arena) is the generic kernel's.
+    for op, typed in TYPED:
+        generic = resolver_methods(tflm)[op.registration][1]
+        for library in typed.libraries:
+            (path,) = op.optimized[library]
+            text = tflm.show(path)
+            specialized = _register_op_args(text, typed.function)
+            default = _register_op_args(text, f"Register_{generic}")
+            assert specialized[:2] == default[:2] and specialized[2] != default[2], (typed.function, default)
+
+
+@pytest.mark.tflm_sources
+def test_typed_registrations_are_declared_for_their_library_with_a_generic_fallback(tflm):
+    resolver = tflm.show(RESOLVER_HEADER)
+    headers = [h for h in re.findall(r'#include "(tensorflow/lite/micro/kernels/\w+\.h)"', resolver)]
+    texts = {h: tflm.show(h) for h in headers}
+    methods = resolver_methods(tflm)
+    for op, typed in TYPED:
+        # the Add method takes a registration
+        assert re.search(rf"TfLiteStatus {op.registration}\(\s*const TFLMRegistration& registration", resolver), op.name
+        generic = methods[op.registration][1]
+        owners = [h for h, t in texts.items() if re.search(rf"^TFLMRegistration {typed.function}\(\);", t, re.M)]
+        assert len(owners) == 1, (typed.function, owners)
+        text = texts[owners[0]]
+        declared = text.index(f"TFLMRegistration {typed.function}();")
+        condition = text.rfind("#if", 0, declared)
+        assert "defined(CMSIS_NN)" in text[condition:text.index("\n", condition)], typed.function
+        inline = rf"inline TFLMRegistration {typed.function}\(\) \{{\s*return (tflite::)?Register_(\w+)\(\);"
+        fallback = re.search(inline, text)
+        assert fallback and fallback.group(2) == generic, f"{typed.function}: no inline fallback to Register_{generic}"
+
+
+@pytest.mark.tflm_sources
+def test_every_cmsis_nn_specialization_is_listed_or_named_here(tflm):
+    defined = registration_definitions(tflm, f"{KERNELS}/cmsis_nn")
+    generic = {register for _, register in resolver_methods(tflm).values()}
+    specialized = {f"Register_{name}" for name in defined if name not in generic}
+    listed = {typed.function for _, typed in TYPED}
+    assert listed <= specialized
+    assert specialized - listed == set(NOT_LISTED), sorted(specialized ^ (listed | set(NOT_LISTED)))

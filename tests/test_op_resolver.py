@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import jinja2
 import pytest
 from tflm_mirror import mirror
 
-from tinyml_build.analysis.op_inventory import TFLM_COMMIT, lookup, supported_ops
+from tinyml_build.analysis.op_inventory import OPS, TFLM_COMMIT, OpUse, lookup, supported_ops
 from tinyml_build.codegen import templating
 from tinyml_build.codegen.op_resolver import render_op_resolver, union_ops
 from tinyml_build.errors import ModelError, TinyMLError, UnsupportedOpError
@@ -20,11 +21,23 @@ from tinyml_build.errors import ModelError, TinyMLError, UnsupportedOpError
 FLATBUFFERS_TAG = "v25.9.23"
 GEMMLOWP_COMMIT = "719139ce755a0f31cbf1c37f7f98adcc7fc9f425"
 
+PROJECT_DIR = Path(__file__).resolve().parents[1]
 PERSON_DETECT_OPS = ["AVERAGE_POOL_2D", "CONV_2D", "DEPTHWISE_CONV_2D", "RESHAPE", "SOFTMAX"]
 
 
 def add_calls(header: str) -> list[str]:
-    return re.findall(r"r\.(Add\w+)\(\)", header)
+    return re.findall(r"r\.(Add\w+)\((?:tflite::Register_\w+\(\))?\)", header)
+
+
+def typed_calls(header: str) -> dict[str, str]:
+    """Add method -> the type-specialized Register_* passed to it."""
+    return dict(re.findall(r"r\.(Add\w+)\(tflite::(Register_\w+)\(\)\)", header))
+
+
+INT8_CONV = OpUse("CONV_2D", ("int8", "int8", "int32"), ("int8",))
+INT16_CONV = OpUse("CONV_2D", ("int16", "int8", "int64"), ("int16",))
+INT8_SOFTMAX = OpUse("SOFTMAX", ("int8",), ("int8",))
+RESHAPE = OpUse("RESHAPE", ("int8", "int32"), ("int8",))
 
 
 def op_count(header: str, prefix: str) -> int:
@@ -119,6 +132,66 @@ def test_templating_is_strict():
     assert env.from_string("{% if true %}\n  x\n{% endif %}\n").render() == "  x\n"
 
 
+# --- type-specialized registrations ----------------------------------------------------------
+
+def test_every_use_of_one_type_gets_the_specialized_registration():
+    header = render_op_resolver("m", ["CONV_2D", "RESHAPE", "SOFTMAX"], op_uses=[INT8_CONV, RESHAPE, INT8_SOFTMAX])
+    assert typed_calls(header) == {"AddConv2D": "Register_CONV_2D_INT8", "AddSoftmax": "Register_SOFTMAX_INT8"}
+    assert "  if (r.AddReshape() != kTfLiteOk) return kTfLiteError;  // RESHAPE\n" in header
+    assert add_calls(header) == ["AddConv2D", "AddReshape", "AddSoftmax"] and op_count(header, "m") == 3
+    assert "// CONV_2D: int8 activations, int8 weights (own kernel in cmsis-nn)\n" in header
+
+
+def test_mixed_types_across_the_models_of_an_image_keep_the_generic_registration():
+    # e.g. model=kws,conv0: one resolver, CONV_2D used as int8 and as 16x8
+    uses = [INT8_CONV, INT16_CONV, INT8_SOFTMAX]
+    header = render_op_resolver("kws_conv0", union_ops([["CONV_2D", "SOFTMAX"], ["CONV_2D"]]), op_uses=uses)
+    assert typed_calls(header) == {"AddSoftmax": "Register_SOFTMAX_INT8"}
+    assert "  if (r.AddConv2D() != kTfLiteOk) return kTfLiteError;  // CONV_2D\n" in header
+    only_16x8 = render_op_resolver("conv0", ["CONV_2D"], op_uses=[INT16_CONV])
+    assert typed_calls(only_16x8) == {"AddConv2D": "Register_CONV_2D_INT16"}
+
+
+def test_without_types_every_registration_is_generic():
+    assert typed_calls(render_op_resolver("m", ["CONV_2D", "SOFTMAX"])) == {}
+    assert "Register_" not in render_op_resolver("m", ["CONV_2D", "SOFTMAX"])
+
+
+def test_types_must_cover_exactly_the_resolvers_ops():
+    with pytest.raises(TinyMLError, match="CONV_2D") as caught:
+        render_op_resolver("m", ["CONV_2D", "SOFTMAX"], op_uses=[INT8_SOFTMAX])
+    assert caught.value.where == "op resolver 'm'" and caught.value.fix
+    with pytest.raises(TinyMLError, match="RESHAPE"):
+        render_op_resolver("m", ["SOFTMAX"], op_uses=[INT8_SOFTMAX, RESHAPE])
+
+
+def test_specialized_resolver_is_deterministic():
+    uses = [INT8_CONV, RESHAPE, INT8_SOFTMAX, OpUse("CONV_2D", ("int8", "int8"), ("int8",))]
+    first = render_op_resolver("m", ["SOFTMAX", "CONV_2D", "RESHAPE"], op_uses=uses)
+    assert first == render_op_resolver("m", ["RESHAPE", "CONV_2D", "SOFTMAX"], op_uses=uses[::-1] + uses)
+
+
+@pytest.mark.shared_models
+def test_generated_resolver_of_real_models(shared_models_dir):
+    from tinyml_build.analysis.op_inventory import op_uses
+    from tinyml_build.model.reader import load_model
+
+    def resolver(*paths):
+        models = [load_model(p) for p in paths]
+        return render_op_resolver("r", union_ops(m.op_names() for m in models),
+                                  op_uses=[u for m in models for u in op_uses(m)])
+
+    kws = resolver(PROJECT_DIR / "models" / "kws" / "kws.tflite")
+    assert typed_calls(kws) == {
+        "AddAveragePool2D": "Register_AVERAGE_POOL_2D_INT8", "AddConv2D": "Register_CONV_2D_INT8",
+        "AddDepthwiseConv2D": "Register_DEPTHWISE_CONV_2D_INT8", "AddFullyConnected": "Register_FULLY_CONNECTED_INT8",
+        "AddSoftmax": "Register_SOFTMAX_INT8"}
+    assert typed_calls(resolver(shared_models_dir / "conv0.tflite")) == {"AddConv2D": "Register_CONV_2D_INT16"}
+    both = typed_calls(resolver(PROJECT_DIR / "models" / "kws" / "kws.tflite", shared_models_dir / "conv0.tflite"))
+    assert "AddConv2D" not in both and both["AddSoftmax"] == "Register_SOFTMAX_INT8"
+    assert typed_calls(resolver(shared_models_dir / "hello_world_float.tflite")) == {}
+
+
 # --- compile check against the real TFLM headers -------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -157,3 +230,41 @@ def test_generated_headers_compile_against_tflm(tflm_include_dirs, tmp_path):
                "-I", str(tmp_path), *[f"-I{d}" for d in tflm_include_dirs], str(tmp_path / "main.cc")]
     result = subprocess.run(command, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-4000:]
+
+
+@pytest.mark.tflm_sources
+@pytest.mark.parametrize("defines", [["-DCMSIS_NN"], []], ids=["cmsis-nn", "reference"])
+def test_specialized_registrations_compile_against_tflm(tflm_include_dirs, tmp_path, defines):
+    # With CMSIS_NN the headers declare every specialized Register_*; without, they alias the generic one.
+    rounds = max(len(op.typed) for op in OPS.values())
+    includes, checks = [], []
+    for i in range(rounds):
+        uses = [OpUse(op.name, tuple(p.split("|")[0] for p in op.typed[i].inputs),
+                      tuple(p.split("|")[0] for p in op.typed[i].outputs))
+                for op in OPS.values() if len(op.typed) > i]
+        header = render_op_resolver(f"typed{i}", sorted({u.name for u in uses}), op_uses=uses)
+        assert len(typed_calls(header)) == len(uses)
+        (tmp_path / f"typed{i}_op_resolver.h").write_text(header)
+        includes.append(f'#include "typed{i}_op_resolver.h"\n')
+        checks.append(f"  static typed{i}_op_resolver_t r{i};\n"
+                      f"  if (typed{i}_register_ops(r{i}) != kTfLiteOk) return 1;\n")
+    (tmp_path / "main.cc").write_text("".join(includes) + "int main() {\n" + "".join(checks) + "  return 0;\n}\n")
+    command = ["g++", "-std=c++17", "-fsyntax-only", "-DTF_LITE_STATIC_MEMORY", *defines, "-Werror=return-type",
+               "-I", str(tmp_path), *[f"-I{d}" for d in tflm_include_dirs], str(tmp_path / "main.cc")]
+    result = subprocess.run(command, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-4000:]
+
+
+def test_model_facts_keep_the_op_types_through_their_cache(tmp_path):
+    # What the build passes to the resolver: BuildConfig.op_uses() reads ModelFacts, cached as JSON.
+    from tflite_builder import fully_connected_model
+
+    from tinyml_build.config.model_facts import model_facts
+
+    tflite = tmp_path / "fc.tflite"
+    tflite.write_bytes(fully_connected_model())
+    computed = model_facts(tflite, "fc", cache_root=tmp_path / "build")
+    cached = model_facts(tflite, "fc", cache_root=tmp_path / "build")
+    assert list((tmp_path / "build").rglob("*.json")), "facts were not cached"
+    assert computed == cached
+    assert cached.uses() == [OpUse("FULLY_CONNECTED", ("int8", "int8", "int32"), ("int8",))]

@@ -4,6 +4,7 @@ Each builder's action calls one tinyml_build.codegen function; each output depen
 and on the code that writes it (tinyml_scons.generated_by).
 """
 
+import json
 from pathlib import Path
 
 from SCons.Script import Action
@@ -23,10 +24,12 @@ def _model_data_action(target, source, env):
 
 @clean_errors
 def _op_resolver_action(target, source, env):
+    from tinyml_build.analysis.op_inventory import OpUse
     from tinyml_build.codegen.op_resolver import render_op_resolver
     from tinyml_build.fileio import write_atomic
 
-    write_atomic(str(target[0]), render_op_resolver(env["TINYML_RESOLVER_NAME"], env["TINYML_OPS"]))
+    uses = [OpUse(name, tuple(inputs), tuple(outputs)) for name, inputs, outputs in json.loads(env["TINYML_OP_USES"])]
+    write_atomic(str(target[0]), render_op_resolver(env["TINYML_RESOLVER_NAME"], env["TINYML_OPS"], op_uses=uses))
     return 0
 
 
@@ -41,11 +44,14 @@ def ModelData(env, gen_dir, model_input, section=None):
     return generated_by(env, out, "tinyml_build.codegen.model_data")
 
 
-def OpResolver(env, gen_dir, name, op_names):
-    """<name>_op_resolver.h: a MicroMutableOpResolver with exactly these ops."""
+def OpResolver(env, gen_dir, name, op_names, op_uses):
+    """<name>_op_resolver.h: a MicroMutableOpResolver with exactly these ops, type-specialized where
+    every one of `op_uses` (op_inventory.OpUse of all the image's models) allows."""
+    uses = json.dumps(sorted([u.name, list(u.inputs), list(u.outputs)] for u in op_uses), separators=(",", ":"))
     out = env.Command(f"{gen_dir}/{name}_op_resolver.h", [],
-                      Action(_op_resolver_action, label("GEN"), varlist=["TINYML_RESOLVER_NAME", "TINYML_OPS"]),
-                      TINYML_RESOLVER_NAME=name, TINYML_OPS=list(op_names))
+                      Action(_op_resolver_action, label("GEN"),
+                             varlist=["TINYML_RESOLVER_NAME", "TINYML_OPS", "TINYML_OP_USES"]),
+                      TINYML_RESOLVER_NAME=name, TINYML_OPS=list(op_names), TINYML_OP_USES=uses)
     return generated_by(env, out, "tinyml_build.codegen.op_resolver")
 
 
@@ -55,7 +61,7 @@ def GeneratedSources(env, config):
     generated = []
     for model_input in config.models:
         generated += env.ModelData(gen_dir, model_input, section=config.target.model_section)
-    generated += env.OpResolver(gen_dir, "_".join(m.name for m in config.models), config.op_names())
+    generated += env.OpResolver(gen_dir, "_".join(m.name for m in config.models), config.op_names(), config.op_uses())
     env.Alias("gen", generated)
     return generated
 

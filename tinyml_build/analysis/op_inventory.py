@@ -18,6 +18,16 @@ Paths are relative to the root of the source tree that ships them: TFLM for "ref
 "cmsis-nn", espressif/esp-tflite-micro (same layout) for "esp-nn". The framework core
 (tensorflow/lite/micro/*.cc, arena_allocator/, memory_planner/, tflite_bridge/, and the shared
 tensorflow/lite/{core,kernels,...} files) is not listed here: every image needs all of it.
+
+Type-specialized registrations (`OpInfo.typed`, e.g. Register_CONV_2D_INT8): TFLM's kernel headers
+declare them, and a kernel library defines them with the generic kernel's Init and Prepare and an Eval
+that handles one type combination only (no run-time type switch, no check: the wrong one computes
+garbage). The linker then keeps only that combination's code -- with CMSIS-NN, none of the s4/s16
+functions an int8 model never calls. Each entry lists the input/output types it covers, read from the
+library's kernel: exactly the combinations for which the generic Eval takes the same path, so outputs
+are bit-identical. Without the library (kernels=reference) the headers define the same name as an
+inline call of the generic Register_*, so a resolver using it is right with every kernel set.
+`select_registration` picks one only when every use of the op in the image matches it.
 """
 
 from __future__ import annotations
@@ -72,6 +82,49 @@ KERNEL_CHOICES = (REFERENCE, *sorted(KERNEL_LIBRARIES))
 """Valid values of `kernel_sources(..., kernels=)`."""
 
 
+ABSENT = "-"
+"""An omitted optional input (tensor index -1) in an `OpUse` and in a `TypedRegistration` pattern."""
+
+
+@dataclass(frozen=True, order=True)
+class OpUse:
+    """The tensor types of one use of an op in a model: per input and output position, the dtype
+    name (tinyml_build.model.dtypes, e.g. "int8") or ABSENT."""
+
+    name: str
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+
+    def describe(self) -> str:
+        return f"{self.name}({', '.join(self.inputs)}) -> ({', '.join(self.outputs)})"
+
+
+@dataclass(frozen=True)
+class TypedRegistration:
+    """A type-specialized registration, passed to the op's Add* method instead of its default.
+
+    `inputs`/`outputs` hold one pattern per tensor position: the accepted dtypes separated by "|",
+    ABSENT for an omitted optional input. A use matches when every position it has (and every
+    position the pattern has) is accepted; positions missing from a use count as ABSENT.
+    """
+
+    function: str  # the Register_* function, namespace tflite, declared by a header of the resolver
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    covers: str  # the type combination in words, for the generated header
+    libraries: tuple[str, ...] = ("cmsis-nn",)  # libraries defining it as its own kernel
+
+    def matches(self, use: OpUse) -> bool:
+        return _fits(self.inputs, use.inputs) and _fits(self.outputs, use.outputs)
+
+
+def _fits(patterns: tuple[str, ...], dtypes: tuple[str, ...]) -> bool:
+    if len(dtypes) > len(patterns):
+        return False
+    padded = tuple(dtypes) + (ABSENT,) * (len(patterns) - len(dtypes))
+    return all(dtype in pattern.split("|") for pattern, dtype in zip(patterns, padded))
+
+
 @dataclass(frozen=True)
 class OpInfo:
     """What the tflm runtime needs for one operator.
@@ -88,6 +141,7 @@ class OpInfo:
     custom: bool = False  # registered by custom code rather than BuiltinOperator
     third_party: tuple[str, ...] = ()  # external code beyond flatbuffers/gemmlowp/ruy
     note: str = ""
+    typed: tuple[TypedRegistration, ...] = ()  # type-specialized registrations, checked in this order
 
     def __post_init__(self):
         object.__setattr__(self, "optimized", MappingProxyType(dict(self.optimized)))
@@ -119,6 +173,54 @@ def _opt(cmsis_nn: str | None = None, esp_nn: str | None = None) -> dict[str, tu
     return {lib: (f"{KERNEL_LIBRARIES[lib].directory}/{f}",) for lib, f in chosen.items() if f}
 
 
+def _typed(function: str, inputs: tuple[str, ...], outputs: tuple[str, ...], covers: str) -> TypedRegistration:
+    return TypedRegistration(f"Register_{function}", inputs, outputs, covers)
+
+
+# Type-specialized registrations, each read from TFLM's kernels/cmsis_nn/<op>.cc at TFLM_COMMIT: the
+# patterns are the combinations for which that file's generic Eval calls the very function the
+# specialized Eval calls (e.g. CONV_2D 16x8: bias int32 -> int32 accumulator, int64 -> int64, in both;
+# without a bias the two may differ, so no-bias 16x8 keeps the generic registration).
+_BIAS32 = "int32|-"
+_BIAS16X8 = "int32|int64"
+_CONV_TYPED = (
+    _typed("CONV_2D_INT8", ("int8", "int8", _BIAS32), ("int8",), "int8 activations, int8 weights"),
+    _typed("CONV_2D_INT16", ("int16", "int8", _BIAS16X8), ("int16",), "int16 activations, int8 weights, with bias"),
+    _typed("CONV_2D_INT4", ("int8", "int4", _BIAS32), ("int8",), "int8 activations, packed int4 weights"),
+)
+_DEPTHWISE_TYPED = (
+    _typed("DEPTHWISE_CONV_2D_INT8", ("int8", "int8", _BIAS32), ("int8",), "int8 activations, int8 weights"),
+    _typed("DEPTHWISE_CONV_2D_INT16", ("int16", "int8", _BIAS16X8 + "|-"), ("int16",),
+           "int16 activations, int8 weights"),
+    _typed("DEPTHWISE_CONV_2D_INT4", ("int8", "int4", _BIAS32), ("int8",), "int8 activations, packed int4 weights"),
+)
+_FULLY_CONNECTED_TYPED = (
+    _typed("FULLY_CONNECTED_INT8", ("int8", "int8", _BIAS32), ("int8",), "int8 activations, int8 weights"),
+    _typed("FULLY_CONNECTED_INT16", ("int16", "int8", _BIAS16X8 + "|-"), ("int16",),
+           "int16 activations, int8 weights"),
+    _typed("FULLY_CONNECTED_INT4", ("int8", "int4", _BIAS32), ("int8",), "int8 activations, packed int4 weights"),
+)
+_SOFTMAX_TYPED = (
+    _typed("SOFTMAX_INT8", ("int8",), ("int8",), "int8 in, int8 out"),
+    _typed("SOFTMAX_INT8_INT16", ("int8",), ("int16",), "int8 in, int16 out"),
+    _typed("SOFTMAX_INT16", ("int16",), ("int16",), "int16 in, int16 out"),
+)
+
+
+def _pool_typed(op: str) -> tuple[TypedRegistration, ...]:
+    return (_typed(f"{op}_INT8", ("int8",), ("int8",), "int8"), _typed(f"{op}_INT16", ("int16",), ("int16",), "int16"))
+
+
+_ADD_TYPED = (
+    _typed("ADD_INT8", ("int8", "int8"), ("int8",), "int8"),
+    _typed("ADD_INT16", ("int16", "int16"), ("int16",), "int16"),
+)
+# SVDF_INT8: int8 input and feature weights; the integer path takes int8 or int16 time weights and state.
+_SVDF_TYPED = (
+    _typed("SVDF_INT8", ("int8", "int8", "int8|int16", _BIAS32, "int8|int16"), ("int8",), "int8 activations"),
+)
+
+
 def _builtin(name, registration, sources, optimized=None, **extra) -> OpInfo:
     return OpInfo(name, registration, sources, optimized or {}, custom=False, **extra)
 
@@ -130,13 +232,14 @@ def _custom(name, registration, sources, **extra) -> OpInfo:
 _TABLE: tuple[OpInfo, ...] = (
     # builtin operators (BuiltinOperator enum name)
     _builtin("ABS", "AddAbs", _kernels("elementwise.cc")),
-    _builtin("ADD", "AddAdd", _kernels("add.cc", "add_common.cc"), _opt(cmsis_nn="add.cc", esp_nn="add.cc")),
+    _builtin("ADD", "AddAdd", _kernels("add.cc", "add_common.cc"), _opt(cmsis_nn="add.cc", esp_nn="add.cc"),
+             typed=_ADD_TYPED),
     _builtin("ADD_N", "AddAddN", _kernels("add_n.cc")),
     _builtin("ARG_MAX", "AddArgMax", _kernels("arg_min_max.cc")),
     _builtin("ARG_MIN", "AddArgMin", _kernels("arg_min_max.cc")),
     _builtin("ASSIGN_VARIABLE", "AddAssignVariable", _kernels("assign_variable.cc")),
     _builtin("AVERAGE_POOL_2D", "AddAveragePool2D", _kernels("pooling.cc", "pooling_common.cc"),
-             _opt(cmsis_nn="pooling.cc", esp_nn="pooling.cc")),
+             _opt(cmsis_nn="pooling.cc", esp_nn="pooling.cc"), typed=_pool_typed("AVERAGE_POOL_2D")),
     _builtin("BATCH_MATMUL", "AddBatchMatMul", _kernels("batch_matmul.cc", "batch_matmul_common.cc"),
              _opt(cmsis_nn="batch_matmul.cc")),
     _builtin("BATCH_TO_SPACE_ND", "AddBatchToSpaceNd", _kernels("batch_to_space_nd.cc")),
@@ -146,13 +249,14 @@ _TABLE: tuple[OpInfo, ...] = (
     _builtin("CAST", "AddCast", _kernels("cast.cc")),
     _builtin("CEIL", "AddCeil", _kernels("ceil.cc")),
     _builtin("CONCATENATION", "AddConcatenation", _kernels("concatenation.cc")),
-    _builtin("CONV_2D", "AddConv2D", _kernels("conv.cc", "conv_common.cc"), _opt(cmsis_nn="conv.cc", esp_nn="conv.cc")),
+    _builtin("CONV_2D", "AddConv2D", _kernels("conv.cc", "conv_common.cc"), _opt(cmsis_nn="conv.cc", esp_nn="conv.cc"),
+             typed=_CONV_TYPED),
     _builtin("COS", "AddCos", _kernels("elementwise.cc")),
     _builtin("CUMSUM", "AddCumSum", _kernels("cumsum.cc")),
     _builtin("DEPTH_TO_SPACE", "AddDepthToSpace", _kernels("depth_to_space.cc")),
     _builtin("DEPTHWISE_CONV_2D", "AddDepthwiseConv2D",
              _kernels("depthwise_conv.cc", "depthwise_conv_common.cc", "conv_common.cc"),
-             _opt(cmsis_nn="depthwise_conv.cc", esp_nn="depthwise_conv.cc")),
+             _opt(cmsis_nn="depthwise_conv.cc", esp_nn="depthwise_conv.cc"), typed=_DEPTHWISE_TYPED),
     _builtin("DEQUANTIZE", "AddDequantize", _kernels("dequantize.cc", "dequantize_common.cc")),
     _builtin("DIV", "AddDiv", _kernels("div.cc")),
     _builtin("DYNAMIC_UPDATE_SLICE", "AddDynamicUpdateSlice", _kernels("dynamic_update_slice.cc")),
@@ -166,7 +270,7 @@ _TABLE: tuple[OpInfo, ...] = (
     _builtin("FLOOR_DIV", "AddFloorDiv", _kernels("floor_div.cc")),
     _builtin("FLOOR_MOD", "AddFloorMod", _kernels("floor_mod.cc")),
     _builtin("FULLY_CONNECTED", "AddFullyConnected", _kernels("fully_connected.cc", "fully_connected_common.cc"),
-             _opt(cmsis_nn="fully_connected.cc", esp_nn="fully_connected.cc")),
+             _opt(cmsis_nn="fully_connected.cc", esp_nn="fully_connected.cc"), typed=_FULLY_CONNECTED_TYPED),
     _builtin("GATHER", "AddGather", _kernels("gather.cc")),
     _builtin("GATHER_ND", "AddGatherNd", _kernels("gather_nd.cc")),
     _builtin("GREATER", "AddGreater", _kernels("comparisons.cc")),
@@ -185,7 +289,7 @@ _TABLE: tuple[OpInfo, ...] = (
     _builtin("LOGICAL_OR", "AddLogicalOr", _kernels("logical.cc", "logical_common.cc")),
     _builtin("LOGISTIC", "AddLogistic", _kernels("logistic.cc", "logistic_common.cc")),
     _builtin("MAX_POOL_2D", "AddMaxPool2D", _kernels("pooling.cc", "pooling_common.cc"),
-             _opt(cmsis_nn="pooling.cc", esp_nn="pooling.cc")),
+             _opt(cmsis_nn="pooling.cc", esp_nn="pooling.cc"), typed=_pool_typed("MAX_POOL_2D")),
     _builtin("MAXIMUM", "AddMaximum", _kernels("maximum_minimum.cc"), _opt(cmsis_nn="maximum_minimum.cc")),
     _builtin("MEAN", "AddMean", _kernels("reduce.cc", "reduce_common.cc")),
     _builtin("MINIMUM", "AddMinimum", _kernels("maximum_minimum.cc"), _opt(cmsis_nn="maximum_minimum.cc")),
@@ -215,7 +319,7 @@ _TABLE: tuple[OpInfo, ...] = (
     _builtin("SIN", "AddSin", _kernels("elementwise.cc")),
     _builtin("SLICE", "AddSlice", _kernels("slice.cc")),
     _builtin("SOFTMAX", "AddSoftmax", _kernels("softmax.cc", "softmax_common.cc"),
-             _opt(cmsis_nn="softmax.cc", esp_nn="softmax.cc")),
+             _opt(cmsis_nn="softmax.cc", esp_nn="softmax.cc"), typed=_SOFTMAX_TYPED),
     _builtin("SPACE_TO_BATCH_ND", "AddSpaceToBatchNd", _kernels("space_to_batch_nd.cc")),
     _builtin("SPACE_TO_DEPTH", "AddSpaceToDepth", _kernels("space_to_depth.cc")),
     _builtin("SPLIT", "AddSplit", _kernels("split.cc")),
@@ -227,7 +331,7 @@ _TABLE: tuple[OpInfo, ...] = (
     _builtin("STRIDED_SLICE", "AddStridedSlice", _kernels("strided_slice.cc", "strided_slice_common.cc")),
     _builtin("SUB", "AddSub", _kernels("sub.cc", "sub_common.cc")),
     _builtin("SUM", "AddSum", _kernels("reduce.cc", "reduce_common.cc")),
-    _builtin("SVDF", "AddSvdf", _kernels("svdf.cc", "svdf_common.cc"), _opt(cmsis_nn="svdf.cc")),
+    _builtin("SVDF", "AddSvdf", _kernels("svdf.cc", "svdf_common.cc"), _opt(cmsis_nn="svdf.cc"), typed=_SVDF_TYPED),
     _builtin("TANH", "AddTanh", _kernels("tanh.cc")),
     _builtin("TRANSPOSE", "AddTranspose", _kernels("transpose.cc", "transpose_common.cc"),
              _opt(cmsis_nn="transpose.cc")),
@@ -314,6 +418,30 @@ def kernel_sources(op_names: Iterable[str], kernels: str = REFERENCE) -> list[st
     reference = {path for op in ops for path in op.sources}
     optimized = {path for op in ops for path in op.optimized.get(kernels, ())}
     return sorted(_replace_twins(reference, optimized))
+
+
+def op_uses(model) -> list[OpUse]:
+    """The distinct (op, tensor types) uses in every subgraph of a parsed model, sorted."""
+    uses = set()
+    for subgraph in model.subgraphs:
+        def dtype(index: int, tensors=subgraph.tensors) -> str:
+            return ABSENT if index < 0 else tensors[index].dtype
+        for op in subgraph.operators:
+            uses.add(OpUse(op.name, tuple(map(dtype, op.inputs)), tuple(map(dtype, op.outputs))))
+    return sorted(uses)
+
+
+def select_registration(op_name: str, uses: Iterable[OpUse]) -> TypedRegistration | None:
+    """The type-specialized registration of `op_name` that covers EVERY one of its `uses` (all models
+    of the image), else None: the generic registration. Uses of other ops are ignored."""
+    info = lookup(op_name)
+    mine = [use for use in uses if use.name == op_name]
+    if not mine:
+        return None
+    for typed in info.typed:
+        if all(typed.matches(use) for use in mine):
+            return typed
+    return None
 
 
 def libraries_with_optimized(op_name: str) -> list[str]:

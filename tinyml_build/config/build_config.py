@@ -117,6 +117,10 @@ class BuildConfig:
         """Union of the ops of every model in the image, sorted."""
         return sorted({name for m in self.models for name in m.facts.op_names})
 
+    def op_uses(self) -> list:
+        """Union of the (op, tensor types) uses of every model in the image (op_inventory.OpUse), sorted."""
+        return sorted({use for m in self.models for use in m.facts.uses()})
+
 
 def _shown(path: Path, root: Path | None) -> Path:
     """`path` relative to `root` (the project) when inside it, for messages."""

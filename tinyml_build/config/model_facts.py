@@ -1,5 +1,6 @@
-"""What a build plan needs to know about one model: its digest, its ops, and which aot kernels its
-generated code calls (or why runtime=aot cannot build it). Checked once per model file and code.
+"""What a build plan needs to know about one model: its digest, its ops (and their tensor types, which
+pick the resolver's type-specialized registrations), and which aot kernels its generated code calls
+(or why runtime=aot cannot build it). Checked once per model file and code.
 
 Why cached: reading, analysing and lowering a model cost more than everything else a no-op `scons`
 does (and import numpy and the schema). The facts are a function of the .tflite bytes and of the code
@@ -28,6 +29,13 @@ class ModelFacts:
     op_names: tuple[str, ...]  # sorted, unique
     aot_kernels: tuple[str, ...] | None  # None when runtime=aot cannot build the model
     aot_refusal: tuple[str, str | None, str | None] | None = None  # (what, where, fix) of that refusal
+    op_uses: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = ()  # (op, input, output dtypes), sorted
+
+    def uses(self) -> list:
+        """op_uses as op_inventory.OpUse: what picks the type-specialized registrations."""
+        from tinyml_build.analysis.op_inventory import OpUse
+
+        return [OpUse(name, tuple(inputs), tuple(outputs)) for name, inputs, outputs in self.op_uses]
 
     def check_aot(self) -> tuple[str, ...]:
         """The aot kernels; UnsupportedOpError (the lowering's own message) if aot cannot build it."""
@@ -52,7 +60,8 @@ def model_facts(tflite: Path, name: str, cache_root: Path | None = None) -> Mode
             fields = json.loads(cached.read_text())
             return ModelFacts(sha256=fields["sha256"], size=fields["size"], op_names=tuple(fields["op_names"]),
                               aot_kernels=None if fields["aot_kernels"] is None else tuple(fields["aot_kernels"]),
-                              aot_refusal=None if fields["aot_refusal"] is None else tuple(fields["aot_refusal"]))
+                              aot_refusal=None if fields["aot_refusal"] is None else tuple(fields["aot_refusal"]),
+                              op_uses=tuple((n, tuple(i), tuple(o)) for n, i, o in fields["op_uses"]))
         except (OSError, ValueError, KeyError, TypeError):
             pass  # absent or unreadable: computed again below
     facts = _compute(tflite, name, sha256, len(data))
@@ -74,5 +83,6 @@ def _compute(tflite: Path, name: str, sha256: str, size: int) -> ModelFacts:
         kernels, refusal = aot_kernels(parsed, name), None
     except UnsupportedOpError as err:
         kernels, refusal = None, (err.what, err.where, err.fix)
+    uses = tuple((u.name, u.inputs, u.outputs) for u in op_inventory.op_uses(parsed))
     return ModelFacts(sha256=sha256, size=size, op_names=tuple(sorted(set(parsed.op_names()))), aot_kernels=kernels,
-                      aot_refusal=refusal)
+                      aot_refusal=refusal, op_uses=uses)
