@@ -91,5 +91,5 @@ def check_tree(folder: str | Path, files: dict[str, bytes]) -> None:
     raise TinyMLError(f"the vendored export drifted from what tinyml_build generates now: {summary}"
                       + (f" ({hand} by hand)" if hand else ""), where=str(folder),
                       details=[str(d) for d in drift],
-                      fix="export again to regenerate it (move hand edits out of the vendored tree first: export "
-                          "refuses to overwrite them)")
+                      fix="move the hand edits out of the vendored tree (export refuses to overwrite them), then "
+                          "export again" if hand else "export again to regenerate the vendored tree")
