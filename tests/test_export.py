@@ -60,7 +60,8 @@ def test_tree_holds_the_api_the_model_and_only_the_kernels_it_uses(tmp_path):
         assert name in files
     assert not any("platform" in p or "main" in p or "test_vectors" in p for p in files)
     header = files["src/tml_kws.h"].decode()
-    for constant in ("TML_KWS_NAME \"kws\"", "TML_KWS_INPUT0_TYPE TML_INT8", "TML_KWS_INPUT0_DIMS {1, 49, 10, 1}",
+    for constant in ("TML_KWS_NAME \"kws\"", "TML_KWS_INPUT0_TYPE TML_INT8",
+                     "TML_KWS_INPUT0_DIMS \\\n  { 1, 49, 10, 1 }",
                      "TML_KWS_OUTPUT0_ZERO_POINT (-128)", "TML_KWS_ARENA_BYTES", "TML_KWS_API kws_model_api"):
         assert constant in header
     manifest = json.loads(files["manifest.json"])
@@ -71,6 +72,10 @@ def test_tree_holds_the_api_the_model_and_only_the_kernels_it_uses(tmp_path):
     text = b"".join(files.values())
     for folder in (str(tmp_path), str(PROJECT_DIR), str(Path.home())):
         assert folder.encode() not in text  # no absolute paths
+    if shutil.which("clang-format"):  # the generated header is in the project's C style
+        style = subprocess.run(["clang-format", f"--style=file:{PROJECT_DIR / '.clang-format'}", "--dry-run",
+                                "--Werror", str(tmp_path / "tml_kws" / "src" / "tml_kws.h")], capture_output=True)
+        assert style.returncode == 0, style.stderr.decode()[-2000:]
     cmake = files["CMakeLists.txt"].decode()
     assert "if(ESP_PLATFORM)" in cmake and "idf_component_register(" in cmake and "-mcpu" not in cmake
 

@@ -25,7 +25,7 @@ class IoConstant:
 
     @property
     def dims_initializer(self) -> str:
-        return "{" + ", ".join(str(d) for d in self.dims) + "}" if self.dims else "{0}"
+        return "{ " + ", ".join(str(d) for d in self.dims) + " }" if self.dims else "{ 0 }"  # as clang-format puts it
 
     @property
     def scale_literal(self) -> str:

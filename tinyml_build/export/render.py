@@ -15,7 +15,7 @@ from pathlib import Path
 from tinyml_build.codegen.provenance import generator_digest
 from tinyml_build.errors import TinyMLError
 from tinyml_build.export import layout
-from tinyml_build.export.build_files import BuildDescription, build_files
+from tinyml_build.export.build_files import LICENSE, BuildDescription, build_files
 from tinyml_build.export.flags import ExportFlags, export_flags
 from tinyml_build.export.includes import include_closure, quoted_includes
 from tinyml_build.export.manifest import render_manifest
@@ -130,6 +130,7 @@ def render_export(plan: ExportPlan) -> dict[str, bytes]:
         "pins": {},
         "memory": {"arena_bytes": facts.arena_bytes, "model_bytes": facts.model_bytes},
         "build_systems": ["cmake", "esp-idf", "make", "platformio", "arduino"],
+        "license": LICENSE,
     }
     files[layout.MANIFEST] = render_manifest(manifest_facts, files, generator_digest(EXPORT_MODULE)).encode("utf-8")
     if sorted(files) != plan.files:  # the plan told SCons which files exist: a mismatch is our bug
