@@ -33,6 +33,24 @@ def clean_errors(function):
     return action
 
 
+def errors_keep_targets(function):
+    """Like clean_errors, but the action's targets are left as they are: for actions whose targets
+    may be the user's own files (a vendored export, whose hand edits must never be deleted)."""
+
+    @functools.wraps(function)
+    def action(target, source, env):
+        from tinyml_build.errors import TinyMLError
+
+        try:
+            status = function(target, source, env)
+        except TinyMLError as exc:
+            print(f"scons: *** {exc}")
+            return 1
+        return status or 0
+
+    return action
+
+
 def generated_by(env, nodes, *modules):
     """Make `nodes` depend on the code that writes them: the import closure of `modules` within
     tinyml_build and the templates it names, as one digest (tinyml_build.codegen.provenance)."""

@@ -33,6 +33,23 @@ def _build(args) -> int:
     return subprocess.call(command)
 
 
+def _export(args) -> int:
+    """`export --check DIR`: the vendored tree against what would be generated now (tinyml_build.export)."""
+    from pathlib import Path
+
+    from tinyml_build.escape import terminal
+    from tinyml_build.export.drift import check_tree
+    from tinyml_build.export.render import render_export
+    from tinyml_build.export.request import plan_from_manifest
+
+    folder = Path(args.check)
+    plan = plan_from_manifest(folder, Path(args.project), target=args.target, model=args.model, runtime=args.runtime)
+    check_tree(folder, render_export(plan))
+    print(f"tinyml-build: {terminal(folder)} matches what tinyml_build generates now "
+          f"(target={terminal(plan.target.name)}, model={terminal(plan.model_option)}, runtime={plan.runtime})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tinyml-build",
                                      description="TensorFlow Lite model to microcontroller firmware.")
@@ -49,6 +66,16 @@ def build_parser() -> argparse.ArgumentParser:
                                          "argument works: -h lists the options, targets and models)")
     build.add_argument("scons_args", nargs=argparse.REMAINDER, metavar="SCONS_ARGS")
     build.set_defaults(run=_build)
+
+    export = sub.add_parser("export", help="check a vendored export against what would be generated now (write one "
+                                           "with `tinyml-build build target=T model=M export`)")
+    export.add_argument("--check", required=True, metavar="DIR",
+                        help="the vendored export folder; fails (status 2) with the per-file drift")
+    export.add_argument("--target", help="target (default: the one manifest.json records)")
+    export.add_argument("--model", help="model name or .tflite path (default: the one manifest.json records)")
+    export.add_argument("--runtime", help="runtime (default: the one manifest.json records)")
+    export.add_argument("--project", default=".", help="the project folder with models/ and targets/ (default: .)")
+    export.set_defaults(run=_export)
 
     add_deps_parser(sub)
     return parser

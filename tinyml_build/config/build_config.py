@@ -15,6 +15,7 @@ from tinyml_build.config import targets
 from tinyml_build.config.model_facts import ModelFacts, model_facts
 from tinyml_build.config.options import (
     AUTO,
+    EXPORT,
     FLASH,
     IMAGE,
     RUNTIME,
@@ -284,6 +285,7 @@ def from_options(project_dir: Path, values: OptionValues, options, requested=(),
         f"target {board.name} builds no firmware image ({board.image_support_reason})",
         TEST: None if ("test" in requested and produces) or tflm_arena_auto else "nothing runs in QEMU in this build",
         FLASH: None if "flash" in requested and board.family == "esp32" else "nothing is flashed in this build",
+        EXPORT: None if "export" in requested else "nothing is exported in this build",
     }
     notes = check_applicable(values, options, scopes)
     from dataclasses import replace

@@ -33,6 +33,7 @@ IMAGE = "image"  # builds that make a firmware image (its test vectors)
 TEST = "test"  # `test` runs
 TFLM = "tflm"  # runtime=tflm
 FLASH = "flash"  # the `flash` alias of ESP targets
+EXPORT = "export"  # the `export` alias: the model's code as a vendorable library
 
 # Defaults the build and the modules that use them share (golden data, QEMU runner, tflm arena).
 DEFAULT_RANDOM_VECTORS = 3
@@ -44,7 +45,8 @@ DEFAULT_HEADROOM = "0"
 SCOPE_HINTS = {TFLM: "it applies to runtime=tflm", RUNTIME: "it applies to targets that build an image or run a test",
                IMAGE: "it applies to targets that build a firmware image",
                TEST: "it applies to `test` runs and to the tflm arena measurement",
-               FLASH: "it applies to `flash` on ESP targets"}
+               FLASH: "it applies to `flash` on ESP targets",
+               EXPORT: "it applies to `export` (add it to the command line)"}
 
 _TRUE = ("1", "on", "yes", "true")
 _FALSE = ("0", "off", "no", "false")
@@ -114,6 +116,11 @@ def _base_options() -> tuple[Option, ...]:
                "target's own) or one by name", "auto", kind="choice", choices=TOOLCHAIN_CHOICES, scope=IMAGE),
         Option("port", "serial port `flash` writes the image through with esptool (ESP targets); empty: print "
                "the command only", "", scope=FLASH, metavar="DEVICE"),
+        Option("export_dir", "the folder `export` writes the library to (e.g. components/tml_kws in your firmware "
+               "repository); empty: <build_dir>/<target>/<model>/export/tml_<model>", "", kind="path", scope=EXPORT,
+               metavar="DIR"),
+        Option("export_check", "with `export`: compare the vendored tree in the export folder with what would be "
+               "generated now and fail with the per-file drift, writing nothing", "off", kind="bool", scope=EXPORT),
         Option("build_dir", "output root: outputs go to <build_dir>/<target>/<model>/", "build", kind="path",
                metavar="DIR"),
         Option("cache_dir", f"share compiled objects across build folders and checkouts (also ${CACHE_DIR_ENV})", "",
