@@ -110,6 +110,16 @@ def test_tflm_export_is_one_clean_error():
     assert "not supported yet" in err.value.what and "runtime=aot" in err.value.fix
 
 
+def test_runtime_auto_exports_aot_and_says_why(tmp_path):
+    """runtime=auto picks tflm where its sources resolve, but `export` vendors aot only: auto chooses
+    aot for an export (the banner says why), while runtime=tflm stays the clean error above."""
+    result = subprocess.run([sys.executable, "-m", "SCons", "-Q", "target=qemu-m4", "model=hello_world",
+                             f"build_dir={tmp_path}", "export"], capture_output=True, text=True, cwd=PROJECT_DIR)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "runtime=aot (auto: `export` vendors runtime=aot" in result.stdout
+    assert (tmp_path / "qemu-m4" / "hello_world" / "export" / "tml_hello_world" / "manifest.json").is_file()
+
+
 # ---- writing safely --------------------------------------------------------------------------------
 
 

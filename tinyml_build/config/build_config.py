@@ -149,7 +149,8 @@ def _choice(option: str, value: str, valid) -> str:
 
 
 def choose_runtime(requested: str, op_names: list[str], kernels: str, overrides=None, env=None,
-                   board: "targets.Target | None" = None, toolchain: ToolchainChoice | None = None) -> tuple[str, str]:
+                   board: "targets.Target | None" = None, toolchain: ToolchainChoice | None = None,
+                   exporting: bool = False) -> tuple[str, str]:
     """(runtime, reason): runtime=auto is tflm when its upstream sources resolve for these ops and
     kernels (never downloading) and the toolchain compiles C++, otherwise aot -- except on the host
     target, which runs aot only; runtime=tflm never falls back: a missing source is the resolver's
@@ -161,6 +162,8 @@ def choose_runtime(requested: str, op_names: list[str], kernels: str, overrides=
         return "aot", "runtime=aot"
     if requested == AUTO and board is not None and board.is_host:
         return "aot", "the host target runs aot only"
+    if requested == AUTO and exporting:
+        return "aot", "`export` vendors runtime=aot (the tflm export is not built yet)"
     if board is not None and board.family == "esp32":
         # Espressif's GCC compiles C++, but TFLM + ESP-NN for the chips is not built by the project:
         # no Espressif toolchain exists in any registry here to build and test it with.
@@ -201,7 +204,8 @@ def _default_kernels_for(op_names: list[str], kernels: str, explicit: bool) -> t
 
 
 def resolve(project_dir: Path, target: str, model: str, runtime: str = "auto", kernels: str = "",
-            build_dir: str = "build", third_party_overrides=None, env=None, toolchain: str = AUTO) -> BuildConfig:
+            build_dir: str = "build", third_party_overrides=None, env=None, toolchain: str = AUTO,
+            exporting: bool = False) -> BuildConfig:
     """Turn the option strings into a checked BuildConfig; raises TinyMLError on any bad value.
 
     `third_party_overrides` maps lock names to explicit source trees (the <name>_path= options);
@@ -243,7 +247,7 @@ def resolve(project_dir: Path, target: str, model: str, runtime: str = "auto", k
     if board.supports.image:
         compiler = toolchains.choose(board, toolchain or AUTO, (env if env is not None else os.environ).get("PATH"))
     if board.supports.image or board.supports.test:
-        chosen, reason = choose_runtime(runtime, op_names, kernels, overrides, env, board, compiler)
+        chosen, reason = choose_runtime(runtime, op_names, kernels, overrides, env, board, compiler, exporting)
     else:
         chosen, reason = None, "the target only gets generated sources"
     return BuildConfig(target=board, models=tuple(inputs), runtime=chosen, kernels=kernels, build_root=build_root,
@@ -262,7 +266,7 @@ def from_options(project_dir: Path, values: OptionValues, options, requested=(),
     config = resolve(project_dir, values.text("target"), values.text("model"), values.text("runtime"),
                      values.text("kernels"), values.text("build_dir"),
                      third_party_overrides=values.path_overrides(lock_dependencies), env=env,
-                     toolchain=values.text("toolchain"))
+                     toolchain=values.text("toolchain"), exporting="export" in requested)
     board = config.target
     if "test" in requested and not board.supports.test:
         raise TinyMLError(f"target {board.name} cannot run `test`: {board.test_support_reason}", where="test",
