@@ -13,9 +13,10 @@ def tinyml_fail(exc) -> None:
     Exit(2)
 
 
-def clean_errors(function):
+def clean_errors(function, keep_targets: bool = False):
     """Wrap an SCons action: a TinyMLError becomes one message and a failed build, with the
-    action's targets removed, so a user's mistake never shows a traceback or a partial output."""
+    action's targets removed, so a user's mistake never shows a traceback or a partial output.
+    `keep_targets`: leave them, for actions whose targets may be the user's own files."""
 
     @functools.wraps(function)
     def action(target, source, env):
@@ -25,8 +26,9 @@ def clean_errors(function):
             status = function(target, source, env)
         except TinyMLError as exc:
             print(f"scons: *** {exc}")
-            for node in target:
-                node.remove()
+            if not keep_targets:
+                for node in target:
+                    node.remove()
             return 1
         return status or 0
 
@@ -34,21 +36,9 @@ def clean_errors(function):
 
 
 def errors_keep_targets(function):
-    """Like clean_errors, but the action's targets are left as they are: for actions whose targets
-    may be the user's own files (a vendored export, whose hand edits must never be deleted)."""
-
-    @functools.wraps(function)
-    def action(target, source, env):
-        from tinyml_build.errors import TinyMLError
-
-        try:
-            status = function(target, source, env)
-        except TinyMLError as exc:
-            print(f"scons: *** {exc}")
-            return 1
-        return status or 0
-
-    return action
+    """clean_errors that leaves the targets as they are: a vendored export's hand edits must never
+    be deleted."""
+    return clean_errors(function, keep_targets=True)
 
 
 def generated_by(env, nodes, *modules):
