@@ -39,6 +39,18 @@ def emit_gather(ctx, dtype: str, start: int, loops, input_ptr: str, output_ptr: 
     ctx.call("tml_strided_slice", params, input_ptr, output_ptr, kernel="strided_slice")
 
 
+def refuse_empty(ctx) -> None:
+    """TFLM cannot run a model with an empty activation tensor (its allocator reports "dynamic
+    tensor" and AllocateTensors fails), so neither does aot: refused with the op named."""
+    for role, indices in (("input", ctx.op.inputs), ("output", ctx.op.outputs)):
+        for n, index in enumerate(indices):
+            t = ctx.sg.tensors[index] if index >= 0 else None
+            if t is not None and not t.is_constant and t.elements == 0:
+                raise ctx.unsupported(f"{role} {n} (tensor #{t.index} '{t.name}') has no elements "
+                                      f"(shape {list(t.shape)}); TFLM cannot allocate it either",
+                                      fix="remove the empty tensor from the model")
+
+
 def constant_ints(ctx, tensor, role: str, dtypes=("int32",)) -> list[int]:
     """The values of a constant integer tensor (clear error when it is missing or not constant)."""
     t = ctx.require_dtype(tensor, dtypes, role)

@@ -9,13 +9,14 @@ of prod(input shape[axis:]) elements; that is CONCATENATION's copy (kernels/conc
 import numpy as np
 
 from tinyml_build.runtimes.aot.ops import register
-from tinyml_build.runtimes.aot.ops._gather import ELEMENT_BYTES, resolve_axis
+from tinyml_build.runtimes.aot.ops._gather import ELEMENT_BYTES, refuse_empty, resolve_axis
 
 TYPES = ("int8", "int16", "int32", "int64", "float32")
 
 
 @register("PACK")
 def lower(ctx) -> None:
+    refuse_empty(ctx)
     y = ctx.require_dtype(ctx.output(0), TYPES, "output")
     count = len(ctx.op.inputs)
     values_count = int(ctx.options.get("values_count", count))
@@ -30,8 +31,6 @@ def lower(ctx) -> None:
         t = ctx.require_dtype(ctx.input(i), (y.dtype,), f"input {i}")
         if list(t.shape) != in_shape:
             raise ctx.unsupported(f"input {i} has shape {list(t.shape)}, expected {in_shape}")
-    if y.elements == 0:
-        return
     elem = ELEMENT_BYTES[y.dtype]
     outer = int(np.prod(y.shape[:axis], dtype=np.int64))
     block = int(np.prod(y.shape[axis + 1:], dtype=np.int64)) * elem

@@ -7,7 +7,7 @@ Here they must be constant so the box is resolved at build time; it must lie ins
 """
 
 from tinyml_build.runtimes.aot.ops import register
-from tinyml_build.runtimes.aot.ops._gather import constant_ints, emit_gather, row_major_strides
+from tinyml_build.runtimes.aot.ops._gather import constant_ints, emit_gather, refuse_empty, row_major_strides
 
 TYPES = ("int8", "int16", "int32", "float32", "bool")
 MAX_RANK = 5  # TFLM's kMaxDim
@@ -15,6 +15,7 @@ MAX_RANK = 5  # TFLM's kMaxDim
 
 @register("SLICE")
 def lower(ctx) -> None:
+    refuse_empty(ctx)
     x = ctx.require_dtype(ctx.input(0), TYPES, "input")
     y = ctx.require_dtype(ctx.output(0), (x.dtype,), "output")
     rank = len(x.shape)

@@ -11,13 +11,14 @@ planner has no sub-buffer views), so the copy is real even along the outermost a
 import numpy as np
 
 from tinyml_build.runtimes.aot.ops import register
-from tinyml_build.runtimes.aot.ops._gather import constant_ints, emit_gather, resolve_axis
+from tinyml_build.runtimes.aot.ops._gather import constant_ints, emit_gather, refuse_empty, resolve_axis
 
 TYPES = ("int8", "int16", "int32", "float32")
 
 
 @register("SPLIT")
 def lower(ctx) -> None:
+    refuse_empty(ctx)
     x = ctx.require_dtype(ctx.input(1), TYPES, "input")
     axis_values = constant_ints(ctx, ctx.input(0), "axis")
     if len(axis_values) != 1:

@@ -6,12 +6,13 @@ entry stands for the rest), so an inconsistent model is refused instead of guess
 """
 
 from tinyml_build.runtimes.aot.ops import register
-from tinyml_build.runtimes.aot.ops._gather import constant_ints, resolve_axis
+from tinyml_build.runtimes.aot.ops._gather import constant_ints, refuse_empty, resolve_axis
 from tinyml_build.runtimes.aot.ops.split import TYPES, lower_split
 
 
 @register("SPLIT_V")
 def lower(ctx) -> None:
+    refuse_empty(ctx)
     x = ctx.require_dtype(ctx.input(0), TYPES, "input")
     axis_values = constant_ints(ctx, ctx.input(2), "axis")
     if len(axis_values) != 1:

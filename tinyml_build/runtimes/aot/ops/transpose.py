@@ -9,7 +9,7 @@ loops and an identity permutation is one memcpy.
 """
 
 from tinyml_build.runtimes.aot.ops import register
-from tinyml_build.runtimes.aot.ops._gather import constant_ints, emit_gather, row_major_strides
+from tinyml_build.runtimes.aot.ops._gather import constant_ints, emit_gather, refuse_empty, row_major_strides
 
 TYPES = ("int8", "int16", "float32")
 MAX_RANK = 5  # TFLM: "Transpose op only supports 1D-5D input arrays."
@@ -17,6 +17,7 @@ MAX_RANK = 5  # TFLM: "Transpose op only supports 1D-5D input arrays."
 
 @register("TRANSPOSE")
 def lower(ctx) -> None:
+    refuse_empty(ctx)
     x = ctx.require_dtype(ctx.input(0), TYPES, "input")
     y = ctx.require_dtype(ctx.output(0), (x.dtype,), "output")
     rank = len(x.shape)

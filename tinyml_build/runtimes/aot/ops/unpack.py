@@ -8,13 +8,14 @@ output gets its own arena buffer (no sub-buffer views in the planner), so this i
 import numpy as np
 
 from tinyml_build.runtimes.aot.ops import register
-from tinyml_build.runtimes.aot.ops._gather import emit_gather, resolve_axis
+from tinyml_build.runtimes.aot.ops._gather import emit_gather, refuse_empty, resolve_axis
 
 TYPES = ("int8", "int16", "int32", "float32")
 
 
 @register("UNPACK")
 def lower(ctx) -> None:
+    refuse_empty(ctx)
     x = ctx.require_dtype(ctx.input(0), TYPES, "input")
     rank = len(x.shape)
     axis = resolve_axis(ctx, int(ctx.options.get("axis", 0)), rank)
