@@ -307,3 +307,31 @@ def test_inconsistent_or_dynamic_models_are_clear_errors(make, words):
 
 def test_split_v_minus_one_is_resolved(tmp_path):
     _check(tmp_path, _split_v_model([1, -1, 2], [1, 4, 2]))
+
+
+def test_chained_ops_and_an_unused_split_output(tmp_path):
+    """NCHW input -> TRANSPOSE -> SPLIT (second part unused) / UNPACK -> PACK -> SLICE: every
+    intermediate and the dangling output get their own arena place and match TFLM."""
+    b = ModelBuilder()
+    x = _tensor(b, "x", "int8", [1, 4, 3, 5])
+    t = _tensor(b, "t", "int8", [1, 3, 5, 4])
+    b.op(b.opcode(BUILTIN.TRANSPOSE, version=2), [x, _const(b, "perm", [0, 2, 3, 1])], [t])
+    halves = [_tensor(b, f"h{i}", "int8", [1, 3, 5, 2]) for i in range(2)]
+    options = fb.SplitOptionsT()
+    options.numSplits = 2
+    b.op(b.opcode(BUILTIN.SPLIT, version=3), [_const(b, "axis", [-1]), t], halves, fb.BuiltinOptions.SplitOptions,
+         options)
+    rows = [_tensor(b, f"r{i}", "int8", [1, 5, 2]) for i in range(3)]
+    options = fb.UnpackOptionsT()
+    options.num, options.axis = 3, 1
+    b.op(b.opcode(BUILTIN.UNPACK, version=2), [halves[0]], rows, fb.BuiltinOptions.UnpackOptions, options)
+    packed = _tensor(b, "p", "int8", [1, 5, 2, 3])
+    options = fb.PackOptionsT()
+    options.valuesCount, options.axis = 3, -1
+    b.op(b.opcode(BUILTIN.PACK, version=2), rows[::-1], [packed], fb.BuiltinOptions.PackOptions, options)
+    y = _tensor(b, "y", "int8", [1, 3, 2, 2])
+    box = [_const(b, "begin", [0, 1, 0, 1]), _const(b, "size", [-1, 3, -1, 2])]
+    b.op(b.opcode(BUILTIN.SLICE, version=2), [packed, *box], [y])
+    b.inputs, b.outputs = [x], [y]
+    _check(tmp_path, b.build(), runs=5)
+    _check(tmp_path, b.build(), runs=2, sanitize=True)
