@@ -131,6 +131,20 @@ void tml_mul_s8(const tml_mul_params *p, const tml_broadcast *shape, const int8_
 void tml_mul_s16(const tml_mul_params *p, const tml_broadcast *shape, const int16_t *in1, const int16_t *in2,
                  int16_t *out);
 
+/* ---- MAXIMUM, MINIMUM, ARG_MAX, ARG_MIN, GATHER (selection ops) ----------------------------
+ * No arithmetic on the values: TFLM compares or copies raw elements (no requantization). */
+
+/* maximum_minimum.c: out = in1 > in2 ? in1 : in2 (MAXIMUM), in1 < in2 ? in1 : in2 (MINIMUM),
+ * TFLM's exact expressions (so float NaN behaves as in TFLM), broadcast like ADD. */
+void tml_maximum_s8(const tml_broadcast *shape, const int8_t *in1, const int8_t *in2, int8_t *out);
+void tml_maximum_s16(const tml_broadcast *shape, const int16_t *in1, const int16_t *in2, int16_t *out);
+void tml_maximum_s32(const tml_broadcast *shape, const int32_t *in1, const int32_t *in2, int32_t *out);
+void tml_maximum_f32(const tml_broadcast *shape, const float *in1, const float *in2, float *out);
+void tml_minimum_s8(const tml_broadcast *shape, const int8_t *in1, const int8_t *in2, int8_t *out);
+void tml_minimum_s16(const tml_broadcast *shape, const int16_t *in1, const int16_t *in2, int16_t *out);
+void tml_minimum_s32(const tml_broadcast *shape, const int32_t *in1, const int32_t *in2, int32_t *out);
+void tml_minimum_f32(const tml_broadcast *shape, const float *in1, const float *in2, float *out);
+
 /* ---- RELU (int16), RELU6, LEAKY_RELU (int16) --------------------------------------------- */
 
 typedef struct {

@@ -1,0 +1,150 @@
+"""runtime=aot MAXIMUM/MINIMUM, ARG_MAX/ARG_MIN and GATHER bit-exact with tflite-micro.
+
+Property-style: seeded random shapes, broadcasts, axes and indices, many independent ops per
+generated model (one host compile checks a batch of cases), inputs chosen per case (small value
+ranges for ties, extremes, float NaN where TFLM's expressions define the result).
+"""
+
+import numpy as np
+import pytest
+from tflite_builder import ModelBuilder
+
+from tinyml_build.errors import UnsupportedOpError
+from tinyml_build.model.reader import read_model
+from tinyml_build.model.schema import fb
+from tinyml_build.runtimes.aot.lower import lower_model
+from tinyml_build.verification.host_check import check_model
+
+QUANT = {"int8": dict(scale=0.05, zero_point=-3), "int16": dict(scale=0.001, zero_point=0)}
+
+
+class Batch:
+    """Many single-op cases in one model; each graph input has its own value generator."""
+
+    def __init__(self, seed: int):
+        self.b = ModelBuilder()
+        self.rng = np.random.default_rng(seed)
+        self.generators = []  # per graph input: fn(rng, run) -> array
+        self.cases = 0
+
+    def input(self, name, dtype, shape, generator, quantized=True):
+        q = QUANT.get(dtype, {}) if quantized else {}
+        t = self.b.tensor(name, dtype, shape, **q)
+        self.b.inputs.append(t)
+        self.generators.append(generator)
+        return t
+
+    def output(self, name, dtype, shape, quantized=True):
+        q = QUANT.get(dtype, {}) if quantized else {}
+        t = self.b.tensor(name, dtype, shape, **q)
+        self.b.outputs.append(t)
+        return t
+
+    def model(self, name="m"):
+        return read_model(self.b.build(), where=f"{name}.tflite", name=name)
+
+    def inputs(self, runs: int):
+        return [[gen(self.rng, run) for gen in self.generators] for run in range(runs)]
+
+    def check(self, runs=6, sanitize=False):
+        report = check_model(self.model(), runs=runs, inputs=self.inputs(runs), sanitize=sanitize)
+        assert report.ok, str(report)
+
+
+def values(dtype, shape, narrow=False, nan=False):
+    """Generator: run 0 all minimum, run 1 all maximum, then random (narrow: few distinct values)."""
+
+    def gen(rng, run):
+        if dtype == "float32":
+            lo, hi = -8.0, 8.0
+            if run < 2:
+                return np.full(shape, lo if run == 0 else hi, np.float32)
+            v = (rng.integers(-3, 4, size=shape).astype(np.float32) * 0.5 if narrow
+                 else rng.uniform(lo, hi, size=shape).astype(np.float32))
+            if nan:
+                v[rng.random(shape) < 0.25] = np.nan
+            return v
+        info = np.iinfo(dtype)
+        lo, hi = (int(info.min), int(info.max)) if info.bits <= 16 else (-(1 << 20), 1 << 20)
+        if run < 2:
+            return np.full(shape, lo if run == 0 else hi, dtype)
+        if narrow:
+            choices = np.array([lo, lo + 1, -1, 0, 1, hi - 1, hi])
+            return choices[rng.integers(0, len(choices), size=shape)].astype(dtype)
+        return rng.integers(lo, hi, size=shape, endpoint=True).astype(dtype)
+
+    return gen
+
+
+def random_shape(rng, rank, low=1, high=5):
+    return [int(v) for v in rng.integers(low, high, rank)]
+
+
+# --- MAXIMUM / MINIMUM -------------------------------------------------------------------------
+
+
+def broadcast_pair(rng):
+    rank = int(rng.integers(1, 6))
+    dims = random_shape(rng, rank)
+    s1 = [d if rng.random() < 0.6 else 1 for d in dims]
+    s2 = [d if rng.random() < 0.6 else 1 for d in dims]
+    s1 = s1[int(rng.integers(0, rank)):] if rng.random() < 0.3 else s1
+    out = np.broadcast_shapes(tuple(s1), tuple(s2))
+    return s1, s2, list(out)
+
+
+MAXMIN_TYPES = ["int8", "int16", "int32", "float32"]
+
+
+@pytest.mark.parametrize("dtype", MAXMIN_TYPES)
+@pytest.mark.parametrize("seed", [0, 1])
+def test_maximum_minimum_random_broadcasts(dtype, seed):
+    batch = Batch(seed)
+    for case in range(16):
+        op = fb.BuiltinOperator.MAXIMUM if case % 2 == 0 else fb.BuiltinOperator.MINIMUM
+        s1, s2, out = broadcast_pair(batch.rng)
+        narrow = case % 4 < 2
+        nan = dtype == "float32" and case % 3 == 0
+        x1 = batch.input(f"a{case}", dtype, s1, values(dtype, s1, narrow, nan))
+        x2 = batch.input(f"b{case}", dtype, s2, values(dtype, s2, narrow, nan))
+        y = batch.output(f"y{case}", dtype, out)
+        batch.b.op(batch.b.opcode(op, version=2), [x1, x2], [y], fb.BuiltinOptions.MaximumMinimumOptions,
+                   fb.MaximumMinimumOptionsT())
+    batch.check(runs=6)
+
+
+def test_maximum_minimum_raw_values_with_different_scales_and_constants():
+    """TFLM compares stored values without requantizing, whatever the tensors' scales; one input
+    may be a constant (e.g. a clamp bound)."""
+    batch = Batch(7)
+    b = batch.b
+    for case, (dtype, op) in enumerate([(d, o) for d in ("int8", "int16") for o in
+                                        (fb.BuiltinOperator.MAXIMUM, fb.BuiltinOperator.MINIMUM)]):
+        x1 = b.tensor(f"a{case}", dtype, (2, 3, 4), scale=0.02, zero_point=5 if dtype == "int8" else 0)
+        b.inputs.append(x1)
+        batch.generators.append(values(dtype, (2, 3, 4)))
+        bound = np.array([-7, 0, 9, 100], dtype)
+        x2 = b.tensor(f"c{case}", dtype, (4,), data=bound, scale=0.3, zero_point=-1 if dtype == "int8" else 0)
+        y = b.tensor(f"y{case}", dtype, (2, 3, 4), scale=0.7, zero_point=2 if dtype == "int8" else 0)
+        b.outputs.append(y)
+        b.op(b.opcode(op, version=2), [x2, x1] if case % 2 else [x1, x2], [y],
+             fb.BuiltinOptions.MaximumMinimumOptions, fb.MaximumMinimumOptionsT())
+    batch.check(runs=5)
+
+
+def refused(b: ModelBuilder) -> str:
+    with pytest.raises(UnsupportedOpError) as info:
+        lower_model(read_model(b.build(), where="m.tflite", name="m"))
+    assert "runtime=tflm" in str(info.value)
+    return str(info.value)
+
+
+def test_maximum_of_mixed_types_is_refused():
+    b = ModelBuilder()
+    x1 = b.tensor("a", "int8", (4,), **QUANT["int8"])
+    x2 = b.tensor("b", "int16", (4,), **QUANT["int16"])
+    y = b.tensor("y", "int8", (4,), **QUANT["int8"])
+    b.op(b.opcode(fb.BuiltinOperator.MAXIMUM), [x1, x2], [y], fb.BuiltinOptions.MaximumMinimumOptions,
+         fb.MaximumMinimumOptionsT())
+    b.inputs, b.outputs = [x1, x2], [y]
+    assert "input 2" in refused(b)
