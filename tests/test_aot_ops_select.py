@@ -148,3 +148,60 @@ def test_maximum_of_mixed_types_is_refused():
          fb.MaximumMinimumOptionsT())
     b.inputs, b.outputs = [x1, x2], [y]
     assert "input 2" in refused(b)
+
+
+# --- ARG_MAX / ARG_MIN -------------------------------------------------------------------------
+
+_ARG = {"ARG_MAX": (fb.BuiltinOperator.ARG_MAX, fb.BuiltinOptions.ArgMaxOptions, fb.ArgMaxOptionsT),
+        "ARG_MIN": (fb.BuiltinOperator.ARG_MIN, fb.BuiltinOptions.ArgMinOptions, fb.ArgMinOptionsT)}
+
+
+def add_arg(b: ModelBuilder, op: str, x: int, axis: int, out_shape, name: str, out_dtype="int32",
+            axis_dtype="int32") -> int:
+    code, options_type, options_class = _ARG[op]
+    a = b.tensor(f"{name}_axis", axis_dtype, (1,), data=np.array([axis], axis_dtype))
+    y = b.tensor(name, out_dtype, out_shape)
+    options = options_class()
+    options.outputType = fb.TensorType.INT64 if out_dtype == "int64" else fb.TensorType.INT32
+    b.op(b.opcode(code, version=2), [x, a], [y], options_type, options)
+    return y
+
+
+@pytest.mark.parametrize("dtype", ["int8", "float32"])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_arg_max_min_random_axes_with_ties(dtype, seed):
+    batch = Batch(100 + seed)
+    for case in range(16):
+        op = "ARG_MAX" if case % 2 == 0 else "ARG_MIN"
+        rank = int(batch.rng.integers(1, 6))
+        shape = random_shape(batch.rng, rank, 1, 7)
+        axis = int(batch.rng.integers(-rank, rank))
+        out_shape = shape[:axis % rank] + shape[axis % rank + 1:]
+        narrow = case % 4 < 3  # mostly few distinct values: ties decide the index
+        nan = dtype == "float32" and case % 3 == 0
+        x = batch.input(f"x{case}", dtype, shape, values(dtype, shape, narrow, nan))
+        batch.b.outputs.append(add_arg(batch.b, op, x, axis, out_shape, f"y{case}"))
+    batch.check(runs=8)
+
+
+@pytest.mark.parametrize("op", ["ARG_MAX", "ARG_MIN"])
+@pytest.mark.parametrize("dtype, out_dtype, axis_dtype, what", [
+    ("int16", "int32", "int32", "input"), ("int8", "int64", "int32", "output"), ("int8", "int32", "int64", "axis")])
+def test_arg_types_tflm_lacks_are_refused(op, dtype, out_dtype, axis_dtype, what):
+    """The pinned TFLM's Eval fails on these (only float32/int8 in, int32 axis and output)."""
+    b = ModelBuilder()
+    x = b.tensor("x", dtype, (2, 5), **QUANT.get(dtype, {}))
+    y = add_arg(b, op, x, 1, (2,), "y", out_dtype, axis_dtype)
+    b.inputs, b.outputs = [x], [y]
+    assert what in refused(b)
+
+
+def test_arg_max_with_axis_from_a_model_input_is_refused():
+    b = ModelBuilder()
+    x = b.tensor("x", "int8", (2, 5), **QUANT["int8"])
+    a = b.tensor("axis", "int32", (1,))
+    y = b.tensor("y", "int32", (2,))
+    b.op(b.opcode(fb.BuiltinOperator.ARG_MAX, version=2), [x, a], [y], fb.BuiltinOptions.ArgMaxOptions,
+         fb.ArgMaxOptionsT())
+    b.inputs, b.outputs = [x, a], [y]
+    assert "constant axis" in refused(b)

@@ -145,6 +145,18 @@ void tml_minimum_s16(const tml_broadcast *shape, const int16_t *in1, const int16
 void tml_minimum_s32(const tml_broadcast *shape, const int32_t *in1, const int32_t *in2, int32_t *out);
 void tml_minimum_f32(const tml_broadcast *shape, const float *in1, const float *in2, float *out);
 
+/* arg_min_max.c: index (int32) of the first largest / smallest value along one axis, TFLM's
+ * ArgMinMax with GreaterFn / LessFn (a candidate replaces the best only when strictly greater /
+ * smaller, so ties and NaN keep the earlier index). The input is [outer][axis_size][inner]. */
+typedef struct {
+  int32_t outer, axis_size, inner;
+} tml_arg_params;
+
+void tml_arg_max_s8(const tml_arg_params *p, const int8_t *input, int32_t *output);
+void tml_arg_max_f32(const tml_arg_params *p, const float *input, int32_t *output);
+void tml_arg_min_s8(const tml_arg_params *p, const int8_t *input, int32_t *output);
+void tml_arg_min_f32(const tml_arg_params *p, const float *input, int32_t *output);
+
 /* ---- RELU (int16), RELU6, LEAKY_RELU (int16) --------------------------------------------- */
 
 typedef struct {
