@@ -132,10 +132,10 @@ def test_maximum_minimum_raw_values_with_different_scales_and_constants():
     batch.check(runs=5)
 
 
-def refused(b: ModelBuilder) -> str:
+def refused(b: ModelBuilder, fix="runtime=tflm") -> str:
     with pytest.raises(UnsupportedOpError) as info:
         lower_model(read_model(b.build(), where="m.tflite", name="m"))
-    assert "runtime=tflm" in str(info.value)
+    assert fix in str(info.value)
     return str(info.value)
 
 
@@ -205,3 +205,89 @@ def test_arg_max_with_axis_from_a_model_input_is_refused():
          fb.ArgMaxOptionsT())
     b.inputs, b.outputs = [x, a], [y]
     assert "constant axis" in refused(b)
+
+
+# --- GATHER --------------------------------------------------------------------------------------
+
+
+def add_gather(b: ModelBuilder, x: int, idx: int, out_dtype, out_shape, axis, batch_dims, name) -> int:
+    y = b.tensor(name, out_dtype, out_shape, **QUANT.get(out_dtype, {}))
+    options = fb.GatherOptionsT()
+    options.axis, options.batchDims = axis, batch_dims
+    b.op(b.opcode(fb.BuiltinOperator.GATHER, version=1), [x, idx], [y], fb.BuiltinOptions.GatherOptions, options)
+    return y
+
+
+def index_values(shape, axis_size):
+    return lambda rng, run: rng.integers(0, axis_size, size=shape).astype(np.int32)
+
+
+def gather_case(rng):
+    """(params shape, indices shape, axis, batch_dims, output shape), axis/batch_dims maybe negative."""
+    rank = int(rng.integers(1, 5))
+    shape = random_shape(rng, rank, 1, 6)
+    axis = int(rng.integers(0, rank))
+    batch_dims = int(rng.integers(0, axis + 1)) if rng.random() < 0.5 else 0
+    index_shape = shape[:batch_dims] + random_shape(rng, int(rng.integers(0, 3)), 1, 5)
+    out = shape[:axis] + index_shape[batch_dims:] + shape[axis + 1:]
+    axis_opt = axis - rank if rng.random() < 0.4 else axis
+    negative = batch_dims - len(index_shape)
+    batch_opt = negative if negative < 0 and rng.random() < 0.4 else batch_dims
+    return shape, index_shape, axis_opt, batch_opt, axis, out
+
+
+@pytest.mark.parametrize("dtype", ["int8", "float32"])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_gather_random_axes_batch_dims_and_indices(dtype, seed):
+    batch = Batch(200 + seed)
+    b = batch.b
+    for case in range(16):
+        shape, index_shape, axis_opt, batch_opt, axis, out = gather_case(batch.rng)
+        const_params = case % 4 == 3  # an embedding table in flash
+        if const_params:
+            data = (batch.rng.integers(-128, 128, size=shape).astype(np.int8) if dtype == "int8"
+                    else batch.rng.standard_normal(shape).astype(np.float32))
+            x = b.tensor(f"x{case}", dtype, shape, data=data, **QUANT.get(dtype, {}))
+        else:
+            x = batch.input(f"x{case}", dtype, shape, values(dtype, shape))
+        if case % 2 == 0:  # indices computed at run time (a model input here)
+            idx = batch.input(f"i{case}", "int32", index_shape, index_values(index_shape, shape[axis]))
+        else:
+            data = batch.rng.integers(0, shape[axis], size=index_shape).astype(np.int32)
+            idx = b.tensor(f"i{case}", "int32", index_shape, data=data)
+        b.outputs.append(add_gather(b, x, idx, dtype, out, axis_opt, batch_opt, f"y{case}"))
+    batch.check(runs=6)
+
+
+def gather_model(indices=None, index_dtype="int32", dtype="int8"):
+    b = ModelBuilder()
+    x = b.tensor("x", dtype, (3, 4), **QUANT.get(dtype, {}))
+    idx = (b.tensor("i", index_dtype, (2,)) if indices is None
+           else b.tensor("i", index_dtype, (len(indices),), data=np.array(indices, index_dtype)))
+    y = add_gather(b, x, idx, dtype, (3, 2), 1, 0, "y")
+    b.inputs, b.outputs = [x] + ([idx] if indices is None else []), [y]
+    return b
+
+
+def test_gather_constant_index_out_of_range_is_refused():
+    """TFLM only asserts in debug builds (a release build reads outside params): a model error."""
+    assert "constant index 4 is outside [0, 4)" in refused(gather_model([1, 4]), fix="model's indices")
+    assert "constant index -1" in refused(gather_model([-1, 0]), fix="model's indices")
+
+
+@pytest.mark.parametrize("index_dtype, dtype, what", [("int64", "int8", "indices"), ("int32", "int16", "params")])
+def test_gather_types_tflm_lacks_are_refused(index_dtype, dtype, what):
+    """The pinned TFLM's Prepare fails on these (params float32/int8, indices int32 only)."""
+    assert what in refused(gather_model([0, 1], index_dtype, dtype))
+
+
+@pytest.mark.parametrize("bad", [4, -1, 1 << 30])
+def test_gather_run_time_index_out_of_range_fails_invoke(bad):
+    from tinyml_build.verification.host_check import HostRunError
+
+    model = read_model(gather_model().build(), where="g.tflite", name="g")
+    x = np.arange(12, dtype=np.int8).reshape(3, 4)
+    assert check_model(model, inputs=[[x, np.array([3, 0], np.int32)]]).ok
+    with pytest.raises(HostRunError) as info:
+        check_model(model, inputs=[[x, np.array([0, bad], np.int32)]])
+    assert "invoke failed" in str(info.value)

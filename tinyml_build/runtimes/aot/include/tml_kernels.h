@@ -157,6 +157,17 @@ void tml_arg_max_f32(const tml_arg_params *p, const float *input, int32_t *outpu
 void tml_arg_min_s8(const tml_arg_params *p, const int8_t *input, int32_t *output);
 void tml_arg_min_f32(const tml_arg_params *p, const float *input, int32_t *output);
 
+/* gather.c: TFLM's Gather as byte copies, so one function serves every element type. params is
+ * [batches][outer][axis_size][inner], indices [batches][coords], output
+ * [batches][outer][coords][inner]; inner_bytes = inner * element size. Returns 0, or 1 (having
+ * written part of the output) when an index is outside [0, axis_size): only indices read at run
+ * time can be, constant ones are checked at build time. */
+typedef struct {
+  int32_t batches, outer, coords, axis_size, inner_bytes;
+} tml_gather_params;
+
+int32_t tml_gather(const tml_gather_params *p, const void *params, const int32_t *indices, void *output);
+
 /* ---- RELU (int16), RELU6, LEAKY_RELU (int16) --------------------------------------------- */
 
 typedef struct {
