@@ -97,7 +97,7 @@ MAXMIN_TYPES = ["int8", "int16", "int32", "float32"]
 
 
 @pytest.mark.parametrize("dtype", MAXMIN_TYPES)
-@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("seed", range(6))
 def test_maximum_minimum_random_broadcasts(dtype, seed):
     batch = Batch(seed)
     for case in range(16):
@@ -168,7 +168,7 @@ def add_arg(b: ModelBuilder, op: str, x: int, axis: int, out_shape, name: str, o
 
 
 @pytest.mark.parametrize("dtype", ["int8", "float32"])
-@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("seed", range(8))
 def test_arg_max_min_random_axes_with_ties(dtype, seed):
     batch = Batch(100 + seed)
     for case in range(16):
@@ -237,7 +237,7 @@ def gather_case(rng):
 
 
 @pytest.mark.parametrize("dtype", ["int8", "float32"])
-@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("seed", range(8))
 def test_gather_random_axes_batch_dims_and_indices(dtype, seed):
     batch = Batch(200 + seed)
     b = batch.b
@@ -291,3 +291,23 @@ def test_gather_run_time_index_out_of_range_fails_invoke(bad):
     with pytest.raises(HostRunError) as info:
         check_model(model, inputs=[[x, np.array([0, bad], np.int32)]])
     assert "invoke failed" in str(info.value)
+
+
+def test_all_five_ops_under_sanitizers():
+    """One model with every op of this file, compiled with ASan/UBSan."""
+    batch = Batch(300)
+    b = batch.b
+    for case, dtype in enumerate(["int8", "int16", "int32", "float32"]):
+        x1 = batch.input(f"a{case}", dtype, (2, 1, 5), values(dtype, (2, 1, 5), narrow=True))
+        x2 = batch.input(f"b{case}", dtype, (3, 1), values(dtype, (3, 1), narrow=True))
+        for op in (fb.BuiltinOperator.MAXIMUM, fb.BuiltinOperator.MINIMUM):
+            y = batch.output(f"y{case}_{op}", dtype, (2, 3, 5))
+            b.op(b.opcode(op, version=2), [x1, x2], [y], fb.BuiltinOptions.MaximumMinimumOptions,
+                 fb.MaximumMinimumOptionsT())
+    for case, dtype in enumerate(["int8", "float32"]):
+        x = batch.input(f"x{case}", dtype, (3, 4, 5), values(dtype, (3, 4, 5), narrow=True))
+        b.outputs.append(add_arg(b, "ARG_MAX", x, -1, (3, 4), f"amax{case}"))
+        b.outputs.append(add_arg(b, "ARG_MIN", x, 1, (3, 5), f"amin{case}"))
+        idx = batch.input(f"i{case}", "int32", (3, 2), index_values((3, 2), 4))
+        b.outputs.append(add_gather(b, x, idx, dtype, (3, 2, 5), 1, 1, f"g{case}"))
+    batch.check(runs=4, sanitize=True)
