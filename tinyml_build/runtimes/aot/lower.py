@@ -212,12 +212,17 @@ class OpContext:
             raise ValueError("aliasing needs two activation tensors")
         self._lowering.request.alias(output.index, input.index)
 
-    def call(self, function: str, *args: str, kernel: str) -> None:
-        """Emit `function(args...)`; `kernel` names the C file runtime/aot/kernels/<kernel>.c."""
+    def call(self, function: str, *args: str, kernel: str, checked: bool = False) -> None:
+        """Emit `function(args...)`; `kernel` names the C file runtime/aot/kernels/<kernel>.c.
+
+        checked: the function returns an int32_t status (0: ok) that only run-time data can make
+        non-zero (e.g. GATHER's indices from a model input); invoke() then returns TML_ERROR.
+        """
         if not (KERNELS_DIR / f"{kernel}.c").is_file():
             raise RuntimeError(f"aot op {self.op.name}: kernel file {kernel}.c does not exist in {KERNELS_DIR}")
         self._lowering.kernels.add(kernel)
-        self.step.statements.append(f"{function}({', '.join(args)});")
+        call = f"{function}({', '.join(args)})"
+        self.step.statements.append(f"if ({call} != 0) return TML_ERROR;" if checked else f"{call};")
 
 
 # Inputs that only carry a shape: the lowering uses the output tensor's static shape instead.

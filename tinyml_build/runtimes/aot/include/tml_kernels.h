@@ -131,6 +131,43 @@ void tml_mul_s8(const tml_mul_params *p, const tml_broadcast *shape, const int8_
 void tml_mul_s16(const tml_mul_params *p, const tml_broadcast *shape, const int16_t *in1, const int16_t *in2,
                  int16_t *out);
 
+/* ---- MAXIMUM, MINIMUM, ARG_MAX, ARG_MIN, GATHER (selection ops) ----------------------------
+ * No arithmetic on the values: TFLM compares or copies raw elements (no requantization). */
+
+/* maximum_minimum.c: out = in1 > in2 ? in1 : in2 (MAXIMUM), in1 < in2 ? in1 : in2 (MINIMUM),
+ * TFLM's exact expressions (so float NaN behaves as in TFLM), broadcast like ADD. */
+void tml_maximum_s8(const tml_broadcast *shape, const int8_t *in1, const int8_t *in2, int8_t *out);
+void tml_maximum_s16(const tml_broadcast *shape, const int16_t *in1, const int16_t *in2, int16_t *out);
+void tml_maximum_s32(const tml_broadcast *shape, const int32_t *in1, const int32_t *in2, int32_t *out);
+void tml_maximum_f32(const tml_broadcast *shape, const float *in1, const float *in2, float *out);
+void tml_minimum_s8(const tml_broadcast *shape, const int8_t *in1, const int8_t *in2, int8_t *out);
+void tml_minimum_s16(const tml_broadcast *shape, const int16_t *in1, const int16_t *in2, int16_t *out);
+void tml_minimum_s32(const tml_broadcast *shape, const int32_t *in1, const int32_t *in2, int32_t *out);
+void tml_minimum_f32(const tml_broadcast *shape, const float *in1, const float *in2, float *out);
+
+/* arg_min_max.c: index (int32) of the first largest / smallest value along one axis, TFLM's
+ * ArgMinMax with GreaterFn / LessFn (a candidate replaces the best only when strictly greater /
+ * smaller, so ties and NaN keep the earlier index). The input is [outer][axis_size][inner]. */
+typedef struct {
+  int32_t outer, axis_size, inner;
+} tml_arg_params;
+
+void tml_arg_max_s8(const tml_arg_params *p, const int8_t *input, int32_t *output);
+void tml_arg_max_f32(const tml_arg_params *p, const float *input, int32_t *output);
+void tml_arg_min_s8(const tml_arg_params *p, const int8_t *input, int32_t *output);
+void tml_arg_min_f32(const tml_arg_params *p, const float *input, int32_t *output);
+
+/* gather.c: TFLM's Gather as byte copies, so one function serves every element type. params is
+ * [batches][outer][axis_size][inner], indices [batches][coords], output
+ * [batches][outer][coords][inner]; inner_bytes = inner * element size. Returns 0, or 1 (having
+ * written part of the output) when an index is outside [0, axis_size): only indices read at run
+ * time can be, constant ones are checked at build time. */
+typedef struct {
+  int32_t batches, outer, coords, axis_size, inner_bytes;
+} tml_gather_params;
+
+int32_t tml_gather(const tml_gather_params *p, const void *params, const int32_t *indices, void *output);
+
 /* ---- RELU (int16), RELU6, LEAKY_RELU (int16) --------------------------------------------- */
 
 typedef struct {
