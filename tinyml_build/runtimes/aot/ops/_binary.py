@@ -14,20 +14,29 @@ SUFFIX = {"int8": "s8", "int16": "s16"}
 TABLE_MIN_ELEMENTS = 1024  # int8 ADD/SUB outputs from this size use per-input tables in scratch
 
 
+def broadcast_operands(ctx, types):
+    """(out, in1, in2, loops) of a binary op whose inputs have the output's type (one of `types`),
+    with the broadcast loops; None when the output is empty (nothing to compute)."""
+    out = ctx.require_dtype(ctx.output(0), tuple(types), "output")
+    in1 = ctx.require_dtype(ctx.input(0), (out.dtype,), "input 1")
+    in2 = ctx.require_dtype(ctx.input(1), (out.dtype,), "input 2")
+    if out.elements == 0:
+        return None
+    try:
+        return out, in1, in2, broadcast_loops(in1.shape, in2.shape, out.shape)
+    except BroadcastError as exc:
+        raise ctx.unsupported(str(exc)) from None
+
+
 def lower_binary(ctx, kind: str, params_fn, kernel: str | None = None) -> None:
     """Lower ADD/SUB/MUL: params_fn(ctx, (s1, z1), (s2, z2), (so, zo)) gives the kernel's multipliers.
 
     `kernel` names the C file (runtime/aot/kernels/<kernel>.c) defining tml_<kind>_*; default `kind`.
     """
-    out = ctx.require_dtype(ctx.output(0), tuple(SUFFIX), "output")
-    in1 = ctx.require_dtype(ctx.input(0), (out.dtype,), "input 1")
-    in2 = ctx.require_dtype(ctx.input(1), (out.dtype,), "input 2")
-    if out.elements == 0:
+    operands = broadcast_operands(ctx, SUFFIX)
+    if operands is None:
         return
-    try:
-        loops = broadcast_loops(in1.shape, in2.shape, out.shape)
-    except BroadcastError as exc:
-        raise ctx.unsupported(str(exc)) from None
+    out, in1, in2, loops = operands
     q1, q2, qo = ctx.quantization(in1), ctx.quantization(in2), ctx.quantization(out)
     if out.dtype == "int16" and (q1[1], q2[1], qo[1]) != (0, 0, 0):
         raise ctx.unsupported(f"int16 tensors need zero points of 0 (got {q1[1]}, {q2[1]}, {qo[1]})")

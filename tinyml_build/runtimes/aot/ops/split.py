@@ -20,7 +20,15 @@ TYPES = ("int8", "int16", "int32", "float32")
 def lower(ctx) -> None:
     refuse_empty(ctx)
     x = ctx.require_dtype(ctx.input(1), TYPES, "input")
-    axis_values = constant_ints(ctx, ctx.input(0), "axis")
+    axis, outputs = split_axis_and_outputs(ctx, x, ctx.input(0))
+    if x.shape[axis] % outputs:
+        raise ctx.unsupported(f"input dimension {axis} ({x.shape[axis]}) does not split into {outputs} parts")
+    lower_split(ctx, x, axis, [x.shape[axis] // outputs] * outputs)
+
+
+def split_axis_and_outputs(ctx, x, axis_tensor) -> tuple[int, int]:
+    """(axis, number of outputs) of SPLIT/SPLIT_V: one constant axis, num_splits equal to the outputs."""
+    axis_values = constant_ints(ctx, axis_tensor, "axis")
     if len(axis_values) != 1:
         raise ctx.unsupported(f"axis has {len(axis_values)} values; one is needed")
     axis = resolve_axis(ctx, axis_values[0], len(x.shape))
@@ -28,9 +36,7 @@ def lower(ctx) -> None:
     num_splits = int(ctx.options.get("num_splits", outputs))
     if num_splits != outputs:
         raise ctx.unsupported(f"num_splits is {num_splits} but the op has {outputs} outputs")
-    if x.shape[axis] % outputs:
-        raise ctx.unsupported(f"input dimension {axis} ({x.shape[axis]}) does not split into {outputs} parts")
-    lower_split(ctx, x, axis, [x.shape[axis] // outputs] * outputs)
+    return axis, outputs
 
 
 def lower_split(ctx, x, axis: int, sizes: list[int]) -> None:

@@ -6,22 +6,15 @@ entry stands for the rest), so an inconsistent model is refused instead of guess
 """
 
 from tinyml_build.runtimes.aot.ops import register
-from tinyml_build.runtimes.aot.ops._gather import constant_ints, refuse_empty, resolve_axis
-from tinyml_build.runtimes.aot.ops.split import TYPES, lower_split
+from tinyml_build.runtimes.aot.ops._gather import constant_ints, refuse_empty
+from tinyml_build.runtimes.aot.ops.split import TYPES, lower_split, split_axis_and_outputs
 
 
 @register("SPLIT_V")
 def lower(ctx) -> None:
     refuse_empty(ctx)
     x = ctx.require_dtype(ctx.input(0), TYPES, "input")
-    axis_values = constant_ints(ctx, ctx.input(2), "axis")
-    if len(axis_values) != 1:
-        raise ctx.unsupported(f"axis has {len(axis_values)} values; one is needed")
-    axis = resolve_axis(ctx, axis_values[0], len(x.shape))
-    outputs = len(ctx.op.outputs)
-    num_splits = int(ctx.options.get("num_splits", outputs))
-    if num_splits != outputs:
-        raise ctx.unsupported(f"num_splits is {num_splits} but the op has {outputs} outputs")
+    axis, outputs = split_axis_and_outputs(ctx, x, ctx.input(2))
     sizes = []
     for i in range(outputs):
         y = ctx.output(i)
