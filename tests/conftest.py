@@ -20,6 +20,21 @@ if str(TESTS_DIR) not in sys.path:
     sys.path.insert(0, str(TESTS_DIR))
 
 
+def project_checkout(dest: Path, items=("SConstruct", "site_scons", "tinyml_build", "targets", "models/kws",
+                                        "models/hello_world")) -> Path:
+    """A copy of the parts of the checkout a build needs, at `dest` (a second checkout elsewhere)."""
+    import shutil
+
+    for item in items:
+        source = PROJECT_DIR / item
+        if source.is_dir():
+            shutil.copytree(source, dest / item, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        else:
+            (dest / item).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, dest / item)
+    return dest
+
+
 def shared_model_paths() -> list[Path]:
     return sorted(SHARED_MODELS.glob("*.tflite")) if SHARED_MODELS.is_dir() else []
 

@@ -3,7 +3,6 @@ only the exported API, and compare its outputs with the tflite-micro interpreter
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from conftest import PROJECT_DIR
@@ -91,15 +90,3 @@ def vector_files(folder: Path, g: golden.Golden) -> tuple[Path, bytes]:
     inputs = folder / "inputs.bin"
     inputs.write_bytes(b"".join(b for v in g.vectors for b in v.inputs))
     return inputs, b"".join(b for v in g.vectors for b in v.outputs)
-
-
-def project_checkout(dest: Path, items=("SConstruct", "site_scons", "tinyml_build", "targets", "models/kws",
-                                        "models/hello_world")) -> Path:
-    for item in items:
-        source = PROJECT_DIR / item
-        if source.is_dir():
-            shutil.copytree(source, dest / item, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-        else:
-            (dest / item).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, dest / item)
-    return dest

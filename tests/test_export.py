@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT_DIR, shared_model_paths
-from export_testlib import VECTORS, export, golden_of, host_app, project_checkout, vector_files
+from conftest import PROJECT_DIR, project_checkout, shared_model_paths
+from export_testlib import VECTORS, export, golden_of, host_app, vector_files
 
 from tinyml_build.config.build_config import resolve
 from tinyml_build.errors import TinyMLError

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT_DIR
+from conftest import project_checkout
 
 # target -> the program its build needs
 TOOLCHAINS = {"stm32f407": "arm-none-eabi-gcc", "esp32c3": "riscv64-unknown-elf-gcc", "esp32s3": "clang-22"}
@@ -22,14 +22,7 @@ EXTRA = {"stm32f407": ("firmware.hex",)}
 
 
 def _checkout(dest: Path) -> Path:
-    for item in CHECKOUT:
-        source = PROJECT_DIR / item
-        if source.is_dir():
-            shutil.copytree(source, dest / item, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-        else:
-            (dest / item).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, dest / item)
-    return dest
+    return project_checkout(dest, CHECKOUT)
 
 
 def _build(checkout: Path, target: str) -> Path:
