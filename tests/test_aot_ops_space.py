@@ -14,9 +14,10 @@ from tflite_builder import ModelBuilder
 from tinyml_build.errors import UnsupportedOpError
 from tinyml_build.model.reader import read_model
 from tinyml_build.model.schema import fb
+from tinyml_build.runtimes.aot.emit import render
 from tinyml_build.runtimes.aot.lower import lower_model
 from tinyml_build.runtimes.aot.ops import supported_ops
-from tinyml_build.verification.host_check import check_model
+from tinyml_build.verification.host_check import check_model, compile_program, random_inputs, run_program, run_tflm
 
 CASES = 24  # ops per generated model
 QUANT = {"int8": (0.05, -4), "int16": (0.001, 0)}
@@ -65,10 +66,70 @@ def add_space_to_depth(b, rng, dtype, n):
     return [x], [y]
 
 
-ADDERS = {"DEPTH_TO_SPACE": add_depth_to_space, "SPACE_TO_DEPTH": add_space_to_depth}
+def _spatial(rng):
+    """rank 3 or 4, block [h] or [h, w]"""
+    rank = int(rng.integers(3, 5))
+    return rank, [_dim(rng, 1, 3) for _ in range(rank - 2)]
+
+
+def _nhwc(shape4, rank):
+    return shape4 if rank == 4 else [shape4[0], shape4[1], shape4[3]]
+
+
+def add_batch_to_space_nd(b, rng, dtype, n):
+    rank, block = _spatial(rng)
+    full = block + [1] * (4 - rank)
+    out_batch, c = _dim(rng, 1, 2), _dim(rng, 1, 3)
+    hw = [_dim(rng), _dim(rng)] if rank == 4 else [_dim(rng), 1]
+    crops = []
+    for d in range(rank - 2):
+        span = hw[d] * full[d]
+        top = int(rng.integers(0, min(span - 1, 3) + 1))
+        bottom = int(rng.integers(0, min(span - top - 1, 3) + 1))
+        crops.append([top, bottom])
+    out = [out_batch] + [hw[d] * full[d] - (sum(crops[d]) if d < rank - 2 else 0) for d in range(2)] + [c]
+    x = _tensor(b, f"x{n}", dtype, _nhwc([out_batch * full[0] * full[1], hw[0], hw[1], c], rank))
+    y = _tensor(b, f"y{n}", dtype, _nhwc(out, rank))
+    b.op(b.opcode(BUILTIN.BATCH_TO_SPACE_ND, version=2),
+         [x, _const(b, f"block{n}", block), _const(b, f"crops{n}", crops, [rank - 2, 2])], [y],
+         OPTIONS.BatchToSpaceNDOptions, fb.BatchToSpaceNDOptionsT())
+    return [x], [y]
+
+
+def add_space_to_batch_nd(b, rng, dtype, n, padded=False, cases=None):
+    """Without `padded` the paddings are zero (TFLM's padded elements are undefined: see
+    test_space_to_batch_nd_padding); `cases` collects (input shape, block, paddings)."""
+    rank, block = _spatial(rng)
+    full = block + [1] * (4 - rank)
+    batch, c = _dim(rng, 1, 2), _dim(rng, 1, 3)
+    hw = [_dim(rng), _dim(rng)] if rank == 4 else [_dim(rng), 1]
+    pads = []
+    for d in range(rank - 2):
+        top, bottom = (int(rng.integers(0, 3)), int(rng.integers(0, 3))) if padded else (0, 0)
+        if padded:
+            bottom += -(hw[d] + top + bottom) % full[d]
+        else:
+            hw[d] *= full[d]
+        pads.append([top, bottom])
+    if cases is not None:
+        cases.append((_nhwc([batch, hw[0], hw[1], c], rank), block, pads))
+    out = [batch * full[0] * full[1]] + [(hw[d] + (sum(pads[d]) if d < rank - 2 else 0)) // full[d]
+                                          for d in range(2)] + [c]
+    x = _tensor(b, f"x{n}", dtype, _nhwc([batch, hw[0], hw[1], c], rank))
+    y = _tensor(b, f"y{n}", dtype, _nhwc(out, rank))
+    b.op(b.opcode(BUILTIN.SPACE_TO_BATCH_ND, version=2),
+         [x, _const(b, f"block{n}", block), _const(b, f"pads{n}", pads, [rank - 2, 2])], [y],
+         OPTIONS.SpaceToBatchNDOptions, fb.SpaceToBatchNDOptionsT())
+    return [x], [y]
+
+
+ADDERS = {"DEPTH_TO_SPACE": add_depth_to_space, "SPACE_TO_DEPTH": add_space_to_depth,
+          "BATCH_TO_SPACE_ND": add_batch_to_space_nd, "SPACE_TO_BATCH_ND": add_space_to_batch_nd}
 # Every type TFLM's micro kernel of the op accepts (depth_to_space.cc, space_to_depth.cc, ...).
-TYPES = {"DEPTH_TO_SPACE": ("int8", "float32"), "SPACE_TO_DEPTH": ("int8", "float32")}
-MODELS = {"DEPTH_TO_SPACE": 2, "SPACE_TO_DEPTH": 2}  # generated models per (op, type)
+TYPES = {"DEPTH_TO_SPACE": ("int8", "float32"), "SPACE_TO_DEPTH": ("int8", "float32"),
+         "BATCH_TO_SPACE_ND": ("int8", "float32"), "SPACE_TO_BATCH_ND": ("int8", "float32")}
+# generated models per (op, type)
+MODELS = {"DEPTH_TO_SPACE": 2, "SPACE_TO_DEPTH": 2, "BATCH_TO_SPACE_ND": 3, "SPACE_TO_BATCH_ND": 3}
 
 
 def random_model(op: str, dtype: str, seed: int, cases: int = CASES) -> bytes:
@@ -101,3 +162,44 @@ def test_random_cases_bit_exact(tmp_path, op, dtype, seed):
 
 def test_ops_are_supported_by_aot():
     assert set(ADDERS) <= set(supported_ops())
+
+
+def _space_to_batch_pad_mask(shape, block, pads) -> np.ndarray:
+    """True where SPACE_TO_BATCH_ND's output is padding (NumPy: pad, split, move blocks to batch)."""
+    rank = len(shape)
+    shape4 = list(shape) if rank == 4 else [shape[0], shape[1], 1, shape[2]]
+    block = list(block) + [1] * (4 - rank)
+    pads = [list(p) for p in pads] + [[0, 0]] * (4 - rank)
+    data = np.pad(np.zeros(shape4, bool), [[0, 0], pads[0], pads[1], [0, 0]], constant_values=True)
+    n, hp, wp, c = data.shape
+    data = data.reshape(n, hp // block[0], block[0], wp // block[1], block[1], c).transpose(2, 4, 0, 1, 3, 5)
+    out = data.reshape(block[0] * block[1] * n, hp // block[0], wp // block[1], c)
+    return out if rank == 4 else out[:, :, 0, :]
+
+
+@pytest.mark.parametrize("dtype", TYPES["SPACE_TO_BATCH_ND"])
+def test_space_to_batch_nd_padding(tmp_path, dtype):
+    """TFLM micro never sets SpaceToBatchParams.output_offset, so its padded elements are stale
+    arena bytes. Every other element is compared bit for bit; padding must be the zero point."""
+    rng = np.random.default_rng([11, list(TYPES["SPACE_TO_BATCH_ND"]).index(dtype)])
+    b, cases = ModelBuilder(), []
+    for n in range(CASES):
+        xs, ys = add_space_to_batch_nd(b, rng, dtype, n, padded=True, cases=cases)
+        b.inputs += xs
+        b.outputs += ys
+    model = read_model(b.build(), where="m.tflite", name="m")
+    program = lower_model(model)
+    inputs = random_inputs(model, 3, 0)
+    exe = compile_program(tmp_path, render(program), program, sanitize=False)
+    aot, _ = run_program(exe, tmp_path, model, inputs)
+    tflm, _ = run_tflm(model, inputs)
+    pad_value = QUANT[dtype][1] if dtype == "int8" else 0
+    padded = 0
+    for run in range(len(inputs)):
+        for k, (shape, block, pads) in enumerate(cases):
+            mask = _space_to_batch_pad_mask(shape, block, pads)
+            assert aot[run][k].shape == mask.shape
+            assert np.array_equal(aot[run][k][~mask], tflm[run][k][~mask]), (run, k, shape, block, pads)
+            assert (aot[run][k][mask] == pad_value).all(), (run, k)
+            padded += int(mask.sum())
+    assert padded > 0

@@ -230,6 +230,23 @@ typedef struct {
 
 void tml_strided_slice(const tml_strided_slice_params *p, const void *input, void *output);
 
+/* ---- BATCH_TO_SPACE_ND / SPACE_TO_BATCH_ND (space_batch.c, any element size) ------------ */
+
+/* NHWC shapes (rank-3 NHC as NH1C), rows of row_bytes (depth * element size); top/left are
+ * the crops (BATCH_TO_SPACE_ND) or paddings (SPACE_TO_BATCH_ND, filled with bytes of value
+ * pad_byte: the output zero point for int8, 0 for float32). */
+typedef struct {
+  int32_t row_bytes;
+  int32_t in_batch, in_h, in_w;
+  int32_t out_batch, out_h, out_w;
+  int32_t block_h, block_w;
+  int32_t top, left;
+  int32_t pad_byte;
+} tml_space_batch_params;
+
+void tml_batch_to_space_nd(const tml_space_batch_params *p, const void *input, void *output);
+void tml_space_to_batch_nd(const tml_space_batch_params *p, const void *input, void *output);
+
 /* ---- MEAN (int8, int16) ------------------------------------------------------------------- */
 
 #define TML_MEAN_MAX_LOOPS 4
