@@ -123,13 +123,31 @@ def add_space_to_batch_nd(b, rng, dtype, n, padded=False, cases=None):
     return [x], [y]
 
 
+def add_resize_nearest_neighbor(b, rng, dtype, n):
+    """Up- and downscaling, now and then to awkward sizes (float rounding of the source index)."""
+    big = rng.random() < 0.25
+    top = 40 if big else 7
+    shape = [_dim(rng, 1, 2), _dim(rng, 1, top), _dim(rng, 1, top), 1 if big else _dim(rng, 1, 3)]
+    size = [_dim(rng, 1, top + 5), _dim(rng, 1, top + 5)]
+    x = _tensor(b, f"x{n}", dtype, shape)
+    y = _tensor(b, f"y{n}", dtype, [shape[0], *size, shape[3]])
+    options = fb.ResizeNearestNeighborOptionsT()
+    options.alignCorners, options.halfPixelCenters = bool(rng.random() < 0.5), bool(rng.random() < 0.5)
+    b.op(b.opcode(BUILTIN.RESIZE_NEAREST_NEIGHBOR, version=3), [x, _const(b, f"size{n}", size)], [y],
+         OPTIONS.ResizeNearestNeighborOptions, options)
+    return [x], [y]
+
+
 ADDERS = {"DEPTH_TO_SPACE": add_depth_to_space, "SPACE_TO_DEPTH": add_space_to_depth,
-          "BATCH_TO_SPACE_ND": add_batch_to_space_nd, "SPACE_TO_BATCH_ND": add_space_to_batch_nd}
+          "BATCH_TO_SPACE_ND": add_batch_to_space_nd, "SPACE_TO_BATCH_ND": add_space_to_batch_nd,
+          "RESIZE_NEAREST_NEIGHBOR": add_resize_nearest_neighbor}
 # Every type TFLM's micro kernel of the op accepts (depth_to_space.cc, space_to_depth.cc, ...).
 TYPES = {"DEPTH_TO_SPACE": ("int8", "float32"), "SPACE_TO_DEPTH": ("int8", "float32"),
-         "BATCH_TO_SPACE_ND": ("int8", "float32"), "SPACE_TO_BATCH_ND": ("int8", "float32")}
+         "BATCH_TO_SPACE_ND": ("int8", "float32"), "SPACE_TO_BATCH_ND": ("int8", "float32"),
+         "RESIZE_NEAREST_NEIGHBOR": ("int8", "int16", "float32")}
 # generated models per (op, type)
-MODELS = {"DEPTH_TO_SPACE": 2, "SPACE_TO_DEPTH": 2, "BATCH_TO_SPACE_ND": 3, "SPACE_TO_BATCH_ND": 3}
+MODELS = {"DEPTH_TO_SPACE": 2, "SPACE_TO_DEPTH": 2, "BATCH_TO_SPACE_ND": 3, "SPACE_TO_BATCH_ND": 3,
+          "RESIZE_NEAREST_NEIGHBOR": 3}
 
 
 def random_model(op: str, dtype: str, seed: int, cases: int = CASES) -> bytes:

@@ -247,6 +247,19 @@ typedef struct {
 void tml_batch_to_space_nd(const tml_space_batch_params *p, const void *input, void *output);
 void tml_space_to_batch_nd(const tml_space_batch_params *p, const void *input, void *output);
 
+/* ---- RESIZE_NEAREST_NEIGHBOR (resize_nearest_neighbor.c, any element size) --------------- */
+
+/* Source row / column of every output row / column as byte offsets into one input batch
+ * (TFLM's GetNearestNeighbor, computed at build time); row_bytes = depth * element size. */
+typedef struct {
+  int32_t batches, out_h, out_w;
+  int32_t row_bytes, in_batch_bytes;
+  const int32_t *y_offsets;
+  const int32_t *x_offsets;
+} tml_resize_nearest_params;
+
+void tml_resize_nearest_neighbor(const tml_resize_nearest_params *p, const void *input, void *output);
+
 /* ---- MEAN (int8, int16) ------------------------------------------------------------------- */
 
 #define TML_MEAN_MAX_LOOPS 4
