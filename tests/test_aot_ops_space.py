@@ -12,7 +12,7 @@ import pytest
 from tflite_builder import ModelBuilder
 
 from tinyml_build.errors import UnsupportedOpError
-from tinyml_build.model.reader import read_model
+from tinyml_build.model.reader import load_model, read_model
 from tinyml_build.model.schema import fb
 from tinyml_build.runtimes.aot.emit import render
 from tinyml_build.runtimes.aot.lower import lower_model
@@ -146,7 +146,7 @@ TYPES = {"DEPTH_TO_SPACE": ("int8", "float32"), "SPACE_TO_DEPTH": ("int8", "floa
          "BATCH_TO_SPACE_ND": ("int8", "float32"), "SPACE_TO_BATCH_ND": ("int8", "float32"),
          "RESIZE_NEAREST_NEIGHBOR": ("int8", "int16", "float32")}
 # generated models per (op, type)
-MODELS = {"DEPTH_TO_SPACE": 2, "SPACE_TO_DEPTH": 2, "BATCH_TO_SPACE_ND": 3, "SPACE_TO_BATCH_ND": 3,
+MODELS = {"DEPTH_TO_SPACE": 4, "SPACE_TO_DEPTH": 4, "BATCH_TO_SPACE_ND": 4, "SPACE_TO_BATCH_ND": 4,
           "RESIZE_NEAREST_NEIGHBOR": 3}
 
 
@@ -176,10 +176,6 @@ def _lower_error(data: bytes) -> str:
 @pytest.mark.parametrize("op,dtype,seed", [(op, t, s) for op in ADDERS for t in TYPES[op] for s in range(MODELS[op])])
 def test_random_cases_bit_exact(tmp_path, op, dtype, seed):
     _check(tmp_path, random_model(op, dtype, seed))
-
-
-def test_ops_are_supported_by_aot():
-    assert set(ADDERS) <= set(supported_ops())
 
 
 def _space_to_batch_pad_mask(shape, block, pads) -> np.ndarray:
@@ -221,3 +217,106 @@ def test_space_to_batch_nd_padding(tmp_path, dtype):
             assert (aot[run][k][mask] == pad_value).all(), (run, k)
             padded += int(mask.sum())
     assert padded > 0
+
+
+def test_all_ops_under_sanitizers(tmp_path):
+    b = ModelBuilder()
+    rng = np.random.default_rng(7)
+    n = 0
+    for op, add in ADDERS.items():
+        for dtype in TYPES[op]:
+            for _ in range(4):
+                xs, ys = add(b, rng, dtype, n)
+                b.inputs += xs
+                b.outputs += ys
+                n += 1
+    _check(tmp_path, b.build(), sanitize=True)
+
+
+def test_ops_are_supported_by_aot():
+    assert set(ADDERS) <= set(supported_ops())
+
+
+def _tflm_refuses(tmp_path, data: bytes) -> None:
+    path = tmp_path / "m.tflite"
+    path.write_bytes(data)
+    model = load_model(path)
+    with pytest.raises(Exception):  # noqa: B017 -- the wheel raises a bare RuntimeError
+        run_tflm(model, random_inputs(model, 1, 0))
+
+
+def _single(add, dtype="int8", seed=0) -> bytes:
+    b = ModelBuilder()
+    xs, ys = add(b, np.random.default_rng(seed), dtype, 0)
+    b.inputs, b.outputs = xs, ys
+    return b.build()
+
+
+@pytest.mark.parametrize("op", ["DEPTH_TO_SPACE", "SPACE_TO_DEPTH", "BATCH_TO_SPACE_ND", "SPACE_TO_BATCH_ND"])
+def test_int16_is_refused_like_tflm(tmp_path, op):
+    """TFLM's kernels of these four take int8 and float32 only."""
+    data = _single(ADDERS[op], "int16")
+    _tflm_refuses(tmp_path, data)
+    message = _lower_error(data)
+    assert f"op #0 {op}" in message and "int16" in message, message
+
+
+def _block_model(code, options_cls, options_type, in_shape, out_shape, block) -> bytes:
+    b = ModelBuilder()
+    x, y = _tensor(b, "x", "int8", in_shape), _tensor(b, "y", "int8", out_shape)
+    _block_op(b, code, options_cls, options_type, x, y, block)
+    b.inputs, b.outputs = [x], [y]
+    return b.build()
+
+
+def _dynamic_model(code, options_type, options, shape, out_shape, operands) -> bytes:
+    """`operands`: names of the extra inputs, made graph inputs (not constant)."""
+    b = ModelBuilder()
+    x, y = _tensor(b, "x", "int8", shape), _tensor(b, "y", "int8", out_shape)
+    extra = [b.tensor(name, "int32", dims) for name, dims in operands]
+    b.op(b.opcode(code), [x, *extra], [y], options_type, options)
+    b.inputs, b.outputs = [x, *extra], [y]
+    return b.build()
+
+
+def _resize_model(size_shape, size, out_shape) -> bytes:
+    b = ModelBuilder()
+    x, y = _tensor(b, "x", "int8", [1, 2, 2, 1]), _tensor(b, "y", "int8", out_shape)
+    b.op(b.opcode(BUILTIN.RESIZE_NEAREST_NEIGHBOR, version=3), [x, _const(b, "size", size, size_shape)], [y],
+         OPTIONS.ResizeNearestNeighborOptions, fb.ResizeNearestNeighborOptionsT())
+    b.inputs, b.outputs = [x], [y]
+    return b.build()
+
+
+D2S = (BUILTIN.DEPTH_TO_SPACE, fb.DepthToSpaceOptionsT, OPTIONS.DepthToSpaceOptions)
+S2D = (BUILTIN.SPACE_TO_DEPTH, fb.SpaceToDepthOptionsT, OPTIONS.SpaceToDepthOptions)
+
+
+@pytest.mark.parametrize("make,words,tflm_refuses", [
+    (lambda: _block_model(*D2S, [1, 2, 2, 6], [1, 4, 4, 1], 2), ("op #0 DEPTH_TO_SPACE", "multiple of block_size^2"),
+     True),
+    (lambda: _block_model(*D2S, [1, 2, 2, 4], [1, 4, 4, 1], 0), ("op #0 DEPTH_TO_SPACE", "block_size 0"), True),
+    (lambda: _block_model(*S2D, [1, 3, 4, 1], [1, 1, 2, 4], 2), ("op #0 SPACE_TO_DEPTH", "multiples of block_size"),
+     True),
+    (lambda: _block_model(*D2S, [2, 2, 4], [4, 4, 1], 2), ("op #0 DEPTH_TO_SPACE", "rank 3"), True),
+    (lambda: _dynamic_model(BUILTIN.BATCH_TO_SPACE_ND, OPTIONS.BatchToSpaceNDOptions, fb.BatchToSpaceNDOptionsT(),
+                            [4, 2, 2, 1], [1, 4, 4, 1], [("block", [2]), ("crops", [2, 2])]),
+     ("op #0 BATCH_TO_SPACE_ND", "block_shape", "not constant"), False),
+    (lambda: _dynamic_model(BUILTIN.SPACE_TO_BATCH_ND, OPTIONS.SpaceToBatchNDOptions, fb.SpaceToBatchNDOptionsT(),
+                            [1, 4, 4, 1], [4, 2, 2, 1], [("block", [2]), ("pads", [2, 2])]),
+     ("op #0 SPACE_TO_BATCH_ND", "block_shape", "not constant"), False),
+    (lambda: _dynamic_model(BUILTIN.RESIZE_NEAREST_NEIGHBOR, OPTIONS.ResizeNearestNeighborOptions,
+                            fb.ResizeNearestNeighborOptionsT(), [1, 2, 2, 1], [1, 4, 4, 1], [("size", [2])]),
+     ("op #0 RESIZE_NEAREST_NEIGHBOR", "size", "not constant"), True),
+    (lambda: _resize_model([2, 1], [4, 4], [1, 4, 4, 1]), ("op #0 RESIZE_NEAREST_NEIGHBOR", "1-D"), True),
+    (lambda: _resize_model([2], [4, 4], [1, 4, 3, 1]), ("op #0 RESIZE_NEAREST_NEIGHBOR", "output shape"), False),
+], ids=["d2s_depth", "d2s_block0", "s2d_size", "d2s_rank3", "b2s_dynamic", "s2b_dynamic", "resize_dynamic",
+        "resize_size_shape", "resize_out_shape"])
+def test_refusals_are_clear_errors(tmp_path, make, words, tflm_refuses):
+    """Everything TFLM's Prepare refuses, and what aot needs constant or consistent, is a build
+    error naming the op (tflm_refuses: the oracle refuses the model as well)."""
+    data = make()
+    message = _lower_error(data)
+    assert all(w in message for w in words), message
+    if tflm_refuses:
+        _tflm_refuses(tmp_path, data)
