@@ -426,6 +426,32 @@ typedef struct {
 void tml_average_pool2d_s8(const tml_pool_params *p, const int8_t *input, int8_t *output);
 void tml_max_pool2d_s8(const tml_pool_params *p, const int8_t *input, int8_t *output);
 
+/* ---- EQUAL / NOT_EQUAL / LESS / LESS_EQUAL / GREATER / GREATER_EQUAL (comparisons.c) ----------
+ * TFLM reference comparisons with broadcasting; bool output (one byte, 0 or 1). bool (EQUAL and
+ * NOT_EQUAL only), int32, int64 and float32 compare the stored values; int8 rescales both inputs
+ * first (TFLM's ComparisonWithScaling): (x + offset) << left_shift, then
+ * MultiplyByQuantizedMultiplierSmallerThanOneExp with right shift = -shift >= 0. */
+typedef struct {
+  tml_broadcast shape;
+  int32_t left_shift;
+  int32_t input1_offset, input1_multiplier, input1_rshift;
+  int32_t input2_offset, input2_multiplier, input2_rshift;
+} tml_compare_s8_params;
+
+#define TML_COMPARE_DECL(op)                                                                              \
+  void tml_##op##_s8(const tml_compare_s8_params *p, const int8_t *in1, const int8_t *in2, uint8_t *out); \
+  void tml_##op##_s32(const tml_broadcast *shape, const int32_t *in1, const int32_t *in2, uint8_t *out);  \
+  void tml_##op##_s64(const tml_broadcast *shape, const int64_t *in1, const int64_t *in2, uint8_t *out);  \
+  void tml_##op##_f32(const tml_broadcast *shape, const float *in1, const float *in2, uint8_t *out);
+TML_COMPARE_DECL(equal)
+TML_COMPARE_DECL(not_equal)
+TML_COMPARE_DECL(less)
+TML_COMPARE_DECL(less_equal)
+TML_COMPARE_DECL(greater)
+TML_COMPARE_DECL(greater_equal)
+void tml_equal_b(const tml_broadcast *shape, const uint8_t *in1, const uint8_t *in2, uint8_t *out);
+void tml_not_equal_b(const tml_broadcast *shape, const uint8_t *in1, const uint8_t *in2, uint8_t *out);
+
 #ifdef __cplusplus
 }
 #endif
