@@ -141,3 +141,72 @@ def comparison_model(op, dtype, out_dtype="bool", dtype2=None, q=None):
 ])
 def test_comparison_refusals(op, dtype, out_dtype, dtype2, q, words):
     assert words in refused(comparison_model(op, dtype, out_dtype, dtype2, q))
+
+
+# --- SELECT_V2 ---------------------------------------------------------------------------------
+
+
+def broadcast_triple(rng):
+    rank = int(rng.integers(1, 6))
+    dims = [int(v) for v in rng.integers(1, 5, rank)]
+    shapes = []
+    for _ in range(3):
+        s = [d if rng.random() < 0.6 else 1 for d in dims]
+        shapes.append(s[int(rng.integers(0, rank)):] if rng.random() < 0.3 else s)
+    return shapes, list(np.broadcast_shapes(*map(tuple, shapes)))
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int16", "float32"])
+@pytest.mark.parametrize("seed", range(3))
+def test_select_v2_random_broadcasts(dtype, seed):
+    batch = Batch(200 + seed)
+    b = batch.b
+    for case in range(24):
+        (sc, sx, sy), out = broadcast_triple(batch.rng)
+        c = batch.input(f"c{case}", "bool", sc, bools(sc))
+        x = batch.input(f"x{case}", dtype, sx, values(dtype, sx, case % 2 == 0, nan=dtype == "float32"))
+        if case % 4 == 3:  # a constant branch (e.g. tf.where(c, x, 0))
+            y = b.tensor(f"k{case}", dtype, sy, data=np.full(sy, -1, dtype), scale=0.05, zero_point=-3)
+        else:
+            y = batch.input(f"y{case}", dtype, sy, values(dtype, sy))
+        yo = batch.output(f"o{case}", dtype, out)
+        b.op(b.opcode(fb.BuiltinOperator.SELECT_V2), [c, x, y], [yo])
+    batch.check(runs=6)
+
+
+def test_select_v2_fed_by_a_comparison_sanitized():
+    """The common pattern where(x > t, x, y), under ASan/UBSan."""
+    batch = Batch(300)
+    b = batch.b
+    for case, dtype in enumerate(["int8", "int32", "float32"]):
+        x = batch.input(f"x{case}", dtype, (3, 5), values(dtype, (3, 5), True))
+        t = batch.input(f"t{case}", dtype, (5,), values(dtype, (5,), True))
+        c = b.tensor(f"c{case}", "bool", (3, 5))
+        b.op(b.opcode(fb.BuiltinOperator.GREATER, version=2), [x, t], [c])
+        b.outputs.append(c)
+        if dtype != "int32":
+            o = batch.output(f"o{case}", dtype, (3, 5))
+            b.op(b.opcode(fb.BuiltinOperator.SELECT_V2), [c, x, x], [o])
+    batch.check(runs=4, sanitize=True)
+
+
+def select_model(cond_dtype, x_dtype, y_dtype, out_dtype):
+    b = ModelBuilder()
+    q = lambda d: dict(scale=0.05, zero_point=0) if d in ("int8", "int16", "uint8") else {}  # noqa: E731
+    c = b.tensor("c", cond_dtype, (2, 3), **q(cond_dtype))
+    x = b.tensor("x", x_dtype, (2, 3), **q(x_dtype))
+    y = b.tensor("y", y_dtype, (3,), **q(y_dtype))
+    o = b.tensor("o", out_dtype, (2, 3), **q(out_dtype))
+    b.op(b.opcode(fb.BuiltinOperator.SELECT_V2), [c, x, y], [o])
+    b.inputs, b.outputs = [c, x, y], [o]
+    return b
+
+
+@pytest.mark.parametrize("types, words", [
+    (("int8", "int8", "int8", "int8"), "condition"),
+    (("bool", "int32", "int32", "int32"), "x tensor"),
+    (("bool", "uint8", "uint8", "uint8"), "x tensor"),
+    (("bool", "int8", "int16", "int8"), "y tensor"),
+])
+def test_select_v2_refusals(types, words):
+    assert words in refused(select_model(*types))

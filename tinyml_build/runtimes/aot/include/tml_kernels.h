@@ -452,6 +452,23 @@ TML_COMPARE_DECL(greater_equal)
 void tml_equal_b(const tml_broadcast *shape, const uint8_t *in1, const uint8_t *in2, uint8_t *out);
 void tml_not_equal_b(const tml_broadcast *shape, const uint8_t *in1, const uint8_t *in2, uint8_t *out);
 
+/* ---- SELECT_V2 (select.c) ----------------------------------------------------------------------
+ * out = condition ? x : y with broadcasting of all three (TFLM BroadcastSelect5DSlow / Select);
+ * values are copied as stored (no requantization). Loops outermost first, element steps of each
+ * operand per loop (0 where it is broadcast). */
+typedef struct {
+  int32_t loops;
+  int32_t count[TML_BCAST_MAX_LOOPS];
+  int32_t step_c[TML_BCAST_MAX_LOOPS];
+  int32_t step_x[TML_BCAST_MAX_LOOPS];
+  int32_t step_y[TML_BCAST_MAX_LOOPS];
+} tml_select_params;
+
+void tml_select_v2_s8(const tml_select_params *p, const uint8_t *cond, const int8_t *x, const int8_t *y, int8_t *out);
+void tml_select_v2_s16(const tml_select_params *p, const uint8_t *cond, const int16_t *x, const int16_t *y,
+                       int16_t *out);
+void tml_select_v2_f32(const tml_select_params *p, const uint8_t *cond, const float *x, const float *y, float *out);
+
 #ifdef __cplusplus
 }
 #endif
