@@ -210,3 +210,61 @@ def select_model(cond_dtype, x_dtype, y_dtype, out_dtype):
 ])
 def test_select_v2_refusals(types, words):
     assert words in refused(select_model(*types))
+
+
+# --- CAST --------------------------------------------------------------------------------------
+
+CAST_FROM = ["int8", "int16", "int32", "float32", "bool"]
+CAST_TO = ["int8", "int16", "int32", "float32"]
+FLOAT_EDGES = np.array([0.0, -0.0, 0.5, -0.5, 0.999, -0.999, 127.9, -128.9, 128.0, -129.0, 255.5, 300.7, -300.7,
+                        32767.5, 32768.0, -32769.0, 65535.9, 1e6 + 0.25, -1e6, 2147483520.0, -2147483648.0,
+                        2147483648.0, -2147483904.0, 3e9, -3e9, 1e20, -1e20, np.inf, -np.inf, np.nan], np.float32)
+
+
+def cast_values(dtype, shape):
+    if dtype == "bool":
+        return bools(shape)
+    if dtype != "float32":
+        return values(dtype, shape, narrow=False)
+
+    def gen(rng, run):
+        if run < 2:
+            return np.full(shape, -1e10 if run == 0 else 1e10, np.float32)
+        v = rng.uniform(-70000, 70000, size=shape).astype(np.float32)
+        if run % 2:
+            v = FLOAT_EDGES[rng.integers(0, len(FLOAT_EDGES), size=shape)]
+        return v
+
+    return gen
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_cast_every_pair(seed):
+    batch = Batch(400 + seed)
+    b = batch.b
+    case = 0
+    for src in CAST_FROM:
+        for dst in CAST_TO:
+            shape = [int(v) for v in batch.rng.integers(1, 7, int(batch.rng.integers(1, 4)))]
+            x = batch.input(f"x{case}", src, shape, cast_values(src, shape), quantized=False)
+            y = batch.output(f"y{case}", dst, shape, quantized=False)
+            b.op(b.opcode(fb.BuiltinOperator.CAST), [x], [y], fb.BuiltinOptions.CastOptions, fb.CastOptionsT())
+            case += 1
+    batch.check(runs=8, sanitize=seed == 0)
+
+
+def cast_model(src, dst):
+    b = ModelBuilder()
+    x = b.tensor("x", src, (2, 3))
+    y = b.tensor("y", dst, (2, 3))
+    b.op(b.opcode(fb.BuiltinOperator.CAST), [x], [y], fb.BuiltinOptions.CastOptions, fb.CastOptionsT())
+    b.inputs, b.outputs = [x], [y]
+    return b
+
+
+@pytest.mark.parametrize("src, dst, words", [
+    ("int8", "bool", "output"), ("float32", "uint8", "output"), ("uint8", "int32", "input"),
+    ("int64", "int32", "input"), ("int32", "int64", "output"),
+])
+def test_cast_refusals(src, dst, words):
+    assert words in refused(cast_model(src, dst))

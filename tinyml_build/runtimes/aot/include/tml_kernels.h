@@ -469,6 +469,22 @@ void tml_select_v2_s16(const tml_select_params *p, const uint8_t *cond, const in
                        int16_t *out);
 void tml_select_v2_f32(const tml_select_params *p, const uint8_t *cond, const float *x, const float *y, float *out);
 
+/* ---- CAST (cast.c) --------------------------------------------------------------------------------
+ * TFLM's static_cast per element, n elements. From int8, int16, int32, float32, bool (b: one byte,
+ * 0 or 1) to int8, int16, int32, float32. Narrowing integer casts wrap (two's complement);
+ * float -> integer truncates toward zero and saturates to the target's range, NaN -> 0 (what
+ * TFLM's undefined out-of-range static_cast gives on the host oracle; see cast.c). */
+#define TML_CAST_DECL(from, from_t)                                      \
+  void tml_cast_##from##_s8(int32_t n, const from_t *in, int8_t *out);   \
+  void tml_cast_##from##_s16(int32_t n, const from_t *in, int16_t *out); \
+  void tml_cast_##from##_s32(int32_t n, const from_t *in, int32_t *out); \
+  void tml_cast_##from##_f32(int32_t n, const from_t *in, float *out);
+TML_CAST_DECL(s8, int8_t)
+TML_CAST_DECL(s16, int16_t)
+TML_CAST_DECL(s32, int32_t)
+TML_CAST_DECL(f32, float)
+TML_CAST_DECL(b, uint8_t)
+
 #ifdef __cplusplus
 }
 #endif
