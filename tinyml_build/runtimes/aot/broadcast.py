@@ -64,3 +64,38 @@ def _continues(inner: list[int], step_a: int, step_b: int) -> bool:
     """Whether an outer dimension walks both inputs as a continuation of the inner loop."""
     count, inner_a, inner_b = inner
     return step_a == inner_a * count and step_b == inner_b * count
+
+
+@dataclass(frozen=True)
+class BroadcastLoopsN:
+    """Like BroadcastLoops, for any number of operands: steps[k] are operand k's element steps."""
+
+    count: tuple[int, ...]
+    steps: tuple[tuple[int, ...], ...]
+
+
+def broadcast_loops_n(shapes, out_shape) -> BroadcastLoopsN:
+    """Collapse the broadcast of several operands (e.g. SELECT_V2's condition, x, y) onto out_shape."""
+    rank = max([len(s) for s in shapes] + [len(out_shape)])
+    ext = [[1] * (rank - len(s)) + list(s) for s in shapes]
+    o = [1] * (rank - len(out_shape)) + list(out_shape)
+    loops: list[list[int]] = []  # innermost first: [count, step per operand...]
+    strides = [1] * len(shapes)
+    for d in range(rank - 1, -1, -1):
+        dims = [s[d] for s in ext]
+        if any(v not in (1, o[d]) for v in dims) or max(dims) != o[d]:
+            raise BroadcastError(f"shapes {[list(s) for s in shapes]} do not broadcast to {list(out_shape)}")
+        if o[d] != 1:
+            steps = [0 if v == 1 else stride for v, stride in zip(dims, strides, strict=True)]
+            if loops and all(step == inner * loops[-1][0] for step, inner in zip(steps, loops[-1][1:], strict=True)):
+                loops[-1][0] *= o[d]
+            else:
+                loops.append([o[d], *steps])
+        strides = [stride * v for stride, v in zip(strides, dims, strict=True)]
+    if not loops:
+        loops = [[1] + [0] * len(shapes)]
+    if len(loops) > MAX_LOOPS:
+        raise BroadcastError(f"broadcasting {[list(s) for s in shapes]} needs {len(loops)} loops (max {MAX_LOOPS})")
+    loops.reverse()
+    return BroadcastLoopsN(count=tuple(loop[0] for loop in loops),
+                           steps=tuple(tuple(loop[k + 1] for loop in loops) for k in range(len(shapes))))

@@ -456,6 +456,65 @@ typedef struct {
 void tml_average_pool2d_s8(const tml_pool_params *p, const int8_t *input, int8_t *output);
 void tml_max_pool2d_s8(const tml_pool_params *p, const int8_t *input, int8_t *output);
 
+/* ---- EQUAL / NOT_EQUAL / LESS / LESS_EQUAL / GREATER / GREATER_EQUAL (comparisons.c) ----------
+ * TFLM reference comparisons with broadcasting; bool output (one byte, 0 or 1). bool (EQUAL and
+ * NOT_EQUAL only), int32, int64 and float32 compare the stored values; int8 rescales both inputs
+ * first (TFLM's ComparisonWithScaling): (x + offset) << left_shift, then
+ * MultiplyByQuantizedMultiplierSmallerThanOneExp with right shift = -shift >= 0. */
+typedef struct {
+  tml_broadcast shape;
+  int32_t left_shift;
+  int32_t input1_offset, input1_multiplier, input1_rshift;
+  int32_t input2_offset, input2_multiplier, input2_rshift;
+} tml_compare_s8_params;
+
+#define TML_COMPARE_DECL(op)                                                                              \
+  void tml_##op##_s8(const tml_compare_s8_params *p, const int8_t *in1, const int8_t *in2, uint8_t *out); \
+  void tml_##op##_s32(const tml_broadcast *shape, const int32_t *in1, const int32_t *in2, uint8_t *out);  \
+  void tml_##op##_s64(const tml_broadcast *shape, const int64_t *in1, const int64_t *in2, uint8_t *out);  \
+  void tml_##op##_f32(const tml_broadcast *shape, const float *in1, const float *in2, uint8_t *out);
+TML_COMPARE_DECL(equal)
+TML_COMPARE_DECL(not_equal)
+TML_COMPARE_DECL(less)
+TML_COMPARE_DECL(less_equal)
+TML_COMPARE_DECL(greater)
+TML_COMPARE_DECL(greater_equal)
+void tml_equal_b(const tml_broadcast *shape, const uint8_t *in1, const uint8_t *in2, uint8_t *out);
+void tml_not_equal_b(const tml_broadcast *shape, const uint8_t *in1, const uint8_t *in2, uint8_t *out);
+
+/* ---- SELECT_V2 (select.c) ----------------------------------------------------------------------
+ * out = condition ? x : y with broadcasting of all three (TFLM BroadcastSelect5DSlow / Select);
+ * values are copied as stored (no requantization). Loops outermost first, element steps of each
+ * operand per loop (0 where it is broadcast). */
+typedef struct {
+  int32_t loops;
+  int32_t count[TML_BCAST_MAX_LOOPS];
+  int32_t step_c[TML_BCAST_MAX_LOOPS];
+  int32_t step_x[TML_BCAST_MAX_LOOPS];
+  int32_t step_y[TML_BCAST_MAX_LOOPS];
+} tml_select_params;
+
+void tml_select_v2_s8(const tml_select_params *p, const uint8_t *cond, const int8_t *x, const int8_t *y, int8_t *out);
+void tml_select_v2_s16(const tml_select_params *p, const uint8_t *cond, const int16_t *x, const int16_t *y,
+                       int16_t *out);
+void tml_select_v2_f32(const tml_select_params *p, const uint8_t *cond, const float *x, const float *y, float *out);
+
+/* ---- CAST (cast.c) --------------------------------------------------------------------------------
+ * TFLM's static_cast per element, n elements. From int8, int16, int32, float32, bool (b: one byte,
+ * 0 or 1) to int8, int16, int32, float32. Narrowing integer casts wrap (two's complement);
+ * float -> integer truncates toward zero and saturates to the target's range, NaN -> 0 (what
+ * TFLM's undefined out-of-range static_cast gives on the host oracle; see cast.c). */
+#define TML_CAST_DECL(from, from_t)                                      \
+  void tml_cast_##from##_s8(int32_t n, const from_t *in, int8_t *out);   \
+  void tml_cast_##from##_s16(int32_t n, const from_t *in, int16_t *out); \
+  void tml_cast_##from##_s32(int32_t n, const from_t *in, int32_t *out); \
+  void tml_cast_##from##_f32(int32_t n, const from_t *in, float *out);
+TML_CAST_DECL(s8, int8_t)
+TML_CAST_DECL(s16, int16_t)
+TML_CAST_DECL(s32, int32_t)
+TML_CAST_DECL(f32, float)
+TML_CAST_DECL(b, uint8_t)
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,29 @@
+"""CAST between int8, int16, int32, float32 and bool (kernels/cast.c).
+
+The pinned TFLM (kernels/cast.cc) converts each element with static_cast, from int8, int16,
+int32, uint32, float32 or bool to int8, int16, int32, uint32 or float32, ignoring any
+quantization parameters (a cast, not a (de)quantization). aot does the same for every pair of
+its types; refused: bool outputs and other input/output types (TFLM's Eval fails on them), and
+uint32 (no uint32 tensors anywhere else in aot, and no TinyML model uses them).
+
+float -> integer outside the target's range is undefined behaviour in TFLM's C++; the kernel
+reproduces what TFLM computes on the x86-64 host oracle (truncate, saturate to the target's
+range, NaN -> 0; see cast.c) without undefined behaviour.
+"""
+
+from tinyml_build.runtimes.aot.ops import register
+
+SUFFIX_IN = {"int8": "s8", "int16": "s16", "int32": "s32", "float32": "f32", "bool": "b"}
+SUFFIX_OUT = {"int8": "s8", "int16": "s16", "int32": "s32", "float32": "f32"}
+
+
+@register("CAST")
+def lower(ctx) -> None:
+    x = ctx.require_dtype(ctx.input(0), tuple(SUFFIX_IN), "input")
+    out = ctx.require_dtype(ctx.output(0), tuple(SUFFIX_OUT), "output")
+    if x.elements != out.elements:
+        raise ctx.unsupported(f"input has {x.elements} elements, output {out.elements}")
+    if out.elements == 0:
+        return
+    ctx.call(f"tml_cast_{SUFFIX_IN[x.dtype]}_{SUFFIX_OUT[out.dtype]}", str(out.elements), ctx.input_ptr(0),
+             ctx.output_ptr(0), kernel="cast")
