@@ -6,16 +6,15 @@ kernel accepts. Compiling dominates, so each model holds CASES independent ops o
 (each with its own graph input and outputs) and one host check covers them all.
 """
 
+import aot_op_cases
 import numpy as np
 import pytest
 from tflite_builder import ModelBuilder
 
-from tinyml_build.errors import UnsupportedOpError
-from tinyml_build.model.reader import load_model, read_model
+from tinyml_build.model.reader import load_model
 from tinyml_build.model.schema import fb
-from tinyml_build.runtimes.aot.lower import lower_model
 from tinyml_build.runtimes.aot.ops import supported_ops
-from tinyml_build.verification.host_check import check_model, random_inputs, run_tflm
+from tinyml_build.verification.host_check import random_inputs, run_tflm
 
 CASES = 24  # ops per generated model
 MODELS = 4  # generated models per (op, type) for int8, int16 and float32; 1 for the others
@@ -145,26 +144,11 @@ TYPES = {"TRANSPOSE": ("int8", "int16", "float32"), "SLICE": ("int8", "int16", "
 
 
 def random_model(op: str, dtype: str, seed: int, cases: int = CASES) -> bytes:
-    rng = np.random.default_rng([seed, list(ADDERS).index(op), list(TYPES[op]).index(dtype)])
-    b = ModelBuilder()
-    for n in range(cases):
-        xs, ys = ADDERS[op](b, rng, dtype, n)
-        b.inputs += xs
-        b.outputs += ys
-    return b.build()
+    return aot_op_cases.random_model(ADDERS, TYPES, op, dtype, seed, cases)
 
 
-def _check(tmp_path, data: bytes, runs: int = 3, sanitize: bool = False):
-    path = tmp_path / "m.tflite"
-    path.write_bytes(data)
-    report = check_model(path, runs=runs, sanitize=sanitize)
-    assert report.ok, str(report)
-
-
-def _lower_error(data: bytes) -> str:
-    with pytest.raises(UnsupportedOpError) as info:
-        lower_model(read_model(data, where="m.tflite", name="m"))
-    return str(info.value)
+_check = aot_op_cases.check_bytes
+_lower_error = aot_op_cases.lower_error
 
 
 @pytest.mark.parametrize("op,dtype,seed", [(op, t, s) for op in ADDERS for t in TYPES[op]

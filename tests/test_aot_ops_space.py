@@ -7,17 +7,17 @@ dominates, so each model holds CASES independent ops of one kind (each with its 
 input and output) and one host check covers them all.
 """
 
+import aot_op_cases
 import numpy as np
 import pytest
 from tflite_builder import ModelBuilder
 
-from tinyml_build.errors import UnsupportedOpError
 from tinyml_build.model.reader import load_model, read_model
 from tinyml_build.model.schema import fb
 from tinyml_build.runtimes.aot.emit import render
 from tinyml_build.runtimes.aot.lower import lower_model
 from tinyml_build.runtimes.aot.ops import supported_ops
-from tinyml_build.verification.host_check import check_model, compile_program, random_inputs, run_program, run_tflm
+from tinyml_build.verification.host_check import compile_program, random_inputs, run_program, run_tflm
 
 CASES = 24  # ops per generated model
 QUANT = {"int8": (0.05, -4), "int16": (0.001, 0)}
@@ -151,26 +151,11 @@ MODELS = {"DEPTH_TO_SPACE": 4, "SPACE_TO_DEPTH": 4, "BATCH_TO_SPACE_ND": 4, "SPA
 
 
 def random_model(op: str, dtype: str, seed: int, cases: int = CASES) -> bytes:
-    rng = np.random.default_rng([seed, list(ADDERS).index(op), list(TYPES[op]).index(dtype)])
-    b = ModelBuilder()
-    for n in range(cases):
-        xs, ys = ADDERS[op](b, rng, dtype, n)
-        b.inputs += xs
-        b.outputs += ys
-    return b.build()
+    return aot_op_cases.random_model(ADDERS, TYPES, op, dtype, seed, cases)
 
 
-def _check(tmp_path, data: bytes, runs: int = 3, sanitize: bool = False):
-    path = tmp_path / "m.tflite"
-    path.write_bytes(data)
-    report = check_model(path, runs=runs, sanitize=sanitize)
-    assert report.ok, str(report)
-
-
-def _lower_error(data: bytes) -> str:
-    with pytest.raises(UnsupportedOpError) as info:
-        lower_model(read_model(data, where="m.tflite", name="m"))
-    return str(info.value)
+_check = aot_op_cases.check_bytes
+_lower_error = aot_op_cases.lower_error
 
 
 @pytest.mark.parametrize("op,dtype,seed", [(op, t, s) for op in ADDERS for t in TYPES[op] for s in range(MODELS[op])])
