@@ -19,6 +19,20 @@ SUFFIX = {"int8": "s8", "int16": "s16"}
 def lower(ctx) -> None:
     x = ctx.require_dtype(ctx.input(0), tuple(SUFFIX), "input")
     y = ctx.require_dtype(ctx.output(0), (x.dtype,), "output")
+    in_scale, in_zp = ctx.quantization(x)
+    out_scale, out_zp = ctx.quantization(y)
+    count, loops = reduction_loops(ctx, x, y)
+    multiplier, shift = mean_multiplier(in_scale, out_scale, count)
+    params = ctx.params("tml_mean_params", {
+        **loops, "input_zero_point_sum": in_zp * count, "output_zero_point": out_zp,
+        "multiplier": multiplier, "shift": shift,
+    })
+    ctx.call(f"tml_mean_{SUFFIX[x.dtype]}", params, ctx.input_ptr(0), ctx.output_ptr(0), kernel="mean")
+
+
+def reduction_loops(ctx, x, y) -> tuple[int, dict]:
+    """(reduced element count, tml_mean_params loop fields) for reducing x into y over the
+    constant int32 axes of input 1 (negative axes count from the end, repeats allowed)."""
     axis_tensor = ctx.require_dtype(ctx.input(1), ("int32",), "axis")
     if not axis_tensor.is_constant:
         raise ctx.unsupported(f"axis tensor #{axis_tensor.index} '{axis_tensor.name}' is not constant")
@@ -29,27 +43,18 @@ def lower(ctx) -> None:
         if not -rank <= a < rank:
             raise ctx.unsupported(f"axis {a} is out of range for rank {rank}")
         axes.add(a + rank if a < 0 else a)
-    in_scale, in_zp = ctx.quantization(x)
-    out_scale, out_zp = ctx.quantization(y)
     count = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
-    if y.elements != x.elements // max(count, 1) or count == 0:
+    if count == 0 or y.elements != x.elements // count:
         raise ctx.unsupported(f"output shape {list(y.shape)} does not match reducing {list(x.shape)} "
                               f"over {sorted(axes)}")
-
     kept, reduced = _loops(x.shape, axes)
     if len(kept) > MAX_LOOPS or len(reduced) > MAX_LOOPS:
         raise ctx.unsupported(f"reducing {list(x.shape)} over {sorted(axes)} needs more than {MAX_LOOPS} loops")
-    multiplier, shift = mean_multiplier(in_scale, out_scale, count)
     pad = lambda loops: [list(v) + [0] * (MAX_LOOPS - len(v)) for v in zip(*loops)]  # noqa: E731
     kept_count, kept_step = pad(kept)
     reduced_count, reduced_step = pad(reduced)
-    params = ctx.params("tml_mean_params", {
-        "kept_loops": len(kept), "kept_count": kept_count, "kept_step": kept_step,
-        "reduced_loops": len(reduced), "reduced_count": reduced_count, "reduced_step": reduced_step,
-        "input_zero_point_sum": in_zp * count, "output_zero_point": out_zp,
-        "multiplier": multiplier, "shift": shift,
-    })
-    ctx.call(f"tml_mean_{SUFFIX[x.dtype]}", params, ctx.input_ptr(0), ctx.output_ptr(0), kernel="mean")
+    return count, {"kept_loops": len(kept), "kept_count": kept_count, "kept_step": kept_step,
+                   "reduced_loops": len(reduced), "reduced_count": reduced_count, "reduced_step": reduced_step}
 
 
 def mean_multiplier(in_scale: float, out_scale: float, count: int) -> tuple[int, int]:
