@@ -515,6 +515,15 @@ TML_CAST_DECL(s32, int32_t)
 TML_CAST_DECL(f32, float)
 TML_CAST_DECL(b, uint8_t)
 
+/* ---- REDUCE_MAX / REDUCE_MIN (int8, float32), SUM (float32) (reduce.c) ------------------------
+ * MEAN's loop description (tml_mean_params; its quantization fields are not used). int8/int16 SUM
+ * is tml_mean_s8/_s16 with the unfolded multiplier. */
+void tml_reduce_max_s8(const tml_mean_params *p, const int8_t *input, int8_t *output);
+void tml_reduce_min_s8(const tml_mean_params *p, const int8_t *input, int8_t *output);
+void tml_reduce_max_f32(const tml_mean_params *p, const float *input, float *output);
+void tml_reduce_min_f32(const tml_mean_params *p, const float *input, float *output);
+void tml_reduce_sum_f32(const tml_mean_params *p, const float *input, float *output);
+
 #ifdef __cplusplus
 }
 #endif

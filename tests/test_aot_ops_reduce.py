@@ -1,0 +1,107 @@
+"""runtime=aot REDUCE_MAX, REDUCE_MIN and SUM bit-exact with tflite-micro.
+
+Property-style: seeded random ranks 1..5, shapes (size-1 dimensions included), constant axes
+(negative and repeated ones too), keep_dims both ways, random int8/int16 scales and
+zero points for SUM's requantization, in every type TFLM's micro kernels accept (REDUCE_MAX/MIN:
+int8, float32; SUM: int8, int16, float32). Each generated model holds CASES independent ops.
+TILE has no micro kernel at the pinned TFLM, so it is neither lowered nor tested.
+"""
+
+import aot_op_cases
+import numpy as np
+import pytest
+from tflite_builder import ModelBuilder
+
+from tinyml_build.model.schema import fb
+
+CASES = 24  # ops per generated model
+MODELS = 2  # generated models per (op, type)
+BUILTIN = fb.BuiltinOperator
+TYPES = {"REDUCE_MAX": ("int8", "float32"), "REDUCE_MIN": ("int8", "float32"),
+         "SUM": ("int8", "int16", "float32")}
+OP_TYPES = [(op, t) for op in TYPES for t in TYPES[op]]
+CODE = {"REDUCE_MAX": BUILTIN.REDUCE_MAX, "REDUCE_MIN": BUILTIN.REDUCE_MIN, "SUM": BUILTIN.SUM}
+
+
+def _quant(rng, dtype):
+    if dtype == "int8":
+        return float(rng.uniform(0.01, 0.1)), int(rng.integers(-40, 41))
+    if dtype == "int16":
+        return float(rng.uniform(1e-4, 1e-3)), 0
+    return None, None
+
+
+def add_reduce(op, b, rng, dtype, n, keep_dims=None, axes=None, shape=None, out_quant=None):
+    if shape is None:
+        shape = [int(rng.integers(1, 6)) for _ in range(int(rng.integers(1, 6)))]
+    rank = len(shape)
+    if axes is None:
+        axes = [int(a) for a in rng.choice(rank, size=int(rng.integers(1, rank + 1)), replace=False)]
+        axes = [a - rank if rng.random() < 0.4 else a for a in axes]
+        if axes and rng.random() < 0.15:
+            axes.append(axes[0] - rank if axes[0] >= 0 else axes[0] + rank)  # the same axis twice
+    keep_dims = bool(rng.random() < 0.5) if keep_dims is None else keep_dims
+    reduced = {a % rank for a in axes}
+    out_shape = [1 if d in reduced else s for d, s in enumerate(shape) if keep_dims or d not in reduced]
+    in_scale, in_zp = _quant(rng, dtype)
+    if out_quant is not None:
+        out_scale, out_zp = out_quant
+    elif op == "SUM" and dtype != "float32":
+        count = int(np.prod([shape[a] for a in reduced]))
+        out_scale = in_scale * float(rng.uniform(0.2, 1.2)) * float(np.sqrt(count))
+        out_zp = int(rng.integers(-30, 31)) if dtype == "int8" else 0
+    else:
+        out_scale, out_zp = in_scale, in_zp  # REDUCE_MAX/MIN int8: TFLM requires equal quantization
+    x = b.tensor(f"x{n}", dtype, shape, scale=in_scale, zero_point=in_zp)
+    y = b.tensor(f"y{n}", dtype, out_shape, scale=out_scale, zero_point=out_zp)
+    axis = b.tensor(f"axis{n}", "int32", [len(axes)], data=np.array(axes, np.int32))
+    options = fb.ReducerOptionsT()
+    options.keepDims = keep_dims
+    b.op(b.opcode(CODE[op], version=2), [x, axis], [y], fb.BuiltinOptions.ReducerOptions, options)
+    return [x], [y]
+
+
+ADDERS = {op: (lambda b, rng, dtype, n, op=op: add_reduce(op, b, rng, dtype, n)) for op in TYPES}
+
+
+@pytest.mark.parametrize("seed", range(MODELS))
+@pytest.mark.parametrize("op, dtype", OP_TYPES)
+def test_reduce_random_cases(tmp_path, op, dtype, seed):
+    aot_op_cases.check_bytes(tmp_path, aot_op_cases.random_model(ADDERS, TYPES, op, dtype, seed, CASES), runs=4)
+
+
+def test_reduce_under_sanitizers(tmp_path):
+    b = ModelBuilder()
+    rng = np.random.default_rng(5)
+    for n, (op, dtype) in enumerate(OP_TYPES):
+        xs, ys = add_reduce(op, b, rng, dtype, n, shape=[2, 3, 4, 5], axes=[-1, 1])
+        b.inputs += xs
+        b.outputs += ys
+    aot_op_cases.check_bytes(tmp_path, b.build(), runs=2, sanitize=True)
+
+
+def _single(op, dtype, **kw):
+    b = ModelBuilder()
+    xs, ys = add_reduce(op, b, np.random.default_rng(0), dtype, 0, **kw)
+    b.inputs, b.outputs = xs, ys
+    return b.build()
+
+
+def test_reduce_max_int8_with_other_output_quantization_is_refused():
+    text = aot_op_cases.lower_error(_single("REDUCE_MAX", "int8", shape=[3, 4], axes=[1], out_quant=(0.5, 3)))
+    assert "quantization" in text and "runtime=tflm" in text
+
+
+@pytest.mark.parametrize("op, dtype", [("REDUCE_MIN", "int16"), ("SUM", "int32")])
+def test_reduce_types_tflm_lacks_are_refused(op, dtype):
+    assert "input" in aot_op_cases.lower_error(_single(op, dtype, shape=[3, 4], axes=[0], out_quant=(None, None)))
+
+
+def test_reduce_with_axes_from_a_model_input_is_refused():
+    b = ModelBuilder()
+    x = b.tensor("x", "float32", [3, 4])
+    axis = b.tensor("axis", "int32", [1])
+    y = b.tensor("y", "float32", [3])
+    b.op(b.opcode(BUILTIN.SUM, version=2), [x, axis], [y], fb.BuiltinOptions.ReducerOptions, fb.ReducerOptionsT())
+    b.inputs, b.outputs = [x, axis], [y]
+    assert "not constant" in aot_op_cases.lower_error(b.build())
