@@ -524,6 +524,25 @@ void tml_reduce_max_f32(const tml_mean_params *p, const float *input, float *out
 void tml_reduce_min_f32(const tml_mean_params *p, const float *input, float *output);
 void tml_reduce_sum_f32(const tml_mean_params *p, const float *input, float *output);
 
+/* ---- BATCH_MATMUL (int8, int16, float32) (batch_matmul.c) ---------------------------------------
+ * Output matrices [rows x cols] in order; a_offsets / b_offsets: the first element of A and B for
+ * each of the `batches` output matrices (broadcasting resolved at build time). A[m][k] is at
+ * m * a_row_step + k * a_k_step, B[k][n] at k * b_k_step + n * b_col_step (adj_x / adj_y).
+ * int8: a_offset / b_offset = -zero points; int16 has zero points 0. */
+typedef struct {
+  int32_t batches;
+  const int32_t *a_offsets;
+  const int32_t *b_offsets;
+  int32_t rows, cols, depth;
+  int32_t a_row_step, a_k_step, b_k_step, b_col_step;
+  int32_t a_offset, b_offset, output_offset;
+  int32_t multiplier, shift;
+} tml_batch_matmul_params;
+
+void tml_batch_matmul_s8(const tml_batch_matmul_params *p, const int8_t *a, const int8_t *b, int8_t *out);
+void tml_batch_matmul_s16(const tml_batch_matmul_params *p, const int16_t *a, const int16_t *b, int16_t *out);
+void tml_batch_matmul_f32(const tml_batch_matmul_params *p, const float *a, const float *b, float *out);
+
 #ifdef __cplusplus
 }
 #endif
