@@ -131,6 +131,11 @@ void tml_mul_s8(const tml_mul_params *p, const tml_broadcast *shape, const int8_
 void tml_mul_s16(const tml_mul_params *p, const tml_broadcast *shape, const int16_t *in1, const int16_t *in2,
                  int16_t *out);
 
+/* ---- NEG, ABS, SQUARED_DIFFERENCE, PRELU (arithmetic elementwise ops) --------------------- */
+
+/* neg.c: out = -in (TFLM's NEG has a float32 kernel only). */
+void tml_neg_f32(const float *in, float *out, int32_t n);
+
 /* ---- MAXIMUM, MINIMUM, ARG_MAX, ARG_MIN, GATHER (selection ops) ----------------------------
  * No arithmetic on the values: TFLM compares or copies raw elements (no requantization). */
 

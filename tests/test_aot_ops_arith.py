@@ -1,0 +1,126 @@
+"""runtime=aot NEG, ABS, SQUARED_DIFFERENCE and PRELU bit-exact with tflite-micro.
+
+Property-style: seeded random shapes, broadcasts, scales and zero points, many independent ops
+per generated model (one host compile checks a batch of cases); run 0 feeds every input its
+minimum, run 1 its maximum (int8 -128/127, int16 -32768/32767), then random values.
+"""
+
+import numpy as np
+import pytest
+from aot_op_cases import lower_error
+from tflite_builder import ModelBuilder
+
+from tinyml_build.model.reader import read_model
+from tinyml_build.model.schema import fb
+from tinyml_build.verification.host_check import check_model
+
+OP = fb.BuiltinOperator
+
+
+class Batch:
+    """Many single-op cases in one model; each graph input has its own value generator."""
+
+    def __init__(self, seed):
+        self.b = ModelBuilder()
+        self.rng = np.random.default_rng(seed)
+        self.generators = []
+        self.cases = 0
+
+    def input(self, dtype, shape, q=None, gen=None):
+        t = self.b.tensor(f"x{len(self.generators)}", dtype, shape, **(q or {}))
+        self.b.inputs.append(t)
+        self.generators.append(gen or values(dtype, shape))
+        return t
+
+    def output(self, dtype, shape, q=None):
+        t = self.b.tensor(f"y{len(self.b.outputs)}", dtype, shape, **(q or {}))
+        self.b.outputs.append(t)
+        return t
+
+    def op(self, code, inputs, outputs, options_type=0, options=None):
+        self.b.op(self.b.opcode(code, version=1), inputs, outputs, options_type, options)
+        self.cases += 1
+
+    def check(self, runs=5, sanitize=False):
+        model = read_model(self.b.build(), where="m.tflite", name="m")
+        inputs = [[gen(self.rng, run) for gen in self.generators] for run in range(runs)]
+        report = check_model(model, runs=runs, inputs=inputs, sanitize=sanitize)
+        assert report.ok, str(report)
+
+
+def values(dtype, shape, float_range=8.0):
+    """Run 0 all minimum, run 1 all maximum, then random (floats with signed zeros and NaN)."""
+
+    def gen(rng, run):
+        if dtype == "float32":
+            if run < 2:
+                return np.full(shape, -float_range if run == 0 else float_range, np.float32)
+            v = rng.uniform(-float_range, float_range, size=shape).astype(np.float32)
+            special = rng.random(shape)
+            v[special < 0.05] = 0.0
+            v[(special >= 0.05) & (special < 0.1)] = -0.0
+            v[(special >= 0.1) & (special < 0.13)] = np.nan
+            return v
+        info = np.iinfo(dtype)
+        lo, hi = (int(info.min), int(info.max)) if info.bits <= 16 else (-(1 << 31), (1 << 31) - 1)
+        if run < 2:
+            return np.full(shape, lo if run == 0 else hi, dtype)
+        v = rng.integers(lo, hi, size=shape, endpoint=True)
+        edge = rng.random(shape)
+        v[edge < 0.1] = lo
+        v[edge > 0.9] = hi
+        return v.astype(dtype)
+
+    return gen
+
+
+def random_shape(rng, rank=None, high=6):
+    rank = int(rng.integers(1, 5)) if rank is None else rank
+    return [int(v) for v in rng.integers(1, high, rank)]
+
+
+def broadcast_pair(rng, max_rank=4):
+    rank = int(rng.integers(1, max_rank + 1))
+    dims = random_shape(rng, rank)
+    s1 = [d if rng.random() < 0.6 else 1 for d in dims]
+    s2 = [d if rng.random() < 0.6 else 1 for d in dims]
+    if rng.random() < 0.3:
+        s2 = s2[int(rng.integers(0, rank)):]
+    return s1, s2, list(np.broadcast_shapes(tuple(s1), tuple(s2)))
+
+
+def random_q(rng, dtype, lo=0.002, hi=0.2):
+    if dtype == "int8":
+        return dict(scale=float(np.exp(rng.uniform(np.log(lo), np.log(hi)))), zero_point=int(rng.integers(-128, 128)))
+    if dtype == "int16":
+        return dict(scale=float(np.exp(rng.uniform(np.log(lo / 100), np.log(hi / 100)))), zero_point=0)
+    return None
+
+
+def refusal(build) -> str:
+    b = ModelBuilder()
+    build(b)
+    return lower_error(b.build())
+
+
+# --- NEG -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_neg_float32(seed):
+    batch = Batch([1, seed])
+    for _ in range(24):
+        shape = random_shape(batch.rng)
+        x = batch.input("float32", shape)
+        batch.op(OP.NEG, [x], [batch.output("float32", shape)], fb.BuiltinOptions.NegOptions, fb.NegOptionsT())
+    batch.check(sanitize=seed == 1)
+
+
+def test_neg_refuses_quantized_types():
+    def build(b):
+        x = b.tensor("x", "int8", (4,), scale=0.1, zero_point=0)
+        y = b.tensor("y", "int8", (4,), scale=0.1, zero_point=0)
+        b.op(b.opcode(OP.NEG), [x], [y], fb.BuiltinOptions.NegOptions, fb.NegOptionsT())
+        b.inputs, b.outputs = [x], [y]
+
+    assert "int8" in refusal(build)
