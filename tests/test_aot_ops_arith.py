@@ -124,3 +124,43 @@ def test_neg_refuses_quantized_types():
         b.inputs, b.outputs = [x], [y]
 
     assert "int8" in refusal(build)
+
+
+# --- ABS -----------------------------------------------------------------------------------------
+
+
+def _abs_case(batch, dtype, same_scale=False, quantized=True):
+    shape = random_shape(batch.rng)
+    qi = random_q(batch.rng, dtype) if quantized else None
+    qo = random_q(batch.rng, dtype) if qi and not same_scale else (dict(qi) if qi else None)
+    if qo is not None and dtype == "int8" and batch.rng.random() < 0.3:
+        qo["zero_point"] = -128  # the usual zero point of a non-negative output
+    x = batch.input(dtype, shape, qi)
+    batch.op(OP.ABS, [x], [batch.output(dtype, shape, qo)], fb.BuiltinOptions.AbsOptions, fb.AbsOptionsT())
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int16", "float32"])
+def test_abs_random_scales(dtype):
+    batch = Batch([2, ["int8", "int16", "float32"].index(dtype)])
+    for case in range(30):
+        _abs_case(batch, dtype, same_scale=case % 3 == 0)
+    if dtype == "int16":
+        for _ in range(4):
+            _abs_case(batch, dtype, quantized=False)
+    batch.check(sanitize=dtype == "int16")
+
+
+def test_abs_refuses_int16_zero_points_and_int32():
+    def nonzero(b):
+        x = b.tensor("x", "int16", (4,), scale=0.001, zero_point=3)
+        y = b.tensor("y", "int16", (4,), scale=0.001, zero_point=3)
+        b.op(b.opcode(OP.ABS), [x], [y], fb.BuiltinOptions.AbsOptions, fb.AbsOptionsT())
+        b.inputs, b.outputs = [x], [y]
+
+    def int32(b):
+        x, y = b.tensor("x", "int32", (4,)), b.tensor("y", "int32", (4,))
+        b.op(b.opcode(OP.ABS), [x], [y], fb.BuiltinOptions.AbsOptions, fb.AbsOptionsT())
+        b.inputs, b.outputs = [x], [y]
+
+    assert "zero points of 0" in refusal(nonzero)
+    assert "int32" in refusal(int32)

@@ -136,6 +136,22 @@ void tml_mul_s16(const tml_mul_params *p, const tml_broadcast *shape, const int1
 /* neg.c: out = -in (TFLM's NEG has a float32 kernel only). */
 void tml_neg_f32(const float *in, float *out, int32_t n);
 
+/* abs.c: float |x| (the sign bit cleared, as std::abs); int16 TFLM's AbsEvalQuantized: |x - input_offset|,
+ * rescaled when the input and output scales differ (rescale != 0), + output_offset, clamped; an int16
+ * tensor without quantization takes std::abs wrapped to int16 (wrap != 0: -32768 stays -32768).
+ * int8 ABS is a lut8 table. */
+typedef struct {
+  int32_t input_offset;
+  int32_t output_offset;
+  int32_t rescale;
+  int32_t multiplier;
+  int32_t shift;
+  int32_t wrap;
+} tml_abs_params;
+
+void tml_abs_f32(const float *in, float *out, int32_t n);
+void tml_abs_s16(const tml_abs_params *p, const int16_t *in, int16_t *out, int32_t n);
+
 /* ---- MAXIMUM, MINIMUM, ARG_MAX, ARG_MIN, GATHER (selection ops) ----------------------------
  * No arithmetic on the values: TFLM compares or copies raw elements (no requantization). */
 
