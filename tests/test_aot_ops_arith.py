@@ -164,3 +164,56 @@ def test_abs_refuses_int16_zero_points_and_int32():
 
     assert "zero points of 0" in refusal(nonzero)
     assert "int32" in refusal(int32)
+
+
+# --- SQUARED_DIFFERENCE --------------------------------------------------------------------------
+
+SD_TYPES = ["int8", "int16", "int32", "float32"]
+
+
+@pytest.mark.parametrize("dtype", SD_TYPES)
+def test_squared_difference_random_broadcasts(dtype):
+    batch = Batch([3, SD_TYPES.index(dtype)])
+    for case in range(30):
+        s1, s2, out = broadcast_pair(batch.rng)
+        if case % 2:
+            s1, s2 = s2, s1
+        if case % 5 == 0:
+            s2 = list(s1)
+            out = list(s1)
+        q1, q2 = random_q(batch.rng, dtype), random_q(batch.rng, dtype)
+        # outputs from tiny to large scales: saturating and fine-grained results both occur
+        qo = random_q(batch.rng, dtype, 0.0005, 2.0)
+        x1, x2 = batch.input(dtype, s1, q1), batch.input(dtype, s2, q2)
+        batch.op(OP.SQUARED_DIFFERENCE, [x1, x2], [batch.output(dtype, out, qo)],
+                 fb.BuiltinOptions.SquaredDifferenceOptions, fb.SquaredDifferenceOptionsT())
+    batch.check(sanitize=dtype == "int8")
+
+
+def test_squared_difference_same_rank5_shapes_and_refusals():
+    batch = Batch([3, 9])
+    shape = [2, 1, 3, 2, 2]
+    q = dict(scale=0.05, zero_point=4)
+    x1, x2 = batch.input("int8", shape, q), batch.input("int8", shape, dict(scale=0.03, zero_point=-9))
+    batch.op(OP.SQUARED_DIFFERENCE, [x1, x2], [batch.output("int8", shape, dict(scale=0.2, zero_point=-128))],
+             fb.BuiltinOptions.SquaredDifferenceOptions, fb.SquaredDifferenceOptionsT())
+    batch.check(runs=4)
+
+    def rank5_broadcast(b):
+        x1 = b.tensor("a", "float32", (2, 1, 3, 1, 2))
+        x2 = b.tensor("b", "float32", (2, 2))
+        y = b.tensor("y", "float32", (2, 1, 3, 2, 2))
+        b.op(b.opcode(OP.SQUARED_DIFFERENCE), [x1, x2], [y], fb.BuiltinOptions.SquaredDifferenceOptions,
+             fb.SquaredDifferenceOptionsT())
+        b.inputs, b.outputs = [x1, x2], [y]
+
+    def int16_zero_point(b):
+        x1 = b.tensor("a", "int16", (4,), scale=0.001, zero_point=0)
+        x2 = b.tensor("b", "int16", (4,), scale=0.001, zero_point=2)
+        y = b.tensor("y", "int16", (4,), scale=0.001, zero_point=0)
+        b.op(b.opcode(OP.SQUARED_DIFFERENCE), [x1, x2], [y], fb.BuiltinOptions.SquaredDifferenceOptions,
+             fb.SquaredDifferenceOptionsT())
+        b.inputs, b.outputs = [x1, x2], [y]
+
+    assert "rank 4" in refusal(rank5_broadcast)
+    assert "zero points of 0" in refusal(int16_zero_point)

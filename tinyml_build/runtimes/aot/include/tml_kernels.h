@@ -152,6 +152,32 @@ typedef struct {
 void tml_abs_f32(const float *in, float *out, int32_t n);
 void tml_abs_s16(const tml_abs_params *p, const int16_t *in, int16_t *out, int32_t n);
 
+/* squared_difference.c: (in1 - in2)^2, broadcast like ADD. float32 and int32 (wrapping) on the raw
+ * values; int8/int16 TFLM's quantized form: inputs shifted left by left_shift (7 for int8, 0 for
+ * int16), scaled by multipliers < 1 (input*_shift: right shifts >= 0), subtracted, squared and
+ * rescaled by output_multiplier/output_shift (TFLM's sign convention), + output_offset, clamped. */
+typedef struct {
+  int32_t input1_offset;
+  int32_t input2_offset;
+  int32_t output_offset;
+  int32_t left_shift;
+  int32_t input1_multiplier;
+  int32_t input1_shift;
+  int32_t input2_multiplier;
+  int32_t input2_shift;
+  int32_t output_multiplier;
+  int32_t output_shift;
+  int32_t act_min;
+  int32_t act_max;
+} tml_squared_difference_params;
+
+void tml_squared_difference_s8(const tml_squared_difference_params *p, const tml_broadcast *shape, const int8_t *in1,
+                               const int8_t *in2, int8_t *out);
+void tml_squared_difference_s16(const tml_squared_difference_params *p, const tml_broadcast *shape, const int16_t *in1,
+                                const int16_t *in2, int16_t *out);
+void tml_squared_difference_s32(const tml_broadcast *shape, const int32_t *in1, const int32_t *in2, int32_t *out);
+void tml_squared_difference_f32(const tml_broadcast *shape, const float *in1, const float *in2, float *out);
+
 /* ---- MAXIMUM, MINIMUM, ARG_MAX, ARG_MIN, GATHER (selection ops) ----------------------------
  * No arithmetic on the values: TFLM compares or copies raw elements (no requantization). */
 
