@@ -217,3 +217,65 @@ def test_squared_difference_same_rank5_shapes_and_refusals():
 
     assert "rank 4" in refusal(rank5_broadcast)
     assert "zero points of 0" in refusal(int16_zero_point)
+
+
+# --- PRELU ---------------------------------------------------------------------------------------
+
+PRELU_TYPES = ["int8", "int16", "float32"]
+
+
+def _alpha_shape(rng, in_shape):
+    """Alpha broadcast against the input: per channel (the converter's usual form), per element,
+    a scalar, or a random subset of the trailing dimensions."""
+    kind = int(rng.integers(0, 4))
+    if kind == 0:
+        return [in_shape[-1]]
+    if kind == 1:
+        return list(in_shape)
+    if kind == 2:
+        return [1]
+    tail = in_shape[int(rng.integers(0, len(in_shape))):]
+    return [d if rng.random() < 0.6 else 1 for d in tail]
+
+
+@pytest.mark.parametrize("dtype", PRELU_TYPES)
+def test_prelu_random_broadcasts(dtype):
+    batch = Batch([4, PRELU_TYPES.index(dtype)])
+    adtype = "float32" if dtype == "float32" else "int8"
+    for case in range(30):
+        in_shape = random_shape(batch.rng)
+        a_shape = _alpha_shape(batch.rng, in_shape)
+        out_shape = list(np.broadcast_shapes(tuple(in_shape), tuple(a_shape)))
+        qa = random_q(batch.rng, adtype, 0.001, 0.05) if adtype == "int8" else None
+        if qa and case % 3 == 0:
+            qa["zero_point"] = 0
+        x = batch.input(dtype, in_shape, random_q(batch.rng, dtype))
+        if case % 2:  # alpha a constant, as converters emit it
+            if adtype == "float32":
+                data = batch.rng.uniform(-2, 2, size=a_shape).astype(np.float32)
+            else:
+                data = batch.rng.integers(-128, 128, size=a_shape, endpoint=False).astype(np.int8)
+                data.reshape(-1)[:2] = [-128, 127][: data.size]
+            alpha = batch.b.tensor(f"alpha{case}", adtype, a_shape, data=data, **(qa or {}))
+        else:
+            alpha = batch.input(adtype, a_shape, qa)
+        y = batch.output(dtype, out_shape, random_q(batch.rng, dtype, 0.001, 0.3))
+        batch.op(OP.PRELU, [x, alpha], [y])
+    batch.check(sanitize=dtype == "int16")
+
+
+def test_prelu_refusals():
+    def int16_alpha(b):
+        x, a = b.tensor("x", "int16", (2, 4), scale=0.001, zero_point=0), b.tensor("a", "int16", (4,), scale=0.01)
+        y = b.tensor("y", "int16", (2, 4), scale=0.001, zero_point=0)
+        b.op(b.opcode(OP.PRELU), [x, a], [y])
+        b.inputs, b.outputs = [x, a], [y]
+
+    def float_rank5(b):
+        x, a = b.tensor("x", "float32", (1, 2, 1, 2, 3)), b.tensor("a", "float32", (3,))
+        y = b.tensor("y", "float32", (1, 2, 1, 2, 3))
+        b.op(b.opcode(OP.PRELU), [x, a], [y])
+        b.inputs, b.outputs = [x, a], [y]
+
+    assert "alpha" in refusal(int16_alpha)
+    assert "rank 4" in refusal(float_rank5)

@@ -178,6 +178,26 @@ void tml_squared_difference_s16(const tml_squared_difference_params *p, const tm
 void tml_squared_difference_s32(const tml_broadcast *shape, const int32_t *in1, const int32_t *in2, int32_t *out);
 void tml_squared_difference_f32(const tml_broadcast *shape, const float *in1, const float *in2, float *out);
 
+/* prelu.c: out = in >= 0 ? in : in * alpha, alpha broadcast against the input like ADD's input 2.
+ * float32 on the raw values; int8 and int16 (alpha int8) TFLM's BroadcastPrelu4DSlow: in + input_offset,
+ * rescaled by multiplier 1 when >= 0, else (in + input_offset) * (alpha + alpha_offset) by multiplier 2,
+ * + output_offset, clamped to the output type. */
+typedef struct {
+  int32_t input_offset;
+  int32_t alpha_offset;
+  int32_t output_offset;
+  int32_t output_multiplier_1;
+  int32_t output_shift_1;
+  int32_t output_multiplier_2;
+  int32_t output_shift_2;
+} tml_prelu_params;
+
+void tml_prelu_s8(const tml_prelu_params *p, const tml_broadcast *shape, const int8_t *in, const int8_t *alpha,
+                  int8_t *out);
+void tml_prelu_s16(const tml_prelu_params *p, const tml_broadcast *shape, const int16_t *in, const int8_t *alpha,
+                   int16_t *out);
+void tml_prelu_f32(const tml_broadcast *shape, const float *in, const float *alpha, float *out);
+
 /* ---- MAXIMUM, MINIMUM, ARG_MAX, ARG_MIN, GATHER (selection ops) ----------------------------
  * No arithmetic on the values: TFLM compares or copies raw elements (no requantization). */
 
