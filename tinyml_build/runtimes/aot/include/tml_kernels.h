@@ -131,6 +131,73 @@ void tml_mul_s8(const tml_mul_params *p, const tml_broadcast *shape, const int8_
 void tml_mul_s16(const tml_mul_params *p, const tml_broadcast *shape, const int16_t *in1, const int16_t *in2,
                  int16_t *out);
 
+/* ---- NEG, ABS, SQUARED_DIFFERENCE, PRELU (arithmetic elementwise ops) --------------------- */
+
+/* neg.c: out = -in (TFLM's NEG has a float32 kernel only). */
+void tml_neg_f32(const float *in, float *out, int32_t n);
+
+/* abs.c: float |x| (the sign bit cleared, as std::abs); int16 TFLM's AbsEvalQuantized: |x - input_offset|,
+ * rescaled when the input and output scales differ (rescale != 0), + output_offset, clamped; an int16
+ * tensor without quantization takes std::abs wrapped to int16 (wrap != 0: -32768 stays -32768).
+ * int8 ABS is a lut8 table. */
+typedef struct {
+  int32_t input_offset;
+  int32_t output_offset;
+  int32_t rescale;
+  int32_t multiplier;
+  int32_t shift;
+  int32_t wrap;
+} tml_abs_params;
+
+void tml_abs_f32(const float *in, float *out, int32_t n);
+void tml_abs_s16(const tml_abs_params *p, const int16_t *in, int16_t *out, int32_t n);
+
+/* squared_difference.c: (in1 - in2)^2, broadcast like ADD. float32 and int32 (wrapping) on the raw
+ * values; int8/int16 TFLM's quantized form: inputs shifted left by left_shift (7 for int8, 0 for
+ * int16), scaled by multipliers < 1 (input*_shift: right shifts >= 0), subtracted, squared and
+ * rescaled by output_multiplier/output_shift (TFLM's sign convention), + output_offset, clamped. */
+typedef struct {
+  int32_t input1_offset;
+  int32_t input2_offset;
+  int32_t output_offset;
+  int32_t left_shift;
+  int32_t input1_multiplier;
+  int32_t input1_shift;
+  int32_t input2_multiplier;
+  int32_t input2_shift;
+  int32_t output_multiplier;
+  int32_t output_shift;
+  int32_t act_min;
+  int32_t act_max;
+} tml_squared_difference_params;
+
+void tml_squared_difference_s8(const tml_squared_difference_params *p, const tml_broadcast *shape, const int8_t *in1,
+                               const int8_t *in2, int8_t *out);
+void tml_squared_difference_s16(const tml_squared_difference_params *p, const tml_broadcast *shape, const int16_t *in1,
+                                const int16_t *in2, int16_t *out);
+void tml_squared_difference_s32(const tml_broadcast *shape, const int32_t *in1, const int32_t *in2, int32_t *out);
+void tml_squared_difference_f32(const tml_broadcast *shape, const float *in1, const float *in2, float *out);
+
+/* prelu.c: out = in >= 0 ? in : in * alpha, alpha broadcast against the input like ADD's input 2.
+ * float32 on the raw values; int8 and int16 (alpha int8) TFLM's BroadcastPrelu4DSlow: in + input_offset,
+ * rescaled by multiplier 1 when >= 0, else (in + input_offset) * (alpha + alpha_offset) by multiplier 2,
+ * + output_offset, clamped to the output type. */
+typedef struct {
+  int32_t input_offset;
+  int32_t alpha_offset;
+  int32_t output_offset;
+  int32_t output_multiplier_1;
+  int32_t output_shift_1;
+  int32_t output_multiplier_2;
+  int32_t output_shift_2;
+} tml_prelu_params;
+
+void tml_prelu_s8(const tml_prelu_params *p, const tml_broadcast *shape, const int8_t *in, const int8_t *alpha,
+                  int8_t *out);
+void tml_prelu_s16(const tml_prelu_params *p, const tml_broadcast *shape, const int16_t *in, const int8_t *alpha,
+                   int16_t *out);
+void tml_prelu_f32(const tml_broadcast *shape, const float *in, const float *alpha, float *out);
+
 /* ---- MAXIMUM, MINIMUM, ARG_MAX, ARG_MIN, GATHER (selection ops) ----------------------------
  * No arithmetic on the values: TFLM compares or copies raw elements (no requantization). */
 
