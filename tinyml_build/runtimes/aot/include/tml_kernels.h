@@ -156,20 +156,7 @@ void tml_abs_s16(const tml_abs_params *p, const int16_t *in, int16_t *out, int32
  * values; int8/int16 TFLM's quantized form: inputs shifted left by left_shift (7 for int8, 0 for
  * int16), scaled by multipliers < 1 (input*_shift: right shifts >= 0), subtracted, squared and
  * rescaled by output_multiplier/output_shift (TFLM's sign convention), + output_offset, clamped. */
-typedef struct {
-  int32_t input1_offset;
-  int32_t input2_offset;
-  int32_t output_offset;
-  int32_t left_shift;
-  int32_t input1_multiplier;
-  int32_t input1_shift;
-  int32_t input2_multiplier;
-  int32_t input2_shift;
-  int32_t output_multiplier;
-  int32_t output_shift;
-  int32_t act_min;
-  int32_t act_max;
-} tml_squared_difference_params;
+typedef tml_add_params tml_squared_difference_params; /* the same fields as ADD's */
 
 void tml_squared_difference_s8(const tml_squared_difference_params *p, const tml_broadcast *shape, const int8_t *in1,
                                const int8_t *in2, int8_t *out);

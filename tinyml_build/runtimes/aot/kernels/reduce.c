@@ -10,43 +10,30 @@
 #include <float.h>
 
 #include "tml_kernels.h"
-
-/* Odometer step over loops [0, last): returns 0 when all indices wrapped around. */
-static int next_index(int32_t *index, const int32_t *count, const int32_t *step, int32_t last, ptrdiff_t *offset) {
-  int32_t d;
-  for (d = last - 1; d >= 0; --d) {
-    if (++index[d] < count[d]) {
-      *offset += step[d];
-      return 1;
-    }
-    index[d] = 0;
-    *offset -= (ptrdiff_t)step[d] * (count[d] - 1);
-  }
-  return 0;
-}
+#include "tml_odometer.h"
 
 #define TML_REDUCE_MAX_OP(cur, in) ((in) > (cur) ? (in) : (cur))
 #define TML_REDUCE_MIN_OP(cur, in) ((in) < (cur) ? (in) : (cur))
 #define TML_REDUCE_SUM_OP(cur, in) ((in) + (cur))
 
-#define TML_REDUCE(name, type, init, OP)                                                              \
-  void name(const tml_mean_params *p, const type *input, type *output) {                              \
-    int32_t kept_index[TML_MEAN_MAX_LOOPS] = {0};                                                     \
-    ptrdiff_t kept_offset = 0;                                                                        \
-    const int32_t inner = p->reduced_loops - 1;                                                       \
-    const int32_t inner_count = p->reduced_count[inner];                                              \
-    const int32_t inner_step = p->reduced_step[inner];                                                \
-    do {                                                                                              \
-      int32_t reduced_index[TML_MEAN_MAX_LOOPS] = {0};                                                \
-      ptrdiff_t reduced_offset = 0;                                                                   \
-      type acc = (init);                                                                              \
-      do {                                                                                            \
-        const type *x = input + kept_offset + reduced_offset;                                         \
-        int32_t i;                                                                                    \
-        for (i = 0; i < inner_count; ++i, x += inner_step) acc = (type)OP(acc, *x);                   \
-      } while (next_index(reduced_index, p->reduced_count, p->reduced_step, inner, &reduced_offset)); \
-      *output++ = acc;                                                                                \
-    } while (next_index(kept_index, p->kept_count, p->kept_step, p->kept_loops, &kept_offset));       \
+#define TML_REDUCE(name, type, init, OP)                                                                     \
+  void name(const tml_mean_params *p, const type *input, type *output) {                                     \
+    int32_t kept_index[TML_MEAN_MAX_LOOPS] = {0};                                                            \
+    ptrdiff_t kept_offset = 0;                                                                               \
+    const int32_t inner = p->reduced_loops - 1;                                                              \
+    const int32_t inner_count = p->reduced_count[inner];                                                     \
+    const int32_t inner_step = p->reduced_step[inner];                                                       \
+    do {                                                                                                     \
+      int32_t reduced_index[TML_MEAN_MAX_LOOPS] = {0};                                                       \
+      ptrdiff_t reduced_offset = 0;                                                                          \
+      type acc = (init);                                                                                     \
+      do {                                                                                                   \
+        const type *x = input + kept_offset + reduced_offset;                                                \
+        int32_t i;                                                                                           \
+        for (i = 0; i < inner_count; ++i, x += inner_step) acc = (type)OP(acc, *x);                          \
+      } while (tml_odometer_step(reduced_index, p->reduced_count, p->reduced_step, inner, &reduced_offset)); \
+      *output++ = acc;                                                                                       \
+    } while (tml_odometer_step(kept_index, p->kept_count, p->kept_step, p->kept_loops, &kept_offset));       \
   }
 
 TML_REDUCE(tml_reduce_max_s8, int8_t, INT8_MIN, TML_REDUCE_MAX_OP)
