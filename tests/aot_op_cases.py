@@ -22,6 +22,22 @@ def random_model(adders: dict, types: dict, op: str, dtype: str, seed: int, case
     return b.build()
 
 
+def all_ops_model(adders: dict, dtypes_of, per_type: int, seed: int = 7) -> bytes:
+    """One model with `per_type` instances of every op in every type dtypes_of(op) lists (for the
+    sanitizer runs: every kernel variant in one host compile)."""
+    b = ModelBuilder()
+    rng = np.random.default_rng(seed)
+    n = 0
+    for op, add in adders.items():
+        for dtype in dtypes_of(op):
+            for _ in range(per_type):
+                xs, ys = add(b, rng, dtype, n)
+                b.inputs += xs
+                b.outputs += ys
+                n += 1
+    return b.build()
+
+
 def check_bytes(tmp_path, data: bytes, runs: int = 3, sanitize: bool = False) -> None:
     path = tmp_path / "m.tflite"
     path.write_bytes(data)

@@ -158,17 +158,8 @@ def test_random_cases_bit_exact(tmp_path, op, dtype, seed):
 
 
 def test_all_ops_under_sanitizers(tmp_path):
-    b = ModelBuilder()
-    rng = np.random.default_rng(7)
-    n = 0
-    for add in ADDERS.values():
-        for dtype in ("int8", "int16", "float32"):
-            for _ in range(4):
-                xs, ys = add(b, rng, dtype, n)
-                b.inputs += xs
-                b.outputs += ys
-                n += 1
-    _check(tmp_path, b.build(), sanitize=True)
+    model = aot_op_cases.all_ops_model(ADDERS, lambda op: ("int8", "int16", "float32"), per_type=4)
+    _check(tmp_path, model, sanitize=True)
 
 
 def test_ops_are_supported_by_aot():

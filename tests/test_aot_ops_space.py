@@ -205,17 +205,7 @@ def test_space_to_batch_nd_padding(tmp_path, dtype):
 
 
 def test_all_ops_under_sanitizers(tmp_path):
-    b = ModelBuilder()
-    rng = np.random.default_rng(7)
-    n = 0
-    for op, add in ADDERS.items():
-        for dtype in TYPES[op]:
-            for _ in range(4):
-                xs, ys = add(b, rng, dtype, n)
-                b.inputs += xs
-                b.outputs += ys
-                n += 1
-    _check(tmp_path, b.build(), sanitize=True)
+    _check(tmp_path, aot_op_cases.all_ops_model(ADDERS, TYPES.get, per_type=4), sanitize=True)
 
 
 def test_ops_are_supported_by_aot():
