@@ -126,7 +126,8 @@ def _base_options() -> tuple[Option, ...]:
         Option("cache_dir", f"share compiled objects across build folders and checkouts (also ${CACHE_DIR_ENV})", "",
                kind="path", metavar="DIR"),
         Option("verbose", "print full command lines instead of one short line per step", "off", kind="bool"),
-        Option("test_vectors", "seeded random test vectors per model, besides model.yaml samples",
+        Option("test_vectors", "seeded random test vectors per model, besides model.yaml samples; 0 with no samples: "
+               "one fixed input, outputs not checked",
                str(DEFAULT_RANDOM_VECTORS), kind="int", minimum=0, scope=IMAGE, metavar="N"),
         Option("seed", "seed of the random test vectors", str(DEFAULT_SEED), kind="int", minimum=0, scope=IMAGE,
                metavar="N"),
