@@ -1,0 +1,67 @@
+"""What a `test` run measures besides correctness, end to end through scons: the stack high-water
+mark (test.json "stack") and images built without test vectors (test_vectors=0: one fixed input,
+verdict "unchecked", no test-vector flash)."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import PROJECT_DIR
+
+pytestmark = [
+    pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None, reason="arm-none-eabi-gcc not installed "
+                       "(sudo apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi)"),
+    pytest.mark.skipif(shutil.which("qemu-system-arm") is None, reason="qemu-system-arm not installed "
+                       "(sudo apt-get install qemu-system-arm)"),
+    pytest.mark.qemu,
+]
+
+
+def _test(build_dir: Path, model: str, *options: str) -> tuple[subprocess.CompletedProcess, dict, dict]:
+    """`scons target=qemu-m4 model=<model> runtime=aot test`: the run, its test.json and size.json."""
+    run = subprocess.run([sys.executable, "-m", "SCons", "-Q", "target=qemu-m4", f"model={model}", "runtime=aot",
+                          f"build_dir={build_dir}", *options, "test"], capture_output=True, text=True, cwd=PROJECT_DIR)
+    out = build_dir / "qemu-m4" / model
+    assert (out / "test.json").is_file(), run.stdout[-2000:] + run.stderr[-2000:]
+    return run, json.loads((out / "test.json").read_text()), json.loads((out / "size.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def hello_world(tmp_path_factory):
+    return _test(tmp_path_factory.mktemp("hello"), "hello_world")
+
+
+def test_the_stack_mark_is_reported_and_plausible(hello_world):
+    run, result, size = hello_world
+    assert run.returncode == 0 and result["verdict"] == "pass", run.stdout[-2000:]
+    stack = result["stack"]
+    assert stack["size"] == size["stack"] == 16384  # the linker script's reservation, as the firmware saw it
+    # start-up, main, printf and a 3-op aot model: a few hundred bytes, far from the reservation
+    assert 128 < stack["used"] < 2048, stack
+    assert "TML-STACK used=" in run.stdout
+
+
+def test_the_stack_mark_moves_when_a_model_needs_more_stack(hello_world, tmp_path):
+    """kws's aot kernels (convolutions with per-call scratch in their frames) need more stack than
+    hello_world's three fully-connected layers, in the same start-up, application and printf."""
+    kws_run, kws, _ = _test(tmp_path, "kws")
+    assert kws_run.returncode == 0, kws_run.stdout[-2000:]
+    assert kws["stack"]["used"] > hello_world[1]["stack"]["used"] + 256, (kws["stack"], hello_world[1]["stack"])
+
+
+def test_test_vectors_0_runs_unchecked_and_drops_the_test_data(hello_world, tmp_path):
+    run, result, size = _test(tmp_path, "hello_world", "test_vectors=0")
+    assert run.returncode == 6, run.stdout[-2000:] + run.stderr[-2000:]  # its own status: never a pass
+    assert "test: RAN, outputs not checked (unchecked, exit status 6)" in run.stdout
+    assert result["verdict"] == "unchecked" and result["status"] == "NOCHECK" and result["exit_status"] == 6
+    assert result["models"]["hello_world"]["checked"] is False
+    assert int(result["models"]["hello_world"]["time"]["per_inference"]) > 0  # timed on the fixed input
+    assert result["stack"]["used"] > 0
+    checked_data = hello_world[2]["flash"]["by_component"]["test data"]
+    unchecked_data = size["flash"]["by_component"].get("test data", 0)
+    # three vectors' inputs and outputs and their labels are gone; the byte-count tables remain
+    assert unchecked_data < checked_data - 3, (checked_data, unchecked_data)
+    assert size["flash"]["total"] < hello_world[2]["flash"]["total"]
