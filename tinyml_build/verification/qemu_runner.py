@@ -357,6 +357,7 @@ class TestResult:
     differences: list[OutputDifference] = field(default_factory=list)  # the host-side comparison's findings
     stopped: list[str] = field(default_factory=list)  # why the firmware did not finish (crash, hang)
     image_problems: list[str] = field(default_factory=list)  # exit status or model count wrong
+    accuracy: dict[str, dict] = field(default_factory=dict)  # model -> float_reference.target_accuracy
 
     def summary(self) -> dict:
         models = {}
@@ -382,6 +383,7 @@ class TestResult:
             "result": self.report.result,
             "fault": self.report.fault,
             "stack": stack_mark(self.report),
+            "accuracy": dict(sorted(self.accuracy.items())),
         }
 
 
@@ -436,7 +438,19 @@ def run_test(target: Target, elf: str | Path, goldens: list[Golden], timeout: fl
     else:
         concluded = verdicts.UNCHECKED if unchecked else verdicts.PASS
     return TestResult(target.name, not problems, problems, report, outcome, outcome.command,
-                      qemu_version(outcome.command[0]), concluded, differences, stopped, image)
+                      qemu_version(outcome.command[0]), concluded, differences, stopped, image,
+                      measure_accuracy(report, goldens) if report.result is not None else {})
+
+
+def measure_accuracy(report: Report, goldens: list[Golden]) -> dict[str, dict]:
+    """Each model with a float reference: the target's outputs scored against it (float_reference)."""
+    from tinyml_build.verification.float_reference import target_accuracy
+
+    found = {}
+    for g in goldens:
+        if g.accuracy is not None and g.model in report.models:
+            found[g.model] = target_accuracy(g.accuracy, report.models[g.model].outputs)
+    return found
 
 
 def main(argv: list[str] | None = None) -> int:
