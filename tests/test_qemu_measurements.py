@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import PROJECT_DIR
 
@@ -65,3 +66,25 @@ def test_test_vectors_0_runs_unchecked_and_drops_the_test_data(hello_world, tmp_
     # three vectors' inputs and outputs and their labels are gone; the byte-count tables remain
     assert unchecked_data < checked_data - 3, (checked_data, unchecked_data)
     assert size["flash"]["total"] < hello_world[2]["flash"]["total"]
+
+
+def test_accuracy_of_the_targets_outputs_against_the_float_reference(tmp_path):
+    """hello_world's int8 outputs, computed in QEMU, against its float model (model.yaml's
+    `reference:`) on 64 angles: close, and scored from the target's own bytes."""
+    angles = np.linspace(0.0, 2.0 * np.pi, 64, dtype=np.float32).reshape(64, 1)
+    np.save(tmp_path / "angles.npy", angles)
+    run, result, _ = _test(tmp_path / "build", "hello_world", f"dataset={tmp_path / 'angles.npy'}")
+    assert run.returncode == 0 and result["verdict"] == "pass", run.stdout[-2000:]
+    figures = result["accuracy"]["hello_world"]
+    assert figures["reference"] == "hello_world_float.tflite" and figures["inputs"] == "angles.npy"
+    assert figures["samples"] == figures["available"] == 64
+    # int8 quantization of a 1->16->16->1 net: output steps of 0.008, errors of a few steps
+    assert 0.0 < figures["mae"] < 0.03 and figures["max_abs_error"] < 0.1 and figures["rmse"] >= figures["mae"]
+    assert figures["cosine_similarity"] > 0.99 and figures["relative_l2"] < 0.05
+    assert "top1_agreement" not in figures  # one output: a regression, not a classifier
+    assert result["models"]["hello_world"]["vectors"] == 64 + 3  # the dataset's vectors, then the random ones
+    assert "hello_world: target int8 vs float hello_world_float.tflite on 64 of 64 inputs" in run.stdout
+
+
+def test_no_accuracy_without_a_reference(hello_world):
+    assert hello_world[1]["accuracy"] == {}  # hello_world has a reference but no samples: nothing to measure on
