@@ -134,9 +134,7 @@ static void tml_fill_fixed_input(const tml_tensor *t) {
   uint8_t *bytes = (uint8_t *)t->data;
   switch (t->dtype) {
     case TML_INT8:
-    case TML_UINT8:
-      memset(bytes, (int)(uint8_t)zero_point, t->bytes);
-      break;
+    case TML_UINT8: memset(bytes, (int)(uint8_t)zero_point, t->bytes); break;
     case TML_INT16:
       for (uint32_t i = 0; i + 1u < t->bytes; i += 2u) {
         const int16_t value = (int16_t)zero_point;
@@ -148,9 +146,7 @@ static void tml_fill_fixed_input(const tml_tensor *t) {
         memcpy(bytes + i, &zero_point, sizeof zero_point);
       }
       break;
-    default: /* float, int64, bool: all-zero bytes are 0 */
-      memset(bytes, 0, t->bytes);
-      break;
+    default: /* float, int64, bool: all-zero bytes are 0 */ memset(bytes, 0, t->bytes); break;
   }
 }
 
@@ -285,14 +281,15 @@ int main(void) {
   const char *status = pass ? "PASS" : ok ? "NOCHECK" : "FAIL";
   if (ok && !pass) {
     tml_printf("NOCHECK: %" PRIu32 " of %" PRIu32 " test vectors match the golden outputs; %" PRIu32
-               " model(s) ran on a fixed input, outputs not checked\n", tally.passed, tally.vectors, tally.unchecked);
+               " model(s) ran on a fixed input, outputs not checked\n",
+               tally.passed, tally.vectors, tally.unchecked);
   } else {
     tml_printf("%s: %" PRIu32 " of %" PRIu32 " test vectors match the golden outputs\n", status, tally.passed,
                tally.vectors);
   }
   tml_printf("TML-RESULT status=%s models=%" PRIu32 " vectors=%" PRIu32 " passed=%" PRIu32 " failed=%" PRIu32
-             " unchecked=%" PRIu32 "\n", status, tml_test_model_count, tally.vectors, tally.passed, tally.failed,
-             tally.unchecked);
+             " unchecked=%" PRIu32 "\n",
+             status, tml_test_model_count, tally.vectors, tally.passed, tally.failed, tally.unchecked);
   if (pass) {
     return TML_EXIT_PASS;
   }
