@@ -195,3 +195,14 @@ def test_a_dataset_without_any_reference_is_refused(tmp_path):
 
     with pytest.raises(TinyMLError, match="dataset= needs a float reference"):
         _accuracy_request(None, Path("x.npy"), (), False)
+
+
+def test_the_plan_still_imports_no_numpy():
+    """Every scons run imports the plan while reading the build description: the accuracy glue
+    (numpy) is imported by the golden step only."""
+    import subprocess
+    import sys
+
+    code = "import sys, tinyml_build.image.plan; print('numpy' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT_DIR, check=True)
+    assert result.stdout.strip() == "False"

@@ -31,8 +31,7 @@ from tinyml_build.runtimes import API_INCLUDE_DIR, RuntimePlan, plan_runtime
 from tinyml_build.toolchains.gcc import Flags
 from tinyml_build.verification import SOURCE_DIR as APP_SOURCE_DIR
 from tinyml_build.verification import app_sources
-from tinyml_build.verification.float_reference import AccuracyRequest
-from tinyml_build.verification.samples import Sample, model_reference, model_samples
+from tinyml_build.verification.samples import AccuracyRequest, Sample, model_reference, model_samples
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from tinyml_build.errors import ModelError
 from tinyml_build.model import dtypes
 from tinyml_build.model.reader import Model, Tensor, load_model
 from tinyml_build.verification import accuracy
+from tinyml_build.verification.samples import AccuracyRequest  # noqa: F401 -- re-exported: what is measured
 
 # Bytes of dataset inputs and golden outputs an image carries at most: beyond it the dataset is cut
 # (the count used and the dataset's size are in test.json). 64 KB fits every board's flash that
@@ -28,14 +29,6 @@ from tinyml_build.verification import accuracy
 DATASET_BYTES_BUDGET = 64 * 1024
 _INPUT_KEYS = ("inputs", "x")
 _LABEL_KEYS = ("labels", "y")
-
-
-@dataclass(frozen=True)
-class AccuracyRequest:
-    """What one model's accuracy is measured with (decided by the build plan)."""
-
-    reference: Path  # the float .tflite
-    dataset: Path | None  # None: the model.yaml samples
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Sample inputs a catalog model lists in its model.yaml (`samples:`), as the build plan sees them:
 files and labels only (golden.py reads their bytes when it computes the golden outputs); and the
-other model.yaml facts the test data uses: the float `reference:` and the class `labels:`."""
+other model.yaml facts the test data uses: the float `reference:` and the class `labels:`. No numpy
+here: the build plan imports this while SCons reads the build description."""
 
 from __future__ import annotations
 
@@ -8,6 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tinyml_build.model import catalog as model_catalog
+
+
+@dataclass(frozen=True)
+class AccuracyRequest:
+    """What one model's accuracy is measured with (decided by the build plan; float_reference.py measures)."""
+
+    reference: Path  # the float .tflite
+    dataset: Path | None  # None: the model.yaml samples
 
 
 @dataclass(frozen=True)
