@@ -485,6 +485,8 @@ def main(argv: list[str] | None = None) -> int:
                                                   result.outcome.seconds))
     for problem in result.problems:
         print(f"FAIL: {terminal(problem)}", file=sys.stderr)
+    if result.verdict == verdicts.UNCHECKED:
+        print("ran, outputs not checked: the image has no test vectors (test_vectors=0)", file=sys.stderr)
     return verdicts.EXIT_STATUS[result.verdict]
 
 
