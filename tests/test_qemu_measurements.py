@@ -54,6 +54,21 @@ def test_the_stack_mark_moves_when_a_model_needs_more_stack(hello_world, tmp_pat
     assert kws["stack"]["used"] > hello_world[1]["stack"]["used"] + 256, (kws["stack"], hello_world[1]["stack"])
 
 
+def test_each_model_of_an_image_gets_its_own_mark(tmp_path):
+    """model=hello_world,kws: the firmware repaints the stack before each model, so each model's
+    mark is its own (test.json models.<name>.stack) and the image's is the deepest of them."""
+    run = subprocess.run([sys.executable, "-m", "SCons", "-Q", "target=qemu-m4", "model=hello_world,kws",
+                          "runtime=aot", f"build_dir={tmp_path}", "test"], capture_output=True, text=True,
+                         cwd=PROJECT_DIR)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    result = json.loads((tmp_path / "qemu-m4" / "hello_world+kws" / "test.json").read_text())
+    hello, kws = (result["models"][name]["stack"] for name in ("hello_world", "kws"))
+    assert hello["size"] == kws["size"] == result["stack"]["size"] == 16384
+    assert kws["used"] > hello["used"] + 256, (hello, kws)
+    assert result["stack"]["used"] == max(hello["used"], kws["used"]), result["stack"]
+    assert "TML-STACK model=kws used=" in run.stdout
+
+
 def test_test_vectors_0_runs_unchecked_and_drops_the_test_data(hello_world, tmp_path):
     run, result, size = _test(tmp_path, "hello_world", "test_vectors=0")
     assert run.returncode == 6, run.stdout[-2000:] + run.stderr[-2000:]  # its own status: never a pass

@@ -239,6 +239,7 @@ class ModelReport:
     vectors: dict[int, dict[str, str]] = field(default_factory=dict)  # TML-VECTOR fields by index
     outputs: dict[tuple[int, int], str] = field(default_factory=dict)  # (vector, output) -> hex
     time: dict[str, str] = field(default_factory=dict)  # TML-TIME fields
+    stack: dict[str, str] = field(default_factory=dict)  # TML-STACK model=.. fields: used, size
 
 
 @dataclass
@@ -270,6 +271,8 @@ def parse_report(text: str) -> Report:
             model(f["model"]).outputs[(int(f["vector"]), int(f["output"]))] = f.get("hex", "")
         elif kind == "TML-TIME" and "model" in f:
             model(f["model"]).time = f
+        elif kind == "TML-STACK" and "model" in f:
+            model(f["model"]).stack = f
         elif kind == "TML-STACK":
             report.stack = f
         elif kind == "TML-RESULT":
@@ -313,9 +316,9 @@ def compare_with_golden(report: Report, goldens: list[Golden]) -> list[OutputDif
     return found
 
 
-def stack_mark(report: Report) -> dict[str, int] | None:
-    """The firmware's stack high-water mark as numbers ({"used", "size"} bytes), None if unreported."""
-    fields = report.stack or {}
+def stack_mark(fields: dict[str, str] | None) -> dict[str, int] | None:
+    """A TML-STACK line's high-water mark as numbers ({"used", "size"} bytes), None if unreported."""
+    fields = fields or {}
     if not (fields.get("used", "").isdigit() and fields.get("size", "").isdigit()):
         return None
     return {"used": int(fields["used"]), "size": int(fields["size"])}
@@ -366,7 +369,7 @@ class TestResult:
             unchecked = any(v.get("status") == NOCHECK for v in m.vectors.values())
             models[name] = {"facts": dict(sorted(m.facts.items())), "time": dict(sorted(m.time.items())),
                             "vectors": 0 if unchecked else len(m.vectors), "passed": passed,
-                            "checked": not unchecked}
+                            "checked": not unchecked, "stack": stack_mark(m.stack)}
         status = {verdicts.PASS: "PASS", verdicts.UNCHECKED: NOCHECK}.get(self.verdict, "FAIL")
         return {
             "target": self.target,
@@ -382,7 +385,7 @@ class TestResult:
             "models": models,
             "result": self.report.result,
             "fault": self.report.fault,
-            "stack": stack_mark(self.report),
+            "stack": stack_mark(self.report.stack),
             "accuracy": dict(sorted(self.accuracy.items())),
         }
 
