@@ -80,11 +80,15 @@ def finish_test(verdict: str, what: str, problems, suites, report_path) -> int:
     from SCons.Script import Exit
 
     from tinyml_build.escape import terminal
-    from tinyml_build.verification.verdict import EXIT_STATUS, PASS
+    from tinyml_build.verification.verdict import EXIT_STATUS, PASS, UNCHECKED
 
     if verdict == PASS:
         print(f"test: PASS ({terminal(what)})")
         return 0
+    if verdict == UNCHECKED:  # built without test vectors: ran and was measured, proved nothing
+        print(f"test: RAN, outputs not checked ({verdict}, exit status {EXIT_STATUS[verdict]}) {terminal(what)}: "
+              "no test vectors in the image (test_vectors=0); time and stack are in test.json", flush=True)
+        Exit(EXIT_STATUS[verdict])
     for problem in problems:
         print(f"test: FAIL: {terminal(problem, keep_newlines=True)}")
     tests = sum(len(s.cases) for s in suites)

@@ -169,6 +169,7 @@ def test_model_matches_tflite_micro_in_qemu(build_root, target, name, value):
     assert model["vectors"] >= 3 and model["passed"] == model["vectors"], mine or verdict["output"]
     assert not mine, mine
     assert model["time"]["unit"] == "qemu_instructions" and int(model["time"]["per_inference"]) > 0
+    assert 0 < model["stack"]["used"] < model["stack"]["size"], model["stack"]  # measured on every target
     if load_target(target).emulator.qemu == "qemu-system-xtensa":  # exact counts from the QEMU plugin
         assert model["time"]["counted_by"] == "plugin", model["time"]
     assert verdict["status"] == "PASS" and verdict["returncode"] == 0, verdict["problems"] or verdict["output"]

@@ -51,7 +51,10 @@ def test_fixture_passes_on_every_emulated_target(builder, name):
     assert model.facts["operators"] == "1" and model.facts["arena_reserved"] == "32"
     assert [model.vectors[i]["status"] for i in range(3)] == ["PASS"] * 3
     assert model.time["unit"] == "qemu_instructions" and int(model.time["per_inference"]) > 0
-    assert result.report.result == {"status": "PASS", "models": "1", "vectors": "3", "passed": "3", "failed": "0"}
+    assert result.report.result == {"status": "PASS", "models": "1", "vectors": "3", "passed": "3", "failed": "0",
+                                    "unchecked": "0"}
+    stack = result.summary()["stack"]  # painted by every start-up, measured after the run
+    assert 0 < stack["used"] < stack["size"], stack
     assert result.verdict == "pass" and result.summary()["exit_status"] == 0
     assert list(_junit(result, golden, name).items()) == [(f"vector {k}: fixture #{k}", None) for k in range(3)]
     # Semihosting targets end QEMU with the status; the STM32 image parks and the runner stops QEMU.
@@ -76,6 +79,54 @@ def test_instruction_counts_are_exact_and_repeatable(builder, name):
     assert abs((loop - base) - 40_000) <= 2, (base, loop)
     assert 50 < base < 200  # the fixture's own 16-element loop and call overhead
     assert count(20_001) == loop  # deterministic from run to run
+
+
+@pytest.mark.parametrize("name", ["qemu-m4", "qemu-m33"])
+def test_the_stack_mark_moves_with_the_stack_a_model_needs(builder, name):
+    golden = add_one_golden()
+
+    def stack_used(variant: str, defines=()) -> int:
+        result = run_test(load_target(name), builder.image(name, variant, golden, defines=defines), [golden],
+                          timeout=60)
+        assert result.ok, result.problems
+        stack = result.summary()["stack"]
+        assert stack["size"] == load_target(name).stack_size, stack
+        return stack["used"]
+
+    base, deep = stack_used("good"), stack_used("stack4k", ["ADD_ONE_STACK_BYTES=4096"])
+    # invoke() now fills a 4 KB buffer on the stack: the mark is that buffer below invoke's call chain
+    # (main -> run_model -> run_vector -> invoke), which is no deeper than the base image's deepest
+    # path (its printf) plus a few words.
+    assert 4096 < deep <= base + 4096 + 64, (base, deep)
+    assert deep - base > 3072, (base, deep)
+    assert 64 < base < 2048, base  # start-up, main, the printf and the fixture's own frames
+
+
+def test_an_image_without_test_vectors_runs_a_fixed_input_unchecked(builder):
+    empty = dataclasses.replace(add_one_golden(), vectors=())
+    result = run_test(load_target("qemu-m4"), builder.image("qemu-m4", "nocheck", empty), [empty], timeout=60)
+    model = result.report.models["add_one"]
+    assert model.vectors == {0: {"model": "add_one", "index": "0", "status": "NOCHECK", "input": "zero_point"}}
+    assert model.outputs == {(0, 0): "01" * 16}  # zero point 0 in, + 1 out: the fixed input is what main.c says
+    assert int(model.time["per_inference"]) > 0 and result.summary()["stack"]["used"] > 0
+    assert result.report.result["status"] == "NOCHECK" and result.outcome.exit_code == 4
+    assert result.ok and result.verdict == "unchecked"  # nothing failed, and nothing was proven
+    summary = result.summary()
+    assert summary["status"] == "NOCHECK" and summary["exit_status"] == 6
+    assert summary["models"]["add_one"]["checked"] is False and summary["models"]["add_one"]["vectors"] == 0
+    root = check_junit(junit.render("fixture", junit.qemu_suites(result, [empty])))
+    assert root.get("skipped") == "1" and root.get("failures") == "0" and root.get("errors") == "0"
+    (case,) = root.iter("testcase")
+    assert case.get("name") == junit.FIXED_INPUT_CASE and case.find("skipped") is not None
+
+
+def test_a_firmware_claiming_a_check_it_cannot_have_made_fails(builder):
+    """An image with test vectors reports PASS; a runner told the model has none must not accept it."""
+    good = add_one_golden()
+    empty = dataclasses.replace(good, vectors=())
+    result = run_test(load_target("qemu-m4"), builder.image("qemu-m4", "good", good), [empty], timeout=60)
+    assert not result.ok and result.verdict == "mismatch", result.problems
+    assert any("expected NOCHECK" in p for p in result.problems), result.problems
 
 
 def test_a_wrong_output_fails_in_the_firmware_and_on_the_host(builder):

@@ -124,4 +124,6 @@ def test_tflm_image_matches_tflite_micro(root, target, kernels, image, model):
     assert int(facts["facts"]["arena_reserved"]) == arena["reserved"] == arena["needed"]
     assert int(facts["facts"]["arena_used"]) == arena["used"]
     assert facts["time"]["unit"] == "qemu_instructions" and int(facts["time"]["per_inference"]) > 0
+    # The MicroInterpreter's call chain is measured too (hello_world on qemu-m4: 704 bytes, aot's 400).
+    assert 256 < facts["stack"]["used"] < facts["stack"]["size"], facts["stack"]
     assert verdict["status"] == "PASS" and verdict["returncode"] == 0, verdict["problems"] or verdict["output"]

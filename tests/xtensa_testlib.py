@@ -51,8 +51,9 @@ def compile_c(source: Path, obj: Path, cpu: str = "esp32", flags=(), optimizatio
 
 
 def twin_objects(work: Path, cpu: str = "esp32", with_print: bool = True) -> list[Path]:
-    """The twin platform, xtensa_rt and (optionally) tml_print.c, compiled into work/."""
-    sources = twin_xtensa.twin_sources() + twin_xtensa.runtime_support_sources()
+    """The twin platform (with the stack mark its start-up paints), xtensa_rt and (optionally)
+    tml_print.c, compiled into work/."""
+    sources = twin_xtensa.twin_sources() + twin_xtensa.runtime_support_sources() + [PLATFORM_SOURCE_DIR / "tml_stack.c"]
     if with_print:
         sources.append(PLATFORM_SOURCE_DIR / "tml_print.c")
     objects = []

@@ -4,7 +4,9 @@ A 1 -> 16 -> 16 -> 1 dense ReLU network learns y = sin(x) from noisy samples of 
 [0, 2*pi], like TFLM's hello_world example. It is converted to a fully-integer int8 .tflite
 (int8 input/output/weights, int32 biases) with a representative dataset, then checked in the
 tflite-micro host interpreter -- the same reference the build uses -- and its error against
-sin(x) is written into model.yaml together with the file's sha256.
+sin(x) is written into model.yaml together with the file's sha256. The same trained network is
+also converted without quantization, to `hello_world_float.tflite`: the float reference model.yaml
+names (`reference:`), against which a `test` measures the int8 outputs computed on the target.
 
 Needs the optional `train` dependencies (tensorflow). Run from the repository root:
 
@@ -30,6 +32,7 @@ from tinyml_build.model.catalog import dump_model_yaml, load_model  # noqa: E402
 SEED = 1234
 HERE = Path(__file__).resolve().parent
 TFLITE_NAME = "hello_world.tflite"
+FLOAT_NAME = "hello_world_float.tflite"  # the float reference of the int8 model (same weights)
 SAMPLES = 1000
 NOISE_STDDEV = 0.1
 EPOCHS = 500
@@ -84,6 +87,11 @@ def quantize_to_int8(model: tf.keras.Model, x_train: np.ndarray) -> bytes:
     return converter.convert()
 
 
+def float_tflite(model: tf.keras.Model) -> bytes:
+    """The trained network as a float32 .tflite, no quantization: the int8 model's reference."""
+    return tf.lite.TFLiteConverter.from_keras_model(model).convert()
+
+
 def run_in_tflm(tflite: bytes, x: np.ndarray) -> np.ndarray:
     """Float outputs of the int8 model for float inputs, via the tflite-micro interpreter."""
     quant = quantization_of(tflite)
@@ -117,6 +125,7 @@ def write_model_yaml(tflite: bytes, metrics: dict, quant: dict) -> None:
                        "full-integer int8; predicts sin(x) for x in [0, 2*pi].",
         "tflite": TFLITE_NAME,
         "sha256": hashlib.sha256(tflite).hexdigest(),
+        "reference": FLOAT_NAME,
         "source": {
             "script": "models/hello_world/train.py",
             "command": "python models/hello_world/train.py",
@@ -158,6 +167,7 @@ def main() -> None:
 
     tflite = quantize_to_int8(model, x_train)
     (HERE / TFLITE_NAME).write_bytes(tflite)
+    (HERE / FLOAT_NAME).write_bytes(float_tflite(model))
 
     grid = np.linspace(0.0, 2.0 * np.pi, EVAL_POINTS, dtype=np.float32)
     truth = np.sin(grid)

@@ -5,7 +5,9 @@ The network has the MLPerf Tiny KWS shape: 49x10x1 MFCC input, Conv2D 64 (10x4, 
 average pool, flatten, dense 12, softmax. It is converted with full-integer int8
 quantization (int8 input and output), evaluated on the held-out test voices both as the float
 Keras model and as the int8 model in the tflite-micro host interpreter, and described in
-model.yaml (sha256, shapes, quantization, labels, front end, accuracy, samples).
+model.yaml (sha256, shapes, quantization, labels, front end, accuracy, samples). The same
+trained network, unquantized, is written to `kws_float.tflite`: the float reference model.yaml
+names (`reference:`), against which a `test` measures the int8 outputs computed on the target.
 
 Needs the optional `train` dependencies (tensorflow) and the dataset from make_dataset.py:
 
@@ -35,6 +37,7 @@ import mfcc
 SEED = 1234
 HERE = Path(__file__).resolve().parent
 TFLITE_NAME = "kws.tflite"
+FLOAT_NAME = "kws_float.tflite"  # the float reference of the int8 model (same weights)
 EPOCHS = 24
 BATCH_SIZE = 100
 LEARNING_RATE = 3e-3
@@ -94,6 +97,13 @@ def quantize_to_int8(model: tf.keras.Model, calibration: np.ndarray) -> bytes:
     return converter.convert()
 
 
+def float_tflite(model: tf.keras.Model) -> bytes:
+    """The trained network as a float32 .tflite (batch 1, like the int8 one): its float reference."""
+    single = build_model(model.output_shape[-1], batch_size=1)
+    single.set_weights(model.get_weights())
+    return tf.lite.TFLiteConverter.from_keras_model(single).convert()
+
+
 def quantization_of(tflite: bytes) -> dict:
     """Input and output (scale, zero_point) as stated by the model itself."""
     interpreter = runtime.Interpreter.from_bytes(tflite)
@@ -151,6 +161,7 @@ def write_model_yaml(tflite: bytes, quant: dict, names: list[str], accuracy: dic
                        "Trained only on synthetic espeak-ng speech, not on real recordings.",
         "tflite": TFLITE_NAME,
         "sha256": hashlib.sha256(tflite).hexdigest(),
+        "reference": FLOAT_NAME,
         "source": {
             "script": "models/kws/make_dataset.py, models/kws/train.py",
             "command": "python models/kws/make_dataset.py && python models/kws/train.py",
@@ -224,6 +235,7 @@ def main() -> None:
     calibration = train_x[np.random.default_rng(SEED).permutation(len(train_x))[:400]]
     tflite = quantize_to_int8(model, calibration)
     (HERE / TFLITE_NAME).write_bytes(tflite)
+    (HERE / FLOAT_NAME).write_bytes(float_tflite(model))
 
     quant = quantization_of(tflite)
     test_q = quantize_input(test_x, quant)

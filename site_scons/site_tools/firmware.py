@@ -58,13 +58,20 @@ def _model_table_action(target, source, env):
 def _golden_action(target, source, env):
     from tinyml_build.fileio import write_atomic
     from tinyml_build.model.reader import load_model
-    from tinyml_build.verification import golden
-    from tinyml_build.verification.samples import model_samples
+    from tinyml_build.verification import float_reference, golden
+    from tinyml_build.verification.samples import model_labels, model_samples
 
     tflite = Path(str(source[0]))
-    result = golden.make_golden(load_model(tflite, name=env["TML_MODEL_NAME"]), name=env["TML_MODEL_NAME"],
-                                random_vectors=int(env["TML_RANDOM_VECTORS"]), seed=int(env["TML_SEED"]),
-                                samples=model_samples(tflite))
+    model = load_model(tflite, name=env["TML_MODEL_NAME"])
+    vectors, seed, samples = int(env["TML_RANDOM_VECTORS"]), int(env["TML_SEED"]), model_samples(tflite)
+    if env["TML_REFERENCE"]:
+        request = float_reference.AccuracyRequest(Path(env["TML_REFERENCE"]),
+                                                  Path(env["TML_DATASET"]) if env["TML_DATASET"] else None)
+        result = float_reference.golden_with_accuracy(model, env["TML_MODEL_NAME"], vectors, seed, samples, request,
+                                                      model_labels(tflite))
+    else:
+        result = golden.make_golden(model, name=env["TML_MODEL_NAME"], random_vectors=vectors, seed=seed,
+                                    samples=samples)
     write_atomic(str(target[0]), result.to_json())
 
 
@@ -218,12 +225,16 @@ def Firmware(env, plan, toolchain, target_file):
     reference = reference_version()
     goldens = []
     for m in plan.models:
-        golden = env.Command(str(m.golden_json), [str(m.tflite)] + [str(s.path) for s in m.samples],
+        accuracy = m.accuracy
+        golden = env.Command(str(m.golden_json), [str(m.tflite)] + [str(p) for p in m.golden_inputs],
                              Action(_golden_action, label("GOLD"),
-                                    varlist=["TML_MODEL_NAME", "TML_RANDOM_VECTORS", "TML_SEED"]),
+                                    varlist=["TML_MODEL_NAME", "TML_RANDOM_VECTORS", "TML_SEED", "TML_REFERENCE",
+                                             "TML_DATASET"]),
                              TML_MODEL_NAME=m.name, TML_RANDOM_VECTORS=str(plan.random_vectors),
-                             TML_SEED=str(plan.seed))
-        generated_by(env, golden, "tinyml_build.verification.golden", "tinyml_build.verification.samples")
+                             TML_SEED=str(plan.seed), TML_REFERENCE=str(accuracy.reference) if accuracy else "",
+                             TML_DATASET=str(accuracy.dataset) if accuracy and accuracy.dataset else "")
+        generated_by(env, golden, "tinyml_build.verification.golden", "tinyml_build.verification.samples",
+                     "tinyml_build.verification.float_reference")
         env.Depends(golden, ([str(m.tflite.parent / "model.yaml")] if m.samples else [])
                     + [env.Value(reference)])  # a new tflite-micro recomputes the golden outputs
         vectors = env.Command(str(m.test_vectors_c), golden, Action(_test_vectors_action, label("GEN")))
@@ -267,7 +278,7 @@ def Firmware(env, plan, toolchain, target_file):
     if runtime_settings:
         settings[plan.runtime.name] = runtime_settings
     inputs = ([str(target_file)] + [str(m.tflite) for m in plan.models]
-              + [str(s.path) for m in plan.models for s in m.samples]
+              + [str(p) for m in plan.models for p in m.golden_inputs]
               + source_files + headers + [str(n) for n in board + script + generated + goldens]
               + [str(h) for h in plan.runtime.model_headers()])
     outputs = [elf] + binaries + hex_file

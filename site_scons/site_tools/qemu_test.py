@@ -36,8 +36,21 @@ def _test_action(target, source, env):
         if model.time.get("counted_by") == "plugin":
             print(terminal(f"{name}: {model.time['per_inference']} instructions per inference (exact: counted by the "
                            f"QEMU plugin over {model.time['windows']} runs; replaces the CCOUNT estimate above)"))
+    for name, figures in sorted(result.accuracy.items()):
+        print(terminal(accuracy_line(name, figures)))
     return finish_test(result.verdict, f"{emulated_as(board)}, {result.outcome.seconds:.1f} s",
                        result.problems, suites, str(target[2]))
+
+
+def accuracy_line(name, figures):
+    """One line of a model's accuracy against its float reference, e.g. for the console."""
+    if "error" in figures:
+        return f"{name}: accuracy not measured: {figures['error']}"
+    shown = ", ".join(f"{key} {figures[key]}" for key in ("mae", "rmse", "max_abs_error", "cosine_similarity",
+                                                            "relative_l2", "top1_agreement", "accuracy",
+                                                            "reference_accuracy") if key in figures)
+    return (f"{name}: target int8 vs float {figures['reference']} on {figures['samples']} of {figures['available']} "
+            f"inputs ({figures['inputs']}): {shown}")
 
 
 def emulated_as(board):

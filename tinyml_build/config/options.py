@@ -126,8 +126,15 @@ def _base_options() -> tuple[Option, ...]:
         Option("cache_dir", f"share compiled objects across build folders and checkouts (also ${CACHE_DIR_ENV})", "",
                kind="path", metavar="DIR"),
         Option("verbose", "print full command lines instead of one short line per step", "off", kind="bool"),
-        Option("test_vectors", "seeded random test vectors per model, besides model.yaml samples",
+        Option("test_vectors", "seeded random test vectors per model, besides model.yaml samples; 0 with no samples: "
+               "one fixed input, outputs not checked",
                str(DEFAULT_RANDOM_VECTORS), kind="int", minimum=0, scope=IMAGE, metavar="N"),
+        Option("reference", "float .tflite of the model (empty: model.yaml's `reference:`): `test` measures the "
+               "target's int8 outputs against it (test.json accuracy)", "", kind="path", scope=IMAGE,
+               metavar="FILE"),
+        Option("dataset", "inputs for that accuracy measurement: .npy, or .npz with `inputs` and optional "
+               "`labels` (float, or already quantized); empty: model.yaml's samples", "", kind="path", scope=IMAGE,
+               metavar="FILE"),
         Option("seed", "seed of the random test vectors", str(DEFAULT_SEED), kind="int", minimum=0, scope=IMAGE,
                metavar="N"),
         Option("qemu_timeout", "seconds of host time a QEMU run may take", str(DEFAULT_QEMU_TIMEOUT), kind="int",

@@ -31,7 +31,7 @@ from tinyml_build.runtimes import API_INCLUDE_DIR, RuntimePlan, plan_runtime
 from tinyml_build.toolchains.gcc import Flags
 from tinyml_build.verification import SOURCE_DIR as APP_SOURCE_DIR
 from tinyml_build.verification import app_sources
-from tinyml_build.verification.samples import Sample, model_samples
+from tinyml_build.verification.samples import AccuracyRequest, Sample, model_reference, model_samples
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,14 @@ class ModelPlan:
     samples: tuple[Sample, ...]
     test_vectors_c: Path
     golden_json: Path
+    accuracy: AccuracyRequest | None = None  # measure the target's outputs against a float model
+
+    @property
+    def golden_inputs(self) -> list[Path]:
+        """Files the golden data is computed from besides the .tflite: samples, float reference, dataset."""
+        extra = [] if self.accuracy is None else [self.accuracy.reference] + (
+            [self.accuracy.dataset] if self.accuracy.dataset else [])
+        return [s.path for s in self.samples] + extra
 
     @property
     def model_object(self) -> str:
@@ -60,7 +68,7 @@ class FirmwarePlan:
     obj_dir: Path
     common_dir: Path
     flags: Flags
-    random_vectors: int
+    random_vectors: int  # 0 with no samples: the model runs on a fixed input, outputs unchecked (main.c)
     seed: int
     runtime_requested: str = "auto"  # the runtime= option as given (auto chose `runtime`)
     toolchain: str = "arm-none-eabi-gcc"  # the compiler's name (toolchains.MODULES)
@@ -166,13 +174,21 @@ def plan_firmware(config: BuildConfig, project_dir: Path, options: OptionValues 
         raise TinyMLError(f"test_vectors={random_vectors} is negative", where="test_vectors=", fix="use 0 or more")
     gen_dir = Path(config.gen_dir)
     out_dir = Path(config.out_dir)
-    models = tuple(ModelPlan(name=m.name, tflite=Path(m.tflite), sha256=m.sha256, samples=model_samples(m.tflite),
-                             test_vectors_c=gen_dir / f"{m.name}_test_vectors.c",
-                             golden_json=out_dir / "golden" / f"{m.name}.json")
-                   for m in config.models)
-    if random_vectors == 0 and not any(m.samples for m in models):
-        raise TinyMLError("test_vectors=0 and the model lists no samples: the image would test nothing",
-                          where="test_vectors=", fix="use test_vectors=1 or more")
+    reference, dataset = None, None
+    if options:
+        reference, dataset = (_given_file(options, name, Path(project_dir)) for name in ("reference", "dataset"))
+    if (reference or dataset) and len(config.models) > 1:
+        raise TinyMLError(f"{'reference' if reference else 'dataset'}= applies to one model; this image has "
+                          f"{len(config.models)}", where="reference=" if reference else "dataset=",
+                          fix="build the model alone to measure its accuracy")
+    models = []
+    for m in config.models:
+        samples = model_samples(m.tflite)
+        request = _accuracy_request(reference or model_reference(m.tflite), dataset, samples, bool(reference))
+        models.append(ModelPlan(name=m.name, tflite=Path(m.tflite), sha256=m.sha256, samples=samples,
+                                test_vectors_c=gen_dir / f"{m.name}_test_vectors.c",
+                                golden_json=out_dir / "golden" / f"{m.name}.json", accuracy=request))
+    models = tuple(models)
     runtime = plan_runtime(config, Path(project_dir), options)
     toolchain = config.toolchain.name if config.toolchain else target.toolchain
     flags = runtime.link_flags(toolchains.firmware_flags(toolchain, target, Path(project_dir), Path(config.build_root)))
@@ -183,3 +199,33 @@ def plan_firmware(config: BuildConfig, project_dir: Path, options: OptionValues 
         flags=flags, random_vectors=random_vectors, seed=seed, runtime_requested=config.requested_runtime,
         toolchain=toolchain,
     )
+
+
+def _given_file(options: OptionValues, name: str, project_dir: Path) -> Path | None:
+    """The file a path option names (relative to the project folder, where scons runs), None when empty."""
+    text = options.text(name)
+    if not text:
+        return None
+    path = Path(text).expanduser()
+    path = path if path.is_absolute() else project_dir / path
+    if not path.is_file():
+        raise TinyMLError(f"{name}={text}: no such file", where=f"{name}=",
+                          fix="give the path of an existing file" + (" (.npy or .npz)" if name == "dataset" else
+                                                                     " (a float .tflite)"))
+    return path
+
+
+def _accuracy_request(reference: Path | None, dataset: Path | None, samples, explicit: bool) -> AccuracyRequest | None:
+    """What the model's accuracy is measured with: a float reference and inputs (dataset= or the
+    samples); None when either is missing and nobody asked for the measurement on the command line."""
+    if reference is None:
+        if dataset is not None:
+            raise TinyMLError("dataset= needs a float reference to compare with, and the model has none",
+                              where="dataset=", fix="give reference=FLOAT.tflite (or add `reference:` to model.yaml)")
+        return None
+    if dataset is None and not samples:
+        if explicit:
+            raise TinyMLError("reference= needs inputs to compare on: the model lists no samples",
+                              where="reference=", fix="give dataset=FILE.npy (or .npz with inputs and labels)")
+        return None
+    return AccuracyRequest(reference, dataset)

@@ -65,6 +65,9 @@ def load_model(model_dir: Path, check_sha256: bool = True) -> CatalogModel:
         if not (model_dir / sample["file"]).is_file():
             raise ModelError(f"samples[{i}].file: the sample file '{sample['file']}' does not exist",
                              where, "add the file or remove the entry")
+    if "reference" in meta and not (model_dir / meta["reference"]).is_file():
+        raise ModelError(f"reference: the float model '{meta['reference']}' does not exist", where,
+                         f"re-create it with: {meta['source']['command']} (or remove the entry)")
     tflite = model_dir / meta["tflite"]
     if not tflite.is_file():
         raise ModelError(f"tflite: the model file '{meta['tflite']}' does not exist", where,

@@ -58,6 +58,15 @@ class ModelFile(Schema):
     accuracy: dict[str, Any] = None
     labels: list[str] = None
     samples: list[Sample] = None
+    reference: str = None  # the float .tflite the int8 model is measured against (accuracy), beside model.yaml
+
+    @field_validator("reference")
+    @classmethod
+    def _a_float_model_beside_model_yaml(cls, value: str) -> str:
+        if PurePosixPath(value).name != value or "\\" in value or not value.endswith(".tflite"):
+            raise invalid(f"must be a file name ending in .tflite, got '{value}'",
+                          fix="put the float .tflite next to model.yaml and give only its name")
+        return value
 
     @field_validator("tflite")
     @classmethod

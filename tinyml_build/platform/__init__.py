@@ -19,7 +19,7 @@ SOURCE_DIR = Path(__file__).resolve().parent / "src"
 IMAGE = "image"  # the platform of the flashable image
 TWIN = "twin"  # the emulator twin's platform (ESP targets' `test`)
 
-_COMMON = ("startup.c", "fault.c", "platform.c", "tml_print.c", "sbrk.c")
+_COMMON = ("startup.c", "fault.c", "platform.c", "tml_print.c", "tml_stack.c", "sbrk.c")
 _CONSOLES = {"semihosting": "console_semihosting.c", "uart": "console_uart_stm32.c"}
 
 
@@ -36,8 +36,9 @@ def platform_sources(target: Target, variant: str = IMAGE, toolchain: str | None
             from tinyml_build.platform import esp_chip
 
             sources = esp_chip.chip_sources(target)
-        printf = SOURCE_DIR / "tml_print.c"  # every platform layer prints through the project's printf
-        return sources + ([] if printf in sources else [printf]) + runtime_support_sources(target, toolchain)
+        # every platform layer prints through the project's printf and measures its stack the same way
+        shared = [SOURCE_DIR / name for name in ("tml_print.c", "tml_stack.c")]
+        return sources + [s for s in shared if s not in sources] + runtime_support_sources(target, toolchain)
     if variant == TWIN:
         raise TargetError(f"target {target.name} runs its own image in QEMU; it has no emulator twin",
                           where=target.source or target.name)

@@ -167,10 +167,11 @@ def chip_of(target_or_name: Target | str) -> EspChip:
 
 def chip_sources(target: Target) -> list[Path]:
     """The platform C files an ESP chip target compiles: the common start-up, its ISA's entry and
-    trap code, and the shared printf (tml_print.c)."""
+    trap code, the shared printf (tml_print.c) and stack mark (tml_stack.c)."""
     chip = chip_of(target)
     isa_file = "esp_xtensa.c" if chip.isa == "xtensa" else "esp_riscv.c"
-    return [SOURCE_DIR / "esp_platform.c", SOURCE_DIR / isa_file, SHARED_SOURCE_DIR / "tml_print.c"]
+    return [SOURCE_DIR / "esp_platform.c", SOURCE_DIR / isa_file, SHARED_SOURCE_DIR / "tml_print.c",
+            SHARED_SOURCE_DIR / "tml_stack.c"]
 
 
 def chip_include_dirs() -> list[Path]:

@@ -23,7 +23,7 @@ RELAXED_LENGTH = 0x08000000
 
 def twin_sources() -> list[Path]:
     return [SOURCE_DIR / "start.S", SOURCE_DIR / "platform_twin.c", SHARED_SOURCE_DIR / "console_semihosting.c",
-            SHARED_SOURCE_DIR / "tml_print.c"]
+            SHARED_SOURCE_DIR / "tml_print.c", SHARED_SOURCE_DIR / "tml_stack.c"]
 
 
 def render_twin_linker_script(target: Target, relaxed: bool = False) -> str:

@@ -60,6 +60,7 @@ class Golden:
     inputs: tuple[TensorSpec, ...]
     outputs: tuple[TensorSpec, ...]
     vectors: tuple[GoldenVector, ...]
+    accuracy: dict | None = None  # float_reference.accuracy_section: the float model's outputs for some vectors
 
     def to_json(self) -> str:
         """Deterministic JSON (sorted keys, hex bytes) for golden.json."""
@@ -74,6 +75,8 @@ class Golden:
             "vectors": [{"label": v.label, "inputs": [b.hex() for b in v.inputs],
                          "outputs": [b.hex() for b in v.outputs]} for v in self.vectors],
         }
+        if self.accuracy is not None:
+            data["accuracy"] = self.accuracy
         return json_text(data, indent=1) + "\n"
 
     @classmethod
@@ -90,6 +93,7 @@ class Golden:
             inputs=specs(data["inputs"]), outputs=specs(data["outputs"]),
             vectors=tuple(GoldenVector(v["label"], tuple(bytes.fromhex(h) for h in v["inputs"]),
                                        tuple(bytes.fromhex(h) for h in v["outputs"])) for v in data["vectors"]),
+            accuracy=data.get("accuracy"),
         )
 
 
@@ -150,8 +154,10 @@ def _interpreter(data: bytes, where: str):
 
 
 def make_golden(model: Model, name: str | None = None, random_vectors: int = DEFAULT_RANDOM_VECTORS,
-                seed: int = DEFAULT_SEED, samples: tuple[Sample, ...] | list[Sample] = ()) -> Golden:
-    """Run the samples, then `random_vectors` seeded random inputs, through tflite-micro."""
+                seed: int = DEFAULT_SEED, samples: tuple[Sample, ...] | list[Sample] = (),
+                extra: tuple[tuple[str, list[np.ndarray]], ...] = ()) -> Golden:
+    """Run the samples, then the `extra` (label, inputs) vectors (a dataset's), then `random_vectors`
+    seeded random inputs, through tflite-micro."""
     name = name or model.name
     inputs = tensor_specs(model, model.main.inputs)
     outputs = tensor_specs(model, model.main.outputs)
@@ -160,6 +166,7 @@ def make_golden(model: Model, name: str | None = None, random_vectors: int = DEF
     feeds: list[tuple[str, list[np.ndarray], Sample | None]] = []
     for sample in samples:
         feeds.append((f"sample {sample.path.name} ({sample.label})", [load_sample(sample, inputs[0])], sample))
+    feeds += [(label, list(arrays), None) for label, arrays in extra]
     for k in range(random_vectors):
         rng = np.random.default_rng([seed, k])
         feeds.append((f"random seed={seed} #{k}", [random_input(spec, rng) for spec in inputs], None))

@@ -14,8 +14,9 @@ common JUnit schema, as Jenkins, GitLab and GitHub test reporters read it):
     </testsuites>
 
 One testsuite per model, one testcase per test vector (the golden data's vectors, in order: the
-names only change when the model's samples, test_vectors= or seed= do). A <failure> is a vector
-the program computed wrongly, with the differing outputs and their first differing byte; an
+names only change when the model's samples, test_vectors= or seed= do); a model built without test
+vectors has one testcase, "fixed input (zero points)", <skipped> when it ran (nothing was checked).
+A <failure> is a vector the program computed wrongly, with the differing outputs and their first differing byte; an
 <error> is a vector a crash or a hang kept from finishing, with the reason and the end of the
 console log. A problem outside every vector (a fault in the timing loop, a wrong exit status)
 adds a testcase named "firmware run" to the model it happened in. Testcase times are the
@@ -51,6 +52,7 @@ class Case:
     time: float | None = None
     failure: Problem | None = None  # the program finished and this case is wrong
     error: Problem | None = None  # the program did not finish this case
+    skipped: str | None = None  # ran but checked nothing (a model built without test vectors): why
 
 
 @dataclass
@@ -68,6 +70,10 @@ class Suite:
     def errors(self) -> int:
         return sum(1 for c in self.cases if c.error is not None)
 
+    @property
+    def skipped(self) -> int:
+        return sum(1 for c in self.cases if c.skipped is not None and c.failure is None and c.error is None)
+
 
 def _seconds(value: float) -> str:
     return f"{value:.9f}".rstrip("0").rstrip(".") or "0"
@@ -77,7 +83,7 @@ def _counts(element: ET.Element, suites: list[Suite]) -> None:
     element.set("tests", str(sum(len(s.cases) for s in suites)))
     element.set("failures", str(sum(s.failures for s in suites)))
     element.set("errors", str(sum(s.errors for s in suites)))
-    element.set("skipped", "0")
+    element.set("skipped", str(sum(s.skipped for s in suites)))
 
 
 def render(name: str, suites: list[Suite], time: float | None = None) -> str:
@@ -103,6 +109,8 @@ def render(name: str, suites: list[Suite], time: float | None = None) -> str:
                 if problem is not None:
                     child = ET.SubElement(testcase, tag, type=xml_text(problem.kind), message=xml_text(problem.message))
                     child.text = xml_text(problem.text or problem.message)
+            if case.skipped is not None and case.failure is None and case.error is None:
+                ET.SubElement(testcase, "skipped", message=xml_text(case.skipped))
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
 
@@ -201,6 +209,9 @@ def qemu_suites(result, goldens, clock_hz: int | None = None) -> list[Suite]:
                 case.failure = Problem("mismatch", found[0] if found else own,
                                        "\n".join(found + ([own] if own else [])))
             suite.cases.append(case)
+        if not g.vectors:  # built without test vectors: one fixed-input run, reported as skipped
+            suite.cases.append(_fixed_input_case(name, seconds, m.vectors.get(0) if m is not None else None,
+                                                 finished, differences.get((g.model, None), [])))
         run_problems = result.image_problems if not suites else []  # the image as a whole: on the first model
         if g.model == stopped_in:  # it stopped in this model, outside every vector (e.g. its timing loop)
             suite.cases.append(Case(RUN_CASE, name, error=stop))
@@ -208,13 +219,31 @@ def qemu_suites(result, goldens, clock_hz: int | None = None) -> list[Suite]:
         elif run_problems:
             suite.cases.append(Case(RUN_CASE, name, failure=Problem("run", run_problems[0], "\n".join(run_problems))))
         suites.append(suite)
-    if suites and result.verdict != verdicts.PASS and not any(x.failures or x.errors for x in suites):
+    unexplained = result.verdict not in (verdicts.PASS, verdicts.UNCHECKED)
+    if suites and unexplained and not any(x.failures or x.errors for x in suites):
         # a problem none of the above places (it should not happen): the file still shows the failure
         problem = stop or Problem("run", result.problems[0] if result.problems else result.verdict,
                                   "\n".join(result.problems))
         suites[0].cases.append(Case(RUN_CASE, suites[0].name, error=problem if stop else None,
                                     failure=None if stop else problem))
     return suites
+
+
+FIXED_INPUT_CASE = "fixed input (zero points)"
+
+
+def _fixed_input_case(classname: str, seconds, reported: dict | None, finished: bool, found: list[str]) -> Case:
+    """The testcase of a model built without test vectors: skipped when it ran (its outputs were not
+    checked), a failure when it did not run to the end of its fixed input."""
+    case = Case(FIXED_INPUT_CASE, classname, seconds)
+    if reported is not None and reported.get("status") == "NOCHECK" and not found:
+        case.skipped = "ran; outputs not checked (built with test_vectors=0 and no samples)"
+    elif finished:
+        case.failure = Problem("invoke" if reported and "invoke" in reported else "mismatch",
+                               found[0] if found else "the fixed-input run did not report NOCHECK", "\n".join(found))
+    else:
+        case.error = Problem("not-run", "not run: the firmware stopped before it")
+    return case
 
 
 # ---------------------------------------------------------------------------------------------

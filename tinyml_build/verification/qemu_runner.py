@@ -15,7 +15,8 @@ has arrived.
         build/qemu-m4/kws/golden/*.json
 
 Exits like `scons ... test` (verification/verdict.py): 0 pass, 2 an error before the run, 3 mismatch,
-4 crash, 5 hang; --json and --junit write test.json and test.xml.
+4 crash, 5 hang, 6 ran but some model's outputs were not checked (built without test vectors); --json
+and --junit write test.json and test.xml. test.json has the stack high-water mark (`stack`).
 """
 
 from __future__ import annotations
@@ -218,6 +219,10 @@ def _has_final_line(received: bytearray) -> bool:
 # The report
 
 
+NOCHECK = "NOCHECK"  # TML-VECTOR / TML-RESULT status of a model run on its fixed input, outputs unchecked
+_FIRMWARE_EXIT = {"PASS": 0, NOCHECK: 4}  # main.c's exit status for each final status (others: non-zero)
+
+
 def _fields(line: str) -> dict[str, str]:
     out = {}
     for item in line.split()[1:]:
@@ -234,6 +239,7 @@ class ModelReport:
     vectors: dict[int, dict[str, str]] = field(default_factory=dict)  # TML-VECTOR fields by index
     outputs: dict[tuple[int, int], str] = field(default_factory=dict)  # (vector, output) -> hex
     time: dict[str, str] = field(default_factory=dict)  # TML-TIME fields
+    stack: dict[str, str] = field(default_factory=dict)  # TML-STACK model=.. fields: used, size
 
 
 @dataclass
@@ -241,6 +247,7 @@ class Report:
     models: dict[str, ModelReport] = field(default_factory=dict)
     result: dict[str, str] | None = None
     fault: dict[str, str] | None = None
+    stack: dict[str, str] | None = None  # TML-STACK fields: used, size (bytes)
 
 
 def parse_report(text: str) -> Report:
@@ -264,6 +271,10 @@ def parse_report(text: str) -> Report:
             model(f["model"]).outputs[(int(f["vector"]), int(f["output"]))] = f.get("hex", "")
         elif kind == "TML-TIME" and "model" in f:
             model(f["model"]).time = f
+        elif kind == "TML-STACK" and "model" in f:
+            model(f["model"]).stack = f
+        elif kind == "TML-STACK":
+            report.stack = f
         elif kind == "TML-RESULT":
             report.result = f
         elif kind == "TML-FAULT":
@@ -294,10 +305,23 @@ def compare_with_golden(report: Report, goldens: list[Golden]) -> list[OutputDif
         if m is None:
             found.append(OutputDifference(g.model, None, "", "not in the firmware's report"))
             continue
+        if not g.vectors:  # built without test vectors: the firmware must say it ran them unchecked
+            status = m.vectors.get(0, {}).get("status")
+            if status != NOCHECK:
+                found.append(OutputDifference(g.model, None, "", f"ran on its fixed input with status {status}, "
+                                              f"expected {NOCHECK} (outputs not checked)"))
         for v, vector in enumerate(g.vectors):
             found.extend(OutputDifference(g.model, v, vector.label, text)
                          for text in _vector_differences(m, v, vector.outputs))
     return found
+
+
+def stack_mark(fields: dict[str, str] | None) -> dict[str, int] | None:
+    """A TML-STACK line's high-water mark as numbers ({"used", "size"} bytes), None if unreported."""
+    fields = fields or {}
+    if not (fields.get("used", "").isdigit() and fields.get("size", "").isdigit()):
+        return None
+    return {"used": int(fields["used"]), "size": int(fields["size"])}
 
 
 def _vector_differences(m: ModelReport, v: int, golden_outputs: tuple[bytes, ...]) -> list[str]:
@@ -336,16 +360,20 @@ class TestResult:
     differences: list[OutputDifference] = field(default_factory=list)  # the host-side comparison's findings
     stopped: list[str] = field(default_factory=list)  # why the firmware did not finish (crash, hang)
     image_problems: list[str] = field(default_factory=list)  # exit status or model count wrong
+    accuracy: dict[str, dict] = field(default_factory=dict)  # model -> float_reference.target_accuracy
 
     def summary(self) -> dict:
         models = {}
         for name, m in sorted(self.report.models.items()):
             passed = sum(1 for v in m.vectors.values() if v.get("status") == "PASS")
+            unchecked = any(v.get("status") == NOCHECK for v in m.vectors.values())
             models[name] = {"facts": dict(sorted(m.facts.items())), "time": dict(sorted(m.time.items())),
-                            "vectors": len(m.vectors), "passed": passed}
+                            "vectors": 0 if unchecked else len(m.vectors), "passed": passed,
+                            "checked": not unchecked, "stack": stack_mark(m.stack)}
+        status = {verdicts.PASS: "PASS", verdicts.UNCHECKED: NOCHECK}.get(self.verdict, "FAIL")
         return {
             "target": self.target,
-            "status": "PASS" if self.ok else "FAIL",
+            "status": status,
             "verdict": self.verdict,
             "exit_status": verdicts.EXIT_STATUS[self.verdict],
             "problems": self.problems,
@@ -357,6 +385,8 @@ class TestResult:
             "models": models,
             "result": self.report.result,
             "fault": self.report.fault,
+            "stack": stack_mark(self.report.stack),
+            "accuracy": dict(sorted(self.accuracy.items())),
         }
 
 
@@ -381,16 +411,18 @@ def run_test(target: Target, elf: str | Path, goldens: list[Golden], timeout: fl
         detail = outcome.stderr.strip().splitlines()[-3:] if outcome.stderr.strip() else []
         stopped.append("the firmware stopped without its final TML-RESULT line (exit status "
                        f"{outcome.exit_code})" + (": " + " | ".join(detail) if detail else ""))
+    unchecked = [g.model for g in goldens if not g.vectors]
+    final_status = report.result.get("status") if report.result is not None else None
     reported_failing = []
-    if report.result is not None and report.result.get("status") != "PASS":
+    if report.result is not None and final_status != ("PASS" if not unchecked else NOCHECK):
         reported_failing.append(f"the firmware reports {report.result.get('failed', '?')} failing of "
-                                f"{report.result.get('vectors', '?')} test vectors")
+                                f"{report.result.get('vectors', '?')} test vectors (status {final_status})")
     image = []  # about the image as a whole
     if exits_itself(target) and report.result is not None:
-        passed = report.result.get("status") == "PASS"
-        if passed != (outcome.exit_code == 0):
-            image.append(f"QEMU exit status {outcome.exit_code} disagrees with the report "
-                         f"({report.result.get('status')})")
+        expected_exit = _FIRMWARE_EXIT.get(final_status)  # None: a failure, any status but these
+        if (outcome.exit_code != expected_exit if expected_exit is not None
+                else outcome.exit_code in _FIRMWARE_EXIT.values()):
+            image.append(f"QEMU exit status {outcome.exit_code} disagrees with the report ({final_status})")
     differences = []
     if report.result is not None:
         reported = int(report.result.get("models", "0") or 0)
@@ -404,10 +436,24 @@ def run_test(target: Target, elf: str | Path, goldens: list[Golden], timeout: fl
         concluded = verdicts.HANG
     elif report.result is None:
         concluded = verdicts.CRASH
+    elif problems:
+        concluded = verdicts.MISMATCH
     else:
-        concluded = verdicts.MISMATCH if problems else verdicts.PASS
+        concluded = verdicts.UNCHECKED if unchecked else verdicts.PASS
     return TestResult(target.name, not problems, problems, report, outcome, outcome.command,
-                      qemu_version(outcome.command[0]), concluded, differences, stopped, image)
+                      qemu_version(outcome.command[0]), concluded, differences, stopped, image,
+                      measure_accuracy(report, goldens) if report.result is not None else {})
+
+
+def measure_accuracy(report: Report, goldens: list[Golden]) -> dict[str, dict]:
+    """Each model with a float reference: the target's outputs scored against it (float_reference)."""
+    from tinyml_build.verification.float_reference import target_accuracy
+
+    found = {}
+    for g in goldens:
+        if g.accuracy is not None and g.model in report.models:
+            found[g.model] = target_accuracy(g.accuracy, report.models[g.model].outputs)
+    return found
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -442,6 +488,8 @@ def main(argv: list[str] | None = None) -> int:
                                                   result.outcome.seconds))
     for problem in result.problems:
         print(f"FAIL: {terminal(problem)}", file=sys.stderr)
+    if result.verdict == verdicts.UNCHECKED:
+        print("ran, outputs not checked: the image has no test vectors (test_vectors=0)", file=sys.stderr)
     return verdicts.EXIT_STATUS[result.verdict]
 
 

@@ -78,6 +78,7 @@ static void tml_disable_watchdogs(void) {
 }
 
 void tml_esp_start(void) {
+  tml_stack_paint(); /* on the project's stack already: the high-water mark main.c reports */
   tml_disable_watchdogs();
   tml_zero(__tml_bss_start, __tml_bss_end);
   tml_zero(__tml_arena_start, __tml_arena_end);

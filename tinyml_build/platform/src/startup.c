@@ -1,7 +1,8 @@
 /* startup.c -- vector table and reset handler for every Cortex-M target.
  *
  * Why our own: no vendor HAL or CMSIS startup files. Reset does what C needs before main():
- * enable the FPU (when the build uses it), set the Armv8-M stack limit, copy .data from flash,
+ * enable the FPU (when the build uses it), paint the stack for its high-water mark, set the
+ * Armv8-M stack limit, copy .data from flash,
  * zero .bss and the tensor arena (the linker script lists these in copy/zero tables so regions
  * such as DTCM are handled the same way), and run C++ constructors.
  */
@@ -64,6 +65,7 @@ void Reset_Handler(void) {
   tml_dsb();
   tml_isb();
 #endif
+  tml_stack_paint(); /* the high-water mark main.c reports (tml_stack.c) */
 #if defined(__ARM_ARCH_8M_MAIN__) || defined(__ARM_ARCH_8_1M_MAIN__)
   /* A stack overflow now raises a UsageFault (STKOF) instead of silently corrupting the heap. */
   __asm volatile("msr msplim, %0" : : "r"((uintptr_t)__tml_stack_bottom));

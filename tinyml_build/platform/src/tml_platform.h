@@ -47,6 +47,13 @@ void tml_profile_end(void);
 /* Called once after each model's timed inferences: the plugin reports that model's windows. */
 void tml_profile_report(void);
 
+/* The stack high-water mark (tml_stack.c). Every platform's start-up calls tml_stack_paint() once
+ * before main(): it fills the unused stack below its caller with a pattern. tml_stack_used() is
+ * the deepest depth since then, in bytes from the stack's top; tml_stack_size() the reserved size. */
+void tml_stack_paint(void);
+uint32_t tml_stack_used(void);
+uint32_t tml_stack_size(void);
+
 /* Stop the program with `status` (0 = success). Never returns. */
 void tml_exit(int status) __attribute__((noreturn));
 

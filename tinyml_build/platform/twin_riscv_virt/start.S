@@ -2,7 +2,7 @@
  *
  * QEMU loads every segment of the ELF into the virt machine's RAM and jumps to the entry, so
  * there is nothing to copy: set the stack and global pointers, zero .bss and the tensor arena,
- * call main() and exit through semihosting with its status.
+ * paint the stack (tml_stack.c), call main() and exit through semihosting with its status.
  */
   .section .text.tml_start, "ax"
   .globl _start
@@ -26,6 +26,7 @@ _start:
   addi t0, t0, 4
   j 2b
 4:
+  call tml_stack_paint /* the high-water mark main.c reports (tml_stack.c) */
   call main
   call tml_exit
 5:

@@ -52,6 +52,7 @@ static int32_t tml_simcall(int32_t call, int32_t arg1, int32_t arg2, int32_t arg
 }
 
 void tml_twin_c_start(void) {
+  tml_stack_paint(); /* the high-water mark main.c reports (tml_stack.c) */
   /* .data needs no copy: QEMU loads it (and the ROM loader would) straight to its RAM address. */
   for (const uint32_t *entry = __tml_zero_table_start; entry < __tml_zero_table_end; entry += 2) {
     volatile uint32_t *to = (uint32_t *)(uintptr_t)entry[0];
