@@ -195,6 +195,8 @@ def Firmware(env, plan, toolchain, target_file):
     env.Replace(TML_TARGET_FILE=str(target_file), TML_BUILD_ROOT=str(build_root), TML_TARGET_CPU=plan.target.cpu,
                 TML_IMAGE_FORMAT=plan.image_format)
     flags = plan.flags
+    if plan.profile_ops:  # the per-op marker calls (aot program) and their target (test app)
+        env.Append(CPPDEFINES=["TML_PROFILE_OPS"])
     framework = env.Clone(CPPPATH=[str(p) for p in plan.include_dirs])
     framework.Append(CCFLAGS=[flags.framework_optimization])
     fast = env.Clone(CPPPATH=[str(p) for p in plan.include_dirs])
@@ -263,6 +265,8 @@ def Firmware(env, plan, toolchain, target_file):
                for p in sorted(d.glob("*.h"))]
     source_files = [str(p) for p in plan.platform_sources + plan.app_sources + plan.runtime.manifest_sources()]
     settings = {"random_vectors": plan.random_vectors, "seed": plan.seed, "runtime_requested": plan.runtime_requested}
+    if plan.profile_ops:
+        settings["profile_ops"] = True
     runtime_settings = plan.runtime.manifest_settings(plan.project_dir, build_root)
     if runtime_settings:
         settings[plan.runtime.name] = runtime_settings
@@ -337,11 +341,19 @@ def FirmwareImage(env, config):
                            env["TML_QEMU_TIMEOUT"])
         env.Depends(run, image["all"])  # the whole image, budget gate included, before it runs
         env.Alias("test", run)
+    options = env["TML_OPTIONS"]
+    if "cycles" in COMMAND_LINE_TARGETS:
+        tested = image["twin"][0] if image["twin"] else image["elf"]
+        labelled = [(m.name, str(m.tflite)) for m in plan.models] if plan.profile_ops else []
+        cycles = env.CycleEstimate(str(plan.out_dir), tested, config.target.path, labelled, options.text("measured"))
+        env.Depends(cycles, image["all"])
+    if "monitor" in COMMAND_LINE_TARGETS:
+        env.SerialMonitor(str(plan.out_dir), image["all"], options.text("port"), config.target.console.baud)
     return env.Alias("firmware")
 
 
 def generate(env):
-    for tool in ("toolchain", "size_report", "qemu_test", "esp_flash"):
+    for tool in ("toolchain", "size_report", "qemu_test", "esp_flash", "cycle_estimate", "serial_monitor"):
         env.Tool(tool)
     env.AddMethod(Firmware)
     env.AddMethod(FirmwarePlatform)

@@ -117,7 +117,10 @@ static struct slot *slot_for(uint64_t vaddr) {
   if (last_used == SLOTS_PER_CHUNK) {
     struct chunk *c = grow(NULL, 1, sizeof *c);
     memset(c, 0, sizeof *c);
-    if (last_chunk) last_chunk->next = c; else first_chunk = c;
+    if (last_chunk)
+      last_chunk->next = c;
+    else
+      first_chunk = c;
     last_chunk = c;
     last_used = 0;
   }
@@ -179,8 +182,7 @@ static void write_mix(void) {
     return;
   }
   for (size_t id = 0; id < n_segment_ids; id++) {
-    fprintf(out, "S %" PRId64 " %" PRId64 " %" PRIu64 "\n", segments[id].model, segments[id].op,
-            segments[id].entries);
+    fprintf(out, "S %" PRId64 " %" PRId64 " %" PRIu64 "\n", segments[id].model, segments[id].op, segments[id].entries);
   }
   for (struct chunk *c = first_chunk; c != NULL; c = c->next) {
     size_t used = c == last_chunk ? last_used : SLOTS_PER_CHUNK;
@@ -280,12 +282,8 @@ static struct {
   const char *name;
   uint64_t *value;
   bool given;
-} options[] = {{"begin", &begin_addr, false},
-               {"end", &end_addr, false},
-               {"report", &report_addr, false},
-               {"skip_start", &skip_start, false},
-               {"skip_end", &skip_end, false},
-               {"op", &op_addr, false}};
+} options[] = {{"begin", &begin_addr, false},      {"end", &end_addr, false},      {"report", &report_addr, false},
+               {"skip_start", &skip_start, false}, {"skip_end", &skip_end, false}, {"op", &op_addr, false}};
 
 /* Sets the option `arg` names ("name=value"); false when it names none or its value is not a number. */
 static bool parse_option(const char *arg) {

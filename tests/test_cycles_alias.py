@@ -1,0 +1,53 @@
+"""`cycles`, `monitor`, `profile_ops=` and `measured=` through scons: the per-op estimate of a profiling
+image end to end in QEMU, and every combination that cannot apply refused with one clean message."""
+
+import json
+import shutil
+
+import pytest
+from test_build_graph import _fails_cleanly, needs_arm, scons
+
+
+@needs_arm
+@pytest.mark.qemu
+def test_cycles_of_a_per_op_profiling_image(tmp_path):
+    if shutil.which("qemu-system-arm") is None or shutil.which("gcc") is None:
+        pytest.skip("qemu-system-arm or gcc (the plugin's compiler) not installed")
+    result = scons("target=qemu-m4", "model=hello_world", "runtime=aot", "profile_ops=on", f"build_dir={tmp_path}",
+                   "cycles")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    out = tmp_path / "qemu-m4" / "hello_world"
+    estimate = json.loads((out / "cycles.json").read_text())["hello_world"]
+    assert [op["op"] for op in estimate["per_op"]] == ["#0 FULLY_CONNECTED", "#1 FULLY_CONNECTED",
+                                                       "#2 FULLY_CONNECTED"]
+    assert estimate["core"] == "cortex-m4" and estimate["clock_hz"] == 25000000 and not estimate["measured"]
+    assert estimate["instructions"] < estimate["cycles"] < 3 * estimate["instructions"]
+    assert sum(op["instructions"] for op in estimate["per_op"]) <= estimate["instructions"]
+    assert estimate["latency_us"] == pytest.approx(estimate["cycles"] / 25, abs=0.1)
+    assert estimate["method"].startswith("Estimate, not a measurement")
+    assert "#1 FULLY_CONNECTED" in (out / "cycles.txt").read_text()
+
+    log = tmp_path / "board.log"
+    log.write_text("TML-TIME model=hello_world unit=cycles per_inference=12345 runs=4\nTML-RESULT status=PASS\n")
+    result = scons("target=qemu-m4", "model=hello_world", "runtime=aot", "profile_ops=on", f"build_dir={tmp_path}",
+                   "cycles", f"measured={log}")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    measured = json.loads((out / "cycles.json").read_text())["hello_world"]
+    assert measured["measured"] and measured["cycles"] == 12345
+    assert measured["estimated_cycles"] == estimate["cycles"] and measured["measured_source"] == "board.log"
+
+
+@pytest.mark.parametrize("args,message", [
+    (("target=stm32f103", "cycles"), "target stm32f103 cannot run `cycles`"),
+    (("target=qemu-m4", "monitor", "port=/dev/ttyS0"), "target qemu-m4 has no serial console to monitor"),
+    (("target=stm32f407", "monitor"), "`monitor` needs the board's serial port"),
+    (("target=qemu-m4", "measured=x.log"), "measured=x.log has no effect on this build"),
+    (("target=qemu-m4", "port=/dev/ttyS0"), "port=/dev/ttyS0 has no effect on this build"),
+])
+def test_what_cannot_apply_is_refused(tmp_path, args, message):
+    _fails_cleanly(scons("model=hello_world", "runtime=aot", f"build_dir={tmp_path}", *args), message)
+
+
+def test_profile_ops_is_aot_only(tmp_path):
+    _fails_cleanly(scons("target=host", "model=hello_world", "runtime=aot", "profile_ops=on",
+                         f"build_dir={tmp_path}"), "profile_ops=on has no effect on this build")
