@@ -58,6 +58,30 @@ def test_arm_classes_and_register_counts():
         0x12e: ("mul_long", 0)}
 
 
+PIPELINE_LISTING = """
+ 200:\tldr\tr3, [r0]
+ 202:\tldr\tr4, [r1, #4]
+ 204:\tldr\tr5, [r4]
+ 206:\tstr\tr5, [r2]
+ 208:\tldr\tr6, [pc, #8]
+ 20a:\tadds\tr0, #1
+ 20c:\tstr\tr0, [r2, #4]
+ 20e:\tldrb.w\tr1, [r2, #8]
+ 212:\tbne.n\t20e <x>
+"""
+
+
+def test_arm_neighbouring_loads_and_stores_pipeline():
+    """TRM: neighbouring single loads/stores overlap, except a load whose address is the previous load's
+    result, a PC-relative load, or one reached by a branch."""
+    from tinyml_build.reports.instruction_mix import classify_listing
+
+    classes = classify_listing(parse_listing(PIPELINE_LISTING), "arm")
+    assert [classes[a][0] for a in sorted(classes)] == [
+        "load", "load_store_pipelined", "load", "load_store_pipelined", "load", "alu", "store", "load",
+        "branch_taken"]
+
+
 def test_mix_of_counts():
     listing = parse_listing(ARM_LISTING)
     mix = mix_of({0x100: 10, 0x102: 10, 0x10c: 9, 0x10e: 1, 0x110: 1, 0x116: 1, 0x999: 3}, listing, "arm")

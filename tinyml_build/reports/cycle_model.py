@@ -12,10 +12,11 @@ by multiple loads/stores, and the flash wait states of the target (targets/*.yam
   * cache (ART accelerator, L1 I-cache): modelled as always hitting -- NN kernels' inner loops fit
     the cache -- so no penalty: a lower bound for code that misses.
 
-Not modelled: data-dependent multiply/divide early termination (a middle value is used), pipelined
-neighbouring loads, branch prediction beyond the static taken/not-taken rule, bus contention, data
-in wait-state memory, interrupts. When the same firmware runs on a board, its DWT/CCOUNT cycle line
-replaces the estimate (reports/measured_cycles.py).
+Not modelled: data-dependent multiply/divide early termination (a middle value is used), branch
+prediction beyond the static taken/not-taken rule, bus contention, wait states of data read from
+flash (weights: an underestimate on flash-resident models without a data cache), the fetch stalls of
+32-bit instructions a narrow prefetch buffer cannot hide, interrupts. When the same firmware runs on a
+board, its DWT/CCOUNT cycle line replaces the estimate (reports/measured_cycles.py).
 
     estimate = estimate_cycles(mix, target, per_op=[("CONV_2D #0", op_mix), ...])
     estimate.cycles, estimate.latency_us, estimate.method
@@ -113,7 +114,8 @@ def method_text(core: CoreTiming, flash: FlashTiming | None) -> str:
         memory = f"flash {flash.wait_states} wait states per {flash.fetch_bytes}-byte fetch ({flash.reference})"
     return (f"Estimate, not a measurement: QEMU's executed instructions, classified by disassembly, times the "
             f"cycles per class of {core.name} from {basis} [{core.source}]; conditional branches backward taken, "
-            f"forward not taken; {memory}. A DWT/CCOUNT cycle line from the board replaces it.")
+            f"forward not taken; {memory}; wait states of data read from flash not modelled. A DWT/CCOUNT cycle "
+            f"line from the board replaces it.")
 
 
 def estimate_cycles(mix: InstructionMix, target: Target, per_op=(), core: CoreTiming | None = None) -> CycleEstimate:

@@ -8,7 +8,9 @@ mode) counts executions per guest address; here each address is classified once 
 disassembly (the toolchain's objdump) and the counts are summed per class.
 
 Conditional branches are classified statically, as the counts cannot tell taken from not taken: a
-backward branch (a loop) counts as taken, a forward one as not taken.
+backward branch (a loop) counts as taken, a forward one as not taken. On Arm, a single load or store
+right after another one (by address, not a direct branch target, not using the previous load's result
+as its address) is `load_store_pipelined`: Cortex-M3/M4 overlap such neighbours (one cycle each).
 
     listing = disassemble(elf, "arm")                 # address -> Instruction
     mix = mix_of({0x1f0: 1000, ...}, listing, "arm")  # InstructionMix
@@ -24,8 +26,8 @@ from pathlib import Path
 
 from tinyml_build.errors import TinyMLError, ToolchainError
 
-CLASSES = ("alu", "mul", "mul_long", "mac", "div", "load", "store", "load_multiple", "store_multiple",
-           "branch_taken", "branch_not_taken", "call", "return", "fp", "fp_div", "simd", "other")
+CLASSES = ("alu", "mul", "mul_long", "mac", "div", "load", "store", "load_store_pipelined", "load_multiple",
+           "store_multiple", "branch_taken", "branch_not_taken", "call", "return", "fp", "fp_div", "simd", "other")
 
 # isa -> the disassembler command (the ELF path is appended) and the Debian package that has it.
 DISASSEMBLERS = {
@@ -33,7 +35,7 @@ DISASSEMBLERS = {
     "riscv": (("riscv64-unknown-elf-objdump", "-d", "--no-show-raw-insn"), "binutils-riscv64-unknown-elf"),
     "xtensa": (("llvm-objdump-22", "-d", "--no-show-raw-insn"), "llvm-22"),
 }
-_XTENSA_MCPU = {"esp32": "esp32", "esp32s3": "esp32s3"}
+_XTENSA_MCPU = {"esp32": "esp32", "esp32s3": "esp32"}  # llvm-objdump-22 knows no esp32s3; the twin runs esp32 code
 
 
 @dataclass(frozen=True)
@@ -309,9 +311,44 @@ def classify_xtensa(insn: Instruction) -> tuple[str, int]:
 CLASSIFIERS = {"arm": classify_arm, "riscv": classify_riscv, "xtensa": classify_xtensa}
 
 
-def mix_of(counts: dict[int, int], listing: dict[int, Instruction], isa: str) -> InstructionMix:
-    """The mix of executions `counts` (address -> times executed) given the ELF's `listing`."""
+_ARM_LDST = re.compile(r"^(ldr|str)(b|h|sb|sh)?$")
+
+
+def _arm_pipelined(previous: Instruction, insn: Instruction) -> bool:
+    """Whether `insn` (a single load/store right after `previous`, one too) overlaps it: not when its
+    address register is what `previous` loaded (the address must wait for the data)."""
+    names = [i.mnemonic.split(".")[0] for i in (previous, insn)]
+    if not all(_ARM_LDST.match(n) for n in names) or "pc" in insn.operands.split("[")[-1]:
+        return False
+    base = re.search(r"\[\s*(\w+)", insn.operands)
+    loaded = previous.operands.split(",")[0].strip()
+    return not (names[0].startswith("ldr") and base is not None and base.group(1) == loaded)
+
+
+def classify_listing(listing: dict[int, Instruction], isa: str) -> dict[int, tuple[str, int]]:
+    """address -> (class, registers moved) for every instruction of the listing (see the module docstring)."""
     classify = CLASSIFIERS[isa]
+    classes = {address: classify(insn) for address, insn in listing.items()}
+    if isa != "arm":
+        return classes
+    targets = {_branch_target(i.operands) for i in listing.values()
+               if classes[i.address][0] in ("branch_taken", "branch_not_taken", "call")}
+    previous = None
+    for address in sorted(listing):
+        insn = listing[address]
+        if (previous is not None and previous.address + previous.size == address and address not in targets
+                and classes[address][0] in ("load", "store") and classes[previous.address][0] in ("load", "store")
+                and _arm_pipelined(previous, insn)):
+            classes[address] = ("load_store_pipelined", 0)
+        previous = insn
+    return classes
+
+
+def mix_of(counts: dict[int, int], listing: dict[int, Instruction], isa: str,
+           classes: dict[int, tuple[str, int]] | None = None) -> InstructionMix:
+    """The mix of executions `counts` (address -> times executed) given the ELF's `listing` (and its
+    classify_listing, when already computed)."""
+    classes = classify_listing(listing, isa) if classes is None else classes
     mix = InstructionMix()
     for address in sorted(counts):
         n = counts[address]
@@ -320,6 +357,6 @@ def mix_of(counts: dict[int, int], listing: dict[int, Instruction], isa: str) ->
             mix.add("other", n)
             mix.unknown += n
             continue
-        cls, registers = classify(insn)
+        cls, registers = classes[address]
         mix.add(cls, n, registers, insn.size)
     return mix
