@@ -108,3 +108,25 @@ def test_target_flash_timing_is_checked(tmp_path):
     with pytest.raises(TargetError, match="flash_timing.accelerator"):
         load("stm32f103", tmp_path)
     assert load_target("qemu-m4").flash_timing is None
+
+
+def test_cortex_m0plus_has_no_load_overlap_and_slow_calls():
+    # M0+ TRM Table 3-1: LDR 2 (no overlap of neighbours), BL 3, B taken 2, POP {r4, pc} 3+N with N = 1 -> 4
+    mix = _mix(registers={"return": 2}, load=1, load_store_pipelined=1, call=1, branch_taken=1, **{"return": 1})
+    assert mix_cycles(mix, core_table()["cortex-m0plus"]) == 2 + 2 + 3 + 2 + 4
+
+
+def test_neighbouring_loads_overlap_on_m3_and_m4():
+    mix = _mix(load=1, load_store_pipelined=3)  # LDR; LDR; LDR; STR: 2 + 1 + 1 + 1 (TRM note on pipelining)
+    assert mix_cycles(mix, core_for_cpu("cortex-m4")) == 5 == mix_cycles(mix, core_for_cpu("cortex-m3"))
+
+
+def test_derived_cores_on_a_hand_made_mix():
+    mix = _mix(alu=100, load=20, store=10, branch_taken=5, branch_not_taken=5, mul=4, div=1, call=1,
+               **{"return": 1})
+    # Cortex-M7 (dual issue: ALU 0.5): 50 + 20 + 10 + 5 + 2.5 + 4 + 7 + 1 + 2
+    assert mix_cycles(mix, core_for_cpu("cortex-m7")) == 101.5
+    # Xtensa LX6: 100 + 20 + 10 + 15 + 5 + 8 (MULL 2) + 12 (QUOS) + 3 + 3
+    assert mix_cycles(mix, core_for_cpu("esp32")) == 176
+    # ESP32-C3 RV32IMC: 100 + 40 (load 2) + 10 + 15 + 5 + 4 + 17 + 3 + 3
+    assert mix_cycles(mix, core_for_cpu("esp32c3")) == 197

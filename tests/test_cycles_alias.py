@@ -51,3 +51,66 @@ def test_what_cannot_apply_is_refused(tmp_path, args, message):
 def test_profile_ops_is_aot_only(tmp_path):
     _fails_cleanly(scons("target=host", "model=hello_world", "runtime=aot", "profile_ops=on",
                          f"build_dir={tmp_path}"), "profile_ops=on has no effect on this build")
+
+
+@needs_arm
+def test_monitor_alias_captures_a_board_run_from_a_pty(tmp_path):
+    """`monitor port=` on a UART target: the image is built, then the console is read until TML-RESULT
+    into monitor.log (a pty replays a recorded board run), which `measured=` accepts."""
+    pytest.importorskip("serial", reason="pyserial not installed")
+    import os
+    import pty
+    import threading
+    import time
+
+    master, slave = pty.openpty()
+    os.set_blocking(master, False)
+    record = (b"TML-MODEL name=hello_world runtime=aot\r\n"
+              b"TML-TIME model=hello_world unit=cycles per_inference=9000 runs=100\r\n"
+              b"TML-RESULT status=PASS models=1 vectors=4 passed=4 failed=0\r\n")
+    done = threading.Event()
+
+    def replay():  # the board restarts its run until the capture has it (opening the port flushes input)
+        while not done.is_set():
+            try:
+                os.write(master, record)
+            except (BlockingIOError, OSError):
+                pass
+            time.sleep(0.3)
+    feeder = threading.Thread(target=replay)
+    feeder.start()
+    try:
+        result = scons("target=stm32f407", "model=hello_world", "runtime=aot", f"build_dir={tmp_path}", "monitor",
+                       f"port={os.ttyname(slave)}")
+    finally:
+        done.set()
+        feeder.join()
+        os.close(master)
+        os.close(slave)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    log = tmp_path / "stm32f407" / "hello_world" / "monitor.log"
+    from tinyml_build.reports.measured_cycles import read_measured
+
+    assert read_measured(log) == {"hello_world": 9000}
+    assert "TML-RESULT status=PASS" in result.stdout
+
+
+@pytest.mark.qemu
+@pytest.mark.parametrize("target,tools,core", [
+    ("esp32c3", ("riscv64-unknown-elf-gcc", "riscv64-unknown-elf-objdump", "qemu-system-riscv32"), "rv32imc-esp32c3"),
+    ("esp32s3", ("clang-22", "llvm-objdump-22", "xtensa-lx106-elf-ld", "qemu-system-xtensa"), "xtensa-lx7"),
+])
+def test_cycles_on_the_esp_twins(tmp_path, target, tools, core):
+    """The RISC-V and Xtensa classifiers on real compiled code: nearly every executed address is an
+    instruction of the twin's disassembly, and the per-op split works there too."""
+    missing = [t for t in (*tools, "gcc") if shutil.which(t) is None]
+    if missing:
+        pytest.skip(f"not installed: {', '.join(missing)}")
+    result = scons(f"target={target}", "model=hello_world", "runtime=aot", "profile_ops=on", f"build_dir={tmp_path}",
+                   "cycles")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    estimate = json.loads((tmp_path / target / "hello_world" / "cycles.json").read_text())["hello_world"]
+    assert estimate["core"] == core and len(estimate["per_op"]) == 3
+    assert estimate["per_class"]["load"] > 0 and estimate["per_class"]["branch_taken"] > 0
+    unknown = sum(int(n.split()[0]) for n in estimate["notes"] if "outside the ELF's code" in n)
+    assert unknown <= 0.01 * estimate["instructions"]

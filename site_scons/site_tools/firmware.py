@@ -333,8 +333,9 @@ def FirmwareImage(env, config):
         tinyml_fail(exc)
     image = env.Firmware(plan, toolchain, config.target.path)
     env.Alias("firmware", image["all"] + image["steps"])
+    flashed = []
     if plan.image_format == "esp":
-        env.FlashCommand(plan, image["bin"])
+        flashed = env.FlashCommand(plan, image["bin"])
     if "test" in COMMAND_LINE_TARGETS:
         tested = image["twin"][0] if image["twin"] else image["elf"]
         run = env.QemuTest(str(plan.out_dir), tested, image["golden"], config.target.path,
@@ -348,7 +349,9 @@ def FirmwareImage(env, config):
         cycles = env.CycleEstimate(str(plan.out_dir), tested, config.target.path, labelled, options.text("measured"))
         env.Depends(cycles, image["all"])
     if "monitor" in COMMAND_LINE_TARGETS:
-        env.SerialMonitor(str(plan.out_dir), image["all"], options.text("port"), config.target.console.baud)
+        monitor = env.SerialMonitor(str(plan.out_dir), image["all"], options.text("port"), config.target.console.baud)
+        if "flash" in COMMAND_LINE_TARGETS:
+            env.Depends(monitor, flashed)  # `flash monitor`: capture the run of the image just written
     return env.Alias("firmware")
 
 
