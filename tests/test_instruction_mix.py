@@ -85,12 +85,45 @@ def test_arm_neighbouring_loads_and_stores_pipeline():
 def test_mix_of_counts():
     listing = parse_listing(ARM_LISTING)
     mix = mix_of({0x100: 10, 0x102: 10, 0x10c: 9, 0x10e: 1, 0x110: 1, 0x116: 1, 0x999: 3}, listing, "arm")
-    assert mix.counts == {"load": 10, "mac": 10, "branch_taken": 9, "branch_not_taken": 1, "store_multiple": 1,
+    # bne at 0x10c ran 9 times, its fall-through (0x10e, no other way in) once: 8 taken, 1 not taken;
+    # beq at 0x10e ran once and so did its fall-through 0x110: not taken
+    assert mix.counts == {"load": 10, "mac": 10, "branch_taken": 8, "branch_not_taken": 2, "store_multiple": 1,
                           "return": 1, "other": 3}
+    assert mix.branches_counted == 10
     assert mix.registers == {"store_multiple": 5, "return": 5}
     assert mix.unknown == 3 and mix.total == 35
     assert mix.fetched_bytes == 10 * 2 + 10 * 4 + 9 * 2 + 2 + 2 + 2
     assert mix.scaled(0.5).counts["load"] == 5
+
+
+BRANCH_LISTING = """
+00000300 <f>:
+ 300:\tcmp\tr0, #0
+ 302:\tbeq.n\t30a <f+0xa>
+ 304:\tadds\tr1, #1
+ 306:\tbne.n\t30c <g>
+ 308:\tnop
+ 30a:\tnop
+
+0000030c <g>:
+ 30c:\tcbz\tr0, 300 <f>
+ 30e:\tbx\tlr
+"""
+
+
+def test_taken_branches_are_counted_where_the_fall_through_has_one_way_in():
+    from tinyml_build.reports.instruction_mix import fall_throughs
+
+    listing = parse_listing(BRANCH_LISTING)
+    assert listing[0x30C].entry and not listing[0x304].entry
+    # 0x302 -> 0x304 (only by falling through); 0x306 -> 0x308 likewise; 0x30c -> 0x30e likewise
+    assert fall_throughs(listing, "arm") == {0x302: 0x304, 0x306: 0x308, 0x30C: 0x30E}
+    mix = mix_of({0x302: 10, 0x304: 4, 0x306: 4, 0x308: 0, 0x30C: 5, 0x30E: 5}, listing, "arm")
+    assert mix.counts["branch_taken"] == 6 + 4 + 0 and mix.counts["branch_not_taken"] == 4 + 0 + 5
+    assert mix.branches_counted == 19
+    # the static rule where the fall-through is also a target: 0x30a is the target of the beq
+    listing = parse_listing(BRANCH_LISTING.replace(" 308:\tnop\n", ""))
+    assert 0x306 not in fall_throughs(listing, "arm")
 
 
 def test_riscv_and_xtensa_classes():

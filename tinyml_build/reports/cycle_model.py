@@ -113,8 +113,9 @@ def method_text(core: CoreTiming, flash: FlashTiming | None) -> str:
     else:
         memory = f"flash {flash.wait_states} wait states per {flash.fetch_bytes}-byte fetch ({flash.reference})"
     return (f"Estimate, not a measurement: QEMU's executed instructions, classified by disassembly, times the "
-            f"cycles per class of {core.name} from {basis} [{core.source}]; conditional branches backward taken, "
-            f"forward not taken; {memory}; wait states of data read from flash not modelled. A DWT/CCOUNT cycle "
+            f"cycles per class of {core.name} from {basis} [{core.source}]; conditional branches taken or not as "
+            f"counted where the next instruction has no other way in, else backward taken, forward not taken; "
+            f"{memory}; wait states of data read from flash not modelled. A DWT/CCOUNT cycle "
             f"line from the board replaces it.")
 
 
@@ -129,6 +130,10 @@ def estimate_cycles(mix: InstructionMix, target: Target, per_op=(), core: CoreTi
     total = sum(per_class.values())
     ops = tuple(OpCycles(label, op_mix.total, mix_cycles(op_mix, core, flash)) for label, op_mix in per_op)
     notes = []
+    branches = mix.branches_counted + mix.branches_assumed
+    if branches:
+        notes.append(f"{100 * mix.branches_counted / branches:.0f}% of the conditional branches were split into taken "
+                     "and not taken by the counts, the rest by the static rule")
     if mix.unknown:
         notes.append(f"{round(mix.unknown)} executed instructions outside the ELF's code were counted as 'other'")
     return CycleEstimate(core.name, total, mix.total, per_class, ops, target.clock_hz, method_text(core, flash),

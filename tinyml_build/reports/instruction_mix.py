@@ -7,7 +7,9 @@ cycles on a Cortex-M4, a taken branch three, an SMLAD one -- so the cycle model
 mode) counts executions per guest address; here each address is classified once from the ELF's
 disassembly (the toolchain's objdump) and the counts are summed per class.
 
-Conditional branches are classified statically, as the counts cannot tell taken from not taken: a
+Conditional branches: where the instruction after the branch can only be reached by falling through
+it (it starts no symbol and no direct branch or call goes there), its count is exactly the branch's
+not-taken count, and the rest of the branch's executions were taken. Elsewhere the rule is static: a
 backward branch (a loop) counts as taken, a forward one as not taken. On Arm, a single load or store
 right after another one (by address, not a direct branch target, not using the previous load's result
 as its address) is `load_store_pipelined`: Cortex-M3/M4 overlap such neighbours (one cycle each).
@@ -44,6 +46,7 @@ class Instruction:
     size: int  # bytes
     mnemonic: str
     operands: str
+    entry: bool = False  # a symbol starts here: it may be reached from anywhere (calls, pointers)
 
 
 @dataclass
@@ -56,6 +59,8 @@ class InstructionMix:
     registers: dict[str, float] = field(default_factory=dict)
     fetched_bytes: float = 0
     unknown: float = 0
+    branches_counted: float = 0  # conditional branches whose taken/not-taken split was counted
+    branches_assumed: float = 0  # conditional branches split by the static rule
 
     @property
     def total(self) -> float:
@@ -69,7 +74,8 @@ class InstructionMix:
 
     def merged(self, other: InstructionMix) -> InstructionMix:
         out = InstructionMix(dict(self.counts), dict(self.registers), self.fetched_bytes + other.fetched_bytes,
-                             self.unknown + other.unknown)
+                             self.unknown + other.unknown, self.branches_counted + other.branches_counted,
+                             self.branches_assumed + other.branches_assumed)
         for cls, n in other.counts.items():
             out.counts[cls] = out.counts.get(cls, 0) + n
         for cls, n in other.registers.items():
@@ -80,18 +86,22 @@ class InstructionMix:
         """Per inference from the sum over `1/factor` inferences."""
         return InstructionMix({c: n * factor for c, n in self.counts.items()},
                               {c: n * factor for c, n in self.registers.items()},
-                              self.fetched_bytes * factor, self.unknown * factor)
+                              self.fetched_bytes * factor, self.unknown * factor, self.branches_counted * factor,
+                              self.branches_assumed * factor)
 
     def as_dict(self) -> dict:
         return {"counts": {c: self.counts[c] for c in CLASSES if self.counts.get(c)},
                 "registers": {c: self.registers[c] for c in CLASSES if self.registers.get(c)},
-                "fetched_bytes": self.fetched_bytes, "unknown": self.unknown, "total": self.total}
+                "fetched_bytes": self.fetched_bytes, "unknown": self.unknown,
+                "branches_counted": self.branches_counted, "branches_assumed": self.branches_assumed,
+                "total": self.total}
 
 
 # ---------------------------------------------------------------------------------------------
 # Disassembly
 
 _LINE = re.compile(r"^\s*([0-9a-f]+):\s+([a-z][\w.]*)\s*(.*)$")
+_LABEL = re.compile(r"^([0-9a-f]+) <[^>]*>:\s*$")
 
 
 def disassembler(isa: str, cpu: str = "") -> list[str]:
@@ -109,8 +119,12 @@ def disassembler(isa: str, cpu: str = "") -> list[str]:
 
 def parse_listing(text: str) -> dict[int, Instruction]:
     """address -> Instruction from an objdump -d --no-show-raw-insn listing; sizes from the next address."""
-    rows = []
+    rows, entries = [], set()
     for line in text.splitlines():
+        label = _LABEL.match(line)
+        if label:
+            entries.add(int(label.group(1), 16))
+            continue
         m = _LINE.match(line)
         if m and not m.group(2).startswith("."):  # .word/.short: literal data, never executed
             rows.append((int(m.group(1), 16), m.group(2).lower(), m.group(3).split(";")[0].split("@")[0].strip()))
@@ -118,7 +132,8 @@ def parse_listing(text: str) -> dict[int, Instruction]:
     listing = {}
     for i, (address, mnemonic, operands) in enumerate(rows):
         nxt = rows[i + 1][0] if i + 1 < len(rows) else address + 4
-        listing[address] = Instruction(address, max(1, min(nxt - address, 4)), mnemonic, operands)
+        listing[address] = Instruction(address, max(1, min(nxt - address, 4)), mnemonic, operands,
+                                       address in entries)
     return listing
 
 
@@ -325,14 +340,38 @@ def _arm_pipelined(previous: Instruction, insn: Instruction) -> bool:
     return not (names[0].startswith("ldr") and base is not None and base.group(1) == loaded)
 
 
+_CONDITIONAL = {"arm": lambda i: bool(_ARM_COND_BRANCH.match(i.mnemonic.split(".")[0])),
+                "riscv": lambda i: bool(_RV_COND.match(i.mnemonic)),
+                "xtensa": lambda i: bool(_XT_COND.match(i.mnemonic))}
+
+
+def _direct_targets(listing: dict[int, Instruction], classes: dict[int, tuple[str, int]]) -> set[int]:
+    return {_branch_target(i.operands) for i in listing.values()
+            if classes[i.address][0] in ("branch_taken", "branch_not_taken", "call")}
+
+
+def fall_throughs(listing: dict[int, Instruction], isa: str,
+                  classes: dict[int, tuple[str, int]] | None = None) -> dict[int, int]:
+    """Conditional branch address -> the next instruction's address, for the branches whose next
+    instruction has no other way in (see the module docstring): its count is the not-taken count."""
+    classes = classify_listing(listing, isa) if classes is None else classes
+    targets = _direct_targets(listing, classes)
+    conditional = _CONDITIONAL[isa]
+    out = {}
+    for address, insn in listing.items():
+        nxt = listing.get(address + insn.size)
+        if nxt is not None and conditional(insn) and not nxt.entry and nxt.address not in targets:
+            out[address] = nxt.address
+    return out
+
+
 def classify_listing(listing: dict[int, Instruction], isa: str) -> dict[int, tuple[str, int]]:
     """address -> (class, registers moved) for every instruction of the listing (see the module docstring)."""
     classify = CLASSIFIERS[isa]
     classes = {address: classify(insn) for address, insn in listing.items()}
     if isa != "arm":
         return classes
-    targets = {_branch_target(i.operands) for i in listing.values()
-               if classes[i.address][0] in ("branch_taken", "branch_not_taken", "call")}
+    targets = _direct_targets(listing, classes)
     previous = None
     for address in sorted(listing):
         insn = listing[address]
@@ -345,10 +384,12 @@ def classify_listing(listing: dict[int, Instruction], isa: str) -> dict[int, tup
 
 
 def mix_of(counts: dict[int, int], listing: dict[int, Instruction], isa: str,
-           classes: dict[int, tuple[str, int]] | None = None) -> InstructionMix:
+           classes: dict[int, tuple[str, int]] | None = None, falls: dict[int, int] | None = None) -> InstructionMix:
     """The mix of executions `counts` (address -> times executed) given the ELF's `listing` (and its
-    classify_listing, when already computed)."""
+    classify_listing and fall_throughs, when already computed)."""
     classes = classify_listing(listing, isa) if classes is None else classes
+    falls = fall_throughs(listing, isa, classes) if falls is None else falls
+    conditional = _CONDITIONAL[isa]
     mix = InstructionMix()
     for address in sorted(counts):
         n = counts[address]
@@ -357,6 +398,14 @@ def mix_of(counts: dict[int, int], listing: dict[int, Instruction], isa: str,
             mix.add("other", n)
             mix.unknown += n
             continue
+        if address in falls:  # exact: the next instruction ran once per not-taken branch
+            not_taken = min(n, counts.get(falls[address], 0))
+            mix.add("branch_not_taken", not_taken, 0, insn.size)
+            mix.add("branch_taken", n - not_taken, 0, insn.size)
+            mix.branches_counted += n
+            continue
         cls, registers = classes[address]
         mix.add(cls, n, registers, insn.size)
+        if cls in ("branch_taken", "branch_not_taken") and conditional(insn):
+            mix.branches_assumed += n
     return mix

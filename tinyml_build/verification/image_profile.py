@@ -26,7 +26,7 @@ from pathlib import Path
 from tinyml_build.config.target import Target
 from tinyml_build.errors import TinyMLError
 from tinyml_build.escape import json_text, terminal
-from tinyml_build.reports.instruction_mix import InstructionMix, classify_listing, disassemble, mix_of
+from tinyml_build.reports.instruction_mix import InstructionMix, classify_listing, disassemble, fall_throughs, mix_of
 
 
 @dataclass(frozen=True)
@@ -108,11 +108,12 @@ def profile_image(target: Target, elf: str | Path, op_labels: dict[str, list[str
 
 def _model_profile(name, number, counts, listing, isa, labels) -> ModelProfile:
     classes = classify_listing(listing, isa)
+    falls = fall_throughs(listing, isa, classes)
     windows = counts.windows(number)
     if windows == 0:
         raise TinyMLError(f"the plugin saw no timed inference of model {terminal(name)}")
     per = 1.0 / windows
-    outside = mix_of(counts.counts.get((number, -1), {}), listing, isa, classes).scaled(per)
+    outside = mix_of(counts.counts.get((number, -1), {}), listing, isa, classes, falls).scaled(per)
     ops, total = [], outside
     positions = counts.ops(number)
     for position in positions:
@@ -120,7 +121,7 @@ def _model_profile(name, number, counts, listing, isa, labels) -> ModelProfile:
         if reached != windows:
             raise TinyMLError(f"model {terminal(name)}: op {position} ran in {reached} of {windows} inferences",
                               fix="per-op profiles need a program that calls every op once per inference (aot)")
-        mix = mix_of(counts.counts.get((number, position), {}), listing, isa, classes).scaled(per)
+        mix = mix_of(counts.counts.get((number, position), {}), listing, isa, classes, falls).scaled(per)
         total = total.merged(mix)
         ops.append(OpProfile(position, _label(labels, position), mix))
     if labels is not None and positions and len(labels) != len(positions):
