@@ -50,6 +50,10 @@ def test_flash_wait_states_models():
     none = FlashTiming(2, "none", 8, "x")
     assert flash_penalty(mix, none) == 14 * 2 + 300 / 8 * 2
     assert flash_penalty(mix, FlashTiming(5, "cache", 16, "RM0090")) == 0  # modelled as hits
+    with_data = _mix(alu=100, branch_taken=10, fetched_bytes=300)
+    with_data.flash_loads = 50  # weights read from flash: no data cache on the F1
+    assert flash_penalty(with_data, prefetch) == (10 + 50) * 2
+    assert flash_penalty(with_data, FlashTiming(5, "cache", 16, "RM0090")) == 0
     f103 = load_target("stm32f103")
     assert f103.flash_timing.wait_states == 2 and f103.flash_timing.accelerator == "prefetch"
     est = estimate_cycles(mix, f103)

@@ -9,13 +9,14 @@ by multiple loads/stores, and the flash wait states of the target (targets/*.yam
     refetch after each taken branch, call and return;
   * prefetch: sequential fetches are hidden by the prefetch buffer, each taken branch, call and
     return pays wait_states;
+  * none and prefetch: each data load from flash (weights, constants, literals; counted by the QEMU
+    plugin in the image's flash region) pays wait_states as well -- there is no data cache;
   * cache (ART accelerator, L1 I-cache): modelled as always hitting -- NN kernels' inner loops fit
     the cache -- so no penalty: a lower bound for code that misses.
 
 Not modelled: data-dependent multiply/divide early termination (a middle value is used), branch
-prediction beyond the static taken/not-taken rule, bus contention, wait states of data read from
-flash (weights: an underestimate on flash-resident models without a data cache), the fetch stalls of
-32-bit instructions a narrow prefetch buffer cannot hide, interrupts. When the same firmware runs on a
+prediction beyond the static taken/not-taken rule, bus contention, the fetch stalls of 32-bit
+instructions a narrow prefetch buffer cannot hide, cache misses, interrupts. When the same firmware runs on a
 board, its DWT/CCOUNT cycle line replaces the estimate (reports/measured_cycles.py).
 
     estimate = estimate_cycles(mix, target, per_op=[("CONV_2D #0", op_mix), ...])
@@ -77,7 +78,7 @@ def flash_penalty(mix: InstructionMix, flash: FlashTiming | None) -> float:
     if flash is None or flash.wait_states == 0 or flash.accelerator == "cache":
         return 0.0
     transfers = sum(mix.counts.get(c, 0) for c in TRANSFER_CLASSES)
-    penalty = transfers * flash.wait_states
+    penalty = (transfers + mix.flash_loads) * flash.wait_states
     if flash.accelerator == "none":
         penalty += mix.fetched_bytes / flash.fetch_bytes * flash.wait_states
     return penalty
@@ -108,15 +109,15 @@ def method_text(core: CoreTiming, flash: FlashTiming | None) -> str:
         memory = (f"flash {flash.wait_states} wait states hidden by the cache/accelerator, modelled as always "
                   f"hitting ({flash.reference})")
     elif flash.accelerator == "prefetch":
-        memory = (f"flash {flash.wait_states} wait states paid after each taken branch, call and return, sequential "
-                  f"fetches hidden by the prefetch buffer ({flash.reference})")
+        memory = (f"flash {flash.wait_states} wait states paid after each taken branch, call and return and by each "
+                  f"data load from flash, sequential fetches hidden by the prefetch buffer ({flash.reference})")
     else:
-        memory = f"flash {flash.wait_states} wait states per {flash.fetch_bytes}-byte fetch ({flash.reference})"
+        memory = (f"flash {flash.wait_states} wait states per {flash.fetch_bytes}-byte fetch and per data load from "
+                  f"flash ({flash.reference})")
     return (f"Estimate, not a measurement: QEMU's executed instructions, classified by disassembly, times the "
             f"cycles per class of {core.name} from {basis} [{core.source}]; conditional branches taken or not as "
             f"counted where the next instruction has no other way in, else backward taken, forward not taken; "
-            f"{memory}; wait states of data read from flash not modelled. A DWT/CCOUNT cycle "
-            f"line from the board replaces it.")
+            f"{memory}. A DWT/CCOUNT cycle line from the board replaces it.")
 
 
 def estimate_cycles(mix: InstructionMix, target: Target, per_op=(), core: CoreTiming | None = None) -> CycleEstimate:

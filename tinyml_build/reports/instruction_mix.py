@@ -61,6 +61,7 @@ class InstructionMix:
     unknown: float = 0
     branches_counted: float = 0  # conditional branches whose taken/not-taken split was counted
     branches_assumed: float = 0  # conditional branches split by the static rule
+    flash_loads: float = 0  # data loads from the image's flash (constants, weights, literals), when counted
 
     @property
     def total(self) -> float:
@@ -75,7 +76,7 @@ class InstructionMix:
     def merged(self, other: InstructionMix) -> InstructionMix:
         out = InstructionMix(dict(self.counts), dict(self.registers), self.fetched_bytes + other.fetched_bytes,
                              self.unknown + other.unknown, self.branches_counted + other.branches_counted,
-                             self.branches_assumed + other.branches_assumed)
+                             self.branches_assumed + other.branches_assumed, self.flash_loads + other.flash_loads)
         for cls, n in other.counts.items():
             out.counts[cls] = out.counts.get(cls, 0) + n
         for cls, n in other.registers.items():
@@ -87,13 +88,14 @@ class InstructionMix:
         return InstructionMix({c: n * factor for c, n in self.counts.items()},
                               {c: n * factor for c, n in self.registers.items()},
                               self.fetched_bytes * factor, self.unknown * factor, self.branches_counted * factor,
-                              self.branches_assumed * factor)
+                              self.branches_assumed * factor, self.flash_loads * factor)
 
     def as_dict(self) -> dict:
         return {"counts": {c: self.counts[c] for c in CLASSES if self.counts.get(c)},
                 "registers": {c: self.registers[c] for c in CLASSES if self.registers.get(c)},
                 "fetched_bytes": self.fetched_bytes, "unknown": self.unknown,
                 "branches_counted": self.branches_counted, "branches_assumed": self.branches_assumed,
+                "flash_loads": self.flash_loads,
                 "total": self.total}
 
 

@@ -29,7 +29,7 @@ import shutil
 import struct
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tinyml_build.errors import TinyMLError, ToolchainError
@@ -144,12 +144,13 @@ def _address(symbols: dict[str, int], name: str, elf_path: Path) -> int:
 
 
 def plugin_argument(so_path: Path, elf_path: Path, skip_symbols: tuple[str, str] | None = None,
-                    mix_path: Path | None = None) -> str:
+                    mix_path: Path | None = None, data_range: tuple[int, int] | None = None) -> str:
     """The value of QEMU's `-plugin` option: the .so and the marker addresses read from `elf_path`.
 
     `skip_symbols` = (first, past_end) names an address range [first, past_end) whose instructions are
     not counted in windows (the Xtensa twin's muluh/mulsh-emulating exception handler). `mix_path`:
-    mix mode, the per-address counts are written there (split per op when the ELF has tml_profile_op).
+    mix mode, the per-address counts are written there (split per op when the ELF has tml_profile_op);
+    `data_range` = (start, end): mix mode also counts the loads from [start, end) (the image's flash).
     """
     elf_path = Path(elf_path)
     symbols = _symbols(elf_path)
@@ -171,6 +172,8 @@ def plugin_argument(so_path: Path, elf_path: Path, skip_symbols: tuple[str, str]
         parts.append("mix=" + str(mix_path).replace(",", ",,"))
         if OP_SYMBOL in symbols:
             parts.append(f"op={symbols[OP_SYMBOL]:#x}")
+        if data_range is not None:
+            parts += [f"data_start={data_range[0]:#x}", f"data_end={data_range[1]:#x}"]
     return ",".join(parts)
 
 
@@ -182,6 +185,7 @@ class MixCounts:
 
     entries: dict[tuple[int, int], int]
     counts: dict[tuple[int, int], dict[int, int]]
+    range_loads: dict[tuple[int, int], int] = field(default_factory=dict)  # loads from the data range
 
     def models(self) -> list[int]:
         return sorted({model for model, _op in self.entries})
@@ -197,14 +201,16 @@ class MixCounts:
 
 
 def parse_mix(text: str) -> MixCounts:
-    """The plugin's mix file (`S model op windows` and `C model op address count` lines)."""
+    """The plugin's mix file (`S model op windows range_loads` and `C model op address count` lines)."""
     entries: dict[tuple[int, int], int] = {}
     counts: dict[tuple[int, int], dict[int, int]] = {}
+    range_loads: dict[tuple[int, int], int] = {}
     for number, line in enumerate(text.splitlines(), 1):
         fields = line.split()
         try:
-            if fields[0] == "S" and len(fields) == 4:
+            if fields[0] == "S" and len(fields) == 5:
                 entries[(int(fields[1]), int(fields[2]))] = int(fields[3])
+                range_loads[(int(fields[1]), int(fields[2]))] = int(fields[4])
                 continue
             if fields[0] == "C" and len(fields) == 5:
                 key = (int(fields[1]), int(fields[2]))
@@ -216,7 +222,7 @@ def parse_mix(text: str) -> MixCounts:
             pass
         raise TinyMLError(f"line {number} of the instruction-mix file is not a plugin line: {line[:80]!r}",
                           fix="the file is written by the project's QEMU plugin in mix mode; rerun the profile")
-    return MixCounts(entries, counts)
+    return MixCounts(entries, counts, range_loads)
 
 
 def parse_icount(text: str) -> ICount | None:

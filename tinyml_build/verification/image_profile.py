@@ -65,13 +65,17 @@ def _mix_files(target: Target, elf: Path, mix_path: Path, timeout: float) -> tup
     from tinyml_build.fileio import user_cache_dir
     from tinyml_build.verification import icount_plugin, qemu_runner
 
-    skip = None
+    skip, data_range = None, None
     if target.emulator and target.emulator.twin:
         from tinyml_build.platform import twin_counting
 
         skip = twin_counting(target) or None
+    else:  # the twins' memory is not the chip's: their loads are not flash reads
+        flash = target.region("flash")
+        data_range = (flash.origin, flash.origin + flash.size)
     plugin = icount_plugin.build_plugin(user_cache_dir() / "qemu-plugins")
-    args = ["-plugin", icount_plugin.plugin_argument(plugin, elf, skip_symbols=skip, mix_path=mix_path),
+    args = ["-plugin", icount_plugin.plugin_argument(plugin, elf, skip_symbols=skip, mix_path=mix_path,
+                                                        data_range=data_range),
             *icount_plugin.LOG_OPTIONS]
     outcome = qemu_runner.run_image(target, elf, timeout=timeout, extra_args=args)
     if outcome.timed_out or outcome.truncated:
@@ -113,7 +117,7 @@ def _model_profile(name, number, counts, listing, isa, labels) -> ModelProfile:
     if windows == 0:
         raise TinyMLError(f"the plugin saw no timed inference of model {terminal(name)}")
     per = 1.0 / windows
-    outside = mix_of(counts.counts.get((number, -1), {}), listing, isa, classes, falls).scaled(per)
+    outside = _segment_mix(counts, (number, -1), listing, isa, classes, falls).scaled(per)
     ops, total = [], outside
     positions = counts.ops(number)
     for position in positions:
@@ -121,13 +125,19 @@ def _model_profile(name, number, counts, listing, isa, labels) -> ModelProfile:
         if reached != windows:
             raise TinyMLError(f"model {terminal(name)}: op {position} ran in {reached} of {windows} inferences",
                               fix="per-op profiles need a program that calls every op once per inference (aot)")
-        mix = mix_of(counts.counts.get((number, position), {}), listing, isa, classes, falls).scaled(per)
+        mix = _segment_mix(counts, (number, position), listing, isa, classes, falls).scaled(per)
         total = total.merged(mix)
         ops.append(OpProfile(position, _label(labels, position), mix))
     if labels is not None and positions and len(labels) != len(positions):
         raise TinyMLError(f"model {terminal(name)}: {len(positions)} op markers ran, the program has {len(labels)} ops",
                           fix="pass the labels of the model this image was built from (aot_op_labels)")
     return ModelProfile(name, windows, total, outside, tuple(ops))
+
+
+def _segment_mix(counts, key, listing, isa, classes, falls) -> InstructionMix:
+    mix = mix_of(counts.counts.get(key, {}), listing, isa, classes, falls)
+    mix.flash_loads = counts.range_loads.get(key, 0)
+    return mix
 
 
 def _label(labels: list[str] | None, position: int) -> str:

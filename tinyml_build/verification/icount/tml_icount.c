@@ -10,7 +10,7 @@
  * the optional skip range [skip_start, skip_end) (the Xtensa twin's handler that emulates muluh/mulsh).
  *
  * Arguments (hexadecimal with 0x, or decimal): begin=ADDR,end=ADDR[,report=ADDR][,skip_start=ADDR,skip_end=ADDR]
- * [,mix=FILE[,op=ADDR]].
+ * [,mix=FILE[,op=ADDR][,data_start=ADDR,data_end=ADDR]].
  * Each time the guest executes the first instruction at `report` (tml_profile_report(), called once
  * after each model's timed inferences) it prints the windows closed since the previous report:
  *   TML-ICOUNT-REPORT windows=<closed windows> instructions=<counted inside them>
@@ -24,8 +24,10 @@
  * (tml_profile_op(), which per-op profiling builds call before each op) the counts are split by op: the
  * plugin numbers the calls within a window 0, 1, 2... (QEMU 7.2 lets a plugin read no guest register, so
  * the firmware's argument is not read; the aot program calls it once per op, in order). Counts before the
- * first call go to op -1. Models are numbered by tml_profile_report() calls, from 0. At exit FILE holds:
- *   S <model> <op> <windows that reached it>
+ * first call go to op -1. Models are numbered by tml_profile_report() calls, from 0. With data_start/
+ * data_end the loads from that range (the image's flash: constants, weights) are counted too, for the
+ * flash wait states data reads pay. At exit FILE holds:
+ *   S <model> <op> <windows that reached it> <loads from [data_start, data_end)>
  *   C <model> <op> <address, hex> <executions>
  * One counter per instruction address (an inline add, like the total); at each marker the counters are
  * moved into the current op's table, so the cost is one pass over the executed code per op call.
@@ -62,6 +64,7 @@ enum { SLOTS_PER_CHUNK = 4096 };
 struct slot {
   uint64_t vaddr;
   uint64_t live;         /* executions since the last move into the segment tables */
+  uint64_t range_loads;  /* its loads from [data_start, data_end) since then */
   uint64_t *per_segment; /* executions per segment, grown on demand */
   size_t n_segments;
 };
@@ -72,9 +75,11 @@ struct chunk {
 struct segment {
   int64_t model, op;
   uint64_t entries;
+  uint64_t range_loads;
 };
 static const char *mix_path; /* NULL: mix mode off */
 static uint64_t op_addr;
+static uint64_t data_start, data_end; /* data_start == data_end: no load counting */
 static struct chunk *first_chunk, *last_chunk;
 static size_t last_used = SLOTS_PER_CHUNK; /* slots used in last_chunk */
 static struct slot **table;                /* open addressing: vaddr -> slot */
@@ -137,8 +142,9 @@ static void move_live(size_t segment, bool keep) {
     size_t used = c == last_chunk ? last_used : SLOTS_PER_CHUNK;
     for (size_t i = 0; i < used; i++) {
       struct slot *s = &c->slots[i];
-      if (s->live == 0) continue;
+      if (s->live == 0 && s->range_loads == 0) continue;
       if (keep) {
+        segments[segment].range_loads += s->range_loads;
         if (s->n_segments <= segment) {
           s->per_segment = grow(s->per_segment, segment + 1, sizeof *s->per_segment);
           memset(s->per_segment + s->n_segments, 0, (segment + 1 - s->n_segments) * sizeof *s->per_segment);
@@ -147,6 +153,7 @@ static void move_live(size_t segment, bool keep) {
         s->per_segment[segment] += s->live;
       }
       s->live = 0;
+      s->range_loads = 0;
     }
   }
 }
@@ -159,7 +166,7 @@ static void enter_segment(int64_t model, int64_t op) {
       segments_cap = segments_cap ? 2 * segments_cap : 64;
       segments = grow(segments, segments_cap, sizeof *segments);
     }
-    segments[n_segment_ids++] = (struct segment){model, op, 0};
+    segments[n_segment_ids++] = (struct segment){model, op, 0, 0};
   }
   segments[id].entries += 1;
   current_segment = id;
@@ -174,6 +181,13 @@ static void on_op(unsigned int vcpu_index, void *userdata) {
   ((struct slot *)userdata)->live += 1; /* the marker instruction itself counts for the op it opens */
 }
 
+static void on_load(unsigned int vcpu_index, qemu_plugin_meminfo_t info, uint64_t vaddr, void *userdata) {
+  (void)vcpu_index;
+  if (!qemu_plugin_mem_is_store(info) && vaddr >= data_start && vaddr < data_end) {
+    ((struct slot *)userdata)->range_loads += 1;
+  }
+}
+
 static void write_mix(void) {
   FILE *out = fopen(mix_path, "w");
   if (out == NULL) {
@@ -182,7 +196,8 @@ static void write_mix(void) {
     return;
   }
   for (size_t id = 0; id < n_segment_ids; id++) {
-    fprintf(out, "S %" PRId64 " %" PRId64 " %" PRIu64 "\n", segments[id].model, segments[id].op, segments[id].entries);
+    fprintf(out, "S %" PRId64 " %" PRId64 " %" PRIu64 " %" PRIu64 "\n", segments[id].model, segments[id].op,
+            segments[id].entries, segments[id].range_loads);
   }
   for (struct chunk *c = first_chunk; c != NULL; c = c->next) {
     size_t used = c == last_chunk ? last_used : SLOTS_PER_CHUNK;
@@ -257,6 +272,11 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb) {
       qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64, skip ? &skipped : &executed, 1);
       if (mix_path != NULL && !skip) {
         struct slot *slot = slot_for(pc);
+        if (data_start != data_end) {
+          /* every access, stores filtered in on_load: QEMU 7.2 does not apply the QEMU_PLUGIN_MEM_R filter as
+             documented (measured: it reported the stores) */
+          qemu_plugin_register_vcpu_mem_cb(insn, on_load, QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_MEM_RW, slot);
+        }
         if (op_addr != 0 && pc == op_addr) {
           qemu_plugin_register_vcpu_insn_exec_cb(insn, on_op, QEMU_PLUGIN_CB_NO_REGS, slot);
         } else {
@@ -283,7 +303,8 @@ static struct {
   uint64_t *value;
   bool given;
 } options[] = {{"begin", &begin_addr, false},      {"end", &end_addr, false},      {"report", &report_addr, false},
-               {"skip_start", &skip_start, false}, {"skip_end", &skip_end, false}, {"op", &op_addr, false}};
+               {"skip_start", &skip_start, false}, {"skip_end", &skip_end, false}, {"op", &op_addr, false},
+               {"data_start", &data_start, false}, {"data_end", &data_end, false}};
 
 /* Sets the option `arg` names ("name=value"); false when it names none or its value is not a number. */
 static bool parse_option(const char *arg) {
@@ -311,7 +332,8 @@ TML_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t
   for (int i = 0; i < argc; i++) {
     if (!parse_option(argv[i])) {
       fprintf(stderr,
-              "tml_icount: bad argument '%s' (expected begin=, end=, report=, skip_start=, skip_end=, op= addresses "
+              "tml_icount: bad argument '%s' (expected begin=, end=, report=, skip_start=, skip_end=, op=, "
+              "data_start=, data_end= addresses "
               "or mix=FILE)\n",
               argv[i]);
       return -1;
@@ -319,8 +341,13 @@ TML_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t
   }
   bool markers = options[0].given && options[1].given && begin_addr != end_addr;
   bool skip_ok = options[3].given == options[4].given && skip_start <= skip_end;
-  if (options[5].given && mix_path == NULL) {
-    fprintf(stderr, "tml_icount: op=ADDR needs mix=FILE (op markers split the instruction mix)\n");
+  if ((options[5].given || options[6].given || options[7].given) && mix_path == NULL) {
+    fprintf(stderr, "tml_icount: op=ADDR needs mix=FILE (op markers split the instruction mix), as do data_start= "
+                    "and data_end=\n");
+    return -1;
+  }
+  if (options[6].given != options[7].given || data_start > data_end) {
+    fprintf(stderr, "tml_icount: data_start=ADDR and data_end=ADDR go together, start <= end\n");
     return -1;
   }
   if (!markers || !skip_ok) {
