@@ -38,7 +38,7 @@ def test_cycles_of_a_per_op_profiling_image(tmp_path):
 
 
 @pytest.mark.parametrize("args,message", [
-    (("target=stm32f103", "cycles"), "target stm32f103 cannot run `cycles`"),
+    (("target=host", "cycles"), "target host cannot run `cycles`: it builds no firmware image"),
     (("target=qemu-m4", "monitor", "port=/dev/ttyS0"), "target qemu-m4 has no serial console to monitor"),
     (("target=stm32f407", "monitor"), "`monitor` needs the board's serial port"),
     (("target=qemu-m4", "measured=x.log"), "measured=x.log has no effect on this build"),
@@ -51,6 +51,24 @@ def test_what_cannot_apply_is_refused(tmp_path, args, message):
 def test_profile_ops_is_aot_only(tmp_path):
     _fails_cleanly(scons("target=host", "model=hello_world", "runtime=aot", "profile_ops=on",
                          f"build_dir={tmp_path}"), "profile_ops=on has no effect on this build")
+
+
+@needs_arm
+@pytest.mark.qemu
+def test_cycles_of_a_board_without_emulator_run_on_its_stand_in(tmp_path):
+    """stm32f103 has no QEMU machine: its objects are linked with qemu-m3's platform (same arch flags),
+    profiled there and estimated for the F103: Cortex-M3 timings, 72 MHz, its flash wait states."""
+    if shutil.which("qemu-system-arm") is None or shutil.which("gcc") is None:
+        pytest.skip("qemu-system-arm or gcc (the plugin's compiler) not installed")
+    result = scons("target=stm32f103", "model=hello_world", "runtime=aot", "profile_ops=on", f"build_dir={tmp_path}",
+                   "cycles")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    out = tmp_path / "stm32f103" / "hello_world"
+    estimate = json.loads((out / "cycles.json").read_text())["hello_world"]
+    assert estimate["core"] == "cortex-m3" and estimate["clock_hz"] == 72000000 and len(estimate["per_op"]) == 3
+    assert estimate["per_class"]["flash_wait"] > 0 and "RM0008" in estimate["method"]
+    assert any("profiled on qemu-m3" in note for note in estimate["notes"])
+    assert (out / "firmware-stand-in.elf").is_file() and not (tmp_path / "qemu-m3").exists()
 
 
 @needs_arm

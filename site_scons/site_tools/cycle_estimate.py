@@ -19,10 +19,10 @@ def _cycles_action(target, source, env):
     from tinyml_build.fileio import write_atomic
     from tinyml_build.verification.image_profile import aot_op_labels, estimate_image, format_estimate, profile_image
 
-    board = load_target(env["TML_TARGET_FILE"])
+    board, runs_on = load_target(env["TML_TARGET_FILE"]), load_target(env["TML_PROFILE_TARGET_FILE"])
     labels = {name: aot_op_labels(path) for name, path in env["TML_OP_MODELS"]}
-    estimates = estimate_image(profile_image(board, str(source[0]), labels, timeout=float(env["TML_QEMU_TIMEOUT"])),
-                               board)
+    profile = profile_image(runs_on, str(source[0]), labels, timeout=float(env["TML_QEMU_TIMEOUT"]))
+    estimates = estimate_image(profile, board)
     if env["TML_MEASURED"]:
         from tinyml_build.reports.measured_cycles import apply_measured, read_measured
 
@@ -35,12 +35,15 @@ def _cycles_action(target, source, env):
     return 0
 
 
-def CycleEstimate(env, out_dir, elf, target_file, op_models, measured):
-    """cycles.json + cycles.txt; `op_models`: (name, tflite) of the aot models whose ops are labelled."""
+def CycleEstimate(env, out_dir, elf, target_file, op_models, measured, profile_target_file):
+    """cycles.json + cycles.txt; `op_models`: (name, tflite) of the aot models whose ops are labelled;
+    `elf` runs on the QEMU machine of `profile_target_file` (the target's, or a stand-in's)."""
     node = env.Command([f"{out_dir}/cycles.json", f"{out_dir}/cycles.txt"], elf,
                        Action(_cycles_action, label("CYC", "$SOURCE"), varlist=["TML_MEASURED", "TML_OP_MODELS"]),
-                       TML_TARGET_FILE=str(target_file), TML_OP_MODELS=op_models, TML_MEASURED=measured)
-    env.Depends(node, [str(target_file)] + [path for _name, path in op_models] + ([measured] if measured else []))
+                       TML_TARGET_FILE=str(target_file), TML_OP_MODELS=op_models, TML_MEASURED=measured,
+                       TML_PROFILE_TARGET_FILE=str(profile_target_file))
+    env.Depends(node, [str(target_file), str(profile_target_file)] + [path for _name, path in op_models]
+                + ([measured] if measured else []))
     generated_by(env, node, "tinyml_build.verification.image_profile", "tinyml_build.reports.cycle_model",
                  "tinyml_build.reports.measured_cycles")
     env.NoCache(node)

@@ -185,8 +185,9 @@ def FirmwarePlatform(env, platform, framework_env, board=None):
     return {"objects": objects, "board": board, "scripts": scripts}
 
 
-def Firmware(env, plan, toolchain, target_file):
-    """Declare the whole image for a FirmwarePlan; returns a dict of the output nodes."""
+def Firmware(env, plan, toolchain, target_file, with_stand_in=False):
+    """Declare the whole image for a FirmwarePlan; returns a dict of the output nodes. `with_stand_in`:
+    also link its objects for the emulated target with the same arch flags (`cycles` without an emulator)."""
     from tinyml_build.image.link import binary_names
     from tinyml_build.verification import reference_version
 
@@ -293,13 +294,36 @@ def Firmware(env, plan, toolchain, target_file):
     twin = None
     if plan.has_twin:
         twin = _twin_image(env, plan, framework, board, app_objects + target_objects + model_objects, link_line)
+    stand_in = None
+    if with_stand_in:
+        stand_in = _stand_in_image(env, plan, framework, app_objects + target_objects + model_objects, link_line)
     return {
-        "twin": twin,
+        "twin": twin, "stand_in": stand_in,
         "elf": elf, "map": linker_map, "bin": binaries, "hex": hex_file, "size": sizes, "manifest": manifest,
         "compile_commands": database, "golden": goldens, "generated": generated + board + script,
         "all": [elf, linker_map] + binaries + hex_file + sizes + manifest + database,
         "steps": board,  # built through the scanner's implicit dependencies; listed so the step count holds it
     }
+
+
+def _stand_in_image(env, plan, framework, objects, link_line):
+    """`cycles` on a target without an emulator: the image's application, runtime and model objects
+    with the platform of the emulated target that has the same arch flags; returns (target, [elf, map])."""
+    from tinyml_build.platform import IMAGE, TargetPlatform
+    from tinyml_build.verification.image_profile import stand_in_for
+
+    target = stand_in_for(plan.target)
+    platform = TargetPlatform(target, plan.common_dir / "stand-in-platform" / target.name, IMAGE, plan.toolchain)
+    declared = env.FirmwarePlatform(platform, framework)
+    link_env = env.Clone(TML_FLAGS=plan.flags, TML_LINKER_SCRIPT=str(platform.linker_script),
+                         TML_SIZING_LINKER_SCRIPT=str(platform.sizing_linker_script), TML_LINK_LINE=link_line,
+                         TML_TARGET_FILE=str(target.path))
+    nodes = link_env.Command([str(plan.output("firmware-stand-in.elf")), str(plan.output("firmware-stand-in.map"))],
+                             declared["objects"] + objects,
+                             Action(_link_action, label("LINK"), varlist=["TML_LINK_LINE"]))
+    link_env.Depends(nodes, declared["scripts"] + [str(target.path)])
+    generated_by(link_env, nodes, "tinyml_build.image.link")
+    return target, nodes
 
 
 def _twin_image(env, plan, framework, board, objects, link_line):
@@ -331,7 +355,8 @@ def FirmwareImage(env, config):
         toolchain, _ = env.UseToolchain(config, env["TINYML_PROJECT_DIR"])
     except TinyMLError as exc:
         tinyml_fail(exc)
-    image = env.Firmware(plan, toolchain, config.target.path)
+    image = env.Firmware(plan, toolchain, config.target.path,
+                         with_stand_in="cycles" in COMMAND_LINE_TARGETS and config.target.emulator is None)
     env.Alias("firmware", image["all"] + image["steps"])
     flashed = []
     if plan.image_format == "esp":
@@ -344,9 +369,15 @@ def FirmwareImage(env, config):
         env.Alias("test", run)
     options = env["TML_OPTIONS"]
     if "cycles" in COMMAND_LINE_TARGETS:
-        tested = image["twin"][0] if image["twin"] else image["elf"]
+        profiled, runs_on = image["elf"], config.target
+        if image["twin"]:
+            profiled = image["twin"][0]
+        elif image["stand_in"]:
+            runs_on, stand_in = image["stand_in"]
+            profiled = stand_in[0]
         labelled = [(m.name, str(m.tflite)) for m in plan.models] if plan.profile_ops else []
-        cycles = env.CycleEstimate(str(plan.out_dir), tested, config.target.path, labelled, options.text("measured"))
+        cycles = env.CycleEstimate(str(plan.out_dir), profiled, config.target.path, labelled, options.text("measured"),
+                                   runs_on.path)
         env.Depends(cycles, image["all"])
     if "monitor" in COMMAND_LINE_TARGETS:
         monitor = env.SerialMonitor(str(plan.out_dir), image["all"], options.text("port"), config.target.console.baud)

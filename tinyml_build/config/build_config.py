@@ -278,10 +278,13 @@ def from_options(project_dir: Path, values: OptionValues, options, requested=(),
                           where="flash", fix="build the image and write firmware.bin/.hex with your probe's tool "
                                              "(st-flash, openocd, pyocd)" if board.supports.image else
                           "use an ESP target, or a target that builds images")
-    if "cycles" in requested and not (board.supports.image and board.emulator is not None):
-        raise TinyMLError(f"target {board.name} cannot run `cycles`: it needs an image and an emulator to profile",
-                          where="cycles", fix="estimate on the qemu-* target with the same cpu, or measure on the "
-                                              "board: `monitor port=...` writes monitor.log with its cycle counts")
+    if "cycles" in requested:
+        if not board.supports.image:
+            raise TinyMLError(f"target {board.name} cannot run `cycles`: it builds no firmware image", where="cycles",
+                              fix="use a target that builds images (scons -h lists them)")
+        from tinyml_build.verification.image_profile import stand_in_for
+
+        stand_in_for(board)  # profiled on its own emulator or a stand-in's: refused now when there is none
     if "monitor" in requested and not (board.supports.image and board.console.is_uart):
         raise TinyMLError(f"target {board.name} has no serial console to monitor", where="monitor",
                           fix="`monitor` reads boards with a UART console (stm32*, esp32*); emulated targets: `test`")

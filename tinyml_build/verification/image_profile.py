@@ -52,6 +52,24 @@ class ImageProfile:
     models: dict[str, ModelProfile] = field(default_factory=dict)
 
 
+def stand_in_for(target: Target, targets_dir: Path | None = None) -> Target:
+    """The emulated target whose QEMU machine profiles `target`'s code: the target itself, else the one
+    with exactly its arch flags and toolchain (the same objects run there, only the platform differs)."""
+    from tinyml_build.config.targets import DEFAULT_TARGETS_DIR, list_targets, load_target
+
+    if target.emulator is not None:
+        return target
+    folder = Path(targets_dir) if targets_dir else target.path.parent if target.path else DEFAULT_TARGETS_DIR
+    for name in list_targets(folder):
+        other = load_target(name, folder)
+        if other.emulator is not None and other.arch_flags == target.arch_flags and other.toolchain == target.toolchain:
+            return other
+    raise TinyMLError(f"`cycles` profiles the image in QEMU, and neither {target.name} nor any emulated target with "
+                      f"its arch flags ({' '.join(target.arch_flags)}) has an emulator", where=f"target={target.name}",
+                      fix="measure on the board instead (`monitor port=...` writes monitor.log with its cycle "
+                          "counts), or add an emulated target with the same arch flags to targets/")
+
+
 def aot_op_labels(tflite: str | Path) -> list[str]:
     """"#<op index> <OP_NAME>" of each op the aot program runs, in its order (eliminated ops left out)."""
     from tinyml_build.model.reader import load_model
@@ -146,10 +164,17 @@ def _label(labels: list[str] | None, position: int) -> str:
 
 def estimate_image(profile: ImageProfile, target: Target) -> dict:
     """Model name -> CycleEstimate of one inference, per op where the profile has ops."""
+    from dataclasses import replace
+
     from tinyml_build.reports.cycle_model import estimate_cycles
 
-    return {name: estimate_cycles(m.mix, target, per_op=[(o.label, o.mix) for o in m.ops])
-            for name, m in sorted(profile.models.items())}
+    estimates = {name: estimate_cycles(m.mix, target, per_op=[(o.label, o.mix) for o in m.ops])
+                 for name, m in sorted(profile.models.items())}
+    if profile.target != target.name:
+        note = (f"profiled on {profile.target}'s QEMU machine (same arch flags): {target.name}'s application, runtime "
+                "and model code, linked with that target's platform layer")
+        estimates = {name: replace(e, notes=(*e.notes, note)) for name, e in estimates.items()}
+    return estimates
 
 
 def format_estimate(name: str, estimate) -> str:
