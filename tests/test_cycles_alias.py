@@ -2,10 +2,27 @@
 image end to end in QEMU, and every combination that cannot apply refused with one clean message."""
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 
 import pytest
-from test_build_graph import _fails_cleanly, needs_arm, scons
+from conftest import PROJECT_DIR
+
+needs_arm = pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None,
+                               reason="arm-none-eabi-gcc not installed (sudo apt-get install gcc-arm-none-eabi)")
+
+
+def scons(*args) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "SCons", "-Q", *args], capture_output=True, text=True,
+                          cwd=PROJECT_DIR, env=dict(os.environ))
+
+
+def _fails_cleanly(result, message):
+    text = result.stdout + result.stderr
+    assert result.returncode != 0 and "Traceback" not in text, text[-2000:]
+    assert message in text, text[-2000:]
 
 
 @needs_arm
@@ -76,7 +93,6 @@ def test_monitor_alias_captures_a_board_run_from_a_pty(tmp_path):
     """`monitor port=` on a UART target: the image is built, then the console is read until TML-RESULT
     into monitor.log (a pty replays a recorded board run), which `measured=` accepts."""
     pytest.importorskip("serial", reason="pyserial not installed")
-    import os
     import pty
     import threading
     import time
