@@ -437,3 +437,55 @@ def test_parse_and_per_inference():
     assert per_inference(ICount(3, 11, 99)) == 4
     with pytest.raises(TinyMLError, match="no complete"):
         per_inference(ICount(0, 0, 5))
+
+
+@pytest.mark.qemu
+def test_mix_mode_counts_every_address_and_splits_at_op_markers(plugin, tmp_path):
+    """Mix mode: the per-address counts of each window add up to the exact window count, the loads from
+    a data range are counted per op, the spin loop's
+    body ran ITERATIONS times per window, and `spin` standing in for tml_profile_op splits each window
+    into op -1 (before) and op 0 (from spin's first instruction on); the plain TML-ICOUNT line is unchanged."""
+    arch = ARCHES["arm"]
+    elf = _build(arch, tmp_path)
+    count = _counter(arch.objdump, arch.nm, elf)
+    window, _skipped, total = _expected(arch, count)
+    symbols = {n: v & ~1 for n, v in _nm(arch.nm, elf).items()}
+    mix_file = tmp_path / "dir,with,comma" / "mix.txt"
+    mix_file.parent.mkdir()
+    argument = plugin_argument(plugin, elf, mix_path=mix_file, data_range=(0x20000000, 0x20001000))
+    argument += f",op={symbols['spin']:#x}"
+    proc = _run(arch, elf, argument)
+    assert proc.returncode == 0, proc.stderr
+    assert parse_icount(proc.stderr) == ICount(WINDOWS, WINDOWS * window, total)
+    mix = icount_plugin.parse_mix(mix_file.read_text())
+    assert mix.entries == {(0, -1): WINDOWS, (0, 0): WINDOWS}
+    # loads from the stack's RAM: the trap's `ldr r0, [sp, #24]`, in op 0 (the faulting load does not
+    # complete; the literals `ldr rX, =...` of this program assemble to moves)
+    assert mix.range_loads == {(0, -1): 0, (0, 0): WINDOWS}
+    assert mix.windows(0) == WINDOWS and mix.ops(0) == [0]
+    assert mix.instructions(0) == WINDOWS * window
+    op0 = mix.counts[(0, 0)]
+    assert op0[symbols["spin"]] == WINDOWS and op0[symbols["spin_loop"]] == WINDOWS * ITERATIONS
+    # before the op marker: the rest of tml_profile_begin (nothing: it is one `bx lr`), `ldr r0` and `bl spin`
+    assert count("tml_profile_begin", "begin_done") == 1
+    before = mix.counts[(0, -1)]
+    assert sorted(before.values()) == [WINDOWS, WINDOWS] and min(before) == symbols["win_start"]
+    assert max(before) < symbols["win_stop"]
+
+
+@pytest.mark.qemu
+def test_op_marker_without_mix_is_refused(plugin, tmp_path):
+    arch = ARCHES["arm"]
+    elf = _build(arch, tmp_path)
+    proc = _run(arch, elf, plugin_argument(plugin, elf) + ",op=0x40")
+    assert proc.returncode != 0 and "op=ADDR needs mix=FILE" in proc.stderr
+    proc = _run(arch, elf, plugin_argument(plugin, elf, mix_path=tmp_path / "m.txt") + ",data_start=0x10")
+    assert proc.returncode != 0 and "data_start=ADDR and data_end=ADDR go together" in proc.stderr
+
+
+def test_parse_mix_refuses_foreign_lines():
+    mix = icount_plugin.parse_mix("S 0 -1 2 0\nS 0 0 2 7\nC 0 0 1f0 10\nC 0 -1 100 4\n")
+    assert mix.counts == {(0, 0): {0x1F0: 10}, (0, -1): {0x100: 4}} and mix.instructions(0) == 14
+    assert mix.range_loads == {(0, -1): 0, (0, 0): 7}
+    with pytest.raises(TinyMLError, match="line 2 of the instruction-mix file"):
+        icount_plugin.parse_mix("S 0 -1 2 0\nTML-ICOUNT windows=1\n")

@@ -192,8 +192,9 @@ def FirmwarePlatform(env, platform, framework_env, board=None):
     return {"objects": objects, "board": board, "scripts": scripts}
 
 
-def Firmware(env, plan, toolchain, target_file):
-    """Declare the whole image for a FirmwarePlan; returns a dict of the output nodes."""
+def Firmware(env, plan, toolchain, target_file, with_stand_in=False):
+    """Declare the whole image for a FirmwarePlan; returns a dict of the output nodes. `with_stand_in`:
+    also link its objects for the emulated target with the same arch flags (`cycles` without an emulator)."""
     from tinyml_build.image.link import binary_names
     from tinyml_build.verification import reference_version
 
@@ -202,6 +203,8 @@ def Firmware(env, plan, toolchain, target_file):
     env.Replace(TML_TARGET_FILE=str(target_file), TML_BUILD_ROOT=str(build_root), TML_TARGET_CPU=plan.target.cpu,
                 TML_IMAGE_FORMAT=plan.image_format)
     flags = plan.flags
+    if plan.profile_ops:  # the per-op marker calls (aot program) and their target (test app)
+        env.Append(CPPDEFINES=["TML_PROFILE_OPS"])
     framework = env.Clone(CPPPATH=[str(p) for p in plan.include_dirs])
     framework.Append(CCFLAGS=[flags.framework_optimization])
     fast = env.Clone(CPPPATH=[str(p) for p in plan.include_dirs])
@@ -274,6 +277,8 @@ def Firmware(env, plan, toolchain, target_file):
                for p in sorted(d.glob("*.h"))]
     source_files = [str(p) for p in plan.platform_sources + plan.app_sources + plan.runtime.manifest_sources()]
     settings = {"random_vectors": plan.random_vectors, "seed": plan.seed, "runtime_requested": plan.runtime_requested}
+    if plan.profile_ops:
+        settings["profile_ops"] = True
     runtime_settings = plan.runtime.manifest_settings(plan.project_dir, build_root)
     if runtime_settings:
         settings[plan.runtime.name] = runtime_settings
@@ -300,13 +305,36 @@ def Firmware(env, plan, toolchain, target_file):
     twin = None
     if plan.has_twin:
         twin = _twin_image(env, plan, framework, board, app_objects + target_objects + model_objects, link_line)
+    stand_in = None
+    if with_stand_in:
+        stand_in = _stand_in_image(env, plan, framework, app_objects + target_objects + model_objects, link_line)
     return {
-        "twin": twin,
+        "twin": twin, "stand_in": stand_in,
         "elf": elf, "map": linker_map, "bin": binaries, "hex": hex_file, "size": sizes, "manifest": manifest,
         "compile_commands": database, "golden": goldens, "generated": generated + board + script,
         "all": [elf, linker_map] + binaries + hex_file + sizes + manifest + database,
         "steps": board,  # built through the scanner's implicit dependencies; listed so the step count holds it
     }
+
+
+def _stand_in_image(env, plan, framework, objects, link_line):
+    """`cycles` on a target without an emulator: the image's application, runtime and model objects
+    with the platform of the emulated target that has the same arch flags; returns (target, [elf, map])."""
+    from tinyml_build.platform import IMAGE, TargetPlatform
+    from tinyml_build.verification.image_profile import stand_in_for
+
+    target = stand_in_for(plan.target)
+    platform = TargetPlatform(target, plan.common_dir / "stand-in-platform" / target.name, IMAGE, plan.toolchain)
+    declared = env.FirmwarePlatform(platform, framework)
+    link_env = env.Clone(TML_FLAGS=plan.flags, TML_LINKER_SCRIPT=str(platform.linker_script),
+                         TML_SIZING_LINKER_SCRIPT=str(platform.sizing_linker_script), TML_LINK_LINE=link_line,
+                         TML_TARGET_FILE=str(target.path))
+    nodes = link_env.Command([str(plan.output("firmware-stand-in.elf")), str(plan.output("firmware-stand-in.map"))],
+                             declared["objects"] + objects,
+                             Action(_link_action, label("LINK"), varlist=["TML_LINK_LINE"]))
+    link_env.Depends(nodes, declared["scripts"] + [str(target.path)])
+    generated_by(link_env, nodes, "tinyml_build.image.link")
+    return target, nodes
 
 
 def _twin_image(env, plan, framework, board, objects, link_line):
@@ -338,21 +366,39 @@ def FirmwareImage(env, config):
         toolchain, _ = env.UseToolchain(config, env["TINYML_PROJECT_DIR"])
     except TinyMLError as exc:
         tinyml_fail(exc)
-    image = env.Firmware(plan, toolchain, config.target.path)
+    image = env.Firmware(plan, toolchain, config.target.path,
+                         with_stand_in="cycles" in COMMAND_LINE_TARGETS and config.target.emulator is None)
     env.Alias("firmware", image["all"] + image["steps"])
+    flashed = []
     if plan.image_format == "esp":
-        env.FlashCommand(plan, image["bin"])
+        flashed = env.FlashCommand(plan, image["bin"])
     if "test" in COMMAND_LINE_TARGETS:
         tested = image["twin"][0] if image["twin"] else image["elf"]
         run = env.QemuTest(str(plan.out_dir), tested, image["golden"], config.target.path,
                            env["TML_QEMU_TIMEOUT"])
         env.Depends(run, image["all"])  # the whole image, budget gate included, before it runs
         env.Alias("test", run)
+    options = env["TML_OPTIONS"]
+    if "cycles" in COMMAND_LINE_TARGETS:
+        profiled, runs_on = image["elf"], config.target
+        if image["twin"]:
+            profiled = image["twin"][0]
+        elif image["stand_in"]:
+            runs_on, stand_in = image["stand_in"]
+            profiled = stand_in[0]
+        labelled = [(m.name, str(m.tflite)) for m in plan.models] if plan.profile_ops else []
+        cycles = env.CycleEstimate(str(plan.out_dir), profiled, config.target.path, labelled, options.text("measured"),
+                                   runs_on.path)
+        env.Depends(cycles, image["all"])
+    if "monitor" in COMMAND_LINE_TARGETS:
+        monitor = env.SerialMonitor(str(plan.out_dir), image["all"], options.text("port"), config.target.console.baud)
+        if "flash" in COMMAND_LINE_TARGETS:
+            env.Depends(monitor, flashed)  # `flash monitor`: capture the run of the image just written
     return env.Alias("firmware")
 
 
 def generate(env):
-    for tool in ("toolchain", "size_report", "qemu_test", "esp_flash"):
+    for tool in ("toolchain", "size_report", "qemu_test", "esp_flash", "cycle_estimate", "serial_monitor"):
         env.Tool(tool)
     env.AddMethod(Firmware)
     env.AddMethod(FirmwarePlatform)

@@ -14,12 +14,14 @@ from tinyml_build.analysis import op_inventory
 from tinyml_build.config import targets
 from tinyml_build.config.model_facts import ModelFacts, model_facts
 from tinyml_build.config.options import (
+    AOT_IMAGE,
     AUTO,
+    CYCLES,
     EXPORT,
-    FLASH,
     IMAGE,
     RUNTIME,
     RUNTIME_CHOICES,
+    SERIAL,
     TEST,
     TFLM,
     OptionValues,
@@ -276,6 +278,19 @@ def from_options(project_dir: Path, values: OptionValues, options, requested=(),
                           where="flash", fix="build the image and write firmware.bin/.hex with your probe's tool "
                                              "(st-flash, openocd, pyocd)" if board.supports.image else
                           "use an ESP target, or a target that builds images")
+    if "cycles" in requested:
+        if not board.supports.image:
+            raise TinyMLError(f"target {board.name} cannot run `cycles`: it builds no firmware image", where="cycles",
+                              fix="use a target that builds images (scons -h lists them)")
+        from tinyml_build.verification.image_profile import stand_in_for
+
+        stand_in_for(board)  # profiled on its own emulator or a stand-in's: refused now when there is none
+    if "monitor" in requested and not (board.supports.image and board.console.is_uart):
+        raise TinyMLError(f"target {board.name} has no serial console to monitor", where="monitor",
+                          fix="`monitor` reads boards with a UART console (stm32*, esp32*); emulated targets: `test`")
+    if "monitor" in requested and not values.text("port"):
+        raise TinyMLError("`monitor` needs the board's serial port", where="monitor",
+                          fix="add port=/dev/ttyUSB0 (or the board's device)")
     produces = board.supports.image or board.supports.test
     tflm_arena_auto = config.runtime == "tflm" and values.text("arena").strip().lower() == "auto"
     scopes = {
@@ -288,8 +303,13 @@ def from_options(project_dir: Path, values: OptionValues, options, requested=(),
         IMAGE: None if board.supports.image else
         f"target {board.name} builds no firmware image ({board.image_support_reason})",
         TEST: None if ("test" in requested and produces) or tflm_arena_auto else "nothing runs in QEMU in this build",
-        FLASH: None if "flash" in requested and board.family == "esp32" else "nothing is flashed in this build",
+        SERIAL: None if ("flash" in requested and board.family == "esp32") or "monitor" in requested else
+        "nothing is flashed or monitored in this build",
+        CYCLES: None if "cycles" in requested else "no `cycles` estimate is made in this build",
         EXPORT: None if "export" in requested else "nothing is exported in this build",
+        AOT_IMAGE: None if config.runtime == "aot" and board.supports.image else
+        (f"target {board.name} builds no firmware image" if not board.supports.image
+         else "per-op markers are in the aot program only; runtime=tflm has none"),
     }
     notes = check_applicable(values, options, scopes)
     from dataclasses import replace

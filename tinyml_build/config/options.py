@@ -32,8 +32,10 @@ RUNTIME = "runtime"  # builds that run a model: a firmware image, or the host ta
 IMAGE = "image"  # builds that make a firmware image (its test vectors)
 TEST = "test"  # `test` runs
 TFLM = "tflm"  # runtime=tflm
-FLASH = "flash"  # the `flash` alias of ESP targets
+SERIAL = "serial port"  # the `flash` alias of ESP targets and the `monitor` alias of UART targets
+CYCLES = "cycles"  # the `cycles` alias: the estimated (or measured) cycles per inference
 EXPORT = "export"  # the `export` alias: the model's code as a vendorable library
+AOT_IMAGE = "aot image"  # a firmware image of runtime=aot
 
 # Defaults the build and the modules that use them share (golden data, QEMU runner, tflm arena).
 DEFAULT_RANDOM_VECTORS = 3
@@ -45,8 +47,10 @@ DEFAULT_HEADROOM = "0"
 SCOPE_HINTS = {TFLM: "it applies to runtime=tflm", RUNTIME: "it applies to targets that build an image or run a test",
                IMAGE: "it applies to targets that build a firmware image",
                TEST: "it applies to `test` runs and to the tflm arena measurement",
-               FLASH: "it applies to `flash` on ESP targets",
-               EXPORT: "it applies to `export` (add it to the command line)"}
+               SERIAL: "it applies to `flash` on ESP targets and to `monitor` on targets with a UART console",
+               CYCLES: "it applies to `cycles` (add it to the command line)",
+               EXPORT: "it applies to `export` (add it to the command line)",
+               AOT_IMAGE: "it applies to runtime=aot firmware images"}
 
 _TRUE = ("1", "on", "yes", "true")
 _FALSE = ("0", "off", "no", "false")
@@ -114,8 +118,11 @@ def _base_options() -> tuple[Option, ...]:
                choices=("",) + KERNEL_CHOICES, scope=TFLM),
         Option("toolchain", "compiler of the image: auto (Espressif's GCC for ESP targets when on PATH, else the "
                "target's own) or one by name", "auto", kind="choice", choices=TOOLCHAIN_CHOICES, scope=IMAGE),
-        Option("port", "serial port `flash` writes the image through with esptool (ESP targets); empty: print "
-               "the command only", "", scope=FLASH, metavar="DEVICE"),
+        Option("port", "serial port `flash` writes the image through with esptool (ESP targets; empty: print "
+               "the command only), and `monitor` captures the board's console from", "", scope=SERIAL,
+               metavar="DEVICE"),
+        Option("measured", "with `cycles`: a board's console log (e.g. the monitor.log of `monitor`) whose "
+               "TML-TIME unit=cycles lines replace the estimate", "", kind="path", scope=CYCLES, metavar="LOG"),
         Option("export_dir", "the folder `export` writes the library to (e.g. components/tml_kws in your firmware "
                "repository); empty: <build_dir>/<target>/<model>/export/tml_<model>", "", kind="path", scope=EXPORT,
                metavar="DIR"),
@@ -144,6 +151,9 @@ def _base_options() -> tuple[Option, ...]:
         Option("arena_headroom", "bytes, or N% of the measured need, that arena=auto reserves above the smallest "
                "arena that sets up", DEFAULT_HEADROOM,
                scope=TFLM, metavar="BYTES|N%"),
+        Option("profile_ops", "per-op profiling image: the aot program calls tml_profile_op(i) before each op, "
+               "where the QEMU instruction-mix profile splits its counts (off: images unchanged)", "off", kind="bool",
+               scope=AOT_IMAGE),
         Option("tflm_log", "keep TFLM's error strings in the image (~11 KB)", "off", kind="bool", scope=TFLM),
     )
 

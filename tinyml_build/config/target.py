@@ -127,6 +127,16 @@ class Supports:
 
 
 @dataclass(frozen=True)
+class FlashTiming:
+    """Flash wait states at the target's clock_hz and what hides them (see target_schema.FlashTiming)."""
+
+    wait_states: int
+    accelerator: str  # none | prefetch | cache
+    fetch_bytes: int
+    reference: str
+
+
+@dataclass(frozen=True)
 class Target:
     name: str
     description: str
@@ -151,6 +161,7 @@ class Target:
     model_region: str = "flash"
     model_section: str | None = None
     vendor_note: str | None = None
+    flash_timing: FlashTiming | None = None  # None: code runs from zero-wait-state memory
     source: str = field(default="", compare=False)  # file it came from, for messages
     path: Path | None = field(default=None, compare=False)  # that file, resolved (a build depends on it)
 
@@ -255,5 +266,6 @@ def target_from_data(data: dict, source: str, path: Path | None = None) -> Targe
         model_region="flash" if data.get("model_region") is None else data["model_region"],
         model_section=data.get("model_section"),
         vendor_note=None if vendor_note is None else " ".join(vendor_note.split()),
+        flash_timing=None if data.get("flash_timing") is None else FlashTiming(**data["flash_timing"]),
         source=source, path=path,
     )

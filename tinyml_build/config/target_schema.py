@@ -113,6 +113,19 @@ class Supports(Schema):
     test: bool
 
 
+FLASH_ACCELERATORS = ("none", "prefetch", "cache")
+
+
+class FlashTiming(Schema):
+    """Flash access at clock_hz, for the cycle estimate (reports/cycle_model.py): the datasheet's wait
+    states, what hides them (a prefetch buffer, or a cache/ART accelerator) and where that is written."""
+
+    wait_states: Annotated[int, Field(ge=0, le=15)]
+    accelerator: Literal[FLASH_ACCELERATORS]
+    fetch_bytes: Annotated[int, Field(ge=2, le=64)]  # bytes one flash read returns (the line the WS are paid for)
+    reference: NonEmpty
+
+
 class TargetFile(Schema):
     name: Annotated[str, _pattern(r"^[a-z0-9][a-z0-9_-]*$")]
     description: NonEmpty
@@ -139,6 +152,7 @@ class TargetFile(Schema):
     model_region: NonEmpty | None = None
     model_section: Annotated[str, _pattern(r"^\.[A-Za-z_][A-Za-z0-9_.]*$")] | None = None
     vendor_note: NonEmpty | None = None
+    flash_timing: FlashTiming | None = None
 
     @model_validator(mode="wrap")
     @classmethod
@@ -185,6 +199,8 @@ class TargetFile(Schema):
         if self.clock_hz is None and facts.isa != "host":
             raise invalid("expected an integer (the rated core clock in Hz), got null", at=("clock_hz",),
                           fix="only the host target has clock_hz: null")
+        if self.flash_timing is not None and facts.isa == "host":
+            raise invalid("the host has no flash to wait for", at=("flash_timing",), fix="drop flash_timing")
 
     def _check_arch_flags(self, facts: CpuFacts):
         flags, required = self.arch_flags, list(facts.required_flags)

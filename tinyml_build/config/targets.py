@@ -38,6 +38,9 @@ The schema (all keys required unless marked optional):
   model_region (optional)      region holding the model array (default: flash)
   model_section (optional)     linker section name for the model array
   vendor_note (optional)       free text: board quirks worth knowing
+  flash_timing (optional)      {wait_states, accelerator: none|prefetch|cache, fetch_bytes, reference}: flash
+                               wait states at clock_hz for the cycle estimate (reports/cycle_model.py), with
+                               the datasheet table they come from; absent: code runs without wait states
 """
 
 from __future__ import annotations

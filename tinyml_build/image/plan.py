@@ -72,6 +72,7 @@ class FirmwarePlan:
     seed: int
     runtime_requested: str = "auto"  # the runtime= option as given (auto chose `runtime`)
     toolchain: str = "arm-none-eabi-gcc"  # the compiler's name (toolchains.MODULES)
+    profile_ops: bool = False  # profile_ops=on: compiled with TML_PROFILE_OPS (aot calls tml_profile_op)
 
     # -- target-level (shared) files --------------------------------------------------------
     @property
@@ -197,7 +198,7 @@ def plan_firmware(config: BuildConfig, project_dir: Path, options: OptionValues 
         out_dir=out_dir, gen_dir=gen_dir, obj_dir=out_dir / "obj",
         common_dir=Path(config.build_root) / target.name / "_common",
         flags=flags, random_vectors=random_vectors, seed=seed, runtime_requested=config.requested_runtime,
-        toolchain=toolchain,
+        toolchain=toolchain, profile_ops=bool(options and options.flag("profile_ops")),
     )
 
 

@@ -12,6 +12,12 @@ project builds its own with the host C compiler, once per source version, into a
     per_inference(count)                   # instructions / windows, rounded
 
 QEMU 7.2 prints plugin output only with `-d plugin`. Single vCPU only (the plugin refuses -smp > 1).
+
+Mix mode (`mix_path=`): the plugin also writes the executions per guest address inside windows, split
+by model and by op when the firmware has tml_profile_op() (per-op profiling builds):
+
+    argv += ["-plugin", plugin_argument(so, elf, mix_path=Path("mix.txt")), "-d", "plugin"]
+    counts = parse_mix(Path("mix.txt").read_text())   # MixCounts: (model, op) -> {address: executions}
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ import shutil
 import struct
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tinyml_build.errors import TinyMLError, ToolchainError
@@ -36,6 +42,7 @@ APT_COMMAND = "sudo apt-get install gcc"
 BEGIN_SYMBOL = "tml_profile_begin"
 END_SYMBOL = "tml_profile_end"
 REPORT_SYMBOL = "tml_profile_report"  # optional: one TML-ICOUNT-REPORT line per model
+OP_SYMBOL = "tml_profile_op"  # optional, mix mode: called before each op by per-op profiling builds
 LOG_OPTIONS = ("-d", "plugin")  # QEMU 7.2 drops qemu_plugin_outs() text unless the `plugin` log item is on
 
 _EM_ARM = 40
@@ -136,11 +143,14 @@ def _address(symbols: dict[str, int], name: str, elf_path: Path) -> int:
     return symbols[name]
 
 
-def plugin_argument(so_path: Path, elf_path: Path, skip_symbols: tuple[str, str] | None = None) -> str:
+def plugin_argument(so_path: Path, elf_path: Path, skip_symbols: tuple[str, str] | None = None,
+                    mix_path: Path | None = None, data_range: tuple[int, int] | None = None) -> str:
     """The value of QEMU's `-plugin` option: the .so and the marker addresses read from `elf_path`.
 
     `skip_symbols` = (first, past_end) names an address range [first, past_end) whose instructions are
-    not counted in windows (the Xtensa twin's muluh/mulsh-emulating exception handler).
+    not counted in windows (the Xtensa twin's muluh/mulsh-emulating exception handler). `mix_path`:
+    mix mode, the per-address counts are written there (split per op when the ELF has tml_profile_op);
+    `data_range` = (start, end): mix mode also counts the loads from [start, end) (the image's flash).
     """
     elf_path = Path(elf_path)
     symbols = _symbols(elf_path)
@@ -158,7 +168,61 @@ def plugin_argument(so_path: Path, elf_path: Path, skip_symbols: tuple[str, str]
             raise TinyMLError(f"skip range {skip_symbols[0]}..{skip_symbols[1]} ends before it starts",
                               where=str(elf_path))
         parts += [f"skip_start={start:#x}", f"skip_end={stop:#x}"]
+    if mix_path is not None:
+        parts.append("mix=" + str(mix_path).replace(",", ",,"))
+        if OP_SYMBOL in symbols:
+            parts.append(f"op={symbols[OP_SYMBOL]:#x}")
+        if data_range is not None:
+            parts += [f"data_start={data_range[0]:#x}", f"data_end={data_range[1]:#x}"]
     return ",".join(parts)
+
+
+@dataclass(frozen=True)
+class MixCounts:
+    """The plugin's mix file: per (model, op) the windows that reached it and the executions per address.
+    Models are numbered by tml_profile_report() calls, ops by tml_profile_op() calls in a window; op -1 is
+    what ran before the first op call (the whole window when the firmware has no op markers)."""
+
+    entries: dict[tuple[int, int], int]
+    counts: dict[tuple[int, int], dict[int, int]]
+    range_loads: dict[tuple[int, int], int] = field(default_factory=dict)  # loads from the data range
+
+    def models(self) -> list[int]:
+        return sorted({model for model, _op in self.entries})
+
+    def windows(self, model: int) -> int:
+        return self.entries.get((model, -1), 0)
+
+    def ops(self, model: int) -> list[int]:
+        return sorted(op for m, op in self.entries if m == model and op >= 0)
+
+    def instructions(self, model: int) -> int:
+        return sum(n for (m, _op), by_address in self.counts.items() if m == model for n in by_address.values())
+
+
+def parse_mix(text: str) -> MixCounts:
+    """The plugin's mix file (`S model op windows range_loads` and `C model op address count` lines)."""
+    entries: dict[tuple[int, int], int] = {}
+    counts: dict[tuple[int, int], dict[int, int]] = {}
+    range_loads: dict[tuple[int, int], int] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        fields = line.split()
+        try:
+            if fields[0] == "S" and len(fields) == 5:
+                entries[(int(fields[1]), int(fields[2]))] = int(fields[3])
+                range_loads[(int(fields[1]), int(fields[2]))] = int(fields[4])
+                continue
+            if fields[0] == "C" and len(fields) == 5:
+                key = (int(fields[1]), int(fields[2]))
+                by_address = counts.setdefault(key, {})
+                address = int(fields[3], 16)
+                by_address[address] = by_address.get(address, 0) + int(fields[4])
+                continue
+        except (ValueError, IndexError):
+            pass
+        raise TinyMLError(f"line {number} of the instruction-mix file is not a plugin line: {line[:80]!r}",
+                          fix="the file is written by the project's QEMU plugin in mix mode; rerun the profile")
+    return MixCounts(entries, counts, range_loads)
 
 
 def parse_icount(text: str) -> ICount | None:

@@ -322,3 +322,14 @@ int main(void) {
   }
   return tally.setup_error ? TML_EXIT_SETUP : TML_EXIT_MISMATCH;
 }
+
+#ifdef TML_PROFILE_OPS
+/* Per-op profiling builds (profile_ops=on): the aot program calls this before each op. A real function
+ * with its own address: the QEMU instruction-mix plugin splits its per-address counts at its first
+ * instruction. The store keeps it distinct from the other markers and shows the op in a debugger.
+ * (At the end of the file so that default builds keep every line number, and so their debug info.) */
+volatile uint32_t tml_profiled_op;
+__attribute__((noinline, used)) void tml_profile_op(uint32_t op_index) {
+  tml_profiled_op = op_index;
+}
+#endif

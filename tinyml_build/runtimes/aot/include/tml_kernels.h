@@ -597,6 +597,16 @@ void tml_batch_matmul_s8(const tml_batch_matmul_params *p, const int8_t *a, cons
 void tml_batch_matmul_s16(const tml_batch_matmul_params *p, const int16_t *a, const int16_t *b, int16_t *out);
 void tml_batch_matmul_f32(const tml_batch_matmul_params *p, const float *a, const float *b, float *out);
 
+/* Per-op profiling builds (profile_ops=on, TML_PROFILE_OPS) call tml_profile_op(i) before op i: the
+ * marker the QEMU instruction-mix profile splits its counts at. Defined by the test application.
+ * Otherwise the statement is nothing at all (not even `;`): default images keep their debug line table. */
+#ifdef TML_PROFILE_OPS
+void tml_profile_op(uint32_t op_index);
+#define TML_PROFILE_OP(op) tml_profile_op(op);
+#else
+#define TML_PROFILE_OP(op)
+#endif
+
 #ifdef __cplusplus
 }
 #endif
