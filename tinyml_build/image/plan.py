@@ -64,6 +64,7 @@ class FirmwarePlan:
     seed: int
     runtime_requested: str = "auto"  # the runtime= option as given (auto chose `runtime`)
     toolchain: str = "arm-none-eabi-gcc"  # the compiler's name (toolchains.MODULES)
+    third_party_overrides: tuple[tuple[str, str], ...] = ()  # <name>_path= trees (the golden oracle uses them)
 
     # -- target-level (shared) files --------------------------------------------------------
     @property
@@ -181,5 +182,5 @@ def plan_firmware(config: BuildConfig, project_dir: Path, options: OptionValues 
         out_dir=out_dir, gen_dir=gen_dir, obj_dir=out_dir / "obj",
         common_dir=Path(config.build_root) / target.name / "_common",
         flags=flags, random_vectors=random_vectors, seed=seed, runtime_requested=config.requested_runtime,
-        toolchain=toolchain,
+        toolchain=toolchain, third_party_overrides=tuple(config.third_party_overrides),
     )
