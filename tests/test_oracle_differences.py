@@ -66,10 +66,27 @@ def anomaly_detection_fc(seed=0) -> bytes:
     return b.build()
 
 
-def leaky_relu(dtype, alpha, in_scale, out_scale, zp=0) -> bytes:
+def fc_dense_accumulators(units=16384) -> bytes:
+    """One FC whose accumulators cover 4 M consecutive integers over the 256 int8 inputs (weights 1,
+    bias steps of 256): every rounding boundary of the output range is met. The input and weight
+    scales are ones whose float32 product is 6e-8 off the exact one, so the two multipliers differ."""
+    in_scale, w_scale = 0.05479161813855171, 0.017887767404317856
     b = ModelBuilder()
-    x = b.tensor("x", dtype, [1, 64], scale=in_scale, zero_point=zp)
-    y = b.tensor("y", dtype, [1, 64], scale=out_scale, zero_point=zp)
+    x = b.tensor("x", "int8", [1, 1], scale=in_scale, zero_point=0)
+    w = b.tensor("w", "int8", [units, 1], data=np.ones((units, 1), np.int8), scale=w_scale, zero_point=0)
+    bias = b.tensor("b", "int32", [units], data=(np.arange(units) * 256 - units * 128).astype(np.int32),
+                    scale=in_scale * w_scale, zero_point=0)
+    y = b.tensor("y", "int8", [1, units], scale=in_scale * w_scale * units * 128 / 127, zero_point=0)
+    b.op(b.opcode(fb.BuiltinOperator.FULLY_CONNECTED, version=4), [x, w, bias], [y],
+         fb.BuiltinOptions.FullyConnectedOptions, fb.FullyConnectedOptionsT())
+    b.inputs, b.outputs = [x], [y]
+    return b.build()
+
+
+def leaky_relu(dtype, alpha, in_scale, out_scale, zp=0, width=64) -> bytes:
+    b = ModelBuilder()
+    x = b.tensor("x", dtype, [1, width], scale=in_scale, zero_point=zp)
+    y = b.tensor("y", dtype, [1, width], scale=out_scale, zero_point=zp)
     options = fb.LeakyReluOptionsT()
     options.alpha = alpha
     b.op(b.opcode(fb.BuiltinOperator.LEAKY_RELU, version=2), [x], [y], fb.BuiltinOptions.LeakyReluOptions, options)
@@ -89,41 +106,52 @@ def sub(dtype, scales, zps) -> bytes:
 
 
 def cases():
-    """(label, model bytes) of every generated case."""
-    yield "anomaly_detection_fc", anomaly_detection_fc()
+    """(label, model bytes, random vectors) of every generated case; 0 vectors: every value of the
+    input type (single-input elementwise cases)."""
+    yield "anomaly_detection_fc", anomaly_detection_fc(), RANDOM_VECTORS
+    yield "fc_dense_accumulators", fc_dense_accumulators(), 0
     for dtype, alpha, (in_scale, out_scale) in itertools.product(
             ("int16", "int8"), (0.01, 0.1, 0.2, 0.3, 0.7, 1.5),
-            ((1 / 4096, 1 / 4096), (0.0003, 0.0001), (0.001, 0.0007), (3.05e-5, 6.1e-5))):
+            ((1 / 4096, 1 / 4096), (0.0003, 0.0001), (0.001, 0.0007), (3.05e-5, 6.1e-5),
+             (0.0002877352845007084, 0.00012225031390095305))):
         if dtype == "int8":
             in_scale, out_scale = in_scale * 256, out_scale * 256
-        yield f"leaky_relu {dtype} alpha={alpha} {in_scale:g}->{out_scale:g}", leaky_relu(dtype, alpha, in_scale,
-                                                                                         out_scale)
+        yield (f"leaky_relu {dtype} alpha={alpha} {in_scale:g}->{out_scale:g}",
+               leaky_relu(dtype, alpha, in_scale, out_scale, width=4096), 0)
     for k, (scales, zps) in enumerate([((0.05, 0.05, 0.1), (3, -7, 2)), ((0.02, 0.07, 0.04), (-128, 10, -5)),
                                        ((0.5, 0.003, 0.3), (0, 0, 0))]):
-        yield f"sub int8 #{k}", sub("int8", scales, zps)
-        yield f"sub int16 #{k}", sub("int16", [s / 256 for s in scales], (0, 0, 0))
-    yield "softmax int8", softmax_model()
-    yield "softmax int16 out", softmax_model(out_dtype="int16")
-    yield "quantize", quantize_model()
-    yield "dequantize", dequantize_model()
-    yield "conv", conv_model()
-    yield "depthwise", depthwise_model()
-    yield "fc per-channel", fc_model(per_channel=True, features=32, units=16)
-    yield "average pool", pool_model()
-    yield "max pool", pool_model(kind="MAX_POOL_2D")
+        yield f"sub int8 #{k}", sub("int8", scales, zps), RANDOM_VECTORS
+        yield f"sub int16 #{k}", sub("int16", [s / 256 for s in scales], (0, 0, 0)), RANDOM_VECTORS
+    yield "softmax int8", softmax_model(), RANDOM_VECTORS
+    yield "softmax int16 out", softmax_model(out_dtype="int16"), RANDOM_VECTORS
+    yield "quantize", quantize_model(), RANDOM_VECTORS
+    yield "dequantize", dequantize_model(), RANDOM_VECTORS
+    yield "conv", conv_model(), RANDOM_VECTORS
+    yield "depthwise", depthwise_model(), RANDOM_VECTORS
+    yield "fc per-channel", fc_model(per_channel=True, features=32, units=16), RANDOM_VECTORS
+    yield "average pool", pool_model(), RANDOM_VECTORS
+    yield "max pool", pool_model(kind="MAX_POOL_2D"), RANDOM_VECTORS
     for adders, types in ((movement.ADDERS, movement.TYPES), (space.ADDERS, space.TYPES),
                           (reduce.ADDERS, reduce.TYPES)):
         for op in adders:
             for dtype in types[op]:
-                yield f"{op} {dtype}", aot_op_cases.random_model(adders, types, op, dtype, seed=0, cases=6)
+                yield f"{op} {dtype}", aot_op_cases.random_model(adders, types, op, dtype, seed=0,
+                                                                                 cases=6), RANDOM_VECTORS
     for path in sorted(DATA_DIR.glob("*.tflite")):
-        yield path.name, path.read_bytes()
+        yield path.name, path.read_bytes(), RANDOM_VECTORS
 
 
-def _inputs(model):
+def _inputs(model, vectors):
     specs = golden.tensor_specs(model, model.main.inputs)
+    if vectors == 0:  # every value of the one input's type (repeated to fill the last row)
+        (spec,) = specs
+        info = np.iinfo(spec.dtype)
+        every = np.arange(info.min, info.max + 1)
+        rows = -(-every.size // int(np.prod(spec.shape)))
+        values = np.resize(every, rows * int(np.prod(spec.shape))).astype(spec.dtype).reshape(-1, *spec.shape)
+        return [[row] for row in values]
     feeds = [arrays for _, arrays in golden.edge_vectors(model, specs)]
-    for k in range(RANDOM_VECTORS):
+    for k in range(vectors):
         rng = np.random.default_rng([99, k])
         feeds.append([golden.random_input(spec, rng) for spec in specs])
     return feeds
@@ -138,9 +166,9 @@ def found():
         pytest.skip("g++/gcc not on PATH")
     ours, theirs = pinned_oracle(), wheel_oracle()
     result = {}
-    for label, data in cases():
+    for label, data, vectors in cases():
         model = read_model(data, where=label, name="m")
-        feeds = _inputs(model)
+        feeds = _inputs(model, vectors)
         for key in differing_ops(model, ours.run(model, feeds, intermediates=True),
                                  theirs.run(model, feeds, intermediates=True)):
             result.setdefault(key, []).append(label)

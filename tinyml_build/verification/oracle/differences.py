@@ -28,7 +28,37 @@ class WheelDifference:
         return f"{self.op} {self.dtype}: {self.cause}"
 
 
-KNOWN_WHEEL_DIFFERENCES: tuple[WheelDifference, ...] = ()
+_NOT_IN_MIRROR = ("after 90b983c2: the local mirror of tensorflow/tflite-micro ends at the pin, so the commit is not "
+                  "named; established by emulating both multiplier computations, whose bytes equal the pinned "
+                  "TFLM's (float32) and the wheel's (double) respectively")
+_ONE_LSB = ("outputs differ by 1 LSB where the scaled value lands on a rounding boundary; int8 uses the same code "
+            "but its small operands were not seen to hit one")
+
+KNOWN_WHEEL_DIFFERENCES: tuple[WheelDifference, ...] = (
+    WheelDifference(
+        "FULLY_CONNECTED", "int8",
+        "per-tensor requantization multiplier: the pin computes input_scale * filter_scale in float32 "
+        "(tensorflow/lite/kernels/kernel_util.cc GetQuantizedConvolutionMultipler), the wheel's TFLM in double; "
+        "outputs 1 LSB apart where the accumulator lands on a rounding boundary (about 1 % of the vectors of an "
+        "MLPerf anomaly-detection FC stack); per-channel weights are computed in double by both",
+        _NOT_IN_MIRROR),
+    WheelDifference(
+        "LEAKY_RELU", "int16",
+        "the alpha and identity multipliers (input_scale * alpha / output_scale, input_scale / output_scale) are "
+        "computed in float32 at the pin (micro/kernels/leaky_relu_common.cc), in double by the wheel's TFLM; "
+        + _ONE_LSB,
+        _NOT_IN_MIRROR),
+    WheelDifference(
+        "SUB", "int16",
+        "twice_max_input_scale and the input/output multipliers are computed in float32 at the pin "
+        "(micro/kernels/sub_common.cc; add_common.cc already uses double), in double by the wheel's TFLM; "
+        "outputs 1 LSB apart on some elements",
+        _NOT_IN_MIRROR),
+    WheelDifference(
+        "SUB", "int8",
+        "as SUB int16: float32 multipliers at the pin (micro/kernels/sub_common.cc), double in the wheel's TFLM",
+        _NOT_IN_MIRROR),
+)
 
 
 def key_of(op_name: str, output_dtypes: tuple[str, ...]) -> tuple[str, str]:
