@@ -158,3 +158,39 @@ def test_edge_vectors_come_first_and_are_labelled():
     assert labels[-2:] == ["random seed=1234 #0", "random seed=1234 #1"]
     first = np.frombuffer(g.vectors[labels.index("edge all-min")].inputs[0], np.int8)
     assert first.min() == first.max() == -128
+
+
+def test_the_build_regenerates_golden_data_when_the_oracle_changes(tmp_path):
+    """Golden data depends on the oracle's identity: sources away -> the wheel, with a warning for
+    the (op, type) it cannot judge; sources back -> the pinned build again."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    _need_pinned()
+    if shutil.which("arm-none-eabi-gcc") is None:
+        pytest.skip("arm-none-eabi-gcc not on PATH")
+    empty = tmp_path / "no-tflm"
+    empty.mkdir()
+    build = tmp_path / "build"
+
+    def scons(extra_env):
+        return subprocess.run([sys.executable, "-m", "SCons", "-Q", "target=qemu-m4", "model=hello_world",
+                               "runtime=aot", f"build_dir={build}"], capture_output=True, text=True, cwd=PROJECT_DIR,
+                              env={**os.environ, **extra_env})
+
+    golden_json = build / "qemu-m4" / "hello_world" / "golden" / "hello_world.json"
+    first = scons({})
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert json.loads(golden_json.read_text())["oracle"]["kind"] == PINNED
+    manifest = json.loads((build / "qemu-m4" / "hello_world" / "manifest.json").read_text())
+    assert manifest["settings"]["oracle"]["tflm_commit"] == "90b983c2b3f1480642e040bbd2ddb37b998f3424"
+    wheel = scons({"TINYML_TFLITE_MICRO_PATH": str(empty)})
+    assert wheel.returncode == 0, wheel.stdout + wheel.stderr
+    data = json.loads(golden_json.read_text())
+    assert data["oracle"]["kind"] == WHEEL
+    assert data["oracle_blind_spots"] and data["oracle_blind_spots"][0].startswith("FULLY_CONNECTED int8")
+    assert "cannot judge FULLY_CONNECTED int8" in wheel.stdout
+    again = scons({})
+    assert "GOLD" in again.stdout and json.loads(golden_json.read_text())["oracle"]["kind"] == PINNED
