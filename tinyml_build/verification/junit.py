@@ -232,8 +232,8 @@ def host_suites(tests) -> list[Suite]:
         oracle = test.summary()["oracle"]
         suite = Suite(name, time=test.seconds, properties={"target": "host", "model": test.model,
                                                             "verdict": test.verdict, "seed": str(test.seed),
-                                                            "oracle": oracle["name"],
-                                                            "oracle_tflm_commit": oracle["tflm_commit"]})
+                                                            "oracle": oracle.get("name", "unknown"),
+                                                            "oracle_tflm_commit": oracle.get("tflm_commit", "unknown")})
         for run in range(test.runs):
             case = Case(input_label(run, test.seed), name)
             if test.error is not None:  # one program runs every run: none of them could be compared
