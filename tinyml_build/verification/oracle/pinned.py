@@ -167,6 +167,8 @@ def build_runner(build: PinnedBuild, cache_dir: Path | None = None, jobs: int | 
         fcntl.flock(lock_file, fcntl.LOCK_EX)  # a concurrent build of the same digest finishes first
         if target.is_file():
             return target
+        print(f"oracle: compiling TFLM {build.commit[:8]}'s reference interpreter for the host, once per source "
+              f"version ({len(build.sources) + 1} files, {jobs or os.cpu_count() or 1} jobs)", flush=True)
         with tempfile.TemporaryDirectory(prefix=".build-", dir=cache_dir) as tmp:
             _compile_and_link(build, Path(tmp), cxx, cc, jobs or os.cpu_count() or 1, target)
     return target

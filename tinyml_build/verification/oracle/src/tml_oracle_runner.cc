@@ -68,12 +68,23 @@ void RegisterAll(Resolver* resolver) {
 #undef TML_ORACLE_ADD
 }
 
-/* Every operator code the model uses that this build does not register, by name; empty when all are. */
+/* Every operator code an operator of the model uses (TFLM looks up only those) that this build does
+ * not register, by name; empty when all are. */
 std::string MissingOps(const tflite::Model* model, const Resolver& resolver) {
+  std::set<uint32_t> used;
+  const auto* subgraphs = model->subgraphs();
+  for (flatbuffers::uoffset_t s = 0; subgraphs != nullptr && s < subgraphs->size(); ++s) {
+    const auto* ops = subgraphs->Get(s)->operators();
+    for (flatbuffers::uoffset_t i = 0; ops != nullptr && i < ops->size(); ++i) used.insert(ops->Get(i)->opcode_index());
+  }
   std::set<std::string> missing;
   const auto* codes = model->operator_codes();
-  for (flatbuffers::uoffset_t i = 0; codes != nullptr && i < codes->size(); ++i) {
-    const tflite::OperatorCode* code = codes->Get(i);
+  for (uint32_t index : used) {
+    if (codes == nullptr || index >= codes->size()) {
+      missing.insert("opcode index " + std::to_string(index));
+      continue;
+    }
+    const tflite::OperatorCode* code = codes->Get(index);
     tflite::BuiltinOperator op = tflite::GetBuiltinCode(code);
     if (op == tflite::BuiltinOperator_CUSTOM) {
       const char* name = code->custom_code() != nullptr ? code->custom_code()->c_str() : "";
