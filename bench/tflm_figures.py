@@ -92,7 +92,7 @@ def measure(name: str, value: str, runtime: str, kernels: str | None, build_dir:
 def build_times(work: Path) -> dict:
     """Clean, no-op and model-only rebuilds of stm32f407 hello_world with runtime=tflm."""
     model = work / "model.tflite"
-    shutil.copy(next((PROJECT_DIR / "models" / "hello_world").glob("*.tflite")), model)
+    shutil.copy(PROJECT_DIR / "models" / "hello_world" / "hello_world.tflite", model)
     args = ["target=stm32f407", f"model={model}", "runtime=tflm", f"build_dir={work / 'build'}"]
     clean, clean_wall, clean_cpu = _scons(*args)
     objects = sum(1 for line in clean.stdout.splitlines() if line.startswith("/") and " -c " in line)

@@ -58,7 +58,7 @@ def _models() -> list[tuple[str, str]]:
 
 
 def _catalog_tflite(name: str) -> str:
-    return str(next((PROJECT_DIR / "models" / name).glob("*.tflite")))
+    return str(PROJECT_DIR / "models" / name / f"{name}.tflite")
 
 
 def _supported(value: str) -> str | None:

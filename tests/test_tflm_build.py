@@ -136,7 +136,7 @@ def test_another_model_compiles_only_model_level_code(f407, root):
 def hello_copy(tmp_path):
     """hello_world under another name: its own model-level folder, the shared target-level objects."""
     copy = tmp_path / "hw_copy.tflite"
-    shutil.copy(next((Path(__file__).resolve().parents[1] / "models" / "hello_world").glob("*.tflite")), copy)
+    shutil.copy(Path(__file__).resolve().parents[1] / "models" / "hello_world" / "hello_world.tflite", copy)
     return copy
 
 

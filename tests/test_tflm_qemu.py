@@ -83,7 +83,7 @@ KNOWN_DIFFERENCES = {
 def _cmsis_nn_applies(model: str) -> bool:
     """Whether any operator of the model has a CMSIS-NN kernel (else kernels=cmsis-nn must fail the build)."""
     value = _model_value(model)
-    path = value if value.endswith(".tflite") else str(next((PROJECT_DIR / "models" / value).glob("*.tflite")))
+    path = value if value.endswith(".tflite") else str(PROJECT_DIR / "models" / value / f"{value}.tflite")
     return any("cmsis-nn" in op_inventory.OPS[op].optimized for op in load_model(path).op_names())
 
 

@@ -248,9 +248,12 @@ def probe_target_for(target: Target, targets_dir: Path) -> Target:
 
 def probe_platform(target: Target, probe: Target, build_root: Path) -> TargetPlatform:
     """The probe target's platform layer: the target's own when it runs the probe, else under the
-    target's _common/ folder (building stm32f103 writes nothing into build/qemu-m3/)."""
+    target's _common/ folder (building stm32f103 writes nothing into build/qemu-m3/). With the
+    target's toolchain, so that for the target itself it equals the image's platform and its objects
+    are declared once."""
     common = Path(build_root) / target.name / "_common"
-    return TargetPlatform(probe, common if probe.name == target.name else common / "probe-platform" / probe.name)
+    return TargetPlatform(probe, common if probe.name == target.name else common / "probe-platform" / probe.name,
+                          toolchain=probe.toolchain)
 
 
 def plan_tflm(target: Target, sources: TflmSources, model_names: list[str], project_dir: Path, build_root: Path,
