@@ -331,17 +331,20 @@ def FirmwareImage(env, config):
     env.Alias("firmware", image["all"] + image["steps"])
     if plan.image_format == "esp":
         env.FlashCommand(plan, image["bin"])
-    if "test" in COMMAND_LINE_TARGETS:
+    run = None
+    if "test" in COMMAND_LINE_TARGETS or ("report" in COMMAND_LINE_TARGETS and config.target.supports.test):
         tested = image["twin"][0] if image["twin"] else image["elf"]
         run = env.QemuTest(str(plan.out_dir), tested, image["golden"], config.target.path,
                            env["TML_QEMU_TIMEOUT"])
         env.Depends(run, image["all"])  # the whole image, budget gate included, before it runs
         env.Alias("test", run)
+    if "report" in COMMAND_LINE_TARGETS:
+        env.FitReport(config, plan, image, run)
     return env.Alias("firmware")
 
 
 def generate(env):
-    for tool in ("toolchain", "size_report", "qemu_test", "esp_flash"):
+    for tool in ("toolchain", "size_report", "qemu_test", "esp_flash", "report"):
         env.Tool(tool)
     env.AddMethod(Firmware)
     env.AddMethod(FirmwarePlatform)

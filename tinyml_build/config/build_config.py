@@ -18,6 +18,7 @@ from tinyml_build.config.options import (
     EXPORT,
     FLASH,
     IMAGE,
+    REPORT,
     RUNTIME,
     RUNTIME_CHOICES,
     TEST,
@@ -290,6 +291,9 @@ def from_options(project_dir: Path, values: OptionValues, options, requested=(),
         TEST: None if ("test" in requested and produces) or tflm_arena_auto else "nothing runs in QEMU in this build",
         FLASH: None if "flash" in requested and board.family == "esp32" else "nothing is flashed in this build",
         EXPORT: None if "export" in requested else "nothing is exported in this build",
+        REPORT: None if "report" in requested and board.supports.image else
+        "nothing is reported in this build" if "report" not in requested else
+        f"target {board.name} builds no firmware image to report on ({board.image_support_reason})",
     }
     notes = check_applicable(values, options, scopes)
     from dataclasses import replace

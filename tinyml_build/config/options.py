@@ -16,6 +16,7 @@ from pathlib import Path
 
 from tinyml_build.analysis.op_inventory import KERNEL_CHOICES
 from tinyml_build.errors import TinyMLError, closest_names
+from tinyml_build.reports.fit.requirements import REQUIREMENTS
 from tinyml_build.runtimes import RUNTIMES
 from tinyml_build.toolchains import CHOICES as TOOLCHAIN_CHOICES
 
@@ -34,6 +35,7 @@ TEST = "test"  # `test` runs
 TFLM = "tflm"  # runtime=tflm
 FLASH = "flash"  # the `flash` alias of ESP targets
 EXPORT = "export"  # the `export` alias: the model's code as a vendorable library
+REPORT = "report"  # the `report` alias and `tinyml-build fit`: requirements the report checks
 
 # Defaults the build and the modules that use them share (golden data, QEMU runner, tflm arena).
 DEFAULT_RANDOM_VECTORS = 3
@@ -46,7 +48,8 @@ SCOPE_HINTS = {TFLM: "it applies to runtime=tflm", RUNTIME: "it applies to targe
                IMAGE: "it applies to targets that build a firmware image",
                TEST: "it applies to `test` runs and to the tflm arena measurement",
                FLASH: "it applies to `flash` on ESP targets",
-               EXPORT: "it applies to `export` (add it to the command line)"}
+               EXPORT: "it applies to `export` (add it to the command line)",
+               REPORT: "it applies to `report` and `tinyml-build fit` (add `report` to the command line)"}
 
 _TRUE = ("1", "on", "yes", "true")
 _FALSE = ("0", "off", "no", "false")
@@ -57,7 +60,7 @@ class Option:
     name: str
     help: str
     default: str
-    kind: str = "text"  # text | choice | bool | int | path
+    kind: str = "text"  # text | choice | bool | int | number (positive, may have a fraction) | path
     choices: tuple[str, ...] = ()
     minimum: int | None = None
     scope: str = EVERY_BUILD
@@ -76,6 +79,10 @@ class Option:
         elif self.kind == "bool":
             if text.strip().lower() not in _TRUE + _FALSE:
                 raise self._error(text, "is neither on nor off", f"use {self.name}=on or {self.name}=off")
+        elif self.kind == "number" and text != "":
+            from tinyml_build.reports.fit.requirements import parse_requirement
+
+            parse_requirement(self.name, text)
         elif self.kind == "int":
             value = parse_int(self.name, text)
             if self.minimum is not None and value < self.minimum:
@@ -138,7 +145,9 @@ def _base_options() -> tuple[Option, ...]:
                "arena that sets up", DEFAULT_HEADROOM,
                scope=TFLM, metavar="BYTES|N%"),
         Option("tflm_log", "keep TFLM's error strings in the image (~11 KB)", "off", kind="bool", scope=TFLM),
-    )
+    ) + tuple(Option(name, f"requirement: {meaning} ({unit}); empty: model.yaml's requirements:, else none", "",
+                     kind="number", scope=REPORT, metavar=unit.upper())
+              for name, (unit, meaning) in REQUIREMENTS.items())
 
 
 def path_option(lock_name: str) -> str:

@@ -38,6 +38,9 @@ The schema (all keys required unless marked optional):
   model_region (optional)      region holding the model array (default: flash)
   model_section (optional)     linker section name for the model array
   vendor_note (optional)       free text: board quirks worth knowing
+  power (optional)             {run_ma, sleep_ma, voltage_v, source}: datasheet supply current running at
+                               clock_hz and sleeping, and where it comes from (datasheet, table,
+                               conditions); the report's power step (reports/fit/power.py)
 """
 
 from __future__ import annotations

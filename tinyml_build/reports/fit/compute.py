@@ -1,0 +1,104 @@
+"""Step 4: compute and real time -- the latency at the target's clock, and whether it meets the
+requirements.
+
+Why pluggable: where the figure comes from changes as the project grows (a measured DWT cycle count
+on silicon, QEMU's instruction count, a cycle model). `ESTIMATORS` is tried in order and the first
+that knows wins; each says its method, so the report states how much to trust the figure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from tinyml_build.reports.fit.inputs import ReportInputs
+from tinyml_build.reports.fit.report import FAIL, NA, PASS, WARN, Chart, Section
+
+MEASURED, ESTIMATED, LOWER_BOUND = "measured", "estimated", "lower bound"
+
+
+@dataclass(frozen=True)
+class Estimate:
+    cycles: int  # per inference
+    kind: str  # MEASURED, ESTIMATED or LOWER_BOUND
+    method: str  # one sentence: how the figure was obtained
+    per_op: tuple[tuple[str, int], ...] = ()  # (op label, cycles), when the source knows
+
+
+def measured_run(inputs: ReportInputs) -> Estimate | None:
+    """The run's TML-TIME: DWT cycles (silicon) are measured; QEMU instructions are a lower bound
+    on cycles (every instruction takes at least one cycle; no cycle model yet)."""
+    if inputs.run is None:
+        return None
+    time = inputs.run.model(inputs.model_name).get("time") or {}
+    try:
+        count = int(time.get("per_inference"))
+    except (TypeError, ValueError):
+        return None
+    where = inputs.run.target if inputs.run.same_image else f"{inputs.run.target} (same core, its own image)"
+    if time.get("unit") == "cycles":
+        return Estimate(count, MEASURED, f"DWT cycle count per inference on {where}")
+    if time.get("unit") == "qemu_instructions":
+        return Estimate(count, LOWER_BOUND, f"QEMU instructions per inference on {where}: 1 instruction = 1 cycle "
+                                            "lower bound, no cycle model yet (wait states and multi-cycle "
+                                            "instructions come on top)")
+    return None
+
+
+# Tried in order; a cycle model (tinyml_build.reports.cycle_model) goes in front of measured_run when
+# it can estimate without a run, and measured cycles should still win over it.
+ESTIMATORS: list[Callable[[ReportInputs], Estimate | None]] = [measured_run]
+
+
+def estimate(inputs: ReportInputs) -> Estimate | None:
+    for estimator in ESTIMATORS:
+        result = estimator(inputs)
+        if result is not None:
+            return result
+    return None
+
+
+def latency_ms(inputs: ReportInputs, est: Estimate) -> float | None:
+    clock = inputs.target.clock_hz
+    return 1000.0 * est.cycles / clock if clock else None
+
+
+def _macs_chart(inputs: ReportInputs) -> Chart:
+    """Per-op work (MACs): the split of time when no source gives per-op cycles."""
+    ops = inputs.analysis.ops
+    return Chart("MACs per op (per-op time needs a cycle model)", "MACs",
+                 tuple((f"#{o.index} {o.name}", o.macs) for o in ops))
+
+
+def section(inputs: ReportInputs) -> Section:
+    est = estimate(inputs)
+    chart = _macs_chart(inputs)
+    if est is None:
+        why = inputs.not_run or "not measured: the image was not run"
+        if inputs.size is None:
+            why = "not measured: no image (it does not fit)" if inputs.overflow else why
+        return Section(4, "compute", "Compute and real time", NA, why, {"MACs": inputs.analysis.macs}, (chart,))
+    ms = latency_ms(inputs, est)
+    clock = inputs.target.clock_hz
+    figures = {"cycles per inference": est.cycles, "kind": est.kind, "method": est.method,
+               "clock (MHz)": clock / 1e6 if clock else "none",
+               "latency (us)": round(ms * 1000.0, 1) if ms is not None else "n/a"}
+    if est.per_op:
+        chart = Chart("Cycles per op", "cycles", est.per_op)
+    if ms is None:
+        return Section(4, "compute", "Compute and real time", NA, "the target has no clock rate", figures, (chart,))
+    deadline = inputs.requirements.deadline_ms
+    shown = f"{ms * 1000.0:,.1f} us at {clock / 1e6:g} MHz ({est.kind})"
+    if deadline is None:
+        return Section(4, "compute", "Compute and real time", NA,
+                       f"{shown}; no latency_ms= or rate_hz= requirement to check against", figures, (chart,))
+    figures["deadline (ms)"] = round(deadline, 3)
+    if ms > deadline:
+        return Section(4, "compute", "Compute and real time", FAIL,
+                       f"{shown} misses the {deadline:g} ms deadline by {ms - deadline:.3f} ms", figures, (chart,))
+    if est.kind == LOWER_BOUND and ms * 2 > deadline:
+        return Section(4, "compute", "Compute and real time", WARN,
+                       f"{shown} is within 2x of the {deadline:g} ms deadline and only a lower bound", figures,
+                       (chart,))
+    return Section(4, "compute", "Compute and real time", PASS, f"{shown} meets the {deadline:g} ms deadline",
+                   figures, (chart,))
