@@ -7,7 +7,7 @@ Why escaped at every insertion: tensor names, op names and the model's name come
 
 from __future__ import annotations
 
-from tinyml_build.escape import html
+from tinyml_build.escape import html_text as html
 from tinyml_build.reports.fit.report import Chart, Report, Section
 
 _CSS = """
