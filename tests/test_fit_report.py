@@ -90,7 +90,7 @@ def test_a_model_too_big_for_stm32f103_fails_screen_flash_and_ram():
     assert statuses(report)["screen"] == FAIL  # the model alone (300 KB) is larger than the 256 KB flash
     assert statuses(report)["flash"] == FAIL and "23,882 over" in report.section("flash").reason
     assert statuses(report)["ram"] == FAIL and "largest tensors:" in report.section("ram").reason
-    row_note = across.does_not_fit(report, overflow, inputs(person, "person_detect", size=overflow))
+    row_note = across.does_not_fit(overflow, inputs(person, "person_detect", size=overflow))
     assert row_note.startswith("does not fit: needs 23,882 more bytes of flash and 15,380 more bytes of RAM")
     assert "Conv2d_1_pointwise" in row_note  # the largest activation tensor is named
 
@@ -209,7 +209,7 @@ def test_hostile_names_are_escaped_in_html_json_and_the_terminal(tmp_path):
     document = report.to_json()
     assert "\x1b" not in document and "\n<script" not in document
     assert json.loads(document)["sections"][6]["rows"][0]["op"] in ("<b onmouseover=alert(3)>", "FULLY_CONNECTED")
-    note = across.does_not_fit(report, size, inputs(model, "evil", size=size))
+    note = across.does_not_fit(size, inputs(model, "evil", size=size))
     assert HOSTILE in note
     row = across.row_from_report(report, note)
     table = across.render_table([row])

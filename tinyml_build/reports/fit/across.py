@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from tinyml_build.escape import json_text, terminal
+from tinyml_build.reports.fit.compute import human_time
 from tinyml_build.reports.fit.memory import largest_tensors
 from tinyml_build.reports.fit.report import FAIL, NA, PASS, WARN, Report
 
@@ -31,7 +32,7 @@ class FitRow:
         return asdict(self)
 
 
-def does_not_fit(report: Report, size: dict | None, inputs=None) -> str:
+def does_not_fit(size: dict | None, inputs=None) -> str:
     """'does not fit: needs N more bytes of RAM (largest tensors: ...)' from the measured regions."""
     if not size:
         return ""
@@ -58,7 +59,7 @@ def _data_regions(inputs) -> set[str]:
 def row_from_report(report: Report, note: str = "", link: str = "") -> FitRow:
     compute, power = report.section("compute"), report.section("power")
     figures = compute.figures
-    latency = (f"{figures['latency (us)']:,} us @ {figures['clock (MHz)']:g} MHz ({figures['kind']})"
+    latency = (f"{human_time(figures['latency (us)'])} @ {figures['clock (MHz)']:g} MHz ({figures['kind']})"
                if isinstance(figures.get("latency (us)"), float) else "not measured")
     meets_latency = _YES_NO[compute.status] if "deadline (ms)" in figures else "-"
     checked_power = power.status in (PASS, FAIL)

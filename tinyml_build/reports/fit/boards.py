@@ -106,7 +106,7 @@ def fit_boards(project_dir: Path, model: str, names: list[str], requirements: di
         report = make_report(inputs)
         if result.status != 0:  # the build stopped at the budget gate: the report is written here
             write_report(report, config.out_dir)
-        note = does_not_fit(report, inputs.size, inputs) if inputs.overflow else ""
+        note = does_not_fit(inputs.size, inputs) if inputs.overflow else ""
         rows.append(row_from_report(report, note, _relative(config.out_dir / "report.html", project_dir)))
     return rows
 

@@ -58,6 +58,11 @@ def estimate(inputs: ReportInputs) -> Estimate | None:
     return None
 
 
+def human_time(us: float) -> str:
+    """12.3 us, or 1.23 ms from a millisecond on."""
+    return f"{us:,.1f} us" if us < 1000 else f"{us / 1000:,.2f} ms"
+
+
 def latency_ms(inputs: ReportInputs, est: Estimate) -> float | None:
     clock = inputs.target.clock_hz
     return 1000.0 * est.cycles / clock if clock else None
@@ -88,7 +93,7 @@ def section(inputs: ReportInputs) -> Section:
     if ms is None:
         return Section(4, "compute", "Compute and real time", NA, "the target has no clock rate", figures, (chart,))
     deadline = inputs.requirements.deadline_ms
-    shown = f"{ms * 1000.0:,.1f} us at {clock / 1e6:g} MHz ({est.kind})"
+    shown = f"{human_time(ms * 1000.0)} at {clock / 1e6:g} MHz ({est.kind})"
     if deadline is None:
         return Section(4, "compute", "Compute and real time", NA,
                        f"{shown}; no latency_ms= or rate_hz= requirement to check against", figures, (chart,))

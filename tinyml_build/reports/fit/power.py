@@ -37,7 +37,7 @@ def section(inputs: ReportInputs) -> Section:
     figures.update({"energy per inference (uJ)": round(energy_uj, 3), "average current (mA)": round(i_avg, 4),
                     "average power (mW)": round(p_avg, 3),
                     "period": f"{period:g} ms (rate_hz)" if period else "none: back-to-back inferences"})
-    basis = f"{ms * 1000.0:,.1f} us per inference ({est.kind})"
+    basis = f"{compute.human_time(ms * 1000.0)} per inference, {est.kind}"
     problems, checks = [], []
     if req.power_mw is not None:
         (problems if p_avg > req.power_mw else checks).append(
