@@ -239,3 +239,34 @@ def test_a_board_without_an_emulator_takes_its_time_from_a_twin_of_its_core():
     twin = emulated_twin(load_target("stm32f103"), PROJECT_DIR / "targets")
     assert twin is not None and twin.name == "qemu-m3" and twin.cpu == "cortex-m3"
     assert emulated_twin(load_target("esp32s3"), PROJECT_DIR / "targets") is None
+
+
+def test_power_data_in_a_target_file_is_checked(tmp_path):
+    text = (PROJECT_DIR / "targets" / "stm32f103.yaml").read_text()
+    bad = tmp_path / "stm32f103.yaml"
+    bad.write_text(text.replace("sleep_ma: 0.024", "sleep_ma: 99.0"))
+    with pytest.raises(TinyMLError, match=r"power\.sleep_ma: sleep_ma \(99\) is above run_ma"):
+        load_target(bad)
+    bad.write_text(text.replace("run_ma: 32.5", "run_ma: -1.0"))
+    with pytest.raises(TinyMLError, match=r"power\.run_ma"):
+        load_target(bad)
+
+
+def test_model_yaml_requirements_are_checked(tmp_path):
+    from tinyml_build.model.catalog import load_model as load_catalog_model
+
+    folder = tmp_path / "hello_world"
+    folder.mkdir()
+    for item in (PROJECT_DIR / "models" / "hello_world").iterdir():
+        if item.is_file():
+            (folder / item.name).write_bytes(item.read_bytes())
+    yaml_text = (folder / "model.yaml").read_text()
+    (folder / "model.yaml").write_text(yaml_text + "requirements: {rate_hz: 10, latency_ms: 0.5}\n")
+    meta = load_catalog_model(folder).metadata["requirements"]
+    assert Requirements.combine({}, meta).deadline_ms == 0.5
+    (folder / "model.yaml").write_text(yaml_text + "requirements: {rate_hz: -10}\n")
+    with pytest.raises(TinyMLError, match="requirements.rate_hz"):
+        load_catalog_model(folder)
+    (folder / "model.yaml").write_text(yaml_text + "requirements: {latency: 3}\n")
+    with pytest.raises(TinyMLError, match="requirements.latency"):
+        load_catalog_model(folder)
