@@ -35,7 +35,7 @@ def measured_run(inputs: ReportInputs) -> Estimate | None:
         count = int(time.get("per_inference"))
     except (TypeError, ValueError):
         return None
-    where = inputs.run.target if inputs.run.same_image else f"{inputs.run.target} (same core, its own image)"
+    where = inputs.run.where
     if time.get("unit") == "cycles":
         return Estimate(count, MEASURED, f"DWT cycle count per inference on {where}")
     if time.get("unit") == "qemu_instructions":

@@ -28,6 +28,13 @@ class Run:
     target: str
     test: dict
     same_image: bool  # False: an emulated twin of the same core ran its own image of the same model
+    label: str = ""  # what ran, in words, when more than the target's name (an ESP target's ISA twin)
+
+    @property
+    def where(self) -> str:
+        if self.label:
+            return self.label
+        return self.target if self.same_image else f"{self.target} (same core, its own image)"
 
     def model(self, name: str) -> dict:
         return (self.test.get("models") or {}).get(name) or {}
@@ -93,7 +100,10 @@ def find_run(target: Target, out_dir: Path, twin: Target | None, twin_dir: Path 
     the same model (same sha256) with the same runtime; otherwise None and why, with the fix."""
     own = read_json(Path(out_dir) / "test.json")
     if own is not None:
-        return Run(target.name, own, True), ""
+        emulator = target.emulator
+        label = (f"{target.name}'s objects on an {target.isa} ISA twin ({emulator.qemu} -M {emulator.machine}), "
+                 "not a model of the chip" if emulator is not None and emulator.twin else "")
+        return Run(target.name, own, True, label), ""
     if target.emulator is not None:
         return None, f"not measured: the image was not run (add `test`, or run `scons target={target.name} ... report`)"
     if twin is None:

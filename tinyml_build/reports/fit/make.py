@@ -20,7 +20,7 @@ def make_report(inputs: ReportInputs) -> Report:
     run = inputs.run
     sources = {"flash and RAM": "the sizing link (the image does not fit)" if inputs.overflow
                else "the linked image (size.json)" if inputs.size else "not built",
-               "time, stack, accuracy": (f"the run on {run.target}" + ("" if run.same_image else
+               "time, stack, accuracy": (f"the run on {run.label or run.target}" + ("" if run.same_image else
                                          f" (an emulated twin of {inputs.target.name}'s core: same model, runtime "
                                          "and kernels, its own image)")) if run else inputs.not_run,
                "model": "the .tflite (tinyml-build inspect)"}

@@ -87,8 +87,7 @@ def stack_figures(inputs: ReportInputs) -> tuple[int | None, str]:
     stack = inputs.run.test.get("stack")
     if not isinstance(stack, dict) or "used" not in stack:
         return None, f"not measured: the run on {inputs.run.target} reports no stack high-water mark"
-    where = "" if inputs.run.same_image else f" (on {inputs.run.target}, same core, its own image)"
-    return int(stack["used"]), f"high-water mark measured in the emulator{where}"
+    return int(stack["used"]), f"high-water mark measured on {inputs.run.where}"
 
 
 def ram_section(inputs: ReportInputs) -> Section:

@@ -17,8 +17,11 @@ def section(inputs: ReportInputs) -> Section:
         f"{model_region.name} size": model_region.size, f"{arena_region.name} size": arena_region.size,
     }
     problems = [f.what for f in a.errors]
-    if a.model.size > model_region.size:
-        problems.append(f"the model ({a.model.size:,} B) is larger than {model_region.name} ({model_region.size:,} B)")
+    # tflm carries the whole flatbuffer; aot only the constant tensors' bytes
+    carried, what = (a.weight_bytes, "model constants") if inputs.runtime == "aot" else (a.model.size, "model")
+    figures["bytes in flash (runtime " + inputs.runtime + ")"] = carried
+    if carried > model_region.size:
+        problems.append(f"{what}: {carried:,} B, more than {model_region.name} holds ({model_region.size:,} B)")
     if a.arena.size > arena_region.size:
         problems.append(f"the estimated arena ({a.arena.size:,} B) is larger than {arena_region.name} "
                         f"({arena_region.size:,} B)")
@@ -27,6 +30,7 @@ def section(inputs: ReportInputs) -> Section:
     warnings = [f.what for f in a.findings if f.severity != "error"]
     if warnings:
         return Section(1, "screen", "Quick screen", WARN, "; ".join(warnings), figures)
+    regions = " and ".join(sorted({model_region.name, arena_region.name}))
     return Section(1, "screen", "Quick screen", PASS,
-                   f"model {a.model.size:,} B and estimated arena {a.arena.size:,} B are within {model_region.name} "
-                   f"and {arena_region.name} (runtime overhead, code and stack come on top: steps 2 and 3)", figures)
+                   f"{what} {carried:,} B and estimated arena {a.arena.size:,} B are within {regions} "
+                   "(runtime overhead, code and stack come on top: steps 2 and 3)", figures)
