@@ -105,3 +105,14 @@ def test_a_model_too_big_for_the_board_is_a_row_not_a_linker_error(tmp_path):
     data = json.loads((tmp_path / "stm32f103" / "person_detect" / "report.json").read_text())
     statuses = {s["key"]: s["status"] for s in data["sections"]}
     assert statuses["screen"] == statuses["flash"] == statuses["ram"] == "FAIL"
+
+
+def test_fit_command_line_prints_json_and_refuses_bad_requirements(capsys):
+    from tinyml_build.cli import main
+
+    assert main(["fit", "hello_world", "--targets", "host", "--json", "--project", str(PROJECT_DIR)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["targets"][0]["target"] == "host" and "no firmware image" in data["targets"][0]["note"]
+    assert main(["fit", "hello_world", "--targets", "host", "--rate_hz", "-1", "--project", str(PROJECT_DIR)]) == 2
+    assert "rate_hz=-1 is not a positive number" in capsys.readouterr().err
+    assert main(["fit", "hello_world", "--targets", " ", "--project", str(PROJECT_DIR)]) == 2
