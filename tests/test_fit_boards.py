@@ -35,7 +35,9 @@ def test_requirement_options_are_checked_and_only_apply_to_report(tmp_path):
     assert bad.returncode != 0 and "latency_ms=-3 is not a positive number" in bad.stdout + bad.stderr
     host = scons("target=host", "model=hello_world", "runtime=aot", "power_mw=3", "report", f"build_dir={tmp_path}")
     assert host.returncode != 0 and "builds no firmware image to report on" in host.stdout + host.stderr
-    for result in (refused, bad, host):
+    several = scons("target=qemu-m3", "model=hello_world,kws", "runtime=aot", "report", f"build_dir={tmp_path}")
+    assert several.returncode != 0 and "`report` covers one model, not 2" in several.stdout + several.stderr
+    for result in (refused, bad, host, several):
         assert "Traceback" not in result.stdout + result.stderr
 
 
