@@ -100,8 +100,10 @@ def ram_section(inputs: ReportInputs) -> Section:
     stack_reserved = inputs.size.get("stack", 0)
     stack_used, stack_from = stack_figures(inputs)
     static = sum(v for c, v in by.items() if c not in ("arena", "heap", "stack"))
-    figures = {"arena used / reserved": "not measured" if used is None else f"{used:,} / {reserved:,}",
-               "arena headroom": "not measured" if used is None else reserved - used,
+    not_measured = "not measured"
+    figures = {"arena used": not_measured if used is None else used,
+               "arena reserved": not_measured if reserved is None else reserved,
+               "arena headroom": not_measured if used is None else reserved - used,
                "arena from": arena_from,
                "static data (.data + .bss besides the arena)": static, "heap reserved": inputs.size.get("heap", 0),
                "stack reserved": stack_reserved,
