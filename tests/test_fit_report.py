@@ -101,6 +101,12 @@ def test_a_missed_latency_limit_fails_compute():
     assert compute.status == FAIL and "misses the 0.01 ms deadline" in compute.reason
 
 
+def test_a_run_without_a_time_is_not_measured_and_says_why():
+    crashed = Run("qemu-m3", {"verdict": "crash", "models": {}}, same_image=False)
+    compute = make_report(inputs(run=crashed)).section("compute")
+    assert compute.status == NA and "reported no time per inference (verdict: crash)" in compute.reason
+
+
 def test_a_rate_faster_than_an_inference_fails_compute():
     report = make_report(inputs(requirements=Requirements.combine({"rate_hz": "100000"}, None)))
     assert report.section("compute").status == FAIL

@@ -80,6 +80,9 @@ def section(inputs: ReportInputs) -> Section:
     chart = _macs_chart(inputs)
     if est is None:
         why = inputs.not_run or "not measured: the image was not run"
+        if inputs.run is not None:
+            why = (f"not measured: the run on {inputs.run.where} reported no time per inference "
+                   f"(verdict: {inputs.run.test.get('verdict', 'unknown')})")
         if inputs.size is None:
             why = "not measured: no image (it does not fit)" if inputs.overflow else why
         return Section(4, "compute", "Compute and real time", NA, why, {"MACs": inputs.analysis.macs}, (chart,))
