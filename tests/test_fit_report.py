@@ -101,6 +101,14 @@ def test_a_missed_latency_limit_fails_compute():
     assert compute.status == FAIL and "misses the 0.01 ms deadline" in compute.reason
 
 
+def test_measured_cycles_replace_the_lower_bound():
+    run = Run("stm32f103", {"models": {"hello_world": {"time": {"unit": "cycles", "per_inference": "15840"}}}}, True)
+    compute = make_report(inputs(run=run, requirements=Requirements.combine({"latency_ms": "1"}, None))).section(
+        "compute")
+    assert compute.figures["kind"] == "measured" and compute.figures["latency (us)"] == 220.0
+    assert compute.status == PASS and "DWT" in compute.figures["method"]
+
+
 def test_a_run_without_a_time_is_not_measured_and_says_why():
     crashed = Run("qemu-m3", {"verdict": "crash", "models": {}}, same_image=False)
     compute = make_report(inputs(run=crashed)).section("compute")

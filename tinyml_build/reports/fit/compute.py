@@ -25,29 +25,41 @@ class Estimate:
     per_op: tuple[tuple[str, int], ...] = ()  # (op label, cycles), when the source knows
 
 
-def measured_run(inputs: ReportInputs) -> Estimate | None:
-    """The run's TML-TIME: DWT cycles (silicon) are measured; QEMU instructions are a lower bound
-    on cycles (every instruction takes at least one cycle; no cycle model yet)."""
+def _run_time(inputs: ReportInputs, unit: str) -> int | None:
+    """The run's TML-TIME per inference when it is in `unit`."""
     if inputs.run is None:
         return None
     time = inputs.run.model(inputs.model_name).get("time") or {}
+    if time.get("unit") != unit:
+        return None
     try:
-        count = int(time.get("per_inference"))
+        return int(time.get("per_inference"))
     except (TypeError, ValueError):
         return None
-    where = inputs.run.where
-    if time.get("unit") == "cycles":
-        return Estimate(count, MEASURED, f"DWT cycle count per inference on {where}")
-    if time.get("unit") == "qemu_instructions":
-        return Estimate(count, LOWER_BOUND, f"QEMU instructions per inference on {where}: 1 instruction = 1 cycle "
-                                            "lower bound, no cycle model yet (wait states and multi-cycle "
-                                            "instructions come on top)")
-    return None
 
 
-# Tried in order; a cycle model (tinyml_build.reports.cycle_model) goes in front of measured_run when
-# it can estimate without a run, and measured cycles should still win over it.
-ESTIMATORS: list[Callable[[ReportInputs], Estimate | None]] = [measured_run]
+def dwt_cycles(inputs: ReportInputs) -> Estimate | None:
+    """Cycles the DWT counted on silicon: measured, so it wins over any estimate."""
+    count = _run_time(inputs, "cycles")
+    if count is None:
+        return None
+    return Estimate(count, MEASURED, f"DWT cycle count per inference on {inputs.run.where}")
+
+
+def qemu_instructions(inputs: ReportInputs) -> Estimate | None:
+    """QEMU's instruction count: every instruction takes at least one cycle, so a lower bound."""
+    count = _run_time(inputs, "qemu_instructions")
+    if count is None:
+        return None
+    return Estimate(count, LOWER_BOUND, f"QEMU instructions per inference on {inputs.run.where}: 1 instruction = "
+                                        "1 cycle lower bound, no cycle model yet (wait states and multi-cycle "
+                                        "instructions come on top)")
+
+
+# Tried in order, the first that knows wins: measured cycles, then (when merged) a cycle model
+# (tinyml_build.reports.cycle_model, wrapped as a function of ReportInputs returning an Estimate with
+# kind ESTIMATED and its per-op cycles) in front of the QEMU lower bound.
+ESTIMATORS: list[Callable[[ReportInputs], Estimate | None]] = [dwt_cycles, qemu_instructions]
 
 
 def estimate(inputs: ReportInputs) -> Estimate | None:
