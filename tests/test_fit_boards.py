@@ -81,7 +81,7 @@ def test_fit_table_across_boards_reuses_the_builds(tmp_path):
     by_target = {r.target: r for r in rows}
     f103 = by_target["stm32f103"]
     assert (f103.flash, f103.ram, f103.meets_latency, f103.meets_power) == ("yes", "yes", "yes", "yes")
-    assert "@ 72 MHz (lower bound)" in f103.latency and float(f103.energy_uj) > 0
+    assert "@ 72 MHz (lower bound)" in f103.latency and f103.energy_uj > 0 and f103.latency_us > 0
     report = json.loads((tmp_path / "stm32f103" / "hello_world" / "report.json").read_text())
     assert "qemu-m3 (an emulated twin of stm32f103's core" in report["sources"]["time, stack, accuracy"]
     assert by_target["qemu-m3"].meets_power == "-"  # no power data for an FPGA board model

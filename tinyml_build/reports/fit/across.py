@@ -24,9 +24,10 @@ class FitRow:
     latency: str  # "26.6 us @ 72 MHz (lower bound)" or why not
     meets_latency: str  # yes / NO / - (no requirement or no figure)
     meets_power: str
-    energy_uj: str
+    energy_uj: float | None  # per inference, None when unknown
     note: str  # "does not fit: needs N more bytes of RAM (largest tensors: ...)", a build error, or ""
     report: str = ""  # the board's report.html, relative to the project
+    latency_us: float | None = None  # the latency as a number, None when unknown
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -66,11 +67,19 @@ def row_from_report(report: Report, note: str = "", link: str = "") -> FitRow:
     energy = power.figures.get("energy per inference (uJ)")
     return FitRow(report.target, _YES_NO[report.section("flash").status], _YES_NO[report.section("ram").status],
                   latency, meets_latency, _YES_NO[power.status] if checked_power else "-",
-                  f"{energy:g}" if isinstance(energy, float) else "-", note, link)
+                  energy if isinstance(energy, float) else None, note, link,
+                  figures["latency (us)"] if isinstance(figures.get("latency (us)"), float) else None)
 
 
 def failed_row(target: str, note: str) -> FitRow:
-    return FitRow(target, "-", "-", "-", "-", "-", "-", note)
+    return FitRow(target, "-", "-", "-", "-", "-", None, note)
+
+
+def _cell(row: FitRow, key: str) -> str:
+    value = getattr(row, key)
+    if key == "energy_uj":
+        return "-" if value is None else f"{value:g}"
+    return terminal(value)
 
 
 COLUMNS = (("target", "target"), ("flash", "flash"), ("ram", "RAM"), ("latency", "latency"),
@@ -79,7 +88,7 @@ COLUMNS = (("target", "target"), ("flash", "flash"), ("ram", "RAM"), ("latency",
 
 def render_table(rows: list[FitRow]) -> str:
     """The table, one row per board, its note (why not, or a does-not-fit line) under it."""
-    cells = [[label for _, label in COLUMNS]] + [[terminal(getattr(r, key)) for key, _ in COLUMNS] for r in rows]
+    cells = [[label for _, label in COLUMNS]] + [[_cell(r, key) for key, _ in COLUMNS] for r in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(COLUMNS))]
     lines = []
     for index, row in enumerate(cells):
