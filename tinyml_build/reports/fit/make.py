@@ -4,36 +4,40 @@ Why apart from __init__: the option table imports the requirements module of thi
 every build, so the package itself stays import-light.
 """
 
-
 from pathlib import Path
 
 from tinyml_build.fileio import write_atomic
-from tinyml_build.reports.fit import accuracy, compute, memory, ops, power, requirements, screen
+from tinyml_build.reports.fit import accuracy, compute, html_page, memory, ops, power, requirements, screen, summary
 from tinyml_build.reports.fit.inputs import ReportInputs
 from tinyml_build.reports.fit.report import Report
+
+REPORT_FILES = ("report.json", "report.html", "report.txt")
 
 
 def make_report(inputs: ReportInputs) -> Report:
     sections = (requirements.section(inputs.requirements), screen.section(inputs), memory.flash_section(inputs),
                 memory.ram_section(inputs), compute.section(inputs), power.section(inputs), ops.section(inputs),
                 accuracy.section(inputs))
+    return Report(inputs.target.name, inputs.model_name, inputs.runtime, sections, _sources(inputs))
+
+
+def _sources(inputs: ReportInputs) -> dict:
+    """Where each kind of figure came from, in words: the reader must know what ran where."""
     run = inputs.run
-    sources = {"flash and RAM": "the sizing link (the image does not fit)" if inputs.overflow
-               else "the linked image (size.json)" if inputs.size else "not built",
-               "time, stack, accuracy": (f"the run on {run.label or run.target}" + ("" if run.same_image else
-                                         f" (an emulated twin of {inputs.target.name}'s core: same model, runtime "
-                                         "and kernels, its own image)")) if run else inputs.not_run,
-               "model": "the .tflite (tinyml-build inspect)"}
-    return Report(inputs.target.name, inputs.model_name, inputs.runtime, sections, sources)
+    if run is None:
+        ran = inputs.not_run
+    elif run.same_image:
+        ran = f"the run on {run.label or run.target}"
+    else:
+        ran = (f"the run on {run.target} (an emulated twin of {inputs.target.name}'s core: same model, runtime and "
+               "kernels, its own image)")
+    built = ("the sizing link (the image does not fit)" if inputs.overflow
+             else "the linked image (size.json)" if inputs.size else "not built")
+    return {"flash and RAM": built, "time, stack, accuracy": ran, "model": "the .tflite (tinyml-build inspect)"}
 
 
-REPORT_FILES = ("report.json", "report.html", "report.txt")
-
-
-def write_report(report: Report, out_dir) -> list:
+def write_report(report: Report, out_dir) -> list[Path]:
     """report.json, report.html and report.txt (the terminal summary) in `out_dir`; their paths."""
-    from tinyml_build.reports.fit import html_page, summary
-
     texts = (report.to_json(), html_page.render(report), summary.render(report))
     paths = [Path(out_dir) / name for name in REPORT_FILES]
     for path, text in zip(paths, texts):
