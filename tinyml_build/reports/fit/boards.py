@@ -70,7 +70,7 @@ def fit_boards(project_dir: Path, model: str, names: list[str], requirements: di
     wanted = Requirements.combine({k: v for k, v in requirements.items() if v}, None)  # checked before building
     options = [f"{k}={v:g}" for k, v in wanted.given().items() if k in REQUIREMENTS]
     common = [f"model={model}", f"runtime={runtime}", f"build_dir={build_dir}"]
-    ran_twins: set[str] = set()
+    ran_twins: set[tuple[str, str]] = set()
     rows = []
     for name in names:
         if progress:
@@ -87,9 +87,10 @@ def fit_boards(project_dir: Path, model: str, names: list[str], requirements: di
             rows.append(failed_row(name, f"no firmware image for this target ({board.image_support_reason})"))
             continue
         twin = emulated_twin(board, board.path.parent) if board.emulator is None else None
-        if twin is not None and twin.name not in ran_twins:
-            ran_twins.add(twin.name)
-            scons(project_dir, [f"target={twin.name}", *common, "test"])  # time and stack for the twin's core
+        if twin is not None and (twin.name, config.kernels) not in ran_twins:
+            ran_twins.add((twin.name, config.kernels))
+            same_kernels = [f"kernels={config.kernels}"] if config.runtime == "tflm" else []
+            scons(project_dir, [f"target={twin.name}", *common, *same_kernels, "test"])  # time and stack, same core
         started = time.time()
         result = scons(project_dir, [f"target={name}", *common, *options, "report"])
         overflow = config.out_dir / OVERFLOW_JSON

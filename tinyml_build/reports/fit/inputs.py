@@ -95,9 +95,9 @@ def emulated_twin(target: Target, targets_dir: Path | None) -> Target | None:
 
 
 def find_run(target: Target, out_dir: Path, twin: Target | None, twin_dir: Path | None, sha256: str,
-             runtime: str) -> tuple[Run | None, str]:
+             runtime: str, kernels: str = "") -> tuple[Run | None, str]:
     """The run to take time and stack from: the target's own test.json, else the twin's when it ran
-    the same model (same sha256) with the same runtime; otherwise None and why, with the fix."""
+    the same model (same sha256) with the same runtime and kernels; otherwise None and why, with the fix."""
     own = read_json(Path(out_dir) / "test.json")
     if own is not None:
         emulator = target.emulator
@@ -115,9 +115,10 @@ def find_run(target: Target, out_dir: Path, twin: Target | None, twin_dir: Path 
     if test is None or manifest is None:
         return None, f"not measured: no emulator for {target.name}; {fix}"
     shas = {m.get("sha256") for m in manifest.get("models") or []}
-    if sha256 not in shas or manifest.get("runtime") != runtime:
-        return None, (f"not measured: {twin.name}'s last run was of another model or runtime "
-                      f"({manifest.get('runtime')}); {fix}")
+    twin_kernels = ((manifest.get("settings") or {}).get("tflm") or {}).get("kernels", "")
+    if sha256 not in shas or manifest.get("runtime") != runtime or (runtime == "tflm" and twin_kernels != kernels):
+        return None, (f"not measured: {twin.name}'s last run was of another model, runtime or kernel library "
+                      f"({manifest.get('runtime')}{', ' + twin_kernels if twin_kernels else ''}); {fix}")
     return Run(twin.name, test, False), ""
 
 
@@ -134,7 +135,7 @@ def load_inputs(target: Target, tflite: Path, model_name: str, out_dir: Path, re
             size, overflow = measured.get("size"), measured.get("error", "")
     twin = emulated_twin(target, targets_dir) if target.emulator is None else None
     twin_dir = Path(build_root) / twin.name / out_dir.name if twin is not None and build_root else None
-    run, not_run = find_run(target, out_dir, twin, twin_dir, model.sha256, runtime)
+    run, not_run = find_run(target, out_dir, twin, twin_dir, model.sha256, runtime, kernels)
     return ReportInputs(target=target, model_name=model_name, analysis=analyze(model), runtime=runtime,
                         kernels=kernels, requirements=requirements, size=size, overflow=overflow,
                         manifest=read_json(out_dir / "manifest.json"), run=run, not_run=not_run,
