@@ -19,6 +19,7 @@ from tinyml_build.config.options import (
     CYCLES,
     EXPORT,
     IMAGE,
+    REPORT,
     RUNTIME,
     RUNTIME_CHOICES,
     SERIAL,
@@ -310,6 +311,9 @@ def from_options(project_dir: Path, values: OptionValues, options, requested=(),
         AOT_IMAGE: None if config.runtime == "aot" and board.supports.image else
         (f"target {board.name} builds no firmware image" if not board.supports.image
          else "per-op markers are in the aot program only; runtime=tflm has none"),
+        REPORT: None if "report" in requested and board.supports.image else
+        "nothing is reported in this build" if "report" not in requested else
+        f"target {board.name} builds no firmware image to report on ({board.image_support_reason})",
     }
     notes = check_applicable(values, options, scopes)
     from dataclasses import replace

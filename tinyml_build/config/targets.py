@@ -41,6 +41,9 @@ The schema (all keys required unless marked optional):
   flash_timing (optional)      {wait_states, accelerator: none|prefetch|cache, fetch_bytes, reference}: flash
                                wait states at clock_hz for the cycle estimate (reports/cycle_model.py), with
                                the datasheet table they come from; absent: code runs without wait states
+  power (optional)             {run_ma, sleep_ma, voltage_v, source}: datasheet supply current running at
+                               clock_hz and sleeping, and where it comes from (datasheet, table,
+                               conditions); the report's power step (reports/fit/power.py)
 """
 
 from __future__ import annotations

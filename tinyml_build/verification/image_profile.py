@@ -28,6 +28,8 @@ from tinyml_build.errors import TinyMLError
 from tinyml_build.escape import json_text, terminal
 from tinyml_build.reports.instruction_mix import InstructionMix, classify_listing, disassemble, fall_throughs, mix_of
 
+STAND_IN_DIR = "stand-in"  # beside a stand-in-profiled image: the stand-in's test run (test.json)
+
 
 @dataclass(frozen=True)
 class OpProfile:
@@ -64,8 +66,9 @@ def stand_in_for(target: Target, targets_dir: Path | None = None) -> Target:
         other = load_target(name, folder)
         if other.emulator is not None and other.arch_flags == target.arch_flags and other.toolchain == target.toolchain:
             return other
-    raise TinyMLError(f"`cycles` profiles the image in QEMU, and neither {target.name} nor any emulated target with "
-                      f"its arch flags ({' '.join(target.arch_flags)}) has an emulator", where=f"target={target.name}",
+    raise TinyMLError(f"`cycles` and `report` run the image in QEMU, and neither {target.name} nor any emulated "
+                      f"target with its arch flags ({' '.join(target.arch_flags)}) has an emulator",
+                      where=f"target={target.name}",
                       fix="measure on the board instead (`monitor port=...` writes monitor.log with its cycle "
                           "counts), or add an emulated target with the same arch flags to targets/")
 
