@@ -53,8 +53,18 @@ def test_report_alias_writes_json_html_and_a_summary(tmp_path):
     data = json.loads((out / "report.json").read_text())
     compute = next(s for s in data["sections"] if s["key"] == "compute")
     assert compute["status"] == "FAIL" and "misses the 0.001 ms deadline" in compute["reason"]
+    # the cycle model, per op, from the profiling image beside the product image (no profile_ops=on)
+    assert compute["figures"]["kind"] == "estimated" and "firmware-profile.elf" in compute["figures"]["method"]
+    per_op = dict(compute["charts"][0]["bars"])
+    assert list(per_op) == ["#0 FULLY_CONNECTED", "#1 FULLY_CONNECTED", "#2 FULLY_CONNECTED"]
+    assert sum(per_op.values()) <= compute["figures"]["cycles per inference"]
+    assert (out / "firmware-profile.elf").is_file()
+    assert "profile_ops" not in json.loads((out / "manifest.json").read_text())["settings"]  # the product image
+    ram = next(s for s in data["sections"] if s["key"] == "ram")
+    stack = json.loads((out / "test.json").read_text())["models"]["hello_world"]["stack"]["used"]
+    assert ram["figures"]["stack high-water"] == stack > 0 and "this model's inferences" in ram["figures"]["stack from"]
     assert re.search(r"^ 4\. FAIL Compute and real time: ", result.stdout, re.M)
-    assert (out / "report.html").read_text().count("<svg") == 3
+    assert (out / "report.html").read_text().count("<svg") == 3  # flash, RAM, cycles per op
     assert (out / "report.txt").read_text().startswith("report: hello_world on qemu-m3 (runtime aot): FAIL")
 
 

@@ -76,8 +76,9 @@ def _help_text(options, project_dir: Path) -> str:
              "Aliases: (default) the firmware image and its reports, or only generated sources for a target",
              "         without image support; gen: only the TFLM sources (model array, op resolver);",
              "         test: build, run in QEMU (or natively on target=host) and compare every output byte",
-             "         report: build, run where an emulator exists, write report.json/.html/.txt (flash, RAM,",
-             "         latency, power, ops against rate_hz=, latency_ms=, power_mw=, battery_mah=, life_days=)", "",
+             "         report: build, run in QEMU (a stand-in for a board without one), estimate cycles, write",
+             "         report.json/.html/.txt (flash, RAM, stack, latency, power, ops, accuracy against rate_hz=,",
+             "         latency_ms=, power_mw=, battery_mah=, life_days=)", "",
              "Options (command line, else tinyml.conf or $TINYML_CONFIG; [scope] = where an option has an effect):"]
     lines += help_lines(options)
     lines += ["", "Targets:"]

@@ -306,7 +306,8 @@ def from_options(project_dir: Path, values: OptionValues, options, requested=(),
         TEST: None if ("test" in requested and produces) or tflm_arena_auto else "nothing runs in QEMU in this build",
         SERIAL: None if ("flash" in requested and board.family == "esp32") or "monitor" in requested else
         "nothing is flashed or monitored in this build",
-        CYCLES: None if "cycles" in requested else "no `cycles` estimate is made in this build",
+        CYCLES: None if "cycles" in requested or "report" in requested else
+        "no cycle estimate (`cycles` or `report`) is made in this build",
         EXPORT: None if "export" in requested else "nothing is exported in this build",
         AOT_IMAGE: None if config.runtime == "aot" and board.supports.image else
         (f"target {board.name} builds no firmware image" if not board.supports.image

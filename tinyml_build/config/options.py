@@ -34,7 +34,7 @@ IMAGE = "image"  # builds that make a firmware image (its test vectors)
 TEST = "test"  # `test` runs
 TFLM = "tflm"  # runtime=tflm
 SERIAL = "serial port"  # the `flash` alias of ESP targets and the `monitor` alias of UART targets
-CYCLES = "cycles"  # the `cycles` alias: the estimated (or measured) cycles per inference
+CYCLES = "cycles"  # the `cycles` and `report` aliases: the estimated (or measured) cycles per inference
 EXPORT = "export"  # the `export` alias: the model's code as a vendorable library
 AOT_IMAGE = "aot image"  # a firmware image of runtime=aot
 REPORT = "report"  # the `report` alias and `tinyml-build fit`: requirements the report checks
@@ -50,7 +50,7 @@ SCOPE_HINTS = {TFLM: "it applies to runtime=tflm", RUNTIME: "it applies to targe
                IMAGE: "it applies to targets that build a firmware image",
                TEST: "it applies to `test` runs and to the tflm arena measurement",
                SERIAL: "it applies to `flash` on ESP targets and to `monitor` on targets with a UART console",
-               CYCLES: "it applies to `cycles` (add it to the command line)",
+               CYCLES: "it applies to `cycles` and `report` (add one to the command line)",
                EXPORT: "it applies to `export` (add it to the command line)",
                AOT_IMAGE: "it applies to runtime=aot firmware images",
                REPORT: "it applies to `report` and `tinyml-build fit` (add `report` to the command line)"}

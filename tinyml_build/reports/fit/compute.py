@@ -60,7 +60,7 @@ def cycle_model(inputs: ReportInputs) -> Estimate | None:
         source = entry.get("measured_source") or "a board's log"
         return Estimate(int(entry["cycles"]), MEASURED, f"cycles counted on the board ({source}); "
                         f"the cycle model gave {int(entry.get('estimated_cycles', 0)):,}", per_op)
-    return Estimate(int(entry["cycles"]), ESTIMATED, " ".join([method, *notes]).strip(), per_op)
+    return Estimate(int(entry["cycles"]), ESTIMATED, " ".join([method, *(f"Note: {n}." for n in notes)]), per_op)
 
 
 def qemu_instructions(inputs: ReportInputs) -> Estimate | None:
