@@ -72,8 +72,8 @@ def arena_figures(inputs: ReportInputs) -> tuple[int | None, int | None, str]:
         return int(mine["used"]), int(mine["reserved"]), f"measured by the arena probe on {where}"
     facts = (inputs.run.model(inputs.model_name).get("facts") if inputs.run else None) or {}
     if "arena_used" in facts and "arena_reserved" in facts:
-        where = inputs.run.target
-        return int(facts["arena_used"]), int(facts["arena_reserved"]), f"reported by the firmware on {where}"
+        return (int(facts["arena_used"]), int(facts["arena_reserved"]),
+                f"reported by the firmware on {inputs.run.where}")
     if inputs.size is not None and inputs.runtime == "aot":
         reserved = inputs.size["arena"]["bytes"]
         return reserved, reserved, "aot's static plan"
