@@ -68,6 +68,26 @@ def test_report_alias_writes_json_html_and_a_summary(tmp_path):
     assert (out / "report.txt").read_text().startswith("report: hello_world on qemu-m3 (runtime aot): FAIL")
 
 
+@needs_arm
+@needs_qemu
+@pytest.mark.qemu
+@pytest.mark.slow
+def test_an_unchecked_image_is_reported_with_its_time_and_stack(tmp_path):
+    """test_vectors=0 (no test vectors, verdict unchecked): `report` alone goes on to the report; `test`
+    still ends with the unchecked exit status."""
+    result = scons("target=qemu-m3", "model=hello_world", "runtime=aot", "test_vectors=0", "report",
+                   f"build_dir={tmp_path}")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+    data = json.loads((tmp_path / "qemu-m3" / "hello_world" / "report.json").read_text())
+    sections = {s["key"]: s for s in data["sections"]}
+    assert isinstance(sections["ram"]["figures"]["stack high-water"], int)
+    assert sections["compute"]["figures"]["kind"] == "estimated"
+    assert "(verdict: unchecked)" in data["sources"]["stack, outputs, accuracy"]
+    tested = scons("target=qemu-m3", "model=hello_world", "runtime=aot", "test_vectors=0", "report", "test",
+                   f"build_dir={tmp_path}")
+    assert tested.returncode == 6, tested.stdout[-2000:]
+
+
 class Recorder:
     """run_scons that keeps each build's output, to see what a second `fit` rebuilt."""
 

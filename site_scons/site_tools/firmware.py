@@ -414,12 +414,12 @@ def FirmwareImage(env, config):
     run = None
     if "test" in wanted or (report and config.target.supports.test):
         run = env.QemuTest(str(plan.out_dir), runner_elf, image["golden"], config.target.path,
-                           env["TML_QEMU_TIMEOUT"])
+                           env["TML_QEMU_TIMEOUT"], for_report_only="test" not in wanted)
         env.Depends(run, image["all"])  # the whole image, budget gate included, before it runs
         env.Alias("test", run)
     elif report and config.target.emulator is None and emulated:  # the stand-in's run: stack, outputs, verdict
         run = env.QemuTest(str(plan.out_dir / STAND_IN_DIR), runner_elf, image["golden"], runs_on.path,
-                           env["TML_QEMU_TIMEOUT"])
+                           env["TML_QEMU_TIMEOUT"], for_report_only=True)
         env.Depends(run, image["all"])
     options = env["TML_OPTIONS"]
     cycles = None

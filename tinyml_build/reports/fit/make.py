@@ -24,7 +24,7 @@ def make_report(inputs: ReportInputs) -> Report:
 def _sources(inputs: ReportInputs) -> dict:
     """Where each kind of figure came from, in words: the reader must know what ran where."""
     run = inputs.run
-    ran = inputs.not_run if run is None else f"the run on {run.where}"
+    ran = inputs.not_run if run is None else f"the run on {run.where} (verdict: {run.test.get('verdict', 'unknown')})"
     cycles = inputs.cycles
     timed = ("not estimated (no cycles.json)" if cycles is None else
              f"measured: {cycles.get('measured_source')}" if cycles.get("measured") else
