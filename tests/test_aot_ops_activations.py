@@ -1,7 +1,7 @@
 """runtime=aot LOGISTIC, TANH, HARD_SWISH, RELU, RELU6, LEAKY_RELU bit-exact with tflite-micro.
 
 int8 ops are 256-entry tables computed on the host (tinyml_build/runtimes/aot/int8_tables.py); the
-table tests feed every int8 value through the tflite-micro interpreter at many input/output
+table tests feed every int8 value through the golden oracle (the pinned TFLM) at many input/output
 quantizations, so the host arithmetic is checked exhaustively, not just on samples.
 """
 
@@ -19,6 +19,7 @@ from tinyml_build.model.schema import fb
 from tinyml_build.runtimes.aot import int8_tables
 from tinyml_build.runtimes.aot.lower import lower_model
 from tinyml_build.verification.host_check import check_model
+from tinyml_build.verification.oracle import select_oracle
 
 ALL_INT8 = np.array(int8_tables.INPUTS, dtype=np.int8).reshape(1, 256)
 
@@ -38,12 +39,9 @@ def _unary_model(op: str, in_q, out_q, dtype="int8", shape=(1, 256), alpha=None)
 
 
 def _tflm_all_int8(data: bytes) -> np.ndarray:
-    from tflite_micro import runtime
-
-    interpreter = runtime.Interpreter.from_bytes(data)
-    interpreter.set_input(ALL_INT8, 0)
-    interpreter.invoke()
-    return np.asarray(interpreter.get_output(0)).reshape(-1)
+    """Every int8 value through the selected oracle (the pinned TFLM when its sources resolve)."""
+    outputs, _ = select_oracle().run(read_model(data, where="m.tflite", name="m"), [[ALL_INT8]])
+    return outputs[0][0].reshape(-1)
 
 
 IN_SCALES = [0.002, 0.02, 0.0625, 0.1, 0.37, 1.0, 3.0]

@@ -182,11 +182,16 @@ def _target_file(tmp_path, base: str, name: str, edit) -> str:
     return str(path)
 
 
+# hello_world's vectors with test_vectors=3 (these tests are about verdicts, not about vectors)
+VECTORS = [f"vector {k}: {label}" for k, label in enumerate(
+    ["edge all-min", "edge all-max", "edge all-zero"] + [f"random seed=1234 #{k}" for k in range(3)])]
+
+
 @needs_qemu
 @pytest.mark.qemu
 @pytest.mark.parametrize("corrupt", [False, True], ids=["pass", "mismatch"])
 def test_test_passes_or_reports_a_mismatch(tmp_path, corrupt):
-    args = ("target=qemu-m4", "model=hello_world", f"build_dir={tmp_path}", "test")
+    args = ("target=qemu-m4", "model=hello_world", f"build_dir={tmp_path}", "test_vectors=3", "test")
     out = tmp_path / "qemu-m4" / "hello_world"
     if corrupt:  # golden data that disagrees with the model, as if the model's outputs had changed
         assert scons(*args[:-1]).returncode == 0
@@ -196,12 +201,12 @@ def test_test_passes_or_reports_a_mismatch(tmp_path, corrupt):
         golden["vectors"][1]["outputs"][0] = wrong.hex()
         (out / "golden" / "hello_world.json").write_text(json.dumps(golden))
     report = _test_outcome(scons(*args), out, "mismatch" if corrupt else "pass", 3 if corrupt else 0)
-    assert list(report) == [f"vector {k}: random seed=1234 #{k}" for k in range(3)]
+    assert list(report) == VECTORS
     if not corrupt:
         assert set(report.values()) == {None}
         return
-    assert report["vector 0: random seed=1234 #0"] is None and report["vector 2: random seed=1234 #2"] is None
-    failure = report["vector 1: random seed=1234 #1"]
+    assert [v for v in VECTORS if report[v] is not None] == [VECTORS[1]]
+    failure = report[VECTORS[1]]
     assert failure.tag == "failure" and failure.get("type") == "mismatch"
     assert failure.get("message").startswith("output 0: 1 of 1 bytes differ; first at byte 0: ")
 
@@ -212,12 +217,12 @@ def test_test_reports_a_crash(tmp_path):
     # Armv8-M checks the stack limit: a 256-byte stack overflows in the first printf, a UsageFault (STKOF).
     target = _target_file(tmp_path, "qemu-m33", "qemu-m33-tiny-stack",
                           lambda text: re.sub(r"(?m)^stack_size: .*$", "stack_size: 256", text))
-    result = scons(f"target={target}", "model=hello_world", f"build_dir={tmp_path}", "test")
+    result = scons(f"target={target}", "model=hello_world", f"build_dir={tmp_path}", "test_vectors=3", "test")
     report = _test_outcome(result, tmp_path / "qemu-m33-tiny-stack" / "hello_world", "crash", 4)
-    error = report["vector 0: random seed=1234 #0"]
+    error = report[VECTORS[0]]
     assert error.tag == "error" and error.get("type") == "crash"
     assert "the firmware crashed: exception 3" in error.get("message") and "STKOF" in error.text
-    assert [e.get("type") for e in list(report.values())[1:]] == ["not-run", "not-run"]
+    assert [e.get("type") for e in list(report.values())[1:]] == ["not-run"] * (len(VECTORS) - 1)
 
 
 @needs_qemu
@@ -228,9 +233,10 @@ def test_test_reports_a_hang(tmp_path):
     uart = f407[f407.index("console:"):f407.index("cycle_timer:")]
     target = _target_file(tmp_path, "qemu-m4", "qemu-m4-wrong-uart",
                           lambda text: text.replace("console: {type: semihosting}\n", uart))
-    result = scons(f"target={target}", "model=hello_world", f"build_dir={tmp_path}", "qemu_timeout=1", "test")
+    result = scons(f"target={target}", "model=hello_world", f"build_dir={tmp_path}", "qemu_timeout=1",
+                   "test_vectors=3", "test")
     report = _test_outcome(result, tmp_path / "qemu-m4-wrong-uart" / "hello_world", "hang", 5)
-    error = report["vector 0: random seed=1234 #0"]
+    error = report[VECTORS[0]]
     assert error.tag == "error" and error.get("type") == "hang" and "no final report within 1 s" in error.get("message")
 
 

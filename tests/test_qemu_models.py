@@ -82,11 +82,14 @@ def _room(target: str) -> int:
 def _test_data_bytes(tflite: str) -> int:
     """Bytes of test vectors an image carries for the model: inputs and outputs of every vector."""
     from tinyml_build.config.options import DEFAULT_RANDOM_VECTORS
+    from tinyml_build.verification.golden import edge_vectors, tensor_specs
     from tinyml_build.verification.samples import model_samples
 
-    graph = load_model(tflite).main
+    model = load_model(tflite)
+    graph = model.main
     per_vector = sum(graph.tensors[i].nbytes for i in graph.inputs + graph.outputs)
-    return per_vector * (DEFAULT_RANDOM_VECTORS + len(model_samples(Path(tflite))))
+    edges = len(edge_vectors(model, tensor_specs(model, graph.inputs)))
+    return per_vector * (DEFAULT_RANDOM_VECTORS + edges + len(model_samples(Path(tflite))))
 
 
 def _cost(target: str, value: str) -> int:

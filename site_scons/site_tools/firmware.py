@@ -56,22 +56,28 @@ def _model_table_action(target, source, env):
 
 @clean_errors
 def _golden_action(target, source, env):
+    from tinyml_build.escape import terminal
     from tinyml_build.fileio import write_atomic
     from tinyml_build.model.reader import load_model
     from tinyml_build.verification import float_reference, golden
+    from tinyml_build.verification.oracle import select_oracle
     from tinyml_build.verification.samples import model_labels, model_samples
 
     tflite = Path(str(source[0]))
     model = load_model(tflite, name=env["TML_MODEL_NAME"])
     vectors, seed, samples = int(env["TML_RANDOM_VECTORS"]), int(env["TML_SEED"]), model_samples(tflite)
+    oracle = select_oracle(dict(env["TML_THIRD_PARTY_OVERRIDES"]))
     if env["TML_REFERENCE"]:
         request = float_reference.AccuracyRequest(Path(env["TML_REFERENCE"]),
                                                   Path(env["TML_DATASET"]) if env["TML_DATASET"] else None)
         result = float_reference.golden_with_accuracy(model, env["TML_MODEL_NAME"], vectors, seed, samples, request,
-                                                      model_labels(tflite))
+                                                      model_labels(tflite), oracle=oracle)
     else:
         result = golden.make_golden(model, name=env["TML_MODEL_NAME"], random_vectors=vectors, seed=seed,
-                                    samples=samples)
+                                    samples=samples, oracle=oracle)
+    for spot in result.blind_spots:  # the wheel differs from the pinned TFLM here: say so, never tolerate
+        print(f"warning: model {terminal(env['TML_MODEL_NAME'])}: the golden oracle {terminal(oracle.name)} "
+              f"cannot judge {terminal(spot)}; provide the pinned TFLM sources (tinyml-build deps sync)")
     write_atomic(str(target[0]), result.to_json())
 
 
@@ -197,7 +203,7 @@ def Firmware(env, plan, toolchain, target_file, with_stand_in=False, with_profil
     also link its objects for the emulated target with the same arch flags (a target without an emulator);
     `with_profile`: also a per-op profiling image (op markers) for whatever runs in the emulator."""
     from tinyml_build.image.link import binary_names
-    from tinyml_build.verification import reference_version
+    from tinyml_build.verification.oracle import select_oracle
 
     env = env.Clone()
     build_root = plan.common_dir.parent.parent
@@ -226,7 +232,8 @@ def Firmware(env, plan, toolchain, target_file, with_stand_in=False, with_profil
     target_objects, model_objects, generated = (list(runtime["target_objects"]), list(runtime["model_objects"]),
                                                 list(runtime["generated"]))
 
-    reference = reference_version()
+    oracle = select_oracle(dict(plan.third_party_overrides))
+    reference = oracle.identity()  # the oracle's name and, for the pinned build, its runner digest
     goldens = []
     for m in plan.models:
         accuracy = m.accuracy
@@ -236,11 +243,12 @@ def Firmware(env, plan, toolchain, target_file, with_stand_in=False, with_profil
                                              "TML_DATASET"]),
                              TML_MODEL_NAME=m.name, TML_RANDOM_VECTORS=str(plan.random_vectors),
                              TML_SEED=str(plan.seed), TML_REFERENCE=str(accuracy.reference) if accuracy else "",
-                             TML_DATASET=str(accuracy.dataset) if accuracy and accuracy.dataset else "")
+                             TML_DATASET=str(accuracy.dataset) if accuracy and accuracy.dataset else "",
+                             TML_THIRD_PARTY_OVERRIDES=list(plan.third_party_overrides))
         generated_by(env, golden, "tinyml_build.verification.golden", "tinyml_build.verification.samples",
                      "tinyml_build.verification.float_reference")
         env.Depends(golden, ([str(m.tflite.parent / "model.yaml")] if m.samples else [])
-                    + [env.Value(reference)])  # a new tflite-micro recomputes the golden outputs
+                    + [env.Value(reference)])  # another oracle or pin recomputes the golden outputs
         vectors = env.Command(str(m.test_vectors_c), golden, Action(_test_vectors_action, label("GEN")))
         generated_by(env, vectors, "tinyml_build.verification.test_vectors")
         model_objects += envs["model_framework"].Object(str(obj / f"{m.name}_test_vectors.o"), vectors)
@@ -277,7 +285,8 @@ def Firmware(env, plan, toolchain, target_file, with_stand_in=False, with_profil
     headers = [str(p) for d in plan.include_dirs if d.is_dir() and d != plan.board_header.parent
                for p in sorted(d.glob("*.h"))]
     source_files = [str(p) for p in plan.platform_sources + plan.app_sources + plan.runtime.manifest_sources()]
-    settings = {"random_vectors": plan.random_vectors, "seed": plan.seed, "runtime_requested": plan.runtime_requested}
+    settings = {"random_vectors": plan.random_vectors, "seed": plan.seed, "runtime_requested": plan.runtime_requested,
+                "oracle": oracle.as_dict()}
     if plan.profile_ops:
         settings["profile_ops"] = True
     runtime_settings = plan.runtime.manifest_settings(plan.project_dir, build_root)

@@ -46,7 +46,10 @@ def _host_check_action(target, source, env):
     write_atomic(str(test_json), json.dumps(summary, indent=1, sort_keys=True) + "\n")
     write_atomic(str(test_xml), junit.render(junit.title("host", names), suites, sum(t.seconds for t in tests)))
     problems = [f"model {t.model}: {p}" for t in tests for p in t.problems]
-    return finish_test(verdict, f"host, {len(tests)} model(s) against tflite-micro", problems, suites, str(test_xml))
+    from tinyml_build.verification.oracle import select_oracle
+
+    judge = select_oracle().name
+    return finish_test(verdict, f"host, {len(tests)} model(s) against {judge}", problems, suites, str(test_xml))
 
 
 def HostCheck(env, out_dir, models, runs=HOST_RUNS, seed=HOST_SEED, timeout=None):
@@ -56,7 +59,7 @@ def HostCheck(env, out_dir, models, runs=HOST_RUNS, seed=HOST_SEED, timeout=None
                                                                                 f"{out_dir}/test.xml"],
                       [str(m.tflite) for m in models],
                       Action(_host_check_action,
-                             label("HOST", f"check {', '.join(m.name for m in models)} against tflite-micro"),
+                             label("HOST", f"check {', '.join(m.name for m in models)} against the TFLM oracle"),
                              varlist=["TML_MODEL_NAMES", "TML_HOST_RUNS", "TML_HOST_SEED"]),
                       TML_MODEL_NAMES=[m.name for m in models], TML_HOST_RUNS=str(runs), TML_HOST_SEED=str(seed),
                       TML_HOST_TIMEOUT=str(timeout if timeout is not None else env["TML_QEMU_TIMEOUT"]))

@@ -27,7 +27,11 @@ def _test_action(target, source, env):
     result = run_test(board, str(source[0]), goldens, timeout=float(env["TML_QEMU_TIMEOUT"]))
     suites = junit.qemu_suites(result, goldens, board.clock_hz)
     write_atomic(str(target[0]), result.outcome.output)
-    write_atomic(str(target[1]), json_text(result.summary(), indent=1) + "\n")
+    summary = result.summary()
+    for g in goldens:  # which TFLM judged each model, and where a wheel oracle cannot
+        entry = summary["models"].setdefault(g.model, {})
+        entry["oracle"], entry["oracle_blind_spots"] = g.oracle, list(g.blind_spots)
+    write_atomic(str(target[1]), json_text(summary, indent=1) + "\n")
     write_atomic(str(target[2]), junit.render(junit.title(board.name, [g.model for g in goldens]), suites,
                                                   result.outcome.seconds))
     output = terminal(result.outcome.output, keep_newlines=True)

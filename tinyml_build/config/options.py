@@ -40,7 +40,7 @@ AOT_IMAGE = "aot image"  # a firmware image of runtime=aot
 REPORT = "report"  # the `report` alias and `tinyml-build fit`: requirements the report checks
 
 # Defaults the build and the modules that use them share (golden data, QEMU runner, tflm arena).
-DEFAULT_RANDOM_VECTORS = 3
+DEFAULT_RANDOM_VECTORS = 20  # with the edge vectors: sees a 1 %-of-inputs bug with 82 % probability
 DEFAULT_SEED = 1234
 DEFAULT_QEMU_TIMEOUT = 300  # seconds of host time; person_detect needs well under a minute
 DEFAULT_HEADROOM = "0"
@@ -140,8 +140,8 @@ def _base_options() -> tuple[Option, ...]:
         Option("cache_dir", f"share compiled objects across build folders and checkouts (also ${CACHE_DIR_ENV})", "",
                kind="path", metavar="DIR"),
         Option("verbose", "print full command lines instead of one short line per step", "off", kind="bool"),
-        Option("test_vectors", "seeded random test vectors per model, besides model.yaml samples; 0 with no samples: "
-               "one fixed input, outputs not checked",
+        Option("test_vectors", "seeded random test vectors per model, besides model.yaml samples and edge vectors; "
+               "0 with no samples: one fixed input, outputs not checked",
                str(DEFAULT_RANDOM_VECTORS), kind="int", minimum=0, scope=IMAGE, metavar="N"),
         Option("reference", "float .tflite of the model (empty: model.yaml's `reference:`): `test` measures the "
                "target's int8 outputs against it (test.json accuracy)", "", kind="path", scope=IMAGE,

@@ -73,6 +73,7 @@ class FirmwarePlan:
     runtime_requested: str = "auto"  # the runtime= option as given (auto chose `runtime`)
     toolchain: str = "arm-none-eabi-gcc"  # the compiler's name (toolchains.MODULES)
     profile_ops: bool = False  # profile_ops=on: compiled with TML_PROFILE_OPS (aot calls tml_profile_op)
+    third_party_overrides: tuple[tuple[str, str], ...] = ()  # <name>_path= trees (the golden oracle uses them)
 
     # -- target-level (shared) files --------------------------------------------------------
     @property
@@ -191,6 +192,7 @@ def plan_firmware(config: BuildConfig, project_dir: Path, options: OptionValues 
         common_dir=Path(config.build_root) / target.name / "_common",
         flags=flags, random_vectors=random_vectors, seed=seed, runtime_requested=config.requested_runtime,
         toolchain=toolchain, profile_ops=bool(options and options.flag("profile_ops")),
+        third_party_overrides=tuple(config.third_party_overrides),
     )
 
 

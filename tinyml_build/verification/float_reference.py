@@ -186,7 +186,7 @@ def target_accuracy(section: dict, reported: dict[tuple[int, int], str]) -> dict
 
 
 def golden_with_accuracy(model: Model, name: str, random_vectors: int, seed: int, samples, request: AccuracyRequest,
-                         class_names=()):
+                         class_names=(), oracle=None):
     """Golden data whose vectors include the accuracy inputs (the dataset's after the samples, or the
     samples themselves), with the float reference's outputs for them (Golden.accuracy)."""
     from dataclasses import replace
@@ -207,5 +207,6 @@ def golden_with_accuracy(model: Model, name: str, random_vectors: int, seed: int
         real = [accuracy.dequantize(load_sample(s, spec), scale, zero_point).astype(np.float32) for s in samples]
         known = all(s.label in class_names for s in samples)
         labels = np.array([class_names.index(s.label) for s in samples]) if class_names and known else None
-    golden = make_golden(model, name=name, random_vectors=random_vectors, seed=seed, samples=samples, extra=extra)
+    golden = make_golden(model, name=name, random_vectors=random_vectors, seed=seed, samples=samples, extra=extra,
+                         oracle=oracle)
     return replace(golden, accuracy=accuracy_section(model, request, first, real, labels, total))

@@ -1,9 +1,10 @@
 """Compile a model's generated aot C on the host and compare it, byte for byte, with TFLM.
 
-Why: "bit-exact with the tflite-micro interpreter" is only a claim until checked. This
+Why: "bit-exact with TFLM's reference interpreter" is only a claim until checked. This
 generates the C, compiles it with gcc (-Wall -Wextra -Werror, optionally with ASan/UBSan),
 runs it on seeded inputs through the same tml_model_api the firmware uses, runs the
-tflite-micro host interpreter on the same inputs, and compares every output byte. Every op's
+oracle (the pinned TFLM built for the host, else the tflite-micro wheel: verification.oracle) on
+the same inputs, and compares every output byte. Every op's
 output tensors are traced on both sides, so a difference is reported at the first op where
 they diverge (layer by layer), not just at the model's output.
 
@@ -31,6 +32,7 @@ from tinyml_build.runtimes.aot.c_sources import AOT_INCLUDE_DIR, HOST_DIR
 from tinyml_build.runtimes.aot.emit import kernel_sources, render
 from tinyml_build.runtimes.aot.lower import lower_model
 from tinyml_build.verification import verdict as verdicts
+from tinyml_build.verification.oracle import select_oracle
 
 HOST_MAIN = HOST_DIR / "host_main.c"
 WARNINGS = ["-Wall", "-Wextra", "-Werror", "-Wpedantic", "-Wshadow", "-Wcast-qual", "-Wstrict-prototypes"]
@@ -91,6 +93,8 @@ class CheckReport:
     divergence: Divergence | None = None
     output_mismatches: list[str] = field(default_factory=list)
     run_problems: dict[int, list[str]] = field(default_factory=dict)  # run -> what differs in it
+    oracle: dict = field(default_factory=dict)  # oracle.Oracle.as_dict() of the TFLM that judged
+    blind_spots: list[str] = field(default_factory=list)  # known wheel differences hit (wheel oracle only)
 
     @property
     def ok(self) -> bool:
@@ -100,9 +104,11 @@ class CheckReport:
         mode = " (ASan/UBSan)" if self.sanitize else ""
         head = (f"{terminal(self.model)}: {self.runs} runs{mode}, arena {self.arena_bytes} B, "
                 f"constants {self.constant_bytes} B: ")
+        judge = terminal(self.oracle.get("name", "tflite-micro"))
+        warnings = [f"  warning: {judge} cannot judge {terminal(b)}" for b in self.blind_spots]
         if self.ok:
-            return head + "bit-exact with tflite-micro (every op output, every run)"
-        lines = [head + "MISMATCH"]
+            return "\n".join([head + f"bit-exact with {judge} (every op output, every run)", *warnings])
+        lines = [head + f"MISMATCH against {judge}", *warnings]
         if self.divergence is not None:
             lines.append("  " + str(self.divergence))
         lines.extend("  " + m for m in self.output_mismatches[:5])
@@ -209,25 +215,10 @@ def run_program(exe: Path, workdir: Path, model: Model, inputs: list[list[np.nda
     return outputs, trace
 
 
-def run_tflm(model: Model, inputs: list[list[np.ndarray]]):
-    """TFLM outputs per run and every op output tensor: {(run, tensor): bytes}."""
-    from tflite_micro import runtime
-
-    sg = model.main
-    arena = max(len(model.data) * 10, 4 * sum(t.nbytes for t in sg.tensors) + (64 << 10))
-    interpreter = runtime.Interpreter.from_bytes(model.data, arena_size=arena,
-                                                 intrepreter_config=runtime.InterpreterConfig.kPreserveAllTensors)
-    outputs, tensors = [], {}
-    for run, arrays in enumerate(inputs):
-        for i, a in enumerate(arrays):
-            interpreter.set_input(a, i)
-        interpreter.invoke()
-        outputs.append([np.asarray(interpreter.get_output(i)) for i in range(len(sg.outputs))])
-        for op in sg.operators:
-            for index in op.outputs:
-                data = interpreter.GetTensor(index, 0)["tensor_data"]
-                tensors[(run, index)] = np.ascontiguousarray(data).tobytes()
-    return outputs, tensors
+def run_tflm(model: Model, inputs: list[list[np.ndarray]], oracle=None):
+    """The oracle's outputs per run and every op output tensor: {(run, tensor): bytes}. The oracle is
+    the pinned TFLM host build when its sources resolve, else the wheel (oracle.select_oracle)."""
+    return (oracle or select_oracle()).run(model, inputs, intermediates=True)
 
 
 def _divergence(model: Model, run: int, op, index: int, aot: bytes, tflm: bytes) -> Divergence:
@@ -296,7 +287,8 @@ def check_model(model: Model | str | Path, runs: int = 20, seed: int = 0, saniti
         work.mkdir(parents=True, exist_ok=True)
         exe = compile_program(work, files, program, sanitize)
         aot_outputs, aot_trace = run_program(exe, work, model, inputs, timeout)
-    tflm_outputs, tflm_tensors = run_tflm(model, inputs)
+    oracle = select_oracle()
+    tflm_outputs, tflm_tensors = run_tflm(model, inputs, oracle)
     equal, divergences, mismatches = compare(model, aot_outputs, aot_trace, tflm_outputs, tflm_tensors, len(inputs),
                                              ops={step.op_index for step in program.steps})
     run_problems: dict[int, list[str]] = {}
@@ -307,7 +299,8 @@ def check_model(model: Model | str | Path, runs: int = 20, seed: int = 0, saniti
     return CheckReport(model=model.name, runs=len(inputs), sanitize=sanitize, arena_bytes=program.arena_size,
                        constant_bytes=program.model_bytes, outputs_equal=equal,
                        divergence=divergences[0] if divergences else None, output_mismatches=[t for _, t in mismatches],
-                       run_problems=dict(sorted(run_problems.items())))
+                       run_problems=dict(sorted(run_problems.items())), oracle=oracle.as_dict(),
+                       blind_spots=[d.describe() for d in oracle.blind_spots(model)])
 
 
 @dataclass
@@ -335,8 +328,10 @@ class HostTest:
         return [p for run in sorted(self.report.run_problems) for p in self.report.run_problems[run]]
 
     def summary(self) -> dict:
+        oracle = self.report.oracle if self.report is not None else select_oracle().as_dict()
+        blind = self.report.blind_spots if self.report is not None else []
         return {"verdict": self.verdict, "runs": self.runs, "seed": self.seed, "seconds": round(self.seconds, 2),
-                "problems": self.problems}
+                "problems": self.problems, "oracle": oracle, "oracle_blind_spots": blind}
 
 
 def run_host_test(model: Model, runs: int, seed: int, workdir: str | Path | None = None,

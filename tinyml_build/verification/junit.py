@@ -180,7 +180,8 @@ def qemu_suites(result, goldens, clock_hz: int | None = None) -> list[Suite]:
         seconds = _inference_seconds(m.time, clock_hz) if m is not None else None
         suite = Suite(name, time=outcome.seconds,
                       properties={"target": result.target, "model": g.model, "verdict": result.verdict,
-                                  "qemu": result.qemu_version})
+                                  "qemu": result.qemu_version, "oracle": g.reference,
+                                  "oracle_tflm_commit": g.oracle.get("tflm_commit", "unknown")})
         if m is not None and m.time.get("per_inference"):
             suite.properties[f"{m.time.get('unit', 'time')}_per_inference"] = m.time["per_inference"]
         setup_failed = m is not None and (m.facts.get("init") == "FAIL" or (finished and not m.vectors))
@@ -257,8 +258,11 @@ def host_suites(tests) -> list[Suite]:
     suites = []
     for test in tests:
         name = f"host.{test.model}"
+        oracle = test.summary()["oracle"]
         suite = Suite(name, time=test.seconds, properties={"target": "host", "model": test.model,
-                                                            "verdict": test.verdict, "seed": str(test.seed)})
+                                                            "verdict": test.verdict, "seed": str(test.seed),
+                                                            "oracle": oracle.get("name", "unknown"),
+                                                            "oracle_tflm_commit": oracle.get("tflm_commit", "unknown")})
         for run in range(test.runs):
             case = Case(input_label(run, test.seed), name)
             if test.error is not None:  # one program runs every run: none of them could be compared

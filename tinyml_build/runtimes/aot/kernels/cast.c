@@ -7,12 +7,12 @@
  *
  * float -> integer: static_cast is undefined in C++ (and the conversion in C) when the
  * truncated value does not fit the target, so what TFLM computes is whatever its build does.
- * The oracle (the tflite-micro interpreter on the x86-64 host) was probed for every target
- * type with values around and far beyond each range, +-inf and NaN, at several tensor
- * lengths (tests/test_aot_ops_compare.py keeps them): it truncates toward zero and saturates
- * to the target's range (int8: 300.7 -> 127, -1e10 -> -128; int16 and int32 alike), NaN -> 0,
- * the same as Arm's VCVT for int32. This kernel defines exactly that, range check first, so
- * no undefined behaviour.
+ * The tflite-micro wheel on the x86-64 host was probed for every target type with values
+ * around and far beyond each range, +-inf and NaN, at several tensor lengths: it truncates
+ * toward zero and saturates to the target's range (int8: 300.7 -> 127, -1e10 -> -128; int16
+ * and int32 alike), NaN -> 0, the same as Arm's VCVT for int32 (the pinned TFLM built by g++
+ * for the host wraps instead: undefined means any answer). This kernel defines saturation,
+ * range check first, so no undefined behaviour (tests/test_aot_ops_compare.py checks the rule).
  */
 #include "tml_kernels.h"
 

@@ -7,6 +7,8 @@ its TFLM Prepare-time multiplier math and, when it is not kernels/<kind>.c, the 
 (ADD and SUB share kernels/add.c).
 """
 
+import numpy as np
+
 from tinyml_build.runtimes.aot.broadcast import BroadcastError, broadcast_loops
 from tinyml_build.runtimes.aot.quantization import activation_range, quantize_multiplier
 
@@ -56,20 +58,28 @@ def lower_binary(ctx, kind: str, params_fn, kernel: str | None = None) -> None:
     ctx.call(f"tml_{kind}_{SUFFIX[out.dtype]}", *args, kernel=kernel or kind)
 
 
-def add_sub_params(ctx, in1, in2, out) -> dict:
+def add_sub_params(ctx, in1, in2, out, in_float32: bool = False) -> dict:
     """TFLM's CalculateOpDataAdd/Sub: both inputs rescaled to twice the larger input scale.
 
-    Inputs are shifted left by 20 (int8) or 15 (int16) first. The ratios are taken in double:
-    that is what the tflite-micro interpreter this project is checked against does for both
-    ops (a float32 variant of the SUB math, found in some TFLM sources, differs by one LSB on
-    real models such as sub0.tflite).
+    Inputs are shifted left by 20 (int8) or 15 (int16) first. The pinned TFLM takes ADD's ratios
+    in double (add_common.cc) and SUB's in float32, cast to double afterwards (sub_common.cc):
+    `in_float32` (SUB). The two differ by one LSB on some elements of real models (sub0.tflite);
+    the tflite-micro wheel, built from a later TFLM, takes both in double
+    (verification/oracle/differences.py).
     """
     (s1, z1), (s2, z2), (so, zo) = in1, in2, out
     left_shift = 15 if ctx.output(0).dtype == "int16" else 20
-    twice_max = 2.0 * max(s1, s2)
-    m1, sh1 = quantize_smaller_than_one(ctx, s1 / twice_max)
-    m2, sh2 = quantize_smaller_than_one(ctx, s2 / twice_max)
-    mo, sho = quantize_smaller_than_one(ctx, twice_max / ((1 << left_shift) * so))
+    if in_float32:
+        f1, f2, fo = np.float32(s1), np.float32(s2), np.float32(so)
+        twice = np.float32(2) * max(f1, f2)
+        r1, r2 = float(f1 / twice), float(f2 / twice)
+        ro = float(twice / (np.float32(1 << left_shift) * fo))
+    else:
+        twice_max = 2.0 * max(s1, s2)
+        r1, r2, ro = s1 / twice_max, s2 / twice_max, twice_max / ((1 << left_shift) * so)
+    m1, sh1 = quantize_smaller_than_one(ctx, r1)
+    m2, sh2 = quantize_smaller_than_one(ctx, r2)
+    mo, sho = quantize_smaller_than_one(ctx, ro)
     return {"input1_offset": -z1, "input2_offset": -z2, "output_offset": zo, "left_shift": left_shift,
             "input1_multiplier": m1, "input1_shift": sh1, "input2_multiplier": m2, "input2_shift": sh2,
             "output_multiplier": mo, "output_shift": sho}
