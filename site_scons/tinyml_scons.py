@@ -73,10 +73,11 @@ def echo(env):
     return say if env.get("TML_VERBOSE") else None
 
 
-def finish_test(verdict: str, what: str, problems, suites, report_path) -> int:
+def finish_test(verdict: str, what: str, problems, suites, report_path, unchecked_ends_build=True) -> int:
     """End a `test` action: print its problems and one final line, and for any verdict but pass
     stop SCons with the verdict's exit status (tinyml_build.verification.verdict; SCons's own
-    ExplicitExit, the one way an action sets the build's status)."""
+    ExplicitExit, the one way an action sets the build's status). `unchecked_ends_build=False`: a run
+    made for `report` alone, whose unchecked image's time and stack the report still shows."""
     from SCons.Script import Exit
 
     from tinyml_build.escape import terminal
@@ -88,6 +89,8 @@ def finish_test(verdict: str, what: str, problems, suites, report_path) -> int:
     if verdict == UNCHECKED:  # built without test vectors: ran and was measured, proved nothing
         print(f"test: RAN, outputs not checked ({verdict}, exit status {EXIT_STATUS[verdict]}) {terminal(what)}: "
               "no test vectors in the image (test_vectors=0); time and stack are in test.json", flush=True)
+        if not unchecked_ends_build:
+            return 0
         Exit(EXIT_STATUS[verdict])
     for problem in problems:
         print(f"test: FAIL: {terminal(problem, keep_newlines=True)}")

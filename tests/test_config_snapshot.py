@@ -8,8 +8,9 @@ the CPU facts table. A repr shows types as well as values (1 vs True vs 1.0), an
 including the ones left out of ==, such as Target.source. Each file is loaded twice from an empty
 check cache: checked in full by its schema, then as a remembered check (config/strict_yaml.py).
 Intended data changes update the snapshot with them (issue 9: Emulator gained cpu/twin, and the ESP
-targets their loader memory maps, images and twins; issue 11: hello_world's float `reference:` and the
-optional flash_timing of the cycle estimate, given by the stm32 targets).
+targets their loader memory maps, images and twins; issue 11: hello_world's float `reference:`, the
+optional flash_timing of the cycle estimate, given by the stm32 targets, and Target.power, the
+datasheet supply currents of the report's power step).
 """
 
 import dataclasses

@@ -292,3 +292,12 @@ def test_error_messages_keep_quoted_strings_on_their_line():
     ]
     assert str(TinyMLError("linking failed:", details="ld: first\nld: second\n")).split("\n") == [
         "linking failed:", "ld: first", "ld: second"]
+
+
+@pytest.mark.parametrize("text", ["<script>alert(1)</script>", "a\x1b[2Jb", "nul\x00", "q\"'&<>", "\\x1b", "\ud800",
+                                  "naïve ✓", "line\nbreak"])
+def test_html_text_is_inert_and_reads_back(text):
+    shown = escape.html_text(text)
+    assert not set(shown) & set("<>\"'\x00\x1b")
+    assert not any(0xD800 <= ord(c) < 0xE000 for c in shown)
+    assert html_module.unescape(shown) == escape.xml_text(text)  # what a browser shows: the text, controls as \xNN

@@ -12,6 +12,12 @@ import numpy as np
 import pytest
 from conftest import PROJECT_DIR
 
+from tinyml_build.config.options import DEFAULT_RANDOM_VECTORS
+from tinyml_build.model.reader import load_model
+from tinyml_build.verification.golden import edge_vectors, tensor_specs
+
+HELLO_TFLITE = PROJECT_DIR / "models" / "hello_world" / "hello_world.tflite"
+
 pytestmark = [
     pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None, reason="arm-none-eabi-gcc not installed "
                        "(sudo apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi)"),
@@ -98,7 +104,9 @@ def test_accuracy_of_the_targets_outputs_against_the_float_reference(tmp_path):
     assert 0.0 < figures["mae"] < 0.03 and figures["max_abs_error"] < 0.1 and figures["rmse"] >= figures["mae"]
     assert figures["cosine_similarity"] > 0.99 and figures["relative_l2"] < 0.05
     assert "top1_agreement" not in figures  # one output: a regression, not a classifier
-    assert result["models"]["hello_world"]["vectors"] == 64 + 3  # the dataset's vectors, then the random ones
+    edges = len(edge_vectors(load_model(HELLO_TFLITE), tensor_specs(load_model(HELLO_TFLITE), (0,))))
+    # the dataset's vectors, then the edge vectors and the random ones (test_vectors' default)
+    assert result["models"]["hello_world"]["vectors"] == 64 + edges + DEFAULT_RANDOM_VECTORS
     assert "hello_world: target int8 vs float hello_world_float.tflite on 64 of 64 inputs" in run.stdout
 
 

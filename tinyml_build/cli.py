@@ -50,6 +50,29 @@ def _export(args) -> int:
     return 0
 
 
+def _fit(args) -> int:
+    """`fit MODEL --targets a,b|all`: one row per board (tinyml_build.reports.fit.boards)."""
+    from pathlib import Path
+
+    from tinyml_build.escape import terminal
+    from tinyml_build.reports.fit.across import render_json, render_table
+    from tinyml_build.reports.fit.boards import fit_boards, target_names
+    from tinyml_build.reports.fit.requirements import REQUIREMENTS
+
+    project = Path(args.project)
+    names = target_names(project, args.targets)
+    given = {name: getattr(args, name) for name in REQUIREMENTS if getattr(args, name) is not None}
+
+    def progress(name):
+        if not args.json:
+            print(f"fit: building {terminal(name)} ...", file=sys.stderr, flush=True)
+
+    rows = fit_boards(project, args.model, names, given, runtime=args.runtime, build_dir=args.build_dir,
+                      progress=progress)
+    sys.stdout.write(render_json(args.model, rows) if args.json else render_table(rows))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tinyml-build",
                                      description="TensorFlow Lite model to microcontroller firmware.")
@@ -76,6 +99,20 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--runtime", help="runtime (default: the one manifest.json records)")
     export.add_argument("--project", default=".", help="the project folder with models/ and targets/ (default: .)")
     export.set_defaults(run=_export)
+
+    fit = sub.add_parser("fit", help="does a model fit these boards: flash, RAM, latency, power, energy per "
+                                     "inference in one table (builds, and runs where an emulator exists)")
+    fit.add_argument("model", help="model name (models/) or path to a .tflite file")
+    fit.add_argument("--targets", required=True, help="comma-separated target names, or all")
+    fit.add_argument("--json", action="store_true", help="print the table as JSON")
+    fit.add_argument("--runtime", default="auto", help="runtime= of the builds (default: auto)")
+    fit.add_argument("--build-dir", default="build", help="build_dir= of the builds (default: build)")
+    fit.add_argument("--project", default=".", help="the project folder with models/ and targets/ (default: .)")
+    from tinyml_build.reports.fit.requirements import REQUIREMENTS
+
+    for name, (unit, meaning) in REQUIREMENTS.items():
+        fit.add_argument(f"--{name}", metavar=unit.upper(), help=f"requirement: {meaning} ({unit})")
+    fit.set_defaults(run=_fit)
 
     add_deps_parser(sub)
     return parser

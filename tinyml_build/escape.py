@@ -168,6 +168,13 @@ def xml_text(text: object) -> str:
     return "".join(out)
 
 
+def html_text(text: object) -> str:
+    """Untrusted text (a tensor or op name) as HTML text or attribute value: the characters XML
+    forbids shown as \\xNN (xml_text: a terminal escape or NUL stays visible, never raw in the page),
+    then HTML's special characters as entities."""
+    return html(xml_text(text))
+
+
 def json_text(value: object, indent: int | None = None, sort_keys: bool = True) -> str:
     """A JSON document: every string in `value` escaped by json.dumps with ensure_ascii (control
     characters, quotes and all non-ASCII as \\uNNNN), so the text is pure printable ASCII plus the

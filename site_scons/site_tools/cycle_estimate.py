@@ -23,6 +23,10 @@ def _cycles_action(target, source, env):
     labels = {name: aot_op_labels(path) for name, path in env["TML_OP_MODELS"]}
     profile = profile_image(runs_on, str(source[0]), labels, timeout=float(env["TML_QEMU_TIMEOUT"]))
     estimates = estimate_image(profile, board)
+    if env["TML_PROFILED"]:
+        from dataclasses import replace
+
+        estimates = {name: replace(e, notes=(env["TML_PROFILED"], *e.notes)) for name, e in estimates.items()}
     if env["TML_MEASURED"]:
         from tinyml_build.reports.measured_cycles import apply_measured, read_measured
 
@@ -35,19 +39,22 @@ def _cycles_action(target, source, env):
     return 0
 
 
-def CycleEstimate(env, out_dir, elf, target_file, op_models, measured, profile_target_file):
-    """cycles.json + cycles.txt; `op_models`: (name, tflite) of the aot models whose ops are labelled;
-    `elf` runs on the QEMU machine of `profile_target_file` (the target's, or a stand-in's)."""
+def CycleEstimate(env, out_dir, elf, target_file, op_models, measured, profile_target_file, profiled=""):
+    """cycles.json + cycles.txt (returned; also the `cycles` alias); `op_models`: (name, tflite) of the aot
+    models whose ops are labelled; `elf` runs on the QEMU machine of `profile_target_file` (the target's,
+    or a stand-in's); `profiled`: a note saying what that ELF is when it is not the image itself."""
     node = env.Command([f"{out_dir}/cycles.json", f"{out_dir}/cycles.txt"], elf,
-                       Action(_cycles_action, label("CYC", "$SOURCE"), varlist=["TML_MEASURED", "TML_OP_MODELS"]),
+                       Action(_cycles_action, label("CYC", "$SOURCE"),
+                              varlist=["TML_MEASURED", "TML_OP_MODELS", "TML_PROFILED"]),
                        TML_TARGET_FILE=str(target_file), TML_OP_MODELS=op_models, TML_MEASURED=measured,
-                       TML_PROFILE_TARGET_FILE=str(profile_target_file))
+                       TML_PROFILE_TARGET_FILE=str(profile_target_file), TML_PROFILED=profiled)
     env.Depends(node, [str(target_file), str(profile_target_file)] + [path for _name, path in op_models]
                 + ([measured] if measured else []))
     generated_by(env, node, "tinyml_build.verification.image_profile", "tinyml_build.reports.cycle_model",
                  "tinyml_build.reports.measured_cycles")
     env.NoCache(node)
-    return env.Alias("cycles", node)
+    env.Alias("cycles", node)
+    return node
 
 
 def generate(env):

@@ -198,9 +198,10 @@ def FirmwarePlatform(env, platform, framework_env, board=None):
     return {"objects": objects, "board": board, "scripts": scripts}
 
 
-def Firmware(env, plan, toolchain, target_file, with_stand_in=False):
+def Firmware(env, plan, toolchain, target_file, with_stand_in=False, with_profile=False):
     """Declare the whole image for a FirmwarePlan; returns a dict of the output nodes. `with_stand_in`:
-    also link its objects for the emulated target with the same arch flags (`cycles` without an emulator)."""
+    also link its objects for the emulated target with the same arch flags (a target without an emulator);
+    `with_profile`: also a per-op profiling image (op markers) for whatever runs in the emulator."""
     from tinyml_build.image.link import binary_names
     from tinyml_build.verification.oracle import select_oracle
 
@@ -311,14 +312,23 @@ def Firmware(env, plan, toolchain, target_file, with_stand_in=False):
                            env.Value(_compile_commands(platform_objects + app_objects + target_objects + model_objects,
                                                        plan.project_dir)),
                            Action(_write_value, label("GEN")))
+    # What runs in an emulator: the image itself, its emulator twin (ESP targets) or a stand-in.
+    runner = (plan.target, [elf, linker_map], platform, plan.platform)
     twin = None
     if plan.has_twin:
-        twin = _twin_image(env, plan, framework, board, app_objects + target_objects + model_objects, link_line)
-    stand_in = None
-    if with_stand_in:
-        stand_in = _stand_in_image(env, plan, framework, app_objects + target_objects + model_objects, link_line)
+        declared = env.FirmwarePlatform(plan.twin_platform, framework, board=board)
+        twin = _link_with(env, plan, declared, plan.twin_platform, app_objects + target_objects + model_objects,
+                          link_line, "firmware-twin", plan.target)
+        runner = (plan.target, twin, declared, plan.twin_platform)
+    elif with_stand_in:
+        runner = _stand_in_image(env, plan, framework, app_objects + target_objects + model_objects, link_line)
+    profile = None
+    if with_profile:
+        profiled = _with_op_markers(env.Flatten(app_objects + model_objects), obj / "profile-ops")
+        profile = _link_with(env, plan, runner[2], runner[3], profiled + target_objects, link_line, "firmware-profile",
+                             runner[0])
     return {
-        "twin": twin, "stand_in": stand_in,
+        "twin": twin, "runner": runner[:2], "profile": profile,
         "elf": elf, "map": linker_map, "bin": binaries, "hex": hex_file, "size": sizes, "manifest": manifest,
         "compile_commands": database, "golden": goldens, "generated": generated + board + script,
         "all": [elf, linker_map] + binaries + hex_file + sizes + manifest + database,
@@ -326,38 +336,58 @@ def Firmware(env, plan, toolchain, target_file, with_stand_in=False):
     }
 
 
+def _with_op_markers(objects, folder):
+    """The application and model objects compiled again with TML_PROFILE_OPS (each with the environment
+    it was built with): the aot program calls tml_profile_op() before each op, for a per-op profile."""
+    marked = []
+    for node in objects:
+        marker_env = node.get_build_env().Clone()
+        marker_env.Append(CPPDEFINES=["TML_PROFILE_OPS"])
+        marked += marker_env.Object(str(folder / Path(str(node)).name), node.sources[0])
+    return marked
+
+
+def _link_with(env, plan, declared, platform, objects, link_line, stem, target):
+    """Link `objects` with a declared platform layer (FirmwarePlatform's dict) into <stem>.elf/.map."""
+    link_env = env.Clone(TML_FLAGS=plan.flags, TML_LINKER_SCRIPT=str(platform.linker_script),
+                         TML_SIZING_LINKER_SCRIPT=str(platform.sizing_linker_script), TML_LINK_LINE=link_line,
+                         TML_TARGET_FILE=str(target.path))
+    nodes = link_env.Command([str(plan.output(f"{stem}.elf")), str(plan.output(f"{stem}.map"))],
+                             declared["objects"] + objects,
+                             Action(_link_action, label("LINK"), varlist=["TML_LINK_LINE"]))
+    link_env.Depends(nodes, declared["scripts"] + [str(target.path)])
+    generated_by(link_env, nodes, "tinyml_build.image.link")
+    return nodes
+
+
 def _stand_in_image(env, plan, framework, objects, link_line):
-    """`cycles` on a target without an emulator: the image's application, runtime and model objects
-    with the platform of the emulated target that has the same arch flags; returns (target, [elf, map])."""
+    """A target without an emulator: the image's application, runtime and model objects with the platform
+    of the emulated target that has the same arch flags (verification/image_profile.stand_in_for), run
+    there for its time, stack mark and outputs; returns (that target, [elf, map], its platform, declared)."""
     from tinyml_build.platform import IMAGE, TargetPlatform
     from tinyml_build.verification.image_profile import stand_in_for
 
     target = stand_in_for(plan.target)
     platform = TargetPlatform(target, plan.common_dir / "stand-in-platform" / target.name, IMAGE, plan.toolchain)
     declared = env.FirmwarePlatform(platform, framework)
-    link_env = env.Clone(TML_FLAGS=plan.flags, TML_LINKER_SCRIPT=str(platform.linker_script),
-                         TML_SIZING_LINKER_SCRIPT=str(platform.sizing_linker_script), TML_LINK_LINE=link_line,
-                         TML_TARGET_FILE=str(target.path))
-    nodes = link_env.Command([str(plan.output("firmware-stand-in.elf")), str(plan.output("firmware-stand-in.map"))],
-                             declared["objects"] + objects,
-                             Action(_link_action, label("LINK"), varlist=["TML_LINK_LINE"]))
-    link_env.Depends(nodes, declared["scripts"] + [str(target.path)])
-    generated_by(link_env, nodes, "tinyml_build.image.link")
-    return target, nodes
+    return target, _link_with(env, plan, declared, platform, objects, link_line, "firmware-stand-in", target), \
+        declared, platform
 
 
-def _twin_image(env, plan, framework, board, objects, link_line):
-    """ESP targets' test build: the image's application, runtime and model objects with the emulator
-    twin's platform objects and layout (platform/__init__.py says why); returns [elf, map]."""
-    twin = env.FirmwarePlatform(plan.twin_platform, framework, board=board)
-    link_env = env.Clone(TML_FLAGS=plan.flags, TML_LINKER_SCRIPT=str(plan.twin_platform.linker_script),
-                         TML_SIZING_LINKER_SCRIPT=str(plan.twin_platform.sizing_linker_script),
-                         TML_LINK_LINE=link_line)
-    nodes = link_env.Command([str(plan.twin_elf), str(plan.twin_map)], twin["objects"] + objects,
-                             Action(_link_action, label("LINK"), varlist=["TML_LINK_LINE"]))
-    link_env.Depends(nodes, twin["scripts"])
-    generated_by(link_env, nodes, "tinyml_build.image.link")
-    return nodes
+def _has_stand_in(target, required):
+    """Whether an emulated target can run `target`'s objects (image_profile.stand_in_for); when `required`
+    (`cycles` asked for) its absence stops the build with the fix."""
+    from tinyml_build.errors import TinyMLError
+    from tinyml_build.verification.image_profile import stand_in_for
+    from tinyml_scons import tinyml_fail
+
+    try:
+        stand_in_for(target)
+    except TinyMLError as exc:
+        if required:
+            tinyml_fail(exc)
+        return False
+    return True
 
 
 def FirmwareImage(env, config):
@@ -367,6 +397,7 @@ def FirmwareImage(env, config):
 
     from tinyml_build.errors import TinyMLError
     from tinyml_build.image.plan import plan_firmware
+    from tinyml_build.verification.image_profile import STAND_IN_DIR
     from tinyml_scons import tinyml_fail
 
     try:
@@ -375,39 +406,52 @@ def FirmwareImage(env, config):
         toolchain, _ = env.UseToolchain(config, env["TINYML_PROJECT_DIR"])
     except TinyMLError as exc:
         tinyml_fail(exc)
-    image = env.Firmware(plan, toolchain, config.target.path,
-                         with_stand_in="cycles" in COMMAND_LINE_TARGETS and config.target.emulator is None)
+    wanted = set(COMMAND_LINE_TARGETS)
+    report = "report" in wanted
+    # `report` estimates cycles per op from a profiling image beside the product image (aot has op markers;
+    # profile_ops=on puts them in the product image itself, which is then profiled).
+    separate_profile = report and plan.runtime.name == "aot" and not plan.profile_ops
+    emulated = config.target.emulator is not None or _has_stand_in(config.target, "cycles" in wanted)
+    timed = bool(wanted & {"cycles", "report"}) and emulated  # `report` without any emulator says why not
+    image = env.Firmware(plan, toolchain, config.target.path, with_stand_in=timed and config.target.emulator is None,
+                         with_profile=separate_profile and timed)
     env.Alias("firmware", image["all"] + image["steps"])
     flashed = []
     if plan.image_format == "esp":
         flashed = env.FlashCommand(plan, image["bin"])
-    if "test" in COMMAND_LINE_TARGETS:
-        tested = image["twin"][0] if image["twin"] else image["elf"]
-        run = env.QemuTest(str(plan.out_dir), tested, image["golden"], config.target.path,
-                           env["TML_QEMU_TIMEOUT"])
+    runs_on, (runner_elf, _runner_map) = image["runner"]
+    run = None
+    if "test" in wanted or (report and config.target.supports.test):
+        run = env.QemuTest(str(plan.out_dir), runner_elf, image["golden"], config.target.path,
+                           env["TML_QEMU_TIMEOUT"], for_report_only="test" not in wanted)
         env.Depends(run, image["all"])  # the whole image, budget gate included, before it runs
         env.Alias("test", run)
+    elif report and config.target.emulator is None and emulated:  # the stand-in's run: stack, outputs, verdict
+        run = env.QemuTest(str(plan.out_dir / STAND_IN_DIR), runner_elf, image["golden"], runs_on.path,
+                           env["TML_QEMU_TIMEOUT"], for_report_only=True)
+        env.Depends(run, image["all"])
     options = env["TML_OPTIONS"]
-    if "cycles" in COMMAND_LINE_TARGETS:
-        profiled, runs_on = image["elf"], config.target
-        if image["twin"]:
-            profiled = image["twin"][0]
-        elif image["stand_in"]:
-            runs_on, stand_in = image["stand_in"]
-            profiled = stand_in[0]
-        labelled = [(m.name, str(m.tflite)) for m in plan.models] if plan.profile_ops else []
+    cycles = None
+    if timed:
+        profiled = image["profile"][0] if image["profile"] else runner_elf
+        labelled = [(m.name, str(m.tflite)) for m in plan.models] if plan.profile_ops or separate_profile else []
+        what = (f"profiled {Path(str(profiled)).name}: the image's objects, its application and model compiled "
+                "again with op markers (tml_profile_op before each op, a call more per op than the product image)"
+                if image["profile"] else "")
         cycles = env.CycleEstimate(str(plan.out_dir), profiled, config.target.path, labelled, options.text("measured"),
-                                   runs_on.path)
+                                   runs_on.path, what)
         env.Depends(cycles, image["all"])
-    if "monitor" in COMMAND_LINE_TARGETS:
+    if "monitor" in wanted:
         monitor = env.SerialMonitor(str(plan.out_dir), image["all"], options.text("port"), config.target.console.baud)
-        if "flash" in COMMAND_LINE_TARGETS:
+        if "flash" in wanted:
             env.Depends(monitor, flashed)  # `flash monitor`: capture the run of the image just written
+    if report:
+        env.FitReport(config, plan, image, run, cycles)
     return env.Alias("firmware")
 
 
 def generate(env):
-    for tool in ("toolchain", "size_report", "qemu_test", "esp_flash", "cycle_estimate", "serial_monitor"):
+    for tool in ("toolchain", "size_report", "qemu_test", "esp_flash", "cycle_estimate", "serial_monitor", "report"):
         env.Tool(tool)
     env.AddMethod(Firmware)
     env.AddMethod(FirmwarePlatform)

@@ -43,7 +43,7 @@ def _test_action(target, source, env):
     for name, figures in sorted(result.accuracy.items()):
         print(terminal(accuracy_line(name, figures)))
     return finish_test(result.verdict, f"{emulated_as(board)}, {result.outcome.seconds:.1f} s",
-                       result.problems, suites, str(target[2]))
+                       result.problems, suites, str(target[2]), unchecked_ends_build=env["TML_UNCHECKED_ENDS_BUILD"])
 
 
 def accuracy_line(name, figures):
@@ -68,11 +68,13 @@ def emulated_as(board):
             "not a model of the chip")
 
 
-def QemuTest(env, out_dir, elf, goldens, target_file, timeout):
-    """test.log + test.json + test.xml from running elf; always runs when asked for."""
+def QemuTest(env, out_dir, elf, goldens, target_file, timeout, for_report_only=False):
+    """test.log + test.json + test.xml from running elf; always runs when asked for. `for_report_only`:
+    the run `report` made without `test`, which goes on to the report when the image is unchecked."""
     node = env.Command([f"{out_dir}/test.log", f"{out_dir}/test.json", f"{out_dir}/test.xml"], [elf] + list(goldens),
                        Action(_test_action, label("QEMU", "$SOURCE")),
-                       TML_TARGET_FILE=str(target_file), TML_QEMU_TIMEOUT=str(timeout))
+                       TML_TARGET_FILE=str(target_file), TML_QEMU_TIMEOUT=str(timeout),
+                       TML_UNCHECKED_ENDS_BUILD=not for_report_only)
     env.AlwaysBuild(node)
     env.NoCache(node)
     return node

@@ -3,6 +3,8 @@
 The measuring and the budget rules live in tinyml_build.reports.size.
 """
 
+from pathlib import Path
+
 from SCons.Script import Action
 
 from tinyml_scons import clean_errors, generated_by, label
@@ -13,7 +15,7 @@ def _size_action(target, source, env):
     from tinyml_build.config.targets import load_target
     from tinyml_build.fileio import write_atomic
     from tinyml_build.image.link import read_linked
-    from tinyml_build.reports.size import check_budget, measure
+    from tinyml_build.reports.size import check_budget_recorded, measure
 
     board = load_target(env["TML_TARGET_FILE"])
     elf, inputs = read_linked(str(source[0]), str(source[1]))
@@ -25,7 +27,7 @@ def _size_action(target, source, env):
         annotate(report, elf, inputs, library, str(source[2]) if len(source) > 2 else None)
     write_atomic(str(target[0]), report.to_text())
     write_atomic(str(target[1]), report.to_json())
-    check_budget(report, board)
+    check_budget_recorded(report, board, Path(str(target[1])).parent)
     if library and library[2]:  # kernels= was explicit: linking none of the library is an error
         from tinyml_build.runtimes.tflm.image_check import check_library_linked
 

@@ -72,10 +72,13 @@ def _help_text(options, project_dir: Path) -> str:
     from tinyml_build.escape import terminal
     from tinyml_build.resources import search_dirs
 
-    lines = ["tinyml_build: scons target=<target> model=<model> [option=value ...] [gen|test]", "",
+    lines = ["tinyml_build: scons target=<target> model=<model> [option=value ...] [gen|test|report]", "",
              "Aliases: (default) the firmware image and its reports, or only generated sources for a target",
              "         without image support; gen: only the TFLM sources (model array, op resolver);",
-             "         test: build, run in QEMU (or natively on target=host) and compare every output byte", "",
+             "         test: build, run in QEMU (or natively on target=host) and compare every output byte",
+             "         report: build, run in QEMU (a stand-in for a board without one), estimate cycles, write",
+             "         report.json/.html/.txt (flash, RAM, stack, latency, power, ops, accuracy against rate_hz=,",
+             "         latency_ms=, power_mw=, battery_mah=, life_days=)", "",
              "Options (command line, else tinyml.conf or $TINYML_CONFIG; [scope] = where an option has an effect):"]
     lines += help_lines(options)
     lines += ["", "Targets:"]

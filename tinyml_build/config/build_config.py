@@ -19,6 +19,7 @@ from tinyml_build.config.options import (
     CYCLES,
     EXPORT,
     IMAGE,
+    REPORT,
     RUNTIME,
     RUNTIME_CHOICES,
     SERIAL,
@@ -305,11 +306,15 @@ def from_options(project_dir: Path, values: OptionValues, options, requested=(),
         TEST: None if ("test" in requested and produces) or tflm_arena_auto else "nothing runs in QEMU in this build",
         SERIAL: None if ("flash" in requested and board.family == "esp32") or "monitor" in requested else
         "nothing is flashed or monitored in this build",
-        CYCLES: None if "cycles" in requested else "no `cycles` estimate is made in this build",
+        CYCLES: None if "cycles" in requested or "report" in requested else
+        "no cycle estimate (`cycles` or `report`) is made in this build",
         EXPORT: None if "export" in requested else "nothing is exported in this build",
         AOT_IMAGE: None if config.runtime == "aot" and board.supports.image else
         (f"target {board.name} builds no firmware image" if not board.supports.image
          else "per-op markers are in the aot program only; runtime=tflm has none"),
+        REPORT: None if "report" in requested and board.supports.image else
+        "nothing is reported in this build" if "report" not in requested else
+        f"target {board.name} builds no firmware image to report on ({board.image_support_reason})",
     }
     notes = check_applicable(values, options, scopes)
     from dataclasses import replace

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from tinyml_build.analysis.op_inventory import KERNEL_CHOICES
 from tinyml_build.errors import TinyMLError, closest_names
+from tinyml_build.reports.fit.requirements import REQUIREMENTS
 from tinyml_build.runtimes import RUNTIMES
 from tinyml_build.toolchains import CHOICES as TOOLCHAIN_CHOICES
 
@@ -33,9 +34,10 @@ IMAGE = "image"  # builds that make a firmware image (its test vectors)
 TEST = "test"  # `test` runs
 TFLM = "tflm"  # runtime=tflm
 SERIAL = "serial port"  # the `flash` alias of ESP targets and the `monitor` alias of UART targets
-CYCLES = "cycles"  # the `cycles` alias: the estimated (or measured) cycles per inference
+CYCLES = "cycles"  # the `cycles` and `report` aliases: the estimated (or measured) cycles per inference
 EXPORT = "export"  # the `export` alias: the model's code as a vendorable library
 AOT_IMAGE = "aot image"  # a firmware image of runtime=aot
+REPORT = "report"  # the `report` alias and `tinyml-build fit`: requirements the report checks
 
 # Defaults the build and the modules that use them share (golden data, QEMU runner, tflm arena).
 DEFAULT_RANDOM_VECTORS = 20  # with the edge vectors: sees a 1 %-of-inputs bug with 82 % probability
@@ -48,9 +50,10 @@ SCOPE_HINTS = {TFLM: "it applies to runtime=tflm", RUNTIME: "it applies to targe
                IMAGE: "it applies to targets that build a firmware image",
                TEST: "it applies to `test` runs and to the tflm arena measurement",
                SERIAL: "it applies to `flash` on ESP targets and to `monitor` on targets with a UART console",
-               CYCLES: "it applies to `cycles` (add it to the command line)",
+               CYCLES: "it applies to `cycles` and `report` (add one to the command line)",
                EXPORT: "it applies to `export` (add it to the command line)",
-               AOT_IMAGE: "it applies to runtime=aot firmware images"}
+               AOT_IMAGE: "it applies to runtime=aot firmware images",
+               REPORT: "it applies to `report` and `tinyml-build fit` (add `report` to the command line)"}
 
 _TRUE = ("1", "on", "yes", "true")
 _FALSE = ("0", "off", "no", "false")
@@ -61,7 +64,7 @@ class Option:
     name: str
     help: str
     default: str
-    kind: str = "text"  # text | choice | bool | int | path
+    kind: str = "text"  # text | choice | bool | int | number (positive, may have a fraction) | path
     choices: tuple[str, ...] = ()
     minimum: int | None = None
     scope: str = EVERY_BUILD
@@ -80,6 +83,10 @@ class Option:
         elif self.kind == "bool":
             if text.strip().lower() not in _TRUE + _FALSE:
                 raise self._error(text, "is neither on nor off", f"use {self.name}=on or {self.name}=off")
+        elif self.kind == "number" and text != "":
+            from tinyml_build.reports.fit.requirements import parse_requirement
+
+            parse_requirement(self.name, text)
         elif self.kind == "int":
             value = parse_int(self.name, text)
             if self.minimum is not None and value < self.minimum:
@@ -155,7 +162,9 @@ def _base_options() -> tuple[Option, ...]:
                "where the QEMU instruction-mix profile splits its counts (off: images unchanged)", "off", kind="bool",
                scope=AOT_IMAGE),
         Option("tflm_log", "keep TFLM's error strings in the image (~11 KB)", "off", kind="bool", scope=TFLM),
-    )
+    ) + tuple(Option(name, f"requirement: {meaning} ({unit}); empty: model.yaml's requirements:, else none", "",
+                     kind="number", scope=REPORT, metavar=unit.upper())
+              for name, (unit, meaning) in REQUIREMENTS.items())
 
 
 def path_option(lock_name: str) -> str:

@@ -137,6 +137,16 @@ class FlashTiming:
 
 
 @dataclass(frozen=True)
+class Power:
+    """Datasheet supply currents: running (at clock_hz) and sleeping between inferences."""
+
+    run_ma: float
+    sleep_ma: float
+    voltage_v: float
+    source: str  # datasheet, table and conditions
+
+
+@dataclass(frozen=True)
 class Target:
     name: str
     description: str
@@ -162,6 +172,7 @@ class Target:
     model_section: str | None = None
     vendor_note: str | None = None
     flash_timing: FlashTiming | None = None  # None: code runs from zero-wait-state memory
+    power: Power | None = None
     source: str = field(default="", compare=False)  # file it came from, for messages
     path: Path | None = field(default=None, compare=False)  # that file, resolved (a build depends on it)
 
@@ -267,5 +278,7 @@ def target_from_data(data: dict, source: str, path: Path | None = None) -> Targe
         model_section=data.get("model_section"),
         vendor_note=None if vendor_note is None else " ".join(vendor_note.split()),
         flash_timing=None if data.get("flash_timing") is None else FlashTiming(**data["flash_timing"]),
+        power=None if data.get("power") is None else Power(**{**data["power"],
+                                                            "source": " ".join(data["power"]["source"].split())}),
         source=source, path=path,
     )

@@ -126,6 +126,18 @@ class FlashTiming(Schema):
     reference: NonEmpty
 
 
+PositiveMilliamps = Annotated[float, Field(gt=0, le=10000)]
+
+
+class Power(Schema):
+    """Supply current from the datasheet, for the report's energy step (reports/fit/power.py)."""
+
+    run_ma: PositiveMilliamps  # running the model at clock_hz
+    sleep_ma: Annotated[float, Field(ge=0, le=10000)]  # waiting for the next inference
+    voltage_v: Annotated[float, Field(gt=0, le=12)]
+    source: NonEmpty  # datasheet, table, conditions
+
+
 class TargetFile(Schema):
     name: Annotated[str, _pattern(r"^[a-z0-9][a-z0-9_-]*$")]
     description: NonEmpty
@@ -153,6 +165,7 @@ class TargetFile(Schema):
     model_section: Annotated[str, _pattern(r"^\.[A-Za-z_][A-Za-z0-9_.]*$")] | None = None
     vendor_note: NonEmpty | None = None
     flash_timing: FlashTiming | None = None
+    power: Power | None = None
 
     @model_validator(mode="wrap")
     @classmethod
@@ -165,6 +178,7 @@ class TargetFile(Schema):
         target._check_toolchain(facts)
         target._check_console(facts)
         target._check_emulator(facts)
+        target._check_power()
         return target
 
     def _check_identity(self, stem: str | None):
@@ -286,6 +300,12 @@ class TargetFile(Schema):
         elif test and not (image and self.emulator is not None):
             raise invalid("`test` runs the image in the target's emulator: it needs supports.image: true "
                           "and an emulator", at=("supports", "test"), fix="set supports.test: false")
+
+
+    def _check_power(self):
+        if self.power is not None and self.power.sleep_ma > self.power.run_ma:
+            raise invalid(f"sleep_ma ({self.power.sleep_ma:g}) is above run_ma ({self.power.run_ma:g})",
+                          at=("power", "sleep_ma"))
 
 
 def _float_abis(fpu: str, facts: CpuFacts) -> tuple[str, ...]:

@@ -41,6 +41,9 @@ The schema (all keys required unless marked optional):
   flash_timing (optional)      {wait_states, accelerator: none|prefetch|cache, fetch_bytes, reference}: flash
                                wait states at clock_hz for the cycle estimate (reports/cycle_model.py), with
                                the datasheet table they come from; absent: code runs without wait states
+  power (optional)             {run_ma, sleep_ma, voltage_v, source}: datasheet supply current running at
+                               clock_hz and sleeping, and where it comes from (datasheet, table,
+                               conditions); the report's power step (reports/fit/power.py)
 """
 
 from __future__ import annotations
@@ -129,6 +132,20 @@ def load_target(name_or_path: str | Path, targets_dir: Path | str = DEFAULT_TARG
     shown = _display_name(path, targets_dir)
     data = load_checked(path, shown, TargetError, _check, context={"stem": path.stem}, depends=(CPUS_FILE,))
     return target_from_data(data, shown, path.resolve())
+
+
+def emulated_stand_in(target: Target, targets_dir: Path | str | None = None) -> Target | None:
+    """The emulated target that runs `target`'s objects: the target itself when it has an emulator, else
+    the one with exactly its arch flags and toolchain (the same objects run there, only the platform
+    layer differs); None when there is none. Shared by the tflm arena probe and the cycle profile."""
+    if target.emulator is not None:
+        return target
+    folder = Path(targets_dir) if targets_dir else target.path.parent if target.path else DEFAULT_TARGETS_DIR
+    for name in list_targets(folder):
+        other = load_target(name, folder)
+        if other.emulator is not None and other.arch_flags == target.arch_flags and other.toolchain == target.toolchain:
+            return other
+    return None
 
 
 def _check(data, shown: str, context: dict) -> None:

@@ -22,7 +22,7 @@ from tinyml_build.errors import TinyMLError, ToolchainError
 from tinyml_build.fileio import write_atomic
 from tinyml_build.image.elf import ElfError, ElfImage, read_elf
 from tinyml_build.image.linker_map import InputSection, MapError, read_map
-from tinyml_build.reports.size import check_budget, measure
+from tinyml_build.reports.size import check_budget_recorded, measure
 from tinyml_build.toolchains.gcc import Flags
 
 _OVERFLOW_MARKERS = ("overflowed by", "will not fit in region", "region `")
@@ -73,7 +73,8 @@ def link(toolchain, flags: Flags, target: Target, objects: list[str], elf_path: 
                       + [toolchain.linker_flag("--no-check-sections")], cwd)
         try:
             if sizing.returncode == 0:
-                check_budget(measure(target, read_elf(sizing_elf), read_map(sizing_map)), target)
+                check_budget_recorded(measure(target, read_elf(sizing_elf), read_map(sizing_map)), target,
+                                      Path(elf_path).parent)
         finally:
             sizing_elf.unlink(missing_ok=True)
             sizing_map.unlink(missing_ok=True)

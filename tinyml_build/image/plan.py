@@ -150,14 +150,6 @@ class FirmwarePlan:
     def hex(self) -> Path:
         return self.output("firmware.hex")
 
-    @property
-    def twin_elf(self) -> Path:
-        """The test build of an ESP target: the same objects, the emulator twin's platform and layout."""
-        return self.output("firmware-twin.elf")
-
-    @property
-    def twin_map(self) -> Path:
-        return self.output("firmware-twin.map")
 
 
 def plan_firmware(config: BuildConfig, project_dir: Path, options: OptionValues | None = None) -> FirmwarePlan:

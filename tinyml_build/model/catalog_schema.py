@@ -43,6 +43,19 @@ class Sample(Schema):
     tflm_output: list[int] = None
 
 
+Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+
+
+class Requirements(Schema):
+    """What the product needs (the report's step 0); the options of the same names win."""
+
+    rate_hz: Positive = None
+    latency_ms: Positive = None
+    power_mw: Positive = None
+    battery_mah: Positive = None
+    life_days: Positive = None
+
+
 Tensors = Annotated[list[Tensor], Field(min_length=1),
                     Says("a list of tensors (at least one)", fix="describe each tensor: name, shape, dtype, meaning")]
 
@@ -59,6 +72,7 @@ class ModelFile(Schema):
     labels: list[str] = None
     samples: list[Sample] = None
     reference: str = None  # the float .tflite the int8 model is measured against (accuracy), beside model.yaml
+    requirements: Requirements = None
 
     @field_validator("reference")
     @classmethod

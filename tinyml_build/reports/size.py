@@ -36,6 +36,27 @@ class BudgetError(TinyMLError):
     """The image needs more flash or RAM than the target has."""
 
 
+# Beside the image: the measurement of an image that does not fit (the build stops before size.json),
+# so `tinyml-build fit` can say by how much instead of showing the error alone.
+OVERFLOW_JSON = "size-overflow.json"
+
+
+def check_budget_recorded(report: SizeReport, target: Target, out_dir) -> None:
+    """check_budget, leaving OVERFLOW_JSON in `out_dir` when it fails and removing a stale one when it
+    passes."""
+    from pathlib import Path
+
+    from tinyml_build.fileio import write_atomic
+
+    path = Path(out_dir) / OVERFLOW_JSON
+    try:
+        check_budget(report, target)
+    except BudgetError as err:
+        write_atomic(path, json_text({"error": err.what, "size": report.as_dict()}, indent=1, sort_keys=False) + "\n")
+        raise
+    path.unlink(missing_ok=True)
+
+
 _TFLM_CORE = re.compile(r"/_common/tflm(-log)?/core/")
 _TFLM_TARGET_LEVEL = re.compile(r"/_common/tflm(-log)?/")
 

@@ -121,10 +121,11 @@ def check_reference(reference: Model, model: Model) -> None:
 
 
 def reference_outputs(reference: Model, real_inputs) -> list[list[np.ndarray]]:
-    """The float model's outputs for each real input, from the tflite-micro host interpreter."""
-    from tinyml_build.verification.golden import _interpreter
+    """The float model's outputs for each real input, from the tflite-micro host interpreter (the wheel:
+    the pinned oracle runs the int8 model; a float reference needs no bit-exact oracle)."""
+    from tinyml_build.verification.oracle.wheel import interpreter as wheel_interpreter
 
-    interpreter = _interpreter(reference.data, reference.path)
+    interpreter = wheel_interpreter(reference.data, reference.path)
     results = []
     for value in real_inputs:
         interpreter.set_input(np.asarray(value, dtype=np.float32), 0)
@@ -146,11 +147,11 @@ def accuracy_section(model: Model, request: AccuracyRequest, first_vector: int, 
         tensor = model.main.tensors[o]
         scale, zero_point = _quantization(tensor)
         outputs.append({"dtype": tensor.dtype, "scale": scale, "zero_point": zero_point})
-    from tinyml_build.verification import reference_version
+    from tinyml_build.verification.oracle.wheel import wheel_version
 
     return {
         "reference": request.reference.name,
-        "interpreter": reference_version(),
+        "interpreter": f"tflite-micro {wheel_version() or '(version unknown)'}",  # the wheel runs the float model
         "inputs": request.dataset.name if request.dataset else "model.yaml samples",
         "first_vector": first_vector,
         "samples": len(floats),

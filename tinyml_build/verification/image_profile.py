@@ -28,6 +28,8 @@ from tinyml_build.errors import TinyMLError
 from tinyml_build.escape import json_text, terminal
 from tinyml_build.reports.instruction_mix import InstructionMix, classify_listing, disassemble, fall_throughs, mix_of
 
+STAND_IN_DIR = "stand-in"  # beside a stand-in-profiled image: the stand-in's test run (test.json)
+
 
 @dataclass(frozen=True)
 class OpProfile:
@@ -53,19 +55,16 @@ class ImageProfile:
 
 
 def stand_in_for(target: Target, targets_dir: Path | None = None) -> Target:
-    """The emulated target whose QEMU machine profiles `target`'s code: the target itself, else the one
-    with exactly its arch flags and toolchain (the same objects run there, only the platform differs)."""
-    from tinyml_build.config.targets import DEFAULT_TARGETS_DIR, list_targets, load_target
+    """The emulated target whose QEMU machine runs `target`'s code (config.targets.emulated_stand_in);
+    TinyMLError with the fix when there is none."""
+    from tinyml_build.config.targets import emulated_stand_in
 
-    if target.emulator is not None:
-        return target
-    folder = Path(targets_dir) if targets_dir else target.path.parent if target.path else DEFAULT_TARGETS_DIR
-    for name in list_targets(folder):
-        other = load_target(name, folder)
-        if other.emulator is not None and other.arch_flags == target.arch_flags and other.toolchain == target.toolchain:
-            return other
-    raise TinyMLError(f"`cycles` profiles the image in QEMU, and neither {target.name} nor any emulated target with "
-                      f"its arch flags ({' '.join(target.arch_flags)}) has an emulator", where=f"target={target.name}",
+    stand_in = emulated_stand_in(target, targets_dir)
+    if stand_in is not None:
+        return stand_in
+    raise TinyMLError(f"`cycles` and `report` run the image in QEMU, and neither {target.name} nor any emulated "
+                      f"target with its arch flags ({' '.join(target.arch_flags)}) has an emulator",
+                      where=f"target={target.name}",
                       fix="measure on the board instead (`monitor port=...` writes monitor.log with its cycle "
                           "counts), or add an emulated target with the same arch flags to targets/")
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from tinyml_build.config.targets import Target, list_targets, load_target
+from tinyml_build.config.targets import Target, emulated_stand_in
 from tinyml_build.errors import TinyMLError
 from tinyml_build.platform import TargetPlatform
 from tinyml_build.runtimes.tflm import api
@@ -233,12 +233,9 @@ def tflm_flags(target: Target, sources: TflmSources, project_dir: Path, build_ro
 def probe_target_for(target: Target, targets_dir: Path) -> Target:
     """The emulated target that runs the arena probe: the target itself, else the emulated target
     with exactly the same arch flags (the same objects run there: same code, same allocations)."""
-    if target.emulator is not None:
-        return target
-    for name in list_targets(targets_dir):
-        other = load_target(name, targets_dir)
-        if other.emulator is not None and other.arch_flags == target.arch_flags and other.toolchain == target.toolchain:
-            return other
+    probe = emulated_stand_in(target, targets_dir)
+    if probe is not None:
+        return probe
     raise TinyMLError(f"arena=auto measures the arena by running the image in QEMU, and neither {target.name} nor any "
                       f"emulated target with its arch flags ({' '.join(target.arch_flags)}) has an emulator",
                       where=f"target={target.name}",
