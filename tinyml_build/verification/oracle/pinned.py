@@ -85,7 +85,10 @@ def plan_build(overrides: Mapping[str, str] | None = None, env=None) -> PinnedBu
     core = [tflm / _UPSTREAM_OF_GLUE[p.name] if p.name in _UPSTREAM_OF_GLUE else p
             for p in plan.core if p not in tflm_sources.GLUE_SOURCES]
     registrations = tuple(sorted({op_inventory.lookup(op).registration for op in ops}))
-    return PinnedBuild(trees=plan.trees, how=plan.how, commit=tflm_sources.load_lock().get(tflm_sources.TFLM).commit,
+    lock = tflm_sources.load_lock()
+    how = {name: "cache" if way == "explicit" and _is_the_pinned_tree(lock, name, plan.trees[name]) else way
+           for name, way in plan.how.items()}
+    return PinnedBuild(trees=plan.trees, how=how, commit=lock.get(tflm_sources.TFLM).commit,
                        ops=ops, registrations=registrations,
                        sources=tuple(sorted(set(core) | set(plan.kernel_files))), include_dirs=plan.include_dirs)
 
@@ -111,6 +114,17 @@ def find_compilers() -> tuple[str, str] | None:
     """(C++ compiler, C compiler) on PATH, or None."""
     cxx, cc = shutil.which("g++"), shutil.which("gcc")
     return (cxx, cc) if cxx and cc else None
+
+
+@lru_cache(maxsize=16)
+def _is_the_pinned_tree(lock, name: str, tree: Path) -> bool:
+    """An explicit tree (`<name>_path=`) whose tinyml-tree-v1 digest is the lock's is the pinned tree
+    (0.2 s for TFLM's): it gives the same oracle as the verified cache, so naming one's own checkout
+    of the pin neither rebuilds the runner nor regenerates golden data."""
+    from tinyml_build.third_party.digest import tree_digest
+
+    dep = lock.get(name)
+    return dep is not None and tree_digest(Path(tree)) == dep.digest
 
 
 @lru_cache(maxsize=16)
