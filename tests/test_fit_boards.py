@@ -130,6 +130,7 @@ def test_fit_table_across_boards_reuses_the_builds(tmp_path):
 
 @needs_arm
 @pytest.mark.slow
+@pytest.mark.shared_models
 def test_a_model_too_big_for_the_board_is_a_row_not_a_linker_error(tmp_path):
     person = shared_model("person_detect.tflite")
     rows = fit_boards(PROJECT_DIR, str(person), ["stm32f103"], {}, runtime="aot", build_dir=str(tmp_path))

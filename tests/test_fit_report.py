@@ -82,6 +82,7 @@ def test_without_requirements_the_checks_say_so():
     assert report.section("power").status == NA and "no power_mw=" in report.section("power").reason
 
 
+@pytest.mark.shared_models
 def test_a_model_too_big_for_stm32f103_fails_screen_flash_and_ram():
     person = shared_model("person_detect.tflite")
     overflow = size_json(286_026, 64_532, arena=55_296)

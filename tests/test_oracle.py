@@ -64,6 +64,7 @@ def test_intermediates_hold_every_op_output_of_every_run_as_the_wheel_does():
     assert tensors[(len(feeds) - 1, last)] == outputs[-1][0].tobytes()  # the graph output is the last op's
 
 
+@pytest.mark.shared_models
 def test_runs_go_through_one_interpreter_in_order(shared_models_dir):
     """trained_lstm_int8's LSTM keeps its state in variable tensors: a vector's result depends on the
     vectors before it, and both oracles see the same history."""
