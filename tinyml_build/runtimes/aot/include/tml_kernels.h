@@ -222,6 +222,16 @@ typedef struct {
 
 int32_t tml_gather(const tml_gather_params *p, const void *params, const int32_t *indices, void *output);
 
+/* gather.c: GATHER_ND. indices is [slices][index_depth]; index tuple k starts at element
+ * sum(index[j] * dim_elements[j]) of params and copies slice_elements elements. Returns 1 (output
+ * partly written) when that start is negative or past params_elements - slice_elements, as TFLM. */
+typedef struct {
+  int32_t slices, index_depth, slice_elements, params_elements, elem_bytes;
+  int32_t dim_elements[5]; /* MAX_INDICES_ND in TFLM's gather_nd.cc */
+} tml_gather_nd_params;
+
+int32_t tml_gather_nd(const tml_gather_nd_params *p, const void *params, const int32_t *indices, void *output);
+
 /* ---- RELU (int16), RELU6, LEAKY_RELU (int16) --------------------------------------------- */
 
 typedef struct {
@@ -276,7 +286,7 @@ void tml_concatenation(const void *input, void *output, int32_t outer, int32_t b
 /* Five loops (outermost first) with counts and element steps into the input (negative for
  * reversed slices); start is the first element's index. step[4] == 1 means contiguous rows. */
 typedef struct {
-  int32_t elem_bytes; /* 1, 2 or 4 */
+  int32_t elem_bytes; /* 1, 2, 4 or 8 */
   int32_t start;
   int32_t count[5];
   int32_t step[5];
@@ -535,6 +545,9 @@ TML_COMPARE_DECL(greater)
 TML_COMPARE_DECL(greater_equal)
 void tml_equal_b(const tml_broadcast *shape, const uint8_t *in1, const uint8_t *in2, uint8_t *out);
 void tml_not_equal_b(const tml_broadcast *shape, const uint8_t *in1, const uint8_t *in2, uint8_t *out);
+/* LOGICAL_AND / LOGICAL_OR on bool (comparisons.c: the same broadcast walk). */
+void tml_logical_and_b(const tml_broadcast *shape, const uint8_t *in1, const uint8_t *in2, uint8_t *out);
+void tml_logical_or_b(const tml_broadcast *shape, const uint8_t *in1, const uint8_t *in2, uint8_t *out);
 
 /* ---- SELECT_V2 (select.c) ----------------------------------------------------------------------
  * out = condition ? x : y with broadcasting of all three (TFLM BroadcastSelect5DSlow / Select);
@@ -606,6 +619,18 @@ void tml_profile_op(uint32_t op_index);
 #else
 #define TML_PROFILE_OP(op)
 #endif
+
+/* ---- opsShape: MIRROR_PAD (mirror_pad.c) ------------------------------------------------------
+ * Five output loops (outermost first, leading ones of count 1); offset[d][i] is the input element
+ * offset of output index i along d (reflected/symmetric coordinate times the input stride), so
+ * out[...] = in[offset[0][i0] + ... + offset[4][i4]]. elem_bytes is 1 (int8) or 4 (float32). */
+typedef struct {
+  int32_t elem_bytes;
+  int32_t count[5];
+  const int32_t *offset[5];
+} tml_mirror_pad_params;
+
+void tml_mirror_pad(const tml_mirror_pad_params *p, const void *input, void *output);
 
 #ifdef __cplusplus
 }
