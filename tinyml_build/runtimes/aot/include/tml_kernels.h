@@ -632,6 +632,40 @@ typedef struct {
 
 void tml_mirror_pad(const tml_mirror_pad_params *p, const void *input, void *output);
 
+/* ---- opsShape: ADD_N (add_n.c), CUMSUM (cumsum.c) ---------------------------------------------
+ * int8 uses ADD's parameters (input 1's fields for every input: ADD_N's inputs share one
+ * quantization, CUMSUM has one input). ADD_N's inputs: `count` pointers, each `size` elements. */
+void tml_add_n_s8(const tml_add_params *p, const int8_t *const *inputs, int32_t count, int8_t *out, int32_t size);
+void tml_add_n_f32(const float *const *inputs, int32_t count, float *out, int32_t size);
+
+/* CUMSUM over [before][depth][after] along depth; reverse / exclusive are 0 or 1. */
+typedef struct {
+  tml_add_params quant; /* int8 only */
+  int32_t before, depth, after, reverse, exclusive;
+} tml_cumsum_params;
+
+void tml_cumsum_s8(const tml_cumsum_params *p, const int8_t *input, int8_t *output);
+void tml_cumsum_f32(const tml_cumsum_params *p, const float *input, float *output);
+
+/* ---- opsShape: DYNAMIC_UPDATE_SLICE (dynamic_update_slice.c) ----------------------------------
+ * rank 1..6 dimensions of operand (= output) and update; `indices` holds rank int32 (index_bytes
+ * 4) or int64 (8) start indices, read and clamped at run time. */
+#define TML_DUS_MAX_RANK 6
+typedef struct {
+  int32_t elem_bytes, index_bytes, rank;
+  int32_t operand_dims[TML_DUS_MAX_RANK], update_dims[TML_DUS_MAX_RANK];
+  int32_t operand_elements, update_elements;
+} tml_dynamic_update_slice_params;
+
+void tml_dynamic_update_slice(const tml_dynamic_update_slice_params *p, const void *operand, const void *update,
+                              const void *indices, void *output);
+
+/* ---- opsShape: FLOOR_DIV, FLOOR_MOD (floor_div.c, float32, broadcast like ADD) ---------------
+ * tml_floor_div_f32 returns 1 (nothing written) when one of in2's `denominators` elements is 0. */
+int32_t tml_floor_div_f32(const tml_broadcast *shape, const float *in1, const float *in2, float *out,
+                          int32_t denominators);
+void tml_floor_mod_f32(const tml_broadcast *shape, const float *in1, const float *in2, float *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,5 +1,6 @@
 """runtime=aot FILL, ZEROS_LIKE, SHAPE, BROADCAST_TO, BROADCAST_ARGS, REVERSE_V2, MIRROR_PAD,
-GATHER_ND, EMBEDDING_LOOKUP and LOGICAL_AND/OR/NOT bit-exact with the pinned tflite-micro.
+GATHER_ND, EMBEDDING_LOOKUP, DYNAMIC_UPDATE_SLICE, LOGICAL_AND/OR/NOT, REDUCE_ALL, ADD_N, CUMSUM,
+FLOOR_DIV and FLOOR_MOD bit-exact with the pinned tflite-micro (ops TFLM runs that aot lacked).
 
 Property-style: seeded random ranks, shapes, broadcasts, axes, paddings and indices, in every
 type TFLM's micro kernel of the op accepts (mixed in one model). Compiling dominates, so each
@@ -7,12 +8,16 @@ generated model holds CASES independent instances of one op and one host check c
 all; MODELS seeds per op give >= 200 cases per op.
 """
 
+import aot_op_cases
 import numpy as np
 import pytest
-from test_aot_ops_select import Batch, values
+from test_aot_ops_select import QUANT, Batch, values
+from tflite_builder import ModelBuilder
 
+from tinyml_build.model.reader import read_model
 from tinyml_build.model.schema import fb
 from tinyml_build.runtimes.aot.ops import supported_ops
+from tinyml_build.verification.host_check import HostRunError, check_model
 
 CASES = 110  # op instances per generated model
 MODELS = 2  # generated models (seeds) per op
@@ -176,11 +181,128 @@ def add_logical(code):
     return add
 
 
+def add_dynamic_update_slice(batch, dtype, n):
+    rng = batch.rng
+    rank = int(rng.integers(1, 6))
+    shape = _shape(rng, rank)
+    update_shape = [int(rng.integers(1, d + 1)) for d in shape]
+    index_dtype = str(rng.choice(["int32", "int64"]))
+
+    def starts(rng_, run):  # a little outside the valid range too: TFLM clamps
+        return np.array([rng_.integers(-2, d - u + 3) for d, u in zip(shape, update_shape)], index_dtype)
+
+    operand = _data(batch, f"x{n}", dtype, shape)
+    update = _data(batch, f"u{n}", dtype, update_shape)
+    if rng.random() < 0.6:
+        idx = batch.input(f"i{n}", index_dtype, [rank], starts)
+    else:
+        idx = batch.b.tensor(f"i{n}", index_dtype, [rank], data=starts(rng, 2))
+    y = batch.output(f"y{n}", dtype, shape)
+    _op(batch, BUILTIN.DYNAMIC_UPDATE_SLICE, [operand, update, idx], [y], fb.BuiltinOptions.DynamicUpdateSliceOptions,
+        fb.DynamicUpdateSliceOptionsT())
+
+
+def add_reduce_all(batch, dtype, n):
+    rng = batch.rng
+    rank = int(rng.integers(1, 5))
+    shape = _shape(rng, rank)
+    axes = [int(a) for a in rng.choice(np.arange(-rank, rank), size=int(rng.integers(1, rank + 1)))]
+    resolved = {a % rank for a in axes}
+    keep = bool(rng.random() < 0.5)
+    out = [1 if d in resolved else s for d, s in enumerate(shape)] if keep else \
+        [s for d, s in enumerate(shape) if d not in resolved]
+    x = batch.input(f"x{n}", "bool", shape, lambda rng_, run: rng_.random(shape) < 0.8)  # mostly true
+    y = batch.output(f"y{n}", "bool", out)
+    options = fb.ReducerOptionsT()
+    options.keepDims = keep
+    _op(batch, BUILTIN.REDUCE_ALL, [x, _const(batch, f"a{n}", axes)], [y], fb.BuiltinOptions.ReducerOptions, options)
+
+
+def _quantized_input(batch, name, shape, scale, zero_point):
+    t = batch.b.tensor(name, "int8", shape, scale=scale, zero_point=zero_point)
+    batch.b.inputs.append(t)
+    batch.generators.append(values("int8", shape))
+    return t
+
+
+def _random_quant(rng):
+    return float(rng.uniform(0.005, 0.3)), int(rng.integers(-128, 128))
+
+
+def add_add_n(batch, dtype, n):
+    rng = batch.rng
+    shape = _shape(rng, int(rng.integers(0, 5)))
+    count = int(rng.integers(2, 6))
+    if dtype == "int8":
+        quant = _random_quant(rng)
+        xs = [_quantized_input(batch, f"x{n}_{i}", shape, *quant) for i in range(count)]
+        y = batch.b.tensor(f"y{n}", "int8", shape, scale=float(quant[0] * rng.uniform(0.5, 4.0)),
+                           zero_point=int(rng.integers(-128, 128)))
+        batch.b.outputs.append(y)
+    else:
+        xs = [_data(batch, f"x{n}_{i}", dtype, shape) for i in range(count)]
+        y = batch.output(f"y{n}", dtype, shape)
+    _op(batch, BUILTIN.ADD_N, xs, [y], fb.BuiltinOptions.AddNOptions, fb.AddNOptionsT())
+
+
+def add_cumsum(batch, dtype, n):
+    rng = batch.rng
+    rank = int(rng.integers(1, 5))
+    shape = _shape(rng, rank)
+    axis = int(rng.integers(-rank, rank))
+    if dtype == "int8":
+        quant = _random_quant(rng)
+        x = _quantized_input(batch, f"x{n}", shape, *quant)
+        y = batch.b.tensor(f"y{n}", "int8", shape, scale=float(quant[0] * rng.uniform(0.5, 6.0)),
+                           zero_point=int(rng.integers(-128, 128)))
+        batch.b.outputs.append(y)
+    else:
+        x = _data(batch, f"x{n}", dtype, shape)
+        y = batch.output(f"y{n}", dtype, shape)
+    options = fb.CumsumOptionsT()
+    options.exclusive, options.reverse = bool(rng.random() < 0.5), bool(rng.random() < 0.5)
+    _op(batch, BUILTIN.CUMSUM, [x, _const(batch, f"a{n}", [axis])], [y], fb.BuiltinOptions.CumsumOptions, options)
+
+
+def wide_floats(shape, zeros=False):
+    """Generator: signs, magnitudes 2^-30..2^30, small integers and exact multiples of 0.75
+    (remainders of 0), zeros when asked (FLOOR_MOD: a NaN, as fmod's)."""
+    def gen(rng, run):
+        v = rng.choice([-1.0, 1.0], size=shape) * np.exp2(rng.uniform(-30, 30, size=shape))
+        pick = rng.random(shape)
+        v = np.where(pick < 0.2, rng.integers(-9, 10, size=shape) * 0.75, v)
+        if zeros:
+            v = np.where(pick > 0.95, 0.0, v)
+        else:
+            v = np.where(v == 0, 1.5, v)
+        return v.astype(np.float32)
+    return gen
+
+
+def add_floor(code):
+    def add(batch, dtype, n):
+        rng = batch.rng
+        out = _shape(rng, int(rng.integers(0, 5)))
+        shapes = [[1 if rng.random() < 0.3 else d for d in out[len(out) - int(rng.integers(0, len(out) + 1)):]]
+                  for _ in range(2)]
+        shapes[int(rng.integers(0, 2))] = out
+        x = batch.input(f"x{n}", "float32", shapes[0], wide_floats(shapes[0], zeros=True))
+        if rng.random() < 0.25:
+            d = batch.b.tensor(f"d{n}", "float32", shapes[1], data=wide_floats(shapes[1])(rng, 2))
+        else:
+            d = batch.input(f"d{n}", "float32", shapes[1], wide_floats(shapes[1], zeros=code == BUILTIN.FLOOR_MOD))
+        y = batch.output(f"y{n}", "float32", out)
+        _op(batch, code, [x, d], [y])
+    return add
+
+
 ADDERS = {"FILL": add_fill, "ZEROS_LIKE": add_zeros_like, "SHAPE": add_shape, "BROADCAST_TO": add_broadcast_to,
           "BROADCAST_ARGS": add_broadcast_args, "REVERSE_V2": add_reverse_v2, "MIRROR_PAD": add_mirror_pad,
           "GATHER_ND": add_gather_nd, "EMBEDDING_LOOKUP": add_embedding_lookup,
           "LOGICAL_AND": add_logical(BUILTIN.LOGICAL_AND), "LOGICAL_OR": add_logical(BUILTIN.LOGICAL_OR),
-          "LOGICAL_NOT": add_logical(BUILTIN.LOGICAL_NOT)}
+          "LOGICAL_NOT": add_logical(BUILTIN.LOGICAL_NOT), "DYNAMIC_UPDATE_SLICE": add_dynamic_update_slice,
+          "REDUCE_ALL": add_reduce_all, "ADD_N": add_add_n, "CUMSUM": add_cumsum,
+          "FLOOR_DIV": add_floor(BUILTIN.FLOOR_DIV), "FLOOR_MOD": add_floor(BUILTIN.FLOOR_MOD)}
 # Every type the pinned TFLM's micro kernel of the op accepts (fill.cc, zeros_like.cc, ...).
 TYPES = {"FILL": ("float32", "int32", "int8"), "ZEROS_LIKE": ("int64", "int32", "int8", "float32"),
          "SHAPE": ("int8", "int16", "float32", "int32", "bool"), "BROADCAST_TO": ("int8", "int16", "int32", "int64",
@@ -188,7 +310,10 @@ TYPES = {"FILL": ("float32", "int32", "int8"), "ZEROS_LIKE": ("int64", "int32", 
          "BROADCAST_ARGS": ("int32", "int64"), "REVERSE_V2": ("int8", "int16", "int32", "int64", "float32", "bool"),
          "MIRROR_PAD": ("int8", "float32"), "GATHER_ND": ("int8", "float32"),
          "EMBEDDING_LOOKUP": (("float32", "float32"), ("int8", "int8"), ("int8", "float32")),
-         "LOGICAL_AND": ("bool",), "LOGICAL_OR": ("bool",), "LOGICAL_NOT": ("bool",)}
+         "LOGICAL_AND": ("bool",), "LOGICAL_OR": ("bool",), "LOGICAL_NOT": ("bool",),
+         "DYNAMIC_UPDATE_SLICE": ("float32", "int8", "int16", "int32"), "REDUCE_ALL": ("bool",),
+         "ADD_N": ("int8", "float32"), "CUMSUM": ("int8", "float32"), "FLOOR_DIV": ("float32",),
+         "FLOOR_MOD": ("float32",)}
 
 
 def random_batch(op: str, seed: int, cases: int = CASES) -> Batch:
@@ -216,3 +341,64 @@ def test_all_ops_under_sanitizers():
 
 def test_ops_are_supported_by_aot():
     assert set(ADDERS) <= set(supported_ops())
+
+
+# --- what TFLM refuses or fails on ---------------------------------------------------------------
+
+
+def _single(code, inputs, out, options_type=0, options=None, version=1):
+    """A model of one op: inputs [(name, dtype, shape, data or None)], out (dtype, shape)."""
+    b = ModelBuilder()
+    tensors = []
+    for name, dtype, shape, data in inputs:
+        t = b.tensor(name, dtype, shape, data=None if data is None else np.array(data, dtype).reshape(shape),
+                     **QUANT.get(dtype, {}))
+        tensors.append(t)
+        if data is None:
+            b.inputs.append(t)
+    y = b.tensor("y", out[0], out[1], **QUANT.get(out[0], {}))
+    b.outputs.append(y)
+    b.op(b.opcode(code, version=version), tensors, [y], options_type, options)
+    return b.build()
+
+
+def _invoke_fails(data: bytes, inputs) -> None:
+    model = read_model(data, where="m.tflite", name="m")
+    with pytest.raises(HostRunError) as info:
+        check_model(model, inputs=[inputs])
+    assert "invoke failed" in str(info.value)
+
+
+def test_run_time_errors_fail_invoke_like_tflm():
+    """TFLM's Eval fails on these values; aot's invoke() returns TML_ERROR (and is bit-exact otherwise)."""
+    div = _single(BUILTIN.FLOOR_DIV, [("a", "float32", [3], None), ("b", "float32", [3], None)], ("float32", [3]))
+    ones = np.ones(3, np.float32)
+    assert check_model(read_model(div, where="m.tflite", name="m"), inputs=[[ones, -ones]]).ok
+    _invoke_fails(div, [ones, np.array([1, -0.0, 2], np.float32)])
+    gather = _single(BUILTIN.GATHER_ND, [("p", "int8", [3, 4], None), ("i", "int32", [2, 2], None)], ("int8", [2]))
+    params = np.arange(12, dtype=np.int8).reshape(3, 4)
+    assert check_model(read_model(gather, where="m.tflite", name="m"),
+                       inputs=[[params, np.array([[0, 3], [2, 0]], np.int32)]]).ok
+    _invoke_fails(gather, [params, np.array([[2, 4], [0, 0]], np.int32)])  # flat start 12: past the end
+    lookup = _single(BUILTIN.EMBEDDING_LOOKUP, [("i", "int32", [2], None),
+                                                ("t", "float32", [3, 2], np.arange(6))], ("float32", [2, 2]))
+    _invoke_fails(lookup, [np.array([0, 3], np.int32)])
+
+
+@pytest.mark.parametrize("data, what", [
+    (_single(BUILTIN.FLOOR_DIV, [("a", "float32", [2], None), ("b", "float32", [2], [1, 0])], ("float32", [2])),
+     "constant denominator is 0"),
+    (_single(BUILTIN.FLOOR_MOD, [("a", "int32", [2], None), ("b", "int32", [2], None)], ("int32", [2])), "int32"),
+    (_single(BUILTIN.MIRROR_PAD, [("x", "int16", [2], None), ("p", "int32", [1, 2], [1, 1])], ("int16", [4]),
+             fb.BuiltinOptions.MirrorPadOptions, fb.MirrorPadOptionsT()), "int16"),
+    (_single(BUILTIN.MIRROR_PAD, [("x", "int8", [2], None), ("p", "int32", [1, 2], [2, 0])], ("int8", [4]),
+             fb.BuiltinOptions.MirrorPadOptions, fb.MirrorPadOptionsT()), "too large"),
+    (_single(BUILTIN.REVERSE_V2, [("x", "int8", [2, 3, 4], None), ("a", "int32", [2], [0, 2])], ("int8", [2, 3, 4])),
+     "not consecutive"),
+    (_single(BUILTIN.ZEROS_LIKE, [("x", "int16", [2], None)], ("int16", [2])), "int16"),
+    (_single(BUILTIN.SHAPE, [("x", "int8", [2, 3], None)], ("int64", [2])), "int64"),
+    (_single(BUILTIN.GATHER_ND, [("p", "int16", [3], None), ("i", "int32", [1, 1], [0])], ("int16", [1])), "int16"),
+    (_single(BUILTIN.CUMSUM, [("x", "int16", [3], None), ("a", "int32", [1], [0])], ("int16", [3])), "int16"),
+])
+def test_what_tflm_refuses_is_refused(data, what):
+    assert what in aot_op_cases.lower_error(data)
