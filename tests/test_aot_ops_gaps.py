@@ -166,13 +166,20 @@ def add_embedding_lookup(batch, dtype, n):
     _op(batch, BUILTIN.EMBEDDING_LOOKUP, [ids, table], [y])
 
 
+def _broadcast_shapes(rng, max_rank):
+    """(output shape, [shape 1, shape 2]): one input has the output's shape, the other
+    broadcasts into it (fewer dimensions, some of them 1)."""
+    out = _shape(rng, int(rng.integers(0, max_rank + 1)))
+    shapes = [[1 if rng.random() < 0.3 else d for d in out[len(out) - int(rng.integers(0, len(out) + 1)):]]
+              for _ in range(2)]
+    shapes[int(rng.integers(0, 2))] = out
+    return out, shapes
+
+
 def add_logical(code):
     def add(batch, dtype, n):
         rng = batch.rng
-        out = _shape(rng, int(rng.integers(0, 6)))
-        shapes = [[1 if rng.random() < 0.3 else d for d in out[len(out) - int(rng.integers(0, len(out) + 1)):]]
-                  for _ in range(2)]
-        shapes[int(rng.integers(0, 2))] = out
+        out, shapes = _broadcast_shapes(rng, 5)
         xs = [_data(batch, f"x{n}_{i}", "bool", s) for i, s in enumerate(shapes)]
         if code == BUILTIN.LOGICAL_NOT:
             xs = xs[1:] if shapes[1] == out else xs[:1]
@@ -282,10 +289,7 @@ def wide_floats(shape, zeros=False):
 def add_floor(code):
     def add(batch, dtype, n):
         rng = batch.rng
-        out = _shape(rng, int(rng.integers(0, 5)))
-        shapes = [[1 if rng.random() < 0.3 else d for d in out[len(out) - int(rng.integers(0, len(out) + 1)):]]
-                  for _ in range(2)]
-        shapes[int(rng.integers(0, 2))] = out
+        out, shapes = _broadcast_shapes(rng, 4)
         x = batch.input(f"x{n}", "float32", shapes[0], wide_floats(shapes[0], zeros=True))
         if rng.random() < 0.25:
             d = batch.b.tensor(f"d{n}", "float32", shapes[1], data=wide_floats(shapes[1])(rng, 2))

@@ -65,3 +65,14 @@ def resolve_axis(ctx, axis: int, rank: int) -> int:
     if not 0 <= resolved < rank:
         raise ctx.unsupported(f"axis {axis} is out of range for rank {rank}")
     return resolved
+
+
+def refuse_constant_out_of_range(ctx, indices, size: int, what: str, fix: str, where: str = "") -> None:
+    """Refuse constant `indices` outside [0, size): TFLM would read outside the tensor or fail
+    in Eval (indices computed at run time are the kernel's to check)."""
+    if not indices.is_constant:
+        return
+    values = np.asarray(indices.array()).reshape(-1)
+    bad = values[(values < 0) | (values >= size)]
+    if bad.size:
+        raise ctx.unsupported(f"constant {what} {int(bad[0])} is outside [0, {size}){where}", fix=fix)

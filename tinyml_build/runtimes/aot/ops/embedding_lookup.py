@@ -11,10 +11,8 @@ DEQUANTIZE's kernel: TFLM's `(v - 0) * scale` in float, the same expression. An 
 
 import math
 
-import numpy as np
-
 from tinyml_build.runtimes.aot.ops import register
-from tinyml_build.runtimes.aot.ops._gather import ELEMENT_BYTES, refuse_empty
+from tinyml_build.runtimes.aot.ops._gather import ELEMENT_BYTES, refuse_constant_out_of_range, refuse_empty
 from tinyml_build.runtimes.aot.quantization import f32
 
 
@@ -31,12 +29,7 @@ def lower(ctx) -> None:
     if list(out.shape) != expected:
         raise ctx.unsupported(f"output shape {list(out.shape)} is not the looked-up shape {expected}")
     rows = int(table.shape[0])
-    if ids.is_constant:
-        bad = np.asarray(ids.array()).reshape(-1)
-        bad = bad[(bad < 0) | (bad >= rows)]
-        if bad.size:
-            raise ctx.unsupported(f"constant id {int(bad[0])} is outside [0, {rows}) (TFLM's Eval fails)",
-                                  fix="fix the model's ids")
+    refuse_constant_out_of_range(ctx, ids, rows, "id", fix="fix the model's ids (TFLM's Eval fails on them)")
     columns = math.prod(table.shape[1:])
     fields = {"batches": 1, "outer": 1, "coords": int(ids.shape[0]), "axis_size": rows,
               "inner_bytes": columns * ELEMENT_BYTES[table.dtype]}
