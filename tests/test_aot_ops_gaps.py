@@ -8,6 +8,8 @@ generated model holds CASES independent instances of one op and one host check c
 all; MODELS seeds per op give >= 200 cases per op.
 """
 
+import shutil
+
 import aot_op_cases
 import numpy as np
 import pytest
@@ -18,6 +20,7 @@ from tinyml_build.model.reader import read_model
 from tinyml_build.model.schema import fb
 from tinyml_build.runtimes.aot.ops import supported_ops
 from tinyml_build.verification.host_check import HostRunError, check_model
+from tinyml_build.verification.target_check import check_on_cortex_m
 
 CASES = 110  # op instances per generated model
 MODELS = 2  # generated models (seeds) per op
@@ -272,11 +275,12 @@ def add_cumsum(batch, dtype, n):
 
 
 def wide_floats(shape, zeros=False):
-    """Generator: signs, magnitudes 2^-30..2^30, small integers and exact multiples of 0.75
-    (remainders of 0), zeros when asked (FLOOR_MOD: a NaN, as fmod's)."""
+    """Generator: signs, magnitudes 2^-30..2^30 and some over float32's whole range (subnormals
+    included), exact multiples of 0.75 (remainders of 0), zeros when asked (FLOOR_MOD: NaN)."""
     def gen(rng, run):
-        v = rng.choice([-1.0, 1.0], size=shape) * np.exp2(rng.uniform(-30, 30, size=shape))
         pick = rng.random(shape)
+        exponents = np.where(pick > 0.85, rng.uniform(-148, 127, size=shape), rng.uniform(-30, 30, size=shape))
+        v = rng.choice([-1.0, 1.0], size=shape) * np.exp2(exponents)
         v = np.where(pick < 0.2, rng.integers(-9, 10, size=shape) * 0.75, v)
         if zeros:
             v = np.where(pick > 0.95, 0.0, v)
@@ -406,3 +410,90 @@ def test_run_time_errors_fail_invoke_like_tflm():
 ])
 def test_what_tflm_refuses_is_refused(data, what):
     assert what in aot_op_cases.lower_error(data)
+
+
+@pytest.mark.qemu
+@pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
+                    reason="arm-none-eabi-gcc or qemu-system-arm not installed")
+def test_ops_on_cortex_m4():
+    """Every op and type on an emulated Cortex-M4F (QEMU mps2-an386): ADD_N's and CUMSUM's SMMULR
+    rescaling, FLOOR_DIV's soft double arithmetic. The target check feeds the seeded all-minimum,
+    all-maximum and random inputs, so ops whose index inputs need valid values are left out
+    (GATHER_ND's and EMBEDDING_LOOKUP's run-time indices)."""
+    batch = Batch(13)
+    n = 0
+    for op, add in ADDERS.items():
+        if op in ("GATHER_ND", "EMBEDDING_LOOKUP"):
+            continue
+        for dtype in TYPES[op]:
+            add(batch, dtype, n)
+            n += 1
+    report = check_on_cortex_m(batch.model(), runs=3)
+    assert report.ok, str(report)
+
+
+# --- the Cortex-M4 instruction figures of the aot README -----------------------------------------
+
+
+def profile_model() -> bytes:
+    """One instance of every op on 1,024-element tensors (int8, bool, float32 for FLOOR_*):
+    `python tests/test_aot_ops_gaps.py gaps.tflite && python bench/aot_profile.py gaps.tflite`."""
+    batch = Batch(17)
+    b = batch.b
+    shape = [1, 8, 8, 16]
+
+    def act(name, dtype, shape_=shape):
+        return _data(batch, name, dtype, shape_)
+
+    def out(name, dtype, shape_=shape):
+        return batch.output(name, dtype, shape_)
+
+    def const(name, values_, dtype="int32", shape_=None):
+        return _const(batch, name, values_, dtype, shape_)
+
+    _op(batch, BUILTIN.FILL, [const("dims", shape), act("value", "int8", [])], [out("fill", "int8")])
+    _op(batch, BUILTIN.ZEROS_LIKE, [act("z_in", "int8")], [out("zeros_like", "int8")])
+    _op(batch, BUILTIN.SHAPE, [act("s_in", "int8")], [out("shape", "int32", [4])])
+    _op(batch, BUILTIN.BROADCAST_TO, [act("bt_in", "int8", [1, 1, 1, 16]), const("bt_shape", shape)],
+        [out("broadcast_to", "int8")], version=2)
+    _op(batch, BUILTIN.BROADCAST_ARGS, [const("ba_1", [8, 1, 16]), const("ba_2", [1, 8, 1, 1])],
+        [out("broadcast_args", "int32", [4])])
+    _op(batch, BUILTIN.REVERSE_V2, [act("r_in", "int8"), const("r_axis", [2])], [out("reverse_v2", "int8")],
+        version=3)
+    options = fb.MirrorPadOptionsT()
+    _op(batch, BUILTIN.MIRROR_PAD, [act("mp_in", "int8"), const("mp_pads", [0, 0, 1, 1, 1, 1, 0, 0], shape_=[4, 2])],
+        [out("mirror_pad", "int8", [1, 10, 10, 16])], fb.BuiltinOptions.MirrorPadOptions, options, version=2)
+    gather_rows = np.stack([np.arange(16) % 8, (np.arange(16) * 3) % 8], -1)
+    _op(batch, BUILTIN.GATHER_ND, [act("g_in", "int8", [8, 8, 16]), const("g_idx", gather_rows, shape_=[16, 2])],
+        [out("gather_nd", "int8", [16, 16])])
+    table = b.tensor("table", "int8", [64, 16], data=batch.rng.integers(-128, 128, (64, 16)).astype(np.int8),
+                     **QUANT["int8"])
+    _op(batch, BUILTIN.EMBEDDING_LOOKUP, [const("ids", (np.arange(64) * 7) % 64), table],
+        [out("embedding_lookup", "int8", [64, 16])])
+    _op(batch, BUILTIN.DYNAMIC_UPDATE_SLICE, [act("du_in", "int8"), act("du_update", "int8", [1, 4, 4, 16]),
+                                             act("du_start", "int32", [4])], [out("dynamic_update_slice", "int8")])
+    _op(batch, BUILTIN.LOGICAL_AND, [act("and_1", "bool"), act("and_2", "bool")], [out("logical_and", "bool")])
+    _op(batch, BUILTIN.LOGICAL_NOT, [act("not_in", "bool")], [out("logical_not", "bool")])
+    reducer = fb.ReducerOptionsT()
+    _op(batch, BUILTIN.REDUCE_ALL, [act("all_in", "bool"), const("all_axis", [2])], [out("reduce_all", "bool",
+                                                                                        [1, 8, 16])],
+        fb.BuiltinOptions.ReducerOptions, reducer)
+    _op(batch, BUILTIN.ADD_N, [act(f"n{i}", "int8") for i in range(3)], [out("add_n", "int8")])
+    _op(batch, BUILTIN.CUMSUM, [act("cs_in", "int8"), const("cs_axis", [-1])], [out("cumsum", "int8")],
+        fb.BuiltinOptions.CumsumOptions, fb.CumsumOptionsT())
+    for code, name in ((BUILTIN.FLOOR_DIV, "floor_div"), (BUILTIN.FLOOR_MOD, "floor_mod")):
+        _op(batch, code, [act(f"{name}_1", "float32"), act(f"{name}_2", "float32")], [out(name, "float32")])
+    return b.build()
+
+
+def test_profile_model_bit_exact():
+    """The README's profiled model is bit-exact too (its random DYNAMIC_UPDATE_SLICE starts are clamped)."""
+    report = check_model(read_model(profile_model(), where="gaps.tflite", name="gaps"), runs=3)
+    assert report.ok, str(report)
+
+
+if __name__ == "__main__":
+    import sys
+    from pathlib import Path
+
+    Path(sys.argv[1]).write_bytes(profile_model())

@@ -5,10 +5,11 @@
  * (values beyond 2^52 are already integers), rounded to float once. TFLM's Eval fails when any
  * denominator is 0 (or -0): so does this, before writing anything.
  * FLOOR_MOD is fmod(a, b), then + b when it is non-zero and its sign differs from b's. fmod is
- * exact, and so is the binary long division below: |b| doubled up to |a| and halved back, each
- * subtraction between numbers within a factor of two of each other (exact in double by
- * Sterbenz's lemma); the remainder takes a's sign. Where fmod has no value (b = 0, a infinite,
- * a NaN) the result is (a * b) / (a * b), the NaN the FPU makes for it, as a C library does.
+ * exact, and so is the binary long division below, in float: |b| doubled up to |a| and halved
+ * back (exact: powers of two, never below |b|), each subtraction between numbers within a factor
+ * of two of each other (exact by Sterbenz's lemma, subnormals included); the remainder takes
+ * a's sign. Where fmod has no value (b = 0, a infinite, a NaN) the result is (a * b) / (a * b),
+ * the NaN the FPU makes for it, as a C library does.
  */
 #include "tml_broadcast.h"
 #include "tml_kernels.h"
@@ -25,24 +26,22 @@ static double floor_f64(double q) {
 }
 
 static float fmod_f32(float a, float b) {
-  double r, d, t;
-  float rem;
+  float r, d, t;
   if (b == 0.0f || a - a != 0.0f || b != b) {
     return (a * b) / (a * b);
   }
-  r = a < 0.0f ? -(double)a : (double)a;
-  d = b < 0.0f ? -(double)b : (double)b;
+  r = a < 0.0f ? -a : a;
+  d = b < 0.0f ? -b : b;
   if (r < d) {
     return a;
   }
-  for (t = d; t * 2.0 <= r;) t *= 2.0;
-  for (; t >= d; t *= 0.5) {
+  for (t = d; t * 2.0f <= r;) t *= 2.0f; /* stops before FLT_MAX: an overflowing t * 2 is inf */
+  for (; t >= d; t *= 0.5f) {
     if (r >= t) {
       r -= t;
     }
   }
-  rem = (float)r;
-  return a < 0.0f ? -rem : rem;
+  return a < 0.0f ? -r : r;
 }
 
 static float floor_div_f32(float a, float b) {
