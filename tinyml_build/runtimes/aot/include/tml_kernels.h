@@ -222,6 +222,16 @@ typedef struct {
 
 int32_t tml_gather(const tml_gather_params *p, const void *params, const int32_t *indices, void *output);
 
+/* gather.c: GATHER_ND. indices is [slices][index_depth]; index tuple k starts at element
+ * sum(index[j] * dim_elements[j]) of params and copies slice_elements elements. Returns 1 (output
+ * partly written) when that start is negative or past params_elements - slice_elements, as TFLM. */
+typedef struct {
+  int32_t slices, index_depth, slice_elements, params_elements, elem_bytes;
+  int32_t dim_elements[5]; /* MAX_INDICES_ND in TFLM's gather_nd.cc */
+} tml_gather_nd_params;
+
+int32_t tml_gather_nd(const tml_gather_nd_params *p, const void *params, const int32_t *indices, void *output);
+
 /* ---- RELU (int16), RELU6, LEAKY_RELU (int16) --------------------------------------------- */
 
 typedef struct {
@@ -276,7 +286,7 @@ void tml_concatenation(const void *input, void *output, int32_t outer, int32_t b
 /* Five loops (outermost first) with counts and element steps into the input (negative for
  * reversed slices); start is the first element's index. step[4] == 1 means contiguous rows. */
 typedef struct {
-  int32_t elem_bytes; /* 1, 2 or 4 */
+  int32_t elem_bytes; /* 1, 2, 4 or 8 */
   int32_t start;
   int32_t count[5];
   int32_t step[5];
@@ -535,6 +545,9 @@ TML_COMPARE_DECL(greater)
 TML_COMPARE_DECL(greater_equal)
 void tml_equal_b(const tml_broadcast *shape, const uint8_t *in1, const uint8_t *in2, uint8_t *out);
 void tml_not_equal_b(const tml_broadcast *shape, const uint8_t *in1, const uint8_t *in2, uint8_t *out);
+/* LOGICAL_AND / LOGICAL_OR on bool (comparisons.c: the same broadcast walk). */
+void tml_logical_and_b(const tml_broadcast *shape, const uint8_t *in1, const uint8_t *in2, uint8_t *out);
+void tml_logical_or_b(const tml_broadcast *shape, const uint8_t *in1, const uint8_t *in2, uint8_t *out);
 
 /* ---- SELECT_V2 (select.c) ----------------------------------------------------------------------
  * out = condition ? x : y with broadcasting of all three (TFLM BroadcastSelect5DSlow / Select);
@@ -606,6 +619,52 @@ void tml_profile_op(uint32_t op_index);
 #else
 #define TML_PROFILE_OP(op)
 #endif
+
+/* ---- opsShape: MIRROR_PAD (mirror_pad.c) ------------------------------------------------------
+ * Five output loops (outermost first, leading ones of count 1); offset[d][i] is the input element
+ * offset of output index i along d (reflected/symmetric coordinate times the input stride), so
+ * out[...] = in[offset[0][i0] + ... + offset[4][i4]]. elem_bytes is 1 (int8) or 4 (float32). */
+typedef struct {
+  int32_t elem_bytes;
+  int32_t count[5];
+  const int32_t *offset[5];
+} tml_mirror_pad_params;
+
+void tml_mirror_pad(const tml_mirror_pad_params *p, const void *input, void *output);
+
+/* ---- opsShape: ADD_N (add_n.c), CUMSUM (cumsum.c) ---------------------------------------------
+ * int8 uses ADD's parameters (input 1's fields for every input: ADD_N's inputs share one
+ * quantization, CUMSUM has one input). ADD_N's inputs: `count` pointers, each `size` elements. */
+void tml_add_n_s8(const tml_add_params *p, const int8_t *const *inputs, int32_t count, int8_t *out, int32_t size);
+void tml_add_n_f32(const float *const *inputs, int32_t count, float *out, int32_t size);
+
+/* CUMSUM over [before][depth][after] along depth; reverse / exclusive are 0 or 1. */
+typedef struct {
+  tml_add_params quant; /* int8 only */
+  int32_t before, depth, after, reverse, exclusive;
+} tml_cumsum_params;
+
+void tml_cumsum_s8(const tml_cumsum_params *p, const int8_t *input, int8_t *output);
+void tml_cumsum_f32(const tml_cumsum_params *p, const float *input, float *output);
+
+/* ---- opsShape: DYNAMIC_UPDATE_SLICE (dynamic_update_slice.c) ----------------------------------
+ * rank 1..6 dimensions of operand (= output) and update; `indices` holds rank int32 (index_bytes
+ * 4) or int64 (8) start indices, read and clamped at run time. */
+#define TML_DUS_MAX_RANK 6
+typedef struct {
+  int32_t elem_bytes, index_bytes, rank;
+  int32_t operand_dims[TML_DUS_MAX_RANK], update_dims[TML_DUS_MAX_RANK];
+  int32_t operand_elements, update_elements;
+} tml_dynamic_update_slice_params;
+
+void tml_dynamic_update_slice(const tml_dynamic_update_slice_params *p, const void *operand, const void *update,
+                              const void *indices, void *output);
+
+/* ---- opsShape: FLOOR_DIV, FLOOR_MOD (floor_div.c, float32, broadcast like ADD) ---------------
+ * tml_floor_div_f32 returns 1 (nothing written) when one of in2's `denominators` elements is 0. */
+int32_t tml_floor_div_f32(const tml_broadcast *shape, const float *in1, const float *in2, float *out,
+                          int32_t denominators);
+void tml_floor_mod_f32(const tml_broadcast *shape, const float *in1, const float *in2, float *out);
 
 #ifdef __cplusplus
 }

@@ -130,3 +130,26 @@ void tml_equal_b(const tml_broadcast *shape, const uint8_t *in1, const uint8_t *
 void tml_not_equal_b(const tml_broadcast *shape, const uint8_t *in1, const uint8_t *in2, uint8_t *out) {
   walk_b(shape, in1, in2, out, TML_CMP_NE);
 }
+
+/* LOGICAL_AND / LOGICAL_OR (TFLM's logical.cc: bool only, C++ && and ||) on the same walk:
+ * bool bytes are 0 or 1, the result is 0 or 1. */
+enum { TML_LOGIC_AND, TML_LOGIC_OR };
+
+static void row_logical(const uint8_t *a, const uint8_t *b, int32_t n, int32_t sa, int32_t sb, uint8_t *o, int op) {
+  int32_t i;
+  if (op == TML_LOGIC_AND) {
+    for (i = 0; i < n; ++i, a += sa, b += sb) o[i] = (uint8_t)(*a && *b);
+  } else {
+    for (i = 0; i < n; ++i, a += sa, b += sb) o[i] = (uint8_t)(*a || *b);
+  }
+}
+
+TML_CMP_WALKER(walk_logical, uint8_t, NO_ARGS, row_logical(in1, in2, n, sa, sb, out, cmp))
+
+void tml_logical_and_b(const tml_broadcast *shape, const uint8_t *in1, const uint8_t *in2, uint8_t *out) {
+  walk_logical(shape, in1, in2, out, TML_LOGIC_AND);
+}
+
+void tml_logical_or_b(const tml_broadcast *shape, const uint8_t *in1, const uint8_t *in2, uint8_t *out) {
+  walk_logical(shape, in1, in2, out, TML_LOGIC_OR);
+}

@@ -19,6 +19,7 @@
 TML_STRIDED_ROW(row8, int8_t)
 TML_STRIDED_ROW(row16, int16_t)
 TML_STRIDED_ROW(row32, int32_t)
+TML_STRIDED_ROW(row64, int64_t)
 
 static uint8_t *copy_row(const tml_strided_slice_params *p, const uint8_t *in, uint8_t *out) {
   const int32_t n = p->count[4];
@@ -31,7 +32,8 @@ static uint8_t *copy_row(const tml_strided_slice_params *p, const uint8_t *in, u
   switch (p->elem_bytes) {
     case 1: return (uint8_t *)row8((const int8_t *)in, step, n, (int8_t *)out);
     case 2: return (uint8_t *)(void *)row16((const int16_t *)(const void *)in, step, n, (int16_t *)(void *)out);
-    default: return (uint8_t *)(void *)row32((const int32_t *)(const void *)in, step, n, (int32_t *)(void *)out);
+    case 4: return (uint8_t *)(void *)row32((const int32_t *)(const void *)in, step, n, (int32_t *)(void *)out);
+    default: return (uint8_t *)(void *)row64((const int64_t *)(const void *)in, step, n, (int64_t *)(void *)out);
   }
 }
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from tinyml_build.runtimes.aot.ops.strided_slice import LOOPS, _merge
 
-ELEMENT_BYTES = {"bool": 1, "int8": 1, "int16": 2, "int32": 4, "float32": 4, "int64": 8}
+ELEMENT_BYTES = {"bool": 1, "int8": 1, "uint8": 1, "int16": 2, "int32": 4, "float32": 4, "int64": 8}
 
 
 def row_major_strides(shape) -> list[int]:
@@ -20,7 +20,9 @@ def row_major_strides(shape) -> list[int]:
 
 
 def emit_gather(ctx, dtype: str, start: int, loops, input_ptr: str, output_ptr: str) -> None:
-    """out[i...] = in[start + sum(i_d * step_d)] over `loops` [(count, step), ...], outermost first."""
+    """out[i...] = in[start + sum(i_d * step_d)] over `loops` [(count, step), ...], outermost first.
+
+    A step may be 0 (the same element repeated: FILL, BROADCAST_TO) or negative (REVERSE_V2)."""
     loops = [(int(c), int(s)) for c, s in loops]
     if any(c == 0 for c, _ in loops):
         return
@@ -28,8 +30,6 @@ def emit_gather(ctx, dtype: str, start: int, loops, input_ptr: str, output_ptr: 
     if len(loops) > LOOPS:
         raise ctx.unsupported(f"needs {len(loops)} loops; the kernel has {LOOPS}")
     loops = _merge([(1, 0)] * (LOOPS - len(loops)) + loops)
-    if ELEMENT_BYTES[dtype] not in (1, 2, 4) and loops[-1][1] != 1:
-        raise ctx.unsupported(f"a strided {dtype} gather is not supported")
     params = ctx.params("tml_strided_slice_params", {
         "elem_bytes": ELEMENT_BYTES[dtype],
         "start": start,
@@ -65,3 +65,14 @@ def resolve_axis(ctx, axis: int, rank: int) -> int:
     if not 0 <= resolved < rank:
         raise ctx.unsupported(f"axis {axis} is out of range for rank {rank}")
     return resolved
+
+
+def refuse_constant_out_of_range(ctx, indices, size: int, what: str, fix: str, where: str = "") -> None:
+    """Refuse constant `indices` outside [0, size): TFLM would read outside the tensor or fail
+    in Eval (indices computed at run time are the kernel's to check)."""
+    if not indices.is_constant:
+        return
+    values = np.asarray(indices.array()).reshape(-1)
+    bad = values[(values < 0) | (values >= size)]
+    if bad.size:
+        raise ctx.unsupported(f"constant {what} {int(bad[0])} is outside [0, {size}){where}", fix=fix)

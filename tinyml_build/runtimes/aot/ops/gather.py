@@ -13,9 +13,8 @@ checked by the kernel, and invoke() returns TML_ERROR.
 
 import math
 
-import numpy as np
-
 from tinyml_build.runtimes.aot.ops import register
+from tinyml_build.runtimes.aot.ops._gather import refuse_constant_out_of_range
 
 ELEMENT_BYTES = {"int8": 1, "float32": 4}
 
@@ -42,12 +41,8 @@ def lower(ctx) -> None:
     if list(out.shape) != expected:
         raise ctx.unsupported(f"output shape {list(out.shape)} is not the gathered shape {expected}")
     axis_size = int(params.shape[axis])
-    if indices.is_constant:
-        bad = np.asarray(indices.array()).reshape(-1)
-        bad = bad[(bad < 0) | (bad >= axis_size)]
-        if bad.size:
-            raise ctx.unsupported(f"constant index {int(bad[0])} is outside [0, {axis_size}) along axis {axis}",
-                                  fix="fix the model's indices (TFLM would read outside the tensor)")
+    refuse_constant_out_of_range(ctx, indices, axis_size, "index", where=f" along axis {axis}",
+                                 fix="fix the model's indices (TFLM would read outside the tensor)")
     if out.elements == 0:
         return
     fields = {"batches": math.prod(params.shape[:batch_dims]), "outer": math.prod(params.shape[batch_dims:axis]),
