@@ -36,7 +36,8 @@ void tml_copy(void *output, const void *input, uint32_t bytes);
 /* out = clamp(MultiplyByQuantizedMultiplier(acc, multiplier, shift) + offset, lo, hi), TFLM's
  * exact result. Shifts are stored as rshift = -2 - shift (tml_requant in tml_fixedpoint.h). */
 typedef struct {
-  const int32_t *multiplier_rshift; /* [channels][2]: multiplier, rshift */
+  const int32_t *multiplier_rshift; /* [channels][2]: multiplier, rshift; NULL: one pair for all (below) */
+  int32_t multiplier, rshift;       /* every channel's, when multiplier_rshift is NULL (per-tensor) */
   int32_t offset;                   /* output zero point */
   int32_t lo, hi;                   /* fused activation bounds, within [-128, 127] */
   int32_t general;                  /* nonzero when some channel has rshift < 0 (TFLM shift > -2): slower form */
@@ -45,8 +46,8 @@ typedef struct {
 /* ---- FULLY_CONNECTED --------------------------------------------------------------------- */
 
 /* int8 x int8 -> int8. `bias` is folded at build time: bias[o] - input_zero_point * sum(w[o][:]),
- * so the inner loop is a plain int8 dot product. Per-tensor quantization is passed as
- * per-channel arrays holding one repeated value. */
+ * so the inner loop is a plain int8 dot product. Per-tensor quantization is one (multiplier,
+ * rshift) pair in `out` itself: no table in flash. */
 typedef struct {
   const int8_t *weights;     /* [output_depth][accum_depth] */
   const int32_t *bias;       /* [output_depth], folded */
@@ -346,8 +347,9 @@ typedef struct {
   int32_t pad_h, pad_w;
   int32_t output_offset; /* output zero point (int8 only) */
   int32_t act_min, act_max;
-  const int32_t *multiplier; /* [out_ch] */
-  const int32_t *shift;      /* [out_ch] */
+  const int32_t *multiplier; /* [out_ch], or [1] when channel_mask is 0 */
+  const int32_t *shift;      /* [out_ch], or [1] when channel_mask is 0 */
+  int32_t channel_mask;      /* -1: per-channel; 0: per-tensor (every channel reads entry 0, no table) */
   /* int8 only, NULL when the input zero point is 0: [out_ch][filter_h][filter_w] of
    * -input_zero_point * (sum of that tap's weights), added once per tap that reaches a pixel. */
   const int32_t *tap_offset;
@@ -369,8 +371,9 @@ typedef struct {
   int32_t dilation_h, dilation_w;
   int32_t pad_h, pad_w;
   int32_t act_min, act_max;
-  const int32_t *multiplier; /* [out_ch] */
-  const int32_t *shift;      /* [out_ch] */
+  const int32_t *multiplier; /* [out_ch], or [1] when channel_mask is 0 */
+  const int32_t *shift;      /* [out_ch], or [1] when channel_mask is 0 */
+  int32_t channel_mask;      /* -1: per-channel; 0: per-tensor (every channel reads entry 0, no table) */
 } tml_conv16x8_params;
 
 /* filter: [out_ch][filter_h][filter_w][filter_in_ch]; bias may be NULL. _acc64 accumulates in
