@@ -455,11 +455,12 @@ void tml_softmax_s8_s16(const tml_softmax_s8_params *p, const int8_t *input, int
 /* ---- CONV_2D (conv2d.c) ----------------------------------------------------------------------
  * int8 per-channel (TFLM reference_integer_ops::ConvPerChannel). bias is folded with the input
  * zero point; taps outside the input are filled with the input zero point (im2col), which
- * cancels exactly. Weight rows are k = k_h * k_w * filter_in_c bytes padded with zeros to
- * k4 = a multiple of 4. `im2col` is scratch of 2 * k bytes (two pixels' receptive fields), or
- * NULL for 1x1 unpadded single-group convolutions, which read the input rows in place. */
+ * cancels exactly. Weight rows are k = k_h * k_w * filter_in_c bytes, one after the other, then
+ * (-k) & 3 zero bytes (the kernel reads whole words of a row). `im2col` is scratch of 2 * k
+ * bytes (two pixels' receptive fields); NULL for `direct` convolutions (they read the input rows
+ * in place) and when 2 * k <= TML_CONV_STACK_COL (the kernel then gathers on its stack). */
 typedef struct {
-  const int8_t *weights;     /* [out_c][k4] */
+  const int8_t *weights;     /* [out_c][k], then (-k) & 3 zero bytes */
   const int32_t *bias;       /* [out_c], folded: bias - input_zero_point * sum(weights[o]) */
   tml_requant_s8_params out; /* [out_c] channels */
   int32_t batches;
@@ -471,20 +472,26 @@ typedef struct {
   int32_t dilation_h, dilation_w;
   int32_t pad_h, pad_w; /* leading padding (TFLM padding values) */
   int32_t input_zero_point;
+  int32_t direct; /* 1x1 unpadded single-group: the input rows are the receptive fields, no im2col */
 } tml_conv_s8_params;
+
+/* Bytes of im2col a convolution may keep on the stack when it has no arena scratch (2 * k <= this). */
+#define TML_CONV_STACK_COL 256
 
 void tml_conv2d_s8(const tml_conv_s8_params *p, const int8_t *input, int8_t *output, int8_t *im2col);
 
 /* ---- DEPTHWISE_CONV_2D (depthwise_conv2d.c) ---------------------------------------------------
  * int8 per-channel with depth multiplier (TFLM reference_integer_ops::DepthwiseConvPerChannel).
  * Folded bias as CONV_2D; taps outside the input read `pad_row` (in_c bytes of the input zero
- * point). `taps` is scratch for k_h * k_w pointers. */
+ * point, NULL when no tap is outside). `taps` is scratch for k_h * k_w pointers, or NULL when
+ * k_h * k_w <= TML_DW_STACK_TAPS (the pointers then live on the stack: no arena bytes). */
+#define TML_DW_STACK_TAPS 25
 typedef struct {
   const int8_t *weights;     /* multiplier 1: [out_c / 4][k_h * k_w][4] then [out_c % 4][k_h * k_w];
                                 otherwise [k_h][k_w][out_c] as in the model */
   const int32_t *bias;       /* [out_c], folded: bias - input_zero_point * sum over taps */
   tml_requant_s8_params out; /* [out_c] channels */
-  const int8_t *pad_row;     /* [in_c], all input_zero_point */
+  const int8_t *pad_row;     /* [in_c], all input_zero_point; NULL when no tap is outside */
   int32_t batches;
   int32_t in_h, in_w, in_c;
   int32_t out_h, out_w, out_c;
