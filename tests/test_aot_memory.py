@@ -18,6 +18,8 @@ same activations TFLM plans, without its structs), and never smaller than the lo
 most bytes live at once) the plan reports.
 """
 
+import shutil
+
 import numpy as np
 import pytest
 from conftest import PROJECT_DIR, shared_model_paths
@@ -26,6 +28,7 @@ from tflite_builder import ModelBuilder
 from tinyml_build.errors import TinyMLError
 from tinyml_build.model.reader import load_model, read_model
 from tinyml_build.model.schema import fb
+from tinyml_build.runtimes.aot.emit import render
 from tinyml_build.runtimes.aot.lower import live_subgraph, lower_model
 from tinyml_build.verification.host_check import check_model
 
@@ -253,3 +256,94 @@ def test_elementwise_ops_run_in_place():
     assert program.arena_lower_bound <= program.arena_size <= 48 * 3 + 32  # x, and two 48-byte values, aligned
     report = check_model(model, runs=6)
     assert report.ok, str(report)
+
+
+# --- arena_share=on: several models, one arena ------------------------------------------------
+
+HAVE_ARM = shutil.which("arm-none-eabi-gcc") is not None and shutil.which("qemu-system-arm") is not None
+
+ALTERNATE_MAIN = r"""
+#include <stdint.h>
+#include <string.h>
+#include "tml_model_api.h"
+#include "tml_platform.h"
+#include "tml_print.h"
+extern const tml_model_api a_model_api, b_model_api, a_solo_model_api, b_solo_model_api;
+static uint32_t seed = 12345u;
+static void fill(const tml_model_api *x, const tml_model_api *y) {
+  for (uint32_t i = 0; i < x->num_inputs; ++i) {
+    uint8_t *p = (uint8_t *)x->input(i)->data, *q = (uint8_t *)y->input(i)->data;
+    for (uint32_t b = 0; b < x->input(i)->bytes; ++b) {
+      seed = seed * 1664525u + 1013904223u;
+      p[b] = q[b] = (uint8_t)(seed >> 24);
+    }
+  }
+}
+/* invoke the shared-arena model and its own-arena twin on the same input; 1 when outputs agree */
+static int run(const tml_model_api *shared, const tml_model_api *solo) {
+  fill(shared, solo);
+  if (shared->invoke() != TML_OK || solo->invoke() != TML_OK) return 0;
+  for (uint32_t o = 0; o < shared->num_outputs; ++o) {
+    if (memcmp(shared->output(o)->data, solo->output(o)->data, shared->output(o)->bytes) != 0) return 0;
+  }
+  return 1;
+}
+int main(void) {
+  tml_platform_init();
+  uint32_t ok = 0;
+  if (a_model_api.init() != TML_OK || b_model_api.init() != TML_OK || a_solo_model_api.init() != TML_OK ||
+      b_solo_model_api.init() != TML_OK) {
+    tml_printf("init failed\n");
+    return 1;
+  }
+  for (uint32_t r = 0; r < 8u; ++r) { /* a, b, a, b, ...: each overwrites the other's tensors */
+    ok += (uint32_t)run(&a_model_api, &a_solo_model_api);
+    ok += (uint32_t)run(&b_model_api, &b_solo_model_api);
+  }
+  tml_printf("alternate ok=%lu of 16\n", (unsigned long)ok);
+  return 0;
+}
+"""
+
+
+def test_shared_arena_is_the_largest_need():
+    from tinyml_build.runtimes.aot.shared_arena import render_shared_arena
+
+    models = [load_model(PROJECT_DIR / "models" / "hello_world" / "hello_world.tflite"),
+              read_model(_conv_stack(), where="conv.tflite", name="conv")]
+    need = max(lower_model(m).arena_size for m in models)
+    assert f"tml_aot_shared_arena[{need}u]" in render_shared_arena(models)
+    code = render(lower_model(models[0]), shared_arena=True)["hello_world_model.c"]
+    assert "static uint8_t tml_arena" not in code and "#define tml_arena tml_aot_shared_arena" in code
+
+
+@pytest.mark.qemu
+@pytest.mark.skipif(not HAVE_ARM, reason="arm-none-eabi-gcc or qemu-system-arm not installed")
+def test_shared_arena_models_run_alternately_on_cortex_m4(tmp_path):
+    """Two models on one arena, invoked alternately on qemu-m4, give the bytes their own-arena
+    twins give (which the other tests hold bit-exact with TFLM)."""
+    from tinyml_build.config.targets import load_target
+    from tinyml_build.runtimes.aot.emit import AOT_INCLUDE_DIR, kernel_sources
+    from tinyml_build.runtimes.aot.shared_arena import generate_shared_arena
+    from tinyml_build.verification.cortex_m_program import ProgramBuilder
+
+    models = {"a": load_model(PROJECT_DIR / "models" / "hello_world" / "hello_world.tflite"),
+              "b": read_model(_conv_stack(), where="conv.tflite", name="conv")}
+    gen = tmp_path / "gen"
+    gen.mkdir()
+    sources, kernels = [generate_shared_arena(list(models.values()), gen)], set()
+    for name, model in models.items():
+        for variant, shared in ((name, True), (f"{name}_solo", False)):
+            program = lower_model(model, name=variant)
+            for filename, text in render(program, shared_arena=shared).items():
+                (gen / filename).write_text(text)
+            sources.append(gen / f"{variant}_model.c")
+            kernels.update(kernel_sources(program))
+    (tmp_path / "main.c").write_text(ALTERNATE_MAIN)
+    builder = ProgramBuilder(load_target("qemu-m4"), tmp_path / "build")
+    settings = {"include_dirs": [gen, AOT_INCLUDE_DIR], "extra_flags": ["-Werror"]}
+    objects = builder.compile(sources + sorted(kernels), "obj", fast=True, **settings)
+    objects += builder.compile([tmp_path / "main.c"], "app", **settings)
+    run = builder.run(builder.link(objects, tmp_path / "alternate.elf"), timeout=120)
+    assert run.exit_code == 0, run.output + run.stderr
+    assert "alternate ok=16 of 16" in run.output, run.output
