@@ -91,5 +91,5 @@ def test_aot_arena_is_smaller_than_tflms(name):
     report = compare(shared_model(name))
     assert report.tflm_total is not None, "tflite-micro reported its arena"
     assert report.aot_arena < report.tflm_total
-    # activations alone: aot may add a little op scratch (im2col) that TFLM's reference kernels do without
-    assert report.aot_arena <= report.tflm_head + 256
+    # activations alone: op scratch TFLM's reference kernels do without never grows the arena
+    assert report.aot_arena <= report.tflm_head

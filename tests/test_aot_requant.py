@@ -154,6 +154,12 @@ CASES = {
     "dw_blocks_tail": lambda: m.depthwise_model(in_shape=(1, 5, 6, 70), activation="RELU", stride=(2, 1)),
     "dw_general_shifts": lambda: m.depthwise_model(in_shape=(1, 6, 5, 10), out_scale=0.0012),
     "dw_m2_blocks": lambda: m.depthwise_model(in_shape=(1, 4, 4, 19), multiplier=2, out_scale=0.01),
+    # per-tensor layers: one (multiplier, rshift) pair in the params, no table (tml_requant_s8_tensor)
+    "fc_tensor_blocks_saturating": lambda: m.fc_model(batches=2, features=19, units=45),
+    "conv_tensor_relu": lambda: m.conv_model(in_shape=(1, 5, 4, 6), out_channels=37, per_channel=False,
+                                             activation="RELU"),
+    "dw_tensor_general_shifts": lambda: m.depthwise_model(in_shape=(1, 6, 5, 10), per_channel=False,
+                                                          out_scale=0.0012),
 }
 
 
@@ -168,6 +174,16 @@ def test_cases_reach_both_forms():
     assert general["conv_general_shifts"] and general["dw_general_shifts"]
     assert not general["fc_small_fast_saturating"]
     assert not general["conv_chunks_blocks"] and not general["dw_blocks_tail"]
+    assert general["dw_tensor_general_shifts"] and not general["fc_tensor_blocks_saturating"]
+
+
+def test_per_tensor_layers_carry_no_table():
+    for case in ("fc_tensor_blocks_saturating", "conv_tensor_relu", "dw_tensor_general_shifts",
+                 "fc_left_shifts_relu6"):
+        code = render(lower_model(read_model(CASES[case](), where=f"{case}.tflite", name=case)))[f"{case}_model.c"]
+        assert ".multiplier_rshift = NULL" in code and "multipliers and shifts per channel" not in code, case
+    code = render(lower_model(read_model(CASES["fc_blocks_batches_relu"](), where="c.tflite", name="c")))["c_model.c"]
+    assert "multipliers and shifts per channel" in code
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

@@ -82,6 +82,8 @@ def test_an_option_without_effect_is_refused_not_shown(tmp_path):
                          f"build_dir={tmp_path}"), "kernels=cmsis-nn has no effect on this build", "runtime=aot")
     _fails_cleanly(scons("target=qemu-m4", "model=hello_world", "runtime=aot", "arena=4096", f"build_dir={tmp_path}"),
                    "arena=4096 has no effect")
+    _fails_cleanly(scons("target=qemu-m4", "model=hello_world", "runtime=aot", "arena_share=on",
+                         f"build_dir={tmp_path}"), "arena_share=on has no effect", "one model")
     project = _sources_only_project(tmp_path / "project")
     _fails_cleanly(build_in(project, "target=esp32-sources", "model=hello_world", "runtime=aot"),
                    "runtime=aot has no effect", "only gets generated sources")

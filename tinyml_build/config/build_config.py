@@ -15,6 +15,7 @@ from tinyml_build.config import targets
 from tinyml_build.config.model_facts import ModelFacts, model_facts
 from tinyml_build.config.options import (
     AOT_IMAGE,
+    AOT_MODELS,
     AUTO,
     CYCLES,
     EXPORT,
@@ -312,6 +313,10 @@ def from_options(project_dir: Path, values: OptionValues, options, requested=(),
         AOT_IMAGE: None if config.runtime == "aot" and board.supports.image else
         (f"target {board.name} builds no firmware image" if not board.supports.image
          else "per-op markers are in the aot program only; runtime=tflm has none"),
+        AOT_MODELS: None if config.runtime == "aot" and board.supports.image and len(config.models) > 1 else
+        ("runtime=tflm gives every model its own arena" if config.runtime != "aot"
+         else f"target {board.name} builds no firmware image" if not board.supports.image
+         else "one model has no other to share its arena with"),
         REPORT: None if "report" in requested and board.supports.image else
         "nothing is reported in this build" if "report" not in requested else
         f"target {board.name} builds no firmware image to report on ({board.image_support_reason})",

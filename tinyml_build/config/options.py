@@ -37,6 +37,7 @@ SERIAL = "serial port"  # the `flash` alias of ESP targets and the `monitor` ali
 CYCLES = "cycles"  # the `cycles` and `report` aliases: the estimated (or measured) cycles per inference
 EXPORT = "export"  # the `export` alias: the model's code as a vendorable library
 AOT_IMAGE = "aot image"  # a firmware image of runtime=aot
+AOT_MODELS = "aot models"  # a firmware image of runtime=aot with several models (model=a,b)
 REPORT = "report"  # the `report` alias and `tinyml-build fit`: requirements the report checks
 
 # Defaults the build and the modules that use them share (golden data, QEMU runner, tflm arena).
@@ -53,6 +54,7 @@ SCOPE_HINTS = {TFLM: "it applies to runtime=tflm", RUNTIME: "it applies to targe
                CYCLES: "it applies to `cycles` and `report` (add one to the command line)",
                EXPORT: "it applies to `export` (add it to the command line)",
                AOT_IMAGE: "it applies to runtime=aot firmware images",
+               AOT_MODELS: "it applies to runtime=aot firmware images of several models (model=a,b)",
                REPORT: "it applies to `report` and `tinyml-build fit` (add `report` to the command line)"}
 
 _TRUE = ("1", "on", "yes", "true")
@@ -162,6 +164,9 @@ def _base_options() -> tuple[Option, ...]:
                "where the QEMU instruction-mix profile splits its counts (off: images unchanged)", "off", kind="bool",
                scope=AOT_IMAGE),
         Option("tflm_log", "keep TFLM's error strings in the image (~11 KB)", "off", kind="bool", scope=TFLM),
+        Option("arena_share", "one arena for all models, sized to the largest one's need (the application runs "
+               "one model at a time: invoking one invalidates the others' tensors)", "off", kind="bool",
+               scope=AOT_MODELS),
     ) + tuple(Option(name, f"requirement: {meaning} ({unit}); empty: model.yaml's requirements:, else none", "",
                      kind="number", scope=REPORT, metavar=unit.upper())
               for name, (unit, meaning) in REQUIREMENTS.items())

@@ -35,10 +35,11 @@ def io_tensor(t: IOTensor) -> str:
     )
 
 
-def render(program: Program) -> dict[str, str]:
-    """File name -> contents of the generated C for one program."""
+def render(program: Program, shared_arena: bool = False) -> dict[str, str]:
+    """File name -> contents of the generated C for one program; `shared_arena`: the program uses
+    the image's tml_aot_shared_arena (shared_arena.py) instead of an arena of its own."""
     require_c_identifier(program.name, "model name")
-    helpers = dict(array_body=array_body, io_tensor=io_tensor)
+    helpers = dict(array_body=array_body, io_tensor=io_tensor, shared_arena=shared_arena)
     guard = f"TML_{program.name.upper()}_MODEL_H"
     return {
         f"{program.name}_model.c": render_template("aot_model.c.j2", p=program, **helpers),
@@ -64,13 +65,14 @@ def kernel_sources(program: Program) -> list[Path]:
     return [KERNELS_DIR / f"{k}.c" for k in program.kernels]
 
 
-def generate(model: Model, out_dir: str | Path, name: str | None = None) -> GeneratedSources:
+def generate(model: Model, out_dir: str | Path, name: str | None = None,
+             shared_arena: bool = False) -> GeneratedSources:
     """Lower `model` and write <name>_model.c/.h into `out_dir` (created if needed)."""
     program = lower_model(model, name=name)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     files = []
-    for filename, text in render(program).items():
+    for filename, text in render(program, shared_arena).items():
         path = out / filename
         if not path.is_file() or path.read_text() != text:  # keep timestamps when nothing changed
             write_atomic(path, text)

@@ -199,11 +199,15 @@ class OpContext:
             return "{" + ", ".join(OpContext._initializer(v) for v in value) + "}"
         return c_literal(value, "float" if isinstance(value, (float, np.floating)) else "int32_t")
 
-    def scratch(self, nbytes: int) -> str:
-        """`uint8_t *` expression of arena memory private to this op while it runs (16-aligned)."""
+    def scratch(self, nbytes: int, optional: bool = False) -> str:
+        """`uint8_t *` expression of arena memory private to this op while it runs (16-aligned).
+
+        optional: the kernel also works when it is NULL (a fallback); it is then placed only
+        where it does not make the arena larger, and is NULL otherwise.
+        """
         macro = f"TML_S{self.op.index}_{self._scratch}"
         self._scratch += 1
-        self._lowering.request.scratch(macro, int(nbytes), self.op.index)
+        self._lowering.request.scratch(macro, int(nbytes), self.op.index, optional)
         return f"((uint8_t *){macro})"
 
     def alias(self, output: Tensor, input: Tensor) -> None:
@@ -211,6 +215,14 @@ class OpContext:
         if input.is_constant or output.is_constant:
             raise ValueError("aliasing needs two activation tensors")
         self._lowering.request.alias(output.index, input.index)
+
+    def allow_in_place(self, output: Tensor, input: Tensor) -> None:
+        """The kernel may write `output` over `input` (same size): it reads every input element
+        before it writes the output element at the same place, and no other. The planner then
+        shares their bytes when `input` dies at this op (arena.py)."""
+        if input.is_constant or output.is_constant or input.nbytes != output.nbytes:
+            return
+        self._lowering.request.allow_in_place(output.index, input.index, self.op.index)
 
     def call(self, function: str, *args: str, kernel: str, checked: bool = False) -> None:
         """Emit `function(args...)`; `kernel` names the C file runtime/aot/kernels/<kernel>.c.

@@ -30,6 +30,7 @@ class AotModel:
 @dataclass(frozen=True)
 class AotPlan:
     models: tuple[AotModel, ...]
+    shared_arena_c: Path | None = None  # arena_share=on: gen/tml_aot_shared_arena.c, the models' one arena
 
     name = "aot"
     scons_builder = "AotRuntime"  # site_scons/site_tools/aot.py
@@ -70,13 +71,18 @@ def aot_kernels(model: Model, name: str) -> tuple[str, ...]:
 
 
 def plan(config, project_dir: Path, options=None) -> AotPlan:
-    """The runtime planner's entry point (tinyml_build.runtimes.plan_runtime); aot has no options."""
-    return plan_aot(config.models, Path(config.gen_dir))
+    """The runtime planner's entry point (tinyml_build.runtimes.plan_runtime); its option is
+    arena_share (refused by the option scopes for a single model)."""
+    shared = bool(options and options.flag("arena_share")) and len(config.models) > 1
+    return plan_aot(config.models, Path(config.gen_dir), shared_arena=shared)
 
 
-def plan_aot(models, gen_dir: Path) -> AotPlan:
+def plan_aot(models, gen_dir: Path, shared_arena: bool = False) -> AotPlan:
     """The aot plan for a config's models (ModelInput: name, tflite, facts with the kernels lowering
     found); UnsupportedOpError if aot lacks an op of one of them."""
+    from tinyml_build.runtimes.aot.shared_arena import FILE_NAME
+
     return AotPlan(tuple(AotModel(name=m.name, tflite=Path(m.tflite), kernels=m.facts.check_aot(),
                                   model_c=gen_dir / f"{m.name}_model.c", model_h=gen_dir / f"{m.name}_model.h")
-                         for m in models))
+                         for m in models),
+                   shared_arena_c=gen_dir / FILE_NAME if shared_arena else None)

@@ -71,7 +71,7 @@ class Placement:
     """A buffer in the arena: an activation tensor (or an alias group) or an op's scratch."""
 
     macro: str
-    offset: int
+    offset: int | None  # None: an optional scratch left out (its macro is NULL)
     nbytes: int
     comment: str
 

@@ -5,6 +5,12 @@
  * (runtime=tflm). Each generated model provides one `const tml_model_api <name>_model_api`
  * describing itself; applications only use this struct.
  *
+ * Several models in one image (model=a,b) each have their own arena, except with runtime=aot
+ * and arena_share=on: then all models use one arena, sized to the largest model's need, and
+ * invoking one model invalidates the other models' tensors (inputs included). Run them one at a
+ * time and, before each invoke(), write that model's inputs again; read its outputs before
+ * invoking another model.
+ *
  * Plain C99; usable from C++ (extern "C").
  */
 #ifndef TML_MODEL_API_H

@@ -36,7 +36,8 @@ void tml_copy(void *output, const void *input, uint32_t bytes);
 /* out = clamp(MultiplyByQuantizedMultiplier(acc, multiplier, shift) + offset, lo, hi), TFLM's
  * exact result. Shifts are stored as rshift = -2 - shift (tml_requant in tml_fixedpoint.h). */
 typedef struct {
-  const int32_t *multiplier_rshift; /* [channels][2]: multiplier, rshift */
+  const int32_t *multiplier_rshift; /* [channels][2]: multiplier, rshift; NULL: one pair for all (below) */
+  int32_t multiplier, rshift;       /* every channel's, when multiplier_rshift is NULL (per-tensor) */
   int32_t offset;                   /* output zero point */
   int32_t lo, hi;                   /* fused activation bounds, within [-128, 127] */
   int32_t general;                  /* nonzero when some channel has rshift < 0 (TFLM shift > -2): slower form */
@@ -45,8 +46,8 @@ typedef struct {
 /* ---- FULLY_CONNECTED --------------------------------------------------------------------- */
 
 /* int8 x int8 -> int8. `bias` is folded at build time: bias[o] - input_zero_point * sum(w[o][:]),
- * so the inner loop is a plain int8 dot product. Per-tensor quantization is passed as
- * per-channel arrays holding one repeated value. */
+ * so the inner loop is a plain int8 dot product. Per-tensor quantization is one (multiplier,
+ * rshift) pair in `out` itself: no table in flash. */
 typedef struct {
   const int8_t *weights;     /* [output_depth][accum_depth] */
   const int32_t *bias;       /* [output_depth], folded */
@@ -356,8 +357,9 @@ typedef struct {
   int32_t pad_h, pad_w;
   int32_t output_offset; /* output zero point (int8 only) */
   int32_t act_min, act_max;
-  const int32_t *multiplier; /* [out_ch] */
-  const int32_t *shift;      /* [out_ch] */
+  const int32_t *multiplier; /* [out_ch], or [1] when channel_mask is 0 */
+  const int32_t *shift;      /* [out_ch], or [1] when channel_mask is 0 */
+  int32_t channel_mask;      /* -1: per-channel; 0: per-tensor (every channel reads entry 0, no table) */
   /* int8 only, NULL when the input zero point is 0: [out_ch][filter_h][filter_w] of
    * -input_zero_point * (sum of that tap's weights), added once per tap that reaches a pixel. */
   const int32_t *tap_offset;
@@ -379,8 +381,9 @@ typedef struct {
   int32_t dilation_h, dilation_w;
   int32_t pad_h, pad_w;
   int32_t act_min, act_max;
-  const int32_t *multiplier; /* [out_ch] */
-  const int32_t *shift;      /* [out_ch] */
+  const int32_t *multiplier; /* [out_ch], or [1] when channel_mask is 0 */
+  const int32_t *shift;      /* [out_ch], or [1] when channel_mask is 0 */
+  int32_t channel_mask;      /* -1: per-channel; 0: per-tensor (every channel reads entry 0, no table) */
 } tml_conv16x8_params;
 
 /* filter: [out_ch][filter_h][filter_w][filter_in_ch]; bias may be NULL. _acc64 accumulates in
@@ -462,11 +465,12 @@ void tml_softmax_s8_s16(const tml_softmax_s8_params *p, const int8_t *input, int
 /* ---- CONV_2D (conv2d.c) ----------------------------------------------------------------------
  * int8 per-channel (TFLM reference_integer_ops::ConvPerChannel). bias is folded with the input
  * zero point; taps outside the input are filled with the input zero point (im2col), which
- * cancels exactly. Weight rows are k = k_h * k_w * filter_in_c bytes padded with zeros to
- * k4 = a multiple of 4. `im2col` is scratch of 2 * k bytes (two pixels' receptive fields), or
- * NULL for 1x1 unpadded single-group convolutions, which read the input rows in place. */
+ * cancels exactly. Weight rows are k = k_h * k_w * filter_in_c bytes, one after the other, then
+ * (-k) & 3 zero bytes (the kernel reads whole words of a row). `im2col` is scratch of 2 * k
+ * bytes (two pixels' receptive fields); NULL for `direct` convolutions (they read the input rows
+ * in place) and when 2 * k <= TML_CONV_STACK_COL (the kernel then gathers on its stack). */
 typedef struct {
-  const int8_t *weights;     /* [out_c][k4] */
+  const int8_t *weights;     /* [out_c][k], then (-k) & 3 zero bytes */
   const int32_t *bias;       /* [out_c], folded: bias - input_zero_point * sum(weights[o]) */
   tml_requant_s8_params out; /* [out_c] channels */
   int32_t batches;
@@ -478,20 +482,26 @@ typedef struct {
   int32_t dilation_h, dilation_w;
   int32_t pad_h, pad_w; /* leading padding (TFLM padding values) */
   int32_t input_zero_point;
+  int32_t direct; /* 1x1 unpadded single-group: the input rows are the receptive fields, no im2col */
 } tml_conv_s8_params;
+
+/* Bytes of im2col a convolution may keep on the stack when it has no arena scratch (2 * k <= this). */
+#define TML_CONV_STACK_COL 256
 
 void tml_conv2d_s8(const tml_conv_s8_params *p, const int8_t *input, int8_t *output, int8_t *im2col);
 
 /* ---- DEPTHWISE_CONV_2D (depthwise_conv2d.c) ---------------------------------------------------
  * int8 per-channel with depth multiplier (TFLM reference_integer_ops::DepthwiseConvPerChannel).
  * Folded bias as CONV_2D; taps outside the input read `pad_row` (in_c bytes of the input zero
- * point). `taps` is scratch for k_h * k_w pointers. */
+ * point, NULL when no tap is outside). `taps` is scratch for k_h * k_w pointers, or NULL when
+ * k_h * k_w <= TML_DW_STACK_TAPS (the pointers then live on the stack: no arena bytes). */
+#define TML_DW_STACK_TAPS 25
 typedef struct {
   const int8_t *weights;     /* multiplier 1: [out_c / 4][k_h * k_w][4] then [out_c % 4][k_h * k_w];
                                 otherwise [k_h][k_w][out_c] as in the model */
   const int32_t *bias;       /* [out_c], folded: bias - input_zero_point * sum over taps */
   tml_requant_s8_params out; /* [out_c] channels */
-  const int8_t *pad_row;     /* [in_c], all input_zero_point */
+  const int8_t *pad_row;     /* [in_c], all input_zero_point; NULL when no tap is outside */
   int32_t batches;
   int32_t in_h, in_w, in_c;
   int32_t out_h, out_w, out_c;

@@ -1,5 +1,5 @@
-/* tml_requant.h -- the per-channel int8 output stage of FULLY_CONNECTED, CONV_2D and
- * DEPTHWISE_CONV_2D: int32 accumulators -> TFLM's exact int8 outputs.
+/* tml_requant.h -- the int8 output stage of FULLY_CONNECTED, CONV_2D and DEPTHWISE_CONV_2D
+ * (per-channel or per-tensor): int32 accumulators -> TFLM's exact int8 outputs.
  *
  * Why a separate pass over a block of accumulators: the dot-product loops need every register
  * the core has, and interleaving the requantization with them made the compiler spill and
@@ -44,10 +44,38 @@ static inline int8_t tml_clamp_s8(int32_t v, int32_t lo, int32_t hi) {
   return (int8_t)(v > hi ? hi : v);
 }
 
+/* tml_requant_s8 for a per-tensor quantized layer: one (multiplier, rshift) pair for every channel,
+ * held in registers (no table in flash, no per-output load of it). */
+static inline void tml_requant_s8_tensor(const tml_requant_s8_params *p, const int32_t *acc, int32_t n, int8_t *out) {
+  const int32_t multiplier = p->multiplier, rshift = p->rshift;
+  const int32_t offset = p->offset, lo = p->lo, hi = p->hi;
+  int8_t *const end = out + n;
+  if (!p->general) {
+    const int32_t c = 1 + 2 * offset;
+    if (lo <= -128 && hi >= 127) {
+      for (; out != end; ++out, ++acc) {
+        *out = tml_half_saturated_s8((tml_requant_high(*acc, multiplier) >> rshift) + c);
+      }
+      return;
+    }
+    for (; out != end; ++out, ++acc) {
+      *out = tml_clamp_s8(((tml_requant_high(*acc, multiplier) >> rshift) + c) >> 1, lo, hi);
+    }
+    return;
+  }
+  for (; out != end; ++out) {
+    *out = tml_clamp_s8(tml_requant(*acc++, multiplier, rshift, offset), lo, hi);
+  }
+}
+
 /* out[i] = clamp(tml_requant(acc[i], multiplier[c0 + i], rshift[c0 + i], offset), lo, hi) for i < n:
  * channels c0 .. c0 + n - 1 of one output pixel. scales walks the (multiplier, rshift) pairs. */
 static inline void tml_requant_s8(const tml_requant_s8_params *p, int32_t c0, const int32_t *acc, int32_t n,
                                   int8_t *out) {
+  if (p->multiplier_rshift == NULL) {
+    tml_requant_s8_tensor(p, acc, n, out);
+    return;
+  }
   const int32_t *scales = p->multiplier_rshift + 2 * c0;
   const int32_t offset = p->offset, lo = p->lo, hi = p->hi;
   int8_t *const end = out + n;

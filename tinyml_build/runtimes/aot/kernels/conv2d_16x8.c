@@ -194,11 +194,12 @@ static int64_t accumulate1(const window *g) {
 void tml_conv2d_s16x8_acc64(const tml_conv16x8_params *p, const int16_t *input, const int8_t *filter,
                             const int64_t *bias, int16_t *output) {
   const int32_t act_min = p->act_min, act_max = p->act_max;
-#define EMIT64(channel, sum)                                                                                      \
-  {                                                                                                               \
-    const int64_t total = (sum) + (bias ? bias[channel] : 0);                                                     \
-    const int32_t v = tml_multiply_by_quantized_multiplier_i64(total, p->multiplier[channel], p->shift[channel]); \
-    *output++ = (int16_t)tml_clamp_i32(v, act_min, act_max);                                                      \
+#define EMIT64(channel, sum)                                                                                    \
+  {                                                                                                             \
+    const int64_t total = (sum) + (bias ? bias[channel] : 0);                                                   \
+    const int32_t v = tml_multiply_by_quantized_multiplier_i64(total, p->multiplier[(channel)&p->channel_mask], \
+                                                               p->shift[(channel)&p->channel_mask]);            \
+    *output++ = (int16_t)tml_clamp_i32(v, act_min, act_max);                                                    \
   }
   TML_CONV16X8_PIXELS(EMIT64)
 #undef EMIT64
@@ -208,11 +209,12 @@ void tml_conv2d_s16x8_acc32(const tml_conv16x8_params *p, const int16_t *input, 
                             const int32_t *bias, int16_t *output) {
   const int32_t act_min = p->act_min, act_max = p->act_max;
   /* TFLM's int32 accumulator wraps: keep the low 32 bits, add the bias with wrap-around */
-#define EMIT32(channel, sum)                                                                                         \
-  {                                                                                                                  \
-    const uint32_t low = (uint32_t)(uint64_t)(sum) + (uint32_t)(bias ? bias[channel] : 0);                           \
-    const int32_t v = tml_multiply_by_quantized_multiplier((int32_t)low, p->multiplier[channel], p->shift[channel]); \
-    *output++ = (int16_t)tml_clamp_i32(v, act_min, act_max);                                                         \
+#define EMIT32(channel, sum)                                                                                       \
+  {                                                                                                                \
+    const uint32_t low = (uint32_t)(uint64_t)(sum) + (uint32_t)(bias ? bias[channel] : 0);                         \
+    const int32_t v = tml_multiply_by_quantized_multiplier((int32_t)low, p->multiplier[(channel)&p->channel_mask], \
+                                                           p->shift[(channel)&p->channel_mask]);                   \
+    *output++ = (int16_t)tml_clamp_i32(v, act_min, act_max);                                                       \
   }
   TML_CONV16X8_PIXELS(EMIT32)
 #undef EMIT32

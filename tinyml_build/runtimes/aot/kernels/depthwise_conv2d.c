@@ -78,6 +78,10 @@ static void tml_depthwise_block_multiplier_n(const tml_dwconv_s8_params *p, cons
 
 void tml_depthwise_conv2d_s8(const tml_dwconv_s8_params *p, const int8_t *input, int8_t *output, const int8_t **taps) {
   const int32_t ntaps = p->k_h * p->k_w;
+  const int8_t *stack_taps[TML_DW_STACK_TAPS]; /* when the arena had no room for `taps` without growing */
+  if (taps == NULL) {
+    taps = stack_taps; /* ntaps <= TML_DW_STACK_TAPS: the lowering asked for optional scratch only */
+  }
   const int32_t in_h = p->in_h, in_w = p->in_w, in_c = p->in_c, k_h = p->k_h, k_w = p->k_w;
   const int32_t dil_h = p->dilation_h, dil_w = p->dilation_w;
   const int32_t row_bytes = in_w * in_c;

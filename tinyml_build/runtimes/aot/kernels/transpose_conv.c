@@ -42,7 +42,9 @@ static tap_range taps_for(int32_t out, int32_t pad, int32_t stride, int32_t filt
 }
 
 static inline int8_t requantize_s8(const tml_transpose_conv_params *p, int32_t acc, int32_t oc) {
-  const int32_t v = tml_multiply_by_quantized_multiplier(acc, p->multiplier[oc], p->shift[oc]) + p->output_offset;
+  const int32_t v =
+      tml_multiply_by_quantized_multiplier(acc, p->multiplier[oc & p->channel_mask], p->shift[oc & p->channel_mask]) +
+      p->output_offset;
   return (int8_t)tml_clamp_i32(v, p->act_min, p->act_max);
 }
 
@@ -122,7 +124,8 @@ static inline void dot2_s16x8(const int16_t *x, const int8_t *w0, const int8_t *
 #define RUN_MAX 256 /* products per int32 partial sum: 256 * 2^22 < 2^31 */
 
 static inline int16_t requantize_s16(const tml_transpose_conv_params *p, int64_t acc, int32_t oc) {
-  const int32_t v = tml_multiply_by_quantized_multiplier_i64(acc, p->multiplier[oc], p->shift[oc]);
+  const int32_t v = tml_multiply_by_quantized_multiplier_i64(acc, p->multiplier[oc & p->channel_mask],
+                                                             p->shift[oc & p->channel_mask]);
   return (int16_t)tml_clamp_i32(v, p->act_min, p->act_max);
 }
 

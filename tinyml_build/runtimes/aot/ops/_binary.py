@@ -49,12 +49,16 @@ def lower_binary(ctx, kind: str, params_fn, kernel: str | None = None) -> None:
     except ValueError:
         raise ctx.unsupported(f"fused activation {activation} is not supported") from None
     params = ctx.params(f"tml_{kind}_params", fields)
+    for operand in (in1, in2):  # each block writes out[i] after reading the full-shape inputs' element i
+        if operand.shape == out.shape:
+            ctx.allow_in_place(out, operand)
     shape = ctx.params("tml_broadcast", loops.fields(), "broadcast loops")
     args = [params, shape, ctx.input_ptr(0), ctx.input_ptr(1), ctx.output_ptr(0)]
     if kind in ("add", "sub") and out.dtype == "int8":
         # Tabulating both inputs' scaled values costs 512 evaluations and saves two per element.
         tables = out.elements >= TABLE_MIN_ELEMENTS
-        args.append(f"(int32_t *){ctx.scratch(512 * 4)}" if tables else "NULL")
+        # optional: where 2 KB would grow the arena, the kernel scales per element instead
+        args.append(f"(int32_t *){ctx.scratch(512 * 4, optional=True)}" if tables else "NULL")
     ctx.call(f"tml_{kind}_{SUFFIX[out.dtype]}", *args, kernel=kernel or kind)
 
 

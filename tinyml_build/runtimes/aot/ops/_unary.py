@@ -20,4 +20,5 @@ def lower_table(ctx, table, what: str) -> None:
     if x.elements == 0:
         return
     params = ctx.params("tml_lut8_params", {"table": ctx.array(table, "int8_t", what), "size": f"{x.elements}u"})
+    ctx.allow_in_place(ctx.output(0), x)  # lut.c reads byte i, then writes byte i
     ctx.call("tml_lut8_s8", params, f"(const uint8_t *){ctx.input_ptr(0)}", ctx.output_ptr(0), kernel="lut")

@@ -18,6 +18,8 @@ from tinyml_build.runtimes.aot.quantization import (
     wrap_int32,
 )
 
+CONV_STACK_COL = 256  # TML_CONV_STACK_COL (tml_kernels.h): im2col bytes tml_conv2d_s8 can keep on its stack
+
 
 @dataclass(frozen=True)
 class Window:
@@ -112,12 +114,14 @@ def emit_conv2d_s8(ctx, weights: np.ndarray, g: Window, rq: Requant, what: str) 
     """Emit tml_conv2d_s8 from input 0 to output 0; `weights` is [out_c, k_h, k_w, filter_in_c]."""
     out_c, k_h, k_w, filter_in_c = weights.shape
     k = k_h * k_w * filter_in_c
-    k4 = -(-k // 4) * 4
-    rows = np.zeros((out_c, k4), np.int8)  # rows padded to whole words: no tail loop in the kernel
-    rows[:, :k] = weights.reshape(out_c, k)
+    # rows one after the other; the kernel reads whole words of a row: the last row's last word
+    # may reach (-k) % 4 bytes past the end, which are zeros
+    rows = weights.reshape(-1).astype(np.int8)
+    tail = -k % 4
+    rows = np.concatenate([rows, np.zeros(tail, np.int8)])
     direct = k_h == 1 and k_w == 1 and filter_in_c == g.in_c and not g.padded
     params = ctx.params("tml_conv_s8_params", {
-        "weights": ctx.array(rows, "int8_t", what + (f", rows padded to {k4} bytes" if k4 != k else "")),
+        "weights": ctx.array(rows, "int8_t", what + (f", then {tail} zero bytes" if tail else "")),
         "bias": ctx.array(rq.bias, "int32_t", "bias with the input zero point folded in"),
         "out": output_stage(ctx, rq.multiplier, rq.shift, rq.output_offset, rq.act_min, rq.act_max),
         **{k: v for k, v in g.fields().items() if k not in ("k_h", "k_w")},
@@ -125,7 +129,10 @@ def emit_conv2d_s8(ctx, weights: np.ndarray, g: Window, rq: Requant, what: str) 
         "k_h": k_h,
         "k_w": k_w,
         "input_zero_point": rq.input_zero_point,
+        "direct": int(direct),
     })
-    # two pixels' receptive fields at a time; 1x1 unpadded convolutions read the input in place
-    im2col = "NULL" if direct else f"(int8_t *){ctx.scratch(2 * k)}"
+    # two pixels' receptive fields at a time; 1x1 unpadded convolutions read the input in place.
+    # Small ones fit the kernel's stack buffer: arena scratch only where it does not grow the arena.
+    optional = 2 * k <= CONV_STACK_COL
+    im2col = "NULL" if direct else f"(int8_t *){ctx.scratch(2 * k, optional=optional)}"
     ctx.call("tml_conv2d_s8", params, ctx.input_ptr(0), ctx.output_ptr(0), im2col, kernel="conv2d")

@@ -6,6 +6,7 @@ accumulator: int64 with a 64-bit rescale for an int64 bias (or none, unless the 
 for int32 via quantized_bias_type), int32 for an int32 bias.
 """
 
+from tinyml_build.runtimes.aot.ops._requant import scale_tables
 from tinyml_build.runtimes.aot.quantization import activation_range, compute_padding, per_channel_multipliers
 
 TFLITE_INT32 = 2  # TensorType value of quantized_bias_type
@@ -63,8 +64,7 @@ def lower_conv2d_16x8(ctx) -> None:
         "filter_h": filter_h, "filter_w": filter_w, "filter_in_ch": filter_in_ch,
         "stride_h": stride_h, "stride_w": stride_w, "dilation_h": dilation_h, "dilation_w": dilation_w,
         "pad_h": ph.before, "pad_w": pw.before, "act_min": act_min, "act_max": act_max,
-        "multiplier": ctx.array(multipliers, "int32_t", "output multipliers"),
-        "shift": ctx.array(shifts, "int32_t", "output shifts"),
+        **scale_tables(ctx, multipliers, shifts),
     })
     function = "tml_conv2d_s16x8_acc32" if int32_accumulator else "tml_conv2d_s16x8_acc64"
     ctx.call(function, params, ctx.input_ptr(0), ctx.ptr(w), ctx.ptr(bias) if bias is not None else "NULL",

@@ -13,6 +13,7 @@ from tinyml_build.runtimes.aot.ops._requant import output_stage
 from tinyml_build.runtimes.aot.ops._window import emit_conv2d_s8, requantization, window
 
 POINTER_BYTES = 8  # scratch per tap pointer: enough for 32- and 64-bit targets (host checks)
+DW_STACK_TAPS = 25  # TML_DW_STACK_TAPS (tml_kernels.h): tap pointers the kernel can keep on its stack
 
 
 @register("DEPTHWISE_CONV_2D")
@@ -53,9 +54,10 @@ def lower(ctx) -> None:
         "bias": ctx.array(rq.bias, "int32_t", "bias with the input zero point folded in"),
         "out": output_stage(ctx, rq.multiplier, rq.shift, rq.output_offset, rq.act_min, rq.act_max),
         "pad_row": ctx.array(np.full(g.in_c, rq.input_zero_point), "int8_t",
-                             "input zero point, read by taps outside the input"),
+                             "input zero point, read by taps outside the input") if g.padded else None,
         **g.fields(),
         "depth_multiplier": multiplier,
     })
-    taps = f"(const int8_t **)(void *){ctx.scratch(k_h * k_w * POINTER_BYTES)}"
+    optional = k_h * k_w <= DW_STACK_TAPS  # else the kernel needs the arena's
+    taps = f"(const int8_t **)(void *){ctx.scratch(k_h * k_w * POINTER_BYTES, optional=optional)}"
     ctx.call("tml_depthwise_conv2d_s8", params, ctx.input_ptr(0), ctx.output_ptr(0), taps, kernel="depthwise_conv2d")

@@ -23,4 +23,5 @@ def lower(ctx) -> None:
     fields = {"input_offset": in_zp, "output_offset": out_zp}
     fields.update(int8_tables.leaky_relu_params(in_scale, out_scale, alpha))
     params = ctx.params("tml_leaky_relu_params", fields)
+    ctx.allow_in_place(ctx.output(0), ctx.input(0))  # element i read, then written
     ctx.call("tml_leaky_relu_s16", params, ctx.input_ptr(0), ctx.output_ptr(0), str(x.elements), kernel="leaky_relu")

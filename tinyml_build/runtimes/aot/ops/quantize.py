@@ -29,6 +29,7 @@ def emit_lut8(ctx, table, out_dtype: str, what: str) -> None:
         "table": ctx.array(table, _CTYPE[out_dtype], what),
         "size": f"{ctx.output(0).elements}u",
     })
+    ctx.allow_in_place(ctx.output(0), ctx.input(0))  # byte to byte: lut.c reads byte i, then writes it
     ctx.call(f"tml_lut8_{_SUFFIX[out_dtype]}", params, f"(const uint8_t *){ctx.input_ptr(0)}", ctx.output_ptr(0),
              kernel="lut")
 

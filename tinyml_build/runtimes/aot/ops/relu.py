@@ -29,4 +29,5 @@ def lower(ctx) -> None:
         "input_offset": in_zp, "output_offset": out_zp, "multiplier": multiplier, "shift": shift,
         "act_min": max(-32768, out_zp), "act_max": 32767,
     })
+    ctx.allow_in_place(ctx.output(0), x)  # element i read, then written
     ctx.call("tml_relu_s16", params, ctx.input_ptr(0), ctx.output_ptr(0), str(x.elements), kernel="relu")

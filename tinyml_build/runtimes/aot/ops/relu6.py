@@ -21,5 +21,6 @@ def lower(ctx) -> None:
     six = max(lo, min(hi, six))
     if x.elements == 0:
         return
+    ctx.allow_in_place(ctx.output(0), x)  # element i read, then written
     ctx.call(f"tml_relu6_{SUFFIX[x.dtype]}", str(zero_point), str(six), ctx.input_ptr(0), ctx.output_ptr(0),
              str(x.elements), kernel="relu6")

@@ -9,6 +9,7 @@ the *output* size (stride, filter, dilation 1). Inputs: output_shape (constant),
 import numpy as np
 
 from tinyml_build.runtimes.aot.ops import register
+from tinyml_build.runtimes.aot.ops._requant import scale_tables
 from tinyml_build.runtimes.aot.quantization import activation_range, compute_padding, per_channel_multipliers
 
 
@@ -68,8 +69,7 @@ def lower(ctx) -> None:
         "out_h": out_h, "out_w": out_w, "out_ch": out_ch, "filter_h": filter_h, "filter_w": filter_w,
         "stride_h": stride_h, "stride_w": stride_w, "pad_h": pad_h, "pad_w": pad_w,
         "output_offset": out_zp, "act_min": act_min, "act_max": act_max, "tap_offset": tap_offset,
-        "multiplier": ctx.array(multipliers, "int32_t", "output multipliers"),
-        "shift": ctx.array(shifts, "int32_t", "output shifts"),
+        **scale_tables(ctx, multipliers, shifts),
     })
     ctx.call(function, params, ctx.input_ptr(2), ctx.ptr(w), bias_ptr, ctx.output_ptr(0), kernel="transpose_conv")
 
