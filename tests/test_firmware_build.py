@@ -132,8 +132,8 @@ def test_test_needs_an_emulator(build_root):
 
 @pytest.mark.shared_models
 def test_model_the_aot_runtime_cannot_build(build_root):
-    _fails_cleanly(scons("target=qemu-m4", f"model={shared_model('keyword_scrambled_8bit.tflite')}",
-                         f"build_dir={build_root}"), "SVDF is not supported by runtime=aot")
+    _fails_cleanly(scons("target=qemu-m4", f"model={shared_model('trained_lstm_int8.tflite')}",
+                         f"build_dir={build_root}"), "UNIDIRECTIONAL_SEQUENCE_LSTM is not supported by runtime=aot")
 
 
 @pytest.mark.parametrize("option, needle", [("test_vectors=many", "test_vectors=many is not a whole number"),

@@ -162,7 +162,7 @@ def test_host_target_checks_aot_against_tflm(tmp_path):
 
 @pytest.mark.shared_models
 def test_op_aot_lacks_fails_at_build_time_naming_tflm(tmp_path):
-    model = shared_model("keyword_scrambled_8bit.tflite")
+    model = shared_model("trained_lstm_int8.tflite")
     _fails_cleanly(scons("target=host", f"model={model}", "runtime=aot", f"build_dir={tmp_path}", "test"),
-                   "SVDF", "runtime=tflm")
+                   "UNIDIRECTIONAL_SEQUENCE_LSTM", "runtime=tflm")
     assert not any(tmp_path.rglob("*.c"))

@@ -597,6 +597,34 @@ void tml_batch_matmul_s8(const tml_batch_matmul_params *p, const int8_t *a, cons
 void tml_batch_matmul_s16(const tml_batch_matmul_params *p, const int16_t *a, const int16_t *b, int16_t *out);
 void tml_batch_matmul_f32(const tml_batch_matmul_params *p, const float *a, const float *b, float *out);
 
+/* ---- SVDF (int8 input with int16 or int8 state; float32) -------------------------------------
+ * The state [batches][filters][memory] is a variable tensor in the arena: it persists between
+ * invocations and init() fills it as TFLM's ResetVariableTensors does. */
+typedef struct {
+  const int8_t *weights_feature; /* [filters][input_size] */
+  const void *weights_time;      /* [filters][memory], int16_t or int8_t like the state */
+  const int32_t *filter_bias;    /* [filters]: -input_zp * sum(feature row) */
+  const int32_t *time_bias;      /* [filters]: -state_zp * sum(time row) */
+  const int32_t *bias;           /* [units] */
+  int32_t batches, input_size, filters, memory, rank;
+  int32_t multiplier1, shift1; /* feature dot -> state units */
+  int32_t multiplier2, shift2; /* reduced sum -> output units */
+  int32_t state_zero_point, output_zero_point;
+} tml_svdf_s8_params;
+
+void tml_svdf_s8_s16(const tml_svdf_s8_params *p, const int8_t *input, int16_t *state, int8_t *output);
+void tml_svdf_s8_s8(const tml_svdf_s8_params *p, const int8_t *input, int8_t *state, int8_t *output);
+
+typedef struct {
+  const float *weights_feature; /* [filters][input_size] */
+  const float *weights_time;    /* [filters][memory] */
+  const float *bias;            /* [units] */
+  int32_t batches, input_size, filters, memory, rank;
+  float act_min, act_max;
+} tml_svdf_f32_params;
+
+void tml_svdf_f32(const tml_svdf_f32_params *p, const float *input, float *state, float *output);
+
 /* Per-op profiling builds (profile_ops=on, TML_PROFILE_OPS) call tml_profile_op(i) before op i: the
  * marker the QEMU instruction-mix profile splits its counts at. Defined by the test application.
  * Otherwise the statement is nothing at all (not even `;`): default images keep their debug line table. */
