@@ -180,7 +180,8 @@ class OpContext:
         return self._lowering.array(values, ctype, f"op #{self.op.index} {self.op.name}: {what}")
 
     def params(self, ctype: str, fields: dict, what: str = "parameters") -> str:
-        """`&name` of a static const parameter struct; values are ints, floats, None or C expressions."""
+        """`&name` of a static const parameter struct; values are ints, floats, None, C expressions,
+        lists (arrays) or dicts (nested structs)."""
         name = f"tml_op{self.op.index}_p{self._structs}" if self._structs else f"tml_op{self.op.index}"
         self._structs += 1
         rendered = []
@@ -198,6 +199,8 @@ class OpContext:
             return value
         if isinstance(value, (list, tuple, np.ndarray)):
             return "{" + ", ".join(OpContext._initializer(v) for v in value) + "}"
+        if isinstance(value, dict):  # a nested struct
+            return "{" + ", ".join(f".{k} = {OpContext._initializer(v)}" for k, v in value.items()) + "}"
         return c_literal(value, "float" if isinstance(value, (float, np.floating)) else "int32_t")
 
     def scratch(self, nbytes: int) -> str:

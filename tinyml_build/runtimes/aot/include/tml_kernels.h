@@ -625,6 +625,37 @@ typedef struct {
 
 void tml_svdf_f32(const tml_svdf_f32_params *p, const float *input, float *state, float *output);
 
+/* ---- UNIDIRECTIONAL_SEQUENCE_LSTM (int8 x int8 -> int16 cell, int16 x int8, float32) ----------
+ * Integer paths of TFLM's lstm_eval: per step four gates (input FC + recurrent FC, each requantized to Q3.12,
+ * saturating add, sigmoid or tanh to Q0.15), the cell update, the hidden update. The hidden and
+ * cell states are variable tensors (persistent, reset by init()). */
+typedef struct {
+  const int8_t *input_weights;     /* [cells][input_size] */
+  const int8_t *recurrent_weights; /* [cells][cells] */
+  const int32_t *input_bias;       /* int8: gate bias - input_zp * row sums */
+  const int32_t *recurrent_bias;   /* int8: -hidden_zp * row sums */
+  const int64_t *input_bias64;     /* int16: gate bias (int64) */
+  int32_t input_multiplier, input_shift, recurrent_multiplier, recurrent_shift;
+} tml_lstm_gate_params;
+
+typedef struct {
+  tml_lstm_gate_params gates[4]; /* forget, input, cell, output */
+  const uint16_t *sigmoid_table; /* TFLM's 256-entry table (runtimes/aot/tflm_tables.py) */
+  int32_t batches, time_steps, input_size, cells, time_major;
+  int32_t forget_multiplier, forget_shift; /* forget gate x cell -> cell */
+  int32_t update_multiplier, update_shift; /* input gate x cell gate -> cell */
+  int32_t hidden_multiplier, hidden_shift; /* tanh(cell) x output gate -> hidden */
+  int32_t hidden_zero_point;
+  int32_t cell_clip;                   /* quantized bound; 0: no clipping */
+  int32_t tanh_multiplier, tanh_shift; /* cell -> tanh input: (x * m + round) >> shift */
+} tml_lstm_params;
+
+/* scratch: 4 * cells int16 */
+void tml_lstm_s8(const tml_lstm_params *p, const int8_t *input, int8_t *hidden, int16_t *cell, int8_t *output,
+                 int16_t *scratch);
+void tml_lstm_s16(const tml_lstm_params *p, const int16_t *input, int16_t *hidden, int16_t *cell, int16_t *output,
+                  int16_t *scratch);
+
 /* Per-op profiling builds (profile_ops=on, TML_PROFILE_OPS) call tml_profile_op(i) before op i: the
  * marker the QEMU instruction-mix profile splits its counts at. Defined by the test application.
  * Otherwise the statement is nothing at all (not even `;`): default images keep their debug line table. */

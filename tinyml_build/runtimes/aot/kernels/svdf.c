@@ -12,14 +12,15 @@
 #include "tml_fixedpoint.h"
 #include "tml_kernels.h"
 
-/* The int16 and int8 state variants differ only in the state / time weight element type. */
-#define TML_SVDF_S8_BODY(T, T_MIN, T_MAX)                                                                             \
+/* The int16 and int8 state variants differ only in the state / time weight element type and in
+ * the time dot product DOT(t, s, n) = sum(t[j] * s[j]) modulo 2^32. */
+#define TML_SVDF_S8_BODY(T, T_MIN, T_MAX, DOT)                                                                        \
   const int32_t filters = p->filters;                                                                                 \
   const int32_t memory = p->memory;                                                                                   \
   const int32_t units = filters / p->rank;                                                                            \
   const T *const time = (const T *)p->weights_time;                                                                   \
   const int32_t total = p->batches * filters * memory;                                                                \
-  int32_t i, b, f, u, r, j;                                                                                           \
+  int32_t i, b, f, u, r;                                                                                              \
   for (i = 0; i + 1 < total; ++i) { /* TFLM shifts the whole buffer by one element */                                 \
     state[i] = state[i + 1];                                                                                          \
   }                                                                                                                   \
@@ -38,10 +39,7 @@
         const int32_t row = u * p->rank + r;                                                                          \
         const T *t = time + row * memory;                                                                             \
         const T *s = state_b + row * memory;                                                                          \
-        acc += (uint32_t)p->time_bias[row];                                                                           \
-        for (j = 0; j < memory; ++j) {                                                                                \
-          acc += (uint32_t)((int32_t)t[j] * (int32_t)s[j]);                                                           \
-        }                                                                                                             \
+        acc += (uint32_t)p->time_bias[row] + (uint32_t)DOT(t, s, memory);                                             \
       }                                                                                                               \
       output[u] = (int8_t)tml_clamp_i32(                                                                              \
           tml_multiply_by_quantized_multiplier((int32_t)acc, p->multiplier2, p->shift2) + p->output_zero_point, -128, \
@@ -51,12 +49,25 @@
     output += units;                                                                                                  \
   }
 
+/* int16 x int16 products fit int32; the sum wraps as TFLM's int32 sum does. */
+static int32_t tml_svdf_dot_s16(const int16_t *t, const int16_t *s, int32_t n) {
+  uint32_t acc = 0;
+  int32_t j;
+  for (j = 0; j < n; ++j) {
+    acc += (uint32_t)((int32_t)t[j] * (int32_t)s[j]);
+  }
+  return (int32_t)acc;
+}
+
+/* int8 x int8: SMLAD on Armv7E-M (memory sizes are far too small to leave int32). */
+#define TML_SVDF_DOT_S8(t, s, n) tml_dot_s8((t), (s), (n), 0)
+
 void tml_svdf_s8_s16(const tml_svdf_s8_params *p, const int8_t *input, int16_t *state, int8_t *output) {
-  TML_SVDF_S8_BODY(int16_t, -32768, 32767)
+  TML_SVDF_S8_BODY(int16_t, -32768, 32767, tml_svdf_dot_s16)
 }
 
 void tml_svdf_s8_s8(const tml_svdf_s8_params *p, const int8_t *input, int8_t *state, int8_t *output) {
-  TML_SVDF_S8_BODY(int8_t, -128, 127)
+  TML_SVDF_S8_BODY(int8_t, -128, 127, TML_SVDF_DOT_S8)
 }
 
 void tml_svdf_f32(const tml_svdf_f32_params *p, const float *input, float *state, float *output) {
