@@ -4,7 +4,9 @@ Property-style: seeded random batch sizes, time steps, input and cell sizes, tim
 batch-major layouts, cell clipping on and off, activation, weight
 and state scales (cell scales off powers of two too) and zero points, for int8 activations
 (8x8 -> int16 cell) and int16 activations (16x8). Each model holds CASES independent LSTMs; one
-host check runs RUNS invocations, so the hidden and cell states carry from run to run.
+host check runs RUNS invocations, so the hidden and cell states carry from run to run. The shared
+mnist_lstm model (trained_lstm_int8) is checked over 20 invocations by test_aot_models.py, on
+Cortex-M4 by test_aot_cortex_m.py.
 The integer gates interpolate in TFLM's sigmoid table, read from the pinned sources: without
 them these tests skip.
 """
@@ -12,11 +14,9 @@ them these tests skip.
 import aot_op_cases
 import numpy as np
 import pytest
-from conftest import shared_model
 from tflite_builder import ModelBuilder
 
 from tinyml_build.errors import UnsupportedOpError
-from tinyml_build.model.reader import load_model
 from tinyml_build.model.schema import fb
 from tinyml_build.runtimes.aot.ops.unidirectional_sequence_lstm import checked_log2, tanh_input_scaling
 from tinyml_build.runtimes.aot.tflm_tables import sigmoid_table_uint16
@@ -26,7 +26,8 @@ RUNS = 4
 ACT = fb.ActivationFunctionType
 
 
-def _needs_tflm_table():
+def needs_tflm_table() -> None:
+    """Skip unless the pinned TFLM sources give the sigmoid table the integer gates need."""
     try:
         sigmoid_table_uint16()
     except UnsupportedOpError as err:
@@ -86,23 +87,14 @@ def _model(dtype: str, seed: int = 0, cases: int = CASES) -> bytes:
 @pytest.mark.parametrize("dtype,seed", [("int8", 0), ("int8", 1), ("int8", 2), ("int16", 0), ("int16", 1),
                                         ("int16", 2)])
 def test_random_lstm_bit_exact_over_invocations(tmp_path, dtype, seed):
-    _needs_tflm_table()
+    needs_tflm_table()
     aot_op_cases.check_bytes(tmp_path, _model(dtype, seed), runs=RUNS)
 
 
 def test_lstm_under_sanitizers(tmp_path):
-    _needs_tflm_table()
+    needs_tflm_table()
     model = aot_op_cases.all_ops_model(ADDERS, lambda op: TYPES[op], per_type=4)
     aot_op_cases.check_bytes(tmp_path, model, runs=RUNS, sanitize=True)
-
-
-@pytest.mark.shared_models
-def test_mnist_lstm_bit_exact_over_invocations():
-    _needs_tflm_table()
-    path = shared_model("trained_lstm_int8.tflite")
-    assert "UNIDIRECTIONAL_SEQUENCE_LSTM" in {op.name for op in load_model(path).main.operators}
-    report = aot_op_cases.check_model(path, runs=20)
-    assert report.ok, str(report)
 
 
 def test_prepare_math():
@@ -119,3 +111,26 @@ def test_refused_variants_name_the_reason():
     b.operators[0].inputs[9] = b.tensor("peephole", "int8", [1], data=np.ones(1, np.int8), scale=0.1, zero_point=0)
     b.inputs, b.outputs = xs, ys
     assert "peephole, projection and layer-norm" in aot_op_cases.lower_error(b.build())
+
+
+def test_sigmoid_table_is_tflms():
+    """The parsed table is sigmoid(i / 24) in 0.16 (within 2 of it), increasing, 32768 at 0."""
+    needs_tflm_table()
+    table = sigmoid_table_uint16()
+    ideal = 65536 / (1 + np.exp(-np.arange(256) / 24))
+    assert table[0] == 32768 and all(a <= b for a, b in zip(table, table[1:]))
+    assert np.max(np.abs(np.array(table) - np.minimum(ideal, 65535))) <= 2
+
+
+def test_without_tflm_sources_the_lstm_is_refused_with_the_ways_to_get_them(tmp_path, monkeypatch):
+    from tinyml_build.third_party.lock import load_lock
+
+    dep = load_lock().get("tflite-micro")
+    monkeypatch.setenv(dep.env_var, str(tmp_path / "no-such-tree"))
+    sigmoid_table_uint16.cache_clear()
+    try:
+        message = aot_op_cases.lower_error(_model("int8", cases=1))
+    finally:
+        sigmoid_table_uint16.cache_clear()
+    assert "op #0 UNIDIRECTIONAL_SEQUENCE_LSTM" in message and "sigmoid" in message
+    assert dep.env_var in message

@@ -5,18 +5,19 @@ points and fused activations, for int8 input with int16 state (TFLM's usual), in
 (keyword_scrambled's) and float32. Each model holds CASES independent
 SVDF ops; one host check runs RUNS invocations, so the state written by every run is read by
 the next and a state that did not persist (or started from the wrong reset value) diverges.
+keyword_scrambled_8bit (three int8-state SVDF layers) is checked over 20 invocations by
+test_aot_models.py, on Cortex-M4 by test_aot_cortex_m.py.
 """
 
 import aot_op_cases
 import numpy as np
 import pytest
-from conftest import shared_model
 from tflite_builder import ModelBuilder
 
-from tinyml_build.model.reader import load_model, read_model
+from tinyml_build.model.reader import read_model
 from tinyml_build.model.schema import fb
 from tinyml_build.runtimes.aot.lower import lower_model
-from tinyml_build.verification.host_check import check_model, random_inputs, run_tflm
+from tinyml_build.verification.host_check import random_inputs, run_tflm
 
 CASES = 36  # SVDF ops per generated model
 RUNS = 6  # invocations per check: the state shifts through up to this many memory columns
@@ -128,12 +129,3 @@ def test_bias_is_required_as_the_pinned_tflm_requires_it():
         b.operators[0].inputs[3] = -1
         b.inputs, b.outputs = xs, ys
         assert "bias tensor is missing" in aot_op_cases.lower_error(b.build())
-
-
-@pytest.mark.shared_models
-def test_keyword_scrambled_bit_exact_over_invocations():
-    """Three SVDF layers with int8 state (nonzero zero points) between FULLY_CONNECTED layers."""
-    path = shared_model("keyword_scrambled_8bit.tflite")
-    assert "SVDF" in {op.name for op in load_model(path).main.operators}
-    report = check_model(path, runs=20)
-    assert report.ok, str(report)

@@ -17,6 +17,7 @@ import math
 
 import numpy as np
 
+from tinyml_build.errors import UnsupportedOpError
 from tinyml_build.runtimes.aot.ops import register
 from tinyml_build.runtimes.aot.quantization import per_tensor_fc_multiplier, quantize_multiplier, wrap_int32
 from tinyml_build.runtimes.aot.tflm_tables import sigmoid_table_uint16
@@ -105,9 +106,13 @@ def lower(ctx) -> None:
     update_m, update_s = mul_multiplier(ACTIVATED_SCALE, ACTIVATED_SCALE, cell_scale)
     hidden_m, hidden_s = mul_multiplier(ACTIVATED_SCALE, ACTIVATED_SCALE, hidden_scale)
     tanh_m, tanh_s = tanh_input_scaling(checked_log2(cell_scale))
+    try:
+        table = sigmoid_table_uint16()
+    except UnsupportedOpError as err:  # name this op and model, keep the ways to get the sources
+        raise ctx.unsupported(err.what, fix=err.fix) from None
     params = ctx.params("tml_lstm_params", {
         "gates": gates,
-        "sigmoid_table": ctx.array(sigmoid_table_uint16(), "uint16_t", "TFLM's sigmoid_table_uint16"),
+        "sigmoid_table": ctx.array(table, "uint16_t", "TFLM's sigmoid_table_uint16"),
         "batches": batches, "time_steps": steps, "input_size": input_size, "cells": cells,
         "time_major": int(time_major),
         "forget_multiplier": forget_m, "forget_shift": forget_s,
