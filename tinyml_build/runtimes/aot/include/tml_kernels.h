@@ -635,16 +635,19 @@ typedef struct {
   const int32_t *input_bias;       /* int8: gate bias - input_zp * row sums */
   const int32_t *recurrent_bias;   /* int8: -hidden_zp * row sums */
   const int64_t *input_bias64;     /* int16: gate bias (int64) */
-  int32_t input_multiplier, input_shift, recurrent_multiplier, recurrent_shift;
+  int32_t input_multiplier, recurrent_multiplier;
+  int32_t input_shift, recurrent_shift;   /* int16: TFLM's shifts */
+  int32_t input_rshift, recurrent_rshift; /* int8: -2 - shift, as tml_requant takes it */
 } tml_lstm_gate_params;
 
 typedef struct {
   tml_lstm_gate_params gates[4]; /* forget, input, cell, output */
   const uint16_t *sigmoid_table; /* TFLM's 256-entry table (runtimes/aot/tflm_tables.py) */
   int32_t batches, time_steps, input_size, cells, time_major;
-  int32_t forget_multiplier, forget_shift; /* forget gate x cell -> cell */
-  int32_t update_multiplier, update_shift; /* input gate x cell gate -> cell */
-  int32_t hidden_multiplier, hidden_shift; /* tanh(cell) x output gate -> hidden */
+  /* the element-wise products, shifts as tml_requant takes them (rshift = -2 - shift) */
+  int32_t forget_multiplier, forget_rshift; /* forget gate x cell -> cell */
+  int32_t update_multiplier, update_rshift; /* input gate x cell gate -> cell */
+  int32_t hidden_multiplier, hidden_rshift; /* tanh(cell) x output gate -> hidden */
   int32_t hidden_zero_point;
   int32_t cell_clip;                   /* quantized bound; 0: no clipping */
   int32_t tanh_multiplier, tanh_shift; /* cell -> tanh input: (x * m + round) >> shift */

@@ -62,9 +62,9 @@ static void tml_lstm_activate(const tml_lstm_params *p, int16_t *gate, int32_t n
   }
 }
 
-/* out[i] = clamp(MultiplyByQuantizedMultiplier(a[i] * b[i]) + offset, lo, hi) (MulElementwise). */
-static int32_t tml_lstm_mul(int16_t a, int16_t b, int32_t multiplier, int32_t shift) {
-  return tml_multiply_by_quantized_multiplier((int32_t)a * (int32_t)b, multiplier, shift);
+/* MulElementwise before its clamp: MultiplyByQuantizedMultiplier(a * b) + offset (tml_requant). */
+static int32_t tml_lstm_mul(int16_t a, int16_t b, int32_t multiplier, int32_t rshift, int32_t offset) {
+  return tml_requant((int32_t)a * (int32_t)b, multiplier, rshift, offset);
 }
 
 /* Cell update and the output gate's use of it, shared by both activation types: `gates` holds
@@ -76,8 +76,8 @@ static void tml_lstm_update_cell(const tml_lstm_params *p, int16_t *cell, const 
   const int16_t *cand = gates + TML_GATE_CELL * n;
   int32_t i;
   for (i = 0; i < n; ++i) {
-    const int16_t kept = tml_sat16(tml_lstm_mul(forget[i], cell[i], p->forget_multiplier, p->forget_shift));
-    const int16_t added = tml_sat16(tml_lstm_mul(input[i], cand[i], p->update_multiplier, p->update_shift));
+    const int16_t kept = tml_sat16(tml_lstm_mul(forget[i], cell[i], p->forget_multiplier, p->forget_rshift, 0));
+    const int16_t added = tml_sat16(tml_lstm_mul(input[i], cand[i], p->update_multiplier, p->update_rshift, 0));
     int16_t c = tml_sat16((int32_t)kept + (int32_t)added);
     if (p->cell_clip > 0) {
       c = (int16_t)tml_clamp_i32(c, -p->cell_clip, p->cell_clip);
@@ -88,9 +88,8 @@ static void tml_lstm_update_cell(const tml_lstm_params *p, int16_t *cell, const 
 
 /* One gate pre-activation: both FC sums requantized to Q3.12, added with saturation. */
 static inline int16_t tml_lstm_gate_s8(const tml_lstm_gate_params *gp, int32_t input_acc, int32_t recurrent_acc) {
-  const int16_t a = tml_sat16(tml_multiply_by_quantized_multiplier(input_acc, gp->input_multiplier, gp->input_shift));
-  const int16_t r =
-      tml_sat16(tml_multiply_by_quantized_multiplier(recurrent_acc, gp->recurrent_multiplier, gp->recurrent_shift));
+  const int16_t a = tml_sat16(tml_requant(input_acc, gp->input_multiplier, gp->input_rshift, 0));
+  const int16_t r = tml_sat16(tml_requant(recurrent_acc, gp->recurrent_multiplier, gp->recurrent_rshift, 0));
   return tml_sat16((int32_t)a + (int32_t)r);
 }
 
@@ -128,8 +127,9 @@ void tml_lstm_s8(const tml_lstm_params *p, const int8_t *input, int8_t *hidden, 
     tml_lstm_update_cell(p, c, scratch);
     for (i = 0; i < n; ++i) {
       const int16_t t = tml_lstm_tanh(p->sigmoid_table, c[i], p->tanh_multiplier, p->tanh_shift);
-      const int32_t v = tml_lstm_mul(t, scratch[TML_GATE_OUTPUT * n + i], p->hidden_multiplier, p->hidden_shift);
-      h[i] = (int8_t)tml_clamp_i32(v + p->hidden_zero_point, -128, 127);
+      const int32_t v = tml_lstm_mul(t, scratch[TML_GATE_OUTPUT * n + i], p->hidden_multiplier, p->hidden_rshift,
+                                     p->hidden_zero_point);
+      h[i] = (int8_t)tml_clamp_i32(v, -128, 127);
     }
     for (i = 0; i < n; ++i) {
       output[step * n + i] = h[i];
@@ -176,8 +176,9 @@ void tml_lstm_s16(const tml_lstm_params *p, const int16_t *input, int16_t *hidde
     tml_lstm_update_cell(p, c, scratch);
     for (i = 0; i < n; ++i) {
       const int16_t t = tml_lstm_tanh(p->sigmoid_table, c[i], p->tanh_multiplier, p->tanh_shift);
-      const int32_t v = tml_lstm_mul(t, scratch[TML_GATE_OUTPUT * n + i], p->hidden_multiplier, p->hidden_shift);
-      h[i] = tml_sat16(v + p->hidden_zero_point);
+      const int32_t v = tml_lstm_mul(t, scratch[TML_GATE_OUTPUT * n + i], p->hidden_multiplier, p->hidden_rshift,
+                                     p->hidden_zero_point);
+      h[i] = tml_sat16(v);
     }
     for (i = 0; i < n; ++i) {
       output[step * n + i] = h[i];

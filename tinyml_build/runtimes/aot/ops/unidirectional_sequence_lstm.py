@@ -19,7 +19,12 @@ import numpy as np
 
 from tinyml_build.errors import UnsupportedOpError
 from tinyml_build.runtimes.aot.ops import register
-from tinyml_build.runtimes.aot.quantization import per_tensor_fc_multiplier, quantize_multiplier, wrap_int32
+from tinyml_build.runtimes.aot.quantization import (
+    per_tensor_fc_multiplier,
+    quantize_multiplier,
+    requant_rshift,
+    wrap_int32,
+)
 from tinyml_build.runtimes.aot.tflm_tables import sigmoid_table_uint16
 
 GATES = ("forget", "input", "cell", "output")
@@ -115,9 +120,9 @@ def lower(ctx) -> None:
         "sigmoid_table": ctx.array(table, "uint16_t", "TFLM's sigmoid_table_uint16"),
         "batches": batches, "time_steps": steps, "input_size": input_size, "cells": cells,
         "time_major": int(time_major),
-        "forget_multiplier": forget_m, "forget_shift": forget_s,
-        "update_multiplier": update_m, "update_shift": update_s,
-        "hidden_multiplier": hidden_m, "hidden_shift": hidden_s,
+        "forget_multiplier": forget_m, "forget_rshift": requant_rshift(forget_s),
+        "update_multiplier": update_m, "update_rshift": requant_rshift(update_s),
+        "hidden_multiplier": hidden_m, "hidden_rshift": requant_rshift(hidden_s),
         "hidden_zero_point": hidden_zp,
         "cell_clip": quantized_cell_clip(ctx.options.get("cell_clip", 0.0) or 0.0, cell_scale),
         "tanh_multiplier": tanh_m, "tanh_shift": tanh_s,
@@ -149,7 +154,8 @@ def _gate(ctx, name, dtype, in_scale, in_zp, hidden_scale, hidden_zp, input_size
     mr, sr = per_tensor_fc_multiplier(hidden_scale, scales[1], GATE_SCALE)
     bias_values = bias.array().astype(np.int64)
     fields = {"input_weights": ctx.ptr(wi), "recurrent_weights": ctx.ptr(wr),
-              "input_multiplier": mi, "input_shift": si, "recurrent_multiplier": mr, "recurrent_shift": sr}
+              "input_multiplier": mi, "recurrent_multiplier": mr, "input_shift": si, "recurrent_shift": sr,
+              "input_rshift": requant_rshift(si), "recurrent_rshift": requant_rshift(sr)}
     if dtype == "int8":
         row_in = wi.array().astype(np.int64).reshape(cells, input_size).sum(axis=1)
         row_rec = wr.array().astype(np.int64).reshape(cells, cells).sum(axis=1)
