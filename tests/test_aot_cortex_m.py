@@ -7,6 +7,9 @@ import shutil
 import aot_op_models as m
 import pytest
 from conftest import shared_model
+from test_aot_lstm import _model as lstm_model
+from test_aot_lstm import needs_tflm_table
+from test_aot_svdf import _model as svdf_model
 from tflite_builder import fully_connected_model
 
 from tinyml_build.model.reader import read_model
@@ -19,8 +22,11 @@ pytestmark = [pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None or sh
 
 @pytest.mark.shared_models
 @pytest.mark.parametrize("name", ["hello_world_int8.tflite", "hello_world_float.tflite",
-                                  "micro_speech_quantized.tflite", "person_detect.tflite"])
+                                  "micro_speech_quantized.tflite", "person_detect.tflite",
+                                  "keyword_scrambled_8bit.tflite", "trained_lstm_int8.tflite"])
 def test_reference_model_on_cortex_m4(name):
+    if name == "trained_lstm_int8.tflite":
+        needs_tflm_table()
     report = check_on_cortex_m(shared_model(name), runs=2)
     assert report.ok, str(report)
 
@@ -38,6 +44,9 @@ SIMD_TAILS = {
     "softmax": lambda: m.softmax_model(shape=(3, 11), in_scale=0.3),
     "avg_pool": lambda: m.pool_model("AVERAGE_POOL_2D", in_shape=(1, 7, 7, 5)),
     "quantize_float": lambda: m.quantize_model(),
+    # state carried across the runs; int8 time and gate dot products of odd lengths on SMLAD
+    "svdf_int8_state": lambda: svdf_model("int8", seed=3, cases=8),
+    "lstm_int8": lambda: needs_tflm_table() or lstm_model("int8", seed=3, cases=6),
 }
 
 

@@ -11,6 +11,7 @@ import sys
 import pytest
 from conftest import PROJECT_DIR, shared_model
 from junit_schema import cases, check_junit
+from tflite_builder import op_aot_lacks_model
 
 from tinyml_build.image.elf import read_elf
 from tinyml_build.reports.manifest import sha256_file
@@ -130,10 +131,12 @@ def test_test_needs_an_emulator(build_root):
                    "stm32h743 cannot run `test`", "no emulator", "fix:")
 
 
-@pytest.mark.shared_models
-def test_model_the_aot_runtime_cannot_build(build_root):
-    _fails_cleanly(scons("target=qemu-m4", f"model={shared_model('keyword_scrambled_8bit.tflite')}",
-                         f"build_dir={build_root}"), "SVDF is not supported by runtime=aot")
+def test_model_the_aot_runtime_cannot_build(build_root, tmp_path):
+    op, data = op_aot_lacks_model()
+    model = tmp_path / "model.tflite"
+    model.write_bytes(data)
+    _fails_cleanly(scons("target=qemu-m4", f"model={model}", f"build_dir={build_root}"),
+                   f"{op} is not supported by runtime=aot")
 
 
 @pytest.mark.parametrize("option, needle", [("test_vectors=many", "test_vectors=many is not a whole number"),

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import PROJECT_DIR, shared_model
 from junit_schema import cases, check_junit
-from tflite_builder import fully_connected_model, single_op_model
+from tflite_builder import fully_connected_model, op_aot_lacks_model, single_op_model
 
 from tinyml_build.model.schema import fb
 
@@ -160,9 +160,12 @@ def test_host_target_checks_aot_against_tflm(tmp_path):
     assert (tmp_path / "host" / "hello_world" / "gen" / "hello_world_model.c").is_file()
 
 
-@pytest.mark.shared_models
 def test_op_aot_lacks_fails_at_build_time_naming_tflm(tmp_path):
-    model = shared_model("keyword_scrambled_8bit.tflite")
-    _fails_cleanly(scons("target=host", f"model={model}", "runtime=aot", f"build_dir={tmp_path}", "test"),
-                   "SVDF", "runtime=tflm")
-    assert not any(tmp_path.rglob("*.c"))
+    op, data = op_aot_lacks_model()
+    model = tmp_path / "lacks" / "model.tflite"
+    model.parent.mkdir()
+    model.write_bytes(data)
+    build = tmp_path / "build"
+    _fails_cleanly(scons("target=host", f"model={model}", "runtime=aot", f"build_dir={build}", "test"),
+                   op, "runtime=tflm")
+    assert not any(build.rglob("*.c"))

@@ -30,9 +30,14 @@ def _shared_arena_action(target, source, env):
 
 def AotSources(env, model_c, model_h, tflite, name, shared_arena=False):
     """<name>_model.c/.h: the model as straight-line C (also the host target's sources)."""
+    from tinyml_build.third_party.lock import DEFAULT_LOCK_PATH
+
     out = env.Command([str(model_c), str(model_h)], str(tflite),
                       Action(_aot_action, label("GEN", "$TARGET"), varlist=["TML_MODEL_NAME", "TML_SHARED_ARENA"]),
                       TML_MODEL_NAME=name, TML_SHARED_ARENA=bool(shared_arena))
+    # Some kernels take constant tables from the pinned TFLM tree (runtimes/aot/tflm_tables.py): the
+    # lock that names the tree is an input too.
+    env.Depends(out, str(DEFAULT_LOCK_PATH))
     return generated_by(env, out, "tinyml_build.runtimes.aot.emit")
 
 

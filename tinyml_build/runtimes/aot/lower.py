@@ -28,6 +28,7 @@ from tinyml_build.runtimes.aot.program import (
     Program,
     Step,
     Trace,
+    VariableTensor,
 )
 
 TFLM_FIX = "build with runtime=tflm (the TFLM interpreter runs every op TFLM has a kernel for)"
@@ -179,7 +180,8 @@ class OpContext:
         return self._lowering.array(values, ctype, f"op #{self.op.index} {self.op.name}: {what}")
 
     def params(self, ctype: str, fields: dict, what: str = "parameters") -> str:
-        """`&name` of a static const parameter struct; values are ints, floats, None or C expressions."""
+        """`&name` of a static const parameter struct; values are ints, floats, None, C expressions,
+        lists (arrays) or dicts (nested structs)."""
         name = f"tml_op{self.op.index}_p{self._structs}" if self._structs else f"tml_op{self.op.index}"
         self._structs += 1
         rendered = []
@@ -197,6 +199,8 @@ class OpContext:
             return value
         if isinstance(value, (list, tuple, np.ndarray)):
             return "{" + ", ".join(OpContext._initializer(v) for v in value) + "}"
+        if isinstance(value, dict):  # a nested struct
+            return "{" + ", ".join(f".{k} = {OpContext._initializer(v)}" for k, v in value.items()) + "}"
         return c_literal(value, "float" if isinstance(value, (float, np.floating)) else "int32_t")
 
     def scratch(self, nbytes: int, optional: bool = False) -> str:
@@ -314,7 +318,26 @@ def lower_model(model: Model, name: str | None = None) -> Program:
         kernels=sorted(lowering.kernels),
         tensor_offsets=plan.tensor_offsets,
         eliminated=[(op.index, op.name) for op in eliminated],
+        variables=_variables(sg, plan.tensor_offsets),
     )
+
+
+def _variables(sg: Subgraph, placed: dict[int, int]) -> list[VariableTensor]:
+    """The variable tensors the arena holds, with the byte TFLM's ResetVariableTensors fills them with.
+
+    The arena plan gives variables the whole run as lifetime, so nothing else overwrites them and
+    they keep their contents from one invoke() to the next, as TFLM's persistent variables do.
+    """
+    variables = []
+    for index in sorted(placed):
+        tensor = sg.tensors[index]
+        if not tensor.is_variable:
+            continue
+        q = tensor.quantization
+        fill = q.zero_point[0] if tensor.dtype == "int8" and q is not None and q.zero_point else 0
+        variables.append(VariableTensor(pointer=f"TML_T{index}", nbytes=tensor.nbytes, fill=int(fill) & 0xFF,
+                                        comment=f"#{index} '{tensor.name}' {tensor.dtype}{list(tensor.shape)}"))
+    return variables
 
 
 def _io_tensor(tensor: Tensor, model: Model) -> IOTensor:

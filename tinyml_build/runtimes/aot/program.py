@@ -88,6 +88,17 @@ class IOTensor:
     zero_point: int
 
 
+@dataclass(frozen=True)
+class VariableTensor:
+    """A tensor whose contents persist between invocations (RNN state): init() fills it with
+    `fill` as TFLM's ResetVariableTensors does (an int8 tensor's zero point, else 0)."""
+
+    pointer: str
+    nbytes: int
+    fill: int
+    comment: str
+
+
 @dataclass
 class Program:
     name: str  # C identifier; the API symbol is <name>_model_api
@@ -106,6 +117,7 @@ class Program:
     kernels: list[str]  # kernel file stems under runtime/aot/kernels/, sorted
     tensor_offsets: dict[int, int]  # activation tensor index -> arena offset
     eliminated: list[tuple[int, str]] = field(default_factory=list)  # (op index, name) resolved at build time
+    variables: list[VariableTensor] = field(default_factory=list)  # state reset by init()
 
     @property
     def model_bytes(self) -> int:

@@ -620,6 +620,68 @@ void tml_batch_matmul_s8(const tml_batch_matmul_params *p, const int8_t *a, cons
 void tml_batch_matmul_s16(const tml_batch_matmul_params *p, const int16_t *a, const int16_t *b, int16_t *out);
 void tml_batch_matmul_f32(const tml_batch_matmul_params *p, const float *a, const float *b, float *out);
 
+/* ---- SVDF (int8 input with int16 or int8 state; float32) -------------------------------------
+ * The state [batches][filters][memory] is a variable tensor in the arena: it persists between
+ * invocations and init() fills it as TFLM's ResetVariableTensors does. */
+typedef struct {
+  const int8_t *weights_feature; /* [filters][input_size] */
+  const void *weights_time;      /* [filters][memory], int16_t or int8_t like the state */
+  const int32_t *filter_bias;    /* [filters]: -input_zp * sum(feature row) */
+  const int32_t *time_bias;      /* [filters]: -state_zp * sum(time row) */
+  const int32_t *bias;           /* [units] */
+  int32_t batches, input_size, filters, memory, rank;
+  int32_t multiplier1, shift1; /* feature dot -> state units */
+  int32_t multiplier2, shift2; /* reduced sum -> output units */
+  int32_t state_zero_point, output_zero_point;
+} tml_svdf_s8_params;
+
+void tml_svdf_s8_s16(const tml_svdf_s8_params *p, const int8_t *input, int16_t *state, int8_t *output);
+void tml_svdf_s8_s8(const tml_svdf_s8_params *p, const int8_t *input, int8_t *state, int8_t *output);
+
+typedef struct {
+  const float *weights_feature; /* [filters][input_size] */
+  const float *weights_time;    /* [filters][memory] */
+  const float *bias;            /* [units] */
+  int32_t batches, input_size, filters, memory, rank;
+  float act_min, act_max;
+} tml_svdf_f32_params;
+
+void tml_svdf_f32(const tml_svdf_f32_params *p, const float *input, float *state, float *output);
+
+/* ---- UNIDIRECTIONAL_SEQUENCE_LSTM (int8 x int8 -> int16 cell, int16 x int8, float32) ----------
+ * Integer paths of TFLM's lstm_eval: per step four gates (input FC + recurrent FC, each requantized to Q3.12,
+ * saturating add, sigmoid or tanh to Q0.15), the cell update, the hidden update. The hidden and
+ * cell states are variable tensors (persistent, reset by init()). */
+typedef struct {
+  const int8_t *input_weights;     /* [cells][input_size] */
+  const int8_t *recurrent_weights; /* [cells][cells] */
+  const int32_t *input_bias;       /* int8: gate bias - input_zp * row sums */
+  const int32_t *recurrent_bias;   /* int8: -hidden_zp * row sums */
+  const int64_t *input_bias64;     /* int16: gate bias (int64) */
+  int32_t input_multiplier, recurrent_multiplier;
+  int32_t input_shift, recurrent_shift;   /* int16: TFLM's shifts */
+  int32_t input_rshift, recurrent_rshift; /* int8: -2 - shift, as tml_requant takes it */
+} tml_lstm_gate_params;
+
+typedef struct {
+  tml_lstm_gate_params gates[4]; /* forget, input, cell, output */
+  const uint16_t *sigmoid_table; /* TFLM's 256-entry table (runtimes/aot/tflm_tables.py) */
+  int32_t batches, time_steps, input_size, cells, time_major;
+  /* the element-wise products, shifts as tml_requant takes them (rshift = -2 - shift) */
+  int32_t forget_multiplier, forget_rshift; /* forget gate x cell -> cell */
+  int32_t update_multiplier, update_rshift; /* input gate x cell gate -> cell */
+  int32_t hidden_multiplier, hidden_rshift; /* tanh(cell) x output gate -> hidden */
+  int32_t hidden_zero_point;
+  int32_t cell_clip;                   /* quantized bound; 0: no clipping */
+  int32_t tanh_multiplier, tanh_shift; /* cell -> tanh input: (x * m + round) >> shift */
+} tml_lstm_params;
+
+/* scratch: 4 * cells int16 */
+void tml_lstm_s8(const tml_lstm_params *p, const int8_t *input, int8_t *hidden, int16_t *cell, int8_t *output,
+                 int16_t *scratch);
+void tml_lstm_s16(const tml_lstm_params *p, const int16_t *input, int16_t *hidden, int16_t *cell, int16_t *output,
+                  int16_t *scratch);
+
 /* Per-op profiling builds (profile_ops=on, TML_PROFILE_OPS) call tml_profile_op(i) before op i: the
  * marker the QEMU instruction-mix profile splits its counts at. Defined by the test application.
  * Otherwise the statement is nothing at all (not even `;`): default images keep their debug line table. */

@@ -1,0 +1,136 @@
+"""runtime=aot UNIDIRECTIONAL_SEQUENCE_LSTM bit-exact with the pinned TFLM, over several invocations.
+
+Property-style: seeded random batch sizes, time steps, input and cell sizes, time-major and
+batch-major layouts, cell clipping on and off, activation, weight
+and state scales (cell scales off powers of two too) and zero points, for int8 activations
+(8x8 -> int16 cell) and int16 activations (16x8). Each model holds CASES independent LSTMs; one
+host check runs RUNS invocations, so the hidden and cell states carry from run to run. The shared
+mnist_lstm model (trained_lstm_int8) is checked over 20 invocations by test_aot_models.py, on
+Cortex-M4 by test_aot_cortex_m.py.
+The integer gates interpolate in TFLM's sigmoid table, read from the pinned sources: without
+them these tests skip.
+"""
+
+import aot_op_cases
+import numpy as np
+import pytest
+from tflite_builder import ModelBuilder
+
+from tinyml_build.errors import UnsupportedOpError
+from tinyml_build.model.schema import fb
+from tinyml_build.runtimes.aot.ops.unidirectional_sequence_lstm import checked_log2, tanh_input_scaling
+from tinyml_build.runtimes.aot.tflm_tables import sigmoid_table_uint16
+
+CASES = 20  # LSTMs per generated model
+RUNS = 4
+ACT = fb.ActivationFunctionType
+
+
+def needs_tflm_table() -> None:
+    """Skip unless the pinned TFLM sources give the sigmoid table the integer gates need."""
+    try:
+        sigmoid_table_uint16()
+    except UnsupportedOpError as err:
+        pytest.skip(f"TFLM sources not available for the sigmoid table: {err.what}")
+
+
+def add_lstm(b, rng, dtype, n, float_inputs=False):
+    """One LSTM with random geometry and quantization; dtype is the activation type (int8, int16)."""
+    time_major = bool(rng.random() < 0.4)
+    batches, steps = int(rng.integers(1, 4)), int(rng.integers(1, 6))
+    input_size, cells = int(rng.integers(1, 13)), int(rng.integers(1, 11))
+    act_max = 127 if dtype == "int8" else 32767
+    in_scale = float(rng.uniform(0.5, 2.0) / act_max)
+    in_zp = int(rng.integers(-20, 21)) if dtype == "int8" else 0
+    hidden_scale = float(rng.uniform(0.6, 1.2) / act_max)
+    hidden_zp = int(rng.integers(-10, 11)) if dtype == "int8" else 0
+    power = int(rng.integers(-14, -9))
+    cell_scale = float(2.0 ** power * (1.0 if rng.random() < 0.7 else rng.uniform(0.7, 1.4)))
+    x_shape = [steps, batches, input_size] if time_major else [batches, steps, input_size]
+    x = b.tensor(f"x{n}", dtype, x_shape, scale=in_scale, zero_point=in_zp)
+    inputs = [x] + [-1] * 23
+    for gate, (wi_n, wr_n, bias_n) in {"f": (2, 6, 13), "i": (1, 5, 12), "c": (3, 7, 14), "o": (4, 8, 15)}.items():
+        # Pre-activations of a few units (Q3.12 saturates at 8): weight scales from the fan-in.
+        wi_scale = float(rng.uniform(1.0, 4.0) / (in_scale * act_max * 64 * np.sqrt(input_size)))
+        wr_scale = float(rng.uniform(1.0, 4.0) / (hidden_scale * act_max * 64 * np.sqrt(cells)))
+        inputs[wi_n] = b.tensor(f"wi{gate}{n}", "int8", [cells, input_size], scale=wi_scale, zero_point=0,
+                                data=rng.integers(-127, 128, (cells, input_size)).astype(np.int8))
+        inputs[wr_n] = b.tensor(f"wr{gate}{n}", "int8", [cells, cells], scale=wr_scale, zero_point=0,
+                                data=rng.integers(-127, 128, (cells, cells)).astype(np.int8))
+        bias_scale = float(np.float32(in_scale) * np.float32(wi_scale))
+        bias_values = rng.normal(0.0, 1.5, cells) / bias_scale
+        bias_type = "int32" if dtype == "int8" else "int64"
+        inputs[bias_n] = b.tensor(f"b{gate}{n}", bias_type, [cells], scale=bias_scale, zero_point=0,
+                                  data=np.round(bias_values).astype(bias_type))
+    inputs[18] = b.tensor(f"h{n}", dtype, [batches, cells], scale=hidden_scale, zero_point=hidden_zp)
+    inputs[19] = b.tensor(f"c{n}", "int16", [batches, cells], scale=cell_scale, zero_point=0)
+    b.tensors[inputs[18]].isVariable = b.tensors[inputs[19]].isVariable = True
+    y_shape = x_shape[:2] + [cells]
+    y = b.tensor(f"y{n}", dtype, y_shape, scale=hidden_scale, zero_point=hidden_zp)
+    options = fb.UnidirectionalSequenceLSTMOptionsT()
+    options.fusedActivationFunction = ACT.TANH
+    options.cellClip = float(rng.uniform(0.5, 6.0)) if rng.random() < 0.5 else 0.0
+    options.timeMajor = time_major
+    b.op(b.opcode(fb.BuiltinOperator.UNIDIRECTIONAL_SEQUENCE_LSTM, version=1), inputs, [y],
+         fb.BuiltinOptions.UnidirectionalSequenceLSTMOptions, options)
+    return [x], [y]
+
+
+ADDERS = {"UNIDIRECTIONAL_SEQUENCE_LSTM": add_lstm}
+TYPES = {"UNIDIRECTIONAL_SEQUENCE_LSTM": ("int8", "int16")}
+
+
+def _model(dtype: str, seed: int = 0, cases: int = CASES) -> bytes:
+    return aot_op_cases.random_model(ADDERS, TYPES, "UNIDIRECTIONAL_SEQUENCE_LSTM", dtype, seed, cases)
+
+
+@pytest.mark.parametrize("dtype,seed", [("int8", 0), ("int8", 1), ("int8", 2), ("int16", 0), ("int16", 1),
+                                        ("int16", 2)])
+def test_random_lstm_bit_exact_over_invocations(tmp_path, dtype, seed):
+    needs_tflm_table()
+    aot_op_cases.check_bytes(tmp_path, _model(dtype, seed), runs=RUNS)
+
+
+def test_lstm_under_sanitizers(tmp_path):
+    needs_tflm_table()
+    model = aot_op_cases.all_ops_model(ADDERS, lambda op: TYPES[op], per_type=4)
+    aot_op_cases.check_bytes(tmp_path, model, runs=RUNS, sanitize=True)
+
+
+def test_prepare_math():
+    """CheckedLog2 rounds log2 of the cell scale; lstm_internal::Tanh's scaling follows from it."""
+    assert [checked_log2(2.0 ** p) for p in (-15, -12, -11, 0, 3)] == [-15, -12, -11, 0, 3]
+    assert checked_log2(1.4 * 2.0 ** -11) == -11 and checked_log2(1.5 * 2.0 ** -11) == -10
+    assert tanh_input_scaling(-12) == (3, 0)  # Q3.12 gate input
+    assert tanh_input_scaling(-11) == (6, 0) and tanh_input_scaling(-13) == (3, 1)
+
+
+def test_refused_variants_name_the_reason():
+    b = ModelBuilder()
+    xs, ys = add_lstm(b, np.random.default_rng(0), "int8", 0)
+    b.operators[0].inputs[9] = b.tensor("peephole", "int8", [1], data=np.ones(1, np.int8), scale=0.1, zero_point=0)
+    b.inputs, b.outputs = xs, ys
+    assert "peephole, projection and layer-norm" in aot_op_cases.lower_error(b.build())
+
+
+def test_sigmoid_table_is_tflms():
+    """The parsed table is sigmoid(i / 24) in 0.16 (within 2 of it), increasing, 32768 at 0."""
+    needs_tflm_table()
+    table = sigmoid_table_uint16()
+    ideal = 65536 / (1 + np.exp(-np.arange(256) / 24))
+    assert table[0] == 32768 and all(a <= b for a, b in zip(table, table[1:]))
+    assert np.max(np.abs(np.array(table) - np.minimum(ideal, 65535))) <= 2
+
+
+def test_without_tflm_sources_the_lstm_is_refused_with_the_ways_to_get_them(tmp_path, monkeypatch):
+    from tinyml_build.third_party.lock import load_lock
+
+    dep = load_lock().get("tflite-micro")
+    monkeypatch.setenv(dep.env_var, str(tmp_path / "no-such-tree"))
+    sigmoid_table_uint16.cache_clear()
+    try:
+        message = aot_op_cases.lower_error(_model("int8", cases=1))
+    finally:
+        sigmoid_table_uint16.cache_clear()
+    assert "op #0 UNIDIRECTIONAL_SEQUENCE_LSTM" in message and "sigmoid" in message
+    assert dep.env_var in message

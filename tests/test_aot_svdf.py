@@ -1,0 +1,131 @@
+"""runtime=aot SVDF bit-exact with the pinned TFLM, over several invocations (the state carries).
+
+Property-style: seeded random batches, input sizes, ranks, units, memory sizes, scales, zero
+points and fused activations, for int8 input with int16 state (TFLM's usual), int8 state
+(keyword_scrambled's) and float32. Each model holds CASES independent
+SVDF ops; one host check runs RUNS invocations, so the state written by every run is read by
+the next and a state that did not persist (or started from the wrong reset value) diverges.
+keyword_scrambled_8bit (three int8-state SVDF layers) is checked over 20 invocations by
+test_aot_models.py, on Cortex-M4 by test_aot_cortex_m.py.
+"""
+
+import aot_op_cases
+import numpy as np
+import pytest
+from tflite_builder import ModelBuilder
+
+from tinyml_build.model.reader import read_model
+from tinyml_build.model.schema import fb
+from tinyml_build.runtimes.aot.lower import lower_model
+from tinyml_build.verification.host_check import random_inputs, run_tflm
+
+CASES = 36  # SVDF ops per generated model
+RUNS = 6  # invocations per check: the state shifts through up to this many memory columns
+STATE_TYPES = {"int16": (np.int16, 32767, 1024), "int8": (np.int8, 127, 127)}  # dtype, state max, time weights max
+ACTIVATIONS = [fb.ActivationFunctionType.NONE, fb.ActivationFunctionType.RELU, fb.ActivationFunctionType.RELU6,
+               fb.ActivationFunctionType.RELU_N1_TO_1]
+
+
+def _svdf_op(b, n, x, wf, wt, bias, state, y, rank, activation):
+    options = fb.SVDFOptionsT()
+    options.rank, options.fusedActivationFunction = rank, activation
+    b.tensors[state].isVariable = True
+    b.op(b.opcode(fb.BuiltinOperator.SVDF, version=3), [x, wf, wt, bias, state], [y], fb.BuiltinOptions.SVDFOptions,
+         options)
+
+
+def _dims(rng):
+    batches, input_size = int(rng.integers(1, 4)), int(rng.integers(1, 25))
+    rank, units, memory = int(rng.integers(1, 4)), int(rng.integers(1, 7)), int(rng.integers(1, 11))
+    return batches, input_size, rank, units, memory
+
+
+def add_quantized(b, rng, state_dtype, n):
+    """int8 input, int8 feature weights, `state_dtype` state and time weights, int32 bias."""
+    np_type, state_max, time_max = STATE_TYPES[state_dtype]
+    batches, input_size, rank, units, memory = _dims(rng)
+    filters = units * rank
+    in_scale, wf_scale = float(rng.uniform(0.005, 0.05)), float(rng.uniform(0.002, 0.02))
+    in_zp = int(rng.integers(-20, 21))
+    # State scale: the feature dot (~ 100 * 100 * sqrt(n) in input x weight units) lands around a
+    # quarter of the state range, sometimes saturating (factor up to 4).
+    dot = 1e4 * np.sqrt(input_size) * in_scale * wf_scale
+    state_scale = float(dot / (state_max / 4) * np.exp(rng.uniform(-1.5, 1.4)))
+    state_zp = 0 if state_dtype == "int16" else int(rng.integers(-30, 31))
+    wt_scale = float(rng.uniform(0.001, 0.01))
+    acc = (state_max / 4) * (time_max / 2) * np.sqrt(rank * memory) * state_scale * wt_scale
+    out_scale = float(acc / 40 * np.exp(rng.uniform(-1.0, 1.0)))
+    bias_scale = float(np.float32(state_scale) * np.float32(wt_scale))
+    x = b.tensor(f"x{n}", "int8", [batches, input_size], scale=in_scale, zero_point=in_zp)
+    wf = b.tensor(f"wf{n}", "int8", [filters, input_size], scale=wf_scale, zero_point=0,
+                  data=rng.integers(-127, 128, (filters, input_size)).astype(np.int8))
+    wt = b.tensor(f"wt{n}", state_dtype, [filters, memory], scale=wt_scale, zero_point=0,
+                  data=rng.integers(-time_max, time_max + 1, (filters, memory)).astype(np_type))
+    bias = b.tensor(f"bias{n}", "int32", [units], scale=bias_scale, zero_point=0,
+                    data=rng.integers(-int(acc) - 1, int(acc) + 2, units).astype(np.int32))
+    state = b.tensor(f"state{n}", state_dtype, [batches, memory * filters], scale=state_scale, zero_point=state_zp)
+    y = b.tensor(f"y{n}", "int8", [batches, units], scale=out_scale, zero_point=int(rng.integers(-10, 11)))
+    _svdf_op(b, n, x, wf, wt, bias, state, y, rank, ACTIVATIONS[int(rng.integers(0, len(ACTIVATIONS)))])
+    return [x], [y]
+
+
+def add_float(b, rng, dtype, n):
+    batches, input_size, rank, units, memory = _dims(rng)
+    filters = units * rank
+
+    def const(name, shape):
+        return b.tensor(name, "float32", shape, data=rng.standard_normal(shape).astype(np.float32))
+
+    x = b.tensor(f"x{n}", "float32", [batches, input_size])
+    wf, wt = const(f"wf{n}", [filters, input_size]), const(f"wt{n}", [filters, memory])
+    bias = const(f"bias{n}", [units])
+    state = b.tensor(f"state{n}", "float32", [batches, memory * filters])
+    y = b.tensor(f"y{n}", "float32", [batches, units])
+    _svdf_op(b, n, x, wf, wt, bias, state, y, rank, ACTIVATIONS[int(rng.integers(0, len(ACTIVATIONS)))])
+    return [x], [y]
+
+
+ADDERS = {"SVDF": lambda b, rng, dtype, n: (add_float if dtype == "float32" else add_quantized)(b, rng, dtype, n)}
+TYPES = {"SVDF": ("int16", "int8", "float32")}  # state types
+
+
+def _model(state_dtype: str, seed: int = 0, cases: int = CASES) -> bytes:
+    return aot_op_cases.random_model(ADDERS, TYPES, "SVDF", state_dtype, seed, cases)
+
+
+@pytest.mark.parametrize("state_dtype,seed", [("int16", 0), ("int16", 1), ("int8", 0), ("int8", 1),
+                                              ("float32", 0), ("float32", 1)])
+def test_random_svdf_bit_exact_over_invocations(tmp_path, state_dtype, seed):
+    aot_op_cases.check_bytes(tmp_path, _model(state_dtype, seed), runs=RUNS)
+
+
+def test_svdf_under_sanitizers(tmp_path):
+    aot_op_cases.check_bytes(tmp_path, aot_op_cases.all_ops_model(ADDERS, lambda op: TYPES[op], per_type=4),
+                             runs=RUNS, sanitize=True)
+
+
+def test_state_carries_between_invocations_in_the_oracle_too(tmp_path):
+    """The same input twice gives different outputs: the oracle keeps the state between runs (so the
+    bit-exact checks above compare histories), and init() resets it as TFLM's allocation does."""
+    model = read_model(_model("int16", seed=2, cases=4), where="svdf.tflite", name="svdf")
+    first = random_inputs(model, 1, seed=3)[0]
+    outputs, _ = run_tflm(model, [first, first])
+    assert any(outputs[0][i].tobytes() != outputs[1][i].tobytes() for i in range(len(first)))
+    program = lower_model(model)
+    assert [v.fill for v in program.variables] == [0] * 4
+
+
+def test_int8_state_resets_to_its_zero_point():
+    model = read_model(_model("int8", seed=0, cases=3), where="svdf.tflite", name="svdf")
+    states = [t for t in model.main.tensors if t.is_variable]
+    assert [v.fill for v in lower_model(model).variables] == [t.quantization.zero_point[0] & 0xFF for t in states]
+
+
+def test_bias_is_required_as_the_pinned_tflm_requires_it():
+    """TFLM's PrepareSvdf reads the bias' scale (int8) and its float path aborts without one (TFLM #1751)."""
+    for adder, dtype in ((add_quantized, "int16"), (add_float, "float32")):
+        b = ModelBuilder()
+        xs, ys = adder(b, np.random.default_rng(0), dtype, 0)
+        b.operators[0].inputs[3] = -1
+        b.inputs, b.outputs = xs, ys
+        assert "bias tensor is missing" in aot_op_cases.lower_error(b.build())

@@ -1,0 +1,111 @@
+/* SVDF: a rank-decomposed 1-D convolution over time with its history in a state tensor.
+ *
+ * Same results as TFLM's svdf_common.cc (EvalIntegerSvdfReference, EvalFloatSvdfReference):
+ * each invocation shifts every filter's memory row left by one, writes the new feature
+ * projection into the last column, then reduces the time-weighted rows `rank` at a time per
+ * unit. The integer path folds both zero points into per-filter constants at build time
+ * (sum(w * (x - zp)) = sum(w * x) - zp * sum(w), exact modulo 2^32 as TFLM's int32 sums are)
+ * and needs no scratch: each unit sums its own filters in the order TFLM's reduction does.
+ * Like TFLM, the integer path applies no fused activation (only the int8 clamp).
+ */
+#include "tml_dot.h"
+#include "tml_fixedpoint.h"
+#include "tml_kernels.h"
+
+/* The int16 and int8 state variants differ only in the state / time weight element type and in
+ * the time dot product DOT(t, s, n) = sum(t[j] * s[j]) modulo 2^32. */
+#define TML_SVDF_S8_BODY(T, T_MIN, T_MAX, DOT)                                                                        \
+  const int32_t filters = p->filters;                                                                                 \
+  const int32_t memory = p->memory;                                                                                   \
+  const int32_t units = filters / p->rank;                                                                            \
+  const T *const time = (const T *)p->weights_time;                                                                   \
+  const int32_t total = p->batches * filters * memory;                                                                \
+  int32_t i, b, f, u, r;                                                                                              \
+  for (i = 0; i + 1 < total; ++i) { /* TFLM shifts the whole buffer by one element */                                 \
+    state[i] = state[i + 1];                                                                                          \
+  }                                                                                                                   \
+  for (b = 0; b < p->batches; ++b) {                                                                                  \
+    T *const state_b = state + b * filters * memory;                                                                  \
+    const int8_t *w = p->weights_feature;                                                                             \
+    for (f = 0; f < filters; ++f, w += p->input_size) {                                                               \
+      const int32_t dot = tml_dot_s8(input, w, p->input_size, p->filter_bias[f]);                                     \
+      const int32_t v =                                                                                               \
+          tml_clamp_i32(tml_multiply_by_quantized_multiplier(dot, p->multiplier1, p->shift1), T_MIN, T_MAX);          \
+      state_b[f * memory + memory - 1] = (T)(p->state_zero_point + v);                                                \
+    }                                                                                                                 \
+    for (u = 0; u < units; ++u) {                                                                                     \
+      uint32_t acc = (uint32_t)p->bias[u];                                                                            \
+      for (r = 0; r < p->rank; ++r) {                                                                                 \
+        const int32_t row = u * p->rank + r;                                                                          \
+        const T *t = time + row * memory;                                                                             \
+        const T *s = state_b + row * memory;                                                                          \
+        acc += (uint32_t)p->time_bias[row] + (uint32_t)DOT(t, s, memory);                                             \
+      }                                                                                                               \
+      output[u] = (int8_t)tml_clamp_i32(                                                                              \
+          tml_multiply_by_quantized_multiplier((int32_t)acc, p->multiplier2, p->shift2) + p->output_zero_point, -128, \
+          127);                                                                                                       \
+    }                                                                                                                 \
+    input += p->input_size;                                                                                           \
+    output += units;                                                                                                  \
+  }
+
+/* int16 x int16 products fit int32; the sum wraps as TFLM's int32 sum does. */
+static int32_t tml_svdf_dot_s16(const int16_t *t, const int16_t *s, int32_t n) {
+  uint32_t acc = 0;
+  int32_t j;
+  for (j = 0; j < n; ++j) {
+    acc += (uint32_t)((int32_t)t[j] * (int32_t)s[j]);
+  }
+  return (int32_t)acc;
+}
+
+/* int8 x int8: SMLAD on Armv7E-M (memory sizes are far too small to leave int32). */
+#define TML_SVDF_DOT_S8(t, s, n) tml_dot_s8((t), (s), (n), 0)
+
+void tml_svdf_s8_s16(const tml_svdf_s8_params *p, const int8_t *input, int16_t *state, int8_t *output) {
+  TML_SVDF_S8_BODY(int16_t, -32768, 32767, tml_svdf_dot_s16)
+}
+
+void tml_svdf_s8_s8(const tml_svdf_s8_params *p, const int8_t *input, int8_t *state, int8_t *output) {
+  TML_SVDF_S8_BODY(int8_t, -128, 127, TML_SVDF_DOT_S8)
+}
+
+void tml_svdf_f32(const tml_svdf_f32_params *p, const float *input, float *state, float *output) {
+  const int32_t filters = p->filters;
+  const int32_t memory = p->memory;
+  const int32_t units = filters / p->rank;
+  const int32_t total = p->batches * filters * memory;
+  int32_t i, b, f, u, r, j;
+  for (i = 0; i + 1 < total; ++i) {
+    state[i] = state[i + 1];
+  }
+  for (b = 0; b < p->batches; ++b) {
+    float *const state_b = state + b * filters * memory;
+    const float *w = p->weights_feature;
+    for (f = 0; f < filters; ++f) {
+      /* TFLM's summation orders throughout (sequential from 0), so the same rounding. */
+      float dot = 0.0f;
+      for (j = 0; j < p->input_size; ++j) {
+        dot += *w++ * input[j];
+      }
+      state_b[f * memory + memory - 1] = dot;
+    }
+    for (u = 0; u < units; ++u) {
+      float v = p->bias != NULL ? p->bias[u] : 0.0f;
+      for (r = 0; r < p->rank; ++r) {
+        const int32_t row = u * p->rank + r;
+        const float *t = p->weights_time + row * memory;
+        const float *s = state_b + row * memory;
+        float sum = 0.0f;
+        for (j = 0; j < memory; ++j) {
+          sum += t[j] * s[j];
+        }
+        v += sum;
+      }
+      v = v < p->act_min ? p->act_min : v;
+      output[u] = v > p->act_max ? p->act_max : v;
+    }
+    input += p->input_size;
+    output += units;
+  }
+}

@@ -1,0 +1,171 @@
+"""UNIDIRECTIONAL_SEQUENCE_LSTM: int8 activations (8x8 -> int16 cell) and int16 activations (16x8).
+
+Mirrors TFLM's UnidirectionalSequenceLstmPrepare and lstm_eval_common.cc (PrepareGateParametersInteger,
+CreateGateParams, CreateInterGateMulParams, CreateLstmCellStateInfo): each gate's input and
+recurrent FC requantize to Q3.12 (scale 2^-12), the gates' nonlinear outputs are Q0.15 (2^-15),
+and the three element-wise products rescale with QuantizeMultiplier of the double products.
+The hidden and cell states (inputs 18 and 19) are variable tensors the op updates in place; the
+arena keeps them across invocations and init() resets them (lower.py). Sigmoid and tanh use
+TFLM's interpolation table (tflm_tables.py), so the integer paths need the pinned TFLM sources.
+
+Refused, as TFLM's micro kernel refuses them: peephole, projection and layer-norm tensors,
+per-channel weights, non-zero weight zero points. float32 is refused too: TFLM's float gates
+call expf/tanhf, and aot images do not link libm.
+"""
+
+import math
+
+import numpy as np
+
+from tinyml_build.errors import UnsupportedOpError
+from tinyml_build.runtimes.aot.ops import register
+from tinyml_build.runtimes.aot.quantization import (
+    per_tensor_fc_multiplier,
+    quantize_multiplier,
+    requant_rshift,
+    wrap_int32,
+)
+from tinyml_build.runtimes.aot.tflm_tables import sigmoid_table_uint16
+
+GATES = ("forget", "input", "cell", "output")
+# (input weights, recurrent weights, bias) tensor positions per gate, in GATES order (lstm_shared.h).
+GATE_TENSORS = {"forget": (2, 6, 13), "input": (1, 5, 12), "cell": (3, 7, 14), "output": (4, 8, 15)}
+ABSENT = (9, 10, 11, 16, 17, 20, 21, 22, 23)  # peephole, projection, layer norm
+HIDDEN, CELL = 18, 19
+GATE_SCALE = 2.0 ** -12  # Q3.12: the FC outputs (nonlinear inputs)
+ACTIVATED_SCALE = 2.0 ** -15  # Q0.15: the sigmoid/tanh outputs
+
+
+def _f32(x) -> float:
+    return float(np.float32(x))
+
+
+def checked_log2(x: float) -> int:
+    """TFLM CheckedLog2's integer part: round(logf(x) * (1 / logf(2))) in float32, half away from zero."""
+    value = np.float32(np.log(np.float32(x))) * np.float32(np.float32(1.0) / np.float32(np.log(np.float32(2.0))))
+    value = float(np.float32(value))
+    return int(math.floor(abs(value) + 0.5)) * (1 if value >= 0 else -1)
+
+
+def mul_multiplier(scale1: float, scale2: float, out_scale: float) -> tuple[int, int]:
+    """CreateInterGateMulParams: QuantizeMultiplier(double(s1) * double(s2) / double(s_out))."""
+    return quantize_multiplier(_f32(scale1) * _f32(scale2) / _f32(out_scale))
+
+
+def tanh_input_scaling(cell_scale_power: int) -> tuple[int, int]:
+    """lstm_internal::Tanh's (input multiplier, shift) after reference Tanh's power-of-two case."""
+    shift = 15 + cell_scale_power - 3
+    if shift < 0:
+        return 3, -shift
+    return 3 << shift, 0
+
+
+def quantized_cell_clip(cell_clip: float, cell_scale: float) -> int:
+    """CreateLstmCellStateInfo: int16(clamp(double(clip) / double(scale))), 0 when clipping is off."""
+    if not cell_clip > 0:
+        return 0
+    return int(min(max(_f32(cell_clip) / _f32(cell_scale), -32768.0), 32767.0))
+
+
+@register("UNIDIRECTIONAL_SEQUENCE_LSTM")
+def lower(ctx) -> None:
+    x = ctx.require_dtype(ctx.input(0), ("int8", "int16", "float32"), "input")
+    if x.dtype == "float32":
+        raise ctx.unsupported("float32 LSTM: TFLM's float gates call expf/tanhf and aot images do not link libm")
+    if len(ctx.op.inputs) != 24:
+        raise ctx.unsupported(f"{len(ctx.op.inputs)} inputs; TFLM's kernel needs the 24 of the LSTM op")
+    for n in ABSENT:
+        if ctx.input(n) is not None:
+            raise ctx.unsupported(f"input {n} is present: peephole, projection and layer-norm LSTMs are not "
+                                  "supported by TFLM's micro kernel")
+    hidden = ctx.require_dtype(ctx.input(HIDDEN), (x.dtype,), "hidden state")
+    cell = ctx.require_dtype(ctx.input(CELL), ("int16",), "cell state")
+    y = ctx.require_dtype(ctx.output(0), (x.dtype,), "output")
+    for t, role in ((hidden, "hidden state"), (cell, "cell state")):
+        if not t.is_variable:
+            raise ctx.unsupported(f"{role} tensor #{t.index} '{t.name}' is not a variable tensor")
+
+    time_major = bool(ctx.options.get("time_major", False))
+    if len(x.shape) != 3 or len(y.shape) != 3:
+        raise ctx.unsupported("input and output must be 3-D")
+    steps, batches = (x.shape[0], x.shape[1]) if time_major else (x.shape[1], x.shape[0])
+    input_size = x.shape[2]
+    cells = ctx.input(2).shape[0] if ctx.input(2) is not None and ctx.input(2).shape else 0
+    if tuple(y.shape[:2]) != tuple(x.shape[:2]) or y.shape[2] != cells or cells <= 0:
+        raise ctx.unsupported(f"output shape {list(y.shape)} does not match input {list(x.shape)} and {cells} cells")
+    if hidden.elements != batches * cells or cell.elements != batches * cells:
+        raise ctx.unsupported(f"states must hold {batches} x {cells} elements")
+
+    activation = ctx.options.get("fused_activation_function", "TANH")
+    if activation != "TANH":  # the schema cannot name SIGMOID; TFLM asserts on anything else
+        raise ctx.unsupported(f"cell gate activation {activation}: TFLM's kernel supports TANH only")
+
+    in_scale, in_zp = ctx.quantization(x)
+    hidden_scale, hidden_zp = ctx.quantization(hidden)
+    cell_scale, _ = ctx.quantization(cell)
+    if x.dtype == "int16" and (in_zp or hidden_zp):
+        raise ctx.unsupported("16x8 LSTM with non-zero activation zero points")
+    gates = [_gate(ctx, name, x.dtype, in_scale, in_zp, hidden_scale, hidden_zp, input_size, cells)
+             for name in GATES]
+    forget_m, forget_s = mul_multiplier(ACTIVATED_SCALE, cell_scale, cell_scale)
+    update_m, update_s = mul_multiplier(ACTIVATED_SCALE, ACTIVATED_SCALE, cell_scale)
+    hidden_m, hidden_s = mul_multiplier(ACTIVATED_SCALE, ACTIVATED_SCALE, hidden_scale)
+    tanh_m, tanh_s = tanh_input_scaling(checked_log2(cell_scale))
+    try:
+        table = sigmoid_table_uint16()
+    except UnsupportedOpError as err:  # name this op and model, keep the ways to get the sources
+        raise ctx.unsupported(err.what, fix=err.fix) from None
+    params = ctx.params("tml_lstm_params", {
+        "gates": gates,
+        "sigmoid_table": ctx.array(table, "uint16_t", "TFLM's sigmoid_table_uint16"),
+        "batches": batches, "time_steps": steps, "input_size": input_size, "cells": cells,
+        "time_major": int(time_major),
+        "forget_multiplier": forget_m, "forget_rshift": requant_rshift(forget_s),
+        "update_multiplier": update_m, "update_rshift": requant_rshift(update_s),
+        "hidden_multiplier": hidden_m, "hidden_rshift": requant_rshift(hidden_s),
+        "hidden_zero_point": hidden_zp,
+        "cell_clip": quantized_cell_clip(ctx.options.get("cell_clip", 0.0) or 0.0, cell_scale),
+        "tanh_multiplier": tanh_m, "tanh_shift": tanh_s,
+    })
+    scratch = f"(int16_t *){ctx.scratch(4 * cells * 2)}"  # the four gate outputs of one step
+    kernel = "tml_lstm_s8" if x.dtype == "int8" else "tml_lstm_s16"
+    ctx.call(kernel, params, ctx.input_ptr(0), ctx.ptr(hidden, const=False), ctx.ptr(cell, const=False),
+             ctx.output_ptr(0), scratch, kernel="unidirectional_sequence_lstm")
+
+
+def _gate(ctx, name, dtype, in_scale, in_zp, hidden_scale, hidden_zp, input_size, cells) -> dict:
+    """One tml_lstm_gate_params' fields (CreateGateParams; recurrent FC without bias)."""
+    wi_n, wr_n, bias_n = GATE_TENSORS[name]
+    wi = ctx.require_dtype(ctx.input(wi_n), ("int8",), f"{name} gate input weights")
+    wr = ctx.require_dtype(ctx.input(wr_n), ("int8",), f"{name} gate recurrent weights")
+    bias = ctx.require_dtype(ctx.input(bias_n), ("int32",) if dtype == "int8" else ("int64",), f"{name} gate bias")
+    for t, shape in ((wi, (cells, input_size)), (wr, (cells, cells)), (bias, (cells,))):
+        if not t.is_constant:
+            raise ctx.unsupported(f"tensor #{t.index} '{t.name}' is not constant")
+        if tuple(t.shape) != shape:
+            raise ctx.unsupported(f"tensor #{t.index} '{t.name}' has shape {list(t.shape)}, expected {list(shape)}")
+    scales = []
+    for w in (wi, wr):
+        q = w.quantization
+        if q is None or q.per_channel or any(q.zero_point):
+            raise ctx.unsupported(f"weights #{w.index} '{w.name}' must be per-tensor symmetric int8")
+        scales.append(q.scale[0])
+    mi, si = per_tensor_fc_multiplier(in_scale, scales[0], GATE_SCALE)
+    mr, sr = per_tensor_fc_multiplier(hidden_scale, scales[1], GATE_SCALE)
+    bias_values = bias.array().astype(np.int64)
+    fields = {"input_weights": ctx.ptr(wi), "recurrent_weights": ctx.ptr(wr),
+              "input_multiplier": mi, "recurrent_multiplier": mr, "input_shift": si, "recurrent_shift": sr,
+              "input_rshift": requant_rshift(si), "recurrent_rshift": requant_rshift(sr)}
+    if dtype == "int8":
+        row_in = wi.array().astype(np.int64).reshape(cells, input_size).sum(axis=1)
+        row_rec = wr.array().astype(np.int64).reshape(cells, cells).sum(axis=1)
+        fields["input_bias"] = ctx.array([wrap_int32(int(b) - in_zp * int(s)) for b, s in zip(bias_values, row_in)],
+                                         "int32_t", f"{name} gate bias with the input zero point folded in")
+        fields["recurrent_bias"] = ctx.array([wrap_int32(-hidden_zp * int(s)) for s in row_rec], "int32_t",
+                                             f"{name} gate: -hidden zero point x recurrent row sums")
+        fields["input_bias64"] = None
+    else:
+        fields["input_bias"] = None
+        fields["recurrent_bias"] = None
+        fields["input_bias64"] = ctx.ptr(bias)
+    return fields
