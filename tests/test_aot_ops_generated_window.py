@@ -1,0 +1,111 @@
+"""runtime=aot CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, TRANSPOSE_CONV, AVERAGE_POOL_2D, MAX_POOL_2D
+and BATCH_MATMUL bit-exact with the pinned TFLM, over hundreds of generated cases per op.
+
+Property-style (issue 12 §1): tests/aot_window_cases.py draws shapes, scales, zero points,
+strides, dilations, paddings, groups, depth multipliers, biases and activations from seeded
+generators, so a failing case reproduces from its (op, type, seed). Compiling dominates, so
+each model holds CASES independent ops of one kind and one host check (every op output, the
+all-minimum and all-maximum runs and random ones) covers them all. When only the tflite-micro
+wheel can judge, a difference is accepted only at an op the wheel's table of known differences
+names (oracle.blind_spots), never by a tolerance.
+"""
+
+import shutil
+
+import aot_op_cases
+import aot_window_cases
+import numpy as np
+import pytest
+from tflite_builder import ModelBuilder
+
+from tinyml_build.model.reader import read_model
+from tinyml_build.verification.host_check import check_model
+
+CASES = 50  # ops per generated model
+RUNS = 6  # all-minimum, all-maximum and 4 random input vectors
+TYPES = {
+    "CONV_2D": ("int8", "int16"),
+    "DEPTHWISE_CONV_2D": ("int8",),
+    "FULLY_CONNECTED": ("int8", "float32"),
+    "TRANSPOSE_CONV": ("int8", "int16"),
+    "AVERAGE_POOL_2D": ("int8",),
+    "MAX_POOL_2D": ("int8",),
+    "BATCH_MATMUL": ("int8", "int16", "float32"),
+}
+SEEDS = {  # models per (op, type): every op gets >= 200 cases (CASES x seeds summed over its types)
+    ("CONV_2D", "int8"): 3, ("CONV_2D", "int16"): 2,
+    ("DEPTHWISE_CONV_2D", "int8"): 4,
+    ("FULLY_CONNECTED", "int8"): 3, ("FULLY_CONNECTED", "float32"): 1,
+    ("TRANSPOSE_CONV", "int8"): 2, ("TRANSPOSE_CONV", "int16"): 2,
+    ("AVERAGE_POOL_2D", "int8"): 4,
+    ("MAX_POOL_2D", "int8"): 4,
+    ("BATCH_MATMUL", "int8"): 2, ("BATCH_MATMUL", "int16"): 1, ("BATCH_MATMUL", "float32"): 1,
+}
+GENERATED = [(op, dtype, seed) for op, types in TYPES.items() for dtype in types for seed in range(SEEDS[op, dtype])]
+
+
+def check(tmp_path, data: bytes, runs: int = RUNS) -> None:
+    """Bit-exact with the oracle; a wheel oracle may differ only at an op its known-differences table names."""
+    path = tmp_path / "m.tflite"
+    path.write_bytes(data)
+    report = check_model(path, runs=runs)
+    if not report.ok and report.divergence is not None and any(
+            spot.startswith(f"{report.divergence.op_name} {report.divergence.dtype}:") for spot in report.blind_spots):
+        pytest.skip(f"the oracle ({report.oracle.get('name')}) cannot judge {report.divergence.op_name} "
+                    f"{report.divergence.dtype}: {report.blind_spots}")
+    assert report.ok, str(report)
+
+
+def generated(op: str, dtype: str, seed: int, cases: int = CASES) -> bytes:
+    return aot_op_cases.random_model(aot_window_cases.ADDERS, TYPES, op, dtype, seed, cases)
+
+
+def test_every_op_gets_hundreds_of_cases():
+    for op, types in TYPES.items():
+        assert sum(SEEDS[op, t] for t in types) * CASES >= 200, op
+
+
+@pytest.mark.parametrize("op,dtype,seed", GENERATED, ids=[f"{o}-{d}-{s}" for o, d, s in GENERATED])
+def test_generated_cases_bit_exact(tmp_path, op, dtype, seed):
+    check(tmp_path, generated(op, dtype, seed))
+
+
+def test_generated_models_are_reproducible():
+    assert generated("CONV_2D", "int8", 0, 8) == generated("CONV_2D", "int8", 0, 8)
+    assert generated("CONV_2D", "int8", 0, 8) != generated("CONV_2D", "int8", 1, 8)
+
+
+# --- named shapes --------------------------------------------------------------------------------
+
+
+def _fc_stack(per_channel: bool, seed: int = 3) -> bytes:
+    """The MLPerf Tiny anomaly-detection shape: 640 -> 128 -> 128 -> 8 -> 128 -> 640 (one FC per model input,
+    so each layer meets the extreme inputs too)."""
+    rng = np.random.default_rng(seed)
+    b = ModelBuilder()
+    widths = [640, 128, 128, 8, 128, 640]
+    for n, (depth, units) in enumerate(zip(widths, widths[1:])):
+        xs, ys = aot_window_cases.fully_connected(b, rng, "int8", n, depth, units, [1], False, per_channel, True)
+        b.inputs += xs
+        b.outputs += ys
+    return b.build()
+
+
+@pytest.mark.parametrize("per_channel", [False, True], ids=["per_tensor", "per_channel"])
+def test_fully_connected_anomaly_detection_shape(tmp_path, per_channel):
+    check(tmp_path, _fc_stack(per_channel), runs=12)
+
+
+# --- Cortex-M4: the int8 SIMD paths host builds do not run ------------------------------------
+
+
+@pytest.mark.qemu
+@pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
+                    reason="arm-none-eabi-gcc or qemu-system-arm not installed")
+def test_generated_cases_on_cortex_m4():
+    """A few generated cases of every op and type in one model: one cross-compile, one QEMU run."""
+    from tinyml_build.verification.target_check import check_on_cortex_m
+
+    data = aot_op_cases.all_ops_model(aot_window_cases.ADDERS, lambda op: TYPES[op], per_type=3, seed=11)
+    report = check_on_cortex_m(read_model(data, where="generated_window.tflite", name="generated_window"), runs=3)
+    assert report.ok, str(report)
