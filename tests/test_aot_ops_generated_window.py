@@ -44,11 +44,14 @@ SEEDS = {  # models per (op, type): every op gets >= 200 cases (CASES x seeds su
 GENERATED = [(op, dtype, seed) for op, types in TYPES.items() for dtype in types for seed in range(SEEDS[op, dtype])]
 
 
-def check(tmp_path, data: bytes, runs: int = RUNS) -> None:
-    """Bit-exact with the oracle; a wheel oracle may differ only at an op its known-differences table names."""
-    path = tmp_path / "m.tflite"
-    path.write_bytes(data)
-    report = check_model(path, runs=runs)
+def check(tmp_path, data, runs: int = RUNS, inputs=None) -> None:
+    """Bit-exact with the oracle; a wheel oracle may differ only at an op its known-differences table names.
+    `data`: .tflite bytes or a read model; `inputs` replaces the seeded runs."""
+    if isinstance(data, bytes):
+        path = tmp_path / "m.tflite"
+        path.write_bytes(data)
+        data = path
+    report = check_model(data, runs=runs, inputs=inputs)
     if not report.ok and report.divergence is not None and any(
             spot.startswith(f"{report.divergence.op_name} {report.divergence.dtype}:") for spot in report.blind_spots):
         pytest.skip(f"the oracle ({report.oracle.get('name')}) cannot judge {report.divergence.op_name} "
@@ -73,6 +76,31 @@ def test_generated_cases_bit_exact(tmp_path, op, dtype, seed):
 def test_generated_models_are_reproducible():
     assert generated("CONV_2D", "int8", 0, 8) == generated("CONV_2D", "int8", 0, 8)
     assert generated("CONV_2D", "int8", 0, 8) != generated("CONV_2D", "int8", 1, 8)
+
+
+# --- dense accumulators: every rounding boundary ---------------------------------------------------
+
+DENSE = [("CONV_2D", "int8"), ("CONV_2D", "int16"), ("DEPTHWISE_CONV_2D", "int8"), ("FULLY_CONNECTED", "int8"),
+         ("TRANSPOSE_CONV", "int8"), ("TRANSPOSE_CONV", "int16")]
+DENSE_CASES = 12  # random (input, weight, output) scale triples per (op, type)
+
+
+def dense_model(op: str, dtype: str, seed: int = 0) -> bytes:
+    rng = np.random.default_rng([seed, DENSE.index((op, dtype))])
+    b = ModelBuilder()
+    for n in range(DENSE_CASES):
+        xs, ys = aot_window_cases.add_dense(b, rng, op, dtype, n)
+        b.inputs += xs
+        b.outputs += ys
+    return b.build()
+
+
+@pytest.mark.parametrize("op,dtype", DENSE, ids=[f"{o}-{d}" for o, d in DENSE])
+def test_dense_accumulators_meet_every_rounding_boundary(tmp_path, op, dtype):
+    """A requantization multiplier one unit off changes some of these outputs (random inputs see it
+    about once in 10^5 elements)."""
+    model = read_model(dense_model(op, dtype), where=f"dense_{op}.tflite", name="dense")
+    check(tmp_path, model, inputs=[aot_window_cases.dense_inputs(model)])
 
 
 # --- named shapes --------------------------------------------------------------------------------
