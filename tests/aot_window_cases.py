@@ -8,7 +8,7 @@ Each adder(builder, rng, dtype, n) appends one op with its own graph input(s) an
   grouped convolutions, filters larger than the input (SAME), strides and dilations up to 3;
 - scales over wide ranges, placed so that the effective output multiplier is usually where the
   outputs spread over the type's range, sometimes tiny (shift below -31: TFLM's multiplier is 0),
-  sometimes above 1 (a left shift);
+  sometimes above 1 (a left shift), sometimes exactly a power of two;
 - zero points at the extremes (-128, 127) as often as in between; symmetric (0) where TFLM
   requires it (int16 activations, weights);
 - per-tensor and per-channel weights, with or without bias, every fused activation TFLM
@@ -79,8 +79,10 @@ def conv_quantization(rng, dtype: str, depth: int, channels: int, per_channel: b
     in_scale = log_uniform(rng, 1e-4, 1.0) if dtype == "int8" else log_uniform(rng, 1e-5, 1e-2)
     w_ref = log_uniform(rng, 1e-4, 0.1)
     out_scale = in_scale * w_ref / effective_multiplier(rng, dtype, depth)
-    return (in_scale, zero_point(rng, dtype)), weight_scales(rng, channels, per_channel, w_ref), \
-        (out_scale, zero_point(rng, dtype))
+    w_scales = weight_scales(rng, channels, per_channel, w_ref)
+    if rng.random() < 0.08:  # powers of two: multipliers of exactly 2^k (QuantizeMultiplier's q = 2^30)
+        in_scale, out_scale, *w_scales = (float(2.0 ** np.round(np.log2(v))) for v in [in_scale, out_scale, *w_scales])
+    return (in_scale, zero_point(rng, dtype)), w_scales, (out_scale, zero_point(rng, dtype))
 
 
 def bias_tensor(b, rng, name, dtype, in_scale, w_scales, channels, depth: int, activations: str = "int8"):
@@ -371,6 +373,10 @@ def _dense_quantization(rng, dtype, per_channel):
     in_zp = int(rng.integers(-128, 128)) if dtype == "int8" else 0
     out_zp = int(rng.integers(-20, 21)) if dtype == "int8" else 0
     w_scales = [w_ref * log_uniform(rng, 0.5, 1.0) for _ in range(DENSE_UNITS)] if per_channel else [w_ref]
+    if not per_channel and rng.random() < 0.5:  # powers of two: a multiplier of exactly 2^k meets exact ties
+        in_scale, w_ref = (float(2.0 ** np.round(np.log2(v))) for v in (in_scale, w_ref))
+        w_scales = [w_ref]
+        out_scale = float(2.0 ** np.ceil(np.log2(in_scale * w_ref * PROBE_ACC / INT_RANGE[dtype][1])))
     return (in_scale, in_zp), w_scales, (out_scale, out_zp)
 
 

@@ -19,7 +19,8 @@ import pytest
 from tflite_builder import ModelBuilder
 
 from tinyml_build.model.reader import read_model
-from tinyml_build.verification.host_check import check_model
+from tinyml_build.model.schema import fb
+from tinyml_build.verification.host_check import check_model, random_inputs
 
 CASES = 50  # ops per generated model
 RUNS = 6  # all-minimum, all-maximum and 4 random input vectors
@@ -124,16 +125,67 @@ def test_fully_connected_anomaly_detection_shape(tmp_path, per_channel):
     check(tmp_path, _fc_stack(per_channel), runs=12)
 
 
-# --- Cortex-M4: the int8 SIMD paths host builds do not run ------------------------------------
+# --- Cortex-M4: the SIMD dot products and the SMLAL requantization host builds do not run ----------
+
+
+def _cortex_m_model(per_type: int = 3, seed: int = 11) -> bytes:
+    """per_type generated cases of every (op, type) and one boundary probe of every DENSE pair, one model."""
+    rng = np.random.default_rng(seed)
+    b = ModelBuilder()
+    n = 0
+    for op, types in TYPES.items():
+        for dtype in types:
+            for _ in range(per_type):
+                xs, ys = aot_window_cases.ADDERS[op](b, rng, dtype, n)
+                b.inputs, b.outputs, n = b.inputs + xs, b.outputs + ys, n + 1
+    for op, dtype in DENSE:
+        xs, ys = aot_window_cases.add_dense(b, rng, op, dtype, n)
+        b.inputs, b.outputs, n = b.inputs + xs, b.outputs + ys, n + 1
+    return b.build()
 
 
 @pytest.mark.qemu
 @pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
                     reason="arm-none-eabi-gcc or qemu-system-arm not installed")
 def test_generated_cases_on_cortex_m4():
-    """A few generated cases of every op and type in one model: one cross-compile, one QEMU run."""
+    """One cross-compile, one QEMU run: the all-minimum, all-maximum and a random run, then the
+    every-value-per-channel run the boundary probes need (a valid input for the other cases too)."""
     from tinyml_build.verification.target_check import check_on_cortex_m
 
-    data = aot_op_cases.all_ops_model(aot_window_cases.ADDERS, lambda op: TYPES[op], per_type=3, seed=11)
-    report = check_on_cortex_m(read_model(data, where="generated_window.tflite", name="generated_window"), runs=3)
+    model = read_model(_cortex_m_model(), where="generated_window.tflite", name="generated_window")
+    inputs = random_inputs(model, 3, 0) + [aot_window_cases.dense_inputs(model)]
+    report = check_on_cortex_m(model, inputs=inputs)
     assert report.ok, str(report)
+
+
+# --- regressions found by the generated cases ----------------------------------------------------
+
+
+def _conv_with_output_scale(dtype: str, out_scale: float, activation: int) -> bytes:
+    """1x1 CONV_2D whose fused activation bound (6 / out_scale, 1 / out_scale) may not fit int32."""
+    b = ModelBuilder()
+    x = b.tensor("x", dtype, [1, 2, 2, 3], scale=1e-3, zero_point=0)
+    w = b.tensor("w", "int8", [2, 1, 1, 3], data=np.ones((2, 1, 1, 3), np.int8), scale=[0.01], zero_point=[0])
+    y = b.tensor("y", dtype, [1, 2, 2, 2], scale=out_scale, zero_point=0)
+    options = fb.Conv2DOptionsT()
+    options.padding, options.fusedActivationFunction = fb.Padding.VALID, activation
+    options.strideH = options.strideW = options.dilationHFactor = options.dilationWFactor = 1
+    b.op(b.opcode(fb.BuiltinOperator.CONV_2D, version=4 if dtype == "int16" else 3), [x, w], [y],
+         fb.BuiltinOptions.Conv2DOptions, options)
+    b.inputs, b.outputs = [x], [y]
+    return b.build()
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int16"])
+@pytest.mark.parametrize("activation,scale", [(fb.ActivationFunctionType.RELU6, 2e-9),
+                                              (fb.ActivationFunctionType.RELU_N1_TO_1, 4e-10)])
+def test_fused_activation_bound_beyond_int32_is_refused_as_tflm_does(dtype, activation, scale):
+    """Seed 114 of CONV_2D int16 drew an output scale so small that 6 / scale overflows int32: TFLM's
+    CalculateActivationRangeQuantized refuses the model at Prepare; aot clamped the bound and built it."""
+    message = aot_op_cases.lower_error(_conv_with_output_scale(dtype, scale, activation))
+    assert "op #0 CONV_2D" in message and "int32" in message
+
+
+def test_fused_activation_bound_just_inside_int32_is_built(tmp_path):
+    """6 / 3e-9 = 2e9 still fits: TFLM builds the model and so does aot, bit-exact."""
+    check(tmp_path, _conv_with_output_scale("int8", 3e-9, fb.ActivationFunctionType.RELU6), runs=3)
