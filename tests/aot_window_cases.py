@@ -70,8 +70,13 @@ def weight_scales(rng, channels: int, per_channel: bool, reference: float) -> li
     return [reference * log_uniform(rng, 0.2, 5.0) for _ in range(channels)]
 
 
-def activation(rng) -> int:
-    return int(ACTIVATIONS[int(rng.integers(0, len(ACTIVATIONS)))])
+def activation(rng, out_scale: float | None = None) -> int:
+    """A fused activation; RELU where RELU6's or RELU_N1_TO_1's bound over `out_scale` would not fit
+    int32 (TFLM refuses such a model: test_fused_activation_bound_beyond_int32_is_refused_as_tflm_does)."""
+    drawn = int(ACTIVATIONS[int(rng.integers(0, len(ACTIVATIONS)))])
+    if out_scale is not None and drawn in (ACT.RELU6, ACT.RELU_N1_TO_1) and 6.0 / out_scale >= 2.0 ** 31:
+        return int(ACT.RELU)
+    return drawn
 
 
 def conv_quantization(rng, dtype: str, depth: int, channels: int, per_channel: bool):
@@ -150,7 +155,7 @@ def add_conv2d(b, rng, dtype, n):
     options.padding = padding
     options.strideH, options.strideW = stride
     options.dilationHFactor, options.dilationWFactor = dil
-    options.fusedActivationFunction = activation(rng)
+    options.fusedActivationFunction = activation(rng, out_s)
     b.op(b.opcode(BUILTIN.CONV_2D, version=4 if dtype == "int16" else 3), inputs, [y],
          fb.BuiltinOptions.Conv2DOptions, options)
     return [x], [y]
@@ -181,7 +186,7 @@ def add_depthwise_conv2d(b, rng, dtype, n):
     options.strideH, options.strideW = stride
     options.dilationHFactor, options.dilationWFactor = dil
     options.depthMultiplier = multiplier
-    options.fusedActivationFunction = activation(rng)
+    options.fusedActivationFunction = activation(rng, out_s)
     b.op(b.opcode(BUILTIN.DEPTHWISE_CONV_2D, version=3), inputs, [y], fb.BuiltinOptions.DepthwiseConv2DOptions,
          options)
     return [x], [y]
@@ -207,6 +212,8 @@ def fully_connected(b, rng, dtype, n, depth, units, lead, keep_num_dims, per_cha
         y = b.tensor(f"y{n}", dtype, out_shape)
     else:
         (in_s, in_zp), w_scales, (out_s, out_zp) = conv_quantization(rng, dtype, depth, units, per_channel)
+        if options.fusedActivationFunction in (ACT.RELU6, ACT.RELU_N1_TO_1) and 6.0 / out_s >= 2.0 ** 31:
+            options.fusedActivationFunction = ACT.RELU  # as activation(rng, out_s): TFLM would refuse the model
         x = b.tensor(f"x{n}", dtype, in_shape, scale=in_s, zero_point=in_zp)
         wt = b.tensor(f"w{n}", "int8", [units, depth], data=weights(rng, (units, depth)), scale=w_scales,
                       zero_point=[0] * len(w_scales))
@@ -261,7 +268,7 @@ def add_transpose_conv(b, rng, dtype, n):
     options = fb.TransposeConvOptionsT()
     options.padding = padding
     options.strideH, options.strideW = stride
-    options.fusedActivationFunction = activation(rng)
+    options.fusedActivationFunction = activation(rng, out_s)
     b.op(b.opcode(BUILTIN.TRANSPOSE_CONV, version=3), inputs, [y], fb.BuiltinOptions.TransposeConvOptions, options)
     return [x], [y]
 
