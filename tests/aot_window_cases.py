@@ -4,7 +4,8 @@ AVERAGE_POOL_2D, MAX_POOL_2D and BATCH_MATMUL.
 
 Each adder(builder, rng, dtype, n) appends one op with its own graph input(s) and returns
 (inputs, outputs), as aot_op_cases.random_model expects. What is drawn, and why:
-- shapes: 1-element tensors, channel counts that are not multiples of 4 (the SIMD tails), batches,
+- shapes: 1-element tensors, channel counts that are not multiples of 4 (the SIMD tails) and
+  some of 16..40 (their whole blocks), batches,
   grouped convolutions, filters larger than the input (SAME), strides and dilations up to 3;
 - scales over wide ranges, placed so that the effective output multiplier is usually where the
   outputs spread over the type's range, sometimes tiny (shift below -31: TFLM's multiplier is 0),
@@ -107,6 +108,11 @@ def dim(rng, hi: int) -> int:
     return 1 if rng.random() < 0.15 else int(rng.integers(1, hi + 1))
 
 
+def channels(rng, hi: int) -> int:
+    """A channel count: dim(rng, hi), or 16..40 one time in seven (the SIMD kernels' whole blocks)."""
+    return int(rng.integers(16, 41)) if rng.random() < 0.15 else dim(rng, hi)
+
+
 def window_geometry(rng, h, w, k_h, k_w, dilation: bool = True):
     """(strides, dilations, padding, out_h, out_w); VALID only where the dilated filter fits."""
     stride = (int(rng.integers(1, 4)), int(rng.integers(1, 4)))
@@ -128,9 +134,9 @@ def add_conv2d(b, rng, dtype, n):
     batches = 1 if rng.random() < 0.7 else 2
     h, w = dim(rng, 9), dim(rng, 9)
     groups = int(rng.integers(2, 4)) if rng.random() < 0.2 else 1
-    filter_in_c = dim(rng, 7)
+    filter_in_c = dim(rng, 7) if groups > 1 else channels(rng, 7)
     in_c = filter_in_c * groups
-    out_c = groups * dim(rng, 6 if groups > 1 else 13)
+    out_c = groups * dim(rng, 6) if groups > 1 else channels(rng, 13)
     k_h, k_w = (1, 1) if rng.random() < 0.25 else (int(rng.integers(1, 5)), int(rng.integers(1, 5)))
     stride, dil, padding, out_h, out_w = window_geometry(rng, h, w, k_h, k_w)
     per_channel = rng.random() < 0.6
@@ -168,7 +174,7 @@ def add_depthwise_conv2d(b, rng, dtype, n):
     """int8, depth multipliers 1-3, one input channel (lowered to the CONV_2D kernel) 20 % of the time."""
     batches = 1 if rng.random() < 0.75 else 2
     h, w = dim(rng, 9), dim(rng, 9)
-    in_c = 1 if rng.random() < 0.2 else dim(rng, 11)
+    in_c = 1 if rng.random() < 0.2 else channels(rng, 11)
     multiplier = 1 if rng.random() < 0.6 else int(rng.integers(2, 4))
     out_c = in_c * multiplier
     k_h, k_w = int(rng.integers(1, 5)), int(rng.integers(1, 5))
@@ -228,7 +234,7 @@ def fully_connected(b, rng, dtype, n, depth, units, lead, keep_num_dims, per_cha
 
 def add_fully_connected(b, rng, dtype, n):
     """int8 (per-tensor or per-channel) or float32; depth up to 70, batched and higher-rank inputs."""
-    depth, units = dim(rng, 70), dim(rng, 20)
+    depth, units = dim(rng, 70), channels(rng, 20)
     rank = int(rng.integers(1, 4))
     lead = [dim(rng, 3) for _ in range(rank - 1)] if rank > 1 else [1]
     return fully_connected(b, rng, dtype, n, depth, units, lead, bool(rng.random() < 0.4),
@@ -243,7 +249,7 @@ def add_transpose_conv(b, rng, dtype, n):
     and, 20 % of the time, up to stride - 1 rows/columns fewer (SAME) or more (VALID)."""
     batches = 1 if rng.random() < 0.75 else 2
     in_h, in_w = dim(rng, 6), dim(rng, 6)
-    in_c, out_c = dim(rng, 9), dim(rng, 9)
+    in_c, out_c = channels(rng, 9), channels(rng, 9)
     k_h, k_w = int(rng.integers(1, 5)), int(rng.integers(1, 5))
     stride = (int(rng.integers(1, 4)), int(rng.integers(1, 4)))
     padding = PADDINGS[int(rng.integers(0, 2))]
