@@ -107,16 +107,20 @@ def test_dense_accumulators_meet_every_rounding_boundary(tmp_path, op, dtype):
 # --- named shapes --------------------------------------------------------------------------------
 
 
-def _fc_stack(per_channel: bool, seed: int = 3) -> bytes:
+def _add_fc_stack(b, rng, per_channel: bool, first: int = 0) -> int:
     """The MLPerf Tiny anomaly-detection shape: 640 -> 128 -> 128 -> 8 -> 128 -> 640 (one FC per model input,
-    so each layer meets the extreme inputs too)."""
-    rng = np.random.default_rng(seed)
-    b = ModelBuilder()
+    so each layer meets the extreme inputs too); returns the next free case number."""
     widths = [640, 128, 128, 8, 128, 640]
-    for n, (depth, units) in enumerate(zip(widths, widths[1:])):
+    for n, (depth, units) in enumerate(zip(widths, widths[1:]), start=first):
         xs, ys = aot_window_cases.fully_connected(b, rng, "int8", n, depth, units, [1], False, per_channel, True)
         b.inputs += xs
         b.outputs += ys
+    return first + len(widths) - 1
+
+
+def _fc_stack(per_channel: bool, seed: int = 3) -> bytes:
+    b = ModelBuilder()
+    _add_fc_stack(b, np.random.default_rng(seed), per_channel)
     return b.build()
 
 
@@ -129,7 +133,8 @@ def test_fully_connected_anomaly_detection_shape(tmp_path, per_channel):
 
 
 def _cortex_m_model(per_type: int = 3, seed: int = 11) -> bytes:
-    """per_type generated cases of every (op, type) and one boundary probe of every DENSE pair, one model."""
+    """per_type generated cases of every (op, type), one boundary probe of every DENSE pair and the
+    anomaly-detection FC stack, in one model."""
     rng = np.random.default_rng(seed)
     b = ModelBuilder()
     n = 0
@@ -141,6 +146,7 @@ def _cortex_m_model(per_type: int = 3, seed: int = 11) -> bytes:
     for op, dtype in DENSE:
         xs, ys = aot_window_cases.add_dense(b, rng, op, dtype, n)
         b.inputs, b.outputs, n = b.inputs + xs, b.outputs + ys, n + 1
+    _add_fc_stack(b, rng, per_channel=False, first=n)  # the FC kernel's long SIMD runs
     return b.build()
 
 
