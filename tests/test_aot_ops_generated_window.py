@@ -20,6 +20,7 @@ from tflite_builder import ModelBuilder
 
 from tinyml_build.model.reader import read_model
 from tinyml_build.model.schema import fb
+from tinyml_build.runtimes.aot.lower import lower_model
 from tinyml_build.verification.host_check import check_model, random_inputs
 
 CASES = 50  # ops per generated model
@@ -195,3 +196,46 @@ def test_fused_activation_bound_beyond_int32_is_refused_as_tflm_does(dtype, acti
 def test_fused_activation_bound_just_inside_int32_is_built(tmp_path):
     """6 / 3e-9 = 2e9 still fits: TFLM builds the model and so does aot, bit-exact."""
     check(tmp_path, _conv_with_output_scale("int8", 3e-9, fb.ActivationFunctionType.RELU6), runs=3)
+
+
+def _conv16_with_multiplier(multiplier: float, transpose: bool = False) -> bytes:
+    """A 16x8 CONV_2D (or TRANSPOSE_CONV) with int64 accumulators and the given effective output multiplier."""
+    b = ModelBuilder()
+    x = b.tensor("x", "int16", [1, 2, 2, 3], scale=1e-3, zero_point=0)
+    w = b.tensor("w", "int8", [2, 1, 1, 3], data=np.ones((2, 1, 1, 3), np.int8), scale=[0.01], zero_point=[0])
+    y = b.tensor("y", "int16", [1, 2, 2, 2], scale=1e-5 / multiplier, zero_point=0)
+    bias = b.tensor("b", "int64", [2], data=np.zeros(2, np.int64), scale=[1e-5] * 2, zero_point=[0] * 2)
+    if transpose:
+        shape = b.tensor("shape", "int32", [4], data=np.array([1, 2, 2, 2], np.int32))
+        options = fb.TransposeConvOptionsT()
+        options.padding, options.strideH, options.strideW = fb.Padding.VALID, 1, 1
+        b.op(b.opcode(fb.BuiltinOperator.TRANSPOSE_CONV, version=3), [shape, w, x, bias], [y],
+             fb.BuiltinOptions.TransposeConvOptions, options)
+    else:
+        options = fb.Conv2DOptionsT()
+        options.padding = fb.Padding.VALID
+        options.strideH = options.strideW = options.dilationHFactor = options.dilationWFactor = 1
+        b.op(b.opcode(fb.BuiltinOperator.CONV_2D, version=4), [x, w, bias], [y], fb.BuiltinOptions.Conv2DOptions,
+             options)
+    b.inputs, b.outputs = [x], [y]
+    return b.build()
+
+
+@pytest.mark.parametrize("transpose", [False, True], ids=["conv2d", "transpose_conv"])
+def test_16x8_multiplier_beyond_the_64_bit_requantization_is_refused(transpose):
+    """A multiplier of 2^15 or more makes MultiplyByQuantizedMultiplier(int64)'s rounding term 1 << (14 - shift)
+    a negative shift: aot built it (UBSan: 'shift exponent -2 is negative' at 40000); TFLM asserts shift < 8."""
+    message = aot_op_cases.lower_error(_conv16_with_multiplier(40000.0, transpose))
+    assert "64-bit requantization" in message and "32768" in message
+    lower_model(read_model(_conv16_with_multiplier(20000.0, transpose), where="m.tflite", name="m"))  # shift 15
+
+
+def test_16x8_batch_matmul_multiplier_beyond_the_64_bit_requantization_is_refused():
+    b = ModelBuilder()
+    x = b.tensor("a", "int16", [2, 3], scale=1e-3, zero_point=0)
+    w = b.tensor("b", "int16", [3, 4], scale=1e-3, zero_point=0)
+    y = b.tensor("y", "int16", [2, 4], scale=1e-6 / 40000.0, zero_point=0)
+    b.op(b.opcode(fb.BuiltinOperator.BATCH_MATMUL), [x, w], [y], fb.BuiltinOptions.BatchMatMulOptions,
+         fb.BatchMatMulOptionsT())
+    b.inputs, b.outputs = [x, w], [y]
+    assert "64-bit requantization" in aot_op_cases.lower_error(b.build())

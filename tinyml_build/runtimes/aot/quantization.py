@@ -72,6 +72,20 @@ def per_tensor_fc_multiplier(input_scale: float, filter_scale: float, output_sca
     return quantize_multiplier(product / f32(output_scale))
 
 
+# MultiplyByQuantizedMultiplier(int64 x, ...) (16x8 kernels) rounds with 1 << (15 - shift - 1): TFLM
+# asserts shift < 8, and from shift 16 on the shift count is negative (undefined in C and C++). Up to 15
+# its release build computes a value, which aot reproduces; above, aot refuses the op.
+I64_REQUANT_MAX_SHIFT = 15
+
+
+def i64_requant_problem(shifts) -> str | None:
+    """Why a 16x8 op's 64-bit requantization cannot take these shifts, or None when it can."""
+    if max(shifts) <= I64_REQUANT_MAX_SHIFT:
+        return None
+    return (f"output multiplier (input * weight / output scale) of {2.0 ** (max(shifts) - 1):g} or more "
+            "is beyond TFLM's 64-bit requantization (it asserts shift < 8)")
+
+
 def quantize_value(real: float, scale: float, zero_point: int) -> int:
     """TFLM's Quantize() helper: round(float32(real) / float32(scale)) + zero_point."""
     return zero_point + round_half_away(float(np.float32(real) / np.float32(scale)))
