@@ -151,6 +151,15 @@ def _cortex_m_model(per_type: int = 3, seed: int = 11) -> bytes:
     return b.build()
 
 
+def test_generated_cases_under_sanitizers(tmp_path):
+    """The Cortex-M model on the host with ASan/UBSan: no case may read out of bounds or compute
+    something C leaves undefined (the probes' accumulators reach 2^30)."""
+    model = read_model(_cortex_m_model(seed=5), where="generated_window.tflite", name="generated_window")
+    report = check_model(model, inputs=random_inputs(model, 3, 0) + [aot_window_cases.dense_inputs(model)],
+                         sanitize=True)
+    assert report.ok, str(report)
+
+
 @pytest.mark.qemu
 @pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
                     reason="arm-none-eabi-gcc or qemu-system-arm not installed")
