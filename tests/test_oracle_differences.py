@@ -1,6 +1,7 @@
 """The (op, type) pairs where the tflite-micro wheel and the pinned TFLM differ are exactly the table.
 
-Generated models -- an MLPerf anomaly-detection-shaped FC stack (int8, per-tensor), int16 and int8
+Generated models -- an MLPerf anomaly-detection-shaped FC stack (int8, per-tensor), an int8
+BATCH_MATMUL built to meet rounding boundaries, int16 and int8
 LEAKY_RELU at several alphas and scales, SUB, and a case of every op family the aot tests cover
 (the committed converter models of tests/data/aot_ops, the hand-built and the generated ones) -- run through both
 oracles with every op output traced. An op is blamed when its own inputs were equal and its output
@@ -84,6 +85,35 @@ def fc_dense_accumulators(units=16384) -> bytes:
     return b.build()
 
 
+def batch_matmul_boundaries(depth=4096, boundaries=64, around=4) -> bytes:
+    """One int8 BATCH_MATMUL whose lhs is every int8 value repeated (the vectors=0 input) and whose
+    constant rhs columns are built so that the accumulators are the `around` integers next to each of
+    the top `boundaries` output rounding boundaries (up to 2^24, where the two multipliers -- the scales
+    of fc_dense_accumulators -- move a boundary by about one accumulator step)."""
+    sa, sb = 0.05479161813855171, 0.017887767404317856
+    a = np.resize(np.arange(-128, 128), depth)
+    positive = [k for k in np.argsort(-a, kind="stable") if a[k] > 0]
+    top = 127 * int(a[positive].sum())
+    columns = []
+    for level in range(127 - boundaries, 127):
+        centre = int((level + 0.5) * top / 127)
+        for acc in range(centre - around // 2, centre + around - around // 2):
+            column, rest = np.zeros(depth, np.int64), acc
+            for k in positive:  # greedy: the largest lhs values first, weights up to 127
+                column[k] = min(127, rest // int(a[k]))
+                rest -= int(column[k] * a[k])
+            columns.append(column)
+    rhs = np.stack(columns, axis=1).astype(np.int8)
+    b = ModelBuilder()
+    x = b.tensor("a", "int8", [1, depth], scale=sa, zero_point=0)
+    w = b.tensor("b", "int8", list(rhs.shape), data=rhs, scale=sb, zero_point=0)
+    y = b.tensor("y", "int8", [1, rhs.shape[1]], scale=sa * sb * top / 127, zero_point=0)
+    b.op(b.opcode(fb.BuiltinOperator.BATCH_MATMUL), [x, w], [y], fb.BuiltinOptions.BatchMatMulOptions,
+         fb.BatchMatMulOptionsT())
+    b.inputs, b.outputs = [x], [y]
+    return b.build()
+
+
 def leaky_relu(dtype, alpha, in_scale, out_scale, zp=0, width=64) -> bytes:
     b = ModelBuilder()
     x = b.tensor("x", dtype, [1, width], scale=in_scale, zero_point=zp)
@@ -111,6 +141,7 @@ def cases():
     input type (single-input elementwise cases)."""
     yield "anomaly_detection_fc", anomaly_detection_fc(), RANDOM_VECTORS
     yield "fc_dense_accumulators", fc_dense_accumulators(), 0
+    yield "batch_matmul_boundaries", batch_matmul_boundaries(), 0
     for dtype, alpha, (in_scale, out_scale) in itertools.product(
             ("int16", "int8"), (0.01, 0.1, 0.2, 0.3, 0.7, 1.5),
             ((1 / 4096, 1 / 4096), (0.0003, 0.0001), (0.001, 0.0007), (3.05e-5, 6.1e-5),

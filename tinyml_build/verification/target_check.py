@@ -92,12 +92,15 @@ def build_check_program(program, inputs, work: Path, target: Target | None = Non
 
 def check_on_cortex_m(model: Model | str | Path, runs: int = 3, seed: int = 0, workdir: str | Path | None = None,
                       program=None, timeout: float = DEFAULT_TIMEOUT,
-                      target: Target | str = CHECK_TARGET) -> TargetReport:
+                      target: Target | str = CHECK_TARGET, inputs: list | None = None) -> TargetReport:
+    """As host_check.check_model, on the target in QEMU: `inputs` (per run, one array per graph input)
+    replaces the `runs` seeded ones, for inputs a test designs (e.g. every int8 value per channel)."""
     if not isinstance(model, Model):
         model = load_model(model)
     target = target if isinstance(target, Target) else load_target(target)
     program = program if program is not None else lower_model(model)
-    inputs = random_inputs(model, runs, seed)
+    inputs = inputs if inputs is not None else random_inputs(model, runs, seed)
+    runs = len(inputs)
     with tempfile.TemporaryDirectory(prefix="tml_aot_m4_") as tmp:
         work = Path(workdir) if workdir is not None else Path(tmp)
         work.mkdir(parents=True, exist_ok=True)

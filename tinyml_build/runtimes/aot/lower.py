@@ -30,6 +30,7 @@ from tinyml_build.runtimes.aot.program import (
     Trace,
     VariableTensor,
 )
+from tinyml_build.runtimes.aot.quantization import ActivationBoundError
 
 TFLM_FIX = "build with runtime=tflm (the TFLM interpreter runs every op TFLM has a kernel for)"
 
@@ -288,7 +289,10 @@ def lower_model(model: Model, name: str | None = None) -> Program:
     lowering = _Lowering(model)
     for op in sg.operators:
         ctx = OpContext(lowering, op)
-        table[op.name](ctx)
+        try:
+            table[op.name](ctx)
+        except ActivationBoundError as err:  # raised below the op's lowering, which knows no op
+            raise ctx.unsupported(err.what, fix=err.fix) from None
         for index in op.outputs:
             tensor = sg.tensors[index]
             ctx.step.traces.append(Trace(tensor=index, pointer=f"TML_T{index}", nbytes=tensor.nbytes))

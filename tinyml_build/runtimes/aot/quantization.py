@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tinyml_build.errors import ModelError
+
 INT32_MIN = -(1 << 31)
 INT32_MAX = (1 << 31) - 1
 
@@ -70,22 +72,59 @@ def per_tensor_fc_multiplier(input_scale: float, filter_scale: float, output_sca
     return quantize_multiplier(product / f32(output_scale))
 
 
+# MultiplyByQuantizedMultiplier(int64 x, ...) (16x8 kernels) rounds with 1 << (15 - shift - 1): TFLM
+# asserts shift < 8, and from shift 16 on the shift count is negative (undefined in C and C++). Up to 15
+# its release build computes a value, which aot reproduces; above, aot refuses the op.
+I64_REQUANT_MAX_SHIFT = 15
+
+
+def i64_requant_problem(shifts) -> str | None:
+    """Why a 16x8 op's 64-bit requantization cannot take these shifts, or None when it can."""
+    if max(shifts) <= I64_REQUANT_MAX_SHIFT:
+        return None
+    return (f"output multiplier (input * weight / output scale) of {2.0 ** (max(shifts) - 1):g} or more "
+            "is beyond TFLM's 64-bit requantization (it asserts shift < 8)")
+
+
 def quantize_value(real: float, scale: float, zero_point: int) -> int:
     """TFLM's Quantize() helper: round(float32(real) / float32(scale)) + zero_point."""
     return zero_point + round_half_away(float(np.float32(real) / np.float32(scale)))
 
 
+class ActivationBoundError(ModelError):
+    """A fused activation bound TFLM's Prepare cannot quantize (it refuses the model; so must aot)."""
+
+
+def _activation_bound(activation: str, real: float, scale: float, zero_point: int) -> int:
+    """kernel_util.cc Quantize(): round(float32(real) / float32(scale)) must lie within int32's float
+    range, or TFLM's CalculateActivationRangeQuantized fails and the interpreter does not start.
+    (TFLM admits exactly 2^31, which its int32 conversion cannot hold; refused here too.)"""
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        q = np.float32(real) / np.float32(scale)
+    if not np.isfinite(q) or not INT32_MIN <= round_half_away(float(q)) <= INT32_MAX:
+        raise ActivationBoundError(
+            f"fused activation {activation}: bound {real:g} / output scale {float(np.float32(scale)):g} does not fit "
+            "int32, so TFLM refuses the model (CalculateActivationRangeQuantized)",
+            fix="re-quantize the model: an output scale this small cannot represent the activation's range")
+    return zero_point + round_half_away(float(q))
+
+
 def activation_range(activation: str, dtype: str, scale: float, zero_point: int) -> tuple[int, int]:
-    """CalculateActivationRangeQuantized: the fused activation's clamp bounds in the output's units."""
+    """CalculateActivationRangeQuantized: the fused activation's clamp bounds in the output's units;
+    ActivationBoundError where TFLM's Prepare fails (a bound beyond int32)."""
     qmin, qmax = DTYPE_RANGES[dtype]
+
+    def bound(real: float) -> int:
+        return _activation_bound(activation, real, scale, zero_point)
+
     if activation == "NONE":
         return qmin, qmax
     if activation == "RELU":
-        return max(qmin, quantize_value(0.0, scale, zero_point)), qmax
+        return max(qmin, bound(0.0)), qmax
     if activation == "RELU6":
-        return max(qmin, quantize_value(0.0, scale, zero_point)), min(qmax, quantize_value(6.0, scale, zero_point))
+        return max(qmin, bound(0.0)), min(qmax, bound(6.0))
     if activation == "RELU_N1_TO_1":
-        return max(qmin, quantize_value(-1.0, scale, zero_point)), min(qmax, quantize_value(1.0, scale, zero_point))
+        return max(qmin, bound(-1.0)), min(qmax, bound(1.0))
     raise ValueError(f"fused activation {activation} has no quantized range")
 
 

@@ -43,6 +43,12 @@ KNOWN_WHEEL_DIFFERENCES: tuple[WheelDifference, ...] = (
         "MLPerf anomaly-detection FC stack); per-channel weights are computed in double by both",
         _NOT_IN_MIRROR),
     WheelDifference(
+        "BATCH_MATMUL", "int8",
+        "requantization multiplier: as FULLY_CONNECTED int8, the pin computes lhs_scale * rhs_scale in float32 "
+        "(micro/kernels/batch_matmul.cc calls GetQuantizedConvolutionMultipler), the wheel's TFLM in double; "
+        "outputs 1 LSB apart where the accumulator lands on a rounding boundary",
+        _NOT_IN_MIRROR),
+    WheelDifference(
         "LEAKY_RELU", "int16",
         "the alpha and identity multipliers (input_scale * alpha / output_scale, input_scale / output_scale) are "
         "computed in float32 at the pin (micro/kernels/leaky_relu_common.cc), in double by the wheel's TFLM; "

@@ -15,7 +15,7 @@ import itertools
 import numpy as np
 
 from tinyml_build.runtimes.aot.ops import register
-from tinyml_build.runtimes.aot.quantization import per_tensor_fc_multiplier
+from tinyml_build.runtimes.aot.quantization import i64_requant_problem, per_tensor_fc_multiplier
 
 SUFFIX = {"int8": "s8", "int16": "s16", "float32": "f32"}
 
@@ -69,6 +69,8 @@ def lower(ctx) -> None:
         if a.dtype == "int16" and (za, zb, zo) != (0, 0, 0):
             raise ctx.unsupported(f"int16 zero points {za}, {zb}, {zo} are not all 0 (TFLM requires it)")
         multiplier, shift = per_tensor_fc_multiplier(sa, sb, so)
+        if a.dtype == "int16" and i64_requant_problem([shift]):
+            raise ctx.unsupported(i64_requant_problem([shift]))
         fields.update({"a_offset": -za, "b_offset": -zb, "output_offset": zo,
                        "multiplier": multiplier, "shift": shift})
     params = ctx.params("tml_batch_matmul_params", fields)

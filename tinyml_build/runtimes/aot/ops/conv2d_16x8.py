@@ -7,7 +7,12 @@ for int32 via quantized_bias_type), int32 for an int32 bias.
 """
 
 from tinyml_build.runtimes.aot.ops._requant import scale_tables
-from tinyml_build.runtimes.aot.quantization import activation_range, compute_padding, per_channel_multipliers
+from tinyml_build.runtimes.aot.quantization import (
+    activation_range,
+    compute_padding,
+    i64_requant_problem,
+    per_channel_multipliers,
+)
 
 TFLITE_INT32 = 2  # TensorType value of quantized_bias_type
 
@@ -58,6 +63,8 @@ def lower_conv2d_16x8(ctx) -> None:
             raise ctx.unsupported(f"bias tensor #{bias.index} '{bias.name}' must be constant with {out_ch} values")
     int32_accumulator = ((bias.dtype == "int32") if bias is not None
                          else opts.get("quantized_bias_type", 0) == TFLITE_INT32)
+    if not int32_accumulator and i64_requant_problem(shifts):
+        raise ctx.unsupported(i64_requant_problem(shifts))
     params = ctx.params("tml_conv16x8_params", {
         "batches": batches, "in_h": in_h, "in_w": in_w, "in_ch": in_ch,
         "out_h": y.shape[1], "out_w": y.shape[2], "out_ch": out_ch,

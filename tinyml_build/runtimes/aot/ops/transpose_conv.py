@@ -10,7 +10,12 @@ import numpy as np
 
 from tinyml_build.runtimes.aot.ops import register
 from tinyml_build.runtimes.aot.ops._requant import scale_tables
-from tinyml_build.runtimes.aot.quantization import activation_range, compute_padding, per_channel_multipliers
+from tinyml_build.runtimes.aot.quantization import (
+    activation_range,
+    compute_padding,
+    i64_requant_problem,
+    per_channel_multipliers,
+)
 
 
 @register("TRANSPOSE_CONV")
@@ -55,6 +60,8 @@ def lower(ctx) -> None:
     if x.dtype == "int16":
         if (in_zp, out_zp) != (0, 0):
             raise ctx.unsupported(f"int16 tensors need zero points of 0 (got {in_zp}, {out_zp}), as in TFLM")
+        if i64_requant_problem(shifts):
+            raise ctx.unsupported(i64_requant_problem(shifts))
         bias_ptr = _bias(ctx, bias, ("int64", "int16"), "int64_t", out_ch)
         function = "tml_transpose_conv_s16"
         tap_offset = None

@@ -1,0 +1,250 @@
+"""runtime=aot CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, TRANSPOSE_CONV, AVERAGE_POOL_2D, MAX_POOL_2D
+and BATCH_MATMUL bit-exact with the pinned TFLM, over hundreds of generated cases per op.
+
+Property-style (issue 12 §1): tests/aot_window_cases.py draws shapes, scales, zero points,
+strides, dilations, paddings, groups, depth multipliers, biases and activations from seeded
+generators, so a failing case reproduces from its (op, type, seed). Compiling dominates, so
+each model holds CASES independent ops of one kind and one host check (every op output, the
+all-minimum and all-maximum runs and random ones) covers them all. When only the tflite-micro
+wheel can judge, a difference is accepted only at an op the wheel's table of known differences
+names (oracle.blind_spots), never by a tolerance.
+"""
+
+import shutil
+
+import aot_op_cases
+import aot_window_cases
+import numpy as np
+import pytest
+from tflite_builder import ModelBuilder
+
+from tinyml_build.model.reader import read_model
+from tinyml_build.model.schema import fb
+from tinyml_build.runtimes.aot.lower import lower_model
+from tinyml_build.verification.host_check import check_model, random_inputs
+
+CASES = 50  # ops per generated model
+RUNS = 6  # all-minimum, all-maximum and 4 random input vectors
+TYPES = {
+    "CONV_2D": ("int8", "int16"),
+    "DEPTHWISE_CONV_2D": ("int8",),
+    "FULLY_CONNECTED": ("int8", "float32"),
+    "TRANSPOSE_CONV": ("int8", "int16"),
+    "AVERAGE_POOL_2D": ("int8",),
+    "MAX_POOL_2D": ("int8",),
+    "BATCH_MATMUL": ("int8", "int16", "float32"),
+}
+SEEDS = {  # models per (op, type): every op gets >= 200 cases (CASES x seeds summed over its types)
+    ("CONV_2D", "int8"): 3, ("CONV_2D", "int16"): 2,
+    ("DEPTHWISE_CONV_2D", "int8"): 4,
+    ("FULLY_CONNECTED", "int8"): 3, ("FULLY_CONNECTED", "float32"): 1,
+    ("TRANSPOSE_CONV", "int8"): 2, ("TRANSPOSE_CONV", "int16"): 2,
+    ("AVERAGE_POOL_2D", "int8"): 4,
+    ("MAX_POOL_2D", "int8"): 4,
+    ("BATCH_MATMUL", "int8"): 2, ("BATCH_MATMUL", "int16"): 1, ("BATCH_MATMUL", "float32"): 1,
+}
+GENERATED = [(op, dtype, seed) for op, types in TYPES.items() for dtype in types for seed in range(SEEDS[op, dtype])]
+
+
+def check(tmp_path, data, runs: int = RUNS, inputs=None) -> None:
+    """Bit-exact with the oracle; a wheel oracle may differ only at an op its known-differences table names.
+    `data`: .tflite bytes or a read model; `inputs` replaces the seeded runs."""
+    if isinstance(data, bytes):
+        path = tmp_path / "m.tflite"
+        path.write_bytes(data)
+        data = path
+    report = check_model(data, runs=runs, inputs=inputs)
+    if not report.ok and report.divergence is not None and any(
+            spot.startswith(f"{report.divergence.op_name} {report.divergence.dtype}:") for spot in report.blind_spots):
+        pytest.skip(f"the oracle ({report.oracle.get('name')}) cannot judge {report.divergence.op_name} "
+                    f"{report.divergence.dtype}: {report.blind_spots}")
+    assert report.ok, str(report)
+
+
+def generated(op: str, dtype: str, seed: int, cases: int = CASES) -> bytes:
+    return aot_op_cases.random_model(aot_window_cases.ADDERS, TYPES, op, dtype, seed, cases)
+
+
+def test_every_op_gets_hundreds_of_cases():
+    for op, types in TYPES.items():
+        assert sum(SEEDS[op, t] for t in types) * CASES >= 200, op
+
+
+@pytest.mark.parametrize("op,dtype,seed", GENERATED, ids=[f"{o}-{d}-{s}" for o, d, s in GENERATED])
+def test_generated_cases_bit_exact(tmp_path, op, dtype, seed):
+    check(tmp_path, generated(op, dtype, seed))
+
+
+def test_generated_models_are_reproducible():
+    assert generated("CONV_2D", "int8", 0, 8) == generated("CONV_2D", "int8", 0, 8)
+    assert generated("CONV_2D", "int8", 0, 8) != generated("CONV_2D", "int8", 1, 8)
+
+
+# --- dense accumulators: every rounding boundary ---------------------------------------------------
+
+DENSE = [("CONV_2D", "int8"), ("CONV_2D", "int16"), ("DEPTHWISE_CONV_2D", "int8"), ("FULLY_CONNECTED", "int8"),
+         ("TRANSPOSE_CONV", "int8"), ("TRANSPOSE_CONV", "int16")]
+DENSE_CASES = 12  # random (input, weight, output) scale triples per (op, type)
+
+
+def dense_model(op: str, dtype: str, seed: int = 0) -> bytes:
+    rng = np.random.default_rng([seed, DENSE.index((op, dtype))])
+    b = ModelBuilder()
+    for n in range(DENSE_CASES):
+        xs, ys = aot_window_cases.add_dense(b, rng, op, dtype, n)
+        b.inputs += xs
+        b.outputs += ys
+    return b.build()
+
+
+@pytest.mark.parametrize("op,dtype", DENSE, ids=[f"{o}-{d}" for o, d in DENSE])
+def test_dense_accumulators_meet_every_rounding_boundary(tmp_path, op, dtype):
+    """A requantization multiplier one unit off changes some of these outputs (random inputs see it
+    about once in 10^5 elements)."""
+    model = read_model(dense_model(op, dtype), where=f"dense_{op}.tflite", name="dense")
+    check(tmp_path, model, inputs=[aot_window_cases.dense_inputs(model)])
+
+
+# --- named shapes --------------------------------------------------------------------------------
+
+
+def _add_fc_stack(b, rng, per_channel: bool, first: int = 0) -> int:
+    """The MLPerf Tiny anomaly-detection shape: 640 -> 128 -> 128 -> 8 -> 128 -> 640 (one FC per model input,
+    so each layer meets the extreme inputs too); returns the next free case number."""
+    widths = [640, 128, 128, 8, 128, 640]
+    for n, (depth, units) in enumerate(zip(widths, widths[1:]), start=first):
+        xs, ys = aot_window_cases.fully_connected(b, rng, "int8", n, depth, units, [1], False, per_channel, True)
+        b.inputs += xs
+        b.outputs += ys
+    return first + len(widths) - 1
+
+
+def _fc_stack(per_channel: bool, seed: int = 3) -> bytes:
+    b = ModelBuilder()
+    _add_fc_stack(b, np.random.default_rng(seed), per_channel)
+    return b.build()
+
+
+@pytest.mark.parametrize("per_channel", [False, True], ids=["per_tensor", "per_channel"])
+def test_fully_connected_anomaly_detection_shape(tmp_path, per_channel):
+    check(tmp_path, _fc_stack(per_channel), runs=12)
+
+
+# --- Cortex-M4: the SIMD dot products and the SMLAL requantization host builds do not run ----------
+
+
+def _cortex_m_model(per_type: int = 3, seed: int = 11) -> bytes:
+    """per_type generated cases of every (op, type), one boundary probe of every DENSE pair and the
+    anomaly-detection FC stack, in one model."""
+    rng = np.random.default_rng(seed)
+    b = ModelBuilder()
+    n = 0
+    for op, types in TYPES.items():
+        for dtype in types:
+            for _ in range(per_type):
+                xs, ys = aot_window_cases.ADDERS[op](b, rng, dtype, n)
+                b.inputs, b.outputs, n = b.inputs + xs, b.outputs + ys, n + 1
+    for op, dtype in DENSE:
+        xs, ys = aot_window_cases.add_dense(b, rng, op, dtype, n)
+        b.inputs, b.outputs, n = b.inputs + xs, b.outputs + ys, n + 1
+    _add_fc_stack(b, rng, per_channel=False, first=n)  # the FC kernel's long SIMD runs
+    return b.build()
+
+
+def test_generated_cases_under_sanitizers(tmp_path):
+    """The Cortex-M model on the host with ASan/UBSan: no case may read out of bounds or compute
+    something C leaves undefined (the probes' accumulators reach 2^30)."""
+    model = read_model(_cortex_m_model(seed=5), where="generated_window.tflite", name="generated_window")
+    report = check_model(model, inputs=random_inputs(model, 3, 0) + [aot_window_cases.dense_inputs(model)],
+                         sanitize=True)
+    assert report.ok, str(report)
+
+
+@pytest.mark.qemu
+@pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
+                    reason="arm-none-eabi-gcc or qemu-system-arm not installed")
+def test_generated_cases_on_cortex_m4():
+    """One cross-compile, one QEMU run: the all-minimum, all-maximum and a random run, then the
+    every-value-per-channel run the boundary probes need (a valid input for the other cases too)."""
+    from tinyml_build.verification.target_check import check_on_cortex_m
+
+    model = read_model(_cortex_m_model(), where="generated_window.tflite", name="generated_window")
+    inputs = random_inputs(model, 3, 0) + [aot_window_cases.dense_inputs(model)]
+    report = check_on_cortex_m(model, inputs=inputs)
+    assert report.ok, str(report)
+
+
+# --- regressions found by the generated cases ----------------------------------------------------
+
+
+def _conv_with_output_scale(dtype: str, out_scale: float, activation: int) -> bytes:
+    """1x1 CONV_2D whose fused activation bound (6 / out_scale, 1 / out_scale) may not fit int32."""
+    b = ModelBuilder()
+    x = b.tensor("x", dtype, [1, 2, 2, 3], scale=1e-3, zero_point=0)
+    w = b.tensor("w", "int8", [2, 1, 1, 3], data=np.ones((2, 1, 1, 3), np.int8), scale=[0.01], zero_point=[0])
+    y = b.tensor("y", dtype, [1, 2, 2, 2], scale=out_scale, zero_point=0)
+    options = fb.Conv2DOptionsT()
+    options.padding, options.fusedActivationFunction = fb.Padding.VALID, activation
+    options.strideH = options.strideW = options.dilationHFactor = options.dilationWFactor = 1
+    b.op(b.opcode(fb.BuiltinOperator.CONV_2D, version=4 if dtype == "int16" else 3), [x, w], [y],
+         fb.BuiltinOptions.Conv2DOptions, options)
+    b.inputs, b.outputs = [x], [y]
+    return b.build()
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int16"])
+@pytest.mark.parametrize("activation,scale", [(fb.ActivationFunctionType.RELU6, 2e-9),
+                                              (fb.ActivationFunctionType.RELU_N1_TO_1, 4e-10)])
+def test_fused_activation_bound_beyond_int32_is_refused_as_tflm_does(dtype, activation, scale):
+    """Seed 114 of CONV_2D int16 drew an output scale so small that 6 / scale overflows int32: TFLM's
+    CalculateActivationRangeQuantized refuses the model at Prepare; aot clamped the bound and built it."""
+    message = aot_op_cases.lower_error(_conv_with_output_scale(dtype, scale, activation))
+    assert "op #0 CONV_2D" in message and "int32" in message
+
+
+def test_fused_activation_bound_just_inside_int32_is_built(tmp_path):
+    """6 / 3e-9 = 2e9 still fits: TFLM builds the model and so does aot, bit-exact."""
+    check(tmp_path, _conv_with_output_scale("int8", 3e-9, fb.ActivationFunctionType.RELU6), runs=3)
+
+
+def _conv16_with_multiplier(multiplier: float, transpose: bool = False) -> bytes:
+    """A 16x8 CONV_2D (or TRANSPOSE_CONV) with int64 accumulators and the given effective output multiplier."""
+    b = ModelBuilder()
+    x = b.tensor("x", "int16", [1, 2, 2, 3], scale=1e-3, zero_point=0)
+    w = b.tensor("w", "int8", [2, 1, 1, 3], data=np.ones((2, 1, 1, 3), np.int8), scale=[0.01], zero_point=[0])
+    y = b.tensor("y", "int16", [1, 2, 2, 2], scale=1e-5 / multiplier, zero_point=0)
+    bias = b.tensor("b", "int64", [2], data=np.zeros(2, np.int64), scale=[1e-5] * 2, zero_point=[0] * 2)
+    if transpose:
+        shape = b.tensor("shape", "int32", [4], data=np.array([1, 2, 2, 2], np.int32))
+        options = fb.TransposeConvOptionsT()
+        options.padding, options.strideH, options.strideW = fb.Padding.VALID, 1, 1
+        b.op(b.opcode(fb.BuiltinOperator.TRANSPOSE_CONV, version=3), [shape, w, x, bias], [y],
+             fb.BuiltinOptions.TransposeConvOptions, options)
+    else:
+        options = fb.Conv2DOptionsT()
+        options.padding = fb.Padding.VALID
+        options.strideH = options.strideW = options.dilationHFactor = options.dilationWFactor = 1
+        b.op(b.opcode(fb.BuiltinOperator.CONV_2D, version=4), [x, w, bias], [y], fb.BuiltinOptions.Conv2DOptions,
+             options)
+    b.inputs, b.outputs = [x], [y]
+    return b.build()
+
+
+@pytest.mark.parametrize("transpose", [False, True], ids=["conv2d", "transpose_conv"])
+def test_16x8_multiplier_beyond_the_64_bit_requantization_is_refused(transpose):
+    """A multiplier of 2^15 or more makes MultiplyByQuantizedMultiplier(int64)'s rounding term 1 << (14 - shift)
+    a negative shift: aot built it (UBSan: 'shift exponent -2 is negative' at 40000); TFLM asserts shift < 8."""
+    message = aot_op_cases.lower_error(_conv16_with_multiplier(40000.0, transpose))
+    assert "64-bit requantization" in message and "32768" in message
+    lower_model(read_model(_conv16_with_multiplier(20000.0, transpose), where="m.tflite", name="m"))  # shift 15
+
+
+def test_16x8_batch_matmul_multiplier_beyond_the_64_bit_requantization_is_refused():
+    b = ModelBuilder()
+    x = b.tensor("a", "int16", [2, 3], scale=1e-3, zero_point=0)
+    w = b.tensor("b", "int16", [3, 4], scale=1e-3, zero_point=0)
+    y = b.tensor("y", "int16", [2, 4], scale=1e-6 / 40000.0, zero_point=0)
+    b.op(b.opcode(fb.BuiltinOperator.BATCH_MATMUL), [x, w], [y], fb.BuiltinOptions.BatchMatMulOptions,
+         fb.BatchMatMulOptionsT())
+    b.inputs, b.outputs = [x, w], [y]
+    assert "64-bit requantization" in aot_op_cases.lower_error(b.build())
