@@ -597,6 +597,46 @@ void tml_batch_matmul_s8(const tml_batch_matmul_params *p, const int8_t *a, cons
 void tml_batch_matmul_s16(const tml_batch_matmul_params *p, const int16_t *a, const int16_t *b, int16_t *out);
 void tml_batch_matmul_f32(const tml_batch_matmul_params *p, const float *a, const float *b, float *out);
 
+/* ---- Float elementwise math (SIN, COS, EXP, LOG, SQRT, RSQRT, SQUARE, CEIL, FLOOR, ROUND) ---- */
+
+/* float_math.c: out[i] = f(in[i]) over n float32 values, f as TFLM's float kernels compute it:
+ * libm's sinf/cosf/expf/logf (bit-exact with TFLM where the two libms agree: see the aot README),
+ * IEEE-exact sqrtf, 1.0f / sqrtf(x), x * x, ceilf, floorf and TFLM's RoundToNearest (ties to even). */
+void tml_sin_f32(const float *in, float *out, int32_t n);
+void tml_cos_f32(const float *in, float *out, int32_t n);
+void tml_exp_f32(const float *in, float *out, int32_t n);
+void tml_log_f32(const float *in, float *out, int32_t n);
+void tml_sqrt_f32(const float *in, float *out, int32_t n);
+void tml_rsqrt_f32(const float *in, float *out, int32_t n);
+void tml_square_f32(const float *in, float *out, int32_t n);
+void tml_ceil_f32(const float *in, float *out, int32_t n);
+void tml_floor_f32(const float *in, float *out, int32_t n);
+/* ROUND: TFLM's RoundToNearest (ties to even); tml_round_f32 (tml_fixedpoint.h) is TfLiteRound */
+void tml_round_to_nearest_f32(const float *in, float *out, int32_t n);
+
+/* rsqrt.c: int8 RSQRT as a 256-entry table indexed by the input byte; returns nonzero (no output
+ * guaranteed) on an input below input_min (the input zero point), where TFLM's Invoke fails. */
+typedef struct {
+  const int8_t *table;
+  int32_t input_min;
+  uint32_t size;
+} tml_rsqrt_s8_params;
+
+int32_t tml_rsqrt_s8(const tml_rsqrt_s8_params *p, const int8_t *in, int8_t *out);
+
+/* sigmoid16.c: int16 LOGISTIC / TANH as TFLM's reference_integer_ops: input * multiplier, + round,
+ * >> left_shift (a power-of-two scale comes as multiplier 3 << shift, left_shift 0), then linear
+ * interpolation in TFLM's 256-entry sigmoid table (`table`, read from the pinned TFLM tree). */
+typedef struct {
+  const uint16_t *table;
+  int32_t multiplier;
+  int32_t round;
+  int32_t left_shift;
+} tml_sigmoid16_params;
+
+void tml_logistic_s16(const tml_sigmoid16_params *p, const int16_t *in, int16_t *out, int32_t n);
+void tml_tanh_s16(const tml_sigmoid16_params *p, const int16_t *in, int16_t *out, int32_t n);
+
 /* Per-op profiling builds (profile_ops=on, TML_PROFILE_OPS) call tml_profile_op(i) before op i: the
  * marker the QEMU instruction-mix profile splits its counts at. Defined by the test application.
  * Otherwise the statement is nothing at all (not even `;`): default images keep their debug line table. */

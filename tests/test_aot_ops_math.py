@@ -1,0 +1,160 @@
+"""runtime=aot float32 math ops (SIN, COS, EXP, LOG, SQRT, RSQRT, SQUARE, CEIL, FLOOR, ROUND) and int8
+RSQRT bit-exact with the pinned TFLM on the host.
+
+Property-style: seeded random shapes and values (signed zeros, NaN, infinities, denormals, exact
+halves, values where exp overflows and underflows), many independent ops per generated model, one host
+compile per model. Both sides call the build machine's libm, so sinf/cosf/expf/logf agree bit for bit
+here; on the target newlib computes them (see the aot README for what that changes).
+"""
+
+import numpy as np
+import pytest
+from test_aot_ops_arith import Batch, random_shape, refusal
+
+from tinyml_build.errors import UnsupportedOpError
+from tinyml_build.model.schema import fb
+from tinyml_build.runtimes.aot.upstream_tables import sigmoid_table_uint16
+
+OP = fb.BuiltinOperator
+
+FLOAT_OPS = ["SIN", "COS", "EXP", "LOG", "SQRT", "RSQRT", "SQUARE", "CEIL", "FLOOR", "ROUND"]
+SPECIAL = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 0.5, -0.5, 1.5, -2.5, 2.5, 1e-40, -1e-40, 88.8, -104.0,
+                    3.4e38, -3.4e38, 8388607.5, 16777217.0, 1e30, 1.0, -1.0], np.float32)
+
+
+def float_values(shape, scale):
+    """Run 0 the special values, then random: uniform in +-scale, exact halves, and specials."""
+
+    def gen(rng, run):
+        count = int(np.prod(shape))
+        if run == 0:
+            return np.resize(SPECIAL, count).reshape(shape)
+        v = rng.uniform(-scale, scale, count).astype(np.float32)
+        kind = rng.random(count)
+        halves = kind < 0.15
+        v[halves] = (rng.integers(-40, 40, int(halves.sum())) + 0.5).astype(np.float32)
+        special = kind > 0.9
+        v[special] = rng.choice(SPECIAL, int(special.sum()))
+        return v.reshape(shape)
+
+    return gen
+
+
+@pytest.mark.parametrize("group", range(2))
+@pytest.mark.parametrize("seed", range(3))
+def test_float_math_ops_random(group, seed):
+    """Five float ops 70 times per model (TFLM takes at most 1024 buffers), 210 cases per op over the
+    seeds, input scales from 1e-3 to 1e4; the first model also runs under ASan/UBSan."""
+    batch = Batch([20, group, seed])
+    for _ in range(70):
+        for op in FLOAT_OPS[5 * group:5 * group + 5]:
+            shape = random_shape(batch.rng)
+            scale = float(10.0 ** batch.rng.uniform(-3, 4))
+            x = batch.input("float32", shape, gen=float_values(shape, scale))
+            batch.op(getattr(OP, op), [x], [batch.output("float32", shape)])
+    batch.check(runs=4, sanitize=seed == 0)
+
+
+def int8_at_least(shape, low):
+    """Run 0 every value from `low` up (cycled), then random values in [low, 127]."""
+
+    def gen(rng, run):
+        count = int(np.prod(shape))
+        if run == 0:
+            return np.resize(np.arange(low, 128), count).astype(np.int8).reshape(shape)
+        return rng.integers(low, 128, count).astype(np.int8).reshape(shape)
+
+    return gen
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_rsqrt_int8_random_scales(seed):
+    """int8 RSQRT 120 times per seed over input/output scales and zero points (valid inputs only:
+    TFLM fails below the input zero point)."""
+    batch = Batch([21, seed])
+    for _ in range(120):
+        shape = random_shape(batch.rng)
+        zp_in = int(batch.rng.integers(-128, 100))
+        q_in = dict(scale=float(10.0 ** batch.rng.uniform(-4, 0)), zero_point=zp_in)
+        q_out = dict(scale=float(10.0 ** batch.rng.uniform(-3, 1)), zero_point=int(batch.rng.integers(-128, 128)))
+        x = batch.input("int8", shape, q_in, gen=int8_at_least(shape, zp_in))
+        batch.op(OP.RSQRT, [x], [batch.output("int8", shape, q_out)])
+    batch.check(runs=3)
+
+
+# --- int16 LOGISTIC and TANH ----------------------------------------------------------------------
+
+Q15 = dict(scale=2.0 ** -15, zero_point=0)
+
+
+def int16_values(shape):
+    """Run 0 every int16 value (cycled) so small tensors still see both ends, then random values."""
+
+    def gen(rng, run):
+        count = int(np.prod(shape))
+        if run == 0:
+            start = int(rng.integers(-32768, 32768))
+            return ((np.arange(count) * 257 + start + 32768) % 65536 - 32768).astype(np.int16).reshape(shape)
+        return rng.integers(-32768, 32768, count).astype(np.int16).reshape(shape)
+
+    return gen
+
+
+def int16_input_scale(rng):
+    """A power of two (TFLM's 3 << shift path at 2^-12 and, for TANH, 2^-11) or any scale up to 2.5."""
+    if rng.random() < 0.4:
+        return 2.0 ** -int(rng.integers(8, 16))
+    return float(2.0 ** rng.uniform(-16, 1.3))
+
+
+def _why_no_table():
+    try:
+        sigmoid_table_uint16("test")
+    except UnsupportedOpError as error:
+        return error.what
+    return None
+
+
+needs_tflm_table = pytest.mark.skipif(_why_no_table() is not None, reason=f"{_why_no_table()}")
+
+
+@needs_tflm_table
+@pytest.mark.parametrize("op", ["LOGISTIC", "TANH"])
+@pytest.mark.parametrize("seed", range(2))
+def test_sigmoid_int16_random_scales(op, seed):
+    """110 int16 LOGISTIC / TANH per model over input scales; three also take every int16 value."""
+    batch = Batch([22, op == "TANH", seed])
+    for case in range(110):
+        shape = [65536] if case < 3 else random_shape(batch.rng, high=9)
+        scale = [2.0 ** -12, 2.0 ** -11, 2.0 ** -13][case] if case < 3 else int16_input_scale(batch.rng)
+        x = batch.input("int16", shape, dict(scale=scale, zero_point=0), gen=int16_values(shape))
+        batch.op(getattr(OP, op), [x], [batch.output("int16", shape, Q15)])
+    batch.check(runs=3, sanitize=seed == 0)
+
+
+def _unary(dtype, op, q_in=None, q_out=None, shape=(4,)):
+    def build(b):
+        x = b.tensor("x", dtype, shape, **(q_in or {}))
+        y = b.tensor("y", dtype, shape, **(q_out or q_in or {}))
+        b.op(b.opcode(getattr(OP, op)), [x], [y])
+        b.inputs, b.outputs = [x], [y]
+
+    return build
+
+
+def test_math_refusals():
+    """What TFLM's micro kernels refuse is refused at build time, with the reason."""
+    q8 = dict(scale=0.1, zero_point=0)
+    assert "int8" in refusal(_unary("int8", "SIN", q8))
+    assert "int16" in refusal(_unary("int16", "RSQRT", dict(scale=0.001, zero_point=0)))
+    assert "zero points of 0" in refusal(_unary("int16", "LOGISTIC", dict(scale=2.0 ** -12, zero_point=5), Q15))
+    assert "2^-15" in refusal(_unary("int16", "TANH", dict(scale=2.0 ** -12, zero_point=0),
+                                     dict(scale=2.0 ** -14, zero_point=0)))
+    assert "32767" in refusal(_unary("int16", "TANH", dict(scale=4.0, zero_point=0), Q15))
+
+
+def test_sigmoid_int16_without_tflm_sources_is_refused(monkeypatch, tmp_path):
+    """The table is read from the TFLM tree: without one, the op is refused with the ways to provide it."""
+    monkeypatch.setenv("TINYML_TFLITE_MICRO_PATH", str(tmp_path / "missing"))
+    text = refusal(_unary("int16", "LOGISTIC", dict(scale=2.0 ** -12, zero_point=0), Q15))
+    assert "sigmoid table" in text and "runtime=tflm" in text
