@@ -119,6 +119,7 @@ needs_tflm_table = pytest.mark.skipif(_why_no_table() is not None, reason=f"{_wh
 
 
 @needs_tflm_table
+@pytest.mark.tflm_sources
 @pytest.mark.parametrize("op", ["LOGISTIC", "TANH"])
 @pytest.mark.parametrize("seed", range(2))
 def test_sigmoid_int16_random_scales(op, seed):
