@@ -1,5 +1,5 @@
-"""runtime=aot float32 math ops (SIN, COS, EXP, LOG, SQRT, RSQRT, SQUARE, CEIL, FLOOR, ROUND) and int8
-RSQRT bit-exact with the pinned TFLM on the host.
+"""runtime=aot float32 math ops (SIN, COS, EXP, LOG, SQRT, RSQRT, SQUARE, CEIL, FLOOR, ROUND, ELU), int8
+RSQRT and ELU, int16 LOGISTIC and TANH bit-exact with the pinned TFLM on the host.
 
 Property-style: seeded random shapes and values (signed zeros, NaN, infinities, denormals, exact
 halves, values where exp overflows and underflows), many independent ops per generated model, one host
@@ -17,7 +17,7 @@ from tinyml_build.runtimes.aot.upstream_tables import sigmoid_table_uint16
 
 OP = fb.BuiltinOperator
 
-FLOAT_OPS = ["SIN", "COS", "EXP", "LOG", "SQRT", "RSQRT", "SQUARE", "CEIL", "FLOOR", "ROUND"]
+FLOAT_OPS = ["SIN", "COS", "EXP", "LOG", "SQRT", "ELU", "RSQRT", "SQUARE", "CEIL", "FLOOR", "ROUND"]
 SPECIAL = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 0.5, -0.5, 1.5, -2.5, 2.5, 1e-40, -1e-40, 88.8, -104.0,
                     3.4e38, -3.4e38, 8388607.5, 16777217.0, 1e30, 1.0, -1.0], np.float32)
 
@@ -43,11 +43,11 @@ def float_values(shape, scale):
 @pytest.mark.parametrize("group", range(2))
 @pytest.mark.parametrize("seed", range(3))
 def test_float_math_ops_random(group, seed):
-    """Five float ops 70 times per model (TFLM takes at most 1024 buffers), 210 cases per op over the
-    seeds, input scales from 1e-3 to 1e4; the first model also runs under ASan/UBSan."""
+    """Five or six float ops 70 times per model (TFLM takes at most 1024 buffers), 210 cases per op over
+    the seeds, input scales from 1e-3 to 1e4; the first model also runs under ASan/UBSan."""
     batch = Batch([20, group, seed])
     for _ in range(70):
-        for op in FLOAT_OPS[5 * group:5 * group + 5]:
+        for op in FLOAT_OPS[6 * group:6 * group + 6]:
             shape = random_shape(batch.rng)
             scale = float(10.0 ** batch.rng.uniform(-3, 4))
             x = batch.input("float32", shape, gen=float_values(shape, scale))
@@ -79,6 +79,31 @@ def test_rsqrt_int8_random_scales(seed):
         q_out = dict(scale=float(10.0 ** batch.rng.uniform(-3, 1)), zero_point=int(batch.rng.integers(-128, 128)))
         x = batch.input("int8", shape, q_in, gen=int8_at_least(shape, zp_in))
         batch.op(OP.RSQRT, [x], [batch.output("int8", shape, q_out)])
+    batch.check(runs=3)
+
+
+def int8_values(shape):
+    """Run 0 every int8 value (cycled from a random start), then random values."""
+
+    def gen(rng, run):
+        count = int(np.prod(shape))
+        if run == 0:
+            return ((np.arange(count) + int(rng.integers(0, 256))) % 256 - 128).astype(np.int8).reshape(shape)
+        return rng.integers(-128, 128, count).astype(np.int8).reshape(shape)
+
+    return gen
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_elu_int8_random_scales(seed):
+    """int8 ELU 110 times per seed: input scales 1e-3..1, output scales from fine to coarse."""
+    batch = Batch([23, seed])
+    for _ in range(110):
+        shape = random_shape(batch.rng)
+        q_in = dict(scale=float(10.0 ** batch.rng.uniform(-3, 0)), zero_point=int(batch.rng.integers(-128, 128)))
+        q_out = dict(scale=float(10.0 ** batch.rng.uniform(-3, 0)), zero_point=int(batch.rng.integers(-128, 128)))
+        x = batch.input("int8", shape, q_in, gen=int8_values(shape))
+        batch.op(OP.ELU, [x], [batch.output("int8", shape, q_out)])
     batch.check(runs=3)
 
 

@@ -8,6 +8,7 @@ softmax scaling). The integer primitives (srdhm, rdbpot, mbqm) are the Python tw
 tml_fixedpoint.h; tests and the softmax table generator use them.
 """
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -356,3 +357,39 @@ def sigmoid16_input_scaling(input_scale: float, pot_shifts: tuple[int, ...]) -> 
         multiplier *= 2.0
     multiplier = int(multiplier)
     return (multiplier, left_shift) if multiplier <= 32767 else None
+
+
+@functools.cache
+def _libm_float_function(name: str):
+    """The C library's float function `name` (e.g. expf) through ctypes, or None where none loads."""
+    import ctypes
+    import ctypes.util
+
+    path = ctypes.util.find_library("m")
+    try:
+        function = getattr(ctypes.CDLL(path), name)
+    except (OSError, AttributeError, TypeError):
+        return None
+    function.restype, function.argtypes = ctypes.c_float, [ctypes.c_float]
+    return function
+
+
+def host_expf(x) -> np.float32:
+    """std::exp(float) as TFLM's host build computes it: the build machine's libm expf (np.exp in float32
+    where no libm loads). Prepare-time tables use it; on a target TFLM's Prepare calls its own libm."""
+    function = _libm_float_function("expf")
+    return np.float32(function(float(x))) if function else np.exp(np.float32(x))
+
+
+def elu_table(in_scale: float, in_zp: int, out_scale: float, out_zp: int) -> list[int]:
+    """TFLM's int8 ELU table (elu.cc PopulateLookupTable), float32 throughout: dequantize, exp(x) - 1
+    below zero, times 1 / s_out, roundf, + zero point (truncated), clamped; indexed by input byte."""
+    inverse_scale = np.float32(1.0) / np.float32(out_scale)
+    table = [0] * 256
+    for value in range(-128, 128):
+        x = np.float32(in_scale) * np.float32(value - in_zp)
+        y = host_expf(x) - np.float32(1.0) if x < 0 else x
+        rescaled = round_half_away(float(np.float32(y * inverse_scale)))
+        quantized = int(np.float32(rescaled) + np.float32(out_zp))
+        table[value & 0xFF] = max(-128, min(127, quantized))
+    return table

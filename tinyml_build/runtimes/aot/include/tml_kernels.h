@@ -597,7 +597,7 @@ void tml_batch_matmul_s8(const tml_batch_matmul_params *p, const int8_t *a, cons
 void tml_batch_matmul_s16(const tml_batch_matmul_params *p, const int16_t *a, const int16_t *b, int16_t *out);
 void tml_batch_matmul_f32(const tml_batch_matmul_params *p, const float *a, const float *b, float *out);
 
-/* ---- Float elementwise math (SIN, COS, EXP, LOG, SQRT, RSQRT, SQUARE, CEIL, FLOOR, ROUND) ---- */
+/* ---- Float elementwise math (SIN, COS, EXP, LOG, SQRT, RSQRT, SQUARE, CEIL, FLOOR, ROUND, ELU) ---- */
 
 /* float_math.c: out[i] = f(in[i]) over n float32 values, f as TFLM's float kernels compute it:
  * libm's sinf/cosf/expf/logf (bit-exact with TFLM where the two libms agree: see the aot README),
@@ -613,6 +613,8 @@ void tml_ceil_f32(const float *in, float *out, int32_t n);
 void tml_floor_f32(const float *in, float *out, int32_t n);
 /* ROUND: TFLM's RoundToNearest (ties to even); tml_round_f32 (tml_fixedpoint.h) is TfLiteRound */
 void tml_round_to_nearest_f32(const float *in, float *out, int32_t n);
+/* ELU: expm1f(x) below zero, x otherwise (reference_ops::Elu) */
+void tml_elu_f32(const float *in, float *out, int32_t n);
 
 /* rsqrt.c: int8 RSQRT as a 256-entry table indexed by the input byte; returns nonzero (no output
  * guaranteed) on an input below input_min (the input zero point), where TFLM's Invoke fails. */

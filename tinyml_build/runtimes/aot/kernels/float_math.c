@@ -1,11 +1,11 @@
 /* float_math.c -- float32 elementwise math, bit-exact with TFLM's float kernels where the libms agree.
  *
- * TFLM's SIN, COS, LOG, SQRT, RSQRT and SQUARE (micro/kernels/elementwise.cc), EXP (reference_ops::Exp),
- * CEIL, FLOOR and ROUND (reference_ops::Ceil/Floor/Round) map each element through one function and
- * differ in nothing else, so one loop serves them all. std::sin(float) and friends are the float libm
- * functions: sqrtf, ceilf and floorf are exact in IEEE arithmetic (the same bits everywhere), sinf,
- * cosf, expf and logf are only as equal as the two libms are (glibc on the build host, the target's
- * newlib): the aot README says where they agree.
+ * TFLM's SIN, COS, LOG, SQRT, RSQRT and SQUARE (micro/kernels/elementwise.cc), EXP, CEIL, FLOOR,
+ * ROUND and ELU (reference_ops::Exp/Ceil/Floor/Round/Elu) map each element through one function and
+ * differ in nothing else, so one loop serves them all. std::sin(float) and friends are the float
+ * libm functions: sqrtf, ceilf and floorf are exact in IEEE arithmetic (the same bits everywhere);
+ * sinf, cosf, expf, expm1f and logf are only as equal as the two libms are (glibc on the build
+ * host, the target's newlib): the aot README says where they agree.
  */
 #include <math.h>
 
@@ -18,6 +18,11 @@ static inline float reciprocal_sqrt(float x) {
 
 static inline float square(float x) {
   return x * x;
+}
+
+/* TFLM's reference_ops::Elu: expm1 below zero, the value itself otherwise (NaN included). */
+static inline float elu(float x) {
+  return x < 0.0f ? expm1f(x) : x;
 }
 
 /* TFLM's RoundToNearest: floor, then up when the rest is above one half, or exactly one half and the
@@ -46,3 +51,4 @@ TML_DEFINE_FLOAT_MAP(tml_square_f32, square)
 TML_DEFINE_FLOAT_MAP(tml_ceil_f32, ceilf)
 TML_DEFINE_FLOAT_MAP(tml_floor_f32, floorf)
 TML_DEFINE_FLOAT_MAP(tml_round_to_nearest_f32, round_to_nearest)
+TML_DEFINE_FLOAT_MAP(tml_elu_f32, elu)
