@@ -9,7 +9,7 @@ here; on the target newlib computes them (see the aot README for what that chang
 
 import numpy as np
 import pytest
-from test_aot_ops_arith import Batch, random_shape, refusal
+from test_aot_ops_arith import Batch, broadcast_pair, random_shape, refusal, values
 
 from tinyml_build.errors import UnsupportedOpError
 from tinyml_build.model.schema import fb
@@ -107,6 +107,56 @@ def test_elu_int8_random_scales(seed):
     batch.check(runs=3)
 
 
+# --- DIV --------------------------------------------------------------------------------------------
+
+ACTIVATIONS = [fb.ActivationFunctionType.NONE, fb.ActivationFunctionType.RELU, fb.ActivationFunctionType.RELU6,
+               fb.ActivationFunctionType.RELU_N1_TO_1]
+
+
+def int32_divisors(shape):
+    """Nonzero divisors, small and large, both signs (TFLM leaves a zero divisor undefined)."""
+
+    def gen(rng, run):
+        count = int(np.prod(shape))
+        v = rng.integers(1, 1 << int(rng.integers(2, 31)), count) * rng.choice([-1, 1], count)
+        return v.astype(np.int32).reshape(shape)
+
+    return gen
+
+
+def int32_dividends(shape):
+    """Any int32 but INT32_MIN (INT32_MIN / -1 is undefined in TFLM), small values often."""
+
+    def gen(rng, run):
+        count = int(np.prod(shape))
+        v = rng.integers(-(1 << 31) + 1, 1 << 31, count)
+        small = rng.random(count) < 0.5
+        v[small] = rng.integers(-100, 101, int(small.sum()))
+        return v.astype(np.int32).reshape(shape)
+
+    return gen
+
+
+@pytest.mark.parametrize("dtype", ["float32", "int32"])
+@pytest.mark.parametrize("seed", range(2))
+def test_div_random_broadcasts(dtype, seed):
+    """DIV 110 times per model: broadcast shapes, every fused activation; float32 values include signed
+    zeros and NaN (0/0, x/0 and the clamps of NaN and -0.0 are compared too)."""
+    batch = Batch([24, dtype == "int32", seed])
+    for case in range(110):
+        s1, s2, out = broadcast_pair(batch.rng)
+        if case % 2:
+            s1, s2 = s2, s1
+        if dtype == "float32":
+            x1, x2 = batch.input(dtype, s1), batch.input(dtype, s2, gen=values(dtype, s2, 3.0))
+        else:
+            x1, x2 = batch.input(dtype, s1, gen=int32_dividends(s1)), batch.input(dtype, s2, gen=int32_divisors(s2))
+        options = fb.DivOptionsT()
+        options.fusedActivationFunction = ACTIVATIONS[case % 4]
+        batch.op(OP.DIV, [x1, x2], [batch.output(dtype, out)], fb.BuiltinOptions.DivOptions, options)
+    batch.check(runs=4, sanitize=seed == 0)
+
+
 # --- int16 LOGISTIC and TANH ----------------------------------------------------------------------
 
 Q15 = dict(scale=2.0 ** -15, zero_point=0)
@@ -168,6 +218,16 @@ def _unary(dtype, op, q_in=None, q_out=None, shape=(4,)):
     return build
 
 
+def _binary_div(dtype, q=None):
+    def build(b):
+        x1, x2 = b.tensor("x1", dtype, (4,), **(q or {})), b.tensor("x2", dtype, (4,), **(q or {}))
+        y = b.tensor("y", dtype, (4,), **(q or {}))
+        b.op(b.opcode(OP.DIV), [x1, x2], [y], fb.BuiltinOptions.DivOptions, fb.DivOptionsT())
+        b.inputs, b.outputs = [x1, x2], [y]
+
+    return build
+
+
 def test_math_refusals():
     """What TFLM's micro kernels refuse is refused at build time, with the reason."""
     q8 = dict(scale=0.1, zero_point=0)
@@ -176,6 +236,7 @@ def test_math_refusals():
     assert "zero points of 0" in refusal(_unary("int16", "LOGISTIC", dict(scale=2.0 ** -12, zero_point=5), Q15))
     assert "2^-15" in refusal(_unary("int16", "TANH", dict(scale=2.0 ** -12, zero_point=0),
                                      dict(scale=2.0 ** -14, zero_point=0)))
+    assert "int8" in refusal(_binary_div("int8", q8))
     assert "32767" in refusal(_unary("int16", "TANH", dict(scale=4.0, zero_point=0), Q15))
 
 

@@ -639,6 +639,24 @@ typedef struct {
 void tml_logistic_s16(const tml_sigmoid16_params *p, const int16_t *in, int16_t *out, int32_t n);
 void tml_tanh_s16(const tml_sigmoid16_params *p, const int16_t *in, int16_t *out, int32_t n);
 
+/* div.c: DIV broadcast like ADD, in1 / in2 clamped to the fused activation's range as TFLM's
+ * ActivationFunctionWithMinMax. int32: a zero divisor gives 0, INT32_MIN / -1 gives INT32_MIN
+ * (undefined in TFLM). */
+typedef struct {
+  float act_min;
+  float act_max;
+} tml_div_f32_params;
+
+typedef struct {
+  int32_t act_min;
+  int32_t act_max;
+} tml_div_s32_params;
+
+void tml_div_f32(const tml_div_f32_params *p, const tml_broadcast *shape, const float *in1, const float *in2,
+                 float *out);
+void tml_div_s32(const tml_div_s32_params *p, const tml_broadcast *shape, const int32_t *in1, const int32_t *in2,
+                 int32_t *out);
+
 /* Per-op profiling builds (profile_ops=on, TML_PROFILE_OPS) call tml_profile_op(i) before op i: the
  * marker the QEMU instruction-mix profile splits its counts at. Defined by the test application.
  * Otherwise the statement is nothing at all (not even `;`): default images keep their debug line table. */
