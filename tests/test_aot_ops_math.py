@@ -10,10 +10,16 @@ here; on the target newlib computes them (see the aot README for what that chang
 import numpy as np
 import pytest
 from test_aot_ops_arith import Batch, broadcast_pair, random_shape, refusal, values
+from tflite_builder import ModelBuilder
 
 from tinyml_build.errors import UnsupportedOpError
+from tinyml_build.model.reader import read_model
 from tinyml_build.model.schema import fb
+from tinyml_build.runtimes.aot.emit import render
+from tinyml_build.runtimes.aot.lower import lower_model
+from tinyml_build.runtimes.aot.ops.div import div_s8_multiplier, tflm_div_s8_defined
 from tinyml_build.runtimes.aot.upstream_tables import sigmoid_table_uint16
+from tinyml_build.verification.host_check import check_model, compile_program, run_program
 
 OP = fb.BuiltinOperator
 
@@ -157,6 +163,50 @@ def test_div_random_broadcasts(dtype, seed):
     batch.check(runs=4, sanitize=seed == 0)
 
 
+def int8_div_case(batch, case):
+    """One int8 DIV (random broadcast, quantization, activation); returns draw(rng) -> its two inputs,
+    only pairs TFLM's arithmetic defines (tflm_div_s8_defined)."""
+    s1, s2, out = broadcast_pair(batch.rng)
+    q1, q2 = [dict(scale=float(10.0 ** batch.rng.uniform(-2.5, 0)), zero_point=int(batch.rng.integers(-128, 128)))
+              for _ in range(2)]
+    qo = dict(scale=float(10.0 ** batch.rng.uniform(-3, 0)), zero_point=int(batch.rng.integers(-128, 128)))
+    _, shift = div_s8_multiplier(q1["scale"], q2["scale"], qo["scale"])
+    zp1, zp2 = q1["zero_point"], q2["zero_point"]
+    far, near = (127 if zp1 < 0 else -128), (zp2 + 1 if zp2 < 127 else zp2 - 1)
+    pairs = list(zip(np.broadcast_to(np.arange(int(np.prod(s1))).reshape(s1), out).ravel(),
+                     np.broadcast_to(np.arange(int(np.prod(s2))).reshape(s2), out).ravel()))
+    x1, x2 = batch.input("int8", s1, q1), batch.input("int8", s2, q2)
+    options = fb.DivOptionsT()
+    options.fusedActivationFunction = ACTIVATIONS[case % 4]
+    batch.op(OP.DIV, [x1, x2], [batch.output("int8", out, qo)], fb.BuiltinOptions.DivOptions, options)
+
+    def draw(rng):
+        a, b = rng.integers(-128, 128, s1).reshape(-1), rng.integers(-128, 128, s2).reshape(-1)
+        b[b == zp2] = near
+        for fix_divisor in (False, True):  # a dividend far from its zero point has the least headroom
+            for i, j in pairs:
+                if not tflm_div_s8_defined(int(a[i]) - zp1, int(b[j]) - zp2, shift):
+                    if fix_divisor:
+                        b[j] = near
+                    else:
+                        a[i] = far
+        return [a.astype(np.int8).reshape(s1), b.astype(np.int8).reshape(s2)]
+
+    return draw
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_div_int8_random_quantizations(seed):
+    """int8 DIV 110 times per model (broadcasts, scales, zero points, activations) on inputs TFLM's
+    arithmetic defines; where it does not, aot's own rule is tested by test_div_int8_where_tflm_asserts."""
+    batch = Batch([25, seed])
+    draws = [int8_div_case(batch, case) for case in range(110)]
+    inputs = [[x for draw in draws for x in draw(batch.rng)] for _ in range(4)]
+    report = check_model(read_model(batch.b.build(), where="m.tflite", name="m"), runs=4, inputs=inputs,
+                         sanitize=seed == 0)
+    assert report.ok, str(report)
+
+
 # --- int16 LOGISTIC and TANH ----------------------------------------------------------------------
 
 Q15 = dict(scale=2.0 ** -15, zero_point=0)
@@ -219,9 +269,11 @@ def _unary(dtype, op, q_in=None, q_out=None, shape=(4,)):
 
 
 def _binary_div(dtype, q=None):
+    q1, q2, qo = q if isinstance(q, list) else [q or {}] * 3
+
     def build(b):
-        x1, x2 = b.tensor("x1", dtype, (4,), **(q or {})), b.tensor("x2", dtype, (4,), **(q or {}))
-        y = b.tensor("y", dtype, (4,), **(q or {}))
+        x1, x2 = b.tensor("x1", dtype, (4,), **q1), b.tensor("x2", dtype, (4,), **q2)
+        y = b.tensor("y", dtype, (4,), **qo)
         b.op(b.opcode(OP.DIV), [x1, x2], [y], fb.BuiltinOptions.DivOptions, fb.DivOptionsT())
         b.inputs, b.outputs = [x1, x2], [y]
 
@@ -236,7 +288,9 @@ def test_math_refusals():
     assert "zero points of 0" in refusal(_unary("int16", "LOGISTIC", dict(scale=2.0 ** -12, zero_point=5), Q15))
     assert "2^-15" in refusal(_unary("int16", "TANH", dict(scale=2.0 ** -12, zero_point=0),
                                      dict(scale=2.0 ** -14, zero_point=0)))
-    assert "int8" in refusal(_binary_div("int8", q8))
+    assert "too large" in refusal(_binary_div("int8", [dict(scale=1.0, zero_point=0), dict(scale=1e-4, zero_point=0),
+                                                       dict(scale=1e-3, zero_point=0)]))
+    assert "int16" in refusal(_binary_div("int16", dict(scale=0.1, zero_point=0)))
     assert "32767" in refusal(_unary("int16", "TANH", dict(scale=4.0, zero_point=0), Q15))
 
 
@@ -245,3 +299,24 @@ def test_sigmoid_int16_without_tflm_sources_is_refused(monkeypatch, tmp_path):
     monkeypatch.setenv("TINYML_TFLITE_MICRO_PATH", str(tmp_path / "missing"))
     text = refusal(_unary("int16", "LOGISTIC", dict(scale=2.0 ** -12, zero_point=0), Q15))
     assert "sigmoid table" in text and "runtime=tflm" in text
+
+
+def test_div_int8_where_tflm_asserts(tmp_path):
+    """Where TFLM's int8 DIV is undefined (the pinned oracle aborts on its RoundingDivideByPOT assert,
+    or a zero divisor), aot gives the rounded true quotient and saturates a zero divisor by the
+    dividend's sign. Checked on aot alone: TFLM has no answer to compare with."""
+    q = dict(scale=0.1, zero_point=0)
+    b = ModelBuilder()
+    x1, x2, y = (b.tensor(name, "int8", (6,), **q) for name in ("x1", "x2", "y"))
+    b.op(b.opcode(OP.DIV), [x1, x2], [y], fb.BuiltinOptions.DivOptions, fb.DivOptionsT())
+    b.inputs, b.outputs = [x1, x2], [y]
+    model = read_model(b.build(), where="m.tflite", name="m")
+    dividends = np.array([0, 0, 1, 5, -5, 0], np.int8)
+    divisors = np.array([100, -127, 127, 0, 0, 0], np.int8)
+    _, shift = div_s8_multiplier(0.1, 0.1, 0.1)
+    assert not any(tflm_div_s8_defined(int(a), int(d), shift) for a, d in zip(dividends, divisors))
+    program = lower_model(model)
+    exe = compile_program(tmp_path, render(program), program, sanitize=True)
+    outputs, _ = run_program(exe, tmp_path, model, [[dividends, divisors]])
+    # 0.1 / 12.7 = 0.00787 is 0.0787 output units: 0
+    assert outputs[0][0].tolist() == [0, 0, 0, 127, -128, 0]

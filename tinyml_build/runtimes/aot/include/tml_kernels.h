@@ -657,6 +657,22 @@ void tml_div_f32(const tml_div_f32_params *p, const tml_broadcast *shape, const 
 void tml_div_s32(const tml_div_s32_params *p, const tml_broadcast *shape, const int32_t *in1, const int32_t *in2,
                  int32_t *out);
 
+/* div.c int8: TFLM's DivElementwise (input offsets = -zero points; output_multiplier/shift from
+ * QuantizeMultiplier(s1 / (s2 * s_out)), TFLM's sign convention). A zero divisor gives act_max for a
+ * positive dividend, act_min for a negative one, the output offset for 0 (undefined in TFLM). */
+typedef struct {
+  int32_t input1_offset;
+  int32_t input2_offset;
+  int32_t output_offset;
+  int32_t output_multiplier;
+  int32_t output_shift;
+  int32_t act_min;
+  int32_t act_max;
+} tml_div_s8_params;
+
+void tml_div_s8(const tml_div_s8_params *p, const tml_broadcast *shape, const int8_t *in1, const int8_t *in2,
+                int8_t *out);
+
 /* Per-op profiling builds (profile_ops=on, TML_PROFILE_OPS) call tml_profile_op(i) before op i: the
  * marker the QEMU instruction-mix profile splits its counts at. Defined by the test application.
  * Otherwise the statement is nothing at all (not even `;`): default images keep their debug line table. */

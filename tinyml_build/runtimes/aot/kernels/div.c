@@ -1,5 +1,5 @@
-/* div.c -- DIV (float32, int32) with broadcasting, bit-exact with TFLM's micro kernel (div.cc:
- * reference_ops::Div / BroadcastDivSlow).
+/* div.c -- DIV (float32, int32, int8) with broadcasting, bit-exact with TFLM's micro kernel (div.cc:
+ * reference_ops::Div / BroadcastDivSlow, DivElementwise for int8).
  *
  * out = ActivationFunctionWithMinMax(in1 / in2, act_min, act_max): std::min(std::max(q, min), max),
  * whose comparisons keep NaN and -0.0 as they are. float32 division is one IEEE operation (no libm).
@@ -7,6 +7,7 @@
  * undefined, and aot defines them (0 and INT32_MIN, before the clamp) rather than trap.
  */
 #include "tml_broadcast.h"
+#include "tml_fixedpoint.h"
 #include "tml_kernels.h"
 
 static inline float div_f32(const tml_div_f32_params *p, float x, float y) {
@@ -21,6 +22,39 @@ static inline int32_t div_s32(const tml_div_s32_params *p, int32_t x, int32_t y)
   return p->act_max < low ? p->act_max : low;
 }
 
+/* gemmlowp RoundingDivideByPOT, extended past 31: there TFLM's assert fires (or, without asserts,
+ * the shift is undefined); |x| < 2^31 divided by 2^32 or more rounds to 0 (-2^31 / 2^32: -1). */
+static inline int32_t div_rounding_shift(int32_t x, int exponent) {
+  if (exponent <= 31) return tml_rounding_divide_by_power_of_two(x, exponent);
+  return (exponent == 32 && x == INT32_MIN) ? -1 : 0;
+}
+
+/* TFLM's DivElementwise: the divisor made positive (both signs flipped), its Q0.31 reciprocal
+ * (GetReciprocal), the dividend scaled up by its headroom (CountLeadingSignBits: 31 for 0), their
+ * product rescaled by the output multiplier with every shift folded into one rounding shift. */
+static inline int32_t div_s8(const tml_div_s8_params *p, int32_t x, int32_t y) {
+  int32_t a = x + p->input1_offset;
+  int32_t b = y + p->input2_offset;
+  int32_t result;
+  if (b < 0) {
+    a = -a;
+    b = -b;
+  }
+  if (b == 0) { /* undefined in TFLM (a DCHECK): the quotient's sign saturates */
+    result = a > 0 ? p->act_max : (a < 0 ? p->act_min : p->output_offset);
+  } else {
+    const int divisor_zeros = tml_clz32((uint32_t)b);
+    const int32_t reciprocal = tml_one_over_one_plus_x((int32_t)(((uint32_t)b << divisor_zeros) - 0x80000000u));
+    const int headroom = (a < 0 ? tml_clz32(~(uint32_t)a) : tml_clz32((uint32_t)a)) - 1;
+    const int32_t quotient =
+        tml_saturating_rounding_doubling_high_mul(tml_wrapping_shift_left(a, headroom), reciprocal);
+    const int exponent = (31 - divisor_zeros) + headroom - p->output_shift; /* >= 0: output_shift <= 22 */
+    result = p->output_offset +
+             div_rounding_shift(tml_saturating_rounding_doubling_high_mul(quotient, p->output_multiplier), exponent);
+  }
+  return tml_clamp_i32(result, p->act_min, p->act_max);
+}
+
 #define TML_DIV_BLOCK(name, type, params_type, fn)                                                          \
   TML_BLOCK_FN void name(const void *params, const tml_broadcast_block *blk) {                              \
     const params_type *p = (const params_type *)params;                                                     \
@@ -32,12 +66,13 @@ static inline int32_t div_s32(const tml_div_s32_params *p, int32_t x, int32_t y)
     int32_t row, i;                                                                                         \
     for (row = 0; row < rows; ++row, a += row_step_a, b += row_step_b) {                                    \
       const type *x = a, *y = b;                                                                            \
-      for (i = 0; i < n; ++i, x += step_a, y += step_b) *o++ = fn(p, *x, *y);                               \
+      for (i = 0; i < n; ++i, x += step_a, y += step_b) *o++ = (type)fn(p, *x, *y);                         \
     }                                                                                                       \
   }
 
 TML_DIV_BLOCK(div_block_f32, float, tml_div_f32_params, div_f32)
 TML_DIV_BLOCK(div_block_s32, int32_t, tml_div_s32_params, div_s32)
+TML_DIV_BLOCK(div_block_s8, int8_t, tml_div_s8_params, div_s8)
 
 void tml_div_f32(const tml_div_f32_params *p, const tml_broadcast *shape, const float *in1, const float *in2,
                  float *out) {
@@ -47,4 +82,9 @@ void tml_div_f32(const tml_div_f32_params *p, const tml_broadcast *shape, const 
 void tml_div_s32(const tml_div_s32_params *p, const tml_broadcast *shape, const int32_t *in1, const int32_t *in2,
                  int32_t *out) {
   tml_broadcast_blocks(shape, sizeof(int32_t), in1, in2, out, div_block_s32, p);
+}
+
+void tml_div_s8(const tml_div_s8_params *p, const tml_broadcast *shape, const int8_t *in1, const int8_t *in2,
+                int8_t *out) {
+  tml_broadcast_blocks(shape, sizeof(int8_t), in1, in2, out, div_block_s8, p);
 }
