@@ -207,6 +207,34 @@ def test_div_int8_random_quantizations(seed):
     assert report.ok, str(report)
 
 
+# --- L2_POOL_2D ---------------------------------------------------------------------------------------
+
+PADDINGS = [fb.Padding.SAME, fb.Padding.VALID]
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_l2_pool_random_windows(seed):
+    """L2_POOL_2D 110 times per model: windows 1..4, strides 1..3, SAME/VALID, every activation."""
+    batch = Batch([26, seed])
+    for case in range(110):
+        n, h, w, c = (int(v) for v in batch.rng.integers(1, [3, 9, 9, 5]))
+        fh, fw = (int(v) for v in batch.rng.integers(1, 5, 2))
+        sh, sw = (int(v) for v in batch.rng.integers(1, 4, 2))
+        padding = PADDINGS[case % 2]
+        if padding == fb.Padding.VALID:
+            fh, fw = min(fh, h), min(fw, w)
+            out = [n, (h - fh) // sh + 1, (w - fw) // sw + 1, c]
+        else:
+            out = [n, -(-h // sh), -(-w // sw), c]
+        x = batch.input("float32", [n, h, w, c], gen=values("float32", [n, h, w, c], 4.0))
+        options = fb.Pool2DOptionsT()
+        options.padding, options.strideH, options.strideW = padding, sh, sw
+        options.filterHeight, options.filterWidth = fh, fw
+        options.fusedActivationFunction = ACTIVATIONS[case % 4]
+        batch.op(OP.L2_POOL_2D, [x], [batch.output("float32", out)], fb.BuiltinOptions.Pool2DOptions, options)
+    batch.check(runs=4, sanitize=seed == 0)
+
+
 # --- int16 LOGISTIC and TANH ----------------------------------------------------------------------
 
 Q15 = dict(scale=2.0 ** -15, zero_point=0)

@@ -673,6 +673,20 @@ typedef struct {
 void tml_div_s8(const tml_div_s8_params *p, const tml_broadcast *shape, const int8_t *in1, const int8_t *in2,
                 int8_t *out);
 
+/* l2_pool2d.c: L2_POOL_2D float32 (reference_ops::L2Pool): sqrt(sum of squares / count) over each
+ * window clipped to the input, clamped to [act_min, act_max]. Geometry as tml_pool_params. */
+typedef struct {
+  int32_t batches;
+  int32_t in_h, in_w, channels;
+  int32_t out_h, out_w;
+  int32_t filter_h, filter_w;
+  int32_t stride_h, stride_w;
+  int32_t pad_h, pad_w;
+  float act_min, act_max;
+} tml_l2_pool_f32_params;
+
+void tml_l2_pool2d_f32(const tml_l2_pool_f32_params *p, const float *input, float *output);
+
 /* Per-op profiling builds (profile_ops=on, TML_PROFILE_OPS) call tml_profile_op(i) before op i: the
  * marker the QEMU instruction-mix profile splits its counts at. Defined by the test application.
  * Otherwise the statement is nothing at all (not even `;`): default images keep their debug line table. */
