@@ -235,6 +235,44 @@ def test_l2_pool_random_windows(seed):
     batch.check(runs=4, sanitize=seed == 0)
 
 
+# --- L2_NORMALIZATION -----------------------------------------------------------------------------
+
+def int8_l2_values(shape, zero_point):
+    """Run 0 cycles every int8 value, run 1 is all zero point (a zero norm), then random rows, some
+    close to the zero point (small norms: TFLM's 1/sqrt takes its other branches)."""
+
+    def gen(rng, run):
+        count = int(np.prod(shape))
+        if run == 0:
+            return int8_values(shape)(rng, 0)
+        if run == 1:
+            return np.full(shape, zero_point, np.int8)
+        spread = int(rng.choice([1, 3, 20, 255]))
+        v = zero_point + rng.integers(-spread, spread + 1, count)
+        return np.clip(v, -128, 127).astype(np.int8).reshape(shape)
+
+    return gen
+
+
+@pytest.mark.parametrize("dtype", ["float32", "int8"])
+@pytest.mark.parametrize("seed", range(2))
+def test_l2_normalization_random(dtype, seed):
+    """L2_NORMALIZATION 110 times per model over ranks 1..4 and depths 1..64."""
+    batch = Batch([27, dtype == "int8", seed])
+    for _ in range(110):
+        shape = random_shape(batch.rng, high=4)[:-1] + [int(batch.rng.integers(1, 65))]
+        if dtype == "int8":
+            zp = int(batch.rng.integers(-128, 128))
+            q = dict(scale=float(10.0 ** batch.rng.uniform(-3, 0)), zero_point=zp)
+            x = batch.input(dtype, shape, q, gen=int8_l2_values(shape, zp))
+            y = batch.output(dtype, shape, dict(scale=1 / 128, zero_point=0))
+        else:
+            x = batch.input(dtype, shape, gen=values(dtype, shape, float(10.0 ** batch.rng.uniform(-4, 3))))
+            y = batch.output(dtype, shape)
+        batch.op(OP.L2_NORMALIZATION, [x], [y], fb.BuiltinOptions.L2NormOptions, fb.L2NormOptionsT())
+    batch.check(runs=4, sanitize=seed == 0)
+
+
 # --- int16 LOGISTIC and TANH ----------------------------------------------------------------------
 
 Q15 = dict(scale=2.0 ** -15, zero_point=0)

@@ -687,6 +687,17 @@ typedef struct {
 
 void tml_l2_pool2d_f32(const tml_l2_pool_f32_params *p, const float *input, float *output);
 
+/* l2_normalization.c: L2_NORMALIZATION over the last dimension (`depth` values per row): float32
+ * x / max(sqrt(sum x^2), 1e-6f); int8 TFLM's integer form (output scale 1/128, zero point 0). */
+typedef struct {
+  int32_t rows;
+  int32_t depth;
+  int32_t input_zero_point;
+} tml_l2_normalization_params;
+
+void tml_l2_normalization_f32(const tml_l2_normalization_params *p, const float *in, float *out);
+void tml_l2_normalization_s8(const tml_l2_normalization_params *p, const int8_t *in, int8_t *out);
+
 /* Per-op profiling builds (profile_ops=on, TML_PROFILE_OPS) call tml_profile_op(i) before op i: the
  * marker the QEMU instruction-mix profile splits its counts at. Defined by the test application.
  * Otherwise the statement is nothing at all (not even `;`): default images keep their debug line table. */
