@@ -273,6 +273,22 @@ def test_l2_normalization_random(dtype, seed):
     batch.check(runs=4, sanitize=seed == 0)
 
 
+# --- LOG_SOFTMAX ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_log_softmax_float32_random(seed):
+    """float32 LOG_SOFTMAX 110 times per model over ranks 1..4, depths 1..64, value ranges 1e-2..1e3
+    (rows where exp underflows, NaN and signed zeros included)."""
+    batch = Batch([28, seed])
+    for _ in range(110):
+        shape = random_shape(batch.rng, high=4)[:-1] + [int(batch.rng.integers(1, 65))]
+        x = batch.input("float32", shape, gen=values("float32", shape, float(10.0 ** batch.rng.uniform(-2, 3))))
+        batch.op(OP.LOG_SOFTMAX, [x], [batch.output("float32", shape)], fb.BuiltinOptions.LogSoftmaxOptions,
+                 fb.LogSoftmaxOptionsT())
+    batch.check(runs=4, sanitize=seed == 0)
+
+
 # --- int16 LOGISTIC and TANH ----------------------------------------------------------------------
 
 Q15 = dict(scale=2.0 ** -15, zero_point=0)
@@ -357,6 +373,7 @@ def test_math_refusals():
     assert "too large" in refusal(_binary_div("int8", [dict(scale=1.0, zero_point=0), dict(scale=1e-4, zero_point=0),
                                                        dict(scale=1e-3, zero_point=0)]))
     assert "int16" in refusal(_binary_div("int16", dict(scale=0.1, zero_point=0)))
+    assert "int8" in refusal(_unary("int8", "LOG_SOFTMAX", q8, dict(scale=16 / 256, zero_point=127)))
     assert "32767" in refusal(_unary("int16", "TANH", dict(scale=4.0, zero_point=0), Q15))
 
 

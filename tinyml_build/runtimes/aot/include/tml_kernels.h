@@ -698,6 +698,14 @@ typedef struct {
 void tml_l2_normalization_f32(const tml_l2_normalization_params *p, const float *in, float *out);
 void tml_l2_normalization_s8(const tml_l2_normalization_params *p, const int8_t *in, int8_t *out);
 
+/* log_softmax.c: LOG_SOFTMAX float32 over the last dimension (reference_ops::LogSoftmax). */
+typedef struct {
+  int32_t rows;
+  int32_t depth;
+} tml_log_softmax_params;
+
+void tml_log_softmax_f32(const tml_log_softmax_params *p, const float *in, float *out);
+
 /* Per-op profiling builds (profile_ops=on, TML_PROFILE_OPS) call tml_profile_op(i) before op i: the
  * marker the QEMU instruction-mix profile splits its counts at. Defined by the test application.
  * Otherwise the statement is nothing at all (not even `;`): default images keep their debug line table. */
