@@ -289,6 +289,29 @@ def test_log_softmax_float32_random(seed):
     batch.check(runs=4, sanitize=seed == 0)
 
 
+# --- RESIZE_BILINEAR --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", ["float32", "int8"])
+@pytest.mark.parametrize("seed", range(2))
+def test_resize_bilinear_random(dtype, seed):
+    """RESIZE_BILINEAR 110 times per model: up- and downscaling 1..9 pixels per axis, align_corners,
+    half_pixel_centers (never both: TFLM refuses that)."""
+    batch = Batch([29, dtype == "int8", seed])
+    q = dict(scale=0.05, zero_point=int(batch.rng.integers(-128, 128))) if dtype == "int8" else None
+    for case in range(110):
+        n, h, w, c = (int(v) for v in batch.rng.integers(1, [3, 10, 10, 4]))
+        size = [int(v) for v in batch.rng.integers(1, 10, 2)]
+        gen = int8_values([n, h, w, c]) if dtype == "int8" else values(dtype, [n, h, w, c], 5.0)
+        x = batch.input(dtype, [n, h, w, c], q, gen=gen)
+        size_t = batch.b.tensor(f"size{case}", "int32", [2], data=np.array(size, np.int32))
+        options = fb.ResizeBilinearOptionsT()
+        options.alignCorners, options.halfPixelCenters = [(False, False), (True, False), (False, True)][case % 3]
+        batch.op(OP.RESIZE_BILINEAR, [x, size_t], [batch.output(dtype, [n, *size, c], q)],
+                 fb.BuiltinOptions.ResizeBilinearOptions, options)
+    batch.check(runs=4, sanitize=seed == 0)
+
+
 # --- int16 LOGISTIC and TANH ----------------------------------------------------------------------
 
 Q15 = dict(scale=2.0 ** -15, zero_point=0)

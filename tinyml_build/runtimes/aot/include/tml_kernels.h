@@ -706,6 +706,18 @@ typedef struct {
 
 void tml_log_softmax_f32(const tml_log_softmax_params *p, const float *in, float *out);
 
+/* resize_bilinear.c: RESIZE_BILINEAR NHWC; float32 with TFLM's float32 scales (in / out, or
+ * (in - 1) / (out - 1) with align_corners), int8 with its 10-bit fixed-point scales. */
+typedef struct {
+  int32_t batches, in_h, in_w, depth, out_h, out_w;
+  int32_t half_pixel_centers;
+  float height_scale_f32, width_scale_f32;
+  int32_t height_scale_q10, width_scale_q10;
+} tml_resize_bilinear_params;
+
+void tml_resize_bilinear_f32(const tml_resize_bilinear_params *p, const float *input, float *output);
+void tml_resize_bilinear_s8(const tml_resize_bilinear_params *p, const int8_t *input, int8_t *output);
+
 /* Per-op profiling builds (profile_ops=on, TML_PROFILE_OPS) call tml_profile_op(i) before op i: the
  * marker the QEMU instruction-mix profile splits its counts at. Defined by the test application.
  * Otherwise the statement is nothing at all (not even `;`): default images keep their debug line table. */
