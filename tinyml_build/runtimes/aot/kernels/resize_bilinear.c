@@ -4,8 +4,8 @@
  * Per output row and column the source coordinate and its two neighbours are computed as TFLM's
  * ComputeInterpolationValues(Integer) do: float32 (floorf/ceilf, exact) or 10-bit fixed point with
  * C's truncating division. float32 sums the four weighted corners left to right and adds 0.0f, as
- * TFLM's expression (this file is C99: no fused multiply-add); int8 sums them in int64 with 20
- * fraction bits and divides with rounding half away from zero.
+ * TFLM's expression (this file is C99: no fused multiply-add); int8 sums them with 20 fraction bits
+ * (TFLM in int64; int32 here, which cannot overflow) and divides with rounding half away from zero.
  */
 #include <math.h>
 
@@ -76,11 +76,12 @@ void tml_resize_bilinear_s8(const tml_resize_bilinear_params *p, const int8_t *i
         r0 = image + y0 * row_step;
         r1 = image + y1 * row_step;
         for (c = 0; c < depth; ++c) {
-          const int64_t sum = (int64_t)r0[x0 * depth + c] * ((1 << 10) - wy) * ((1 << 10) - wx) +
-                              (int64_t)r1[x0 * depth + c] * wy * ((1 << 10) - wx) +
-                              (int64_t)r0[x1 * depth + c] * ((1 << 10) - wy) * wx +
-                              (int64_t)r1[x1 * depth + c] * wy * wx;
-          *output++ = (int8_t)((sum + (sum > 0 ? (1 << 19) : -(1 << 19))) / (1 << 20));
+          /* |sum| <= 128 * (1536 + 512)^2 = 2^29 (weights in [-512, 1536]): TFLM's int64 sum fits */
+          const int32_t sum = r0[x0 * depth + c] * ((1 << 10) - wy) * ((1 << 10) - wx) +
+                              r1[x0 * depth + c] * wy * ((1 << 10) - wx) + r0[x1 * depth + c] * ((1 << 10) - wy) * wx +
+                              r1[x1 * depth + c] * wy * wx;
+          const int32_t rounded = sum + (sum > 0 ? (1 << 19) : -(1 << 19));
+          *output++ = (int8_t)(rounded >= 0 ? rounded >> 20 : -(-rounded >> 20)); /* truncating / 2^20 */
         }
       }
     }
