@@ -289,6 +289,21 @@ def test_log_softmax_float32_random(seed):
     batch.check(runs=4, sanitize=seed == 0)
 
 
+@pytest.mark.parametrize("seed", range(2))
+def test_log_softmax_int8_random(seed):
+    """int8 LOG_SOFTMAX 110 times per model: input scales 1e-3..2 (diffs beyond diff_min skipped or not),
+    zero points, depths 1..300 (run 0 covers every int8 value, so every diff occurs)."""
+    batch = Batch([30, seed])
+    for _ in range(110):
+        shape = random_shape(batch.rng, rank=int(batch.rng.integers(1, 3)), high=4)[:-1] + [
+            int(batch.rng.choice([int(batch.rng.integers(1, 65)), int(batch.rng.integers(65, 301))]))]
+        q = dict(scale=float(10.0 ** batch.rng.uniform(-3, 0.3)), zero_point=int(batch.rng.integers(-128, 128)))
+        x = batch.input("int8", shape, q, gen=int8_values(shape))
+        batch.op(OP.LOG_SOFTMAX, [x], [batch.output("int8", shape, dict(scale=16 / 256, zero_point=127))],
+                 fb.BuiltinOptions.LogSoftmaxOptions, fb.LogSoftmaxOptionsT())
+    batch.check(runs=4, sanitize=seed == 0)
+
+
 # --- RESIZE_BILINEAR --------------------------------------------------------------------------------
 
 
@@ -396,7 +411,7 @@ def test_math_refusals():
     assert "too large" in refusal(_binary_div("int8", [dict(scale=1.0, zero_point=0), dict(scale=1e-4, zero_point=0),
                                                        dict(scale=1e-3, zero_point=0)]))
     assert "int16" in refusal(_binary_div("int16", dict(scale=0.1, zero_point=0)))
-    assert "int8" in refusal(_unary("int8", "LOG_SOFTMAX", q8, dict(scale=16 / 256, zero_point=127)))
+    assert "required" in refusal(_unary("int8", "LOG_SOFTMAX", q8, dict(scale=1 / 256, zero_point=-128)))
     assert "32767" in refusal(_unary("int16", "TANH", dict(scale=4.0, zero_point=0), Q15))
 
 

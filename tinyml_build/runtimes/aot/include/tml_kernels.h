@@ -706,6 +706,18 @@ typedef struct {
 
 void tml_log_softmax_f32(const tml_log_softmax_params *p, const float *in, float *out);
 
+/* log_softmax.c int8: TFLM's LogSoftmaxQuantized (output scale 16/256, zero point 127). exp_table[d]:
+ * Rescale<12>(exp(diff = -d in Q5)) for d = 0..255, 0 where diff < diff_min. */
+typedef struct {
+  const int32_t *exp_table;
+  int32_t rows, depth;
+  int32_t input_multiplier, input_left_shift;
+  int32_t reverse_multiplier, reverse_shift;
+  int32_t diff_min;
+} tml_log_softmax_s8_params;
+
+void tml_log_softmax_s8(const tml_log_softmax_s8_params *p, const int8_t *in, int8_t *out);
+
 /* resize_bilinear.c: RESIZE_BILINEAR NHWC; float32 with TFLM's float32 scales (in / out, or
  * (in - 1) / (out - 1) with align_corners), int8 with its 10-bit fixed-point scales. */
 typedef struct {
