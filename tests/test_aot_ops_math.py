@@ -18,7 +18,7 @@ from tinyml_build.model.schema import fb
 from tinyml_build.runtimes.aot.emit import render
 from tinyml_build.runtimes.aot.lower import lower_model
 from tinyml_build.runtimes.aot.ops.div import div_s8_multiplier, tflm_div_s8_defined
-from tinyml_build.runtimes.aot.upstream_tables import sigmoid_table_uint16
+from tinyml_build.runtimes.aot.upstream_tables import sigmoid_table_uint16, upstream_inputs
 from tinyml_build.verification.host_check import check_model, compile_program, run_program
 
 OP = fb.BuiltinOperator
@@ -441,3 +441,12 @@ def test_div_int8_where_tflm_asserts(tmp_path):
     outputs, _ = run_program(exe, tmp_path, model, [[dividends, divisors]])
     # 0.1 / 12.7 = 0.00787 is 0.0787 output units: 0
     assert outputs[0][0].tolist() == [0, 0, 0, 127, -128, 0]
+
+
+@needs_tflm_table
+def test_generated_c_depends_on_the_table_source():
+    """A model calling sigmoid16 has TFLM's common.h among its generation inputs (SCons rebuilds the C
+    when that tree changes); other kernels have none."""
+    files = upstream_inputs(("lut", "sigmoid16"))
+    assert [f.name for f in files] == ["common.h"] and files[0].is_file()
+    assert upstream_inputs(("lut", "float_math")) == []

@@ -37,8 +37,11 @@ def AotRuntime(env, plan, envs):
     target_objects = [envs["kernel"].Object(str(plan.common_dir / "kernels" / f"{src.stem}.o"), str(src))
                       for src in aot.kernel_sources]
     model_objects, generated = [], []
+    from tinyml_build.runtimes.aot.upstream_tables import upstream_inputs
+
     for m in aot.models:
         sources = env.AotSources(m.model_c, m.model_h, m.tflite, m.name)
+        env.Depends(sources, [str(p) for p in upstream_inputs(m.kernels)])  # e.g. TFLM's sigmoid table
         model_objects += envs["model_kernel"].Object(str(plan.obj_dir / f"{m.name}_model.o"), sources[0])
         generated += sources
     return {"target_objects": target_objects, "model_objects": model_objects, "generated": generated,

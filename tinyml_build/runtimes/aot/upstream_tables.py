@@ -17,6 +17,23 @@ from tinyml_build.errors import UnsupportedOpError
 TFLM = "tflite-micro"
 COMMON_H = "tensorflow/lite/kernels/internal/common.h"
 _ARRAY = r"static\s+const\s+uint16_t\s+{name}\s*\[\s*256\s*\]\s*=\s*\{{([^}}]*)\}}"
+TABLE_KERNELS = ("sigmoid16",)  # kernel files whose generated parameters hold a table read here
+
+
+def upstream_inputs(kernels) -> list[Path]:
+    """The upstream files a model's generated C was made from, given the kernels it calls (empty
+    when it needs none, or when the tree does not resolve: generation then refuses the op anyway).
+    SCons makes the generated C depend on them (site_scons/site_tools/aot.py)."""
+    if not set(kernels) & set(TABLE_KERNELS):
+        return []
+    from tinyml_build.third_party.errors import ThirdPartyError
+    from tinyml_build.third_party.lock import load_lock
+    from tinyml_build.third_party.resolve import resolve
+
+    try:
+        return [resolve(load_lock().get(TFLM)) / COMMON_H]
+    except ThirdPartyError:
+        return []
 
 
 def sigmoid_table_uint16(op_where: str) -> tuple[int, ...]:
