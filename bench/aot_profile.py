@@ -39,7 +39,7 @@ from tinyml_build.verification.host_check import random_inputs  # noqa: E402
 from tinyml_build.verification.target_check import build_check_program  # noqa: E402
 
 _BLOCK_INSN = re.compile(r"0x([0-9a-f]{8}):")
-_CALL = re.compile(r"^\s*(\w+)\(")
+_CALL = re.compile(r"^\s*(?:if \()?(\w+)\(")  # a checked call is `if (f(...) != 0) return TML_ERROR;`
 
 
 def _build(model, work: Path):
