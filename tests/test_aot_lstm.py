@@ -18,8 +18,9 @@ from tflite_builder import ModelBuilder
 
 from tinyml_build.errors import UnsupportedOpError
 from tinyml_build.model.schema import fb
-from tinyml_build.runtimes.aot.ops.unidirectional_sequence_lstm import checked_log2, tanh_input_scaling
-from tinyml_build.runtimes.aot.tflm_tables import sigmoid_table_uint16
+from tinyml_build.runtimes.aot.ops.unidirectional_sequence_lstm import tanh_input_scaling
+from tinyml_build.runtimes.aot.quantization import checked_log2
+from tinyml_build.runtimes.aot.upstream_tables import sigmoid_table_uint16
 
 CASES = 20  # LSTMs per generated model
 RUNS = 4
@@ -29,7 +30,7 @@ ACT = fb.ActivationFunctionType
 def needs_tflm_table() -> None:
     """Skip unless the pinned TFLM sources give the sigmoid table the integer gates need."""
     try:
-        sigmoid_table_uint16()
+        sigmoid_table_uint16("test")
     except UnsupportedOpError as err:
         pytest.skip(f"TFLM sources not available for the sigmoid table: {err.what}")
 
@@ -99,8 +100,8 @@ def test_lstm_under_sanitizers(tmp_path):
 
 def test_prepare_math():
     """CheckedLog2 rounds log2 of the cell scale; lstm_internal::Tanh's scaling follows from it."""
-    assert [checked_log2(2.0 ** p) for p in (-15, -12, -11, 0, 3)] == [-15, -12, -11, 0, 3]
-    assert checked_log2(1.4 * 2.0 ** -11) == -11 and checked_log2(1.5 * 2.0 ** -11) == -10
+    assert [checked_log2(2.0 ** p)[1] for p in (-15, -12, -11, 0, 3)] == [-15, -12, -11, 0, 3]
+    assert checked_log2(1.4 * 2.0 ** -11)[1] == -11 and checked_log2(1.5 * 2.0 ** -11)[1] == -10
     assert tanh_input_scaling(-12) == (3, 0)  # Q3.12 gate input
     assert tanh_input_scaling(-11) == (6, 0) and tanh_input_scaling(-13) == (3, 1)
 
@@ -116,7 +117,7 @@ def test_refused_variants_name_the_reason():
 def test_sigmoid_table_is_tflms():
     """The parsed table is sigmoid(i / 24) in 0.16 (within 2 of it), increasing, 32768 at 0."""
     needs_tflm_table()
-    table = sigmoid_table_uint16()
+    table = sigmoid_table_uint16("test")
     ideal = 65536 / (1 + np.exp(-np.arange(256) / 24))
     assert table[0] == 32768 and all(a <= b for a, b in zip(table, table[1:]))
     assert np.max(np.abs(np.array(table) - np.minimum(ideal, 65535))) <= 2
@@ -127,10 +128,8 @@ def test_without_tflm_sources_the_lstm_is_refused_with_the_ways_to_get_them(tmp_
 
     dep = load_lock().get("tflite-micro")
     monkeypatch.setenv(dep.env_var, str(tmp_path / "no-such-tree"))
-    sigmoid_table_uint16.cache_clear()
     try:
         message = aot_op_cases.lower_error(_model("int8", cases=1))
     finally:
-        sigmoid_table_uint16.cache_clear()
-    assert "op #0 UNIDIRECTIONAL_SEQUENCE_LSTM" in message and "sigmoid" in message
+        assert "op #0 UNIDIRECTIONAL_SEQUENCE_LSTM" in message and "sigmoid" in message
     assert dep.env_var in message

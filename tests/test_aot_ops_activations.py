@@ -1,4 +1,5 @@
-"""runtime=aot LOGISTIC, TANH, HARD_SWISH, RELU, RELU6, LEAKY_RELU bit-exact with tflite-micro.
+"""runtime=aot LOGISTIC, TANH, HARD_SWISH, RELU, RELU6, LEAKY_RELU bit-exact with tflite-micro
+(int16 LOGISTIC and TANH: tests/test_aot_ops_math.py).
 
 int8 ops are 256-entry tables computed on the host (tinyml_build/runtimes/aot/int8_tables.py); the
 table tests feed every int8 value through the golden oracle (the pinned TFLM) at many input/output
@@ -13,11 +14,9 @@ from aot_tf_models import op_model
 from conftest import shared_model
 from tflite_builder import ModelBuilder
 
-from tinyml_build.errors import UnsupportedOpError
 from tinyml_build.model.reader import read_model
 from tinyml_build.model.schema import fb
 from tinyml_build.runtimes.aot import int8_tables
-from tinyml_build.runtimes.aot.lower import lower_model
 from tinyml_build.verification.host_check import check_model
 from tinyml_build.verification.oracle import select_oracle
 
@@ -119,12 +118,3 @@ def test_int16_relu_with_rescale(tmp_path):
     path.write_bytes(_unary_model("RELU", (0.002, 0), (0.0007, 0), dtype="int16", shape=(3, 100)))
     report = check_model(path, runs=10)
     assert report.ok, str(report)
-
-
-@pytest.mark.parametrize("op", ["LOGISTIC", "TANH"])
-def test_int16_logistic_and_tanh_are_clear_errors(op):
-    data = _unary_model(op, (1 / 4096, 0), (1 / 32768, 0), dtype="int16", shape=(1, 8))
-    with pytest.raises(UnsupportedOpError) as info:
-        lower_model(read_model(data, where="m.tflite", name="m"))
-    message = str(info.value)
-    assert f"op #0 {op}" in message and "int16" in message and "runtime=tflm" in message

@@ -90,6 +90,26 @@ def test_cross_target_records_its_arch_flags_as_usage_requirements(tmp_path):
     assert arch in files["README.md"].decode()
 
 
+def test_libm_is_a_usage_requirement_only_when_a_kernel_calls_it(tmp_path):
+    """Float math kernels (SIN: kernels/float_math.c) call libm: CMake and Make users link it; an int8
+    model's export names no library."""
+    from tflite_builder import ModelBuilder
+
+    from tinyml_build.model.schema import fb
+
+    b = ModelBuilder()
+    x, y = b.tensor("x", "float32", (4,)), b.tensor("y", "float32", (4,))
+    b.op(b.opcode(fb.BuiltinOperator.SIN), [x], [y])
+    b.inputs, b.outputs = [x], [y]
+    (tmp_path / "sin.tflite").write_bytes(b.build())
+    _, files = export(tmp_path / "e", "host", str(tmp_path / "sin.tflite"))
+    assert "target_link_libraries(tml_sin INTERFACE m)" in files["CMakeLists.txt"].decode()
+    assert "TML_SIN_LDLIBS := -lm\n" in files["tml_sin.mk"].decode()
+    _, files = export(tmp_path / "k", "host", "kws")
+    assert "target_link_libraries(tml_kws INTERFACE" not in files["CMakeLists.txt"].decode()
+    assert "TML_KWS_LDLIBS :=\n" in files["tml_kws.mk"].decode()
+
+
 def test_model_strings_reach_the_tree_only_escaped(tmp_path):
     hostile = tmp_path / "evil ??= name\n#error x.tflite"
     shutil.copy(PROJECT_DIR / "models" / "hello_world" / "hello_world.tflite", hostile)

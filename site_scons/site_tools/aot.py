@@ -28,16 +28,17 @@ def _shared_arena_action(target, source, env):
     generate_shared_arena([load_model(str(s)) for s in source], Path(str(target[0])).parent)
 
 
-def AotSources(env, model_c, model_h, tflite, name, shared_arena=False):
-    """<name>_model.c/.h: the model as straight-line C (also the host target's sources)."""
-    from tinyml_build.third_party.lock import DEFAULT_LOCK_PATH
+def AotSources(env, model_c, model_h, tflite, name, shared_arena=False, kernels=None):
+    """<name>_model.c/.h: the model as straight-line C (also the host target's sources).
+
+    `kernels` (the model's kernel files, when the plan knows them) narrows the upstream files the C
+    is also made from (TFLM's sigmoid table); None: every such file (the host target plans later)."""
+    from tinyml_build.runtimes.aot.upstream_tables import upstream_inputs
 
     out = env.Command([str(model_c), str(model_h)], str(tflite),
                       Action(_aot_action, label("GEN", "$TARGET"), varlist=["TML_MODEL_NAME", "TML_SHARED_ARENA"]),
                       TML_MODEL_NAME=name, TML_SHARED_ARENA=bool(shared_arena))
-    # Some kernels take constant tables from the pinned TFLM tree (runtimes/aot/tflm_tables.py): the
-    # lock that names the tree is an input too.
-    env.Depends(out, str(DEFAULT_LOCK_PATH))
+    env.Depends(out, [str(p) for p in upstream_inputs(kernels)])
     return generated_by(env, out, "tinyml_build.runtimes.aot.emit")
 
 
@@ -54,7 +55,7 @@ def AotRuntime(env, plan, envs):
     model_objects, generated = [], []
     shared = aot.shared_arena_c is not None
     for m in aot.models:
-        sources = env.AotSources(m.model_c, m.model_h, m.tflite, m.name, shared_arena=shared)
+        sources = env.AotSources(m.model_c, m.model_h, m.tflite, m.name, shared_arena=shared, kernels=m.kernels)
         model_objects += envs["model_kernel"].Object(str(plan.obj_dir / f"{m.name}_model.o"), sources[0])
         generated += sources
     if shared:  # arena_share=on: the models' one arena, sized to the largest need

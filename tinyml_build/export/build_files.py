@@ -34,6 +34,7 @@ class BuildDescription:
     definitions: tuple[str, ...] = ()  # public preprocessor definitions (NAME or NAME=VALUE)
     licenses: tuple[str, ...] = ()  # tree-relative license files of upstream components
     pins: tuple[str, ...] = ()  # 'name commit' of upstream sources (runtime=tflm)
+    libraries: tuple[str, ...] = ()  # system libraries the sources call into ("m": libm's sinf, expf, ...)
 
     @property
     def cxx(self) -> bool:
@@ -52,7 +53,7 @@ class BuildDescription:
                     mk=layout.make_fragment(self.library), header=layout.model_header(self.library),
                     version=__version__, license=LICENSE, arena_bytes=self.arena_bytes,
                     model_bytes=self.model_bytes, licenses=self.licenses, pins=self.pins,
-                    cmake=layout.CMAKE, manifest=layout.MANIFEST, readme=layout.README)
+                    cmake=layout.CMAKE, manifest=layout.MANIFEST, readme=layout.README, libraries=self.libraries)
 
 
 def library_json(d: BuildDescription) -> str:

@@ -114,9 +114,12 @@ def render_export(plan: ExportPlan) -> dict[str, bytes]:
     facts = from_aot_program(program)
     text[layout.in_src(layout.model_header(plan.library))] = render_model_header(plan.library, facts)
     files = {path: src.read_bytes() for path, src in plan.copied}
+    # float math kernels call libm (sinf, expf, ...): users link it, as the image does
+    libraries = ("m",) if any(b"#include <math.h>" in files[p] for p in sorted(files) if p.endswith(".c")) else ()
     description = BuildDescription(library=plan.library, model_name=plan.model_name, sha256=plan.sha256,
                                    runtime=plan.runtime, target=plan.target.name, sources=tuple(plan.sources),
-                                   flags=plan.flags, arena_bytes=facts.arena_bytes, model_bytes=facts.model_bytes)
+                                   flags=plan.flags, arena_bytes=facts.arena_bytes, model_bytes=facts.model_bytes,
+                                   libraries=libraries)
     text.update(build_files(description))
     files.update({path: content.encode("utf-8") for path, content in text.items()})
     manifest_facts = {

@@ -45,7 +45,8 @@ LINK = (
     "-Wl,--no-warn-rwx-segments",  # the images are bare-metal: RAM code segments are intended
     "-Wl,--build-id=none",
 )
-LINK_LIBRARIES = ("-Wl,--start-group", "-lc_nano", "-lgcc", "-Wl,--end-group")
+# libm: aot float math kernels (and TFLM) call sinf, expf, ...; only what is called is linked
+LINK_LIBRARIES = ("-Wl,--start-group", "-lc_nano", "-lm", "-lgcc", "-Wl,--end-group")
 
 
 # The toolchain found: a GccToolchain with the arm-none-eabi- prefix.

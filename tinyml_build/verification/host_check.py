@@ -163,7 +163,7 @@ def compile_program(workdir: Path, files: dict[str, str], program, sanitize: boo
                + [str(HOST_MAIN)])
     cmd = [cc, "-std=c99", "-O2", *WARNINGS, *(SANITIZE if sanitize else []), f"-I{workdir}", f"-I{AOT_INCLUDE_DIR}",
            f"-I{API_INCLUDE_DIR}", "-DTML_AOT_TRACE", f"-DTML_MODEL_API={program.name}_model_api", *sources,
-           "-o", str(exe)]
+           "-o", str(exe), "-lm"]  # libm: the float math kernels call sinf, expf, ... as TFLM's do
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         raise HostCheckError(f"generated C for '{program.name}' does not compile:", details=proc.stderr.strip()[:4000],

@@ -8,6 +8,7 @@ softmax scaling). The integer primitives (srdhm, rdbpot, mbqm) are the Python tw
 tml_fixedpoint.h; tests and the softmax table generator use them.
 """
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -334,3 +335,100 @@ def softmax_int8_reference(values, exp_table: list[int], out_dtype: str) -> list
         unsat = rdbpot(srdhm(shifted_scale, exp_table[row_max - v]), exponent)
         result.append(max(out_min, min(out_max, unsat + out_min)))
     return result
+
+
+# --- Math ops (RSQRT, ELU, ...): Prepare-time and table math ------------------------------------
+
+
+def _rounding_pot(x: int, exponent: int) -> int:
+    """gemmlowp SaturatingRoundingMultiplyByPOT<exponent> on an int32 raw value (either sign)."""
+    return saturating_shl(x, exponent) if exponent > 0 else rdbpot(x, -exponent)
+
+
+def inv_sqrt_multiplier_exp(value: int, reverse_shift: int = -1) -> tuple[int, int]:
+    """TFLM's GetInvSqrtQuantizedMultiplierExp (common.h): 1/sqrt(value) as (multiplier, shift) by
+    five Newton-Raphson steps in gemmlowp Q3 fixed point; kReverseShift (-1) turns the shift left."""
+    if value <= 1:
+        return INT32_MAX, 0
+    shift = 11
+    while value >= (1 << 29):
+        value //= 4
+        shift += 1
+    left_shift_bit_pairs = (32 - value.bit_length() - 1) // 2 - 1
+    shift -= left_shift_bit_pairs
+    value <<= 2 * left_shift_bit_pairs
+    half_input = rdbpot(value >> 1, 1)
+    half_three = (1 << 28) + (1 << 27)
+    x = 1 << 28  # F3::One()
+    for _ in range(5):
+        x3 = _rounding_pot(srdhm(srdhm(x, x), x), 6)  # F9 -> F3
+        x = _rounding_pot(wrap_int32(srdhm(half_three, x) - srdhm(half_input, x3)), 3)  # F6 -> F3
+    x = srdhm(x, 1518500250)  # * sqrt(2)/2 in Q0
+    if shift < 0:
+        x = wrap_int32(x << -shift)
+        shift = 0
+    return x, shift * reverse_shift
+
+
+def checked_log2(x: float) -> tuple[bool, int]:
+    """TFLM's CheckedLog2 in float32: (|log2(x) - round| < 1e-3, round(log2(x))). logf is taken as
+    float32(log(x)); a last-ulp difference from a libm could only matter for a scale within an ulp of
+    2^(k +- 0.001), where TFLM's own answer depends on its libm."""
+    log2 = np.float32(np.float32(math.log(np.float32(x))) * np.float32(np.float32(1.0) / np.float32(math.log(2.0))))
+    rounded = round_half_away(float(log2))
+    return bool(abs(float(np.float32(log2 - np.float32(rounded)))) < float(np.float32(1e-3))), rounded
+
+
+def sigmoid16_input_scaling(input_scale: float, pot_shifts: tuple[int, ...]) -> tuple[int, int] | None:
+    """(input_multiplier, input_left_shift) of TFLM's int16 LOGISTIC/TANH Prepare (logistic_common.cc,
+    tanh.cc), already resolved the way their Eval resolves a multiplier of 0: a power-of-two scale
+    whose left shift 12 + log2(scale) is in `pot_shifts` (LOGISTIC: 0; TANH: 0 or 1) gives
+    (3 << shift, 0); any other scale * 3 * 4096 is doubled while <= 32767 / 2 (at most 31 times) and
+    truncated. None when the multiplier exceeds 32767 (TFLM only DCHECKs it; the product could overflow)."""
+    is_pot, log2 = checked_log2(input_scale)
+    left_shift = 12 + log2
+    if is_pot and left_shift in pot_shifts:
+        return 3 << left_shift, 0
+    multiplier = float(np.float32(input_scale)) * 4096.0 * 3.0
+    left_shift = 0
+    while multiplier <= 32767.0 / 2.0 and left_shift <= 30:
+        left_shift += 1
+        multiplier *= 2.0
+    multiplier = int(multiplier)
+    return (multiplier, left_shift) if multiplier <= 32767 else None
+
+
+@functools.cache
+def _libm_float_function(name: str):
+    """The C library's float function `name` (e.g. expf) through ctypes, or None where none loads."""
+    import ctypes
+    import ctypes.util
+
+    path = ctypes.util.find_library("m")
+    try:
+        function = getattr(ctypes.CDLL(path), name)
+    except (OSError, AttributeError, TypeError):
+        return None
+    function.restype, function.argtypes = ctypes.c_float, [ctypes.c_float]
+    return function
+
+
+def host_expf(x) -> np.float32:
+    """std::exp(float) as TFLM's host build computes it: the build machine's libm expf (np.exp in float32
+    where no libm loads). Prepare-time tables use it; on a target TFLM's Prepare calls its own libm."""
+    function = _libm_float_function("expf")
+    return np.float32(function(float(x))) if function else np.exp(np.float32(x))
+
+
+def elu_table(in_scale: float, in_zp: int, out_scale: float, out_zp: int) -> list[int]:
+    """TFLM's int8 ELU table (elu.cc PopulateLookupTable), float32 throughout: dequantize, exp(x) - 1
+    below zero, times 1 / s_out, roundf, + zero point (truncated), clamped; indexed by input byte."""
+    inverse_scale = np.float32(1.0) / np.float32(out_scale)
+    table = [0] * 256
+    for value in range(-128, 128):
+        x = np.float32(in_scale) * np.float32(value - in_zp)
+        y = host_expf(x) - np.float32(1.0) if x < 0 else x
+        rescaled = round_half_away(float(np.float32(y * inverse_scale)))
+        quantized = int(np.float32(rescaled) + np.float32(out_zp))
+        table[value & 0xFF] = max(-128, min(127, quantized))
+    return table

@@ -183,6 +183,50 @@ static inline int32_t tml_one_over_one_plus_x(int32_t a) {
   return tml_saturating_shift_left(x, 1);
 }
 
+/* ---- Math ops (L2_NORMALIZATION) ---------------------------------------------------------- */
+
+/* gemmlowp SaturatingRoundingMultiplyByPOT<exponent> for -31 <= exponent < 31, either sign. */
+static inline int32_t tml_rounding_multiply_by_pot(int32_t x, int exponent) {
+  return exponent > 0 ? tml_saturating_shift_left(x, exponent) : tml_rounding_divide_by_power_of_two(x, -exponent);
+}
+
+/* TFLM's GetInvSqrtQuantizedMultiplierExp(input, kReverseShift, ...): 1 / sqrt(input) as a Q0.31
+ * multiplier and a left shift (<= 0), five Newton-Raphson steps in gemmlowp Q3 fixed point
+ * (quantization.py: inv_sqrt_multiplier_exp is its Python twin). input >= 0; 0 and 1 give
+ * (INT32_MAX, 0) as in TFLM. */
+static inline int32_t tml_inv_sqrt_multiplier_exp(int32_t input, int32_t *shift_out) {
+  int32_t shift = 11;
+  int32_t half_input, x;
+  int pairs, i;
+  if (input <= 1) {
+    *shift_out = 0;
+    return INT32_MAX;
+  }
+  while (input >= (1 << 29)) {
+    input /= 4;
+    ++shift;
+  }
+  pairs = (tml_clz32((uint32_t)input) - 1) / 2 - 1;
+  shift -= pairs;
+  input = tml_wrapping_shift_left(input, 2 * pairs);
+  half_input = tml_rounding_divide_by_power_of_two(input >> 1, 1);
+  x = 1 << 28; /* 1.0 in Q3.28 */
+  for (i = 0; i < 5; ++i) {
+    const int32_t x3 = tml_rounding_multiply_by_pot(
+        tml_saturating_rounding_doubling_high_mul(tml_saturating_rounding_doubling_high_mul(x, x), x), 6);
+    const int32_t difference = (int32_t)((uint32_t)tml_saturating_rounding_doubling_high_mul((1 << 28) + (1 << 27), x) -
+                                         (uint32_t)tml_saturating_rounding_doubling_high_mul(half_input, x3));
+    x = tml_rounding_multiply_by_pot(difference, 3);
+  }
+  x = tml_saturating_rounding_doubling_high_mul(x, 1518500250); /* * sqrt(2) / 2 */
+  if (shift < 0) {
+    x = tml_wrapping_shift_left(x, (int)-shift);
+    shift = 0;
+  }
+  *shift_out = -shift;
+  return x;
+}
+
 #ifdef __cplusplus
 }
 #endif

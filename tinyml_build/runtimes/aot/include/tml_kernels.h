@@ -665,7 +665,7 @@ typedef struct {
 
 typedef struct {
   tml_lstm_gate_params gates[4]; /* forget, input, cell, output */
-  const uint16_t *sigmoid_table; /* TFLM's 256-entry table (runtimes/aot/tflm_tables.py) */
+  const uint16_t *sigmoid_table; /* TFLM's 256-entry table (runtimes/aot/upstream_tables.py) */
   int32_t batches, time_steps, input_size, cells, time_major;
   /* the element-wise products, shifts as tml_requant takes them (rshift = -2 - shift) */
   int32_t forget_multiplier, forget_rshift; /* forget gate x cell -> cell */
@@ -681,6 +681,139 @@ void tml_lstm_s8(const tml_lstm_params *p, const int8_t *input, int8_t *hidden, 
                  int16_t *scratch);
 void tml_lstm_s16(const tml_lstm_params *p, const int16_t *input, int16_t *hidden, int16_t *cell, int16_t *output,
                   int16_t *scratch);
+
+/* ---- Float elementwise math (SIN, COS, EXP, LOG, SQRT, RSQRT, SQUARE, CEIL, FLOOR, ROUND, ELU) ---- */
+
+/* float_math.c: out[i] = f(in[i]) over n float32 values, f as TFLM's float kernels compute it:
+ * libm's sinf/cosf/expf/logf (bit-exact with TFLM where the two libms agree: see the aot README),
+ * IEEE-exact sqrtf, 1.0f / sqrtf(x), x * x, ceilf, floorf and TFLM's RoundToNearest (ties to even). */
+void tml_sin_f32(const float *in, float *out, int32_t n);
+void tml_cos_f32(const float *in, float *out, int32_t n);
+void tml_exp_f32(const float *in, float *out, int32_t n);
+void tml_log_f32(const float *in, float *out, int32_t n);
+void tml_sqrt_f32(const float *in, float *out, int32_t n);
+void tml_rsqrt_f32(const float *in, float *out, int32_t n);
+void tml_square_f32(const float *in, float *out, int32_t n);
+void tml_ceil_f32(const float *in, float *out, int32_t n);
+void tml_floor_f32(const float *in, float *out, int32_t n);
+/* ROUND: TFLM's RoundToNearest (ties to even); tml_round_f32 (tml_fixedpoint.h) is TfLiteRound */
+void tml_round_to_nearest_f32(const float *in, float *out, int32_t n);
+/* ELU: expm1f(x) below zero, x otherwise (reference_ops::Elu) */
+void tml_elu_f32(const float *in, float *out, int32_t n);
+
+/* rsqrt.c: int8 RSQRT as a 256-entry table indexed by the input byte; returns nonzero (no output
+ * guaranteed) on an input below input_min (the input zero point), where TFLM's Invoke fails. */
+typedef struct {
+  const int8_t *table;
+  int32_t input_min;
+  uint32_t size;
+} tml_rsqrt_s8_params;
+
+int32_t tml_rsqrt_s8(const tml_rsqrt_s8_params *p, const int8_t *in, int8_t *out);
+
+/* sigmoid16.c: int16 LOGISTIC / TANH as TFLM's reference_integer_ops: input * multiplier, + round,
+ * >> left_shift (a power-of-two scale comes as multiplier 3 << shift, left_shift 0), then linear
+ * interpolation in TFLM's 256-entry sigmoid table (`table`, read from the pinned TFLM tree). */
+typedef struct {
+  const uint16_t *table;
+  int32_t multiplier;
+  int32_t round;
+  int32_t left_shift;
+} tml_sigmoid16_params;
+
+void tml_logistic_s16(const tml_sigmoid16_params *p, const int16_t *in, int16_t *out, int32_t n);
+void tml_tanh_s16(const tml_sigmoid16_params *p, const int16_t *in, int16_t *out, int32_t n);
+
+/* div.c: DIV broadcast like ADD, in1 / in2 clamped to the fused activation's range as TFLM's
+ * ActivationFunctionWithMinMax. int32: a zero divisor gives 0, INT32_MIN / -1 gives INT32_MIN
+ * (undefined in TFLM). */
+typedef struct {
+  float act_min;
+  float act_max;
+} tml_div_f32_params;
+
+typedef struct {
+  int32_t act_min;
+  int32_t act_max;
+} tml_div_s32_params;
+
+void tml_div_f32(const tml_div_f32_params *p, const tml_broadcast *shape, const float *in1, const float *in2,
+                 float *out);
+void tml_div_s32(const tml_div_s32_params *p, const tml_broadcast *shape, const int32_t *in1, const int32_t *in2,
+                 int32_t *out);
+
+/* div.c int8: TFLM's DivElementwise (input offsets = -zero points; output_multiplier/shift from
+ * QuantizeMultiplier(s1 / (s2 * s_out)), TFLM's sign convention). A zero divisor gives act_max for a
+ * positive dividend, act_min for a negative one, the output offset for 0 (undefined in TFLM). */
+typedef struct {
+  int32_t input1_offset;
+  int32_t input2_offset;
+  int32_t output_offset;
+  int32_t output_multiplier;
+  int32_t output_shift;
+  int32_t act_min;
+  int32_t act_max;
+} tml_div_s8_params;
+
+void tml_div_s8(const tml_div_s8_params *p, const tml_broadcast *shape, const int8_t *in1, const int8_t *in2,
+                int8_t *out);
+
+/* l2_pool2d.c: L2_POOL_2D float32 (reference_ops::L2Pool): sqrt(sum of squares / count) over each
+ * window clipped to the input, clamped to [act_min, act_max]. Geometry as tml_pool_params. */
+typedef struct {
+  int32_t batches;
+  int32_t in_h, in_w, channels;
+  int32_t out_h, out_w;
+  int32_t filter_h, filter_w;
+  int32_t stride_h, stride_w;
+  int32_t pad_h, pad_w;
+  float act_min, act_max;
+} tml_l2_pool_f32_params;
+
+void tml_l2_pool2d_f32(const tml_l2_pool_f32_params *p, const float *input, float *output);
+
+/* l2_normalization.c: L2_NORMALIZATION over the last dimension (`depth` values per row): float32
+ * x / max(sqrt(sum x^2), 1e-6f); int8 TFLM's integer form (output scale 1/128, zero point 0). */
+typedef struct {
+  int32_t rows;
+  int32_t depth;
+  int32_t input_zero_point;
+} tml_l2_normalization_params;
+
+void tml_l2_normalization_f32(const tml_l2_normalization_params *p, const float *in, float *out);
+void tml_l2_normalization_s8(const tml_l2_normalization_params *p, const int8_t *in, int8_t *out);
+
+/* log_softmax.c: LOG_SOFTMAX float32 over the last dimension (reference_ops::LogSoftmax). */
+typedef struct {
+  int32_t rows;
+  int32_t depth;
+} tml_log_softmax_params;
+
+void tml_log_softmax_f32(const tml_log_softmax_params *p, const float *in, float *out);
+
+/* log_softmax.c int8: TFLM's LogSoftmaxQuantized (output scale 16/256, zero point 127). exp_table[d]:
+ * Rescale<12>(exp(diff = -d in Q5)) for d = 0..255, 0 where diff < diff_min. */
+typedef struct {
+  const int32_t *exp_table;
+  int32_t rows, depth;
+  int32_t input_multiplier, input_left_shift;
+  int32_t reverse_multiplier, reverse_shift;
+  int32_t diff_min;
+} tml_log_softmax_s8_params;
+
+void tml_log_softmax_s8(const tml_log_softmax_s8_params *p, const int8_t *in, int8_t *out);
+
+/* resize_bilinear.c: RESIZE_BILINEAR NHWC; float32 with TFLM's float32 scales (in / out, or
+ * (in - 1) / (out - 1) with align_corners), int8 with its 10-bit fixed-point scales. */
+typedef struct {
+  int32_t batches, in_h, in_w, depth, out_h, out_w;
+  int32_t half_pixel_centers;
+  float height_scale_f32, width_scale_f32;
+  int32_t height_scale_q10, width_scale_q10;
+} tml_resize_bilinear_params;
+
+void tml_resize_bilinear_f32(const tml_resize_bilinear_params *p, const float *input, float *output);
+void tml_resize_bilinear_s8(const tml_resize_bilinear_params *p, const int8_t *input, int8_t *output);
 
 /* Per-op profiling builds (profile_ops=on, TML_PROFILE_OPS) call tml_profile_op(i) before op i: the
  * marker the QEMU instruction-mix profile splits its counts at. Defined by the test application.

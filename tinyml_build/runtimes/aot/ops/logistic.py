@@ -1,18 +1,21 @@
-"""LOGISTIC for int8, as a lookup table built with TFLM's gemmlowp fixed-point arithmetic.
-
-int16 LOGISTIC is not supported: TFLM interpolates in a 256-entry sigmoid table whose values
-are not reproducible from a formula (they are not round(65536 * sigmoid(i / 24))), and this
-project does not copy upstream data.
+"""LOGISTIC: int8 as a lookup table built with TFLM's gemmlowp fixed-point arithmetic; int16 as
+TFLM's reference_integer_ops::Logistic (kernels/sigmoid16.c), interpolating in TFLM's sigmoid table
+read from the pinned TFLM tree (upstream_tables.py: the table is data, not a formula).
 """
 
 from tinyml_build.runtimes.aot import int8_tables
 from tinyml_build.runtimes.aot.ops import register
-from tinyml_build.runtimes.aot.ops._unary import lower_table, same_shape_io
+from tinyml_build.runtimes.aot.ops._unary import lower_sigmoid16, lower_table, same_shape_io
+
+POT_SHIFTS = (0,)  # logistic_common.cc: a power-of-two input scale takes the 3 << shift path only at shift 0
 
 
 @register("LOGISTIC")
 def lower(ctx) -> None:
-    x, y = same_shape_io(ctx, ("int8",))
+    x, y = same_shape_io(ctx, ("int8", "int16"))
+    if x.dtype == "int16":
+        lower_sigmoid16(ctx, "tml_logistic_s16", POT_SHIFTS)
+        return
     in_scale, in_zp = ctx.quantization(x)
     _, out_zp = ctx.quantization(y)
     if out_zp != -128:

@@ -108,7 +108,7 @@ def _lower_float(ctx, dims) -> None:
     try:
         act_min, act_max = float_activation_range(activation)
     except ValueError:
-        raise ctx.unsupported(f"fused activation {activation} (TFLM computes it with libm)") from None
+        raise ctx.unsupported(f"fused activation {activation} of a float32 SVDF is not lowered by aot yet") from None
     params = ctx.params("tml_svdf_f32_params", {
         "weights_feature": ctx.ptr(ctx.input(1)),
         "weights_time": ctx.ptr(ctx.input(2)),

@@ -6,26 +6,25 @@ recurrent FC requantize to Q3.12 (scale 2^-12), the gates' nonlinear outputs are
 and the three element-wise products rescale with QuantizeMultiplier of the double products.
 The hidden and cell states (inputs 18 and 19) are variable tensors the op updates in place; the
 arena keeps them across invocations and init() resets them (lower.py). Sigmoid and tanh use
-TFLM's interpolation table (tflm_tables.py), so the integer paths need the pinned TFLM sources.
+TFLM's interpolation table (upstream_tables.py), so the integer paths need the pinned TFLM sources.
 
 Refused, as TFLM's micro kernel refuses them: peephole, projection and layer-norm tensors,
-per-channel weights, non-zero weight zero points. float32 is refused too: TFLM's float gates
-call expf/tanhf, and aot images do not link libm.
+per-channel weights, non-zero weight zero points. float32 is refused too: not lowered yet
+(TFLM's float gates call expf/tanhf; runtime=tflm runs it).
 """
 
-import math
 
 import numpy as np
 
-from tinyml_build.errors import UnsupportedOpError
 from tinyml_build.runtimes.aot.ops import register
 from tinyml_build.runtimes.aot.quantization import (
+    checked_log2,
     per_tensor_fc_multiplier,
     quantize_multiplier,
     requant_rshift,
     wrap_int32,
 )
-from tinyml_build.runtimes.aot.tflm_tables import sigmoid_table_uint16
+from tinyml_build.runtimes.aot.upstream_tables import sigmoid_table_uint16
 
 GATES = ("forget", "input", "cell", "output")
 # (input weights, recurrent weights, bias) tensor positions per gate, in GATES order (lstm_shared.h).
@@ -38,13 +37,6 @@ ACTIVATED_SCALE = 2.0 ** -15  # Q0.15: the sigmoid/tanh outputs
 
 def _f32(x) -> float:
     return float(np.float32(x))
-
-
-def checked_log2(x: float) -> int:
-    """TFLM CheckedLog2's integer part: round(logf(x) * (1 / logf(2))) in float32, half away from zero."""
-    value = np.float32(np.log(np.float32(x))) * np.float32(np.float32(1.0) / np.float32(np.log(np.float32(2.0))))
-    value = float(np.float32(value))
-    return int(math.floor(abs(value) + 0.5)) * (1 if value >= 0 else -1)
 
 
 def mul_multiplier(scale1: float, scale2: float, out_scale: float) -> tuple[int, int]:
@@ -71,7 +63,7 @@ def quantized_cell_clip(cell_clip: float, cell_scale: float) -> int:
 def lower(ctx) -> None:
     x = ctx.require_dtype(ctx.input(0), ("int8", "int16", "float32"), "input")
     if x.dtype == "float32":
-        raise ctx.unsupported("float32 LSTM: TFLM's float gates call expf/tanhf and aot images do not link libm")
+        raise ctx.unsupported("float32 LSTM is not lowered by aot yet (only int8 and 16x8)")
     if len(ctx.op.inputs) != 24:
         raise ctx.unsupported(f"{len(ctx.op.inputs)} inputs; TFLM's kernel needs the 24 of the LSTM op")
     for n in ABSENT:
@@ -110,11 +102,8 @@ def lower(ctx) -> None:
     forget_m, forget_s = mul_multiplier(ACTIVATED_SCALE, cell_scale, cell_scale)
     update_m, update_s = mul_multiplier(ACTIVATED_SCALE, ACTIVATED_SCALE, cell_scale)
     hidden_m, hidden_s = mul_multiplier(ACTIVATED_SCALE, ACTIVATED_SCALE, hidden_scale)
-    tanh_m, tanh_s = tanh_input_scaling(checked_log2(cell_scale))
-    try:
-        table = sigmoid_table_uint16()
-    except UnsupportedOpError as err:  # name this op and model, keep the ways to get the sources
-        raise ctx.unsupported(err.what, fix=err.fix) from None
+    tanh_m, tanh_s = tanh_input_scaling(checked_log2(cell_scale)[1])
+    table = sigmoid_table_uint16(f"op #{ctx.index} {ctx.name}")
     params = ctx.params("tml_lstm_params", {
         "gates": gates,
         "sigmoid_table": ctx.array(table, "uint16_t", "TFLM's sigmoid_table_uint16"),
