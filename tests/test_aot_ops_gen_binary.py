@@ -10,9 +10,13 @@ refused (tests/test_aot_ops_elementwise.py). Each generated model holds CASES in
 import aot_op_cases
 import numpy as np
 import pytest
+from aot_op_models import fc_model
 from test_aot_ops_select import broadcast_pair
+from tflite_builder import ModelBuilder
 
+from tinyml_build.model.reader import load_model
 from tinyml_build.model.schema import fb
+from tinyml_build.verification.host_check import random_inputs, run_tflm
 
 CASES = 50  # ops per generated model
 SEEDS = 2  # generated models per (op, type)
@@ -44,7 +48,8 @@ def add_binary(op, b, rng, dtype, n):
     base = _log_uniform(rng, 0.005, 0.5) if dtype == "int8" else _log_uniform(rng, 1e-4, 0.01)
     scales = [base * _log_uniform(rng, 0.1, 10.0) for _ in range(3)]
     if op == "MUL":
-        scales[2] = scales[0] * scales[1] * _log_uniform(rng, 1.0, 300.0)
+        # floor: TFLM refuses an activation bound (6 / scale) that overflows int32
+        scales[2] = max(scales[0] * scales[1] * _log_uniform(rng, 1.0, 300.0), 1e-8)
     zero_points = [int(rng.integers(-128, 128)) if dtype == "int8" else 0 for _ in range(3)]
     x1 = b.tensor(f"a{n}", dtype, s1, scale=scales[0], zero_point=zero_points[0])
     x2 = b.tensor(f"b{n}", dtype, s2, scale=scales[1], zero_point=zero_points[1])
@@ -65,3 +70,32 @@ GENERATED_CASES = aot_op_cases.case_counts(PARAMS, CASES)
 def test_random_cases_bit_exact(tmp_path, op, dtype, seed):
     data = aot_op_cases.random_model(ADDERS, TYPES, op, dtype, seed, CASES)
     aot_op_cases.check_bytes(tmp_path, data, runs=RUNS)
+
+
+def _mul_model(out_scale, activation) -> bytes:
+    b = ModelBuilder()
+    x1 = b.tensor("a", "int16", [4], scale=1e-5, zero_point=0)
+    x2 = b.tensor("b", "int16", [4], scale=1e-5, zero_point=0)
+    y = b.tensor("y", "int16", [4], scale=out_scale, zero_point=0)
+    options = fb.MulOptionsT()
+    options.fusedActivationFunction = activation
+    b.op(b.opcode(BUILTIN.MUL, version=4), [x1, x2], [y], fb.BuiltinOptions.MulOptions, options)
+    b.inputs, b.outputs = [x1, x2], [y]
+    return b.build()
+
+
+@pytest.mark.parametrize("data,op", [
+    (_mul_model(1e-10, fb.ActivationFunctionType.RELU6), "MUL"),
+    (_mul_model(1e-10, fb.ActivationFunctionType.RELU_N1_TO_1), "MUL"),
+    (fc_model(activation="RELU6", out_scale=1e-10), "FULLY_CONNECTED"),
+], ids=["mul_relu6", "mul_relu_n1_to_1", "fc_relu6"])
+def test_activation_bound_overflowing_int32_is_refused_like_tflm(tmp_path, data, op):
+    """Regression (found by the generated MUL int16 cases): 6 / 1e-10 does not fit int32, TFLM's
+    CalculateActivationRangeQuantized fails Prepare, and aot used to build the model anyway."""
+    path = tmp_path / "m.tflite"
+    path.write_bytes(data)
+    model = load_model(path)
+    with pytest.raises(Exception):  # noqa: B017 -- the pinned runner raises a TinyMLError, the wheel a RuntimeError
+        run_tflm(model, random_inputs(model, 1, 0))
+    message = aot_op_cases.lower_error(data)
+    assert f"op #0 {op}" in message and "outside int32" in message, message

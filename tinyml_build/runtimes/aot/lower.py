@@ -29,6 +29,7 @@ from tinyml_build.runtimes.aot.program import (
     Step,
     Trace,
 )
+from tinyml_build.runtimes.aot.quantization import QuantizationRangeError
 
 TFLM_FIX = "build with runtime=tflm (the TFLM interpreter runs every op TFLM has a kernel for)"
 
@@ -272,7 +273,10 @@ def lower_model(model: Model, name: str | None = None) -> Program:
     lowering = _Lowering(model)
     for op in sg.operators:
         ctx = OpContext(lowering, op)
-        table[op.name](ctx)
+        try:
+            table[op.name](ctx)
+        except QuantizationRangeError as exc:  # raised by the shared quantization math, which knows no op
+            raise ctx.unsupported(str(exc)) from None
         for index in op.outputs:
             tensor = sg.tensors[index]
             ctx.step.traces.append(Trace(tensor=index, pointer=f"TML_T{index}", nbytes=tensor.nbytes))

@@ -70,9 +70,19 @@ def per_tensor_fc_multiplier(input_scale: float, filter_scale: float, output_sca
     return quantize_multiplier(product / f32(output_scale))
 
 
+class QuantizationRangeError(ValueError):
+    """A Prepare-time quantization TFLM refuses (lower_model reports it as the op's UnsupportedOpError)."""
+
+
 def quantize_value(real: float, scale: float, zero_point: int) -> int:
-    """TFLM's Quantize() helper: round(float32(real) / float32(scale)) + zero_point."""
-    return zero_point + round_half_away(float(np.float32(real) / np.float32(scale)))
+    """TFLM's Quantize() helper (kernels/kernel_util.cc): round(float32(real) / float32(scale)) +
+    zero_point; like TFLM, refuses a quotient outside int32 (a model TFLM does not prepare must
+    not build for aot either)."""
+    quotient = round_half_away(float(np.float32(real) / np.float32(scale)))
+    if not float(np.float32(INT32_MIN)) <= float(np.float32(quotient)) <= float(np.float32(INT32_MAX)):
+        raise QuantizationRangeError(f"{real} at output scale {scale} is {quotient} steps from the zero point, "
+                                     "outside int32 (TFLM's CalculateActivationRangeQuantized refuses it)")
+    return zero_point + quotient
 
 
 def activation_range(activation: str, dtype: str, scale: float, zero_point: int) -> tuple[int, int]:

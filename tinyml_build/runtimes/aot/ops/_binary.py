@@ -10,7 +10,7 @@ its TFLM Prepare-time multiplier math and, when it is not kernels/<kind>.c, the 
 import numpy as np
 
 from tinyml_build.runtimes.aot.broadcast import BroadcastError, broadcast_loops
-from tinyml_build.runtimes.aot.quantization import activation_range, quantize_multiplier
+from tinyml_build.runtimes.aot.quantization import QuantizationRangeError, activation_range, quantize_multiplier
 
 SUFFIX = {"int8": "s8", "int16": "s16"}
 TABLE_MIN_ELEMENTS = 1024  # int8 ADD/SUB outputs from this size use per-input tables in scratch
@@ -46,6 +46,8 @@ def lower_binary(ctx, kind: str, params_fn, kernel: str | None = None) -> None:
     activation = ctx.options.get("fused_activation_function", "NONE")
     try:
         fields["act_min"], fields["act_max"] = activation_range(activation, out.dtype, qo[0], qo[1])
+    except QuantizationRangeError as exc:
+        raise ctx.unsupported(f"fused activation {activation}: {exc}") from None
     except ValueError:
         raise ctx.unsupported(f"fused activation {activation} is not supported") from None
     params = ctx.params(f"tml_{kind}_params", fields)
