@@ -11,7 +11,7 @@ import pytest
 from tflite_builder import ModelBuilder
 
 from tinyml_build.errors import UnsupportedOpError
-from tinyml_build.model.reader import read_model
+from tinyml_build.model.reader import Model, read_model
 from tinyml_build.runtimes.aot.lower import lower_model
 from tinyml_build.verification.host_check import check_model
 from tinyml_build.verification.oracle.select import select_oracle
@@ -116,11 +116,14 @@ def case_counts(params, cases: int) -> dict[str, int]:
     return counts
 
 
-def skip_blind_spots(path) -> None:
-    """Skip when the oracle is the wheel and the model uses an (op, type) the wheel computes
-    differently from the pinned TFLM (oracle/differences.py): the wheel cannot judge those."""
+def skip_blind_spots(model) -> None:
+    """Skip when the oracle is the wheel and `model` (a Model or a .tflite path) uses an (op, type)
+    the wheel computes differently from the pinned TFLM (oracle/differences.py): the wheel cannot
+    judge those, and no tolerance stands in for it."""
     oracle = select_oracle()
-    blind = oracle.blind_spots(read_model(path.read_bytes(), where=path.name, name=path.stem))
+    if not isinstance(model, Model):
+        model = read_model(model.read_bytes(), where=model.name, name=model.stem)
+    blind = oracle.blind_spots(model)
     if blind:
         pytest.skip(f"{oracle.name} cannot judge " + "; ".join(d.describe() for d in blind))
 

@@ -7,6 +7,7 @@ ranges for ties, extremes, float NaN where TFLM's expressions define the result)
 
 import numpy as np
 import pytest
+from aot_op_cases import skip_blind_spots
 from tflite_builder import ModelBuilder
 
 from tinyml_build.errors import UnsupportedOpError
@@ -47,7 +48,9 @@ class Batch:
         return [[gen(self.rng, run) for gen in self.generators] for run in range(runs)]
 
     def check(self, runs=6, sanitize=False):
-        report = check_model(self.model(), runs=runs, inputs=self.inputs(runs), sanitize=sanitize)
+        model = self.model()
+        skip_blind_spots(model)
+        report = check_model(model, runs=runs, inputs=self.inputs(runs), sanitize=sanitize)
         assert report.ok, str(report)
 
 
