@@ -14,7 +14,8 @@ from tinyml_build.errors import UnsupportedOpError
 from tinyml_build.model.reader import Model, read_model
 from tinyml_build.runtimes.aot.lower import lower_model
 from tinyml_build.verification.host_check import check_model
-from tinyml_build.verification.oracle.select import select_oracle
+from tinyml_build.verification.oracle.differences import KNOWN_WHEEL_DIFFERENCES
+from tinyml_build.verification.oracle.select import WHEEL, select_oracle
 
 MIN_CASES = 200  # generated cases every aot op needs, summed over its types and seeds
 
@@ -126,6 +127,14 @@ def skip_blind_spots(model) -> None:
     blind = oracle.blind_spots(model)
     if blind:
         pytest.skip(f"{oracle.name} cannot judge " + "; ".join(d.describe() for d in blind))
+
+
+def judged_types(types: dict):
+    """op -> the types of types[op] the oracle can judge (with the wheel, not its known differences),
+    for models that mix many ops (all_ops_model)."""
+    oracle = select_oracle()
+    blind = {(d.op, d.dtype) for d in KNOWN_WHEEL_DIFFERENCES} if oracle.kind == WHEEL else set()
+    return lambda op: [t for t in types[op] if (op, t) not in blind]
 
 
 def check_bytes(tmp_path, data: bytes, runs: int = 3, sanitize: bool = False) -> None:

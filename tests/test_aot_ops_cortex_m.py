@@ -16,8 +16,6 @@ from test_aot_ops_conv16 import _conv16_model, _transpose_conv_model
 from test_aot_ops_elementwise import _binary_model
 
 from tinyml_build.model.reader import read_model
-from tinyml_build.verification.oracle.differences import KNOWN_WHEEL_DIFFERENCES
-from tinyml_build.verification.oracle.select import WHEEL, select_oracle
 from tinyml_build.verification.target_check import check_on_cortex_m
 
 pytestmark = [pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
@@ -62,16 +60,9 @@ _ADDERS = {op: add for suite in _SUITES for op, add in suite.ADDERS.items()}
 _TYPES = {op: types for suite in _SUITES for op, types in suite.TYPES.items()}
 
 
-def _judged_types(op: str) -> list[str]:
-    """The op's types the oracle can judge (with the wheel, not its known differences)."""
-    oracle = select_oracle()
-    blind = {(d.op, d.dtype) for d in KNOWN_WHEEL_DIFFERENCES} if oracle.kind == WHEEL else set()
-    return [t for t in _TYPES[op] if (op, t) not in blind]
-
-
 @pytest.mark.parametrize("seed", range(2))
 def test_generated_cases_on_cortex_m4(seed):
-    data = aot_op_cases.all_ops_model(_ADDERS, _judged_types, per_type=4, seed=100 + seed)
+    data = aot_op_cases.all_ops_model(_ADDERS, aot_op_cases.judged_types(_TYPES), per_type=4, seed=100 + seed)
     model = read_model(data, where=f"generated{seed}.tflite", name=f"generated{seed}")
     report = check_on_cortex_m(model, runs=4)
     assert report.ok, str(report)

@@ -99,3 +99,10 @@ def test_activation_bound_overflowing_int32_is_refused_like_tflm(tmp_path, data,
         run_tflm(model, random_inputs(model, 1, 0))
     message = aot_op_cases.lower_error(data)
     assert f"op #0 {op}" in message and "outside int32" in message, message
+
+
+def test_all_ops_under_sanitizers(tmp_path):
+    """Every op and type of this suite in one model, compiled with ASan/UBSan (signed overflow,
+    out-of-bounds reads of the broadcast and table paths)."""
+    model = aot_op_cases.all_ops_model(ADDERS, aot_op_cases.judged_types(TYPES), per_type=4)
+    aot_op_cases.check_bytes(tmp_path, model, runs=RUNS, sanitize=True)

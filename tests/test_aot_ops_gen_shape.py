@@ -5,7 +5,7 @@ Property-style: random ranks and shapes (size-1 dimensions included), axes (nega
 ones), keep_dims both ways and random int8/int16 requantization for MEAN, 1..5 inputs on any axis
 for CONCATENATION, random paddings and constant values, strided boxes with negative strides,
 out-of-range ends, begin/end masks and shrink masks. RESHAPE/SQUEEZE/EXPAND_DIMS run after a
-RELU so that their (aliased) input is an intermediate, as in real models. Each generated model
+RELU6 so that their (aliased) input is an intermediate, as in real models. Each generated model
 holds CASES independent ops.
 """
 
@@ -139,11 +139,11 @@ def add_strided_slice(b, rng, dtype, n):
     return [x], [y]
 
 
-def _relu_first(b, n, dtype, shape):
-    """graph input -> RELU -> intermediate (the reshaping op's input)."""
+def _relu6_first(b, n, dtype, shape):
+    """graph input -> RELU6 -> intermediate (the reshaping op's input)."""
     x = _tensor(b, f"x{n}", dtype, shape)
     h = _tensor(b, f"h{n}", dtype, shape)
-    b.op(b.opcode(BUILTIN.RELU, version=2), [x], [h])
+    b.op(b.opcode(BUILTIN.RELU6, version=2), [x], [h])
     return x, h
 
 
@@ -153,7 +153,7 @@ def add_reshape(b, rng, dtype, n):
     out = [int(d) for d in rng.permutation(shape)] + [1] * int(rng.integers(0, 2))
     if rng.random() < 0.3:
         out = [size]
-    x, h = _relu_first(b, n, dtype, shape)
+    x, h = _relu6_first(b, n, dtype, shape)
     y = _tensor(b, f"y{n}", dtype, out)
     inputs = [h, _const(b, f"shape{n}", out)] if rng.random() < 0.7 else [h]
     options = fb.ReshapeOptionsT()
@@ -170,7 +170,7 @@ def add_squeeze(b, rng, dtype, n):
     chosen = rng.choice(ones, int(rng.integers(0, len(ones) + 1)), replace=False)
     dims = [int(d) - (len(shape) if rng.random() < 0.5 else 0) for d in chosen]  # negative ones too
     removed = {d % len(shape) for d in dims} if dims else set(ones)
-    x, h = _relu_first(b, n, dtype, shape)
+    x, h = _relu6_first(b, n, dtype, shape)
     y = _tensor(b, f"y{n}", dtype, [s for d, s in enumerate(shape) if d not in removed])
     options = fb.SqueezeOptionsT()
     options.squeezeDims = dims
@@ -183,7 +183,7 @@ def add_expand_dims(b, rng, dtype, n):
     axis = int(rng.integers(-len(shape) - 1, len(shape) + 1))
     out = list(shape)
     out.insert(axis % (len(shape) + 1), 1)
-    x, h = _relu_first(b, n, dtype, shape)
+    x, h = _relu6_first(b, n, dtype, shape)
     y = _tensor(b, f"y{n}", dtype, out)
     b.op(b.opcode(BUILTIN.EXPAND_DIMS), [h, _const(b, f"axis{n}", [axis])], [y], OPTIONS.ExpandDimsOptions,
          fb.ExpandDimsOptionsT())
@@ -196,7 +196,7 @@ ADDERS = {"MEAN": add_mean, "CONCATENATION": add_concatenation,
           "STRIDED_SLICE": add_strided_slice, "RESHAPE": add_reshape, "SQUEEZE": add_squeeze,
           "EXPAND_DIMS": add_expand_dims}
 # The types aot lowers (mean.py, concatenation.py, pad.py, strided_slice.py); the reshaping ops
-# follow a RELU, whose quantized types they take.
+# follow a RELU6 (exact in every oracle), whose quantized types they take.
 TYPES = {"MEAN": ("int8", "int16"), "CONCATENATION": ("int8", "int16", "int32", "float32"),
          "PAD": ("int8", "int16", "int32", "float32"), "PADV2": ("int8", "int16", "int32", "float32"),
          "STRIDED_SLICE": ("int8", "int16", "int32", "float32"), "RESHAPE": ("int8", "int16"),
@@ -210,3 +210,10 @@ GENERATED_CASES = aot_op_cases.case_counts(PARAMS, CASES)
 def test_random_cases_bit_exact(tmp_path, op, dtype, seed):
     data = aot_op_cases.random_model(ADDERS, TYPES, op, dtype, seed, CASES)
     aot_op_cases.check_bytes(tmp_path, data, runs=RUNS)
+
+
+def test_all_ops_under_sanitizers(tmp_path):
+    """Every op and type of this suite in one model, compiled with ASan/UBSan (signed overflow,
+    out-of-bounds reads of the broadcast and table paths)."""
+    model = aot_op_cases.all_ops_model(ADDERS, aot_op_cases.judged_types(TYPES), per_type=4)
+    aot_op_cases.check_bytes(tmp_path, model, runs=RUNS, sanitize=True)

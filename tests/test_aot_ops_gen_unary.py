@@ -153,3 +153,10 @@ GENERATED_CASES = aot_op_cases.case_counts(PARAMS, CASES)
 def test_random_cases_bit_exact(tmp_path, op, dtype, seed):
     data = aot_op_cases.random_model(ADDERS, TYPES, op, dtype, seed, CASES)
     aot_op_cases.check_bytes(tmp_path, data, runs=RUNS)
+
+
+def test_all_ops_under_sanitizers(tmp_path):
+    """Every op and type of this suite in one model, compiled with ASan/UBSan (signed overflow,
+    out-of-bounds reads of the broadcast and table paths)."""
+    model = aot_op_cases.all_ops_model(ADDERS, aot_op_cases.judged_types(TYPES), per_type=4)
+    aot_op_cases.check_bytes(tmp_path, model, runs=RUNS, sanitize=True)
