@@ -15,6 +15,10 @@ from tinyml_build.model.schema import fb
 
 COMPARISONS = ["EQUAL", "NOT_EQUAL", "LESS", "LESS_EQUAL", "GREATER", "GREATER_EQUAL"]
 ORDERED_TYPES = ["int8", "int32", "int64", "float32"]
+SEEDS = 3  # generated models per type
+COMPARE_CASES = 120  # ops per generated model, cycling through the comparisons
+SELECT_CASES = 24
+CAST_REPEATS = 4  # cases per (from, to) pair in each generated CAST model
 
 
 def bools(shape):
@@ -82,12 +86,16 @@ def compare_case(batch, case, op, dtype):
     b.op(b.opcode(getattr(fb.BuiltinOperator, op), version=2), [x1, x2], [y])
 
 
+def comparisons_of(dtype):
+    return COMPARISONS[:2] if dtype == "bool" else COMPARISONS
+
+
 @pytest.mark.parametrize("dtype", ["bool"] + ORDERED_TYPES)
-@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("seed", range(SEEDS))
 def test_comparisons_random_broadcasts(dtype, seed):
     batch = Batch(100 + seed)
-    ops = COMPARISONS[:2] if dtype == "bool" else COMPARISONS
-    for case in range(24):
+    ops = comparisons_of(dtype)
+    for case in range(COMPARE_CASES):
         compare_case(batch, case, ops[case % len(ops)], dtype)
     batch.check(runs=6)
 
@@ -156,12 +164,15 @@ def broadcast_triple(rng):
     return shapes, list(np.broadcast_shapes(*map(tuple, shapes)))
 
 
-@pytest.mark.parametrize("dtype", ["int8", "int16", "float32"])
-@pytest.mark.parametrize("seed", range(3))
+SELECT_TYPES = ["int8", "int16", "float32"]
+
+
+@pytest.mark.parametrize("dtype", SELECT_TYPES)
+@pytest.mark.parametrize("seed", range(SEEDS))
 def test_select_v2_random_broadcasts(dtype, seed):
     batch = Batch(200 + seed)
     b = batch.b
-    for case in range(24):
+    for case in range(SELECT_CASES):
         (sc, sx, sy), out = broadcast_triple(batch.rng)
         c = batch.input(f"c{case}", "bool", sc, bools(sc))
         x = batch.input(f"x{case}", dtype, sx, values(dtype, sx, case % 2 == 0, nan=dtype == "float32"))
@@ -216,6 +227,7 @@ def test_select_v2_refusals(types, words):
 
 CAST_FROM = ["int8", "int16", "int32", "float32", "bool"]
 CAST_TO = ["int8", "int16", "int32", "float32"]
+CAST_PAIRS = [(src, dst) for src in CAST_FROM for dst in CAST_TO]
 FLOAT_EDGES = np.array([0.0, -0.0, 0.5, -0.5, 0.999, -0.999, 127.9, -128.9, 128.0, -129.0, 255.5, 300.7, -300.7,
                         32767.5, 32768.0, -32769.0, 65535.9, 1e6 + 0.25, -1e6, 2147483520.0, -2147483648.0,
                         2147483648.0, -2147483904.0, 3e9, -3e9, 1e20, -1e20, np.inf, -np.inf, np.nan], np.float32)
@@ -257,18 +269,17 @@ def cast_values(dtype, shape, dst="float32"):
     return gen
 
 
-@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("seed", range(SEEDS))
 def test_cast_every_pair(seed):
     batch = Batch(400 + seed)
     b = batch.b
     case = 0
-    for src in CAST_FROM:
-        for dst in CAST_TO:
-            shape = [int(v) for v in batch.rng.integers(1, 7, int(batch.rng.integers(1, 4)))]
-            x = batch.input(f"x{case}", src, shape, cast_values(src, shape, dst), quantized=False)
-            y = batch.output(f"y{case}", dst, shape, quantized=False)
-            b.op(b.opcode(fb.BuiltinOperator.CAST), [x], [y], fb.BuiltinOptions.CastOptions, fb.CastOptionsT())
-            case += 1
+    for src, dst in CAST_PAIRS * CAST_REPEATS:
+        shape = [int(v) for v in batch.rng.integers(1, 7, int(batch.rng.integers(1, 4)))]
+        x = batch.input(f"x{case}", src, shape, cast_values(src, shape, dst), quantized=False)
+        y = batch.output(f"y{case}", dst, shape, quantized=False)
+        b.op(b.opcode(fb.BuiltinOperator.CAST), [x], [y], fb.BuiltinOptions.CastOptions, fb.CastOptionsT())
+        case += 1
     batch.check(runs=8, sanitize=seed == 0)
 
 
@@ -316,3 +327,11 @@ def cast_model(src, dst):
 ])
 def test_cast_refusals(src, dst, words):
     assert words in refused(cast_model(src, dst))
+
+
+# op -> generated cases (models x ops per model), for aot_op_cases.GENERATED_SUITES
+GENERATED_CASES = {op: SEEDS * sum(len(range(comparisons_of(t).index(op), COMPARE_CASES, len(comparisons_of(t))))
+                                   for t in ["bool"] + ORDERED_TYPES if op in comparisons_of(t))
+                   for op in COMPARISONS}
+GENERATED_CASES.update({"SELECT_V2": len(SELECT_TYPES) * SEEDS * SELECT_CASES,
+                        "CAST": SEEDS * len(CAST_PAIRS) * CAST_REPEATS})

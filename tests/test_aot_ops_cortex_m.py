@@ -5,7 +5,12 @@ without the Arm toolchain or QEMU."""
 
 import shutil
 
+import aot_op_cases
 import pytest
+import test_aot_ops_gen_binary
+import test_aot_ops_gen_shape
+import test_aot_ops_gen_unary
+import test_aot_ops_reduce
 from conftest import shared_model
 from test_aot_ops_conv16 import _conv16_model, _transpose_conv_model
 from test_aot_ops_elementwise import _binary_model
@@ -46,3 +51,19 @@ def test_single_op_on_cortex_m4(case):
     model = read_model(CASES[case](), where=f"{case}.tflite", name=case)
     report = check_on_cortex_m(model, runs=3)
     assert report.ok, str(report)
+
+
+# Generated-case suites whose kernels use the Arm DSP/SAT paths of tml_fixedpoint.h / tml_requant.h
+# (SMMULR, SSAT): their ops in every type, several random instances each, in one image per seed.
+_SUITES = (test_aot_ops_gen_unary, test_aot_ops_gen_binary, test_aot_ops_gen_shape, test_aot_ops_reduce)
+_ADDERS = {op: add for suite in _SUITES for op, add in suite.ADDERS.items()}
+_TYPES = {op: types for suite in _SUITES for op, types in suite.TYPES.items()}
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_generated_cases_on_cortex_m4(seed):
+    data = aot_op_cases.all_ops_model(_ADDERS, aot_op_cases.judged_types(_TYPES), per_type=4, seed=100 + seed)
+    model = read_model(data, where=f"generated{seed}.tflite", name=f"generated{seed}")
+    report = check_on_cortex_m(model, runs=4)
+    assert report.ok, str(report)
+

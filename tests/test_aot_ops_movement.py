@@ -143,6 +143,11 @@ TYPES = {"TRANSPOSE": ("int8", "int16", "float32"), "SLICE": ("int8", "int16", "
          "PACK": ("int8", "int16", "float32", "int32", "int64"), "UNPACK": ("int8", "int16", "float32", "int32")}
 
 
+PARAMS = [(op, t, s) for op in ADDERS for t in TYPES[op]
+          for s in range(MODELS if t in ("int8", "int16", "float32") else 1)]
+GENERATED_CASES = aot_op_cases.case_counts(PARAMS, CASES)
+
+
 def random_model(op: str, dtype: str, seed: int, cases: int = CASES) -> bytes:
     return aot_op_cases.random_model(ADDERS, TYPES, op, dtype, seed, cases)
 
@@ -151,8 +156,7 @@ _check = aot_op_cases.check_bytes
 _lower_error = aot_op_cases.lower_error
 
 
-@pytest.mark.parametrize("op,dtype,seed", [(op, t, s) for op in ADDERS for t in TYPES[op]
-                                           for s in range(MODELS if t in ("int8", "int16", "float32") else 1)])
+@pytest.mark.parametrize("op,dtype,seed", PARAMS)
 def test_random_cases_bit_exact(tmp_path, op, dtype, seed):
     _check(tmp_path, random_model(op, dtype, seed))
 

@@ -16,7 +16,8 @@ from tflite_builder import ModelBuilder
 
 from tinyml_build.model.schema import fb
 
-CASES = 24  # ops per generated model
+CASES = 24  # ops per generated model (BATCH_MATMUL)
+REDUCE_CASES = 50  # ops per generated REDUCE_MAX / REDUCE_MIN / SUM model
 MODELS = 2  # generated models per (op, type)
 BUILTIN = fb.BuiltinOperator
 TYPES = {"REDUCE_MAX": ("int8", "float32"), "REDUCE_MIN": ("int8", "float32"),
@@ -64,12 +65,13 @@ def add_reduce(op, b, rng, dtype, n, keep_dims=None, axes=None, shape=None, out_
 
 
 ADDERS = {op: (lambda b, rng, dtype, n, op=op: add_reduce(op, b, rng, dtype, n)) for op in TYPES}
+REDUCE_PARAMS = [(op, t, s) for op, t in OP_TYPES for s in range(MODELS)]
 
 
-@pytest.mark.parametrize("seed", range(MODELS))
-@pytest.mark.parametrize("op, dtype", OP_TYPES)
+@pytest.mark.parametrize("op, dtype, seed", REDUCE_PARAMS)
 def test_reduce_random_cases(tmp_path, op, dtype, seed):
-    aot_op_cases.check_bytes(tmp_path, aot_op_cases.random_model(ADDERS, TYPES, op, dtype, seed, CASES), runs=4)
+    data = aot_op_cases.random_model(ADDERS, TYPES, op, dtype, seed, REDUCE_CASES)
+    aot_op_cases.check_bytes(tmp_path, data, runs=4)
 
 
 def test_reduce_under_sanitizers(tmp_path):
@@ -149,9 +151,11 @@ def add_batch_matmul(b, rng, dtype, n):
     return [x] if constant else [x, w], [y]
 
 
-@pytest.mark.parametrize("seed", range(MODELS))
-@pytest.mark.parametrize("dtype", MATMUL_TYPES["BATCH_MATMUL"])
-def test_batch_matmul_random_cases(tmp_path, dtype, seed):
+MATMUL_PARAMS = [("BATCH_MATMUL", t, s) for t in MATMUL_TYPES["BATCH_MATMUL"] for s in range(MODELS)]
+
+
+@pytest.mark.parametrize("op, dtype, seed", MATMUL_PARAMS)
+def test_batch_matmul_random_cases(tmp_path, op, dtype, seed):
     data = aot_op_cases.random_model({"BATCH_MATMUL": add_batch_matmul}, MATMUL_TYPES, "BATCH_MATMUL", dtype, seed,
                                      CASES)
     aot_op_cases.check_bytes(tmp_path, data, runs=4)
@@ -186,3 +190,7 @@ def test_batch_matmul_refusals():
     assert "rank 6" in aot_op_cases.lower_error(_matmul("int8", [1, 1, 1, 1, 2, 3], [3, 4], [1, 1, 1, 1, 2, 4]))
     assert "depths" in aot_op_cases.lower_error(_matmul("int8", [2, 3], [5, 4], [2, 4]))
     assert "broadcast" in aot_op_cases.lower_error(_matmul("int8", [2, 2, 3], [3, 3, 4], [3, 2, 4]))
+
+
+GENERATED_CASES = {**aot_op_cases.case_counts(REDUCE_PARAMS, REDUCE_CASES),
+                   **aot_op_cases.case_counts(MATMUL_PARAMS, CASES)}

@@ -19,7 +19,7 @@ from tinyml_build.runtimes.aot.lower import lower_model
 from tinyml_build.runtimes.aot.ops import supported_ops
 from tinyml_build.verification.host_check import compile_program, random_inputs, run_program, run_tflm
 
-CASES = 24  # ops per generated model
+CASES = 30  # ops per generated model
 QUANT = {"int8": (0.05, -4), "int16": (0.001, 0)}
 BUILTIN = fb.BuiltinOperator
 OPTIONS = fb.BuiltinOptions
@@ -150,6 +150,10 @@ MODELS = {"DEPTH_TO_SPACE": 4, "SPACE_TO_DEPTH": 4, "BATCH_TO_SPACE_ND": 4, "SPA
           "RESIZE_NEAREST_NEIGHBOR": 3}
 
 
+PARAMS = [(op, t, s) for op in ADDERS for t in TYPES[op] for s in range(MODELS[op])]
+GENERATED_CASES = aot_op_cases.case_counts(PARAMS, CASES)
+
+
 def random_model(op: str, dtype: str, seed: int, cases: int = CASES) -> bytes:
     return aot_op_cases.random_model(ADDERS, TYPES, op, dtype, seed, cases)
 
@@ -158,7 +162,7 @@ _check = aot_op_cases.check_bytes
 _lower_error = aot_op_cases.lower_error
 
 
-@pytest.mark.parametrize("op,dtype,seed", [(op, t, s) for op in ADDERS for t in TYPES[op] for s in range(MODELS[op])])
+@pytest.mark.parametrize("op,dtype,seed", PARAMS)
 def test_random_cases_bit_exact(tmp_path, op, dtype, seed):
     _check(tmp_path, random_model(op, dtype, seed))
 

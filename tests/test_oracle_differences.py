@@ -1,12 +1,12 @@
 """The (op, type) pairs where the tflite-micro wheel and the pinned TFLM differ are exactly the table.
 
 Generated models -- an MLPerf anomaly-detection-shaped FC stack (int8, per-tensor), an int8
-BATCH_MATMUL built to meet rounding boundaries, int16 and int8
-LEAKY_RELU at several alphas and scales, SUB, and a case of every op family the aot tests cover
-(the committed converter models of tests/data/aot_ops, the hand-built and the generated ones) -- run through both
-oracles with every op output traced. An op is blamed when its own inputs were equal and its output
-was not. The found set must equal KNOWN_WHEEL_DIFFERENCES: a new difference, or one upstream fixed,
-fails here, so CI without the sources knows exactly where the wheel cannot judge.
+BATCH_MATMUL built to meet rounding boundaries, int16 and int8 LEAKY_RELU at several alphas and
+scales, RELU and ABS between scales, SUB, and a case of every op family the aot tests cover (the
+committed converter models of tests/data/aot_ops, the hand-built and the generated ones) -- run
+through both oracles with every op output traced. An op is blamed when its own inputs were equal
+and its output was not. The found set must equal KNOWN_WHEEL_DIFFERENCES: a new difference, or
+one upstream fixed, fails here, so CI without the sources knows exactly where the wheel cannot judge.
 """
 
 import itertools
@@ -136,6 +136,25 @@ def sub(dtype, scales, zps) -> bytes:
     return b.build()
 
 
+def rescaling_unary(op, dtype, in_scale, out_scale, width=4096) -> bytes:
+    """RELU or ABS from one quantization to another (TFLM rescales by input_scale / output_scale)."""
+    b = ModelBuilder()
+    x = b.tensor("x", dtype, [1, width], scale=in_scale, zero_point=0)
+    y = b.tensor("y", dtype, [1, width], scale=out_scale, zero_point=0)
+    if op == "RELU":
+        b.op(b.opcode(fb.BuiltinOperator.RELU, version=2), [x], [y])
+    else:
+        b.op(b.opcode(fb.BuiltinOperator.ABS), [x], [y], fb.BuiltinOptions.AbsOptions, fb.AbsOptionsT())
+    b.inputs, b.outputs = [x], [y]
+    return b.build()
+
+
+# scale pairs whose float32 and double ratios quantize to different multipliers (from the
+# generated RELU cases of test_aot_ops_gen_unary.py), and one whose ratios agree
+RESCALES = ((0.00010434528667246923, 0.00027370231691747904), (0.3934510350227356, 0.14964891970157623),
+               (0.001, 0.0007))
+
+
 def cases():
     """(label, model bytes, random vectors) of every generated case; 0 vectors: every value of the
     input type (single-input elementwise cases)."""
@@ -150,6 +169,8 @@ def cases():
             in_scale, out_scale = in_scale * 256, out_scale * 256
         yield (f"leaky_relu {dtype} alpha={alpha} {in_scale:g}->{out_scale:g}",
                leaky_relu(dtype, alpha, in_scale, out_scale, width=4096), 0)
+    for op, dtype, (in_scale, out_scale) in itertools.product(("RELU", "ABS"), ("int16", "int8"), RESCALES):
+        yield f"{op} {dtype} {in_scale:g}->{out_scale:g}", rescaling_unary(op, dtype, in_scale, out_scale), 0
     for k, (scales, zps) in enumerate([((0.05, 0.05, 0.1), (3, -7, 2)), ((0.02, 0.07, 0.04), (-128, 10, -5)),
                                        ((0.5, 0.003, 0.3), (0, 0, 0))]):
         yield f"sub int8 #{k}", sub("int8", scales, zps), RANDOM_VECTORS

@@ -55,6 +55,18 @@ KNOWN_WHEEL_DIFFERENCES: tuple[WheelDifference, ...] = (
         + _ONE_LSB,
         _NOT_IN_MIRROR),
     WheelDifference(
+        "ABS", "int16",
+        "the rescale multiplier input_scale / output_scale is computed in float32 at the pin "
+        "(micro/kernels/elementwise.cc SetAbsOutputMultiplier), in double by the wheel's TFLM; " + _ONE_LSB
+        + " (found by the generated ABS cases of tests/test_aot_ops_arith.py)",
+        _NOT_IN_MIRROR),
+    WheelDifference(
+        "RELU", "int16",
+        "the requantization multiplier input_scale / output_scale is computed in float32 at the pin "
+        "(micro/kernels/activations_common.cc CalculateReluOpData), in double by the wheel's TFLM; " + _ONE_LSB
+        + " (found by the generated RELU cases of tests/test_aot_ops_gen_unary.py)",
+        _NOT_IN_MIRROR),
+    WheelDifference(
         "SUB", "int16",
         "twice_max_input_scale and the input/output multipliers are computed in float32 at the pin "
         "(micro/kernels/sub_common.cc; add_common.cc already uses double), in double by the wheel's TFLM; "

@@ -1,0 +1,108 @@
+"""runtime=aot ADD, SUB and MUL on seeded generated models, bit-exact with the pinned TFLM.
+
+Property-style: random broadcast shapes of ranks 1..5 (either side broadcast, lower-rank
+operands, outputs large enough for int8 ADD/SUB's per-input tables now and then), log-uniform
+scales per operand, random int8 zero points (int16: 0, as TFLM requires), and every fused
+activation TFLM's kernels take. aot lowers these ops for int8 and int16 only; float32 models are
+refused (tests/test_aot_ops_elementwise.py). Each generated model holds CASES independent ops.
+"""
+
+import aot_op_cases
+import numpy as np
+import pytest
+from aot_op_models import fc_model
+from test_aot_ops_select import broadcast_pair
+from tflite_builder import ModelBuilder
+
+from tinyml_build.model.reader import load_model
+from tinyml_build.model.schema import fb
+from tinyml_build.verification.host_check import random_inputs, run_tflm
+
+CASES = 50  # ops per generated model
+SEEDS = 2  # generated models per (op, type)
+RUNS = 6  # input vectors per model: all-min, all-max, 4 random
+BUILTIN = fb.BuiltinOperator
+ACTIVATIONS = [fb.ActivationFunctionType.NONE, fb.ActivationFunctionType.RELU, fb.ActivationFunctionType.RELU6,
+               fb.ActivationFunctionType.RELU_N1_TO_1]
+_OPS = {"ADD": (BUILTIN.ADD, fb.BuiltinOptions.AddOptions, fb.AddOptionsT),
+        "SUB": (BUILTIN.SUB, fb.BuiltinOptions.SubOptions, fb.SubOptionsT),
+        "MUL": (BUILTIN.MUL, fb.BuiltinOptions.MulOptions, fb.MulOptionsT)}
+
+
+def _log_uniform(rng, lo, hi) -> float:
+    return float(np.exp(rng.uniform(np.log(lo), np.log(hi))))
+
+
+def _shapes(rng):
+    """(input 1, input 2, output) shapes: mostly small broadcasts, sometimes >= 1024 output elements."""
+    if rng.random() < 0.1:
+        big = [int(rng.integers(1, 3)), int(rng.integers(16, 40)), int(rng.integers(16, 40))]
+        other = [1, 1, big[2]] if rng.random() < 0.5 else list(big)
+        return (big, other, big) if rng.random() < 0.5 else (other, big, big)
+    return broadcast_pair(rng)
+
+
+def add_binary(op, b, rng, dtype, n):
+    code, options_type, options_class = _OPS[op]
+    s1, s2, out_shape = _shapes(rng)
+    base = _log_uniform(rng, 0.005, 0.5) if dtype == "int8" else _log_uniform(rng, 1e-4, 0.01)
+    scales = [base * _log_uniform(rng, 0.1, 10.0) for _ in range(3)]
+    if op == "MUL":
+        # floor: TFLM refuses an activation bound (6 / scale) that overflows int32
+        scales[2] = max(scales[0] * scales[1] * _log_uniform(rng, 1.0, 300.0), 1e-8)
+    zero_points = [int(rng.integers(-128, 128)) if dtype == "int8" else 0 for _ in range(3)]
+    x1 = b.tensor(f"a{n}", dtype, s1, scale=scales[0], zero_point=zero_points[0])
+    x2 = b.tensor(f"b{n}", dtype, s2, scale=scales[1], zero_point=zero_points[1])
+    y = b.tensor(f"y{n}", dtype, out_shape, scale=scales[2], zero_point=zero_points[2])
+    options = options_class()
+    options.fusedActivationFunction = int(rng.choice(ACTIVATIONS))
+    b.op(b.opcode(code, version=4 if dtype == "int16" else 2), [x1, x2], [y], options_type, options)
+    return [x1, x2], [y]
+
+
+ADDERS = {op: (lambda b, rng, dtype, n, op=op: add_binary(op, b, rng, dtype, n)) for op in _OPS}
+TYPES = {op: ("int8", "int16") for op in _OPS}
+PARAMS = [(op, t, s) for op, types in TYPES.items() for t in types for s in range(SEEDS)]
+GENERATED_CASES = aot_op_cases.case_counts(PARAMS, CASES)
+
+
+@pytest.mark.parametrize("op,dtype,seed", PARAMS)
+def test_random_cases_bit_exact(tmp_path, op, dtype, seed):
+    data = aot_op_cases.random_model(ADDERS, TYPES, op, dtype, seed, CASES)
+    aot_op_cases.check_bytes(tmp_path, data, runs=RUNS)
+
+
+def _mul_model(out_scale, activation) -> bytes:
+    b = ModelBuilder()
+    x1 = b.tensor("a", "int16", [4], scale=1e-5, zero_point=0)
+    x2 = b.tensor("b", "int16", [4], scale=1e-5, zero_point=0)
+    y = b.tensor("y", "int16", [4], scale=out_scale, zero_point=0)
+    options = fb.MulOptionsT()
+    options.fusedActivationFunction = activation
+    b.op(b.opcode(BUILTIN.MUL, version=4), [x1, x2], [y], fb.BuiltinOptions.MulOptions, options)
+    b.inputs, b.outputs = [x1, x2], [y]
+    return b.build()
+
+
+@pytest.mark.parametrize("data,op", [
+    (_mul_model(1e-10, fb.ActivationFunctionType.RELU6), "MUL"),
+    (_mul_model(1e-10, fb.ActivationFunctionType.RELU_N1_TO_1), "MUL"),
+    (fc_model(activation="RELU6", out_scale=1e-10), "FULLY_CONNECTED"),
+], ids=["mul_relu6", "mul_relu_n1_to_1", "fc_relu6"])
+def test_activation_bound_overflowing_int32_is_refused_like_tflm(tmp_path, data, op):
+    """Regression (found by the generated MUL int16 cases): 6 / 1e-10 does not fit int32, TFLM's
+    CalculateActivationRangeQuantized fails Prepare, and aot used to build the model anyway."""
+    path = tmp_path / "m.tflite"
+    path.write_bytes(data)
+    model = load_model(path)
+    with pytest.raises(Exception):  # noqa: B017 -- the pinned runner raises a TinyMLError, the wheel a RuntimeError
+        run_tflm(model, random_inputs(model, 1, 0))
+    message = aot_op_cases.lower_error(data)
+    assert f"op #0 {op}" in message and "does not fit int32" in message, message
+
+
+def test_all_ops_under_sanitizers(tmp_path):
+    """Every op and type of this suite in one model, compiled with ASan/UBSan (signed overflow,
+    out-of-bounds reads of the broadcast and table paths)."""
+    model = aot_op_cases.all_ops_model(ADDERS, aot_op_cases.judged_types(TYPES), per_type=4)
+    aot_op_cases.check_bytes(tmp_path, model, runs=RUNS, sanitize=True)
