@@ -15,11 +15,14 @@
 #include "tml_fixedpoint.h"
 #include "tml_kernels.h"
 
-/* TFLM shifts the whole state buffer left by one element (`by` bytes). A loop over elements
- * compiles to memmove, which newlib runs a byte at a time for overlapping buffers (about 4
- * instructions a byte on Cortex-M4); words move 4 bytes in about as many. Reading ahead of the
- * writes is safe: each word read starts at or after the end of everything written before it. */
+/* TFLM shifts the whole state buffer left by one element (`by` bytes). newlib's memmove moves an
+ * overlapping buffer a byte at a time (about 4 instructions a byte on Cortex-M4), so where
+ * unaligned word access exists (Cortex-M3 and up) words are moved instead, 4 bytes in about as
+ * many instructions; reading ahead of the writes is safe, as each word read starts at or after
+ * the end of everything written before it. Elsewhere (hosted libcs, cores without unaligned
+ * access) memmove is as fast or faster. */
 static void tml_svdf_shift_state(uint8_t *state, int32_t bytes, int32_t by) {
+#if defined(__arm__) && defined(__ARM_FEATURE_UNALIGNED)
   int32_t i = 0;
   for (; i + by + 4 <= bytes; i += 4) {
     uint32_t word;
@@ -29,6 +32,11 @@ static void tml_svdf_shift_state(uint8_t *state, int32_t bytes, int32_t by) {
   for (; i + by < bytes; ++i) {
     state[i] = state[i + by];
   }
+#else
+  if (bytes > by) {
+    memmove(state, state + by, (size_t)(bytes - by));
+  }
+#endif
 }
 
 /* The int16 and int8 state variants differ only in the state / time weight element type and in
@@ -45,12 +53,21 @@ static void tml_svdf_shift_state(uint8_t *state, int32_t bytes, int32_t by) {
   tml_svdf_shift_state((uint8_t *)state, (int32_t)sizeof(T) * total, (int32_t)sizeof(T));                             \
   for (b = 0; b < p->batches; ++b) {                                                                                  \
     T *const state_b = state + b * filters * memory;                                                                  \
-    const int8_t *w = p->weights_feature;                                                                             \
-    for (f = 0; f < filters; ++f, w += p->input_size) {                                                               \
-      const int32_t dot = tml_dot_s8_offset(input, input_offset, w, p->input_size, 0);                                \
-      const int32_t v =                                                                                               \
-          tml_clamp_i32(tml_multiply_by_quantized_multiplier(dot, p->multiplier1, p->shift1), T_MIN, T_MAX);          \
-      state_b[f * memory + memory - 1] = (T)(p->state_zero_point + v);                                                \
+    for (f = 0; f < filters; f += 2) { /* two filters a pass: the offset input is loaded once for both */             \
+      const int8_t *const w = p->weights_feature + f * p->input_size;                                                 \
+      const int32_t pair = f + 1 < filters ? 2 : 1;                                                                   \
+      int32_t dot[2] = {0, 0};                                                                                        \
+      int32_t k;                                                                                                      \
+      if (pair == 2) {                                                                                                \
+        tml_dot2_s8_offset(input, input_offset, w, w + p->input_size, p->input_size, &dot[0], &dot[1]);               \
+      } else {                                                                                                        \
+        dot[0] = tml_dot_s8_offset(input, input_offset, w, p->input_size, 0);                                         \
+      }                                                                                                               \
+      for (k = 0; k < pair; ++k) {                                                                                    \
+        const int32_t v =                                                                                             \
+            tml_clamp_i32(tml_multiply_by_quantized_multiplier(dot[k], p->multiplier1, p->shift1), T_MIN, T_MAX);     \
+        state_b[(f + k) * memory + memory - 1] = (T)(p->state_zero_point + v);                                        \
+      }                                                                                                               \
     }                                                                                                                 \
     for (u = 0; u < units; ++u) {                                                                                     \
       uint32_t acc = (uint32_t)p->bias[u];                                                                            \
