@@ -10,6 +10,9 @@ data the weights do not hold and the kernels need:
   - lookup tables: SOFTMAX int8 keeps exp() of the 256 possible differences (1,024 B, int32);
     elementwise 8-bit ops lowered to a byte table keep 256 outputs (256 B per output byte).
   - a bias the model omits: 4 B per output channel (the input zero point folded into it).
+  - an integer UNIDIRECTIONAL_SEQUENCE_LSTM: TFLM's 256-entry uint16 sigmoid table (512 B, once a
+    model: arrays are shared by content). TFLM's own binary carries the same table in its flash.
+SVDF needs none: its kernel subtracts the zero points in its dot products (no per-filter tables).
 What stays inside the 2 %: CONV_2D's 0..3 zero bytes after its weight rows, DEPTHWISE_CONV_2D's
 row of input zero points read by padded taps (in_c bytes, shared by layers with the same one).
 
@@ -36,6 +39,7 @@ from tinyml_build.verification.host_check import check_model
 SLACK = 0.02
 CHANNEL_QUANT_BYTES = 8
 SOFTMAX_TABLE_BYTES = 256 * 4
+LSTM_SIGMOID_TABLE_BYTES = 256 * 2
 BYTE_TABLE_OPS = {"LOGISTIC", "TANH", "HARD_SWISH", "LEAKY_RELU", "ABS", "QUANTIZE", "RELU", "RELU6", "ELU"}
 WEIGHTED_OPS = {"FULLY_CONNECTED": 0, "CONV_2D": 0, "TRANSPOSE_CONV": 0, "DEPTHWISE_CONV_2D": 3}  # channel axis
 BIAS_INPUT = {"FULLY_CONNECTED": 2, "CONV_2D": 2, "DEPTHWISE_CONV_2D": 2, "TRANSPOSE_CONV": 3}
@@ -66,6 +70,11 @@ def allowance(model) -> tuple[int, list[str]]:
     """Bytes of model data beyond the weights the module docstring allows, and why, op by op."""
     sg, _ = live_subgraph(model.main)
     total, reasons = 0, []
+    lstm = [op for op in sg.operators if op.name == "UNIDIRECTIONAL_SEQUENCE_LSTM"
+            and sg.tensors[op.inputs[0]].dtype in ("int8", "int16")]
+    if lstm:
+        total += LSTM_SIGMOID_TABLE_BYTES
+        reasons.append(f"op #{lstm[0].index} UNIDIRECTIONAL_SEQUENCE_LSTM: TFLM's sigmoid table (once a model)")
     for op in sg.operators:
         out = sg.tensors[op.outputs[0]] if op.outputs else None
         if op.name in WEIGHTED_OPS and len(op.inputs) > 1:
