@@ -174,6 +174,85 @@ static inline void tml_dot2x2_s8(const int8_t *a0, const int8_t *a1, const int8_
   acc[3] = s11;
 }
 
+/* ---- offset dot products (SVDF) -------------------------------------------------------------
+ * acc + sum((a[i] + a_offset) * b[i]): the zero point subtracted in the loop instead of folded into
+ * a per-row constant table, so kernels need no flash for it. On SIMD32 cores SXTAB16 adds the
+ * offset while it sign-extends, so the offset costs no instruction over tml_dot_s8. a_offset is
+ * minus an int8 zero point, so every a[i] + a_offset fits an int16 lane. */
+#if TML_HAVE_SIMD32
+static inline int32_t tml_sxtab16(int32_t add, uint32_t x) {
+  return (int32_t)__sxtab16(add, x);
+}
+#if defined(__GNUC__)
+static inline int32_t tml_sxtab16_ror8(int32_t add, uint32_t x) {
+  int32_t r;
+  __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(add), "r"(x));
+  return r;
+}
+#else
+static inline int32_t tml_sxtab16_ror8(int32_t add, uint32_t x) {
+  return (int32_t)__sxtab16(add, (x >> 8) | (x << 24));
+}
+#endif
+#endif
+
+static inline int32_t tml_dot_s8_offset(const int8_t *a, int32_t a_offset, const int8_t *b, int32_t n, int32_t acc) {
+  int32_t g;
+#if TML_HAVE_SIMD32
+  const int32_t offsets = (int32_t)(((uint32_t)a_offset & 0xFFFFu) | ((uint32_t)a_offset << 16));
+  for (g = n >> 2; g > 0; --g, a += 4, b += 4) {
+    const uint32_t wa = tml_load4(a);
+    const uint32_t wb = tml_load4(b);
+    acc = __smlad(tml_sxtab16(offsets, wa), tml_sxtb16(wb), acc);
+    acc = __smlad(tml_sxtab16_ror8(offsets, wa), tml_sxtb16_ror8(wb), acc);
+  }
+#else
+  for (g = n >> 2; g > 0; --g, a += 4, b += 4) {
+    acc += (a[0] + a_offset) * b[0] + (a[1] + a_offset) * b[1] + (a[2] + a_offset) * b[2] + (a[3] + a_offset) * b[3];
+  }
+#endif
+  for (g = n & 3; g > 0; --g) {
+    acc += (*a++ + a_offset) * *b++;
+  }
+  return acc;
+}
+
+/* Two offset dot products sharing the `a` operand (offset once for both):
+ * *acc0 += sum((a[i] + a_offset) * b0[i]), *acc1 likewise with b1. */
+static inline void tml_dot2_s8_offset(const int8_t *a, int32_t a_offset, const int8_t *b0, const int8_t *b1, int32_t n,
+                                      int32_t *acc0, int32_t *acc1) {
+  int32_t s0 = *acc0;
+  int32_t s1 = *acc1;
+  int32_t g;
+#if TML_HAVE_SIMD32
+  const int32_t offsets = (int32_t)(((uint32_t)a_offset & 0xFFFFu) | ((uint32_t)a_offset << 16));
+  for (g = n >> 2; g > 0; --g, a += 4, b0 += 4, b1 += 4) {
+    const uint32_t wa = tml_load4(a);
+    const uint32_t w0 = tml_load4(b0);
+    const uint32_t w1 = tml_load4(b1);
+    const int32_t a_even = tml_sxtab16(offsets, wa);
+    const int32_t a_odd = tml_sxtab16_ror8(offsets, wa);
+    s0 = __smlad(a_even, tml_sxtb16(w0), s0);
+    s0 = __smlad(a_odd, tml_sxtb16_ror8(w0), s0);
+    s1 = __smlad(a_even, tml_sxtb16(w1), s1);
+    s1 = __smlad(a_odd, tml_sxtb16_ror8(w1), s1);
+  }
+#else
+  for (g = n >> 2; g > 0; --g, a += 4, b0 += 4, b1 += 4) {
+    const int32_t x0 = a[0] + a_offset, x1 = a[1] + a_offset, x2 = a[2] + a_offset, x3 = a[3] + a_offset;
+    s0 += x0 * b0[0] + x1 * b0[1] + x2 * b0[2] + x3 * b0[3];
+    s1 += x0 * b1[0] + x1 * b1[1] + x2 * b1[2] + x3 * b1[3];
+  }
+#endif
+  for (g = n & 3; g > 0; --g) {
+    const int32_t x = *a++ + a_offset;
+    s0 += x * *b0++;
+    s1 += x * *b1++;
+  }
+  *acc0 = s0;
+  *acc1 = s1;
+}
+
 #ifdef __cplusplus
 }
 #endif

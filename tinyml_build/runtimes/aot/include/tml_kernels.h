@@ -626,13 +626,12 @@ void tml_batch_matmul_f32(const tml_batch_matmul_params *p, const float *a, cons
 typedef struct {
   const int8_t *weights_feature; /* [filters][input_size] */
   const void *weights_time;      /* [filters][memory], int16_t or int8_t like the state */
-  const int32_t *filter_bias;    /* [filters]: -input_zp * sum(feature row) */
-  const int32_t *time_bias;      /* [filters]: -state_zp * sum(time row) */
   const int32_t *bias;           /* [units] */
   int32_t batches, input_size, filters, memory, rank;
   int32_t multiplier1, shift1; /* feature dot -> state units */
   int32_t multiplier2, shift2; /* reduced sum -> output units */
-  int32_t state_zero_point, output_zero_point;
+  /* input and state zero points are subtracted inside the dot products: no per-filter tables */
+  int32_t input_zero_point, state_zero_point, output_zero_point;
 } tml_svdf_s8_params;
 
 void tml_svdf_s8_s16(const tml_svdf_s8_params *p, const int8_t *input, int16_t *state, int8_t *output);
