@@ -22,7 +22,7 @@ from tinyml_build.runtimes.aot.ops.unidirectional_sequence_lstm import tanh_inpu
 from tinyml_build.runtimes.aot.quantization import checked_log2
 from tinyml_build.runtimes.aot.upstream_tables import sigmoid_table_uint16
 
-CASES = 20  # LSTMs per generated model
+CASES = 34  # LSTMs per generated model: MODELS x 2 types x CASES >= aot_op_cases.MIN_CASES
 RUNS = 4
 ACT = fb.ActivationFunctionType
 
@@ -85,8 +85,12 @@ def _model(dtype: str, seed: int = 0, cases: int = CASES) -> bytes:
     return aot_op_cases.random_model(ADDERS, TYPES, "UNIDIRECTIONAL_SEQUENCE_LSTM", dtype, seed, cases)
 
 
-@pytest.mark.parametrize("dtype,seed", [("int8", 0), ("int8", 1), ("int8", 2), ("int16", 0), ("int16", 1),
-                                        ("int16", 2)])
+MODELS = 3  # generated models (seeds) per activation type
+PARAMS = [("UNIDIRECTIONAL_SEQUENCE_LSTM", t, s) for t in TYPES["UNIDIRECTIONAL_SEQUENCE_LSTM"] for s in range(MODELS)]
+GENERATED_CASES = aot_op_cases.case_counts(PARAMS, CASES)
+
+
+@pytest.mark.parametrize("dtype,seed", [(t, s) for _, t, s in PARAMS])
 def test_random_lstm_bit_exact_over_invocations(tmp_path, dtype, seed):
     needs_tflm_table()
     aot_op_cases.check_bytes(tmp_path, _model(dtype, seed), runs=RUNS)

@@ -332,7 +332,11 @@ def random_batch(op: str, seed: int, cases: int = CASES) -> Batch:
     return batch
 
 
-@pytest.mark.parametrize("op,seed", [(op, s) for op in ADDERS for s in range(MODELS)])
+PARAMS = [(op, s) for op in ADDERS for s in range(MODELS)]
+GENERATED_CASES = aot_op_cases.case_counts(PARAMS, CASES)
+
+
+@pytest.mark.parametrize("op,seed", PARAMS)
 def test_random_cases_bit_exact(op, seed):
     random_batch(op, seed).check(runs=3)
 

@@ -34,7 +34,7 @@ TYPES = {
     "MAX_POOL_2D": ("int8",),
     "BATCH_MATMUL": ("int8", "int16", "float32"),
 }
-SEEDS = {  # models per (op, type): every op gets >= 200 cases (CASES x seeds summed over its types)
+SEEDS = {  # models per (op, type): every op gets aot_op_cases.MIN_CASES (CASES x seeds summed over its types)
     ("CONV_2D", "int8"): 3, ("CONV_2D", "int16"): 2,
     ("DEPTHWISE_CONV_2D", "int8"): 4,
     ("FULLY_CONNECTED", "int8"): 3, ("FULLY_CONNECTED", "float32"): 1,
@@ -44,6 +44,7 @@ SEEDS = {  # models per (op, type): every op gets >= 200 cases (CASES x seeds su
     ("BATCH_MATMUL", "int8"): 2, ("BATCH_MATMUL", "int16"): 1, ("BATCH_MATMUL", "float32"): 1,
 }
 GENERATED = [(op, dtype, seed) for op, types in TYPES.items() for dtype in types for seed in range(SEEDS[op, dtype])]
+GENERATED_CASES = aot_op_cases.case_counts(GENERATED, CASES)  # test_aot_op_coverage.py checks every op's count
 
 
 def check(tmp_path, data, runs: int = RUNS, inputs=None) -> None:
@@ -63,11 +64,6 @@ def check(tmp_path, data, runs: int = RUNS, inputs=None) -> None:
 
 def generated(op: str, dtype: str, seed: int, cases: int = CASES) -> bytes:
     return aot_op_cases.random_model(aot_window_cases.ADDERS, TYPES, op, dtype, seed, cases)
-
-
-def test_every_op_gets_hundreds_of_cases():
-    for op, types in TYPES.items():
-        assert sum(SEEDS[op, t] for t in types) * CASES >= 200, op
 
 
 @pytest.mark.parametrize("op,dtype,seed", GENERATED, ids=[f"{o}-{d}-{s}" for o, d, s in GENERATED])

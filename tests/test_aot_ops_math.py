@@ -7,6 +7,7 @@ compile per model. Both sides call the build machine's libm, so sinf/cosf/expf/l
 here; on the target newlib computes them (see the aot README for what that changes).
 """
 
+import aot_op_cases
 import numpy as np
 import pytest
 from test_aot_ops_arith import Batch, broadcast_pair, random_shape, refusal, values
@@ -24,6 +25,12 @@ from tinyml_build.verification.host_check import check_model, compile_program, r
 OP = fb.BuiltinOperator
 
 FLOAT_OPS = ["SIN", "COS", "EXP", "LOG", "SQRT", "ELU", "RSQRT", "SQUARE", "CEIL", "FLOOR", "ROUND"]
+FLOAT_GROUPS = (FLOAT_OPS[:6], FLOAT_OPS[6:])  # the float ops of one model (TFLM takes at most 1024 buffers)
+FLOAT_CASES = 70  # instances of each float op per model
+FLOAT_SEEDS = range(3)  # models per float group
+CASES = 110  # op instances per generated model of the other tests
+SEEDS = range(2)  # generated models per (op, type) of the other tests
+RSQRT_CASES = 120  # int8 RSQRT instances per model
 SPECIAL = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 0.5, -0.5, 1.5, -2.5, 2.5, 1e-40, -1e-40, 88.8, -104.0,
                     3.4e38, -3.4e38, 8388607.5, 16777217.0, 1e30, 1.0, -1.0], np.float32)
 
@@ -46,14 +53,14 @@ def float_values(shape, scale):
     return gen
 
 
-@pytest.mark.parametrize("group", range(2))
-@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("group", range(len(FLOAT_GROUPS)))
+@pytest.mark.parametrize("seed", FLOAT_SEEDS)
 def test_float_math_ops_random(group, seed):
-    """Five or six float ops 70 times per model (TFLM takes at most 1024 buffers), 210 cases per op over
-    the seeds, input scales from 1e-3 to 1e4; the first model also runs under ASan/UBSan."""
+    """Five or six float ops FLOAT_CASES times per model, input scales from 1e-3 to 1e4; the first
+    model also runs under ASan/UBSan."""
     batch = Batch([20, group, seed])
-    for _ in range(70):
-        for op in FLOAT_OPS[6 * group:6 * group + 6]:
+    for _ in range(FLOAT_CASES):
+        for op in FLOAT_GROUPS[group]:
             shape = random_shape(batch.rng)
             scale = float(10.0 ** batch.rng.uniform(-3, 4))
             x = batch.input("float32", shape, gen=float_values(shape, scale))
@@ -73,12 +80,12 @@ def int8_at_least(shape, low):
     return gen
 
 
-@pytest.mark.parametrize("seed", range(2))
+@pytest.mark.parametrize("seed", SEEDS)
 def test_rsqrt_int8_random_scales(seed):
-    """int8 RSQRT 120 times per seed over input/output scales and zero points (valid inputs only:
+    """int8 RSQRT RSQRT_CASES times per seed over input/output scales and zero points (valid inputs only:
     TFLM fails below the input zero point)."""
     batch = Batch([21, seed])
-    for _ in range(120):
+    for _ in range(RSQRT_CASES):
         shape = random_shape(batch.rng)
         zp_in = int(batch.rng.integers(-128, 100))
         q_in = dict(scale=float(10.0 ** batch.rng.uniform(-4, 0)), zero_point=zp_in)
@@ -100,11 +107,11 @@ def int8_values(shape):
     return gen
 
 
-@pytest.mark.parametrize("seed", range(2))
+@pytest.mark.parametrize("seed", SEEDS)
 def test_elu_int8_random_scales(seed):
-    """int8 ELU 110 times per seed: input scales 1e-3..1, output scales from fine to coarse."""
+    """int8 ELU CASES times per seed: input scales 1e-3..1, output scales from fine to coarse."""
     batch = Batch([23, seed])
-    for _ in range(110):
+    for _ in range(CASES):
         shape = random_shape(batch.rng)
         q_in = dict(scale=float(10.0 ** batch.rng.uniform(-3, 0)), zero_point=int(batch.rng.integers(-128, 128)))
         q_out = dict(scale=float(10.0 ** batch.rng.uniform(-3, 0)), zero_point=int(batch.rng.integers(-128, 128)))
@@ -143,13 +150,16 @@ def int32_dividends(shape):
     return gen
 
 
-@pytest.mark.parametrize("dtype", ["float32", "int32"])
-@pytest.mark.parametrize("seed", range(2))
+DIV_TYPES = ("float32", "int32")  # test_div_random_broadcasts; int8 has test_div_int8_random_quantizations
+
+
+@pytest.mark.parametrize("dtype", DIV_TYPES)
+@pytest.mark.parametrize("seed", SEEDS)
 def test_div_random_broadcasts(dtype, seed):
-    """DIV 110 times per model: broadcast shapes, every fused activation; float32 values include signed
+    """DIV CASES times per model: broadcast shapes, every fused activation; float32 values include signed
     zeros and NaN (0/0, x/0 and the clamps of NaN and -0.0 are compared too)."""
     batch = Batch([24, dtype == "int32", seed])
-    for case in range(110):
+    for case in range(CASES):
         s1, s2, out = broadcast_pair(batch.rng)
         if case % 2:
             s1, s2 = s2, s1
@@ -195,12 +205,12 @@ def int8_div_case(batch, case):
     return draw
 
 
-@pytest.mark.parametrize("seed", range(2))
+@pytest.mark.parametrize("seed", SEEDS)
 def test_div_int8_random_quantizations(seed):
-    """int8 DIV 110 times per model (broadcasts, scales, zero points, activations) on inputs TFLM's
+    """int8 DIV CASES times per model (broadcasts, scales, zero points, activations) on inputs TFLM's
     arithmetic defines; where it does not, aot's own rule is tested by test_div_int8_where_tflm_asserts."""
     batch = Batch([25, seed])
-    draws = [int8_div_case(batch, case) for case in range(110)]
+    draws = [int8_div_case(batch, case) for case in range(CASES)]
     inputs = [[x for draw in draws for x in draw(batch.rng)] for _ in range(4)]
     report = check_model(read_model(batch.b.build(), where="m.tflite", name="m"), runs=4, inputs=inputs,
                          sanitize=seed == 0)
@@ -212,11 +222,11 @@ def test_div_int8_random_quantizations(seed):
 PADDINGS = [fb.Padding.SAME, fb.Padding.VALID]
 
 
-@pytest.mark.parametrize("seed", range(2))
+@pytest.mark.parametrize("seed", SEEDS)
 def test_l2_pool_random_windows(seed):
-    """L2_POOL_2D 110 times per model: windows 1..4, strides 1..3, SAME/VALID, every activation."""
+    """float32 L2_POOL_2D CASES times per model: windows 1..4, strides 1..3, SAME/VALID, every activation."""
     batch = Batch([26, seed])
-    for case in range(110):
+    for case in range(CASES):
         n, h, w, c = (int(v) for v in batch.rng.integers(1, [3, 9, 9, 5]))
         fh, fw = (int(v) for v in batch.rng.integers(1, 5, 2))
         sh, sw = (int(v) for v in batch.rng.integers(1, 4, 2))
@@ -254,12 +264,15 @@ def int8_l2_values(shape, zero_point):
     return gen
 
 
-@pytest.mark.parametrize("dtype", ["float32", "int8"])
-@pytest.mark.parametrize("seed", range(2))
+L2_NORMALIZATION_TYPES = ("float32", "int8")
+
+
+@pytest.mark.parametrize("dtype", L2_NORMALIZATION_TYPES)
+@pytest.mark.parametrize("seed", SEEDS)
 def test_l2_normalization_random(dtype, seed):
-    """L2_NORMALIZATION 110 times per model over ranks 1..4 and depths 1..64."""
+    """L2_NORMALIZATION CASES times per model over ranks 1..4 and depths 1..64."""
     batch = Batch([27, dtype == "int8", seed])
-    for _ in range(110):
+    for _ in range(CASES):
         shape = random_shape(batch.rng, high=4)[:-1] + [int(batch.rng.integers(1, 65))]
         if dtype == "int8":
             zp = int(batch.rng.integers(-128, 128))
@@ -276,12 +289,12 @@ def test_l2_normalization_random(dtype, seed):
 # --- LOG_SOFTMAX ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("seed", range(2))
+@pytest.mark.parametrize("seed", SEEDS)
 def test_log_softmax_float32_random(seed):
-    """float32 LOG_SOFTMAX 110 times per model over ranks 1..4, depths 1..64, value ranges 1e-2..1e3
+    """float32 LOG_SOFTMAX CASES times per model over ranks 1..4, depths 1..64, value ranges 1e-2..1e3
     (rows where exp underflows, NaN and signed zeros included)."""
     batch = Batch([28, seed])
-    for _ in range(110):
+    for _ in range(CASES):
         shape = random_shape(batch.rng, high=4)[:-1] + [int(batch.rng.integers(1, 65))]
         x = batch.input("float32", shape, gen=values("float32", shape, float(10.0 ** batch.rng.uniform(-2, 3))))
         batch.op(OP.LOG_SOFTMAX, [x], [batch.output("float32", shape)], fb.BuiltinOptions.LogSoftmaxOptions,
@@ -289,12 +302,12 @@ def test_log_softmax_float32_random(seed):
     batch.check(runs=4, sanitize=seed == 0)
 
 
-@pytest.mark.parametrize("seed", range(2))
+@pytest.mark.parametrize("seed", SEEDS)
 def test_log_softmax_int8_random(seed):
-    """int8 LOG_SOFTMAX 110 times per model: input scales 1e-3..2 (diffs beyond diff_min skipped or not),
+    """int8 LOG_SOFTMAX CASES times per model: input scales 1e-3..2 (diffs beyond diff_min skipped or not),
     zero points, depths 1..300 (run 0 covers every int8 value, so every diff occurs)."""
     batch = Batch([30, seed])
-    for _ in range(110):
+    for _ in range(CASES):
         shape = random_shape(batch.rng, rank=int(batch.rng.integers(1, 3)), high=4)[:-1] + [
             int(batch.rng.choice([int(batch.rng.integers(1, 65)), int(batch.rng.integers(65, 301))]))]
         q = dict(scale=float(10.0 ** batch.rng.uniform(-3, 0.3)), zero_point=int(batch.rng.integers(-128, 128)))
@@ -307,14 +320,17 @@ def test_log_softmax_int8_random(seed):
 # --- RESIZE_BILINEAR --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("dtype", ["float32", "int8"])
-@pytest.mark.parametrize("seed", range(2))
+RESIZE_BILINEAR_TYPES = ("float32", "int8")
+
+
+@pytest.mark.parametrize("dtype", RESIZE_BILINEAR_TYPES)
+@pytest.mark.parametrize("seed", SEEDS)
 def test_resize_bilinear_random(dtype, seed):
-    """RESIZE_BILINEAR 110 times per model: up- and downscaling 1..9 pixels per axis, align_corners,
+    """RESIZE_BILINEAR CASES times per model: up- and downscaling 1..9 pixels per axis, align_corners,
     half_pixel_centers (never both: TFLM refuses that)."""
     batch = Batch([29, dtype == "int8", seed])
     q = dict(scale=0.05, zero_point=int(batch.rng.integers(-128, 128))) if dtype == "int8" else None
-    for case in range(110):
+    for case in range(CASES):
         n, h, w, c = (int(v) for v in batch.rng.integers(1, [3, 10, 10, 4]))
         size = [int(v) for v in batch.rng.integers(1, 10, 2)]
         gen = int8_values([n, h, w, c]) if dtype == "int8" else values(dtype, [n, h, w, c], 5.0)
@@ -363,19 +379,33 @@ def _why_no_table():
 needs_tflm_table = pytest.mark.skipif(_why_no_table() is not None, reason=f"{_why_no_table()}")
 
 
+SIGMOID_OPS = ("LOGISTIC", "TANH")  # int16 here; their int8 cases are test_aot_ops_gen_unary's
+
+
 @needs_tflm_table
 @pytest.mark.tflm_sources
-@pytest.mark.parametrize("op", ["LOGISTIC", "TANH"])
-@pytest.mark.parametrize("seed", range(2))
+@pytest.mark.parametrize("op", SIGMOID_OPS)
+@pytest.mark.parametrize("seed", SEEDS)
 def test_sigmoid_int16_random_scales(op, seed):
-    """110 int16 LOGISTIC / TANH per model over input scales; three also take every int16 value."""
+    """CASES int16 LOGISTIC / TANH per model over input scales; three also take every int16 value."""
     batch = Batch([22, op == "TANH", seed])
-    for case in range(110):
+    for case in range(CASES):
         shape = [65536] if case < 3 else random_shape(batch.rng, high=9)
         scale = [2.0 ** -12, 2.0 ** -11, 2.0 ** -13][case] if case < 3 else int16_input_scale(batch.rng)
         x = batch.input("int16", shape, dict(scale=scale, zero_point=0), gen=int16_values(shape))
         batch.op(getattr(OP, op), [x], [batch.output("int16", shape, Q15)])
     batch.check(runs=3, sanitize=seed == 0)
+
+
+# (op, type) of the tests above drawing CASES instances per model and SEEDS models each
+TYPED_CASES = [("ELU", "int8"), ("L2_POOL_2D", "float32"), ("LOG_SOFTMAX", "float32"), ("LOG_SOFTMAX", "int8")]
+TYPED_CASES += [("DIV", t) for t in (*DIV_TYPES, "int8")] + [(op, "int16") for op in SIGMOID_OPS]
+TYPED_CASES += [("L2_NORMALIZATION", t) for t in L2_NORMALIZATION_TYPES]
+TYPED_CASES += [("RESIZE_BILINEAR", t) for t in RESIZE_BILINEAR_TYPES]
+GENERATED_CASES = aot_op_cases.summed_counts(
+    aot_op_cases.case_counts([(op, s) for group in FLOAT_GROUPS for op in group for s in FLOAT_SEEDS], FLOAT_CASES),
+    aot_op_cases.case_counts([("RSQRT", "int8", s) for s in SEEDS], RSQRT_CASES),
+    aot_op_cases.case_counts([(op, t, s) for op, t in TYPED_CASES for s in SEEDS], CASES))
 
 
 def _unary(dtype, op, q_in=None, q_out=None, shape=(4,)):

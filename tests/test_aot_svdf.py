@@ -96,8 +96,12 @@ def _model(state_dtype: str, seed: int = 0, cases: int = CASES) -> bytes:
     return aot_op_cases.random_model(ADDERS, TYPES, "SVDF", state_dtype, seed, cases)
 
 
-@pytest.mark.parametrize("state_dtype,seed", [("int16", 0), ("int16", 1), ("int8", 0), ("int8", 1),
-                                              ("float32", 0), ("float32", 1)])
+MODELS = 2  # generated models (seeds) per state type
+PARAMS = [("SVDF", t, s) for t in TYPES["SVDF"] for s in range(MODELS)]
+GENERATED_CASES = aot_op_cases.case_counts(PARAMS, CASES)
+
+
+@pytest.mark.parametrize("state_dtype,seed", [(t, s) for _, t, s in PARAMS])
 def test_random_svdf_bit_exact_over_invocations(tmp_path, state_dtype, seed):
     aot_op_cases.check_bytes(tmp_path, _model(state_dtype, seed), runs=RUNS)
 
