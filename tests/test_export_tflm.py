@@ -90,13 +90,22 @@ def test_two_exports_are_byte_identical_and_the_drift_check_sees_a_changed_arena
     assert hand.reason == "hand edit" and hand.path.endswith("micro_interpreter.cc")
 
 
-def test_arena_auto_without_a_measurement_is_refused_with_the_fix(tmp_path):
-    config = resolve(PROJECT_DIR, "host", "kws", runtime="tflm")
+def test_arena_auto_takes_the_probes_measurement_and_refuses_without_one(tmp_path):
+    from tinyml_build.runtimes.tflm.arena import ArenaDecision, to_json
+
+    config = resolve(PROJECT_DIR, "qemu-m4", "kws", runtime="tflm")
     plan = plan_export(config, PROJECT_DIR, tmp_path / "tml_kws", "kws")
-    plan = plan.__class__(**{**plan.__dict__, "arena_file": tmp_path / "absent" / "arena.json"})
+    assert plan.arena_file == Path(config.out_dir) / "arena.json" and plan.arena_file in plan.inputs
+    plan = plan.__class__(**{**plan.__dict__, "arena_file": tmp_path / "arena.json"})
     with pytest.raises(TinyMLError) as err:
         render_export(plan)
     assert "arena" in err.value.what and "arena=<bytes>" in err.value.fix
+    (tmp_path / "arena.json").write_text(to_json({"kws": ArenaDecision("kws", 9000, 9600, 9600, 600, 0, "auto", "q")}))
+    assert b"#define TML_KWS_ARENA_BYTES 9600u" in render_export(plan)["src/tml_kws.h"]
+    host = resolve(PROJECT_DIR, "host", "kws", runtime="tflm")
+    with pytest.raises(TinyMLError) as err:
+        plan_export(host, PROJECT_DIR, tmp_path / "host", "kws")
+    assert err.value.where == "arena=auto"
 
 
 @pytest.mark.slow

@@ -119,6 +119,11 @@ def _plan_tflm(config, project_dir: Path, folder: Path, model_option: str, optio
     library = layout.library_name(model.name)
     files = plan_tflm_files(config, model)
     fixed = parse_option(arena).fixed
+    if fixed is None and not config.target.supports.image:
+        raise TinyMLError(f"arena=auto measures the tflm arena with the image build's probe in QEMU, and target "
+                          f"{config.target.name} builds no image", where="arena=auto",
+                          fix="pass arena=<bytes> (e.g. what the probe measured for an emulated target, plus "
+                              "headroom: a 64-bit host needs more than a 32-bit MCU)")
     generated = sorted(set(files.generated) | set(files.model_data)
                        | {files.descriptor, layout.in_src(layout.model_header(library))})
     _unique_in_src([p for p, _ in files.copied] + generated)
