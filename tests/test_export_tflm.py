@@ -23,6 +23,7 @@ from tinyml_build.errors import TinyMLError
 from tinyml_build.export import layout
 from tinyml_build.export.drift import compare_tree
 from tinyml_build.export.render import plan_export, render_export
+from tinyml_build.export.request import plan_from_manifest
 from tinyml_build.runtimes.tflm.sources import missing_reason, resolve_sources
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -80,6 +81,8 @@ def test_two_exports_are_byte_identical_and_the_drift_check_sees_a_changed_arena
     _, again = export(tmp_path / "b" / "tml_kws", "host", "kws", runtime="tflm", arena=ARENA)
     assert again == files
     assert compare_tree(plan.folder, files) == []
+    from_manifest = plan_from_manifest(plan.folder, PROJECT_DIR)  # `tinyml-build export --check DIR`
+    assert from_manifest.options["arena"] == ARENA and render_export(from_manifest) == files
     config = resolve(PROJECT_DIR, "host", "kws", runtime="tflm")
     bigger = render_export(plan_export(config, PROJECT_DIR, plan.folder, "kws", arena="70000"))
     drift = {d.path: d for d in compare_tree(plan.folder, bigger)}

@@ -63,6 +63,8 @@ def plan_from_manifest(folder: Path, project_dir: Path, target: str | None = Non
     if not isinstance(target, str) or not isinstance(model, str) or not isinstance(runtime, str):
         raise TinyMLError(f"{MANIFEST} names no target, model or runtime", where=str(Path(folder) / MANIFEST),
                           fix="name them: --target T --model M")
-    config = resolve(Path(project_dir), target, model, runtime=runtime, exporting=True)
+    kernels = manifest.get("options", {}).get("kernels", "") if runtime == "tflm" else ""
+    config = resolve(Path(project_dir), target, model, runtime=runtime, kernels=str(kernels), exporting=True)
+    arena = str(manifest.get("options", {}).get("arena", "auto")) if config.runtime == "tflm" else "auto"
     return plan_export(config, Path(project_dir), Path(folder), model_option(model, Path(project_dir)),
-                       options={"runtime": runtime})
+                       options={"runtime": runtime}, arena=arena)
