@@ -4,8 +4,10 @@ the host export by CMake+Ninja and by the Make fragment with the host g++, the q
 (kernels=cmsis-nn) by CMake with an arm-none-eabi toolchain file, run in QEMU -- every output
 byte-identical to the pinned TFLM oracle. Skips when the pinned upstream sources do not resolve.
 
-CI time: the TFLM core dominates, so each build is made once per module; the Make build adds -O0
-after the fragment's flags (the user's Makefile decides the order) to halve its compile time.
+CI time: the TFLM core dominates (parsing its headers: ~1 minute per build on 2 cores, whatever the
+-O level), so the default run builds twice (host by CMake, qemu-m4 by CMake); GNU make reads the
+fragment and it must name the CMake file's sources and flags, and the full Make build of the host
+export runs with TINYML_FULL_MATRIX=1 (as tflm's other "compile TFLM once more" tests).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from export_testlib import export, golden_of, host_app, vector_files
+from tflm_testlib import FULL_MATRIX
 
 from tinyml_build.config.build_config import resolve
 from tinyml_build.errors import TinyMLError
@@ -111,35 +114,64 @@ def test_arena_auto_takes_the_probes_measurement_and_refuses_without_one(tmp_pat
     assert err.value.where == "arena=auto"
 
 
-@pytest.mark.slow
-def test_host_export_built_with_cmake_and_with_make_matches_the_oracle(tmp_path, host_kws):
-    _need("cmake", "ninja", "g++", "make")
-    plan, _ = host_kws
+def _host_vectors(tmp_path, plan):
     g = golden_of(plan)
     inputs, expected = vector_files(tmp_path, g)
     (tmp_path / "app.c").write_text(host_app(plan))
+    return len(g.vectors), inputs, expected
+
+
+@pytest.mark.slow
+def test_host_export_built_with_cmake_matches_the_oracle(tmp_path, host_kws):
+    _need("cmake", "ninja", "g++")
+    plan, _ = host_kws
+    runs, inputs, expected = _host_vectors(tmp_path, plan)
     (tmp_path / "CMakeLists.txt").write_text("cmake_minimum_required(VERSION 3.13)\nproject(app C CXX)\n"
                                              f"add_subdirectory(\"{plan.folder}\" tml_kws)\n"
                                              "add_executable(app app.c)\ntarget_link_libraries(app PRIVATE tml_kws)\n")
     build = tmp_path / "cmake"
     _run(["cmake", "-G", "Ninja", "-S", str(tmp_path), "-B", str(build)])
     _run(["cmake", "--build", str(build), "-j", "2"])
-    _run([str(build / "app"), str(inputs), str(tmp_path / "cmake.bin"), str(len(g.vectors))])
+    _run([str(build / "app"), str(inputs), str(tmp_path / "cmake.bin"), str(runs)])
     assert (tmp_path / "cmake.bin").read_bytes() == expected
 
+
+def _makefile(plan, app: Path) -> str:
     p = layout.macro_prefix(plan.library)
+    return (f"include {plan.folder}/{layout.make_fragment(plan.library)}\n"
+            f"OBJS := $(patsubst {plan.folder}/%,obj/%.o,$({p}_SRCS)) obj/app.o\n"
+            "app: $(OBJS)\n\tg++ -o $@ $^ -lm\n"
+            f"obj/%.c.o: {plan.folder}/%.c\n\t@mkdir -p $(dir $@)\n\tgcc $({p}_CPPFLAGS) $({p}_CFLAGS) -c $< -o $@\n"
+            f"obj/%.cc.o: {plan.folder}/%.cc\n\t@mkdir -p $(dir $@)\n"
+            f"\tg++ $({p}_CPPFLAGS) $({p}_CXXFLAGS) -c $< -o $@\n"
+            f"obj/app.o: {app}\n\t@mkdir -p obj\n\tgcc $({p}_CPPFLAGS) -c $< -o $@\n"
+            f"show:\n\t@echo $({p}_SRCS)\n\t@echo $({p}_CPPFLAGS)\n\t@echo $({p}_CXXFLAGS)\n")
+
+
+def test_make_fragment_names_the_cmake_sources_definitions_and_cxx_flags(tmp_path, host_kws):
+    """GNU make itself reads the fragment (cheap); the full Make build is the FULL_MATRIX test below."""
+    _need("make")
+    plan, files = host_kws
+    (tmp_path / "Makefile").write_text(_makefile(plan, tmp_path / "app.c"))
+    srcs, cppflags, cxxflags = _run(["make", "-s", "show"], cwd=tmp_path).stdout.splitlines()
+    assert srcs.split() == [f"{plan.folder}/{s}" for s in plan.sources]
+    manifest = json.loads(files[layout.MANIFEST])
+    assert cppflags.split() == [f"-I{plan.folder}/src"] + [f"-D{d}" for d in manifest["definitions"]]
+    assert {"-std=c++17", "-fno-exceptions", "-fno-rtti", "-ffp-contract=off"} <= set(cxxflags.split())
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not FULL_MATRIX, reason="compiles TFLM once more for the host (about a minute on 2 cores); "
+                                            "TINYML_FULL_MATRIX=1 runs it")
+def test_host_export_built_with_the_make_fragment_matches_the_oracle(tmp_path, host_kws):
+    _need("g++", "make")
+    plan, _ = host_kws
+    runs, inputs, expected = _host_vectors(tmp_path, plan)
     make_dir = tmp_path / "make"
     make_dir.mkdir()
-    (make_dir / "Makefile").write_text(
-        f"include {plan.folder}/{layout.make_fragment(plan.library)}\n"
-        f"OBJS := $(patsubst {plan.folder}/%,obj/%.o,$({p}_SRCS)) obj/app.o\n"
-        "app: $(OBJS)\n\tg++ -o $@ $^ -lm\n"
-        f"obj/%.c.o: {plan.folder}/%.c\n\t@mkdir -p $(dir $@)\n\tgcc $({p}_CPPFLAGS) $({p}_CFLAGS) -O0 -c $< -o $@\n"
-        f"obj/%.cc.o: {plan.folder}/%.cc\n\t@mkdir -p $(dir $@)\n"
-        f"\tg++ $({p}_CPPFLAGS) $({p}_CXXFLAGS) -O0 -c $< -o $@\n"
-        f"obj/app.o: {tmp_path}/app.c\n\t@mkdir -p obj\n\tgcc $({p}_CPPFLAGS) -c $< -o $@\n")
+    (make_dir / "Makefile").write_text(_makefile(plan, tmp_path / "app.c"))
     _run(["make", "-j2", "-s", "app"], cwd=make_dir)
-    _run([str(make_dir / "app"), str(inputs), str(tmp_path / "make.bin"), str(len(g.vectors))])
+    _run([str(make_dir / "app"), str(inputs), str(tmp_path / "make.bin"), str(runs)])
     assert (tmp_path / "make.bin").read_bytes() == expected
 
 
