@@ -18,10 +18,10 @@ VECTORS = 2
 SEED = 7
 
 
-def export(folder: Path, target: str, model: str, runtime: str = "aot"):
-    """Export `model` for `target` into `folder`; (plan, files)."""
+def export(folder: Path, target: str, model: str, runtime: str = "aot", arena: str = "auto"):
+    """Export `model` for `target` into `folder`; (plan, files). `arena`: runtime=tflm's arena= option."""
     config = resolve(PROJECT_DIR, target, model, runtime=runtime)
-    plan = plan_export(config, PROJECT_DIR, folder, Path(model).name if "/" in model else model)
+    plan = plan_export(config, PROJECT_DIR, folder, Path(model).name if "/" in model else model, arena=arena)
     files = render_export(plan)
     write_tree(folder, files)
     return plan, files

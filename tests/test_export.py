@@ -121,18 +121,9 @@ def test_model_strings_reach_the_tree_only_escaped(tmp_path):
     assert json.loads(files["manifest.json"])["model"]["source"] == hostile.name
 
 
-def test_tflm_export_is_one_clean_error():
-    config = resolve(PROJECT_DIR, "qemu-m4", "kws", runtime="aot")
-    from dataclasses import replace
-
-    with pytest.raises(TinyMLError) as err:
-        plan_export(replace(config, runtime="tflm", requested_runtime="tflm"), PROJECT_DIR, Path("x"), "kws")
-    assert "not supported yet" in err.value.what and "runtime=aot" in err.value.fix
-
-
 def test_runtime_auto_exports_aot_and_says_why(tmp_path):
-    """runtime=auto picks tflm where its sources resolve, but `export` vendors aot only: auto chooses
-    aot for an export (the banner says why), while runtime=tflm stays the clean error above."""
+    """runtime=auto picks tflm where its sources resolve, but for an export it chooses aot (the banner
+    says why); runtime=tflm exports TFLM (tests/test_export_tflm.py)."""
     result = subprocess.run([sys.executable, "-m", "SCons", "-Q", "target=qemu-m4", "model=hello_world",
                              f"build_dir={tmp_path}", "export"], capture_output=True, text=True, cwd=PROJECT_DIR)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]

@@ -5,6 +5,7 @@ Each skips, saying what to install, when its tool is missing; all run offline.""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -127,8 +128,15 @@ def test_idf_component_manager_accepts_and_packs_the_component(tmp_path):
 def test_platformio_packs_the_library(tmp_path):
     _need("pio")
     plan, files = export(tmp_path / "tml_kws", "esp32s3", "kws")
+    # PlatformIO checks "license" against the SPDX list it downloads: offline, that one step is skipped
+    # (a copy without the field is packed) and the id is checked here; everything else is pio's check.
+    manifest = json.loads(files[layout.LIBRARY_JSON])
+    assert manifest.pop("license") == "Apache-2.0"
+    copy = tmp_path / "offline" / plan.library
+    shutil.copytree(plan.folder, copy)
+    (copy / layout.LIBRARY_JSON).write_text(json.dumps(manifest, indent=2) + "\n")
     (tmp_path / "out").mkdir()
-    pack = subprocess.run(["pio", "pkg", "pack", "-o", str(tmp_path / "out")], cwd=plan.folder, capture_output=True,
+    pack = subprocess.run(["pio", "pkg", "pack", "-o", str(tmp_path / "out")], cwd=copy, capture_output=True,
                           text=True, env=_offline_env(tmp_path))
     assert pack.returncode == 0, pack.stdout[-3000:] + pack.stderr[-3000:]
     [tarball] = list((tmp_path / "out").glob("*.tar.gz"))

@@ -70,8 +70,16 @@ def ExportLibrary(env, config):
     return env.Alias("export", nodes)
 
 
+def ExportNeedsImage(env, config):
+    """runtime=tflm with arena=auto: the image's graph must be declared for its arena probe."""
+    from tinyml_build.export.request import needs_arena_probe
+
+    return needs_arena_probe(config, env["TML_OPTIONS"])
+
+
 def generate(env):
     env.AddMethod(ExportLibrary)
+    env.AddMethod(ExportNeedsImage)
 
 
 def exists(env):

@@ -167,7 +167,8 @@ def choose_runtime(requested: str, op_names: list[str], kernels: str, overrides=
     if requested == AUTO and board is not None and board.is_host:
         return "aot", "the host target runs aot only"
     if requested == AUTO and exporting:
-        return "aot", "`export` vendors runtime=aot (the tflm export is not built yet)"
+        return "aot", ("`export` vendors runtime=aot unless runtime=tflm is asked for (no upstream code to vendor, "
+                       "no arena probe to run)")
     if board is not None and board.family == "esp32":
         # Espressif's GCC compiles C++, but TFLM + ESP-NN for the chips is not built by the project:
         # no Espressif toolchain exists in any registry here to build and test it with.

@@ -12,6 +12,7 @@ check that tells them when the vendored copy no longer matches the model.
 One concern per module: layout.py (tree layout and names), includes.py (the C include closure),
 model_header.py (the model's facts as constants), flags.py (which compile flags travel with the
 library), build_files.py (CMake, Make, ESP-IDF, PlatformIO, Arduino, README), manifest.py, tree.py,
-drift.py; render.py puts them together. site_scons/site_tools/export.py wires it into SCons;
+drift.py, tflm.py (runtime=tflm: the image's upstream file list, its header closure, licenses and
+pins); render.py puts them together. site_scons/site_tools/export.py wires it into SCons;
 `tinyml-build export --check DIR` (tinyml_build/cli.py) runs the drift check without SCons.
 """

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tinyml_build import toolchains
-from tinyml_build.toolchains.gcc import C_STANDARD, CODE_GENERATION, KERNEL_OPTIMIZATION
+from tinyml_build.runtimes.tflm.plan import NO_FP_CONTRACTION
+from tinyml_build.toolchains.gcc import C_STANDARD, CODE_GENERATION, CXX_ONLY, CXX_STANDARD, KERNEL_OPTIMIZATION
 
 
 @dataclass(frozen=True)
@@ -23,15 +24,24 @@ class ExportFlags:
     arch: tuple[str, ...]  # public compile and link flags; empty for the host target
     private: tuple[str, ...]  # the library's own sources only
     toolchain: str  # the compiler the arch flags are written for ('' for the host target)
+    cxx: tuple[str, ...] = ()  # the library's C++ sources only, on top of `private` (runtime=tflm)
 
     def as_dict(self) -> dict:
-        return {"arch": list(self.arch), "private": list(self.private), "toolchain": self.toolchain}
+        out = {"arch": list(self.arch), "private": list(self.private), "toolchain": self.toolchain}
+        if self.cxx:
+            out["cxx"] = list(self.cxx)
+        return out
 
 
-def export_flags(target, toolchain_name: str | None, project_dir: Path) -> ExportFlags:
-    """The flags of an export for `target` built by `toolchain_name` (None: the host, no cross compiler)."""
+def export_flags(target, toolchain_name: str | None, project_dir: Path, cxx: bool = False) -> ExportFlags:
+    """The flags of an export for `target` built by `toolchain_name` (None: the host, no cross compiler);
+    `cxx`: the library holds C++ (runtime=tflm), compiled as TFLM's images compile it: C++17 without
+    exceptions, RTTI or thread-safe statics, and without fused multiply-add (bit-exact with the host)."""
     private = (KERNEL_OPTIMIZATION, C_STANDARD) + tuple(f for f in CODE_GENERATION if f != "-g")
+    cxx_flags = (CXX_STANDARD,) + CXX_ONLY if cxx else ()
+    if cxx:
+        private += NO_FP_CONTRACTION
     if toolchain_name is None or not target.supports.image:
-        return ExportFlags(arch=(), private=private, toolchain="")
+        return ExportFlags(arch=(), private=private, toolchain="", cxx=cxx_flags)
     flags = toolchains.firmware_flags(toolchain_name, target, project_dir)
-    return ExportFlags(arch=tuple(flags.arch), private=private, toolchain=toolchain_name)
+    return ExportFlags(arch=tuple(flags.arch), private=private, toolchain=toolchain_name, cxx=cxx_flags)

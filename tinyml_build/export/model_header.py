@@ -46,6 +46,7 @@ class ModelFactsForHeader:
     arena_bytes: int
     inputs: tuple[IoConstant, ...]
     outputs: tuple[IoConstant, ...]
+    declare_api: bool = False  # api_header does not declare api_symbol (runtime=tflm): the header does
 
 
 def from_aot_program(program, runtime: str = "aot") -> ModelFactsForHeader:
@@ -64,3 +65,29 @@ def render_model_header(library: str, facts: ModelFactsForHeader) -> str:
     prefix = macro_prefix(library)
     return render("export_model.h.j2", lib=library, prefix=prefix, f=facts, header=model_header(library),
                   guard=f"{prefix}_H")
+
+
+def from_tflm_model(model, arena_bytes: int) -> ModelFactsForHeader:
+    """The facts of a model run by TFLM (runtime=tflm), as the generated wrapper reports them at run
+    time: a quantized tensor's scale and zero point are its first channel's (TFLM's `params`)."""
+    import numpy as np
+
+    from tinyml_build.errors import UnsupportedOpError
+    from tinyml_build.runtimes.aot.program import C_TYPES
+
+    sg = model.main
+
+    def io(index: int) -> IoConstant:
+        t = sg.tensors[index]
+        if t.dtype not in C_TYPES:
+            raise UnsupportedOpError(f"graph input/output tensor #{t.index} has type {t.dtype}, which tml_model_api.h "
+                                     "cannot describe", where=model.path, fix="export a model with numeric I/O tensors")
+        q = t.quantization
+        scale, zero_point = (float(np.float32(q.scale[0])), int(q.zero_point[0])) if q is not None else (0.0, 0)
+        return IoConstant(t.name, C_TYPES[t.dtype][1], tuple(t.shape), t.nbytes, scale, zero_point)
+
+    return ModelFactsForHeader(name=model.name, sha256=model.sha256, runtime="tflm",
+                               api_symbol=f"{model.name}_model_api", api_header="tml_model_api.h",
+                               model_bytes=model.size, arena_bytes=arena_bytes,
+                               inputs=tuple(io(i) for i in sg.inputs), outputs=tuple(io(i) for i in sg.outputs),
+                               declare_api=True)

@@ -35,7 +35,18 @@ def plan_from_options(config, values, project_dir: Path) -> ExportPlan:
     else:
         folder = default_folder(config) if len(config.models) == 1 else Path(config.out_dir) / "export"
     return plan_export(config, Path(project_dir), folder, model_option(values.text("model"), Path(project_dir)),
-                       options={"runtime": config.requested_runtime})
+                       options={"runtime": config.requested_runtime}, arena=arena_option(config, values))
+
+
+def arena_option(config, values) -> str:
+    """runtime=tflm's arena= ('auto' or bytes); 'auto' for aot, whose arena is planned, not measured."""
+    return values.text("arena").strip() if config.runtime == "tflm" else "auto"
+
+
+def needs_arena_probe(config, values) -> bool:
+    """Whether `export` must run the image build's arena probe (runtime=tflm, arena=auto): then the
+    image's graph is declared too, and the export depends on the probe's arena.json."""
+    return arena_option(config, values) == "auto" and config.runtime == "tflm"
 
 
 def plan_from_manifest(folder: Path, project_dir: Path, target: str | None = None, model: str | None = None,
@@ -52,6 +63,8 @@ def plan_from_manifest(folder: Path, project_dir: Path, target: str | None = Non
     if not isinstance(target, str) or not isinstance(model, str) or not isinstance(runtime, str):
         raise TinyMLError(f"{MANIFEST} names no target, model or runtime", where=str(Path(folder) / MANIFEST),
                           fix="name them: --target T --model M")
-    config = resolve(Path(project_dir), target, model, runtime=runtime, exporting=True)
+    kernels = manifest.get("options", {}).get("kernels", "") if runtime == "tflm" else ""
+    config = resolve(Path(project_dir), target, model, runtime=runtime, kernels=str(kernels), exporting=True)
+    arena = str(manifest.get("options", {}).get("arena", "auto")) if config.runtime == "tflm" else "auto"
     return plan_export(config, Path(project_dir), Path(folder), model_option(model, Path(project_dir)),
-                       options={"runtime": runtime})
+                       options={"runtime": runtime}, arena=arena)

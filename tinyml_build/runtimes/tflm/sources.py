@@ -119,6 +119,13 @@ class TflmSources:
         except ValueError:
             raise TinyMLError(f"{path} is in no resolved source tree", where="runtime=tflm") from None
 
+    def portable_core(self) -> tuple[Path, ...]:
+        """The core as upstream ships it, for a build outside our platform layer (export): the image's
+        core with TFLM's own debug_log.cc back in place of the platform glue (which prints through the
+        project's console). Derived from `core`, so an image and an export cannot disagree otherwise."""
+        back = {glue: self.trees[TFLM] / rel for rel, glue in _REPLACED.items()}
+        return tuple(back.get(p, p) for p in self.core)
+
     def prefix_maps(self) -> tuple[str, ...]:
         """-ffile-prefix-map flags that turn each tree's path into its lock name (no cache path in
         objects, debug info or __FILE__ strings)."""
