@@ -90,8 +90,11 @@ def run(name: str, value: str, runtime: str, build_dir: Path) -> dict:
                             capture_output=True, text=True)
     verdict_file = out_dir / TARGET / name / "test.json"
     if result.returncode != 0 or not verdict_file.is_file():
-        lines = [line for line in (result.stdout + result.stderr).strip().splitlines() if line.strip()]
-        return {"status": "failed", "why": lines[-1][:160] if lines else f"exit {result.returncode}"}
+        lines = [line.strip() for line in (result.stdout + result.stderr).splitlines() if line.strip()]
+        # the build's own message (a TinyMLError or a compiler error) says more than scons' last line
+        told = [line for line in lines if "error" in line.lower() and not line.startswith("scons: ***")]
+        why = (told or lines or [f"exit {result.returncode}"])[-1]
+        return {"status": "failed", "why": why[:160]}
     verdict = json.loads(verdict_file.read_text())
     model = verdict["models"].get(name, {})
     per_inference = int(model.get("time", {}).get("per_inference", 0)) or None

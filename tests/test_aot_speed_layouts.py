@@ -1,7 +1,7 @@
 """The shapes at the edges of the fast int8 FULLY_CONNECTED and AVERAGE_POOL_2D paths, bit-exact.
 
 FULLY_CONNECTED stores its weights in the kernel's SMLAD layout (rows in groups of four, every other
-byte offset by 128; ops/fully_connected.py smlad_weights) and walks the input in chunks of 32 quads;
+byte offset by 128; ops/fully_connected.py smlad_weights) and walks the input in chunks of 64 quads;
 AVERAGE_POOL_2D sums four channels in int16 lanes while a window has at most 256 taps. Each case
 here sits on one of those edges: partial row groups, depth tails, odd quad counts, several chunks,
 batches, layers kept row-major; windows of exactly 256 taps and of more. One model, one compile
@@ -21,7 +21,8 @@ from tinyml_build.runtimes.aot.ops.fully_connected import ROW_GROUP, smlad_weigh
 from tinyml_build.verification.host_check import check_model, random_inputs
 
 # (depth, units, batches): the edges of the layout and of the kernel's loops
-FC_SHAPES = [(4, 4, 1), (5, 5, 1), (7, 6, 2), (131, 7, 1), (260, 9, 1), (129, 36, 1), (3, 8, 1), (16, 3, 2)]
+FC_SHAPES = [(4, 4, 1), (5, 5, 1), (7, 6, 2), (131, 7, 1), (260, 9, 1), (129, 36, 1), (522, 13, 2), (3, 8, 1),
+             (16, 3, 2)]
 # (input side, filter side, channels): 256 taps (int16 lanes, exactly at INT16_MIN for -128) and 289 (int32)
 POOLS = [(16, 16, 6), (17, 17, 5), (4, 3, 9)]
 

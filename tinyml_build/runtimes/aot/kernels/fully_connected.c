@@ -34,11 +34,19 @@
 
 /* 128 * (x0 + x2) summed over the input's column quads: the input term of the layout's sums. */
 static uint32_t tml_fc_input_term(const int8_t *x, int32_t quads) {
+#if TML_HAVE_SIMD32
+  int32_t sum = 0; /* SMLAD of (x0, x2) with (1, 1): a load, an extension and an add per quad */
+  for (; quads > 0; --quads, x += 4) {
+    sum = __smlad(tml_sxtb16(tml_load4(x)), 0x00010001, sum);
+  }
+  return (uint32_t)sum << 7;
+#else
   uint32_t sum = 0;
   for (; quads > 0; --quads, x += 4) {
     sum += (uint32_t)(x[0] + x[2]);
   }
   return sum << 7;
+#endif
 }
 
 #if TML_HAVE_SIMD32
@@ -56,8 +64,11 @@ static inline int32_t tml_fc_xb(uint32_t word) {
 #endif
 
 #if TML_HAVE_SIMD32
+/* Rows from which storing the input forms pays (three groups read them; fewer make them inline). */
+#define TML_FC_FORMS_ROWS (3 * TML_FC_ROWS)
+
 /* Input quads per chunk of precomputed forms: 8 bytes each on the stack. */
-#define TML_FC_CHUNK_QUADS 32
+#define TML_FC_CHUNK_QUADS 64
 
 /* forms[2q], forms[2q + 1] = xa, xb of input quad q: made once, read by every row. */
 static void tml_fc_forms(const int8_t *x, int32_t quads, int32_t *forms) {
@@ -75,10 +86,60 @@ static void tml_fc_forms(const int8_t *x, int32_t quads, int32_t *forms) {
     (s) = __smlad((xb), tml_sxtb16_ror8(wv), (s)); \
   } while (0)
 
+#if defined(__GNUC__)
+/* One input quad's forms against the four rows' weight words, pointers advanced: 17 instructions
+ * per 16 MACs. Written out because GCC 12 loads the forms with two LDRs and spends separate
+ * pointer updates, 25 % more instructions for the same work. */
+#define TML_FC_QUAD4_ASM                \
+  "ldrd %[xa], %[xb], [%[f]], #8\n\t"   \
+  "ldr %[t], [%[w]], #4\n\t"            \
+  "smlad %[s0], %[xa], %[t], %[s0]\n\t" \
+  "sxtb16 %[t], %[t], ror #8\n\t"       \
+  "smlad %[s0], %[xb], %[t], %[s0]\n\t" \
+  "ldr %[t], [%[w]], #4\n\t"            \
+  "smlad %[s1], %[xa], %[t], %[s1]\n\t" \
+  "sxtb16 %[t], %[t], ror #8\n\t"       \
+  "smlad %[s1], %[xb], %[t], %[s1]\n\t" \
+  "ldr %[t], [%[w]], #4\n\t"            \
+  "smlad %[s2], %[xa], %[t], %[s2]\n\t" \
+  "sxtb16 %[t], %[t], ror #8\n\t"       \
+  "smlad %[s2], %[xb], %[t], %[s2]\n\t" \
+  "ldr %[t], [%[w]], #4\n\t"            \
+  "smlad %[s3], %[xa], %[t], %[s3]\n\t" \
+  "sxtb16 %[t], %[t], ror #8\n\t"       \
+  "smlad %[s3], %[xb], %[t], %[s3]\n\t"
+#define TML_FC_QUAD4_OPERANDS                                                                                 \
+  : [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2), [s3] "+r"(s3), [f] "+r"(forms), [w] "+r"(w), [xa] "=&r"(xa), \
+    [xb] "=&r"(xb), [t] "=&r"(t)                                                                           \
+  :                                                                                                        \
+  : "memory"
+
 /* tml_fc_rows for a full group: one pair of input forms feeds four rows (a load, one sign
  * extension and two SMLADs per four MACs), two quads per iteration to halve the loop's own cost. */
-static void tml_fc_rows4(const int32_t *forms, const int8_t *w, int32_t quads, uint32_t *acc) {
-  int32_t s0 = (int32_t)acc[0], s1 = (int32_t)acc[1], s2 = (int32_t)acc[2], s3 = (int32_t)acc[3];
+static void tml_fc_rows4(const int32_t *forms, const int8_t *w, int32_t quads, const int32_t *from, uint32_t minus,
+                         uint32_t *acc) {
+  int32_t s0 = (int32_t)((uint32_t)from[0] - minus), s1 = (int32_t)((uint32_t)from[1] - minus);
+  int32_t s2 = (int32_t)((uint32_t)from[2] - minus), s3 = (int32_t)((uint32_t)from[3] - minus);
+  int32_t xa, xb, t;
+  const int32_t *const end = forms + 2 * quads;
+  if (quads & 1) {
+    __asm__(TML_FC_QUAD4_ASM TML_FC_QUAD4_OPERANDS);
+  }
+  while (forms != end) {
+    __asm__(TML_FC_QUAD4_ASM TML_FC_QUAD4_ASM TML_FC_QUAD4_OPERANDS);
+  }
+  acc[0] = (uint32_t)s0;
+  acc[1] = (uint32_t)s1;
+  acc[2] = (uint32_t)s2;
+  acc[3] = (uint32_t)s3;
+}
+#else
+/* tml_fc_rows for a full group: one pair of input forms feeds four rows (a load, one sign
+ * extension and two SMLADs per four MACs), two quads per iteration to halve the loop's own cost. */
+static void tml_fc_rows4(const int32_t *forms, const int8_t *w, int32_t quads, const int32_t *from, uint32_t minus,
+                         uint32_t *acc) {
+  int32_t s0 = (int32_t)((uint32_t)from[0] - minus), s1 = (int32_t)((uint32_t)from[1] - minus);
+  int32_t s2 = (int32_t)((uint32_t)from[2] - minus), s3 = (int32_t)((uint32_t)from[3] - minus);
   const int32_t *const end = forms + 2 * quads;
   if (quads & 1) {
     TML_FC_ROW_QUAD(s0, forms[0], forms[1], tml_load4(w));
@@ -100,6 +161,28 @@ static void tml_fc_rows4(const int32_t *forms, const int8_t *w, int32_t quads, u
     TML_FC_ROW_QUAD(s1, xa, xb, tml_load4(w + 20));
     TML_FC_ROW_QUAD(s2, xa, xb, tml_load4(w + 24));
     TML_FC_ROW_QUAD(s3, xa, xb, tml_load4(w + 28));
+  }
+  acc[0] = (uint32_t)s0;
+  acc[1] = (uint32_t)s1;
+  acc[2] = (uint32_t)s2;
+  acc[3] = (uint32_t)s3;
+}
+#endif
+
+/* tml_fc_rows4 making the input forms as it goes: cheaper than storing them when only one or two
+ * groups read them (e.g. micro_speech's 4 x 4000 layer). */
+static void tml_fc_rows4_direct(const int8_t *x, const int8_t *w, int32_t quads, const int32_t *from, uint32_t minus,
+                                uint32_t *acc) {
+  int32_t s0 = (int32_t)((uint32_t)from[0] - minus), s1 = (int32_t)((uint32_t)from[1] - minus);
+  int32_t s2 = (int32_t)((uint32_t)from[2] - minus), s3 = (int32_t)((uint32_t)from[3] - minus);
+  const int8_t *const end = x + 4 * quads;
+  for (; x != end; x += 4, w += 16) {
+    const uint32_t word = tml_load4(x);
+    const int32_t xa = tml_sxtb16(word), xb = tml_fc_xb(word);
+    TML_FC_ROW_QUAD(s0, xa, xb, tml_load4(w));
+    TML_FC_ROW_QUAD(s1, xa, xb, tml_load4(w + 4));
+    TML_FC_ROW_QUAD(s2, xa, xb, tml_load4(w + 8));
+    TML_FC_ROW_QUAD(s3, xa, xb, tml_load4(w + 12));
   }
   acc[0] = (uint32_t)s0;
   acc[1] = (uint32_t)s1;
@@ -143,6 +226,7 @@ static void tml_fc_accumulate(const tml_fc_s8_params *p, const int8_t *x, uint32
                               int32_t *forms, int32_t forms_ready, int32_t *acc) {
   const int32_t depth = p->accum_depth, quads = depth >> 2, tail = depth & 3;
   const int8_t *const rows = p->weights + first * depth;
+  const int32_t *const bias = p->bias + first;
   uint32_t *sums = (uint32_t *)acc;
   int32_t i, j, t, full;
 #if TML_HAVE_SIMD32
@@ -151,27 +235,34 @@ static void tml_fc_accumulate(const tml_fc_s8_params *p, const int8_t *x, uint32
   (void)forms;
   (void)forms_ready;
 #endif
-  for (i = 0; i < n; ++i) {
-    sums[i] = (uint32_t)p->bias[first + i] - input_term;
-  }
   full = n / TML_FC_ROWS * TML_FC_ROWS;
 #if TML_HAVE_SIMD32
-  for (q0 = 0; full > 0 && q0 < quads; q0 += TML_FC_CHUNK_QUADS) {
-    const int32_t chunk = quads - q0 < TML_FC_CHUNK_QUADS ? quads - q0 : TML_FC_CHUNK_QUADS;
-    if (!forms_ready) {
-      tml_fc_forms(x + 4 * q0, chunk, forms);
-    }
+  /* the full groups start from the bias (first chunk) or their sums so far (later chunks) */
+  if (!forms_ready && full < TML_FC_FORMS_ROWS) {
     for (i = 0; i < full; i += TML_FC_ROWS) {
-      tml_fc_rows4(forms, rows + i * depth + 4 * TML_FC_ROWS * q0, chunk, sums + i);
+      tml_fc_rows4_direct(x, rows + i * depth, quads, bias + i, input_term, sums + i);
+    }
+  } else {
+    for (q0 = 0; full > 0 && q0 < quads; q0 += TML_FC_CHUNK_QUADS) {
+      const int32_t chunk = quads - q0 < TML_FC_CHUNK_QUADS ? quads - q0 : TML_FC_CHUNK_QUADS;
+      if (!forms_ready) {
+        tml_fc_forms(x + 4 * q0, chunk, forms);
+      }
+      for (i = 0; i < full; i += TML_FC_ROWS) {
+        tml_fc_rows4(forms, rows + i * depth + 4 * TML_FC_ROWS * q0, chunk, q0 == 0 ? bias + i : acc + i,
+                     q0 == 0 ? input_term : 0, sums + i);
+      }
     }
   }
 #else
-  for (i = 0; i < full; i += TML_FC_ROWS) {
-    tml_fc_rows(x, rows + i * depth, quads, TML_FC_ROWS, sums + i);
-  }
+  full = 0; /* the portable path runs every group as a partial one */
 #endif
-  if (full < n) {
-    tml_fc_rows(x, rows + full * depth, quads, n - full, sums + full);
+  for (i = full; i < n; ++i) {
+    sums[i] = (uint32_t)bias[i] - input_term;
+  }
+  for (i = full; i < n; i += TML_FC_ROWS) {
+    const int32_t r = n - i < TML_FC_ROWS ? n - i : TML_FC_ROWS;
+    tml_fc_rows(x, rows + i * depth, quads, r, sums + i);
   }
   if (tail == 0) {
     return;
@@ -235,7 +326,7 @@ void tml_fully_connected_s8(const tml_fc_s8_params *p, const int8_t *input, int8
   int32_t acc[TML_REQUANT_BLOCK];
 #if TML_HAVE_SIMD32
   int32_t forms[2 * TML_FC_CHUNK_QUADS];
-  const int32_t forms_ready = (depth >> 2) <= TML_FC_CHUNK_QUADS;
+  const int32_t forms_ready = (depth >> 2) <= TML_FC_CHUNK_QUADS && units >= TML_FC_FORMS_ROWS;
 #else
   int32_t *const forms = NULL;
   const int32_t forms_ready = 0;
