@@ -3,19 +3,289 @@
  * Matches TFLM reference_integer_ops::FullyConnected / FullyConnectedPerChannel and
  * reference_ops::FullyConnected. The input zero point is folded into the bias at build time,
  * so acc = bias'[o] + sum(x * w) equals TFLM's bias[o] + sum((x - zp) * w) exactly. Outputs are
- * computed in blocks: the accumulators of up to TML_REQUANT_BLOCK outputs (two weight rows per pass
- * over the input, to halve input loads), then one requantization pass (tml_requant.h).
+ * computed in blocks: the accumulators of up to TML_REQUANT_BLOCK outputs, then one
+ * requantization pass (tml_requant.h).
+ *
+ * Why the int8 weights have their own layout (ops/fully_connected.py, smlad_weights): an FC
+ * layer reads every weight once per inference, so the cost per weight word is the kernel's
+ * speed. Plain SMLAD needs two sign extensions per weight word (five instructions per four
+ * MACs). Here bytes 0 and 2 of each weight quad hold w + 128 and bytes 1 and 3 hold w, so the
+ * raw word read as two int16 lanes is (256 w1 + w0 + 128, 256 w3 + w2 + 128). With the input
+ * quad x as xa = (x0, x2) and xb = (x1 - 128 - 256 x0, x3 - 128 - 256 x2) -- both from the input
+ * alone, made once per quad for four rows, and xb always fits int16 --
+ *   SMLAD(xa, word) + SMLAD(xb, (w1, w3)) = x.w + 128 (x0 + x2) - 128 (w1 + w3),
+ * one sign extension per weight word (four instructions per four MACs). The weight term is a
+ * per-row constant folded into the bias at build time; the input term is subtracted once per
+ * inference. Four rows are interleaved quad by quad, so one pointer walks them. The portable path
+ * computes the same sums in plain C (modulo 2^32, as SMLAD does), so every build gives the same bits.
  */
 #include "tml_dot.h"
 #include "tml_requant.h"
 
-/* acc[i] = bias[i] + dot(input, w[i]) for the n rows of w (depth bytes each). */
-static void tml_fc_accumulate(const int8_t *input, const int8_t *w, int32_t depth, const int32_t *bias, int32_t n,
+/* The small-layer path keeps its own small stack frame and prologue (not inlined into the caller). */
+#if defined(__GNUC__)
+#define TML_FC_SEPARATE __attribute__((noinline))
+#else
+#define TML_FC_SEPARATE
+#endif
+
+/* Rows per pass over the input; the layout's row group (ops/fully_connected.py, ROW_GROUP). */
+#define TML_FC_ROWS 4
+
+/* 128 * (x0 + x2) summed over the input's column quads: the input term of the layout's sums. */
+static uint32_t tml_fc_input_term(const int8_t *x, int32_t quads) {
+#if TML_HAVE_SIMD32
+  int32_t sum = 0; /* SMLAD of (x0, x2) with (1, 1): a load, an extension and an add per quad */
+  for (; quads > 0; --quads, x += 4) {
+    sum = __smlad(tml_sxtb16(tml_load4(x)), 0x00010001, sum);
+  }
+  return (uint32_t)sum << 7;
+#else
+  uint32_t sum = 0;
+  for (; quads > 0; --quads, x += 4) {
+    sum += (uint32_t)(x[0] + x[2]);
+  }
+  return sum << 7;
+#endif
+}
+
+#if TML_HAVE_SIMD32
+/* xb of the input quad `word`: halfwords (~x0 << 8 | (x1 ^ 0x80), ~x2 << 8 | (x3 ^ 0x80)), which is
+ * x1 - 128 - 256 x0 (and x3 - 128 - 256 x2) as int16. */
+static inline int32_t tml_fc_xb(uint32_t word) {
+#if defined(__GNUC__)
+  uint32_t swapped;
+  __asm__("rev16 %0, %1" : "=r"(swapped) : "r"(word)); /* GCC 12's arm_acle.h has no __rev16 */
+#else
+  const uint32_t swapped = __rev16(word);
+#endif
+  return (int32_t)(swapped ^ 0xFF80FF80u);
+}
+#endif
+
+#if TML_HAVE_SIMD32
+/* Rows from which storing the input forms pays (three groups read them; fewer make them inline). */
+#define TML_FC_FORMS_ROWS (3 * TML_FC_ROWS)
+
+/* Input quads per chunk of precomputed forms: 8 bytes each on the stack. */
+#define TML_FC_CHUNK_QUADS 64
+
+/* forms[2q], forms[2q + 1] = xa, xb of input quad q: made once, read by every row. */
+static void tml_fc_forms(const int8_t *x, int32_t quads, int32_t *forms) {
+  for (; quads > 0; --quads, x += 4, forms += 2) {
+    const uint32_t word = tml_load4(x);
+    forms[0] = tml_sxtb16(word);
+    forms[1] = tml_fc_xb(word);
+  }
+}
+
+/* Two weight words of row quads against the input forms (xa, xb): two SMLADs each. */
+#define TML_FC_ROW_QUAD(s, xa, xb, wv)             \
+  do {                                             \
+    (s) = __smlad((xa), (int32_t)(wv), (s));       \
+    (s) = __smlad((xb), tml_sxtb16_ror8(wv), (s)); \
+  } while (0)
+
+#if defined(__GNUC__)
+/* One input quad's forms against the four rows' weight words, pointers advanced: 17 instructions
+ * per 16 MACs. Written out because GCC 12 loads the forms with two LDRs and spends separate
+ * pointer updates, 25 % more instructions for the same work. */
+#define TML_FC_QUAD4_ASM                \
+  "ldrd %[xa], %[xb], [%[f]], #8\n\t"   \
+  "ldr %[t], [%[w]], #4\n\t"            \
+  "smlad %[s0], %[xa], %[t], %[s0]\n\t" \
+  "sxtb16 %[t], %[t], ror #8\n\t"       \
+  "smlad %[s0], %[xb], %[t], %[s0]\n\t" \
+  "ldr %[t], [%[w]], #4\n\t"            \
+  "smlad %[s1], %[xa], %[t], %[s1]\n\t" \
+  "sxtb16 %[t], %[t], ror #8\n\t"       \
+  "smlad %[s1], %[xb], %[t], %[s1]\n\t" \
+  "ldr %[t], [%[w]], #4\n\t"            \
+  "smlad %[s2], %[xa], %[t], %[s2]\n\t" \
+  "sxtb16 %[t], %[t], ror #8\n\t"       \
+  "smlad %[s2], %[xb], %[t], %[s2]\n\t" \
+  "ldr %[t], [%[w]], #4\n\t"            \
+  "smlad %[s3], %[xa], %[t], %[s3]\n\t" \
+  "sxtb16 %[t], %[t], ror #8\n\t"       \
+  "smlad %[s3], %[xb], %[t], %[s3]\n\t"
+#define TML_FC_QUAD4_OPERANDS                                                                                 \
+  : [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2), [s3] "+r"(s3), [f] "+r"(forms), [w] "+r"(w), [xa] "=&r"(xa), \
+    [xb] "=&r"(xb), [t] "=&r"(t)                                                                           \
+  :                                                                                                        \
+  : "memory"
+
+/* tml_fc_rows for a full group: one pair of input forms feeds four rows (a load, one sign
+ * extension and two SMLADs per four MACs), two quads per iteration to halve the loop's own cost. */
+static void tml_fc_rows4(const int32_t *forms, const int8_t *w, int32_t quads, const int32_t *from, uint32_t minus,
+                         uint32_t *acc) {
+  int32_t s0 = (int32_t)((uint32_t)from[0] - minus), s1 = (int32_t)((uint32_t)from[1] - minus);
+  int32_t s2 = (int32_t)((uint32_t)from[2] - minus), s3 = (int32_t)((uint32_t)from[3] - minus);
+  int32_t xa, xb, t;
+  const int32_t *const end = forms + 2 * quads;
+  if (quads & 1) {
+    __asm__(TML_FC_QUAD4_ASM TML_FC_QUAD4_OPERANDS);
+  }
+  while (forms != end) {
+    __asm__(TML_FC_QUAD4_ASM TML_FC_QUAD4_ASM TML_FC_QUAD4_OPERANDS);
+  }
+  acc[0] = (uint32_t)s0;
+  acc[1] = (uint32_t)s1;
+  acc[2] = (uint32_t)s2;
+  acc[3] = (uint32_t)s3;
+}
+#else
+/* tml_fc_rows for a full group: one pair of input forms feeds four rows (a load, one sign
+ * extension and two SMLADs per four MACs), two quads per iteration to halve the loop's own cost. */
+static void tml_fc_rows4(const int32_t *forms, const int8_t *w, int32_t quads, const int32_t *from, uint32_t minus,
+                         uint32_t *acc) {
+  int32_t s0 = (int32_t)((uint32_t)from[0] - minus), s1 = (int32_t)((uint32_t)from[1] - minus);
+  int32_t s2 = (int32_t)((uint32_t)from[2] - minus), s3 = (int32_t)((uint32_t)from[3] - minus);
+  const int32_t *const end = forms + 2 * quads;
+  if (quads & 1) {
+    TML_FC_ROW_QUAD(s0, forms[0], forms[1], tml_load4(w));
+    TML_FC_ROW_QUAD(s1, forms[0], forms[1], tml_load4(w + 4));
+    TML_FC_ROW_QUAD(s2, forms[0], forms[1], tml_load4(w + 8));
+    TML_FC_ROW_QUAD(s3, forms[0], forms[1], tml_load4(w + 12));
+    forms += 2;
+    w += 16;
+  }
+  for (; forms != end; forms += 4, w += 32) {
+    int32_t xa = forms[0], xb = forms[1];
+    TML_FC_ROW_QUAD(s0, xa, xb, tml_load4(w));
+    TML_FC_ROW_QUAD(s1, xa, xb, tml_load4(w + 4));
+    TML_FC_ROW_QUAD(s2, xa, xb, tml_load4(w + 8));
+    TML_FC_ROW_QUAD(s3, xa, xb, tml_load4(w + 12));
+    xa = forms[2];
+    xb = forms[3];
+    TML_FC_ROW_QUAD(s0, xa, xb, tml_load4(w + 16));
+    TML_FC_ROW_QUAD(s1, xa, xb, tml_load4(w + 20));
+    TML_FC_ROW_QUAD(s2, xa, xb, tml_load4(w + 24));
+    TML_FC_ROW_QUAD(s3, xa, xb, tml_load4(w + 28));
+  }
+  acc[0] = (uint32_t)s0;
+  acc[1] = (uint32_t)s1;
+  acc[2] = (uint32_t)s2;
+  acc[3] = (uint32_t)s3;
+}
+#endif
+
+/* tml_fc_rows4 making the input forms as it goes: cheaper than storing them when only one or two
+ * groups read them (e.g. micro_speech's 4 x 4000 layer). */
+static void tml_fc_rows4_direct(const int8_t *x, const int8_t *w, int32_t quads, const int32_t *from, uint32_t minus,
+                                uint32_t *acc) {
+  int32_t s0 = (int32_t)((uint32_t)from[0] - minus), s1 = (int32_t)((uint32_t)from[1] - minus);
+  int32_t s2 = (int32_t)((uint32_t)from[2] - minus), s3 = (int32_t)((uint32_t)from[3] - minus);
+  const int8_t *const end = x + 4 * quads;
+  for (; x != end; x += 4, w += 16) {
+    const uint32_t word = tml_load4(x);
+    const int32_t xa = tml_sxtb16(word), xb = tml_fc_xb(word);
+    TML_FC_ROW_QUAD(s0, xa, xb, tml_load4(w));
+    TML_FC_ROW_QUAD(s1, xa, xb, tml_load4(w + 4));
+    TML_FC_ROW_QUAD(s2, xa, xb, tml_load4(w + 8));
+    TML_FC_ROW_QUAD(s3, xa, xb, tml_load4(w + 12));
+  }
+  acc[0] = (uint32_t)s0;
+  acc[1] = (uint32_t)s1;
+  acc[2] = (uint32_t)s2;
+  acc[3] = (uint32_t)s3;
+}
+#else
+/* One quad of one row: x.w + 128 (x0 + x2) - 128 (w1 + w3), the layout's sum (portable form). */
+static inline uint32_t tml_fc_quad(const int8_t *x, const int8_t *w) {
+  return (uint32_t)(x[0] * (int32_t)(uint8_t)w[0] + (x[1] - 128) * w[1] + x[2] * (int32_t)(uint8_t)w[2] +
+                    (x[3] - 128) * w[3]);
+}
+#endif
+
+/* acc[j] += the layout sums of the quads of the r rows of a group (any r <= TML_FC_ROWS; the input
+ * forms are made per row: for the last, partial group and the portable path). */
+static void tml_fc_rows(const int8_t *x, const int8_t *w, int32_t quads, int32_t r, uint32_t *acc) {
+  int32_t j, q;
+  for (j = 0; j < r; ++j) {
+    const int8_t *wq = w + 4 * j;
+    const int8_t *xq = x;
+    uint32_t sum = acc[j];
+    for (q = 0; q < quads; ++q, xq += 4, wq += 4 * r) {
+#if TML_HAVE_SIMD32
+      const uint32_t word = tml_load4(xq), wv = tml_load4(wq);
+      sum = (uint32_t)__smlad(tml_sxtb16(word), (int32_t)wv, (int32_t)sum);
+      sum = (uint32_t)__smlad(tml_fc_xb(word), tml_sxtb16_ror8(wv), (int32_t)sum);
+#else
+      sum += tml_fc_quad(xq, wq);
+#endif
+    }
+    acc[j] = sum;
+  }
+}
+
+/* acc[i] = TFLM's accumulator of rows first .. first + n - 1 (first a multiple of TML_FC_ROWS: the
+ * groups before it are full, TML_FC_ROWS * depth bytes each). `forms` is the caller's buffer of
+ * 2 * TML_FC_CHUNK_QUADS words (SIMD32 only); forms_ready: it already holds the whole input's
+ * forms (depth <= 4 * TML_FC_CHUNK_QUADS), made once for every block of rows. */
+static void tml_fc_accumulate(const tml_fc_s8_params *p, const int8_t *x, uint32_t input_term, int32_t first, int32_t n,
+                              int32_t *forms, int32_t forms_ready, int32_t *acc) {
+  const int32_t depth = p->accum_depth, quads = depth >> 2, tail = depth & 3;
+  const int8_t *const rows = p->weights + first * depth;
+  const int32_t *const bias = p->bias + first;
+  uint32_t *sums = (uint32_t *)acc;
+  int32_t i, j, t, full;
+#if TML_HAVE_SIMD32
+  int32_t q0;
+#else
+  (void)forms;
+  (void)forms_ready;
+#endif
+  full = n / TML_FC_ROWS * TML_FC_ROWS;
+#if TML_HAVE_SIMD32
+  /* the full groups start from the bias (first chunk) or their sums so far (later chunks) */
+  if (!forms_ready && full < TML_FC_FORMS_ROWS) {
+    for (i = 0; i < full; i += TML_FC_ROWS) {
+      tml_fc_rows4_direct(x, rows + i * depth, quads, bias + i, input_term, sums + i);
+    }
+  } else {
+    for (q0 = 0; full > 0 && q0 < quads; q0 += TML_FC_CHUNK_QUADS) {
+      const int32_t chunk = quads - q0 < TML_FC_CHUNK_QUADS ? quads - q0 : TML_FC_CHUNK_QUADS;
+      if (!forms_ready) {
+        tml_fc_forms(x + 4 * q0, chunk, forms);
+      }
+      for (i = 0; i < full; i += TML_FC_ROWS) {
+        tml_fc_rows4(forms, rows + i * depth + 4 * TML_FC_ROWS * q0, chunk, q0 == 0 ? bias + i : acc + i,
+                     q0 == 0 ? input_term : 0, sums + i);
+      }
+    }
+  }
+#else
+  full = 0; /* the portable path runs every group as a partial one */
+#endif
+  for (i = full; i < n; ++i) {
+    sums[i] = (uint32_t)bias[i] - input_term;
+  }
+  for (i = full; i < n; i += TML_FC_ROWS) {
+    const int32_t r = n - i < TML_FC_ROWS ? n - i : TML_FC_ROWS;
+    tml_fc_rows(x, rows + i * depth, quads, r, sums + i);
+  }
+  if (tail == 0) {
+    return;
+  }
+  x += 4 * quads; /* each group's rows end with their depth % 4 tail bytes, row by row */
+  for (i = 0; i < n; i += TML_FC_ROWS) {
+    const int32_t r = n - i < TML_FC_ROWS ? n - i : TML_FC_ROWS;
+    const int8_t *w = rows + i * depth + 4 * r * quads;
+    for (j = 0; j < r; ++j, w += tail) {
+      for (t = 0; t < tail; ++t) {
+        sums[i + j] += (uint32_t)(x[t] * w[t]);
+      }
+    }
+  }
+}
+
+/* acc[i] = bias[i] + dot(input, w[i]) for n rows of a plain row-major matrix (depth bytes each). */
+static void tml_fc_plain_rows(const int8_t *input, const int8_t *w, int32_t depth, const int32_t *bias, int32_t n,
                               int32_t *acc) {
   if (depth == 1) { /* e.g. a scalar input: one multiply-add per output */
     const int32_t x = input[0];
     for (; n > 0; --n) {
-      *acc++ = *bias++ + x * *w++;
+      *acc++ = (int32_t)((uint32_t)*bias++ + (uint32_t)(x * *w++));
     }
     return;
   }
@@ -31,19 +301,51 @@ static void tml_fc_accumulate(const int8_t *input, const int8_t *w, int32_t dept
   }
 }
 
-void tml_fully_connected_s8(const tml_fc_s8_params *p, const int8_t *input, int8_t *output) {
+/* Layers too small for the SMLAD layout (fewer than TML_FC_ROWS rows or depth < 4, e.g. hello_world's
+ * first and last): the weights stay row-major and a call costs less than its set-up would. */
+TML_FC_SEPARATE static void tml_fc_plain(const tml_fc_s8_params *p, const int8_t *input, int8_t *output) {
   const int32_t depth = p->accum_depth, units = p->output_depth;
   int32_t acc[TML_REQUANT_BLOCK];
   int32_t b, o;
   if (p->batches == 1 && units <= TML_REQUANT_BLOCK) { /* small layers: one block */
-    tml_fc_accumulate(input, p->weights, depth, p->bias, units, acc);
+    tml_fc_plain_rows(input, p->weights, depth, p->bias, units, acc);
     tml_requant_s8(&p->out, 0, acc, units, output);
     return;
   }
   for (b = 0; b < p->batches; ++b, input += depth, output += units) {
     for (o = 0; o < units; o += TML_REQUANT_BLOCK) {
       const int32_t n = units - o < TML_REQUANT_BLOCK ? units - o : TML_REQUANT_BLOCK;
-      tml_fc_accumulate(input, p->weights + o * depth, depth, p->bias + o, n, acc);
+      tml_fc_plain_rows(input, p->weights + o * depth, depth, p->bias + o, n, acc);
+      tml_requant_s8(&p->out, o, acc, n, output + o);
+    }
+  }
+}
+
+void tml_fully_connected_s8(const tml_fc_s8_params *p, const int8_t *input, int8_t *output) {
+  const int32_t depth = p->accum_depth, units = p->output_depth;
+  int32_t acc[TML_REQUANT_BLOCK];
+#if TML_HAVE_SIMD32
+  int32_t forms[2 * TML_FC_CHUNK_QUADS];
+  const int32_t forms_ready = (depth >> 2) <= TML_FC_CHUNK_QUADS && units >= TML_FC_FORMS_ROWS;
+#else
+  int32_t *const forms = NULL;
+  const int32_t forms_ready = 0;
+#endif
+  int32_t b, o;
+  if (units < TML_FC_ROWS || depth < 4) { /* ops/fully_connected.py keeps these row-major */
+    tml_fc_plain(p, input, output);
+    return;
+  }
+  for (b = 0; b < p->batches; ++b, input += depth, output += units) {
+    const uint32_t input_term = tml_fc_input_term(input, depth >> 2);
+#if TML_HAVE_SIMD32
+    if (forms_ready) {
+      tml_fc_forms(input, depth >> 2, forms);
+    }
+#endif
+    for (o = 0; o < units; o += TML_REQUANT_BLOCK) {
+      const int32_t n = units - o < TML_REQUANT_BLOCK ? units - o : TML_REQUANT_BLOCK;
+      tml_fc_accumulate(p, input, input_term, o, n, forms, forms_ready, acc);
       tml_requant_s8(&p->out, o, acc, n, output + o);
     }
   }

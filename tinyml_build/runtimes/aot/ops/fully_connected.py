@@ -4,6 +4,11 @@ Mirrors TFLM's CalculateOpDataFullyConnected: per-channel multipliers use the do
 of scales, per-tensor the float32 product. The input zero point is folded into the bias
 (bias - zp_in * row_sum(weights)), which is exact in integer arithmetic and removes the
 per-element offset add from the kernel's inner loop.
+
+The int8 weights are stored in the kernel's SMLAD layout (`smlad_weights`, same byte count): rows
+interleaved four at a time and every other byte offset by 128, which lets the kernel skip one of
+the two sign extensions per weight word. What that layout adds to each dot product (a constant
+per row) is folded into the bias too; fully_connected.c explains the algebra.
 """
 
 import math
@@ -19,6 +24,39 @@ from tinyml_build.runtimes.aot.quantization import (
     per_tensor_fc_multiplier,
     wrap_int32,
 )
+
+ROW_GROUP = 4  # rows the kernel reads per pass over the input (fully_connected.c)
+
+
+def smlad_weights(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(bytes in the kernel's layout, per-row constant its dot products carry) of int8 [units, depth].
+
+    Layers with fewer than ROW_GROUP rows or depth < 4 stay row-major (constant 0): the kernel runs
+    them plainly (fully_connected.c, tml_fc_plain), as their set-up would cost more than it saves.
+
+    Rows in groups of ROW_GROUP (the last may be smaller). A group of r rows stores, for each
+    4-byte column quad, the quad of row 0, of row 1, ... row r-1; then each row's depth % 4 tail
+    bytes. Inside quads, bytes 0 and 2 hold w + 128 (read as unsigned by the kernel), bytes 1
+    and 3 hold w; a quad then contributes x.w + 128 (x0 + x2) - 128 (w1 + w3) to the row's sum:
+    the returned constant is -128 * sum(w1 + w3) per row (the input term is the kernel's).
+    """
+    units, depth = weights.shape
+    if units < ROW_GROUP or depth < 4:
+        return weights.reshape(-1).astype(np.int8), np.zeros(units, np.int64)
+    quads = depth // 4 * 4
+    w = weights.astype(np.int64)
+    stored = w.copy()
+    stored[:, 0:quads:4] += 128
+    stored[:, 2:quads:4] += 128
+    carried = -128 * (w[:, 1:quads:4].sum(axis=1) + w[:, 3:quads:4].sum(axis=1))
+    parts = []
+    for first in range(0, units, ROW_GROUP):
+        group = stored[first:first + ROW_GROUP]
+        rows = group.shape[0]
+        parts.append(group[:, :quads].reshape(rows, -1, 4).transpose(1, 0, 2).reshape(-1))
+        parts.append(group[:, quads:].reshape(-1))
+    layout = np.concatenate(parts).astype(np.uint8).view(np.int8)  # w + 128 is stored as its byte
+    return layout, carried
 
 
 def _shapes(ctx):
@@ -77,12 +115,15 @@ def _lower_int8(ctx) -> None:
     act_min, act_max = activation_range(ctx.options.get("fused_activation_function", "NONE"), "int8", out_scale, out_zp)
 
     weights = w.array().astype(np.int64)
+    layout, carried = smlad_weights(w.array())
     bias_values = bias.array().astype(np.int64) if bias is not None else np.zeros(units, np.int64)
-    folded = [wrap_int32(int(b) - in_zp * int(s)) for b, s in zip(bias_values, weights.sum(axis=1))]
+    # the kernel's sums carry the layout's row constant; subtracting it here leaves TFLM's accumulator
+    folded = [wrap_int32(int(b) - in_zp * int(s) - int(c))
+              for b, s, c in zip(bias_values, weights.sum(axis=1), carried)]
 
     params = ctx.params("tml_fc_s8_params", {
-        "weights": ctx.ptr(w),
-        "bias": ctx.array(folded, "int32_t", "bias with the input zero point folded in"),
+        "weights": ctx.array(layout, "int8_t", f"weights of tensor #{w.index} in the kernel's SMLAD layout"),
+        "bias": ctx.array(folded, "int32_t", "bias with the input zero point and the layout's constant folded in"),
         "out": output_stage(ctx, multipliers, shifts, out_zp, act_min, act_max),
         "batches": batches,
         "accum_depth": depth,
