@@ -12,6 +12,7 @@ import sys
 
 import pytest
 from conftest import PROJECT_DIR, shared_model
+from tflite_builder import fully_connected_model
 
 from tinyml_build.reports.fit.across import render_json, render_table
 from tinyml_build.reports.fit.boards import fit_boards, run_scons
@@ -141,6 +142,55 @@ def test_a_model_too_big_for_the_board_is_a_row_not_a_linker_error(tmp_path):
     data = json.loads((tmp_path / "stm32f103" / "person_detect" / "report.json").read_text())
     statuses = {s["key"]: s["status"] for s in data["sections"]}
     assert statuses["screen"] == statuses["flash"] == statuses["ram"] == "FAIL"
+
+
+def _report(out) -> dict:
+    data = json.loads((out / "report.json").read_text())
+    return {s["key"]: s for s in data["sections"]} | {"sources": data["sources"]}
+
+
+@needs_arm
+@needs_qemu
+@pytest.mark.qemu
+@pytest.mark.slow
+def test_report_is_written_when_the_image_does_not_fit_and_never_mixes_builds(tmp_path):
+    """`scons ... report` on an image too big for the board: the report still comes (flash and RAM FAIL
+    with what takes the room, the run's steps not run), scons fails with one line naming report.html;
+    the earlier good build's size.json, test.json and cycles.json in the same folder are not taken, and
+    the next good build replaces the failed build's report."""
+    model = tmp_path / "fc.tflite"
+    args = ("target=stm32f103", f"model={model}", "runtime=aot", "report", "latency_ms=5", f"build_dir={tmp_path}")
+    out = tmp_path / "stm32f103" / "fc"
+    model.write_bytes(fully_connected_model(units=4, features=8))
+    good = scons(*args)
+    assert good.returncode == 0, good.stdout[-3000:] + good.stderr
+    first = _report(out)
+    assert first["flash"]["status"] == first["ram"]["status"] == first["compute"]["status"] == "PASS"
+    # 6 x 50,000 int8 weights for the 256 KB flash, a 50,000 B input for the 48 KB RAM
+    model.write_bytes(fully_connected_model(units=6, features=50_000))
+    big = scons(*args)
+    output = big.stdout + big.stderr
+    assert big.returncode == 2 and "Traceback" not in output
+    assert output.rstrip().splitlines()[-1] == (
+        "scons: *** the image does not fit stm32f103: the report says by how much and what takes the room "
+        f"(steps 4, 5 and accuracy not run): {out / 'report.html'}")
+    assert re.search(r"^ 2\. FAIL Flash: does not fit: flash needs [\d,]+ B of 262,144 \([\d,]+ over; largest "
+                     r"components: test data [\d,]+ B, model data 300,\d+ B", output, re.M), output[-3000:]
+    stale = [out / "size.json", out / "cycles.json", *out.glob("*/test.json")]  # the good build's, not taken
+    assert len(stale) == 3 and all(path.is_file() for path in stale)
+    sections = _report(out)
+    assert sections["ram"]["status"] == "FAIL" and "largest tensors: input 50,000 B" in sections["ram"]["reason"]
+    assert sections["ram"]["figures"]["stack high-water"] == "not measured"
+    for key in ("compute", "accuracy"):
+        assert sections[key]["status"] == "NA" and sections[key]["reason"].startswith(
+            "not run: the image does not fit stm32f103"), sections[key]
+    assert "not run" in sections["power"]["reason"]
+    assert sections["sources"]["flash and RAM"] == "the sizing link (the image does not fit)"
+    assert (out / "report.txt").read_text().startswith("report: fc on stm32f103 (runtime aot): FAIL")
+    model.write_bytes(fully_connected_model(units=4, features=8))  # the first build's inputs again
+    again = scons(*args)
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr
+    assert _report(out) == first
 
 
 def test_fit_command_line_prints_json_and_refuses_bad_requirements(capsys):

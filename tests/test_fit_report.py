@@ -7,6 +7,7 @@ verdict is checked without building; test_fit_boards.py checks the same code thr
 
 import json
 import math
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -21,11 +22,12 @@ from tinyml_build.errors import TinyMLError
 from tinyml_build.model.reader import load_model
 from tinyml_build.model.schema import fb
 from tinyml_build.reports.fit import across, html_page, summary
-from tinyml_build.reports.fit.inputs import ReportInputs, Run, find_run
+from tinyml_build.reports.fit.inputs import ReportInputs, Run, find_run, load_inputs, overflowed_since
 from tinyml_build.reports.fit.make import make_report, write_report
 from tinyml_build.reports.fit.power import average_current_ma
 from tinyml_build.reports.fit.report import FAIL, NA, PASS, WARN
 from tinyml_build.reports.fit.requirements import Requirements
+from tinyml_build.reports.size import OVERFLOW_JSON
 
 HELLO = PROJECT_DIR / "models" / "hello_world" / "hello_world.tflite"
 HOSTILE = "<script>alert(1)</script>\x1b[2J\nline"
@@ -313,6 +315,36 @@ def test_a_board_without_an_emulator_takes_its_run_from_its_stand_in(tmp_path):
     assert run.target == "qemu-m3" and not run.same_image
     assert run.where == "stm32f103's objects linked with qemu-m3's platform layer (a stand-in with the same arch flags)"
     assert find_run(load_target("qemu-m3"), tmp_path)[0] is None  # an emulated target's own run only
+
+
+def test_an_image_that_does_not_fit_is_reported_from_the_gates_measurement_alone(tmp_path):
+    """The gate's measurement (size-overflow.json) and nothing an earlier image left in the folder."""
+    board, stale = load_target("stm32f103"), size_json(9078, 9268)
+    (tmp_path / "stand-in").mkdir()
+    (tmp_path / "stand-in" / "test.json").write_text(json.dumps(
+        {"target": "qemu-m3", "verdict": "pass", "stack": {"used": 400, "size": 4096}}))
+    (tmp_path / "size.json").write_text(json.dumps(stale))
+    (tmp_path / "cycles.json").write_text(json.dumps({"hello_world": {"cycles": 4318}}))
+    assert not overflowed_since(tmp_path, 0.0)
+    measured = size_json(290_000, 30_000)  # only the test vectors (36,250 B) put it over the 256 KB flash
+    (tmp_path / OVERFLOW_JSON).write_text(json.dumps({"error": "the image does not fit stm32f103", "size": measured}))
+    assert overflowed_since(tmp_path, time.time()) and not overflowed_since(tmp_path, time.time() + 60)
+    taken = load_inputs(board, HELLO, "hello_world", tmp_path, Requirements(), "aot", "reference")
+    assert taken.size == stale and taken.run is not None and taken.cycles is not None  # a good build's folder
+    gated = load_inputs(board, HELLO, "hello_world", tmp_path, Requirements(), "aot", "reference", does_not_fit=True)
+    assert gated.size == measured and gated.overflow == "the image does not fit stm32f103"
+    assert gated.run is None and gated.cycles is None and gated.manifest is None
+    report = make_report(gated)
+    assert statuses(report)["flash"] == FAIL and statuses(report)["ram"] == PASS
+    flash = report.section("flash").reason
+    assert "(27,856 over; largest components: model data 145,000 B, runtime 72,500 B, application 36,250 B)" in flash
+    assert "test vectors alone put it over: test_vectors=0" in flash
+    beyond = make_report(replace(gated, size=size_json(300_000, 30_000))).section("flash").reason
+    assert "37,856 over" in beyond and "test_vectors" not in beyond  # 37,500 B of test vectors are not enough
+    for key in ("compute", "accuracy"):
+        assert report.section(key).status == NA
+        assert report.section(key).reason.startswith("not run: the image does not fit stm32f103")
+    assert report.section("ram").figures["stack high-water"] == "not measured"
 
 
 def test_power_data_in_a_target_file_is_checked(tmp_path):

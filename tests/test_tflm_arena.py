@@ -140,7 +140,11 @@ def test_descriptor_and_wrapper_text():
     assert f".model_bytes = {model.size}u," in c and f".operator_count = {len(model.main.operators)}u," in c
     cc = api.render_api("hello_world", model, "hello_world")
     assert '#include "hello_world_op_resolver.h"' in cc and "hello_world_register_ops(*resolver)" in cc
-    assert "tflite::MicroInterpreter(model, *resolver, hello_world_tflm_arena, arena_bytes)" in cc
+    assert "tflite::MicroInterpreter(model, ops, hello_world_tflm_arena, arena_bytes)" in cc
+    # the product image runs the generated resolver; `report`'s profiling image one that marks each op
+    assert "#else\n  const tflite::MicroOpResolver &ops = *resolver;\n#endif" in cc
+    assert cc.index("#ifdef TML_PROFILE_OPS") < cc.index("class ProfilingResolver") < cc.index("#endif")
+    assert "constexpr uint32_t kProfiledSlots = 1u;" in cc and "= {\n    profiled_invoke<0u>,\n};" in cc  # one opcode
     with pytest.raises(ValueError):
         api.render_descriptor("hello_world", model, 1430, "not a multiple of 16")
 

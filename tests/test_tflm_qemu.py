@@ -127,3 +127,25 @@ def test_tflm_image_matches_tflite_micro(root, target, kernels, image, model):
     # The MicroInterpreter's call chain is measured too (hello_world on qemu-m4: 704 bytes, aot's 400).
     assert 256 < facts["stack"]["used"] < facts["stack"]["size"], facts["stack"]
     assert verdict["status"] == "PASS" and verdict["returncode"] == 0, verdict["problems"] or verdict["output"]
+
+
+def test_report_splits_tflm_cycles_per_op_and_leaves_the_product_image_alone(root):
+    """`report` with runtime=tflm profiles firmware-profile.elf, whose api reaches each kernel's invoke through
+    a marker trampoline; the product image (measured for flash, RAM and stack) has no marker. Reuses the
+    qemu-m4 reference image's TFLM objects in the shared build folder."""
+    from tinyml_build.image.elf import read_elf
+
+    result = scons("target=qemu-m4", "model=hello_world", "kernels=reference", "runtime=tflm", "report",
+                   f"build_dir={root}")
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    out = root / "qemu-m4" / "hello_world"
+    compute = next(s for s in json.loads((out / "report.json").read_text())["sections"] if s["key"] == "compute")
+    assert compute["figures"]["kind"] == "estimated" and "firmware-profile.elf" in compute["figures"]["method"]
+    assert compute["charts"][0]["title"] == "Cycles per op"
+    per_op = dict(compute["charts"][0]["bars"])
+    assert list(per_op) == ["#0 FULLY_CONNECTED", "#1 FULLY_CONNECTED", "#2 FULLY_CONNECTED"]
+    assert all(cycles > 100 for cycles in per_op.values())
+    assert sum(per_op.values()) <= compute["figures"]["cycles per inference"]
+    markers = {path: any(s.name == "tml_profile_op" for s in read_elf(out / path).symbols)
+               for path in ("firmware.elf", "firmware-profile.elf")}
+    assert markers == {"firmware.elf": False, "firmware-profile.elf": True}

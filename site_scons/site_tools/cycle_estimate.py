@@ -17,10 +17,10 @@ def _cycles_action(target, source, env):
     from tinyml_build.config.targets import load_target
     from tinyml_build.escape import json_text
     from tinyml_build.fileio import write_atomic
-    from tinyml_build.verification.image_profile import aot_op_labels, estimate_image, format_estimate, profile_image
+    from tinyml_build.verification.image_profile import estimate_image, format_estimate, op_labels, profile_image
 
     board, runs_on = load_target(env["TML_TARGET_FILE"]), load_target(env["TML_PROFILE_TARGET_FILE"])
-    labels = {name: aot_op_labels(path) for name, path in env["TML_OP_MODELS"]}
+    labels = {name: op_labels(env["TML_OP_RUNTIME"], path) for name, path in env["TML_OP_MODELS"]}
     profile = profile_image(runs_on, str(source[0]), labels, timeout=float(env["TML_QEMU_TIMEOUT"]))
     estimates = estimate_image(profile, board)
     if env["TML_PROFILED"]:
@@ -39,15 +39,18 @@ def _cycles_action(target, source, env):
     return 0
 
 
-def CycleEstimate(env, out_dir, elf, target_file, op_models, measured, profile_target_file, profiled=""):
-    """cycles.json + cycles.txt (returned; also the `cycles` alias); `op_models`: (name, tflite) of the aot
-    models whose ops are labelled; `elf` runs on the QEMU machine of `profile_target_file` (the target's,
-    or a stand-in's); `profiled`: a note saying what that ELF is when it is not the image itself."""
+def CycleEstimate(env, out_dir, elf, target_file, op_models, measured, profile_target_file, profiled="",
+                  runtime="aot"):
+    """cycles.json + cycles.txt (returned; also the `cycles` alias); `op_models`: (name, tflite) of the
+    models whose ops are labelled (the ops `runtime`'s profiling image marks); `elf` runs on the QEMU
+    machine of `profile_target_file` (the target's, or a stand-in's); `profiled`: a note saying what that
+    ELF is when it is not the image itself."""
     node = env.Command([f"{out_dir}/cycles.json", f"{out_dir}/cycles.txt"], elf,
                        Action(_cycles_action, label("CYC", "$SOURCE"),
-                              varlist=["TML_MEASURED", "TML_OP_MODELS", "TML_PROFILED"]),
+                              varlist=["TML_MEASURED", "TML_OP_MODELS", "TML_PROFILED", "TML_OP_RUNTIME"]),
                        TML_TARGET_FILE=str(target_file), TML_OP_MODELS=op_models, TML_MEASURED=measured,
-                       TML_PROFILE_TARGET_FILE=str(profile_target_file), TML_PROFILED=profiled)
+                       TML_PROFILE_TARGET_FILE=str(profile_target_file), TML_PROFILED=profiled,
+                       TML_OP_RUNTIME=runtime)
     env.Depends(node, [str(target_file), str(profile_target_file)] + [path for _name, path in op_models]
                 + ([measured] if measured else []))
     generated_by(env, node, "tinyml_build.verification.image_profile", "tinyml_build.reports.cycle_model",

@@ -408,9 +408,13 @@ def FirmwareImage(env, config):
         tinyml_fail(exc)
     wanted = set(COMMAND_LINE_TARGETS)
     report = "report" in wanted
-    # `report` estimates cycles per op from a profiling image beside the product image (aot has op markers;
-    # profile_ops=on puts them in the product image itself, which is then profiled).
-    separate_profile = report and plan.runtime.name == "aot" and not plan.profile_ops
+    # `report` estimates cycles per op from a profiling image beside the product image (aot's program calls
+    # op markers; tflm's api wraps each kernel's invoke to call them; profile_ops=on puts aot's markers in
+    # the product image itself, which is then profiled).
+    from tinyml_build.verification.image_profile import profiles_per_op
+
+    separate_profile = (report and not plan.profile_ops
+                        and all(profiles_per_op(plan.runtime.name, m.tflite) for m in plan.models))
     emulated = config.target.emulator is not None or _has_stand_in(config.target, "cycles" in wanted)
     timed = bool(wanted & {"cycles", "report"}) and emulated  # `report` without any emulator says why not
     image = env.Firmware(plan, toolchain, config.target.path, with_stand_in=timed and config.target.emulator is None,
@@ -435,11 +439,13 @@ def FirmwareImage(env, config):
     if timed:
         profiled = image["profile"][0] if image["profile"] else runner_elf
         labelled = [(m.name, str(m.tflite)) for m in plan.models] if plan.profile_ops or separate_profile else []
+        markers = ("a resolver that reaches each kernel's invoke through a trampoline calling tml_profile_op, "
+                   "two calls more per op than the product image" if plan.runtime.name == "tflm"
+                   else "tml_profile_op before each op, a call more per op than the product image")
         what = (f"profiled {Path(str(profiled)).name}: the image's objects, its application and model compiled "
-                "again with op markers (tml_profile_op before each op, a call more per op than the product image)"
-                if image["profile"] else "")
+                f"again with op markers ({markers})" if image["profile"] else "")
         cycles = env.CycleEstimate(str(plan.out_dir), profiled, config.target.path, labelled, options.text("measured"),
-                                   runs_on.path, what)
+                                   runs_on.path, what, plan.runtime.name)
         env.Depends(cycles, image["all"])
     if "monitor" in wanted:
         monitor = env.SerialMonitor(str(plan.out_dir), image["all"], options.text("port"), config.target.console.baud)

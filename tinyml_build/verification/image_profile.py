@@ -77,6 +77,27 @@ def aot_op_labels(tflite: str | Path) -> list[str]:
     return [f"#{step.op_index} {step.op_name}" for step in lower_model(load_model(tflite)).steps]
 
 
+def tflm_op_labels(tflite: str | Path) -> list[str]:
+    """"#<op index> <OP_NAME>" of every op of the main subgraph: the order TFLM's interpreter invokes them."""
+    from tinyml_build.model.reader import load_model
+
+    return [f"#{op.index} {op.name}" for op in load_model(tflite).main.operators]
+
+
+def op_labels(runtime: str, tflite: str | Path) -> list[str]:
+    """The labels of the ops a per-op profiling image of `runtime` marks, in the order it runs them."""
+    return aot_op_labels(tflite) if runtime == "aot" else tflm_op_labels(tflite)
+
+
+def profiles_per_op(runtime: str, tflite: str | Path) -> bool:
+    """Whether a per-op profiling image of `runtime` marks each op of the model exactly once per inference:
+    aot's program always; TFLM's invoke trampolines only for one subgraph (IF, WHILE, CALL_ONCE run other
+    subgraphs' ops inside an op)."""
+    from tinyml_build.model.reader import load_model
+
+    return runtime == "aot" or (runtime == "tflm" and len(load_model(tflite).subgraphs) == 1)
+
+
 def _mix_files(target: Target, elf: Path, mix_path: Path, timeout: float) -> tuple[str, str]:
     """Run the image with the plugin in mix mode; (console output, QEMU's stderr)."""
     from tinyml_build.fileio import user_cache_dir

@@ -3,8 +3,9 @@ and digest each board's report into a row.
 
 Why through scons: each board's image, test run and report are the ordinary build's outputs in the
 ordinary build folder, so a second `fit` (or a later `scons ... report`) reuses them and the object
-cache; nothing here builds anything itself. An image that does not fit stops scons before the report:
-the link left its measurement (reports/size.py OVERFLOW_JSON), from which the report is made here.
+cache; nothing here builds anything itself. An image that does not fit stops scons at its budget gate,
+which writes the report from the gate's measurement (site_tools/report.py); its row is made from the
+same inputs here.
 """
 
 from __future__ import annotations
@@ -19,10 +20,9 @@ from pathlib import Path
 from tinyml_build.config import build_config, targets
 from tinyml_build.errors import TinyMLError
 from tinyml_build.reports.fit.across import FitRow, does_not_fit, failed_row, row_from_report
-from tinyml_build.reports.fit.inputs import load_inputs, model_yaml_requirements
-from tinyml_build.reports.fit.make import make_report, write_report
+from tinyml_build.reports.fit.inputs import load_inputs, model_yaml_requirements, overflowed_since
+from tinyml_build.reports.fit.make import make_report
 from tinyml_build.reports.fit.requirements import REQUIREMENTS, Requirements
-from tinyml_build.reports.size import OVERFLOW_JSON
 from tinyml_build.resources import search_dirs
 
 
@@ -87,19 +87,17 @@ def fit_boards(project_dir: Path, model: str, names: list[str], requirements: di
             continue
         started = time.time()
         result = scons(project_dir, [f"target={name}", *common, *options, "report"])
-        overflow = config.out_dir / OVERFLOW_JSON
-        fresh_overflow = overflow.is_file() and overflow.stat().st_mtime >= started - 1
-        if result.status != 0 and not fresh_overflow:
+        stopped_at_gate = result.status != 0 and overflowed_since(config.out_dir, started)
+        if result.status != 0 and not stopped_at_gate:
             rows.append(failed_row(name, f"build failed: {_error_line(result.output)}"))
             continue
         model_entry = config.models[0]
         refusal = model_entry.facts.aot_refusal
         inputs = load_inputs(board, model_entry.tflite, model_entry.name, config.out_dir,
                              Requirements.combine(requirements, model_yaml_requirements(model_entry.tflite)),
-                             config.runtime, config.kernels, aot_refusal=refusal[0] if refusal else "")
-        report = make_report(inputs)
-        if result.status != 0:  # the build stopped at the budget gate: the report is written here
-            write_report(report, config.out_dir)
+                             config.runtime, config.kernels, aot_refusal=refusal[0] if refusal else "",
+                             does_not_fit=stopped_at_gate)
+        report = make_report(inputs)  # the same report scons wrote (at its exit when the image does not fit)
         note = does_not_fit(inputs.size, inputs) if inputs.overflow else ""
         rows.append(row_from_report(report, note, _relative(config.out_dir / "report.html", project_dir)))
     return rows

@@ -99,7 +99,7 @@ def latency_ms(inputs: ReportInputs, est: Estimate) -> float | None:
 def _macs_chart(inputs: ReportInputs) -> Chart:
     """Per-op work (MACs): the split of time when no source gives per-op cycles."""
     ops = inputs.analysis.ops
-    return Chart("MACs per op (per-op cycles come from runtime=aot's op markers)", "MACs",
+    return Chart("MACs per op (per-op cycles come from `report`'s profiling image)", "MACs",
                  tuple((f"#{o.index} {o.name}", o.macs) for o in ops))
 
 

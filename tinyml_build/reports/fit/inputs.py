@@ -106,18 +106,30 @@ def model_cycles(out_dir: Path, model_name: str) -> dict | None:
     return entry if isinstance(entry, dict) else None
 
 
+def overflowed_since(out_dir: Path, started: float) -> bool:
+    """Whether this build's link or budget gate found that the image does not fit: it left its
+    measurement (reports/size.py OVERFLOW_JSON) after `started` (time.time() before the build)."""
+    path = Path(out_dir) / OVERFLOW_JSON
+    return path.is_file() and path.stat().st_mtime >= started - 1  # file systems keep whole seconds
+
+
 def load_inputs(target: Target, tflite: Path, model_name: str, out_dir: Path, requirements: Requirements,
-                runtime: str, kernels: str, aot_refusal: str = "") -> ReportInputs:
-    """The inputs of one target x model report from its build folder (`out_dir`)."""
+                runtime: str, kernels: str, aot_refusal: str = "", does_not_fit: bool = False) -> ReportInputs:
+    """The inputs of one target x model report from its build folder (`out_dir`).
+
+    `does_not_fit`: this build stopped at the budget gate, so only its measurement (OVERFLOW_JSON) is
+    taken; size.json, manifest.json, test.json and cycles.json in the folder are an earlier image's."""
     out_dir = Path(out_dir)
     model = load_model(tflite, name=model_name)
-    size, overflow = read_json(out_dir / "size.json"), ""
-    if size is None:
-        measured = read_json(out_dir / OVERFLOW_JSON)
-        if measured is not None:
-            size, overflow = measured.get("size"), measured.get("error", "")
+    if does_not_fit:
+        measured = read_json(out_dir / OVERFLOW_JSON) or {}
+        return ReportInputs(target=target, model_name=model_name, analysis=analyze(model), runtime=runtime,
+                            kernels=kernels, requirements=requirements, size=measured.get("size"),
+                            overflow=measured.get("error") or "the image does not fit", not_run=(
+                                f"not run: the image does not fit {target.name} (steps 2 and 3), so it was neither "
+                                "run nor profiled"), aot_refusal=aot_refusal)
     run, not_run = find_run(target, out_dir)
     return ReportInputs(target=target, model_name=model_name, analysis=analyze(model), runtime=runtime,
-                        kernels=kernels, requirements=requirements, size=size, overflow=overflow,
+                        kernels=kernels, requirements=requirements, size=read_json(out_dir / "size.json"),
                         manifest=read_json(out_dir / "manifest.json"), run=run, not_run=not_run,
                         cycles=model_cycles(out_dir, model_name), aot_refusal=aot_refusal)

@@ -21,8 +21,22 @@ def _regions(inputs: ReportInputs, data: bool) -> list[tuple[str, dict]]:
 
 
 def _overflows(regions) -> list[str]:
-    return [f"{name} needs {r['used']:,} B of {r['size']:,} ({r['used'] - r['size']:,} over)"
-            for name, r in regions if r["used"] > r["size"]]
+    return [f"{name} needs {r['used']:,} B of {r['size']:,} ({r['used'] - r['size']:,} over; largest components: "
+            f"{_largest_components(r)})" for name, r in regions if r["used"] > r["size"]]
+
+
+def _largest_components(region: dict, count: int = 3) -> str:
+    parts = sorted((region.get("by_component") or {}).items(), key=lambda kv: (-kv[1], kv[0]))[:count]
+    return ", ".join(f"{name} {size:,} B" for name, size in parts) or "not measured"
+
+
+def _without_test_vectors(regions) -> str:
+    """When the test vectors alone make a region overflow: how to get a report of time and stack anyway."""
+    over = [(name, r) for name, r in regions if r["used"] > r["size"]]
+    if over and all(r["used"] - (r.get("by_component") or {}).get("test data", 0) <= r["size"] for _, r in over):
+        return ("; its test vectors alone put it over: test_vectors=0 (none: time and stack only) or a smaller "
+                "test_vectors=N leaves them out")
+    return ""
 
 
 def _region_status(regions, what: str) -> tuple[str, str]:
@@ -58,7 +72,8 @@ def flash_section(inputs: ReportInputs) -> Section:
     limit = regions[0][1]["size"] if len(regions) == 1 else None
     chart = Chart("Flash by component", "B", tuple(by.items()), limit)
     if inputs.overflow:
-        reason = f"{reason} (measured on the sizing link: the build stops before writing the image)"
+        reason = (f"{reason} (measured on the sizing link: the build stops before writing the image)"
+                  f"{_without_test_vectors(regions)}")
     return Section(2, "flash", "Flash", status, reason, figures, (chart,))
 
 

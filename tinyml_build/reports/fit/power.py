@@ -29,7 +29,8 @@ def section(inputs: ReportInputs) -> Section:
     figures = {"run current (mA)": power.run_ma, "sleep current (mA)": power.sleep_ma,
                "supply (V)": power.voltage_v, "datasheet": power.source}
     if ms is None:
-        return Section(5, "power", "Power", NA, "no time per inference (step 4), so no energy", figures)
+        why = f" ({inputs.not_run})" if inputs.run is None and inputs.not_run else ""
+        return Section(5, "power", "Power", NA, f"no time per inference (step 4), so no energy{why}", figures)
     period = req.period_ms
     i_avg = average_current_ma(power.run_ma, power.sleep_ma, ms, period)
     energy_uj = power.voltage_v * power.run_ma * ms  # V * mA * ms = uJ
