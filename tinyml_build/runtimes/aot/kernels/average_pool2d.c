@@ -15,19 +15,6 @@
 /* Taps of a window whose int8 sum always fits an int16 lane: 256 * -128 = INT16_MIN. */
 #define TML_POOL_LANE_TAPS 256
 
-#if TML_HAVE_SIMD32
-/* acc + bytes 1 and 3 of word, sign-extended, as two int16 lanes (the rotate is free in SXTAB16). */
-static inline uint32_t tml_sxtab16_ror8(uint32_t acc, uint32_t word) {
-#if defined(__GNUC__)
-  uint32_t r;
-  __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(acc), "r"(word));
-  return r;
-#else
-  return __sxtab16(acc, (word >> 8) | (word << 24));
-#endif
-}
-#endif
-
 /* sum / count rounded half away from zero, clamped to the activation range. */
 static inline int8_t tml_pool_average(int32_t sum, int32_t count, int32_t lo, int32_t hi) {
   sum = sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count;
@@ -69,7 +56,7 @@ static void tml_pool_pixel(const tml_pool_params *p, const int8_t *window, int32
         for (; px != end; px += c_n) {
           const uint32_t word = tml_load4(px);
           even = __sxtab16(even, word);
-          odd = tml_sxtab16_ror8(odd, word);
+          odd = (uint32_t)tml_sxtab16_ror8((int32_t)odd, word); /* tml_dot.h: bytes 1 and 3 */
         }
       }
       output[c] = tml_pool_average((int16_t)even, count, lo, hi);
