@@ -77,6 +77,20 @@ def _fails_cleanly(result, *needles):
         assert needle in result.stderr, result.stderr
 
 
+def test_relative_model_path_is_taken_from_the_project_folder(tmp_path):
+    """model=<relative path> names a file from where scons runs (the project folder), although SCons
+    reads site_scons/SConstruct with its current directory moved there."""
+    (tmp_path / "nets").mkdir()
+    (tmp_path / "nets" / "fc.tflite").write_bytes(fully_connected_model())
+    relative = os.path.relpath(tmp_path / "nets" / "fc.tflite", PROJECT_DIR)
+    result = scons("target=stm32f407", f"model={relative}", f"build_dir={tmp_path / 'build'}", "gen")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (tmp_path / "build" / "stm32f407" / "fc" / "gen" / "fc_op_resolver.h").is_file()
+    missing = scons("target=stm32f407", "model=nets/absent.tflite", f"build_dir={tmp_path / 'build'}", "gen")
+    assert missing.returncode != 0 and "model file 'nets/absent.tflite' not found" in missing.stdout + missing.stderr
+    assert str(PROJECT_DIR) in missing.stdout + missing.stderr  # says where relative paths start
+
+
 def test_unknown_target_suggests_names(tmp_path):
     _fails_cleanly(scons("target=stm32f047", "model=x.tflite", f"build_dir={tmp_path}"), "stm32f047", "stm32f407")
     assert not any(tmp_path.iterdir())

@@ -234,7 +234,7 @@ def resolve(project_dir: Path, target: str, model: str, runtime: str = "auto", k
         build_root = project_dir / build_root
     inputs = []
     for value in (v.strip() for v in model.split(",") if v.strip()):
-        entry = model_catalog.resolve_model(value, find_named(project_dir, "models", value))
+        entry = model_catalog.resolve_model(value, find_named(project_dir, "models", value), base_dir=project_dir)
         name = model_c_name(entry.name)
         facts = model_facts(entry.tflite, name, cache_root=build_root)  # corrupt or unbuildable: fails here
         if runtime == "aot":

@@ -90,7 +90,8 @@ def _check(data, shown: str, context: dict) -> None:
 def resolve_model(value: str, models_dir: Path, base_dir: Path | None = None) -> CatalogModel:
     """Turn a `model=` value -- a catalog name, a .tflite path or a model folder -- into a model.
 
-    Relative paths are taken from `base_dir` (the current directory if not given).
+    Relative paths are taken from `base_dir`: the project folder for scons (where it runs; its
+    SConscript reading moves the process's current directory elsewhere), else the current directory.
     """
     value = str(value).strip()
     models_dir = Path(models_dir)
@@ -125,7 +126,7 @@ def resolve_model(value: str, models_dir: Path, base_dir: Path | None = None) ->
         return CatalogModel(name=path.stem, tflite=path, description="", metadata={})
     if looks_like_path:
         raise ModelError(f"model file '{value}' not found", "model=",
-                         "check the path (a relative path is taken from the current directory)")
+                         f"check the path (a relative path is taken from {base_dir or 'the current directory'})")
     raise ModelError(f"unknown model '{value}'", "model=",
                      f"use a model name ({suggest(value, names, 'models')}) or a path to a .tflite file")
 

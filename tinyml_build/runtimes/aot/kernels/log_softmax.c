@@ -4,7 +4,7 @@
  * float32, per row: the maximum (std::max from the lowest float, so NaNs are skipped unless first),
  * the sum of expf(x - max) in order, logf of it, then x - max - log_sum, left to right as TFLM.
  * int8, per row: the sum of exp(diff) in Q12 (a build-time table per diff = x - max, 0 below
- * diff_min), its log in Q5 (gemmlowp's log_x_for_x_greater_than_or_equal_to_1, below), then each
+ * diff_min), its log in Q5 (log_q12_to_q5, below), then each
  * diff rescaled to Q5 minus the log, rounded to the output's Q4 (scale 16/256) + 127, or -128 below
  * the reach of the reverse-scaled log.
  */
@@ -34,40 +34,49 @@ static inline int32_t wrapping_add(int32_t a, int32_t b) {
   return (int32_t)((uint32_t)a + (uint32_t)b);
 }
 
-/* TFLM's log_x_for_x_greater_than_or_equal_to_1_impl<5, 12> (kernels/internal/common.h): log(x) for
- * x in Q12.19 (x >= 1), in Q5.26. Constants are TFLM's Q0.31 values (log 2, 2^-1/4, 2^-1/2, 1/4 and
- * the rational approximation's alphas); accumulation in Q6. */
+/* log(x) for x >= 1 in Q12.19, returned in Q5.26, with the same rounding at every step as TFLM's
+ * log_x_for_x_greater_than_or_equal_to_1_impl<5, 12> (kernels/internal/common.h), whose Q0.31
+ * constants it uses: log 2, 2^-1/4, 2^-1/2, 1/4 and the rational approximation's coefficients.
+ * x = m * 2^e is split two ways (m from x's own leading zeros, and from x * 2^-1/2); the smaller
+ * mantissa, in [2^-1/2, 2^1/2), and the larger exponent (Q6, +-1/4 for the split) are kept.
+ * With d = 2 (m - 2^-1/4) and mid = (m + 2^-1/4) / 2, log(m) ~ (d m + c_n d^3) /
+ * (1 + mid (c_1 + d + c_d d^2) + c_l d), added to e * log 2. */
 static inline int32_t log_q12_to_q5(int32_t x) {
-  const int32_t log_2 = 1488522236, sqrt_sqrt_half = 1805811301, sqrt_half = 1518500250;
-  const int32_t alpha_n = 117049297, alpha_d = 127690142, alpha_i = 1057819769, alpha_f = 638450708;
-  const int32_t shifted_quarter = 536870912 >> 6; /* Rescale<6>(1/4), exact */
-  const int z_a_headroom_plus_1 = tml_clz32((uint32_t)x);
-  const int32_t r_a_tmp = tml_saturating_shift_left(x, z_a_headroom_plus_1 - 1);
-  const int32_t r_a = tml_saturating_shift_left(tml_saturating_rounding_doubling_high_mul(r_a_tmp, sqrt_half), 1);
-  const int32_t z_a_pow_2_adj =
-      saturating_add(tml_saturating_shift_left(12 - z_a_headroom_plus_1, 31 - 6), shifted_quarter);
-  const int32_t z_b = tml_saturating_rounding_doubling_high_mul(x, sqrt_half);
-  const int z_b_headroom = tml_clz32((uint32_t)z_b) - 1;
-  const int32_t r_b = tml_saturating_shift_left(x, z_b_headroom);
-  const int32_t z_b_pow_2_adj = saturating_sub(tml_saturating_shift_left(12 - z_b_headroom, 31 - 6), shifted_quarter);
-  const int32_t r = r_a < r_b ? r_a : r_b;
-  const int32_t z_pow_2_adj = z_a_pow_2_adj > z_b_pow_2_adj ? z_a_pow_2_adj : z_b_pow_2_adj;
-  const int32_t p = rounding_half_sum(r, sqrt_sqrt_half);
-  const int32_t q_half = (int32_t)((uint32_t)r - (uint32_t)sqrt_sqrt_half);
-  const int32_t q = wrapping_add(q_half, q_half);
-  const int32_t common_sq = tml_saturating_rounding_doubling_high_mul(q, q);
-  const int32_t num = wrapping_add(
-      tml_saturating_rounding_doubling_high_mul(q, r),
-      tml_saturating_rounding_doubling_high_mul(tml_saturating_rounding_doubling_high_mul(q, common_sq), alpha_n));
-  const int32_t inner =
-      wrapping_add(wrapping_add(alpha_i, q), tml_saturating_rounding_doubling_high_mul(alpha_d, common_sq));
-  const int32_t denom_minus_one = wrapping_add(tml_saturating_rounding_doubling_high_mul(p, inner),
-                                               tml_saturating_rounding_doubling_high_mul(alpha_f, q));
-  const int32_t recip_denom = tml_one_over_one_plus_x(denom_minus_one);
-  const int32_t num_scaled = tml_rounding_divide_by_power_of_two(num, 6);
-  const int32_t sum = wrapping_add(tml_saturating_rounding_doubling_high_mul(z_pow_2_adj, log_2),
-                                   tml_saturating_rounding_doubling_high_mul(num_scaled, recip_denom));
-  return tml_saturating_shift_left(sum, 1); /* Rescale<5> from Q6 */
+  const int32_t log_2 = 1488522236, two_pow_minus_quarter = 1805811301, two_pow_minus_half = 1518500250;
+  const int32_t coef_numerator = 117049297, coef_denominator = 127690142;
+  const int32_t coef_one = 1057819769, coef_linear = 638450708;
+  const int32_t quarter_q6 = 536870912 >> 6; /* 1/4 in Q6.25, exact */
+  /* split a: x shifted to [2^30, 2^31), times 2^-1/2, doubled */
+  const int leading_zeros = tml_clz32((uint32_t)x);
+  const int32_t normalized = tml_saturating_shift_left(x, leading_zeros - 1);
+  const int32_t mantissa_a =
+      tml_saturating_shift_left(tml_saturating_rounding_doubling_high_mul(normalized, two_pow_minus_half), 1);
+  const int32_t exponent_a = saturating_add(tml_saturating_shift_left(12 - leading_zeros, 31 - 6), quarter_q6);
+  /* split b: x shifted by the headroom of x * 2^-1/2 */
+  const int headroom_b = tml_clz32((uint32_t)tml_saturating_rounding_doubling_high_mul(x, two_pow_minus_half)) - 1;
+  const int32_t mantissa_b = tml_saturating_shift_left(x, headroom_b);
+  const int32_t exponent_b = saturating_sub(tml_saturating_shift_left(12 - headroom_b, 31 - 6), quarter_q6);
+  const int32_t mantissa = mantissa_a < mantissa_b ? mantissa_a : mantissa_b;
+  const int32_t exponent = exponent_a > exponent_b ? exponent_a : exponent_b;
+  /* rational approximation of log(mantissa) around 2^-1/4 */
+  const int32_t midpoint = rounding_half_sum(mantissa, two_pow_minus_quarter);
+  const int32_t half_delta = (int32_t)((uint32_t)mantissa - (uint32_t)two_pow_minus_quarter);
+  const int32_t delta = wrapping_add(half_delta, half_delta);
+  const int32_t delta_sq = tml_saturating_rounding_doubling_high_mul(delta, delta);
+  const int32_t numerator =
+      wrapping_add(tml_saturating_rounding_doubling_high_mul(delta, mantissa),
+                   tml_saturating_rounding_doubling_high_mul(tml_saturating_rounding_doubling_high_mul(delta, delta_sq),
+                                                             coef_numerator));
+  const int32_t denominator_tail = wrapping_add(wrapping_add(coef_one, delta),
+                                                tml_saturating_rounding_doubling_high_mul(coef_denominator, delta_sq));
+  const int32_t denominator_minus_one =
+      wrapping_add(tml_saturating_rounding_doubling_high_mul(midpoint, denominator_tail),
+                   tml_saturating_rounding_doubling_high_mul(coef_linear, delta));
+  const int32_t log_q6 =
+      wrapping_add(tml_saturating_rounding_doubling_high_mul(exponent, log_2),
+                   tml_saturating_rounding_doubling_high_mul(tml_rounding_divide_by_power_of_two(numerator, 6),
+                                                             tml_one_over_one_plus_x(denominator_minus_one)));
+  return tml_saturating_shift_left(log_q6, 1); /* Q6 -> Q5 */
 }
 
 void tml_log_softmax_s8(const tml_log_softmax_s8_params *p, const int8_t *in, int8_t *out) {
