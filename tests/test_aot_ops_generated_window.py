@@ -26,12 +26,12 @@ from tinyml_build.verification.host_check import check_model, random_inputs
 CASES = 50  # ops per generated model
 RUNS = 6  # all-minimum, all-maximum and 4 random input vectors
 TYPES = {
-    "CONV_2D": ("int8", "int16"),
-    "DEPTHWISE_CONV_2D": ("int8",),
+    "CONV_2D": ("int8", "int16", "float32"),
+    "DEPTHWISE_CONV_2D": ("int8", "float32"),
     "FULLY_CONNECTED": ("int8", "float32"),
-    "TRANSPOSE_CONV": ("int8", "int16"),
-    "AVERAGE_POOL_2D": ("int8",),
-    "MAX_POOL_2D": ("int8",),
+    "TRANSPOSE_CONV": ("int8", "int16", "float32"),
+    "AVERAGE_POOL_2D": ("int8", "float32"),
+    "MAX_POOL_2D": ("int8", "float32"),
     "BATCH_MATMUL": ("int8", "int16", "float32"),
 }
 SEEDS = {  # models per (op, type): every op gets aot_op_cases.MIN_CASES (CASES x seeds summed over its types)
@@ -42,7 +42,11 @@ SEEDS = {  # models per (op, type): every op gets aot_op_cases.MIN_CASES (CASES 
     ("AVERAGE_POOL_2D", "int8"): 4,
     ("MAX_POOL_2D", "int8"): 4,
     ("BATCH_MATMUL", "int8"): 2, ("BATCH_MATMUL", "int16"): 1, ("BATCH_MATMUL", "float32"): 1,
+    # float32 windowed ops (TFLM's reference float kernels)
+    ("CONV_2D", "float32"): 1, ("DEPTHWISE_CONV_2D", "float32"): 1, ("TRANSPOSE_CONV", "float32"): 1,
+    ("AVERAGE_POOL_2D", "float32"): 1, ("MAX_POOL_2D", "float32"): 1,
 }
+FLOAT_EDGE_OPS = ("CONV_2D", "DEPTHWISE_CONV_2D", "TRANSPOSE_CONV", "AVERAGE_POOL_2D", "MAX_POOL_2D")
 GENERATED = [(op, dtype, seed) for op, types in TYPES.items() for dtype in types for seed in range(SEEDS[op, dtype])]
 GENERATED_CASES = aot_op_cases.case_counts(GENERATED, CASES)  # test_aot_op_coverage.py checks every op's count
 
@@ -68,6 +72,10 @@ def generated(op: str, dtype: str, seed: int, cases: int = CASES) -> bytes:
 
 @pytest.mark.parametrize("op,dtype,seed", GENERATED, ids=[f"{o}-{d}-{s}" for o, d, s in GENERATED])
 def test_generated_cases_bit_exact(tmp_path, op, dtype, seed):
+    if dtype == "float32" and op in FLOAT_EDGE_OPS:  # and one run of IEEE corners: -0.0, subnormals, overflow
+        model = read_model(generated(op, dtype, seed), where=f"{op}_{dtype}_{seed}.tflite", name="generated")
+        check(tmp_path, model, inputs=random_inputs(model, RUNS, 0) + [aot_window_cases.float_edge_inputs(model, seed)])
+        return
     check(tmp_path, generated(op, dtype, seed))
 
 
@@ -161,11 +169,13 @@ def test_generated_cases_under_sanitizers(tmp_path):
                     reason="arm-none-eabi-gcc or qemu-system-arm not installed")
 def test_generated_cases_on_cortex_m4():
     """One cross-compile, one QEMU run: the all-minimum, all-maximum and a random run, then the
-    every-value-per-channel run the boundary probes need (a valid input for the other cases too)."""
+    every-value-per-channel run the boundary probes need (a valid input for the other cases too),
+    then the float IEEE corners (-0.0, subnormals, overflowing sums; integer inputs 0)."""
     from tinyml_build.verification.target_check import check_on_cortex_m
 
     model = read_model(_cortex_m_model(), where="generated_window.tflite", name="generated_window")
-    inputs = random_inputs(model, 3, 0) + [aot_window_cases.dense_inputs(model)]
+    inputs = random_inputs(model, 3, 0) + [aot_window_cases.dense_inputs(model),
+                                           aot_window_cases.float_edge_inputs(model, 0)]
     report = check_on_cortex_m(model, inputs=inputs)
     assert report.ok, str(report)
 
