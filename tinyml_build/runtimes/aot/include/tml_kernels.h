@@ -922,7 +922,8 @@ void tml_average_pool2d_f32(const tml_pool_f32_params *p, const float *input, fl
 void tml_max_pool2d_f32(const tml_pool_f32_params *p, const float *input, float *output);
 
 /* transpose_conv_f32.c: TFLM's scatter (output zeroed, each input pixel's products added to the
- * outputs it reaches, in input order), then bias and clamp. weights [out_c][k_h][k_w][in_c]. */
+ * outputs it reaches, in input order), then bias and clamp. weights [k_h][k_w][in_c][out_c] (the
+ * model's [out_c][k_h][k_w][in_c] transposed at build time). */
 typedef struct {
   const float *weights;
   const float *bias; /* [out_c] or NULL */

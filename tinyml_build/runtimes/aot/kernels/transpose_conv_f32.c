@@ -3,7 +3,8 @@
  * is its rounding: the output is zeroed, then each input element (batch, row, column, channel in
  * order) adds input * weight to every output element its filter reaches; finally each output
  * gets its bias and the clamp. Filter rows and columns that land outside the output are skipped
- * as whole ranges, found once per input row / column. */
+ * as whole ranges, found once per input row / column; the weights are stored [k_h][k_w][in_c][out_c]
+ * (transposed at build time) so that the innermost loop over output channels reads them in a row. */
 #include "tml_kernels.h"
 
 static void tml_tc_reach(int32_t origin, int32_t taps, int32_t size, int32_t *first, int32_t *end) {
@@ -14,7 +15,6 @@ static void tml_tc_reach(int32_t origin, int32_t taps, int32_t size, int32_t *fi
 void tml_transpose_conv_f32(const tml_transpose_conv_f32_params *p, const float *input, float *output) {
   const int32_t out_c = p->out_c, in_c = p->in_c;
   const int32_t out_row = p->out_w * out_c;
-  const int32_t filter_size = p->k_h * p->k_w * in_c;
   const int32_t total = p->batches * p->out_h * out_row;
   int32_t i, b, iy, ix, ic, fy, fx, oc;
   for (i = 0; i < total; ++i) output[i] = 0.0f;
@@ -28,13 +28,20 @@ void tml_transpose_conv_f32(const tml_transpose_conv_f32_params *p, const float 
         const int32_t ox0 = ix * p->stride_w - p->pad_w;
         int32_t fx0, fx1;
         tml_tc_reach(ox0, p->k_w, p->out_w, &fx0, &fx1);
-        for (ic = 0; ic < in_c; ++ic) {
-          const float x = input[ic];
-          for (fy = fy0; fy < fy1; ++fy) {
-            for (fx = fx0; fx < fx1; ++fx) {
-              float *y = image + (oy0 + fy) * out_row + (ox0 + fx) * out_c;
-              const float *w = p->weights + (fy * p->k_w + fx) * in_c + ic;
-              for (oc = 0; oc < out_c; ++oc) y[oc] += x * w[oc * filter_size];
+        /* one output element meets this pixel's channels in order: (fy, fx) outside, ic inside keeps it */
+        for (fy = fy0; fy < fy1; ++fy) {
+          for (fx = fx0; fx < fx1; ++fx) {
+            float *y = image + (oy0 + fy) * out_row + (ox0 + fx) * out_c;
+            const float *w = p->weights + (fy * p->k_w + fx) * in_c * out_c;
+            for (ic = 0; ic < in_c; ++ic, w += out_c) {
+              const float x = input[ic];
+              for (oc = 0; oc + 4 <= out_c; oc += 4) { /* four independent outputs per pass */
+                y[oc] += x * w[oc];
+                y[oc + 1] += x * w[oc + 1];
+                y[oc + 2] += x * w[oc + 2];
+                y[oc + 3] += x * w[oc + 3];
+              }
+              for (; oc < out_c; ++oc) y[oc] += x * w[oc];
             }
           }
         }

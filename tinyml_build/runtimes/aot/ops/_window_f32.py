@@ -2,12 +2,15 @@
 and TRANSPOSE_CONV (issue 12 section 2: float32 wherever TFLM has a float kernel).
 
 Kept apart from the int8/int16 modules, which dispatch here on a float32 input, because nothing
-is shared but the geometry: no requantization, no weight re-layout (the kernels read the model's
-float arrays), TFLM's CalculateActivationRange bounds. The kernels (kernels/*_f32.c) reproduce
-TFLM's reference float kernels operation by operation, which is what makes them bit-exact.
+is shared but the geometry: no requantization, TFLM's CalculateActivationRange bounds, weights
+read from the model's float arrays (TRANSPOSE_CONV's transposed, so its innermost loop reads a
+row). The kernels (kernels/*_f32.c) reproduce TFLM's reference float kernels operation by
+operation, which is what makes them bit-exact.
 """
 
 import math
+
+import numpy as np
 
 from tinyml_build.runtimes.aot.ops._window import window
 from tinyml_build.runtimes.aot.quantization import compute_padding, float_activation_range
@@ -29,6 +32,8 @@ def _constant(ctx, tensor, what: str):
     ctx.require_dtype(tensor, ("float32",), what)
     if not tensor.is_constant:
         raise ctx.unsupported(f"{what} tensor #{tensor.index} '{tensor.name}' is not constant")
+    if not np.isfinite(tensor.array()).all():  # the C emitter writes finite float literals only
+        raise ctx.unsupported(f"{what} tensor #{tensor.index} '{tensor.name}' holds inf or NaN values")
     return tensor
 
 
@@ -126,7 +131,9 @@ def lower_transpose_conv_f32(ctx) -> None:
         raise ctx.unsupported(f"padding {padding} is not supported")
     out_h, out_w = y.shape[1], y.shape[2]
     params = ctx.params("tml_transpose_conv_f32_params", {
-        "weights": ctx.ptr(w), "bias": _bias(ctx, ctx.input(3), out_c),
+        "weights": ctx.array(w.array().transpose(1, 2, 3, 0), "float",
+                             f"weights of tensor #{w.index} '{w.name}' as [k_h][k_w][in_c][out_c]"),
+        "bias": _bias(ctx, ctx.input(3), out_c),
         "batches": batches, "in_h": in_h, "in_w": in_w, "in_c": in_c, "out_h": out_h, "out_w": out_w,
         "out_c": out_c, "k_h": k_h, "k_w": k_w, "stride_h": stride_h, "stride_w": stride_w,
         "pad_h": compute_padding(padding, out_h, k_h, stride_h).before,
