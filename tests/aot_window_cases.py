@@ -600,3 +600,56 @@ def float_edge_inputs(model, seed: int) -> list[np.ndarray]:
         else:
             arrays.append(np.zeros(t.shape, t.dtype))
     return arrays
+
+
+def float_profile_model() -> bytes:
+    """One instance of each float32 windowed op at a typical small-CNN size, for the Cortex-M4 figures of
+    the aot README: `python tests/aot_window_cases.py f32.tflite && python bench/aot_profile.py f32.tflite`.
+    CONV_2D 3x3 SAME [1,8,8,8] -> 8 channels (36,864 MACs), DEPTHWISE_CONV_2D 3x3 SAME [1,8,8,16] (9,216),
+    AVERAGE/MAX_POOL_2D 2x2 stride 2 [1,8,8,16] (256 outputs), TRANSPOSE_CONV 3x3 stride 2 SAME
+    [1,4,4,8] -> [1,8,8,8] (9,216 products before clipping), all with a bias and RELU."""
+    from tflite_builder import ModelBuilder
+
+    rng = np.random.default_rng(0)
+    b = ModelBuilder()
+
+    def tensor(name, shape, data=False):
+        return b.tensor(name, "float32", shape, data=rng.uniform(-1, 1, shape).astype(np.float32) if data else None)
+
+    def windowed(options, stride=1, k=3, padding=fb.Padding.SAME):
+        options.padding, options.strideH, options.strideW = padding, stride, stride
+        if hasattr(options, "dilationHFactor"):
+            options.dilationHFactor = options.dilationWFactor = 1
+        if hasattr(options, "filterHeight"):
+            options.filterHeight = options.filterWidth = k
+        options.fusedActivationFunction = ACT.RELU
+        return options
+
+    x, y = tensor("conv_in", [1, 8, 8, 8]), tensor("conv_out", [1, 8, 8, 8])
+    b.op(b.opcode(BUILTIN.CONV_2D), [x, tensor("conv_w", [8, 3, 3, 8], True), tensor("conv_b", [8], True)], [y],
+         fb.BuiltinOptions.Conv2DOptions, windowed(fb.Conv2DOptionsT()))
+    b.inputs, b.outputs = b.inputs + [x], b.outputs + [y]
+    x, y = tensor("dw_in", [1, 8, 8, 16]), tensor("dw_out", [1, 8, 8, 16])
+    options = windowed(fb.DepthwiseConv2DOptionsT())
+    options.depthMultiplier = 1
+    b.op(b.opcode(BUILTIN.DEPTHWISE_CONV_2D), [x, tensor("dw_w", [1, 3, 3, 16], True), tensor("dw_b", [16], True)],
+         [y], fb.BuiltinOptions.DepthwiseConv2DOptions, options)
+    b.inputs, b.outputs = b.inputs + [x], b.outputs + [y]
+    for builtin, name in ((BUILTIN.AVERAGE_POOL_2D, "avg"), (BUILTIN.MAX_POOL_2D, "max")):
+        x, y = tensor(f"{name}_in", [1, 8, 8, 16]), tensor(f"{name}_out", [1, 4, 4, 16])
+        b.op(b.opcode(builtin), [x], [y], fb.BuiltinOptions.Pool2DOptions,
+             windowed(fb.Pool2DOptionsT(), stride=2, k=2, padding=fb.Padding.VALID))
+        b.inputs, b.outputs = b.inputs + [x], b.outputs + [y]
+    x, y = tensor("tc_in", [1, 4, 4, 8]), tensor("tc_out", [1, 8, 8, 8])
+    shape = b.tensor("tc_shape", "int32", [4], data=np.array([1, 8, 8, 8], np.int32))
+    b.op(b.opcode(BUILTIN.TRANSPOSE_CONV), [shape, tensor("tc_w", [8, 3, 3, 8], True), x, tensor("tc_b", [8], True)],
+         [y], fb.BuiltinOptions.TransposeConvOptions, windowed(fb.TransposeConvOptionsT(), stride=2))
+    b.inputs, b.outputs = b.inputs + [x], b.outputs + [y]
+    return b.build()
+
+
+if __name__ == "__main__":
+    import sys
+    from pathlib import Path
+
+    Path(sys.argv[1]).write_bytes(float_profile_model())

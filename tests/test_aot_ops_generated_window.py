@@ -43,8 +43,8 @@ SEEDS = {  # models per (op, type): every op gets aot_op_cases.MIN_CASES (CASES 
     ("MAX_POOL_2D", "int8"): 4,
     ("BATCH_MATMUL", "int8"): 2, ("BATCH_MATMUL", "int16"): 1, ("BATCH_MATMUL", "float32"): 1,
     # float32 windowed ops (TFLM's reference float kernels)
-    ("CONV_2D", "float32"): 1, ("DEPTHWISE_CONV_2D", "float32"): 1, ("TRANSPOSE_CONV", "float32"): 1,
-    ("AVERAGE_POOL_2D", "float32"): 1, ("MAX_POOL_2D", "float32"): 1,
+    ("CONV_2D", "float32"): 2, ("DEPTHWISE_CONV_2D", "float32"): 2, ("TRANSPOSE_CONV", "float32"): 2,
+    ("AVERAGE_POOL_2D", "float32"): 2, ("MAX_POOL_2D", "float32"): 2,
 }
 FLOAT_EDGE_OPS = ("CONV_2D", "DEPTHWISE_CONV_2D", "TRANSPOSE_CONV", "AVERAGE_POOL_2D", "MAX_POOL_2D")
 GENERATED = [(op, dtype, seed) for op, types in TYPES.items() for dtype in types for seed in range(SEEDS[op, dtype])]
@@ -159,7 +159,8 @@ def test_generated_cases_under_sanitizers(tmp_path):
     """The Cortex-M model on the host with ASan/UBSan: no case may read out of bounds or compute
     something C leaves undefined (the probes' accumulators reach 2^30)."""
     model = read_model(_cortex_m_model(seed=5), where="generated_window.tflite", name="generated_window")
-    report = check_model(model, inputs=random_inputs(model, 3, 0) + [aot_window_cases.dense_inputs(model)],
+    report = check_model(model, inputs=random_inputs(model, 3, 0) + [aot_window_cases.dense_inputs(model),
+                                                                     aot_window_cases.float_edge_inputs(model, 5)],
                          sanitize=True)
     assert report.ok, str(report)
 
@@ -254,3 +255,18 @@ def test_16x8_batch_matmul_multiplier_beyond_the_64_bit_requantization_is_refuse
          fb.BatchMatMulOptionsT())
     b.inputs, b.outputs = [x, w], [y]
     assert "64-bit requantization" in aot_op_cases.lower_error(b.build())
+
+
+@pytest.mark.parametrize("value", [np.inf, np.nan], ids=["inf", "nan"])
+def test_float_conv_with_non_finite_weights_is_refused(value):
+    """The C emitter writes finite float literals only: a float32 CONV_2D whose weights hold inf or NaN
+    is refused with its tensor named (it raised a bare ValueError while rendering the C)."""
+    b = ModelBuilder()
+    x, y = b.tensor("x", "float32", [1, 2, 2, 1]), b.tensor("y", "float32", [1, 2, 2, 1])
+    w = b.tensor("w", "float32", [1, 1, 1, 1], data=np.full((1, 1, 1, 1), value, np.float32))
+    options = fb.Conv2DOptionsT()
+    options.padding = fb.Padding.VALID
+    options.strideH = options.strideW = options.dilationHFactor = options.dilationWFactor = 1
+    b.op(b.opcode(fb.BuiltinOperator.CONV_2D), [x, w], [y], fb.BuiltinOptions.Conv2DOptions, options)
+    b.inputs, b.outputs = [x], [y]
+    assert "weights tensor #2 'w' holds inf or NaN" in aot_op_cases.lower_error(b.build())
