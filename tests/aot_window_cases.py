@@ -605,7 +605,8 @@ def float_edge_inputs(model, seed: int) -> list[np.ndarray]:
 def float_profile_model() -> bytes:
     """One instance of each float32 windowed op at a typical small-CNN size, for the Cortex-M4 figures of
     the aot README: `python tests/aot_window_cases.py f32.tflite && python bench/aot_profile.py f32.tflite`.
-    CONV_2D 3x3 SAME [1,8,8,8] -> 8 channels (36,864 MACs), DEPTHWISE_CONV_2D 3x3 SAME [1,8,8,16] (9,216),
+    CONV_2D 3x3 SAME [1,8,8,8] -> 8 channels (36,864 MACs), DEPTHWISE_CONV_2D 3x3 SAME [1,8,8,16] (9,216)
+    and [1,8,8,8] with depth multiplier 2 (9,216),
     AVERAGE/MAX_POOL_2D 2x2 stride 2 [1,8,8,16] (256 outputs), TRANSPOSE_CONV 3x3 stride 2 SAME
     [1,4,4,8] -> [1,8,8,8] (9,216 products before clipping), all with a bias and RELU."""
     from tflite_builder import ModelBuilder
@@ -633,6 +634,12 @@ def float_profile_model() -> bytes:
     options = windowed(fb.DepthwiseConv2DOptionsT())
     options.depthMultiplier = 1
     b.op(b.opcode(BUILTIN.DEPTHWISE_CONV_2D), [x, tensor("dw_w", [1, 3, 3, 16], True), tensor("dw_b", [16], True)],
+         [y], fb.BuiltinOptions.DepthwiseConv2DOptions, options)
+    b.inputs, b.outputs = b.inputs + [x], b.outputs + [y]
+    x, y = tensor("dw2_in", [1, 8, 8, 8]), tensor("dw2_out", [1, 8, 8, 16])
+    options = windowed(fb.DepthwiseConv2DOptionsT())
+    options.depthMultiplier = 2
+    b.op(b.opcode(BUILTIN.DEPTHWISE_CONV_2D), [x, tensor("dw2_w", [1, 3, 3, 16], True), tensor("dw2_b", [16], True)],
          [y], fb.BuiltinOptions.DepthwiseConv2DOptions, options)
     b.inputs, b.outputs = b.inputs + [x], b.outputs + [y]
     for builtin, name in ((BUILTIN.AVERAGE_POOL_2D, "avg"), (BUILTIN.MAX_POOL_2D, "max")):
