@@ -130,7 +130,9 @@ def window_geometry(rng, h, w, k_h, k_w, dilation: bool = True):
 
 
 def add_conv2d(b, rng, dtype, n):
-    """int8 (per-channel or per-tensor, any groups) or 16x8 (int64/int32/no bias)."""
+    """int8 (per-channel or per-tensor, any groups) or 16x8 (int64/int32/no bias); float32: float_conv2d."""
+    if dtype == "float32":
+        return float_conv2d(b, rng, n)
     batches = 1 if rng.random() < 0.7 else 2
     h, w = dim(rng, 9), dim(rng, 9)
     groups = int(rng.integers(2, 4)) if rng.random() < 0.2 else 1
@@ -171,7 +173,10 @@ def add_conv2d(b, rng, dtype, n):
 
 
 def add_depthwise_conv2d(b, rng, dtype, n):
-    """int8, depth multipliers 1-3, one input channel (lowered to the CONV_2D kernel) 20 % of the time."""
+    """int8, depth multipliers 1-3, one input channel (lowered to the CONV_2D kernel) 20 % of the time;
+    float32: float_depthwise_conv2d."""
+    if dtype == "float32":
+        return float_depthwise_conv2d(b, rng, n)
     batches = 1 if rng.random() < 0.75 else 2
     h, w = dim(rng, 9), dim(rng, 9)
     in_c = 1 if rng.random() < 0.2 else channels(rng, 11)
@@ -246,7 +251,9 @@ def add_fully_connected(b, rng, dtype, n):
 
 def add_transpose_conv(b, rng, dtype, n):
     """int8 (int32 bias or none) or 16x8 (int64, int16 or no bias); output sizes TFLM's converter makes
-    and, 20 % of the time, up to stride - 1 rows/columns fewer (SAME) or more (VALID)."""
+    and, 20 % of the time, up to stride - 1 rows/columns fewer (SAME) or more (VALID); float32: float_transpose_conv."""
+    if dtype == "float32":
+        return float_transpose_conv(b, rng, n)
     batches = 1 if rng.random() < 0.75 else 2
     in_h, in_w = dim(rng, 6), dim(rng, 6)
     in_c, out_c = channels(rng, 9), channels(rng, 9)
@@ -283,12 +290,13 @@ def add_transpose_conv(b, rng, dtype, n):
 
 
 def _pool(builtin, b, rng, dtype, n):
-    """Filters up to 6 (larger than the input under SAME: the edges average fewer taps), strides up to 3."""
+    """Filters up to 6 (larger than the input under SAME: the edges average fewer taps), strides up to 3;
+    float32 tensors carry no quantization."""
     batches = 1 if rng.random() < 0.75 else 2
     h, w, c = dim(rng, 9), dim(rng, 9), dim(rng, 11)
     f_h, f_w = int(rng.integers(1, 7)), int(rng.integers(1, 7))
     stride, _, padding, out_h, out_w = window_geometry(rng, h, w, f_h, f_w, dilation=False)
-    scale, zp = log_uniform(rng, 1e-4, 1.0), zero_point(rng, dtype)
+    scale, zp = (None, None) if dtype == "float32" else (log_uniform(rng, 1e-4, 1.0), zero_point(rng, dtype))
     x = b.tensor(f"x{n}", dtype, [batches, h, w, c], scale=scale, zero_point=zp)
     y = b.tensor(f"y{n}", dtype, [batches, out_h, out_w, c], scale=scale, zero_point=zp)
     options = fb.Pool2DOptionsT()
@@ -463,3 +471,192 @@ def dense_inputs(model) -> list[np.ndarray]:
         values = (np.arange(pixels)[:, None] + 37 * np.arange(channels)[None, :]) % 256 - 128
         arrays.append(values.reshape(t.shape).astype(t.dtype))
     return arrays
+
+
+# --- float32: CONV_2D, DEPTHWISE_CONV_2D, TRANSPOSE_CONV (pooling: _pool) ---------------------------
+#
+# TFLM's float kernels are judged bit for bit, so the data aims at rounding and IEEE corners rather
+# than at ranges: weights of mixed magnitudes (a sum's order changes its rounding), -0.0 and
+# subnormal weights, and weights so large that sums overflow to +-inf (clamped to +-FLT_MAX by
+# every activation, NONE included). No single product may overflow: with finite products a sum that
+# reached inf stays inf, whereas +inf + -inf would be a NaN, whose sign bit x86 (negative) and Arm
+# (positive default NaN) set differently. Products stay finite for inputs up to 128 in magnitude
+# (host_check's runs are within 8, dense_inputs' within 128; FLOAT_EDGES within 8 for convolutions).
+
+BIG_WEIGHT = 2.6e36  # 128 * BIG_WEIGHT < FLT_MAX: every product is finite; 17 taps at 8 overflow
+FLOAT_EDGES = np.array([-0.0, 0.0, 1e-45, -1e-45, 1.1754944e-38, -1.1754944e-38, 8.0, -8.0, 1 / 3, -1 / 3,
+                        7.9999995, 2.0 ** -24], np.float32)
+POOL_EDGES = np.concatenate([FLOAT_EDGES, np.array([3.0e38, -3.0e38, 1e30], np.float32)])  # sums overflow
+
+
+def float_values(rng, shape) -> np.ndarray:
+    """Weights: mostly uniform in [-1, 1]; else of mixed magnitudes (1e-6..1e6), with -0.0 and
+    subnormals, or all at +-BIG_WEIGHT (their sums overflow)."""
+    r = rng.random()
+    if r < 0.1:
+        return np.full(shape, BIG_WEIGHT if r < 0.05 else -BIG_WEIGHT, np.float32)
+    values = rng.uniform(-1, 1, size=shape)
+    if r < 0.3:
+        values = values * 10.0 ** rng.uniform(-6, 6, size=shape)
+        special = rng.random(size=shape)
+        values = np.where(special < 0.1, -0.0, np.where(special < 0.15, 1e-45 * np.sign(values), values))
+    return values.astype(np.float32)
+
+
+def float_bias(b, rng, name, channels):
+    """Within +-4, 10 % of the time +-FLT_MAX (plus a sum of large products, it overflows)."""
+    data = rng.uniform(-4, 4, size=channels)
+    if rng.random() < 0.1:
+        data = np.where(rng.random(size=channels) < 0.5, 1.0, -1.0) * np.finfo(np.float32).max
+    return b.tensor(name, "float32", [channels], data=data.astype(np.float32))
+
+
+def float_conv2d(b, rng, n):
+    """Groups, 1x1 and up to 4x4 filters, strides and dilations up to 3, SAME/VALID, bias or none."""
+    batches = 1 if rng.random() < 0.7 else 2
+    h, w = dim(rng, 9), dim(rng, 9)
+    groups = int(rng.integers(2, 4)) if rng.random() < 0.2 else 1
+    filter_in_c = dim(rng, 7) if groups > 1 else channels(rng, 7)
+    in_c = filter_in_c * groups
+    out_c = groups * dim(rng, 6) if groups > 1 else channels(rng, 13)
+    k_h, k_w = (1, 1) if rng.random() < 0.25 else (int(rng.integers(1, 5)), int(rng.integers(1, 5)))
+    stride, dil, padding, out_h, out_w = window_geometry(rng, h, w, k_h, k_w)
+    x = b.tensor(f"x{n}", "float32", [batches, h, w, in_c])
+    inputs = [x, b.tensor(f"w{n}", "float32", [out_c, k_h, k_w, filter_in_c],
+                          data=float_values(rng, (out_c, k_h, k_w, filter_in_c)))]
+    if rng.random() < 0.8:
+        inputs.append(float_bias(b, rng, f"b{n}", out_c))
+    y = b.tensor(f"y{n}", "float32", [batches, out_h, out_w, out_c])
+    options = fb.Conv2DOptionsT()
+    options.padding = padding
+    options.strideH, options.strideW = stride
+    options.dilationHFactor, options.dilationWFactor = dil
+    options.fusedActivationFunction = activation(rng)
+    b.op(b.opcode(BUILTIN.CONV_2D, version=1), inputs, [y], fb.BuiltinOptions.Conv2DOptions, options)
+    return [x], [y]
+
+
+def float_depthwise_conv2d(b, rng, n):
+    """Depth multipliers 1-3, dilations; always a bias (TFLM's reference kernel DCHECKs one)."""
+    batches = 1 if rng.random() < 0.75 else 2
+    h, w = dim(rng, 9), dim(rng, 9)
+    in_c = 1 if rng.random() < 0.2 else channels(rng, 11)
+    multiplier = 1 if rng.random() < 0.6 else int(rng.integers(2, 4))
+    out_c = in_c * multiplier
+    k_h, k_w = int(rng.integers(1, 5)), int(rng.integers(1, 5))
+    stride, dil, padding, out_h, out_w = window_geometry(rng, h, w, k_h, k_w)
+    x = b.tensor(f"x{n}", "float32", [batches, h, w, in_c])
+    wt = b.tensor(f"w{n}", "float32", [1, k_h, k_w, out_c], data=float_values(rng, (1, k_h, k_w, out_c)))
+    y = b.tensor(f"y{n}", "float32", [batches, out_h, out_w, out_c])
+    options = fb.DepthwiseConv2DOptionsT()
+    options.padding = padding
+    options.strideH, options.strideW = stride
+    options.dilationHFactor, options.dilationWFactor = dil
+    options.depthMultiplier = multiplier
+    options.fusedActivationFunction = activation(rng)
+    b.op(b.opcode(BUILTIN.DEPTHWISE_CONV_2D, version=2), [x, wt, float_bias(b, rng, f"b{n}", out_c)], [y],
+         fb.BuiltinOptions.DepthwiseConv2DOptions, options)
+    return [x], [y]
+
+
+def float_transpose_conv(b, rng, n):
+    """Output sizes as add_transpose_conv draws them; bias or none."""
+    batches = 1 if rng.random() < 0.75 else 2
+    in_h, in_w = dim(rng, 6), dim(rng, 6)
+    in_c, out_c = channels(rng, 9), channels(rng, 9)
+    k_h, k_w = int(rng.integers(1, 5)), int(rng.integers(1, 5))
+    stride = (int(rng.integers(1, 4)), int(rng.integers(1, 4)))
+    padding = PADDINGS[int(rng.integers(0, 2))]
+    out_hw = []
+    for size, k, s in zip((in_h, in_w), (k_h, k_w), stride):
+        extra = int(rng.integers(0, s)) if rng.random() < 0.2 else 0
+        out_hw.append(max(1, size * s - extra) if padding == fb.Padding.SAME else (size - 1) * s + k + extra)
+    out_shape = [batches, out_hw[0], out_hw[1], out_c]
+    shape = b.tensor(f"shape{n}", "int32", [4], data=np.array(out_shape, np.int32))
+    wt = b.tensor(f"w{n}", "float32", [out_c, k_h, k_w, in_c], data=float_values(rng, (out_c, k_h, k_w, in_c)))
+    x = b.tensor(f"x{n}", "float32", [batches, in_h, in_w, in_c])
+    inputs = [shape, wt, x]
+    if rng.random() < 0.7:
+        inputs.append(float_bias(b, rng, f"b{n}", out_c))
+    y = b.tensor(f"y{n}", "float32", out_shape)
+    options = fb.TransposeConvOptionsT()
+    options.padding = padding
+    options.strideH, options.strideW = stride
+    options.fusedActivationFunction = activation(rng)
+    b.op(b.opcode(BUILTIN.TRANSPOSE_CONV, version=1), inputs, [y], fb.BuiltinOptions.TransposeConvOptions, options)
+    return [x], [y]
+
+
+def float_edge_inputs(model, seed: int) -> list[np.ndarray]:
+    """One run whose float inputs take FLOAT_EDGES values (POOL_EDGES where a pooling op reads the
+    input: its sums may overflow, it has no products), other inputs 0."""
+    pooled = {op.inputs[0] for op in model.main.operators if op.name in ("AVERAGE_POOL_2D", "MAX_POOL_2D")}
+    rng = np.random.default_rng(seed)
+    arrays = []
+    for index in model.main.inputs:
+        t = model.main.tensors[index]
+        if t.dtype == "float32":
+            arrays.append(rng.choice(POOL_EDGES if index in pooled else FLOAT_EDGES, size=t.shape).astype(np.float32))
+        else:
+            arrays.append(np.zeros(t.shape, t.dtype))
+    return arrays
+
+
+def float_profile_model() -> bytes:
+    """One instance of each float32 windowed op at a typical small-CNN size, for the Cortex-M4 figures of
+    the aot README: `python tests/aot_window_cases.py f32.tflite && python bench/aot_profile.py f32.tflite`.
+    CONV_2D 3x3 SAME [1,8,8,8] -> 8 channels (36,864 MACs), DEPTHWISE_CONV_2D 3x3 SAME [1,8,8,16] (9,216)
+    and [1,8,8,8] with depth multiplier 2 (9,216),
+    AVERAGE/MAX_POOL_2D 2x2 stride 2 [1,8,8,16] (256 outputs), TRANSPOSE_CONV 3x3 stride 2 SAME
+    [1,4,4,8] -> [1,8,8,8] (9,216 products before clipping), all with a bias and RELU."""
+    from tflite_builder import ModelBuilder
+
+    rng = np.random.default_rng(0)
+    b = ModelBuilder()
+
+    def tensor(name, shape, data=False):
+        return b.tensor(name, "float32", shape, data=rng.uniform(-1, 1, shape).astype(np.float32) if data else None)
+
+    def windowed(options, stride=1, k=3, padding=fb.Padding.SAME):
+        options.padding, options.strideH, options.strideW = padding, stride, stride
+        if hasattr(options, "dilationHFactor"):
+            options.dilationHFactor = options.dilationWFactor = 1
+        if hasattr(options, "filterHeight"):
+            options.filterHeight = options.filterWidth = k
+        options.fusedActivationFunction = ACT.RELU
+        return options
+
+    x, y = tensor("conv_in", [1, 8, 8, 8]), tensor("conv_out", [1, 8, 8, 8])
+    b.op(b.opcode(BUILTIN.CONV_2D), [x, tensor("conv_w", [8, 3, 3, 8], True), tensor("conv_b", [8], True)], [y],
+         fb.BuiltinOptions.Conv2DOptions, windowed(fb.Conv2DOptionsT()))
+    b.inputs, b.outputs = b.inputs + [x], b.outputs + [y]
+    x, y = tensor("dw_in", [1, 8, 8, 16]), tensor("dw_out", [1, 8, 8, 16])
+    options = windowed(fb.DepthwiseConv2DOptionsT())
+    options.depthMultiplier = 1
+    b.op(b.opcode(BUILTIN.DEPTHWISE_CONV_2D), [x, tensor("dw_w", [1, 3, 3, 16], True), tensor("dw_b", [16], True)],
+         [y], fb.BuiltinOptions.DepthwiseConv2DOptions, options)
+    b.inputs, b.outputs = b.inputs + [x], b.outputs + [y]
+    x, y = tensor("dw2_in", [1, 8, 8, 8]), tensor("dw2_out", [1, 8, 8, 16])
+    options = windowed(fb.DepthwiseConv2DOptionsT())
+    options.depthMultiplier = 2
+    b.op(b.opcode(BUILTIN.DEPTHWISE_CONV_2D), [x, tensor("dw2_w", [1, 3, 3, 16], True), tensor("dw2_b", [16], True)],
+         [y], fb.BuiltinOptions.DepthwiseConv2DOptions, options)
+    b.inputs, b.outputs = b.inputs + [x], b.outputs + [y]
+    for builtin, name in ((BUILTIN.AVERAGE_POOL_2D, "avg"), (BUILTIN.MAX_POOL_2D, "max")):
+        x, y = tensor(f"{name}_in", [1, 8, 8, 16]), tensor(f"{name}_out", [1, 4, 4, 16])
+        b.op(b.opcode(builtin), [x], [y], fb.BuiltinOptions.Pool2DOptions,
+             windowed(fb.Pool2DOptionsT(), stride=2, k=2, padding=fb.Padding.VALID))
+        b.inputs, b.outputs = b.inputs + [x], b.outputs + [y]
+    x, y = tensor("tc_in", [1, 4, 4, 8]), tensor("tc_out", [1, 8, 8, 8])
+    shape = b.tensor("tc_shape", "int32", [4], data=np.array([1, 8, 8, 8], np.int32))
+    b.op(b.opcode(BUILTIN.TRANSPOSE_CONV), [shape, tensor("tc_w", [8, 3, 3, 8], True), x, tensor("tc_b", [8], True)],
+         [y], fb.BuiltinOptions.TransposeConvOptions, windowed(fb.TransposeConvOptionsT(), stride=2))
+    b.inputs, b.outputs = b.inputs + [x], b.outputs + [y]
+    return b.build()
+
+
+if __name__ == "__main__":
+    import sys
+    from pathlib import Path
+
+    Path(sys.argv[1]).write_bytes(float_profile_model())

@@ -26,12 +26,12 @@ from tinyml_build.verification.host_check import check_model, random_inputs
 CASES = 50  # ops per generated model
 RUNS = 6  # all-minimum, all-maximum and 4 random input vectors
 TYPES = {
-    "CONV_2D": ("int8", "int16"),
-    "DEPTHWISE_CONV_2D": ("int8",),
+    "CONV_2D": ("int8", "int16", "float32"),
+    "DEPTHWISE_CONV_2D": ("int8", "float32"),
     "FULLY_CONNECTED": ("int8", "float32"),
-    "TRANSPOSE_CONV": ("int8", "int16"),
-    "AVERAGE_POOL_2D": ("int8",),
-    "MAX_POOL_2D": ("int8",),
+    "TRANSPOSE_CONV": ("int8", "int16", "float32"),
+    "AVERAGE_POOL_2D": ("int8", "float32"),
+    "MAX_POOL_2D": ("int8", "float32"),
     "BATCH_MATMUL": ("int8", "int16", "float32"),
 }
 SEEDS = {  # models per (op, type): every op gets aot_op_cases.MIN_CASES (CASES x seeds summed over its types)
@@ -42,7 +42,11 @@ SEEDS = {  # models per (op, type): every op gets aot_op_cases.MIN_CASES (CASES 
     ("AVERAGE_POOL_2D", "int8"): 4,
     ("MAX_POOL_2D", "int8"): 4,
     ("BATCH_MATMUL", "int8"): 2, ("BATCH_MATMUL", "int16"): 1, ("BATCH_MATMUL", "float32"): 1,
+    # float32 windowed ops (TFLM's reference float kernels)
+    ("CONV_2D", "float32"): 2, ("DEPTHWISE_CONV_2D", "float32"): 2, ("TRANSPOSE_CONV", "float32"): 2,
+    ("AVERAGE_POOL_2D", "float32"): 2, ("MAX_POOL_2D", "float32"): 2,
 }
+FLOAT_EDGE_OPS = ("CONV_2D", "DEPTHWISE_CONV_2D", "TRANSPOSE_CONV", "AVERAGE_POOL_2D", "MAX_POOL_2D")
 GENERATED = [(op, dtype, seed) for op, types in TYPES.items() for dtype in types for seed in range(SEEDS[op, dtype])]
 GENERATED_CASES = aot_op_cases.case_counts(GENERATED, CASES)  # test_aot_op_coverage.py checks every op's count
 
@@ -68,6 +72,10 @@ def generated(op: str, dtype: str, seed: int, cases: int = CASES) -> bytes:
 
 @pytest.mark.parametrize("op,dtype,seed", GENERATED, ids=[f"{o}-{d}-{s}" for o, d, s in GENERATED])
 def test_generated_cases_bit_exact(tmp_path, op, dtype, seed):
+    if dtype == "float32" and op in FLOAT_EDGE_OPS:  # and one run of IEEE corners: -0.0, subnormals, overflow
+        model = read_model(generated(op, dtype, seed), where=f"{op}_{dtype}_{seed}.tflite", name="generated")
+        check(tmp_path, model, inputs=random_inputs(model, RUNS, 0) + [aot_window_cases.float_edge_inputs(model, seed)])
+        return
     check(tmp_path, generated(op, dtype, seed))
 
 
@@ -151,7 +159,8 @@ def test_generated_cases_under_sanitizers(tmp_path):
     """The Cortex-M model on the host with ASan/UBSan: no case may read out of bounds or compute
     something C leaves undefined (the probes' accumulators reach 2^30)."""
     model = read_model(_cortex_m_model(seed=5), where="generated_window.tflite", name="generated_window")
-    report = check_model(model, inputs=random_inputs(model, 3, 0) + [aot_window_cases.dense_inputs(model)],
+    report = check_model(model, inputs=random_inputs(model, 3, 0) + [aot_window_cases.dense_inputs(model),
+                                                                     aot_window_cases.float_edge_inputs(model, 5)],
                          sanitize=True)
     assert report.ok, str(report)
 
@@ -161,11 +170,13 @@ def test_generated_cases_under_sanitizers(tmp_path):
                     reason="arm-none-eabi-gcc or qemu-system-arm not installed")
 def test_generated_cases_on_cortex_m4():
     """One cross-compile, one QEMU run: the all-minimum, all-maximum and a random run, then the
-    every-value-per-channel run the boundary probes need (a valid input for the other cases too)."""
+    every-value-per-channel run the boundary probes need (a valid input for the other cases too),
+    then the float IEEE corners (-0.0, subnormals, overflowing sums; integer inputs 0)."""
     from tinyml_build.verification.target_check import check_on_cortex_m
 
     model = read_model(_cortex_m_model(), where="generated_window.tflite", name="generated_window")
-    inputs = random_inputs(model, 3, 0) + [aot_window_cases.dense_inputs(model)]
+    inputs = random_inputs(model, 3, 0) + [aot_window_cases.dense_inputs(model),
+                                           aot_window_cases.float_edge_inputs(model, 0)]
     report = check_on_cortex_m(model, inputs=inputs)
     assert report.ok, str(report)
 
@@ -244,3 +255,18 @@ def test_16x8_batch_matmul_multiplier_beyond_the_64_bit_requantization_is_refuse
          fb.BatchMatMulOptionsT())
     b.inputs, b.outputs = [x, w], [y]
     assert "64-bit requantization" in aot_op_cases.lower_error(b.build())
+
+
+@pytest.mark.parametrize("value", [np.inf, np.nan], ids=["inf", "nan"])
+def test_float_conv_with_non_finite_weights_is_refused(value):
+    """The C emitter writes finite float literals only: a float32 CONV_2D whose weights hold inf or NaN
+    is refused with its tensor named (it raised a bare ValueError while rendering the C)."""
+    b = ModelBuilder()
+    x, y = b.tensor("x", "float32", [1, 2, 2, 1]), b.tensor("y", "float32", [1, 2, 2, 1])
+    w = b.tensor("w", "float32", [1, 1, 1, 1], data=np.full((1, 1, 1, 1), value, np.float32))
+    options = fb.Conv2DOptionsT()
+    options.padding = fb.Padding.VALID
+    options.strideH = options.strideW = options.dilationHFactor = options.dilationWFactor = 1
+    b.op(b.opcode(fb.BuiltinOperator.CONV_2D), [x, w], [y], fb.BuiltinOptions.Conv2DOptions, options)
+    b.inputs, b.outputs = [x], [y]
+    assert "weights tensor #2 'w' holds inf or NaN" in aot_op_cases.lower_error(b.build())

@@ -870,6 +870,70 @@ int32_t tml_floor_div_f32(const tml_broadcast *shape, const float *in1, const fl
                           int32_t denominators);
 void tml_floor_mod_f32(const tml_broadcast *shape, const float *in1, const float *in2, float *out);
 
+/* ==== float32 windowed ops (issue 12 section 2): CONV_2D, DEPTHWISE_CONV_2D, AVERAGE_POOL_2D,
+ * MAX_POOL_2D, TRANSPOSE_CONV ==============================================================
+ * TFLM's reference float kernels (reference_ops::Conv, DepthwiseConv, AveragePool, MaxPool,
+ * TransposeConv) in their operation order: each sum starts at 0.0f, adds the in-bounds taps one
+ * product at a time in TFLM's loop order (out-of-bounds taps are skipped, never added as zero),
+ * then the bias, then max(act_min) and min(act_max) (the activation NONE still clamps to
+ * +-FLT_MAX, so an infinite sum becomes FLT_MAX as in TFLM). Weights and bias are the model's
+ * own float arrays. */
+
+/* TFLM's ActivationFunctionWithMinMax: std::min(std::max(v, lo), hi) (NaN passes through). */
+static inline float tml_activation_f32(float v, float lo, float hi) {
+  v = v < lo ? lo : v;
+  return hi < v ? hi : v;
+}
+
+/* conv2d_f32.c: weights [out_c][k_h][k_w][filter_in_c]; in_c / filter_in_c groups. */
+typedef struct {
+  const float *weights;
+  const float *bias; /* [out_c] or NULL */
+  int32_t batches, in_h, in_w, in_c, out_h, out_w, out_c;
+  int32_t k_h, k_w, filter_in_c;
+  int32_t stride_h, stride_w, dilation_h, dilation_w, pad_h, pad_w;
+  float act_min, act_max;
+} tml_conv_f32_params;
+
+void tml_conv2d_f32(const tml_conv_f32_params *p, const float *input, float *output);
+
+/* depthwise_conv2d_f32.c: weights [1][k_h][k_w][out_c], out_c = in_c * depth_multiplier. */
+typedef struct {
+  const float *weights;
+  const float *bias; /* [out_c] or NULL */
+  int32_t batches, in_h, in_w, in_c, out_h, out_w, out_c;
+  int32_t k_h, k_w, depth_multiplier;
+  int32_t stride_h, stride_w, dilation_h, dilation_w, pad_h, pad_w;
+  float act_min, act_max;
+} tml_dwconv_f32_params;
+
+void tml_depthwise_conv2d_f32(const tml_dwconv_f32_params *p, const float *input, float *output);
+
+/* pool2d_f32.c: windows clipped to the input. Average: the float sum over the in-bounds taps
+ * divided by their count as a float (TFLM's float filter_count); max: starts at -FLT_MAX and
+ * takes v where max < v (so NaN inputs are skipped and an all -inf window gives -FLT_MAX). */
+typedef struct {
+  int32_t batches, in_h, in_w, channels, out_h, out_w;
+  int32_t filter_h, filter_w, stride_h, stride_w, pad_h, pad_w;
+  float act_min, act_max;
+} tml_pool_f32_params;
+
+void tml_average_pool2d_f32(const tml_pool_f32_params *p, const float *input, float *output);
+void tml_max_pool2d_f32(const tml_pool_f32_params *p, const float *input, float *output);
+
+/* transpose_conv_f32.c: TFLM's scatter (output zeroed, each input pixel's products added to the
+ * outputs it reaches, in input order), then bias and clamp. weights [k_h][k_w][in_c][out_c] (the
+ * model's [out_c][k_h][k_w][in_c] transposed at build time). */
+typedef struct {
+  const float *weights;
+  const float *bias; /* [out_c] or NULL */
+  int32_t batches, in_h, in_w, in_c, out_h, out_w, out_c;
+  int32_t k_h, k_w, stride_h, stride_w, pad_h, pad_w;
+  float act_min, act_max;
+} tml_transpose_conv_f32_params;
+
+void tml_transpose_conv_f32(const tml_transpose_conv_f32_params *p, const float *input, float *output);
+
 #ifdef __cplusplus
 }
 #endif

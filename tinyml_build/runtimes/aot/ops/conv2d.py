@@ -3,18 +3,22 @@
 Any stride, dilation, SAME/VALID padding and grouped convolution. 1x1 unpadded single-group
 convolutions read input pixels in place; the others gather the receptive fields of two output
 pixels into an im2col scratch (2 * k_h * k_w * filter_in_c bytes). int16 activations (TFLM's 16x8 path)
-are lowered by conv2d_16x8.py.
+are lowered by conv2d_16x8.py, float32 by _window_f32.py.
 """
 
 import numpy as np
 
 from tinyml_build.runtimes.aot.ops import register
 from tinyml_build.runtimes.aot.ops._window import emit_conv2d_s8, requantization, window
+from tinyml_build.runtimes.aot.ops._window_f32 import lower_conv2d_f32
 from tinyml_build.runtimes.aot.ops.conv2d_16x8 import lower_conv2d_16x8
 
 
 @register("CONV_2D")
 def lower(ctx) -> None:
+    if ctx.input(0) is not None and ctx.input(0).dtype == "float32":
+        lower_conv2d_f32(ctx)
+        return
     if ctx.input(0) is not None and ctx.input(0).dtype == "int16":
         lower_conv2d_16x8(ctx)
         return

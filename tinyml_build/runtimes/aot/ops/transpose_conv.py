@@ -1,4 +1,4 @@
-"""TRANSPOSE_CONV: int8, and int16 activations with int8 weights (TFLM's 16x8 path).
+"""TRANSPOSE_CONV: int8, and int16 activations with int8 weights (TFLM's 16x8 path); float32 in _window_f32.py.
 
 Mirrors TFLM's TransposeConvPrepare: per-channel multipliers from
 PopulateConvolutionQuantizationParams, padding from ComputePaddingHeightWidth applied to
@@ -10,6 +10,7 @@ import numpy as np
 
 from tinyml_build.runtimes.aot.ops import register
 from tinyml_build.runtimes.aot.ops._requant import scale_tables
+from tinyml_build.runtimes.aot.ops._window_f32 import lower_transpose_conv_f32
 from tinyml_build.runtimes.aot.quantization import (
     activation_range,
     compute_padding,
@@ -20,6 +21,9 @@ from tinyml_build.runtimes.aot.quantization import (
 
 @register("TRANSPOSE_CONV")
 def lower(ctx) -> None:
+    if ctx.input(2) is not None and ctx.input(2).dtype == "float32":
+        lower_transpose_conv_f32(ctx)
+        return
     x = ctx.require_dtype(ctx.input(2), ("int8", "int16"), "input")
     y = ctx.require_dtype(ctx.output(0), (x.dtype,), "output")
     w = ctx.require_dtype(ctx.input(1), ("int8",), "weights")
