@@ -257,16 +257,35 @@ def test_16x8_batch_matmul_multiplier_beyond_the_64_bit_requantization_is_refuse
     assert "64-bit requantization" in aot_op_cases.lower_error(b.build())
 
 
-@pytest.mark.parametrize("value", [np.inf, np.nan], ids=["inf", "nan"])
-def test_float_conv_with_non_finite_weights_is_refused(value):
-    """The C emitter writes finite float literals only: a float32 CONV_2D whose weights hold inf or NaN
-    is refused with its tensor named (it raised a bare ValueError while rendering the C)."""
+@pytest.mark.parametrize("value", [np.inf, -np.inf, np.nan, -np.nan], ids=["inf", "-inf", "nan", "-nan"])
+def test_float_constants_holding_inf_or_nan_compute_what_tflm_computes(value):
+    """Float constants may hold infinities and the default NaN (TFLM reads them as bytes): the
+    generated C writes them as INFINITY / NAN and CONV_2D and FULLY_CONNECTED over them are bit-exact
+    (they raised a bare ValueError while rendering the C)."""
     b = ModelBuilder()
-    x, y = b.tensor("x", "float32", [1, 2, 2, 1]), b.tensor("y", "float32", [1, 2, 2, 1])
-    w = b.tensor("w", "float32", [1, 1, 1, 1], data=np.full((1, 1, 1, 1), value, np.float32))
+    x, y = b.tensor("x", "float32", [1, 2, 2, 2]), b.tensor("y", "float32", [1, 2, 2, 2])
+    w = b.tensor("w", "float32", [2, 1, 1, 2], data=np.array([value, 1.5, -0.25, 2.0], np.float32).reshape(2, 1, 1, 2))
     options = fb.Conv2DOptionsT()
     options.padding = fb.Padding.VALID
     options.strideH = options.strideW = options.dilationHFactor = options.dilationWFactor = 1
     b.op(b.opcode(fb.BuiltinOperator.CONV_2D), [x, w], [y], fb.BuiltinOptions.Conv2DOptions, options)
+    v, z = b.tensor("v", "float32", [4, 2]), b.tensor("z", "float32", [4, 3])
+    fw = b.tensor("fw", "float32", [3, 2], data=np.array([[1, value], [0.5, -1], [value, value]], np.float32))
+    b.op(b.opcode(fb.BuiltinOperator.FULLY_CONNECTED), [v, fw], [z], fb.BuiltinOptions.FullyConnectedOptions,
+         fb.FullyConnectedOptionsT())
+    b.inputs, b.outputs = [x, v], [y, z]
+    model = read_model(b.build(), where="m.tflite", name="m")
+    report = check_model(model, runs=3)
+    assert report.ok, str(report)
+
+
+def test_float_constant_nan_with_a_payload_is_refused():
+    """A NaN other than the default quiet one has no C99 literal: refused with the op and tensor named."""
+    b = ModelBuilder()
+    x, y = b.tensor("x", "float32", [1, 2]), b.tensor("y", "float32", [1, 3])
+    w = b.tensor("w", "float32", [3, 2], data=np.array([0x7FC00001, 0, 0, 0, 0, 0], np.uint32).view(np.float32)
+                 .reshape(3, 2))
+    b.op(b.opcode(fb.BuiltinOperator.FULLY_CONNECTED), [x, w], [y], fb.BuiltinOptions.FullyConnectedOptions,
+         fb.FullyConnectedOptionsT())
     b.inputs, b.outputs = [x], [y]
-    assert "weights tensor #2 'w' holds inf or NaN" in aot_op_cases.lower_error(b.build())
+    assert "tensor #2 'w': a NaN with payload 0x7fc00001 has no C99 literal" in aot_op_cases.lower_error(b.build())

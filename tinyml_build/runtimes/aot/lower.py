@@ -35,14 +35,32 @@ from tinyml_build.runtimes.aot.quantization import ActivationBoundError
 TFLM_FIX = "build with runtime=tflm (the TFLM interpreter runs every op TFLM has a kernel for)"
 
 
+# The NaNs C99 can name (math.h's NAN is GCC's and Clang's __builtin_nanf(""): the default quiet NaN).
+NAN_LITERALS = {0x7FC00000: "NAN", 0xFFC00000: "(-NAN)"}
+
+
+def float_bits(value) -> int:
+    """The float32 bit pattern of `value` (a NaN keeps its sign and payload through float64)."""
+    return int(np.float32(value).view(np.uint32))
+
+
 def c_literal(value, ctype: str = "int32_t") -> str:
-    """A C99 literal for a Python/numpy scalar, exact for floats (hex) and INT32_MIN."""
+    """A C99 literal for a Python/numpy scalar, exact for floats (hex, INFINITY, NAN) and INT32_MIN.
+
+    Why infinities and NaNs: a float model's constants may hold them (TFLM reads them as bytes), and
+    the generated C must compute what TFLM computes with them."""
     if isinstance(value, (bool, np.bool_)):
         return "1" if value else "0"
     if isinstance(value, (float, np.floating)) or ctype == "float":
         v = float(value)
-        if not math.isfinite(v):
-            raise ValueError(f"non-finite constant {v}")
+        if math.isinf(v):
+            return "INFINITY" if v > 0 else "(-INFINITY)"
+        if math.isnan(v):
+            bits = float_bits(value)
+            if bits not in NAN_LITERALS:
+                raise ModelError(f"a float constant is a NaN with payload 0x{bits:08x}, which C99 cannot write",
+                                 fix="only the default quiet NaN (0x7fc00000, or with the sign bit) is supported")
+            return NAN_LITERALS[bits]
         if v != float(np.float32(v)):
             raise ValueError(f"constant {v!r} is not representable as float32")
         return f"{v.hex()}f" if v != 0 else ("-0.0f" if math.copysign(1.0, v) < 0 else "0.0f")
@@ -81,6 +99,11 @@ class _Lowering:
             if raw.min() < info.min or raw.max() > info.max:
                 raise ValueError(f"constant array ({comment}) has values outside {ctype}")
         flat = np.ascontiguousarray(raw.astype(numpy_type))
+        if ctype == "float":
+            odd = sorted({b for b in flat.view(np.uint32)[np.isnan(flat)].tolist() if b not in NAN_LITERALS})
+            if odd:
+                raise UnsupportedOpError(f"{comment}: a NaN with payload 0x{odd[0]:08x} has no C99 literal "
+                                         "(only the default quiet NaN does)", fix=TFLM_FIX)
         key = (ctype, flat.tobytes())
         name = self._array_by_content.get(key)
         if name is None:
