@@ -647,7 +647,7 @@ typedef struct {
 
 void tml_svdf_f32(const tml_svdf_f32_params *p, const float *input, float *state, float *output);
 
-/* ---- UNIDIRECTIONAL_SEQUENCE_LSTM (int8 x int8 -> int16 cell, int16 x int8, float32) ----------
+/* ---- UNIDIRECTIONAL_SEQUENCE_LSTM (int8 x int8 -> int16 cell, int16 x int8; float32: see lstmf) -
  * Integer paths of TFLM's lstm_eval: per step four gates (input FC + recurrent FC, each requantized to Q3.12,
  * saturating add, sigmoid or tanh to Q0.15), the cell update, the hidden update. The hidden and
  * cell states are variable tensors (persistent, reset by init()). */
@@ -869,6 +869,26 @@ void tml_dynamic_update_slice(const tml_dynamic_update_slice_params *p, const vo
 int32_t tml_floor_div_f32(const tml_broadcast *shape, const float *in1, const float *in2, float *out,
                           int32_t denominators);
 void tml_floor_mod_f32(const tml_broadcast *shape, const float *in1, const float *in2, float *out);
+
+/* ---- lstmf: float32 UNIDIRECTIONAL_SEQUENCE_LSTM (unidirectional_sequence_lstm_f32.c) --------
+ * TFLM's EvalLstm<float>: per step four gates (input FC with bias + recurrent FC, sigmoid or tanh),
+ * the cell update (clipped when cell_clip > 0), hidden = tanh(cell) x output gate. The hidden and
+ * cell states are variable tensors (persistent, reset by init()). */
+typedef struct {
+  const float *input_weights;     /* [cells][input_size] */
+  const float *recurrent_weights; /* [cells][cells] */
+  const float *bias;              /* [cells] */
+} tml_lstm_f32_gate_params;
+
+typedef struct {
+  tml_lstm_f32_gate_params gates[4]; /* forget, input, cell, output */
+  int32_t batches, time_steps, input_size, cells, time_major;
+  float cell_clip; /* > 0: the cell state is clipped to [-cell_clip, cell_clip] */
+} tml_lstm_f32_params;
+
+/* scratch: 4 * cells float */
+void tml_lstm_f32(const tml_lstm_f32_params *p, const float *input, float *hidden, float *cell, float *output,
+                  float *scratch);
 
 #ifdef __cplusplus
 }
