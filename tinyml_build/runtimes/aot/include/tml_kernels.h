@@ -642,8 +642,18 @@ typedef struct {
   const float *weights_time;    /* [filters][memory] */
   const float *bias;            /* [units] */
   int32_t batches, input_size, filters, memory, rank;
-  float act_min, act_max;
+  int32_t activation; /* TML_SVDF_ACT_*: the fused activation as TFLM's ActivationValFloat */
 } tml_svdf_f32_params;
+
+/* The schema's ActivationFunctionType numbers (SIGMOID cannot be named there). */
+enum {
+  TML_SVDF_ACT_NONE = 0,
+  TML_SVDF_ACT_RELU = 1,
+  TML_SVDF_ACT_RELU_N1_TO_1 = 2,
+  TML_SVDF_ACT_RELU6 = 3,
+  TML_SVDF_ACT_TANH = 4,
+  TML_SVDF_ACT_SIGN_BIT = 5
+};
 
 void tml_svdf_f32(const tml_svdf_f32_params *p, const float *input, float *state, float *output);
 
