@@ -40,18 +40,53 @@ static inline float tml_lstm_f32_dot(const float *x, const float *w, int32_t n) 
   return total;
 }
 
-/* One gate for one row: FC(input) + FC(hidden), activated. */
+/* Four rows' dot products with x in one pass (each x[d] loaded once for all four; Cortex-M4 has
+ * no fused multiply-add in C99, so a product and a sum per weight is the floor), each row summed
+ * in TFLM's order. */
+static inline void tml_lstm_f32_dot4(const float *x, const float *w, int32_t n, float *sums) {
+  const float *w0 = w;
+  const float *w1 = w0 + n;
+  const float *w2 = w1 + n;
+  const float *w3 = w2 + n;
+  const float *const end = x + n;
+  float t0 = 0.0f, t1 = 0.0f, t2 = 0.0f, t3 = 0.0f;
+  while (x != end) { /* pointer walks: VLDR has no register offset */
+    const float v = *x++;
+    t0 += v * *w0++;
+    t1 += v * *w1++;
+    t2 += v * *w2++;
+    t3 += v * *w3++;
+  }
+  sums[0] = t0;
+  sums[1] = t1;
+  sums[2] = t2;
+  sums[3] = t3;
+}
+
+/* reference_ops::Logistic, or tanh for the cell gate, of FC(input) + FC(hidden). */
+static inline float tml_lstm_f32_activate(int32_t g, float input_fc, float bias, float recurrent_fc) {
+  const float v = tml_lstm_f32_clamp(input_fc + bias) + tml_lstm_f32_clamp(recurrent_fc + 0.0f);
+  return g == TML_F32_CELL ? tanhf(v) : tml_lstm_f32_sigmoid(v);
+}
+
+/* One gate for one row, four units per pass. */
 static void tml_lstm_f32_gate(const tml_lstm_f32_params *p, int32_t g, const float *x, const float *h, float *out) {
   const tml_lstm_f32_gate_params *gp = &p->gates[g];
   const int32_t n = p->cells;
+  const int32_t depth = p->input_size;
   const float *wi = gp->input_weights;
   const float *wr = gp->recurrent_weights;
-  int32_t i;
-  for (i = 0; i < n; ++i, wi += p->input_size, wr += n) {
-    const float a = tml_lstm_f32_clamp(tml_lstm_f32_dot(x, wi, p->input_size) + gp->bias[i]);
-    const float r = tml_lstm_f32_clamp(tml_lstm_f32_dot(h, wr, n) + 0.0f);
-    const float v = a + r;
-    out[i] = g == TML_F32_CELL ? tanhf(v) : tml_lstm_f32_sigmoid(v);
+  int32_t i, k;
+  for (i = 0; i + 3 < n; i += 4, wi += 4 * depth, wr += 4 * n) {
+    float a[4], r[4];
+    tml_lstm_f32_dot4(x, wi, depth, a);
+    tml_lstm_f32_dot4(h, wr, n, r);
+    for (k = 0; k < 4; ++k) {
+      out[i + k] = tml_lstm_f32_activate(g, a[k], gp->bias[i + k], r[k]);
+    }
+  }
+  for (; i < n; ++i, wi += depth, wr += n) {
+    out[i] = tml_lstm_f32_activate(g, tml_lstm_f32_dot(x, wi, depth), gp->bias[i], tml_lstm_f32_dot(h, wr, n));
   }
 }
 
