@@ -50,6 +50,8 @@ SIMD_TAILS = {
     "svdf_int16_state": lambda: svdf_model("int16", seed=3, cases=6),
     "svdf_float32": lambda: svdf_model("float32", seed=3, cases=6),
     "lstm_int8": lambda: needs_tflm_table() or lstm_model("int8", seed=3, cases=6),
+    # 16x8: int64 gate sums; its sigmoid/tanh are include/tml_sigmoid16.h, shared with int16 LOGISTIC/TANH
+    "lstm_int16": lambda: needs_tflm_table() or lstm_model("int16", seed=3, cases=6),
 }
 
 

@@ -9,12 +9,23 @@ mnist_lstm model (trained_lstm_int8) is checked over 20 invocations by test_aot_
 Cortex-M4 by test_aot_cortex_m.py.
 The integer gates interpolate in TFLM's sigmoid table, read from the pinned sources: without
 them these tests skip.
+
+float32: seeded random geometry, weight scales from gates that stay in sigmoid's middle to gates
+past its cut-offs, cell clipping on and off, inputs from 0.01 to 100 with signed zeros, the last
+run adding infinities, 1e30, 3.4e38 and denormals to some LSTMs (FC sums that overflow: TFLM
+clamps them to +-FLT_MAX); plus identity probes (one unit, every gate = the input) fed the values
+around TFLM's sigmoid cut-offs (16.619047, -9) and tanh's saturation. No NaN: once two NaNs of
+different signs meet in one operation (a NaN gate times a NaN gate), which one comes out is the
+compiler's register choice (C and C++ leave it open; TFLM's own result changes with -O), so such
+bits cannot be judged; the inputs with infinities have input size 1, so no FC sum adds +inf to -inf.
+Host only: on the target expf/tanhf are newlib's (aot README).
 """
 
 import aot_op_cases
 import numpy as np
 import pytest
-from tflite_builder import ModelBuilder
+from test_aot_ops_arith import Batch
+from tflite_builder import TYPE_CODES, ModelBuilder
 
 from tinyml_build.errors import UnsupportedOpError
 from tinyml_build.model.schema import fb
@@ -87,7 +98,13 @@ def _model(dtype: str, seed: int = 0, cases: int = CASES) -> bytes:
 
 MODELS = 3  # generated models (seeds) per activation type
 PARAMS = [("UNIDIRECTIONAL_SEQUENCE_LSTM", t, s) for t in TYPES["UNIDIRECTIONAL_SEQUENCE_LSTM"] for s in range(MODELS)]
-GENERATED_CASES = aot_op_cases.case_counts(PARAMS, CASES)
+FLOAT_CASES = 70  # float LSTMs per generated model (12 constant buffers each; TFLM takes at most 1024)
+FLOAT_PROBES = 6  # identity probes per float model (counted in FLOAT_CASES)
+FLOAT_MODELS = 3
+FLOAT_RUNS = 4
+FLOAT_PARAMS = [("UNIDIRECTIONAL_SEQUENCE_LSTM", "float32", s) for s in range(FLOAT_MODELS)]
+GENERATED_CASES = aot_op_cases.summed_counts(aot_op_cases.case_counts(PARAMS, CASES),
+                                             aot_op_cases.case_counts(FLOAT_PARAMS, FLOAT_CASES))
 
 
 @pytest.mark.parametrize("dtype,seed", [(t, s) for _, t, s in PARAMS])
@@ -137,3 +154,106 @@ def test_without_tflm_sources_the_lstm_is_refused_with_the_ways_to_get_them(tmp_
     finally:
         assert "op #0 UNIDIRECTIONAL_SEQUENCE_LSTM" in message and "sigmoid" in message
     assert dep.env_var in message
+
+
+# float32 ---------------------------------------------------------------------------------------
+SIGMOID_UPPER = np.float32(16.619047164916992188)  # reference Logistic's cut-offs (float)
+SIGMOID_LOWER = np.float32(-9.0)
+SPECIAL = np.array([np.inf, -np.inf, 1e30, -1e30, 0.0, -0.0, 3.4e38, -3.4e38, 1e-40, -1e-40], np.float32)
+PROBE_VALUES = np.array([SIGMOID_UPPER, np.nextafter(SIGMOID_UPPER, np.float32(0)),
+                         np.nextafter(SIGMOID_UPPER, np.float32(99)), SIGMOID_LOWER,
+                         np.nextafter(SIGMOID_LOWER, np.float32(0)), np.nextafter(SIGMOID_LOWER, np.float32(-99)),
+                         -88.0, -104.0, 9.0, 0.0, -0.0, 1e-40, 0.5, -0.5, 20.0, -20.0], np.float32)
+
+
+def float_inputs(shape, scale, specials):
+    """Runs before the last: uniform in +-scale with signed zeros; the last run adds SPECIAL values
+    when `specials` (after an infinity a state may stay saturated, so only then and only in some LSTMs)."""
+
+    def gen(rng, run):
+        v = rng.uniform(-scale, scale, shape).astype(np.float32)
+        kind = rng.random(shape)
+        v[kind < 0.05] = 0.0
+        v[(kind >= 0.05) & (kind < 0.1)] = -0.0
+        if specials and run == FLOAT_RUNS - 1:
+            pick = kind > 0.8
+            v[pick] = rng.choice(SPECIAL, int(pick.sum()))
+        return v
+
+    return gen
+
+
+def probe_inputs(shape):
+    """PROBE_VALUES in turn (each run starts further along), the rest random in +-20."""
+
+    def gen(rng, run):
+        count = int(np.prod(shape))
+        v = rng.uniform(-20, 20, count).astype(np.float32)
+        take = min(count, len(PROBE_VALUES))
+        v[:take] = np.roll(PROBE_VALUES, -run * take)[:take]
+        return v.reshape(shape)
+
+    return gen
+
+
+def add_lstm_f32(batch: Batch, n: int, probe: bool) -> None:
+    """One float32 LSTM on `batch`: random geometry and weights, or an identity probe (one unit,
+    input size 1, every gate's input weight 1 and recurrent weight 0, so each gate sees x itself)."""
+    rng, b = batch.rng, batch.b
+    time_major = bool(rng.random() < 0.4)
+    specials = not probe and rng.random() < 0.3
+    if probe:
+        batches, steps, input_size, cells = int(rng.integers(1, 3)), 8, 1, 1
+    else:
+        batches, steps = int(rng.integers(1, 4)), int(rng.integers(1, 6))
+        input_size, cells = 1 if specials else int(rng.integers(1, 13)), int(rng.integers(1, 11))
+    x_shape = [steps, batches, input_size] if time_major else [batches, steps, input_size]
+    scale = float(10.0 ** rng.uniform(-2, 2))
+    gen = probe_inputs(x_shape) if probe else float_inputs(x_shape, scale, specials)
+    x = batch.input("float32", x_shape, gen=gen)
+    inputs = [x] + [-1] * 23
+    # Pre-activations around 1 up to far past the cut-offs: weight scale from the fan-in, times 0.1..30.
+    gain = float(10.0 ** rng.uniform(-1, 1.5)) / scale
+    for gate, (wi_n, wr_n, bias_n) in {"f": (2, 6, 13), "i": (1, 5, 12), "c": (3, 7, 14), "o": (4, 8, 15)}.items():
+        if probe:
+            wi, wr, bias = np.ones((1, 1)), np.zeros((1, 1)), np.zeros(1)
+        else:
+            wi = rng.normal(0, gain / np.sqrt(input_size), (cells, input_size))
+            wr = rng.normal(0, float(10.0 ** rng.uniform(-1, 0.7)) / np.sqrt(cells), (cells, cells))
+            bias = rng.normal(0, 1.0, cells)
+        inputs[wi_n] = b.tensor(f"wi{gate}{n}", "float32", [cells, input_size], data=wi.astype(np.float32))
+        inputs[wr_n] = b.tensor(f"wr{gate}{n}", "float32", [cells, cells], data=wr.astype(np.float32))
+        inputs[bias_n] = b.tensor(f"b{gate}{n}", "float32", [cells], data=bias.astype(np.float32))
+    inputs[18] = b.tensor(f"h{n}", "float32", [batches, cells])
+    inputs[19] = b.tensor(f"c{n}", "float32", [batches, cells])
+    b.tensors[inputs[18]].isVariable = b.tensors[inputs[19]].isVariable = True
+    y = batch.output("float32", x_shape[:2] + [cells])
+    options = fb.UnidirectionalSequenceLSTMOptionsT()
+    options.fusedActivationFunction = ACT.TANH
+    options.cellClip = float(10.0 ** rng.uniform(-0.5, 1.5)) if rng.random() < 0.5 else 0.0
+    options.timeMajor = time_major
+    batch.op(fb.BuiltinOperator.UNIDIRECTIONAL_SEQUENCE_LSTM, inputs, [y],
+             fb.BuiltinOptions.UnidirectionalSequenceLSTMOptions, options)
+
+
+def _float_batch(seed: int, cases: int = FLOAT_CASES, probes: int = FLOAT_PROBES) -> Batch:
+    batch = Batch([30, seed])
+    for n in range(cases):
+        add_lstm_f32(batch, n, probe=n < probes)
+    return batch
+
+
+@pytest.mark.parametrize("seed", range(FLOAT_MODELS))
+def test_random_float_lstm_bit_exact_over_invocations(seed):
+    """The first model also runs under ASan/UBSan. Needs no TFLM table: float gates call expf/tanhf."""
+    batch = _float_batch(seed)
+    assert batch.cases == FLOAT_CASES
+    batch.check(runs=FLOAT_RUNS, sanitize=seed == 0)
+
+
+def test_float_lstm_refuses_mixed_types():
+    """Float activations with an int16 cell state: TFLM would take its integer path on float data."""
+    batch = _float_batch(0, cases=1, probes=0)
+    b = batch.b
+    b.tensors[b.operators[0].inputs[19]].type = TYPE_CODES["int16"]
+    assert "cell state" in aot_op_cases.lower_error(b.build())

@@ -24,6 +24,8 @@ RUNS = 6  # invocations per check: the state shifts through up to this many memo
 STATE_TYPES = {"int16": (np.int16, 32767, 1024), "int8": (np.int8, 127, 127)}  # dtype, state max, time weights max
 ACTIVATIONS = [fb.ActivationFunctionType.NONE, fb.ActivationFunctionType.RELU, fb.ActivationFunctionType.RELU6,
                fb.ActivationFunctionType.RELU_N1_TO_1]
+# TFLM's float SVDF applies every activation the schema names (ActivationValFloat); the integer one none.
+FLOAT_ACTIVATIONS = ACTIVATIONS + [fb.ActivationFunctionType.TANH, fb.ActivationFunctionType.SIGN_BIT]
 
 
 def _svdf_op(b, n, x, wf, wt, bias, state, y, rank, activation):
@@ -84,7 +86,7 @@ def add_float(b, rng, dtype, n):
     bias = const(f"bias{n}", [units])
     state = b.tensor(f"state{n}", "float32", [batches, memory * filters])
     y = b.tensor(f"y{n}", "float32", [batches, units])
-    _svdf_op(b, n, x, wf, wt, bias, state, y, rank, ACTIVATIONS[int(rng.integers(0, len(ACTIVATIONS)))])
+    _svdf_op(b, n, x, wf, wt, bias, state, y, rank, FLOAT_ACTIVATIONS[int(rng.integers(0, len(FLOAT_ACTIVATIONS)))])
     return [x], [y]
 
 
@@ -98,7 +100,9 @@ def _model(state_dtype: str, seed: int = 0, cases: int = CASES) -> bytes:
 
 MODELS = 2  # generated models (seeds) per state type
 PARAMS = [("SVDF", t, s) for t in TYPES["SVDF"] for s in range(MODELS)]
-GENERATED_CASES = aot_op_cases.case_counts(PARAMS, CASES)
+SPECIAL_CASES = 36  # float SVDFs of test_float_activations_on_nan_and_infinities
+GENERATED_CASES = aot_op_cases.summed_counts(aot_op_cases.case_counts(PARAMS, CASES),
+                                             aot_op_cases.case_counts([("SVDF", "float32", 0)], SPECIAL_CASES))
 
 
 @pytest.mark.parametrize("state_dtype,seed", [(t, s) for _, t, s in PARAMS])
@@ -146,3 +150,56 @@ def test_quantized_svdf_carries_only_its_weights(state_dtype):
     program = lower_model(model)
     weights = sum(t.nbytes for t in model.main.tensors if t.is_constant)
     assert program.model_bytes <= weights, "\n".join(f"{a.nbytes} {a.comment}" for a in program.arrays)
+
+
+def special_float_inputs(shape, kind):
+    """Random in +-8 with exact zeros; from run 1 on, "nan" SVDFs get positive NaNs and "inf" ones
+    one infinity per batch row (so a feature sum never adds +inf to -inf; the time sums may, which
+    makes x86's default NaN). Each SVDF sees one kind of NaN only: which of two different NaNs an
+    operation returns is the compiler's choice (C and C++ leave it open), so they are not mixed."""
+
+    def gen(rng, run):
+        v = rng.uniform(-8, 8, shape).astype(np.float32)
+        v[rng.random(shape) < 0.1] = 0.0
+        if run >= 1 and kind == "nan":
+            v[rng.random(shape) < 0.2] = np.nan
+        if run >= 1 and kind == "inf":
+            for row in v:
+                if rng.random() < 0.5:
+                    row[int(rng.integers(0, row.size))] = rng.choice([np.inf, -np.inf])
+        return v
+
+    return gen
+
+
+def special_float_batch(activations=FLOAT_ACTIVATIONS, cases: int = SPECIAL_CASES):
+    """`cases` float SVDFs, each activation over plain, NaN and infinite inputs in turn."""
+    from test_aot_ops_arith import Batch
+
+    batch = Batch([40])
+    rng = batch.rng
+    for n in range(cases):
+        kind = ("plain", "nan", "inf")[n % 3]
+        activation = activations[(n // 3) % len(activations)]
+        batches, input_size, rank, units, memory = _dims(rng)
+        filters = units * rank
+        x = batch.input("float32", [batches, input_size], gen=special_float_inputs([batches, input_size], kind))
+
+        def const(name, shape):
+            return batch.b.tensor(name, "float32", shape, data=rng.standard_normal(shape).astype(np.float32))
+
+        wf, wt = const(f"wf{n}", [filters, input_size]), const(f"wt{n}", [filters, memory])
+        bias = const(f"bias{n}", [units])
+        state = batch.b.tensor(f"state{n}", "float32", [batches, memory * filters])
+        y = batch.output("float32", [batches, units])
+        _svdf_op(batch.b, n, x, wf, wt, bias, state, y, rank, activation)
+        batch.cases += 1
+    return batch
+
+
+def test_float_activations_on_nan_and_infinities():
+    """ActivationValFloat is not a clamp: RELU/RELU6/RELU_N1_TO_1 of NaN are 0/6/1 (fmax/fmin), NONE
+    keeps infinities, TANH and SIGN_BIT map them."""
+    batch = special_float_batch()
+    assert batch.cases == SPECIAL_CASES
+    batch.check(runs=RUNS)

@@ -642,12 +642,22 @@ typedef struct {
   const float *weights_time;    /* [filters][memory] */
   const float *bias;            /* [units] */
   int32_t batches, input_size, filters, memory, rank;
-  float act_min, act_max;
+  int32_t activation; /* TML_SVDF_ACT_*: the fused activation as TFLM's ActivationValFloat */
 } tml_svdf_f32_params;
+
+/* The schema's ActivationFunctionType numbers (SIGMOID cannot be named there). */
+enum {
+  TML_SVDF_ACT_NONE = 0,
+  TML_SVDF_ACT_RELU = 1,
+  TML_SVDF_ACT_RELU_N1_TO_1 = 2,
+  TML_SVDF_ACT_RELU6 = 3,
+  TML_SVDF_ACT_TANH = 4,
+  TML_SVDF_ACT_SIGN_BIT = 5
+};
 
 void tml_svdf_f32(const tml_svdf_f32_params *p, const float *input, float *state, float *output);
 
-/* ---- UNIDIRECTIONAL_SEQUENCE_LSTM (int8 x int8 -> int16 cell, int16 x int8, float32) ----------
+/* ---- UNIDIRECTIONAL_SEQUENCE_LSTM (int8 x int8 -> int16 cell, int16 x int8; float32: see lstmf) -
  * Integer paths of TFLM's lstm_eval: per step four gates (input FC + recurrent FC, each requantized to Q3.12,
  * saturating add, sigmoid or tanh to Q0.15), the cell update, the hidden update. The hidden and
  * cell states are variable tensors (persistent, reset by init()). */
@@ -933,6 +943,26 @@ typedef struct {
 } tml_transpose_conv_f32_params;
 
 void tml_transpose_conv_f32(const tml_transpose_conv_f32_params *p, const float *input, float *output);
+
+/* ---- lstmf: float32 UNIDIRECTIONAL_SEQUENCE_LSTM (unidirectional_sequence_lstm_f32.c) --------
+ * TFLM's EvalLstm<float>: per step four gates (input FC with bias + recurrent FC, sigmoid or tanh),
+ * the cell update (clipped when cell_clip > 0), hidden = tanh(cell) x output gate. The hidden and
+ * cell states are variable tensors (persistent, reset by init()). */
+typedef struct {
+  const float *input_weights;     /* [cells][input_size] */
+  const float *recurrent_weights; /* [cells][cells] */
+  const float *bias;              /* [cells] */
+} tml_lstm_f32_gate_params;
+
+typedef struct {
+  tml_lstm_f32_gate_params gates[4]; /* forget, input, cell, output */
+  int32_t batches, time_steps, input_size, cells, time_major;
+  float cell_clip; /* > 0: the cell state is clipped to [-cell_clip, cell_clip] */
+} tml_lstm_f32_params;
+
+/* scratch: 4 * cells float */
+void tml_lstm_f32(const tml_lstm_f32_params *p, const float *input, float *hidden, float *cell, float *output,
+                  float *scratch);
 
 #ifdef __cplusplus
 }

@@ -7,8 +7,10 @@
  * (free on SIMD32 cores: SXTAB16 adds the offset while it sign-extends), so it needs no per-filter
  * constant tables in flash, and no scratch: each unit sums its own filters in the order TFLM's
  * reduction does.
- * Like TFLM, the integer path applies no fused activation (only the int8 clamp).
+ * Like TFLM, the integer path applies no fused activation (only the int8 clamp); the float path
+ * applies it as TFLM's ActivationValFloat, which is not a clamp (NaN and infinities differ).
  */
+#include <math.h>
 #include <string.h>
 
 #include "tml_dot.h"
@@ -113,6 +115,20 @@ void tml_svdf_s8_s8(const tml_svdf_s8_params *p, const int8_t *input, int8_t *st
   TML_SVDF_S8_BODY(int8_t, -128, 127, TML_SVDF_DOT_S8)
 }
 
+/* TFLM's ActivationValFloat (micro/kernels/activation_utils.h) as its host and Arm builds compile
+ * it: TfLiteMax/TfLiteMin are std::fmax/std::fmin (a NaN operand gives the other one: RELU6 of NaN
+ * is 6), NONE passes infinities, TANH is tanhf, SIGN_BIT is signbit as 0 or 1. */
+static float tml_svdf_activation_f32(int32_t activation, float a) {
+  switch (activation) {
+    case TML_SVDF_ACT_RELU: return fmaxf(0.0f, a);
+    case TML_SVDF_ACT_RELU_N1_TO_1: return fmaxf(-1.0f, fminf(a, 1.0f));
+    case TML_SVDF_ACT_RELU6: return fmaxf(0.0f, fminf(a, 6.0f));
+    case TML_SVDF_ACT_TANH: return tanhf(a);
+    case TML_SVDF_ACT_SIGN_BIT: return signbit(a) ? 1.0f : 0.0f;
+    default: return a;
+  }
+}
+
 void tml_svdf_f32(const tml_svdf_f32_params *p, const float *input, float *state, float *output) {
   const int32_t filters = p->filters;
   const int32_t memory = p->memory;
@@ -143,8 +159,7 @@ void tml_svdf_f32(const tml_svdf_f32_params *p, const float *input, float *state
         }
         v += sum;
       }
-      v = v < p->act_min ? p->act_min : v;
-      output[u] = v > p->act_max ? p->act_max : v;
+      output[u] = tml_svdf_activation_f32(p->activation, v);
     }
     input += p->input_size;
     output += units;

@@ -8,11 +8,13 @@
  * copied to the output. Batch rows are independent, so time-major and batch-major models run
  * the same per-row step; only the input/output offsets differ. The int8 path folds the input
  * and hidden zero points into per-gate biases at build time (exact modulo 2^32, like TFLM's
- * int32 sums). Sigmoid and tanh interpolate in TFLM's own table (p->sigmoid_table).
+ * int32 sums). Sigmoid and tanh interpolate in TFLM's own table (p->sigmoid_table) with
+ * include/tml_sigmoid16.h, the code of int16 LOGISTIC/TANH.
  */
 #include "tml_dot.h"
 #include "tml_fixedpoint.h"
 #include "tml_kernels.h"
+#include "tml_sigmoid16.h"
 
 enum { TML_GATE_FORGET = 0, TML_GATE_INPUT = 1, TML_GATE_CELL = 2, TML_GATE_OUTPUT = 3 };
 
@@ -20,45 +22,17 @@ static int16_t tml_sat16(int32_t x) {
   return (int16_t)tml_clamp_i32(x, -32768, 32767);
 }
 
-/* reference_integer_ops::Logistic on int16 with input multiplier 0 and shift 0 (Q3.12 in). */
-static int16_t tml_lstm_sigmoid(const uint16_t *table, int16_t x) {
-  const int32_t in = (int32_t)x * 3;
-  const uint32_t a = (uint32_t)(in < 0 ? -in : in);
-  const uint32_t uh = a >> 9;
-  uint32_t r;
-  if (uh >= 255u) {
-    r = 0x7FFFu << 10;
-  } else {
-    const uint32_t ua = table[uh];
-    const uint32_t ub = table[uh + 1u];
-    r = (ua << 9) + (a & 0x1FFu) * (ub - ua);
-  }
-  r = in >= 0 ? r + (1u << 9) : (1u << 25) - r + (1u << 9) - 1u;
-  return (int16_t)(r >> 10);
-}
-
 /* reference_integer_ops::Tanh on int16 with a resolved input multiplier and shift. */
-static int16_t tml_lstm_tanh(const uint16_t *table, int16_t x, int32_t multiplier, int32_t shift) {
+static inline int16_t tml_lstm_tanh(const uint16_t *table, int16_t x, int32_t multiplier, int32_t shift) {
   const int32_t round = shift > 0 ? (int32_t)1 << (shift - 1) : 0;
-  const int32_t in = ((int32_t)x * multiplier + round) >> shift;
-  const uint32_t a = (uint32_t)(in < 0 ? -in : in);
-  const uint32_t uh = a >> 8;
-  int32_t r;
-  if (uh >= 255u) {
-    r = 0xFFFF << 8;
-  } else {
-    const uint32_t ua = table[uh];
-    const uint32_t ub = table[uh + 1u];
-    r = (int32_t)((ua << 8) + (a & 0xFFu) * (ub - ua));
-  }
-  r = in >= 0 ? r - (1 << 23) + (1 << 7) : -r + (1 << 23) + (1 << 7) - 1;
-  return (int16_t)(r >> 8);
+  return tml_tanh16(table, ((int32_t)x * multiplier + round) >> shift);
 }
 
+/* The gates' nonlinearity on Q3.12: Logistic with input multiplier 0 (x * 3), Tanh at scale 2^-12. */
 static void tml_lstm_activate(const tml_lstm_params *p, int16_t *gate, int32_t n, int32_t tanh) {
   int32_t i;
   for (i = 0; i < n; ++i) {
-    gate[i] = tanh ? tml_lstm_tanh(p->sigmoid_table, gate[i], 3, 0) : tml_lstm_sigmoid(p->sigmoid_table, gate[i]);
+    gate[i] = tanh ? tml_tanh16(p->sigmoid_table, gate[i] * 3) : tml_sigmoid16(p->sigmoid_table, gate[i] * 3);
   }
 }
 
@@ -67,13 +41,15 @@ static int32_t tml_lstm_mul(int16_t a, int16_t b, int32_t multiplier, int32_t rs
   return tml_requant((int32_t)a * (int32_t)b, multiplier, rshift, offset);
 }
 
-/* Cell update and the output gate's use of it, shared by both activation types: `gates` holds
- * the four activated gates (Q0.15); returns tanh(cell) x output gate before requantization. */
-static void tml_lstm_update_cell(const tml_lstm_params *p, int16_t *cell, const int16_t *gates) {
+/* The end of a step, shared by both activation types: `gates` holds the four activated gates
+ * (Q0.15). Updates the cell, then writes hidden = tanh(cell) x output gate, requantized and
+ * clamped to [lo, hi], over the output gate's row (each value is read before it is replaced). */
+static void tml_lstm_cell_and_hidden(const tml_lstm_params *p, int16_t *cell, int16_t *gates, int32_t lo, int32_t hi) {
   const int32_t n = p->cells;
   const int16_t *forget = gates + TML_GATE_FORGET * n;
   const int16_t *input = gates + TML_GATE_INPUT * n;
   const int16_t *cand = gates + TML_GATE_CELL * n;
+  int16_t *out_gate = gates + TML_GATE_OUTPUT * n;
   int32_t i;
   for (i = 0; i < n; ++i) {
     const int16_t kept = tml_sat16(tml_lstm_mul(forget[i], cell[i], p->forget_multiplier, p->forget_rshift, 0));
@@ -83,6 +59,11 @@ static void tml_lstm_update_cell(const tml_lstm_params *p, int16_t *cell, const 
       c = (int16_t)tml_clamp_i32(c, -p->cell_clip, p->cell_clip);
     }
     cell[i] = c;
+  }
+  for (i = 0; i < n; ++i) {
+    const int16_t t = tml_lstm_tanh(p->sigmoid_table, cell[i], p->tanh_multiplier, p->tanh_shift);
+    const int32_t v = tml_lstm_mul(t, out_gate[i], p->hidden_multiplier, p->hidden_rshift, p->hidden_zero_point);
+    out_gate[i] = (int16_t)tml_clamp_i32(v, lo, hi);
   }
 }
 
@@ -124,15 +105,9 @@ void tml_lstm_s8(const tml_lstm_params *p, const int8_t *input, int8_t *hidden, 
       }
       tml_lstm_activate(p, out, n, g == TML_GATE_CELL);
     }
-    tml_lstm_update_cell(p, c, scratch);
+    tml_lstm_cell_and_hidden(p, c, scratch, -128, 127);
     for (i = 0; i < n; ++i) {
-      const int16_t t = tml_lstm_tanh(p->sigmoid_table, c[i], p->tanh_multiplier, p->tanh_shift);
-      const int32_t v = tml_lstm_mul(t, scratch[TML_GATE_OUTPUT * n + i], p->hidden_multiplier, p->hidden_rshift,
-                                     p->hidden_zero_point);
-      h[i] = (int8_t)tml_clamp_i32(v, -128, 127);
-    }
-    for (i = 0; i < n; ++i) {
-      output[step * n + i] = h[i];
+      h[i] = output[step * n + i] = (int8_t)scratch[TML_GATE_OUTPUT * n + i];
     }
   }
 }
@@ -173,15 +148,9 @@ void tml_lstm_s16(const tml_lstm_params *p, const int16_t *input, int16_t *hidde
       }
       tml_lstm_activate(p, out, n, g == TML_GATE_CELL);
     }
-    tml_lstm_update_cell(p, c, scratch);
+    tml_lstm_cell_and_hidden(p, c, scratch, -32768, 32767);
     for (i = 0; i < n; ++i) {
-      const int16_t t = tml_lstm_tanh(p->sigmoid_table, c[i], p->tanh_multiplier, p->tanh_shift);
-      const int32_t v = tml_lstm_mul(t, scratch[TML_GATE_OUTPUT * n + i], p->hidden_multiplier, p->hidden_rshift,
-                                     p->hidden_zero_point);
-      h[i] = tml_sat16(v);
-    }
-    for (i = 0; i < n; ++i) {
-      output[step * n + i] = h[i];
+      h[i] = output[step * n + i] = scratch[TML_GATE_OUTPUT * n + i];
     }
   }
 }

@@ -6,14 +6,18 @@ carries over between invocations as on TFLM. Both effective scales are float32 p
 to double, as Prepare computes them. The kernel subtracts the input and state zero points in its
 dot products (free with SXTAB16 on Cortex-M4) rather than reading per-filter folded constants:
 those cost 8 B of flash per filter, more than 5 % of keyword_scrambled's weights.
+The float path applies the fused activation as TFLM's ActivationValFloat: every one the schema
+names (NONE, RELU, RELU_N1_TO_1, RELU6, TANH, SIGN_BIT), with fmax/fmin rather than a clamp.
 """
 
 import numpy as np
 
 from tinyml_build.runtimes.aot.ops import register
-from tinyml_build.runtimes.aot.quantization import float_activation_range, quantize_multiplier
+from tinyml_build.runtimes.aot.quantization import quantize_multiplier
 
 STATE_CALLS = {"int16": "tml_svdf_s8_s16", "int8": "tml_svdf_s8_s8"}
+# The float path's fused activations: TFLM's ActivationValFloat, as TML_SVDF_ACT_* (tml_kernels.h) numbers them.
+FLOAT_ACTIVATIONS = {"NONE": 0, "RELU": 1, "RELU_N1_TO_1": 2, "RELU6": 3, "TANH": 4, "SIGN_BIT": 5}
 
 
 def _dims(ctx):
@@ -100,16 +104,15 @@ def _lower_float(ctx, dims) -> None:
         raise ctx.unsupported(f"bias has {bias.elements} elements, expected {filters // rank}")
     ctx.require_dtype(ctx.output(0), ("float32",), "output")
     activation = ctx.options.get("fused_activation_function", "NONE")
-    try:
-        act_min, act_max = float_activation_range(activation)
-    except ValueError:
-        raise ctx.unsupported(f"fused activation {activation} of a float32 SVDF is not lowered by aot yet") from None
+    if activation not in FLOAT_ACTIVATIONS:
+        raise ctx.unsupported(f"fused activation {activation}: TFLM's float SVDF knows "
+                              f"{', '.join(FLOAT_ACTIVATIONS)}")
     params = ctx.params("tml_svdf_f32_params", {
         "weights_feature": ctx.ptr(ctx.input(1)),
         "weights_time": ctx.ptr(ctx.input(2)),
         "bias": ctx.ptr(bias),
         "batches": batches, "input_size": input_size, "filters": filters, "memory": memory, "rank": rank,
-        "act_min": float(act_min), "act_max": float(act_max),
+        "activation": FLOAT_ACTIVATIONS[activation],
     })
     ctx.call("tml_svdf_f32", params, ctx.input_ptr(0), ctx.ptr(ctx.input(4), const=False), ctx.output_ptr(0),
              kernel="svdf")

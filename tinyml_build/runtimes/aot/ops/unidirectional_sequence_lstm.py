@@ -9,14 +9,15 @@ arena keeps them across invocations and init() resets them (lower.py). Sigmoid a
 TFLM's interpolation table (upstream_tables.py), so the integer paths need the pinned TFLM sources.
 
 Refused, as TFLM's micro kernel refuses them: peephole, projection and layer-norm tensors,
-per-channel weights, non-zero weight zero points. float32 is refused too: not lowered yet
-(TFLM's float gates call expf/tanhf; runtime=tflm runs it).
+per-channel weights, non-zero weight zero points. float32 activations take ops/_lstm_f32.py.
 """
 
 
 import numpy as np
 
 from tinyml_build.runtimes.aot.ops import register
+from tinyml_build.runtimes.aot.ops._lstm import GATE_TENSORS, GATES, lstm_geometry
+from tinyml_build.runtimes.aot.ops._lstm_f32 import lower_float
 from tinyml_build.runtimes.aot.quantization import (
     checked_log2,
     per_tensor_fc_multiplier,
@@ -26,11 +27,6 @@ from tinyml_build.runtimes.aot.quantization import (
 )
 from tinyml_build.runtimes.aot.upstream_tables import sigmoid_table_uint16
 
-GATES = ("forget", "input", "cell", "output")
-# (input weights, recurrent weights, bias) tensor positions per gate, in GATES order (lstm_shared.h).
-GATE_TENSORS = {"forget": (2, 6, 13), "input": (1, 5, 12), "cell": (3, 7, 14), "output": (4, 8, 15)}
-ABSENT = (9, 10, 11, 16, 17, 20, 21, 22, 23)  # peephole, projection, layer norm
-HIDDEN, CELL = 18, 19
 GATE_SCALE = 2.0 ** -12  # Q3.12: the FC outputs (nonlinear inputs)
 ACTIVATED_SCALE = 2.0 ** -15  # Q0.15: the sigmoid/tanh outputs
 
@@ -62,35 +58,12 @@ def quantized_cell_clip(cell_clip: float, cell_scale: float) -> int:
 @register("UNIDIRECTIONAL_SEQUENCE_LSTM")
 def lower(ctx) -> None:
     x = ctx.require_dtype(ctx.input(0), ("int8", "int16", "float32"), "input")
+    g = lstm_geometry(ctx, x, cell_dtype="float32" if x.dtype == "float32" else "int16")
     if x.dtype == "float32":
-        raise ctx.unsupported("float32 LSTM is not lowered by aot yet (only int8 and 16x8)")
-    if len(ctx.op.inputs) != 24:
-        raise ctx.unsupported(f"{len(ctx.op.inputs)} inputs; TFLM's kernel needs the 24 of the LSTM op")
-    for n in ABSENT:
-        if ctx.input(n) is not None:
-            raise ctx.unsupported(f"input {n} is present: peephole, projection and layer-norm LSTMs are not "
-                                  "supported by TFLM's micro kernel")
-    hidden = ctx.require_dtype(ctx.input(HIDDEN), (x.dtype,), "hidden state")
-    cell = ctx.require_dtype(ctx.input(CELL), ("int16",), "cell state")
-    y = ctx.require_dtype(ctx.output(0), (x.dtype,), "output")
-    for t, role in ((hidden, "hidden state"), (cell, "cell state")):
-        if not t.is_variable:
-            raise ctx.unsupported(f"{role} tensor #{t.index} '{t.name}' is not a variable tensor")
-
-    time_major = bool(ctx.options.get("time_major", False))
-    if len(x.shape) != 3 or len(y.shape) != 3:
-        raise ctx.unsupported("input and output must be 3-D")
-    steps, batches = (x.shape[0], x.shape[1]) if time_major else (x.shape[1], x.shape[0])
-    input_size = x.shape[2]
-    cells = ctx.input(2).shape[0] if ctx.input(2) is not None and ctx.input(2).shape else 0
-    if tuple(y.shape[:2]) != tuple(x.shape[:2]) or y.shape[2] != cells or cells <= 0:
-        raise ctx.unsupported(f"output shape {list(y.shape)} does not match input {list(x.shape)} and {cells} cells")
-    if hidden.elements != batches * cells or cell.elements != batches * cells:
-        raise ctx.unsupported(f"states must hold {batches} x {cells} elements")
-
-    activation = ctx.options.get("fused_activation_function", "TANH")
-    if activation != "TANH":  # the schema cannot name SIGMOID; TFLM asserts on anything else
-        raise ctx.unsupported(f"cell gate activation {activation}: TFLM's kernel supports TANH only")
+        lower_float(ctx, g)
+        return
+    hidden, cell = g.hidden, g.cell
+    time_major, steps, batches, input_size, cells = g.time_major, g.steps, g.batches, g.input_size, g.cells
 
     in_scale, in_zp = ctx.quantization(x)
     hidden_scale, hidden_zp = ctx.quantization(hidden)
