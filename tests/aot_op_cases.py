@@ -198,3 +198,50 @@ def lower_error(data: bytes) -> str:
     with pytest.raises(UnsupportedOpError) as info:
         lower_model(read_model(data, where="m.tflite", name="m"))
     return str(info.value)
+
+
+# ---- float32 inputs of the generated suites (issue 12 section 2: float32 elementwise ops) --------
+
+# Values where TFLM's float kernels branch or round specially: signed zeros, NaN, infinities,
+# denormals, FLT_MAX, RELU6 / HARD_SWISH / fused-activation edges (0, +-1, +-3, 6), LOGISTIC's
+# cutoffs (-9, 16.619047164916992) and just beyond them, where expf overflows and underflows.
+FLOAT_SPECIALS = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1e-40, -1e-40, 3.4028235e38, -3.4028235e38,
+                           1.0, -1.0, 3.0, -3.0, 6.0, 6.0000005, -9.0, -9.000001, 16.619047164916992, 16.62,
+                           88.8, -104.0, 0.5, -2.5], np.float32)
+
+
+def float_inputs(model, runs: int, seed: int, finite: bool = False) -> list[list[np.ndarray]]:
+    """Per run, one float32 array per graph input (every input of the model must be float32): run 0
+    FLOAT_SPECIALS repeated, then uniform in +-scale (scale log-uniform in 1e-3..1e3 per input and
+    run) with a tenth of the elements drawn from FLOAT_SPECIALS. `finite`: no NaN or infinities
+    (for targets whose NaN sign differs from the host's, see the aot README)."""
+    specials = FLOAT_SPECIALS[np.isfinite(FLOAT_SPECIALS)] if finite else FLOAT_SPECIALS
+    rng = np.random.default_rng(seed)
+    result = []
+    for run in range(runs):
+        arrays = []
+        for index in model.main.inputs:
+            tensor = model.main.tensors[index]
+            if tensor.dtype != "float32":
+                raise ValueError(f"input #{index} is {tensor.dtype}: float_inputs makes float32 inputs only")
+            count = int(np.prod(tensor.shape, dtype=np.int64))
+            if run == 0:
+                values = np.resize(np.roll(specials, len(arrays)), count)
+            else:
+                scale = float(10.0 ** rng.uniform(-3, 3))
+                values = rng.uniform(-scale, scale, count).astype(np.float32)
+                special = rng.random(count) < 0.1
+                values[special] = rng.choice(specials, int(special.sum()))
+            arrays.append(values.astype(np.float32).reshape(tensor.shape))
+        result.append(arrays)
+    return result
+
+
+def check_float_bytes(tmp_path, data: bytes, runs: int = 4, sanitize: bool = False) -> None:
+    """check_bytes with float_inputs: the special values TFLM's float kernels branch on, every run."""
+    path = tmp_path / "m.tflite"
+    path.write_bytes(data)
+    skip_blind_spots(path)
+    model = read_model(data, where=str(path), name="m")
+    report = check_model(path, inputs=float_inputs(model, runs, seed=0), sanitize=sanitize)
+    assert report.ok, str(report)

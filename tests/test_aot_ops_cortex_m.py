@@ -58,12 +58,36 @@ def test_single_op_on_cortex_m4(case):
 _SUITES = (test_aot_ops_gen_unary, test_aot_ops_gen_binary, test_aot_ops_gen_shape, test_aot_ops_reduce)
 _ADDERS = {op: add for suite in _SUITES for op, add in suite.ADDERS.items()}
 _TYPES = {op: types for suite in _SUITES for op, types in suite.TYPES.items()}
+# float32 ops that call libm's expf / tanhf: newlib's results differ from glibc's (the host oracle's) in
+# the last bits of some elements (aot README, "What is exact where": LOGISTIC ~4.7 %, TANH ~0.1 %,
+# SOFTMAX ~48 % of rows of 8 on qemu-m4), so their target comparison is expected to differ; they are
+# exact on the host (test_aot_ops_gen_unary.py). Left out here, and only these.
+FLOAT_ELEMENTWISE_OPS = ("ADD", "SUB", "MUL", "RELU", "RELU6", "LEAKY_RELU", "HARD_SWISH", "MEAN")
+LIBM_FLOAT_OPS = {("LOGISTIC", "float32"), ("TANH", "float32"), ("SOFTMAX", "float32")}
+
+
+def _target_types(op):
+    return [t for t in aot_op_cases.judged_types(_TYPES)(op) if (op, t) not in LIBM_FLOAT_OPS]
 
 
 @pytest.mark.parametrize("seed", range(2))
 def test_generated_cases_on_cortex_m4(seed):
-    data = aot_op_cases.all_ops_model(_ADDERS, aot_op_cases.judged_types(_TYPES), per_type=4, seed=100 + seed)
+    data = aot_op_cases.all_ops_model(_ADDERS, _target_types, per_type=4, seed=100 + seed)
     model = read_model(data, where=f"generated{seed}.tflite", name=f"generated{seed}")
     report = check_on_cortex_m(model, runs=4)
+    assert report.ok, str(report)
+
+
+def test_float32_special_values_on_cortex_m4():
+    """The float32 elementwise kernels (ADD, SUB, MUL, RELU, RELU6, LEAKY_RELU, HARD_SWISH, MEAN) on the
+    finite special values of aot_op_cases.float_inputs -- denormals, FLT_MAX (the fused activations'
+    clamp of an overflow to inf), signed zeros, the activation edges -- with the hard-float ABI. No NaN
+    or infinity as input: Arm's default NaN is positive, x86's negative (aot README)."""
+    float_ops = [op for op, types in _TYPES.items() if "float32" in types and (op, "float32") not in LIBM_FLOAT_OPS
+                 and op in FLOAT_ELEMENTWISE_OPS]
+    data = aot_op_cases.all_ops_model({op: _ADDERS[op] for op in float_ops}, lambda op: ["float32"], per_type=8,
+                                      seed=300)
+    model = read_model(data, where="float32_specials.tflite", name="float32_specials")
+    report = check_on_cortex_m(model, inputs=aot_op_cases.float_inputs(model, runs=4, seed=0, finite=True))
     assert report.ok, str(report)
 

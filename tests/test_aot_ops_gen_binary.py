@@ -3,8 +3,9 @@
 Property-style: random broadcast shapes of ranks 1..5 (either side broadcast, lower-rank
 operands, outputs large enough for int8 ADD/SUB's per-input tables now and then), log-uniform
 scales per operand, random int8 zero points (int16: 0, as TFLM requires), and every fused
-activation TFLM's kernels take. aot lowers these ops for int8 and int16 only; float32 models are
-refused (tests/test_aot_ops_elementwise.py). Each generated model holds CASES independent ops.
+activation TFLM's kernels take; float32 (ops/_binary_f32.py) with special values in every run
+(aot_op_cases.float_inputs: signed zeros, NaN, infinities, denormals, FLT_MAX, the activation
+edges). Each generated model holds CASES independent ops.
 """
 
 import aot_op_cases
@@ -45,6 +46,8 @@ def _shapes(rng):
 def add_binary(op, b, rng, dtype, n):
     code, options_type, options_class = _OPS[op]
     s1, s2, out_shape = _shapes(rng)
+    if dtype == "float32":
+        return _add_binary_f32(b, rng, code, options_type, options_class(), n, (s1, s2, out_shape))
     base = _log_uniform(rng, 0.005, 0.5) if dtype == "int8" else _log_uniform(rng, 1e-4, 0.01)
     scales = [base * _log_uniform(rng, 0.1, 10.0) for _ in range(3)]
     if op == "MUL":
@@ -60,8 +63,15 @@ def add_binary(op, b, rng, dtype, n):
     return [x1, x2], [y]
 
 
+def _add_binary_f32(b, rng, code, options_type, options, n, shapes):
+    x1, x2, y = (b.tensor(f"{name}{n}", "float32", shape) for name, shape in zip("aby", shapes))
+    options.fusedActivationFunction = int(rng.choice(ACTIVATIONS))
+    b.op(b.opcode(code, version=1), [x1, x2], [y], options_type, options)
+    return [x1, x2], [y]
+
+
 ADDERS = {op: (lambda b, rng, dtype, n, op=op: add_binary(op, b, rng, dtype, n)) for op in _OPS}
-TYPES = {op: ("int8", "int16") for op in _OPS}
+TYPES = {op: ("int8", "int16", "float32") for op in _OPS}
 PARAMS = [(op, t, s) for op, types in TYPES.items() for t in types for s in range(SEEDS)]
 GENERATED_CASES = aot_op_cases.case_counts(PARAMS, CASES)
 
@@ -69,7 +79,10 @@ GENERATED_CASES = aot_op_cases.case_counts(PARAMS, CASES)
 @pytest.mark.parametrize("op,dtype,seed", PARAMS)
 def test_random_cases_bit_exact(tmp_path, op, dtype, seed):
     data = aot_op_cases.random_model(ADDERS, TYPES, op, dtype, seed, CASES)
-    aot_op_cases.check_bytes(tmp_path, data, runs=RUNS)
+    if dtype == "float32":
+        aot_op_cases.check_float_bytes(tmp_path, data, runs=RUNS)
+    else:
+        aot_op_cases.check_bytes(tmp_path, data, runs=RUNS)
 
 
 def _mul_model(out_scale, activation) -> bytes:

@@ -2,7 +2,9 @@
 seeded generated models, bit-exact with the pinned TFLM.
 
 Property-style: random ranks and shapes (size-1 dimensions included), axes (negative and repeated
-ones), keep_dims both ways and random int8/int16 requantization for MEAN, 1..5 inputs on any axis
+ones), keep_dims both ways and random int8/int16 requantization for MEAN (float32 MEAN also over
+[1, 2] of 4-D inputs with keep_dims, TFLM's special case, and with aot_op_cases.float_inputs'
+special values), 1..5 inputs on any axis
 for CONCATENATION, random paddings and constant values, strided boxes with negative strides,
 out-of-range ends, begin/end masks and shrink masks. RESHAPE/SQUEEZE/EXPAND_DIMS run after a
 RELU6 so that their (aliased) input is an intermediate, as in real models. Each generated model
@@ -52,10 +54,16 @@ def add_mean(b, rng, dtype, n):
     rank = len(shape)
     axes = [int(a) for a in rng.integers(-rank, rank, int(rng.integers(1, rank + 2)))]
     keep_dims = bool(rng.random() < 0.5)
+    if dtype == "float32" and rng.random() < 0.25:  # TFLM's 4-D mean over H and W (its own loop)
+        shape, axes, keep_dims = _shape(rng, min_rank=4, max_dim=6), [[1, 2], [2, 1]][int(rng.integers(0, 2))], True
+        rank = 4
     reduced = {a % rank for a in axes}
     out_shape = [1 if d in reduced else s for d, s in enumerate(shape) if keep_dims or d not in reduced]
-    in_q = _random_quant(rng, dtype)
-    out_q = in_q if rng.random() < 0.3 else (in_q[0] * _log_uniform(rng, 0.2, 5.0), _random_quant(rng, dtype)[1])
+    if dtype == "float32":
+        in_q = out_q = (None, None)
+    else:
+        in_q = _random_quant(rng, dtype)
+        out_q = in_q if rng.random() < 0.3 else (in_q[0] * _log_uniform(rng, 0.2, 5.0), _random_quant(rng, dtype)[1])
     x = _tensor(b, f"x{n}", dtype, shape, in_q)
     y = _tensor(b, f"y{n}", dtype, out_shape, out_q)
     options = fb.ReducerOptionsT()
@@ -197,7 +205,7 @@ ADDERS = {"MEAN": add_mean, "CONCATENATION": add_concatenation,
           "EXPAND_DIMS": add_expand_dims}
 # The types aot lowers (mean.py, concatenation.py, pad.py, strided_slice.py); the reshaping ops
 # follow a RELU6 (exact in every oracle), whose quantized types they take.
-TYPES = {"MEAN": ("int8", "int16"), "CONCATENATION": ("int8", "int16", "int32", "float32"),
+TYPES = {"MEAN": ("int8", "int16", "float32"), "CONCATENATION": ("int8", "int16", "int32", "float32"),
          "PAD": ("int8", "int16", "int32", "float32"), "PADV2": ("int8", "int16", "int32", "float32"),
          "STRIDED_SLICE": ("int8", "int16", "int32", "float32"), "RESHAPE": ("int8", "int16"),
          "SQUEEZE": ("int8", "int16"), "EXPAND_DIMS": ("int8", "int16")}
@@ -209,7 +217,10 @@ GENERATED_CASES = aot_op_cases.case_counts(PARAMS, CASES)
 @pytest.mark.parametrize("op,dtype,seed", PARAMS)
 def test_random_cases_bit_exact(tmp_path, op, dtype, seed):
     data = aot_op_cases.random_model(ADDERS, TYPES, op, dtype, seed, CASES)
-    aot_op_cases.check_bytes(tmp_path, data, runs=RUNS)
+    if op == "MEAN" and dtype == "float32":
+        aot_op_cases.check_float_bytes(tmp_path, data, runs=RUNS)
+    else:
+        aot_op_cases.check_bytes(tmp_path, data, runs=RUNS)
 
 
 def test_all_ops_under_sanitizers(tmp_path):

@@ -5,7 +5,10 @@ Property-style: random ranks and shapes, log-uniform input and output scales, ra
 alphas of both signs (LEAKY_RELU, where the issue's 1-LSB failures were), softmax betas, and every
 requantization pair TFLM's QUANTIZE accepts. Quantization parameters are what generates the
 arithmetic paths here, so each op instance gets its own; inputs are run 0 all minimum, run 1 all
-maximum, then random. Each generated model holds CASES independent ops (one host compile).
+maximum, then random. float32 SOFTMAX, LEAKY_RELU, LOGISTIC, TANH, HARD_SWISH, RELU and RELU6
+(FLOAT_MODELS models each) run aot_op_cases.float_inputs instead: the special values TFLM's float
+kernels branch on (LOGISTIC's cutoffs, signed zeros, NaN, infinities) in every run, magnitudes from
+1e-3 to 1e3. Each generated model holds CASES independent ops (one host compile).
 """
 
 import aot_op_cases
@@ -133,9 +136,32 @@ def add_dequantize(b, rng, dtype, n):
                   ("float32", shape, None, None))
 
 
+def add_float(op, b, rng, n):
+    """One float32 `op`: random shape (SOFTMAX: long rows now and then), beta / alpha as the quantized cases."""
+    shape = _shape(rng)
+    options_type, options = 0, None
+    if op == "SOFTMAX":
+        if rng.random() < 0.2:
+            shape[-1] = int(rng.integers(20, 200))
+        options_type, options = OPTIONS.SoftmaxOptions, fb.SoftmaxOptionsT()
+        options.beta = float(rng.choice([1.0, _log_uniform(rng, 0.05, 4.0)]))
+    elif op == "LEAKY_RELU":
+        options_type, options = OPTIONS.LeakyReluOptions, fb.LeakyReluOptionsT()
+        options.alpha = float(rng.choice([rng.uniform(0.0, 1.0), rng.uniform(-2.0, 2.0), 0.01, 0.2, 0.3]))
+    spec = ("float32", shape, None, None)
+    return _unary(b, n, getattr(BUILTIN, op), 1, spec, spec, options_type, options)
+
+
+def _with_float(op, add_quantized):
+    """op's adder: add_float for float32, add_quantized for the quantized types."""
+    return lambda b, rng, dtype, n: add_float(op, b, rng, n) if dtype == "float32" else add_quantized(b, rng, dtype, n)
+
+
 ADDERS = {"SOFTMAX": add_softmax, "LEAKY_RELU": add_leaky_relu, "LOGISTIC": add_logistic, "TANH": add_tanh,
           "HARD_SWISH": add_hard_swish, "RELU": add_relu, "RELU6": add_relu6, "QUANTIZE": add_quantize,
           "DEQUANTIZE": add_dequantize}
+FLOAT_OPS = ("SOFTMAX", "LEAKY_RELU", "LOGISTIC", "TANH", "HARD_SWISH", "RELU", "RELU6")  # float32 too
+ADDERS.update({op: _with_float(op, ADDERS[op]) for op in FLOAT_OPS})
 # The types aot lowers (SOFTMAX: int8 input, int8/int16 output; QUANTIZE: every pair of
 # quantize_common.cc's Prepare that aot accepts); LOGISTIC/TANH int16 are not lowered (logistic.py).
 TYPES = {"SOFTMAX": ("int8", "int16"), "LEAKY_RELU": ("int8", "int16"), "LOGISTIC": ("int8",), "TANH": ("int8",),
@@ -143,16 +169,23 @@ TYPES = {"SOFTMAX": ("int8", "int16"), "LEAKY_RELU": ("int8", "int16"), "LOGISTI
          "QUANTIZE": ("float32->int8", "float32->int16", "int8->int8", "int8->uint8", "int8->int16", "int8->int32",
                       "uint8->int8", "int16->int8", "int16->int16", "int16->int32", "int32->int8", "int32->int16"),
          "DEQUANTIZE": ("int8", "uint8", "int16")}
-# Generated models per (op, type): as many as it takes each op to reach aot_op_cases.MIN_CASES.
+# Generated models per (op, type): as many as it takes each op to reach aot_op_cases.MIN_CASES with its
+# quantized types alone; float32 adds FLOAT_MODELS models (float32 last: the quantized seeds stay as they were).
 MODELS = {op: max(1, -(-aot_op_cases.MIN_CASES // (CASES * len(types)))) for op, types in TYPES.items()}
-PARAMS = [(op, t, s) for op, types in TYPES.items() for t in types for s in range(MODELS[op])]
+FLOAT_MODELS = 2
+TYPES.update({op: (*TYPES[op], "float32") for op in FLOAT_OPS})
+PARAMS = [(op, t, s) for op, types in TYPES.items() for t in types
+          for s in range(FLOAT_MODELS if t == "float32" else MODELS[op])]
 GENERATED_CASES = aot_op_cases.case_counts(PARAMS, CASES)
 
 
 @pytest.mark.parametrize("op,dtype,seed", PARAMS)
 def test_random_cases_bit_exact(tmp_path, op, dtype, seed):
     data = aot_op_cases.random_model(ADDERS, TYPES, op, dtype, seed, CASES)
-    aot_op_cases.check_bytes(tmp_path, data, runs=RUNS)
+    if dtype == "float32":
+        aot_op_cases.check_float_bytes(tmp_path, data, runs=RUNS)
+    else:
+        aot_op_cases.check_bytes(tmp_path, data, runs=RUNS)
 
 
 def test_all_ops_under_sanitizers(tmp_path):

@@ -15,6 +15,9 @@ import aot_op_cases
 import numpy as np
 import pytest
 import test_aot_ops_gaps as gaps
+import test_aot_ops_gen_binary as gen_binary
+import test_aot_ops_gen_shape as gen_shape
+import test_aot_ops_gen_unary as gen_unary
 import test_aot_ops_movement as movement
 import test_aot_ops_reduce as reduce
 import test_aot_ops_space as space
@@ -190,6 +193,11 @@ def cases():
             for dtype in types[op]:
                 yield f"{op} {dtype}", aot_op_cases.random_model(adders, types, op, dtype, seed=0,
                                                                                  cases=6), RANDOM_VECTORS
+    # float32 ADD/SUB/MUL, the float32 activations and SOFTMAX, MEAN (issue 12 section 2): the generated suites'
+    for suite, ops in ((gen_binary, gen_binary.TYPES), (gen_unary, gen_unary.FLOAT_OPS), (gen_shape, ("MEAN",))):
+        for op in ops:
+            yield f"{op} float32", aot_op_cases.random_model(suite.ADDERS, suite.TYPES, op, "float32", seed=0,
+                                                             cases=6), RANDOM_VECTORS
     # opsShape: the shape, data-movement, logical and integer ops (test_aot_ops_gaps.py), but those whose
     # random inputs TFLM's Eval rejects (run-time indices of GATHER_ND / EMBEDDING_LOOKUP, FLOOR_DIV's zeros)
     for op in gaps.ADDERS:

@@ -964,6 +964,46 @@ typedef struct {
 void tml_lstm_f32(const tml_lstm_f32_params *p, const float *input, float *hidden, float *cell, float *output,
                   float *scratch);
 
+/* ==== float32 elementwise ops (issue 12 section 2: ADD, SUB, MUL, RELU, RELU6, LEAKY_RELU,
+ * HARD_SWISH, LOGISTIC, TANH, SOFTMAX, MEAN), each as TFLM's float reference kernel ============ */
+
+/* add_f32.c (ADD, SUB), mul_f32.c (MUL): broadcast like the int8 ops, then TFLM's
+ * ActivationFunctionWithMinMax over [act_min, act_max] (CalculateActivationRange<float>). */
+typedef struct {
+  float act_min;
+  float act_max;
+} tml_arith_f32_params;
+
+void tml_add_f32(const tml_arith_f32_params *p, const tml_broadcast *shape, const float *in1, const float *in2,
+                 float *out);
+void tml_sub_f32(const tml_arith_f32_params *p, const tml_broadcast *shape, const float *in1, const float *in2,
+                 float *out);
+void tml_mul_f32(const tml_arith_f32_params *p, const tml_broadcast *shape, const float *in1, const float *in2,
+                 float *out);
+
+/* activations_f32.c: no libm; n elements, in place allowed. */
+void tml_relu_f32(const float *in, float *out, int32_t n);
+void tml_relu6_f32(const float *in, float *out, int32_t n);
+void tml_leaky_relu_f32(float alpha, const float *in, float *out, int32_t n);
+void tml_hard_swish_f32(const float *in, float *out, int32_t n);
+
+/* float_math.c: LOGISTIC (TFLM's cutoffs, expf) and TANH (tanhf). */
+void tml_logistic_f32(const float *in, float *out, int32_t n);
+void tml_tanh_f32(const float *in, float *out, int32_t n);
+
+/* softmax_f32.c: `outer` rows of `depth` values; beta as float32 (TFLM casts its double back). */
+typedef struct {
+  int32_t outer;
+  int32_t depth;
+  float beta;
+} tml_softmax_f32_params;
+
+void tml_softmax_f32(const tml_softmax_f32_params *p, const float *in, float *out);
+
+/* mean_f32.c: MEAN's loops (tml_mean_params, quantization fields unused), the float sum in input
+ * order divided by (float)count, the number of reduced elements. */
+void tml_mean_f32(const tml_mean_params *p, const float *input, float *output, int32_t count);
+
 #ifdef __cplusplus
 }
 #endif

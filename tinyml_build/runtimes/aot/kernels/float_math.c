@@ -5,7 +5,8 @@
  * differ in nothing else, so one loop serves them all. std::sin(float) and friends are the float
  * libm functions: sqrtf, ceilf and floorf are exact in IEEE arithmetic (the same bits everywhere);
  * sinf, cosf, expf, expm1f and logf are only as equal as the two libms are (glibc on the build
- * host, the target's newlib): the aot README says where they agree.
+ * host, the target's newlib): the aot README says where they agree. float32 LOGISTIC and TANH
+ * (reference_ops::Logistic / Tanh) are such maps too.
  */
 #include <math.h>
 
@@ -35,6 +36,14 @@ static inline float round_to_nearest(float x) {
   return floor_value + 1.0f;
 }
 
+/* TFLM's reference_ops::Logistic<float>: 1.0f above the upper cutoff, expf(x) below -9, else
+ * 1 / (1 + expf(-x)), each in float (the cutoff is TFLM's literal, exactly representable). */
+static inline float logistic(float x) {
+  if (x > 16.619047164916992188f) return 1.0f;
+  if (x < -9.0f) return expf(x);
+  return 1.0f / (1.0f + expf(-x));
+}
+
 #define TML_DEFINE_FLOAT_MAP(name, function)          \
   void name(const float *in, float *out, int32_t n) { \
     int32_t i;                                        \
@@ -52,3 +61,5 @@ TML_DEFINE_FLOAT_MAP(tml_ceil_f32, ceilf)
 TML_DEFINE_FLOAT_MAP(tml_floor_f32, floorf)
 TML_DEFINE_FLOAT_MAP(tml_round_to_nearest_f32, round_to_nearest)
 TML_DEFINE_FLOAT_MAP(tml_elu_f32, elu)
+TML_DEFINE_FLOAT_MAP(tml_logistic_f32, logistic)
+TML_DEFINE_FLOAT_MAP(tml_tanh_f32, tanhf)

@@ -1,4 +1,4 @@
-"""LEAKY_RELU: int8 as a lookup table, int16 with kernels/leaky_relu.c.
+"""LEAKY_RELU: int8 as a lookup table, int16 with kernels/leaky_relu.c, float32 in _activations_f32.py.
 
 Mirrors TFLM's CalculateOpDataLeakyRelu (float32 scale ratios, separate identity and alpha
 multipliers; a negative alpha is carried as a flag and a positive multiplier).
@@ -6,11 +6,15 @@ multipliers; a negative alpha is carried as a flag and a positive multiplier).
 
 from tinyml_build.runtimes.aot import int8_tables
 from tinyml_build.runtimes.aot.ops import register
+from tinyml_build.runtimes.aot.ops._activations_f32 import lower_activation_f32
 from tinyml_build.runtimes.aot.ops._unary import lower_table, same_shape_io
 
 
 @register("LEAKY_RELU")
 def lower(ctx) -> None:
+    if ctx.input(0) is not None and ctx.input(0).dtype == "float32":
+        lower_activation_f32(ctx)
+        return
     x, y = same_shape_io(ctx, ("int8", "int16"))
     in_scale, in_zp = ctx.quantization(x)
     out_scale, out_zp = ctx.quantization(y)

@@ -1,4 +1,4 @@
-"""MEAN for int8 and int16 over constant axes.
+"""MEAN for int8 and int16 over constant axes; float32 in kernels/mean_f32.c (lower_mean_f32).
 
 Mirrors TFLM's QuantizedMeanOrSum: int32 sums, then one rescale by
 QuantizeMultiplier(in_scale / out_scale) with 1 / (number of reduced elements) folded into
@@ -17,6 +17,9 @@ SUFFIX = {"int8": "s8", "int16": "s16"}
 
 @register("MEAN")
 def lower(ctx) -> None:
+    if ctx.input(0) is not None and ctx.input(0).dtype == "float32":
+        lower_mean_f32(ctx)
+        return
     x = ctx.require_dtype(ctx.input(0), tuple(SUFFIX), "input")
     y = ctx.require_dtype(ctx.output(0), (x.dtype,), "output")
     in_scale, in_zp = ctx.quantization(x)
@@ -28,6 +31,16 @@ def lower(ctx) -> None:
         "multiplier": multiplier, "shift": shift,
     })
     ctx.call(f"tml_mean_{SUFFIX[x.dtype]}", params, ctx.input_ptr(0), ctx.output_ptr(0), kernel="mean")
+
+
+def lower_mean_f32(ctx) -> None:
+    """float32 as TFLM's reference_ops::Mean: the float sum in input order divided by the reduced
+    element count (its 4-D H,W special case adds in the same order and divides by the same count)."""
+    x = ctx.input(0)
+    y = ctx.require_dtype(ctx.output(0), ("float32",), "output")
+    count, loops = reduction_loops(ctx, x, y)
+    params = ctx.params("tml_mean_params", loops)
+    ctx.call("tml_mean_f32", params, ctx.input_ptr(0), ctx.output_ptr(0), str(count), kernel="mean_f32")
 
 
 def reduction_loops(ctx, x, y) -> tuple[int, dict]:

@@ -1,4 +1,4 @@
-"""RELU: int8 as a lookup table, int16 with kernels/relu.c.
+"""RELU: int8 as a lookup table, int16 with kernels/relu.c, float32 in _activations_f32.py.
 
 Mirrors TFLM's CalculateReluOpData: requantize by the float32 ratio of input to output scale,
 then clamp below at the quantized zero. int16 needs zero points of 0, as in TFLM.
@@ -8,12 +8,16 @@ import numpy as np
 
 from tinyml_build.runtimes.aot import int8_tables
 from tinyml_build.runtimes.aot.ops import register
+from tinyml_build.runtimes.aot.ops._activations_f32 import lower_activation_f32
 from tinyml_build.runtimes.aot.ops._unary import lower_table, same_shape_io
 from tinyml_build.runtimes.aot.quantization import quantize_multiplier
 
 
 @register("RELU")
 def lower(ctx) -> None:
+    if ctx.input(0) is not None and ctx.input(0).dtype == "float32":
+        lower_activation_f32(ctx)
+        return
     x, y = same_shape_io(ctx, ("int8", "int16"))
     in_scale, in_zp = ctx.quantization(x)
     out_scale, out_zp = ctx.quantization(y)

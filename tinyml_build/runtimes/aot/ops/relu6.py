@@ -1,4 +1,5 @@
-"""RELU6: int8 and int16, a clamp between the input's quantized 0 and 6 (TFLM's Relu6Quantized).
+"""RELU6: int8 and int16, a clamp between the input's quantized 0 and 6 (TFLM's Relu6Quantized);
+float32 in _activations_f32.py.
 
 TFLM clamps in the input's quantization and ignores the output's; so does this.
 """
@@ -6,6 +7,7 @@ TFLM clamps in the input's quantization and ignores the output's; so does this.
 import numpy as np
 
 from tinyml_build.runtimes.aot.ops import register
+from tinyml_build.runtimes.aot.ops._activations_f32 import lower_activation_f32
 from tinyml_build.runtimes.aot.ops._unary import same_shape_io
 from tinyml_build.runtimes.aot.quantization import DTYPE_RANGES, round_half_away
 
@@ -14,6 +16,9 @@ SUFFIX = {"int8": "s8", "int16": "s16"}
 
 @register("RELU6")
 def lower(ctx) -> None:
+    if ctx.input(0) is not None and ctx.input(0).dtype == "float32":
+        lower_activation_f32(ctx)
+        return
     x, _ = same_shape_io(ctx, tuple(SUFFIX))
     scale, zero_point = ctx.quantization(x)
     lo, hi = DTYPE_RANGES[x.dtype]

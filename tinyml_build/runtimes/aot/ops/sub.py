@@ -1,4 +1,4 @@
-"""SUB: int8 and int16, with broadcasting (kernels/add.c, shared with ADD).
+"""SUB: int8 and int16, with broadcasting (kernels/add.c, shared with ADD); float32 in _binary_f32.py.
 
 The same arithmetic as ADD with the second input's scaled value subtracted: the multiplier
 math (_binary.add_sub_params, in float32 for SUB as TFLM's sub_common.cc) and the C loops are
@@ -9,6 +9,7 @@ toward +infinity, which is not symmetric (see kernels/add.c).
 
 from tinyml_build.runtimes.aot.ops import register
 from tinyml_build.runtimes.aot.ops._binary import add_sub_params, lower_binary
+from tinyml_build.runtimes.aot.ops._binary_f32 import lower_binary_f32
 
 
 def sub_params(ctx, in1, in2, out) -> dict:
@@ -18,4 +19,7 @@ def sub_params(ctx, in1, in2, out) -> dict:
 
 @register("SUB")
 def lower(ctx) -> None:
+    if ctx.output(0).dtype == "float32":
+        lower_binary_f32(ctx, "sub")
+        return
     lower_binary(ctx, "sub", sub_params, kernel="add")
