@@ -27,8 +27,8 @@ CASES = 50  # ops per generated model
 RUNS = 6  # all-minimum, all-maximum and 4 random input vectors
 TYPES = {
     "CONV_2D": ("int8", "int16"),
-    "DEPTHWISE_CONV_2D": ("int8",),
-    "FULLY_CONNECTED": ("int8", "float32"),
+    "DEPTHWISE_CONV_2D": ("int8", "int16"),
+    "FULLY_CONNECTED": ("int8", "int16", "float32"),
     "TRANSPOSE_CONV": ("int8", "int16"),
     "AVERAGE_POOL_2D": ("int8",),
     "MAX_POOL_2D": ("int8",),
@@ -36,8 +36,8 @@ TYPES = {
 }
 SEEDS = {  # models per (op, type): every op gets aot_op_cases.MIN_CASES (CASES x seeds summed over its types)
     ("CONV_2D", "int8"): 3, ("CONV_2D", "int16"): 2,
-    ("DEPTHWISE_CONV_2D", "int8"): 4,
-    ("FULLY_CONNECTED", "int8"): 3, ("FULLY_CONNECTED", "float32"): 1,
+    ("DEPTHWISE_CONV_2D", "int8"): 4, ("DEPTHWISE_CONV_2D", "int16"): 2,
+    ("FULLY_CONNECTED", "int8"): 3, ("FULLY_CONNECTED", "int16"): 2, ("FULLY_CONNECTED", "float32"): 1,
     ("TRANSPOSE_CONV", "int8"): 2, ("TRANSPOSE_CONV", "int16"): 2,
     ("AVERAGE_POOL_2D", "int8"): 4,
     ("MAX_POOL_2D", "int8"): 4,
