@@ -300,12 +300,15 @@ def add_transpose_conv(b, rng, dtype, n):
 
 
 def _pool(builtin, b, rng, dtype, n):
-    """Filters up to 6 (larger than the input under SAME: the edges average fewer taps), strides up to 3."""
+    """int8 or int16; filters up to 6 (larger than the input under SAME: the edges average fewer taps),
+    strides up to 3, channel counts up to 40 (the int16 kernels' channel blocks)."""
     batches = 1 if rng.random() < 0.75 else 2
-    h, w, c = dim(rng, 9), dim(rng, 9), dim(rng, 11)
+    h, w, c = dim(rng, 9), dim(rng, 9), (channels(rng, 11) if dtype == "int16" else dim(rng, 11))
     f_h, f_w = int(rng.integers(1, 7)), int(rng.integers(1, 7))
     stride, _, padding, out_h, out_w = window_geometry(rng, h, w, f_h, f_w, dilation=False)
     scale, zp = log_uniform(rng, 1e-4, 1.0), zero_point(rng, dtype)
+    if dtype == "int16" and rng.random() < 0.2:  # TFLM's int16 pooling accepts any (shared) zero point
+        zp = int(rng.integers(-300, 301))
     x = b.tensor(f"x{n}", dtype, [batches, h, w, c], scale=scale, zero_point=zp)
     y = b.tensor(f"y{n}", dtype, [batches, out_h, out_w, c], scale=scale, zero_point=zp)
     options = fb.Pool2DOptionsT()

@@ -30,8 +30,8 @@ TYPES = {
     "DEPTHWISE_CONV_2D": ("int8", "int16"),
     "FULLY_CONNECTED": ("int8", "int16", "float32"),
     "TRANSPOSE_CONV": ("int8", "int16"),
-    "AVERAGE_POOL_2D": ("int8",),
-    "MAX_POOL_2D": ("int8",),
+    "AVERAGE_POOL_2D": ("int8", "int16"),
+    "MAX_POOL_2D": ("int8", "int16"),
     "BATCH_MATMUL": ("int8", "int16", "float32"),
 }
 SEEDS = {  # models per (op, type): every op gets aot_op_cases.MIN_CASES (CASES x seeds summed over its types)
@@ -39,8 +39,8 @@ SEEDS = {  # models per (op, type): every op gets aot_op_cases.MIN_CASES (CASES 
     ("DEPTHWISE_CONV_2D", "int8"): 4, ("DEPTHWISE_CONV_2D", "int16"): 2,
     ("FULLY_CONNECTED", "int8"): 3, ("FULLY_CONNECTED", "int16"): 2, ("FULLY_CONNECTED", "float32"): 1,
     ("TRANSPOSE_CONV", "int8"): 2, ("TRANSPOSE_CONV", "int16"): 2,
-    ("AVERAGE_POOL_2D", "int8"): 4,
-    ("MAX_POOL_2D", "int8"): 4,
+    ("AVERAGE_POOL_2D", "int8"): 4, ("AVERAGE_POOL_2D", "int16"): 2,
+    ("MAX_POOL_2D", "int8"): 4, ("MAX_POOL_2D", "int16"): 2,
     ("BATCH_MATMUL", "int8"): 2, ("BATCH_MATMUL", "int16"): 1, ("BATCH_MATMUL", "float32"): 1,
 }
 GENERATED = [(op, dtype, seed) for op, types in TYPES.items() for dtype in types for seed in range(SEEDS[op, dtype])]

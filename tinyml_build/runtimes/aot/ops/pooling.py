@@ -1,9 +1,10 @@
-"""AVERAGE_POOL_2D and MAX_POOL_2D, int8 (TFLM reference_integer_ops pooling)."""
+"""AVERAGE_POOL_2D and MAX_POOL_2D, int8 (TFLM reference_integer_ops pooling); int16 in pooling_s16.py."""
 
 import numpy as np
 
 from tinyml_build.runtimes.aot.ops import register
 from tinyml_build.runtimes.aot.ops._window import window
+from tinyml_build.runtimes.aot.ops.pooling_s16 import lower_pool2d_s16
 from tinyml_build.runtimes.aot.quantization import activation_range
 
 _KERNELS = {"AVERAGE_POOL_2D": ("tml_average_pool2d_s8", "average_pool2d"),
@@ -12,6 +13,9 @@ _KERNELS = {"AVERAGE_POOL_2D": ("tml_average_pool2d_s8", "average_pool2d"),
 
 @register("AVERAGE_POOL_2D", "MAX_POOL_2D")
 def lower(ctx) -> None:
+    if ctx.input(0) is not None and ctx.input(0).dtype == "int16":
+        lower_pool2d_s16(ctx)
+        return
     x = ctx.require_dtype(ctx.input(0), ("int8",), "input")
     y = ctx.require_dtype(ctx.output(0), ("int8",), "output")
     in_scale, in_zp = ctx.quantization(x)
