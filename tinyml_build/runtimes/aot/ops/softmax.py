@@ -1,4 +1,5 @@
-"""SOFTMAX: int8 -> int8 and int8 -> int16 (TFLM CalculateSoftmaxParams + reference Softmax).
+"""SOFTMAX: int8 -> int8 and int8 -> int16 (TFLM CalculateSoftmaxParams + reference Softmax); int16 -> int16
+in softmax_s16.py.
 
 The exp() of every possible int8 difference is computed here with gemmlowp's fixed-point
 arithmetic (quantization.softmax_exp_table), so the kernel only sums, takes the fixed-point
@@ -8,11 +9,15 @@ reciprocal and scales.
 import numpy as np
 
 from tinyml_build.runtimes.aot.ops import register
+from tinyml_build.runtimes.aot.ops.softmax_s16 import lower_softmax_s16
 from tinyml_build.runtimes.aot.quantization import softmax_exp_table
 
 
 @register("SOFTMAX")
 def lower(ctx) -> None:
+    if ctx.input(0) is not None and ctx.input(0).dtype == "int16":
+        lower_softmax_s16(ctx)
+        return
     x = ctx.require_dtype(ctx.input(0), ("int8",), "input")
     y = ctx.require_dtype(ctx.output(0), ("int8", "int16"), "output")
     if x.shape != y.shape or not x.shape:
