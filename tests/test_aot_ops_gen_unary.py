@@ -157,8 +157,8 @@ ADDERS = {"SOFTMAX": add_softmax, "LEAKY_RELU": add_leaky_relu, "LOGISTIC": add_
           "DEQUANTIZE": add_dequantize}
 # The types aot lowers (SOFTMAX: int8 input with int8/int16 output, and int16->int16; QUANTIZE: every pair of
 # quantize_common.cc's Prepare that aot accepts); LOGISTIC/TANH int16 are not lowered (logistic.py).
-TYPES = {"SOFTMAX": ("int8", "int16", "int16->int16"), "LEAKY_RELU": ("int8", "int16"), "LOGISTIC": ("int8",), "TANH": ("int8",),
-         "HARD_SWISH": ("int8",), "RELU": ("int8", "int16"), "RELU6": ("int8", "int16"),
+TYPES = {"SOFTMAX": ("int8", "int16", "int16->int16"), "LEAKY_RELU": ("int8", "int16"), "LOGISTIC": ("int8",),
+         "TANH": ("int8",), "HARD_SWISH": ("int8",), "RELU": ("int8", "int16"), "RELU6": ("int8", "int16"),
          "QUANTIZE": ("float32->int8", "float32->int16", "int8->int8", "int8->uint8", "int8->int16", "int8->int32",
                       "uint8->int8", "int16->int8", "int16->int16", "int16->int32", "int32->int8", "int32->int16"),
          "DEQUANTIZE": ("int8", "uint8", "int16")}
