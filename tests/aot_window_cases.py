@@ -432,7 +432,7 @@ def add_dense(b, rng, op, dtype, n):
     (in_s, in_zp), (out_s, out_zp) = in_q, out_q
     wq = {"scale": w_scales, "zero_point": [0] * len(w_scales)}
     u = DENSE_UNITS
-    int32_bias = dtype == "int8" or (op == "CONV_2D" and rng.random() < 0.5)  # 16x8 CONV_2D: both accumulators
+    int32_bias = dtype == "int8" or (op in ("CONV_2D", "FULLY_CONNECTED") and rng.random() < 0.5)  # 16x8: both
     bias = _dense_bias(b, f"b{n}", "int32" if int32_bias else "int64", dtype, in_q, w_scales, out_q)
     if op == "FULLY_CONNECTED":
         x = b.tensor(f"x{n}", dtype, [DENSE_PIXELS, 1], scale=in_s, zero_point=in_zp)
