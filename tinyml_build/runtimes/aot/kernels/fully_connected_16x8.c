@@ -90,12 +90,12 @@ static int64_t dot1(const int16_t *x, const int8_t *w, int32_t depth) {
 void tml_fully_connected_s16x8_acc64(const tml_fc16x8_params *p, const int16_t *input, const int8_t *weights,
                                      const int64_t *bias, int16_t *output) {
   const int32_t offset = p->output_offset, act_min = p->act_min, act_max = p->act_max;
-#define EMIT64(unit, sum)                                                                                   \
-  {                                                                                                         \
-    const int64_t total = (sum) + (bias ? bias[unit] : 0);                                                  \
+#define EMIT64(unit, sum)                                                                                    \
+  {                                                                                                          \
+    const int64_t total = (sum) + (bias ? bias[unit] : 0);                                                   \
     const int32_t v = tml_multiply_by_quantized_multiplier_i64(total, p->multiplier[(unit)&p->channel_mask], \
-                                                               p->shift[(unit)&p->channel_mask]);           \
-    *output++ = (int16_t)tml_clamp_i32(v + offset, act_min, act_max);                                      \
+                                                               p->shift[(unit)&p->channel_mask]);            \
+    *output++ = (int16_t)tml_clamp_i32(v + offset, act_min, act_max);                                        \
   }
   TML_FC16X8_ROWS(EMIT64)
 #undef EMIT64
@@ -110,7 +110,7 @@ void tml_fully_connected_s16x8_acc32(const tml_fc16x8_params *p, const int16_t *
     const uint32_t low = (uint32_t)(uint64_t)(sum) + (uint32_t)(bias ? bias[unit] : 0);                         \
     const int32_t v = tml_multiply_by_quantized_multiplier((int32_t)low, p->multiplier[(unit)&p->channel_mask], \
                                                            p->shift[(unit)&p->channel_mask]);                   \
-    *output++ = (int16_t)tml_clamp_i32(v + offset, act_min, act_max);                                          \
+    *output++ = (int16_t)tml_clamp_i32(v + offset, act_min, act_max);                                           \
   }
   TML_FC16X8_ROWS(EMIT32)
 #undef EMIT32

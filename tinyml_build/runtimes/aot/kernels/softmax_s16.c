@@ -46,8 +46,8 @@ void tml_softmax_s16_s16(const tml_softmax_s16_params *p, const int16_t *input, 
     int64_t round;
     for (c = 0; c < depth; ++c) max = input[c] > max ? input[c] : max;
     for (c = 0; c < depth; ++c) {
-      const int32_t scaled = tml_multiply_by_quantized_multiplier((int32_t)input[c] - max, p->input_multiplier,
-                                                                  p->input_shift);
+      const int32_t scaled =
+          tml_multiply_by_quantized_multiplier((int32_t)input[c] - max, p->input_multiplier, p->input_shift);
       output[c] = lut_lookup(saturate16(scaled + 32767), p->exp_lut);
       sum += (uint32_t)(int32_t)output[c];
     }
