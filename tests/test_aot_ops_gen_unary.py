@@ -11,6 +11,7 @@ maximum, then random. Each generated model holds CASES independent ops (one host
 import aot_op_cases
 import numpy as np
 import pytest
+from tflite_builder import ModelBuilder
 
 from tinyml_build.model.schema import fb
 
@@ -179,3 +180,13 @@ def test_all_ops_under_sanitizers(tmp_path):
     out-of-bounds reads of the broadcast and table paths)."""
     model = aot_op_cases.all_ops_model(ADDERS, aot_op_cases.judged_types(TYPES), per_type=4)
     aot_op_cases.check_bytes(tmp_path, model, runs=RUNS, sanitize=True)
+
+
+@pytest.mark.parametrize("scale,zero_point,message", [(1 / 65536, 0, "1/32768"), (1 / 32768, 3, "zero points")])
+def test_int16_softmax_refuses_the_output_quantizations_tflm_refuses(scale, zero_point, message):
+    b = ModelBuilder()
+    x = b.tensor("x", "int16", [2, 8], scale=1e-3, zero_point=0)
+    y = b.tensor("y", "int16", [2, 8], scale=scale, zero_point=zero_point)
+    b.op(b.opcode(BUILTIN.SOFTMAX, version=3), [x], [y], OPTIONS.SoftmaxOptions, fb.SoftmaxOptionsT())
+    b.inputs, b.outputs = [x], [y]
+    assert message in aot_op_cases.lower_error(b.build())

@@ -246,3 +246,48 @@ def test_16x8_batch_matmul_multiplier_beyond_the_64_bit_requantization_is_refuse
          fb.BatchMatMulOptionsT())
     b.inputs, b.outputs = [x, w], [y]
     assert "64-bit requantization" in aot_op_cases.lower_error(b.build())
+
+
+# --- 16x8 FULLY_CONNECTED and DEPTHWISE_CONV_2D: what TFLM's kernels cannot judge is refused --------
+
+
+def _int16_op(op: str, multiplier: float = 0.01, bias: str = "int64", zero_point: int = 0) -> bytes:
+    """One 16x8 FULLY_CONNECTED or DEPTHWISE_CONV_2D with the given effective output multiplier and bias type."""
+    b = ModelBuilder()
+    if op == "FULLY_CONNECTED":
+        x = b.tensor("x", "int16", [1, 3], scale=1e-3, zero_point=zero_point)
+        w = b.tensor("w", "int8", [2, 3], data=np.ones((2, 3), np.int8), scale=[0.01], zero_point=[0])
+        y = b.tensor("y", "int16", [1, 2], scale=1e-5 / multiplier, zero_point=0)
+    else:
+        x = b.tensor("x", "int16", [1, 2, 2, 2], scale=1e-3, zero_point=zero_point)
+        w = b.tensor("w", "int8", [1, 1, 1, 2], data=np.ones((1, 1, 1, 2), np.int8), scale=[0.01], zero_point=[0],
+                     axis=3)
+        y = b.tensor("y", "int16", [1, 2, 2, 2], scale=1e-5 / multiplier, zero_point=0)
+    bias_tensor = b.tensor("b", bias, [2], data=np.zeros(2, bias), scale=[1e-5] * 2, zero_point=[0] * 2)
+    if op == "FULLY_CONNECTED":
+        b.op(b.opcode(fb.BuiltinOperator.FULLY_CONNECTED, version=7), [x, w, bias_tensor], [y],
+             fb.BuiltinOptions.FullyConnectedOptions, fb.FullyConnectedOptionsT())
+    else:
+        options = fb.DepthwiseConv2DOptionsT()
+        options.padding, options.depthMultiplier = fb.Padding.VALID, 1
+        options.strideH = options.strideW = options.dilationHFactor = options.dilationWFactor = 1
+        b.op(b.opcode(fb.BuiltinOperator.DEPTHWISE_CONV_2D, version=5), [x, w, bias_tensor], [y],
+             fb.BuiltinOptions.DepthwiseConv2DOptions, options)
+    b.inputs, b.outputs = [x], [y]
+    return b.build()
+
+
+@pytest.mark.parametrize("op", ["FULLY_CONNECTED", "DEPTHWISE_CONV_2D"])
+def test_16x8_fc_and_depthwise_refuse_the_multipliers_tflm_cannot_requantize(op):
+    """As CONV_2D: a multiplier of 2^15 or more has no defined 64-bit requantization; shift 15 is built."""
+    assert "64-bit requantization" in aot_op_cases.lower_error(_int16_op(op, multiplier=40000.0))
+    lower_model(read_model(_int16_op(op, multiplier=20000.0), where="m.tflite", name="m"))
+
+
+def test_16x8_depthwise_refuses_what_its_tflm_kernel_misreads():
+    """TFLM's int16 depthwise reads the bias as int64 and ignores zero points: an int32 bias or a nonzero zero
+    point would be judged against a wrong result, so aot refuses them (FULLY_CONNECTED accepts both)."""
+    assert "int64" in aot_op_cases.lower_error(_int16_op("DEPTHWISE_CONV_2D", bias="int32"))
+    assert "zero points of 0" in aot_op_cases.lower_error(_int16_op("DEPTHWISE_CONV_2D", zero_point=5))
+    for variant in (_int16_op("FULLY_CONNECTED", bias="int32"), _int16_op("FULLY_CONNECTED", zero_point=5)):
+        lower_model(read_model(variant, where="m.tflite", name="m"))
