@@ -105,10 +105,10 @@ def test_dense_accumulators_meet_every_rounding_boundary(tmp_path, op, dtype):
 # --- named shapes --------------------------------------------------------------------------------
 
 
-def _add_fc_stack(b, rng, per_channel: bool, first: int = 0, dtype: str = "int8") -> int:
+def _add_fc_stack(b, rng, per_channel: bool, first: int = 0, dtype: str = "int8",
+                  widths=(640, 128, 128, 8, 128, 640)) -> int:
     """The MLPerf Tiny anomaly-detection shape: 640 -> 128 -> 128 -> 8 -> 128 -> 640 (one FC per model input,
     so each layer meets the extreme inputs too); returns the next free case number."""
-    widths = [640, 128, 128, 8, 128, 640]
     for n, (depth, units) in enumerate(zip(widths, widths[1:]), start=first):
         xs, ys = aot_window_cases.fully_connected(b, rng, dtype, n, depth, units, [1], False, per_channel, True)
         b.inputs += xs
@@ -132,7 +132,7 @@ def test_fully_connected_anomaly_detection_shape(tmp_path, per_channel):
 
 def _cortex_m_model(per_type: int = 3, seed: int = 11) -> bytes:
     """per_type generated cases of every (op, type), one boundary probe of every DENSE pair and the
-    anomaly-detection FC stack in int8 and 16x8, in one model."""
+    anomaly-detection FC stack (and a short 16x8 one), in one model."""
     rng = np.random.default_rng(seed)
     b = ModelBuilder()
     n = 0
@@ -145,7 +145,8 @@ def _cortex_m_model(per_type: int = 3, seed: int = 11) -> bytes:
         xs, ys = aot_window_cases.add_dense(b, rng, op, dtype, n)
         b.inputs, b.outputs, n = b.inputs + xs, b.outputs + ys, n + 1
     n = _add_fc_stack(b, rng, per_channel=False, first=n)  # the FC kernel's long SIMD runs
-    _add_fc_stack(b, rng, per_channel=True, first=n, dtype="int16")  # 16x8: runs over RUN_MAX products too
+    # 16x8: SMLAD rows over RUN_MAX products (640 -> 8), rows in groups of 4 and a tail (8 -> 130)
+    _add_fc_stack(b, rng, per_channel=True, first=n, dtype="int16", widths=(640, 8, 130))
     return b.build()
 
 
