@@ -127,6 +127,51 @@ def test_fully_connected_anomaly_detection_shape(tmp_path, per_channel):
     check(tmp_path, _fc_stack(per_channel), runs=12)
 
 
+def _classifier_16x8(seed: int = 0) -> bytes:
+    """A 16x8-quantized classifier chaining the int16 ops: DEPTHWISE_CONV_2D (multiplier 2) -> MAX_POOL_2D ->
+    AVERAGE_POOL_2D -> FULLY_CONNECTED (rank-4 input flattened) -> SOFTMAX, scales as a converter sets them."""
+    rng = np.random.default_rng(seed)
+    b = ModelBuilder()
+    x = b.tensor("x", "int16", [1, 8, 8, 4], scale=1 / 8192, zero_point=0)
+    w = b.tensor("dw_w", "int8", [1, 3, 3, 8], data=rng.integers(-127, 128, (1, 3, 3, 8)).astype(np.int8),
+                 scale=[0.004 * (1 + k / 8) for k in range(8)], zero_point=[0] * 8, axis=3)
+    bias = b.tensor("dw_b", "int64", [8], data=rng.integers(-5000, 5000, 8).astype(np.int64),
+                    scale=[0.004 * (1 + k / 8) / 8192 for k in range(8)], zero_point=[0] * 8)
+    h = b.tensor("dw_y", "int16", [1, 8, 8, 8], scale=1 / 4096, zero_point=0)
+    options = fb.DepthwiseConv2DOptionsT()
+    options.padding, options.depthMultiplier = fb.Padding.SAME, 2
+    options.strideH = options.strideW = options.dilationHFactor = options.dilationWFactor = 1
+    options.fusedActivationFunction = fb.ActivationFunctionType.RELU
+    b.op(b.opcode(fb.BuiltinOperator.DEPTHWISE_CONV_2D, version=5), [x, w, bias], [h],
+         fb.BuiltinOptions.DepthwiseConv2DOptions, options)
+    pools = (("max", fb.BuiltinOperator.MAX_POOL_2D, 4), ("avg", fb.BuiltinOperator.AVERAGE_POOL_2D, 2))
+    for name, builtin, size in pools:
+        pooled = b.tensor(f"{name}_y", "int16", [1, size, size, 8], scale=1 / 4096, zero_point=0)
+        options = fb.Pool2DOptionsT()
+        options.padding, options.strideH, options.strideW = fb.Padding.VALID, 2, 2
+        options.filterHeight = options.filterWidth = 2
+        b.op(b.opcode(builtin, version=3), [h], [pooled], fb.BuiltinOptions.Pool2DOptions, options)
+        h = pooled
+    w = b.tensor("fc_w", "int8", [10, 32], data=rng.integers(-127, 128, (10, 32)).astype(np.int8), scale=[0.01],
+                 zero_point=[0])
+    bias = b.tensor("fc_b", "int64", [10], data=rng.integers(-3000, 3000, 10).astype(np.int64), scale=[0.01 / 4096],
+                    zero_point=[0])
+    logits = b.tensor("logits", "int16", [1, 10], scale=1 / 256, zero_point=0)
+    b.op(b.opcode(fb.BuiltinOperator.FULLY_CONNECTED, version=7), [h, w, bias], [logits],
+         fb.BuiltinOptions.FullyConnectedOptions, fb.FullyConnectedOptionsT())
+    y = b.tensor("y", "int16", [1, 10], scale=1 / 32768, zero_point=0)
+    options = fb.SoftmaxOptionsT()
+    options.beta = 1.0
+    b.op(b.opcode(fb.BuiltinOperator.SOFTMAX, version=3), [logits], [y], fb.BuiltinOptions.SoftmaxOptions, options)
+    b.inputs, b.outputs = [x], [y]
+    return b.build()
+
+
+def test_16x8_classifier_chaining_the_int16_ops(tmp_path):
+    """Every intermediate tensor of the chain against the oracle (check_model compares each op output)."""
+    check(tmp_path, _classifier_16x8(), runs=12)
+
+
 # --- Cortex-M4: the SIMD dot products and the SMLAL requantization host builds do not run ----------
 
 
