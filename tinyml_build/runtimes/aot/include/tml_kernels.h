@@ -872,8 +872,11 @@ void tml_floor_mod_f32(const tml_broadcast *shape, const float *in1, const float
 
 /* ==== int16 FULLY_CONNECTED, DEPTHWISE_CONV_2D, AVERAGE/MAX_POOL_2D, SOFTMAX (issue 12 §2) ==== */
 
-/* FULLY_CONNECTED, int16 activations x int8 weights (fully_connected_16x8.c). weights row-major
- * [output_depth][accum_depth]; bias may be NULL (it carries the input zero point folded in). */
+/* FULLY_CONNECTED, int16 activations x int8 weights (fully_connected_16x8.c). weights: rows in
+ * groups of four, each group's 4-byte quads interleaved (quad q of rows 0..3, then quad q + 1)
+ * followed by its rows' depth % 4 tail bytes; the last output_depth % 4 rows row-major
+ * (ops/fully_connected_16x8.py interleaved_rows; same byte count). bias may be NULL (it
+ * carries the input zero point folded in). */
 typedef struct {
   int32_t batches, accum_depth, output_depth;
   int32_t output_offset, act_min, act_max;

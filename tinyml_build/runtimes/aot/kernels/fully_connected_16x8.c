@@ -6,7 +6,8 @@
  * lowering (ops/fully_connected_16x8.py), so only products are summed here.
  *
  * Speed: four weight rows are read per pass over the input row, each group of four int16 inputs
- * repacked once for the four rows (two SMLADs per row on SIMD32 cores, tml_dot.h). Products
+ * repacked once for the four rows (two SMLADs per row on SIMD32 cores, tml_dot.h), the rows'
+ * weights interleaved by the lowering so that one pointer walks them (dot4). Products
  * (|x * w| <= 2^22) are summed in int32 over runs of at most RUN_MAX and widened to int64 after
  * each run, which is exact; for the int32 path the low 32 bits of that sum are TFLM's wrapping
  * int32 accumulator.
@@ -17,34 +18,45 @@
 
 #define RUN_MAX 256 /* 256 * 2^22 < 2^31: an int32 partial sum cannot overflow */
 
-/* acc[k] = x . row k, for the four rows at w, w + depth, w + 2 depth, w + 3 depth. */
+/* acc[k] = x . row k for a group of four rows in the interleaved layout (tml_fc16x8_params):
+ * the rows' 4-byte quads interleaved (row 0's quad, row 1's, row 2's, row 3's, next quad ...),
+ * then each row's depth % 4 tail bytes. One weight pointer walks it, so the loop keeps its sums,
+ * the input pair and the pointers in registers. */
 static void dot4(const int16_t *x, const int8_t *w, int32_t depth, int64_t acc[4]) {
+  const int32_t quads = depth & ~3, tail = depth - quads;
   int64_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-  int32_t done = 0;
-  while (done < depth) {
-    const int32_t n = depth - done < RUN_MAX ? depth - done : RUN_MAX;
-    const int16_t *xp = x + done;
-    const int8_t *w0 = w + done, *w1 = w0 + depth, *w2 = w1 + depth, *w3 = w2 + depth;
-    int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, i = 0;
+  int32_t done = 0, j;
+  while (done < quads) {
+    const int32_t n = quads - done < RUN_MAX ? quads - done : RUN_MAX; /* a multiple of 4 */
+    const int16_t *xp = x + done, *const end = xp + n;
+    int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    for (; xp < end; xp += 4, w += 16) {
 #if TML_HAVE_SIMD32
-    for (; i + 4 <= n; i += 4) {
       int32_t x_even, x_odd;
-      tml_load_s16_pairs(xp + i, &x_even, &x_odd);
-      s0 = tml_dot4_s16x8(x_even, x_odd, w0 + i, s0);
-      s1 = tml_dot4_s16x8(x_even, x_odd, w1 + i, s1);
-      s2 = tml_dot4_s16x8(x_even, x_odd, w2 + i, s2);
-      s3 = tml_dot4_s16x8(x_even, x_odd, w3 + i, s3);
-    }
+      tml_load_s16_pairs(xp, &x_even, &x_odd);
+      s0 = tml_dot4_s16x8(x_even, x_odd, w, s0);
+      s1 = tml_dot4_s16x8(x_even, x_odd, w + 4, s1);
+      s2 = tml_dot4_s16x8(x_even, x_odd, w + 8, s2);
+      s3 = tml_dot4_s16x8(x_even, x_odd, w + 12, s3);
+#else
+      for (j = 0; j < 4; ++j) {
+        const int32_t v = xp[j];
+        s0 += v * w[j];
+        s1 += v * w[4 + j];
+        s2 += v * w[8 + j];
+        s3 += v * w[12 + j];
+      }
 #endif
-    for (; i < n; ++i) {
-      const int32_t v = xp[i];
-      s0 += v * w0[i];
-      s1 += v * w1[i];
-      s2 += v * w2[i];
-      s3 += v * w3[i];
     }
     a0 += s0, a1 += s1, a2 += s2, a3 += s3;
     done += n;
+  }
+  for (j = 0; j < tail; ++j) {
+    const int32_t v = x[quads + j];
+    a0 += v * w[j];
+    a1 += v * w[tail + j];
+    a2 += v * w[2 * tail + j];
+    a3 += v * w[3 * tail + j];
   }
   acc[0] = a0;
   acc[1] = a1;

@@ -20,6 +20,24 @@ from tinyml_build.runtimes.aot.quantization import (
 )
 
 TFLITE_INT32 = 2  # TensorType value of quantized_bias_type
+ROW_GROUP = 4  # rows the kernel reads per pass over the input (fully_connected_16x8.c dot4)
+
+
+def interleaved_rows(weights: np.ndarray) -> np.ndarray:
+    """int8 [units, depth] in the kernel's layout (same bytes, reordered): rows in groups of ROW_GROUP,
+    each group's 4-byte quads interleaved (quad q of every row of the group, then quad q + 1), then the
+    group's rows' depth % 4 tail bytes; the last units % ROW_GROUP rows row-major. One pointer then walks
+    a group's weights in the order the kernel multiplies them."""
+    units, depth = weights.shape
+    quads = depth // 4 * 4
+    whole = units - units % ROW_GROUP
+    parts = []
+    for first in range(0, whole, ROW_GROUP):
+        group = weights[first:first + ROW_GROUP]
+        parts.append(group[:, :quads].reshape(ROW_GROUP, -1, 4).transpose(1, 0, 2).reshape(-1))
+        parts.append(group[:, quads:].reshape(-1))
+    parts.append(weights[whole:].reshape(-1))
+    return np.concatenate(parts).astype(np.int8)
 
 
 def lower_fully_connected_16x8(ctx, shapes) -> None:
@@ -75,5 +93,6 @@ def lower_fully_connected_16x8(ctx, shapes) -> None:
         **scale_tables(ctx, multipliers, shifts),
     })
     function = "tml_fully_connected_s16x8_acc32" if int32_accumulator else "tml_fully_connected_s16x8_acc64"
-    ctx.call(function, params, ctx.input_ptr(0), ctx.ptr(w), bias_arg, ctx.output_ptr(0),
-             kernel="fully_connected_16x8")
+    layout = ctx.array(interleaved_rows(w.array().reshape(units, depth)), "int8_t",
+                       f"weights of tensor #{w.index} '{w.name}', rows interleaved in groups of {ROW_GROUP}")
+    ctx.call(function, params, ctx.input_ptr(0), layout, bias_arg, ctx.output_ptr(0), kernel="fully_connected_16x8")
