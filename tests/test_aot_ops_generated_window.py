@@ -172,6 +172,36 @@ def test_16x8_classifier_chaining_the_int16_ops(tmp_path):
     check(tmp_path, _classifier_16x8(), runs=12)
 
 
+def _wide_accumulators_16x8() -> bytes:
+    """A 16x8 DEPTHWISE_CONV_2D with a 23x23 window (529 taps: the per-channel path) and a FULLY_CONNECTED
+    600 deep, weights all -128: the all-minimum run sums 2^22 per product, beyond int32 after 512, so the
+    int32 partial sums must be widened every 256 products (the int64 result is then exact); the output
+    scales keep those sums inside int16."""
+    b = ModelBuilder()
+    x = b.tensor("dw_x", "int16", [1, 23, 23, 3], scale=1e-4, zero_point=0)
+    w = b.tensor("dw_w", "int8", [1, 23, 23, 3], data=np.full((1, 23, 23, 3), -128, np.int8), scale=[0.01] * 3,
+                 zero_point=[0] * 3, axis=3)
+    bias = b.tensor("dw_b", "int64", [3], data=np.array([0, 3 << 30, -(3 << 30)], np.int64), scale=[1e-6] * 3,
+                    zero_point=[0] * 3)
+    y = b.tensor("dw_y", "int16", [1, 1, 1, 3], scale=0.2, zero_point=0)
+    options = fb.DepthwiseConv2DOptionsT()
+    options.padding, options.depthMultiplier = fb.Padding.VALID, 1
+    options.strideH = options.strideW = options.dilationHFactor = options.dilationWFactor = 1
+    b.op(b.opcode(fb.BuiltinOperator.DEPTHWISE_CONV_2D, version=5), [x, w, bias], [y],
+         fb.BuiltinOptions.DepthwiseConv2DOptions, options)
+    fc_x = b.tensor("fc_x", "int16", [2, 600], scale=1e-4, zero_point=0)
+    fc_w = b.tensor("fc_w", "int8", [6, 600], data=np.full((6, 600), -128, np.int8), scale=[0.01], zero_point=[0])
+    fc_y = b.tensor("fc_y", "int16", [2, 6], scale=0.2, zero_point=0)
+    b.op(b.opcode(fb.BuiltinOperator.FULLY_CONNECTED, version=7), [fc_x, fc_w], [fc_y],
+         fb.BuiltinOptions.FullyConnectedOptions, fb.FullyConnectedOptionsT())
+    b.inputs, b.outputs = [x, fc_x], [y, fc_y]
+    return b.build()
+
+
+def test_16x8_accumulators_beyond_int32_are_exact(tmp_path):
+    check(tmp_path, _wide_accumulators_16x8(), runs=4)
+
+
 # --- Cortex-M4: the SIMD dot products and the SMLAL requantization host builds do not run ----------
 
 
