@@ -1,4 +1,5 @@
-"""DEPTHWISE_CONV_2D: int8, per-channel or per-tensor, any depth multiplier (TFLM DepthwiseConvPerChannel).
+"""DEPTHWISE_CONV_2D: int8, per-channel or per-tensor, any depth multiplier (TFLM DepthwiseConvPerChannel);
+int16 activations in depthwise_conv2d_16x8.py, float32 in _window_f32.py.
 
 With a single input channel (a common first layer: audio features, grayscale images) a
 depthwise convolution is an ordinary convolution with the weights transposed to
@@ -13,15 +14,21 @@ from tinyml_build.runtimes.aot.ops import register
 from tinyml_build.runtimes.aot.ops._requant import output_stage
 from tinyml_build.runtimes.aot.ops._window import emit_conv2d_s8, requantization, window
 from tinyml_build.runtimes.aot.ops._window_f32 import lower_depthwise_conv2d_f32
+from tinyml_build.runtimes.aot.ops.depthwise_conv2d_16x8 import lower_depthwise_conv2d_16x8
 
 POINTER_BYTES = 8  # scratch per tap pointer: enough for 32- and 64-bit targets (host checks)
 DW_STACK_TAPS = 25  # TML_DW_STACK_TAPS (tml_kernels.h): tap pointers the kernel can keep on its stack
 
+# the types lowered elsewhere (int8 below)
+OTHER_TYPES = {"int16": lower_depthwise_conv2d_16x8, "float32": lower_depthwise_conv2d_f32}
+
 
 @register("DEPTHWISE_CONV_2D")
 def lower(ctx) -> None:
-    if ctx.input(0) is not None and ctx.input(0).dtype == "float32":
-        lower_depthwise_conv2d_f32(ctx)
+    x = ctx.input(0)
+    other_type = OTHER_TYPES.get(x.dtype) if x is not None else None
+    if other_type is not None:
+        other_type(ctx)
         return
     x = ctx.require_dtype(ctx.input(0), ("int8",), "input")
     w = ctx.require_dtype(ctx.input(1), ("int8",), "weights")

@@ -1,4 +1,4 @@
-"""FULLY_CONNECTED: int8 (per-tensor or per-channel weights) and float32.
+"""FULLY_CONNECTED: int8 (per-tensor or per-channel weights) and float32; int16 in fully_connected_16x8.py.
 
 Mirrors TFLM's CalculateOpDataFullyConnected: per-channel multipliers use the double product
 of scales, per-tensor the float32 product. The input zero point is folded into the bias
@@ -17,6 +17,7 @@ import numpy as np
 
 from tinyml_build.runtimes.aot.ops import register
 from tinyml_build.runtimes.aot.ops._requant import output_stage
+from tinyml_build.runtimes.aot.ops.fully_connected_16x8 import lower_fully_connected_16x8
 from tinyml_build.runtimes.aot.quantization import (
     activation_range,
     float_activation_range,
@@ -77,8 +78,10 @@ def _shapes(ctx):
 
 @register("FULLY_CONNECTED")
 def lower(ctx) -> None:
-    x = ctx.require_dtype(ctx.input(0), ("int8", "float32"), "input")
-    if x.dtype == "float32":
+    x = ctx.require_dtype(ctx.input(0), ("int8", "int16", "float32"), "input")
+    if x.dtype == "int16":
+        lower_fully_connected_16x8(ctx, _shapes)
+    elif x.dtype == "float32":
         _lower_float(ctx)
     else:
         _lower_int8(ctx)
