@@ -105,26 +105,34 @@ static void tml_depthwise_groups_3x3(const int8_t *w, const int32_t *bias, const
   }
 }
 
-/* tml_requant_s8's fast form (every channel rshift >= 0) for one accumulator: (multiplier, rshift)
- * at s, c = 1 + 2 * output zero point; clamped to [lo, hi] only when `clamp` (an activation
- * narrower than int8). The same operations as tml_requant_s8, so the same bits. */
-static inline int8_t tml_depthwise_out(int32_t acc, const int32_t *s, int32_t c, int32_t lo, int32_t hi, int clamp) {
-  const int32_t t = (tml_requant_high(acc, s[0]) >> s[1]) + c;
-  return clamp ? tml_clamp_s8(t >> 1, lo, hi) : tml_half_saturated_s8(t);
+/* How tml_depthwise_out requantizes: the ways of tml_requant_s8, the same operations, so the same bits. */
+enum {
+  TML_DW_FAST = 0,       /* every channel rshift >= 0, no activation clamp beyond int8 */
+  TML_DW_FAST_CLAMP = 1, /* every channel rshift >= 0, clamped to [lo, hi] */
+  TML_DW_GENERAL = 2     /* some channel rshift < 0: tml_requant, then the clamp */
+};
+
+/* One output of an accumulator: (multiplier, rshift) at s, k = 1 + 2 * offset (output zero point). */
+static inline int8_t tml_depthwise_out(int32_t acc, const int32_t *s, int32_t k, int32_t offset, int32_t lo, int32_t hi,
+                                       int form) {
+  if (form == TML_DW_GENERAL) {
+    return tml_clamp_s8(tml_requant(acc, s[0], s[1], offset), lo, hi);
+  }
+  const int32_t t = (tml_requant_high(acc, s[0]) >> s[1]) + k;
+  return form == TML_DW_FAST_CLAMP ? tml_clamp_s8(t >> 1, lo, hi) : tml_half_saturated_s8(t);
 }
 
-/* Depth multiplier 1, 3x3, out_c a multiple of 4, no channel needing tml_requant's general form:
- * `count` output pixels of one row that read the input through the same taps, pixel i at byte
- * offset i * step, each group of four channels requantized as soon as it is summed (the four
- * accumulators never leave registers): a depthwise output has only nine MACs, and a separate
- * requantization pass over stored accumulators cost about as much as the MACs on small layers.
- * s = the (multiplier, rshift) pairs of channels 0..3, s_step = 8 (per-channel) or 0 (one pair,
- * repeated four times). */
-static void tml_depthwise_run_3x3(const tml_dwconv_s8_params *p, const int8_t *const *taps, int32_t count, int32_t step,
-                                  const int32_t *scales, int32_t s_step, int8_t *out) {
+/* Depth multiplier 1, 3x3, out_c a multiple of 4: `count` output pixels of one row that read the
+ * input through the same taps, pixel i at byte offset i * step, each group of four channels
+ * requantized as soon as it is summed (the four accumulators never leave registers): a depthwise
+ * output has only nine MACs, and a separate requantization pass over stored accumulators cost
+ * about as much as the MACs on small layers. s = the (multiplier, rshift) pairs of channels 0..3,
+ * s_step = 8 (per-channel) or 0 (one pair, repeated four times). Inlined once with `form` general
+ * and once with it fast (clamp or not decided per output: a predictable branch). */
+static inline void tml_depthwise_run_3x3(const tml_dwconv_s8_params *p, const int8_t *const *taps, int32_t count,
+                                         int32_t step, const int32_t *scales, int32_t s_step, int form, int8_t *out) {
   const tml_requant_s8_params *q = &p->out;
-  const int32_t k = 1 + 2 * q->offset, lo = q->lo, hi = q->hi;
-  const int clamp = lo > -128 || hi < 127;
+  const int32_t k = 1 + 2 * q->offset, offset = q->offset, lo = q->lo, hi = q->hi;
   const int32_t all_groups = p->out_c >> 2;
   int32_t c0;
   for (c0 = 0; count > 0; --count, c0 += step) {
@@ -134,12 +142,23 @@ static void tml_depthwise_run_3x3(const tml_dwconv_s8_params *p, const int8_t *c
     for (groups = all_groups; groups > 0; --groups, c += 4, w += 36, bias += 4, out += 4, s += s_step) {
       int32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
       TML_DW_GROUP_3X3();
-      out[0] = tml_depthwise_out(a0, s, k, lo, hi, clamp);
-      out[1] = tml_depthwise_out(a1, s + 2, k, lo, hi, clamp);
-      out[2] = tml_depthwise_out(a2, s + 4, k, lo, hi, clamp);
-      out[3] = tml_depthwise_out(a3, s + 6, k, lo, hi, clamp);
+      out[0] = tml_depthwise_out(a0, s, k, offset, lo, hi, form);
+      out[1] = tml_depthwise_out(a1, s + 2, k, offset, lo, hi, form);
+      out[2] = tml_depthwise_out(a2, s + 4, k, offset, lo, hi, form);
+      out[3] = tml_depthwise_out(a3, s + 6, k, offset, lo, hi, form);
     }
   }
+}
+
+static void tml_depthwise_run_3x3_fast(const tml_dwconv_s8_params *p, const int8_t *const *taps, int32_t count,
+                                       int32_t step, const int32_t *scales, int32_t s_step, int8_t *out) {
+  const int clamp = p->out.lo > -128 || p->out.hi < 127;
+  tml_depthwise_run_3x3(p, taps, count, step, scales, s_step, clamp ? TML_DW_FAST_CLAMP : TML_DW_FAST, out);
+}
+
+static void tml_depthwise_run_3x3_general(const tml_dwconv_s8_params *p, const int8_t *const *taps, int32_t count,
+                                          int32_t step, const int32_t *scales, int32_t s_step, int8_t *out) {
+  tml_depthwise_run_3x3(p, taps, count, step, scales, s_step, TML_DW_GENERAL, out);
 }
 
 /* Depth multiplier 1, channels [c0, c0 + n) (n <= TML_REQUANT_BLOCK; c0 and n multiples of 4 except
@@ -263,7 +282,7 @@ void tml_depthwise_conv2d_s8(const tml_dwconv_s8_params *p, const int8_t *input,
   const int32_t span_h = (p->k_h - 1) * p->dilation_h, span_w = (p->k_w - 1) * p->dilation_w;
   const int32_t step = stride_w * in_c; /* input bytes from one output pixel's window to the next */
   const tml_requant_s8_params *q = &p->out;
-  const int fused_3x3 = p->k_h * p->k_w == 9 && p->depth_multiplier == 1 && (oc & 3) == 0 && !q->general;
+  const int fused_3x3 = p->k_h * p->k_w == 9 && p->depth_multiplier == 1 && (oc & 3) == 0;
   const int32_t tensor_scales[8] = {q->multiplier, q->rshift, q->multiplier, q->rshift,
                                     q->multiplier, q->rshift, q->multiplier, q->rshift};
   const int32_t *scales = q->multiplier_rshift != NULL ? q->multiplier_rshift : tensor_scales;
@@ -283,8 +302,10 @@ void tml_depthwise_conv2d_s8(const tml_dwconv_s8_params *p, const int8_t *input,
       for (ox = 0; ox < out_w;) {
         const int32_t count = rows_inside && ox == inner_lo && inner_lo < inner_hi ? inner_hi - inner_lo : 1;
         tml_depthwise_taps(p, in, iy0, ox * stride_w - pad_w, taps);
-        if (fused_3x3) {
-          tml_depthwise_run_3x3(p, taps, count, step, scales, s_step, output);
+        if (fused_3x3 && q->general) {
+          tml_depthwise_run_3x3_general(p, taps, count, step, scales, s_step, output);
+        } else if (fused_3x3) {
+          tml_depthwise_run_3x3_fast(p, taps, count, step, scales, s_step, output);
         } else {
           tml_depthwise_run(p, taps, count, step, output);
         }
