@@ -7,8 +7,9 @@ small fraction of them. These cases draw mostly those: the fused 3x3 path (four 
 requantized in registers; per-channel and per-tensor scales, with and without an activation clamp),
 the 3x3 path whose requantization needs tml_requant's general form (multipliers above 0.5), rows
 whose inner pixels share one set of tap pointers (strides 1-3, dilations, SAME and VALID padding,
-inputs narrower than the window), and next to them other kernel sizes, channel tails and depth
-multipliers. One model holds all cases: one compile per target.
+inputs narrower than the window), layers of one input channel (micro_speech's and person_detect's
+first: windows read in place or gathered at the border), and next to them other kernel sizes,
+channel tails and depth multipliers. One model holds all cases: one compile per target.
 """
 
 import shutil
@@ -22,20 +23,25 @@ from tinyml_build.model.reader import read_model
 from tinyml_build.model.schema import fb
 from tinyml_build.verification.host_check import check_model, random_inputs
 
-CASES = 60
+CASES = 72
 SEED = 7
 RUNS = 4  # all-minimum, all-maximum and two random input vectors
 
 
 def add_depthwise_fast(b, rng, n):
     """One DEPTHWISE_CONV_2D: 3x3 and multiplier 1 with 4..40 channels in multiples of 4 most of
-    the time; otherwise another kernel size, a channel tail or a depth multiplier of 2."""
+    the time; one input channel with multiplier 4 or 8 (tml_depthwise_conv2d_s8_single) 15 % of the
+    time; otherwise another kernel size, a channel tail or a depth multiplier of 2."""
     batches = 1 if rng.random() < 0.8 else 2
     h, w = int(rng.integers(1, 13)), int(rng.integers(1, 13))
-    usual = rng.random() < 0.75
+    kind = rng.random()
+    usual, single = kind < 0.65, kind >= 0.85  # single: one input channel, multiplier 4 or 8
     k_h, k_w = (3, 3) if usual or rng.random() < 0.5 else (int(rng.integers(1, 6)), int(rng.integers(1, 6)))
-    in_c = 4 * int(rng.integers(1, 11)) if usual else int(rng.integers(1, 20))
-    multiplier = 2 if not usual and rng.random() < 0.3 else 1
+    in_c = 4 * int(rng.integers(1, 11)) if usual else 1 if single else int(rng.integers(1, 20))
+    multiplier = int(rng.choice([4, 8])) if single else 2 if not usual and rng.random() < 0.3 else 1
+    if single and rng.random() < 0.5:  # micro_speech's kind: a window of several words per row
+        h, w = int(rng.integers(4, 16)), int(rng.integers(4, 16))
+        k_h, k_w = int(rng.integers(2, 11)), int(rng.integers(4, 11))
     out_c = in_c * multiplier
     stride, dil, padding, out_h, out_w = wc.window_geometry(rng, h, w, k_h, k_w, dilation=rng.random() < 0.3)
     per_channel = rng.random() < 0.6
@@ -84,6 +90,8 @@ def test_cases_reach_the_fast_paths():
     assert fused >= CASES // 2 and general >= 2
     assert any(sub.tensors[op.inputs[1]].shape[1:3] != (3, 3) for op in sub.operators)
     assert any(op.options.get("depth_multiplier", 1) == 2 for op in sub.operators)
+    single = [sub.tensors[op.inputs[1]].shape for op in sub.operators if sub.tensors[op.inputs[0]].shape[3] == 1]
+    assert len([s for s in single if s[3] % 4 == 0]) >= 5 and any(s[2] >= 4 for s in single)
 
 
 def test_generated_models_are_reproducible():

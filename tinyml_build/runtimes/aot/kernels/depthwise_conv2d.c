@@ -315,3 +315,122 @@ void tml_depthwise_conv2d_s8(const tml_dwconv_s8_params *p, const int8_t *input,
     }
   }
 }
+
+/* ---- one input channel (audio features, grayscale images: micro_speech, person_detect) -----------
+ * Every output channel reads the same input values, so a pixel is out_c dot products of its
+ * window. The window is first copied to `window` as k_h * k_w consecutive bytes (rows inside the
+ * input by words, the input zero point outside), so each dot product is one run of k_h * k_w
+ * products without a break per kernel row (micro_speech's rows are only 8 wide). Weights per
+ * group of four channels: (k_h * k_w) / 4 steps of [4 channels][4 weights], then (k_h * k_w) % 4
+ * steps of [4 channels]. */
+
+/* Four channels of one pixel: acc[0..3] += window[0..k) dotted with the group's weights, which *w
+ * walks. On Armv7E-M a word of four inputs is sign-extended once and meets each channel's word
+ * with two SMLADs (1.5 instructions per MAC). */
+static void tml_depthwise_single_group(const int8_t *x, int32_t k, const int8_t **weights, int32_t *acc) {
+  const int8_t *w = *weights;
+  int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+  int32_t j;
+  for (j = k >> 2; j > 0; --j, x += 4, w += 16) {
+#if TML_HAVE_SIMD32
+    const uint32_t xw = tml_load4(x);
+    const int32_t x_even = tml_sxtb16(xw), x_odd = tml_sxtb16_ror8(xw);
+    uint32_t ww = tml_load4(w);
+    a0 = __smlad(x_odd, tml_sxtb16_ror8(ww), __smlad(x_even, tml_sxtb16(ww), a0));
+    ww = tml_load4(w + 4);
+    a1 = __smlad(x_odd, tml_sxtb16_ror8(ww), __smlad(x_even, tml_sxtb16(ww), a1));
+    ww = tml_load4(w + 8);
+    a2 = __smlad(x_odd, tml_sxtb16_ror8(ww), __smlad(x_even, tml_sxtb16(ww), a2));
+    ww = tml_load4(w + 12);
+    a3 = __smlad(x_odd, tml_sxtb16_ror8(ww), __smlad(x_even, tml_sxtb16(ww), a3));
+#else
+    const int32_t x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3];
+    a0 += x0 * w[0] + x1 * w[1] + x2 * w[2] + x3 * w[3];
+    a1 += x0 * w[4] + x1 * w[5] + x2 * w[6] + x3 * w[7];
+    a2 += x0 * w[8] + x1 * w[9] + x2 * w[10] + x3 * w[11];
+    a3 += x0 * w[12] + x1 * w[13] + x2 * w[14] + x3 * w[15];
+#endif
+  }
+  for (j = k & 3; j > 0; --j, ++x, w += 4) {
+    const int32_t v = *x;
+    a0 += v * w[0];
+    a1 += v * w[1];
+    a2 += v * w[2];
+    a3 += v * w[3];
+  }
+  acc[0] = a0;
+  acc[1] = a1;
+  acc[2] = a2;
+  acc[3] = a3;
+  *weights = w;
+}
+
+/* Copies the k_h x k_w window at (iy0, ix0) of the one-channel input `in` to window[k_h][k_w],
+ * the input zero point where it is outside the input; a row inside (dilation_w 1) by words. */
+static void tml_depthwise_single_gather(const tml_dwconv_s8_params *p, const int8_t *in, int32_t iy0, int32_t ix0,
+                                        int8_t *window) {
+  const int32_t in_h = p->in_h, in_w = p->in_w, k_w = p->k_w, dil_w = p->dilation_w;
+  const int8_t zero_point = p->pad_row[0];
+  const int columns_inside = ix0 >= 0 && ix0 + (k_w - 1) * dil_w < in_w && dil_w == 1;
+  int32_t ky, kx;
+  for (ky = 0; ky < p->k_h; ++ky) {
+    const int32_t iy = iy0 + ky * p->dilation_h;
+    if (iy < 0 || iy >= in_h) {
+      for (kx = 0; kx < k_w; ++kx) {
+        *window++ = zero_point;
+      }
+      continue;
+    }
+    const int8_t *row = in + iy * in_w + ix0;
+    if (columns_inside) {
+      for (kx = k_w >> 2; kx > 0; --kx, row += 4, window += 4) {
+        const uint32_t word = tml_load4(row);
+        memcpy(window, &word, 4);
+      }
+      for (kx = k_w & 3; kx > 0; --kx) {
+        *window++ = *row++;
+      }
+      continue;
+    }
+    int32_t ix = ix0;
+    for (kx = 0; kx < k_w; ++kx, ix += dil_w) {
+      *window++ = ix >= 0 && ix < in_w ? in[iy * in_w + ix] : zero_point;
+    }
+  }
+}
+
+void tml_depthwise_conv2d_s8_single(const tml_dwconv_s8_params *p, const int8_t *input, int8_t *output,
+                                    int8_t *window) {
+  int8_t stack_window[TML_DW_STACK_WINDOW]; /* when the arena had no room for `window` without growing */
+  if (window == NULL) {
+    window = stack_window; /* k_h * k_w <= TML_DW_STACK_WINDOW: the lowering asked for optional scratch only */
+  }
+  const tml_requant_s8_params *q = &p->out;
+  const int32_t in_h = p->in_h, in_w = p->in_w, k = p->k_h * p->k_w, oc = p->out_c;
+  const int32_t tensor_scales[8] = {q->multiplier, q->rshift, q->multiplier, q->rshift,
+                                    q->multiplier, q->rshift, q->multiplier, q->rshift};
+  const int32_t *scales = q->multiplier_rshift != NULL ? q->multiplier_rshift : tensor_scales;
+  const int32_t s_step = q->multiplier_rshift != NULL ? 8 : 0;
+  const int form = q->general ? TML_DW_GENERAL : (q->lo > -128 || q->hi < 127) ? TML_DW_FAST_CLAMP : TML_DW_FAST;
+  const int32_t kk = 1 + 2 * q->offset, offset = q->offset, lo = q->lo, hi = q->hi;
+  int32_t b, oy, ox, g;
+  for (b = 0; b < p->batches; ++b) {
+    const int8_t *in = input + b * in_h * in_w;
+    for (oy = 0; oy < p->out_h; ++oy) {
+      const int32_t iy0 = oy * p->stride_h - p->pad_h;
+      for (ox = 0; ox < p->out_w; ++ox) {
+        tml_depthwise_single_gather(p, in, iy0, ox * p->stride_w - p->pad_w, window);
+        const int8_t *w = p->weights;
+        const int32_t *bias = p->bias, *s = scales;
+        for (g = oc >> 2; g > 0; --g, bias += 4, s += s_step, output += 4) {
+          int32_t acc[4] = {bias[0], bias[1], bias[2], bias[3]};
+          tml_depthwise_single_group(window, k, &w, acc);
+          output[0] = tml_depthwise_out(acc[0], s, kk, offset, lo, hi, form);
+          output[1] = tml_depthwise_out(acc[1], s + 2, kk, offset, lo, hi, form);
+          output[2] = tml_depthwise_out(acc[2], s + 4, kk, offset, lo, hi, form);
+          output[3] = tml_depthwise_out(acc[3], s + 6, kk, offset, lo, hi, form);
+        }
+      }
+    }
+  }
+}
