@@ -1059,6 +1059,15 @@ typedef struct {
 
 void tml_softmax_s16_s16(const tml_softmax_s16_params *p, const int16_t *input, int16_t *output);
 
+/* ---- DEPTHWISE_CONV_2D of one input channel (depthwise_conv2d.c; issue 12 section 3) ---------
+ * tml_dwconv_s8_params with in_c 1 and out_c a multiple of 4 (the depth multiplier): weights per
+ * group of four channels as (k_h * k_w) / 4 steps of [4 channels][4 weights] (taps in [k_h][k_w]
+ * order), then (k_h * k_w) % 4 steps of [4 channels]; pad_row is the one byte of the input zero
+ * point (always set). `window` is scratch of k_h * k_w bytes, or NULL when k_h * k_w <=
+ * TML_DW_STACK_WINDOW (then on the stack). */
+#define TML_DW_STACK_WINDOW 256
+void tml_depthwise_conv2d_s8_single(const tml_dwconv_s8_params *p, const int8_t *input, int8_t *output, int8_t *window);
+
 #ifdef __cplusplus
 }
 #endif
