@@ -8,6 +8,9 @@ Makefile build uses, once per digest of (source trees, runner, flags, compiler) 
 A parallel build (pytest -n, two scons) waits on a lock file and finds the finished runner; objects
 are built in a temporary folder and the executable is renamed into place, so no half-written runner
 ever has the final name.
+plan_build(kernels="cmsis-nn") plans the same runner with a kernel library (the tflm runtime's source
+plan for it: CMSIS-NN's portable C on the host), for the ops whose library kernel is not bit-exact
+with the reference by design (op_inventory.NOT_BIT_EXACT; see select.oracle_for).
 """
 
 from __future__ import annotations
