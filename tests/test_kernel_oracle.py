@@ -141,6 +141,7 @@ def _outputs(runner, model, runs: int = 4):
 
 
 @pytest.mark.tflm_sources
+@pytest.mark.slow  # the first run on a machine compiles the CMSIS-NN runner (277 files)
 def test_the_lstm_entry_is_true_and_fully_connected_is_bit_exact(runners):
     """The listed op differs (int8 and int16 activations), an unlisted CMSIS-NN op does not."""
     reference, cmsis = runners
@@ -163,6 +164,7 @@ def _generated(op: str, dtype: str) -> bytes:
 
 
 @pytest.mark.tflm_sources
+@pytest.mark.slow  # as above: needs the CMSIS-NN runner
 @pytest.mark.parametrize(("op", "dtype"), [("CONV_2D", "int16"), ("SVDF", "int8"), ("TRANSPOSE_CONV", "int8")])
 def test_observed_differences_still_differ_and_stay_judged_by_the_reference(runners, op, dtype):
     """The recorded (unexplained) differences are real, and they do not switch the oracle."""
