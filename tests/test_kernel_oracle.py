@@ -183,6 +183,7 @@ def test_observed_differences_still_differ_and_stay_judged_by_the_reference(runn
 @pytest.mark.qemu
 @pytest.mark.slow
 @pytest.mark.tflm_sources
+@pytest.mark.shared_models  # trained_lstm_int8 when present; the generated model runs either way
 def test_lstm_models_pass_test_with_cmsis_nn_on_qemu_m4(tmp_path, tmp_path_factory):
     """trained_lstm_int8 (when the shared models are there) and a generated int8 + int16 LSTM model in
     one kernels=cmsis-nn image: every output byte equals the CMSIS-NN oracle's, which the test line,
