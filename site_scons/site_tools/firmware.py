@@ -60,13 +60,13 @@ def _golden_action(target, source, env):
     from tinyml_build.fileio import write_atomic
     from tinyml_build.model.reader import load_model
     from tinyml_build.verification import float_reference, golden
-    from tinyml_build.verification.oracle import select_oracle
+    from tinyml_build.verification.oracle import oracle_for
     from tinyml_build.verification.samples import model_labels, model_samples
 
     tflite = Path(str(source[0]))
     model = load_model(tflite, name=env["TML_MODEL_NAME"])
     vectors, seed, samples = int(env["TML_RANDOM_VECTORS"]), int(env["TML_SEED"]), model_samples(tflite)
-    oracle = select_oracle(dict(env["TML_THIRD_PARTY_OVERRIDES"]))
+    oracle = oracle_for(model, env["TML_ORACLE_KERNELS"], dict(env["TML_THIRD_PARTY_OVERRIDES"]))
     if env["TML_REFERENCE"]:
         request = float_reference.AccuracyRequest(Path(env["TML_REFERENCE"]),
                                                   Path(env["TML_DATASET"]) if env["TML_DATASET"] else None)
@@ -202,8 +202,10 @@ def Firmware(env, plan, toolchain, target_file, with_stand_in=False, with_profil
     """Declare the whole image for a FirmwarePlan; returns a dict of the output nodes. `with_stand_in`:
     also link its objects for the emulated target with the same arch flags (a target without an emulator);
     `with_profile`: also a per-op profiling image (op markers) for whatever runs in the emulator."""
+    from tinyml_build.analysis.op_inventory import REFERENCE
     from tinyml_build.image.link import binary_names
-    from tinyml_build.verification.oracle import select_oracle
+    from tinyml_build.model.reader import load_model
+    from tinyml_build.verification.oracle import oracle_for, select_oracle
 
     env = env.Clone()
     build_root = plan.common_dir.parent.parent
@@ -233,20 +235,29 @@ def Firmware(env, plan, toolchain, target_file, with_stand_in=False, with_profil
                                                 list(runtime["generated"]))
 
     oracle = select_oracle(dict(plan.third_party_overrides))
-    reference = oracle.identity()  # the oracle's name and, for the pinned build, its runner digest
-    goldens = []
+    # The kernel set whose outputs the golden data must match: a tflm image's kernels= (an op whose
+    # optimized kernel is not bit-exact with the reference is then judged by that library's oracle);
+    # aot is bit-exact with the reference kernels.
+    kernels = plan.runtime.kernels if plan.runtime.name == "tflm" else REFERENCE
+    goldens, model_oracles = [], {}
     for m in plan.models:
+        judge = (oracle if kernels == REFERENCE
+                 else oracle_for(load_model(m.tflite, name=m.name), kernels, dict(plan.third_party_overrides)))
+        if judge is not oracle:
+            model_oracles[m.name] = judge.as_dict()
+        reference = judge.identity()  # the oracle's name and, for the pinned build, its runner digest
         accuracy = m.accuracy
         golden = env.Command(str(m.golden_json), [str(m.tflite)] + [str(p) for p in m.golden_inputs],
                              Action(_golden_action, label("GOLD"),
                                     varlist=["TML_MODEL_NAME", "TML_RANDOM_VECTORS", "TML_SEED", "TML_REFERENCE",
-                                             "TML_DATASET"]),
-                             TML_MODEL_NAME=m.name, TML_RANDOM_VECTORS=str(plan.random_vectors),
+                                             "TML_DATASET", "TML_ORACLE_KERNELS"]),
+                             TML_MODEL_NAME=m.name, TML_ORACLE_KERNELS=kernels,
+                             TML_RANDOM_VECTORS=str(plan.random_vectors),
                              TML_SEED=str(plan.seed), TML_REFERENCE=str(accuracy.reference) if accuracy else "",
                              TML_DATASET=str(accuracy.dataset) if accuracy and accuracy.dataset else "",
                              TML_THIRD_PARTY_OVERRIDES=list(plan.third_party_overrides))
         generated_by(env, golden, "tinyml_build.verification.golden", "tinyml_build.verification.samples",
-                     "tinyml_build.verification.float_reference")
+                     "tinyml_build.verification.float_reference", "tinyml_build.verification.oracle.select")
         env.Depends(golden, ([str(m.tflite.parent / "model.yaml")] if m.samples else [])
                     + [env.Value(reference)])  # another oracle or pin recomputes the golden outputs
         vectors = env.Command(str(m.test_vectors_c), golden, Action(_test_vectors_action, label("GEN")))
@@ -287,6 +298,8 @@ def Firmware(env, plan, toolchain, target_file, with_stand_in=False, with_profil
     source_files = [str(p) for p in plan.platform_sources + plan.app_sources + plan.runtime.manifest_sources()]
     settings = {"random_vectors": plan.random_vectors, "seed": plan.seed, "runtime_requested": plan.runtime_requested,
                 "oracle": oracle.as_dict()}
+    if model_oracles:  # models judged by their kernel library's oracle (op_inventory.NOT_BIT_EXACT)
+        settings["model_oracles"] = model_oracles
     if plan.profile_ops:
         settings["profile_ops"] = True
     runtime_settings = plan.runtime.manifest_settings(plan.project_dir, build_root)

@@ -2,6 +2,8 @@
 
     oracle = select_oracle()            # pinned TFLM host build when its sources resolve, else the wheel
     oracle.name                         # "tflite-micro 90b983c2 (pinned sources, host build)"
+    oracle_for(model, "cmsis-nn")       # the same, built with CMSIS-NN, when the model uses an op whose
+                                        # CMSIS-NN kernel is not bit-exact with the reference
     outputs, tensors = oracle.run(model, inputs, intermediates=True)
 
 Modules, one concern each: pinned (host build of the pinned TFLM + our runner, cached per digest),
@@ -9,6 +11,14 @@ wheel (the tflite-micro wheel, the fallback), select (the choice and its name), 
 (op, type) pairs the wheel computes differently, checked by a test).
 """
 
-from tinyml_build.verification.oracle.select import PINNED, WHEEL, Oracle, pinned_oracle, select_oracle, wheel_oracle
+from tinyml_build.verification.oracle.select import (
+    PINNED,
+    WHEEL,
+    Oracle,
+    oracle_for,
+    pinned_oracle,
+    select_oracle,
+    wheel_oracle,
+)
 
-__all__ = ["PINNED", "WHEEL", "Oracle", "pinned_oracle", "select_oracle", "wheel_oracle"]
+__all__ = ["PINNED", "WHEEL", "Oracle", "oracle_for", "pinned_oracle", "select_oracle", "wheel_oracle"]
