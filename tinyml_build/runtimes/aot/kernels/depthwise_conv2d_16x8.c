@@ -15,20 +15,9 @@
 #include "tml_dot.h"
 #include "tml_fixedpoint.h"
 #include "tml_kernels.h"
+#include "tml_window.h"
 
 #define RUN_MAX 256 /* 256 * 2^22 < 2^31: an int32 partial sum cannot overflow */
-
-/* Valid filter taps [first, end) along one axis for a window starting at origin. */
-static void valid_taps(int32_t origin, int32_t dilation, int32_t filter, int32_t in_size, int32_t *first,
-                       int32_t *end) {
-  int32_t f = 0, e = filter;
-  if (origin < 0) f = (-origin + dilation - 1) / dilation;
-  if (origin + (filter - 1) * dilation >= in_size) {
-    e = in_size - origin <= 0 ? 0 : (in_size - origin - 1) / dilation + 1;
-  }
-  *first = f;
-  *end = e > f ? e : f;
-}
 
 /* Where the taps of one output pixel are: `rows` x `cols` valid taps, the first at x / w. */
 typedef struct {
@@ -83,13 +72,13 @@ void tml_depthwise_conv2d_s16x8(const tml_dwconv16x8_params *p, const int16_t *i
     for (oy = 0; oy < p->out_h; ++oy) {
       const int32_t iy0 = oy * p->stride_h - p->pad_h;
       int32_t fy0, fy1;
-      valid_taps(iy0, p->dilation_h, p->filter_h, p->in_h, &fy0, &fy1);
+      tml_valid_taps(iy0, p->dilation_h, p->filter_h, p->in_h, &fy0, &fy1);
       for (ox = 0; ox < p->out_w; ++ox) {
         const int32_t ix0 = ox * p->stride_w - p->pad_w;
         int32_t fx0, fx1;
         const int16_t *x_first;
         const int8_t *w_first;
-        valid_taps(ix0, p->dilation_w, p->filter_w, p->in_w, &fx0, &fx1);
+        tml_valid_taps(ix0, p->dilation_w, p->filter_w, p->in_w, &fx0, &fx1);
         x_first = in_batch + (iy0 + fy0 * p->dilation_h) * in_row + (ptrdiff_t)(ix0 + fx0 * p->dilation_w) * in_ch;
         w_first = filter + fy0 * w_row + (ptrdiff_t)fx0 * out_ch;
         oc = 0;
