@@ -168,6 +168,14 @@ class OpContext:
                 f"{' / '.join(allowed)} here")
         return tensor
 
+    def require_constant(self, tensor: Tensor, what: str = "") -> Tensor:
+        """`tensor`, which the kernel takes from flash (weights, bias, axes...); refused when the
+        graph computes it at run time."""
+        if not tensor.is_constant:
+            named = f"{what} tensor" if what else "tensor"
+            raise self.unsupported(f"{named} #{tensor.index} '{tensor.name}' is not constant")
+        return tensor
+
     def unsupported(self, what: str, fix: str | None = None) -> UnsupportedOpError:
         """An error to raise: names the op, where, and the tflm alternative."""
         return UnsupportedOpError(

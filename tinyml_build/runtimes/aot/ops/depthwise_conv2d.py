@@ -36,8 +36,7 @@ def lower(ctx) -> None:
     x = ctx.require_dtype(ctx.input(0), ("int8",), "input")
     w = ctx.require_dtype(ctx.input(1), ("int8",), "weights")
     y = ctx.require_dtype(ctx.output(0), ("int8",), "output")
-    if not w.is_constant:
-        raise ctx.unsupported(f"weights tensor #{w.index} '{w.name}' is not constant")
+    ctx.require_constant(w, "weights")
     if len(w.shape) != 4 or w.shape[0] != 1:
         raise ctx.unsupported(f"weights must be [1, k_h, k_w, out_c], got {list(w.shape)}")
     _, k_h, k_w, out_c = w.shape

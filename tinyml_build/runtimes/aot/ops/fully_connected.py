@@ -94,10 +94,9 @@ def _lower_int8(ctx) -> None:
     bias = ctx.input(2)
     if bias is not None:
         ctx.require_dtype(bias, ("int32",), "bias")
-    if not w.is_constant:
-        raise ctx.unsupported(f"weights tensor #{w.index} '{w.name}' is not constant")
-    if bias is not None and not bias.is_constant:
-        raise ctx.unsupported(f"bias tensor #{bias.index} '{bias.name}' is not constant")
+    ctx.require_constant(w, "weights")
+    if bias is not None:
+        ctx.require_constant(bias, "bias")
     if ctx.options.get("weights_format", 0) not in (0, None):
         raise ctx.unsupported("shuffled weights format is not supported")
     batches, depth, units = _shapes(ctx)
@@ -142,8 +141,8 @@ def _lower_float(ctx) -> None:
     if bias is not None:
         ctx.require_dtype(bias, ("float32",), "bias")
     for t in (w, bias):
-        if t is not None and not t.is_constant:
-            raise ctx.unsupported(f"tensor #{t.index} '{t.name}' is not constant")
+        if t is not None:
+            ctx.require_constant(t)
     batches, depth, units = _shapes(ctx)
     act_min, act_max = float_activation_range(ctx.options.get("fused_activation_function", "NONE"))
     if not all(math.isfinite(v) for v in (act_min, act_max)):

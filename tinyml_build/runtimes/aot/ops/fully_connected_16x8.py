@@ -46,8 +46,7 @@ def lower_fully_connected_16x8(ctx, shapes) -> None:
     w = ctx.require_dtype(ctx.input(1), ("int8",), "weights")
     y = ctx.require_dtype(ctx.output(0), ("int16",), "output")
     bias = ctx.input(2)
-    if not w.is_constant:
-        raise ctx.unsupported(f"weights tensor #{w.index} '{w.name}' is not constant")
+    ctx.require_constant(w, "weights")
     if ctx.options.get("weights_format", 0) not in (0, None):
         raise ctx.unsupported("shuffled weights format is not supported")
     batches, depth, units = shapes(ctx)

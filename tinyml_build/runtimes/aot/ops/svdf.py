@@ -41,8 +41,8 @@ def _dims(ctx):
         raise ctx.unsupported(f"state tensor #{state.index} '{state.name}' must be a variable "
                               f"[{batches}, {memory * filters}] tensor")
     for t in (wf, wt, ctx.input(3)):
-        if t is not None and not t.is_constant:
-            raise ctx.unsupported(f"tensor #{t.index} '{t.name}' is not constant")
+        if t is not None:
+            ctx.require_constant(t)
     return batches, input_size, filters, memory, rank
 
 
