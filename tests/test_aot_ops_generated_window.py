@@ -338,7 +338,7 @@ def test_16x8_batch_matmul_multiplier_beyond_the_64_bit_requantization_is_refuse
 @pytest.mark.parametrize("value", [np.inf, -np.inf, np.nan, -np.nan], ids=["inf", "-inf", "nan", "-nan"])
 def test_float_constants_holding_inf_or_nan_compute_what_tflm_computes(value):
     """Float constants may hold infinities and the default NaN (TFLM reads them as bytes): the
-    generated C writes them as INFINITY / NAN and CONV_2D and FULLY_CONNECTED over them are bit-exact
+    generated C writes them as TML_INFINITY / TML_NAN and CONV_2D and FULLY_CONNECTED over them are bit-exact
     (they raised a bare ValueError while rendering the C)."""
     b = ModelBuilder()
     x, y = b.tensor("x", "float32", [1, 2, 2, 2]), b.tensor("y", "float32", [1, 2, 2, 2])
