@@ -7,10 +7,9 @@
  * (free on SIMD32 cores: SXTAB16 adds the offset while it sign-extends), so it needs no per-filter
  * constant tables in flash, and no scratch: each unit sums its own filters in the order TFLM's
  * reduction does.
- * Like TFLM, the integer path applies no fused activation (only the int8 clamp); the float path
- * applies it as TFLM's ActivationValFloat, which is not a clamp (NaN and infinities differ).
+ * Like TFLM, the integer path applies no fused activation (only the int8 clamp). float32 is in
+ * svdf_f32.c (it needs libm, which the Xtensa builds of integer models do not have).
  */
-#include <math.h>
 #include <string.h>
 
 #include "tml_dot.h"
@@ -184,56 +183,5 @@ void tml_svdf_s8_s8(const tml_svdf_s8_params *p, const int8_t *input, int8_t *st
     }
     input += input_size;
     output += unit;
-  }
-}
-
-/* TFLM's ActivationValFloat (micro/kernels/activation_utils.h) as its host and Arm builds compile
- * it: TfLiteMax/TfLiteMin are std::fmax/std::fmin (a NaN operand gives the other one: RELU6 of NaN
- * is 6), NONE passes infinities, TANH is tanhf, SIGN_BIT is signbit as 0 or 1. */
-static float tml_svdf_activation_f32(int32_t activation, float a) {
-  switch (activation) {
-    case TML_SVDF_ACT_RELU: return fmaxf(0.0f, a);
-    case TML_SVDF_ACT_RELU_N1_TO_1: return fmaxf(-1.0f, fminf(a, 1.0f));
-    case TML_SVDF_ACT_RELU6: return fmaxf(0.0f, fminf(a, 6.0f));
-    case TML_SVDF_ACT_TANH: return tanhf(a);
-    case TML_SVDF_ACT_SIGN_BIT: return signbit(a) ? 1.0f : 0.0f;
-    default: return a;
-  }
-}
-
-void tml_svdf_f32(const tml_svdf_f32_params *p, const float *input, float *state, float *output) {
-  const int32_t filters = p->filters;
-  const int32_t memory = p->memory;
-  const int32_t units = filters / p->rank;
-  const int32_t total = p->batches * filters * memory;
-  int32_t b, f, u, r, j;
-  tml_svdf_shift_state((uint8_t *)state, total * (int32_t)sizeof(float), (int32_t)sizeof(float));
-  for (b = 0; b < p->batches; ++b) {
-    float *const state_b = state + b * filters * memory;
-    const float *w = p->weights_feature;
-    for (f = 0; f < filters; ++f) {
-      /* TFLM's summation orders throughout (sequential from 0), so the same rounding. */
-      float dot = 0.0f;
-      for (j = 0; j < p->input_size; ++j) {
-        dot += *w++ * input[j];
-      }
-      state_b[f * memory + memory - 1] = dot;
-    }
-    for (u = 0; u < units; ++u) {
-      float v = p->bias != NULL ? p->bias[u] : 0.0f;
-      for (r = 0; r < p->rank; ++r) {
-        const int32_t row = u * p->rank + r;
-        const float *t = p->weights_time + row * memory;
-        const float *s = state_b + row * memory;
-        float sum = 0.0f;
-        for (j = 0; j < memory; ++j) {
-          sum += t[j] * s[j];
-        }
-        v += sum;
-      }
-      output[u] = tml_svdf_activation_f32(p->activation, v);
-    }
-    input += p->input_size;
-    output += units;
   }
 }

@@ -115,4 +115,4 @@ def _lower_float(ctx, dims) -> None:
         "activation": FLOAT_ACTIVATIONS[activation],
     })
     ctx.call("tml_svdf_f32", params, ctx.input_ptr(0), ctx.ptr(ctx.input(4), const=False), ctx.output_ptr(0),
-             kernel="svdf")
+             kernel="svdf_f32")
