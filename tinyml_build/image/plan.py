@@ -185,6 +185,7 @@ def plan_firmware(config: BuildConfig, project_dir: Path, options: OptionValues 
     models = tuple(models)
     runtime = plan_runtime(config, Path(project_dir), options)
     toolchain = config.toolchain.name if config.toolchain else target.toolchain
+    toolchains.check_math_library(toolchain, runtime.manifest_sources(), runtime.name, target.name)
     flags = runtime.link_flags(toolchains.firmware_flags(toolchain, target, Path(project_dir), Path(config.build_root)))
     return FirmwarePlan(
         project_dir=Path(project_dir), target=target, runtime=runtime, models=models,

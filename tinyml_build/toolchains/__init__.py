@@ -9,13 +9,15 @@ Every toolchain module offers the same three things, so nothing else holds an `i
   find_toolchain(search_path=None, environ=None) -> an object with name, version_text,
       version_string, tool_versions(), link_command(flags, script, map, elf, objects), objcopy;
   firmware_flags(target, project_dir, build_root) -> Flags;
-  SUPPORTS_CXX: whether runtime=tflm (C++) can be built with it.
+  SUPPORTS_CXX: whether runtime=tflm (C++) can be built with it;
+  HAS_MATH_LIBRARY (default True): whether it links a C math library (libm: expf, logf, sqrtf...).
 """
 
 from __future__ import annotations
 
 import importlib
 import os
+import re
 import shutil
 from dataclasses import dataclass
 
@@ -84,6 +86,25 @@ def choose(target, requested: str = AUTO, path: str | None = None) -> ToolchainC
 
 def supports_cxx(name: str) -> bool:
     return bool(getattr(module_for(name), "SUPPORTS_CXX", True))
+
+
+_MATH_INCLUDE = re.compile(rb"^[ \t]*#[ \t]*include[ \t]*<(math\.h|cmath)>", re.MULTILINE)
+
+
+def check_math_library(name: str, sources, runtime: str, target_name: str) -> None:
+    """ToolchainError when toolchain `name` has no C math library and one of `sources` (the
+    runtime's own C, e.g. the aot kernels a model's float32 ops need) includes <math.h>: a clear
+    message at build time instead of the compiler's "'math.h' file not found" halfway through."""
+    if getattr(module_for(name), "HAS_MATH_LIBRARY", True):
+        return
+    users = sorted(p.name for p in sources if p.suffix in (".c", ".cc") and _MATH_INCLUDE.search(p.read_bytes()))
+    if users:
+        raise ToolchainError(
+            f"runtime={runtime} on {target_name}: the model's float32 ops need {', '.join(users)}, which "
+            f"call{'s' if len(users) == 1 else ''} the C math library (expf, logf, sqrtf...), and {name} has none",
+            where=f"toolchain={name}",
+            fix="install ESP-IDF so that Espressif's GCC is on PATH (toolchain=auto then prefers it), "
+                "or build an int8-quantized model")
 
 
 def find(name: str, search_path: str | None = None, environ: dict | None = None):

@@ -28,6 +28,7 @@ from tinyml_build.toolchains.gcc import KERNEL_OPTIMIZATION, Flags, policy_flags
 
 NAME = "clang-xtensa"
 SUPPORTS_CXX = False  # no C++ runtime or library headers for windowed Xtensa here: runtime=aot only
+HAS_MATH_LIBRARY = False  # no libm either: xtensa_rt has memcpy and the compiler helpers, not expf & co
 APT_PACKAGES = ("clang-22", "llvm-22", "binutils-xtensa-lx106")
 APT_COMMAND = "sudo apt-get install " + " ".join(APT_PACKAGES)
 CLANG_MAJOR = 22  # the float-select workaround and the feature names are those of LLVM 22

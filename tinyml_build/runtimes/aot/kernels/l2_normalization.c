@@ -1,28 +1,13 @@
-/* l2_normalization.c -- L2_NORMALIZATION over the last dimension, bit-exact with TFLM's
- * reference_ops::L2Normalization (float32) and reference_integer_ops::L2Normalization (int8).
+/* l2_normalization.c -- int8 L2_NORMALIZATION over the last dimension, bit-exact with TFLM's
+ * reference_integer_ops::L2Normalization (float32 is in l2_normalization_f32.c: it needs libm's
+ * sqrtf, this file does not, so int8 models build with toolchains that have no C math library).
  *
- * float32: the squares summed in order (C99: no fused multiply-add), sqrtf, at least 1e-6f (std::max
- * keeps a NaN), each value divided by it. int8: the squared distances from the input zero point in
+ * int8: the squared distances from the input zero point in
  * int32, TFLM's integer 1/sqrt (tml_inv_sqrt_multiplier_exp), each distance scaled by it with 7 more
  * bits (output scale 1/128, zero point 0, as TFLM implies) and clamped.
  */
-#include <math.h>
-
 #include "tml_fixedpoint.h"
 #include "tml_kernels.h"
-
-void tml_l2_normalization_f32(const tml_l2_normalization_params *p, const float *in, float *out) {
-  const int32_t depth = p->depth;
-  int32_t row, c;
-  for (row = 0; row < p->rows; ++row, in += depth, out += depth) {
-    float squared = 0.0f;
-    float norm;
-    for (c = 0; c < depth; ++c) squared += in[c] * in[c];
-    norm = sqrtf(squared);
-    norm = norm < 1e-6f ? 1e-6f : norm;
-    for (c = 0; c < depth; ++c) out[c] = in[c] / norm;
-  }
-}
 
 void tml_l2_normalization_s8(const tml_l2_normalization_params *p, const int8_t *in, int8_t *out) {
   const int32_t depth = p->depth, zero_point = p->input_zero_point;

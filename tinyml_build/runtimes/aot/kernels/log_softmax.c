@@ -1,16 +1,12 @@
-/* log_softmax.c -- LOG_SOFTMAX over the last dimension, bit-exact with TFLM's reference_ops::LogSoftmax
- * (float32: where the libms agree, expf and logf; see the aot README) and LogSoftmaxQuantized (int8).
+/* log_softmax.c -- int8 LOG_SOFTMAX over the last dimension, bit-exact with TFLM's
+ * reference_ops::LogSoftmaxQuantized (float32 is in log_softmax_f32.c: it needs libm, this file
+ * does not, so int8 models build with toolchains that have no C math library).
  *
- * float32, per row: the maximum (std::max from the lowest float, so NaNs are skipped unless first),
- * the sum of expf(x - max) in order, logf of it, then x - max - log_sum, left to right as TFLM.
  * int8, per row: the sum of exp(diff) in Q12 (a build-time table per diff = x - max, 0 below
  * diff_min), its log in Q5 (log_q12_to_q5, below), then each
  * diff rescaled to Q5 minus the log, rounded to the output's Q4 (scale 16/256) + 127, or -128 below
  * the reach of the reverse-scaled log.
  */
-#include <float.h>
-#include <math.h>
-
 #include "tml_fixedpoint.h"
 #include "tml_kernels.h"
 
@@ -101,19 +97,5 @@ void tml_log_softmax_s8(const tml_log_softmax_s8_params *p, const int8_t *in, in
         out[c] = -128;
       }
     }
-  }
-}
-
-void tml_log_softmax_f32(const tml_log_softmax_params *p, const float *in, float *out) {
-  const int32_t depth = p->depth;
-  int32_t row, c;
-  for (row = 0; row < p->rows; ++row, in += depth, out += depth) {
-    float max = -FLT_MAX;
-    float sum = 0.0f;
-    float log_sum;
-    for (c = 0; c < depth; ++c) max = max < in[c] ? in[c] : max;
-    for (c = 0; c < depth; ++c) sum += expf(in[c] - max);
-    log_sum = logf(sum);
-    for (c = 0; c < depth; ++c) out[c] = in[c] - max - log_sum;
   }
 }

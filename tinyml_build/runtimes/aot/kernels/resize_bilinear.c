@@ -2,24 +2,25 @@
  * reference_ops::ResizeBilinear (float32) and ResizeBilinearInteger (int8).
  *
  * Per output row and column the source coordinate and its two neighbours are computed as TFLM's
- * ComputeInterpolationValues(Integer) do: float32 (floorf/ceilf, exact) or 10-bit fixed point with
+ * ComputeInterpolationValues(Integer) do: float32 (floor/ceil, exact) or 10-bit fixed point with
  * C's truncating division. float32 sums the four weighted corners left to right and adds 0.0f, as
  * TFLM's expression (this file is C99: no fused multiply-add); int8 sums them with 20 fraction bits
  * (TFLM in int64; int32 here, which cannot overflow) and divides with rounding half away from zero.
  */
-#include <math.h>
-
 #include "tml_kernels.h"
 
 static inline void bilinear_source_f32(int32_t index, float scale, int32_t half_pixel, int32_t size, float *position,
                                        int32_t *low, int32_t *high) {
   const float value = (float)index;
-  float floor_value;
-  int32_t up;
+  int32_t down, up;
   *position = half_pixel ? (value + 0.5f) * scale - 0.5f : value * scale;
-  floor_value = floorf(*position);
-  *low = (int32_t)floor_value > 0 ? (int32_t)floor_value : 0;
-  up = (int32_t)ceilf(*position);
+  /* floorf and ceilf of a position within [-1, size]: exact through int32_t (truncation toward 0,
+   * then one step), and no libm, which some toolchains (clang for Xtensa) do not have. */
+  down = (int32_t)*position;
+  down -= (float)down > *position;
+  up = (int32_t)*position;
+  up += (float)up < *position;
+  *low = down > 0 ? down : 0;
   *high = up < size - 1 ? up : size - 1;
 }
 

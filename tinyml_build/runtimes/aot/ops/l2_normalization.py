@@ -1,6 +1,7 @@
-"""L2_NORMALIZATION: float32 and int8 over the last dimension (kernels/l2_normalization.c), as TFLM's
-micro kernel (l2norm.cc): rank <= 4, no fused activation. int8 writes TFLM's implied output
-quantization (scale 1/128, zero point 0) whatever the output tensor declares, as TFLM does.
+"""L2_NORMALIZATION: int8 (kernels/l2_normalization.c) and float32 (kernels/l2_normalization_f32.c,
+libm's sqrtf) over the last dimension, as TFLM's micro kernel (l2norm.cc): rank <= 4, no fused
+activation. int8 writes TFLM's implied output quantization (scale 1/128, zero point 0) whatever the
+output tensor declares, as TFLM does.
 """
 
 from tinyml_build.runtimes.aot.ops import register
@@ -24,4 +25,4 @@ def lower(ctx) -> None:
     params = ctx.params("tml_l2_normalization_params", {"rows": x.elements // depth, "depth": depth,
                                                         "input_zero_point": zero_point})
     ctx.call(f"tml_l2_normalization_{SUFFIX[x.dtype]}", params, ctx.input_ptr(0), ctx.output_ptr(0),
-             kernel="l2_normalization")
+             kernel="l2_normalization" if x.dtype == "int8" else "l2_normalization_f32")

@@ -1,4 +1,5 @@
-"""LOG_SOFTMAX over the last dimension: float32 and int8 (kernels/log_softmax.c), as TFLM's micro kernel.
+"""LOG_SOFTMAX over the last dimension: int8 (kernels/log_softmax.c) and float32
+(kernels/log_softmax_f32.c, libm), as TFLM's micro kernel.
 
 int8 needs the output quantization TFLM requires (scale 16/256, zero point 127). Prepare's numbers
 are TFLM's PreprocessLogSoftmaxScalingExp (beta 1, 5 integer bits for the scaled diff): the input
@@ -58,7 +59,7 @@ def lower(ctx) -> None:
         return
     if x.dtype == "float32":
         params = ctx.params("tml_log_softmax_params", {"rows": x.elements // depth, "depth": depth})
-        ctx.call("tml_log_softmax_f32", params, ctx.input_ptr(0), ctx.output_ptr(0), kernel="log_softmax")
+        ctx.call("tml_log_softmax_f32", params, ctx.input_ptr(0), ctx.output_ptr(0), kernel="log_softmax_f32")
         return
     table = ctx.array(fields.pop("table"), "int32_t", "exp of each row diff, Q12")
     params = ctx.params("tml_log_softmax_s8_params", {"exp_table": table, "rows": x.elements // depth,
