@@ -2,8 +2,8 @@
 
 From a parsed model: per-op MACs, parameter and weight bytes, activation tensor lifetimes,
 the static arena plan those lifetimes allow, and findings that would make a firmware build
-fail later (hybrid / dynamic-range quantization, float16 weights), each naming the tensor and
-op and the fix.
+fail later or compute wrong results (hybrid / dynamic-range quantization, float16 weights, output
+shapes TFLM would take on trust: static_shapes.py), each naming the tensor and op and the fix.
 """
 
 import math
@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from tinyml_build.analysis.memory_plan import Buffer, Plan, plan_memory
+from tinyml_build.analysis.static_shapes import static_shape_findings
 from tinyml_build.errors import ModelError
 from tinyml_build.model.reader import Model, Operator, Subgraph, Tensor
 
@@ -96,7 +97,8 @@ def analyze(model: Model) -> Analysis:
         macs=sum(o.macs for o in ops),
         lifetimes=lifetimes,
         arena=plan,
-        findings=quantization_findings(model),
+        findings=quantization_findings(model) + [Finding("error", what, fix)
+                                                 for what, fix in static_shape_findings(model)],
     )
 
 

@@ -1,0 +1,84 @@
+"""Output shapes TFLM takes on trust: the model's declared shape where TensorFlow Lite computes one.
+
+Why: TensorFlow Lite resizes an op's output at run time from its inputs; TFLM never resizes and
+runs each kernel over the shape the model declares. When a converter writes a placeholder instead
+of the real shape -- TensorFlow's dilated Conv1D/Conv2D exported with a dynamic batch becomes
+SPACE_TO_BATCH_ND -> CONV -> BATCH_TO_SPACE_ND whose batch is declared 1 (shape signature -1) but is
+really the block size -- TFLM computes only part of the op, silently, and the model's outputs differ
+from TensorFlow Lite's. Both runtimes are exact copies of TFLM, so the build refuses such a model
+and says how to re-export it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from tinyml_build.model.reader import Model, Operator, Subgraph
+
+FIXED_SHAPE_FIX = ("re-export the model with fully static shapes: a fixed batch size "
+                   "(tf.keras.Input(shape, batch_size=1), or a tf.function whose input_signature has no None)")
+
+
+def _constant(sg: Subgraph, op: Operator, n: int) -> np.ndarray | None:
+    index = op.inputs[n] if len(op.inputs) > n else -1
+    if index < 0 or index >= len(sg.tensors) or not sg.tensors[index].is_constant:
+        return None
+    tensor = sg.tensors[index]
+    if tensor.dtype != "int32" or len(tensor.data) != 4 * tensor.elements:
+        return None
+    return np.frombuffer(tensor.data, dtype="<i4")
+
+
+def _space_to_batch(in_shape: tuple[int, ...], block: np.ndarray, pads: np.ndarray) -> tuple[int, ...] | None:
+    m = len(block)
+    if pads.size != 2 * m or len(in_shape) < m + 1 or min(block, default=1) < 1:
+        return None
+    spatial = []
+    for i in range(m):
+        padded = in_shape[1 + i] + int(pads[2 * i]) + int(pads[2 * i + 1])
+        if padded < 0 or padded % int(block[i]):
+            return None  # invalid: the op's own checks say so
+        spatial.append(padded // int(block[i]))
+    return (in_shape[0] * math.prod(int(b) for b in block), *spatial, *in_shape[1 + m:])
+
+
+def _batch_to_space(in_shape: tuple[int, ...], block: np.ndarray, crops: np.ndarray) -> tuple[int, ...] | None:
+    m = len(block)
+    product = math.prod(int(b) for b in block)
+    if crops.size != 2 * m or len(in_shape) < m + 1 or min(block, default=1) < 1 or in_shape[0] % product:
+        return None
+    spatial = [in_shape[1 + i] * int(block[i]) - int(crops[2 * i]) - int(crops[2 * i + 1]) for i in range(m)]
+    if min(spatial, default=0) < 0:
+        return None
+    return (in_shape[0] // product, *spatial, *in_shape[1 + m:])
+
+
+_SHAPE_FUNCTIONS = {"SPACE_TO_BATCH_ND": _space_to_batch, "BATCH_TO_SPACE_ND": _batch_to_space}
+
+
+def static_shape_findings(model: Model) -> list[tuple[str, str]]:
+    """(what, fix) for every op whose declared output shape is not the one it computes."""
+    findings = []
+    for sg in model.subgraphs:
+        for op in sg.operators:
+            shape_of = _SHAPE_FUNCTIONS.get(op.name)
+            if shape_of is None or len(op.inputs) < 3 or not op.outputs or not 0 <= op.inputs[0] < len(sg.tensors):
+                continue
+            block, second = _constant(sg, op, 1), _constant(sg, op, 2)
+            output = sg.tensors[op.outputs[0]] if 0 <= op.outputs[0] < len(sg.tensors) else None
+            if block is None or second is None or output is None:
+                continue
+            computed = shape_of(tuple(sg.tensors[op.inputs[0]].shape), block, second)
+            if computed is None or computed == tuple(output.shape):
+                continue
+            signature = output.shape_signature
+            dynamic = (f" (its shape signature {list(signature)} is dynamic: TensorFlow Lite resizes it at run time)"
+                       if signature is not None and any(d < 0 for d in signature) else "")
+            findings.append((
+                f"op #{op.index} {op.name} (subgraph {sg.index}) declares output '{output.name}' (tensor "
+                f"#{output.index}) as {list(output.shape)}, but computes {list(computed)}{dynamic}; TFLM runs "
+                "the declared shape, so it would compute a different result than TensorFlow Lite",
+                FIXED_SHAPE_FIX))
+    return findings
