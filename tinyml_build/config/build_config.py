@@ -197,15 +197,30 @@ def choose_runtime(requested: str, op_names: list[str], kernels: str, overrides=
     return "aot", f"no TFLM sources: {why_not.splitlines()[0]}"
 
 
-def _default_kernels_for(op_names: list[str], kernels: str, explicit: bool) -> tuple[str, str]:
+def _default_kernels_for(op_names: list[str], kernels: str, explicit: bool,
+                         refusals: list[tuple[str, str]] = ()) -> tuple[str, str]:
     """(kernels, note): the target's default optimized set falls back to reference when it has a
-    kernel for none of the model's ops (it would link nothing); an explicit kernels= is kept, and
-    the link-time check then stops the build with the reason."""
+    kernel for none of the model's ops (it would link nothing) or cannot prepare one of the model's op
+    uses (analysis/kernel_limits.py); an explicit kernels= is kept (_check_library_refusals refuses it
+    then), and the link-time check stops the build with the reason."""
     if explicit or kernels == op_inventory.REFERENCE:
         return kernels, ""
+    refused = [reason for library, reason in refusals if library == kernels]
+    if refused:
+        return op_inventory.REFERENCE, f"the target's {kernels} cannot run {refused[0].split(';')[0]}"
     if any(kernels in op_inventory.OPS[name].optimized for name in op_names if name in op_inventory.OPS):
         return kernels, ""
     return op_inventory.REFERENCE, f"the target's {kernels} has no kernel for {', '.join(op_names)}"
+
+
+def _check_library_refusals(kernels: str, refusals: list[tuple[str, str]]) -> None:
+    """An explicit kernels=<library> whose Prepare refuses an op of the model: a build-time error
+    instead of a firmware that fails at start-up."""
+    refused = [reason for library, reason in refusals if library == kernels]
+    if refused:
+        more = f" (and {len(refused) - 1} more)" if len(refused) > 1 else ""
+        raise TinyMLError(f"kernels={kernels} cannot run this model: {refused[0]}{more}", where="kernels=",
+                          fix=f"use kernels={op_inventory.REFERENCE} (TFLM's reference kernels run it) or runtime=aot")
 
 
 def resolve(project_dir: Path, target: str, model: str, runtime: str = "auto", kernels: str = "",
@@ -247,7 +262,8 @@ def resolve(project_dir: Path, target: str, model: str, runtime: str = "auto", k
     overrides = {k: str(v) for k, v in (third_party_overrides or {}).items() if v}
     op_names = sorted({name for m in inputs for name in m.facts.op_names})
     explicit = bool(kernels_option)
-    kernels, kernels_note = _default_kernels_for(op_names, kernels, explicit)
+    refusals = [r for m in inputs for r in m.facts.library_refusals]
+    kernels, kernels_note = _default_kernels_for(op_names, kernels, explicit, refusals)
     compiler = None
     if board.supports.image:
         compiler = toolchains.choose(board, toolchain or AUTO, (env if env is not None else os.environ).get("PATH"))
@@ -255,6 +271,8 @@ def resolve(project_dir: Path, target: str, model: str, runtime: str = "auto", k
         chosen, reason = choose_runtime(runtime, op_names, kernels, overrides, env, board, compiler, exporting)
     else:
         chosen, reason = None, "the target only gets generated sources"
+    if chosen == "tflm":
+        _check_library_refusals(kernels, refusals)
     return BuildConfig(target=board, models=tuple(inputs), runtime=chosen, kernels=kernels, build_root=build_root,
                        requested_runtime=runtime, runtime_reason=reason,
                        third_party_overrides=tuple(sorted(overrides.items())), kernels_explicit=explicit,

@@ -130,9 +130,12 @@ def parse_probe_output(text: str, models: list[str], where: str) -> dict[str, Pr
                               where=where,
                               fix="report this with the log: TFLM's allocator behaves unlike the probe's checked copy")
         raise TinyMLError(f"model {name} does not set up even in a {capacity:,}-byte arena (all the probe could "
-                          f"reserve in the arena region); build with tflm_log=on to see TFLM's reason in {where}",
-                          where=where, fix="use a target with more RAM in its arena_region, a smaller model, or "
-                                           "runtime=aot (its arena holds activations only)")
+                          f"reserve in the arena region): it needs more, or a kernel's Prepare refused one of its "
+                          f"ops; build with tflm_log=on to see TFLM's reason in {where}",
+                          where=where, fix="if TFLM's reason is an op that failed to prepare: kernels=reference "
+                                           "or runtime=aot; if it is the arena: a target with more RAM in its "
+                                           "arena_region, a smaller model, or runtime=aot (its arena holds "
+                                           "activations only)")
     missing = [m for m in models if m not in found]
     if missing:
         raise TinyMLError(f"the arena probe reported nothing for {', '.join(missing)}", where=where,
