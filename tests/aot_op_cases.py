@@ -110,6 +110,8 @@ GENERATED_SUITES = {
     "SUB": "test_aot_ops_gen_binary",
     "SUM": "test_aot_ops_reduce",
     "SVDF": "test_aot_svdf",
+    # TFLM Signal library (custom ops of the audio front end)
+    "SignalWindow": "test_aot_ops_signal",
     "TANH": "test_aot_ops_gen_unary",
     "TRANSPOSE": "test_aot_ops_movement",
     "TRANSPOSE_CONV": "test_aot_ops_generated_window",

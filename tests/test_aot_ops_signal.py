@@ -5,14 +5,19 @@ uint64 tensors and FlexBuffer options; these tests cover the types end to end (t
 golden data, C constants) and each op through seeded generated models judged by the oracle.
 """
 
+
+import aot_op_cases
 import numpy as np
-from tflite_builder import ModelBuilder
+import pytest
+from tflite_builder import ModelBuilder, flex_map
 
 from tinyml_build.model.reader import read_model
 from tinyml_build.model.schema import fb
 from tinyml_build.runtimes.aot.lower import c_literal
+from tinyml_build.runtimes.aot.ops import supported_ops
 from tinyml_build.verification import golden
 from tinyml_build.verification.golden import TensorSpec
+from tinyml_build.verification.host_check import check_model
 
 
 def test_unsigned_wide_types_get_whole_range_test_inputs():
@@ -37,3 +42,122 @@ def _model_with_input(dtype):
 def test_uint64_constants_are_exact_c_literals():
     assert c_literal(np.uint64((1 << 64) - 1), "uint64_t") == "18446744073709551615ULL"
     assert c_literal(np.uint32(0xFFFFFFFF), "uint32_t") == "4294967295u"
+
+
+# --- generated cases of every Signal op, judged by the oracle -----------------------------------
+
+
+CASES = 52  # ops per generated model
+MODELS = 4  # generated models per op
+RUNS = 7  # all-zero, all-min, all-max, then random runs (see signal_inputs)
+CUSTOM = fb.BuiltinOperator.CUSTOM
+
+
+def _custom(b, name, inputs, outputs, options: dict | None):
+    b.op(b.opcode(CUSTOM, custom=name), inputs, outputs,
+         custom_options=flex_map(options) if options is not None else None)
+
+
+def _int16_table(rng, size, low=-32768, high=32767):
+    return rng.integers(low, high, size=size, endpoint=True).astype(np.int16)
+
+
+def _spread(rng, dtype, shape):
+    """Values of every magnitude: a uniform bit length, then uniform bits below it (and a sign);
+    int16 also gets -32768 now and then (SignalFftAutoScale's running-max quirk)."""
+    info = np.iinfo(dtype)
+    bits = info.bits - (1 if info.min < 0 else 0)
+    lengths = rng.integers(0, bits + 1, size=shape)
+    top = np.left_shift(np.ones(shape, np.uint64), lengths.astype(np.uint64), dtype=np.uint64) \
+        if bits == 64 else None
+    if top is None:
+        magnitudes = (rng.integers(0, 1 << 62, size=shape) % (np.int64(1) << lengths)).astype(np.int64)
+        values = np.where(rng.random(shape) < 0.5, -magnitudes, magnitudes) if info.min < 0 else magnitudes
+        if dtype == np.int16:
+            values = np.where(rng.random(shape) < 0.02, -32768, values)
+        return np.clip(values, info.min, info.max).astype(dtype)
+    raw = rng.integers(0, info.max, size=shape, endpoint=True, dtype=np.uint64)
+    return np.where(lengths >= 64, raw, raw & (top - np.uint64(1))).astype(dtype)
+
+
+def signal_inputs(model, runs: int = RUNS, seed: int = 0) -> list[list[np.ndarray]]:
+    """Per run one array per graph input: all zero, all minimum, all maximum, uniform over the type,
+    then values of every magnitude (_spread), where the log, square root, gain and auto-scale
+    kernels branch."""
+    rng = np.random.default_rng(seed)
+    result = []
+    for run in range(runs):
+        arrays = []
+        for index in model.main.inputs:
+            tensor = model.main.tensors[index]
+            dtype = np.dtype(tensor.dtype)
+            info = np.iinfo(dtype)
+            if run < 3:
+                arrays.append(np.full(tensor.shape, (0, info.min, info.max)[run], dtype=dtype))
+            elif run == 3:
+                arrays.append(rng.integers(info.min, info.max, size=tensor.shape, endpoint=True, dtype=dtype))
+            else:
+                arrays.append(_spread(rng, dtype, tuple(tensor.shape)))
+        result.append(arrays)
+    return result
+
+
+def _check_signal(tmp_path, data: bytes, sanitize: bool = False) -> None:
+    path = tmp_path / "m.tflite"
+    path.write_bytes(data)
+    aot_op_cases.skip_blind_spots(path)
+    model = read_model(data, where=str(path), name="m")
+    report = check_model(path, inputs=signal_inputs(model), sanitize=sanitize)
+    assert report.ok, str(report)
+
+
+def _single(name, inputs, outputs, options, constants=()) -> bytes:
+    """One Signal op: `inputs`/`outputs` are (dtype, shape) pairs; `constants` maps an input position
+    to its constant values."""
+    b = ModelBuilder()
+    constants = dict(constants)
+    ins = [b.tensor(f"in{i}", dtype, shape, data=constants.get(i)) for i, (dtype, shape) in enumerate(inputs)]
+    outs = [b.tensor(f"out{i}", dtype, shape) for i, (dtype, shape) in enumerate(outputs)]
+    b.op(b.opcode(CUSTOM, custom=name), ins, outs, custom_options=options)
+    b.inputs = [t for i, t in enumerate(ins) if i not in constants]
+    b.outputs = outs
+    return b.build()
+
+
+ADDERS: dict = {}  # op -> add_<op>(builder, rng, dtype, n): one section per op below
+TYPES: dict = {}  # op -> its input type (each Signal kernel has one)
+
+
+def add_window(b, rng, dtype, n):
+    size = int(rng.integers(1, 65))
+    frames = [int(rng.integers(1, 4)) for _ in range(int(rng.integers(0, 3)))]
+    # a Q14 window (what the front end makes) or arbitrary int16 weights
+    weights = _int16_table(rng, size, 0, 1 << 14) if rng.random() < 0.5 else _int16_table(rng, size)
+    shift = int(rng.integers(10, 16)) if rng.random() < 0.5 else int(rng.integers(0, 32))
+    x = b.tensor(f"x{n}", "int16", frames + [size])
+    w = b.tensor(f"w{n}", "int16", [size], data=weights)
+    y = b.tensor(f"y{n}", "int16", frames + [size])
+    _custom(b, "SignalWindow", [x, w], [y], {"shift": shift})
+    return [x], [y]
+
+
+ADDERS["SignalWindow"], TYPES["SignalWindow"] = add_window, ("int16",)
+
+
+PARAMS = [(op, t, s) for op in ADDERS for t in TYPES[op] for s in range(MODELS)]
+
+
+GENERATED_CASES = aot_op_cases.case_counts(PARAMS, CASES)
+
+
+@pytest.mark.parametrize("op,dtype,seed", PARAMS)
+def test_random_cases_bit_exact(tmp_path, op, dtype, seed):
+    _check_signal(tmp_path, aot_op_cases.random_model(ADDERS, TYPES, op, dtype, seed, CASES))
+
+
+def test_all_ops_under_sanitizers(tmp_path):
+    _check_signal(tmp_path, aot_op_cases.all_ops_model(ADDERS, lambda op: TYPES[op], per_type=6), sanitize=True)
+
+
+def test_ops_are_supported_by_aot():
+    assert set(ADDERS) <= set(supported_ops())

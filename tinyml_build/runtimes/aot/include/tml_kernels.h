@@ -1072,6 +1072,10 @@ void tml_depthwise_conv2d_s8_single(const tml_dwconv_s8_params *p, const int8_t 
  * The custom ops of TFLM's audio front end (signal/micro/kernels), bit-exact with its reference
  * code; parameters come from the op's FlexBuffer options and constant inputs, checked at build time. */
 
+/* SignalWindow: out[i] = saturate_int16((in[i] * window[i % size]) >> shift), frames of `size`. */
+void tml_signal_window_s16(const int16_t *input, const int16_t *window, int16_t *output, int32_t frames, int32_t size,
+                           int32_t shift);
+
 #ifdef __cplusplus
 }
 #endif
