@@ -11,13 +11,15 @@ import numpy as np
 import pytest
 from tflite_builder import ModelBuilder, flex_map
 
+from tinyml_build.errors import ModelError
 from tinyml_build.model.reader import read_model
 from tinyml_build.model.schema import fb
-from tinyml_build.runtimes.aot.lower import c_literal
+from tinyml_build.runtimes.aot.emit import render
+from tinyml_build.runtimes.aot.lower import c_literal, lower_model
 from tinyml_build.runtimes.aot.ops import supported_ops
 from tinyml_build.verification import golden
 from tinyml_build.verification.golden import TensorSpec
-from tinyml_build.verification.host_check import check_model
+from tinyml_build.verification.host_check import check_model, compile_program, run_program, run_tflm
 
 
 def test_unsigned_wide_types_get_whole_range_test_inputs():
@@ -142,6 +144,56 @@ def add_window(b, rng, dtype, n):
 
 
 ADDERS["SignalWindow"], TYPES["SignalWindow"] = add_window, ("int16",)
+
+
+def add_energy(b, rng, dtype, n, ranges: list | None = None):
+    """Every bin (start_index 0, end_index the bin count); with `ranges` (a list collecting
+    (start, end)) a random sub-range: TFLM leaves the other bins unwritten (test_energy_sub_range)."""
+    bins = int(rng.integers(1, 41))
+    start, end = 0, bins
+    if ranges is not None:
+        start = int(rng.integers(0, bins + 1))
+        end = int(rng.integers(start, bins + 1))
+        ranges.append((start, end))
+    x = b.tensor(f"x{n}", "int16", [2 * bins + 2 * int(rng.integers(0, 3))])
+    y = b.tensor(f"y{n}", "uint32", [bins])
+    _custom(b, "SignalEnergy", [x], [y], {"end_index": end, "start_index": start})
+    return [x], [y]
+
+
+ADDERS["SignalEnergy"], TYPES["SignalEnergy"] = add_energy, ("int16",)
+
+
+def test_energy_sub_range(tmp_path):
+    """TFLM writes only bins start_index..end_index-1 and leaves the others as the arena held them
+    (stale bytes that vary per run); aot writes 0 there. Written bins are compared bit for bit."""
+    rng = np.random.default_rng(17)
+    b, ranges = ModelBuilder(), []
+    for n in range(CASES):
+        xs, ys = add_energy(b, rng, "int16", n, ranges)
+        b.inputs += xs
+        b.outputs += ys
+    model = read_model(b.build(), where="m.tflite", name="m")
+    program = lower_model(model)
+    inputs = signal_inputs(model)
+    exe = compile_program(tmp_path, render(program), program, sanitize=False)
+    aot, _ = run_program(exe, tmp_path, model, inputs)
+    tflm, _ = run_tflm(model, inputs)
+    outside = 0
+    for run in range(len(inputs)):
+        for k, (start, end) in enumerate(ranges):
+            assert np.array_equal(aot[run][k][start:end], tflm[run][k][start:end]), (run, k, start, end)
+            assert not aot[run][k][:start].any() and not aot[run][k][end:].any(), (run, k)
+            outside += aot[run][k].size - (end - start)
+    assert outside > 0
+
+
+def test_energy_options_are_read_at_tflms_positions():
+    """end_index sorts before start_index, so TFLM's EnergyInit reads end_index at 0, start_index at 1:
+    a map whose keys sort otherwise (an extra key) is refused rather than read by name."""
+    options = flex_map({"end_index": 2, "extra": 0, "start_index": 1})
+    with pytest.raises(ModelError, match="'start_index' is entry 2 of the options map"):
+        lower_model(read_model(_single("SignalEnergy", [("int16", [8])], [("uint32", [4])], options)))
 
 
 PARAMS = [(op, t, s) for op in ADDERS for t in TYPES[op] for s in range(MODELS)]

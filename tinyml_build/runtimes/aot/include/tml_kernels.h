@@ -1076,6 +1076,11 @@ void tml_depthwise_conv2d_s8_single(const tml_dwconv_s8_params *p, const int8_t 
 void tml_signal_window_s16(const int16_t *input, const int16_t *window, int16_t *output, int32_t frames, int32_t size,
                            int32_t shift);
 
+/* SignalEnergy: out[i] = re^2 + im^2 of complex bin i (interleaved int16 pairs) for start <= i < end,
+ * in uint32 (2 * 32768^2 wraps to 2^31 exactly as TFLM's int32 sum read as uint32); the other outputs,
+ * which TFLM leaves unwritten, are 0. */
+void tml_signal_energy(const int16_t *input, uint32_t *output, int32_t size, int32_t start, int32_t end);
+
 #ifdef __cplusplus
 }
 #endif
