@@ -112,6 +112,7 @@ GENERATED_SUITES = {
     "SVDF": "test_aot_svdf",
     # TFLM Signal library (custom ops of the audio front end)
     "SignalEnergy": "test_aot_ops_signal",
+    "SignalFilterBank": "test_aot_ops_signal",
     "SignalWindow": "test_aot_ops_signal",
     "TANH": "test_aot_ops_gen_unary",
     "TRANSPOSE": "test_aot_ops_movement",

@@ -196,6 +196,63 @@ def test_energy_options_are_read_at_tflms_positions():
         lower_model(read_model(_single("SignalEnergy", [("int16", [8])], [("uint32", [4])], options)))
 
 
+def _filter_bank_tables(rng, spectrum: int, channels: int):
+    """Random channel tables within the spectrum: widths 0..8 (some <= 0, read nothing), weights
+    mostly the front end's 0..4096, sometimes negative."""
+    widths = rng.integers(-1, 9, size=channels + 1)
+    widths = np.minimum(widths, spectrum)
+    weight_count = int(max(1, widths.max(initial=1))) + int(rng.integers(0, 16))
+    freq = np.array([int(rng.integers(0, spectrum - max(w, 0) + 1)) for w in widths])
+    start = np.array([int(rng.integers(0, weight_count - max(w, 0) + 1)) for w in widths])
+    low = -4096 if rng.random() < 0.3 else 0
+    weights = _int16_table(rng, weight_count, low, 4096) if rng.random() < 0.8 else _int16_table(rng, weight_count)
+    unweights = _int16_table(rng, weight_count, low, 4096)
+    return [t.astype(np.int16) for t in (weights, unweights, freq, start, widths)]
+
+
+def _filter_bank(b, x, n, rng, spectrum, channels, out_count):
+    tables = _filter_bank_tables(rng, spectrum, channels)
+    names = ("weights", "unweights", "freq_starts", "weight_starts", "widths")
+    consts = [b.tensor(f"{name}{n}", "int16", [len(t)], data=t) for name, t in zip(names, tables)]
+    y = b.tensor(f"fb{n}", "uint64", [out_count])
+    _custom(b, "SignalFilterBank", [x, *consts], [y], {"num_channels": channels})
+    return y
+
+
+def add_filter_bank(b, rng, dtype, n):
+    spectrum, channels = int(rng.integers(1, 65)), int(rng.integers(1, 13))
+    x = b.tensor(f"x{n}", "uint32", [spectrum])
+    out = channels if rng.random() < 0.8 else int(rng.integers(1, channels + 1))
+    return [x], [_filter_bank(b, x, n, rng, spectrum, channels, out)]
+
+
+ADDERS["SignalFilterBank"], TYPES["SignalFilterBank"] = add_filter_bank, ("uint32",)
+
+
+def _filter_bank_single(widths, freq, starts, channels=2, out=2, spectrum=8, weights=4) -> bytes:
+    tables = {1: np.ones(weights, np.int16), 2: np.ones(weights, np.int16), 3: np.array(freq, np.int16),
+              4: np.array(starts, np.int16), 5: np.array(widths, np.int16)}
+    inputs = [("uint32", [spectrum])] + [("int16", [len(tables[i])]) for i in range(1, 6)]
+    return _single("SignalFilterBank", inputs, [("uint64", [out])], flex_map({"num_channels": channels}), tables)
+
+
+@pytest.mark.parametrize("tables,message", [
+    (dict(widths=[1, 2, 9], freq=[0, 0, 0], starts=[0, 0, 0]), "channel 2 reads input elements 0..8 of 8"),
+    (dict(widths=[1, 2, 2], freq=[0, 0, 0], starts=[0, 3, 0]), "channel 1 reads weights elements 3..4 of 4"),
+    (dict(widths=[1, 2, 2], freq=[0, -1, 0], starts=[0, 0, 0]), "channel 1 reads input elements -1..0"),
+    (dict(widths=[1, 2], freq=[0, 0], starts=[0, 0]), "needs 3 each"),
+    (dict(widths=[1, 2, 2], freq=[0, 0, 0], starts=[0, 0, 0], out=3), "output of 3 values from num_channels = 2"),
+])
+def test_filter_bank_tables_are_checked(tables, message):
+    error = aot_op_cases.lower_error(_filter_bank_single(**tables))
+    assert "op #0 SignalFilterBank" in error and message in error, error
+
+
+def test_filter_bank_channels_of_no_width_read_nothing(tmp_path):
+    """A channel of width <= 0 reads nothing in TFLM, whatever its starts say: built, bit-exact."""
+    _check_signal(tmp_path, _filter_bank_single(widths=[0, -3, 2], freq=[-100, 500, 6], starts=[9, -9, 2]))
+
+
 PARAMS = [(op, t, s) for op in ADDERS for t in TYPES[op] for s in range(MODELS)]
 
 

@@ -1081,6 +1081,18 @@ void tml_signal_window_s16(const int16_t *input, const int16_t *window, int16_t 
  * which TFLM leaves unwritten, are 0. */
 void tml_signal_energy(const int16_t *input, uint32_t *output, int32_t size, int32_t start, int32_t end);
 
+/* SignalFilterBank: channel c (0..num_channels, c = 0 only feeds channel 1) sums weights[ws + j] and
+ * unweights[ws + j] times input[fs + j] for j < width, in uint64 with int16 weights sign-extended
+ * (wrapping as TFLM's uint64 arithmetic); output[c - 1] = weighted(c) + unweighted(c - 1). Tables hold
+ * num_channels + 1 entries; out_count <= num_channels. Bounds are checked at build time. */
+typedef struct {
+  const int16_t *weights, *unweights;
+  const int16_t *freq_starts, *weight_starts, *widths;
+  int32_t num_channels, out_count;
+} tml_signal_filter_bank_params;
+
+void tml_signal_filter_bank(const tml_signal_filter_bank_params *p, const uint32_t *input, uint64_t *output);
+
 #ifdef __cplusplus
 }
 #endif
