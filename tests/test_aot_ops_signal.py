@@ -253,6 +253,18 @@ def test_filter_bank_channels_of_no_width_read_nothing(tmp_path):
     _check_signal(tmp_path, _filter_bank_single(widths=[0, -3, 2], freq=[-100, 500, 6], starts=[9, -9, 2]))
 
 
+def add_filter_bank_square_root(b, rng, dtype, n):
+    size = int(rng.integers(1, 33))
+    x = b.tensor(f"x{n}", "uint64", [size])
+    bits = b.tensor(f"bits{n}", "int32", [], data=np.array(int(rng.integers(0, 32)), np.int32))
+    y = b.tensor(f"y{n}", "uint32", [size])
+    _custom(b, "SignalFilterBankSquareRoot", [x, bits], [y], None)
+    return [x], [y]
+
+
+ADDERS["SignalFilterBankSquareRoot"], TYPES["SignalFilterBankSquareRoot"] = add_filter_bank_square_root, ("uint64",)
+
+
 PARAMS = [(op, t, s) for op in ADDERS for t in TYPES[op] for s in range(MODELS)]
 
 

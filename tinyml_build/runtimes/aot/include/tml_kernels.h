@@ -1093,6 +1093,10 @@ typedef struct {
 
 void tml_signal_filter_bank(const tml_signal_filter_bank_params *p, const uint32_t *input, uint64_t *output);
 
+/* SignalFilterBankSquareRoot: out[i] = rounded sqrt(in[i]) >> scale_bits (TFLM's Sqrt64: digit-by-digit
+ * floor, +1 when the remainder exceeds the root, except at 0xFFFF below 2^32 and 0xFFFFFFFF above). */
+void tml_signal_filter_bank_sqrt(const uint64_t *input, uint32_t *output, int32_t n, int32_t scale_bits);
+
 #ifdef __cplusplus
 }
 #endif
