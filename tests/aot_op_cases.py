@@ -113,6 +113,7 @@ GENERATED_SUITES = {
     # TFLM Signal library (custom ops of the audio front end)
     "SignalEnergy": "test_aot_ops_signal",
     "SignalFilterBank": "test_aot_ops_signal",
+    "SignalFilterBankLog": "test_aot_ops_signal",
     "SignalFilterBankSquareRoot": "test_aot_ops_signal",
     "SignalWindow": "test_aot_ops_signal",
     "TANH": "test_aot_ops_gen_unary",

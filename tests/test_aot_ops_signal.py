@@ -5,6 +5,7 @@ uint64 tensors and FlexBuffer options; these tests cover the types end to end (t
 golden data, C constants) and each op through seeded generated models judged by the oracle.
 """
 
+import re
 
 import aot_op_cases
 import numpy as np
@@ -263,6 +264,41 @@ def add_filter_bank_square_root(b, rng, dtype, n):
 
 
 ADDERS["SignalFilterBankSquareRoot"], TYPES["SignalFilterBankSquareRoot"] = add_filter_bank_square_root, ("uint64",)
+
+
+def add_filter_bank_log(b, rng, dtype, n):
+    size = int(rng.integers(1, 33))
+    x = b.tensor(f"x{n}", "uint32", [size])
+    y = b.tensor(f"y{n}", "int16", [size])
+    bits = int(rng.integers(0, 4)) if rng.random() < 0.7 else int(rng.integers(0, 32))
+    scale = int(rng.integers(1, 4096)) if rng.random() < 0.7 else int(rng.integers(-(1 << 31), 1 << 31))
+    _custom(b, "SignalFilterBankLog", [x], [y], {"input_correction_bits": bits, "output_scale": scale})
+    return [x], [y]
+
+
+ADDERS["SignalFilterBankLog"], TYPES["SignalFilterBankLog"] = add_filter_bank_log, ("uint32",)
+
+
+def test_log_table_is_tflms(tflm_signal_src):
+    """log_lut's formula gives the very table TFLM's Log32 interpolates in (signal/src/log.cc)."""
+    from tinyml_build.runtimes.aot.ops.signal_filter_bank_log import log_lut
+
+    text = (tflm_signal_src / "log.cc").read_text()
+    body = re.search(r"kLogLut\[\]\s*=\s*\{([^}]*)\}", text)
+    assert body is not None, "TFLM's log.cc has no kLogLut"
+    assert tuple(int(v) for v in re.findall(r"\d+", body.group(1))) == log_lut()
+
+
+@pytest.fixture
+def tflm_signal_src():
+    from tinyml_build.third_party.errors import ThirdPartyError
+    from tinyml_build.third_party.lock import load_lock
+    from tinyml_build.third_party.resolve import resolve
+
+    try:
+        return resolve(load_lock().get("tflite-micro")) / "signal" / "src"
+    except ThirdPartyError as error:
+        pytest.skip(f"TFLM's sources do not resolve here ({error.what})")
 
 
 PARAMS = [(op, t, s) for op in ADDERS for t in TYPES[op] for s in range(MODELS)]

@@ -1097,6 +1097,11 @@ void tml_signal_filter_bank(const tml_signal_filter_bank_params *p, const uint32
  * floor, +1 when the remainder exceeds the root, except at 0xFFFF below 2^32 and 0xFFFFFFFF above). */
 void tml_signal_filter_bank_sqrt(const uint64_t *input, uint32_t *output, int32_t n, int32_t scale_bits);
 
+/* SignalFilterBankLog: out[i] = min(Log32(in[i] << correction_bits, output_scale), 32767), 0 for
+ * values <= 1; `lut` is the 130-entry log2 correction table (ops/signal_filter_bank_log.py). */
+void tml_signal_filter_bank_log(const uint32_t *input, int16_t *output, int32_t n, uint32_t output_scale,
+                                int32_t correction_bits, const uint16_t *lut);
+
 #ifdef __cplusplus
 }
 #endif
