@@ -112,6 +112,7 @@ GENERATED_SUITES = {
     "SVDF": "test_aot_svdf",
     # TFLM Signal library (custom ops of the audio front end)
     "SignalEnergy": "test_aot_ops_signal",
+    "SignalFftAutoScale": "test_aot_ops_signal",
     "SignalFilterBank": "test_aot_ops_signal",
     "SignalFilterBankLog": "test_aot_ops_signal",
     "SignalFilterBankSquareRoot": "test_aot_ops_signal",

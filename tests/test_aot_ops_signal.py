@@ -301,6 +301,18 @@ def tflm_signal_src():
         pytest.skip(f"TFLM's sources do not resolve here ({error.what})")
 
 
+def add_fft_auto_scale(b, rng, dtype, n):
+    size = int(rng.integers(1, 65))
+    x = b.tensor(f"x{n}", "int16", [size])
+    y = b.tensor(f"y{n}", "int16", [size])
+    shift = b.tensor(f"shift{n}", "int32", [])
+    _custom(b, "SignalFftAutoScale", [x], [y, shift], None)
+    return [x], [y, shift]
+
+
+ADDERS["SignalFftAutoScale"], TYPES["SignalFftAutoScale"] = add_fft_auto_scale, ("int16",)
+
+
 PARAMS = [(op, t, s) for op in ADDERS for t in TYPES[op] for s in range(MODELS)]
 
 

@@ -1102,6 +1102,10 @@ void tml_signal_filter_bank_sqrt(const uint64_t *input, uint32_t *output, int32_
 void tml_signal_filter_bank_log(const uint32_t *input, int16_t *output, int32_t n, uint32_t output_scale,
                                 int32_t correction_bits, const uint16_t *lut);
 
+/* SignalFftAutoScale: shift every sample left by the headroom of TFLM's running max |x| (int16; see
+ * signal_fft_auto_scale.c for its -32768 quirk); *shift receives the shift. */
+void tml_signal_fft_auto_scale(const int16_t *input, int16_t *output, int32_t *shift, int32_t n);
+
 #ifdef __cplusplus
 }
 #endif
