@@ -116,6 +116,7 @@ GENERATED_SUITES = {
     "SignalFilterBank": "test_aot_ops_signal",
     "SignalFilterBankLog": "test_aot_ops_signal",
     "SignalFilterBankSquareRoot": "test_aot_ops_signal",
+    "SignalPCAN": "test_aot_ops_signal",
     "SignalWindow": "test_aot_ops_signal",
     "TANH": "test_aot_ops_gen_unary",
     "TRANSPOSE": "test_aot_ops_movement",

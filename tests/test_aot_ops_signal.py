@@ -313,6 +313,26 @@ def add_fft_auto_scale(b, rng, dtype, n):
 ADDERS["SignalFftAutoScale"], TYPES["SignalFftAutoScale"] = add_fft_auto_scale, ("int16",)
 
 
+def _gain_lut(rng):
+    size = int(rng.integers(125, 131))
+    return _int16_table(rng, size) if rng.random() < 0.5 else _int16_table(rng, size, -2048, 8192)
+
+
+def add_pcan(b, rng, dtype, n):
+    size = int(rng.integers(1, 33))
+    x = b.tensor(f"x{n}", "uint32", [size])
+    noise = b.tensor(f"noise{n}", "uint32", [size + int(rng.integers(0, 3))])
+    lut_values = _gain_lut(rng)
+    lut = b.tensor(f"lut{n}", "int16", [len(lut_values)], data=lut_values)
+    y = b.tensor(f"y{n}", "uint32", [size])
+    shift = int(rng.integers(0, 64)) if rng.random() < 0.5 else int(rng.integers(4, 12))
+    _custom(b, "SignalPCAN", [x, noise, lut], [y], {"snr_shift": shift})
+    return [x, noise], [y]
+
+
+ADDERS["SignalPCAN"], TYPES["SignalPCAN"] = add_pcan, ("uint32",)
+
+
 PARAMS = [(op, t, s) for op in ADDERS for t in TYPES[op] for s in range(MODELS)]
 
 

@@ -1106,6 +1106,11 @@ void tml_signal_filter_bank_log(const uint32_t *input, int16_t *output, int32_t 
  * signal_fft_auto_scale.c for its -32768 quirk); *shift receives the shift. */
 void tml_signal_fft_auto_scale(const int16_t *input, int16_t *output, int32_t *shift, int32_t n);
 
+/* SignalPCAN: out[i] = shrink((in[i] * gain(noise[i])) >> snr_shift), gain from the constant
+ * 125-entry (or longer) lut by TFLM's WideDynamicFunction. */
+void tml_signal_pcan(const uint32_t *input, const uint32_t *noise, const int16_t *gain_lut, uint32_t *output, int32_t n,
+                     int32_t snr_shift);
+
 #ifdef __cplusplus
 }
 #endif
