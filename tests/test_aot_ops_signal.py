@@ -6,6 +6,7 @@ golden data, C constants) and each op through seeded generated models judged by 
 """
 
 import re
+import shutil
 
 import aot_op_cases
 import numpy as np
@@ -350,3 +351,135 @@ def test_all_ops_under_sanitizers(tmp_path):
 
 def test_ops_are_supported_by_aot():
     assert set(ADDERS) <= set(supported_ops())
+
+
+def mel_tables(bins: int, channels: int):
+    """Filter bank tables shaped like the front end's: channels + 1 triangles on mel-spaced edges over
+    bins 1..bins-1, Q12 weights rising across each channel, unweights the rest of 4096."""
+    mel = np.linspace(0.0, 1127.0 * np.log1p(8000.0 / 700.0), channels + 2)
+    edges = np.clip(np.round((700.0 * np.expm1(mel / 1127.0)) / 8000.0 * (bins - 1)).astype(int), 1, bins - 1)
+    freq, start, width, weights = [], [], [], []
+    for c in range(channels + 1):
+        lo, hi = int(edges[c]), max(int(edges[c + 1]), int(edges[c]) + 1)
+        freq.append(lo)
+        start.append(len(weights))
+        width.append(min(hi, bins) - lo)
+        weights += [int(4096 * (k + 1) / (width[-1] + 1)) for k in range(width[-1])]
+    weights = np.array(weights, np.int16)
+    return [weights, (4096 - weights).astype(np.int16)] + [np.array(t, np.int16) for t in (freq, start, width)]
+
+
+def front_end_model(size: int = 64, bins: int = 33, channels: int = 8) -> bytes:
+    """The micro_speech front end's chains around the FFT (which aot lacks: kissfft is not pinned):
+    Window -> FftAutoScale, and Energy -> FilterBank -> FilterBankSquareRoot -> PCAN -> FilterBankLog
+    with the front end's options (window shift 12, PCAN snr_shift 6, log scale 1600) and mel-shaped
+    filter bank tables. front_end_model(480, 257, 40) is micro_speech's shape (README figures)."""
+    rng = np.random.default_rng(3)
+    b = ModelBuilder()
+    x = b.tensor("audio", "int16", [size])
+    window = (16384 * np.sin(np.pi * (np.arange(size) + 0.5) / size) ** 2).astype(np.int16)
+    w = b.tensor("window", "int16", [size], data=window)
+    windowed = b.tensor("windowed", "int16", [size])
+    _custom(b, "SignalWindow", [x, w], [windowed], {"shift": 12})
+    scaled, shift = b.tensor("scaled", "int16", [size]), b.tensor("fft_shift", "int32", [])
+    _custom(b, "SignalFftAutoScale", [windowed], [scaled, shift], None)
+    spectrum = b.tensor("spectrum", "int16", [2 * bins])
+    energy = b.tensor("energy", "uint32", [bins])
+    _custom(b, "SignalEnergy", [spectrum], [energy], {"end_index": bins, "start_index": 0})
+    names = ("weights", "unweights", "freq_starts", "weight_starts", "widths")
+    tables = [b.tensor(name, "int16", [len(t)], data=t) for name, t in zip(names, mel_tables(bins, channels))]
+    sums = b.tensor("sums", "uint64", [channels])
+    _custom(b, "SignalFilterBank", [energy, *tables], [sums], {"num_channels": channels})
+    bits = b.tensor("scale_bits", "int32", [], data=np.array(3, np.int32))
+    roots = b.tensor("roots", "uint32", [channels])
+    _custom(b, "SignalFilterBankSquareRoot", [sums, bits], [roots], None)
+    noise = b.tensor("noise", "uint32", [channels])
+    lut_values = _gain_lut(rng)
+    lut = b.tensor("gain_lut", "int16", [len(lut_values)], data=lut_values)
+    normalized = b.tensor("normalized", "uint32", [channels])
+    _custom(b, "SignalPCAN", [roots, noise, lut], [normalized], {"snr_shift": 6})
+    features = b.tensor("features", "int16", [channels])
+    _custom(b, "SignalFilterBankLog", [normalized], [features], {"input_correction_bits": 3, "output_scale": 1600})
+    b.inputs, b.outputs = [x, spectrum, noise], [scaled, shift, features]
+    return b.build()
+
+
+def test_front_end_chains_bit_exact(tmp_path):
+    _check_signal(tmp_path, front_end_model())
+
+
+# --- models TFLM would run out of bounds or with undefined C, and malformed options ------------
+
+
+WINDOW = ([("int16", [2, 4]), ("int16", [4])], [("int16", [2, 4])], {1: np.ones(4, np.int16)})
+
+
+REFUSED = {
+    "window shift 32": (*WINDOW[:2], {"shift": 32}, WINDOW[2], "custom option shift = 32 is outside 0..31"),
+    "window not whole frames": ([("int16", [6]), ("int16", [4])], [("int16", [6])], {"shift": 1}, WINDOW[2],
+                                "not whole frames"),
+    "energy end past output": ([("int16", [8])], [("uint32", [3])], {"end_index": 4, "start_index": 0}, {},
+                               "bins 0..4"),
+    "energy start after end": ([("int16", [8])], [("uint32", [4])], {"end_index": 1, "start_index": 2}, {},
+                               "bins 2..1"),
+    "log correction 32": ([("uint32", [4])], [("int16", [4])], {"input_correction_bits": 32, "output_scale": 1}, {},
+                          "input_correction_bits = 32 is outside 0..31"),
+    "pcan short gain table": ([("uint32", [4]), ("uint32", [4]), ("int16", [124])], [("uint32", [4])],
+                              {"snr_shift": 6}, {2: np.zeros(124, np.int16)}, "gain table has 124 entries"),
+    "pcan snr shift 64": ([("uint32", [4]), ("uint32", [4]), ("int16", [125])], [("uint32", [4])],
+                          {"snr_shift": 64}, {2: np.zeros(125, np.int16)}, "snr_shift = 64 is outside 0..63"),
+    "fft auto scale sizes": ([("int16", [8])], [("int16", [4]), ("int32", [])], None, {}, "output has 4 samples"),
+    "sqrt scale bits 32": ([("uint64", [4]), ("int32", [])], [("uint32", [4])], None,
+                           {1: np.array(32, np.int32)}, "scale bits 32 are outside 0..31"),
+    "sqrt scale bits not constant": ([("uint64", [4]), ("int32", [])], [("uint32", [4])], None, {},
+                                     "scale bits tensor #1 'in1' is not constant"),
+}
+
+
+NAMES = {"window": "SignalWindow", "energy": "SignalEnergy", "log": "SignalFilterBankLog", "pcan": "SignalPCAN",
+         "fft": "SignalFftAutoScale", "sqrt": "SignalFilterBankSquareRoot"}
+
+
+@pytest.mark.parametrize("case", sorted(REFUSED))
+def test_models_tflm_cannot_run_safely_are_refused(case):
+    inputs, outputs, options, constants, message = REFUSED[case]
+    name = NAMES[case.split()[0]]
+    data = _single(name, inputs, outputs, flex_map(options) if options is not None else None, constants)
+    error = aot_op_cases.lower_error(data)
+    assert f"op #0 {name}" in error and message in error, error
+
+
+@pytest.mark.parametrize("options,message", [
+    (None, "the op has no custom options"),
+    (b"\x05\x00\x07", "malformed custom options"),
+    (flex_map({"shift": 1.5}), "custom option 'shift' is a float, expected an integer"),
+    (flex_map({"amount": 1, "shift": 3}), "'shift' is entry 1 of the options map, but TFLM reads it as entry 0"),
+    (flex_map({"shift_bits": 3}), "custom option 'shift' is missing"),
+])
+def test_malformed_options_are_a_clear_model_error(options, message):
+    with pytest.raises(ModelError) as info:
+        lower_model(read_model(_single("SignalWindow", *WINDOW[:2], options, WINDOW[2]), where="m.tflite"))
+    assert "op #0 SignalWindow" in str(info.value) and message in str(info.value)
+
+
+@pytest.mark.qemu
+@pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
+                    reason="arm-none-eabi-gcc or qemu-system-arm not installed")
+def test_generated_cases_on_cortex_m4():
+    """One cross-compile, one QEMU run: three generated cases of every op and the front-end chains,
+    on every signal_inputs run (all-zero, all-min, all-max, uniform, every magnitude)."""
+    from tinyml_build.verification.target_check import check_on_cortex_m
+
+    b = ModelBuilder()
+    rng = np.random.default_rng(23)
+    n = 0
+    for op, add in ADDERS.items():
+        for _ in range(3):
+            xs, ys = add(b, rng, TYPES[op][0], n)
+            b.inputs += xs
+            b.outputs += ys
+            n += 1
+    for data, name in ((b.build(), "signal_ops"), (front_end_model(), "signal_front_end")):
+        model = read_model(data, where=f"{name}.tflite", name=name)
+        report = check_on_cortex_m(model, inputs=signal_inputs(model))
+        assert report.ok, str(report)
