@@ -1092,6 +1092,8 @@ typedef struct {
 } tml_signal_filter_bank_params;
 
 void tml_signal_filter_bank(const tml_signal_filter_bank_params *p, const uint32_t *input, uint64_t *output);
+/* The same when no weight or unweight is negative (read as uint16). */
+void tml_signal_filter_bank_unsigned(const tml_signal_filter_bank_params *p, const uint32_t *input, uint64_t *output);
 
 /* SignalFilterBankSquareRoot: out[i] = rounded sqrt(in[i]) >> scale_bits (TFLM's Sqrt64: digit-by-digit
  * floor, +1 when the remainder exceeds the root, except at 0xFFFF below 2^32 and 0xFFFFFFFF above). */

@@ -52,5 +52,7 @@ def lower(ctx) -> None:
         "widths": ctx.array(width, "int16_t", "channel widths"),
         "num_channels": channels, "out_count": y.elements,
     }
-    ctx.call("tml_signal_filter_bank", ctx.params("tml_signal_filter_bank_params", params), ctx.input_ptr(0),
-             ctx.output_ptr(0), kernel="signal_filter_bank")
+    unsigned = all((t.array() >= 0).all() for t in (weights, unweights))  # the front end's Q12 weights
+    function = "tml_signal_filter_bank_unsigned" if unsigned else "tml_signal_filter_bank"
+    ctx.call(function, ctx.params("tml_signal_filter_bank_params", params), ctx.input_ptr(0), ctx.output_ptr(0),
+             kernel="signal_filter_bank")
