@@ -17,7 +17,7 @@ LOG_SEGMENTS = 128
 
 @functools.cache
 def log_lut() -> tuple[int, ...]:
-    """Q16 correction log2(1 + f) - f at the 129 segment ends, then 0 (TFLM reads entry 128 + 1 never)."""
+    """Q16 correction log2(1 + f) - f at the 129 segment ends, then TFLM's trailing 0 (never read)."""
     return tuple(round(65536 * (math.log2(1 + i / LOG_SEGMENTS) - i / LOG_SEGMENTS))
                  for i in range(LOG_SEGMENTS + 1)) + (0,)
 
