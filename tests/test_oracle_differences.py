@@ -21,6 +21,7 @@ import test_aot_ops_gen_unary as gen_unary
 import test_aot_ops_generated_window as generated_window
 import test_aot_ops_movement as movement
 import test_aot_ops_reduce as reduce
+import test_aot_ops_signal as signal_ops
 import test_aot_ops_space as space
 from aot_op_models import (
     conv_model,
@@ -212,6 +213,11 @@ def cases():
     for op in gaps.ADDERS:
         if op not in ("GATHER_ND", "EMBEDDING_LOOKUP", "FLOOR_DIV"):
             yield op, gaps.random_batch(op, seed=0, cases=12).b.build(), RANDOM_VECTORS
+    # the TFLM Signal library ops (custom ops; the wheel registers them too)
+    for op in signal_ops.ADDERS:
+        yield op, aot_op_cases.random_model(signal_ops.ADDERS, signal_ops.TYPES, op, signal_ops.TYPES[op][0], seed=0,
+                                            cases=12), RANDOM_VECTORS
+    yield "signal front end", signal_ops.front_end_model(), RANDOM_VECTORS
     for path in sorted(DATA_DIR.glob("*.tflite")):
         yield path.name, path.read_bytes(), RANDOM_VECTORS
 

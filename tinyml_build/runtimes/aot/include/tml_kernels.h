@@ -1068,6 +1068,51 @@ void tml_softmax_s16_s16(const tml_softmax_s16_params *p, const int16_t *input, 
 #define TML_DW_STACK_WINDOW 256
 void tml_depthwise_conv2d_s8_single(const tml_dwconv_s8_params *p, const int8_t *input, int8_t *output, int8_t *window);
 
+/* ==== TFLM Signal library ops (issue 12 section 2; kernels/signal_*.c) ========================
+ * The custom ops of TFLM's audio front end (signal/micro/kernels), bit-exact with its reference
+ * code; parameters come from the op's FlexBuffer options and constant inputs, checked at build time. */
+
+/* SignalWindow: out[i] = saturate_int16((in[i] * window[i % size]) >> shift), frames of `size`. */
+void tml_signal_window_s16(const int16_t *input, const int16_t *window, int16_t *output, int32_t frames, int32_t size,
+                           int32_t shift);
+
+/* SignalEnergy: out[i] = re^2 + im^2 of complex bin i (interleaved int16 pairs) for start <= i < end,
+ * in uint32 (2 * 32768^2 wraps to 2^31 exactly as TFLM's int32 sum read as uint32); the other outputs,
+ * which TFLM leaves unwritten, are 0. */
+void tml_signal_energy(const int16_t *input, uint32_t *output, int32_t size, int32_t start, int32_t end);
+
+/* SignalFilterBank: channel c (0..num_channels, c = 0 only feeds channel 1) sums weights[ws + j] and
+ * unweights[ws + j] times input[fs + j] for j < width, in uint64 with int16 weights sign-extended
+ * (wrapping as TFLM's uint64 arithmetic); output[c - 1] = weighted(c) + unweighted(c - 1). Tables hold
+ * num_channels + 1 entries; out_count <= num_channels. Bounds are checked at build time. */
+typedef struct {
+  const int16_t *weights, *unweights;
+  const int16_t *freq_starts, *weight_starts, *widths;
+  int32_t num_channels, out_count;
+} tml_signal_filter_bank_params;
+
+void tml_signal_filter_bank(const tml_signal_filter_bank_params *p, const uint32_t *input, uint64_t *output);
+/* The same when no weight or unweight is negative (read as uint16). */
+void tml_signal_filter_bank_unsigned(const tml_signal_filter_bank_params *p, const uint32_t *input, uint64_t *output);
+
+/* SignalFilterBankSquareRoot: out[i] = rounded sqrt(in[i]) >> scale_bits (TFLM's Sqrt64: digit-by-digit
+ * floor, +1 when the remainder exceeds the root, except at 0xFFFF below 2^32 and 0xFFFFFFFF above). */
+void tml_signal_filter_bank_sqrt(const uint64_t *input, uint32_t *output, int32_t n, int32_t scale_bits);
+
+/* SignalFilterBankLog: out[i] = min(Log32(in[i] << correction_bits, output_scale), 32767), 0 for
+ * values <= 1; `lut` is the 130-entry log2 correction table (ops/signal_filter_bank_log.py). */
+void tml_signal_filter_bank_log(const uint32_t *input, int16_t *output, int32_t n, uint32_t output_scale,
+                                int32_t correction_bits, const uint16_t *lut);
+
+/* SignalFftAutoScale: shift every sample left by the headroom of TFLM's running max |x| (int16; see
+ * signal_fft_auto_scale.c for its -32768 quirk); *shift receives the shift. */
+void tml_signal_fft_auto_scale(const int16_t *input, int16_t *output, int32_t *shift, int32_t n);
+
+/* SignalPCAN: out[i] = shrink((in[i] * gain(noise[i])) >> snr_shift), gain from the constant
+ * 125-entry (or longer) lut by TFLM's WideDynamicFunction. */
+void tml_signal_pcan(const uint32_t *input, const uint32_t *noise, const int16_t *gain_lut, uint32_t *output, int32_t n,
+                     int32_t snr_shift);
+
 #ifdef __cplusplus
 }
 #endif
