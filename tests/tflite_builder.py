@@ -10,7 +10,16 @@ import numpy as np
 
 from tinyml_build.model.schema import fb
 
-TYPE_CODES = {"float32": 0, "float16": 1, "int32": 2, "uint8": 3, "int64": 4, "bool": 6, "int16": 7, "int8": 9}
+TYPE_CODES = {"float32": 0, "float16": 1, "int32": 2, "uint8": 3, "int64": 4, "bool": 6, "int16": 7, "int8": 9,
+              "uint64": 12, "uint32": 15, "uint16": 16}
+
+
+def flex_map(options: dict) -> bytes:
+    """`options` as a FlexBuffer map, the custom_options of TFLM's custom ops (keys sorted, as the
+    flexbuffers builder stores them and TFLM's kernels read them by position)."""
+    import flatbuffers.flexbuffers as flexbuffers
+
+    return bytes(flexbuffers.Dumps(options))
 
 
 class ModelBuilder:
@@ -55,13 +64,17 @@ class ModelBuilder:
         self.opcodes.append(code)
         return len(self.opcodes) - 1
 
-    def op(self, opcode_index: int, inputs, outputs, options_type: int = 0, options=None) -> None:
+    def op(self, opcode_index: int, inputs, outputs, options_type: int = 0, options=None,
+           custom_options: bytes | None = None) -> None:
+        """custom_options: a custom op's option bytes (usually flex_map({...}))."""
         op = fb.OperatorT()
         op.opcodeIndex = opcode_index
         op.inputs = list(inputs)
         op.outputs = list(outputs)
         op.builtinOptionsType = options_type
         op.builtinOptions = options
+        if custom_options is not None:
+            op.customOptions = list(custom_options)
         self.operators.append(op)
 
     def metadata_entry(self, name, data: bytes = b"") -> None:

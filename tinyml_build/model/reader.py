@@ -102,6 +102,11 @@ class Operator:
     intermediates: tuple[int, ...]
     options_type: str | None  # BuiltinOptions union member, e.g. "Conv2DOptions"
     options: dict = field(default_factory=dict, hash=False, compare=False)
+    # A custom op's options as stored (usually a FlexBuffer map: model/flex_options.py reads it).
+    custom_options: bytes = field(default=b"", repr=False)
+    # The options lie after the flatbuffer (large_custom_options_offset/size): TFLM's interpreter
+    # ignores those and hands the op no options, so readers must not pretend it sees them.
+    large_custom_options: bool = False
 
     @property
     def name(self) -> str:
@@ -268,6 +273,8 @@ def _parse_subgraph(sg, s: int, codes, buffers, fail) -> Subgraph:
                                   f"operators[{o}].intermediates", False),
             options_type=options_type,
             options=options,
+            custom_options=op.CustomOptionsAsNumpy().tobytes() if op.CustomOptionsLength() else b"",
+            large_custom_options=op.LargeCustomOptionsSize() > 0,
         ))
     name = sg.Name()
     return Subgraph(

@@ -31,7 +31,8 @@ FORMAT_VERSION = 2  # 2: the oracle's name, kind and TFLM commit; edge vectors
 # Ranges for random inputs: integer types use their full range except the 32/64-bit ones,
 # which real models feed with small values (indices, pre-quantized data).
 _INT_RANGES = {"int8": (-128, 127), "uint8": (0, 255), "int16": (-32768, 32767),
-               "int32": (-32768, 32767), "int64": (-32768, 32767), "bool": (0, 1)}
+               "int32": (-32768, 32767), "int64": (-32768, 32767), "bool": (0, 1),
+               "uint32": (0, (1 << 32) - 1), "uint64": (0, (1 << 64) - 1)}  # Signal ops: whole range
 _FLOAT_RANGE = (-1.0, 1.0)
 EDGE_LABEL = "edge"  # labels of edge vectors start with it ("edge all-min", ...)
 
@@ -118,8 +119,11 @@ def random_input(spec: TensorSpec, rng: np.random.Generator) -> np.ndarray:
         return rng.uniform(low, high, size=spec.shape).astype(dtypes.numpy_dtype(spec.dtype))
     if spec.dtype not in _INT_RANGES:
         raise ModelError(f"cannot make test inputs of type {spec.dtype} (input '{spec.name}')",
-                         fix="use a model whose inputs are int8, uint8, int16, int32, int64, bool or float")
+                         fix="use a model whose inputs are int8, uint8, int16, int32, int64, uint32, uint64, bool "
+                             "or float")
     low, high = _INT_RANGES[spec.dtype]
+    if spec.dtype in ("uint32", "uint64"):  # beyond int64: draw in the type itself
+        return rng.integers(low, high, size=spec.shape, endpoint=True, dtype=dtypes.numpy_dtype(spec.dtype))
     return rng.integers(low, high, size=spec.shape, endpoint=True).astype(dtypes.numpy_dtype(spec.dtype))
 
 
@@ -159,7 +163,7 @@ def edge_inputs(model: Model, spec: TensorSpec, index: int) -> list[tuple[str, n
     zero_points = getattr(quantization, "zero_point", None) or ()
     if len(zero_points) == 1 and zero_points[0] != 0:
         values.append(("all-zero-point", zero_points[0]))
-    return [(name, np.full(spec.shape, value).astype(dtype)) for name, value in values]
+    return [(name, np.full(spec.shape, value, dtype=dtype)) for name, value in values]
 
 
 def edge_vectors(model: Model, inputs: tuple[TensorSpec, ...]) -> list[tuple[str, list[np.ndarray]]]:

@@ -141,9 +141,13 @@ def random_inputs(model: Model, runs: int, seed: int) -> list[list[np.ndarray]]:
                 arrays.append(rng.integers(0, 2, size=t.shape).astype(dtype))
             else:
                 info = np.iinfo(dtype)
-                lo, hi = (int(info.min), int(info.max)) if dtype.itemsize <= 2 else (-(1 << 20), 1 << 20)
+                # unsigned inputs (Signal ops' energies) use their whole range; wide signed ones small values
+                full = dtype.itemsize <= 2 or dtype.kind == "u"
+                lo, hi = (int(info.min), int(info.max)) if full else (-(1 << 20), 1 << 20)
                 if run < 2:
                     arrays.append(np.full(t.shape, lo if run == 0 else hi, dtype=dtype))
+                elif dtype.kind == "u" and dtype.itemsize > 2:
+                    arrays.append(rng.integers(lo, hi, size=t.shape, endpoint=True, dtype=dtype))
                 else:
                     arrays.append(rng.integers(lo, hi, size=t.shape, endpoint=True).astype(dtype))
         result.append(arrays)

@@ -16,7 +16,8 @@ from tinyml_build.runtimes.aot.c_sources import AOT_INCLUDE_DIR, KERNELS_DIR
 from tinyml_build.runtimes.aot.lower import c_literal, lower_model
 from tinyml_build.runtimes.aot.program import CArray, IOTensor, Program
 
-_VALUES_PER_LINE = {"float": 6, "int64_t": 8, "int32_t": 10, "uint32_t": 10, "int16_t": 14, "uint16_t": 14}
+_VALUES_PER_LINE = {"float": 6, "int64_t": 8, "uint64_t": 6, "int32_t": 10, "uint32_t": 10, "int16_t": 14,
+                    "uint16_t": 14}
 
 
 def array_body(array: CArray) -> str:

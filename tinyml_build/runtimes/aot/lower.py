@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from tinyml_build.errors import ModelError, UnsupportedOpError
+from tinyml_build.model.flex_options import CustomOptions, read_custom_options
 from tinyml_build.model.reader import Model, Operator, Subgraph, Tensor
 from tinyml_build.runtimes.aot.arena import ArenaRequest, plan_arena
 from tinyml_build.runtimes.aot.c_sources import KERNELS_DIR
@@ -69,6 +70,8 @@ def c_literal(value, ctype: str = "int32_t") -> str:
     v = int(value)
     if ctype == "int64_t":
         return f"({v + 1}LL - 1)" if v == -(1 << 63) else f"{v}LL"
+    if ctype == "uint64_t":
+        return f"{v}ULL"
     if v == -(1 << 31):
         return "(-2147483647 - 1)"
     if ctype in ("uint32_t",) and v > 0x7FFFFFFF:
@@ -128,6 +131,7 @@ class OpContext:
         self._structs = 0
         self._scratch = 0
         self._states = 0
+        self._custom_options: CustomOptions | None = None
 
     # --- reading the operator -------------------------------------------------------------
 
@@ -142,6 +146,15 @@ class OpContext:
     @property
     def options(self) -> dict:
         return self.op.options
+
+    @property
+    def custom_options(self) -> CustomOptions:
+        """A custom op's FlexBuffer options (ModelError when missing or malformed); read them with
+        the position TFLM's kernel reads each at, e.g. `ctx.custom_options.int("shift", 0)`."""
+        if self._custom_options is None:
+            self._custom_options = read_custom_options(self.op.custom_options, f"op #{self.op.index} {self.op.name}",
+                                                       self._lowering.model.path, self.op.large_custom_options)
+        return self._custom_options
 
     def input(self, n: int) -> Tensor | None:
         """The n-th input tensor, or None when it is absent or omitted (-1)."""

@@ -18,10 +18,12 @@ C_TYPES = {
     "bool": ("uint8_t", "TML_BOOL"),
     "int16": ("int16_t", "TML_INT16"),
     "int8": ("int8_t", "TML_INT8"),
+    "uint32": ("uint32_t", "TML_UINT32"),  # Signal ops (energies, filter bank channels)
+    "uint64": ("uint64_t", "TML_UINT64"),  # SignalFilterBank's accumulators
 }
 
 C_NUMPY_TYPES = {"int8_t": "i1", "uint8_t": "u1", "int16_t": "<i2", "uint16_t": "<u2", "int32_t": "<i4",
-                 "uint32_t": "<u4", "int64_t": "<i8", "float": "<f4"}
+                 "uint32_t": "<u4", "int64_t": "<i8", "uint64_t": "<u8", "float": "<f4"}
 C_TYPE_SIZES = {ctype: np.dtype(code).itemsize for ctype, code in C_NUMPY_TYPES.items()}
 
 

@@ -37,7 +37,9 @@ typedef enum {
   TML_INT64 = 4,
   TML_BOOL = 6,
   TML_INT16 = 7,
-  TML_INT8 = 9
+  TML_INT8 = 9,
+  TML_UINT64 = 12,
+  TML_UINT32 = 15
 } tml_dtype;
 
 #define TML_MAX_RANK 6
