@@ -312,6 +312,85 @@ def test_all_ops_on_cortex_m4():
     assert report.ok, str(report)
 
 
+def test_spectral_subtraction_with_the_micro_speech_front_end_options(tmp_path):
+    """The op exactly as TFLM's micro_speech audio preprocessor (audio_preprocessor_int8.tflite in the
+    pinned tree) configures it -- its custom options bytes and tensors -- over 24 invokes."""
+    from tinyml_build.errors import TinyMLError
+    from tinyml_build.model.reader import load_model
+    from tinyml_build.third_party.lock import load_lock
+    from tinyml_build.third_party.resolve import resolve
+
+    try:
+        tflm = resolve(load_lock().get("tflite-micro"))
+    except TinyMLError as err:
+        pytest.skip(f"TFLM sources not resolved: {err.what}")
+    source = load_model(tflm / "tensorflow/lite/micro/examples/micro_speech/models/audio_preprocessor_int8.tflite")
+    op = next(o for o in source.main.operators if o.name == "SignalFilterBankSpectralSubtraction")
+    b = ModelBuilder()
+    x, *ys = (b.tensor(f"t{i}", source.main.tensors[t].dtype, source.main.tensors[t].shape)
+              for i, t in enumerate([*op.inputs, *op.outputs]))
+    b.op(b.opcode(CUSTOM, custom=op.name), [x], ys, custom_options=op.custom_options)
+    b.inputs, b.outputs = [x], ys
+    assert check_sequence(tmp_path, b.build(), runs=24)["compared"] == 24 * 2 * 40  # both outputs, every run
+
+
+# A host program that runs one generated model's sequence twice with init() in between: the second
+# pass must repeat the first byte for byte (init() resets every op's state, TFLM's Reset).
+_TWICE_MAIN = r"""
+#include <stdio.h>
+#include <string.h>
+#include "tml_model_api.h"
+extern const tml_model_api TML_MODEL_API;
+int main(void) {
+  int pass, run;
+  uint32_t i, k;
+  for (pass = 0; pass < 2; ++pass) {
+    if (TML_MODEL_API.init() != TML_OK) return 1;
+    for (run = 0; run < 6; ++run) {
+      uint32_t h = 2166136261u;
+      for (i = 0; i < TML_MODEL_API.num_inputs; ++i) {
+        const tml_tensor *t = TML_MODEL_API.input(i);
+        for (k = 0; k < t->bytes; ++k) ((uint8_t *)t->data)[k] = (uint8_t)(k * 37u + (uint32_t)run * 101u + i);
+      }
+      if (TML_MODEL_API.invoke() != TML_OK) return 2;
+      for (i = 0; i < TML_MODEL_API.num_outputs; ++i) {
+        const tml_tensor *t = TML_MODEL_API.output(i);
+        for (k = 0; k < t->bytes; ++k) h = (h ^ ((const uint8_t *)t->data)[k]) * 16777619u;
+      }
+      printf("%d %d %u\n", pass, run, h);
+    }
+  }
+  return 0;
+}
+"""
+
+
+def test_init_resets_every_ops_state(tmp_path):
+    import subprocess
+
+    from tinyml_build.runtimes import API_INCLUDE_DIR
+    from tinyml_build.runtimes.aot.c_sources import AOT_INCLUDE_DIR
+    from tinyml_build.runtimes.aot.emit import kernel_sources
+
+    cc = shutil.which("gcc")
+    if cc is None:
+        pytest.skip("gcc not installed")
+    program = lower_model(read_model(all_ops_model(2, seed=9, always_valid=True), where="m.tflite", name="m"))
+    assert program.states and len(program.init_statements) == sum(len(TYPES[op]) for op in ADDERS) * 2
+    for name, text in render(program).items():
+        (tmp_path / name).write_text(text)
+    (tmp_path / "twice.c").write_text(_TWICE_MAIN)
+    sources = [str(tmp_path / n) for n in render(program) if n.endswith(".c")] + [str(k) for k in
+                                                                                    kernel_sources(program)]
+    subprocess.run([cc, "-std=c99", "-O2", "-Wall", "-Werror", f"-I{tmp_path}", f"-I{AOT_INCLUDE_DIR}",
+                    f"-I{API_INCLUDE_DIR}", f"-DTML_MODEL_API={program.name}_model_api", *sources,
+                    str(tmp_path / "twice.c"), "-o", str(tmp_path / "twice")], check=True)
+    lines = subprocess.run([str(tmp_path / "twice")], capture_output=True, text=True, check=True).stdout.split("\n")
+    hashes = [line.split()[2] for line in lines if line]
+    assert hashes[:6] == hashes[6:], "the sequence after the second init() differs from the first"
+    assert len(set(hashes[:6])) == 6
+
+
 # --- models TFLM cannot run (or runs into memory it does not own) are refused -------------------
 
 
