@@ -17,25 +17,29 @@
 #define TML_OLA_QADD16 0
 #endif
 
-/* buffer[i] = saturate_int16(buffer[i] + in[i]): QADD16 on Armv7E-M is exactly that, two lanes at a
- * time (word accesses through memcpy: frames of odd length leave them unaligned). */
-static void tml_add_saturating_s16(int16_t *buffer, const int16_t *in, int32_t n) {
+/* dst[i] = saturate_int16(a[i] + b[i]) (TFLM: input + buffer, the same sum). QADD16 on Armv7E-M is
+ * exactly that, two lanes at a time (word accesses through memcpy: odd offsets leave them
+ * unaligned). dst may be a - k for k >= 0: every word is read before the one written over it. */
+static void tml_ola_add_saturating_s16(int16_t *dst, const int16_t *a, const int16_t *b, int32_t n) {
   int32_t i = 0;
 #if TML_OLA_QADD16
   for (; i + 2 <= n; i += 2) {
-    int32_t a, b;
-    memcpy(&a, buffer + i, 4);
-    memcpy(&b, in + i, 4);
-    a = __qadd16(a, b);
-    memcpy(buffer + i, &a, 4);
+    int32_t x, y;
+    memcpy(&x, a + i, 4);
+    memcpy(&y, b + i, 4);
+    x = __qadd16(x, y);
+    memcpy(dst + i, &x, 4);
   }
 #endif
   for (; i < n; ++i) {
-    int32_t sum = (int32_t)in[i] + buffer[i];
-    buffer[i] = (int16_t)(sum < INT16_MIN ? INT16_MIN : sum > INT16_MAX ? INT16_MAX : sum);
+    int32_t sum = (int32_t)b[i] + a[i];
+    dst[i] = (int16_t)(sum < INT16_MIN ? INT16_MIN : sum > INT16_MAX ? INT16_MAX : sum);
   }
 }
 
+/* One pass per frame instead of TFLM's add, copy out, shift and clear: the first frame_step sums go
+ * to the output, the rest land frame_step places earlier in the buffer, zeros fill its end. Each
+ * element gets the same single addition TFLM gives it. */
 void tml_signal_overlap_add_s16_reset(const tml_signal_overlap_add_s16_params *p) {
   memset(p->buffers, 0, (size_t)p->outer * (size_t)p->frame_size * sizeof(int16_t));
 }
@@ -46,9 +50,9 @@ void tml_signal_overlap_add_s16(const tml_signal_overlap_add_s16_params *p, cons
   for (o = 0; o < p->outer; ++o) {
     int16_t *buffer = p->buffers + o * size;
     for (f = 0; f < p->frames; ++f) {
-      tml_add_saturating_s16(buffer, input + (o * p->frames + f) * size, size);
-      memcpy(output + (o * p->frames + f) * step, buffer, (size_t)step * sizeof(int16_t));
-      memmove(buffer, buffer + step, (size_t)(size - step) * sizeof(int16_t));
+      const int16_t *in = input + (o * p->frames + f) * size;
+      tml_ola_add_saturating_s16(output + (o * p->frames + f) * step, buffer, in, step);
+      tml_ola_add_saturating_s16(buffer, buffer + step, in + step, size - step);
       memset(buffer + size - step, 0, (size_t)step * sizeof(int16_t));
     }
   }
@@ -66,9 +70,9 @@ void tml_signal_overlap_add_f32(const tml_signal_overlap_add_f32_params *p, cons
     float *buffer = p->buffers + o * size;
     for (f = 0; f < p->frames; ++f) {
       const float *in = input + (o * p->frames + f) * size;
-      for (i = 0; i < size; ++i) buffer[i] += in[i];
-      memcpy(output + (o * p->frames + f) * step, buffer, (size_t)step * sizeof(float));
-      memmove(buffer, buffer + step, (size_t)(size - step) * sizeof(float));
+      float *out = output + (o * p->frames + f) * step;
+      for (i = 0; i < step; ++i) out[i] = buffer[i] + in[i]; /* TFLM: buffer[i] += input[i] */
+      for (i = step; i < size; ++i) buffer[i - step] = buffer[i] + in[i];
       for (i = size - step; i < size; ++i) buffer[i] = 0.0f;
     }
   }
