@@ -1068,10 +1068,6 @@ void tml_softmax_s16_s16(const tml_softmax_s16_params *p, const int16_t *input, 
 #define TML_DW_STACK_WINDOW 256
 void tml_depthwise_conv2d_s8_single(const tml_dwconv_s8_params *p, const int8_t *input, int8_t *output, int8_t *window);
 
-/* ==== TFLM Signal library ops (issue 12 section 2; kernels/signal_*.c) ========================
- * The custom ops of TFLM's audio front end (signal/micro/kernels), bit-exact with its reference
- * code; parameters come from the op's FlexBuffer options and constant inputs, checked at build time. */
-
 /* ==== Signal library stateful ops (sigB; issue 12 section 2) ====================================
  * TFLM's micro_speech preprocessor ops that keep state between invokes (signal_framer.c,
  * signal_delay.c, signal_stacker.c, signal_overlap_add.c, signal_filter_bank_spectral_subtraction.c).
@@ -1153,6 +1149,10 @@ void tml_signal_spectral_subtraction_reset(const tml_signal_spectral_subtraction
 void tml_signal_spectral_subtraction(const tml_signal_spectral_subtraction_params *p, const uint32_t *input,
                                      uint32_t *output, uint32_t *noise_estimate);
 /* ==== end of Signal library stateful ops (sigB) ================================================= */
+
+/* ==== TFLM Signal library ops (issue 12 section 2; kernels/signal_*.c) ========================
+ * The custom ops of TFLM's audio front end (signal/micro/kernels), bit-exact with its reference
+ * code; parameters come from the op's FlexBuffer options and constant inputs, checked at build time. */
 
 #ifdef __cplusplus
 }
