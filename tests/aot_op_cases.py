@@ -124,6 +124,12 @@ GENERATED_SUITES = {
     "UNIDIRECTIONAL_SEQUENCE_LSTM": "test_aot_lstm",
     "UNPACK": "test_aot_ops_movement",
     "ZEROS_LIKE": "test_aot_ops_gaps",
+    # TFLM Signal library, stateful ops (state across invokes; sigB)
+    "SignalDelay": "test_aot_ops_signal_state",
+    "SignalFilterBankSpectralSubtraction": "test_aot_ops_signal_state",
+    "SignalFramer": "test_aot_ops_signal_state",
+    "SignalOverlapAdd": "test_aot_ops_signal_state",
+    "SignalStacker": "test_aot_ops_signal_state",
 }
 
 

@@ -95,6 +95,7 @@ class CheckReport:
     run_problems: dict[int, list[str]] = field(default_factory=dict)  # run -> what differs in it
     oracle: dict = field(default_factory=dict)  # oracle.Oracle.as_dict() of the TFLM that judged
     blind_spots: list[str] = field(default_factory=list)  # known wheel differences hit (wheel oracle only)
+    state_bytes: int = 0  # op state kept between invokes outside the arena (Program.state_bytes)
 
     @property
     def ok(self) -> bool:
@@ -102,7 +103,8 @@ class CheckReport:
 
     def __str__(self) -> str:
         mode = " (ASan/UBSan)" if self.sanitize else ""
-        head = (f"{terminal(self.model)}: {self.runs} runs{mode}, arena {self.arena_bytes} B, "
+        state = f", op state {self.state_bytes} B" if self.state_bytes else ""
+        head = (f"{terminal(self.model)}: {self.runs} runs{mode}, arena {self.arena_bytes} B{state}, "
                 f"constants {self.constant_bytes} B: ")
         judge = terminal(self.oracle.get("name", "tflite-micro"))
         warnings = [f"  warning: {judge} cannot judge {terminal(b)}" for b in self.blind_spots]
@@ -304,7 +306,7 @@ def check_model(model: Model | str | Path, runs: int = 20, seed: int = 0, saniti
                        constant_bytes=program.model_bytes, outputs_equal=equal,
                        divergence=divergences[0] if divergences else None, output_mismatches=[t for _, t in mismatches],
                        run_problems=dict(sorted(run_problems.items())), oracle=oracle.as_dict(),
-                       blind_spots=[d.describe() for d in oracle.blind_spots(model)])
+                       blind_spots=[d.describe() for d in oracle.blind_spots(model)], state_bytes=program.state_bytes)
 
 
 @dataclass

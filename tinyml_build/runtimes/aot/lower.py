@@ -27,6 +27,7 @@ from tinyml_build.runtimes.aot.program import (
     CStruct,
     IOTensor,
     Program,
+    StateBuffer,
     Step,
     Trace,
     VariableTensor,
@@ -90,6 +91,8 @@ class _Lowering:
         self.steps: list[Step] = []
         self.kernels: set[str] = set()
         self.request = ArenaRequest()
+        self.states: list[StateBuffer] = []
+        self.init_statements: list[str] = []
 
     def array(self, values, ctype: str, comment: str) -> str:
         if ctype not in C_TYPE_SIZES:
@@ -127,6 +130,7 @@ class OpContext:
         self.step = Step(op_index=op.index, op_name=op.name)
         self._structs = 0
         self._scratch = 0
+        self._states = 0
         self._custom_options: CustomOptions | None = None
 
     # --- reading the operator -------------------------------------------------------------
@@ -260,6 +264,25 @@ class OpContext:
         self._lowering.request.scratch(macro, int(nbytes), self.op.index, optional)
         return f"((uint8_t *){macro})"
 
+    def state(self, ctype: str, count: int, what: str) -> str:
+        """Name of a static `ctype` array of `count` elements this op keeps from one invoke() to the
+        next (Program.states: outside the arena). Its contents are what the op's reset call leaves
+        (on_init): init() runs that call, as TFLM's Init/Prepare set up a stateful op's buffers."""
+        if ctype not in C_TYPE_SIZES or count <= 0:
+            raise ValueError(f"op #{self.op.index}: state of {count} {ctype}")
+        name = f"tml_op{self.op.index}_state{self._states}"
+        self._states += 1
+        self._lowering.states.append(StateBuffer(name=name, ctype=ctype, count=int(count),
+                                                 comment=f"op #{self.op.index} {self.op.name}: {what}"))
+        return name
+
+    def on_init(self, function: str, *args: str, kernel: str) -> None:
+        """Emit `function(args...)` into init(): the reset of this op's state (see state())."""
+        if not (KERNELS_DIR / f"{kernel}.c").is_file():
+            raise RuntimeError(f"aot op {self.op.name}: kernel file {kernel}.c does not exist in {KERNELS_DIR}")
+        self._lowering.kernels.add(kernel)
+        self._lowering.init_statements.append(f"{function}({', '.join(args)}); /* op #{self.op.index} */")
+
     def alias(self, output: Tensor, input: Tensor) -> None:
         """Let `output` share `input`'s memory (a pure reinterpretation, e.g. RESHAPE)."""
         if input.is_constant or output.is_constant:
@@ -368,6 +391,8 @@ def lower_model(model: Model, name: str | None = None) -> Program:
         tensor_offsets=plan.tensor_offsets,
         eliminated=[(op.index, op.name) for op in eliminated],
         variables=_variables(sg, plan.tensor_offsets),
+        states=lowering.states,
+        init_statements=lowering.init_statements,
     )
 
 

@@ -1,9 +1,10 @@
 """RAM of runtime=aot next to TFLM's: the planned arena vs TFLM's recording allocator.
 
 Why: choosing a runtime for a board is mostly a RAM question. The aot arena holds only
-activation tensors and op scratch (everything else is const, in flash); TFLM's arena also
-holds its tensor structs, node structs and per-op persistent data ("tail"). TFLM prints its
-numbers from C++ to stderr, so they are read in a child process.
+activation tensors and op scratch (everything else is const, in flash, but the state of
+stateful ops such as the Signal library's: static RAM next to the arena, "aot state", counted in
+the ratio); TFLM's arena also holds its tensor structs, node structs and per-op persistent data
+("tail"). TFLM prints its numbers from C++ to stderr, so they are read in a child process.
 
     python -m tinyml_build.runtimes.aot.memory_report model.tflite [...]
 """
@@ -39,16 +40,17 @@ class ArenaComparison:
     tflm_total: int | None  # TFLM arena bytes used (head + tail), None when unavailable
     tflm_head: int | None  # TFLM non-persistent part: tensors and scratch buffers
     tflm_tail: int | None  # TFLM persistent part: structs and per-op data
+    aot_state: int = 0  # bytes of op state aot keeps outside the arena (Program.state_bytes)
 
     def row(self) -> str:
         def fmt(v):
             return "-" if v is None else f"{v:,}"
-        ratio = f"{self.aot_arena / self.tflm_total:.2f}" if self.tflm_total else "-"
-        return (f"{terminal(self.model):<28} {self.aot_arena:>10,} {self.aot_lower_bound:>10,} "
+        ratio = f"{(self.aot_arena + self.aot_state) / self.tflm_total:.2f}" if self.tflm_total else "-"
+        return (f"{terminal(self.model):<28} {self.aot_arena:>10,} {self.aot_lower_bound:>10,} {self.aot_state:>10,} "
                 f"{fmt(self.tflm_head):>10} {fmt(self.tflm_tail):>10} {fmt(self.tflm_total):>10} {ratio:>6}")
 
 
-HEADER = (f"{'model':<28} {'aot arena':>10} {'aot bound':>10} {'tflm head':>10} {'tflm tail':>10} "
+HEADER = (f"{'model':<28} {'aot arena':>10} {'aot bound':>10} {'aot state':>10} {'tflm head':>10} {'tflm tail':>10} "
           f"{'tflm total':>10} {'ratio':>6}")
 
 
@@ -74,7 +76,8 @@ def compare(model: Model | str | Path) -> ArenaComparison:
     except TinyMLError:
         tflm = {}
     return ArenaComparison(model=model.name, aot_arena=program.arena_size, aot_lower_bound=program.arena_lower_bound,
-                           tflm_total=tflm.get("total"), tflm_head=tflm.get("head"), tflm_tail=tflm.get("tail"))
+                           tflm_total=tflm.get("total"), tflm_head=tflm.get("head"), tflm_tail=tflm.get("tail"),
+                           aot_state=program.state_bytes)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -101,6 +101,23 @@ class VariableTensor:
     comment: str
 
 
+@dataclass(frozen=True)
+class StateBuffer:
+    """Memory one op keeps from one invoke() to the next (TFLM's persistent buffers of stateful ops:
+    the Signal library's circular buffers and noise estimates): a static array outside the arena,
+    so nothing the arena plan places (nor another model sharing the arena, arena_share=on) can
+    overwrite it. init() resets it through the op's reset call (Program.init_statements)."""
+
+    name: str
+    ctype: str
+    count: int
+    comment: str
+
+    @property
+    def nbytes(self) -> int:
+        return self.count * C_TYPE_SIZES[self.ctype]
+
+
 @dataclass
 class Program:
     name: str  # C identifier; the API symbol is <name>_model_api
@@ -120,8 +137,16 @@ class Program:
     tensor_offsets: dict[int, int]  # activation tensor index -> arena offset
     eliminated: list[tuple[int, str]] = field(default_factory=list)  # (op index, name) resolved at build time
     variables: list[VariableTensor] = field(default_factory=list)  # state reset by init()
+    states: list[StateBuffer] = field(default_factory=list)  # per-op state outside the arena
+    init_statements: list[str] = field(default_factory=list)  # reset calls init() runs, in op order
 
     @property
     def model_bytes(self) -> int:
         """Bytes of constant data (weights, biases, multipliers, tables) the image carries."""
         return sum(a.nbytes for a in self.arrays)
+
+    @property
+    def state_bytes(self) -> int:
+        """RAM of the ops' persistent state (StateBuffer), next to the arena: TFLM keeps the same
+        data in its arena's persistent tail."""
+        return sum(s.nbytes for s in self.states)

@@ -5,7 +5,8 @@ wake-word model that starts a bigger one) needs only the largest arena, not the 
 keep nothing in their arena between invocations (every parameter is const, in flash), so any
 model may reuse the bytes another one wrote; what the application gives up is that a model's
 tensors survive another model's invoke(). Models with variable (state) tensors keep state in
-the arena between invocations and are refused.
+the arena between invocations and are refused; the state of stateful custom ops (Program.states,
+e.g. TFLM's Signal Framer) is static RAM of its model outside the arena, so it is kept.
 """
 
 from pathlib import Path

@@ -1068,6 +1068,88 @@ void tml_softmax_s16_s16(const tml_softmax_s16_params *p, const int16_t *input, 
 #define TML_DW_STACK_WINDOW 256
 void tml_depthwise_conv2d_s8_single(const tml_dwconv_s8_params *p, const int8_t *input, int8_t *output, int8_t *window);
 
+/* ==== Signal library stateful ops (sigB; issue 12 section 2) ====================================
+ * TFLM's micro_speech preprocessor ops that keep state between invokes (signal_framer.c,
+ * signal_delay.c, signal_stacker.c, signal_overlap_add.c, signal_filter_bank_spectral_subtraction.c).
+ * TFLM keeps that state in persistent arena buffers set up by Init/Prepare; aot keeps it in static
+ * arrays the generated model declares (Program.states, outside the arena), which the params below
+ * point at. The model's init() calls each op's *_reset, which leaves the state as TFLM's
+ * Init/Prepare (and Reset) do; invoke() then carries it from one call to the next. */
+
+/* SignalFramer (int16): per channel (`outer` of them), `frames` frames per invoke; each appends
+ * frame_step input samples to the channel's FIFO and, once it holds frame_size samples, outputs them
+ * and drops frame_step. *valid is 0 when some frame had too few samples (its output left as is, as
+ * TFLM leaves it). Prefill: the reset puts frame_size - frame_step zeros in each FIFO. */
+typedef struct {
+  int32_t outer, frames, frame_size, frame_step;
+  int32_t capacity; /* FIFO samples per channel: frame_size rounded up to a multiple of frame_step */
+  int32_t prefill;  /* zeros the reset puts in each FIFO */
+  int32_t *cursors; /* state [outer][2]: read position, samples held */
+  int16_t *samples; /* state [outer][2 * capacity] (tml_ring16.h) */
+} tml_signal_framer_params;
+
+void tml_signal_framer_reset(const tml_signal_framer_params *p);
+void tml_signal_framer(const tml_signal_framer_params *p, const int16_t *input, int16_t *output, uint8_t *valid);
+
+/* SignalDelay (int16): each of `outer` channels of `frame` samples comes out `delay` samples later;
+ * the last `delay` samples of each channel wait in `line` (zeros after reset). */
+typedef struct {
+  int32_t outer, frame, delay;
+  int16_t *line; /* state [outer][delay]; NULL when delay is 0 */
+} tml_signal_delay_params;
+
+void tml_signal_delay_reset(const tml_signal_delay_params *p);
+void tml_signal_delay(const tml_signal_delay_params *p, const int16_t *input, int16_t *output);
+
+/* SignalStacker (int16): each invoke appends one frame of `channels` samples (the first frame after
+ * reset left_context + 1 times) to a FIFO of `size` = channels * (left + right + 1) samples; when it
+ * is full, outputs all of it and drops `step` = channels * stacker_step samples; *valid says whether
+ * it output (the output is left as is otherwise, as TFLM leaves it). */
+typedef struct {
+  int32_t channels, size, step, left_context;
+  int32_t *cursor;  /* state [3]: read position, samples held, first frame seen */
+  int16_t *samples; /* state [2 * size] (tml_ring16.h) */
+} tml_signal_stacker_params;
+
+void tml_signal_stacker_reset(const tml_signal_stacker_params *p);
+void tml_signal_stacker(const tml_signal_stacker_params *p, const int16_t *input, int16_t *output, uint8_t *valid);
+
+/* SignalOverlapAdd (int16 saturating, float32): per channel, each of `frames` input frames of
+ * frame_size samples is added to the channel's buffer; its first frame_step samples are output and
+ * shifted out (zeros come in). */
+typedef struct {
+  int32_t outer, frames, frame_size, frame_step;
+  int16_t *buffers; /* state [outer][frame_size] */
+} tml_signal_overlap_add_s16_params;
+
+typedef struct {
+  int32_t outer, frames, frame_size, frame_step;
+  float *buffers; /* state [outer][frame_size] */
+} tml_signal_overlap_add_f32_params;
+
+void tml_signal_overlap_add_s16_reset(const tml_signal_overlap_add_s16_params *p);
+void tml_signal_overlap_add_s16(const tml_signal_overlap_add_s16_params *p, const int16_t *input, int16_t *output);
+void tml_signal_overlap_add_f32_reset(const tml_signal_overlap_add_f32_params *p);
+void tml_signal_overlap_add_f32(const tml_signal_overlap_add_f32_params *p, const float *input, float *output);
+
+/* SignalFilterBankSpectralSubtraction (uint32): per channel a low-pass noise estimate (state, zeros
+ * after reset; even channels use smoothing, odd ones the alternate pair) is subtracted from the
+ * signal, never below min_signal_remaining of it; the estimate is also an output. */
+typedef struct {
+  int32_t channels;
+  uint32_t smoothing, one_minus_smoothing, alternate_smoothing, alternate_one_minus_smoothing;
+  uint32_t min_signal_remaining;
+  int32_t smoothing_bits;            /* 0..31 */
+  int32_t spectral_subtraction_bits; /* 0..63 */
+  int32_t clamping;                  /* the estimate follows a signal that drops below it */
+  uint32_t *noise;                   /* state [channels] */
+} tml_signal_spectral_subtraction_params;
+
+void tml_signal_spectral_subtraction_reset(const tml_signal_spectral_subtraction_params *p);
+void tml_signal_spectral_subtraction(const tml_signal_spectral_subtraction_params *p, const uint32_t *input,
+                                     uint32_t *output, uint32_t *noise_estimate);
+/* ==== end of Signal library stateful ops (sigB) ================================================= */
+
 /* ==== TFLM Signal library ops (issue 12 section 2; kernels/signal_*.c) ========================
  * The custom ops of TFLM's audio front end (signal/micro/kernels), bit-exact with its reference
  * code; parameters come from the op's FlexBuffer options and constant inputs, checked at build time. */
