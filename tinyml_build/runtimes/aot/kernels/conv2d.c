@@ -161,6 +161,255 @@ static void tml_conv_channels(const tml_conv_s8_params *p, const int8_t *r0, con
   }
 }
 
+/* ---- tml_conv2d_s8_smlad: single-group convolutions on the SMLAD weight layout ---------------
+ * A convolution is the matrix product of its receptive-field rows (pixels x k) with the weights
+ * (k x out_c), and the weights are read once per pair of pixels: their cost per word is the
+ * kernel's speed. Here they are stored in FULLY_CONNECTED's SMLAD layout (ops/_conv2d_smlad.py:
+ * rows in groups of four interleaved quad by quad, bytes 0 and 2 offset by 128; tml_dot.h explains
+ * the algebra, the layout's row constant is folded into the bias), so a weight word needs one sign
+ * extension, and two pixels share it: each pixel's quads are turned into the forms (xa, xb) once,
+ * then a pass computes two output channels of two pixels, 14 instructions per 16 MACs. */
+
+/* Rows per group of the layout (ops/fully_connected.py ROW_GROUP). */
+#define TML_CONV_ROWS 4
+
+/* Input quads per chunk of forms: 16 bytes each (two pixels) on the stack. */
+#define TML_CONV_FORM_QUADS 32
+
+/* acc[j] += the layout sums of pixel row x (quads quads) with the r rows of the group at w (quad
+ * stride 4 r): the last, partial group of the SIMD path and every group of the portable one. */
+static void tml_conv_rows(const int8_t *x, const int8_t *w, int32_t quads, int32_t r, uint32_t *acc) {
+  int32_t j, q;
+  for (j = 0; j < r; ++j) {
+    const int8_t *wq = w + 4 * j;
+    const int8_t *xq = x;
+    uint32_t sum = acc[j];
+    for (q = 0; q < quads; ++q, xq += 4, wq += 4 * r) {
+      sum += tml_smlad_quad(xq, wq);
+    }
+    acc[j] = sum;
+  }
+}
+
+/* acc[i] += the k % 4 tail products of rows first .. first + n - 1 (each group's rows end with
+ * their tails, row by row, after the group's quads). */
+static void tml_conv_tails(const int8_t *x, const int8_t *rows, int32_t k, int32_t first, int32_t n, int32_t out_c,
+                           uint32_t *acc) {
+  const int32_t quads = k >> 2, tail = k & 3;
+  int32_t i, j, t;
+  x += 4 * quads;
+  for (i = 0; i < n; i += TML_CONV_ROWS) {
+    const int32_t r = out_c - first - i < TML_CONV_ROWS ? out_c - first - i : TML_CONV_ROWS;
+    const int8_t *w = rows + (first + i) * k + 4 * r * quads;
+    for (j = 0; j < r && i + j < n; ++j, w += tail) {
+      for (t = 0; t < tail; ++t) {
+        acc[i + j] += (uint32_t)(x[t] * w[t]);
+      }
+    }
+  }
+}
+
+#if TML_HAVE_SIMD32
+/* forms[4q .. 4q + 3] = xa, xb of quad q of r0, then of r1. */
+static void tml_conv_forms2(const int8_t *r0, const int8_t *r1, int32_t quads, int32_t *forms) {
+  for (; quads > 0; --quads, r0 += 4, r1 += 4, forms += 4) {
+    const uint32_t a = tml_load4(r0), b = tml_load4(r1);
+    forms[0] = tml_sxtb16(a);
+    forms[1] = tml_smlad_xb(a);
+    forms[2] = tml_sxtb16(b);
+    forms[3] = tml_smlad_xb(b);
+  }
+}
+
+/* A pass's start values: the bias minus each pixel's input term (from != NULL: the first chunk),
+ * else the sums so far. */
+#define TML_CONV_PASS_START()                                 \
+  do {                                                        \
+    if (from != NULL) {                                       \
+      s0 = (int32_t)(from[i] - minus[0]);                     \
+      s1 = (int32_t)(from[i + 1] - minus[0]);                 \
+      s2 = (int32_t)(from[i] - minus[1]);                     \
+      s3 = (int32_t)(from[i + 1] - minus[1]);                 \
+    } else {                                                  \
+      s0 = (int32_t)acc0[0];                                  \
+      s1 = (int32_t)acc0[1];                                  \
+      s2 = (int32_t)acc1[0];                                  \
+      s3 = (int32_t)acc1[1];                                  \
+    }                                                         \
+  } while (0)
+
+#if defined(__GNUC__)
+/* One quad: both pixels' forms against rows 0 and 1 of the group at w (then w + 16, the next
+ * quad). 14 instructions per 16 MACs; written out because GCC 12 loads the forms with separate
+ * LDRs and pointer updates. s0, s1: pixel 0's rows 0, 1; s2, s3: pixel 1's. */
+#define TML_CONV_QUAD_ASM                  \
+  "ldrd %[xa0], %[xb0], [%[f]], #8\n\t"    \
+  "ldrd %[xa1], %[xb1], [%[f]], #8\n\t"    \
+  "ldr %[t], [%[w]], #4\n\t"               \
+  "smlad %[s0], %[xa0], %[t], %[s0]\n\t"   \
+  "smlad %[s2], %[xa1], %[t], %[s2]\n\t"   \
+  "sxtb16 %[t], %[t], ror #8\n\t"          \
+  "smlad %[s0], %[xb0], %[t], %[s0]\n\t"   \
+  "smlad %[s2], %[xb1], %[t], %[s2]\n\t"   \
+  "ldr %[t], [%[w]], #12\n\t"              \
+  "smlad %[s1], %[xa0], %[t], %[s1]\n\t"   \
+  "smlad %[s3], %[xa1], %[t], %[s3]\n\t"   \
+  "sxtb16 %[t], %[t], ror #8\n\t"          \
+  "smlad %[s1], %[xb0], %[t], %[s1]\n\t"   \
+  "smlad %[s3], %[xb1], %[t], %[s3]\n\t"
+#define TML_CONV_QUAD_OPERANDS                                                                              \
+  : [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2), [s3] "+r"(s3), [f] "+r"(forms), [w] "+r"(w), [xa0] "=&r"(xa0), \
+    [xb0] "=&r"(xb0), [xa1] "=&r"(xa1), [xb1] "=&r"(xb1), [t] "=&r"(t)                                       \
+  :                                                                                                          \
+  : "memory"
+
+/* acc0[0..1] += pixel 0 . rows 0 and 1, acc1[0..1] += pixel 1 . rows 0 and 1 over `quads` quads of
+ * forms (tml_conv_forms2) and of two rows of a full group (w: row 0's first quad). */
+static inline void tml_conv_pass2x2(const int32_t *forms, const int8_t *w, int32_t quads, const uint32_t *from,
+                                    const uint32_t *minus, int32_t i, uint32_t *acc0, uint32_t *acc1) {
+  int32_t s0, s1, s2, s3;
+  int32_t xa0, xb0, xa1, xb1, t;
+  TML_CONV_PASS_START();
+  const int32_t *const end = forms + 4 * quads;
+  if (quads & 1) {
+    __asm__(TML_CONV_QUAD_ASM TML_CONV_QUAD_OPERANDS);
+  }
+  while (forms != end) {
+    __asm__(TML_CONV_QUAD_ASM TML_CONV_QUAD_ASM TML_CONV_QUAD_OPERANDS);
+  }
+  acc0[0] = (uint32_t)s0;
+  acc0[1] = (uint32_t)s1;
+  acc1[0] = (uint32_t)s2;
+  acc1[1] = (uint32_t)s3;
+}
+#else
+static inline void tml_conv_pass2x2(const int32_t *forms, const int8_t *w, int32_t quads, const uint32_t *from,
+                                    const uint32_t *minus, int32_t i, uint32_t *acc0, uint32_t *acc1) {
+  int32_t s0, s1, s2, s3;
+  TML_CONV_PASS_START();
+  for (; quads > 0; --quads, forms += 4, w += 4 * TML_CONV_ROWS) {
+    const uint32_t w0 = tml_load4(w), w1 = tml_load4(w + 4);
+    s0 = __smlad(forms[0], (int32_t)w0, s0);
+    s0 = __smlad(forms[1], tml_sxtb16_ror8(w0), s0);
+    s2 = __smlad(forms[2], (int32_t)w0, s2);
+    s2 = __smlad(forms[3], tml_sxtb16_ror8(w0), s2);
+    s1 = __smlad(forms[0], (int32_t)w1, s1);
+    s1 = __smlad(forms[1], tml_sxtb16_ror8(w1), s1);
+    s3 = __smlad(forms[2], (int32_t)w1, s3);
+    s3 = __smlad(forms[3], tml_sxtb16_ror8(w1), s3);
+  }
+  acc0[0] = (uint32_t)s0;
+  acc0[1] = (uint32_t)s1;
+  acc1[0] = (uint32_t)s2;
+  acc1[1] = (uint32_t)s3;
+}
+#endif
+
+/* The passes of one chunk of forms over `full` rows (whole groups) from the group at w (at the
+ * chunk's first quad; groups group_stride bytes apart): rows 0 and 1 of every group, then rows 2
+ * and 3, so the weight address only steps by the group stride. Its own function: inlined, GCC
+ * spilled the pass's loop state around the inline asm. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static void
+tml_conv_passes(const int32_t *forms, const int8_t *w, int32_t quads, int32_t full, int32_t group_stride,
+                const uint32_t *from, const uint32_t *minus, uint32_t *acc0, uint32_t *acc1) {
+  int32_t h, i;
+  for (h = 0; h < TML_CONV_ROWS; h += 2) {
+    const int8_t *wg = w + 4 * h;
+    for (i = h; i < full; i += TML_CONV_ROWS, wg += group_stride) {
+      tml_conv_pass2x2(forms, wg, quads, from, minus, i, acc0 + i, acc1 + i);
+    }
+  }
+}
+
+/* Channels [o0, o0 + n) of two pixels with receptive-field rows r0, r1 (k bytes; r1 == r0 for
+ * an odd last pixel): acc0 / acc1 = TFLM's accumulators. Full groups two rows x two pixels per
+ * pass over chunks of forms; the last, partial group and the k % 4 tails row by row. */
+static void tml_conv_smlad_block(const tml_conv_s8_params *p, const int8_t *r0, const int8_t *r1, int32_t k,
+                                 uint32_t term0, uint32_t term1, int32_t o0, int32_t n, int32_t *forms, int32_t ready,
+                                 uint32_t *acc0, uint32_t *acc1) {
+  const int32_t quads = k >> 2, full = n & ~(TML_CONV_ROWS - 1);
+  const int8_t *const rows = p->weights;
+  const int32_t *const bias = p->bias + o0;
+  const uint32_t minus[2] = {term0, term1};
+  int32_t i, q0;
+  for (i = full; i < n; ++i) { /* the passes start the full groups' sums themselves */
+    acc0[i] = (uint32_t)bias[i] - term0;
+    acc1[i] = (uint32_t)bias[i] - term1;
+  }
+  for (q0 = 0; full > 0 && q0 < quads; q0 += TML_CONV_FORM_QUADS) {
+    const int32_t chunk = quads - q0 < TML_CONV_FORM_QUADS ? quads - q0 : TML_CONV_FORM_QUADS;
+    if (!ready) {
+      tml_conv_forms2(r0 + 4 * q0, r1 + 4 * q0, chunk, forms);
+    }
+    tml_conv_passes(forms, rows + o0 * k + 16 * q0, chunk, full, 4 * k, q0 == 0 ? (const uint32_t *)bias : NULL,
+                    minus, acc0, acc1);
+  }
+  if (full < n) { /* the layout's last group, n - full rows */
+    tml_conv_rows(r0, rows + (o0 + full) * k, quads, n - full, acc0 + full);
+    tml_conv_rows(r1, rows + (o0 + full) * k, quads, n - full, acc1 + full);
+  }
+  if (k & 3) {
+    tml_conv_tails(r0, rows, k, o0, n, p->out_c, acc0);
+    tml_conv_tails(r1, rows, k, o0, n, p->out_c, acc1);
+  }
+}
+
+/* Every output channel of two pixels (out1 NULL: one pixel, r1 == r0). */
+static void tml_conv_smlad_pair(const tml_conv_s8_params *p, const int8_t *r0, const int8_t *r1, int32_t k,
+                                int8_t *out0, int8_t *out1) {
+  int32_t forms[4 * TML_CONV_FORM_QUADS] TML_ALIGNED(8);
+  uint32_t acc0[TML_REQUANT_BLOCK], acc1[TML_REQUANT_BLOCK];
+  const int32_t quads = k >> 2, out_c = p->out_c;
+  const uint32_t term0 = tml_smlad_input_term(r0, quads), term1 = tml_smlad_input_term(r1, quads);
+  const int32_t ready = quads <= TML_CONV_FORM_QUADS; /* the forms of the whole rows, made once */
+  int32_t o0;
+  if (ready) {
+    tml_conv_forms2(r0, r1, quads, forms);
+  }
+  for (o0 = 0; o0 < out_c; o0 += TML_REQUANT_BLOCK) {
+    const int32_t n = out_c - o0 < TML_REQUANT_BLOCK ? out_c - o0 : TML_REQUANT_BLOCK;
+    tml_conv_smlad_block(p, r0, r1, k, term0, term1, o0, n, forms, ready, acc0, acc1);
+    tml_requant_s8(&p->out, o0, (const int32_t *)acc0, n, out0 + o0);
+    if (out1 != NULL) {
+      tml_requant_s8(&p->out, o0, (const int32_t *)acc1, n, out1 + o0);
+    }
+  }
+}
+#else
+/* The portable path: the same sums from the same bytes, one pixel at a time. */
+static void tml_conv_smlad_one(const tml_conv_s8_params *p, const int8_t *r, int32_t k, int8_t *out) {
+  uint32_t acc[TML_REQUANT_BLOCK];
+  const int32_t quads = k >> 2, out_c = p->out_c;
+  const uint32_t term = tml_smlad_input_term(r, quads);
+  int32_t o0, i;
+  for (o0 = 0; o0 < out_c; o0 += TML_REQUANT_BLOCK) {
+    const int32_t n = out_c - o0 < TML_REQUANT_BLOCK ? out_c - o0 : TML_REQUANT_BLOCK;
+    for (i = 0; i < n; ++i) {
+      acc[i] = (uint32_t)p->bias[o0 + i] - term;
+    }
+    for (i = 0; i < n; i += TML_CONV_ROWS) {
+      const int32_t group_rows = out_c - o0 - i < TML_CONV_ROWS ? out_c - o0 - i : TML_CONV_ROWS;
+      tml_conv_rows(r, p->weights + (o0 + i) * k, quads, group_rows, acc + i);
+    }
+    if (k & 3) {
+      tml_conv_tails(r, p->weights, k, o0, n, out_c, acc);
+    }
+    tml_requant_s8(&p->out, o0, (const int32_t *)acc, n, out + o0);
+  }
+}
+
+static void tml_conv_smlad_pair(const tml_conv_s8_params *p, const int8_t *r0, const int8_t *r1, int32_t k,
+                                int8_t *out0, int8_t *out1) {
+  tml_conv_smlad_one(p, r0, k, out0);
+  if (out1 != NULL) {
+    tml_conv_smlad_one(p, r1, k, out1);
+  }
+}
+#endif
+
 static inline void tml_copy_bytes(int8_t *dst, const int8_t *src, int32_t n) {
   for (; n >= 4; n -= 4, dst += 4, src += 4) {
     memcpy(dst, src, 4); /* one word load and store (unaligned access is fine on Cortex-M3+) */
@@ -224,8 +473,10 @@ static void tml_im2col(const tml_conv_s8_params *p, const int8_t *in, int32_t iy
   }
 }
 
-/* The convolution proper; im2col is NULL exactly for direct convolutions. */
-static void tml_conv2d_run(const tml_conv_s8_params *p, const int8_t *input, int8_t *output, int8_t *im2col) {
+/* The convolution proper; im2col is NULL exactly for direct convolutions. smlad: the weights are
+ * in the SMLAD layout (single group; tml_conv2d_s8_smlad). */
+static void tml_conv2d_run(const tml_conv_s8_params *p, const int8_t *input, int8_t *output, int8_t *im2col,
+                           int smlad) {
   const int32_t groups = p->in_c / p->filter_in_c;
   const int32_t oc_per_group = p->out_c / groups;
   const int32_t k = p->k_h * p->k_w * p->filter_in_c;
@@ -263,8 +514,12 @@ static void tml_conv2d_run(const tml_conv_s8_params *p, const int8_t *input, int
             r1 = col1;
           }
         }
-        tml_conv_channels(p, r0, r1, k, g * oc_per_group, (g + 1) * oc_per_group, out0,
-                          single ? NULL : out0 + p->out_c);
+        if (smlad) {
+          tml_conv_smlad_pair(p, r0, r1, k, out0, single ? NULL : out0 + p->out_c);
+        } else {
+          tml_conv_channels(p, r0, r1, k, g * oc_per_group, (g + 1) * oc_per_group, out0,
+                            single ? NULL : out0 + p->out_c);
+        }
       }
     }
     output += pixels * p->out_c;
@@ -276,9 +531,20 @@ static void tml_conv2d_run(const tml_conv_s8_params *p, const int8_t *input, int
 void tml_conv2d_s8(const tml_conv_s8_params *p, const int8_t *input, int8_t *output, int8_t *im2col) {
   int8_t stack_col[TML_CONV_STACK_COL]; /* when the arena had no room for im2col without growing */
   if (p->direct) {
-    tml_conv2d_run(p, input, output, NULL);
+    tml_conv2d_run(p, input, output, NULL, 0);
   } else {
     /* NULL: 2 * k <= TML_CONV_STACK_COL, the lowering asked for optional scratch only */
-    tml_conv2d_run(p, input, output, im2col != NULL ? im2col : stack_col);
+    tml_conv2d_run(p, input, output, im2col != NULL ? im2col : stack_col, 0);
+  }
+}
+
+/* tml_conv2d_s8 for weights in the SMLAD layout: single-group convolutions with out_c >= 4 and
+ * k >= 4 (ops/_conv2d_smlad.py). */
+void tml_conv2d_s8_smlad(const tml_conv_s8_params *p, const int8_t *input, int8_t *output, int8_t *im2col) {
+  int8_t stack_col[TML_CONV_STACK_COL];
+  if (p->direct) {
+    tml_conv2d_run(p, input, output, NULL, 1);
+  } else {
+    tml_conv2d_run(p, input, output, im2col != NULL ? im2col : stack_col, 1);
   }
 }
