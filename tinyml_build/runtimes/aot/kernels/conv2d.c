@@ -221,122 +221,156 @@ static void tml_conv_forms2(const int8_t *r0, const int8_t *r1, int32_t quads, i
   }
 }
 
-/* A pass's start values: the bias minus each pixel's input term (from != NULL: the first chunk),
- * else the sums so far. */
-#define TML_CONV_PASS_START()                                 \
+#if defined(__GNUC__)
+/* One quad: both pixels' forms against rows 0 and 1 of the group at w (then w + 16, the next
+ * quad). 14 instructions per 16 MACs. s0, s1: pixel 0's rows 0, 1; s2, s3: pixel 1's. */
+#define TML_CONV_QUAD_ASM                \
+  "ldrd %[xa0], %[xb0], [%[f]], #8\n\t"  \
+  "ldrd %[xa1], %[xb1], [%[f]], #8\n\t"  \
+  "ldr %[t], [%[w]], #4\n\t"             \
+  "smlad %[s0], %[xa0], %[t], %[s0]\n\t" \
+  "smlad %[s2], %[xa1], %[t], %[s2]\n\t" \
+  "sxtb16 %[t], %[t], ror #8\n\t"        \
+  "smlad %[s0], %[xb0], %[t], %[s0]\n\t" \
+  "smlad %[s2], %[xb1], %[t], %[s2]\n\t" \
+  "ldr %[t], [%[w]], #12\n\t"            \
+  "smlad %[s1], %[xa0], %[t], %[s1]\n\t" \
+  "smlad %[s3], %[xa1], %[t], %[s3]\n\t" \
+  "sxtb16 %[t], %[t], ror #8\n\t"        \
+  "smlad %[s1], %[xb0], %[t], %[s1]\n\t" \
+  "smlad %[s3], %[xb1], %[t], %[s3]\n\t"
+
+/* One pass: the four sums from the accumulators at a (pixel 0's two rows) and a + one block
+ * (pixel 1's), every quad of forms from fbase to end, the sums stored back and a advanced to the
+ * next group's rows (4 words). The whole pass is assembly: with the pass's loop state around an
+ * inline-asm quad loop GCC 12 spilled and reloaded about 45 instructions per pass. Four quads per
+ * loop iteration; ENTRY runs the quads % 4 others first (TML_CONV_ENTRY1..3, or "" for none). */
+#define TML_CONV_ENTRY_END "cmp %[f], %[end]\n\tbeq 2f\n\t"
+#define TML_CONV_ENTRY1 TML_CONV_QUAD_ASM TML_CONV_ENTRY_END
+#define TML_CONV_ENTRY2 TML_CONV_QUAD_ASM TML_CONV_QUAD_ASM TML_CONV_ENTRY_END
+#define TML_CONV_ENTRY3 TML_CONV_QUAD_ASM TML_CONV_QUAD_ASM TML_CONV_QUAD_ASM TML_CONV_ENTRY_END
+/* START: TML_CONV_FROM_ACC (the sums so far) or TML_CONV_FROM_BIAS (the chunk is the first: the bias
+ * at *bp, advanced 4 words, minus each pixel's input term; no pass over the accumulators before). */
+#define TML_CONV_FROM_ACC         \
+  "ldrd %[s0], %[s1], [%[a]]\n\t" \
+  "ldrd %[s2], %[s3], [%[a], %[other]]\n\t"
+#define TML_CONV_FROM_BIAS             \
+  "ldr %[t], %[bp]\n\t"                \
+  "ldrd %[s0], %[s1], [%[t]]\n\t"      \
+  "ldrd %[s2], %[s3], [%[t]], #16\n\t" \
+  "str %[t], %[bp]\n\t"                \
+  "ldr %[f], %[term0]\n\t"             \
+  "sub %[s0], %[s0], %[f]\n\t"         \
+  "sub %[s1], %[s1], %[f]\n\t"         \
+  "ldr %[f], %[term1]\n\t"             \
+  "sub %[s2], %[s2], %[f]\n\t"         \
+  "sub %[s3], %[s3], %[f]\n\t"
+#define TML_CONV_PASS(START, ENTRY)                                                                                    \
+  __asm__ volatile(                                                                                                    \
+      START "ldr %[f], %[fbase]\n\t" ENTRY                                                                             \
+            "1:\n\t" TML_CONV_QUAD_ASM TML_CONV_QUAD_ASM TML_CONV_QUAD_ASM TML_CONV_QUAD_ASM "cmp %[f], %[end]\n\t"    \
+            "bne 1b\n\t"                                                                                               \
+            "2:\n\t"                                                                                                   \
+            "strd %[s2], %[s3], [%[a], %[other]]\n\t"                                                                  \
+            "strd %[s0], %[s1], [%[a]], #16\n\t"                                                                       \
+      : [s0] "=&r"(s0), [s1] "=&r"(s1), [s2] "=&r"(s2), [s3] "=&r"(s3), [f] "=&r"(f), [w] "+r"(wg), [a] "+r"(a),       \
+        [xa0] "=&r"(xa0), [xb0] "=&r"(xb0), [xa1] "=&r"(xa1), [xb1] "=&r"(xb1), [t] "=&r"(t), [bp] "+m"(bp)            \
+      : [end] "r"(end), [fbase] "m"(fbase), [term0] "m"(term0), [term1] "m"(term1), [other] "I"(4 * TML_REQUANT_BLOCK) \
+      : "cc", "memory")
+
+/* Every pass of rows h, h + 1 of each full group, with the loop entry ENTRY. */
+#define TML_CONV_PASSES(ENTRY)                                \
   do {                                                        \
-    if (from != NULL) {                                       \
-      s0 = (int32_t)(from[i] - minus[0]);                     \
-      s1 = (int32_t)(from[i + 1] - minus[0]);                 \
-      s2 = (int32_t)(from[i] - minus[1]);                     \
-      s3 = (int32_t)(from[i + 1] - minus[1]);                 \
+    if (bias != NULL) {                                       \
+      for (i = h; i < full; i += TML_CONV_ROWS, wg += skip) { \
+        TML_CONV_PASS(TML_CONV_FROM_BIAS, ENTRY);             \
+      }                                                       \
     } else {                                                  \
-      s0 = (int32_t)acc0[0];                                  \
-      s1 = (int32_t)acc0[1];                                  \
-      s2 = (int32_t)acc1[0];                                  \
-      s3 = (int32_t)acc1[1];                                  \
+      for (i = h; i < full; i += TML_CONV_ROWS, wg += skip) { \
+        TML_CONV_PASS(TML_CONV_FROM_ACC, ENTRY);              \
+      }                                                       \
     }                                                         \
   } while (0)
 
-#if defined(__GNUC__)
-/* One quad: both pixels' forms against rows 0 and 1 of the group at w (then w + 16, the next
- * quad). 14 instructions per 16 MACs; written out because GCC 12 loads the forms with separate
- * LDRs and pointer updates. s0, s1: pixel 0's rows 0, 1; s2, s3: pixel 1's. */
-#define TML_CONV_QUAD_ASM                  \
-  "ldrd %[xa0], %[xb0], [%[f]], #8\n\t"    \
-  "ldrd %[xa1], %[xb1], [%[f]], #8\n\t"    \
-  "ldr %[t], [%[w]], #4\n\t"               \
-  "smlad %[s0], %[xa0], %[t], %[s0]\n\t"   \
-  "smlad %[s2], %[xa1], %[t], %[s2]\n\t"   \
-  "sxtb16 %[t], %[t], ror #8\n\t"          \
-  "smlad %[s0], %[xb0], %[t], %[s0]\n\t"   \
-  "smlad %[s2], %[xb1], %[t], %[s2]\n\t"   \
-  "ldr %[t], [%[w]], #12\n\t"              \
-  "smlad %[s1], %[xa0], %[t], %[s1]\n\t"   \
-  "smlad %[s3], %[xa1], %[t], %[s3]\n\t"   \
-  "sxtb16 %[t], %[t], ror #8\n\t"          \
-  "smlad %[s1], %[xb0], %[t], %[s1]\n\t"   \
-  "smlad %[s3], %[xb1], %[t], %[s3]\n\t"
-#define TML_CONV_QUAD_OPERANDS                                                                              \
-  : [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2), [s3] "+r"(s3), [f] "+r"(forms), [w] "+r"(w), [xa0] "=&r"(xa0), \
-    [xb0] "=&r"(xb0), [xa1] "=&r"(xa1), [xb1] "=&r"(xb1), [t] "=&r"(t)                                       \
-  :                                                                                                          \
-  : "memory"
-
-/* acc0[0..1] += pixel 0 . rows 0 and 1, acc1[0..1] += pixel 1 . rows 0 and 1 over `quads` quads of
- * forms (tml_conv_forms2) and of two rows of a full group (w: row 0's first quad). */
-static inline void tml_conv_pass2x2(const int32_t *forms, const int8_t *w, int32_t quads, const uint32_t *from,
-                                    const uint32_t *minus, int32_t i, uint32_t *acc0, uint32_t *acc1) {
-  int32_t s0, s1, s2, s3;
-  int32_t xa0, xb0, xa1, xb1, t;
-  TML_CONV_PASS_START();
+/* The passes of one chunk of `quads` forms over `full` rows (whole groups) from the group at w (at
+ * the chunk's first quad; groups group_stride bytes apart): rows 0 and 1 of every group, then rows
+ * 2 and 3. acc: pixel 0's accumulators, pixel 1's one block (TML_REQUANT_BLOCK) further; they start
+ * from bias - term0 / term1 when bias is not NULL (the first chunk), else from their values. */
+static void tml_conv_passes(const int32_t *forms, const int8_t *w, int32_t quads, int32_t full, int32_t group_stride,
+                            const int32_t *bias, uint32_t term0, uint32_t term1, uint32_t *acc) {
   const int32_t *const end = forms + 4 * quads;
-  if (quads & 1) {
-    __asm__(TML_CONV_QUAD_ASM TML_CONV_QUAD_OPERANDS);
-  }
-  while (forms != end) {
-    __asm__(TML_CONV_QUAD_ASM TML_CONV_QUAD_ASM TML_CONV_QUAD_OPERANDS);
-  }
-  acc0[0] = (uint32_t)s0;
-  acc0[1] = (uint32_t)s1;
-  acc1[0] = (uint32_t)s2;
-  acc1[1] = (uint32_t)s3;
-}
-#else
-static inline void tml_conv_pass2x2(const int32_t *forms, const int8_t *w, int32_t quads, const uint32_t *from,
-                                    const uint32_t *minus, int32_t i, uint32_t *acc0, uint32_t *acc1) {
-  int32_t s0, s1, s2, s3;
-  TML_CONV_PASS_START();
-  for (; quads > 0; --quads, forms += 4, w += 4 * TML_CONV_ROWS) {
-    const uint32_t w0 = tml_load4(w), w1 = tml_load4(w + 4);
-    s0 = __smlad(forms[0], (int32_t)w0, s0);
-    s0 = __smlad(forms[1], tml_sxtb16_ror8(w0), s0);
-    s2 = __smlad(forms[2], (int32_t)w0, s2);
-    s2 = __smlad(forms[3], tml_sxtb16_ror8(w0), s2);
-    s1 = __smlad(forms[0], (int32_t)w1, s1);
-    s1 = __smlad(forms[1], tml_sxtb16_ror8(w1), s1);
-    s3 = __smlad(forms[2], (int32_t)w1, s3);
-    s3 = __smlad(forms[3], tml_sxtb16_ror8(w1), s3);
-  }
-  acc0[0] = (uint32_t)s0;
-  acc0[1] = (uint32_t)s1;
-  acc1[0] = (uint32_t)s2;
-  acc1[1] = (uint32_t)s3;
-}
-#endif
-
-/* The passes of one chunk of forms over `full` rows (whole groups) from the group at w (at the
- * chunk's first quad; groups group_stride bytes apart): rows 0 and 1 of every group, then rows 2
- * and 3, so the weight address only steps by the group stride. Its own function: inlined, GCC
- * spilled the pass's loop state around the inline asm. */
-#if defined(__GNUC__)
-__attribute__((noinline))
-#endif
-static void
-tml_conv_passes(const int32_t *forms, const int8_t *w, int32_t quads, int32_t full, int32_t group_stride,
-                const uint32_t *from, const uint32_t *minus, uint32_t *acc0, uint32_t *acc1) {
+  const int32_t *fbase = forms;
+  const int32_t skip = group_stride - 16 * quads; /* from a pass's last quad to the next group's first */
   int32_t h, i;
   for (h = 0; h < TML_CONV_ROWS; h += 2) {
     const int8_t *wg = w + 4 * h;
-    for (i = h; i < full; i += TML_CONV_ROWS, wg += group_stride) {
-      tml_conv_pass2x2(forms, wg, quads, from, minus, i, acc0 + i, acc1 + i);
+    const int32_t *bp = bias + h;
+    uint32_t *a = acc + h;
+    int32_t s0, s1, s2, s3, xa0, xb0, xa1, xb1, t;
+    const int32_t *f;
+    switch (quads & 3) {
+      case 1: TML_CONV_PASSES(TML_CONV_ENTRY1); break;
+      case 2: TML_CONV_PASSES(TML_CONV_ENTRY2); break;
+      case 3: TML_CONV_PASSES(TML_CONV_ENTRY3); break;
+      default: TML_CONV_PASSES(""); break;
     }
   }
 }
+#else
+/* The passes of one chunk of `quads` forms over `full` rows (whole groups) from the group at w (at
+ * the chunk's first quad; groups group_stride bytes apart), two rows x two pixels at a time. acc:
+ * pixel 0's accumulators, pixel 1's one block (TML_REQUANT_BLOCK) further. */
+static void tml_conv_passes(const int32_t *forms, const int8_t *w, int32_t quads, int32_t full, int32_t group_stride,
+                            const int32_t *bias, uint32_t term0, uint32_t term1, uint32_t *acc) {
+  int32_t i, q;
+  for (i = 0; i < full; i += 2) {
+    const int8_t *wq = w + (i >> 2) * group_stride + 4 * (i & 2);
+    const int32_t *f = forms;
+    uint32_t *a0 = acc + i, *a1 = acc + TML_REQUANT_BLOCK + i;
+    int32_t s0, s1, s2, s3;
+    if (bias != NULL) {
+      s0 = (int32_t)((uint32_t)bias[i] - term0);
+      s1 = (int32_t)((uint32_t)bias[i + 1] - term0);
+      s2 = (int32_t)((uint32_t)bias[i] - term1);
+      s3 = (int32_t)((uint32_t)bias[i + 1] - term1);
+    } else {
+      s0 = (int32_t)a0[0];
+      s1 = (int32_t)a0[1];
+      s2 = (int32_t)a1[0];
+      s3 = (int32_t)a1[1];
+    }
+    for (q = 0; q < quads; ++q, f += 4, wq += 4 * TML_CONV_ROWS) {
+      const uint32_t w0 = tml_load4(wq), w1 = tml_load4(wq + 4);
+      s0 = __smlad(f[0], (int32_t)w0, s0);
+      s0 = __smlad(f[1], tml_sxtb16_ror8(w0), s0);
+      s2 = __smlad(f[2], (int32_t)w0, s2);
+      s2 = __smlad(f[3], tml_sxtb16_ror8(w0), s2);
+      s1 = __smlad(f[0], (int32_t)w1, s1);
+      s1 = __smlad(f[1], tml_sxtb16_ror8(w1), s1);
+      s3 = __smlad(f[2], (int32_t)w1, s3);
+      s3 = __smlad(f[3], tml_sxtb16_ror8(w1), s3);
+    }
+    a0[0] = (uint32_t)s0;
+    a0[1] = (uint32_t)s1;
+    a1[0] = (uint32_t)s2;
+    a1[1] = (uint32_t)s3;
+  }
+}
+#endif
 
 /* Channels [o0, o0 + n) of two pixels with receptive-field rows r0, r1 (k bytes; r1 == r0 for
  * an odd last pixel): acc0 / acc1 = TFLM's accumulators. Full groups two rows x two pixels per
  * pass over chunks of forms; the last, partial group and the k % 4 tails row by row. */
 static void tml_conv_smlad_block(const tml_conv_s8_params *p, const int8_t *r0, const int8_t *r1, int32_t k,
                                  uint32_t term0, uint32_t term1, int32_t o0, int32_t n, int32_t *forms, int32_t ready,
-                                 uint32_t *acc0, uint32_t *acc1) {
+                                 uint32_t *acc) {
   const int32_t quads = k >> 2, full = n & ~(TML_CONV_ROWS - 1);
   const int8_t *const rows = p->weights;
   const int32_t *const bias = p->bias + o0;
-  const uint32_t minus[2] = {term0, term1};
+  uint32_t *const acc1 = acc + TML_REQUANT_BLOCK;
   int32_t i, q0;
   for (i = full; i < n; ++i) { /* the passes start the full groups' sums themselves */
-    acc0[i] = (uint32_t)bias[i] - term0;
+    acc[i] = (uint32_t)bias[i] - term0;
     acc1[i] = (uint32_t)bias[i] - term1;
   }
   for (q0 = 0; full > 0 && q0 < quads; q0 += TML_CONV_FORM_QUADS) {
@@ -344,15 +378,14 @@ static void tml_conv_smlad_block(const tml_conv_s8_params *p, const int8_t *r0, 
     if (!ready) {
       tml_conv_forms2(r0 + 4 * q0, r1 + 4 * q0, chunk, forms);
     }
-    tml_conv_passes(forms, rows + o0 * k + 16 * q0, chunk, full, 4 * k, q0 == 0 ? (const uint32_t *)bias : NULL,
-                    minus, acc0, acc1);
+    tml_conv_passes(forms, rows + o0 * k + 16 * q0, chunk, full, 4 * k, q0 == 0 ? bias : NULL, term0, term1, acc);
   }
   if (full < n) { /* the layout's last group, n - full rows */
-    tml_conv_rows(r0, rows + (o0 + full) * k, quads, n - full, acc0 + full);
+    tml_conv_rows(r0, rows + (o0 + full) * k, quads, n - full, acc + full);
     tml_conv_rows(r1, rows + (o0 + full) * k, quads, n - full, acc1 + full);
   }
   if (k & 3) {
-    tml_conv_tails(r0, rows, k, o0, n, p->out_c, acc0);
+    tml_conv_tails(r0, rows, k, o0, n, p->out_c, acc);
     tml_conv_tails(r1, rows, k, o0, n, p->out_c, acc1);
   }
 }
@@ -361,7 +394,7 @@ static void tml_conv_smlad_block(const tml_conv_s8_params *p, const int8_t *r0, 
 static void tml_conv_smlad_pair(const tml_conv_s8_params *p, const int8_t *r0, const int8_t *r1, int32_t k,
                                 int8_t *out0, int8_t *out1) {
   int32_t forms[4 * TML_CONV_FORM_QUADS] TML_ALIGNED(8);
-  uint32_t acc0[TML_REQUANT_BLOCK], acc1[TML_REQUANT_BLOCK];
+  uint32_t acc[2 * TML_REQUANT_BLOCK] TML_ALIGNED(8); /* pixel 0's block, then pixel 1's */
   const int32_t quads = k >> 2, out_c = p->out_c;
   const uint32_t term0 = tml_smlad_input_term(r0, quads), term1 = tml_smlad_input_term(r1, quads);
   const int32_t ready = quads <= TML_CONV_FORM_QUADS; /* the forms of the whole rows, made once */
@@ -371,10 +404,10 @@ static void tml_conv_smlad_pair(const tml_conv_s8_params *p, const int8_t *r0, c
   }
   for (o0 = 0; o0 < out_c; o0 += TML_REQUANT_BLOCK) {
     const int32_t n = out_c - o0 < TML_REQUANT_BLOCK ? out_c - o0 : TML_REQUANT_BLOCK;
-    tml_conv_smlad_block(p, r0, r1, k, term0, term1, o0, n, forms, ready, acc0, acc1);
-    tml_requant_s8(&p->out, o0, (const int32_t *)acc0, n, out0 + o0);
+    tml_conv_smlad_block(p, r0, r1, k, term0, term1, o0, n, forms, ready, acc);
+    tml_requant_s8(&p->out, o0, (const int32_t *)acc, n, out0 + o0);
     if (out1 != NULL) {
-      tml_requant_s8(&p->out, o0, (const int32_t *)acc1, n, out1 + o0);
+      tml_requant_s8(&p->out, o0, (const int32_t *)(acc + TML_REQUANT_BLOCK), n, out1 + o0);
     }
   }
 }
