@@ -2,7 +2,9 @@
 ops/_conv2d_smlad.py): bit-exact with the pinned TFLM on the host and on qemu-m4.
 
 The generated window cases draw small convolutions; these draw the shapes the layout path meets
-in real models and its edges: 1x1 convolutions read in place (odd and even pixel counts, batches),
+in real models and its edges: 1x1 convolutions read in place (odd and even pixel counts, batches;
+person_detect's 8-channel input, two quads deep, runs one pixel at a time; 9-11 channels do not), every entry of the
+four-quad loop (quads % 4),
 windows gathered through im2col (SAME padding, strides, kws' 10x4 first layer), depths that are
 not a multiple of 4 (the rows' tail bytes), output channels that are not a multiple of the row
 group of four (the last, partial group) or span several requantization blocks of 32, depths
@@ -34,9 +36,9 @@ def add_conv2d_layout(b, rng, n):
     time, else a window up to 5x5 (or kws' 10x4, stride 2) gathered with padding."""
     batches = 1 if rng.random() < 0.85 else 2
     kind = rng.random()
-    if kind < 0.5:  # pointwise, in place
+    if kind < 0.5:  # pointwise, in place; 30 % of them two quads deep (one pixel at a time, tml_conv_smlad_q2)
         k_h = k_w = 1
-        in_c = int(rng.integers(MIN_DEPTH, 90))
+        in_c = int(rng.choice([8, 8, 8, 9, 10, 11])) if rng.random() < 0.3 else int(rng.integers(MIN_DEPTH, 90))
         h, w = int(rng.integers(1, 8)), int(rng.integers(1, 8))
     elif kind < 0.6:  # kws' first layer: 10x4 on one channel, stride 2, SAME
         k_h, k_w, in_c = 10, 4, 1
@@ -95,6 +97,10 @@ def test_cases_reach_the_layout_edges():
         shapes.append((out_c, k_h * k_w * in_c, k_h * k_w, pixels, len(w.quantization.scale) > 1, scale))
     assert any(k == 1 and p % 2 for _, _, k, p, _, _ in shapes)  # 1x1, odd pixel count
     assert any(k == 40 for _, _, k, _, _, _ in shapes)  # kws' 10x4
+    assert sum(d == 8 for _, d, _, _, _, _ in shapes) >= 2  # two quads: tml_conv_smlad_q2
+    assert any(d // 4 == 2 and d > 8 for _, d, _, _, _, _ in shapes)  # two quads and a tail: the passes
+    assert sum(d // 4 % 4 == r for _, d, _, _, _, _ in shapes for r in range(4)) == CASES  # every loop entry
+    assert all(any(d // 4 % 4 == r and d > 16 for _, d, _, _, _, _ in shapes) for r in range(4))
     assert sum(d % 4 != 0 for _, d, _, _, _, _ in shapes) >= 10  # tail bytes
     assert sum(o % 4 != 0 for o, *_ in shapes) >= 10 and any(o > 32 and o % 4 for o, *_ in shapes)
     assert any(d > 128 for _, d, _, _, _, _ in shapes)  # more than one chunk of forms

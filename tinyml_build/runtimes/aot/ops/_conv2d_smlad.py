@@ -18,7 +18,7 @@ from tinyml_build.runtimes.aot.quantization import wrap_int32
 # Shortest receptive field (k bytes) worth the layout: a pass's set-up is paid per two rows of two
 # pixels, so with k = 8 (person_detect's 8 -> 16 pointwise layer: 1.52 M instructions against
 # 1.42 M) the row-major kernel is cheaper; from k = 16 the layout wins (0.80 M against 0.82 M).
-MIN_DEPTH = 16
+MIN_DEPTH = 8
 
 
 def smlad_applies(out_c: int, k: int, groups: int) -> bool:
