@@ -17,6 +17,10 @@
  * then loads four ready operand words and two weight words per 4 bytes of depth instead of
  * sign-extending the input again for every channel. Accumulators go to a block buffer,
  * requantized by tml_requant_s8.
+ *
+ * Most convolutions (single group, out_c >= 4, k >= 8: every CONV_2D of kws and person_detect but
+ * the last) take tml_conv2d_s8_smlad instead, on weights in FULLY_CONNECTED's SMLAD layout: see
+ * its section below. tml_conv2d_s8 runs grouped convolutions and the small ones.
  */
 #include <string.h>
 
