@@ -430,8 +430,9 @@ static void tml_conv_requant2(const tml_requant_s8_params *q, int32_t c0, const 
 #if defined(__GNUC__)
 /* Two quads (k = 8, e.g. a pointwise layer of 8 input channels): the passes' set-up would
  * cost more than their quads, so one pixel at a time with its four forms in registers, every
- * weight word of a group of four rows read in order (quad 0 of rows 0..3, then quad 1): 43
- * instructions per 32 MACs, the group loop included. acc[4g + j] = bias - term + the layout sums
+ * weight word of a group of four rows read in order (quad 0 of rows 0..3, then quad 1): 44
+ * instructions per 32 MACs, the group loop included (term and end in memory: the asm then needs
+ * 12 registers, which GCC finds at every optimization level). acc[4g + j] = bias - term + the layout sums
  * of quads 0 and 1 of row j of group g, for `groups` full groups from w. */
 #define TML_CONV_Q2_ROW(S, XA, XB)                \
   "ldr %[t], [%[w]], #4\n\t"                      \
@@ -447,13 +448,14 @@ static void tml_conv_q2_groups(uint32_t word0, uint32_t word1, const int8_t *w, 
   __asm__ volatile("1:\n\t"
                    "ldrd %[s0], %[s1], [%[b]], #8\n\t"
                    "ldrd %[s2], %[s3], [%[b]], #8\n\t"
-                   "sub %[s0], %[s0], %[term]\n\t"
-                   "sub %[s1], %[s1], %[term]\n\t"
-                   "sub %[s2], %[s2], %[term]\n\t"
-                   "sub %[s3], %[s3], %[term]\n\t" TML_CONV_Q2_ROW("s0", "xa0", "xb0")
-                       TML_CONV_Q2_ROW("s1", "xa0", "xb0") TML_CONV_Q2_ROW("s2", "xa0", "xb0")
-                           TML_CONV_Q2_ROW("s3", "xa0", "xb0") TML_CONV_Q2_ROW("s0", "xa1", "xb1")
-                               TML_CONV_Q2_ROW("s1", "xa1", "xb1") TML_CONV_Q2_ROW("s2", "xa1", "xb1")
+                   "ldr %[t], %[term]\n\t"
+                   "sub %[s0], %[s0], %[t]\n\t"
+                   "sub %[s1], %[s1], %[t]\n\t"
+                   "sub %[s2], %[s2], %[t]\n\t"
+                   "sub %[s3], %[s3], %[t]\n\t" TML_CONV_Q2_ROW("s0", "xa0", "xb0") TML_CONV_Q2_ROW("s1", "xa0", "xb0")
+                       TML_CONV_Q2_ROW("s2", "xa0", "xb0") TML_CONV_Q2_ROW("s3", "xa0", "xb0")
+                           TML_CONV_Q2_ROW("s0", "xa1", "xb1") TML_CONV_Q2_ROW("s1", "xa1", "xb1")
+                               TML_CONV_Q2_ROW("s2", "xa1", "xb1")
                                    TML_CONV_Q2_ROW("s3", "xa1", "xb1") "strd %[s0], %[s1], [%[a]], #8\n\t"
                                                                        "strd %[s2], %[s3], [%[a]], #8\n\t"
                                                                        "ldr %[t], %[end]\n\t"
@@ -461,7 +463,7 @@ static void tml_conv_q2_groups(uint32_t word0, uint32_t word1, const int8_t *w, 
                                                                        "bne 1b\n\t"
                    : [s0] "=&r"(s0), [s1] "=&r"(s1), [s2] "=&r"(s2), [s3] "=&r"(s3), [t] "=&r"(t), [w] "+r"(w),
                      [b] "+r"(bias), [a] "+r"(acc)
-                   : [xa0] "r"(xa0), [xb0] "r"(xb0), [xa1] "r"(xa1), [xb1] "r"(xb1), [term] "r"(term), [end] "m"(end)
+                   : [xa0] "r"(xa0), [xb0] "r"(xb0), [xa1] "r"(xa1), [xb1] "r"(xb1), [term] "m"(term), [end] "m"(end)
                    : "cc", "memory");
 }
 
