@@ -489,6 +489,11 @@ typedef struct {
 #define TML_CONV_STACK_COL 256
 
 void tml_conv2d_s8(const tml_conv_s8_params *p, const int8_t *input, int8_t *output, int8_t *im2col);
+/* The same for single-group convolutions with out_c >= 4 and k >= 4 (the lowering: k >= 8) whose
+ * weights are stored in the SMLAD layout (ops/_conv2d_smlad.py, FULLY_CONNECTED's smlad_weights,
+ * same byte count, no tail bytes) with the layout's row constant folded into the bias: two pixels
+ * share each weight word. The same im2col scratch as tml_conv2d_s8. */
+void tml_conv2d_s8_smlad(const tml_conv_s8_params *p, const int8_t *input, int8_t *output, int8_t *im2col);
 
 /* ---- DEPTHWISE_CONV_2D (depthwise_conv2d.c) ---------------------------------------------------
  * int8 per-channel with depth multiplier (TFLM reference_integer_ops::DepthwiseConvPerChannel).

@@ -17,6 +17,10 @@
  * then loads four ready operand words and two weight words per 4 bytes of depth instead of
  * sign-extending the input again for every channel. Accumulators go to a block buffer,
  * requantized by tml_requant_s8.
+ *
+ * Most convolutions (single group, out_c >= 4, k >= 8: every CONV_2D of kws and person_detect but
+ * the last) take tml_conv2d_s8_smlad instead, on weights in FULLY_CONNECTED's SMLAD layout: see
+ * its section below. tml_conv2d_s8 runs grouped convolutions and the small ones.
  */
 #include <string.h>
 
@@ -161,6 +165,402 @@ static void tml_conv_channels(const tml_conv_s8_params *p, const int8_t *r0, con
   }
 }
 
+/* ---- tml_conv2d_s8_smlad: single-group convolutions on the SMLAD weight layout ---------------
+ * A convolution is the matrix product of its receptive-field rows (pixels x k) with the weights
+ * (k x out_c), and the weights are read once per pair of pixels: their cost per word is the
+ * kernel's speed. Here they are stored in FULLY_CONNECTED's SMLAD layout (ops/_conv2d_smlad.py:
+ * rows in groups of four interleaved quad by quad, bytes 0 and 2 offset by 128; tml_dot.h explains
+ * the algebra, the layout's row constant is folded into the bias), so a weight word needs one sign
+ * extension, and two pixels share it: each pixel's quads are turned into the forms (xa, xb) once,
+ * then a pass computes two output channels of two pixels, 14 instructions per 16 MACs. */
+
+/* Rows per group of the layout (ops/fully_connected.py ROW_GROUP). */
+#define TML_CONV_ROWS 4
+
+/* Input quads per chunk of forms: 16 bytes each (two pixels) on the stack. */
+#define TML_CONV_FORM_QUADS 32
+
+/* acc[j] += the layout sums of pixel row x (quads quads) with the r rows of the group at w (quad
+ * stride 4 r): the last, partial group of the SIMD path and every group of the portable one. */
+static void tml_conv_rows(const int8_t *x, const int8_t *w, int32_t quads, int32_t r, uint32_t *acc) {
+  int32_t j, q;
+  for (j = 0; j < r; ++j) {
+    const int8_t *wq = w + 4 * j;
+    const int8_t *xq = x;
+    uint32_t sum = acc[j];
+    for (q = 0; q < quads; ++q, xq += 4, wq += 4 * r) {
+      sum += tml_smlad_quad(xq, wq);
+    }
+    acc[j] = sum;
+  }
+}
+
+/* acc[i] += the k % 4 tail products of rows first .. first + n - 1 (each group's rows end with
+ * their tails, row by row, after the group's quads). */
+static void tml_conv_tails(const int8_t *x, const int8_t *rows, int32_t k, int32_t first, int32_t n, int32_t out_c,
+                           uint32_t *acc) {
+  const int32_t quads = k >> 2, tail = k & 3;
+  int32_t i, j, t;
+  x += 4 * quads;
+  for (i = 0; i < n; i += TML_CONV_ROWS) {
+    const int32_t r = out_c - first - i < TML_CONV_ROWS ? out_c - first - i : TML_CONV_ROWS;
+    const int8_t *w = rows + (first + i) * k + 4 * r * quads;
+    for (j = 0; j < r && i + j < n; ++j, w += tail) {
+      for (t = 0; t < tail; ++t) {
+        acc[i + j] += (uint32_t)(x[t] * w[t]);
+      }
+    }
+  }
+}
+
+#if TML_HAVE_SIMD32
+/* forms[4q .. 4q + 3] = xa, xb of quad q of r0, then of r1. */
+static void tml_conv_forms2(const int8_t *r0, const int8_t *r1, int32_t quads, int32_t *forms) {
+  for (; quads > 0; --quads, r0 += 4, r1 += 4, forms += 4) {
+    const uint32_t a = tml_load4(r0), b = tml_load4(r1);
+    forms[0] = tml_sxtb16(a);
+    forms[1] = tml_smlad_xb(a);
+    forms[2] = tml_sxtb16(b);
+    forms[3] = tml_smlad_xb(b);
+  }
+}
+
+#if defined(__GNUC__)
+/* One quad: both pixels' forms against rows 0 and 1 of the group at w (then w + 16, the next
+ * quad). 14 instructions per 16 MACs. s0, s1: pixel 0's rows 0, 1; s2, s3: pixel 1's. */
+#define TML_CONV_QUAD_ASM                \
+  "ldrd %[xa0], %[xb0], [%[f]], #8\n\t"  \
+  "ldrd %[xa1], %[xb1], [%[f]], #8\n\t"  \
+  "ldr %[t], [%[w]], #4\n\t"             \
+  "smlad %[s0], %[xa0], %[t], %[s0]\n\t" \
+  "smlad %[s2], %[xa1], %[t], %[s2]\n\t" \
+  "sxtb16 %[t], %[t], ror #8\n\t"        \
+  "smlad %[s0], %[xb0], %[t], %[s0]\n\t" \
+  "smlad %[s2], %[xb1], %[t], %[s2]\n\t" \
+  "ldr %[t], [%[w]], #12\n\t"            \
+  "smlad %[s1], %[xa0], %[t], %[s1]\n\t" \
+  "smlad %[s3], %[xa1], %[t], %[s3]\n\t" \
+  "sxtb16 %[t], %[t], ror #8\n\t"        \
+  "smlad %[s1], %[xb0], %[t], %[s1]\n\t" \
+  "smlad %[s3], %[xb1], %[t], %[s3]\n\t"
+
+/* One pass: the four sums from the accumulators at a (pixel 0's two rows) and a + one block
+ * (pixel 1's), every quad of forms from fbase to end, the sums stored back and a advanced to the
+ * next group's rows (4 words). The whole pass is assembly: with the pass's loop state around an
+ * inline-asm quad loop GCC 12 spilled and reloaded about 45 instructions per pass. Four quads per
+ * loop iteration; ENTRY runs the quads % 4 others first (TML_CONV_ENTRY1..3, or "" for none). */
+#define TML_CONV_ENTRY_END "cmp %[f], %[end]\n\tbeq 2f\n\t"
+#define TML_CONV_ENTRY1 TML_CONV_QUAD_ASM TML_CONV_ENTRY_END
+#define TML_CONV_ENTRY2 TML_CONV_QUAD_ASM TML_CONV_QUAD_ASM TML_CONV_ENTRY_END
+#define TML_CONV_ENTRY3 TML_CONV_QUAD_ASM TML_CONV_QUAD_ASM TML_CONV_QUAD_ASM TML_CONV_ENTRY_END
+/* START: TML_CONV_FROM_ACC (the sums so far) or TML_CONV_FROM_BIAS (the chunk is the first: the bias
+ * at *bp, advanced 4 words, minus each pixel's input term; no pass over the accumulators before). */
+#define TML_CONV_FROM_ACC         \
+  "ldrd %[s0], %[s1], [%[a]]\n\t" \
+  "ldrd %[s2], %[s3], [%[a], %[other]]\n\t"
+#define TML_CONV_FROM_BIAS             \
+  "ldr %[t], %[bp]\n\t"                \
+  "ldrd %[s0], %[s1], [%[t]]\n\t"      \
+  "ldrd %[s2], %[s3], [%[t]], #16\n\t" \
+  "str %[t], %[bp]\n\t"                \
+  "ldr %[f], %[term0]\n\t"             \
+  "sub %[s0], %[s0], %[f]\n\t"         \
+  "sub %[s1], %[s1], %[f]\n\t"         \
+  "ldr %[f], %[term1]\n\t"             \
+  "sub %[s2], %[s2], %[f]\n\t"         \
+  "sub %[s3], %[s3], %[f]\n\t"
+#define TML_CONV_PASS(START, ENTRY)                                                                                    \
+  __asm__ volatile(                                                                                                    \
+      START "ldr %[f], %[fbase]\n\t" ENTRY                                                                             \
+            "1:\n\t" TML_CONV_QUAD_ASM TML_CONV_QUAD_ASM TML_CONV_QUAD_ASM TML_CONV_QUAD_ASM "cmp %[f], %[end]\n\t"    \
+            "bne 1b\n\t"                                                                                               \
+            "2:\n\t"                                                                                                   \
+            "strd %[s2], %[s3], [%[a], %[other]]\n\t"                                                                  \
+            "strd %[s0], %[s1], [%[a]], #16\n\t"                                                                       \
+      : [s0] "=&r"(s0), [s1] "=&r"(s1), [s2] "=&r"(s2), [s3] "=&r"(s3), [f] "=&r"(f), [w] "+r"(wg), [a] "+r"(a),       \
+        [xa0] "=&r"(xa0), [xb0] "=&r"(xb0), [xa1] "=&r"(xa1), [xb1] "=&r"(xb1), [t] "=&r"(t), [bp] "+m"(bp)            \
+      : [end] "r"(end), [fbase] "m"(fbase), [term0] "m"(term0), [term1] "m"(term1), [other] "I"(4 * TML_REQUANT_BLOCK) \
+      : "cc", "memory")
+
+/* Every pass of rows h, h + 1 of each full group, with the loop entry ENTRY. */
+#define TML_CONV_PASSES(ENTRY)                                \
+  do {                                                        \
+    if (bias != NULL) {                                       \
+      for (i = h; i < full; i += TML_CONV_ROWS, wg += skip) { \
+        TML_CONV_PASS(TML_CONV_FROM_BIAS, ENTRY);             \
+      }                                                       \
+    } else {                                                  \
+      for (i = h; i < full; i += TML_CONV_ROWS, wg += skip) { \
+        TML_CONV_PASS(TML_CONV_FROM_ACC, ENTRY);              \
+      }                                                       \
+    }                                                         \
+  } while (0)
+
+/* The passes of one chunk of `quads` forms over `full` rows (whole groups) from the group at w (at
+ * the chunk's first quad; groups group_stride bytes apart): rows 0 and 1 of every group, then rows
+ * 2 and 3. acc: pixel 0's accumulators, pixel 1's one block (TML_REQUANT_BLOCK) further; they start
+ * from bias - term0 / term1 when bias is not NULL (the first chunk), else from their values. */
+static void tml_conv_passes(const int32_t *forms, const int8_t *w, int32_t quads, int32_t full, int32_t group_stride,
+                            const int32_t *bias, uint32_t term0, uint32_t term1, uint32_t *acc) {
+  const int32_t *const end = forms + 4 * quads;
+  const int32_t *fbase = forms;
+  const int32_t skip = group_stride - 16 * quads; /* from a pass's last quad to the next group's first */
+  int32_t h, i;
+  for (h = 0; h < TML_CONV_ROWS; h += 2) {
+    const int8_t *wg = w + 4 * h;
+    const int32_t *bp = bias + h;
+    uint32_t *a = acc + h;
+    int32_t s0, s1, s2, s3, xa0, xb0, xa1, xb1, t;
+    const int32_t *f;
+    switch (quads & 3) {
+      case 1: TML_CONV_PASSES(TML_CONV_ENTRY1); break;
+      case 2: TML_CONV_PASSES(TML_CONV_ENTRY2); break;
+      case 3: TML_CONV_PASSES(TML_CONV_ENTRY3); break;
+      default: TML_CONV_PASSES(""); break;
+    }
+  }
+}
+#else
+/* The passes of one chunk of `quads` forms over `full` rows (whole groups) from the group at w (at
+ * the chunk's first quad; groups group_stride bytes apart), two rows x two pixels at a time. acc:
+ * pixel 0's accumulators, pixel 1's one block (TML_REQUANT_BLOCK) further. */
+static void tml_conv_passes(const int32_t *forms, const int8_t *w, int32_t quads, int32_t full, int32_t group_stride,
+                            const int32_t *bias, uint32_t term0, uint32_t term1, uint32_t *acc) {
+  int32_t i, q;
+  for (i = 0; i < full; i += 2) {
+    const int8_t *wq = w + (i >> 2) * group_stride + 4 * (i & 2);
+    const int32_t *f = forms;
+    uint32_t *a0 = acc + i, *a1 = acc + TML_REQUANT_BLOCK + i;
+    int32_t s0, s1, s2, s3;
+    if (bias != NULL) {
+      s0 = (int32_t)((uint32_t)bias[i] - term0);
+      s1 = (int32_t)((uint32_t)bias[i + 1] - term0);
+      s2 = (int32_t)((uint32_t)bias[i] - term1);
+      s3 = (int32_t)((uint32_t)bias[i + 1] - term1);
+    } else {
+      s0 = (int32_t)a0[0];
+      s1 = (int32_t)a0[1];
+      s2 = (int32_t)a1[0];
+      s3 = (int32_t)a1[1];
+    }
+    for (q = 0; q < quads; ++q, f += 4, wq += 4 * TML_CONV_ROWS) {
+      const uint32_t w0 = tml_load4(wq), w1 = tml_load4(wq + 4);
+      s0 = __smlad(f[0], (int32_t)w0, s0);
+      s0 = __smlad(f[1], tml_sxtb16_ror8(w0), s0);
+      s2 = __smlad(f[2], (int32_t)w0, s2);
+      s2 = __smlad(f[3], tml_sxtb16_ror8(w0), s2);
+      s1 = __smlad(f[0], (int32_t)w1, s1);
+      s1 = __smlad(f[1], tml_sxtb16_ror8(w1), s1);
+      s3 = __smlad(f[2], (int32_t)w1, s3);
+      s3 = __smlad(f[3], tml_sxtb16_ror8(w1), s3);
+    }
+    a0[0] = (uint32_t)s0;
+    a0[1] = (uint32_t)s1;
+    a1[0] = (uint32_t)s2;
+    a1[1] = (uint32_t)s3;
+  }
+}
+#endif
+
+/* Channels [o0, o0 + n) of two pixels with receptive-field rows r0, r1 (k bytes; r1 == r0 for
+ * an odd last pixel): acc0 / acc1 = TFLM's accumulators. Full groups two rows x two pixels per
+ * pass over chunks of forms; the last, partial group and the k % 4 tails row by row. */
+static void tml_conv_smlad_block(const tml_conv_s8_params *p, const int8_t *r0, const int8_t *r1, int32_t k,
+                                 uint32_t term0, uint32_t term1, int32_t o0, int32_t n, int32_t *forms, int32_t ready,
+                                 uint32_t *acc) {
+  const int32_t quads = k >> 2, full = n & ~(TML_CONV_ROWS - 1);
+  const int8_t *const rows = p->weights;
+  const int32_t *const bias = p->bias + o0;
+  uint32_t *const acc1 = acc + TML_REQUANT_BLOCK;
+  int32_t i, q0;
+  for (i = full; i < n; ++i) { /* the passes start the full groups' sums themselves */
+    acc[i] = (uint32_t)bias[i] - term0;
+    acc1[i] = (uint32_t)bias[i] - term1;
+  }
+  for (q0 = 0; full > 0 && q0 < quads; q0 += TML_CONV_FORM_QUADS) {
+    const int32_t chunk = quads - q0 < TML_CONV_FORM_QUADS ? quads - q0 : TML_CONV_FORM_QUADS;
+    if (!ready) {
+      tml_conv_forms2(r0 + 4 * q0, r1 + 4 * q0, chunk, forms);
+    }
+    tml_conv_passes(forms, rows + o0 * k + 16 * q0, chunk, full, 4 * k, q0 == 0 ? bias : NULL, term0, term1, acc);
+  }
+  if (full < n) { /* the layout's last group, n - full rows */
+    tml_conv_rows(r0, rows + (o0 + full) * k, quads, n - full, acc + full);
+    tml_conv_rows(r1, rows + (o0 + full) * k, quads, n - full, acc1 + full);
+  }
+  if (k & 3) {
+    tml_conv_tails(r0, rows, k, o0, n, p->out_c, acc);
+    tml_conv_tails(r1, rows, k, o0, n, p->out_c, acc1);
+  }
+}
+
+/* The outputs of channels [c0, c0 + n) of two pixels: acc holds pixel 0's n sums, pixel 1's one
+ * block (TML_REQUANT_BLOCK) further. A per-channel layer in tml_requant_s8's fast forms (every
+ * rshift >= 0) is requantized here, both pixels per channel, so each (multiplier, rshift) pair is
+ * loaded once and one loop serves both (about 2 instructions per output fewer on small layers,
+ * where requantization is a third of the work); the same operations as tml_requant_s8, so the same
+ * bits. Other layers call tml_requant_s8 per pixel. */
+static void tml_conv_requant2(const tml_requant_s8_params *q, int32_t c0, const uint32_t *acc, int32_t n, int8_t *out0,
+                              int8_t *out1) {
+  const uint32_t *const acc1 = acc + TML_REQUANT_BLOCK;
+  const int32_t c = 1 + 2 * q->offset, lo = q->lo, hi = q->hi;
+  const int32_t *scales;
+  int32_t i;
+  if (q->multiplier_rshift == NULL || q->general) {
+    tml_requant_s8(q, c0, (const int32_t *)acc, n, out0);
+    tml_requant_s8(q, c0, (const int32_t *)acc1, n, out1);
+    return;
+  }
+  scales = q->multiplier_rshift + 2 * c0;
+  if (lo <= -128 && hi >= 127) {
+    for (i = 0; i < n; ++i, scales += 2) {
+      const int32_t m = scales[0], rshift = scales[1];
+      out0[i] = tml_half_saturated_s8((tml_requant_high((int32_t)acc[i], m) >> rshift) + c);
+      out1[i] = tml_half_saturated_s8((tml_requant_high((int32_t)acc1[i], m) >> rshift) + c);
+    }
+    return;
+  }
+  for (i = 0; i < n; ++i, scales += 2) {
+    const int32_t m = scales[0], rshift = scales[1];
+    out0[i] = tml_clamp_s8(((tml_requant_high((int32_t)acc[i], m) >> rshift) + c) >> 1, lo, hi);
+    out1[i] = tml_clamp_s8(((tml_requant_high((int32_t)acc1[i], m) >> rshift) + c) >> 1, lo, hi);
+  }
+}
+
+#if defined(__GNUC__)
+/* Two quads (k = 8, e.g. a pointwise layer of 8 input channels): the passes' set-up would
+ * cost more than their quads, so one pixel at a time with its four forms in registers, every
+ * weight word of a group of four rows read in order (quad 0 of rows 0..3, then quad 1): 44
+ * instructions per 32 MACs, the group loop included (term and end in memory: the asm then needs
+ * 12 registers, which GCC finds at every optimization level). acc[4g + j] = bias - term + the layout sums
+ * of quads 0 and 1 of row j of group g, for `groups` full groups from w. */
+#define TML_CONV_Q2_ROW(S, XA, XB)                \
+  "ldr %[t], [%[w]], #4\n\t"                      \
+  "smlad %[" S "], %[" XA "], %[t], %[" S "]\n\t" \
+  "sxtb16 %[t], %[t], ror #8\n\t"                 \
+  "smlad %[" S "], %[" XB "], %[t], %[" S "]\n\t"
+static void tml_conv_q2_groups(uint32_t word0, uint32_t word1, const int8_t *w, const int32_t *bias, uint32_t term,
+                               int32_t groups, uint32_t *acc) {
+  const int32_t xa0 = tml_sxtb16(word0), xb0 = tml_smlad_xb(word0);
+  const int32_t xa1 = tml_sxtb16(word1), xb1 = tml_smlad_xb(word1);
+  const uint32_t *const end = acc + 4 * groups;
+  int32_t s0, s1, s2, s3, t;
+  __asm__ volatile("1:\n\t"
+                   "ldrd %[s0], %[s1], [%[b]], #8\n\t"
+                   "ldrd %[s2], %[s3], [%[b]], #8\n\t"
+                   "ldr %[t], %[term]\n\t"
+                   "sub %[s0], %[s0], %[t]\n\t"
+                   "sub %[s1], %[s1], %[t]\n\t"
+                   "sub %[s2], %[s2], %[t]\n\t"
+                   "sub %[s3], %[s3], %[t]\n\t" TML_CONV_Q2_ROW("s0", "xa0", "xb0") TML_CONV_Q2_ROW("s1", "xa0", "xb0")
+                       TML_CONV_Q2_ROW("s2", "xa0", "xb0") TML_CONV_Q2_ROW("s3", "xa0", "xb0")
+                           TML_CONV_Q2_ROW("s0", "xa1", "xb1") TML_CONV_Q2_ROW("s1", "xa1", "xb1")
+                               TML_CONV_Q2_ROW("s2", "xa1", "xb1")
+                                   TML_CONV_Q2_ROW("s3", "xa1", "xb1") "strd %[s0], %[s1], [%[a]], #8\n\t"
+                                                                       "strd %[s2], %[s3], [%[a]], #8\n\t"
+                                                                       "ldr %[t], %[end]\n\t"
+                                                                       "cmp %[a], %[t]\n\t"
+                                                                       "bne 1b\n\t"
+                   : [s0] "=&r"(s0), [s1] "=&r"(s1), [s2] "=&r"(s2), [s3] "=&r"(s3), [t] "=&r"(t), [w] "+r"(w),
+                     [b] "+r"(bias), [a] "+r"(acc)
+                   : [xa0] "r"(xa0), [xb0] "r"(xb0), [xa1] "r"(xa1), [xb1] "r"(xb1), [term] "m"(term), [end] "m"(end)
+                   : "cc", "memory");
+}
+
+/* Every output channel of two pixels (out1 NULL: one) whose receptive fields are two quads (k = 8:
+ * groups are 32 bytes, no tail bytes). */
+static void tml_conv_smlad_q2(const tml_conv_s8_params *p, const int8_t *r0, const int8_t *r1, int8_t *out0,
+                              int8_t *out1) {
+  uint32_t acc[2 * TML_REQUANT_BLOCK] TML_ALIGNED(8); /* pixel 0's block, then pixel 1's */
+  const int32_t out_c = p->out_c;
+  const int8_t *const rows[2] = {r0, r1};
+  int32_t o0, i, j;
+  for (o0 = 0; o0 < out_c; o0 += TML_REQUANT_BLOCK) {
+    const int32_t n = out_c - o0 < TML_REQUANT_BLOCK ? out_c - o0 : TML_REQUANT_BLOCK;
+    const int32_t full = n & ~(TML_CONV_ROWS - 1);
+    for (j = 0; j < (out1 != NULL ? 2 : 1); ++j) {
+      const int8_t *const r = rows[j];
+      const uint32_t term = tml_smlad_input_term(r, 2);
+      uint32_t *const a = acc + j * TML_REQUANT_BLOCK;
+      if (full > 0) {
+        tml_conv_q2_groups(tml_load4(r), tml_load4(r + 4), p->weights + o0 * 8, p->bias + o0, term, full >> 2, a);
+      }
+      for (i = full; i < n; ++i) {
+        a[i] = (uint32_t)p->bias[o0 + i] - term;
+      }
+      if (full < n) {
+        tml_conv_rows(r, p->weights + (o0 + full) * 8, 2, n - full, a + full);
+      }
+    }
+    if (out1 != NULL) {
+      tml_conv_requant2(&p->out, o0, acc, n, out0 + o0, out1 + o0);
+    } else {
+      tml_requant_s8(&p->out, o0, (const int32_t *)acc, n, out0 + o0);
+    }
+  }
+}
+#endif
+
+/* Every output channel of two pixels (out1 NULL: one pixel, r1 == r0). */
+static void tml_conv_smlad_pair(const tml_conv_s8_params *p, const int8_t *r0, const int8_t *r1, int32_t k,
+                                int8_t *out0, int8_t *out1) {
+  int32_t forms[4 * TML_CONV_FORM_QUADS] TML_ALIGNED(8);
+  uint32_t acc[2 * TML_REQUANT_BLOCK] TML_ALIGNED(8); /* pixel 0's block, then pixel 1's */
+  const int32_t quads = k >> 2, out_c = p->out_c;
+  const uint32_t term0 = tml_smlad_input_term(r0, quads), term1 = tml_smlad_input_term(r1, quads);
+  const int32_t ready = quads <= TML_CONV_FORM_QUADS; /* the forms of the whole rows, made once */
+  int32_t o0;
+#if defined(__GNUC__)
+  if (k == 8) {
+    tml_conv_smlad_q2(p, r0, r1, out0, out1);
+    return;
+  }
+#endif
+  if (ready) {
+    tml_conv_forms2(r0, r1, quads, forms);
+  }
+  for (o0 = 0; o0 < out_c; o0 += TML_REQUANT_BLOCK) {
+    const int32_t n = out_c - o0 < TML_REQUANT_BLOCK ? out_c - o0 : TML_REQUANT_BLOCK;
+    tml_conv_smlad_block(p, r0, r1, k, term0, term1, o0, n, forms, ready, acc);
+    if (out1 != NULL) {
+      tml_conv_requant2(&p->out, o0, acc, n, out0 + o0, out1 + o0);
+    } else {
+      tml_requant_s8(&p->out, o0, (const int32_t *)acc, n, out0 + o0);
+    }
+  }
+}
+#else
+/* The portable path: the same sums from the same bytes, one pixel at a time. */
+static void tml_conv_smlad_one(const tml_conv_s8_params *p, const int8_t *r, int32_t k, int8_t *out) {
+  uint32_t acc[TML_REQUANT_BLOCK];
+  const int32_t quads = k >> 2, out_c = p->out_c;
+  const uint32_t term = tml_smlad_input_term(r, quads);
+  int32_t o0, i;
+  for (o0 = 0; o0 < out_c; o0 += TML_REQUANT_BLOCK) {
+    const int32_t n = out_c - o0 < TML_REQUANT_BLOCK ? out_c - o0 : TML_REQUANT_BLOCK;
+    for (i = 0; i < n; ++i) {
+      acc[i] = (uint32_t)p->bias[o0 + i] - term;
+    }
+    for (i = 0; i < n; i += TML_CONV_ROWS) {
+      const int32_t group_rows = out_c - o0 - i < TML_CONV_ROWS ? out_c - o0 - i : TML_CONV_ROWS;
+      tml_conv_rows(r, p->weights + (o0 + i) * k, quads, group_rows, acc + i);
+    }
+    if (k & 3) {
+      tml_conv_tails(r, p->weights, k, o0, n, out_c, acc);
+    }
+    tml_requant_s8(&p->out, o0, (const int32_t *)acc, n, out + o0);
+  }
+}
+
+static void tml_conv_smlad_pair(const tml_conv_s8_params *p, const int8_t *r0, const int8_t *r1, int32_t k,
+                                int8_t *out0, int8_t *out1) {
+  tml_conv_smlad_one(p, r0, k, out0);
+  if (out1 != NULL) {
+    tml_conv_smlad_one(p, r1, k, out1);
+  }
+}
+#endif
+
 static inline void tml_copy_bytes(int8_t *dst, const int8_t *src, int32_t n) {
   for (; n >= 4; n -= 4, dst += 4, src += 4) {
     memcpy(dst, src, 4); /* one word load and store (unaligned access is fine on Cortex-M3+) */
@@ -224,8 +624,10 @@ static void tml_im2col(const tml_conv_s8_params *p, const int8_t *in, int32_t iy
   }
 }
 
-/* The convolution proper; im2col is NULL exactly for direct convolutions. */
-static void tml_conv2d_run(const tml_conv_s8_params *p, const int8_t *input, int8_t *output, int8_t *im2col) {
+/* The convolution proper; im2col is NULL exactly for direct convolutions. smlad: the weights are
+ * in the SMLAD layout (single group; tml_conv2d_s8_smlad). */
+static void tml_conv2d_run(const tml_conv_s8_params *p, const int8_t *input, int8_t *output, int8_t *im2col,
+                           int smlad) {
   const int32_t groups = p->in_c / p->filter_in_c;
   const int32_t oc_per_group = p->out_c / groups;
   const int32_t k = p->k_h * p->k_w * p->filter_in_c;
@@ -263,8 +665,12 @@ static void tml_conv2d_run(const tml_conv_s8_params *p, const int8_t *input, int
             r1 = col1;
           }
         }
-        tml_conv_channels(p, r0, r1, k, g * oc_per_group, (g + 1) * oc_per_group, out0,
-                          single ? NULL : out0 + p->out_c);
+        if (smlad) {
+          tml_conv_smlad_pair(p, r0, r1, k, out0, single ? NULL : out0 + p->out_c);
+        } else {
+          tml_conv_channels(p, r0, r1, k, g * oc_per_group, (g + 1) * oc_per_group, out0,
+                            single ? NULL : out0 + p->out_c);
+        }
       }
     }
     output += pixels * p->out_c;
@@ -276,9 +682,20 @@ static void tml_conv2d_run(const tml_conv_s8_params *p, const int8_t *input, int
 void tml_conv2d_s8(const tml_conv_s8_params *p, const int8_t *input, int8_t *output, int8_t *im2col) {
   int8_t stack_col[TML_CONV_STACK_COL]; /* when the arena had no room for im2col without growing */
   if (p->direct) {
-    tml_conv2d_run(p, input, output, NULL);
+    tml_conv2d_run(p, input, output, NULL, 0);
   } else {
     /* NULL: 2 * k <= TML_CONV_STACK_COL, the lowering asked for optional scratch only */
-    tml_conv2d_run(p, input, output, im2col != NULL ? im2col : stack_col);
+    tml_conv2d_run(p, input, output, im2col != NULL ? im2col : stack_col, 0);
+  }
+}
+
+/* tml_conv2d_s8 for weights in the SMLAD layout: single-group convolutions with out_c >= 4 and
+ * k >= 4 (ops/_conv2d_smlad.py). */
+void tml_conv2d_s8_smlad(const tml_conv_s8_params *p, const int8_t *input, int8_t *output, int8_t *im2col) {
+  int8_t stack_col[TML_CONV_STACK_COL];
+  if (p->direct) {
+    tml_conv2d_run(p, input, output, NULL, 1);
+  } else {
+    tml_conv2d_run(p, input, output, im2col != NULL ? im2col : stack_col, 1);
   }
 }

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tinyml_build.runtimes.aot.ops._conv2d_smlad import emit_conv2d_s8_smlad, smlad_applies
 from tinyml_build.runtimes.aot.ops._requant import output_stage
 from tinyml_build.runtimes.aot.quantization import (
     activation_range,
@@ -113,6 +114,9 @@ def emit_conv2d_s8(ctx, weights: np.ndarray, g: Window, rq: Requant, what: str) 
     """Emit tml_conv2d_s8 from input 0 to output 0; `weights` is [out_c, k_h, k_w, filter_in_c]."""
     out_c, k_h, k_w, filter_in_c = weights.shape
     k = k_h * k_w * filter_in_c
+    if smlad_applies(out_c, k, g.in_c // filter_in_c):
+        emit_conv2d_s8_smlad(ctx, weights, g, rq, what, CONV_STACK_COL)
+        return
     # rows one after the other; the kernel reads whole words of a row: the last row's last word
     # may reach (-k) % 4 bytes past the end, which are zeros
     rows = weights.reshape(-1).astype(np.int8)

@@ -2,8 +2,9 @@
 
 Any stride, dilation, SAME/VALID padding and grouped convolution. 1x1 unpadded single-group
 convolutions read input pixels in place; the others gather the receptive fields of two output
-pixels into an im2col scratch (2 * k_h * k_w * filter_in_c bytes). int16 activations (TFLM's 16x8 path)
-are lowered by conv2d_16x8.py, float32 by _window_f32.py.
+pixels into an im2col scratch (2 * k_h * k_w * filter_in_c bytes). Single-group convolutions with
+at least 4 output channels and k >= 8 store their weights in the SMLAD layout (_conv2d_smlad.py).
+int16 activations (TFLM's 16x8 path) are lowered by conv2d_16x8.py, float32 by _window_f32.py.
 """
 
 import numpy as np
