@@ -27,11 +27,13 @@ GENERATED_SUITES = {
     "ADD_N": "test_aot_ops_gaps",
     "ARG_MAX": "test_aot_ops_select",
     "ARG_MIN": "test_aot_ops_select",
+    "ASSIGN_VARIABLE": "test_aot_ops_subgraphs",
     "AVERAGE_POOL_2D": "test_aot_ops_generated_window",
     "BATCH_MATMUL": "test_aot_ops_generated_window",  # test_aot_ops_reduce adds cases of other shapes
     "BATCH_TO_SPACE_ND": "test_aot_ops_space",
     "BROADCAST_ARGS": "test_aot_ops_gaps",
     "BROADCAST_TO": "test_aot_ops_gaps",
+    "CALL_ONCE": "test_aot_ops_subgraphs",
     "CAST": "test_aot_ops_compare",
     "CEIL": "test_aot_ops_math",
     "CONCATENATION": "test_aot_ops_gen_shape",
@@ -58,6 +60,7 @@ GENERATED_SUITES = {
     "GREATER": "test_aot_ops_compare",
     "GREATER_EQUAL": "test_aot_ops_compare",
     "HARD_SWISH": "test_aot_ops_gen_unary",
+    "IF": "test_aot_ops_subgraphs",
     "L2_NORMALIZATION": "test_aot_ops_math",
     "L2_POOL_2D": "test_aot_ops_math",
     "LEAKY_RELU": "test_aot_ops_gen_unary",
@@ -82,6 +85,7 @@ GENERATED_SUITES = {
     "PADV2": "test_aot_ops_gen_shape",
     "PRELU": "test_aot_ops_arith",
     "QUANTIZE": "test_aot_ops_gen_unary",
+    "READ_VARIABLE": "test_aot_ops_subgraphs",
     "REDUCE_ALL": "test_aot_ops_gaps",
     "REDUCE_MAX": "test_aot_ops_reduce",
     "REDUCE_MIN": "test_aot_ops_reduce",
@@ -115,6 +119,8 @@ GENERATED_SUITES = {
     "TRANSPOSE_CONV": "test_aot_ops_generated_window",
     "UNIDIRECTIONAL_SEQUENCE_LSTM": "test_aot_lstm",
     "UNPACK": "test_aot_ops_movement",
+    "VAR_HANDLE": "test_aot_ops_subgraphs",
+    "WHILE": "test_aot_ops_subgraphs",
     "ZEROS_LIKE": "test_aot_ops_gaps",
 }
 

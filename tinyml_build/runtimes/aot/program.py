@@ -100,6 +100,16 @@ class VariableTensor:
 
 
 @dataclass
+class SubgraphFunction:
+    """A subgraph that IF / WHILE / CALL_ONCE run: `static tml_status <name>(void)` over its steps
+    (subgraphs.py); not traced, as it may run many times per invoke."""
+
+    name: str
+    subgraph: int
+    steps: list[Step]
+
+
+@dataclass
 class Program:
     name: str  # C identifier; the API symbol is <name>_model_api
     source: str  # model file name (no directory: output must not depend on where the build ran)
@@ -118,6 +128,9 @@ class Program:
     tensor_offsets: dict[int, int]  # activation tensor index -> arena offset
     eliminated: list[tuple[int, str]] = field(default_factory=list)  # (op index, name) resolved at build time
     variables: list[VariableTensor] = field(default_factory=list)  # state reset by init()
+    functions: list[SubgraphFunction] = field(default_factory=list)  # called subgraphs, callees first
+    state: list[str] = field(default_factory=list)  # C declarations of mutable flags (CALL_ONCE's "has run")
+    init_statements: list[str] = field(default_factory=list)  # init() resets of `state`
 
     @property
     def model_bytes(self) -> int:
