@@ -306,3 +306,12 @@ def test_read_of_a_variable_nothing_assigns_is_refused():
 
     with pytest.raises(UnsupportedOpError, match="resource 'ghost' is never assigned"):
         _lower(one_cell(ghost))
+
+
+def test_shared_arena_refuses_resource_variables():
+    """arena_share=on: another model's invoke would overwrite the resource buffers in the arena."""
+    from tinyml_build.runtimes.aot.shared_arena import shared_arena_size
+
+    model = read_model(one_cell(), where="cell.tflite", name="cell")
+    with pytest.raises(UnsupportedOpError, match="resource variables"):
+        shared_arena_size([model])

@@ -89,6 +89,7 @@ class _Lowering:
         self.request = ArenaRequest()
         # Which subgraph is being lowered: its tensor/scratch macros are <prefix>T<i> / <prefix>S<op>_<n>,
         # its parameter structs tml_<struct_prefix>op<i> (subgraphs.py switches these for nested subgraphs).
+        self.subgraph = 0
         self.prefix = "TML_"
         self.struct_prefix = ""
         self.nested = None  # subgraphs.Nested when the model calls subgraphs (IF, WHILE, CALL_ONCE, variables)
@@ -185,8 +186,9 @@ class OpContext:
 
     def unsupported(self, what: str, fix: str | None = None) -> UnsupportedOpError:
         """An error to raise: names the op, where, and the tflm alternative."""
+        graph = f"subgraph {self._lowering.subgraph} " if self._lowering.subgraph else ""
         return UnsupportedOpError(
-            f"op #{self.op.index} {self.op.name}: {what}",
+            f"{graph}op #{self.op.index} {self.op.name}: {what}",
             where=self._lowering.model.path,
             fix=fix or TFLM_FIX,
         )

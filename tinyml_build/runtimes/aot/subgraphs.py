@@ -101,13 +101,13 @@ class Nested:
             sg = self.live[s]
             lowering.sg, lowering.request = sg, ArenaRequest()
             lowering.prefix, lowering.struct_prefix = tensor_prefix(s), f"g{s}_"
-            self.current = s
+            self.current = lowering.subgraph = s
             steps = lower_ops(lowering, sg, table, traced=False)
             self.requests[s] = lowering.request
             functions.append(SubgraphFunction(name=function_name(s), subgraph=s, steps=steps))
         lowering.sg, lowering.request = main
         lowering.prefix, lowering.struct_prefix = "TML_", ""
-        self.current = 0
+        self.current = lowering.subgraph = 0
         return functions
 
     def pointer(self, ctx, s: int, index: int, const: bool) -> str:
