@@ -315,3 +315,59 @@ def test_shared_arena_refuses_resource_variables():
     model = read_model(one_cell(), where="cell.tflite", name="cell")
     with pytest.raises(UnsupportedOpError, match="resource variables"):
         shared_arena_size([model])
+
+
+def special_model() -> bytes:
+    """Structures the cells do not have: a READ before any ASSIGN (reads the fill byte: the int8 zero
+    point), one pass-through subgraph (no ops, its input is its output) and one returning a constant,
+    each called by three IFs (one with then == else)."""
+    cells = Cells("int8", 9)
+    cells.scale, cells.zero_point = 0.05, -7
+    b = cells.b
+    shape = [2, 3]
+    passthrough = b.subgraph("passthrough")
+    t = cells.data("t", shape)
+    b.inputs, b.outputs = [t], [t]
+    constant = b.subgraph("constant")
+    unused = cells.data("unused", shape)
+    b.inputs, b.outputs = [unused], [cells.constant("k", shape)]
+    b.select(0)
+    x, flags = cells.data("x", shape), [b.tensor(f"flag{n}", "bool", [1]) for n in range(3)]
+    h = cells.var_handle("fill", "h")
+    r, s = cells.data("r", shape), cells.data("s", shape)
+    cells.op("READ_VARIABLE", [h], [r])
+    cells.binary("ADD", r, x, s)
+    cells.op("ASSIGN_VARIABLE", [h, s], [], fb.AssignVariableOptionsT(), OPT.AssignVariableOptions)
+    ys = [cells.data(f"y{n}", shape) for n in range(3)]
+    cells.if_op(flags[0], s, ys[0], passthrough, constant)
+    cells.if_op(flags[1], ys[0], ys[1], constant, passthrough)
+    cells.if_op(flags[2], ys[1], ys[2], passthrough, passthrough)
+    b.inputs, b.outputs = [x] + flags, [r] + ys
+    return b.build()
+
+
+def test_fill_before_assign_shared_and_empty_subgraphs(tmp_path):
+    model = read_model(special_model(), where="special.tflite", name="special")
+    report = check_model(model, runs=8, seed=4)
+    assert report.ok, str(report)
+    program = lower_model(model)
+    assert [v.fill for v in program.variables] == [0xF9], "the int8 zero point -7 fills the resource"
+
+
+def test_the_wheel_computes_these_models_as_the_pinned_tflm():
+    """So CI without TFLM's sources judges them too (no KNOWN_WHEEL_DIFFERENCES entry): outputs and
+    every main-graph op output, resource handles aside (the wheel crashes on reading one)."""
+    from tinyml_build.verification.oracle import wheel
+    from tinyml_build.verification.oracle.select import PINNED, select_oracle
+
+    oracle = select_oracle()
+    if oracle.kind != PINNED:
+        pytest.skip(f"the pinned TFLM is not available ({oracle.name})")
+    for data in (cells_model("int8", 0, cells=8), cells_model("float32", 1, cells=8), special_model()):
+        model = read_model(data, where="m.tflite", name="m")
+        inputs = cell_inputs(model, runs=4, seed=2)
+        outputs, traces = wheel.run(model, inputs, intermediates=True)
+        pinned_outputs, pinned_traces = oracle.run(model, inputs, intermediates=True)
+        pinned_traces = {k: v for k, v in pinned_traces.items() if model.main.tensors[k[1]].dtype != "resource"}
+        assert [[a.tobytes() for a in run] for run in outputs] == [[a.tobytes() for a in run] for run in pinned_outputs]
+        assert traces == pinned_traces
