@@ -371,3 +371,15 @@ def test_the_wheel_computes_these_models_as_the_pinned_tflm():
         pinned_traces = {k: v for k, v in pinned_traces.items() if model.main.tensors[k[1]].dtype != "resource"}
         assert [[a.tobytes() for a in run] for run in outputs] == [[a.tobytes() for a in run] for run in pinned_outputs]
         assert traces == pinned_traces
+
+
+def test_runtime_tflm_creates_the_resource_variables_var_handle_needs():
+    """runtime=tflm: without MicroResourceVariables TFLM's VAR_HANDLE fails in Prepare (the image's
+    set-up then failed in every arena); one per distinct shared name, only for models that use them."""
+    from tinyml_build.runtimes.tflm.api import render_api
+
+    stateful = render_api("cells", read_model(cells_model("int8", 0, cells=3), where="c.tflite", name="c"), "cells")
+    assert "tflite::MicroResourceVariables::Create(allocator, 3)" in stateful
+    assert "MicroInterpreter(model, ops, allocator, resources)" in stateful
+    plain = render_api("plain", read_model(ModelBuilder().build(), where="p.tflite", name="p"), "plain")
+    assert "MicroResourceVariables" not in plain
