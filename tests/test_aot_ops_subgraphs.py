@@ -383,3 +383,27 @@ def test_runtime_tflm_creates_the_resource_variables_var_handle_needs():
     assert "MicroInterpreter(model, ops, allocator, resources)" in stateful
     plain = render_api("plain", read_model(ModelBuilder().build(), where="p.tflite", name="p"), "plain")
     assert "MicroResourceVariables" not in plain
+
+
+def test_exponentially_nested_calls_are_refused_not_laid_out():
+    """Each subgraph's IF runs the next one as both branches: 2^40 calls to lay out."""
+    cells = Cells("float32", 0)
+    b = cells.b
+    depth = 40
+    first = None
+    for level in range(depth):
+        s = b.subgraph(f"level{level}")
+        first = first or s
+        x, y = b.tensor("x", "float32", [1]), b.tensor("y", "float32", [1])
+        if level < depth - 1:
+            flag = b.tensor("flag", "bool", [1], data=np.array([1], np.uint8))
+            cells.if_op(flag, x, y, s + 1, s + 1)
+        else:
+            cells.binary("ADD", x, x, y)
+        b.inputs, b.outputs = [x], [y]
+    b.select(0)
+    x, y, flag = b.tensor("x", "float32", [1]), b.tensor("y", "float32", [1]), b.tensor("flag", "bool", [1])
+    cells.if_op(flag, x, y, first, first)
+    b.inputs, b.outputs = [x, flag], [y]
+    with pytest.raises(UnsupportedOpError, match="more than 200,000 op steps"):
+        _lower(b.build())

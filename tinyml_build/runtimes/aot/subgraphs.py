@@ -31,6 +31,9 @@ CALLED_SUBGRAPHS = {
     "CALL_ONCE": ("init_subgraph_index",),
 }
 RESOURCE_OPS = frozenset({"VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE"})
+# Steps of the timeline: a subgraph called from n ops is laid out n times, so nested calls multiply;
+# a model of a few dozen subgraphs each calling the next twice must be refused, not hang the build.
+MAX_TIMELINE_STEPS = 200_000
 TFLM_FIX = "build with runtime=tflm, or re-export the model"
 
 
@@ -198,6 +201,10 @@ def prepare(model: Model, main: Subgraph) -> Nested | None:
         for op in sg.operators:
             op_start = clock[0]
             clock[0] += 1
+            if clock[0] > MAX_TIMELINE_STEPS:
+                raise UnsupportedOpError(f"subgraph {s} op #{op.index} {op.name}: the subgraphs call each other "
+                                         f"more than {MAX_TIMELINE_STEPS:,} op steps deep (nested calls multiply)",
+                                         where=model.path, fix=TFLM_FIX)
             for option, callee in called(op):
                 where = f"subgraph {s} op #{op.index} {op.name}"
                 if not 0 <= callee < len(model.subgraphs):
@@ -243,7 +250,8 @@ def _checked_subgraph(model: Model, s: int, where: str) -> Subgraph:
 
 
 def _resources(model: Model, reachable: set[int]) -> tuple[list[Resource], dict[tuple[int, int], int]]:
-    """Resource variables in TFLM's prepare order (every subgraph, in index order, op by op)."""
+    """Resource variables in TFLM's prepare order (every subgraph, in index order, op by op: TFLM
+    prepares subgraphs that never run too, so their ASSIGN_VARIABLEs size resources as well)."""
     resources: list[Resource] = []
     handles: dict[tuple[int, int], int] = {}
     for sg in model.subgraphs:
@@ -260,7 +268,12 @@ def _resources(model: Model, reachable: set[int]) -> tuple[list[Resource], dict[
                 if not match:
                     resources.append(resource)
                 handles[(sg.index, op.outputs[0])] = resource.id
-            elif op.name == "ASSIGN_VARIABLE" and sg.index in reachable:
+            elif op.name == "ASSIGN_VARIABLE":
+                if sg.index not in reachable:  # never runs, but TFLM's Prepare may size the resource
+                    rid = handles.get((sg.index, op.inputs[0])) if len(op.inputs) == 2 else None
+                    if rid is not None and resources[rid].nbytes is None:
+                        _size(resources[rid], sg.tensors[op.inputs[1]])
+                    continue
                 if len(op.inputs) != 2 or op.outputs:
                     raise ModelError(f"{where} has {len(op.inputs)} inputs and {len(op.outputs)} outputs "
                                      "(TFLM needs 2 and 0)", where=model.path, fix="re-export the model")
@@ -270,13 +283,18 @@ def _resources(model: Model, reachable: set[int]) -> tuple[list[Resource], dict[
                                              "VAR_HANDLE of the same subgraph", where=model.path, fix=TFLM_FIX)
                 value = sg.tensors[op.inputs[1]]
                 resource = resources[rid]
-                if resource.nbytes is None:  # TFLM: the first Allocate sizes and fills the buffer
-                    q = value.quantization
-                    resource.nbytes, resource.dtype = value.nbytes, value.dtype
-                    resource.fill = (q.zero_point[0] & 0xFF) if q is not None else 0
+                if resource.nbytes is None:
+                    _size(resource, value)
                 elif value.nbytes != resource.nbytes:
                     raise UnsupportedOpError(
                         f"{where} assigns {value.nbytes} bytes ({value.dtype}{list(value.shape)}) to resource "
                         f"'{c_comment(resource.shared_name)}' of {resource.nbytes} bytes (TFLM copies the first size)",
                         where=model.path, fix=TFLM_FIX)
     return resources, handles
+
+
+def _size(resource: Resource, value: Tensor) -> None:
+    """TFLM's first Allocate: the buffer takes the value's bytes and is filled with its zero point."""
+    q = value.quantization
+    resource.nbytes, resource.dtype = value.nbytes, value.dtype
+    resource.fill = (q.zero_point[0] & 0xFF) if q is not None else 0
