@@ -320,7 +320,7 @@ def test_shared_arena_refuses_resource_variables():
 def special_model() -> bytes:
     """Structures the cells do not have: a READ before any ASSIGN (reads the fill byte: the int8 zero
     point), one pass-through subgraph (no ops, its input is its output) and one returning a constant,
-    each called by three IFs (one with then == else)."""
+    each called by three IFs (one with then == else), and a WHILE inside a WHILE's body."""
     cells = Cells("int8", 9)
     cells.scale, cells.zero_point = 0.05, -7
     b = cells.b
@@ -342,8 +342,59 @@ def special_model() -> bytes:
     cells.if_op(flags[0], s, ys[0], passthrough, constant)
     cells.if_op(flags[1], ys[0], ys[1], constant, passthrough)
     cells.if_op(flags[2], ys[1], ys[2], passthrough, passthrough)
-    b.inputs, b.outputs = [x] + flags, [r] + ys
+    z, counts = nested_while(cells, ys[2], shape)
+    b.inputs, b.outputs = [x] + flags + counts, [r] + ys + [z]
     return b.build()
+
+
+def _while(cells, cond_s: int, body_s: int, inputs, outputs) -> None:
+    options = fb.WhileOptionsT()
+    options.condSubgraphIndex, options.bodySubgraphIndex = cond_s, body_s
+    cells.op("WHILE", inputs, outputs, options, OPT.WhileOptions)
+
+
+def _counter_cond(cells, name: str, state) -> int:
+    """A cond subgraph over (i, n, ...state): i < n."""
+    b = cells.b
+    s = b.subgraph(name)
+    i, n = b.tensor("i", "float32", [1]), b.tensor("n", "float32", [1])
+    rest = [cells.data(f"v{k}", shape) if dtype != "float32" else b.tensor(f"v{k}", "float32", shape)
+            for k, (dtype, shape) in enumerate(state)]
+    go = b.tensor("go", "bool", [1])
+    cells.op("LESS", [i, n], [go])
+    b.inputs, b.outputs = [i, n] + rest, [go]
+    return s
+
+
+def nested_while(cells, z, shape):
+    """A WHILE whose body runs another WHILE (both trip counts from inputs); returns (z, count inputs)."""
+    b = cells.b
+    inner_cond = _counter_cond(cells, "inner_cond", [("int8", shape)])
+    inner_body = b.subgraph("inner_body")
+    j, m, v = b.tensor("j", "float32", [1]), b.tensor("m", "float32", [1]), cells.data("v", shape)
+    one = b.tensor("one", "float32", [1], data=np.array([1], np.float32))
+    j2, v2 = b.tensor("j2", "float32", [1]), cells.data("v2", shape)
+    cells.binary("ADD", j, one, j2)
+    cells.binary("ADD", v, cells.constant("c", shape), v2)
+    b.inputs, b.outputs = [j, m, v], [j2, m, v2]
+    outer_cond = _counter_cond(cells, "outer_cond", [("float32", [1]), ("int8", shape)])
+    outer_body = b.subgraph("outer_body")
+    i, n, m, v = (b.tensor("i", "float32", [1]), b.tensor("n", "float32", [1]), b.tensor("m", "float32", [1]),
+                  cells.data("v", shape))
+    one = b.tensor("one", "float32", [1], data=np.array([1], np.float32))
+    zero = b.tensor("zero", "float32", [1], data=np.array([0], np.float32))
+    i2, j_out, m_out, v2 = (b.tensor("i2", "float32", [1]), b.tensor("j_out", "float32", [1]),
+                            b.tensor("m_out", "float32", [1]), cells.data("v2", shape))
+    cells.binary("ADD", i, one, i2)
+    _while(cells, inner_cond, inner_body, [zero, m, v], [j_out, m_out, v2])
+    b.inputs, b.outputs = [i, n, m, v], [i2, n, m, v2]
+    b.select(0)
+    counts = [b.tensor("count_outer", "float32", [1]), b.tensor("count_inner", "float32", [1])]
+    zero = b.tensor("zero", "float32", [1], data=np.array([0], np.float32))
+    outs = [b.tensor("i_out", "float32", [1]), b.tensor("n_out", "float32", [1]), b.tensor("m_out", "float32", [1]),
+            cells.data("z", shape)]
+    _while(cells, outer_cond, outer_body, [zero] + counts + [z], outs)
+    return outs[3], counts
 
 
 def test_fill_before_assign_shared_and_empty_subgraphs(tmp_path):
