@@ -458,3 +458,13 @@ def test_exponentially_nested_calls_are_refused_not_laid_out():
     b.inputs, b.outputs = [x, flag], [y]
     with pytest.raises(UnsupportedOpError, match="more than 200,000 op steps"):
         _lower(b.build())
+
+
+def test_an_op_aot_lacks_inside_a_subgraph_is_named_with_its_subgraph():
+    def custom_branch(cells):
+        cells.b.select(2)  # the then branch: its ADD becomes a custom op nobody implements
+        cells.b.operators[0].opcodeIndex = cells.b.opcode(fb.BuiltinOperator.CUSTOM, custom="NoSuchOp")
+        cells.b.select(0)
+
+    with pytest.raises(UnsupportedOpError, match="subgraph 2 op #0 NoSuchOp is not supported by runtime=aot"):
+        _lower(one_cell(custom_branch))

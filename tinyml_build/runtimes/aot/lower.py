@@ -322,12 +322,12 @@ def lower_model(model: Model, name: str | None = None) -> Program:
     sg, eliminated = live_subgraph(model.main)
     table = lowerings()
     nested = subgraphs.prepare(model, sg)  # None for a one-subgraph model
-    missing = [op for op in sg.operators if op.name not in table] + (nested.missing_ops(table) if nested else [])
+    missing = [(0, op) for op in sg.operators if op.name not in table] + (nested.missing_ops(table) if nested else [])
     if missing:
-        names = sorted({op.name for op in missing})
-        first = missing[0]
+        names = sorted({op.name for _, op in missing})
+        graph, first = missing[0]
         raise UnsupportedOpError(
-            f"op #{first.index} {first.name} is not supported by runtime=aot"
+            f"{f'subgraph {graph} ' if graph else ''}op #{first.index} {first.name} is not supported by runtime=aot"
             + (f" (unsupported ops in this model: {', '.join(names)})" if len(names) > 1 else ""),
             where=model.path,
             fix=f"{TFLM_FIX}; runtime=aot supports {', '.join(table)}",

@@ -91,8 +91,9 @@ class Nested:
 
     # --- lowering ------------------------------------------------------------------------------
 
-    def missing_ops(self, table) -> list[Operator]:
-        return [op for s in self.order for op in self.live[s].operators if op.name not in table]
+    def missing_ops(self, table) -> list[tuple[int, Operator]]:
+        """(subgraph, op) of every op of a called subgraph that aot has no lowering for."""
+        return [(s, op) for s in self.order for op in self.live[s].operators if op.name not in table]
 
     def lower_subgraphs(self, lowering, table) -> list[SubgraphFunction]:
         """Lower every called subgraph into its own function; `lowering` is left on the main graph."""
