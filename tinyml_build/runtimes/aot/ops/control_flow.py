@@ -15,6 +15,17 @@ def _nested(ctx):
     return ctx.nested
 
 
+def _indent_blocks(ctx, start: int) -> None:
+    """Indent the statements emitted since `start` by their brace depth (the generated C is read)."""
+    depth = 0
+    statements = ctx.step.statements
+    for k in range(start, len(statements)):
+        text = statements[k]
+        depth -= text.startswith("}")
+        statements[k] = "  " * depth + text
+        depth += text.endswith("{")
+
+
 def _run(ctx, s: int) -> None:
     ctx.step.statements.append(f"if ({function_name(s)}() != TML_OK) return TML_ERROR;")
 
@@ -66,6 +77,7 @@ def lower_if(ctx) -> None:
             _same_layout(ctx, t, sg.tensors[i], f"{role} subgraph {s} input {n}")
         for n, (t, o) in enumerate(zip(outs, sg.outputs)):
             _same_layout(ctx, t, sg.tensors[o], f"{role} subgraph {s} output {n}")
+    start = len(ctx.step.statements)
     ctx.step.statements.append(f"if ({ctx.ptr(cond)}[0] != 0u) {{")
     for k, s in enumerate(branches):
         if k:
@@ -77,6 +89,7 @@ def lower_if(ctx) -> None:
         for t, o in zip(outs, sg.outputs):
             _copy(ctx, ctx.ptr(t, const=False), nested.pointer(ctx, s, o, const=True), t.nbytes)
     ctx.step.statements.append("}")
+    _indent_blocks(ctx, start)
 
 
 @register("WHILE")
@@ -111,6 +124,7 @@ def lower_while(ctx) -> None:
     for t, o in zip(ins, outs):
         _copy(ctx, ctx.ptr(o, const=False), ctx.ptr(t), t.nbytes)
     _run(ctx, cond_s)
+    start = len(ctx.step.statements)
     ctx.step.statements.append(f"while ({flag_ptr}[0] != 0u) {{")
     for t, i in zip(outs, body_sg.inputs):
         _copy(ctx, nested.pointer(ctx, body_s, i, const=False), ctx.ptr(t), t.nbytes)
@@ -120,6 +134,7 @@ def lower_while(ctx) -> None:
     to_cond([ctx.ptr(t) for t in outs])
     _run(ctx, cond_s)
     ctx.step.statements.append("}")
+    _indent_blocks(ctx, start)
 
 
 @register("CALL_ONCE")
@@ -134,3 +149,4 @@ def lower_call_once(ctx) -> None:
     _run(ctx, s)
     ctx.step.statements.append(f"{flag} = 1u;")
     ctx.step.statements.append("}")
+    _indent_blocks(ctx, len(ctx.step.statements) - 4)
