@@ -10,8 +10,8 @@ seven subgraphs, in the shape Keras/TF exports stateful models and control flow:
     y = IF(flag, s)  then: ADD(s, c)  else: SUB(s, c)
     (i, n, z) = WHILE(0, count, y)  cond: LESS(i, n)   body: i + 1, n, IF(GREATER(i, k), z) -> z +- d
 
-Loop counters are float32 (aot has no int32 ADD); loop counts come from the input data (count per
-cell and run), so the C has no build-time bound.
+Loop counters are int32 in int8 cells (as TF's while_loop makes them) and float32 in float32 cells;
+loop counts come from the input data (count per cell and run), so the C has no build-time bound.
 Runs go in sequence through one init(), as the oracle runs them through one interpreter, so a
 wrong CALL_ONCE or variable state diverges in the second run at the latest. What is compared:
 every main-graph op output (READ_VARIABLE's r, IF's y, WHILE's i, n, z); ops inside subgraphs run
@@ -103,6 +103,7 @@ class Cells:
         shape = [int(d) for d in self.rng.integers(1, 5, size=rank)]
         self.scale, self.zero_point = float(self.rng.uniform(0.02, 0.2)), int(self.rng.integers(-20, 21))
         name = f"cell{n}/v"
+        ctr = "int32" if self.dtype == "int8" else "float32"  # loop counters: int32 as TF's, or float32
         # subgraphs: init, then, else, cond, body, body_then, body_else
         init_s = b.subgraph(f"cell{n}_init")
         h = self.var_handle(name, "h")
@@ -111,15 +112,15 @@ class Cells:
         then_s, else_s = self.branch(f"cell{n}_then", "ADD", shape), self.branch(f"cell{n}_else", "SUB", shape)
         body_then, body_else = self.branch(f"cell{n}_bthen", "ADD", shape), self.branch(f"cell{n}_belse", "SUB", shape)
         cond_s = b.subgraph(f"cell{n}_cond")
-        i, cnt, z = b.tensor("i", "float32", [1]), b.tensor("n", "float32", [1]), self.data("z", shape)
+        i, cnt, z = b.tensor("i", ctr, [1]), b.tensor("n", ctr, [1]), self.data("z", shape)
         go = b.tensor("go", "bool", [1])
         self.op("LESS", [i, cnt], [go])
         b.inputs, b.outputs = [i, cnt, z], [go]
         body_s = b.subgraph(f"cell{n}_body")
-        i, cnt, z = b.tensor("i", "float32", [1]), b.tensor("n", "float32", [1]), self.data("z", shape)
-        one = b.tensor("one", "float32", [1], data=np.array([1], np.float32))
-        k = b.tensor("k", "float32", [1], data=np.array([int(self.rng.integers(0, 4))], np.float32))
-        i2, big, z2 = b.tensor("i2", "float32", [1]), b.tensor("big", "bool", [1]), self.data("z2", shape)
+        i, cnt, z = b.tensor("i", ctr, [1]), b.tensor("n", ctr, [1]), self.data("z", shape)
+        one = b.tensor("one", ctr, [1], data=np.array([1], ctr))
+        k = b.tensor("k", ctr, [1], data=np.array([int(self.rng.integers(0, 4))], ctr))
+        i2, big, z2 = b.tensor("i2", ctr, [1]), b.tensor("big", "bool", [1]), self.data("z2", shape)
         self.binary("ADD", i, one, i2)
         self.op("GREATER", [i, k], [big])
         self.if_op(big, z, z2, body_then, body_else)  # nested IF inside WHILE
@@ -127,7 +128,7 @@ class Cells:
 
         b.select(0)
         x, flag = self.data(f"x{n}", shape), b.tensor(f"flag{n}", "bool", [1])
-        count = b.tensor(f"count{n}", "float32", [1])
+        count = b.tensor(f"count{n}", ctr, [1])
         options = fb.CallOnceOptionsT()
         options.initSubgraphIndex = init_s
         self.op("CALL_ONCE", [], [], options, OPT.CallOnceOptions)
@@ -137,8 +138,8 @@ class Cells:
         self.binary("ADD", r, x, s_)
         self.op("ASSIGN_VARIABLE", [h, s_], [], fb.AssignVariableOptionsT(), OPT.AssignVariableOptions)
         self.if_op(flag, s_, y, then_s, else_s)
-        i0 = b.tensor(f"i0_{n}", "float32", [1], data=np.array([0], np.float32))
-        i_out, n_out = b.tensor(f"i{n}", "float32", [1]), b.tensor(f"n{n}", "float32", [1])
+        i0 = b.tensor(f"i0_{n}", ctr, [1], data=np.array([0], ctr))
+        i_out, n_out = b.tensor(f"i{n}", ctr, [1]), b.tensor(f"n{n}", ctr, [1])
         z_out = self.data(f"z{n}", shape)
         options = fb.WhileOptionsT()
         options.condSubgraphIndex, options.bodySubgraphIndex = cond_s, body_s
@@ -169,7 +170,7 @@ def cell_inputs(model, runs: int, seed: int) -> list[list[np.ndarray]]:
             if t.dtype == "bool":
                 arrays.append(rng.integers(0, 2, size=t.shape).astype(np.bool_))
             elif t.name.startswith("count"):
-                arrays.append(rng.integers(-1, MAX_TRIPS + 1, size=t.shape).astype(np.float32))
+                arrays.append(rng.integers(-1, MAX_TRIPS + 1, size=t.shape).astype(t.dtype))
             elif t.dtype == "int8":
                 arrays.append(rng.integers(-128, 128, size=t.shape).astype(np.int8))
             else:

@@ -1068,6 +1068,17 @@ void tml_softmax_s16_s16(const tml_softmax_s16_params *p, const int16_t *input, 
 #define TML_DW_STACK_WINDOW 256
 void tml_depthwise_conv2d_s8_single(const tml_dwconv_s8_params *p, const int8_t *input, int8_t *output, int8_t *window);
 
+/* ---- int32 ADD and SUB (add_s32.c; issue 12 section 2: TF while-loop counters) -------------
+ * Wrapping int32 sum / difference clamped to [act_min, act_max] (ADD: the whole int32 range). */
+typedef struct {
+  int32_t act_min, act_max;
+} tml_arith_s32_params;
+
+void tml_add_s32(const tml_arith_s32_params *p, const tml_broadcast *shape, const int32_t *in1, const int32_t *in2,
+                 int32_t *out);
+void tml_sub_s32(const tml_arith_s32_params *p, const tml_broadcast *shape, const int32_t *in1, const int32_t *in2,
+                 int32_t *out);
+
 #ifdef __cplusplus
 }
 #endif
