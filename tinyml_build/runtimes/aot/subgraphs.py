@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 
 from tinyml_build.analysis.analyze import Lifetime, activation_lifetimes
 from tinyml_build.errors import ModelError, UnsupportedOpError
-from tinyml_build.escape import c_comment
 from tinyml_build.model.reader import Model, Operator, Subgraph, Tensor
 from tinyml_build.runtimes.aot.arena import ArenaRequest, GraphArena, plan_graphs
 from tinyml_build.runtimes.aot.program import SubgraphFunction, VariableTensor
@@ -289,7 +288,7 @@ def _resources(model: Model, reachable: set[int]) -> tuple[list[Resource], dict[
                 elif value.nbytes != resource.nbytes:
                     raise UnsupportedOpError(
                         f"{where} assigns {value.nbytes} bytes ({value.dtype}{list(value.shape)}) to resource "
-                        f"'{c_comment(resource.shared_name)}' of {resource.nbytes} bytes (TFLM copies the first size)",
+                        f"'{resource.shared_name}' of {resource.nbytes} bytes (TFLM copies the first size)",
                         where=model.path, fix=TFLM_FIX)
     return resources, handles
 

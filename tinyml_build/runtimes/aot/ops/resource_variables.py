@@ -17,7 +17,7 @@ def _resource(ctx):
         raise ctx.unsupported("the resource handle input is missing or not one resource id")
     resource = ctx.nested.resource(ctx, handle)
     if not resource.nbytes:
-        raise ctx.unsupported(f"resource '{c_comment(resource.shared_name)}' is never assigned, so TFLM gives it no "
+        raise ctx.unsupported(f"resource '{resource.shared_name}' is never assigned, so TFLM gives it no "
                               "buffer (a read copies nothing)")
     return resource
 
@@ -34,7 +34,7 @@ def lower_read_variable(ctx) -> None:
     resource = _resource(ctx)
     out = ctx.output(0)
     if out.nbytes != resource.nbytes:
-        raise ctx.unsupported(f"reads {out.nbytes} bytes from resource '{c_comment(resource.shared_name)}' of "
+        raise ctx.unsupported(f"reads {out.nbytes} bytes from resource '{resource.shared_name}' of "
                               f"{resource.nbytes} bytes")
     ctx.call("tml_copy", ctx.output_ptr(0), f"((const void *){resource.macro})", f"{out.nbytes}u",
              kernel="copy")
