@@ -469,3 +469,11 @@ def test_an_op_aot_lacks_inside_a_subgraph_is_named_with_its_subgraph():
 
     with pytest.raises(UnsupportedOpError, match="subgraph 2 op #0 NoSuchOp is not supported by runtime=aot"):
         _lower(one_cell(custom_branch))
+
+
+def test_cells_and_special_structures_under_sanitizers():
+    """ASan/UBSan: copies between graphs and resource buffers stay inside their arena regions."""
+    for data in (cells_model("int8", 8, cells=12, dtypes=["int8", "float32"] * 6), special_model()):
+        model = read_model(data, where="san.tflite", name="san")
+        report = check_model(model, inputs=cell_inputs(model, runs=4, seed=8), sanitize=True)
+        assert report.ok, str(report)
