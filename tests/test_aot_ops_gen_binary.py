@@ -8,6 +8,8 @@ activation TFLM's kernels take; float32 (ops/_binary_f32.py) with special values
 edges). Each generated model holds CASES independent ops.
 """
 
+import shutil
+
 import aot_op_cases
 import numpy as np
 import pytest
@@ -15,9 +17,9 @@ from aot_op_models import fc_model
 from test_aot_ops_select import broadcast_pair
 from tflite_builder import ModelBuilder
 
-from tinyml_build.model.reader import load_model
+from tinyml_build.model.reader import load_model, read_model
 from tinyml_build.model.schema import fb
-from tinyml_build.verification.host_check import random_inputs, run_tflm
+from tinyml_build.verification.host_check import check_model, random_inputs, run_tflm
 
 CASES = 50  # ops per generated model
 SEEDS = 2  # generated models per (op, type)
@@ -119,3 +121,82 @@ def test_all_ops_under_sanitizers(tmp_path):
     out-of-bounds reads of the broadcast and table paths)."""
     model = aot_op_cases.all_ops_model(ADDERS, aot_op_cases.judged_types(TYPES), per_type=4)
     aot_op_cases.check_bytes(tmp_path, model, runs=RUNS, sanitize=True)
+
+
+# ---- int32 ADD and SUB (issue 12 section 2: TF while-loop counters; ops/_binary_s32.py) ----------
+
+INT32_OPS = ("ADD", "SUB")
+INT32_CASES = 100  # ops per generated model: one model per op and seed
+INT32_SEEDS = 2
+
+
+def add_binary_s32(op, b, rng, n):
+    code, options_type, options_class = _OPS[op]
+    s1, s2, out_shape = broadcast_pair(rng)
+    if len(out_shape) > 4 and s1 != s2:  # TFLM broadcasts int32 in 4-D only (aot refuses above)
+        s1 = s2 = out_shape
+    x1, x2 = b.tensor(f"a{n}", "int32", s1), b.tensor(f"b{n}", "int32", s2)
+    y = b.tensor(f"y{n}", "int32", out_shape)
+    options = options_class()
+    options.fusedActivationFunction = int(rng.choice(ACTIVATIONS))  # ADD ignores it, SUB clamps (TFLM)
+    b.op(b.opcode(code, version=1), [x1, x2], [y], options_type, options)
+    return [x1, x2], [y]
+
+
+def int32_model(op: str, seed: int, cases: int = INT32_CASES) -> bytes:
+    rng = np.random.default_rng([seed, 32, INT32_OPS.index(op)])
+    b = ModelBuilder()
+    for n in range(cases):
+        xs, ys = add_binary_s32(op, b, rng, n)
+        b.inputs += xs
+        b.outputs += ys
+    return b.build()
+
+
+def int32_inputs(model, runs: int, seed: int) -> list[list[np.ndarray]]:
+    """Run 0 the int32 extremes and their neighbours (sums and differences wrap), then values small
+    (activation clamps at -1, 0, 1, 6 matter) or over the whole range."""
+    rng = np.random.default_rng(seed)
+    edges = np.array([-(1 << 31), -(1 << 31) + 1, -7, -1, 0, 1, 5, 6, 7, (1 << 31) - 2, (1 << 31) - 1], np.int64)
+    result = []
+    for run in range(runs):
+        arrays = []
+        for index in model.main.inputs:
+            shape = model.main.tensors[index].shape
+            if run == 0:
+                values = rng.choice(edges, size=shape)
+            elif run % 2:
+                values = rng.integers(-10, 11, size=shape)
+            else:
+                values = rng.integers(-(1 << 31), 1 << 31, size=shape)
+            arrays.append(values.astype(np.int32))
+        result.append(arrays)
+    return result
+
+
+INT32_PARAMS = [(op, "int32", seed) for op in INT32_OPS for seed in range(INT32_SEEDS)]
+GENERATED_CASES = aot_op_cases.summed_counts(GENERATED_CASES, aot_op_cases.case_counts(INT32_PARAMS, INT32_CASES))
+
+
+@pytest.mark.parametrize("op,dtype,seed", INT32_PARAMS)
+def test_int32_cases_bit_exact(op, dtype, seed):
+    model = read_model(int32_model(op, seed), where=f"{op}_int32.tflite", name=f"{op.lower()}_int32")
+    report = check_model(model, inputs=int32_inputs(model, runs=6, seed=seed), sanitize=seed == 0)
+    assert report.ok, str(report)
+
+
+@pytest.mark.qemu
+@pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
+                    reason="arm-none-eabi-gcc or qemu-system-arm not installed")
+def test_int32_cases_on_cortex_m4():
+    from tinyml_build.verification.target_check import check_on_cortex_m
+
+    b = ModelBuilder()
+    rng = np.random.default_rng(77)
+    for n in range(40):
+        xs, ys = add_binary_s32(INT32_OPS[n % 2], b, rng, n)
+        b.inputs += xs
+        b.outputs += ys
+    model = read_model(b.build(), where="int32_m4.tflite", name="int32_m4")
+    report = check_on_cortex_m(model, inputs=int32_inputs(model, runs=4, seed=77))
+    assert report.ok, str(report)

@@ -11,7 +11,7 @@ import numpy as np
 from tinyml_build.model.schema import fb
 
 TYPE_CODES = {"float32": 0, "float16": 1, "int32": 2, "uint8": 3, "int64": 4, "bool": 6, "int16": 7, "int8": 9,
-              "uint64": 12, "uint32": 15, "uint16": 16}
+              "uint64": 12, "uint32": 15, "uint16": 16, "resource": 13}
 
 
 def flex_map(options: dict) -> bytes:
@@ -102,16 +102,39 @@ class ModelBuilder:
         signature.inputs, signature.outputs = tensor_maps(inputs), tensor_maps(outputs)
         self.signature_defs.append(signature)
 
+    def subgraph(self, name: str) -> int:
+        """Start another subgraph (for IF / WHILE / CALL_ONCE); tensor(), op(), inputs and outputs then
+        refer to it until the next subgraph() or select(). Returns its index; 0 is the main graph."""
+        self._save_current()
+        self._subgraphs.append(([], [], [], [], name))
+        return self.select(len(self._subgraphs) - 1)
+
+    def select(self, index: int) -> int:
+        """Make subgraph `index` the one tensor()/op() add to."""
+        self._save_current()
+        self.tensors, self.operators, self.inputs, self.outputs, self.subgraph_name = self._subgraphs[index]
+        self._current = index
+        return index
+
+    def _save_current(self) -> None:
+        if not hasattr(self, "_subgraphs"):
+            self._subgraphs, self._current = [None], 0
+        self._subgraphs[self._current] = (self.tensors, self.operators, self.inputs, self.outputs,
+                                          self.subgraph_name)
+
     def build(self) -> bytes:
         """The .tflite bytes. Every string field (names, description, custom codes) may be a str or
         raw bytes (e.g. not UTF-8)."""
-        sg = fb.SubGraphT()
-        sg.tensors, sg.operators, sg.inputs, sg.outputs = self.tensors, self.operators, self.inputs, self.outputs
-        sg.name = self.subgraph_name
+        self._save_current()
+        subgraphs = []
+        for tensors, operators, inputs, outputs, name in self._subgraphs:
+            sg = fb.SubGraphT()
+            sg.tensors, sg.operators, sg.inputs, sg.outputs, sg.name = tensors, operators, inputs, outputs, name
+            subgraphs.append(sg)
         model = fb.ModelT()
         model.version = 3
         model.operatorCodes = self.opcodes
-        model.subgraphs = [sg]
+        model.subgraphs = subgraphs
         model.buffers = self.buffers
         model.description = self.description
         model.metadata = self.metadata or None

@@ -93,6 +93,12 @@ class _Lowering:
         self.request = ArenaRequest()
         self.states: list[StateBuffer] = []
         self.init_statements: list[str] = []
+        # Which subgraph is being lowered: its tensor/scratch macros are <prefix>T<i> / <prefix>S<op>_<n>,
+        # its parameter structs tml_<struct_prefix>op<i> (subgraphs.py switches these for nested subgraphs).
+        self.subgraph = 0
+        self.prefix = "TML_"
+        self.struct_prefix = ""
+        self.nested = None  # subgraphs.Nested when the model calls subgraphs (IF, WHILE, CALL_ONCE, variables)
 
     def array(self, values, ctype: str, comment: str) -> str:
         if ctype not in C_TYPE_SIZES:
@@ -128,6 +134,7 @@ class OpContext:
         self.op = op
         self.sg = lowering.sg
         self.step = Step(op_index=op.index, op_name=op.name)
+        self.nested = lowering.nested
         self._structs = 0
         self._scratch = 0
         self._states = 0
@@ -196,8 +203,9 @@ class OpContext:
 
     def unsupported(self, what: str, fix: str | None = None) -> UnsupportedOpError:
         """An error to raise: names the op, where, and the tflm alternative."""
+        graph = f"subgraph {self._lowering.subgraph} " if self._lowering.subgraph else ""
         return UnsupportedOpError(
-            f"op #{self.op.index} {self.op.name}: {what}",
+            f"{graph}op #{self.op.index} {self.op.name}: {what}",
             where=self._lowering.model.path,
             fix=fix or TFLM_FIX,
         )
@@ -214,7 +222,7 @@ class OpContext:
                 raise ValueError(f"op #{self.op.index}: writing to constant tensor #{tensor.index}")
             return self.array(tensor.array(), ctype, f"tensor #{tensor.index} '{tensor.name}'")
         qualifier = "const " if const else ""
-        return f"(({qualifier}{ctype} *)TML_T{tensor.index})"
+        return f"(({qualifier}{ctype} *){self._lowering.prefix}T{tensor.index})"
 
     def input_ptr(self, n: int) -> str:
         tensor = self.input(n)
@@ -232,7 +240,8 @@ class OpContext:
     def params(self, ctype: str, fields: dict, what: str = "parameters") -> str:
         """`&name` of a static const parameter struct; values are ints, floats, None, C expressions,
         lists (arrays) or dicts (nested structs)."""
-        name = f"tml_op{self.op.index}_p{self._structs}" if self._structs else f"tml_op{self.op.index}"
+        base = f"tml_{self._lowering.struct_prefix}op{self.op.index}"
+        name = f"{base}_p{self._structs}" if self._structs else base
         self._structs += 1
         rendered = []
         for key, value in fields.items():
@@ -259,7 +268,7 @@ class OpContext:
         optional: the kernel also works when it is NULL (a fallback); it is then placed only
         where it does not make the arena larger, and is NULL otherwise.
         """
-        macro = f"TML_S{self.op.index}_{self._scratch}"
+        macro = f"{self._lowering.prefix}S{self.op.index}_{self._scratch}"
         self._scratch += 1
         self._lowering.request.scratch(macro, int(nbytes), self.op.index, optional)
         return f"((uint8_t *){macro})"
@@ -270,7 +279,7 @@ class OpContext:
         (on_init): init() runs that call, as TFLM's Init/Prepare set up a stateful op's buffers."""
         if ctype not in C_TYPE_SIZES or count <= 0:
             raise ValueError(f"op #{self.op.index}: state of {count} {ctype}")
-        name = f"tml_op{self.op.index}_state{self._states}"
+        name = f"tml_{self._lowering.struct_prefix}op{self.op.index}_state{self._states}"  # unique per subgraph
         self._states += 1
         self._lowering.states.append(StateBuffer(name=name, ctype=ctype, count=int(count),
                                                  comment=f"op #{self.op.index} {self.op.name}: {what}"))
@@ -310,6 +319,9 @@ class OpContext:
         self.step.statements.append(f"if ({call} != 0) return TML_ERROR;" if checked else f"{call};")
 
 
+# Ops run for their effect, not only their outputs: never eliminated (subgraphs may assign variables).
+SIDE_EFFECT_OPS = frozenset({"ASSIGN_VARIABLE", "CALL_ONCE", "IF", "WHILE"})
+
 # Inputs that only carry a shape: the lowering uses the output tensor's static shape instead.
 SHAPE_ONLY_INPUTS = {"RESHAPE": (1,), "EXPAND_DIMS": (1,)}
 
@@ -327,7 +339,7 @@ def live_subgraph(sg: Subgraph) -> tuple[Subgraph, list[Operator]]:
     live: list[Operator] = []
     dead: list[Operator] = []
     for op in reversed(sg.operators):
-        if op.outputs and not any(index in needed for index in op.outputs):
+        if op.outputs and op.name not in SIDE_EFFECT_OPS and not any(index in needed for index in op.outputs):
             dead.append(op)
             continue
         shape_only = SHAPE_ONLY_INPUTS.get(op.name, ())
@@ -340,31 +352,26 @@ def live_subgraph(sg: Subgraph) -> tuple[Subgraph, list[Operator]]:
 def lower_model(model: Model, name: str | None = None) -> Program:
     """The whole model as a Program, or a ModelError/UnsupportedOpError naming the first problem."""
     from tinyml_build.analysis.analyze import analyze, check_buildable
+    from tinyml_build.runtimes.aot import subgraphs
 
     check_buildable(analyze(model))
     sg, eliminated = live_subgraph(model.main)
     table = lowerings()
-    missing = [op for op in sg.operators if op.name not in table]
+    nested = subgraphs.prepare(model, sg)  # None for a one-subgraph model
+    missing = [(0, op) for op in sg.operators if op.name not in table] + (nested.missing_ops(table) if nested else [])
     if missing:
-        names = sorted({op.name for op in missing})
-        first = missing[0]
+        names = sorted({op.name for _, op in missing})
+        graph, first = missing[0]
         raise UnsupportedOpError(
-            f"op #{first.index} {first.name} is not supported by runtime=aot"
+            f"{f'subgraph {graph} ' if graph else ''}op #{first.index} {first.name} is not supported by runtime=aot"
             + (f" (unsupported ops in this model: {', '.join(names)})" if len(names) > 1 else ""),
             where=model.path,
             fix=f"{TFLM_FIX}; runtime=aot supports {', '.join(table)}",
         )
     lowering = _Lowering(model)
-    for op in sg.operators:
-        ctx = OpContext(lowering, op)
-        try:
-            table[op.name](ctx)
-        except ActivationBoundError as err:  # raised below the op's lowering, which knows no op
-            raise ctx.unsupported(err.what, fix=err.fix) from None
-        for index in op.outputs:
-            tensor = sg.tensors[index]
-            ctx.step.traces.append(Trace(tensor=index, pointer=f"TML_T{index}", nbytes=tensor.nbytes))
-        lowering.steps.append(ctx.step)
+    lowering.nested = nested
+    lowering.steps = lower_ops(lowering, sg, table, traced=True)
+    functions = nested.lower_subgraphs(lowering, table) if nested else []
 
     for index in list(sg.inputs) + list(sg.outputs):
         tensor = sg.tensors[index]
@@ -372,7 +379,7 @@ def lower_model(model: Model, name: str | None = None) -> Program:
             raise ModelError(f"graph input/output tensor #{index} '{tensor.name}' is a constant", where=model.path,
                              fix="re-export the model; a constant graph output cannot be produced by the runtime")
 
-    plan = plan_arena(sg, lowering.request)
+    plan = nested.plan(sg, lowering.request) if nested else plan_arena(sg, lowering.request)
     return Program(
         name=name or model.name,
         source=Path(model.path).name,
@@ -390,10 +397,32 @@ def lower_model(model: Model, name: str | None = None) -> Program:
         kernels=sorted(lowering.kernels),
         tensor_offsets=plan.tensor_offsets,
         eliminated=[(op.index, op.name) for op in eliminated],
-        variables=_variables(sg, plan.tensor_offsets),
+        variables=_variables(sg, plan.tensor_offsets) + (nested.resource_buffers() if nested else []),
         states=lowering.states,
-        init_statements=lowering.init_statements,
+        functions=functions,
+        state=nested.state_declarations() if nested else [],
+        init_statements=(nested.init_statements() if nested else []) + lowering.init_statements,
     )
+
+
+def lower_ops(lowering: _Lowering, sg: Subgraph, table, traced: bool) -> list[Step]:
+    """Each op of `sg` (already live_subgraph'ed) through its lowering function, as Steps in order.
+
+    traced: every output tensor is traced (main graph: the host check compares them with TFLM's);
+    resource handles are TFLM-internal ids, never traced."""
+    steps = []
+    for op in sg.operators:
+        ctx = OpContext(lowering, op)
+        try:
+            table[op.name](ctx)
+        except ActivationBoundError as err:  # raised below the op's lowering, which knows no op
+            raise ctx.unsupported(err.what, fix=err.fix) from None
+        for index in op.outputs if traced else ():
+            tensor = sg.tensors[index]
+            if tensor.dtype != "resource":
+                ctx.step.traces.append(Trace(tensor=index, pointer=f"TML_T{index}", nbytes=tensor.nbytes))
+        steps.append(ctx.step)
+    return steps
 
 
 def _variables(sg: Subgraph, placed: dict[int, int]) -> list[VariableTensor]:

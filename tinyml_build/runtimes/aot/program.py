@@ -119,6 +119,16 @@ class StateBuffer:
 
 
 @dataclass
+class SubgraphFunction:
+    """A subgraph that IF / WHILE / CALL_ONCE run: `static tml_status <name>(void)` over its steps
+    (subgraphs.py); not traced, as it may run many times per invoke."""
+
+    name: str
+    subgraph: int
+    steps: list[Step]
+
+
+@dataclass
 class Program:
     name: str  # C identifier; the API symbol is <name>_model_api
     source: str  # model file name (no directory: output must not depend on where the build ran)
@@ -137,8 +147,10 @@ class Program:
     tensor_offsets: dict[int, int]  # activation tensor index -> arena offset
     eliminated: list[tuple[int, str]] = field(default_factory=list)  # (op index, name) resolved at build time
     variables: list[VariableTensor] = field(default_factory=list)  # state reset by init()
-    states: list[StateBuffer] = field(default_factory=list)  # per-op state outside the arena
-    init_statements: list[str] = field(default_factory=list)  # reset calls init() runs, in op order
+    states: list[StateBuffer] = field(default_factory=list)  # per-op state outside the arena (Signal ops)
+    functions: list[SubgraphFunction] = field(default_factory=list)  # called subgraphs, callees first
+    state: list[str] = field(default_factory=list)  # C declarations of mutable flags (CALL_ONCE's "has run")
+    init_statements: list[str] = field(default_factory=list)  # init(): resets of `state`, then ops' reset calls
 
     @property
     def model_bytes(self) -> int:

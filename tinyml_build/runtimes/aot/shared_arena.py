@@ -5,8 +5,9 @@ wake-word model that starts a bigger one) needs only the largest arena, not the 
 keep nothing in their arena between invocations (every parameter is const, in flash), so any
 model may reuse the bytes another one wrote; what the application gives up is that a model's
 tensors survive another model's invoke(). Models with variable (state) tensors keep state in
-the arena between invocations and are refused; the state of stateful custom ops (Program.states,
-e.g. TFLM's Signal Framer) is static RAM of its model outside the arena, so it is kept.
+the arena between invocations and are refused, as are models with resource variables
+(VAR_HANDLE: runtimes/aot/subgraphs.py keeps them in the arena); the state of stateful custom ops
+(Program.states, e.g. TFLM's Signal Framer) is static RAM of its model outside the arena, so it is kept.
 """
 
 from pathlib import Path
@@ -30,6 +31,12 @@ def shared_arena_size(models: list[Model]) -> int:
                 f"arena_share=on: model {model.name} keeps state between invocations in variable tensor "
                 f"#{stateful[0].index}, which another model would overwrite", where=model.path,
                 fix="build with arena_share=off")
+        resources = [(sg.index, op.index) for sg in model.subgraphs for op in sg.operators if op.name == "VAR_HANDLE"]
+        if resources:
+            raise UnsupportedOpError(
+                f"arena_share=on: model {model.name} keeps state between invocations in resource variables "
+                f"(VAR_HANDLE, subgraph {resources[0][0]} op #{resources[0][1]}), which another model would "
+                "overwrite", where=model.path, fix="build with arena_share=off")
         size = max(size, lower_model(model).arena_size)
     return size
 

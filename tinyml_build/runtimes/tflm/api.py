@@ -49,7 +49,14 @@ def render_api(name: str, model: Model, resolver_label: str) -> str:
     return render(API_TEMPLATE, name=name, source=PurePath(model.path).name, sha256=model.sha256,
                   resolver=resolver_label, prefix=c_identifier(resolver_label),
                   num_inputs=len(model.main.inputs), num_outputs=len(model.main.outputs),
-                  num_opcodes=max(1, len(model.operator_codes)), tflm_commit=op_inventory.TFLM_COMMIT)
+                  num_opcodes=max(1, len(model.operator_codes)), tflm_commit=op_inventory.TFLM_COMMIT,
+                  resource_variables=resource_variable_count(model))
+
+
+def resource_variable_count(model: Model) -> int:
+    """Distinct VAR_HANDLE shared names: the MicroResourceVariables TFLM needs (0: none created)."""
+    return len({op.options.get("shared_name") for sg in model.subgraphs for op in sg.operators
+                if op.name == "VAR_HANDLE"})
 
 
 def render_descriptor(name: str, model: Model, arena_bytes: int, arena_comment: str) -> str:

@@ -60,7 +60,8 @@ def run(model: Model, inputs: list[list[np.ndarray]], intermediates: bool = Fals
         if intermediates:
             for op in sg.operators:
                 for index in op.outputs:
-                    if index >= 0:
+                    # a resource handle (VAR_HANDLE) is TFLM's internal id, not data: the wheel crashes on it
+                    if index >= 0 and sg.tensors[index].dtype != "resource":
                         data = interp.GetTensor(index, 0)["tensor_data"]
                         tensors[(run_index, index)] = np.ascontiguousarray(data).tobytes()
     return outputs, tensors

@@ -1,4 +1,5 @@
-"""SUB: int8 and int16, with broadcasting (kernels/add.c, shared with ADD); float32 in _binary_f32.py.
+"""SUB: int8 and int16, with broadcasting (kernels/add.c, shared with ADD); float32 in _binary_f32.py, int32 in
+_binary_s32.py.
 
 The same arithmetic as ADD with the second input's scaled value subtracted: the multiplier
 math (_binary.add_sub_params, in float32 for SUB as TFLM's sub_common.cc) and the C loops are
@@ -10,6 +11,7 @@ toward +infinity, which is not symmetric (see kernels/add.c).
 from tinyml_build.runtimes.aot.ops import register
 from tinyml_build.runtimes.aot.ops._binary import add_sub_params, lower_binary
 from tinyml_build.runtimes.aot.ops._binary_f32 import lower_binary_f32
+from tinyml_build.runtimes.aot.ops._binary_s32 import lower_binary_s32
 
 
 def sub_params(ctx, in1, in2, out) -> dict:
@@ -21,5 +23,8 @@ def sub_params(ctx, in1, in2, out) -> dict:
 def lower(ctx) -> None:
     if ctx.output(0).dtype == "float32":
         lower_binary_f32(ctx, "sub")
+        return
+    if ctx.output(0).dtype == "int32":
+        lower_binary_s32(ctx, "sub")
         return
     lower_binary(ctx, "sub", sub_params, kernel="add")
