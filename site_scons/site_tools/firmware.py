@@ -56,17 +56,18 @@ def _model_table_action(target, source, env):
 
 @clean_errors
 def _golden_action(target, source, env):
+    from tinyml_build.config.targets import load_target
     from tinyml_build.escape import terminal
     from tinyml_build.fileio import write_atomic
     from tinyml_build.model.reader import load_model
     from tinyml_build.verification import float_reference, golden
-    from tinyml_build.verification.oracle import select_oracle
+    from tinyml_build.verification.oracle.target import target_oracle
     from tinyml_build.verification.samples import model_labels, model_samples
 
     tflite = Path(str(source[0]))
     model = load_model(tflite, name=env["TML_MODEL_NAME"])
     vectors, seed, samples = int(env["TML_RANDOM_VECTORS"]), int(env["TML_SEED"]), model_samples(tflite)
-    oracle = select_oracle(dict(env["TML_THIRD_PARTY_OVERRIDES"]))
+    oracle = target_oracle(model, load_target(env["TML_TARGET_FILE"]), dict(env["TML_THIRD_PARTY_OVERRIDES"]))
     if env["TML_REFERENCE"]:
         request = float_reference.AccuracyRequest(Path(env["TML_REFERENCE"]),
                                                   Path(env["TML_DATASET"]) if env["TML_DATASET"] else None)
@@ -203,7 +204,9 @@ def Firmware(env, plan, toolchain, target_file, with_stand_in=False, with_profil
     also link its objects for the emulated target with the same arch flags (a target without an emulator);
     `with_profile`: also a per-op profiling image (op markers) for whatever runs in the emulator."""
     from tinyml_build.image.link import binary_names
+    from tinyml_build.model.reader import load_model
     from tinyml_build.verification.oracle import select_oracle
+    from tinyml_build.verification.oracle.target import target_oracle
 
     env = env.Clone()
     build_root = plan.common_dir.parent.parent
@@ -233,9 +236,11 @@ def Firmware(env, plan, toolchain, target_file, with_stand_in=False, with_profil
                                                 list(runtime["generated"]))
 
     oracle = select_oracle(dict(plan.third_party_overrides))
-    reference = oracle.identity()  # the oracle's name and, for the pinned build, its runner digest
-    goldens = []
+    goldens, judges = [], {}
     for m in plan.models:
+        # The host oracle, or the target's own when the model calls libm where newlib differs (oracle/target.py)
+        judges[m.name] = target_oracle(load_model(m.tflite), plan.target, dict(plan.third_party_overrides))
+        reference = judges[m.name].identity()  # the oracle's name and, for a pinned build, its runner digest
         accuracy = m.accuracy
         golden = env.Command(str(m.golden_json), [str(m.tflite)] + [str(p) for p in m.golden_inputs],
                              Action(_golden_action, label("GOLD"),
@@ -246,7 +251,7 @@ def Firmware(env, plan, toolchain, target_file, with_stand_in=False, with_profil
                              TML_DATASET=str(accuracy.dataset) if accuracy and accuracy.dataset else "",
                              TML_THIRD_PARTY_OVERRIDES=list(plan.third_party_overrides))
         generated_by(env, golden, "tinyml_build.verification.golden", "tinyml_build.verification.samples",
-                     "tinyml_build.verification.float_reference")
+                     "tinyml_build.verification.float_reference", "tinyml_build.verification.oracle.target")
         env.Depends(golden, ([str(m.tflite.parent / "model.yaml")] if m.samples else [])
                     + [env.Value(reference)])  # another oracle or pin recomputes the golden outputs
         vectors = env.Command(str(m.test_vectors_c), golden, Action(_test_vectors_action, label("GEN")))
@@ -302,7 +307,9 @@ def Firmware(env, plan, toolchain, target_file, with_stand_in=False, with_profil
                                   varlist=["TML_MANIFEST_MODELS", "TML_SETTINGS", "TML_LINK_LINE"]),
                            TML_OUTPUT_COUNT=len(outputs), TML_TARGET_NAME=plan.target.name,
                            TML_RUNTIME=plan.runtime.name,
-                           TML_MANIFEST_MODELS=[{"name": m.name, "sha256": m.sha256, "samples": len(m.samples)}
+                           TML_MANIFEST_MODELS=[{"name": m.name, "sha256": m.sha256, "samples": len(m.samples),
+                                                 **({"oracle": judges[m.name].as_dict()}
+                                                    if judges[m.name] != oracle else {})}
                                                 for m in plan.models],
                            TML_SETTINGS=settings, TML_FLAGS=flags, TML_PROJECT=str(plan.project_dir),
                            TML_LINK_LINE=link_line)

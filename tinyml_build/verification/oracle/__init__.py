@@ -9,6 +9,14 @@ wheel (the tflite-micro wheel, the fallback), select (the choice and its name), 
 (op, type) pairs the wheel computes differently, checked by a test).
 """
 
-from tinyml_build.verification.oracle.select import PINNED, WHEEL, Oracle, pinned_oracle, select_oracle, wheel_oracle
+from tinyml_build.verification.oracle.select import (
+    PINNED,
+    TARGET,
+    WHEEL,
+    Oracle,
+    pinned_oracle,
+    select_oracle,
+    wheel_oracle,
+)
 
-__all__ = ["PINNED", "WHEEL", "Oracle", "pinned_oracle", "select_oracle", "wheel_oracle"]
+__all__ = ["PINNED", "TARGET", "WHEEL", "Oracle", "pinned_oracle", "select_oracle", "wheel_oracle"]

@@ -225,13 +225,16 @@ def _compile_and_link(build: PinnedBuild, work: Path, cxx: str, cc: str, jobs: i
 
 RUN_MARKER = 0xFFFFFFFF
 _EXIT_MEANING = {2: "a file or usage error", 3: "an operator this TFLM build does not register",
-                 4: "the model does not set up in TFLM", 5: "an inference failed in TFLM"}
+                 4: "the model does not set up in TFLM", 5: "an inference failed in TFLM",
+                 70: "the runner crashed on the emulated core (a fault; target.py)"}
 
 
-def run(runner: Path, model, inputs, intermediates: bool = False, timeout: float | None = None):
+def run(runner: Path, model, inputs, intermediates: bool = False, timeout: float | None = None,
+        launch=None, name: str = "the pinned TFLM oracle"):
     """Run `inputs` (per run, one array per graph input) through the runner, in order, on one
     interpreter: (outputs per run as arrays, {(run, tensor): bytes} of every main-subgraph op output
-    when `intermediates`). ModelError naming the reason when TFLM refuses the model."""
+    when `intermediates`). ModelError naming the reason when TFLM refuses the model.
+    `launch(argv)` gives the command that runs the runner with argv (target.py: in QEMU)."""
     import numpy as np
 
     from tinyml_build.errors import ModelError
@@ -248,14 +251,15 @@ def run(runner: Path, model, inputs, intermediates: bool = False, timeout: float
                     f.write(a.astype(a.dtype.newbyteorder("<")).tobytes())
         argv = [str(runner), "model.tflite", "inputs.bin", str(len(inputs)), "outputs.bin"]
         argv += ["trace.bin"] if intermediates else []
+        argv = launch(argv) if launch is not None else argv
         try:
             proc = subprocess.run(argv, cwd=work, capture_output=True, text=True, timeout=timeout, check=False)
         except subprocess.TimeoutExpired:
-            raise ModelError(f"the pinned TFLM oracle did not finish within {timeout:g} s", where=model.path,
+            raise ModelError(f"{name} did not finish within {timeout:g} s", where=model.path,
                              fix="raise qemu_timeout=, or use fewer test vectors") from None
         if proc.returncode != 0:
             meaning = _EXIT_MEANING.get(proc.returncode, f"exit status {proc.returncode}")
-            raise ModelError(f"the pinned TFLM oracle cannot run the model: {meaning}", where=model.path,
+            raise ModelError(f"{name} cannot run the model: {meaning}", where=model.path,
                              details=proc.stderr.strip()[-4000:],
                              fix="check that the model runs in TFLM at the pinned commit "
                                  "(python -m tinyml_build inspect)")
@@ -268,7 +272,7 @@ def run(runner: Path, model, inputs, intermediates: bool = False, timeout: float
             t = sg.tensors[index]
             chunk = data[pos:pos + t.nbytes]
             if len(chunk) != t.nbytes:
-                raise ModelError(f"the pinned TFLM oracle returned too few output bytes for '{t.name}'",
+                raise ModelError(f"{name} returned too few output bytes for '{t.name}'",
                                  where=model.path)
             run_outputs.append(np.frombuffer(chunk, dtype=numpy_dtype(t.dtype)).reshape(t.shape))
             pos += t.nbytes

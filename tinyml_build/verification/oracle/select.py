@@ -16,6 +16,7 @@ from tinyml_build.errors import TinyMLError
 
 PINNED = "pinned"
 WHEEL = "wheel"
+TARGET = "target"  # target.py: the pinned runner cross-compiled for the image's core, run in QEMU
 UNKNOWN_COMMIT = "unknown"
 
 
@@ -24,18 +25,24 @@ class Oracle:
     """One TFLM reference interpreter: `name` says which, with its TFLM commit, in one line."""
 
     name: str  # e.g. "tflite-micro 90b983c2 (pinned sources, host build)"
-    kind: str  # PINNED or WHEEL
+    kind: str  # PINNED, WHEEL or TARGET
     tflm_commit: str  # full commit the outputs come from, or UNKNOWN_COMMIT (a wheel does not record it)
-    reason: str = ""  # for the wheel: why the pinned build is not used
-    build: object = field(default=None, compare=False, repr=False)  # pinned.PinnedBuild when PINNED
+    reason: str = ""  # for the wheel: why the pinned build is not used; for TARGET: why it judges
+    build: object = field(default=None, compare=False, repr=False)  # pinned.PinnedBuild / target.TargetBuild
 
     def as_dict(self) -> dict:
         """The oracle as reports record it (golden.json, test.json, manifest.json)."""
+        if self.kind == TARGET:
+            return {"name": self.name, "kind": self.kind, "tflm_commit": self.tflm_commit, "why": self.reason}
         return {"name": self.name, "kind": self.kind, "tflm_commit": self.tflm_commit}
 
     def identity(self) -> str:
         """What golden data depends on: the name and, for the pinned build, the runner's digest
         (trees, runner source, flags, compiler)."""
+        if self.kind == TARGET:
+            from tinyml_build.verification.oracle import target
+
+            return f"{self.name} runner {target.build_digest(self.build, target.compiler_identity())}"
         if self.kind != PINNED:
             return self.name
         from tinyml_build.verification.oracle import pinned
@@ -44,7 +51,11 @@ class Oracle:
         return f"{self.name} runner {pinned.build_digest(self.build, pinned.compiler_identity(compilers[0]))}"
 
     def run(self, model, inputs, intermediates: bool = False, timeout: float | None = None):
-        """(outputs per run, {(run, tensor): bytes}) -- see pinned.run and wheel.run."""
+        """(outputs per run, {(run, tensor): bytes}) -- see pinned.run, target.run and wheel.run."""
+        if self.kind == TARGET:
+            from tinyml_build.verification.oracle import target
+
+            return target.run(self.build, self.name, model, inputs, intermediates, timeout)
         if self.kind == PINNED:
             from tinyml_build.verification.oracle import pinned
 
@@ -54,8 +65,8 @@ class Oracle:
         return wheel.run(model, inputs, intermediates)
 
     def blind_spots(self, model) -> list:
-        """The known wheel differences `model` hits (differences.WheelDifference); none for the pinned build."""
-        if self.kind == PINNED:
+        """The known wheel differences `model` hits (differences.WheelDifference); none for the pinned builds."""
+        if self.kind != WHEEL:
             return []
         from tinyml_build.verification.oracle.differences import differences_in
 
