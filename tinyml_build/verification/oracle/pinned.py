@@ -260,7 +260,7 @@ def run(runner: Path, model, inputs, intermediates: bool = False, timeout: float
         if proc.returncode != 0:
             meaning = _EXIT_MEANING.get(proc.returncode, f"exit status {proc.returncode}")
             raise ModelError(f"{name} cannot run the model: {meaning}", where=model.path,
-                             details=proc.stderr.strip()[-4000:],
+                             details=(proc.stderr.strip() or proc.stdout.strip())[-4000:],  # QEMU: stdout
                              fix="check that the model runs in TFLM at the pinned commit "
                                  "(python -m tinyml_build inspect)")
         data = (work / "outputs.bin").read_bytes()

@@ -70,6 +70,7 @@ STACK_BYTES = 128 << 10  # the runner reads its files through a 64 KB chunk on t
 STATIC_BYTES = 64 << 10  # room for .data/.bss of TFLM and newlib (the link fails if they need more)
 FILE_SLACK = 64 << 10  # stdio buffers and the growth of the file vectors beyond twice their size
 FAULT_STATUS = 70  # src/tml_oracle_target.c: a fault on the emulated core
+RUN_TIMEOUT = 900.0  # seconds for one batch of vectors in QEMU when the caller gives none: no endless hang
 
 
 @dataclass(frozen=True)
@@ -337,7 +338,7 @@ def run(build: TargetBuild, name: str, model, inputs, intermediates: bool = Fals
     check_fits(build, model, inputs)
     elf = build_runner(build)
     try:
-        return pinned.run(elf, model, inputs, intermediates, timeout, launch=qemu_launcher(build, elf),
+        return pinned.run(elf, model, inputs, intermediates, timeout or RUN_TIMEOUT, launch=qemu_launcher(build, elf),
                           name=f"the target oracle ({name})")
     except ModelError as err:
         if "does not set up" in err.what:

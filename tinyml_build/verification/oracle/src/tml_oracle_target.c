@@ -21,8 +21,7 @@ extern uint32_t __tml_oracle_stack_top[];
 extern uint8_t __tml_oracle_heap_end[];
 extern uint8_t __bss_start__[];
 extern uint8_t __bss_end__[];
-extern uint32_t __heap_limit; /* rdimon's _sbrk honours it unless it is 0xcafedead */
-uint32_t __heap_limit = 0xcafedeadu;
+extern uint32_t __heap_limit; /* rdimon's (syscalls.c): its _sbrk honours it unless it is 0xcafedead */
 
 int main(int argc, char **argv);
 void initialise_monitor_handles(void);
