@@ -1,6 +1,6 @@
-"""runtime=aot against runtime=tflm with CMSIS-NN on qemu-m4, side by side in one run (issue 12 section 3).
+"""runtime=aot against runtime=tflm with CMSIS-NN on an emulated Cortex-M, side by side in one run (issue 12 section 3).
 
-For each model it builds and tests `target=qemu-m4` twice -- `runtime=aot` and `runtime=tflm
+For each model it builds and tests `target=qemu-m4` (or `--target`) twice -- `runtime=aot` and `runtime=tflm
 kernels=cmsis-nn` -- and reads QEMU instructions per inference from each test.json (exact: the
 firmware counts with `-icount shift=0`), then prints the ratio aot / (TFLM + CMSIS-NN); the goal is
 <= 0.6 on every model. With --per-mac it also profiles the aot inference (bench/aot_profile.py's
@@ -12,9 +12,10 @@ FC-only int8 model of the MLPerf Tiny anomaly-detection shape (640-128-128-128-1
 128-640, per-tensor, RELU), generated with tests/tflite_builder.py into bench/out/ (seeded: the
 same bytes every run). A model one of the runtimes cannot build is listed with its reason.
 
-    python bench/aot_vs_cmsis_nn.py [--models anomaly_fc,kws,...] [--per-mac]
+    python bench/aot_vs_cmsis_nn.py [--target qemu-m7] [--models anomaly_fc,kws,...] [--per-mac]
 
-Writes bench/out/aot_vs_cmsis_nn.json and prints a Markdown table. Needs arm-none-eabi-gcc,
+Writes bench/out/aot_vs_cmsis_nn.json (qemu-m4; another target: aot_vs_cmsis_nn-<target>.json) and
+prints a Markdown table. Needs arm-none-eabi-gcc,
 qemu-system-arm and the CMSIS-NN and TFLM sources (tinyml_build.third_party.resolve; the tflm
 column says why when they are absent).
 """
@@ -35,6 +36,8 @@ PROJECT_DIR = Path(__file__).resolve().parents[1]
 SHARED = PROJECT_DIR.parent / "shared" / "models"
 OUT = PROJECT_DIR / "bench" / "out"
 TARGET = "qemu-m4"
+# The emulated Cortex-M targets that run CMSIS-NN (its DSP or MVE paths); --per-mac profiles on qemu-m4 only.
+TARGETS = ("qemu-m3", "qemu-m4", "qemu-m7", "qemu-m33", "qemu-m55")
 GOAL = 0.6
 ANOMALY_WIDTHS = (640, 128, 128, 128, 128, 8, 128, 128, 128, 128, 640)
 sys.path.insert(0, str(PROJECT_DIR))
@@ -84,20 +87,21 @@ def models() -> dict[str, str]:
 NO_CMSIS_NN = "no cmsis-nn function was linked"
 
 
-def run(name: str, value: str, runtime: str, build_dir: Path, kernels: str = "cmsis-nn") -> dict:
+def run(name: str, value: str, runtime: str, build_dir: Path, kernels: str = "cmsis-nn", target: str = TARGET) -> dict:
     """Instructions per inference of one `scons test`, or why there are none. A model none of whose
     ops has a CMSIS-NN kernel (the build refuses kernels=cmsis-nn for it) runs TFLM's reference
     kernels, which is what a CMSIS-NN build would run: the row says so."""
     extra = [f"kernels={kernels}"] if runtime == "tflm" else []
     out_dir = build_dir / (runtime if kernels == "cmsis-nn" else f"{runtime}-{kernels}")
-    result = subprocess.run([sys.executable, "-m", "SCons", "-Q", "-j2", f"target={TARGET}", f"model={value}",
+    result = subprocess.run([sys.executable, "-m", "SCons", "-Q", "-j2", f"target={target}", f"model={value}",
                              f"runtime={runtime}", *extra, f"build_dir={out_dir}", "test"], cwd=PROJECT_DIR,
                             capture_output=True, text=True)
-    verdict_file = out_dir / TARGET / name / "test.json"
+    verdict_file = out_dir / target / name / "test.json"
     if result.returncode != 0 or not verdict_file.is_file():
         text = result.stdout + result.stderr
         if runtime == "tflm" and kernels == "cmsis-nn" and NO_CMSIS_NN in text:
-            return {**run(name, value, runtime, build_dir, "reference"), "kernels": "reference (no CMSIS-NN kernel)"}
+            fallback = run(name, value, runtime, build_dir, "reference", target)
+            return {**fallback, "kernels": "reference (no CMSIS-NN kernel)"}
         lines = [line.strip() for line in text.splitlines() if line.strip()]
         # the build's own message (scons: *** <what>), not scons' closing "[target] Error 1"
         told = [line for line in lines if line.startswith("scons: ***") and "] Error" not in line]
@@ -185,7 +189,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-mac", action="store_true", help="also profile aot: instructions per MAC per op type")
     parser.add_argument("--runtimes", default="aot,tflm", help="which side(s) to build and run (the other shows n/a)")
     parser.add_argument("--build-dir", default=str(OUT / "speed-build"))
+    parser.add_argument("--target", default=TARGET, choices=TARGETS, help="the emulated Cortex-M target")
     args = parser.parse_args(argv)
+    if args.per_mac and args.target != TARGET:
+        parser.error(f"--per-mac profiles on {TARGET} only")
     for tool in ("arm-none-eabi-gcc", "qemu-system-arm"):
         if shutil.which(tool) is None:
             print(f"error: {tool} not found", file=sys.stderr)
@@ -199,14 +206,15 @@ def main(argv: list[str] | None = None) -> int:
             continue
         row = {"model": name}
         for runtime in ("aot", "tflm"):
-            row[runtime] = (run(name, available[name], runtime, Path(args.build_dir))
+            row[runtime] = (run(name, available[name], runtime, Path(args.build_dir), target=args.target)
                             if runtime in args.runtimes.split(",") else {"status": "not run"})
         if args.per_mac and row["aot"].get("instructions"):
             row["per_op_type"] = per_mac(available[name])
         rows.append(row)
         print(table([row]).splitlines()[-1], flush=True)
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "aot_vs_cmsis_nn.json").write_text(json.dumps({"target": TARGET, "rows": rows}, indent=1) + "\n")
+    stem = "aot_vs_cmsis_nn" if args.target == TARGET else f"aot_vs_cmsis_nn-{args.target}"
+    (OUT / f"{stem}.json").write_text(json.dumps({"target": args.target, "rows": rows}, indent=1) + "\n")
     print()
     print(table(rows))
     if args.per_mac:

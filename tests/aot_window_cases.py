@@ -126,6 +126,17 @@ def window_geometry(rng, h, w, k_h, k_w, dilation: bool = True):
     return stride, dil, padding, out_h, out_w
 
 
+def bias_16x8(rng, depth: int, options) -> str | None:
+    """The bias type of a 16x8 op (int64, int32 or none): the int32 accumulator (an int32 bias, or none with
+    quantized_bias_type INT32) only on small windows, where TFLM's int32 sums cannot overflow."""
+    if depth > 24:
+        return ["int64", None][int(rng.integers(0, 2))]
+    kind = ["int64", "int64", "int32", None][int(rng.integers(0, 4))]
+    if kind is None and rng.random() < 0.5:
+        options.quantizedBiasType = 2  # TensorType INT32
+    return kind
+
+
 # --- CONV_2D -----------------------------------------------------------------------------------
 
 
@@ -173,8 +184,8 @@ def add_conv2d(b, rng, dtype, n):
 
 
 def add_depthwise_conv2d(b, rng, dtype, n):
-    """int8, depth multipliers 1-3, one input channel (lowered to the CONV_2D kernel) 20 % of the time;
-    float32: float_depthwise_conv2d."""
+    """int8 or 16x8, depth multipliers 1-3, one input channel (int8: lowered to the CONV_2D kernel) 20 % of the
+    time; float32: float_depthwise_conv2d."""
     if dtype == "float32":
         return float_depthwise_conv2d(b, rng, n)
     batches = 1 if rng.random() < 0.75 else 2
@@ -189,8 +200,9 @@ def add_depthwise_conv2d(b, rng, dtype, n):
     x = b.tensor(f"x{n}", dtype, [batches, h, w, in_c], scale=in_s, zero_point=in_zp)
     wt = b.tensor(f"w{n}", "int8", [1, k_h, k_w, out_c], data=weights(rng, (1, k_h, k_w, out_c)),
                   scale=w_scales, zero_point=[0] * len(w_scales), axis=3)
-    # always a bias: TFLM's reference kernel DCHECKs one (converters always write one)
-    inputs = [x, wt, bias_tensor(b, rng, f"b{n}", "int32", in_s, w_scales, out_c, k_h * k_w)]
+    # always a bias: TFLM's reference kernel DCHECKs one (converters always write one); 16x8 reads it as int64
+    inputs = [x, wt, bias_tensor(b, rng, f"b{n}", "int64" if dtype == "int16" else "int32", in_s, w_scales, out_c,
+                                 k_h * k_w, dtype)]
     y = b.tensor(f"y{n}", dtype, [batches, out_h, out_w, out_c], scale=out_s, zero_point=out_zp)
     options = fb.DepthwiseConv2DOptionsT()
     options.padding = padding
@@ -198,8 +210,8 @@ def add_depthwise_conv2d(b, rng, dtype, n):
     options.dilationHFactor, options.dilationWFactor = dil
     options.depthMultiplier = multiplier
     options.fusedActivationFunction = activation(rng, out_s)
-    b.op(b.opcode(BUILTIN.DEPTHWISE_CONV_2D, version=3), inputs, [y], fb.BuiltinOptions.DepthwiseConv2DOptions,
-         options)
+    b.op(b.opcode(BUILTIN.DEPTHWISE_CONV_2D, version=5 if dtype == "int16" else 3), inputs, [y],
+         fb.BuiltinOptions.DepthwiseConv2DOptions, options)
     return [x], [y]
 
 
@@ -223,14 +235,19 @@ def fully_connected(b, rng, dtype, n, depth, units, lead, keep_num_dims, per_cha
         y = b.tensor(f"y{n}", dtype, out_shape)
     else:
         (in_s, in_zp), w_scales, (out_s, out_zp) = conv_quantization(rng, dtype, depth, units, per_channel)
+        if dtype == "int16" and rng.random() < 0.15:  # TFLM's int16 FC applies zero points (converters write 0)
+            in_zp, out_zp = int(rng.integers(-300, 301)), int(rng.integers(-300, 301))
         if options.fusedActivationFunction in (ACT.RELU6, ACT.RELU_N1_TO_1) and 6.0 / out_s >= 2.0 ** 31:
             options.fusedActivationFunction = ACT.RELU  # as activation(rng, out_s): TFLM would refuse the model
         x = b.tensor(f"x{n}", dtype, in_shape, scale=in_s, zero_point=in_zp)
         wt = b.tensor(f"w{n}", "int8", [units, depth], data=weights(rng, (units, depth)), scale=w_scales,
                       zero_point=[0] * len(w_scales))
         inputs = [x, wt]
-        if with_bias:
-            inputs.append(bias_tensor(b, rng, f"b{n}", "int32", in_s, w_scales, units, depth))
+        bias_kind = "int32" if with_bias else None
+        if dtype == "int16":
+            bias_kind = bias_16x8(rng, depth, options) if with_bias else None
+        if bias_kind is not None:
+            inputs.append(bias_tensor(b, rng, f"b{n}", bias_kind, in_s, w_scales, units, depth, dtype))
         y = b.tensor(f"y{n}", dtype, out_shape, scale=out_s, zero_point=out_zp)
     b.op(b.opcode(BUILTIN.FULLY_CONNECTED, version=9 if keep_num_dims else 4), inputs, [y],
          fb.BuiltinOptions.FullyConnectedOptions, options)
@@ -238,7 +255,7 @@ def fully_connected(b, rng, dtype, n, depth, units, lead, keep_num_dims, per_cha
 
 
 def add_fully_connected(b, rng, dtype, n):
-    """int8 (per-tensor or per-channel) or float32; depth up to 70, batched and higher-rank inputs."""
+    """int8 or 16x8 (per-tensor or per-channel) or float32; depth up to 70, batched and higher-rank inputs."""
     depth, units = dim(rng, 70), channels(rng, 20)
     rank = int(rng.integers(1, 4))
     lead = [dim(rng, 3) for _ in range(rank - 1)] if rank > 1 else [1]
@@ -290,13 +307,15 @@ def add_transpose_conv(b, rng, dtype, n):
 
 
 def _pool(builtin, b, rng, dtype, n):
-    """Filters up to 6 (larger than the input under SAME: the edges average fewer taps), strides up to 3;
-    float32 tensors carry no quantization."""
+    """int8, int16 or float32 (no quantization); filters up to 6 (larger than the input under SAME: the
+    edges average fewer taps), strides up to 3, channel counts up to 40 (the int16 kernels' channel blocks)."""
     batches = 1 if rng.random() < 0.75 else 2
-    h, w, c = dim(rng, 9), dim(rng, 9), dim(rng, 11)
+    h, w, c = dim(rng, 9), dim(rng, 9), (channels(rng, 11) if dtype == "int16" else dim(rng, 11))
     f_h, f_w = int(rng.integers(1, 7)), int(rng.integers(1, 7))
     stride, _, padding, out_h, out_w = window_geometry(rng, h, w, f_h, f_w, dilation=False)
     scale, zp = (None, None) if dtype == "float32" else (log_uniform(rng, 1e-4, 1.0), zero_point(rng, dtype))
+    if dtype == "int16" and rng.random() < 0.2:  # TFLM's int16 pooling accepts any (shared) zero point
+        zp = int(rng.integers(-300, 301))
     x = b.tensor(f"x{n}", dtype, [batches, h, w, c], scale=scale, zero_point=zp)
     y = b.tensor(f"y{n}", dtype, [batches, out_h, out_w, c], scale=scale, zero_point=zp)
     options = fb.Pool2DOptionsT()
@@ -420,7 +439,7 @@ def add_dense(b, rng, op, dtype, n):
     (in_s, in_zp), (out_s, out_zp) = in_q, out_q
     wq = {"scale": w_scales, "zero_point": [0] * len(w_scales)}
     u = DENSE_UNITS
-    int32_bias = dtype == "int8" or (op == "CONV_2D" and rng.random() < 0.5)  # 16x8 CONV_2D: both accumulators
+    int32_bias = dtype == "int8" or (op in ("CONV_2D", "FULLY_CONNECTED") and rng.random() < 0.5)  # 16x8: both
     bias = _dense_bias(b, f"b{n}", "int32" if int32_bias else "int64", dtype, in_q, w_scales, out_q)
     if op == "FULLY_CONNECTED":
         x = b.tensor(f"x{n}", dtype, [DENSE_PIXELS, 1], scale=in_s, zero_point=in_zp)

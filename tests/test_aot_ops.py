@@ -127,14 +127,16 @@ def test_depthwise_conv2d(case, multiplier):
 @pytest.mark.parametrize("case", ["3x3_s2_same_relu", "10x4_s2_same", "3x3_dilated", "2x4_s3x2_dilated_valid"])
 @pytest.mark.parametrize("multiplier", [1, 8])
 def test_depthwise_conv2d_single_input_channel(case, multiplier):
-    """One input channel is lowered to the CONV_2D kernel: still TFLM's depthwise result."""
+    """One input channel: tml_depthwise_conv2d_s8_single when the multiplier is a multiple of 4, else
+    the CONV_2D kernel; still TFLM's depthwise result."""
     kernel, stride, dilation, padding, activation, per_channel = WINDOW_CASES[case]
     data = m.depthwise_model(in_shape=(1, 13, 9, 1), multiplier=multiplier, kernel=kernel, stride=stride,
                              dilation=dilation, padding=padding, activation=activation, per_channel=per_channel,
                              seed=multiplier)
     model = read_model(data, where="dw1.tflite", name="dw1")
     from tinyml_build.runtimes.aot import lower_model
-    assert "tml_conv2d_s8" in lower_model(model).steps[0].statements[0]
+    kernel_call = "tml_depthwise_conv2d_s8_single(" if multiplier % 4 == 0 else "tml_conv2d_s8("
+    assert kernel_call in lower_model(model).steps[0].statements[0]
     _check(data, f"dw1_{case}_m{multiplier}", runs=8)
 
 

@@ -14,6 +14,7 @@ kernels branch on (LOGISTIC's cutoffs, signed zeros, NaN, infinities) in every r
 import aot_op_cases
 import numpy as np
 import pytest
+from tflite_builder import ModelBuilder
 
 from tinyml_build.model.schema import fb
 
@@ -50,6 +51,8 @@ def _unary(b, n, code, version, x_spec, y_spec, options_type=0, options=None):
 
 
 def add_softmax(b, rng, dtype, n):
+    if dtype == "int16->int16":
+        return _add_softmax_s16(b, rng, n)
     shape = _shape(rng)
     if rng.random() < 0.2:
         shape[-1] = int(rng.integers(20, 200))  # long rows: the sum's fixed-point headroom
@@ -59,6 +62,23 @@ def add_softmax(b, rng, dtype, n):
     options.beta = float(rng.choice([1.0, _log_uniform(rng, 0.05, 4.0)]))
     return _unary(b, n, BUILTIN.SOFTMAX, 2, ("int8", shape, in_scale, _zero_point(rng, "int8")),
                   (dtype, shape, *out), OPTIONS.SoftmaxOptions, options)
+
+
+def _add_softmax_s16(b, rng, n):
+    """int16 -> int16 (zero points 0, output scale 1/32768, as TFLM requires): input scales and betas whose
+    multiplier input_scale * beta / (10 / 65535) runs from about 0.03 (a right shift) to about 80 (a left
+    shift of 7), rows up to 1000 long (the sum's normalisation)."""
+    shape = _shape(rng)
+    r = rng.random()
+    if r < 0.25:
+        shape[-1] = int(rng.integers(20, 200))
+    elif r < 0.3:
+        shape = [1, int(rng.integers(500, 1001))]
+    options = fb.SoftmaxOptionsT()
+    options.beta = float(rng.choice([1.0, _log_uniform(rng, 0.05, 4.0)]))
+    in_scale = _log_uniform(rng, 1e-5, 3e-3)
+    return _unary(b, n, BUILTIN.SOFTMAX, 2, ("int16", shape, in_scale, 0), ("int16", shape, 1 / 32768, 0),
+                  OPTIONS.SoftmaxOptions, options)
 
 
 def add_leaky_relu(b, rng, dtype, n):
@@ -162,10 +182,10 @@ ADDERS = {"SOFTMAX": add_softmax, "LEAKY_RELU": add_leaky_relu, "LOGISTIC": add_
           "DEQUANTIZE": add_dequantize}
 FLOAT_OPS = ("SOFTMAX", "LEAKY_RELU", "LOGISTIC", "TANH", "HARD_SWISH", "RELU", "RELU6")  # float32 too
 ADDERS.update({op: _with_float(op, ADDERS[op]) for op in FLOAT_OPS})
-# The types aot lowers (SOFTMAX: int8 input, int8/int16 output; QUANTIZE: every pair of
+# The types aot lowers (SOFTMAX: int8 input with int8/int16 output, and int16->int16; QUANTIZE: every pair of
 # quantize_common.cc's Prepare that aot accepts); LOGISTIC/TANH int16 are not lowered (logistic.py).
-TYPES = {"SOFTMAX": ("int8", "int16"), "LEAKY_RELU": ("int8", "int16"), "LOGISTIC": ("int8",), "TANH": ("int8",),
-         "HARD_SWISH": ("int8",), "RELU": ("int8", "int16"), "RELU6": ("int8", "int16"),
+TYPES = {"SOFTMAX": ("int8", "int16", "int16->int16"), "LEAKY_RELU": ("int8", "int16"), "LOGISTIC": ("int8",),
+         "TANH": ("int8",), "HARD_SWISH": ("int8",), "RELU": ("int8", "int16"), "RELU6": ("int8", "int16"),
          "QUANTIZE": ("float32->int8", "float32->int16", "int8->int8", "int8->uint8", "int8->int16", "int8->int32",
                       "uint8->int8", "int16->int8", "int16->int16", "int16->int32", "int32->int8", "int32->int16"),
          "DEQUANTIZE": ("int8", "uint8", "int16")}
@@ -193,3 +213,13 @@ def test_all_ops_under_sanitizers(tmp_path):
     out-of-bounds reads of the broadcast and table paths)."""
     model = aot_op_cases.all_ops_model(ADDERS, aot_op_cases.judged_types(TYPES), per_type=4)
     aot_op_cases.check_bytes(tmp_path, model, runs=RUNS, sanitize=True)
+
+
+@pytest.mark.parametrize("scale,zero_point,message", [(1 / 65536, 0, "1/32768"), (1 / 32768, 3, "zero points")])
+def test_int16_softmax_refuses_the_output_quantizations_tflm_refuses(scale, zero_point, message):
+    b = ModelBuilder()
+    x = b.tensor("x", "int16", [2, 8], scale=1e-3, zero_point=0)
+    y = b.tensor("y", "int16", [2, 8], scale=scale, zero_point=zero_point)
+    b.op(b.opcode(BUILTIN.SOFTMAX, version=3), [x], [y], OPTIONS.SoftmaxOptions, fb.SoftmaxOptionsT())
+    b.inputs, b.outputs = [x], [y]
+    assert message in aot_op_cases.lower_error(b.build())

@@ -27,20 +27,20 @@ CASES = 50  # ops per generated model
 RUNS = 6  # all-minimum, all-maximum and 4 random input vectors
 TYPES = {
     "CONV_2D": ("int8", "int16", "float32"),
-    "DEPTHWISE_CONV_2D": ("int8", "float32"),
-    "FULLY_CONNECTED": ("int8", "float32"),
+    "DEPTHWISE_CONV_2D": ("int8", "int16", "float32"),
+    "FULLY_CONNECTED": ("int8", "int16", "float32"),
     "TRANSPOSE_CONV": ("int8", "int16", "float32"),
-    "AVERAGE_POOL_2D": ("int8", "float32"),
-    "MAX_POOL_2D": ("int8", "float32"),
+    "AVERAGE_POOL_2D": ("int8", "int16", "float32"),
+    "MAX_POOL_2D": ("int8", "int16", "float32"),
     "BATCH_MATMUL": ("int8", "int16", "float32"),
 }
 SEEDS = {  # models per (op, type): every op gets aot_op_cases.MIN_CASES (CASES x seeds summed over its types)
     ("CONV_2D", "int8"): 3, ("CONV_2D", "int16"): 2,
-    ("DEPTHWISE_CONV_2D", "int8"): 4,
-    ("FULLY_CONNECTED", "int8"): 3, ("FULLY_CONNECTED", "float32"): 1,
+    ("DEPTHWISE_CONV_2D", "int8"): 4, ("DEPTHWISE_CONV_2D", "int16"): 2,
+    ("FULLY_CONNECTED", "int8"): 3, ("FULLY_CONNECTED", "int16"): 2, ("FULLY_CONNECTED", "float32"): 1,
     ("TRANSPOSE_CONV", "int8"): 2, ("TRANSPOSE_CONV", "int16"): 2,
-    ("AVERAGE_POOL_2D", "int8"): 4,
-    ("MAX_POOL_2D", "int8"): 4,
+    ("AVERAGE_POOL_2D", "int8"): 4, ("AVERAGE_POOL_2D", "int16"): 2,
+    ("MAX_POOL_2D", "int8"): 4, ("MAX_POOL_2D", "int16"): 2,
     ("BATCH_MATMUL", "int8"): 2, ("BATCH_MATMUL", "int16"): 1, ("BATCH_MATMUL", "float32"): 1,
     # float32 windowed ops (TFLM's reference float kernels)
     ("CONV_2D", "float32"): 2, ("DEPTHWISE_CONV_2D", "float32"): 2, ("TRANSPOSE_CONV", "float32"): 2,
@@ -87,7 +87,8 @@ def test_generated_models_are_reproducible():
 # --- dense accumulators: every rounding boundary ---------------------------------------------------
 
 DENSE = [("CONV_2D", "int8"), ("CONV_2D", "int16"), ("DEPTHWISE_CONV_2D", "int8"), ("FULLY_CONNECTED", "int8"),
-         ("TRANSPOSE_CONV", "int8"), ("TRANSPOSE_CONV", "int16")]
+         ("TRANSPOSE_CONV", "int8"), ("TRANSPOSE_CONV", "int16"), ("FULLY_CONNECTED", "int16"),
+         ("DEPTHWISE_CONV_2D", "int16")]
 DENSE_CASES = 12  # random (input, weight, output) scale triples per (op, type)
 
 
@@ -112,12 +113,12 @@ def test_dense_accumulators_meet_every_rounding_boundary(tmp_path, op, dtype):
 # --- named shapes --------------------------------------------------------------------------------
 
 
-def _add_fc_stack(b, rng, per_channel: bool, first: int = 0) -> int:
+def _add_fc_stack(b, rng, per_channel: bool, first: int = 0, dtype: str = "int8",
+                  widths=(640, 128, 128, 8, 128, 640)) -> int:
     """The MLPerf Tiny anomaly-detection shape: 640 -> 128 -> 128 -> 8 -> 128 -> 640 (one FC per model input,
     so each layer meets the extreme inputs too); returns the next free case number."""
-    widths = [640, 128, 128, 8, 128, 640]
     for n, (depth, units) in enumerate(zip(widths, widths[1:]), start=first):
-        xs, ys = aot_window_cases.fully_connected(b, rng, "int8", n, depth, units, [1], False, per_channel, True)
+        xs, ys = aot_window_cases.fully_connected(b, rng, dtype, n, depth, units, [1], False, per_channel, True)
         b.inputs += xs
         b.outputs += ys
     return first + len(widths) - 1
@@ -134,12 +135,87 @@ def test_fully_connected_anomaly_detection_shape(tmp_path, per_channel):
     check(tmp_path, _fc_stack(per_channel), runs=12)
 
 
+def _classifier_16x8(seed: int = 0) -> bytes:
+    """A 16x8-quantized classifier chaining the int16 ops: DEPTHWISE_CONV_2D (multiplier 2) -> MAX_POOL_2D ->
+    AVERAGE_POOL_2D -> FULLY_CONNECTED (rank-4 input flattened) -> SOFTMAX, scales as a converter sets them."""
+    rng = np.random.default_rng(seed)
+    b = ModelBuilder()
+    x = b.tensor("x", "int16", [1, 8, 8, 4], scale=1 / 8192, zero_point=0)
+    w = b.tensor("dw_w", "int8", [1, 3, 3, 8], data=rng.integers(-127, 128, (1, 3, 3, 8)).astype(np.int8),
+                 scale=[0.004 * (1 + k / 8) for k in range(8)], zero_point=[0] * 8, axis=3)
+    bias = b.tensor("dw_b", "int64", [8], data=rng.integers(-5000, 5000, 8).astype(np.int64),
+                    scale=[0.004 * (1 + k / 8) / 8192 for k in range(8)], zero_point=[0] * 8)
+    h = b.tensor("dw_y", "int16", [1, 8, 8, 8], scale=1 / 4096, zero_point=0)
+    options = fb.DepthwiseConv2DOptionsT()
+    options.padding, options.depthMultiplier = fb.Padding.SAME, 2
+    options.strideH = options.strideW = options.dilationHFactor = options.dilationWFactor = 1
+    options.fusedActivationFunction = fb.ActivationFunctionType.RELU
+    b.op(b.opcode(fb.BuiltinOperator.DEPTHWISE_CONV_2D, version=5), [x, w, bias], [h],
+         fb.BuiltinOptions.DepthwiseConv2DOptions, options)
+    pools = (("max", fb.BuiltinOperator.MAX_POOL_2D, 4), ("avg", fb.BuiltinOperator.AVERAGE_POOL_2D, 2))
+    for name, builtin, size in pools:
+        pooled = b.tensor(f"{name}_y", "int16", [1, size, size, 8], scale=1 / 4096, zero_point=0)
+        options = fb.Pool2DOptionsT()
+        options.padding, options.strideH, options.strideW = fb.Padding.VALID, 2, 2
+        options.filterHeight = options.filterWidth = 2
+        b.op(b.opcode(builtin, version=3), [h], [pooled], fb.BuiltinOptions.Pool2DOptions, options)
+        h = pooled
+    w = b.tensor("fc_w", "int8", [10, 32], data=rng.integers(-127, 128, (10, 32)).astype(np.int8), scale=[0.01],
+                 zero_point=[0])
+    bias = b.tensor("fc_b", "int64", [10], data=rng.integers(-3000, 3000, 10).astype(np.int64), scale=[0.01 / 4096],
+                    zero_point=[0])
+    logits = b.tensor("logits", "int16", [1, 10], scale=1 / 256, zero_point=0)
+    b.op(b.opcode(fb.BuiltinOperator.FULLY_CONNECTED, version=7), [h, w, bias], [logits],
+         fb.BuiltinOptions.FullyConnectedOptions, fb.FullyConnectedOptionsT())
+    y = b.tensor("y", "int16", [1, 10], scale=1 / 32768, zero_point=0)
+    options = fb.SoftmaxOptionsT()
+    options.beta = 1.0
+    b.op(b.opcode(fb.BuiltinOperator.SOFTMAX, version=3), [logits], [y], fb.BuiltinOptions.SoftmaxOptions, options)
+    b.inputs, b.outputs = [x], [y]
+    return b.build()
+
+
+def test_16x8_classifier_chaining_the_int16_ops(tmp_path):
+    """Every intermediate tensor of the chain against the oracle (check_model compares each op output)."""
+    check(tmp_path, _classifier_16x8(), runs=12)
+
+
+def _wide_accumulators_16x8() -> bytes:
+    """A 16x8 DEPTHWISE_CONV_2D with a 23x23 window (529 taps: the per-channel path) and a FULLY_CONNECTED
+    600 deep, weights all -128: the all-minimum run sums 2^22 per product, beyond int32 after 512, so the
+    int32 partial sums must be widened every 256 products (the int64 result is then exact); the output
+    scales keep those sums inside int16."""
+    b = ModelBuilder()
+    x = b.tensor("dw_x", "int16", [1, 23, 23, 3], scale=1e-4, zero_point=0)
+    w = b.tensor("dw_w", "int8", [1, 23, 23, 3], data=np.full((1, 23, 23, 3), -128, np.int8), scale=[0.01] * 3,
+                 zero_point=[0] * 3, axis=3)
+    bias = b.tensor("dw_b", "int64", [3], data=np.array([0, 3 << 30, -(3 << 30)], np.int64), scale=[1e-6] * 3,
+                    zero_point=[0] * 3)
+    y = b.tensor("dw_y", "int16", [1, 1, 1, 3], scale=0.2, zero_point=0)
+    options = fb.DepthwiseConv2DOptionsT()
+    options.padding, options.depthMultiplier = fb.Padding.VALID, 1
+    options.strideH = options.strideW = options.dilationHFactor = options.dilationWFactor = 1
+    b.op(b.opcode(fb.BuiltinOperator.DEPTHWISE_CONV_2D, version=5), [x, w, bias], [y],
+         fb.BuiltinOptions.DepthwiseConv2DOptions, options)
+    fc_x = b.tensor("fc_x", "int16", [2, 600], scale=1e-4, zero_point=0)
+    fc_w = b.tensor("fc_w", "int8", [6, 600], data=np.full((6, 600), -128, np.int8), scale=[0.01], zero_point=[0])
+    fc_y = b.tensor("fc_y", "int16", [2, 6], scale=0.2, zero_point=0)
+    b.op(b.opcode(fb.BuiltinOperator.FULLY_CONNECTED, version=7), [fc_x, fc_w], [fc_y],
+         fb.BuiltinOptions.FullyConnectedOptions, fb.FullyConnectedOptionsT())
+    b.inputs, b.outputs = [x, fc_x], [y, fc_y]
+    return b.build()
+
+
+def test_16x8_accumulators_beyond_int32_are_exact(tmp_path):
+    check(tmp_path, _wide_accumulators_16x8(), runs=4)
+
+
 # --- Cortex-M4: the SIMD dot products and the SMLAL requantization host builds do not run ----------
 
 
 def _cortex_m_model(per_type: int = 3, seed: int = 11) -> bytes:
     """per_type generated cases of every (op, type), one boundary probe of every DENSE pair and the
-    anomaly-detection FC stack, in one model."""
+    anomaly-detection FC stack (and a short 16x8 one), in one model."""
     rng = np.random.default_rng(seed)
     b = ModelBuilder()
     n = 0
@@ -151,7 +227,9 @@ def _cortex_m_model(per_type: int = 3, seed: int = 11) -> bytes:
     for op, dtype in DENSE:
         xs, ys = aot_window_cases.add_dense(b, rng, op, dtype, n)
         b.inputs, b.outputs, n = b.inputs + xs, b.outputs + ys, n + 1
-    _add_fc_stack(b, rng, per_channel=False, first=n)  # the FC kernel's long SIMD runs
+    n = _add_fc_stack(b, rng, per_channel=False, first=n)  # the FC kernel's long SIMD runs
+    # 16x8: SMLAD rows over RUN_MAX products (640 -> 8), rows in groups of 4 and a tail (8 -> 130)
+    _add_fc_stack(b, rng, per_channel=True, first=n, dtype="int16", widths=(640, 8, 130))
     return b.build()
 
 
@@ -260,7 +338,7 @@ def test_16x8_batch_matmul_multiplier_beyond_the_64_bit_requantization_is_refuse
 @pytest.mark.parametrize("value", [np.inf, -np.inf, np.nan, -np.nan], ids=["inf", "-inf", "nan", "-nan"])
 def test_float_constants_holding_inf_or_nan_compute_what_tflm_computes(value):
     """Float constants may hold infinities and the default NaN (TFLM reads them as bytes): the
-    generated C writes them as INFINITY / NAN and CONV_2D and FULLY_CONNECTED over them are bit-exact
+    generated C writes them as TML_INFINITY / TML_NAN and CONV_2D and FULLY_CONNECTED over them are bit-exact
     (they raised a bare ValueError while rendering the C)."""
     b = ModelBuilder()
     x, y = b.tensor("x", "float32", [1, 2, 2, 2]), b.tensor("y", "float32", [1, 2, 2, 2])
@@ -289,3 +367,48 @@ def test_float_constant_nan_with_a_payload_is_refused():
          fb.FullyConnectedOptionsT())
     b.inputs, b.outputs = [x], [y]
     assert "tensor #2 'w': a NaN with payload 0x7fc00001 has no C99 literal" in aot_op_cases.lower_error(b.build())
+
+
+# --- 16x8 FULLY_CONNECTED and DEPTHWISE_CONV_2D: what TFLM's kernels cannot judge is refused --------
+
+
+def _int16_op(op: str, multiplier: float = 0.01, bias: str = "int64", zero_point: int = 0) -> bytes:
+    """One 16x8 FULLY_CONNECTED or DEPTHWISE_CONV_2D with the given effective output multiplier and bias type."""
+    b = ModelBuilder()
+    if op == "FULLY_CONNECTED":
+        x = b.tensor("x", "int16", [1, 3], scale=1e-3, zero_point=zero_point)
+        w = b.tensor("w", "int8", [2, 3], data=np.ones((2, 3), np.int8), scale=[0.01], zero_point=[0])
+        y = b.tensor("y", "int16", [1, 2], scale=1e-5 / multiplier, zero_point=0)
+    else:
+        x = b.tensor("x", "int16", [1, 2, 2, 2], scale=1e-3, zero_point=zero_point)
+        w = b.tensor("w", "int8", [1, 1, 1, 2], data=np.ones((1, 1, 1, 2), np.int8), scale=[0.01], zero_point=[0],
+                     axis=3)
+        y = b.tensor("y", "int16", [1, 2, 2, 2], scale=1e-5 / multiplier, zero_point=0)
+    bias_tensor = b.tensor("b", bias, [2], data=np.zeros(2, bias), scale=[1e-5] * 2, zero_point=[0] * 2)
+    if op == "FULLY_CONNECTED":
+        b.op(b.opcode(fb.BuiltinOperator.FULLY_CONNECTED, version=7), [x, w, bias_tensor], [y],
+             fb.BuiltinOptions.FullyConnectedOptions, fb.FullyConnectedOptionsT())
+    else:
+        options = fb.DepthwiseConv2DOptionsT()
+        options.padding, options.depthMultiplier = fb.Padding.VALID, 1
+        options.strideH = options.strideW = options.dilationHFactor = options.dilationWFactor = 1
+        b.op(b.opcode(fb.BuiltinOperator.DEPTHWISE_CONV_2D, version=5), [x, w, bias_tensor], [y],
+             fb.BuiltinOptions.DepthwiseConv2DOptions, options)
+    b.inputs, b.outputs = [x], [y]
+    return b.build()
+
+
+@pytest.mark.parametrize("op", ["FULLY_CONNECTED", "DEPTHWISE_CONV_2D"])
+def test_16x8_fc_and_depthwise_refuse_the_multipliers_tflm_cannot_requantize(op):
+    """As CONV_2D: a multiplier of 2^15 or more has no defined 64-bit requantization; shift 15 is built."""
+    assert "64-bit requantization" in aot_op_cases.lower_error(_int16_op(op, multiplier=40000.0))
+    lower_model(read_model(_int16_op(op, multiplier=20000.0), where="m.tflite", name="m"))
+
+
+def test_16x8_depthwise_refuses_what_its_tflm_kernel_misreads():
+    """TFLM's int16 depthwise reads the bias as int64 and ignores zero points: an int32 bias or a nonzero zero
+    point would be judged against a wrong result, so aot refuses them (FULLY_CONNECTED accepts both)."""
+    assert "int64" in aot_op_cases.lower_error(_int16_op("DEPTHWISE_CONV_2D", bias="int32"))
+    assert "zero points of 0" in aot_op_cases.lower_error(_int16_op("DEPTHWISE_CONV_2D", zero_point=5))
+    for variant in (_int16_op("FULLY_CONNECTED", bias="int32"), _int16_op("FULLY_CONNECTED", zero_point=5)):
+        lower_model(read_model(variant, where="m.tflite", name="m"))

@@ -9,6 +9,8 @@ keyword_scrambled_8bit (three int8-state SVDF layers) is checked over 20 invocat
 test_aot_models.py, on Cortex-M4 by test_aot_cortex_m.py.
 """
 
+import shutil
+
 import aot_op_cases
 import numpy as np
 import pytest
@@ -203,3 +205,19 @@ def test_float_activations_on_nan_and_infinities():
     batch = special_float_batch()
     assert batch.cases == SPECIAL_CASES
     batch.check(runs=RUNS)
+
+
+@pytest.mark.qemu
+@pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
+                    reason="arm-none-eabi-gcc or qemu-system-arm not installed")
+def test_int8_state_on_cortex_m4_over_invocations():
+    """The int8 state's row shift by words (Arm only; memmove on the host) must carry every column:
+    enough invocations (INVOCATIONS > memory) that each run's new values reach the first word of a
+    row, with memory sizes of whole words (the word path), longer rows and a tail."""
+    from tinyml_build.verification.target_check import check_on_cortex_m
+
+    model = read_model(_model("int8", seed=4, cases=8), where="svdf.tflite", name="svdf")
+    memories = {model.main.tensors[op.inputs[2]].shape[1] for op in model.main.operators}
+    assert {4, 8} <= memories and any(m % 4 for m in memories)
+    report = check_on_cortex_m(model, runs=12)
+    assert report.ok, str(report)

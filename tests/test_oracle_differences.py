@@ -18,6 +18,7 @@ import test_aot_ops_gaps as gaps
 import test_aot_ops_gen_binary as gen_binary
 import test_aot_ops_gen_shape as gen_shape
 import test_aot_ops_gen_unary as gen_unary
+import test_aot_ops_generated_window as generated_window
 import test_aot_ops_movement as movement
 import test_aot_ops_reduce as reduce
 import test_aot_ops_space as space
@@ -178,6 +179,14 @@ def cases():
                                        ((0.5, 0.003, 0.3), (0, 0, 0))]):
         yield f"sub int8 #{k}", sub("int8", scales, zps), RANDOM_VECTORS
         yield f"sub int16 #{k}", sub("int16", [s / 256 for s in scales], (0, 0, 0)), RANDOM_VECTORS
+    # the int16 variants of FULLY_CONNECTED, DEPTHWISE_CONV_2D, pooling and SOFTMAX: generated cases, and the
+    # 16x8 boundary probes (where the per-tensor FC multiplier's float32 / double difference shows)
+    for op in ("FULLY_CONNECTED", "DEPTHWISE_CONV_2D", "AVERAGE_POOL_2D", "MAX_POOL_2D"):
+        yield f"{op} int16", generated_window.generated(op, "int16", seed=0, cases=12), RANDOM_VECTORS
+        if op in ("FULLY_CONNECTED", "DEPTHWISE_CONV_2D"):
+            yield f"{op} int16 boundaries", generated_window.dense_model(op, "int16"), RANDOM_VECTORS
+    yield "softmax int16", aot_op_cases.random_model(gen_unary.ADDERS, gen_unary.TYPES, "SOFTMAX", "int16->int16",
+                                                     seed=0, cases=12), RANDOM_VECTORS
     yield "softmax int8", softmax_model(), RANDOM_VECTORS
     yield "softmax int16 out", softmax_model(out_dtype="int16"), RANDOM_VECTORS
     yield "quantize", quantize_model(), RANDOM_VECTORS

@@ -61,13 +61,14 @@ def _golden_action(target, source, env):
     from tinyml_build.fileio import write_atomic
     from tinyml_build.model.reader import load_model
     from tinyml_build.verification import float_reference, golden
-    from tinyml_build.verification.oracle.target import target_oracle
+    from tinyml_build.verification.oracle import oracle_for
     from tinyml_build.verification.samples import model_labels, model_samples
 
     tflite = Path(str(source[0]))
     model = load_model(tflite, name=env["TML_MODEL_NAME"])
     vectors, seed, samples = int(env["TML_RANDOM_VECTORS"]), int(env["TML_SEED"]), model_samples(tflite)
-    oracle = target_oracle(model, load_target(env["TML_TARGET_FILE"]), dict(env["TML_THIRD_PARTY_OVERRIDES"]))
+    oracle = oracle_for(model, env["TML_ORACLE_KERNELS"], dict(env["TML_THIRD_PARTY_OVERRIDES"]),
+                        target=load_target(env["TML_TARGET_FILE"]))
     if env["TML_REFERENCE"]:
         request = float_reference.AccuracyRequest(Path(env["TML_REFERENCE"]),
                                                   Path(env["TML_DATASET"]) if env["TML_DATASET"] else None)
@@ -203,10 +204,10 @@ def Firmware(env, plan, toolchain, target_file, with_stand_in=False, with_profil
     """Declare the whole image for a FirmwarePlan; returns a dict of the output nodes. `with_stand_in`:
     also link its objects for the emulated target with the same arch flags (a target without an emulator);
     `with_profile`: also a per-op profiling image (op markers) for whatever runs in the emulator."""
+    from tinyml_build.analysis.op_inventory import REFERENCE
     from tinyml_build.image.link import binary_names
     from tinyml_build.model.reader import load_model
-    from tinyml_build.verification.oracle import select_oracle
-    from tinyml_build.verification.oracle.target import target_oracle
+    from tinyml_build.verification.oracle import oracle_for, select_oracle
 
     env = env.Clone()
     build_root = plan.common_dir.parent.parent
@@ -236,22 +237,31 @@ def Firmware(env, plan, toolchain, target_file, with_stand_in=False, with_profil
                                                 list(runtime["generated"]))
 
     oracle = select_oracle(dict(plan.third_party_overrides))
-    goldens, judges = [], {}
+    # The kernel set whose outputs the golden data must match: a tflm image's kernels= (an op whose
+    # optimized kernel is not bit-exact with the reference is then judged by that library's oracle);
+    # aot is bit-exact with the reference kernels. The target: float ops calling libm are judged by
+    # the pinned TFLM built for its core (oracle/target.py) where it runs in qemu-system-arm.
+    kernels = plan.runtime.kernels if plan.runtime.name == "tflm" else REFERENCE
+    goldens, model_oracles = [], {}
     for m in plan.models:
-        # The host oracle, or the target's own when the model calls libm where newlib differs (oracle/target.py)
-        judges[m.name] = target_oracle(load_model(m.tflite), plan.target, dict(plan.third_party_overrides))
-        reference = judges[m.name].identity()  # the oracle's name and, for a pinned build, its runner digest
+        judge = oracle_for(load_model(m.tflite, name=m.name), kernels, dict(plan.third_party_overrides),
+                           target=plan.target)
+        if judge is not oracle:
+            model_oracles[m.name] = judge.as_dict()
+        reference = judge.identity()  # the oracle's name and, for the pinned build, its runner digest
         accuracy = m.accuracy
         golden = env.Command(str(m.golden_json), [str(m.tflite)] + [str(p) for p in m.golden_inputs],
                              Action(_golden_action, label("GOLD"),
                                     varlist=["TML_MODEL_NAME", "TML_RANDOM_VECTORS", "TML_SEED", "TML_REFERENCE",
-                                             "TML_DATASET"]),
-                             TML_MODEL_NAME=m.name, TML_RANDOM_VECTORS=str(plan.random_vectors),
+                                             "TML_DATASET", "TML_ORACLE_KERNELS"]),
+                             TML_MODEL_NAME=m.name, TML_ORACLE_KERNELS=kernels,
+                             TML_RANDOM_VECTORS=str(plan.random_vectors),
                              TML_SEED=str(plan.seed), TML_REFERENCE=str(accuracy.reference) if accuracy else "",
                              TML_DATASET=str(accuracy.dataset) if accuracy and accuracy.dataset else "",
                              TML_THIRD_PARTY_OVERRIDES=list(plan.third_party_overrides))
         generated_by(env, golden, "tinyml_build.verification.golden", "tinyml_build.verification.samples",
-                     "tinyml_build.verification.float_reference", "tinyml_build.verification.oracle.target")
+                     "tinyml_build.verification.float_reference", "tinyml_build.verification.oracle.select",
+                     "tinyml_build.verification.oracle.target")
         env.Depends(golden, ([str(m.tflite.parent / "model.yaml")] if m.samples else [])
                     + [env.Value(reference)])  # another oracle or pin recomputes the golden outputs
         vectors = env.Command(str(m.test_vectors_c), golden, Action(_test_vectors_action, label("GEN")))
@@ -292,6 +302,8 @@ def Firmware(env, plan, toolchain, target_file, with_stand_in=False, with_profil
     source_files = [str(p) for p in plan.platform_sources + plan.app_sources + plan.runtime.manifest_sources()]
     settings = {"random_vectors": plan.random_vectors, "seed": plan.seed, "runtime_requested": plan.runtime_requested,
                 "oracle": oracle.as_dict()}
+    if model_oracles:  # models judged by their kernel library's (op_inventory.NOT_BIT_EXACT) or the target oracle
+        settings["model_oracles"] = model_oracles
     if plan.profile_ops:
         settings["profile_ops"] = True
     runtime_settings = plan.runtime.manifest_settings(plan.project_dir, build_root)
@@ -307,9 +319,7 @@ def Firmware(env, plan, toolchain, target_file, with_stand_in=False, with_profil
                                   varlist=["TML_MANIFEST_MODELS", "TML_SETTINGS", "TML_LINK_LINE"]),
                            TML_OUTPUT_COUNT=len(outputs), TML_TARGET_NAME=plan.target.name,
                            TML_RUNTIME=plan.runtime.name,
-                           TML_MANIFEST_MODELS=[{"name": m.name, "sha256": m.sha256, "samples": len(m.samples),
-                                                 **({"oracle": judges[m.name].as_dict()}
-                                                    if judges[m.name] != oracle else {})}
+                           TML_MANIFEST_MODELS=[{"name": m.name, "sha256": m.sha256, "samples": len(m.samples)}
                                                 for m in plan.models],
                            TML_SETTINGS=settings, TML_FLAGS=flags, TML_PROJECT=str(plan.project_dir),
                            TML_LINK_LINE=link_line)

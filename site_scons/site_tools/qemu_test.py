@@ -42,7 +42,13 @@ def _test_action(target, source, env):
                            f"QEMU plugin over {model.time['windows']} runs; replaces the CCOUNT estimate above)"))
     for name, figures in sorted(result.accuracy.items()):
         print(terminal(accuracy_line(name, figures)))
-    return finish_test(result.verdict, f"{emulated_as(board)}, {result.outcome.seconds:.1f} s",
+    judged = []
+    for g in goldens:  # a model judged by its kernel library's or the target oracle, not the reference: say which, why
+        if g.oracle.get("chosen_because"):
+            print(terminal(f"test: {g.model}: golden data from {g.oracle['name']}, because "
+                           f"{g.oracle.get('chosen_because', '')}"))
+            judged.append(f"{g.model} judged by {g.oracle['name']}")
+    return finish_test(result.verdict, "; ".join([f"{emulated_as(board)}, {result.outcome.seconds:.1f} s", *judged]),
                        result.problems, suites, str(target[2]), unchecked_ends_build=env["TML_UNCHECKED_ENDS_BUILD"])
 
 

@@ -65,7 +65,7 @@ class Golden:
     vectors: tuple[GoldenVector, ...]
     accuracy: dict | None = None  # float_reference.accuracy_section: the float model's outputs for some vectors
     oracle: dict = field(default_factory=dict)  # oracle.Oracle.as_dict(): name, kind, tflm_commit
-    blind_spots: tuple[str, ...] = ()  # known wheel differences the model hits (wheel oracle only)
+    blind_spots: tuple[str, ...] = ()  # known wheel differences the model hits, ops no oracle here can judge
 
     def to_json(self) -> str:
         """Deterministic JSON (sorted keys, hex bytes) for golden.json."""

@@ -35,8 +35,9 @@ from tinyml_build.runtimes.aot.quantization import ActivationBoundError
 TFLM_FIX = "build with runtime=tflm (the TFLM interpreter runs every op TFLM has a kernel for)"
 
 
-# The NaNs C99 can name (math.h's NAN is GCC's and Clang's __builtin_nanf(""): the default quiet NaN).
-NAN_LITERALS = {0x7FC00000: "NAN", 0xFFC00000: "(-NAN)"}
+# The NaNs the generated C can name: TML_NAN (aot_model.c.j2) is __builtin_nanf("") or math.h's NAN,
+# the default quiet NaN.
+NAN_LITERALS = {0x7FC00000: "TML_NAN", 0xFFC00000: "(-TML_NAN)"}
 
 
 def float_bits(value) -> int:
@@ -45,7 +46,7 @@ def float_bits(value) -> int:
 
 
 def c_literal(value, ctype: str = "int32_t") -> str:
-    """A C99 literal for a Python/numpy scalar, exact for floats (hex, INFINITY, NAN) and INT32_MIN.
+    """A C99 literal for a Python/numpy scalar, exact for floats (hex, TML_INFINITY, TML_NAN) and INT32_MIN.
 
     Why infinities and NaNs: a float model's constants may hold them (TFLM reads them as bytes), and
     the generated C must compute what TFLM computes with them."""
@@ -54,7 +55,7 @@ def c_literal(value, ctype: str = "int32_t") -> str:
     if isinstance(value, (float, np.floating)) or ctype == "float":
         v = float(value)
         if math.isinf(v):
-            return "INFINITY" if v > 0 else "(-INFINITY)"
+            return "TML_INFINITY" if v > 0 else "(-TML_INFINITY)"
         if math.isnan(v):
             bits = float_bits(value)
             if bits not in NAN_LITERALS:
@@ -166,6 +167,14 @@ class OpContext:
             raise self.unsupported(
                 f"{role} tensor #{tensor.index} '{tensor.name}' is {tensor.dtype}; runtime=aot supports "
                 f"{' / '.join(allowed)} here")
+        return tensor
+
+    def require_constant(self, tensor: Tensor, what: str = "") -> Tensor:
+        """`tensor`, which the kernel takes from flash (weights, bias, axes...); refused when the
+        graph computes it at run time."""
+        if not tensor.is_constant:
+            named = f"{what} tensor" if what else "tensor"
+            raise self.unsupported(f"{named} #{tensor.index} '{tensor.name}' is not constant")
         return tensor
 
     def unsupported(self, what: str, fix: str | None = None) -> UnsupportedOpError:

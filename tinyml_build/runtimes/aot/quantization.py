@@ -432,3 +432,63 @@ def elu_table(in_scale: float, in_zp: int, out_scale: float, out_zp: int) -> lis
         quantized = int(np.float32(rescaled) + np.float32(out_zp))
         table[value & 0xFF] = max(-128, min(127, quantized))
     return table
+
+
+# --- int16 SOFTMAX (issue 12 §2): TFLM's LUTPopulate<int16_t> and its Prepare scaling ------------
+#
+# TFLM's int16 softmax reads two 513-entry tables built at Prepare with float32 arithmetic
+# (kernels/internal/common.h LUTPopulateInt16): exp on [-10, 0] and 1 / (1 + x) on [0, 1]. They
+# depend on no model parameter, so they are computed here once, operation for operation in float32,
+# with the build machine's expf (host_expf), as TFLM's host build computes them.
+
+INT16_LUT_STEPS = 512  # LUTPopulateInt16's nb_steps; the table has one more entry
+
+
+def _roundf(x: np.float32) -> np.float32:
+    """TfLiteRound(float): std::round, half away from zero (exact: float32 + 0.5 is exact in double)."""
+    v = float(x)
+    return np.float32(math.copysign(math.floor(abs(v) + 0.5), v))
+
+
+def lut_populate_int16(input_scale: np.float32, input_zero_point: int, output_scale: np.float32,
+                       output_zero_point: int, transform) -> list[int]:
+    """LUTPopulateInt16<float>: 513 int16 values of `transform` (float32 -> float32), each sample
+    biased by half the interpolation error at its segment's midpoint."""
+    f = np.float32
+    with np.errstate(over="ignore"):
+        input_min = f(input_scale * f(-32768 - input_zero_point))
+        input_max = f(input_scale * f(32767 - input_zero_point))
+        output_min = f(output_scale * f(-32768 - output_zero_point))
+        output_max = f(output_scale * f(32767 - output_zero_point))
+        step = f(f(input_max - input_min) / f(INT16_LUT_STEPS))
+        half_step = f(step / f(2))
+        scaling_inv = f(f(65536) / f(output_max - output_min))
+        table = []
+        for i in range(INT16_LUT_STEPS):
+            start = f(input_min + f(f(i) * step))
+            val = transform(start)
+            val_midpoint = transform(f(start + half_step))
+            val_next = transform(f(input_min + f(f(i + 1) * step)))
+            sample_val = _roundf(f(val * scaling_inv))
+            midpoint_interp_val = _roundf(f(f(f(val_next * scaling_inv) + sample_val) / f(2)))
+            midpoint_val = _roundf(f(val_midpoint * scaling_inv))
+            bias = _roundf(f(f(midpoint_interp_val - midpoint_val) / f(2)))
+            table.append(int(min(max(float(f(sample_val - bias)), -32768.0), 32767.0)))
+        table.append(int(min(max(float(_roundf(f(transform(input_max) * scaling_inv))), -32768.0), 32767.0)))
+    return table
+
+
+def softmax_int16_tables() -> tuple[list[int], list[int]]:
+    """(exp LUT, 1 / (1 + x) LUT) of TFLM's InitializeLutForInt16 (softmax_common.cc)."""
+    f = np.float32
+    span = f(65535)  # int16 max - min
+    exp_lut = lut_populate_int16(f(f(10.0) / span), 32767, f(f(2.0) / span), 0, host_expf)
+    reciprocal_lut = lut_populate_int16(f(f(1.0) / span), -32768, f(f(2.0) / span), 0,
+                                        lambda x: f(f(1.0) / f(f(1.0) + x)))
+    return exp_lut, reciprocal_lut
+
+
+def softmax_int16_input_multiplier(input_scale: float, beta: float) -> tuple[int, int]:
+    """CalculateSoftmaxParams for int16 input: QuantizeMultiplier(double(scale) * double(beta) / (10 / 65535)),
+    scale and beta being float32 in TFLM."""
+    return quantize_multiplier(f32(input_scale) * f32(beta) / (10.0 / 65535.0))

@@ -8,6 +8,9 @@ Makefile build uses, once per digest of (source trees, runner, flags, compiler) 
 A parallel build (pytest -n, two scons) waits on a lock file and finds the finished runner; objects
 are built in a temporary folder and the executable is renamed into place, so no half-written runner
 ever has the final name.
+plan_build(kernels="cmsis-nn") plans the same runner with a kernel library (the tflm runtime's source
+plan for it: CMSIS-NN's portable C on the host), for the ops whose library kernel is not bit-exact
+with the reference by design (op_inventory.NOT_BIT_EXACT; see select.oracle_for).
 """
 
 from __future__ import annotations
@@ -52,11 +55,15 @@ class PinnedBuild:
     commit: str  # the TFLM commit the lock pins
     ops: tuple[str, ...]  # op inventory names the runner registers
     registrations: tuple[str, ...]  # their MicroMutableOpResolver methods, sorted, distinct
-    sources: tuple[Path, ...]  # framework core + reference kernels, sorted
+    sources: tuple[Path, ...]  # framework core + kernels (+ the kernel library's own files), sorted
     include_dirs: tuple[Path, ...]
+    kernels: str = op_inventory.REFERENCE  # the kernel set (op_inventory.KERNEL_CHOICES) the runner is built with
+    kernel_defines: tuple[str, ...] = ()  # the kernel set's defines (CMSIS_NN, ...), as the tflm runtime uses them
+    kernel_units: frozenset[Path] = frozenset()  # the files compiled with kernel_defines (kernels, library)
+    library_commits: tuple[tuple[str, str], ...] = ()  # (lock name, commit) of the kernel library's trees
 
 
-def oracle_ops() -> list[str]:
+def oracle_ops(kernels: str = op_inventory.REFERENCE) -> list[str]:
     """Every op of the inventory whose external needs the lock pins (SignalRfft/Irfft need kissfft,
     which it does not): the runner registers exactly these."""
     from tinyml_build.runtimes.tflm.sources import load_lock, required_dependencies
@@ -65,20 +72,23 @@ def oracle_ops() -> list[str]:
     usable = []
     for name in op_inventory.supported_ops():
         try:
-            required_dependencies([name], op_inventory.REFERENCE, lock)
+            required_dependencies([name], kernels, lock)
         except TinyMLError:
             continue
         usable.append(name)
     return usable
 
 
-def plan_build(overrides: Mapping[str, str] | None = None, env=None) -> PinnedBuild:
+def plan_build(overrides: Mapping[str, str] | None = None, env=None,
+               kernels: str = op_inventory.REFERENCE, ops: tuple[str, ...] | None = None) -> PinnedBuild:
     """Resolve TFLM and its header trees and list the runner's sources (the tflm runtime's own
-    source plan for every op, reference kernels); MissingSourceError (the resolver's) when a tree is absent."""
+    source plan for every op -- or only `ops`, as an image of a model with those ops; target.py --
+    with `kernels`' kernel files and, for a library, its reachable sources and defines);
+    MissingSourceError (the resolver's) when a tree is absent."""
     from tinyml_build.runtimes.tflm import sources as tflm_sources
 
-    ops = tuple(oracle_ops())
-    plan = tflm_sources.resolve_sources(ops, op_inventory.REFERENCE, overrides, env)
+    ops = tuple(oracle_ops(kernels)) if ops is None else tuple(sorted(set(ops)))
+    plan = tflm_sources.resolve_sources(ops, kernels, overrides, env)
     tflm = plan.trees[tflm_sources.TFLM]
     # The host build keeps TFLM's own debug_log.cc (stderr) where images use the platform's console
     # glue, and leaves out the arena probe's allocator (images only).
@@ -88,9 +98,13 @@ def plan_build(overrides: Mapping[str, str] | None = None, env=None) -> PinnedBu
     lock = tflm_sources.load_lock()
     how = {name: "cache" if way == "explicit" and _is_the_pinned_tree(lock, name, plan.trees[name]) else way
            for name, way in plan.how.items()}
+    kernel_units = frozenset(plan.kernel_files) | frozenset(plan.library_files)
+    library = plan.library.dependencies if plan.library is not None else ()
     return PinnedBuild(trees=plan.trees, how=how, commit=lock.get(tflm_sources.TFLM).commit,
                        ops=ops, registrations=registrations,
-                       sources=tuple(sorted(set(core) | set(plan.kernel_files))), include_dirs=plan.include_dirs)
+                       sources=tuple(sorted(set(core) | kernel_units)), include_dirs=plan.include_dirs,
+                       kernels=kernels, kernel_defines=tuple(plan.defines), kernel_units=kernel_units,
+                       library_commits=tuple((name, lock.get(name).commit) for name in library))
 
 
 def ops_header(registrations: tuple[str, ...]) -> str:
@@ -143,19 +157,27 @@ def _tree_content_digest(tree: Path) -> str:
 def build_digest(build: PinnedBuild, compiler: str) -> str:
     """Of the trees (the lock's verified digest, or the content of an explicit tree), the runner
     source, the registered ops, the flags and the compiler's version."""
+    sha = hashlib.sha256(trees_identity(build).encode())
+    sha.update(RUNNER_SOURCE.read_bytes())
+    sha.update(ops_header(build.registrations).encode())
+    sha.update(" ".join((*CXXFLAGS, "|", *CFLAGS, "|", compiler)).encode())
+    if build.kernels != op_inventory.REFERENCE:  # the reference runner's digest stays what it was
+        sha.update(f"|kernels={build.kernels} {' '.join(build.kernel_defines)}".encode())
+    return sha.hexdigest()[:16]
+
+
+def trees_identity(build: PinnedBuild) -> str:
+    """One line per tree: the lock's commit and verified digest, or the content digest of an explicit tree."""
     from tinyml_build.runtimes.tflm.sources import load_lock
 
     lock = load_lock()
-    sha = hashlib.sha256()
+    lines = []
     for name in sorted(build.trees):
         dep = lock.get(name)
         tree_id = (f"{dep.commit} {dep.digest}" if build.how[name] == "cache"
                    else _tree_content_digest(build.trees[name]))
-        sha.update(f"{name}={tree_id}\n".encode())
-    sha.update(RUNNER_SOURCE.read_bytes())
-    sha.update(ops_header(build.registrations).encode())
-    sha.update(" ".join((*CXXFLAGS, "|", *CFLAGS, "|", compiler)).encode())
-    return sha.hexdigest()[:16]
+        lines.append(f"{name}={tree_id}\n")
+    return "".join(lines)
 
 
 def runner_path(cache_dir: Path, digest: str) -> Path:
@@ -181,8 +203,9 @@ def build_runner(build: PinnedBuild, cache_dir: Path | None = None, jobs: int | 
         fcntl.flock(lock_file, fcntl.LOCK_EX)  # a concurrent build of the same digest finishes first
         if target.is_file():
             return target
-        print(f"oracle: compiling TFLM {build.commit[:8]}'s reference interpreter for the host, once per source "
-              f"version ({len(build.sources) + 1} files, {jobs or os.cpu_count() or 1} jobs)", flush=True)
+        kernels = "reference" if build.kernels == op_inventory.REFERENCE else f"{build.kernels} (portable C)"
+        print(f"oracle: compiling TFLM {build.commit[:8]}'s interpreter with {kernels} kernels for the host, once "
+              f"per source version ({len(build.sources) + 1} files, {jobs or os.cpu_count() or 1} jobs)", flush=True)
         with tempfile.TemporaryDirectory(prefix=".build-", dir=cache_dir) as tmp:
             _compile_and_link(build, Path(tmp), cxx, cc, jobs or os.cpu_count() or 1, target)
     return target
@@ -194,11 +217,16 @@ def _compile_and_link(build: PinnedBuild, work: Path, cxx: str, cc: str, jobs: i
     maps = [f"-ffile-prefix-map={tree}={name}" for name, tree in sorted(build.trees.items())]
     units = [RUNNER_SOURCE, *build.sources]  # the project's own file first: its error shows in seconds
 
+    # As in an image: the kernel set's defines reach its kernels, its library and the resolver's
+    # translation unit (the runner), never the framework core.
+    defines = [f"-D{d}" for d in build.kernel_defines]
+
     def compile_one(numbered: tuple[int, Path]) -> tuple[Path, subprocess.CompletedProcess]:
         k, source = numbered
         obj = work / f"{k:04d}_{source.stem}.o"
         tool, flags = (cc, CFLAGS) if source.suffix == ".c" else (cxx, CXXFLAGS)
-        proc = subprocess.run([tool, *flags, *maps, *includes, "-c", str(source), "-o", str(obj)],
+        extra = defines if source == RUNNER_SOURCE or source in build.kernel_units else []
+        proc = subprocess.run([tool, *flags, *extra, *maps, *includes, "-c", str(source), "-o", str(obj)],
                               capture_output=True, text=True, check=False)
         return obj, proc
 

@@ -5,16 +5,22 @@ give other bytes with newlib's libm (what every Cortex-M image links) than with 
 oracle). Both runtimes print the same bytes on the target, so the host golden data are what is
 wrong there -- no tolerance can fix that, only the same TFLM computed by the same C library. So
 for a model that uses such an op (LIBM_CALLS, from TFLM's kernels at the pin) on a target that
-runs in qemu-system-arm, the golden data come from src/tml_oracle_runner.cc compiled with the
-pinned TFLM core and every reference kernel, with the tflm runtime's flags for the target's core
-(its arch flags, -Os framework / -O2 kernels, -ffp-contract=off), newlib-nano and libm as images
-link them, and newlib's rdimon for semihosting file I/O; it runs on the emulated board with the
-most RAM among those with the image's arch flags. Everything else keeps the host oracle (it is
-bit-exact for correctly rounded arithmetic and much faster).
+runs in qemu-system-arm, select.oracle_for() names this oracle: src/tml_oracle_runner.cc compiled
+with the pinned TFLM framework core and the reference kernels of the model's own ops (the tflm
+runtime's source plan for them, as an image of that model compiles), with the tflm runtime's flags
+for the target's core (its arch flags, -Os framework / -O2 kernels, -ffp-contract=off),
+newlib-nano and libm as images link them, and newlib's rdimon for semihosting file I/O; it runs on
+the emulated board with the most RAM among those with the image's arch flags. Everything else keeps
+the host oracle (it is bit-exact for correctly rounded arithmetic and much faster).
+
+Why only the model's ops: every reference kernel (185 files) took 25 minutes on 2 busy cores; the
+core and a few kernels cost about what a runtime=tflm image build costs. The objects are cached per
+(trees, flags, compiler, core) and shared by the runners of other op sets, so a second model only
+compiles its new kernels, the runner and the link.
 
 The runner's arena is a compile-time size that fits that board's RAM (Layout); a model and test
 vectors that do not fit are refused before the run, naming the sizes. The ELF is cached like the
-host runner, per digest of (trees, runner and start-up source, flags, compiler, memory layout).
+host runner, per digest of (trees, runner and start-up source, op set, flags, compiler, memory layout).
 """
 
 from __future__ import annotations
@@ -97,11 +103,15 @@ class Layout:
 class TargetBuild:
     """What the cross-compiled runner is made of and where it runs."""
 
-    host: pinned.PinnedBuild  # trees, runner sources, registered ops (the host oracle's)
+    host: pinned.PinnedBuild  # trees, the model's ops and registrations, core + their kernel files
     target: Target  # the image's target: its arch flags
     machine: Target  # the emulated board that runs the runner
-    kernel_files: frozenset[Path]  # compiled with the kernel optimization, as in images; the rest -Os
     layout: Layout
+
+    @property
+    def kernel_files(self) -> frozenset[Path]:
+        """Compiled with the kernel optimization, as in images; the rest -Os."""
+        return self.host.kernel_units
 
 
 def libm_uses(model) -> list[str]:
@@ -200,18 +210,16 @@ def compile_flags(target: Target) -> dict[str, tuple[str, ...]]:
                      "-Wl,--gc-sections", "-Wl,--no-warn-rwx-segments", "-Wl,--build-id=none")}
 
 
-def plan_target_build(target: Target, host: pinned.PinnedBuild, overrides: Mapping[str, str] | None = None,
+def plan_target_build(target: Target, ops, overrides: Mapping[str, str] | None = None,
                       env=None) -> TargetBuild | None:
-    """The target runner's plan from the host runner's, or None when the target does not run in
-    qemu-system-arm; TinyMLError (MissingSourceError) when the pinned sources do not resolve."""
-    from tinyml_build.runtimes.tflm import sources as tflm_sources
-
+    """The runner's plan for a model with `ops` (op inventory names) on `target`: the pinned plan of
+    those ops only, or None when the target does not run in qemu-system-arm; TinyMLError
+    (MissingSourceError) when the pinned sources do not resolve."""
     machine = oracle_machine(target)
     if machine is None:
         return None
-    plan = tflm_sources.resolve_sources(host.ops, op_inventory.REFERENCE, overrides, env)
-    return TargetBuild(host=host, target=target, machine=machine, kernel_files=frozenset(plan.kernel_files),
-                       layout=layout_for(machine))
+    host = pinned.plan_build(overrides, env, op_inventory.REFERENCE, ops=tuple(ops))
+    return TargetBuild(host=host, target=target, machine=machine, layout=layout_for(machine))
 
 
 @lru_cache(maxsize=4)
@@ -227,9 +235,18 @@ def compiler_identity() -> str:
     return pinned.compiler_identity(str(_toolchain().gxx))
 
 
+def objects_digest(build: TargetBuild, compiler: str) -> str:
+    """What every upstream object depends on besides its own path: trees, target flags, compiler.
+    The op set is not part of it, so runners of other models share the core's objects."""
+    sha = hashlib.sha256(pinned.trees_identity(build.host).encode())
+    sha.update(repr(sorted(compile_flags(build.target).items())).encode())
+    sha.update(compiler.encode())
+    return sha.hexdigest()[:16]
+
+
 def build_digest(build: TargetBuild, compiler: str) -> str:
-    """Of the host runner's digest inputs plus the start-up, the target flags, the layout and the
-    cross compiler."""
+    """Of the host runner's digest inputs (trees, runner, registered ops) plus the start-up, the
+    target flags, the layout and the cross compiler."""
     sha = hashlib.sha256(pinned.build_digest(build.host, compiler).encode())
     sha.update(START_SOURCE.read_bytes())
     sha.update(linker_script(build.layout).encode())
@@ -253,14 +270,25 @@ def build_runner(build: TargetBuild, cache_dir: Path | None = None, jobs: int | 
         if elf.is_file():
             return elf
         jobs = jobs or os.cpu_count() or 1
-        print(f"oracle: compiling TFLM {build.host.commit[:8]}'s reference interpreter for {cpu} (newlib), once per "
-              f"source version ({len(build.host.sources) + 2} files, {jobs} jobs)", flush=True)
+        objects = cache_dir / f"objects-{cpu}-{objects_digest(build, compiler_identity())}"
+        missing = sum(not _object_path(build, objects, s).is_file() for s in build.host.sources)
+        print(f"oracle: compiling TFLM {build.host.commit[:8]}'s reference interpreter for {cpu} (newlib) with the "
+              f"kernels of {', '.join(build.host.ops)}, once per op set ({missing + 2} of "
+              f"{len(build.host.sources) + 2} files to compile, {jobs} jobs)", flush=True)
         with tempfile.TemporaryDirectory(prefix=".build-", dir=cache_dir) as tmp:
-            _compile_and_link(build, Path(tmp), toolchain, jobs, elf)
+            _compile_and_link(build, Path(tmp), objects, toolchain, jobs, elf)
     return elf
 
 
-def _compile_and_link(build: TargetBuild, work: Path, toolchain, jobs: int, elf: Path) -> None:
+def _object_path(build: TargetBuild, objects: Path, source: Path) -> Path:
+    """The cached object of an upstream file: <objects>/<lock name>/<path in the tree>.o."""
+    for name, tree in build.host.trees.items():
+        if source.is_relative_to(tree):
+            return objects / name / source.relative_to(tree).with_suffix(".o")
+    raise AssertionError(f"{source} is in no resolved tree")
+
+
+def _compile_and_link(build: TargetBuild, work: Path, objects: Path, toolchain, jobs: int, elf: Path) -> None:
     flags = compile_flags(build.target)
     (work / pinned.OPS_HEADER).write_text(pinned.ops_header(build.host.registrations))
     (work / "tml_oracle_target.ld").write_text(linker_script(build.layout))
@@ -271,11 +299,18 @@ def _compile_and_link(build: TargetBuild, work: Path, toolchain, jobs: int, elf:
 
     def compile_one(numbered: tuple[int, Path]) -> tuple[Path, subprocess.CompletedProcess]:
         k, source = numbered
-        obj = work / f"{k:04d}_{source.stem}.o"
+        own = k < 2  # the runner (its ops header, its arena) and the start-up: per runner, in `work`
+        obj = work / f"{k:04d}_{source.stem}.o" if own else _object_path(build, objects, source)
+        if obj.is_file():
+            return obj, subprocess.CompletedProcess([], 0, "", "")
         tool, lang = (toolchain.gcc, flags["c"]) if source.suffix == ".c" else (toolchain.gxx, flags["cxx"])
         optimization = flags["kernel"] if source in build.kernel_files else flags["framework"]
-        proc = subprocess.run([str(tool), *lang, *optimization, arena, *maps, *includes, "-c", str(source),
-                               "-o", str(obj)], capture_output=True, text=True, check=False)
+        partial = work / f"{k:04d}_{source.stem}.part.o"  # renamed into the cache only when complete
+        proc = subprocess.run([str(tool), *lang, *optimization, *([arena] if own else []), *maps, *includes, "-c",
+                               str(source), "-o", str(partial)], capture_output=True, text=True, check=False)
+        if proc.returncode == 0:
+            obj.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(partial, obj)
         return obj, proc
 
     results = [compile_one((0, units[0])), compile_one((1, units[1]))]
@@ -348,26 +383,21 @@ def run(build: TargetBuild, name: str, model, inputs, intermediates: bool = Fals
         raise
 
 
-def target_oracle(model, target: Target, overrides: Mapping[str, str] | None = None, env=None):
-    """The oracle that judges `model` on `target`: this module's when the model calls a libm function
-    that is not correctly rounded (libm_uses) and the target runs in qemu-system-arm, else
-    select_oracle()'s (the host's). Falls back to the host oracle, unchanged, when the target oracle
-    cannot be made (no pinned sources, no arm-none-eabi-gcc or qemu-system-arm: then no image runs)."""
-    from tinyml_build.errors import TinyMLError
-    from tinyml_build.verification.oracle.select import PINNED, TARGET, Oracle, select_oracle
+def applies(target: Target | None) -> bool:
+    """Whether `target`'s images run in qemu-system-arm, where this oracle can judge them."""
+    return target is not None and oracle_machine(target) is not None
 
-    host = select_oracle(overrides, env)
-    uses = libm_uses(model)
-    if host.kind != PINNED or not uses or oracle_machine(target) is None or shutil.which(QEMU_ARM) is None:
-        return host
-    try:
-        build = plan_target_build(target, host.build, overrides, env)
-        compiler_identity()
-    except TinyMLError:
-        return host
-    how = "" if all(way == "cache" for way in host.build.how.values()) else ", explicit source tree, unverified"
+
+def target_oracle(model, target: Target, because: str, overrides: Mapping[str, str] | None = None, env=None):
+    """This module's oracle for `model` on `target` (select.oracle_for decides when); TinyMLError
+    when it cannot be made here (no pinned sources, arm-none-eabi-gcc or qemu-system-arm)."""
+    from tinyml_build.verification.oracle.select import TARGET, Oracle
+
+    if shutil.which(QEMU_ARM) is None:
+        raise ToolchainError(f"{QEMU_ARM} not found on PATH", fix="install it: sudo apt-get install qemu-system-arm")
+    build = plan_target_build(target, model.op_names(), overrides, env)
+    compiler_identity()  # ToolchainError without arm-none-eabi-gcc
+    how = "" if all(way == "cache" for way in build.host.how.values()) else ", explicit source tree, unverified"
     return Oracle(name=f"tflite-micro {build.host.commit[:8]} reference kernels on {target.cpu} (newlib libm{how}), "
                        f"in QEMU {build.machine.emulator.machine}",
-                  kind=TARGET, tflm_commit=build.host.commit, build=build,
-                  reason=f"{', '.join(uses)}: libm functions that are not correctly rounded; newlib's (the "
-                         "image's) give other bytes than glibc's (the host oracle's)")
+                  kind=TARGET, tflm_commit=build.host.commit, build=build, chosen_because=because)

@@ -1004,6 +1004,70 @@ void tml_softmax_f32(const tml_softmax_f32_params *p, const float *in, float *ou
  * order divided by (float)count, the number of reduced elements. */
 void tml_mean_f32(const tml_mean_params *p, const float *input, float *output, int32_t count);
 
+/* ==== int16 FULLY_CONNECTED, DEPTHWISE_CONV_2D, AVERAGE/MAX_POOL_2D, SOFTMAX (issue 12 §2) ==== */
+
+/* FULLY_CONNECTED, int16 activations x int8 weights (fully_connected_16x8.c). weights: rows in
+ * groups of four, each group's 4-byte quads interleaved (quad q of rows 0..3, then quad q + 1)
+ * followed by its rows' depth % 4 tail bytes; the last output_depth % 4 rows row-major
+ * (ops/fully_connected_16x8.py interleaved_rows; same byte count). bias may be NULL (it
+ * carries the input zero point folded in). */
+typedef struct {
+  int32_t batches, accum_depth, output_depth;
+  int32_t output_offset, act_min, act_max;
+  const int32_t *multiplier; /* [output_depth], or [1] when channel_mask is 0 */
+  const int32_t *shift;      /* [output_depth], or [1] when channel_mask is 0 */
+  int32_t channel_mask;      /* -1: per-channel; 0: per-tensor */
+} tml_fc16x8_params;
+
+/* _acc64: int64 accumulator, 64-bit rescale (int64 bias); _acc32: TFLM's wrapping int32
+ * accumulator and 32-bit rescale (int32 bias). */
+void tml_fully_connected_s16x8_acc64(const tml_fc16x8_params *p, const int16_t *input, const int8_t *weights,
+                                     const int64_t *bias, int16_t *output);
+void tml_fully_connected_s16x8_acc32(const tml_fc16x8_params *p, const int16_t *input, const int8_t *weights,
+                                     const int32_t *bias, int16_t *output);
+
+/* DEPTHWISE_CONV_2D 16x8 (depthwise_conv2d_16x8.c): TFLM DepthwiseConvPerChannel(int16) with its
+ * int64 accumulator and bias, zero points 0. weights [filter_h][filter_w][out_ch]; bias may be NULL. */
+typedef struct {
+  int32_t batches, in_h, in_w, in_ch;
+  int32_t out_h, out_w, out_ch, depth_multiplier;
+  int32_t filter_h, filter_w;
+  int32_t stride_h, stride_w;
+  int32_t dilation_h, dilation_w;
+  int32_t pad_h, pad_w;
+  int32_t act_min, act_max;
+  const int32_t *multiplier; /* [out_ch], or [1] when channel_mask is 0 */
+  const int32_t *shift;      /* [out_ch], or [1] when channel_mask is 0 */
+  int32_t channel_mask;      /* -1: per-channel; 0: per-tensor */
+} tml_dwconv16x8_params;
+
+void tml_depthwise_conv2d_s16x8(const tml_dwconv16x8_params *p, const int16_t *input, const int8_t *filter,
+                                const int64_t *bias, int16_t *output);
+
+/* AVERAGE_POOL_2D / MAX_POOL_2D int16 (pool2d_s16.c), geometry as tml_pool_params. */
+void tml_average_pool2d_s16(const tml_pool_params *p, const int16_t *input, int16_t *output);
+void tml_max_pool2d_s16(const tml_pool_params *p, const int16_t *input, int16_t *output);
+
+/* SOFTMAX int16 -> int16 (softmax_s16.c): TFLM SoftmaxInt16. Both 513-entry tables are TFLM's
+ * LUTPopulate<int16_t> of exp on [-10, 0] and 1 / (1 + x) on [0, 1], computed at generation time. */
+typedef struct {
+  const int16_t *exp_lut;                 /* [513] */
+  const int16_t *one_over_one_plus_x_lut; /* [513] */
+  int32_t input_multiplier, input_shift;  /* QuantizeMultiplier(in_scale * beta / (10 / 65535)) */
+  int32_t outer, depth;
+} tml_softmax_s16_params;
+
+void tml_softmax_s16_s16(const tml_softmax_s16_params *p, const int16_t *input, int16_t *output);
+
+/* ---- DEPTHWISE_CONV_2D of one input channel (depthwise_conv2d.c; issue 12 section 3) ---------
+ * tml_dwconv_s8_params with in_c 1 and out_c a multiple of 4 (the depth multiplier): weights per
+ * group of four channels as (k_h * k_w) / 4 steps of [4 channels][4 weights] (taps in [k_h][k_w]
+ * order), then (k_h * k_w) % 4 steps of [4 channels]; pad_row is the one byte of the input zero
+ * point (always set). `window` is scratch of k_h * k_w bytes, or NULL when k_h * k_w <=
+ * TML_DW_STACK_WINDOW (then on the stack). */
+#define TML_DW_STACK_WINDOW 256
+void tml_depthwise_conv2d_s8_single(const tml_dwconv_s8_params *p, const int8_t *input, int8_t *output, int8_t *window);
+
 #ifdef __cplusplus
 }
 #endif

@@ -15,20 +15,9 @@
 #include "tml_dot.h"
 #include "tml_fixedpoint.h"
 #include "tml_kernels.h"
+#include "tml_window.h"
 
 #define RUN_MAX 256 /* 256 * 2^22 < 2^31: an int32 partial sum cannot overflow */
-
-/* Valid filter taps [first, end) along one axis for an output whose window starts at origin. */
-static void valid_taps(int32_t origin, int32_t dilation, int32_t filter, int32_t in_size, int32_t *first,
-                       int32_t *end) {
-  int32_t f = 0, e = filter;
-  if (origin < 0) f = (-origin + dilation - 1) / dilation;
-  if (origin + (filter - 1) * dilation >= in_size) {
-    e = in_size - origin <= 0 ? 0 : (in_size - origin - 1) / dilation + 1;
-  }
-  *first = f;
-  *end = e > f ? e : f;
-}
 
 /* Where the products of one output pixel come from: `runs` runs of `run` contiguous
  * products per filter row, input runs x_step apart within a row, weights w_step apart. */
@@ -154,12 +143,12 @@ static int64_t accumulate1(const window *g) {
     for (oy = 0; oy < p->out_h; ++oy) {                                                                            \
       const int32_t iy0 = oy * p->stride_h - p->pad_h;                                                             \
       int32_t fy0, fy1;                                                                                            \
-      valid_taps(iy0, p->dilation_h, p->filter_h, p->in_h, &fy0, &fy1);                                            \
+      tml_valid_taps(iy0, p->dilation_h, p->filter_h, p->in_h, &fy0, &fy1);                                        \
       for (ox = 0; ox < p->out_w; ++ox) {                                                                          \
         const int32_t ix0 = ox * p->stride_w - p->pad_w;                                                           \
         int32_t fx0, fx1;                                                                                          \
         window g;                                                                                                  \
-        valid_taps(ix0, p->dilation_w, p->filter_w, p->in_w, &fx0, &fx1);                                          \
+        tml_valid_taps(ix0, p->dilation_w, p->filter_w, p->in_w, &fx0, &fx1);                                      \
         g.rows = fy1 - fy0;                                                                                        \
         g.runs = contiguous ? (fx1 > fx0) : fx1 - fx0;                                                             \
         g.run = contiguous ? (fx1 - fx0) * fin : fin;                                                              \

@@ -6,15 +6,7 @@
  * of testing every tap; four output channels of a group are summed side by side (four separate
  * sums, each in TFLM's order), so each input value is loaded once for four products. */
 #include "tml_kernels.h"
-
-/* First and one-past-last filter index whose tap origin + dilation * k lies in [0, size). */
-static void tml_tap_range(int32_t origin, int32_t dilation, int32_t taps, int32_t size, int32_t *first, int32_t *end) {
-  int32_t k0 = 0, k1 = taps;
-  while (k0 < taps && origin + dilation * k0 < 0) ++k0;
-  while (k1 > k0 && origin + dilation * (k1 - 1) >= size) --k1;
-  *first = k0;
-  *end = k1;
-}
+#include "tml_window.h"
 
 typedef struct {
   const float *pixel0; /* input pixel (0, 0) of the batch, at the group's first channel */
@@ -75,10 +67,10 @@ void tml_conv2d_f32(const tml_conv_f32_params *p, const float *input, float *out
     const float *image = input + b * p->in_h * t.row;
     for (oy = 0; oy < p->out_h; ++oy) {
       t.iy0 = oy * p->stride_h - p->pad_h;
-      tml_tap_range(t.iy0, p->dilation_h, p->k_h, p->in_h, &t.fy0, &t.fy1);
+      tml_valid_taps(t.iy0, p->dilation_h, p->k_h, p->in_h, &t.fy0, &t.fy1);
       for (ox = 0; ox < p->out_w; ++ox, output += p->out_c) {
         t.ix0 = ox * p->stride_w - p->pad_w;
-        tml_tap_range(t.ix0, p->dilation_w, p->k_w, p->in_w, &t.fx0, &t.fx1);
+        tml_valid_taps(t.ix0, p->dilation_w, p->k_w, p->in_w, &t.fx0, &t.fx1);
         for (oc = 0; oc < p->out_c;) {
           const int32_t group_end = (oc / per_group + 1) * per_group;
           float sums[4];

@@ -6,15 +6,7 @@
  * side (four separate sums): their weights are neighbours in every tap, and so are their inputs with
  * depth multiplier 1 (the fastest form; above 1, each sum reads input channel oc / multiplier). */
 #include "tml_kernels.h"
-
-static void tml_dw_tap_range(int32_t origin, int32_t dilation, int32_t taps, int32_t size, int32_t *first,
-                             int32_t *end) {
-  int32_t k0 = 0, k1 = taps;
-  while (k0 < taps && origin + dilation * k0 < 0) ++k0;
-  while (k1 > k0 && origin + dilation * (k1 - 1) >= size) --k1;
-  *first = k0;
-  *end = k1;
-}
+#include "tml_window.h"
 
 typedef struct {
   const float *image; /* the batch's input */
@@ -98,10 +90,10 @@ void tml_depthwise_conv2d_f32(const tml_dwconv_f32_params *p, const float *input
     t.image = input + b * p->in_h * t.row;
     for (oy = 0; oy < p->out_h; ++oy) {
       t.iy0 = oy * p->stride_h - p->pad_h;
-      tml_dw_tap_range(t.iy0, p->dilation_h, p->k_h, p->in_h, &t.fy0, &t.fy1);
+      tml_valid_taps(t.iy0, p->dilation_h, p->k_h, p->in_h, &t.fy0, &t.fy1);
       for (ox = 0; ox < p->out_w; ++ox, output += out_c) {
         t.ix0 = ox * p->stride_w - p->pad_w;
-        tml_dw_tap_range(t.ix0, p->dilation_w, p->k_w, p->in_w, &t.fx0, &t.fx1);
+        tml_valid_taps(t.ix0, p->dilation_w, p->k_w, p->in_w, &t.fx0, &t.fx1);
         oc = 0;
         if (mult == 1) {
           for (; oc + 4 <= out_c; oc += 4) {

@@ -7,10 +7,9 @@
  * (free on SIMD32 cores: SXTAB16 adds the offset while it sign-extends), so it needs no per-filter
  * constant tables in flash, and no scratch: each unit sums its own filters in the order TFLM's
  * reduction does.
- * Like TFLM, the integer path applies no fused activation (only the int8 clamp); the float path
- * applies it as TFLM's ActivationValFloat, which is not a clamp (NaN and infinities differ).
+ * Like TFLM, the integer path applies no fused activation (only the int8 clamp). float32 is in
+ * svdf_f32.c (it needs libm, which the Xtensa builds of integer models do not have).
  */
-#include <math.h>
 #include <string.h>
 
 #include "tml_dot.h"
@@ -111,57 +110,78 @@ void tml_svdf_s8_s16(const tml_svdf_s8_params *p, const int8_t *input, int16_t *
   TML_SVDF_S8_BODY(int16_t, -32768, 32767, tml_svdf_dot_s16)
 }
 
-void tml_svdf_s8_s8(const tml_svdf_s8_params *p, const int8_t *input, int8_t *state, int8_t *output) {
-  TML_SVDF_S8_BODY(int8_t, -128, 127, TML_SVDF_DOT_S8)
-}
+/* ---- int8 state (issue 12 section 3: keyword_scrambled) --------------------------------------
+ * TFLM shifts the whole state left by one element, then writes each filter's new value into its
+ * row's last column, then reduces the rows. Row by row this is: row[j] = row[j + 1], then
+ * row[memory - 1] = the new value (the element a flat shift carries into a row from the next one
+ * is overwritten) -- so each row is shifted, appended to and dotted with its time weights right
+ * after its feature dot, while it is in cache and registers, with no pass over the whole state. */
 
-/* TFLM's ActivationValFloat (micro/kernels/activation_utils.h) as its host and Arm builds compile
- * it: TfLiteMax/TfLiteMin are std::fmax/std::fmin (a NaN operand gives the other one: RELU6 of NaN
- * is 6), NONE passes infinities, TANH is tanhf, SIGN_BIT is signbit as 0 or 1. */
-static float tml_svdf_activation_f32(int32_t activation, float a) {
-  switch (activation) {
-    case TML_SVDF_ACT_RELU: return fmaxf(0.0f, a);
-    case TML_SVDF_ACT_RELU_N1_TO_1: return fmaxf(-1.0f, fminf(a, 1.0f));
-    case TML_SVDF_ACT_RELU6: return fmaxf(0.0f, fminf(a, 6.0f));
-    case TML_SVDF_ACT_TANH: return tanhf(a);
-    case TML_SVDF_ACT_SIGN_BIT: return signbit(a) ? 1.0f : 0.0f;
-    default: return a;
+/* row[0..memory-2] = row[1..memory-1], row[memory-1] = v. With memory a multiple of 4 on
+ * little-endian Arm with unaligned word access, by words: each new word is the old one shifted
+ * down a byte with the next word's first byte (or v) on top -- a few instructions a word against
+ * newlib memmove's 4 a byte. */
+static void tml_svdf_push_s8(int8_t *row, int32_t memory, int8_t v) {
+#if defined(__arm__) && defined(__ARM_FEATURE_UNALIGNED) && !defined(__ARM_BIG_ENDIAN)
+  if ((memory & 3) == 0) {
+    int8_t *const last = row + memory - 4;
+    uint32_t current = tml_load4(row);
+    for (; row != last; row += 4) {
+      const uint32_t next = tml_load4(row + 4);
+      const uint32_t word = (current >> 8) | (next << 24);
+      memcpy(row, &word, 4);
+      current = next;
+    }
+    current = (current >> 8) | ((uint32_t)(uint8_t)v << 24);
+    memcpy(row, &current, 4);
+    return;
   }
+#endif
+  if (memory > 1) {
+    memmove(row, row + 1, (size_t)(memory - 1));
+  }
+  row[memory - 1] = v;
 }
 
-void tml_svdf_f32(const tml_svdf_f32_params *p, const float *input, float *state, float *output) {
-  const int32_t filters = p->filters;
-  const int32_t memory = p->memory;
-  const int32_t units = filters / p->rank;
-  const int32_t total = p->batches * filters * memory;
-  int32_t b, f, u, r, j;
-  tml_svdf_shift_state((uint8_t *)state, total * (int32_t)sizeof(float), (int32_t)sizeof(float));
+void tml_svdf_s8_s8(const tml_svdf_s8_params *p, const int8_t *input, int8_t *state, int8_t *output) {
+  const int32_t filters = p->filters, memory = p->memory, rank = p->rank, input_size = p->input_size;
+  const int8_t *const time = (const int8_t *)p->weights_time;
+  const int32_t input_offset = -p->input_zero_point;
+  const int32_t state_offset = -p->state_zero_point;
+  /* tml_requant's form of MultiplyByQuantizedMultiplier (rshift = -2 - shift: same bits, and for
+   * the usual shifts <= -2 one SMLAL and three shifts/adds instead of two roundings) */
+  const int32_t rshift1 = -2 - p->shift1, rshift2 = -2 - p->shift2, output_zero_point = p->output_zero_point;
+  int32_t b, f, k;
   for (b = 0; b < p->batches; ++b) {
-    float *const state_b = state + b * filters * memory;
-    const float *w = p->weights_feature;
-    for (f = 0; f < filters; ++f) {
-      /* TFLM's summation orders throughout (sequential from 0), so the same rounding. */
-      float dot = 0.0f;
-      for (j = 0; j < p->input_size; ++j) {
-        dot += *w++ * input[j];
+    int8_t *const state_b = state + b * filters * memory;
+    uint32_t acc = 0; /* the unit's reduction, modulo 2^32 as TFLM's int32 sums */
+    int32_t unit = 0, r = 0;
+    for (f = 0; f < filters; f += 2) { /* two filters a pass: the offset input is loaded once for both */
+      const int8_t *const w = p->weights_feature + f * input_size;
+      const int32_t pair = f + 1 < filters ? 2 : 1;
+      int32_t dot[2] = {0, 0};
+      if (pair == 2) {
+        tml_dot2_s8_offset(input, input_offset, w, w + input_size, input_size, &dot[0], &dot[1]);
+      } else {
+        dot[0] = tml_dot_s8_offset(input, input_offset, w, input_size, 0);
       }
-      state_b[f * memory + memory - 1] = dot;
-    }
-    for (u = 0; u < units; ++u) {
-      float v = p->bias != NULL ? p->bias[u] : 0.0f;
-      for (r = 0; r < p->rank; ++r) {
-        const int32_t row = u * p->rank + r;
-        const float *t = p->weights_time + row * memory;
-        const float *s = state_b + row * memory;
-        float sum = 0.0f;
-        for (j = 0; j < memory; ++j) {
-          sum += t[j] * s[j];
+      for (k = 0; k < pair; ++k) {
+        const int32_t row = f + k;
+        const int32_t v = tml_clamp_i32(tml_requant(dot[k], p->multiplier1, rshift1, 0), -128, 127);
+        int8_t *const s = state_b + row * memory;
+        tml_svdf_push_s8(s, memory, (int8_t)(p->state_zero_point + v));
+        if (r == 0) {
+          acc = (uint32_t)p->bias[unit];
         }
-        v += sum;
+        acc += (uint32_t)TML_SVDF_DOT_S8(time + row * memory, s, memory, state_offset);
+        if (++r == rank) {
+          output[unit++] =
+              (int8_t)tml_clamp_i32(tml_requant((int32_t)acc, p->multiplier2, rshift2, output_zero_point), -128, 127);
+          r = 0;
+        }
       }
-      output[u] = tml_svdf_activation_f32(p->activation, v);
     }
-    input += p->input_size;
-    output += units;
+    input += input_size;
+    output += unit;
   }
 }

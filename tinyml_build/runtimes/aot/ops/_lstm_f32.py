@@ -32,8 +32,7 @@ def _gate(ctx, name: str, g: LstmGeometry) -> dict:
     wr = ctx.require_dtype(ctx.input(wr_n), ("float32",), f"{name} gate recurrent weights")
     bias = ctx.require_dtype(ctx.input(bias_n), ("float32",), f"{name} gate bias")
     for t, shape in ((wi, (g.cells, g.input_size)), (wr, (g.cells, g.cells)), (bias, (g.cells,))):
-        if not t.is_constant:
-            raise ctx.unsupported(f"tensor #{t.index} '{t.name}' is not constant")
+        ctx.require_constant(t)
         if tuple(t.shape) != shape:
             raise ctx.unsupported(f"tensor #{t.index} '{t.name}' has shape {list(t.shape)}, expected {list(shape)}")
     return {"input_weights": ctx.ptr(wi), "recurrent_weights": ctx.ptr(wr), "bias": ctx.ptr(bias)}

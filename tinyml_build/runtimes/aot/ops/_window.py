@@ -97,8 +97,7 @@ def requantization(ctx, x, w, bias, y, out_c: int, weight_sums: np.ndarray) -> R
     multipliers, shifts = per_channel_multipliers(in_scale, wq.scale, out_scale, out_c)
     if bias is not None:
         ctx.require_dtype(bias, ("int32",), "bias")
-        if not bias.is_constant:
-            raise ctx.unsupported(f"bias tensor #{bias.index} '{bias.name}' is not constant")
+        ctx.require_constant(bias, "bias")
         if bias.elements != out_c:
             raise ctx.unsupported(f"bias has {bias.elements} values for {out_c} output channels")
         raw_bias = bias.array().reshape(-1).astype(np.int64)

@@ -28,8 +28,7 @@ def _constant(ctx, tensor, what: str):
     if tensor is None:
         return None
     ctx.require_dtype(tensor, ("float32",), what)
-    if not tensor.is_constant:
-        raise ctx.unsupported(f"{what} tensor #{tensor.index} '{tensor.name}' is not constant")
+    ctx.require_constant(tensor, what)
     return tensor
 
 

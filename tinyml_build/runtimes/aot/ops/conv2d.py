@@ -25,8 +25,7 @@ def lower(ctx) -> None:
     x = ctx.require_dtype(ctx.input(0), ("int8", "int16"), "input")
     w = ctx.require_dtype(ctx.input(1), ("int8",), "weights")
     y = ctx.require_dtype(ctx.output(0), ("int8",), "output")
-    if not w.is_constant:
-        raise ctx.unsupported(f"weights tensor #{w.index} '{w.name}' is not constant")
+    ctx.require_constant(w, "weights")
     if len(w.shape) != 4:
         raise ctx.unsupported(f"weights must be 4-D [out_c, k_h, k_w, in_c], got {list(w.shape)}")
     out_c, k_h, k_w, filter_in_c = w.shape

@@ -22,8 +22,7 @@ def lower_conv2d_16x8(ctx) -> None:
     w = ctx.require_dtype(ctx.input(1), ("int8",), "weights")
     y = ctx.require_dtype(ctx.output(0), ("int16",), "output")
     bias = ctx.input(2)
-    if not w.is_constant:
-        raise ctx.unsupported(f"weights tensor #{w.index} '{w.name}' is not constant")
+    ctx.require_constant(w, "weights")
     if len(x.shape) != 4 or len(w.shape) != 4 or len(y.shape) != 4:
         raise ctx.unsupported("input, weights and output must be 4-D (NHWC / OHWI)")
     batches, in_h, in_w, in_ch = x.shape

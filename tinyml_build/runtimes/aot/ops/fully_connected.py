@@ -1,4 +1,4 @@
-"""FULLY_CONNECTED: int8 (per-tensor or per-channel weights) and float32.
+"""FULLY_CONNECTED: int8 (per-tensor or per-channel weights) and float32; int16 in fully_connected_16x8.py.
 
 Mirrors TFLM's CalculateOpDataFullyConnected: per-channel multipliers use the double product
 of scales, per-tensor the float32 product. The input zero point is folded into the bias
@@ -17,6 +17,7 @@ import numpy as np
 
 from tinyml_build.runtimes.aot.ops import register
 from tinyml_build.runtimes.aot.ops._requant import output_stage
+from tinyml_build.runtimes.aot.ops.fully_connected_16x8 import lower_fully_connected_16x8
 from tinyml_build.runtimes.aot.quantization import (
     activation_range,
     float_activation_range,
@@ -77,8 +78,10 @@ def _shapes(ctx):
 
 @register("FULLY_CONNECTED")
 def lower(ctx) -> None:
-    x = ctx.require_dtype(ctx.input(0), ("int8", "float32"), "input")
-    if x.dtype == "float32":
+    x = ctx.require_dtype(ctx.input(0), ("int8", "int16", "float32"), "input")
+    if x.dtype == "int16":
+        lower_fully_connected_16x8(ctx, _shapes)
+    elif x.dtype == "float32":
         _lower_float(ctx)
     else:
         _lower_int8(ctx)
@@ -91,10 +94,9 @@ def _lower_int8(ctx) -> None:
     bias = ctx.input(2)
     if bias is not None:
         ctx.require_dtype(bias, ("int32",), "bias")
-    if not w.is_constant:
-        raise ctx.unsupported(f"weights tensor #{w.index} '{w.name}' is not constant")
-    if bias is not None and not bias.is_constant:
-        raise ctx.unsupported(f"bias tensor #{bias.index} '{bias.name}' is not constant")
+    ctx.require_constant(w, "weights")
+    if bias is not None:
+        ctx.require_constant(bias, "bias")
     if ctx.options.get("weights_format", 0) not in (0, None):
         raise ctx.unsupported("shuffled weights format is not supported")
     batches, depth, units = _shapes(ctx)
@@ -139,8 +141,8 @@ def _lower_float(ctx) -> None:
     if bias is not None:
         ctx.require_dtype(bias, ("float32",), "bias")
     for t in (w, bias):
-        if t is not None and not t.is_constant:
-            raise ctx.unsupported(f"tensor #{t.index} '{t.name}' is not constant")
+        if t is not None:
+            ctx.require_constant(t)
     batches, depth, units = _shapes(ctx)
     act_min, act_max = float_activation_range(ctx.options.get("fused_activation_function", "NONE"))
     if not all(math.isfinite(v) for v in (act_min, act_max)):

@@ -47,8 +47,7 @@ def reduction_loops(ctx, x, y) -> tuple[int, dict]:
     """(reduced element count, tml_mean_params loop fields) for reducing x into y over the
     constant int32 axes of input 1 (negative axes count from the end, repeats allowed)."""
     axis_tensor = ctx.require_dtype(ctx.input(1), ("int32",), "axis")
-    if not axis_tensor.is_constant:
-        raise ctx.unsupported(f"axis tensor #{axis_tensor.index} '{axis_tensor.name}' is not constant")
+    ctx.require_constant(axis_tensor, "axis")
     rank = len(x.shape)
     axes = set()
     for a in axis_tensor.array().reshape(-1):

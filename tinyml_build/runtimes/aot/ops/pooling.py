@@ -1,20 +1,27 @@
-"""AVERAGE_POOL_2D and MAX_POOL_2D, int8 (TFLM reference_integer_ops pooling); float32 in _window_f32.py."""
+"""AVERAGE_POOL_2D and MAX_POOL_2D, int8 (TFLM reference_integer_ops pooling); int16 in pooling_s16.py,
+float32 in _window_f32.py."""
 
 import numpy as np
 
 from tinyml_build.runtimes.aot.ops import register
 from tinyml_build.runtimes.aot.ops._window import window
 from tinyml_build.runtimes.aot.ops._window_f32 import lower_pool2d_f32
+from tinyml_build.runtimes.aot.ops.pooling_s16 import lower_pool2d_s16
 from tinyml_build.runtimes.aot.quantization import activation_range
 
 _KERNELS = {"AVERAGE_POOL_2D": ("tml_average_pool2d_s8", "average_pool2d"),
             "MAX_POOL_2D": ("tml_max_pool2d_s8", "max_pool2d")}
 
+# the types lowered elsewhere (int8 below)
+OTHER_TYPES = {"int16": lower_pool2d_s16, "float32": lower_pool2d_f32}
+
 
 @register("AVERAGE_POOL_2D", "MAX_POOL_2D")
 def lower(ctx) -> None:
-    if ctx.input(0) is not None and ctx.input(0).dtype == "float32":
-        lower_pool2d_f32(ctx)
+    x = ctx.input(0)
+    other_type = OTHER_TYPES.get(x.dtype) if x is not None else None
+    if other_type is not None:
+        other_type(ctx)
         return
     x = ctx.require_dtype(ctx.input(0), ("int8",), "input")
     y = ctx.require_dtype(ctx.output(0), ("int8",), "output")

@@ -1,5 +1,5 @@
-"""SOFTMAX: int8 -> int8 and int8 -> int16 (TFLM CalculateSoftmaxParams + reference Softmax);
-float32 in _softmax_f32.py.
+"""SOFTMAX: int8 -> int8 and int8 -> int16 (TFLM CalculateSoftmaxParams + reference Softmax); int16 -> int16
+in softmax_s16.py, float32 in _softmax_f32.py.
 
 The exp() of every possible int8 difference is computed here with gemmlowp's fixed-point
 arithmetic (quantization.softmax_exp_table), so the kernel only sums, takes the fixed-point
@@ -10,13 +10,19 @@ import numpy as np
 
 from tinyml_build.runtimes.aot.ops import register
 from tinyml_build.runtimes.aot.ops._softmax_f32 import lower_softmax_f32
+from tinyml_build.runtimes.aot.ops.softmax_s16 import lower_softmax_s16
 from tinyml_build.runtimes.aot.quantization import softmax_exp_table
+
+# the types lowered elsewhere (int8 below)
+OTHER_TYPES = {"int16": lower_softmax_s16, "float32": lower_softmax_f32}
 
 
 @register("SOFTMAX")
 def lower(ctx) -> None:
-    if ctx.input(0) is not None and ctx.input(0).dtype == "float32":
-        lower_softmax_f32(ctx)
+    x = ctx.input(0)
+    other_type = OTHER_TYPES.get(x.dtype) if x is not None else None
+    if other_type is not None:
+        other_type(ctx)
         return
     x = ctx.require_dtype(ctx.input(0), ("int8",), "input")
     y = ctx.require_dtype(ctx.output(0), ("int8", "int16"), "output")

@@ -41,8 +41,8 @@ def _dims(ctx):
         raise ctx.unsupported(f"state tensor #{state.index} '{state.name}' must be a variable "
                               f"[{batches}, {memory * filters}] tensor")
     for t in (wf, wt, ctx.input(3)):
-        if t is not None and not t.is_constant:
-            raise ctx.unsupported(f"tensor #{t.index} '{t.name}' is not constant")
+        if t is not None:
+            ctx.require_constant(t)
     return batches, input_size, filters, memory, rank
 
 
@@ -115,4 +115,4 @@ def _lower_float(ctx, dims) -> None:
         "activation": FLOAT_ACTIVATIONS[activation],
     })
     ctx.call("tml_svdf_f32", params, ctx.input_ptr(0), ctx.ptr(ctx.input(4), const=False), ctx.output_ptr(0),
-             kernel="svdf")
+             kernel="svdf_f32")

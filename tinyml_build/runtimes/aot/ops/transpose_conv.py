@@ -29,8 +29,7 @@ def lower(ctx) -> None:
     w = ctx.require_dtype(ctx.input(1), ("int8",), "weights")
     shape_tensor = ctx.require_dtype(ctx.input(0), ("int32",), "output_shape")
     bias = ctx.input(3)
-    if not w.is_constant:
-        raise ctx.unsupported(f"weights tensor #{w.index} '{w.name}' is not constant")
+    ctx.require_constant(w, "weights")
     if len(x.shape) != 4 or len(w.shape) != 4 or len(y.shape) != 4:
         raise ctx.unsupported("input, weights and output must be 4-D (NHWC / OHWI)")
     batches, in_h, in_w, in_ch = x.shape

@@ -102,8 +102,7 @@ def _gate(ctx, name, dtype, in_scale, in_zp, hidden_scale, hidden_zp, input_size
     wr = ctx.require_dtype(ctx.input(wr_n), ("int8",), f"{name} gate recurrent weights")
     bias = ctx.require_dtype(ctx.input(bias_n), ("int32",) if dtype == "int8" else ("int64",), f"{name} gate bias")
     for t, shape in ((wi, (cells, input_size)), (wr, (cells, cells)), (bias, (cells,))):
-        if not t.is_constant:
-            raise ctx.unsupported(f"tensor #{t.index} '{t.name}' is not constant")
+        ctx.require_constant(t)
         if tuple(t.shape) != shape:
             raise ctx.unsupported(f"tensor #{t.index} '{t.name}' has shape {list(t.shape)}, expected {list(shape)}")
     scales = []
