@@ -2,7 +2,10 @@
 layout and refusals, and -- with arm-none-eabi-gcc, qemu-system-arm and the pinned sources -- that it
 computes newlib's bytes, which both runtimes reproduce on qemu-m4 where the host oracle's do not.
 
-The first test that needs the runner cross-compiles it once into the user cache (a few minutes).
+The first test that needs the runner cross-compiles it once into the user cache: the TFLM core and
+the three kernels of libm_float_model (about 2 minutes on 2 busy cores), shared with
+test_aot_ops_cortex_m.py's float libm cases (the same op set); the runtime=tflm image uses the
+session's shared tflm build folder.
 """
 
 import json
@@ -16,12 +19,15 @@ import numpy as np
 import pytest
 import tflite_builder
 from conftest import PROJECT_DIR
+from tflm_testlib import shared_build_root
 
+from tinyml_build.analysis import op_inventory
+from tinyml_build.analysis.op_inventory import REFERENCE
 from tinyml_build.config.targets import load_target
-from tinyml_build.errors import ModelError
+from tinyml_build.errors import ModelError, TargetError
 from tinyml_build.model.reader import load_model
-from tinyml_build.runtimes.tflm.sources import missing_reason
-from tinyml_build.verification.oracle import PINNED, TARGET, pinned, target
+from tinyml_build.runtimes.tflm.sources import missing_reason, resolve_sources
+from tinyml_build.verification.oracle import PINNED, TARGET, WHEEL, oracle_for, pinned, select, target
 
 TARGETS = PROJECT_DIR / "targets"
 
@@ -69,7 +75,7 @@ def test_layout_keeps_stack_heap_and_arena_inside_the_verified_data_region():
 def test_a_model_that_does_not_fit_the_board_is_refused_with_the_sizes(tmp_path):
     layout = target.layout_for(load_target("qemu-m4", TARGETS))
     build = target.TargetBuild(host=None, target=load_target("qemu-m4", TARGETS),
-                               machine=load_target("qemu-m4", TARGETS), kernel_files=frozenset(), layout=layout)
+                               machine=load_target("qemu-m4", TARGETS), layout=layout)
     small = SimpleNamespace(data=b"\0" * 1000, path="m.tflite")
     target.check_fits(build, small, [[np.zeros(16, np.float32)]])
     big = SimpleNamespace(data=b"\0" * (layout.file_room // 2), path="big.tflite")
@@ -124,39 +130,90 @@ def _need_target_oracle():
 def test_selection_is_the_target_oracle_only_for_libm_ops_on_qemu_system_arm(libm_model, tmp_path):
     _need_target_oracle()
     m4 = load_target("qemu-m4", TARGETS)
-    judge = target.target_oracle(libm_model, m4)
+    judge = oracle_for(libm_model, REFERENCE, target=m4)
     assert judge.kind == TARGET
     assert judge.name == "tflite-micro 90b983c2 reference kernels on cortex-m4 (newlib libm), in QEMU mps2-an386"
-    assert judge.as_dict()["why"].startswith("LOGISTIC float32 (expf), SOFTMAX float32 (expf), TANH float32 (tanhf)")
-    host = target.target_oracle(_int8_model(tmp_path), m4)
-    assert host.kind == PINNED and "host build" in host.name
-    assert target.target_oracle(libm_model, load_target("esp32s3", TARGETS)).kind == PINNED
+    assert judge.as_dict()["chosen_because"].startswith(
+        "LOGISTIC float32 (expf), SOFTMAX float32 (expf), TANH float32 (tanhf)")
+    host = oracle_for(_int8_model(tmp_path), REFERENCE, target=m4)
+    assert host.kind == PINNED and "host build" in host.name and "chosen_because" not in host.as_dict()
+    assert oracle_for(libm_model, REFERENCE, target=load_target("esp32s3", TARGETS)) == host
+    assert oracle_for(libm_model, REFERENCE) == host  # no target (host checks): the host oracle
+    assert oracle_for(libm_model, "cmsis-nn", target=m4).kind == TARGET  # CMSIS-NN's float kernels: reference
     # another core, another runner: golden data follow the choice (firmware.py depends on identity())
-    m3 = target.target_oracle(libm_model, load_target("qemu-m3", TARGETS))
+    m3 = oracle_for(libm_model, REFERENCE, target=load_target("qemu-m3", TARGETS))
     assert "cortex-m3" in m3.name and m3.identity() != judge.identity() != host.identity()
+
+
+def test_the_runner_compiles_the_core_and_only_the_models_kernels(libm_model):
+    """As a runtime=tflm image of the model: the framework core and the reference kernels of its ops
+    (185 files for every kernel took 25 minutes on 2 busy cores); the op set is part of the digest."""
+    _tflm_tree()
+    build = target.plan_target_build(load_target("qemu-m4", TARGETS), libm_model.op_names())
+    image = resolve_sources(libm_model.op_names(), REFERENCE)
+    assert build.host.ops == ("LOGISTIC", "SOFTMAX", "TANH")
+    assert build.host.registrations == ("AddLogistic", "AddSoftmax", "AddTanh")
+    assert build.kernel_files == frozenset(image.kernel_files)
+    # the image's core but TFLM's own debug_log.cc for the console glue, without the image-only arena check
+    added = {p.name for p in set(build.host.sources) - set(image.core)}
+    assert added == {"debug_log.cc", *(p.name for p in image.kernel_files)}
+    assert len(build.host.sources) < 50
+    other = target.plan_target_build(load_target("qemu-m4", TARGETS), ["EXP", "LOG"])
+    identity = target.compiler_identity() if shutil.which("arm-none-eabi-gcc") else "gcc"
+    assert target.build_digest(other, identity) != target.build_digest(build, identity)
+    assert target.objects_digest(other, identity) == target.objects_digest(build, identity)  # shared objects
+
+
+def test_a_model_needing_the_target_and_a_kernel_library_oracle_is_refused_naming_both(libm_model, monkeypatch):
+    """No oracle here computes newlib's libm and a library's kernels together: refused, never judged
+    by either alone. (SOFTMAX float32 stands in for a NOT_BIT_EXACT entry: the choice is data.)"""
+    entry = op_inventory.NotBitExact("cmsis-nn", "SOFTMAX", ("float32",), cause="a stand-in for the test")
+    monkeypatch.setattr(op_inventory, "NOT_BIT_EXACT", (*op_inventory.NOT_BIT_EXACT, entry))
+    with pytest.raises(TargetError) as refused:
+        oracle_for(libm_model, "cmsis-nn", target=load_target("qemu-m4", TARGETS))
+    text = str(refused.value)
+    assert "TANH float32 (tanhf)" in text and "SOFTMAX (float32) with cmsis-nn kernels" in text
+    assert "kernels=reference" in refused.value.fix
+    # Without qemu-system-arm targets the library oracle alone judges (no libm difference to judge there)
+    assert oracle_for(libm_model, "cmsis-nn", target=load_target("esp32s3", TARGETS)).kind in (PINNED, WHEEL)
+
+
+def test_without_qemu_the_libm_ops_are_named_blind_spots(libm_model, monkeypatch):
+    """The target oracle cannot be made: the host oracle judges and golden.json names every libm op
+    as what it cannot judge (no silent pass)."""
+    real_which = shutil.which
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None if name == target.QEMU_ARM else real_which(name))
+    monkeypatch.setattr(select, "_FOR_LIBRARY", {})
+    judge = oracle_for(libm_model, REFERENCE, target=load_target("qemu-m4", TARGETS))
+    assert judge.kind in (PINNED, WHEEL)
+    spots = [spot.describe() for spot in judge.blind_spots(libm_model)]
+    assert [s.split(" (newlib")[0] for s in spots if "qemu-system-arm not found" in s] == target.libm_uses(libm_model)
 
 
 @pytest.mark.slow
 @pytest.mark.qemu
 @pytest.mark.tflm_sources
-def test_the_target_oracle_computes_newlib_bytes_and_both_runtimes_match_them_on_qemu_m4(libm_model, tmp_path):
+def test_the_target_oracle_computes_newlib_bytes_and_both_runtimes_match_them_on_qemu_m4(libm_model, tmp_path,
+                                                                                        tmp_path_factory):
     _need_target_oracle()
     m4 = load_target("qemu-m4", TARGETS)
-    judge = target.target_oracle(libm_model, m4)
+    judge = oracle_for(libm_model, REFERENCE, target=m4)
     inputs = [[np.random.default_rng([5, k]).uniform(-3, 3, (4, 32)).astype(np.float32)] for k in range(4)]
     on_target, _ = judge.run(libm_model, inputs)
-    on_host, _ = pinned.run(pinned.build_runner(judge.build.host), libm_model, inputs)
+    on_host, _ = select.select_oracle().run(libm_model, inputs)
     differing = sum(a[0].tobytes() != b[0].tobytes() for a, b in zip(on_target, on_host))
     assert differing > 0, "newlib and glibc agreed on every vector: the model no longer shows why the oracle exists"
-    build = tmp_path / "build"
-    for runtime in ("aot", "tflm"):
+    for runtime, build in (("aot", tmp_path / "build"), ("tflm", shared_build_root(tmp_path_factory))):
         proc = subprocess.run([sys.executable, "-m", "SCons", "-Q", "target=qemu-m4", f"model={libm_model.path}",
                                f"runtime={runtime}", "test_vectors=4", f"build_dir={build}", "test"],
                               capture_output=True, text=True, cwd=PROJECT_DIR)
-        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        output = proc.stdout[-3000:] + proc.stderr[-3000:]
+        assert proc.returncode == 0, output
+        assert f"libm_float judged by {judge.name}" in output
         out = build / "qemu-m4" / "libm_float"
         golden = json.loads((out / "golden" / "libm_float.json").read_text())
-        assert golden["oracle"]["kind"] == TARGET and golden["reference"] == judge.name
+        assert golden["oracle"]["kind"] == TARGET and golden["oracle"]["name"] == judge.name
+        assert golden["oracle"]["chosen_because"] == judge.chosen_because
         manifest = json.loads((out / "manifest.json").read_text())
-        assert manifest["models"][0]["oracle"]["kind"] == TARGET
+        assert manifest["settings"]["model_oracles"]["libm_float"]["kind"] == TARGET
         assert manifest["settings"]["oracle"]["kind"] == PINNED

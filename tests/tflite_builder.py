@@ -175,3 +175,15 @@ def libm_float_model(shape=(4, 32)) -> bytes:
     b.op(b.opcode(fb.BuiltinOperator.SOFTMAX), [s], [y], fb.BuiltinOptions.SoftmaxOptions, options)
     b.inputs, b.outputs = [x], [y]
     return b.build()
+
+
+def exp_log_float_model(shape=(4, 32)) -> bytes:
+    """x -> EXP -> LOG -> y, float32: expf and logf, neither correctly rounded (oracle/target.py)."""
+    b = ModelBuilder("exp log float ops")
+    x = b.tensor("input", "float32", shape)
+    e = b.tensor("exp", "float32", shape)
+    y = b.tensor("log", "float32", shape)
+    b.op(b.opcode(fb.BuiltinOperator.EXP), [x], [e])
+    b.op(b.opcode(fb.BuiltinOperator.LOG), [e], [y])
+    b.inputs, b.outputs = [x], [y]
+    return b.build()
