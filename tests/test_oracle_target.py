@@ -137,8 +137,14 @@ def test_selection_is_the_target_oracle_only_for_libm_ops_on_qemu_system_arm(lib
         "LOGISTIC float32 (expf), SOFTMAX float32 (expf), TANH float32 (tanhf)")
     host = oracle_for(_int8_model(tmp_path), REFERENCE, target=m4)
     assert host.kind == PINNED and "host build" in host.name and "chosen_because" not in host.as_dict()
-    assert oracle_for(libm_model, REFERENCE, target=load_target("esp32s3", TARGETS)) == host
     assert oracle_for(libm_model, REFERENCE) == host  # no target (host checks): the host oracle
+    assert oracle_for(libm_model, REFERENCE, target=load_target("host", TARGETS)) == host  # glibc: exact
+    for twin in ("esp32s3", "esp32c3"):  # another libm, no oracle on their cores: named blind spots, no silent pass
+        esp = oracle_for(libm_model, REFERENCE, target=load_target(twin, TARGETS))
+        assert esp.name == host.name and esp.identity() == host.identity()
+        spots = [spot.describe() for spot in esp.blind_spots(libm_model)]
+        assert spots == [f"{use} ({twin}: its libm is not glibc and no oracle here runs on its core; the last bits "
+                         "may differ)" for use in target.libm_uses(libm_model)]
     assert oracle_for(libm_model, "cmsis-nn", target=m4).kind == TARGET  # CMSIS-NN's float kernels: reference
     # another core, another runner: golden data follow the choice (firmware.py depends on identity())
     m3 = oracle_for(libm_model, REFERENCE, target=load_target("qemu-m3", TARGETS))

@@ -61,7 +61,7 @@ def _golden_action(target, source, env):
     from tinyml_build.fileio import write_atomic
     from tinyml_build.model.reader import load_model
     from tinyml_build.verification import float_reference, golden
-    from tinyml_build.verification.oracle import oracle_for
+    from tinyml_build.verification.oracle import WHEEL, oracle_for
     from tinyml_build.verification.samples import model_labels, model_samples
 
     tflite = Path(str(source[0]))
@@ -77,9 +77,10 @@ def _golden_action(target, source, env):
     else:
         result = golden.make_golden(model, name=env["TML_MODEL_NAME"], random_vectors=vectors, seed=seed,
                                     samples=samples, oracle=oracle)
-    for spot in result.blind_spots:  # the wheel differs from the pinned TFLM here: say so, never tolerate
+    for spot in result.blind_spots:  # the oracle differs from the image here: say so, never tolerate
+        hint = "; provide the pinned TFLM sources (tinyml-build deps sync)" if oracle.kind == WHEEL else ""
         print(f"warning: model {terminal(env['TML_MODEL_NAME'])}: the golden oracle {terminal(oracle.name)} "
-              f"cannot judge {terminal(spot)}; provide the pinned TFLM sources (tinyml-build deps sync)")
+              f"cannot judge {terminal(spot)}{hint}")
     write_atomic(str(target[0]), result.to_json())
 
 

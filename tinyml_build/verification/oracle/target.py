@@ -70,6 +70,7 @@ PREPARE_LIBM_CALLS: Mapping[tuple[str, str], tuple[str, ...]] = {
     ("SOFTMAX", "int16"): ("expf",),  # softmax_common.cc Prepare: exp lookup table
 }
 QEMU_ARM = "qemu-system-arm"
+HOST_TOOLCHAIN = "host-gcc"  # config.cpus.TOOLCHAINS: the build machine itself, glibc like the host oracle
 CACHE_FOLDER = pinned.CACHE_FOLDER
 START_SOURCE = pinned.SOURCE_DIR / "tml_oracle_target.c"
 STACK_BYTES = 128 << 10  # the runner reads its files through a 64 KB chunk on the stack
@@ -386,6 +387,13 @@ def run(build: TargetBuild, name: str, model, inputs, intermediates: bool = Fals
 def applies(target: Target | None) -> bool:
     """Whether `target`'s images run in qemu-system-arm, where this oracle can judge them."""
     return target is not None and oracle_machine(target) is not None
+
+
+def libm_unjudged(target: Target | None) -> bool:
+    """Whether `target` runs code with a libm no oracle here runs: not the host (glibc, the host
+    oracle's) and not in qemu-system-arm (ESP32 twins: picolibc or clang's; an Arm board without a
+    stand-in). Their golden data stay the host's and name the libm ops as blind spots."""
+    return target is not None and target.toolchain != HOST_TOOLCHAIN and not applies(target)
 
 
 def target_oracle(model, target: Target, because: str, overrides: Mapping[str, str] | None = None, env=None):
