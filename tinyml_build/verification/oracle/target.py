@@ -282,10 +282,12 @@ def build_runner(build: TargetBuild, cache_dir: Path | None = None, jobs: int | 
 
 
 def _object_path(build: TargetBuild, objects: Path, source: Path) -> Path:
-    """The cached object of an upstream file: <objects>/<lock name>/<path in the tree>.o."""
+    """The cached object of an upstream file: <objects>/<kernel|framework>/<lock name>/<path in the tree>.o
+    (the optimization level is part of the name: no op set can pick up another's object)."""
+    role = "kernel" if source in build.kernel_files else "framework"
     for name, tree in build.host.trees.items():
         if source.is_relative_to(tree):
-            return objects / name / source.relative_to(tree).with_suffix(".o")
+            return objects / role / name / source.relative_to(tree).with_suffix(".o")
     raise AssertionError(f"{source} is in no resolved tree")
 
 
