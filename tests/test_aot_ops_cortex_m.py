@@ -11,11 +11,16 @@ import test_aot_ops_gen_binary
 import test_aot_ops_gen_shape
 import test_aot_ops_gen_unary
 import test_aot_ops_reduce
-from conftest import shared_model
+from conftest import PROJECT_DIR, shared_model
 from test_aot_ops_conv16 import _conv16_model, _transpose_conv_model
 from test_aot_ops_elementwise import _binary_model
 
+from tinyml_build.analysis.op_inventory import REFERENCE
+from tinyml_build.config.targets import load_target
 from tinyml_build.model.reader import read_model
+from tinyml_build.runtimes.tflm.sources import missing_reason
+from tinyml_build.verification.oracle import TARGET, oracle_for
+from tinyml_build.verification.oracle.target import LIBM_CALLS
 from tinyml_build.verification.target_check import check_on_cortex_m
 
 pytestmark = [pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
@@ -58,16 +63,18 @@ def test_single_op_on_cortex_m4(case):
 _SUITES = (test_aot_ops_gen_unary, test_aot_ops_gen_binary, test_aot_ops_gen_shape, test_aot_ops_reduce)
 _ADDERS = {op: add for suite in _SUITES for op, add in suite.ADDERS.items()}
 _TYPES = {op: types for suite in _SUITES for op, types in suite.TYPES.items()}
-# float32 ops that call libm's expf / tanhf: newlib's results differ from glibc's (the host oracle's) in
-# the last bits of some elements (aot README, "What is exact where": LOGISTIC ~4.7 %, TANH ~0.1 %,
-# SOFTMAX ~48 % of rows of 8 on qemu-m4), so their target comparison is expected to differ; they are
-# exact on the host (test_aot_ops_gen_unary.py). Left out here, and only these.
+# float32 ops that call libm's expf / tanhf (LOGISTIC, TANH, SOFTMAX) are judged by the target oracle
+# (oracle/target.py: the pinned TFLM built for this core with newlib, in QEMU), which target_check
+# selects for a model using them. They get an image of their own (test_libm_float_cases_on_cortex_m4)
+# whose op set is test_oracle_target.py's model's, so both share one cached runner; the suites' images
+# leave them out and keep the host oracle (a runner with all 18 ops of the suites would cost minutes).
 FLOAT_ELEMENTWISE_OPS = ("ADD", "SUB", "MUL", "RELU", "RELU6", "LEAKY_RELU", "HARD_SWISH", "MEAN")
-LIBM_FLOAT_OPS = {("LOGISTIC", "float32"), ("TANH", "float32"), ("SOFTMAX", "float32")}
+LIBM_FLOAT_OPS = tuple(sorted(op for op, types in _TYPES.items()
+                             if "float32" in types and (op, "float32") in LIBM_CALLS))
 
 
 def _target_types(op):
-    return [t for t in aot_op_cases.judged_types(_TYPES)(op) if (op, t) not in LIBM_FLOAT_OPS]
+    return [t for t in aot_op_cases.judged_types(_TYPES)(op) if not (op in LIBM_FLOAT_OPS and t == "float32")]
 
 
 @pytest.mark.parametrize("seed", range(2))
@@ -78,13 +85,29 @@ def test_generated_cases_on_cortex_m4(seed):
     assert report.ok, str(report)
 
 
+@pytest.mark.tflm_sources
+def test_libm_float_cases_on_cortex_m4():
+    """float32 LOGISTIC, TANH and SOFTMAX on qemu-m4, judged by the target oracle: newlib's expf/tanhf
+    in TFLM's reference kernels on the same core, which aot reproduces bit for bit (the host oracle's
+    glibc bytes differ in the last bits of some elements)."""
+    why = missing_reason(LIBM_FLOAT_OPS, REFERENCE)
+    if why is not None:
+        pytest.skip(f"pinned TFLM sources not resolved (the target oracle is built from them): {why}")
+    assert LIBM_FLOAT_OPS == ("LOGISTIC", "SOFTMAX", "TANH")
+    data = aot_op_cases.all_ops_model({op: _ADDERS[op] for op in LIBM_FLOAT_OPS}, lambda op: ["float32"], per_type=6,
+                                      seed=400)
+    model = read_model(data, where="libm_float_cases.tflite", name="libm_float_cases")
+    assert oracle_for(model, REFERENCE, target=load_target("qemu-m4", PROJECT_DIR / "targets")).kind == TARGET
+    report = check_on_cortex_m(model, runs=4)
+    assert report.ok, str(report)
+
+
 def test_float32_special_values_on_cortex_m4():
     """The float32 elementwise kernels (ADD, SUB, MUL, RELU, RELU6, LEAKY_RELU, HARD_SWISH, MEAN) on the
     finite special values of aot_op_cases.float_inputs -- denormals, FLT_MAX (the fused activations'
     clamp of an overflow to inf), signed zeros, the activation edges -- with the hard-float ABI. No NaN
     or infinity as input: Arm's default NaN is positive, x86's negative (aot README)."""
-    float_ops = [op for op, types in _TYPES.items() if "float32" in types and (op, "float32") not in LIBM_FLOAT_OPS
-                 and op in FLOAT_ELEMENTWISE_OPS]
+    float_ops = [op for op, types in _TYPES.items() if "float32" in types and op in FLOAT_ELEMENTWISE_OPS]
     data = aot_op_cases.all_ops_model({op: _ADDERS[op] for op in float_ops}, lambda op: ["float32"], per_type=8,
                                       seed=300)
     model = read_model(data, where="float32_specials.tflite", name="float32_specials")

@@ -194,3 +194,32 @@ def op_aot_lacks_model() -> tuple[str, bytes]:
         if name not in supported_ops():
             return name, single_op_model(getattr(fb.BuiltinOperator, name), "float32")
     pytest.skip(f"runtime=aot implements every op of {', '.join(_UNARY_FLOAT_OPS)}")
+
+
+def libm_float_model(shape=(4, 32)) -> bytes:
+    """x -> TANH -> LOGISTIC -> SOFTMAX -> y, float32: each calls a libm function that is not correctly
+    rounded (tanhf, expf), so glibc and newlib give other last bits (oracle/target.py)."""
+    b = ModelBuilder("libm float ops")
+    x = b.tensor("input", "float32", shape)
+    t = b.tensor("tanh", "float32", shape)
+    s = b.tensor("logistic", "float32", shape)
+    y = b.tensor("softmax", "float32", shape)
+    b.op(b.opcode(fb.BuiltinOperator.TANH), [x], [t])
+    b.op(b.opcode(fb.BuiltinOperator.LOGISTIC), [t], [s])
+    options = fb.SoftmaxOptionsT()
+    options.beta = 1.0
+    b.op(b.opcode(fb.BuiltinOperator.SOFTMAX), [s], [y], fb.BuiltinOptions.SoftmaxOptions, options)
+    b.inputs, b.outputs = [x], [y]
+    return b.build()
+
+
+def exp_log_float_model(shape=(4, 32)) -> bytes:
+    """x -> EXP -> LOG -> y, float32: expf and logf, neither correctly rounded (oracle/target.py)."""
+    b = ModelBuilder("exp log float ops")
+    x = b.tensor("input", "float32", shape)
+    e = b.tensor("exp", "float32", shape)
+    y = b.tensor("log", "float32", shape)
+    b.op(b.opcode(fb.BuiltinOperator.EXP), [x], [e])
+    b.op(b.opcode(fb.BuiltinOperator.LOG), [e], [y])
+    b.inputs, b.outputs = [x], [y]
+    return b.build()

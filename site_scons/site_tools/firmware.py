@@ -56,17 +56,19 @@ def _model_table_action(target, source, env):
 
 @clean_errors
 def _golden_action(target, source, env):
+    from tinyml_build.config.targets import load_target
     from tinyml_build.escape import terminal
     from tinyml_build.fileio import write_atomic
     from tinyml_build.model.reader import load_model
     from tinyml_build.verification import float_reference, golden
-    from tinyml_build.verification.oracle import oracle_for
+    from tinyml_build.verification.oracle import WHEEL, oracle_for
     from tinyml_build.verification.samples import model_labels, model_samples
 
     tflite = Path(str(source[0]))
     model = load_model(tflite, name=env["TML_MODEL_NAME"])
     vectors, seed, samples = int(env["TML_RANDOM_VECTORS"]), int(env["TML_SEED"]), model_samples(tflite)
-    oracle = oracle_for(model, env["TML_ORACLE_KERNELS"], dict(env["TML_THIRD_PARTY_OVERRIDES"]))
+    oracle = oracle_for(model, env["TML_ORACLE_KERNELS"], dict(env["TML_THIRD_PARTY_OVERRIDES"]),
+                        target=load_target(env["TML_TARGET_FILE"]))
     if env["TML_REFERENCE"]:
         request = float_reference.AccuracyRequest(Path(env["TML_REFERENCE"]),
                                                   Path(env["TML_DATASET"]) if env["TML_DATASET"] else None)
@@ -75,9 +77,10 @@ def _golden_action(target, source, env):
     else:
         result = golden.make_golden(model, name=env["TML_MODEL_NAME"], random_vectors=vectors, seed=seed,
                                     samples=samples, oracle=oracle)
-    for spot in result.blind_spots:  # the wheel differs from the pinned TFLM here: say so, never tolerate
+    for spot in result.blind_spots:  # the oracle differs from the image here: say so, never tolerate
+        hint = "; provide the pinned TFLM sources (tinyml-build deps sync)" if oracle.kind == WHEEL else ""
         print(f"warning: model {terminal(env['TML_MODEL_NAME'])}: the golden oracle {terminal(oracle.name)} "
-              f"cannot judge {terminal(spot)}; provide the pinned TFLM sources (tinyml-build deps sync)")
+              f"cannot judge {terminal(spot)}{hint}")
     write_atomic(str(target[0]), result.to_json())
 
 
@@ -237,12 +240,13 @@ def Firmware(env, plan, toolchain, target_file, with_stand_in=False, with_profil
     oracle = select_oracle(dict(plan.third_party_overrides))
     # The kernel set whose outputs the golden data must match: a tflm image's kernels= (an op whose
     # optimized kernel is not bit-exact with the reference is then judged by that library's oracle);
-    # aot is bit-exact with the reference kernels.
+    # aot is bit-exact with the reference kernels. The target: float ops calling libm are judged by
+    # the pinned TFLM built for its core (oracle/target.py) where it runs in qemu-system-arm.
     kernels = plan.runtime.kernels if plan.runtime.name == "tflm" else REFERENCE
     goldens, model_oracles = [], {}
     for m in plan.models:
-        judge = (oracle if kernels == REFERENCE
-                 else oracle_for(load_model(m.tflite, name=m.name), kernels, dict(plan.third_party_overrides)))
+        judge = oracle_for(load_model(m.tflite, name=m.name), kernels, dict(plan.third_party_overrides),
+                           target=plan.target)
         if judge is not oracle:
             model_oracles[m.name] = judge.as_dict()
         reference = judge.identity()  # the oracle's name and, for the pinned build, its runner digest
@@ -257,7 +261,8 @@ def Firmware(env, plan, toolchain, target_file, with_stand_in=False, with_profil
                              TML_DATASET=str(accuracy.dataset) if accuracy and accuracy.dataset else "",
                              TML_THIRD_PARTY_OVERRIDES=list(plan.third_party_overrides))
         generated_by(env, golden, "tinyml_build.verification.golden", "tinyml_build.verification.samples",
-                     "tinyml_build.verification.float_reference", "tinyml_build.verification.oracle.select")
+                     "tinyml_build.verification.float_reference", "tinyml_build.verification.oracle.select",
+                     "tinyml_build.verification.oracle.target")
         env.Depends(golden, ([str(m.tflite.parent / "model.yaml")] if m.samples else [])
                     + [env.Value(reference)])  # another oracle or pin recomputes the golden outputs
         vectors = env.Command(str(m.test_vectors_c), golden, Action(_test_vectors_action, label("GEN")))
@@ -298,7 +303,7 @@ def Firmware(env, plan, toolchain, target_file, with_stand_in=False, with_profil
     source_files = [str(p) for p in plan.platform_sources + plan.app_sources + plan.runtime.manifest_sources()]
     settings = {"random_vectors": plan.random_vectors, "seed": plan.seed, "runtime_requested": plan.runtime_requested,
                 "oracle": oracle.as_dict()}
-    if model_oracles:  # models judged by their kernel library's oracle (op_inventory.NOT_BIT_EXACT)
+    if model_oracles:  # models judged by their kernel library's (op_inventory.NOT_BIT_EXACT) or the target oracle
         settings["model_oracles"] = model_oracles
     if plan.profile_ops:
         settings["profile_ops"] = True

@@ -43,8 +43,8 @@ def _test_action(target, source, env):
     for name, figures in sorted(result.accuracy.items()):
         print(terminal(accuracy_line(name, figures)))
     judged = []
-    for g in goldens:  # a model judged by its kernel library's oracle, not the reference: say which and why
-        if g.oracle.get("kernels"):
+    for g in goldens:  # a model judged by its kernel library's or the target oracle, not the reference: say which, why
+        if g.oracle.get("chosen_because"):
             print(terminal(f"test: {g.model}: golden data from {g.oracle['name']}, because "
                            f"{g.oracle.get('chosen_because', '')}"))
             judged.append(f"{g.model} judged by {g.oracle['name']}")

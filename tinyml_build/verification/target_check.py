@@ -5,7 +5,9 @@ build never executes. This cross-compiles the same generated code (-Werror) into
 program on the firmware's own platform layer, linker script and flags for a QEMU target
 (qemu-m4: mps2-an386; cortex_m_program.py), runs it through the QEMU runner on the same seeded
 inputs, and compares a hash of every op output tensor with the tflite-micro interpreter's,
-reporting the first op whose output differs.
+reporting the first op whose output differs. The interpreter is the oracle a firmware build of the
+model for that target uses (oracle.oracle_for): for ops calling libm where newlib and
+glibc differ, the pinned TFLM on the same emulated core.
 
     python -m tinyml_build.verification.target_check model.tflite [--runs 3] [--target qemu-m4]
 """
@@ -17,6 +19,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from tinyml_build.analysis.op_inventory import REFERENCE
 from tinyml_build.config.targets import Target, load_target
 from tinyml_build.escape import terminal
 from tinyml_build.model.reader import Model, load_model
@@ -25,6 +28,7 @@ from tinyml_build.runtimes.aot.emit import kernel_sources, render
 from tinyml_build.runtimes.aot.lower import lower_model
 from tinyml_build.verification.cortex_m_program import ProgramBuilder, ProgramBuildError
 from tinyml_build.verification.host_check import HostCheckError, check_each, random_inputs, run_tflm
+from tinyml_build.verification.oracle import oracle_for
 from tinyml_build.verification.qemu_runner import DEFAULT_TIMEOUT
 
 CHECK_TARGET = "qemu-m4"  # Cortex-M4F with the DSP extension: the SIMD32 kernel paths
@@ -114,7 +118,7 @@ def check_on_cortex_m(model: Model | str | Path, runs: int = 3, seed: int = 0, w
                              details=run.output[-2000:] + run.stderr[-2000:],
                              fix="this is a bug in the aot runtime; report it with the model")
     hashes = {(int(r), int(tensor)): int(h) for r, _op, tensor, h in _HASH.findall(run.output)}
-    _, tflm = run_tflm(model, inputs)
+    _, tflm = run_tflm(model, inputs, oracle=oracle_for(model, REFERENCE, target=target))
     mismatch = None
     lowered = {step.op_index for step in program.steps}
     for r in range(runs):

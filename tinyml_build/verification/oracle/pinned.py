@@ -80,13 +80,14 @@ def oracle_ops(kernels: str = op_inventory.REFERENCE) -> list[str]:
 
 
 def plan_build(overrides: Mapping[str, str] | None = None, env=None,
-               kernels: str = op_inventory.REFERENCE) -> PinnedBuild:
+               kernels: str = op_inventory.REFERENCE, ops: tuple[str, ...] | None = None) -> PinnedBuild:
     """Resolve TFLM and its header trees and list the runner's sources (the tflm runtime's own
-    source plan for every op, with `kernels`' kernel files and, for a library, its reachable
-    sources and defines); MissingSourceError (the resolver's) when a tree is absent."""
+    source plan for every op -- or only `ops`, as an image of a model with those ops; target.py --
+    with `kernels`' kernel files and, for a library, its reachable sources and defines);
+    MissingSourceError (the resolver's) when a tree is absent."""
     from tinyml_build.runtimes.tflm import sources as tflm_sources
 
-    ops = tuple(oracle_ops(kernels))
+    ops = tuple(oracle_ops(kernels)) if ops is None else tuple(sorted(set(ops)))
     plan = tflm_sources.resolve_sources(ops, kernels, overrides, env)
     tflm = plan.trees[tflm_sources.TFLM]
     # The host build keeps TFLM's own debug_log.cc (stderr) where images use the platform's console
@@ -156,21 +157,27 @@ def _tree_content_digest(tree: Path) -> str:
 def build_digest(build: PinnedBuild, compiler: str) -> str:
     """Of the trees (the lock's verified digest, or the content of an explicit tree), the runner
     source, the registered ops, the flags and the compiler's version."""
-    from tinyml_build.runtimes.tflm.sources import load_lock
-
-    lock = load_lock()
-    sha = hashlib.sha256()
-    for name in sorted(build.trees):
-        dep = lock.get(name)
-        tree_id = (f"{dep.commit} {dep.digest}" if build.how[name] == "cache"
-                   else _tree_content_digest(build.trees[name]))
-        sha.update(f"{name}={tree_id}\n".encode())
+    sha = hashlib.sha256(trees_identity(build).encode())
     sha.update(RUNNER_SOURCE.read_bytes())
     sha.update(ops_header(build.registrations).encode())
     sha.update(" ".join((*CXXFLAGS, "|", *CFLAGS, "|", compiler)).encode())
     if build.kernels != op_inventory.REFERENCE:  # the reference runner's digest stays what it was
         sha.update(f"|kernels={build.kernels} {' '.join(build.kernel_defines)}".encode())
     return sha.hexdigest()[:16]
+
+
+def trees_identity(build: PinnedBuild) -> str:
+    """One line per tree: the lock's commit and verified digest, or the content digest of an explicit tree."""
+    from tinyml_build.runtimes.tflm.sources import load_lock
+
+    lock = load_lock()
+    lines = []
+    for name in sorted(build.trees):
+        dep = lock.get(name)
+        tree_id = (f"{dep.commit} {dep.digest}" if build.how[name] == "cache"
+                   else _tree_content_digest(build.trees[name]))
+        lines.append(f"{name}={tree_id}\n")
+    return "".join(lines)
 
 
 def runner_path(cache_dir: Path, digest: str) -> Path:
@@ -246,13 +253,16 @@ def _compile_and_link(build: PinnedBuild, work: Path, cxx: str, cc: str, jobs: i
 
 RUN_MARKER = 0xFFFFFFFF
 _EXIT_MEANING = {2: "a file or usage error", 3: "an operator this TFLM build does not register",
-                 4: "the model does not set up in TFLM", 5: "an inference failed in TFLM"}
+                 4: "the model does not set up in TFLM", 5: "an inference failed in TFLM",
+                 70: "the runner crashed on the emulated core (a fault; target.py)"}
 
 
-def run(runner: Path, model, inputs, intermediates: bool = False, timeout: float | None = None):
+def run(runner: Path, model, inputs, intermediates: bool = False, timeout: float | None = None,
+        launch=None, name: str = "the pinned TFLM oracle"):
     """Run `inputs` (per run, one array per graph input) through the runner, in order, on one
     interpreter: (outputs per run as arrays, {(run, tensor): bytes} of every main-subgraph op output
-    when `intermediates`). ModelError naming the reason when TFLM refuses the model."""
+    when `intermediates`). ModelError naming the reason when TFLM refuses the model.
+    `launch(argv)` gives the command that runs the runner with argv (target.py: in QEMU)."""
     import numpy as np
 
     from tinyml_build.errors import ModelError
@@ -269,15 +279,16 @@ def run(runner: Path, model, inputs, intermediates: bool = False, timeout: float
                     f.write(a.astype(a.dtype.newbyteorder("<")).tobytes())
         argv = [str(runner), "model.tflite", "inputs.bin", str(len(inputs)), "outputs.bin"]
         argv += ["trace.bin"] if intermediates else []
+        argv = launch(argv) if launch is not None else argv
         try:
             proc = subprocess.run(argv, cwd=work, capture_output=True, text=True, timeout=timeout, check=False)
         except subprocess.TimeoutExpired:
-            raise ModelError(f"the pinned TFLM oracle did not finish within {timeout:g} s", where=model.path,
+            raise ModelError(f"{name} did not finish within {timeout:g} s", where=model.path,
                              fix="raise qemu_timeout=, or use fewer test vectors") from None
         if proc.returncode != 0:
             meaning = _EXIT_MEANING.get(proc.returncode, f"exit status {proc.returncode}")
-            raise ModelError(f"the pinned TFLM oracle cannot run the model: {meaning}", where=model.path,
-                             details=proc.stderr.strip()[-4000:],
+            raise ModelError(f"{name} cannot run the model: {meaning}", where=model.path,
+                             details=(proc.stderr.strip() or proc.stdout.strip())[-4000:],  # QEMU: stdout
                              fix="check that the model runs in TFLM at the pinned commit "
                                  "(python -m tinyml_build inspect)")
         data = (work / "outputs.bin").read_bytes()
@@ -289,7 +300,7 @@ def run(runner: Path, model, inputs, intermediates: bool = False, timeout: float
             t = sg.tensors[index]
             chunk = data[pos:pos + t.nbytes]
             if len(chunk) != t.nbytes:
-                raise ModelError(f"the pinned TFLM oracle returned too few output bytes for '{t.name}'",
+                raise ModelError(f"{name} returned too few output bytes for '{t.name}'",
                                  where=model.path)
             run_outputs.append(np.frombuffer(chunk, dtype=numpy_dtype(t.dtype)).reshape(t.shape))
             pos += t.nbytes

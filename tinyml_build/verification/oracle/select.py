@@ -7,7 +7,11 @@ graph regenerates golden data when the choice (or the pin) changes.
 The reference kernels judge every image (bit-exact with the reference is the stronger claim), except
 a model that uses an op whose optimized kernel in the image's kernel library is not bit-exact with
 the reference by design (op_inventory.NOT_BIT_EXACT): oracle_for() then names the pinned TFLM built
-WITH that library's portable C code, and says why it was chosen.
+WITH that library's portable C code, and says why it was chosen. On a target that runs in
+qemu-system-arm, a model whose float kernels call libm functions that are not correctly rounded
+(target.LIBM_CALLS) is judged by the pinned TFLM built for that core with newlib, run in QEMU
+(target.py): newlib and glibc give other last bits there. Both lists are data; oracle_for() is the
+one place that reads them.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from tinyml_build.errors import TinyMLError
 
 PINNED = "pinned"
 WHEEL = "wheel"
+TARGET = "target"  # target.py: the pinned runner cross-compiled for the image's core, run in QEMU
 UNKNOWN_COMMIT = "unknown"
 
 
@@ -41,25 +46,31 @@ class Oracle:
     """One TFLM reference interpreter: `name` says which, with its TFLM commit, in one line."""
 
     name: str  # e.g. "tflite-micro 90b983c2 (pinned sources, host build)"
-    kind: str  # PINNED or WHEEL
+    kind: str  # PINNED, WHEEL or TARGET
     tflm_commit: str  # full commit the outputs come from, or UNKNOWN_COMMIT (a wheel does not record it)
     reason: str = ""  # for the wheel: why the pinned build is not used
-    build: object = field(default=None, compare=False, repr=False)  # pinned.PinnedBuild when PINNED
+    build: object = field(default=None, compare=False, repr=False)  # pinned.PinnedBuild / target.TargetBuild
     kernels: str = REFERENCE  # the kernel set it computes with (op_inventory.KERNEL_CHOICES)
-    chosen_because: str = ""  # for a kernel library's oracle: the ops that made it the judge
+    chosen_because: str = ""  # for a kernel library's or the target oracle: the ops that made it the judge
     unjudged: tuple[Unjudged, ...] = ()  # ops its reference kernels cannot judge (their library's oracle failed)
 
     def as_dict(self) -> dict:
         """The oracle as reports record it (golden.json, test.json, manifest.json); a kernel
-        library's oracle adds its kernels and why it judges."""
+        library's oracle adds its kernels and why it judges, the target oracle why it judges."""
         data = {"name": self.name, "kind": self.kind, "tflm_commit": self.tflm_commit}
         if self.kernels != REFERENCE:
-            data.update(kernels=self.kernels, chosen_because=self.chosen_because)
+            data.update(kernels=self.kernels)
+        if self.chosen_because:
+            data.update(chosen_because=self.chosen_because)
         return data
 
     def identity(self) -> str:
         """What golden data depends on: the name and, for the pinned build, the runner's digest
-        (trees, runner source, flags, compiler)."""
+        (trees, runner source, flags, compiler; for the target oracle also its core, layout and ops)."""
+        if self.kind == TARGET:
+            from tinyml_build.verification.oracle import target
+
+            return f"{self.name} runner {target.build_digest(self.build, target.compiler_identity())}"
         if self.kind != PINNED:
             return self.name
         from tinyml_build.verification.oracle import pinned
@@ -68,7 +79,11 @@ class Oracle:
         return f"{self.name} runner {pinned.build_digest(self.build, pinned.compiler_identity(compilers[0]))}"
 
     def run(self, model, inputs, intermediates: bool = False, timeout: float | None = None):
-        """(outputs per run, {(run, tensor): bytes}) -- see pinned.run and wheel.run."""
+        """(outputs per run, {(run, tensor): bytes}) -- see pinned.run, target.run and wheel.run."""
+        if self.kind == TARGET:
+            from tinyml_build.verification.oracle import target
+
+            return target.run(self.build, self.name, model, inputs, intermediates, timeout)
         if self.kind == PINNED:
             from tinyml_build.verification.oracle import pinned
 
@@ -80,7 +95,7 @@ class Oracle:
     def blind_spots(self, model) -> list:
         """The known wheel differences `model` hits (differences.WheelDifference; none for the pinned build),
         then what `unjudged` names."""
-        if self.kind == PINNED:
+        if self.kind != WHEEL:
             return list(self.unjudged)
         from tinyml_build.verification.oracle.differences import differences_in
 
@@ -156,34 +171,68 @@ def select_oracle(overrides: Mapping[str, str] | None = None, env=None) -> Oracl
 _FOR_LIBRARY: dict[tuple, Oracle] = {}
 
 
-def oracle_for(model, kernels: str, overrides: Mapping[str, str] | None = None, env=None) -> Oracle:
-    """The oracle that judges `model` in an image computed with `kernels`: select_oracle()'s, unless
-    the model uses an op whose `kernels` kernel is not bit-exact with the reference
-    (op_inventory.NOT_BIT_EXACT); then the pinned TFLM built with that library, `chosen_because`
-    naming the ops. When that build cannot be made (no g++), select_oracle()'s, with the ops as
-    blind spots (golden.json and the build's warning name them): the image still builds."""
+def oracle_for(model, kernels: str, overrides: Mapping[str, str] | None = None, env=None,
+               target=None) -> Oracle:
+    """The oracle that judges `model` in an image computed with `kernels` for `target` (a
+    config.targets.Target; None: no target, e.g. a host check): select_oracle()'s, unless
+
+    - the model uses an op whose float kernel calls a libm function that is not correctly rounded
+      (target.LIBM_CALLS) and the target runs in qemu-system-arm: the pinned TFLM built for that
+      core with newlib, run in QEMU (target.py);
+    - the model uses an op whose `kernels` kernel is not bit-exact with the reference
+      (op_inventory.NOT_BIT_EXACT): the pinned TFLM built with that library.
+
+    `chosen_because` names the ops. Both at once is refused (TargetError naming both): no oracle
+    here computes newlib's libm and a library's kernels together. When the chosen oracle cannot be
+    made (no g++, arm-none-eabi-gcc or QEMU), select_oracle()'s, with the ops as blind spots
+    (golden.json and the build's warning name them): the image still builds. On a target whose libm
+    no oracle here runs (ESP32 twins, a Cortex-M board without a qemu-system-arm stand-in), the libm
+    ops are blind spots too: their last bits may differ there, and the build says so."""
     import dataclasses
     import os
 
     from tinyml_build.analysis import op_inventory
+    from tinyml_build.errors import TargetError
+    from tinyml_build.verification.oracle import target as on_target
 
-    if kernels == REFERENCE:
+    hits = [] if kernels == REFERENCE else op_inventory.not_bit_exact(op_inventory.op_uses(model), kernels)
+    libm = on_target.libm_uses(model) if on_target.applies(target) else []
+    elsewhere = on_target.libm_uses(model) if on_target.libm_unjudged(target) else []
+    if elsewhere:  # ESP32 twins etc.: the host oracle (or a library's) judges, naming what it cannot
+        judge = oracle_for(model, kernels, overrides, env)
+        return dataclasses.replace(judge, unjudged=judge.unjudged + tuple(
+            Unjudged(f"{use} ({target.name}: its libm is not glibc and no oracle here runs on its core; the last "
+                     "bits may differ)") for use in elsewhere))
+    if hits and libm:
+        raise TargetError(f"model '{model.name}' needs two oracles that no build here combines: "
+                          f"{', '.join(libm)} call libm functions whose newlib results only a TFLM built for "
+                          f"{target.cpu} computes, and {', '.join(h.describe() for h in hits)} is not bit-exact "
+                          "with TFLM's reference kernels by design",
+                          where=f"target={target.name}, kernels={kernels}",
+                          fix="use kernels=reference (or runtime=aot) for this model, or split the model")
+    if not hits and not libm:
         return select_oracle(overrides, env)
-    hits = op_inventory.not_bit_exact(op_inventory.op_uses(model), kernels)
-    if not hits:
-        return select_oracle(overrides, env)
-    because = (f"{', '.join(h.describe() for h in hits)}: not bit-exact with TFLM's reference kernels by design "
-               f"(op_inventory.NOT_BIT_EXACT), so the pinned TFLM built with {kernels} judges")
+    if libm:
+        because = (f"{', '.join(libm)}: libm functions that are not correctly rounded; newlib's (the image's) give "
+                   "other bytes than glibc's (the host oracle's)")
+    else:
+        because = (f"{', '.join(h.describe() for h in hits)}: not bit-exact with TFLM's reference kernels by design "
+                   f"(op_inventory.NOT_BIT_EXACT), so the pinned TFLM built with {kernels} judges")
     environ = os.environ if env is None else env
-    key = (kernels, because, tuple(sorted((overrides or {}).items())),
+    on = (target.name, str(target.path), tuple(model.op_names())) if libm else ()  # the target runner's inputs
+    key = (kernels, because, on, tuple(sorted((overrides or {}).items())),
            tuple(sorted((k, v) for k, v in environ.items() if k.startswith(("TINYML_", "XDG_CACHE")))))
     if key not in _FOR_LIBRARY:
         try:
-            _FOR_LIBRARY[key] = pinned_oracle(overrides, env, kernels, because)
+            _FOR_LIBRARY[key] = (on_target.target_oracle(model, target, because, overrides, env) if libm
+                                 else pinned_oracle(overrides, env, kernels, because))
         except TinyMLError as err:
-            unjudged = tuple(Unjudged(f"{h.describe()} (not bit-exact with the reference; its oracle cannot be "
-                                      f"built: {err.what})") for h in hits)
-            _FOR_LIBRARY[key] = dataclasses.replace(select_oracle(overrides, env), unjudged=unjudged)
+            blind = ([f"{use} (newlib's libm gives other bytes than the host's; the target oracle cannot be made: "
+                      f"{err.what})" for use in libm] if libm else
+                     [f"{h.describe()} (not bit-exact with the reference; its oracle cannot be built: {err.what})"
+                      for h in hits])
+            _FOR_LIBRARY[key] = dataclasses.replace(select_oracle(overrides, env),
+                                                    unjudged=tuple(Unjudged(text) for text in blind))
     return _FOR_LIBRARY[key]
 
 
