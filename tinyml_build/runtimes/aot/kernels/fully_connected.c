@@ -32,23 +32,6 @@
 /* Rows per pass over the input; the layout's row group (ops/fully_connected.py, ROW_GROUP). */
 #define TML_FC_ROWS 4
 
-/* 128 * (x0 + x2) summed over the input's column quads: the input term of the layout's sums. */
-static uint32_t tml_fc_input_term(const int8_t *x, int32_t quads) {
-#if TML_HAVE_SIMD32
-  int32_t sum = 0; /* SMLAD of (x0, x2) with (1, 1): a load, an extension and an add per quad */
-  for (; quads > 0; --quads, x += 4) {
-    sum = __smlad(tml_sxtb16(tml_load4(x)), 0x00010001, sum);
-  }
-  return (uint32_t)sum << 7;
-#else
-  uint32_t sum = 0;
-  for (; quads > 0; --quads, x += 4) {
-    sum += (uint32_t)(x[0] + x[2]);
-  }
-  return sum << 7;
-#endif
-}
-
 #if TML_HAVE_SIMD32
 /* xb of the input quad `word`: halfwords (~x0 << 8 | (x1 ^ 0x80), ~x2 << 8 | (x3 ^ 0x80)), which is
  * x1 - 128 - 256 x0 (and x3 - 128 - 256 x2) as int16. */
@@ -337,7 +320,7 @@ void tml_fully_connected_s8(const tml_fc_s8_params *p, const int8_t *input, int8
     return;
   }
   for (b = 0; b < p->batches; ++b, input += depth, output += units) {
-    const uint32_t input_term = tml_fc_input_term(input, depth >> 2);
+    const uint32_t input_term = tml_smlad_input_term(input, depth >> 2);
 #if TML_HAVE_SIMD32
     if (forms_ready) {
       tml_fc_forms(input, depth >> 2, forms);

@@ -32,10 +32,23 @@ def emit_conv2d_s8_smlad(ctx, weights: np.ndarray, g, rq, what: str, stack_col: 
     k = k_h * k_w * filter_in_c
     layout, carried = smlad_weights(weights.reshape(out_c, k))
     bias = [wrap_int32(int(b) - int(c)) for b, c in zip(rq.bias, carried)]
+    emit_conv_call(ctx, "tml_conv2d_s8_smlad", weights.shape,
+                   ctx.array(layout, "int8_t", what + " in the kernel's SMLAD layout"),
+                   ctx.array(bias, "int32_t", "bias with the input zero point and the layout's constant folded in"),
+                   g, rq, stack_col)
+
+
+def emit_conv_call(ctx, function: str, shape, weights_c: str, bias_c: str, g, rq, stack_col: int) -> None:
+    """The tml_conv_s8_params of a convolution whose weight and bias arrays are made, and the call of
+    `function` (tml_conv2d_s8 or tml_conv2d_s8_smlad): two pixels' receptive fields at a time; 1x1
+    unpadded convolutions read the input in place, small ones fit the kernel's stack buffer (arena
+    scratch only where it does not grow the arena)."""
+    out_c, k_h, k_w, filter_in_c = shape
+    k = k_h * k_w * filter_in_c
     direct = k_h == 1 and k_w == 1 and filter_in_c == g.in_c and not g.padded
     params = ctx.params("tml_conv_s8_params", {
-        "weights": ctx.array(layout, "int8_t", what + " in the kernel's SMLAD layout"),
-        "bias": ctx.array(bias, "int32_t", "bias with the input zero point and the layout's constant folded in"),
+        "weights": weights_c,
+        "bias": bias_c,
         "out": output_stage(ctx, rq.multiplier, rq.shift, rq.output_offset, rq.act_min, rq.act_max),
         **{name: v for name, v in g.fields().items() if name not in ("k_h", "k_w")},
         "filter_in_c": filter_in_c,
@@ -44,6 +57,5 @@ def emit_conv2d_s8_smlad(ctx, weights: np.ndarray, g, rq, what: str, stack_col: 
         "input_zero_point": rq.input_zero_point,
         "direct": int(direct),
     })
-    # two pixels' receptive fields at a time, as tml_conv2d_s8 (the same im2col scratch)
     im2col = "NULL" if direct else f"(int8_t *){ctx.scratch(2 * k, optional=2 * k <= stack_col)}"
-    ctx.call("tml_conv2d_s8_smlad", params, ctx.input_ptr(0), ctx.output_ptr(0), im2col, kernel="conv2d")
+    ctx.call(function, params, ctx.input_ptr(0), ctx.output_ptr(0), im2col, kernel="conv2d")

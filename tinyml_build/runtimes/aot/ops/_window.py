@@ -10,8 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tinyml_build.runtimes.aot.ops._conv2d_smlad import emit_conv2d_s8_smlad, smlad_applies
-from tinyml_build.runtimes.aot.ops._requant import output_stage
+from tinyml_build.runtimes.aot.ops._conv2d_smlad import emit_conv2d_s8_smlad, emit_conv_call, smlad_applies
 from tinyml_build.runtimes.aot.quantization import (
     activation_range,
     compute_padding,
@@ -122,20 +121,6 @@ def emit_conv2d_s8(ctx, weights: np.ndarray, g: Window, rq: Requant, what: str) 
     rows = weights.reshape(-1).astype(np.int8)
     tail = -k % 4
     rows = np.concatenate([rows, np.zeros(tail, np.int8)])
-    direct = k_h == 1 and k_w == 1 and filter_in_c == g.in_c and not g.padded
-    params = ctx.params("tml_conv_s8_params", {
-        "weights": ctx.array(rows, "int8_t", what + (f", then {tail} zero bytes" if tail else "")),
-        "bias": ctx.array(rq.bias, "int32_t", "bias with the input zero point folded in"),
-        "out": output_stage(ctx, rq.multiplier, rq.shift, rq.output_offset, rq.act_min, rq.act_max),
-        **{k: v for k, v in g.fields().items() if k not in ("k_h", "k_w")},
-        "filter_in_c": filter_in_c,
-        "k_h": k_h,
-        "k_w": k_w,
-        "input_zero_point": rq.input_zero_point,
-        "direct": int(direct),
-    })
-    # two pixels' receptive fields at a time; 1x1 unpadded convolutions read the input in place.
-    # Small ones fit the kernel's stack buffer: arena scratch only where it does not grow the arena.
-    optional = 2 * k <= CONV_STACK_COL
-    im2col = "NULL" if direct else f"(int8_t *){ctx.scratch(2 * k, optional=optional)}"
-    ctx.call("tml_conv2d_s8", params, ctx.input_ptr(0), ctx.output_ptr(0), im2col, kernel="conv2d")
+    emit_conv_call(ctx, "tml_conv2d_s8", weights.shape,
+                   ctx.array(rows, "int8_t", what + (f", then {tail} zero bytes" if tail else "")),
+                   ctx.array(rq.bias, "int32_t", "bias with the input zero point folded in"), g, rq, CONV_STACK_COL)
