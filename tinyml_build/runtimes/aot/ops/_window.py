@@ -72,6 +72,38 @@ def window(ctx, x, y, k_h: int, k_w: int) -> Window:
 
 
 @dataclass(frozen=True)
+class TransposeWindow:
+    """TRANSPOSE_CONV's strides and the padding before the first row and column."""
+
+    stride_h: int
+    stride_w: int
+    pad_h: int
+    pad_w: int
+
+
+def transpose_window(ctx, x, w, y) -> TransposeWindow:
+    """TRANSPOSE_CONV's shape checks (input [n, h, w, c], weights [out_c, k_h, k_w, c], output
+    [n, out_h, out_w, out_c], a constant output_shape equal to the output's), strides and padding,
+    computed from the output size as TFLM's TransposeConvPrepare does; for every type."""
+    shape_tensor = ctx.require_dtype(ctx.input(0), ("int32",), "output_shape")
+    if w is None or len(x.shape) != 4 or len(w.shape) != 4 or len(y.shape) != 4:
+        raise ctx.unsupported("input, weights and output must be 4-D (NHWC / OHWI)")
+    if w.shape[3] != x.shape[3] or y.shape[0] != x.shape[0] or y.shape[3] != w.shape[0]:
+        raise ctx.unsupported(f"shapes do not fit: input {list(x.shape)}, weights {list(w.shape)}, "
+                              f"output {list(y.shape)}")
+    if shape_tensor.is_constant and tuple(int(v) for v in shape_tensor.array().reshape(-1)) != tuple(y.shape):
+        raise ctx.unsupported(f"output_shape tensor does not match the output tensor {list(y.shape)}")
+    stride_h, stride_w = int(ctx.options.get("stride_h", 1)), int(ctx.options.get("stride_w", 1))
+    if min(stride_h, stride_w) < 1:
+        raise ctx.unsupported(f"strides ({stride_h}, {stride_w}) must be >= 1")
+    padding = ctx.options.get("padding", "SAME")
+    if padding not in ("SAME", "VALID"):
+        raise ctx.unsupported(f"padding {padding} is not supported")
+    return TransposeWindow(stride_h, stride_w, compute_padding(padding, y.shape[1], w.shape[1], stride_h).before,
+                           compute_padding(padding, y.shape[2], w.shape[2], stride_w).before)
+
+
+@dataclass(frozen=True)
 class Requant:
     bias: list[int]  # folded with the input zero point
     multiplier: list[int]

@@ -10,8 +10,8 @@ operation, which is what makes them bit-exact.
 
 import math
 
-from tinyml_build.runtimes.aot.ops._window import window
-from tinyml_build.runtimes.aot.quantization import compute_padding, float_activation_range
+from tinyml_build.runtimes.aot.ops._window import transpose_window, window
+from tinyml_build.runtimes.aot.quantization import float_activation_range
 
 POOL_KERNELS = {"AVERAGE_POOL_2D": "tml_average_pool2d_f32", "MAX_POOL_2D": "tml_max_pool2d_f32"}
 
@@ -108,30 +108,16 @@ def lower_transpose_conv_f32(ctx) -> None:
     x = ctx.input(2)
     w = _constant(ctx, ctx.input(1), "weights")
     y = ctx.require_dtype(ctx.output(0), ("float32",), "output")
-    shape_tensor = ctx.require_dtype(ctx.input(0), ("int32",), "output_shape")
-    if w is None or len(x.shape) != 4 or len(w.shape) != 4 or len(y.shape) != 4:
-        raise ctx.unsupported("input, weights and output must be 4-D (NHWC / OHWI)")
+    g = transpose_window(ctx, x, w, y)
     batches, in_h, in_w, in_c = x.shape
-    out_c, k_h, k_w, w_in_c = w.shape
-    if w_in_c != in_c or y.shape[0] != batches or y.shape[3] != out_c:
-        raise ctx.unsupported(f"shapes do not fit: input {list(x.shape)}, weights {list(w.shape)}, "
-                              f"output {list(y.shape)}")
-    if shape_tensor.is_constant and tuple(int(v) for v in shape_tensor.array().reshape(-1)) != tuple(y.shape):
-        raise ctx.unsupported(f"output_shape tensor does not match the output tensor {list(y.shape)}")
-    stride_h, stride_w = int(ctx.options.get("stride_h", 1)), int(ctx.options.get("stride_w", 1))
-    if min(stride_h, stride_w) < 1:
-        raise ctx.unsupported(f"strides ({stride_h}, {stride_w}) must be >= 1")
-    padding = ctx.options.get("padding", "SAME")
-    if padding not in ("SAME", "VALID"):
-        raise ctx.unsupported(f"padding {padding} is not supported")
+    out_c, k_h, k_w, _ = w.shape
     out_h, out_w = y.shape[1], y.shape[2]
     params = ctx.params("tml_transpose_conv_f32_params", {
         "weights": ctx.array(w.array().transpose(1, 2, 3, 0), "float",
                              f"weights of tensor #{w.index} '{w.name}' as [k_h][k_w][in_c][out_c]"),
         "bias": _bias(ctx, ctx.input(3), out_c),
         "batches": batches, "in_h": in_h, "in_w": in_w, "in_c": in_c, "out_h": out_h, "out_w": out_w,
-        "out_c": out_c, "k_h": k_h, "k_w": k_w, "stride_h": stride_h, "stride_w": stride_w,
-        "pad_h": compute_padding(padding, out_h, k_h, stride_h).before,
-        "pad_w": compute_padding(padding, out_w, k_w, stride_w).before, **_activation(ctx),
+        "out_c": out_c, "k_h": k_h, "k_w": k_w, "stride_h": g.stride_h, "stride_w": g.stride_w,
+        "pad_h": g.pad_h, "pad_w": g.pad_w, **_activation(ctx),
     })
     ctx.call("tml_transpose_conv_f32", params, ctx.input_ptr(2), ctx.output_ptr(0), kernel="transpose_conv_f32")

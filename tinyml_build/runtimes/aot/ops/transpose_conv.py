@@ -10,10 +10,10 @@ import numpy as np
 
 from tinyml_build.runtimes.aot.ops import register
 from tinyml_build.runtimes.aot.ops._requant import scale_tables
+from tinyml_build.runtimes.aot.ops._window import transpose_window
 from tinyml_build.runtimes.aot.ops._window_f32 import lower_transpose_conv_f32
 from tinyml_build.runtimes.aot.quantization import (
     activation_range,
-    compute_padding,
     i64_requant_problem,
     per_channel_multipliers,
 )
@@ -27,27 +27,12 @@ def lower(ctx) -> None:
     x = ctx.require_dtype(ctx.input(2), ("int8", "int16"), "input")
     y = ctx.require_dtype(ctx.output(0), (x.dtype,), "output")
     w = ctx.require_dtype(ctx.input(1), ("int8",), "weights")
-    shape_tensor = ctx.require_dtype(ctx.input(0), ("int32",), "output_shape")
     bias = ctx.input(3)
     ctx.require_constant(w, "weights")
-    if len(x.shape) != 4 or len(w.shape) != 4 or len(y.shape) != 4:
-        raise ctx.unsupported("input, weights and output must be 4-D (NHWC / OHWI)")
+    g = transpose_window(ctx, x, w, y)
     batches, in_h, in_w, in_ch = x.shape
-    out_ch, filter_h, filter_w, w_in_ch = w.shape
-    if w_in_ch != in_ch or y.shape[0] != batches or y.shape[3] != out_ch:
-        raise ctx.unsupported(f"shapes do not fit: input {list(x.shape)}, weights {list(w.shape)}, "
-                              f"output {list(y.shape)}")
-    if shape_tensor.is_constant and tuple(int(v) for v in shape_tensor.array().reshape(-1)) != tuple(y.shape):
-        raise ctx.unsupported(f"output_shape tensor does not match the output tensor {list(y.shape)}")
+    out_ch, filter_h, filter_w, _ = w.shape
     out_h, out_w = y.shape[1], y.shape[2]
-    stride_h, stride_w = int(ctx.options.get("stride_h", 1)), int(ctx.options.get("stride_w", 1))
-    if min(stride_h, stride_w) < 1:
-        raise ctx.unsupported(f"strides ({stride_h}, {stride_w}) must be >= 1")
-    padding = ctx.options.get("padding", "SAME")
-    if padding not in ("SAME", "VALID"):
-        raise ctx.unsupported(f"padding {padding} is not supported")
-    pad_h = compute_padding(padding, out_h, filter_h, stride_h).before
-    pad_w = compute_padding(padding, out_w, filter_w, stride_w).before
 
     in_scale, in_zp = ctx.quantization(x)
     out_scale, out_zp = ctx.quantization(y)
@@ -77,7 +62,7 @@ def lower(ctx) -> None:
     params = ctx.params("tml_transpose_conv_params", {
         "batches": batches, "in_h": in_h, "in_w": in_w, "in_ch": in_ch,
         "out_h": out_h, "out_w": out_w, "out_ch": out_ch, "filter_h": filter_h, "filter_w": filter_w,
-        "stride_h": stride_h, "stride_w": stride_w, "pad_h": pad_h, "pad_w": pad_w,
+        "stride_h": g.stride_h, "stride_w": g.stride_w, "pad_h": g.pad_h, "pad_w": g.pad_w,
         "output_offset": out_zp, "act_min": act_min, "act_max": act_max, "tap_offset": tap_offset,
         **scale_tables(ctx, multipliers, shifts),
     })
