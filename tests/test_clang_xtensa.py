@@ -181,3 +181,22 @@ def test_driver_command_follows_the_driver_and_its_headers(tmp_path, monkeypatch
     assert xtensa_cc.revision() == before  # same content, same revision, wherever it is
     (headers / "stdarg.h").write_text((headers / "stdarg.h").read_text() + "\n/* edited */\n")
     assert xtensa_cc.revision() != before
+
+
+def test_assembly_comments_with_raw_bytes(tmp_path):
+    """clang comments a DW_OP_implicit_value byte 0xff as that raw byte (not UTF-8): the driver keeps
+    the assembly's bytes as they are (a float reduction starting at -FLT_MAX, as kernels/reduce.c)."""
+    xt.require(*xt.COMPILE_TOOLS)
+    source = tmp_path / "reduce_max.c"
+    source.write_text("#include <float.h>\nfloat tml_max(const float *x, int n) {\n  float m = -FLT_MAX;\n"
+                      "  int i;\n  for (i = 0; i < n; ++i) m = x[i] > m ? x[i] : m;\n  return m;\n}\n")
+    assembly = tmp_path / "reduce_max.s"
+    result = subprocess.run(xt.driver() + xt.arch() + ["-O2", "-g", "-S", str(source), "-o", str(assembly)],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    raw = assembly.read_bytes()
+    assert b"\xff" in raw  # the raw byte clang writes in a comment is still there, unchanged
+    obj = tmp_path / "reduce_max.o"
+    result = _compile(source, obj)
+    assert result.returncode == 0, result.stderr
+    assert obj.stat().st_size > 0

@@ -130,7 +130,7 @@ class Driver:
         if self.verbose:
             print(" ".join(command), file=sys.stderr)
         try:
-            return subprocess.run(command, capture_output=True, text=True, check=False)
+            return subprocess.run(command, capture_output=True, text=True, errors="replace", check=False)
         except OSError as err:
             raise DriverError(f"cannot run {command[0]}: {err}") from None
 
@@ -177,7 +177,9 @@ class Driver:
             if status != 0:
                 return status
             clean = work / f"{output.stem}.s"
-            clean.write_text(strip_cfi(raw.read_text()))
+            # latin-1 round-trips every byte: clang's comments may hold raw bytes (a DW_OP_implicit_value
+            # of 0xff is commented as that byte), which are not UTF-8
+            clean.write_text(strip_cfi(raw.read_text(encoding="latin-1")), encoding="latin-1")
             if inv.mode == "S":
                 os.replace(clean, output)
                 return 0
