@@ -140,6 +140,22 @@ def test_budget_gate_names_numbers_and_consumers(fixture_image):
     assert "biggest consumers: application" in message or "biggest consumers: platform" in message
     assert "largest symbols: main" in message
     assert "fix:" in message
+    assert "the test vectors take" in message and "fits without them" not in message  # too small even without
+
+
+@needs_gcc
+def test_budget_gate_says_when_only_the_test_vectors_do_not_fit(fixture_image):
+    elf, linker_map = fixture_image
+    real = load_target("stm32f407")
+    report = measure(real, read_elf(elf), read_map(linker_map))
+    flash = next(r for r in report.regions if r.name == "flash")
+    test_data = report.region_components["flash"]["test data"]
+    small = dataclasses.replace(real, memory=tuple(
+        dataclasses.replace(r, size=flash.used - test_data // 2) if r.name == "flash" else r for r in real.memory))
+    with pytest.raises(BudgetError) as err:
+        check_budget(measure(small, read_elf(elf), read_map(linker_map)), small)
+    assert (f"the test vectors take {test_data:,} bytes of it and the image fits without them: fewer vectors "
+            "(test_vectors=<n>), or test_vectors=0") in err.value.fix
 
 
 def test_regions_past_their_end_still_count():

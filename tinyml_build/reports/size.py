@@ -26,6 +26,7 @@ from tinyml_build.image.linker_map import InputSection
 COMPONENTS = ("model data", "runtime", "kernels", "platform", "application", "test data", "C library",
               "arena", "heap", "stack", "linker")
 TOP_SYMBOLS = 20
+TEST_DATA = "test data"  # the component of the test vectors and golden outputs (not in a product)
 _C_LIBRARIES = ("libc_nano.a(", "libc.a(", "libg_nano.a(", "libm.a(", "libgcc.a(", "libstdc++", "libsupc++",
                 "libnosys.a(", "crti.o", "crtn.o", "crtbegin.o", "crtend.o")
 # Output sections whose whole size belongs to one component, whatever the map says inside them.
@@ -74,7 +75,7 @@ def component_of(origin: str, section: str) -> str:
         return "kernels"
     name = path.rsplit("/", 1)[-1]
     if name.endswith("_test_vectors.o") or name == "tml_test_models.o":
-        return "test data"
+        return TEST_DATA
     if name.endswith("_model_data.o"):
         return "model data"
     if name.endswith("_model.o"):  # generated aot model: constants are model data, code is runtime
@@ -314,6 +315,13 @@ def check_budget(report: SizeReport, target: Target) -> None:
     if not problems:
         return
     fixes = []
+    test_data = {r.name: report.region_components.get(r.name, {}).get(TEST_DATA, 0) for r, _ in problems}
+    if any(test_data.values()):
+        fits = all(r.used - test_data[r.name] <= r.size for r, _ in problems)
+        fixes.append(f"the test vectors take {sum(test_data.values()):,} bytes of it"
+                     + (" and the image fits without them" if fits else "")
+                     + ": fewer vectors (test_vectors=<n>), or test_vectors=0 (the model runs on one fixed input; "
+                       "`test` reports time and stack only)")
     if target.family == "esp32":
         fixes.append("this ESP image is loaded into internal RAM by the ROM loader (code in iram, model, arena and "
                      "data in ram; running from flash-mapped memory is not supported yet): use a smaller model, "
