@@ -123,9 +123,9 @@ def test_all_ops_under_sanitizers(tmp_path):
     aot_op_cases.check_bytes(tmp_path, model, runs=RUNS, sanitize=True)
 
 
-# ---- int32 ADD and SUB (issue 12 section 2: TF while-loop counters; ops/_binary_s32.py) ----------
+# ---- int32 ADD, SUB and MUL (issue 12 section 2: TF while-loop counters, shape arithmetic; ops/_binary_s32.py)
 
-INT32_OPS = ("ADD", "SUB")
+INT32_OPS = ("ADD", "SUB", "MUL")
 INT32_CASES = 100  # ops per generated model: one model per op and seed
 INT32_SEEDS = 2
 
@@ -133,12 +133,12 @@ INT32_SEEDS = 2
 def add_binary_s32(op, b, rng, n):
     code, options_type, options_class = _OPS[op]
     s1, s2, out_shape = broadcast_pair(rng)
-    if len(out_shape) > 4 and s1 != s2:  # TFLM broadcasts int32 in 4-D only (aot refuses above)
+    if len(out_shape) > (6 if op == "MUL" else 4) and s1 != s2:  # TFLM's int32 broadcast ranks (aot refuses above)
         s1 = s2 = out_shape
     x1, x2 = b.tensor(f"a{n}", "int32", s1), b.tensor(f"b{n}", "int32", s2)
     y = b.tensor(f"y{n}", "int32", out_shape)
     options = options_class()
-    options.fusedActivationFunction = int(rng.choice(ACTIVATIONS))  # ADD ignores it, SUB clamps (TFLM)
+    options.fusedActivationFunction = int(rng.choice(ACTIVATIONS))  # ADD ignores it, SUB and MUL clamp (TFLM)
     b.op(b.opcode(code, version=1), [x1, x2], [y], options_type, options)
     return [x1, x2], [y]
 
@@ -194,7 +194,7 @@ def test_int32_cases_on_cortex_m4():
     b = ModelBuilder()
     rng = np.random.default_rng(77)
     for n in range(40):
-        xs, ys = add_binary_s32(INT32_OPS[n % 2], b, rng, n)
+        xs, ys = add_binary_s32(INT32_OPS[n % len(INT32_OPS)], b, rng, n)
         b.inputs += xs
         b.outputs += ys
     model = read_model(b.build(), where="int32_m4.tflite", name="int32_m4")

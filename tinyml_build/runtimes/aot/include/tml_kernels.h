@@ -1200,8 +1200,9 @@ void tml_signal_fft_auto_scale(const int16_t *input, int16_t *output, int32_t *s
 void tml_signal_pcan(const uint32_t *input, const uint32_t *noise, const int16_t *gain_lut, uint32_t *output, int32_t n,
                      int32_t snr_shift);
 
-/* ---- int32 ADD and SUB (add_s32.c; issue 12 section 2: TF while-loop counters) -------------
- * Wrapping int32 sum / difference clamped to [act_min, act_max] (ADD: the whole int32 range). */
+/* ---- int32 ADD, SUB and MUL (add_s32.c; issue 12 section 2: TF while-loop counters) --------
+ * Wrapping int32 sum / difference / product clamped to [act_min, act_max] (ADD: the whole int32
+ * range). */
 typedef struct {
   int32_t act_min, act_max;
 } tml_arith_s32_params;
@@ -1209,6 +1210,8 @@ typedef struct {
 void tml_add_s32(const tml_arith_s32_params *p, const tml_broadcast *shape, const int32_t *in1, const int32_t *in2,
                  int32_t *out);
 void tml_sub_s32(const tml_arith_s32_params *p, const tml_broadcast *shape, const int32_t *in1, const int32_t *in2,
+                 int32_t *out);
+void tml_mul_s32(const tml_arith_s32_params *p, const tml_broadcast *shape, const int32_t *in1, const int32_t *in2,
                  int32_t *out);
 
 #ifdef __cplusplus

@@ -1,12 +1,14 @@
-"""int32 ADD and SUB (kernels/add_s32.c), as TFLM's micro kernels: what TF's while-loop counters use.
+"""int32 ADD, SUB and MUL (kernels/add_s32.c), as TFLM's micro kernels: what TF's while-loop counters
+and shape arithmetic use.
 
-Not an op itself (registers nothing): add.py and sub.py send int32 outputs here. TFLM (add.cc,
-sub.cc) takes int32 only without quantization, adds or subtracts element by element (wrapping,
-as the host build's int32 arithmetic does; aot computes it in uint32, free of C's undefined
-overflow) and clamps: ADD to the whole int32 range whatever its fused activation says, SUB to
-CalculateActivationRange<int32_t> of its fused activation. Broadcasting is the one the other
-types collapse (broadcast.py); TFLM's int32 ADD broadcasts in 4-D only (BroadcastAdd4DSlow), so
-broadcasts above rank 4 are refused.
+Not an op itself (registers nothing): add.py, sub.py and mul.py send int32 outputs here. TFLM (add.cc,
+sub.cc, mul.cc) computes element by element, wrapping as the host build's int32 arithmetic does (mul:
+WrappingMul; aot computes all three in uint32, free of C's undefined overflow), and clamps: ADD to the
+whole int32 range whatever its fused activation says, SUB and MUL to CalculateActivationRange<int32_t>
+of their fused activation. ADD and SUB take int32 only without quantization (their Prepare refuses
+it); MUL ignores an int32 tensor's quantization, as TFLM's MulPrepare does. Broadcasting is the one
+the other types collapse (broadcast.py); TFLM's int32 ADD/SUB broadcast in 4-D (BroadcastAdd4DSlow),
+MUL in 6-D (BroadcastMul6DSlow), so broadcasts above those ranks are refused.
 """
 
 from tinyml_build.runtimes.aot.ops._binary import broadcast_operands
@@ -18,17 +20,19 @@ INT32_ACTIVATION_RANGES = {"NONE": (INT32_MIN, INT32_MAX), "RELU": (0, INT32_MAX
 
 
 def lower_binary_s32(ctx, kind: str) -> None:
-    """Lower an int32 ADD or SUB (`kind`: "add" or "sub")."""
+    """Lower an int32 ADD, SUB or MUL (`kind`: "add", "sub" or "mul")."""
     operands = broadcast_operands(ctx, ("int32",))
     if operands is None:
         return
     out, in1, in2, loops = operands
-    for tensor in (in1, in2):
+    for tensor in (in1, in2) if kind != "mul" else ():
         if tensor.quantization is not None:
             raise ctx.unsupported(f"int32 input #{tensor.index} '{tensor.name}' is quantized (TFLM's int32 "
                                   f"{kind.upper()} takes unquantized tensors only)")
-    if in1.shape != in2.shape and len(out.shape) > 4:
-        raise ctx.unsupported(f"int32 broadcast at rank {len(out.shape)} (TFLM broadcasts int32 in 4-D only)")
+    max_rank = 6 if kind == "mul" else 4
+    if in1.shape != in2.shape and len(out.shape) > max_rank:
+        raise ctx.unsupported(f"int32 broadcast at rank {len(out.shape)} (TFLM broadcasts int32 {kind.upper()} in "
+                              f"{max_rank}-D only)")
     activation = ctx.options.get("fused_activation_function", "NONE")
     if kind == "add":
         act_min, act_max = INT32_MIN, INT32_MAX  # TFLM's int32 ADD ignores the fused activation

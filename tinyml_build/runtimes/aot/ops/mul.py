@@ -1,4 +1,4 @@
-"""MUL: int8 and int16, with broadcasting (kernels/mul.c); float32 in _binary_f32.py.
+"""MUL: int8 and int16, with broadcasting (kernels/mul.c); float32 in _binary_f32.py, int32 in _binary_s32.py.
 
 Mirrors TFLM's CalculateOpDataMul: one multiplier for double(s1) * double(s2) / double(so).
 int16 tensors need zero points of 0, as TFLM requires (checked in _binary.lower_binary).
@@ -7,6 +7,7 @@ int16 tensors need zero points of 0, as TFLM requires (checked in _binary.lower_
 from tinyml_build.runtimes.aot.ops import register
 from tinyml_build.runtimes.aot.ops._binary import lower_binary
 from tinyml_build.runtimes.aot.ops._binary_f32 import lower_binary_f32
+from tinyml_build.runtimes.aot.ops._binary_s32 import lower_binary_s32
 from tinyml_build.runtimes.aot.quantization import quantize_multiplier
 
 
@@ -14,6 +15,9 @@ from tinyml_build.runtimes.aot.quantization import quantize_multiplier
 def lower(ctx) -> None:
     if ctx.output(0).dtype == "float32":
         lower_binary_f32(ctx, "mul")
+        return
+    if ctx.output(0).dtype == "int32":
+        lower_binary_s32(ctx, "mul")
         return
     lower_binary(ctx, "mul", _params)
 
