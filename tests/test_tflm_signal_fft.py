@@ -1,0 +1,105 @@
+"""runtime=tflm runs TFLM's Signal library FFTs (SignalRfft, SignalIrfft) with the pinned kissfft:
+int16, int32 and float32, fft_length 64 and 512 (512 with a zero-padded 400-sample frame, as
+micro_speech's front end uses it), bit-exact with the pinned TFLM oracle on qemu-m4.
+
+One generated model holds all twelve ops (one input and output each, two frames per tensor), so the
+whole matrix is one golden file, one image and one QEMU run. The test vectors are the build's: the
+edge vectors (every input at its minimum, maximum and zero) and seeded random ones. Skipped, with
+the reason, when kissfft or TFLM's sources, the Arm toolchain or QEMU are absent (CI has no sources).
+"""
+
+import json
+
+import numpy as np
+import pytest
+from tflite_builder import ModelBuilder, flex_map
+from tflm_testlib import needs_qemu, needs_toolchain, scons
+
+from tinyml_build.model.reader import read_model
+from tinyml_build.model.schema import fb
+from tinyml_build.runtimes.tflm.sources import missing_reason
+
+_WHY_NO_KISSFFT = missing_reason(["SignalRfft", "SignalIrfft"], "reference")
+needs_kissfft = pytest.mark.skipif(_WHY_NO_KISSFFT is not None,
+                                   reason=f"TFLM or kissfft sources do not resolve here ({_WHY_NO_KISSFFT}); "
+                                          "`tinyml-build deps sync kissfft` fetches them")
+pytestmark = [needs_kissfft, pytest.mark.tflm_sources]
+
+TENSOR_TYPE = {"int16": 7, "int32": 2, "float32": 0}  # the 'T' option: tflite TensorType, as TFLM reads it
+DTYPES = ("int16", "int32", "float32")
+FFT_LENGTHS = {64: 64, 512: 400}  # fft_length -> RFFT frame length (shorter frames are zero-padded)
+FRAMES = 2
+
+
+def fft_model() -> bytes:
+    """Every (op, dtype, fft_length) once. The options are a FlexBuffer map {T, fft_length}: TFLM's
+    rfft.cc/irfft.cc read T by name and fft_length as entry 1 of the sorted keys."""
+    b = ModelBuilder()
+    for op in ("SignalRfft", "SignalIrfft"):
+        for dtype in DTYPES:
+            for n, frame in FFT_LENGTHS.items():
+                bins = 2 * (n // 2 + 1)  # complex output: (real, imag) pairs of n/2 + 1 bins
+                shapes = ([FRAMES, frame], [FRAMES, bins]) if op == "SignalRfft" else ([FRAMES, bins], [FRAMES, n])
+                tag = f"{op[6:].lower()}_{dtype}_{n}"
+                x, y = b.tensor(f"{tag}_in", dtype, shapes[0]), b.tensor(f"{tag}_out", dtype, shapes[1])
+                b.op(b.opcode(fb.BuiltinOperator.CUSTOM, custom=op), [x], [y],
+                     custom_options=flex_map({"T": TENSOR_TYPE[dtype], "fft_length": n}))
+                b.inputs.append(x)
+                b.outputs.append(y)
+    return b.build()
+
+
+def test_the_oracle_computes_ffts():
+    """Sanity of the judge itself: the pinned TFLM's float RFFT is numpy's rfft, its int16 RFFT is
+    rfft / fft_length (kissfft's fixed-point scaling), and its float IRFFT is numpy's irfft (TFLM
+    divides kissfft's unscaled inverse by fft_length)."""
+    from tinyml_build.verification.oracle import PINNED, select_oracle
+
+    oracle = select_oracle()
+    if oracle.kind != PINNED:
+        pytest.skip(f"the pinned oracle is not available: {oracle.reason}")
+    model = read_model(fft_model(), where="fft.tflite", name="fft")
+    rng = np.random.default_rng(11)
+    feeds = []
+    for index in model.main.inputs:
+        tensor = model.main.tensors[index]
+        if tensor.dtype == "float32":
+            feeds.append(rng.uniform(-1, 1, tensor.shape).astype(np.float32))
+        else:
+            feeds.append(rng.integers(-8000, 8000, tensor.shape).astype(tensor.dtype))
+    outputs, _ = oracle.run(model, [feeds])
+    by_name = {model.main.tensors[i].name: (feeds[k] if k < len(feeds) else None)
+               for k, i in enumerate(model.main.inputs)}
+    results = {model.main.tensors[i].name: outputs[0][k] for k, i in enumerate(model.main.outputs)}
+    for n, frame in FFT_LENGTHS.items():
+        # int16: kissfft rounds after each of its log2(n) scaled stages
+        for dtype, scale, tolerance in (("float32", 1.0, 1e-3 * n), ("int16", 1.0 / n, np.log2(n))):
+            x = by_name[f"rfft_{dtype}_{n}_in"].astype(np.float64)
+            padded = np.pad(x, ((0, 0), (0, n - frame)))
+            spectrum = np.fft.rfft(padded, axis=-1) * scale
+            expected = np.stack([spectrum.real, spectrum.imag], axis=-1).reshape(FRAMES, -1)
+            got = results[f"rfft_{dtype}_{n}_out"].astype(np.float64)
+            assert np.abs(got - expected).max() <= tolerance, (dtype, n)
+        spectrum = by_name[f"irfft_float32_{n}_in"].astype(np.float64).reshape(FRAMES, -1, 2)
+        complex_in = spectrum[..., 0] + 1j * spectrum[..., 1]
+        expected = np.fft.irfft(complex_in, n=n, axis=-1)
+        assert np.allclose(results[f"irfft_float32_{n}_out"], expected, rtol=1e-4, atol=1e-5), n
+
+
+@needs_toolchain
+@needs_qemu
+@pytest.mark.qemu
+def test_tflm_image_runs_the_ffts_bit_exact_on_qemu_m4(tmp_path):
+    path = tmp_path / "signal_fft.tflite"
+    path.write_bytes(fft_model())
+    build = tmp_path / "build"
+    result = scons("target=qemu-m4", f"model={path}", "runtime=tflm", "test_vectors=4", f"build_dir={build}", "test")
+    output = result.stdout[-6000:] + result.stderr[-3000:]
+    verdict_path = build / "qemu-m4" / "signal_fft" / "test.json"
+    assert verdict_path.is_file(), output
+    verdict = json.loads(verdict_path.read_text())
+    facts = verdict["models"]["signal_fft"]
+    assert facts["facts"]["runtime"] == "tflm"
+    # edge vectors (all-min, all-max, all-zero) and the 4 seeded random ones, every output byte compared
+    assert facts["vectors"] == 7 and facts["passed"] == facts["vectors"], verdict.get("problems") or output
+    assert verdict["status"] == "PASS" and result.returncode == 0, verdict.get("problems") or output
