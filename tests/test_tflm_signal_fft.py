@@ -13,7 +13,7 @@ import json
 import numpy as np
 import pytest
 from tflite_builder import ModelBuilder, flex_map
-from tflm_testlib import needs_qemu, needs_toolchain, scons
+from tflm_testlib import needs_qemu, needs_toolchain, scons, shared_build_root
 
 from tinyml_build.model.reader import read_model
 from tinyml_build.model.schema import fb
@@ -89,10 +89,10 @@ def test_the_oracle_computes_ffts():
 @needs_toolchain
 @needs_qemu
 @pytest.mark.qemu
-def test_tflm_image_runs_the_ffts_bit_exact_on_qemu_m4(tmp_path):
+def test_tflm_image_runs_the_ffts_bit_exact_on_qemu_m4(tmp_path, tmp_path_factory):
     path = tmp_path / "signal_fft.tflite"
     path.write_bytes(fft_model())
-    build = tmp_path / "build"
+    build = shared_build_root(tmp_path_factory)  # TFLM's core objects are shared with the other tflm tests
     result = scons("target=qemu-m4", f"model={path}", "runtime=tflm", "test_vectors=4", f"build_dir={build}", "test")
     output = result.stdout[-6000:] + result.stderr[-3000:]
     verdict_path = build / "qemu-m4" / "signal_fft" / "test.json"
@@ -103,3 +103,31 @@ def test_tflm_image_runs_the_ffts_bit_exact_on_qemu_m4(tmp_path):
     # edge vectors (all-min, all-max, all-zero) and the 4 seeded random ones, every output byte compared
     assert facts["vectors"] == 7 and facts["passed"] == facts["vectors"], verdict.get("problems") or output
     assert verdict["status"] == "PASS" and result.returncode == 0, verdict.get("problems") or output
+
+
+def test_the_export_ships_kissfft_as_tflm_builds_it(tmp_path):
+    """kissfft's kiss_fft.c and tools/kiss_fftr.c are #included by TFLM's kiss_fft_wrappers (one namespace
+    per type): the tree ships them with kissfft's COPYING, and compiles only the wrappers, never them
+    on their own (TFLM's Makefile lists them among its headers)."""
+    import shutil
+    import subprocess
+
+    from export_testlib import export
+
+    from tinyml_build.export import layout
+
+    model = tmp_path / "signal_fft.tflite"
+    model.write_bytes(fft_model())
+    plan, files = export(tmp_path / "tml_signal_fft", "host", str(model), runtime="tflm", arena="65536")
+    src = layout.SRC
+    for shipped in (f"{src}/kiss_fft.c", f"{src}/tools/kiss_fftr.c", f"{src}/_kiss_fft_guts.h",
+                    "licenses/kissfft/COPYING"):
+        assert shipped in plan.files, shipped
+    assert plan.tflm.included_only == (f"{src}/kiss_fft.c", f"{src}/tools/kiss_fftr.c")
+    wrappers = [s for s in plan.sources if "kiss_fft" in s]
+    assert wrappers == [f"{src}/signal/src/kiss_fft_wrappers/kiss_fft_{t}.cc" for t in ("float", "int16", "int32")]
+    if shutil.which("g++") is None:
+        pytest.skip("g++ not installed")
+    for wrapper in wrappers:  # the tree's -Isrc alone finds every kissfft file they include
+        subprocess.run(["g++", "-std=c++17", "-fsyntax-only", "-DTF_LITE_STATIC_MEMORY", f"-I{plan.folder / src}",
+                        str(plan.folder / wrapper)], check=True, capture_output=True)
