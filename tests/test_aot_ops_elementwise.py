@@ -169,15 +169,19 @@ def test_int16_mul_with_nonzero_zero_point_is_a_clear_error():
     assert "op #0 MUL" in str(info.value) and "zero point" in str(info.value) and "runtime=tflm" in str(info.value)
 
 
-def test_int64_add_is_a_clear_error():
-    """(float32 and int32 ADD are lowered: tests/test_aot_ops_gen_binary.py; int64 is no TFLM type of ADD.)"""
+@pytest.mark.parametrize("op", ["ADD", "SUB", "MUL"])
+def test_int64_arithmetic_is_a_clear_error(op):
+    """(float32 and int32 ADD/SUB/MUL are lowered: tests/test_aot_ops_gen_binary.py; int64 is no TFLM type of
+    ADD.) The refusal lists every type aot runs for the op, not just the int8/int16 path's."""
     b = ModelBuilder()
     x1, x2, y = (b.tensor(n, "int64", (1, 4)) for n in ("x1", "x2", "y"))
-    b.op(b.opcode(fb.BuiltinOperator.ADD), [x1, x2], [y], fb.BuiltinOptions.AddOptions, fb.AddOptionsT())
+    b.op(b.opcode(getattr(fb.BuiltinOperator, op)), [x1, x2], [y])
     b.inputs, b.outputs = [x1, x2], [y]
     with pytest.raises(UnsupportedOpError) as info:
-        lower_model(read_model(b.build(), where="addi.tflite", name="addi"))
-    assert "op #0 ADD" in str(info.value) and "int64" in str(info.value) and "runtime=tflm" in str(info.value)
+        lower_model(read_model(b.build(), where="arith64.tflite", name="arith64"))
+    message = str(info.value)
+    assert f"op #0 {op}" in message and "int64" in message and "runtime=tflm" in message
+    assert "int8 / int16 / int32 / float32" in message
 
 
 # --- host-side broadcast collapsing ------------------------------------------------------------
