@@ -98,7 +98,11 @@ def _runtimes(model_bytes: bytes) -> tuple[dict, str]:
 
 def test_runtimes_builds_a_supported_model():
     runtimes, text = _runtimes(fully_connected_model(units=4, features=8))
-    assert runtimes["aot"] == {"builds": True, "lacks": [], "reason": "", "fix": "", "notes": []}
+    aot = runtimes["aot"]
+    assert (aot["builds"], aot["lacks"], aot["reason"], aot["fix"], aot["notes"]) == (True, [], "", "", [])
+    # 4x8 int8 FC: 8 input and 4 output bytes live together; 32 weight bytes + 16 of bias at least.
+    assert aot["memory"]["arena_bytes"] >= aot["memory"]["arena_lower_bound_bytes"] >= 12
+    assert aot["memory"]["model_data_bytes"] >= 48 and aot["memory"]["op_state_bytes"] == 0
     assert runtimes["tflm"]["builds"] is True
     assert "runtime=aot: builds this model" in text and "runtime=tflm: builds this model" in text
 

@@ -125,6 +125,10 @@ def to_text(a: Analysis, show_tensors: bool = False) -> str:
                      + lacks)
         if not r["builds"]:
             lines += [f"    {terminal(r['reason'])}"] + ([f"    fix: {terminal(r['fix'])}"] if r["fix"] else [])
+        if r["memory"]:
+            mem = r["memory"]
+            lines.append(f"    arena {mem['arena_bytes']:,} B (no plan below {mem['arena_lower_bound_bytes']:,}), "
+                         f"op state {mem['op_state_bytes']:,} B, model data {mem['model_data_bytes']:,} B in flash")
         lines += [f"    note: {terminal(note)}" for note in r["notes"]]
     if d["findings"]:
         lines += ["", "Findings:"]

@@ -21,10 +21,11 @@ class RuntimeSupport:
     reason: str = ""  # the build's refusal (what), '' when it builds
     fix: str = ""
     notes: tuple[str, ...] = ()  # limits of kernel libraries the build works around or refuses
+    memory: dict | None = None  # the runtime's own plan in bytes, where it is known before a build
 
     def as_dict(self) -> dict:
         return {"builds": self.builds, "lacks": list(self.lacks), "reason": self.reason, "fix": self.fix,
-                "notes": list(self.notes)}
+                "notes": list(self.notes), "memory": self.memory}
 
 
 def _refused(runtime: str, lacks, err: TinyMLError, notes=()) -> RuntimeSupport:
@@ -39,10 +40,12 @@ def aot_support(model: Model) -> RuntimeSupport:
     table = lowerings()
     lacks = sorted({name for name in model.op_names() if name not in table})
     try:
-        lower_model(model)
+        program = lower_model(model)
     except TinyMLError as err:
         return _refused("aot", lacks, err)
-    return RuntimeSupport("aot", True, tuple(lacks))
+    memory = {"arena_bytes": program.arena_size, "arena_lower_bound_bytes": program.arena_lower_bound,
+              "op_state_bytes": program.state_bytes, "model_data_bytes": program.model_bytes}
+    return RuntimeSupport("aot", True, tuple(lacks), memory=memory)
 
 
 def tflm_support(model: Model) -> RuntimeSupport:
