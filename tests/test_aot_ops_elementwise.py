@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from aot_tf_models import op_model
 from conftest import shared_model
-from tflite_builder import ModelBuilder
+from tflite_builder import ModelBuilder, single_op_model
 
 from tinyml_build.errors import UnsupportedOpError
 from tinyml_build.model.reader import read_model
@@ -182,6 +182,17 @@ def test_int64_arithmetic_is_a_clear_error(op):
     message = str(info.value)
     assert f"op #0 {op}" in message and "int64" in message and "runtime=tflm" in message
     assert "int8 / int16 / int32 / float32" in message
+
+
+@pytest.mark.parametrize("op, types", [("SOFTMAX", "int8 / int16 / float32"),
+                                       ("MAX_POOL_2D", "int8 / int16 / float32")])
+def test_input_type_refusal_names_every_type(op, types):
+    """Ops whose types are lowered in several modules (ctx.lower_by_input_type) refuse another type
+    naming all of them."""
+    data = single_op_model(getattr(fb.BuiltinOperator, op), dtype="uint8", shape=(1, 2, 2, 4))
+    with pytest.raises(UnsupportedOpError) as info:
+        lower_model(read_model(data, where="u8.tflite", name="u8"))
+    assert f"op #0 {op}" in str(info.value) and f"is uint8; runtime=aot supports {types} here" in str(info.value)
 
 
 # --- host-side broadcast collapsing ------------------------------------------------------------
