@@ -185,7 +185,10 @@ def test_int64_arithmetic_is_a_clear_error(op):
 
 
 @pytest.mark.parametrize("op, types", [("SOFTMAX", "int8 / int16 / float32"),
-                                       ("MAX_POOL_2D", "int8 / int16 / float32")])
+                                       ("MAX_POOL_2D", "int8 / int16 / float32"),
+                                       ("CONV_2D", "int8 / int16 / float32"),
+                                       ("HARD_SWISH", "int8 / float32"),
+                                       ("TANH", "int8 / int16 / float32")])
 def test_input_type_refusal_names_every_type(op, types):
     """Ops whose types are lowered in several modules (ctx.lower_by_input_type) refuse another type
     naming all of them."""
