@@ -16,6 +16,7 @@ from tinyml_build.runtimes.aot.ops import register
 from tinyml_build.runtimes.aot.quantization import quantize_multiplier
 
 STATE_CALLS = {"int16": "tml_svdf_s8_s16", "int8": "tml_svdf_s8_s8"}
+FEATURE_GROUP = 4  # feature rows the kernel projects per pass (kernels/svdf.c TML_SVDF_GROUP)
 # The float path's fused activations: TFLM's ActivationValFloat, as TML_SVDF_ACT_* (tml_kernels.h) numbers them.
 FLOAT_ACTIVATIONS = {"NONE": 0, "RELU": 1, "RELU_N1_TO_1": 2, "RELU6": 3, "TANH": 4, "SIGN_BIT": 5}
 
@@ -60,6 +61,25 @@ def _f32(x) -> np.float32:
     return np.float32(x)
 
 
+def feature_layout(weights: np.ndarray) -> np.ndarray:
+    """int8 [filters, input_size] feature weights in the order the kernel reads them: the same bytes.
+
+    Rows in groups of FEATURE_GROUP: for each 4-byte input quad, the quad of row 0, of row 1, ...,
+    then each row's input_size % 4 tail bytes; the last filters % FEATURE_GROUP rows row-major. One
+    input word, extended once, then meets four rows' words read from one walking pointer.
+    """
+    filters, input_size = weights.shape
+    whole = filters // FEATURE_GROUP * FEATURE_GROUP
+    quads = input_size // 4 * 4
+    parts = []
+    for first in range(0, whole, FEATURE_GROUP):
+        group = weights[first:first + FEATURE_GROUP]
+        parts.append(group[:, :quads].reshape(FEATURE_GROUP, -1, 4).transpose(1, 0, 2).reshape(-1))
+        parts.append(group[:, quads:].reshape(-1))
+    parts.append(weights[whole:].reshape(-1))
+    return np.concatenate(parts).astype(np.int8)
+
+
 def _lower_int8(ctx, dims) -> None:
     batches, input_size, filters, memory, rank = dims
     x = ctx.input(0)
@@ -84,7 +104,8 @@ def _lower_int8(ctx, dims) -> None:
     if bias.elements != units:
         raise ctx.unsupported(f"bias has {bias.elements} elements, expected {units}")
     params = ctx.params("tml_svdf_s8_params", {
-        "weights_feature": ctx.ptr(wf),
+        "weights_feature": ctx.array(feature_layout(wf.array()), "int8_t",
+                                     f"feature weights of tensor #{wf.index} in the kernel's row-group order"),
         "weights_time": ctx.ptr(wt),
         "bias": ctx.ptr(bias),
         "batches": batches, "input_size": input_size, "filters": filters, "memory": memory, "rank": rank,
