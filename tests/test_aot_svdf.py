@@ -283,3 +283,17 @@ def test_large_multipliers_on_cortex_m4():
     model = read_model(_large_model("int8"), where="svdf.tflite", name="svdf")
     report = check_on_cortex_m(model, runs=RUNS)
     assert report.ok, str(report)
+
+
+def test_feature_layout_is_the_weights_bytes_in_four_row_groups():
+    """The kernel's pass reads, per group of four rows, each input quad of rows 0..3, then the rows'
+    tails; rows past the last whole group stay row-major. Same bytes, nothing added."""
+    from tinyml_build.runtimes.aot.ops.svdf import feature_layout
+
+    w = np.arange(6 * 5, dtype=np.int64).reshape(6, 5).astype(np.int8)  # 6 filters, input 5: 1 quad + tail 1
+    expected = [*w[0, :4], *w[1, :4], *w[2, :4], *w[3, :4], w[0, 4], w[1, 4], w[2, 4], w[3, 4], *w[4], *w[5]]
+    assert feature_layout(w).tolist() == [int(v) for v in expected]
+    rng = np.random.default_rng(0)
+    for filters, input_size in ((1, 1), (4, 3), (5, 8), (9, 13), (12, 4)):
+        weights = rng.integers(-128, 128, (filters, input_size)).astype(np.int8)
+        assert sorted(feature_layout(weights).tolist()) == sorted(weights.reshape(-1).tolist())

@@ -31,6 +31,12 @@
 #define TML_SVDF_WORDS 0
 #endif
 
+#if defined(__GNUC__)
+#define TML_SVDF_INLINE static inline __attribute__((always_inline)) /* one copy per constant flag */
+#else
+#define TML_SVDF_INLINE static inline
+#endif
+
 /* A state element, int8 (`narrow`) or int16: the kernels pass a constant, so each inlined copy
  * keeps one store. */
 static inline void tml_svdf_put(void *state, int32_t index, int32_t value, int narrow) {
@@ -77,8 +83,8 @@ static inline void tml_svdf_put(void *state, int32_t index, int32_t value, int n
 /* acc[r] = sum((x[i] + offset) * w_r[i]) over the `quads` input quads of one layout group: for each
  * quad, row 0's four bytes, row 1's, row 2's, row 3's (4-aligned: ops/svdf.py keeps each group a
  * multiple of 4 bytes in a TML_ALIGNED array). Returns the weights after the group's quads. */
-static inline const int8_t *tml_svdf_group_dot(const int8_t *x, int32_t offset, const int8_t *w, int32_t quads,
-                                               int32_t acc[TML_SVDF_GROUP]) {
+TML_SVDF_INLINE const int8_t *tml_svdf_group_dot(const int8_t *x, int32_t offset, const int8_t *w, int32_t quads,
+                                                 int32_t acc[TML_SVDF_GROUP]) {
   int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
 #if TML_HAVE_SIMD32 && defined(__GNUC__)
   const int32_t offsets = (int32_t)(((uint32_t)offset & 0xFFFFu) | ((uint32_t)offset << 16));
@@ -123,12 +129,6 @@ static inline const int8_t *tml_svdf_group_dot(const int8_t *x, int32_t offset, 
   return w;
 }
 
-#if defined(__GNUC__)
-#define TML_SVDF_INLINE static inline __attribute__((always_inline)) /* one copy per constant flag */
-#else
-#define TML_SVDF_INLINE static inline
-#endif
-
 /* tml_requant with offset 0; `fast` (a constant) when rshift >= 0, so the copy has no branch. */
 TML_SVDF_INLINE int32_t tml_svdf_requant(int32_t x, int32_t multiplier, int32_t rshift, int fast) {
   return fast ? ((tml_requant_high(x, multiplier) >> rshift) + 1) >> 1 : tml_requant(x, multiplier, rshift, 0);
@@ -136,7 +136,7 @@ TML_SVDF_INLINE int32_t tml_svdf_requant(int32_t x, int32_t multiplier, int32_t 
 
 /* x clamped to the int8 (`narrow`) or int16 range: one SSAT where the core has it. */
 TML_SVDF_INLINE int32_t tml_svdf_saturate(int32_t x, int narrow) {
-#if defined(__ARM_FEATURE_SAT) && __ARM_FEATURE_SAT
+#if TML_HAVE_SIMD32 /* arm_acle.h is included (tml_dot.h) */
   return narrow ? __ssat(x, 8) : __ssat(x, 16);
 #else
   return narrow ? tml_clamp_i32(x, -128, 127) : tml_clamp_i32(x, -32768, 32767);

@@ -5,7 +5,9 @@ rewrites in place: the arena keeps it for the whole run and init() fills it (low
 carries over between invocations as on TFLM. Both effective scales are float32 products taken
 to double, as Prepare computes them. The kernel subtracts the input and state zero points in its
 dot products (free with SXTAB16 on Cortex-M4) rather than reading per-filter folded constants:
-those cost 8 B of flash per filter, more than 5 % of keyword_scrambled's weights.
+those cost 8 B of flash per filter, more than 5 % of keyword_scrambled's weights. The int8
+feature weights are stored in the order the kernel's four-row pass reads them (feature_layout):
+the same bytes, rearranged at build time.
 The float path applies the fused activation as TFLM's ActivationValFloat: every one the schema
 names (NONE, RELU, RELU_N1_TO_1, RELU6, TANH, SIGN_BIT), with fmax/fmin rather than a clamp.
 """
