@@ -47,7 +47,16 @@ static inline void tml_svdf_put(void *state, int32_t index, int32_t value, int n
   }
 }
 
-#if TML_HAVE_SIMD32 && defined(__GNUC__)
+/* The feature pass's quad loop in inline asm: GCC-style asm, SIMD32, and an input row that may
+ * start anywhere (LDR of it unaligned; the weights' LDRDs are aligned: ops/svdf.py groups are
+ * multiples of 4 bytes in a TML_ALIGNED array). */
+#if TML_HAVE_SIMD32 && defined(__GNUC__) && defined(__ARM_FEATURE_UNALIGNED)
+#define TML_SVDF_ASM 1
+#else
+#define TML_SVDF_ASM 0
+#endif
+
+#if TML_SVDF_ASM
 /* One input quad (offset while sign-extended) against the four rows' weight words, pointers
  * advanced: 21 instructions per 16 MACs. Written out because GCC 12 keeps only three of the four
  * sums in registers here and reloads the fourth every quad. */
@@ -86,7 +95,7 @@ static inline void tml_svdf_put(void *state, int32_t index, int32_t value, int n
 TML_SVDF_INLINE const int8_t *tml_svdf_group_dot(const int8_t *x, int32_t offset, const int8_t *w, int32_t quads,
                                                  int32_t acc[TML_SVDF_GROUP]) {
   int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-#if TML_HAVE_SIMD32 && defined(__GNUC__)
+#if TML_SVDF_ASM
   const int32_t offsets = (int32_t)(((uint32_t)offset & 0xFFFFu) | ((uint32_t)offset << 16));
   const int8_t *const end = x + 4 * quads;
   int32_t t, e, o, wa, wb;
@@ -281,7 +290,11 @@ void tml_svdf_s8_s16(const tml_svdf_s8_params *p, const int8_t *input, int16_t *
   int32_t b;
   for (b = 0; b < p->batches; ++b, input += p->input_size, output += units) {
     int16_t *row = state + b * p->filters * p->memory;
-    tml_svdf_features(p, input, row, rshift1, 0, 0);
+    if (rshift1 >= 0) {
+      tml_svdf_features(p, input, row, rshift1, 0, 1);
+    } else {
+      tml_svdf_features(p, input, row, rshift1, 0, 0);
+    }
     TML_SVDF_TIME(int16_t, tml_svdf_rotate_dot_s16);
   }
 }
