@@ -288,7 +288,10 @@ def test_large_multipliers_on_cortex_m4():
 def test_feature_layout_is_the_weights_bytes_in_four_row_groups():
     """The kernel's pass reads, per group of four rows, each input quad of rows 0..3, then the rows'
     tails; rows past the last whole group stay row-major. Same bytes, nothing added."""
-    from tinyml_build.runtimes.aot.ops.svdf import feature_layout
+    from tinyml_build.runtimes.aot.ops.svdf import FEATURE_GROUP
+    from tinyml_build.runtimes.aot.ops.svdf import interleaved_rows as feature_layout
+
+    assert FEATURE_GROUP == 4  # kernels/svdf.c TML_SVDF_GROUP
 
     w = np.arange(6 * 5, dtype=np.int64).reshape(6, 5).astype(np.int8)  # 6 filters, input 5: 1 quad + tail 1
     expected = [*w[0, :4], *w[1, :4], *w[2, :4], *w[3, :4], w[0, 4], w[1, 4], w[2, 4], w[3, 4], *w[4], *w[5]]

@@ -6,7 +6,7 @@
  * flat shift is a rotation: the element it carries into a row's last column from the next row is
  * overwritten by the new value, and the row's first element, which the shift drops, is free. So
  * the kernel runs two passes per batch row, each a tight loop:
- *   1. the feature projection, four filters a pass over ops/svdf.py's interleaved weight layout
+ *   1. the feature projection, four filters a pass over interleaved_rows' weight layout (ops/svdf.py)
  *      (one input word extended once for four rows), each new state value parked in its row's
  *      first element;
  *   2. per filter, the row rotated left by one (the parked value lands in the last column) while
@@ -48,7 +48,7 @@ static inline void tml_svdf_put(void *state, int32_t index, int32_t value, int n
 }
 
 /* The feature pass's quad loop in inline asm: GCC-style asm, SIMD32, and an input row that may
- * start anywhere (LDR of it unaligned; the weights' LDRDs are aligned: ops/svdf.py groups are
+ * start anywhere (LDR of it unaligned; the weights' LDRDs are aligned: interleaved_rows' groups are
  * multiples of 4 bytes in a TML_ALIGNED array). */
 #if TML_HAVE_SIMD32 && defined(__GNUC__) && defined(__ARM_FEATURE_UNALIGNED)
 #define TML_SVDF_ASM 1
@@ -90,7 +90,7 @@ static inline void tml_svdf_put(void *state, int32_t index, int32_t value, int n
 #endif
 
 /* acc[r] = sum((x[i] + offset) * w_r[i]) over the `quads` input quads of one layout group: for each
- * quad, row 0's four bytes, row 1's, row 2's, row 3's (4-aligned: ops/svdf.py keeps each group a
+ * quad, row 0's four bytes, row 1's, row 2's, row 3's (4-aligned: interleaved_rows keeps each group a
  * multiple of 4 bytes in a TML_ALIGNED array). Returns the weights after the group's quads. */
 TML_SVDF_INLINE const int8_t *tml_svdf_group_dot(const int8_t *x, int32_t offset, const int8_t *w, int32_t quads,
                                                  int32_t acc[TML_SVDF_GROUP]) {
@@ -180,6 +180,16 @@ TML_SVDF_INLINE void tml_svdf_features(const tml_svdf_s8_params *p, const int8_t
     const int32_t dot = tml_dot_s8_offset(input, offset, w, input_size, 0);
     tml_svdf_put(state_b, f * memory,
                  zero_point + tml_svdf_saturate(tml_svdf_requant(dot, multiplier, rshift1, fast), narrow), narrow);
+  }
+}
+
+/* Pass 1 with the requantization form chosen once: rshift = -2 - shift as tml_requant takes it. */
+TML_SVDF_INLINE void tml_svdf_project(const tml_svdf_s8_params *p, const int8_t *input, void *state_b, int narrow) {
+  const int32_t rshift1 = -2 - p->shift1;
+  if (rshift1 >= 0) {
+    tml_svdf_features(p, input, state_b, rshift1, narrow, 1);
+  } else {
+    tml_svdf_features(p, input, state_b, rshift1, narrow, 0);
   }
 }
 
@@ -286,29 +296,21 @@ static inline int32_t tml_svdf_rotate_dot_s16(int16_t *row, const int16_t *t, in
 /* tml_requant's form of MultiplyByQuantizedMultiplier: rshift = -2 - shift, the same bits, and for
  * the usual shifts <= -2 one SMLAL and three shifts/adds instead of two roundings. */
 void tml_svdf_s8_s16(const tml_svdf_s8_params *p, const int8_t *input, int16_t *state, int8_t *output) {
-  const int32_t units = p->filters / p->rank, rshift1 = -2 - p->shift1, rshift2 = -2 - p->shift2;
+  const int32_t units = p->filters / p->rank, rshift2 = -2 - p->shift2;
   int32_t b;
   for (b = 0; b < p->batches; ++b, input += p->input_size, output += units) {
     int16_t *row = state + b * p->filters * p->memory;
-    if (rshift1 >= 0) {
-      tml_svdf_features(p, input, row, rshift1, 0, 1);
-    } else {
-      tml_svdf_features(p, input, row, rshift1, 0, 0);
-    }
+    tml_svdf_project(p, input, row, 0);
     TML_SVDF_TIME(int16_t, tml_svdf_rotate_dot_s16);
   }
 }
 
 void tml_svdf_s8_s8(const tml_svdf_s8_params *p, const int8_t *input, int8_t *state, int8_t *output) {
-  const int32_t units = p->filters / p->rank, rshift1 = -2 - p->shift1, rshift2 = -2 - p->shift2;
+  const int32_t units = p->filters / p->rank, rshift2 = -2 - p->shift2;
   int32_t b;
   for (b = 0; b < p->batches; ++b, input += p->input_size, output += units) {
     int8_t *row = state + b * p->filters * p->memory;
-    if (rshift1 >= 0) {
-      tml_svdf_features(p, input, row, rshift1, 1, 1);
-    } else {
-      tml_svdf_features(p, input, row, rshift1, 1, 0);
-    }
+    tml_svdf_project(p, input, row, 1);
 #if TML_SVDF_WORDS
     if ((p->memory & 3) == 0) {
       if (rshift2 >= 0) {

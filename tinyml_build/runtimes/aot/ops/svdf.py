@@ -6,8 +6,8 @@ carries over between invocations as on TFLM. Both effective scales are float32 p
 to double, as Prepare computes them. The kernel subtracts the input and state zero points in its
 dot products (free with SXTAB16 on Cortex-M4) rather than reading per-filter folded constants:
 those cost 8 B of flash per filter, more than 5 % of keyword_scrambled's weights. The int8
-feature weights are stored in the order the kernel's four-row pass reads them (feature_layout):
-the same bytes, rearranged at build time.
+feature weights are stored in the order the kernel's four-row pass reads them (interleaved_rows,
+FULLY_CONNECTED 16x8's layout): the same bytes, rearranged at build time.
 The float path applies the fused activation as TFLM's ActivationValFloat: every one the schema
 names (NONE, RELU, RELU_N1_TO_1, RELU6, TANH, SIGN_BIT), with fmax/fmin rather than a clamp.
 """
@@ -15,10 +15,13 @@ names (NONE, RELU, RELU_N1_TO_1, RELU6, TANH, SIGN_BIT), with fmax/fmin rather t
 import numpy as np
 
 from tinyml_build.runtimes.aot.ops import register
+from tinyml_build.runtimes.aot.ops.fully_connected_16x8 import ROW_GROUP, interleaved_rows
 from tinyml_build.runtimes.aot.quantization import quantize_multiplier
 
 STATE_CALLS = {"int16": "tml_svdf_s8_s16", "int8": "tml_svdf_s8_s8"}
-FEATURE_GROUP = 4  # feature rows the kernel projects per pass (kernels/svdf.c TML_SVDF_GROUP)
+# The kernel's feature pass reads four rows at a time from FULLY_CONNECTED 16x8's layout
+# (interleaved_rows; kernels/svdf.c TML_SVDF_GROUP is this ROW_GROUP).
+FEATURE_GROUP = ROW_GROUP
 # The float path's fused activations: TFLM's ActivationValFloat, as TML_SVDF_ACT_* (tml_kernels.h) numbers them.
 FLOAT_ACTIVATIONS = {"NONE": 0, "RELU": 1, "RELU_N1_TO_1": 2, "RELU6": 3, "TANH": 4, "SIGN_BIT": 5}
 
@@ -63,25 +66,6 @@ def _f32(x) -> np.float32:
     return np.float32(x)
 
 
-def feature_layout(weights: np.ndarray) -> np.ndarray:
-    """int8 [filters, input_size] feature weights in the order the kernel reads them: the same bytes.
-
-    Rows in groups of FEATURE_GROUP: for each 4-byte input quad, the quad of row 0, of row 1, ...,
-    then each row's input_size % 4 tail bytes; the last filters % FEATURE_GROUP rows row-major. One
-    input word, extended once, then meets four rows' words read from one walking pointer.
-    """
-    filters, input_size = weights.shape
-    whole = filters // FEATURE_GROUP * FEATURE_GROUP
-    quads = input_size // 4 * 4
-    parts = []
-    for first in range(0, whole, FEATURE_GROUP):
-        group = weights[first:first + FEATURE_GROUP]
-        parts.append(group[:, :quads].reshape(FEATURE_GROUP, -1, 4).transpose(1, 0, 2).reshape(-1))
-        parts.append(group[:, quads:].reshape(-1))
-    parts.append(weights[whole:].reshape(-1))
-    return np.concatenate(parts).astype(np.int8)
-
-
 def _lower_int8(ctx, dims) -> None:
     batches, input_size, filters, memory, rank = dims
     x = ctx.input(0)
@@ -106,7 +90,7 @@ def _lower_int8(ctx, dims) -> None:
     if bias.elements != units:
         raise ctx.unsupported(f"bias has {bias.elements} elements, expected {units}")
     params = ctx.params("tml_svdf_s8_params", {
-        "weights_feature": ctx.array(feature_layout(wf.array()), "int8_t",
+        "weights_feature": ctx.array(interleaved_rows(wf.array()), "int8_t",
                                      f"feature weights of tensor #{wf.index} in the kernel's row-group order"),
         "weights_time": ctx.ptr(wt),
         "bias": ctx.ptr(bias),
