@@ -183,9 +183,9 @@ TML_SVDF_INLINE void tml_svdf_features(const tml_svdf_s8_params *p, const int8_t
   }
 }
 
-/* Pass 1 with the requantization form chosen once: rshift = -2 - shift as tml_requant takes it. */
-TML_SVDF_INLINE void tml_svdf_project(const tml_svdf_s8_params *p, const int8_t *input, void *state_b, int narrow) {
-  const int32_t rshift1 = -2 - p->shift1;
+/* Pass 1 with the requantization form chosen once (rshift1 = -2 - shift1, as tml_requant takes it). */
+TML_SVDF_INLINE void tml_svdf_project(const tml_svdf_s8_params *p, const int8_t *input, void *state_b, int32_t rshift1,
+                                      int narrow) {
   if (rshift1 >= 0) {
     tml_svdf_features(p, input, state_b, rshift1, narrow, 1);
   } else {
@@ -296,21 +296,21 @@ static inline int32_t tml_svdf_rotate_dot_s16(int16_t *row, const int16_t *t, in
 /* tml_requant's form of MultiplyByQuantizedMultiplier: rshift = -2 - shift, the same bits, and for
  * the usual shifts <= -2 one SMLAL and three shifts/adds instead of two roundings. */
 void tml_svdf_s8_s16(const tml_svdf_s8_params *p, const int8_t *input, int16_t *state, int8_t *output) {
-  const int32_t units = p->filters / p->rank, rshift2 = -2 - p->shift2;
+  const int32_t units = p->filters / p->rank, rshift1 = -2 - p->shift1, rshift2 = -2 - p->shift2;
   int32_t b;
   for (b = 0; b < p->batches; ++b, input += p->input_size, output += units) {
     int16_t *row = state + b * p->filters * p->memory;
-    tml_svdf_project(p, input, row, 0);
+    tml_svdf_project(p, input, row, rshift1, 0);
     TML_SVDF_TIME(int16_t, tml_svdf_rotate_dot_s16);
   }
 }
 
 void tml_svdf_s8_s8(const tml_svdf_s8_params *p, const int8_t *input, int8_t *state, int8_t *output) {
-  const int32_t units = p->filters / p->rank, rshift2 = -2 - p->shift2;
+  const int32_t units = p->filters / p->rank, rshift1 = -2 - p->shift1, rshift2 = -2 - p->shift2;
   int32_t b;
   for (b = 0; b < p->batches; ++b, input += p->input_size, output += units) {
     int8_t *row = state + b * p->filters * p->memory;
-    tml_svdf_project(p, input, row, 1);
+    tml_svdf_project(p, input, row, rshift1, 1);
 #if TML_SVDF_WORDS
     if ((p->memory & 3) == 0) {
       if (rshift2 >= 0) {
