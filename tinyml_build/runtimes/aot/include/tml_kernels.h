@@ -629,7 +629,7 @@ void tml_batch_matmul_f32(const tml_batch_matmul_params *p, const float *a, cons
  * The state [batches][filters][memory] is a variable tensor in the arena: it persists between
  * invocations and init() fills it as TFLM's ResetVariableTensors does. */
 typedef struct {
-  const int8_t *weights_feature; /* [filters][input_size] */
+  const int8_t *weights_feature; /* [filters][input_size] in ops/svdf.py interleaved_rows order */
   const void *weights_time;      /* [filters][memory], int16_t or int8_t like the state */
   const int32_t *bias;           /* [units] */
   int32_t batches, input_size, filters, memory, rank;
