@@ -12,6 +12,10 @@
 
 #include <stdint.h>
 
+#if defined(__ARM_FEATURE_SAT) && __ARM_FEATURE_SAT
+#include <arm_acle.h>
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -80,9 +84,14 @@ static inline int32_t tml_requant_high(int32_t x, int32_t multiplier) {
 #endif
 }
 
+/* tml_requant for rshift >= 0 only: loops that choose the form once per call use it directly. */
+static inline int32_t tml_requant_short(int32_t x, int32_t multiplier, int32_t rshift, int32_t offset) {
+  return ((tml_requant_high(x, multiplier) >> rshift) + 1 + 2 * offset) >> 1;
+}
+
 static inline int32_t tml_requant(int32_t x, int32_t multiplier, int32_t rshift, int32_t offset) {
   if (rshift >= 0) {
-    return ((tml_requant_high(x, multiplier) >> rshift) + 1 + 2 * offset) >> 1;
+    return tml_requant_short(x, multiplier, rshift, offset);
   }
   return tml_multiply_by_quantized_multiplier(x, multiplier, -2 - (int)rshift) + offset;
 }
@@ -133,6 +142,15 @@ static inline int32_t tml_multiply_by_quantized_multiplier_i64(int64_t x, int32_
 
 static inline int32_t tml_clamp_i32(int32_t x, int32_t lo, int32_t hi) {
   return x < lo ? lo : (x > hi ? hi : x);
+}
+
+/* x saturated to int16: one SSAT where the core has it (Armv7-M and up), else two compares. */
+static inline int16_t tml_saturate_s16(int32_t x) {
+#if defined(__ARM_FEATURE_SAT) && __ARM_FEATURE_SAT
+  return (int16_t)__ssat(x, 16);
+#else
+  return (int16_t)tml_clamp_i32(x, INT16_MIN, INT16_MAX);
+#endif
 }
 
 /* std::round for float (half away from zero) without libm; |x| < 2^31 assumed. */
