@@ -675,6 +675,14 @@ typedef struct {
   int32_t input_rshift, recurrent_rshift; /* int8: -2 - shift, as tml_requant takes it */
 } tml_lstm_gate_params;
 
+/* lstmspeed: one requantization of the int8 path with no test of its shift, for r = -shift in 1..31:
+ * (x * multiplier + round - [x < 0] * 2^31) >> 32 >> shift with round = 2^30 + 2^(30 + r), shift = r - 1:
+ * MultiplyByQuantizedMultiplier's two roundings as one (unidirectional_sequence_lstm.c). */
+typedef struct {
+  int64_t round;
+  int32_t multiplier, shift;
+} tml_lstm_scale;
+
 typedef struct {
   tml_lstm_gate_params gates[4]; /* forget, input, cell, output */
   const uint16_t *sigmoid_table; /* TFLM's 256-entry table (runtimes/aot/upstream_tables.py) */
@@ -685,7 +693,10 @@ typedef struct {
   int32_t hidden_multiplier, hidden_rshift; /* tanh(cell) x output gate -> hidden */
   int32_t hidden_zero_point;
   int32_t cell_clip;                   /* quantized bound; 0: no clipping */
-  int32_t tanh_multiplier, tanh_shift; /* cell -> tanh input: (x * m + round) >> shift */
+  int32_t tanh_multiplier, tanh_shift; /* cell -> tanh input: (x * m + tanh_round) >> shift */
+  int32_t tanh_round;                  /* 1 << (shift - 1), 0 when shift is 0 */
+  int32_t usual_shifts; /* int8, 1: every requantization has r = -shift in 1..31, and scales[] holds them */
+  tml_lstm_scale scales[11]; /* gate g's input FC (2 g) and recurrent FC (2 g + 1), forget, update, hidden */
   /* lstmspeed, int8 only (NULL for int16): every gate's weights as one matrix of 4 x cells rows, cell
    * by cell (its forget, input, cell, output rows), in FULLY_CONNECTED's SMLAD layout (tml_dot.h) */
   const int8_t *gate_input_weights;     /* [4 x cells][input_size], the layout */

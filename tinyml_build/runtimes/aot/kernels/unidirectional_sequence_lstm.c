@@ -22,20 +22,21 @@
 
 enum { TML_GATE_FORGET = 0, TML_GATE_INPUT = 1, TML_GATE_CELL = 2, TML_GATE_OUTPUT = 3 };
 
-/* x saturated to int16 (and to int8): one SSAT on cores with the saturation instructions. */
-static inline int16_t tml_sat16(int32_t x) {
+/* x saturated to int16 (and to int8): one SSAT on cores with the saturation instructions. The
+ * values stay int32_t (no sign extension after each saturation). */
+static inline int32_t tml_sat16(int32_t x) {
 #if defined(__ARM_FEATURE_SAT) && __ARM_FEATURE_SAT
-  return (int16_t)__ssat(x, 16);
+  return __ssat(x, 16);
 #else
-  return (int16_t)tml_clamp_i32(x, -32768, 32767);
+  return tml_clamp_i32(x, -32768, 32767);
 #endif
 }
 
-static inline int8_t tml_lstm_sat8(int32_t x) {
+static inline int32_t tml_lstm_sat8(int32_t x) {
 #if defined(__ARM_FEATURE_SAT) && __ARM_FEATURE_SAT
-  return (int8_t)__ssat(x, 8);
+  return __ssat(x, 8);
 #else
-  return (int8_t)tml_clamp_i32(x, -128, 127);
+  return tml_clamp_i32(x, -128, 127);
 #endif
 }
 
@@ -46,31 +47,45 @@ static inline int8_t tml_lstm_sat8(int32_t x) {
 #define TML_LSTM_INLINE
 #endif
 
-/* Marks the usual case for the compiler's block layout (straight-line code for it). */
-#if defined(__GNUC__)
-#define TML_LSTM_USUALLY(c) __builtin_expect(!!(c), 1)
+/* tml_lstm_scale's requantization: (x * multiplier + round - [x < 0] * 2^31) >> 32 >> shift. It equals
+ * tml_requant(x, multiplier, r - 2, 0) for r = -TFLM's shift in 1..31: MultiplyByQuantizedMultiplier is
+ * floor((h + 2^(r-1) - [h < 0]) / 2^r) of h = floor((x m + 2^30) / 2^31) (SaturatingRoundingDoublingHighMul;
+ * m > 0, so it never saturates), and nesting the floors gives floor((x m + 2^30 + 2^(30+r) - [h < 0] 2^31) /
+ * 2^(31+r)), where [h < 0] may be [x < 0] (tml_fixedpoint.h, tml_requant_high). One 64-bit multiply-add,
+ * and no test of r: r = 1 (a gate multiplier from 0.25 to 0.5) takes the same instructions. */
+static inline int32_t tml_lstm_scaled(int32_t x, const tml_lstm_scale *s) {
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP && defined(__GNUC__)
+  uint32_t lo = (uint32_t)s->round;
+  int32_t hi = (int32_t)(s->round >> 32), sign;
+  __asm__("asr %[sign], %[x], #31\n\t"
+          "adds %[lo], %[lo], %[sign], lsl #31\n\t"
+          "adc %[hi], %[hi], %[sign]\n\t"
+          "smlal %[lo], %[hi], %[x], %[m]"
+          : [lo] "+&r"(lo), [hi] "+&r"(hi), [sign] "=&r"(sign)
+          : [x] "r"(x), [m] "r"(s->multiplier)
+          : "cc");
+  (void)lo;
+  return hi >> s->shift;
 #else
-#define TML_LSTM_USUALLY(c) (c)
+  const int64_t acc = (int64_t)x * s->multiplier + s->round - (x < 0 ? (int64_t)1 << 31 : 0);
+  return (int32_t)(acc >> 32) >> s->shift;
 #endif
-
-/* tml_sat16(tml_requant(x, ...)): for the usual shifts (rshift >= 0) the final halving and the
- * saturation are one SSAT with its shift. */
-static inline int16_t tml_lstm_requant16(int32_t x, int32_t multiplier, int32_t rshift, int32_t offset) {
-  if (TML_LSTM_USUALLY(rshift >= 0)) {
-    const int32_t t = (tml_requant_high(x, multiplier) >> rshift) + 1 + 2 * offset;
-#if defined(__ARM_FEATURE_SAT) && __ARM_FEATURE_SAT
-    return (int16_t)__ssat(t >> 1, 16);
-#else
-    return tml_sat16(t >> 1);
-#endif
-  }
-  return tml_sat16(tml_requant(x, multiplier, rshift, offset));
 }
 
-/* reference_integer_ops::Tanh on int16 with a resolved input multiplier and shift. */
-static inline int16_t tml_lstm_tanh(const uint16_t *table, int16_t x, int32_t multiplier, int32_t shift) {
-  const int32_t round = shift > 0 ? (int32_t)1 << (shift - 1) : 0;
-  return tml_tanh16(table, ((int32_t)x * multiplier + round) >> shift);
+/* tml_sat16(tml_requant(x, multiplier, rshift, 0)); `usual`: a constant 1 where every requantization of
+ * the LSTM fits tml_lstm_scaled (p->usual_shifts), which then takes `scale` and no test. */
+static inline int32_t tml_lstm_requant16(int32_t x, int32_t multiplier, int32_t rshift, const tml_lstm_scale *scale,
+                                         int32_t usual) {
+  if (usual) {
+    return tml_sat16(tml_lstm_scaled(x, scale));
+  }
+  return tml_sat16(tml_requant(x, multiplier, rshift, 0));
+}
+
+/* reference_integer_ops::Tanh on int16 with a resolved input multiplier, rounding and shift. */
+static inline int32_t tml_lstm_tanh(const uint16_t *table, int32_t x, int32_t multiplier, int32_t round,
+                                    int32_t shift) {
+  return tml_tanh16(table, (x * multiplier + round) >> shift);
 }
 
 /* The gates' nonlinearity on Q3.12: Logistic with input multiplier 0 (x * 3), Tanh at scale 2^-12. */
@@ -81,33 +96,39 @@ static void tml_lstm_activate(const tml_lstm_params *p, int16_t *gate, int32_t n
   }
 }
 
-/* MulElementwise before its clamp: MultiplyByQuantizedMultiplier(a * b) + offset (tml_requant). */
-static inline int32_t tml_lstm_mul(int16_t a, int16_t b, int32_t multiplier, int32_t rshift, int32_t offset) {
-  return tml_requant((int32_t)a * (int32_t)b, multiplier, rshift, offset);
-}
+/* The scales[] entries of the int8 path (tml_kernels.h). */
+enum { TML_LSTM_SCALE_FORGET = 8, TML_LSTM_SCALE_UPDATE = 9, TML_LSTM_SCALE_HIDDEN = 10 };
 
 /* One cell's update and hidden value, shared by both activation types, from its four activated gates
  * (Q0.15): cell = forget x cell + input x cell gate (saturating, clipped), then tanh(cell) x output
- * gate requantized (before the caller's clamp to the hidden type). */
-static inline int32_t tml_lstm_unit(const tml_lstm_params *p, int16_t forget, int16_t input, int16_t cand,
-                                    int16_t out_gate, int16_t *cell) {
-  const int16_t kept = tml_lstm_requant16((int32_t)forget * *cell, p->forget_multiplier, p->forget_rshift, 0);
-  const int16_t added = tml_lstm_requant16((int32_t)input * cand, p->update_multiplier, p->update_rshift, 0);
-  int16_t c = tml_sat16((int32_t)kept + (int32_t)added);
-  int16_t t;
+ * gate requantized (MulElementwise before the caller's clamp to the hidden type). */
+static inline int32_t tml_lstm_unit(const tml_lstm_params *p, int32_t forget, int32_t input, int32_t cand,
+                                    int32_t out_gate, int16_t *cell, int32_t usual) {
+  const int32_t kept = tml_lstm_requant16(forget * *cell, p->forget_multiplier, p->forget_rshift,
+                                          &p->scales[TML_LSTM_SCALE_FORGET], usual);
+  const int32_t added = tml_lstm_requant16(input * cand, p->update_multiplier, p->update_rshift,
+                                           &p->scales[TML_LSTM_SCALE_UPDATE], usual);
+  int32_t c = tml_sat16(kept + added);
+  int32_t t;
   if (p->cell_clip > 0) {
-    c = (int16_t)tml_clamp_i32(c, -p->cell_clip, p->cell_clip);
+    c = tml_clamp_i32(c, -p->cell_clip, p->cell_clip);
   }
-  *cell = c;
-  t = tml_lstm_tanh(p->sigmoid_table, c, p->tanh_multiplier, p->tanh_shift);
-  return tml_lstm_mul(t, out_gate, p->hidden_multiplier, p->hidden_rshift, p->hidden_zero_point);
+  *cell = (int16_t)c;
+  t = tml_lstm_tanh(p->sigmoid_table, c, p->tanh_multiplier, p->tanh_round, p->tanh_shift);
+  if (usual) {
+    return tml_lstm_scaled(t * out_gate, &p->scales[TML_LSTM_SCALE_HIDDEN]) + p->hidden_zero_point;
+  }
+  return tml_requant(t * out_gate, p->hidden_multiplier, p->hidden_rshift, p->hidden_zero_point);
 }
 
-/* One gate pre-activation: both FC sums requantized to Q3.12, added with saturation. */
-static inline int16_t tml_lstm_gate_s8(const tml_lstm_gate_params *gp, int32_t input_acc, int32_t recurrent_acc) {
-  const int16_t a = tml_lstm_requant16(input_acc, gp->input_multiplier, gp->input_rshift, 0);
-  const int16_t r = tml_lstm_requant16(recurrent_acc, gp->recurrent_multiplier, gp->recurrent_rshift, 0);
-  return tml_sat16((int32_t)a + (int32_t)r);
+/* Gate g's pre-activation: both FC sums requantized to Q3.12, added with saturation. */
+static inline TML_LSTM_INLINE int32_t tml_lstm_gate_s8(const tml_lstm_params *p, int32_t g, int32_t input_acc, int32_t recurrent_acc,
+                                       int32_t usual) {
+  const tml_lstm_gate_params *gp = &p->gates[g];
+  const int32_t a = tml_lstm_requant16(input_acc, gp->input_multiplier, gp->input_rshift, &p->scales[2 * g], usual);
+  const int32_t r =
+      tml_lstm_requant16(recurrent_acc, gp->recurrent_multiplier, gp->recurrent_rshift, &p->scales[2 * g + 1], usual);
+  return tml_sat16(a + r);
 }
 
 /* ---- int8: the four gates of a cell as one row group of FULLY_CONNECTED's SMLAD layout ----------
@@ -179,17 +200,19 @@ static inline TML_LSTM_INLINE const int8_t *tml_lstm_rows4(const int32_t *forms,
 }
 
 /* One cell of a step from its gates' input and recurrent sums: the hidden value (int8). */
-static int8_t tml_lstm_cell_s8(const tml_lstm_params *p, const int32_t *in, const int32_t *rec, int16_t *cell) {
+static inline TML_LSTM_INLINE int8_t tml_lstm_cell_s8(const tml_lstm_params *p, const int32_t *in, const int32_t *rec, int16_t *cell,
+                                      int32_t usual) {
   const uint16_t *table = p->sigmoid_table;
-  const int16_t forget = tml_sigmoid16(table, tml_lstm_gate_s8(&p->gates[TML_GATE_FORGET], in[0], rec[0]) * 3);
-  const int16_t input = tml_sigmoid16(table, tml_lstm_gate_s8(&p->gates[TML_GATE_INPUT], in[1], rec[1]) * 3);
-  const int16_t cand = tml_tanh16(table, tml_lstm_gate_s8(&p->gates[TML_GATE_CELL], in[2], rec[2]) * 3);
-  const int16_t out_gate = tml_sigmoid16(table, tml_lstm_gate_s8(&p->gates[TML_GATE_OUTPUT], in[3], rec[3]) * 3);
-  return tml_lstm_sat8(tml_lstm_unit(p, forget, input, cand, out_gate, cell));
+  const int32_t forget = tml_sigmoid16(table, tml_lstm_gate_s8(p, TML_GATE_FORGET, in[0], rec[0], usual) * 3);
+  const int32_t input = tml_sigmoid16(table, tml_lstm_gate_s8(p, TML_GATE_INPUT, in[1], rec[1], usual) * 3);
+  const int32_t cand = tml_tanh16(table, tml_lstm_gate_s8(p, TML_GATE_CELL, in[2], rec[2], usual) * 3);
+  const int32_t out_gate = tml_sigmoid16(table, tml_lstm_gate_s8(p, TML_GATE_OUTPUT, in[3], rec[3], usual) * 3);
+  return (int8_t)tml_lstm_sat8(tml_lstm_unit(p, forget, input, cand, out_gate, cell, usual));
 }
 
-void tml_lstm_s8(const tml_lstm_params *p, const int8_t *input, int8_t *hidden, int16_t *cell, int8_t *output,
-                 int32_t *forms) {
+/* tml_lstm_s8's steps; compiled twice, with usual = 1 (no shift tests) and usual = 0. */
+static inline TML_LSTM_INLINE void tml_lstm_s8_steps(const tml_lstm_params *p, const int8_t *input, int8_t *hidden,
+                                                     int16_t *cell, int8_t *output, int32_t *forms, int32_t usual) {
   const int32_t n = p->cells, depth = p->input_size;
   const int32_t rows = p->time_steps * p->batches;
   int32_t *const forms_h = forms + 2 * (depth >> 2);
@@ -214,9 +237,18 @@ void tml_lstm_s8(const tml_lstm_params *p, const int8_t *input, int8_t *hidden, 
       int32_t in[4], rec[4];
       wi = tml_lstm_rows4(forms, x, wi, depth >> 2, depth & 3, p->gate_input_bias + 4 * i, term_x, in);
       wr = tml_lstm_rows4(forms_h, h, wr, n >> 2, n & 3, p->gate_recurrent_bias + 4 * i, term_h, rec);
-      y[i] = tml_lstm_cell_s8(p, in, rec, &c[i]);
+      y[i] = tml_lstm_cell_s8(p, in, rec, &c[i], usual);
     }
     memcpy(h, y, (size_t)n);
+  }
+}
+
+void tml_lstm_s8(const tml_lstm_params *p, const int8_t *input, int8_t *hidden, int16_t *cell, int8_t *output,
+                 int32_t *forms) {
+  if (p->usual_shifts) {
+    tml_lstm_s8_steps(p, input, hidden, cell, output, forms, 1);
+  } else {
+    tml_lstm_s8_steps(p, input, hidden, cell, output, forms, 0);
   }
 }
 
@@ -248,18 +280,18 @@ void tml_lstm_s16(const tml_lstm_params *p, const int16_t *input, int16_t *hidde
       for (i = 0; i < n; ++i, wi += p->input_size, wr += n) {
         const int64_t a = tml_lstm_dot_s16(x, wi, p->input_size) + gp->input_bias64[i];
         const int64_t r = tml_lstm_dot_s16(h, wr, n);
-        const int16_t fa =
+        const int32_t fa =
             tml_sat16(tml_multiply_by_quantized_multiplier_i64(a, gp->input_multiplier, gp->input_shift));
-        const int16_t fr =
+        const int32_t fr =
             tml_sat16(tml_multiply_by_quantized_multiplier_i64(r, gp->recurrent_multiplier, gp->recurrent_shift));
-        out[i] = tml_sat16((int32_t)fa + (int32_t)fr);
+        out[i] = (int16_t)tml_sat16((int32_t)fa + (int32_t)fr);
       }
       tml_lstm_activate(p, out, n, g == TML_GATE_CELL);
     }
     for (i = 0; i < n; ++i) {
       const int32_t v = tml_lstm_unit(p, scratch[TML_GATE_FORGET * n + i], scratch[TML_GATE_INPUT * n + i],
-                                      scratch[TML_GATE_CELL * n + i], scratch[TML_GATE_OUTPUT * n + i], &c[i]);
-      h[i] = output[step * n + i] = tml_sat16(v);
+                                      scratch[TML_GATE_CELL * n + i], scratch[TML_GATE_OUTPUT * n + i], &c[i], 0);
+      h[i] = output[step * n + i] = (int16_t)tml_sat16(v);
     }
   }
 }

@@ -78,6 +78,8 @@ def lower(ctx) -> None:
     hidden_m, hidden_s = mul_multiplier(ACTIVATED_SCALE, ACTIVATED_SCALE, hidden_scale)
     tanh_m, tanh_s = tanh_input_scaling(checked_log2(cell_scale)[1])
     table = sigmoid_table_uint16(f"op #{ctx.index} {ctx.name}")
+    requants = [(g[f"{fc}_multiplier"], g[f"{fc}_shift"]) for g in gates for fc in ("input", "recurrent")]
+    scales = _scales(requants + [(forget_m, forget_s), (update_m, update_s), (hidden_m, hidden_s)])
     params = ctx.params("tml_lstm_params", {
         "gates": gates,
         "sigmoid_table": ctx.array(table, "uint16_t", "TFLM's sigmoid_table_uint16"),
@@ -88,9 +90,11 @@ def lower(ctx) -> None:
         "hidden_multiplier": hidden_m, "hidden_rshift": requant_rshift(hidden_s),
         "hidden_zero_point": hidden_zp,
         "cell_clip": quantized_cell_clip(ctx.options.get("cell_clip", 0.0) or 0.0, cell_scale),
-        "tanh_multiplier": tanh_m, "tanh_shift": tanh_s,
+        "tanh_multiplier": tanh_m, "tanh_shift": tanh_s, "tanh_round": (1 << (tanh_s - 1)) if tanh_s > 0 else 0,
+        "usual_shifts": int(x.dtype == "int8" and scales is not None),
         **(_int8_gate_matrices(ctx, in_zp, hidden_zp) if x.dtype == "int8" else
            dict.fromkeys(("gate_input_weights", "gate_recurrent_weights", "gate_input_bias", "gate_recurrent_bias"))),
+        **({"scales": scales} if x.dtype == "int8" and scales is not None else {}),  # else zero, unread
     })
     if x.dtype == "int8":  # the inputs' SMLAD forms (tml_lstm_s8)
         kernel, scratch = "tml_lstm_s8", f"(int32_t *){ctx.scratch(max(1, 8 * (input_size // 4 + cells // 4)))}"
@@ -98,6 +102,25 @@ def lower(ctx) -> None:
         kernel, scratch = "tml_lstm_s16", f"(int16_t *){ctx.scratch(4 * cells * 2)}"
     ctx.call(kernel, params, ctx.input_ptr(0), ctx.ptr(hidden, const=False), ctx.ptr(cell, const=False),
              ctx.output_ptr(0), scratch, kernel="unidirectional_sequence_lstm")
+
+
+def scaled_round(shift: int) -> int | None:
+    """tml_lstm_scale's `round` for a TFLM shift, 2^30 + 2^(30 + r) with r = -shift, or None unless r is in
+    1..31, where one rounding gives MultiplyByQuantizedMultiplier's two (unidirectional_sequence_lstm.c)."""
+    return (1 << 30) + (1 << (30 - shift)) if 1 <= -shift <= 31 else None
+
+
+def scaled(x: int, multiplier: int, shift: int) -> int:
+    """Twin of tml_lstm_scaled: (x * multiplier + round - [x < 0] * 2^31) >> (32 + r - 1)."""
+    return (x * multiplier + scaled_round(shift) - ((1 << 31) if x < 0 else 0)) >> (31 - shift)
+
+
+def _scales(requants: list[tuple[int, int]]) -> list[dict] | None:
+    """tml_lstm_scale of each (multiplier, TFLM shift), or None unless all fit it (the kernel then takes
+    its loop that tests each shift)."""
+    if any(scaled_round(shift) is None for _, shift in requants):
+        return None
+    return [{"round": f"{scaled_round(shift)}LL", "multiplier": m, "shift": -shift - 1} for m, shift in requants]
 
 
 def _int8_gate_matrices(ctx, in_zp: int, hidden_zp: int) -> dict:
