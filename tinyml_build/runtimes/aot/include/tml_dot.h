@@ -331,7 +331,7 @@ static inline uint32_t tml_smlad_quad(const int8_t *x, const int8_t *w) {
   "smlad %[s3], %[xa], %[t], %[s3]\n\t" \
   "sxtb16 %[t], %[t], ror #8\n\t"       \
   "smlad %[s3], %[xb], %[t], %[s3]\n\t"
-#define TML_SMLAD_QUAD4_OPERANDS(forms_, w_, xa_, xb_, t_)                                                        \
+#define TML_SMLAD_QUAD4_OPERANDS(forms_, w_, xa_, xb_, t_)                                                       \
   : [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2), [s3] "+r"(s3), [f] "+r"(forms_), [w] "+r"(w_), [xa] "=&r"(xa_), \
     [xb] "=&r"(xb_), [t] "=&r"(t_)                                                                             \
   :                                                                                                            \

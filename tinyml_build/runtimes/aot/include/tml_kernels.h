@@ -695,7 +695,7 @@ typedef struct {
   int32_t cell_clip;                   /* quantized bound; 0: no clipping */
   int32_t tanh_multiplier, tanh_shift; /* cell -> tanh input: (x * m + tanh_round) >> shift */
   int32_t tanh_round;                  /* 1 << (shift - 1), 0 when shift is 0 */
-  int32_t usual_shifts; /* int8, 1: every requantization has r = -shift in 1..31, and scales[] holds them */
+  int32_t usual_shifts;      /* int8, 1: every requantization has r = -shift in 1..31, and scales[] holds them */
   tml_lstm_scale scales[11]; /* gate g's input FC (2 g) and recurrent FC (2 g + 1), forget, update, hidden */
   /* lstmspeed, int8 only (NULL for int16): every gate's weights as one matrix of 4 x cells rows, cell
    * by cell (its forget, input, cell, output rows), in FULLY_CONNECTED's SMLAD layout (tml_dot.h) */

@@ -40,11 +40,14 @@ static inline int32_t tml_lstm_sat8(int32_t x) {
 #endif
 }
 
-/* Inlined into the step loop: a call per row group cost a fifth of the group's instructions. */
+/* TML_LSTM_INLINE: inlined into the step loop (a call per row group cost a fifth of the group's
+ * instructions); TML_LSTM_CALL: kept a call (rare paths, small code). */
 #if defined(__GNUC__)
 #define TML_LSTM_INLINE __attribute__((always_inline))
+#define TML_LSTM_CALL __attribute__((noinline))
 #else
 #define TML_LSTM_INLINE
+#define TML_LSTM_CALL
 #endif
 
 /* tml_lstm_scale's requantization: (x * multiplier + round - [x < 0] * 2^31) >> 32 >> shift. It equals
@@ -72,14 +75,20 @@ static inline int32_t tml_lstm_scaled(int32_t x, const tml_lstm_scale *s) {
 #endif
 }
 
-/* tml_sat16(tml_requant(x, multiplier, rshift, 0)); `usual`: a constant 1 where every requantization of
- * the LSTM fits tml_lstm_scaled (p->usual_shifts), which then takes `scale` and no test. */
+/* tml_requant as one call: the paths that test each shift (16x8, and int8 LSTMs that tml_lstm_scaled
+ * cannot take) are not where the instructions go, so they keep their code small. */
+static TML_LSTM_CALL int32_t tml_lstm_requant_tested(int32_t x, int32_t multiplier, int32_t rshift, int32_t offset) {
+  return tml_requant(x, multiplier, rshift, offset);
+}
+
+/* tml_sat16(tml_requant(x, multiplier, rshift, 0)); `usual` (a constant at each call): every
+ * requantization of the LSTM fits tml_lstm_scaled (p->usual_shifts), which then takes `scale`. */
 static inline int32_t tml_lstm_requant16(int32_t x, int32_t multiplier, int32_t rshift, const tml_lstm_scale *scale,
                                          int32_t usual) {
   if (usual) {
     return tml_sat16(tml_lstm_scaled(x, scale));
   }
-  return tml_sat16(tml_requant(x, multiplier, rshift, 0));
+  return tml_sat16(tml_lstm_requant_tested(x, multiplier, rshift, 0));
 }
 
 /* reference_integer_ops::Tanh on int16 with a resolved input multiplier, rounding and shift. */
@@ -118,12 +127,12 @@ static inline int32_t tml_lstm_unit(const tml_lstm_params *p, int32_t forget, in
   if (usual) {
     return tml_lstm_scaled(t * out_gate, &p->scales[TML_LSTM_SCALE_HIDDEN]) + p->hidden_zero_point;
   }
-  return tml_requant(t * out_gate, p->hidden_multiplier, p->hidden_rshift, p->hidden_zero_point);
+  return tml_lstm_requant_tested(t * out_gate, p->hidden_multiplier, p->hidden_rshift, p->hidden_zero_point);
 }
 
 /* Gate g's pre-activation: both FC sums requantized to Q3.12, added with saturation. */
-static inline TML_LSTM_INLINE int32_t tml_lstm_gate_s8(const tml_lstm_params *p, int32_t g, int32_t input_acc, int32_t recurrent_acc,
-                                       int32_t usual) {
+static inline TML_LSTM_INLINE int32_t tml_lstm_gate_s8(const tml_lstm_params *p, int32_t g, int32_t input_acc,
+                                                       int32_t recurrent_acc, int32_t usual) {
   const tml_lstm_gate_params *gp = &p->gates[g];
   const int32_t a = tml_lstm_requant16(input_acc, gp->input_multiplier, gp->input_rshift, &p->scales[2 * g], usual);
   const int32_t r =
@@ -160,8 +169,9 @@ static uint32_t tml_lstm_forms(const int8_t *x, int32_t quads, int32_t *forms) {
 
 /* acc[g] = bias[g] - term + the layout sums of the row group at w (four rows of `quads` quads and
  * `tail` more bytes of x, the unformed input) against x; returns the next group. */
-static inline TML_LSTM_INLINE const int8_t *tml_lstm_rows4(const int32_t *forms, const int8_t *x, const int8_t *w, int32_t quads,
-                                    int32_t tail, const int32_t *bias, uint32_t term, int32_t *acc) {
+static inline TML_LSTM_INLINE const int8_t *tml_lstm_rows4(const int32_t *forms, const int8_t *x, const int8_t *w,
+                                                           int32_t quads, int32_t tail, const int32_t *bias,
+                                                           uint32_t term, int32_t *acc) {
   int32_t s0 = (int32_t)((uint32_t)bias[0] - term), s1 = (int32_t)((uint32_t)bias[1] - term);
   int32_t s2 = (int32_t)((uint32_t)bias[2] - term), s3 = (int32_t)((uint32_t)bias[3] - term);
   int32_t t;
@@ -200,8 +210,8 @@ static inline TML_LSTM_INLINE const int8_t *tml_lstm_rows4(const int32_t *forms,
 }
 
 /* One cell of a step from its gates' input and recurrent sums: the hidden value (int8). */
-static inline TML_LSTM_INLINE int8_t tml_lstm_cell_s8(const tml_lstm_params *p, const int32_t *in, const int32_t *rec, int16_t *cell,
-                                      int32_t usual) {
+static inline TML_LSTM_INLINE int8_t tml_lstm_cell_s8(const tml_lstm_params *p, const int32_t *in, const int32_t *rec,
+                                                      int16_t *cell, int32_t usual) {
   const uint16_t *table = p->sigmoid_table;
   const int32_t forget = tml_sigmoid16(table, tml_lstm_gate_s8(p, TML_GATE_FORGET, in[0], rec[0], usual) * 3);
   const int32_t input = tml_sigmoid16(table, tml_lstm_gate_s8(p, TML_GATE_INPUT, in[1], rec[1], usual) * 3);
@@ -210,11 +220,17 @@ static inline TML_LSTM_INLINE int8_t tml_lstm_cell_s8(const tml_lstm_params *p, 
   return (int8_t)tml_lstm_sat8(tml_lstm_unit(p, forget, input, cand, out_gate, cell, usual));
 }
 
-/* tml_lstm_s8's steps; compiled twice, with usual = 1 (no shift tests) and usual = 0. */
-static inline TML_LSTM_INLINE void tml_lstm_s8_steps(const tml_lstm_params *p, const int8_t *input, int8_t *hidden,
-                                                     int16_t *cell, int8_t *output, int32_t *forms, int32_t usual) {
+/* tml_lstm_cell_s8 testing each shift: a call of its own, the rare case (small code). */
+static TML_LSTM_CALL int8_t tml_lstm_cell_s8_tested(const tml_lstm_params *p, const int32_t *in, const int32_t *rec,
+                                                    int16_t *cell) {
+  return tml_lstm_cell_s8(p, in, rec, cell, 0);
+}
+
+void tml_lstm_s8(const tml_lstm_params *p, const int8_t *input, int8_t *hidden, int16_t *cell, int8_t *output,
+                 int32_t *forms) {
   const int32_t n = p->cells, depth = p->input_size;
   const int32_t rows = p->time_steps * p->batches;
+  const int32_t usual = p->usual_shifts;
   int32_t *const forms_h = forms + 2 * (depth >> 2);
   int32_t step, i;
   for (step = 0; step < rows; ++step) {
@@ -237,18 +253,9 @@ static inline TML_LSTM_INLINE void tml_lstm_s8_steps(const tml_lstm_params *p, c
       int32_t in[4], rec[4];
       wi = tml_lstm_rows4(forms, x, wi, depth >> 2, depth & 3, p->gate_input_bias + 4 * i, term_x, in);
       wr = tml_lstm_rows4(forms_h, h, wr, n >> 2, n & 3, p->gate_recurrent_bias + 4 * i, term_h, rec);
-      y[i] = tml_lstm_cell_s8(p, in, rec, &c[i], usual);
+      y[i] = usual ? tml_lstm_cell_s8(p, in, rec, &c[i], 1) : tml_lstm_cell_s8_tested(p, in, rec, &c[i]);
     }
     memcpy(h, y, (size_t)n);
-  }
-}
-
-void tml_lstm_s8(const tml_lstm_params *p, const int8_t *input, int8_t *hidden, int16_t *cell, int8_t *output,
-                 int32_t *forms) {
-  if (p->usual_shifts) {
-    tml_lstm_s8_steps(p, input, hidden, cell, output, forms, 1);
-  } else {
-    tml_lstm_s8_steps(p, input, hidden, cell, output, forms, 0);
   }
 }
 
