@@ -306,8 +306,8 @@ static inline uint32_t tml_smlad_quad(const int8_t *x, const int8_t *w) {
 }
 
 /* ---- lstmspeed: one input quad's forms against a four-row group of the SMLAD layout -----------
- * For kernels that walk row groups of the layout above against stored input forms (the integer
- * LSTM's gates): loads (xa, xb) with one LDRD, then per row a post-indexed weight-word load, one
+ * For kernels that walk row groups of the layout above against stored input forms
+ * (FULLY_CONNECTED, the integer LSTM's gates): loads (xa, xb) with one LDRD, then per row a post-indexed weight-word load, one
  * sign extension and two SMLADs into s0..s3 -- 17 instructions per 16 MACs. Written out because
  * GCC 12 loads the forms with two LDRs and spends separate pointer updates. Use inside
  * __asm__(TML_SMLAD_QUAD4_ASM ... TML_SMLAD_QUAD4_OPERANDS(forms, w, xa, xb, t)) with int32_t
