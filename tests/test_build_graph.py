@@ -31,6 +31,7 @@ def _fails_cleanly(result, *needles):
     text = result.stdout + result.stderr
     assert result.returncode != 0, text[-2000:]
     assert "Traceback" not in text
+    assert 'File "' not in text  # SCons prints an exception raised in SConscript as a stack without "Traceback"
     for needle in needles:
         assert needle in text, text[-2000:]
     return text
