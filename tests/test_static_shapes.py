@@ -14,8 +14,10 @@ from tflite_builder import ModelBuilder
 
 from tinyml_build.analysis.analyze import analyze
 from tinyml_build.analysis.static_shapes import static_shape_findings
-from tinyml_build.model.reader import load_model
+from tinyml_build.errors import UnsupportedOpError
+from tinyml_build.model.reader import load_model, read_model
 from tinyml_build.model.schema import fb
+from tinyml_build.runtimes.aot.lower import lower_model
 
 OPS = {"SPACE_TO_BATCH_ND": (fb.BuiltinOperator.SPACE_TO_BATCH_ND, fb.BuiltinOptions.SpaceToBatchNDOptions,
                              fb.SpaceToBatchNDOptionsT),
@@ -143,3 +145,13 @@ def test_build_refuses_a_slice_sized_at_run_time_for_both_runtimes(tmp_path):
         assert "fix: re-export the model with static slice sizes" in result.stderr
         assert "Traceback" not in result.stderr + result.stdout
         assert not list((tmp_path / "build").rglob("firmware.elf"))
+
+
+def test_aot_refuses_a_slice_begun_at_run_time_without_blaming_tflm():
+    """Static shape, so the analysis lets it through to the runtimes; TFLM runs it (it reads begin in
+    Eval), aot resolves slices at build time and says so rather than claiming TFLM needs a constant."""
+    with pytest.raises(UnsupportedOpError) as caught:
+        lower_model(read_model(_slice_model((1, 2, 3), None, [1, 2, 3]), where="m.tflite", name="m"))
+    text = str(caught.value)
+    assert "begin tensor #1" in text and "TFLM reads it in Eval" in text and "TFLM requires" not in text
+    assert "runtime=tflm" in caught.value.fix
