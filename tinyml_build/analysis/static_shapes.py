@@ -24,14 +24,22 @@ FIXED_SHAPE_FIX = ("re-export the model with fully static shapes: a fixed batch 
                    "(tf.keras.Input(shape, batch_size=1), or a tf.function whose input_signature has no None)")
 
 
-def _constant(sg: Subgraph, op: Operator, n: int) -> np.ndarray | None:
+def _ints(sg: Subgraph, op: Operator, n: int) -> np.ndarray | None:
+    """A constant int32 or int64 operand (SLICE takes either), else None."""
     index = op.inputs[n] if len(op.inputs) > n else -1
     if index < 0 or index >= len(sg.tensors) or not sg.tensors[index].is_constant:
         return None
     tensor = sg.tensors[index]
-    if tensor.dtype != "int32" or len(tensor.data) != 4 * tensor.elements:
+    dtype = {"int32": "<i4", "int64": "<i8"}.get(tensor.dtype)
+    if dtype is None or len(tensor.data) != np.dtype(dtype).itemsize * tensor.elements:
         return None
-    return np.frombuffer(tensor.data, dtype="<i4")
+    return np.frombuffer(tensor.data, dtype=dtype)
+
+
+def _constant(sg: Subgraph, op: Operator, n: int) -> np.ndarray | None:
+    """A constant int32 operand (block shape, paddings, crops), else None."""
+    values = _ints(sg, op, n)
+    return values if values is not None and values.dtype == np.dtype("<i4") else None
 
 
 def _space_to_batch(in_shape: tuple[int, ...], block: np.ndarray, pads: np.ndarray) -> tuple[int, ...] | None:
@@ -61,18 +69,6 @@ def _batch_to_space(in_shape: tuple[int, ...], block: np.ndarray, crops: np.ndar
 SLICE_FIX = ("re-export the model with static slice sizes: a Keras LSTM/GRU/RNN layer with "
              "return_sequences=True exports a while loop over a TensorList (SLICE sizes from the loop "
              "counter); build it with unroll=True, or return only the last step")
-
-
-def _ints(sg: Subgraph, op: Operator, n: int) -> np.ndarray | None:
-    """A constant int32 or int64 operand (SLICE takes either), else None."""
-    index = op.inputs[n] if len(op.inputs) > n else -1
-    if index < 0 or index >= len(sg.tensors) or not sg.tensors[index].is_constant:
-        return None
-    tensor = sg.tensors[index]
-    dtype = {"int32": "<i4", "int64": "<i8"}.get(tensor.dtype)
-    if dtype is None or len(tensor.data) != np.dtype(dtype).itemsize * tensor.elements:
-        return None
-    return np.frombuffer(tensor.data, dtype=dtype)
 
 
 def _slice_finding(sg: Subgraph, op: Operator) -> str | None:
