@@ -186,6 +186,13 @@ def test_a_second_build_in_the_same_build_root_stops_with_a_message(tmp_path):
     assert scons("target=qemu-m4", "model=hello_world", "runtime=aot", f"build_dir={tmp_path}", "gen").returncode == 0
 
 
+
+def test_a_build_dir_under_a_file_stops_with_a_message(tmp_path):
+    """It used to fail at the first write into it, inside SCons, with a NotADirectoryError and a stack."""
+    (tmp_path / "a_file").write_text("")
+    _fails_cleanly(scons("target=qemu-m4", "model=hello_world", "runtime=aot", f"build_dir={tmp_path / 'a_file' / 'b'}",
+                         "gen"), f"{tmp_path / 'a_file'} is a file, not a folder", "fix: give a folder")
+
 # ---- readable output --------------------------------------------------------------------------
 
 

@@ -247,6 +247,7 @@ def resolve(project_dir: Path, target: str, model: str, runtime: str = "auto", k
     build_root = Path(build_dir)
     if not build_root.is_absolute():
         build_root = project_dir / build_root
+    _check_folder_path(build_root, "build_dir", build_dir)
     inputs = []
     for value in (v.strip() for v in model.split(",") if v.strip()):
         entry = model_catalog.resolve_model(value, find_named(project_dir, "models", value), base_dir=project_dir)
@@ -277,6 +278,17 @@ def resolve(project_dir: Path, target: str, model: str, runtime: str = "auto", k
                        requested_runtime=runtime, runtime_reason=reason,
                        third_party_overrides=tuple(sorted(overrides.items())), kernels_explicit=explicit,
                        kernels_note=kernels_note, toolchain=compiler)
+
+
+def _check_folder_path(folder: Path, option: str, given: str) -> None:
+    """A folder path whose nearest existing part is a file cannot be made: say so here, before the
+    first write into it fails inside SCons with an OSError and a stack."""
+    for part in (folder, *folder.parents):
+        if part.exists():
+            if not part.is_dir():
+                raise TinyMLError(f"{option}={given}: {part} is a file, not a folder", where=f"{option}=",
+                                  fix=f"give a folder (made if missing), e.g. {option}=build")
+            return
 
 
 def from_options(project_dir: Path, values: OptionValues, options, requested=(), env=None,
