@@ -187,11 +187,15 @@ def test_a_second_build_in_the_same_build_root_stops_with_a_message(tmp_path):
 
 
 
-def test_a_build_dir_under_a_file_stops_with_a_message(tmp_path):
-    """It used to fail at the first write into it, inside SCons, with a NotADirectoryError and a stack."""
-    (tmp_path / "a_file").write_text("")
-    _fails_cleanly(scons("target=qemu-m4", "model=hello_world", "runtime=aot", f"build_dir={tmp_path / 'a_file' / 'b'}",
-                         "gen"), f"{tmp_path / 'a_file'} is a file, not a folder", "fix: give a folder")
+def test_build_and_cache_folders_that_cannot_be_made_stop_with_a_message(tmp_path):
+    """They used to fail at the first write into them, inside SCons, with an OSError and a stack."""
+    a_file = tmp_path / "a_file"
+    a_file.write_text("")
+    for option, needle in ((f"build_dir={a_file / 'b'}", f"cannot make the folder {a_file / 'b'}: Not a directory"),
+                           (f"cache_dir={a_file}", f"cannot make the folder {a_file}: it is a file")):
+        build_dir = option if option.startswith("build_dir=") else f"build_dir={tmp_path / 'build'}"
+        _fails_cleanly(scons("target=qemu-m4", "model=hello_world", "runtime=aot", build_dir, option, "gen"),
+                       needle, "fix: give a folder you can write")
 
 # ---- readable output --------------------------------------------------------------------------
 

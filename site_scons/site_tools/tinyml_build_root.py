@@ -86,7 +86,14 @@ def UseBuildRoot(env, build_root: Path, cache_dir: str = ""):
     SConsignFile(str(build_root / ".sconsign"))
     cache = cache_dir or os.environ.get(CACHE_DIR_ENV, "")
     if cache:
-        CacheDir(str(Path(cache).expanduser().resolve()))
+        from tinyml_build.config.build_config import make_folder
+
+        folder = Path(cache).expanduser().resolve()
+        try:
+            make_folder(folder, "cache_dir", cache, example=".tinyml-cache")
+        except TinyMLError as exc:
+            tinyml_fail(exc)
+        CacheDir(str(folder))
         env["CACHEDIR_CLASS"] = FolderIndependentCache
     env["TML_CACHE_DIR"] = cache
     if not _jobs_given():

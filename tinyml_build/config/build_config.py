@@ -247,7 +247,7 @@ def resolve(project_dir: Path, target: str, model: str, runtime: str = "auto", k
     build_root = Path(build_dir)
     if not build_root.is_absolute():
         build_root = project_dir / build_root
-    _check_folder_path(build_root, "build_dir", build_dir)
+    make_folder(build_root, "build_dir", build_dir)
     inputs = []
     for value in (v.strip() for v in model.split(",") if v.strip()):
         entry = model_catalog.resolve_model(value, find_named(project_dir, "models", value), base_dir=project_dir)
@@ -280,15 +280,15 @@ def resolve(project_dir: Path, target: str, model: str, runtime: str = "auto", k
                        kernels_note=kernels_note, toolchain=compiler)
 
 
-def _check_folder_path(folder: Path, option: str, given: str) -> None:
-    """A folder path whose nearest existing part is a file cannot be made: say so here, before the
-    first write into it fails inside SCons with an OSError and a stack."""
-    for part in (folder, *folder.parents):
-        if part.exists():
-            if not part.is_dir():
-                raise TinyMLError(f"{option}={given}: {part} is a file, not a folder", where=f"{option}=",
-                                  fix=f"give a folder (made if missing), e.g. {option}=build")
-            return
+def make_folder(folder: Path, option: str, given: str, example: str = "build") -> None:
+    """Make the folder an option names now: a path under a file, or one the user may not write,
+    would otherwise fail at the first write inside SCons with an OSError and a stack."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        problem = "it is a file" if folder.is_file() else exc.strerror or str(exc)
+        raise TinyMLError(f"{option}={given}: cannot make the folder {folder}: {problem}", where=f"{option}=",
+                          fix=f"give a folder you can write (made if missing), e.g. {option}={example}") from None
 
 
 def from_options(project_dir: Path, values: OptionValues, options, requested=(), env=None,
