@@ -476,9 +476,11 @@ def test_every_cmsis_nn_specialization_is_listed_or_named_here(tflm):
 
 def test_ops_exporters_write_for_common_layers_name_the_export_that_avoids_them():
     """Keras 3 UpSampling2D(nearest) -> TILE and activation='gelu' -> GELU: no TFLM kernel, so the
-    error says which layer writes them and what to use instead (found by a Keras sweep)."""
+    error says which layer writes them and what to use instead (found by a Keras sweep), and why
+    runtime=aot refuses them too (it read as a tflm-only refusal)."""
     for op, needle in (("TILE", "interpolation='nearest') exports RESIZE_NEAREST_NEIGHBOR"), ("GELU", "tanh form")):
         with pytest.raises(UnsupportedOpError) as caught:
             lookup_all(["CONV_2D", op], where="m.tflite")
+        assert "TFLM has no kernel for it; runtime=aot builds only what TFLM can judge" in caught.value.what
         hints = [line for line in caught.value.detail_lines if needle in line]
         assert len(hints) == 1 and hints[0].startswith(f"  '{op}': ")

@@ -587,6 +587,7 @@ def unsupported_op_error(op_names: list[str], where: str | None = None) -> Unsup
     says how to fix it."""
     quoted = ", ".join(f"'{n}'" for n in op_names)
     plural = "s" if len(op_names) > 1 else ""
+    them = "them" if len(op_names) > 1 else "it"
     hints = []
     for name in op_names:
         folded = [known for known in OPS if known.lower() == name.lower()]
@@ -597,11 +598,12 @@ def unsupported_op_error(op_names: list[str], where: str | None = None) -> Unsup
             hints.append(f"'{name}': did you mean {' or '.join(close)}?")
     builtin = sorted(n for n, op in OPS.items() if not op.custom)
     custom = sorted(n for n, op in OPS.items() if op.custom)
-    what = f"operator{plural} {quoted} not supported by the tflm runtime's op inventory"
+    # Both runtimes: tflm needs a TFLM kernel, and aot is judged against TFLM (the oracle)
+    what = (f"operator{plural} {quoted} not supported by the tflm runtime's op inventory (TFLM has no kernel "
+            f"for {them}; runtime=aot builds only what TFLM can judge)")
     details = ([f"  {h}" for h in hints]  # one line per hint: a name from the model cannot add lines
                + [f"  supported builtin ops ({len(builtin)}):", *_wrapped(builtin),
                   f"  supported custom ops ({len(custom)}):", *_wrapped(custom)])
-    them = "them" if len(op_names) > 1 else "it"
     fix = (f"re-export the model without {quoted} (replace {them} with supported ops), or add {them} to "
            "tinyml_build/analysis/op_inventory.py with the MicroMutableOpResolver method and kernel sources")
     return UnsupportedOpError(what, where=where, fix=fix, details=details)
