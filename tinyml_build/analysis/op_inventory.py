@@ -599,8 +599,7 @@ def unsupported_op_error(op_names: list[str], where: str | None = None) -> Unsup
     builtin = sorted(n for n, op in OPS.items() if not op.custom)
     custom = sorted(n for n, op in OPS.items() if op.custom)
     # Both runtimes: tflm needs a TFLM kernel, and aot is judged against TFLM (the oracle)
-    what = (f"operator{plural} {quoted} not supported by the tflm runtime's op inventory (TFLM has no kernel "
-            f"for {them}; runtime=aot builds only what TFLM can judge)")
+    what = f"operator{plural} {quoted} not in the op inventory: no TFLM kernel, so neither runtime builds {them}"
     details = ([f"  {h}" for h in hints]  # one line per hint: a name from the model cannot add lines
                + [f"  supported builtin ops ({len(builtin)}):", *_wrapped(builtin),
                   f"  supported custom ops ({len(custom)}):", *_wrapped(custom)])
