@@ -251,9 +251,11 @@ def test_tables_are_shared_between_ops_of_one_length():
 def front_end_with_fft_model(size: int = 480, fft_length: int = 512, channels: int = 40) -> bytes:
     """micro_speech's audio preprocessor: Window -> FftAutoScale -> Rfft -> Energy -> FilterBank ->
     FilterBankSquareRoot -> FilterBankSpectralSubtraction -> PCAN -> FilterBankLog, with its shapes
-    (480 samples, 512-point FFT, 257 bins, 40 channels) and options; the FFT's scale shift feeds the
-    square root's scale bits as a model output only (TFLM's preprocessor takes it there at run time,
-    which aot's constant scale bits cannot)."""
+    (480 samples, 512-point FFT, 257 bins, 40 channels) and the options of TFLM's
+    audio_preprocessor_int8.tflite. Two differences from that model: the energy covers every bin
+    (it takes bins 5..240 and zeroes the rest with CAST / STRIDED_SLICE / CONCATENATION of uint32,
+    which aot lacks), and the auto-scale shift is an output, the square root's scale bits a
+    constant (aot's square root takes constant scale bits only)."""
     rng = np.random.default_rng(3)
     bins = fft_length // 2 + 1
     b = ModelBuilder()
@@ -278,15 +280,15 @@ def front_end_with_fft_model(size: int = 480, fft_length: int = 512, channels: i
     _custom(b, "SignalFilterBankSquareRoot", [sums, bits], [roots], None)
     cleaned, noise = b.tensor("cleaned", "uint32", [channels]), b.tensor("noise_estimate", "uint32", [channels])
     _custom(b, "SignalFilterBankSpectralSubtraction", [roots], [cleaned, noise],
-            {"alternate_one_minus_smoothing": 15729, "alternate_smoothing": 655, "clamping": False,
-             "min_signal_remaining": 819, "num_channels": channels, "one_minus_smoothing": 15729,
-             "smoothing": 655, "spectral_subtraction_bits": 14})
+            {"alternate_one_minus_smoothing": 15401, "alternate_smoothing": 983, "clamping": False,
+             "min_signal_remaining": 819, "num_channels": channels, "one_minus_smoothing": 15975,
+             "smoothing": 409, "smoothing_bits": 10, "spectral_subtraction_bits": 14})
     lut_values = _gain_lut(rng)
     lut = b.tensor("gain_lut", "int16", [len(lut_values)], data=lut_values)
     normalized = b.tensor("normalized", "uint32", [channels])
     _custom(b, "SignalPCAN", [cleaned, noise, lut], [normalized], {"snr_shift": 6})
     features = b.tensor("features", "int16", [channels])
-    _custom(b, "SignalFilterBankLog", [normalized], [features], {"input_correction_bits": 3, "output_scale": 1600})
+    _custom(b, "SignalFilterBankLog", [normalized], [features], {"input_correction_bits": 3, "output_scale": 64})
     b.inputs, b.outputs = [audio], [shift, spectrum, features]
     return b.build()
 
