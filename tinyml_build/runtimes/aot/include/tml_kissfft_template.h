@@ -11,6 +11,8 @@
  *   TML_FFT_HALF(x)        HALF_OF of a stored sample
  *   TML_FFT_HALF_ADD/SUB   HALF_OF(a + b), HALF_OF(a - b) of the sum as C forms it
  *   TML_FFT_SCALE_INVERSE  defined: the irfft divides each output by fft_length (TFLM's float wrapper)
+ *   TML_FFT_BFLY2_WORDS / TML_FFT_BFLY4_WORDS  optional: a faster radix-2 / radix-4 butterfly with
+ *                          the same results (int16 on Armv7E-M: one word per complex value)
  *
  * Why a template: the three types run the same algorithm with different scalar arithmetic, as
  * kissfft itself is compiled three times; writing it once keeps the operation order identical.
@@ -51,6 +53,10 @@ static TML_FFT_ID(cpx) TML_FFT_ID(csub)(TML_FFT_ID(cpx) a, TML_FFT_ID(cpx) b) {
     (c).i = TML_FFT_DIV((c).i, k); \
   } while (0)
 
+#ifdef TML_FFT_BFLY2_WORDS
+#define TML_FFT_BFLY2 TML_FFT_BFLY2_WORDS
+#else
+#define TML_FFT_BFLY2 TML_FFT_ID(bfly2)
 static void TML_FFT_ID(bfly2)(TML_FFT_ID(cpx) * f, const TML_FFT_ID(cpx) * tw, int32_t fstride, int32_t m) {
   TML_FFT_ID(cpx) *f2 = f + m;
   int32_t k;
@@ -63,6 +69,8 @@ static void TML_FFT_ID(bfly2)(TML_FFT_ID(cpx) * f, const TML_FFT_ID(cpx) * tw, i
     f[k] = TML_FFT_ID(cadd)(f[k], t);
   }
 }
+
+#endif
 
 static void TML_FFT_ID(bfly3)(TML_FFT_ID(cpx) * f, const TML_FFT_ID(cpx) * tw, int32_t fstride, int32_t m) {
   const TML_FFT_T epi3_i = tw[fstride * m].i;
@@ -89,6 +97,10 @@ static void TML_FFT_ID(bfly3)(TML_FFT_ID(cpx) * f, const TML_FFT_ID(cpx) * tw, i
   }
 }
 
+#ifdef TML_FFT_BFLY4_WORDS
+#define TML_FFT_BFLY4 TML_FFT_BFLY4_WORDS
+#else
+#define TML_FFT_BFLY4 TML_FFT_ID(bfly4)
 static void TML_FFT_ID(bfly4)(TML_FFT_ID(cpx) * f, const TML_FFT_ID(cpx) * tw, int32_t fstride, int32_t m,
                               int32_t inverse) {
   int32_t k;
@@ -121,6 +133,8 @@ static void TML_FFT_ID(bfly4)(TML_FFT_ID(cpx) * f, const TML_FFT_ID(cpx) * tw, i
     }
   }
 }
+
+#endif
 
 static void TML_FFT_ID(bfly5)(TML_FFT_ID(cpx) * f, const TML_FFT_ID(cpx) * tw, int32_t fstride, int32_t m) {
   const TML_FFT_ID(cpx) ya = tw[fstride * m], yb = tw[fstride * 2 * m];
@@ -168,9 +182,9 @@ static void TML_FFT_ID(stages)(const tml_signal_fft_params *p, TML_FFT_ID(cpx) *
     for (j = 0; j < fstride; ++j) {
       TML_FFT_ID(cpx) *block = buf + j * radix * m;
       switch (radix) {
-        case 2: TML_FFT_ID(bfly2)(block, tw, fstride, m); break;
+        case 2: TML_FFT_BFLY2(block, tw, fstride, m); break;
         case 3: TML_FFT_ID(bfly3)(block, tw, fstride, m); break;
-        case 4: TML_FFT_ID(bfly4)(block, tw, fstride, m, p->inverse); break;
+        case 4: TML_FFT_BFLY4(block, tw, fstride, m, p->inverse); break;
         default: TML_FFT_ID(bfly5)(block, tw, fstride, m); break;
       }
     }
@@ -187,10 +201,17 @@ void TML_FFT_ID(rfft)(const tml_signal_fft_params *p, const TML_FFT_T *input, TM
   for (frame = 0; frame < p->frames; ++frame) {
     TML_FFT_ID(cpx) *out = (TML_FFT_ID(cpx) *)(void *)(output + frame * 2 * (n + 1));
     TML_FFT_ID(cpx) dc;
-    for (k = 0; k < n; ++k) {
-      const int32_t at = 2 * (int32_t)p->order[k];
-      tmp[k].r = at < p->in_len ? input[at] : (TML_FFT_T)0;
-      tmp[k].i = at + 1 < p->in_len ? input[at + 1] : (TML_FFT_T)0;
+    if (p->in_len == 2 * n) { /* a whole frame: no padding */
+      const TML_FFT_ID(cpx) *pairs = (const TML_FFT_ID(cpx) *)(const void *)input;
+      for (k = 0; k < n; ++k) {
+        tmp[k] = pairs[p->order[k]];
+      }
+    } else {
+      for (k = 0; k < n; ++k) {
+        const int32_t at = 2 * (int32_t)p->order[k];
+        tmp[k].r = at < p->in_len ? input[at] : (TML_FFT_T)0;
+        tmp[k].i = at + 1 < p->in_len ? input[at + 1] : (TML_FFT_T)0;
+      }
     }
     TML_FFT_ID(stages)(p, tmp);
     dc = tmp[0];
@@ -255,3 +276,5 @@ void TML_FFT_ID(irfft)(const tml_signal_fft_params *p, const TML_FFT_T *input, T
 }
 
 #undef TML_FFT_CDIV
+#undef TML_FFT_BFLY2
+#undef TML_FFT_BFLY4

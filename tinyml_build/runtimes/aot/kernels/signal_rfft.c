@@ -11,6 +11,78 @@
  * float operations in kissfft's order (no libm: the twiddles are tables from the build). */
 #include "tml_kernels.h"
 
+#include <string.h>
+
+#if defined(__ARM_FEATURE_SIMD32) && __ARM_FEATURE_SIMD32
+#include <arm_acle.h>
+
+/* int16 radix-2 and radix-4 butterflies on Armv7E-M with one word per complex value (re low, im
+ * high), the same values as the template's: SMLSD / SMLADX form C_MUL's two int32 sums of products
+ * plus the rounding half exactly (|twiddle| <= 32767 keeps them inside int32), SMLABB / SMLATB
+ * C_FIXDIV's, and
+ * SADD16 / SSUB16 / SASX / SSAX the int16 sums modulo 2^16 that C's truncating stores give.
+ * Words are moved with memcpy (one LDR / STR): the buffers hold int16 pairs. */
+static uint32_t tml_fft_load(const void *p) {
+  uint32_t w;
+  memcpy(&w, p, 4);
+  return w;
+}
+
+static uint32_t tml_fft_pack(int32_t re, int32_t im) {
+  return (uint32_t)(uint16_t)re | ((uint32_t)(uint16_t)im << 16);
+}
+
+static uint32_t tml_fft_div(uint32_t w, int32_t scale) { /* C_FIXDIV: sround(x * (32767 / radix)) */
+  return tml_fft_pack(__smlabb((int32_t)w, scale, 1 << 14) >> 15, __smlatb((int32_t)w, scale, 1 << 14) >> 15);
+}
+
+static uint32_t tml_fft_cmul(uint32_t a, uint32_t b) {
+  return tml_fft_pack(__smlsd((int32_t)a, (int32_t)b, 1 << 14) >> 15, __smladx((int32_t)a, (int32_t)b, 1 << 14) >> 15);
+}
+
+#define TML_FFT_ADD16(a, b) ((uint32_t)__sadd16((int16x2_t)(a), (int16x2_t)(b)))
+#define TML_FFT_SUB16(a, b) ((uint32_t)__ssub16((int16x2_t)(a), (int16x2_t)(b)))
+
+static void tml_fft_bfly2_words(void *block, const void *twiddles, int32_t fstride, int32_t m) {
+  uint8_t *f = (uint8_t *)block, *f2 = f + 4 * m;
+  const uint8_t *tw = (const uint8_t *)twiddles;
+  int32_t k;
+  for (k = 0; k < m; ++k, f += 4, f2 += 4, tw += 4 * fstride) {
+    const uint32_t a = tml_fft_div(tml_fft_load(f), 32767 / 2);
+    const uint32_t t = tml_fft_cmul(tml_fft_div(tml_fft_load(f2), 32767 / 2), tml_fft_load(tw));
+    const uint32_t sum = TML_FFT_ADD16(a, t), diff = TML_FFT_SUB16(a, t);
+    memcpy(f2, &diff, 4);
+    memcpy(f, &sum, 4);
+  }
+}
+
+static void tml_fft_bfly4_words(void *block, const void *twiddles, int32_t fstride, int32_t m, int32_t inverse) {
+  uint8_t *f = (uint8_t *)block;
+  const uint8_t *tw = (const uint8_t *)twiddles;
+  const int32_t q = 4 * m, step = 4 * fstride;
+  int32_t k;
+  for (k = 0; k < m; ++k, f += 4) {
+    const uint32_t f0 = tml_fft_div(tml_fft_load(f), 32767 / 4);
+    const uint32_t s0 = tml_fft_cmul(tml_fft_div(tml_fft_load(f + q), 32767 / 4), tml_fft_load(tw + k * step));
+    const uint32_t s1 = tml_fft_cmul(tml_fft_div(tml_fft_load(f + 2 * q), 32767 / 4), tml_fft_load(tw + 2 * k * step));
+    const uint32_t s2 = tml_fft_cmul(tml_fft_div(tml_fft_load(f + 3 * q), 32767 / 4), tml_fft_load(tw + 3 * k * step));
+    const uint32_t s5 = TML_FFT_SUB16(f0, s1), top = TML_FFT_ADD16(f0, s1);
+    const uint32_t s3 = TML_FFT_ADD16(s0, s2), s4 = TML_FFT_SUB16(s0, s2);
+    const uint32_t out0 = TML_FFT_ADD16(top, s3), out2 = TML_FFT_SUB16(top, s3);
+    /* forward: out1 = (s5.r + s4.i, s5.i - s4.r) = SSAX, out3 = (s5.r - s4.i, s5.i + s4.r) = SASX */
+    const uint32_t plus = (uint32_t)__ssax((int16x2_t)s5, (int16x2_t)s4);
+    const uint32_t minus = (uint32_t)__sasx((int16x2_t)s5, (int16x2_t)s4);
+    const uint32_t out1 = inverse ? minus : plus, out3 = inverse ? plus : minus;
+    memcpy(f, &out0, 4);
+    memcpy(f + q, &out1, 4);
+    memcpy(f + 2 * q, &out2, 4);
+    memcpy(f + 3 * q, &out3, 4);
+  }
+}
+#define TML_FFT_BFLY2_WORDS tml_fft_bfly2_words
+#define TML_FFT_BFLY4_WORDS tml_fft_bfly4_words
+#endif
+
 /* ---- int16: kissfft FIXED_POINT 16 ---- */
 #define TML_FFT_T int16_t
 #define TML_FFT_ID(name) tml_signal_##name##_s16
@@ -38,6 +110,8 @@
 #undef TML_FFT_HALF
 #undef TML_FFT_HALF_ADD
 #undef TML_FFT_HALF_SUB
+#undef TML_FFT_BFLY2_WORDS
+#undef TML_FFT_BFLY4_WORDS
 
 /* ---- int32: kissfft FIXED_POINT 32 ---- */
 #define TML_FFT_T int32_t
