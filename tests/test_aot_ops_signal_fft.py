@@ -12,7 +12,7 @@ import shutil
 import aot_op_cases
 import numpy as np
 import pytest
-from test_aot_ops_signal import _custom, _gain_lut, mel_tables, signal_inputs
+from test_aot_ops_signal import _custom, _gain_lut, _spread, mel_tables
 from tflite_builder import ModelBuilder, flex_map
 
 from tinyml_build.model.reader import read_model
@@ -73,34 +73,49 @@ ADDERS = {"SignalRfft": add_rfft, "SignalIrfft": add_irfft}
 TYPES = {op: tuple(FFT_TYPES) for op in ADDERS}
 
 
-def float_runs(model, runs: int = RUNS, seed: int = 0) -> list[list[np.ndarray]]:
-    """Finite float32 inputs: zeros (and -0.0), ones, then uniform at scales 1e-3..1e30 with a tenth of
-    denormals, signed zeros and +-1e30. Finite and below 1e30 so no sum overflows: infinities and
-    NaNs would compare NaN signs, which differ between x86 and Arm (see the aot README)."""
-    rng = np.random.default_rng(seed)
-    specials = np.array([0.0, -0.0, 1e-40, -1e-40, 1e30, -1e30, 1.0, -1.0], np.float32)
-    result = []
-    for run in range(runs):
-        arrays = []
-        for index in model.main.inputs:
-            shape = tuple(model.main.tensors[index].shape)
-            if run < 2:
-                values = np.full(shape, (-0.0, 1.0)[run], np.float32)
-            else:
-                scale = float(10.0 ** rng.uniform(-3, 30))
-                values = rng.uniform(-scale, scale, shape).astype(np.float32)
-                special = rng.random(shape) < 0.1
-                values[special] = rng.choice(specials, int(special.sum()))
-            arrays.append(values)
-        result.append(arrays)
-    return result
+FLOAT_SPECIALS = np.array([0.0, -0.0, 1e-40, -1e-40, 1e30, -1e30, 1.0, -1.0], np.float32)
+
+
+def _values(rng, dtype: str, shape: tuple, run: int) -> np.ndarray:
+    """Run 0 all zero, 1 all minimum, 2 all maximum, 3 uniform, then every magnitude (_spread).
+    float32: -0.0, 1.0, then uniform at scales 1e-3..1e30 with a tenth of denormals, signed zeros
+    and +-1e30 -- finite and below 1e30, so no sum overflows: infinities and NaNs would compare NaN
+    signs, which differ between x86 and Arm (see the aot README)."""
+    if dtype != "float32":
+        info = np.iinfo(dtype)
+        if run < 3:
+            return np.full(shape, (0, info.min, info.max)[run], dtype=dtype)
+        if run == 3:
+            return rng.integers(info.min, info.max, size=shape, endpoint=True, dtype=dtype)
+        return _spread(rng, np.dtype(dtype), shape)
+    if run < 2:
+        return np.full(shape, (-0.0, 1.0)[run], np.float32)
+    scale = float(10.0 ** rng.uniform(-3, 30))
+    values = rng.uniform(-scale, scale, shape).astype(np.float32)
+    special = rng.random(shape) < 0.1
+    values[special] = rng.choice(FLOAT_SPECIALS, int(special.sum()))
+    return values
 
 
 def fft_inputs(model, runs: int = RUNS, seed: int = 0) -> list[list[np.ndarray]]:
-    """signal_inputs for integer models, float_runs for float32 ones (a model has one type)."""
-    if model.main.tensors[model.main.inputs[0]].dtype == "float32":
-        return float_runs(model, runs, seed)
-    return signal_inputs(model, runs, seed)
+    """Per run one array per graph input, by its type (_values)."""
+    rng = np.random.default_rng(seed)
+    tensors = [model.main.tensors[index] for index in model.main.inputs]
+    return [[_values(rng, t.dtype, tuple(t.shape), run) for t in tensors] for run in range(runs)]
+
+
+def _every_type_model(cases_per_op: int, seed: int) -> bytes:
+    """`cases_per_op` cases of both ops in every type, one model (one compile)."""
+    b, rng = ModelBuilder(), np.random.default_rng(seed)
+    n = 0
+    for dtype in FFT_TYPES:
+        for op in ADDERS:
+            for _ in range(cases_per_op):
+                xs, ys = ADDERS[op](b, rng, dtype, n)
+                b.inputs += xs
+                b.outputs += ys
+                n += 1
+    return b.build()
 
 
 def skip_without_fft_oracle() -> None:
@@ -133,13 +148,7 @@ def test_random_cases_bit_exact(tmp_path, op, dtype, seed):
 
 
 def test_both_ops_every_type_under_sanitizers(tmp_path):
-    for dtype in FFT_TYPES:
-        b, rng = ModelBuilder(), np.random.default_rng(5)
-        for n in range(6):
-            xs, ys = ADDERS[("SignalRfft", "SignalIrfft")[n % 2]](b, rng, dtype, n)
-            b.inputs += xs
-            b.outputs += ys
-        _check(tmp_path, b.build(), sanitize=True)
+    _check(tmp_path, _every_type_model(2, seed=5), sanitize=True)
 
 
 def test_ops_are_supported_by_aot():
@@ -301,19 +310,11 @@ def test_front_end_with_fft_bit_exact(tmp_path):
 @pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
                     reason="arm-none-eabi-gcc or qemu-system-arm not installed")
 def test_generated_cases_and_front_end_on_cortex_m4():
-    """One QEMU run per type of 8 generated cases of both ops, and the front end, on every input run."""
+    """Two QEMU runs: 4 generated cases of each op in each type, and the front end, on every input run."""
     from tinyml_build.verification.target_check import check_on_cortex_m
 
     skip_without_fft_oracle()
-    models = []
-    for dtype in FFT_TYPES:
-        b, rng = ModelBuilder(), np.random.default_rng(29)
-        for n in range(8):
-            xs, ys = ADDERS[("SignalRfft", "SignalIrfft")[n % 2]](b, rng, dtype, n)
-            b.inputs += xs
-            b.outputs += ys
-        models.append((b.build(), f"fft_{dtype}"))
-    for data, name in models + [(front_end_with_fft_model(), "front_end_fft")]:
+    for data, name in ((_every_type_model(4, seed=29), "fft_ops"), (front_end_with_fft_model(), "front_end_fft")):
         model = read_model(data, where=f"{name}.tflite", name=name)
         report = check_on_cortex_m(model, inputs=fft_inputs(model))
         assert report.ok, str(report)
