@@ -12,7 +12,7 @@ import shutil
 import aot_op_cases
 import numpy as np
 import pytest
-from test_aot_ops_signal import _custom, _gain_lut, _spread, mel_tables
+from test_aot_ops_signal import _custom, _gain_lut, _single, _spread, mel_tables
 from tflite_builder import ModelBuilder, flex_map
 
 from tinyml_build.model.reader import read_model
@@ -201,7 +201,7 @@ def test_twiddles_are_rounded_as_kissfft_rounds():
 ])
 def test_fft_lengths_tflm_cannot_run_are_refused(length, message):
     assert message in fft_length_refusal(length)
-    data = _single("SignalRfft", "int16", [length], [2 * (length // 2 + 1)], _options("int16", length))
+    data = _one_op("SignalRfft", "int16", [length], [2 * (length // 2 + 1)], _options("int16", length))
     error = aot_op_cases.lower_error(data)
     assert "op #0 SignalRfft" in error and message in error, error
 
@@ -210,12 +210,8 @@ def test_lengths_the_suite_draws_are_accepted():
     assert all(fft_length_refusal(2 * half) is None for half in HALVES) and len(HALVES) > 30
 
 
-def _single(name, dtype, in_shape, out_shape, options, out_dtype=None) -> bytes:
-    b = ModelBuilder()
-    x, y = b.tensor("x", dtype, in_shape), b.tensor("y", out_dtype or dtype, out_shape)
-    b.op(b.opcode(CUSTOM, custom=name), [x], [y], custom_options=options)
-    b.inputs, b.outputs = [x], [y]
-    return b.build()
+def _one_op(name, dtype, in_shape, out_shape, options, out_dtype=None) -> bytes:
+    return _single(name, [(dtype, in_shape)], [(out_dtype or dtype, out_shape)], options)
 
 
 REFUSED = {
@@ -230,7 +226,7 @@ REFUSED = {
     "type option": ("SignalRfft", "int16", [64], [66], _options("int32", 64), None,
                     "custom option T = 2 does not name the tensors' type int16"),
     "output type": ("SignalIrfft", "float32", [66], [64], _options("float32", 64), "int16",
-                    "output tensor #1 'y' is int16"),
+                    "output tensor #1 'out0' is int16"),
     "uint8": ("SignalRfft", "uint8", [64], [66], _options("int16", 64), None, "uint8"),
 }
 
@@ -238,7 +234,7 @@ REFUSED = {
 @pytest.mark.parametrize("case", sorted(REFUSED))
 def test_models_tflm_cannot_run_are_refused(case):
     name, dtype, in_shape, out_shape, options, out_dtype, message = REFUSED[case]
-    error = aot_op_cases.lower_error(_single(name, dtype, in_shape, out_shape, options, out_dtype))
+    error = aot_op_cases.lower_error(_one_op(name, dtype, in_shape, out_shape, options, out_dtype))
     assert f"op #0 {name}" in error and message in error, error
 
 

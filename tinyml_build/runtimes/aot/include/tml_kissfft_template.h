@@ -2,7 +2,8 @@
  * as TFLM builds it (signal/src/kiss_fft_wrappers: int16 = FIXED_POINT 16, int32 = FIXED_POINT 32,
  * float; TFLM's kissfft.patch makes HALF_OF multiply by a float 0.5).
  *
- * Included once per type by kernels/signal_rfft.c, which defines the arithmetic first:
+ * Included once per type by kernels/signal_rfft.c, which defines the arithmetic first (the template
+ * #undefs it at its end):
  *   TML_FFT_T              sample type
  *   TML_FFT_ID(name)       public name of `name` for this type (tml_signal_<name>_<type>)
  *   TML_FFT_ADD/SUB/NEG    sample sums as kissfft's C computes them (fixed point: modulo 2^bits)
@@ -191,6 +192,17 @@ static void TML_FFT_ID(stages)(const tml_signal_fft_params *p, TML_FFT_ID(cpx) *
   }
 }
 
+/* The step kiss_fftr's split and kiss_fftri's merge share: with a = x[k] and b = conj(x[n - k]),
+ * both halved by C_FIXDIV, *sum = a + b and *product = (a - b) * twiddle. */
+static void TML_FFT_ID(halves)(TML_FFT_ID(cpx) a, TML_FFT_ID(cpx) b, TML_FFT_ID(cpx) twiddle, TML_FFT_ID(cpx) * sum,
+                               TML_FFT_ID(cpx) * product) {
+  b.i = TML_FFT_NEG(b.i);
+  TML_FFT_CDIV(a, 2);
+  TML_FFT_CDIV(b, 2);
+  *sum = TML_FFT_ID(cadd)(a, b);
+  *product = TML_FFT_ID(cmul)(TML_FFT_ID(csub)(a, b), twiddle);
+}
+
 /* SignalRfft: per frame, the frame's samples (zero-padded to fft_length) as n complex values through
  * the FFT into scratch, then kiss_fftr's split into n + 1 bins. */
 void TML_FFT_ID(rfft)(const tml_signal_fft_params *p, const TML_FFT_T *input, TML_FFT_T *output, uint8_t *scratch) {
@@ -220,14 +232,8 @@ void TML_FFT_ID(rfft)(const tml_signal_fft_params *p, const TML_FFT_T *input, TM
     out[n].r = TML_FFT_SUB(dc.r, dc.i);
     out[0].i = out[n].i = (TML_FFT_T)0;
     for (k = 1; k <= n / 2; ++k) {
-      TML_FFT_ID(cpx) fpk = tmp[k], fpnk, f1k, f2k, t;
-      fpnk.r = tmp[n - k].r;
-      fpnk.i = TML_FFT_NEG(tmp[n - k].i);
-      TML_FFT_CDIV(fpk, 2);
-      TML_FFT_CDIV(fpnk, 2);
-      f1k = TML_FFT_ID(cadd)(fpk, fpnk);
-      f2k = TML_FFT_ID(csub)(fpk, fpnk);
-      t = TML_FFT_ID(cmul)(f2k, super[k - 1]);
+      TML_FFT_ID(cpx) f1k, t;
+      TML_FFT_ID(halves)(tmp[k], tmp[n - k], super[k - 1], &f1k, &t);
       out[k].r = TML_FFT_HALF_ADD(f1k.r, t.r);
       out[k].i = TML_FFT_HALF_ADD(f1k.i, t.i);
       out[n - k].r = TML_FFT_HALF_SUB(f1k.r, t.r);
@@ -251,14 +257,8 @@ void TML_FFT_ID(irfft)(const tml_signal_fft_params *p, const TML_FFT_T *input, T
     tmp[0].i = TML_FFT_SUB(bins[0].r, bins[n].r);
     TML_FFT_CDIV(tmp[0], 2);
     for (k = 1; k <= n / 2; ++k) {
-      TML_FFT_ID(cpx) fk = bins[k], fnkc, fek, diff, fok;
-      fnkc.r = bins[n - k].r;
-      fnkc.i = TML_FFT_NEG(bins[n - k].i);
-      TML_FFT_CDIV(fk, 2);
-      TML_FFT_CDIV(fnkc, 2);
-      fek = TML_FFT_ID(cadd)(fk, fnkc);
-      diff = TML_FFT_ID(csub)(fk, fnkc);
-      fok = TML_FFT_ID(cmul)(diff, super[k - 1]);
+      TML_FFT_ID(cpx) fek, fok;
+      TML_FFT_ID(halves)(bins[k], bins[n - k], super[k - 1], &fek, &fok);
       tmp[k] = TML_FFT_ID(cadd)(fek, fok);
       tmp[n - k] = TML_FFT_ID(csub)(fek, fok);
       tmp[n - k].i = TML_FFT_NEG(tmp[n - k].i);
@@ -278,3 +278,18 @@ void TML_FFT_ID(irfft)(const tml_signal_fft_params *p, const TML_FFT_T *input, T
 #undef TML_FFT_CDIV
 #undef TML_FFT_BFLY2
 #undef TML_FFT_BFLY4
+/* the includer's parameters, so the next instance defines its own */
+#undef TML_FFT_T
+#undef TML_FFT_ID
+#undef TML_FFT_ADD
+#undef TML_FFT_SUB
+#undef TML_FFT_NEG
+#undef TML_FFT_MULS
+#undef TML_FFT_CMUL_R
+#undef TML_FFT_CMUL_I
+#undef TML_FFT_DIV
+#undef TML_FFT_HALF
+#undef TML_FFT_HALF_ADD
+#undef TML_FFT_HALF_SUB
+#undef TML_FFT_BFLY2_WORDS
+#undef TML_FFT_BFLY4_WORDS

@@ -98,20 +98,6 @@ static void tml_fft_bfly4_words(void *block, const void *twiddles, int32_t fstri
 #define TML_FFT_HALF_ADD(a, b) ((int16_t)(((int32_t)(a) + (b)) >> 1))
 #define TML_FFT_HALF_SUB(a, b) ((int16_t)(((int32_t)(a) - (b)) >> 1))
 #include "tml_kissfft_template.h"
-#undef TML_FFT_T
-#undef TML_FFT_ID
-#undef TML_FFT_ADD
-#undef TML_FFT_SUB
-#undef TML_FFT_NEG
-#undef TML_FFT_MULS
-#undef TML_FFT_CMUL_R
-#undef TML_FFT_CMUL_I
-#undef TML_FFT_DIV
-#undef TML_FFT_HALF
-#undef TML_FFT_HALF_ADD
-#undef TML_FFT_HALF_SUB
-#undef TML_FFT_BFLY2_WORDS
-#undef TML_FFT_BFLY4_WORDS
 
 /* ---- int32: kissfft FIXED_POINT 32 ---- */
 #define TML_FFT_T int32_t
@@ -128,18 +114,6 @@ static void tml_fft_bfly4_words(void *block, const void *twiddles, int32_t fstri
 #define TML_FFT_HALF_ADD(a, b) (TML_FFT_ADD(a, b) >> 1)
 #define TML_FFT_HALF_SUB(a, b) (TML_FFT_SUB(a, b) >> 1)
 #include "tml_kissfft_template.h"
-#undef TML_FFT_T
-#undef TML_FFT_ID
-#undef TML_FFT_ADD
-#undef TML_FFT_SUB
-#undef TML_FFT_NEG
-#undef TML_FFT_MULS
-#undef TML_FFT_CMUL_R
-#undef TML_FFT_CMUL_I
-#undef TML_FFT_DIV
-#undef TML_FFT_HALF
-#undef TML_FFT_HALF_ADD
-#undef TML_FFT_HALF_SUB
 
 /* ---- float32: kissfft float, HALF_OF(x) = x * 0.5f (TFLM's kissfft.patch) ---- */
 #define TML_FFT_T float
