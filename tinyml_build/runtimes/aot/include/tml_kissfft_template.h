@@ -194,8 +194,8 @@ static void TML_FFT_ID(stages)(const tml_signal_fft_params *p, TML_FFT_ID(cpx) *
 
 /* The step kiss_fftr's split and kiss_fftri's merge share: with a = x[k] and b = conj(x[n - k]),
  * both halved by C_FIXDIV, *sum = a + b and *product = (a - b) * twiddle. */
-static void TML_FFT_ID(halves)(TML_FFT_ID(cpx) a, TML_FFT_ID(cpx) b, TML_FFT_ID(cpx) twiddle, TML_FFT_ID(cpx) * sum,
-                               TML_FFT_ID(cpx) * product) {
+static inline void TML_FFT_ID(halves)(TML_FFT_ID(cpx) a, TML_FFT_ID(cpx) b, TML_FFT_ID(cpx) twiddle,
+                                      TML_FFT_ID(cpx) * sum, TML_FFT_ID(cpx) * product) {
   b.i = TML_FFT_NEG(b.i);
   TML_FFT_CDIV(a, 2);
   TML_FFT_CDIV(b, 2);
