@@ -8,6 +8,7 @@
  *   TML_FFT_ID(name)       public name of `name` for this type (tml_signal_<name>_<type>)
  *   TML_FFT_ADD/SUB/NEG    sample sums as kissfft's C computes them (fixed point: modulo 2^bits)
  *   TML_FFT_MULS(a, b)     S_MUL: product rounded back to the sample scale (fixed) or a * b
+ *   TML_FFT_CMUL_R/I(a, b) C_MUL's real and imaginary parts of complex a * b
  *   TML_FFT_DIV(x, k)      C_FIXDIV's per-stage scaling of one value by 1/k (fixed) or x
  *   TML_FFT_HALF(x)        HALF_OF of a stored sample
  *   TML_FFT_HALF_ADD/SUB   HALF_OF(a + b), HALF_OF(a - b) of the sum as C forms it
