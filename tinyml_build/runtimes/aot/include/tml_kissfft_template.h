@@ -13,8 +13,9 @@
  *   TML_FFT_HALF(x)        HALF_OF of a stored sample
  *   TML_FFT_HALF_ADD/SUB   HALF_OF(a + b), HALF_OF(a - b) of the sum as C forms it
  *   TML_FFT_SCALE_INVERSE  defined: the irfft divides each output by fft_length (TFLM's float wrapper)
- *   TML_FFT_BFLY2_WORDS / TML_FFT_BFLY4_WORDS  optional: a faster radix-2 / radix-4 butterfly with
- *                          the same results (int16 on Armv7E-M: one word per complex value)
+ *   TML_FFT_BFLY2_WORDS / TML_FFT_STAGE4_WORDS / TML_FFT_SPLIT_WORDS / TML_FFT_MERGE_WORDS  optional:
+ *                          faster radix-2 / radix-4 butterflies, kiss_fftr split and kiss_fftri merge
+ *                          loops with the same results (int16 on Armv7E-M: one word per complex value)
  *
  * Why a template: the three types run the same algorithm with different scalar arithmetic, as
  * kissfft itself is compiled three times; writing it once keeps the operation order identical.
@@ -99,10 +100,7 @@ static void TML_FFT_ID(bfly3)(TML_FFT_ID(cpx) * f, const TML_FFT_ID(cpx) * tw, i
   }
 }
 
-#ifdef TML_FFT_BFLY4_WORDS
-#define TML_FFT_BFLY4 TML_FFT_BFLY4_WORDS
-#else
-#define TML_FFT_BFLY4 TML_FFT_ID(bfly4)
+#ifndef TML_FFT_STAGE4_WORDS
 static void TML_FFT_ID(bfly4)(TML_FFT_ID(cpx) * f, const TML_FFT_ID(cpx) * tw, int32_t fstride, int32_t m,
                               int32_t inverse) {
   int32_t k;
@@ -181,18 +179,27 @@ static void TML_FFT_ID(stages)(const tml_signal_fft_params *p, TML_FFT_ID(cpx) *
   int32_t s, j;
   for (s = p->stages - 1; s >= 0; --s) {
     const int32_t radix = p->stage[3 * s], m = p->stage[3 * s + 1], fstride = p->stage[3 * s + 2];
+#ifdef TML_FFT_STAGE4_WORDS
+    if (radix == 4) { /* fstride blocks of 4 m points */
+      TML_FFT_STAGE4_WORDS(buf, tw, fstride, m, p->inverse);
+      continue;
+    }
+#endif
     for (j = 0; j < fstride; ++j) {
       TML_FFT_ID(cpx) *block = buf + j * radix * m;
       switch (radix) {
         case 2: TML_FFT_BFLY2(block, tw, fstride, m); break;
         case 3: TML_FFT_ID(bfly3)(block, tw, fstride, m); break;
-        case 4: TML_FFT_BFLY4(block, tw, fstride, m, p->inverse); break;
+#ifndef TML_FFT_STAGE4_WORDS
+        case 4: TML_FFT_ID(bfly4)(block, tw, fstride, m, p->inverse); break;
+#endif
         default: TML_FFT_ID(bfly5)(block, tw, fstride, m); break;
       }
     }
   }
 }
 
+#if !defined(TML_FFT_SPLIT_WORDS) || !defined(TML_FFT_MERGE_WORDS)
 /* The step kiss_fftr's split and kiss_fftri's merge share: with a = x[k] and b = conj(x[n - k]),
  * both halved by C_FIXDIV, *sum = a + b and *product = (a - b) * twiddle. */
 static inline void TML_FFT_ID(halves)(TML_FFT_ID(cpx) a, TML_FFT_ID(cpx) b, TML_FFT_ID(cpx) twiddle,
@@ -203,6 +210,7 @@ static inline void TML_FFT_ID(halves)(TML_FFT_ID(cpx) a, TML_FFT_ID(cpx) b, TML_
   *sum = TML_FFT_ID(cadd)(a, b);
   *product = TML_FFT_ID(cmul)(TML_FFT_ID(csub)(a, b), twiddle);
 }
+#endif
 
 /* SignalRfft: per frame, the frame's samples (zero-padded to fft_length) as n complex values through
  * the FFT into scratch, then kiss_fftr's split into n + 1 bins. */
@@ -232,6 +240,9 @@ void TML_FFT_ID(rfft)(const tml_signal_fft_params *p, const TML_FFT_T *input, TM
     out[0].r = TML_FFT_ADD(dc.r, dc.i);
     out[n].r = TML_FFT_SUB(dc.r, dc.i);
     out[0].i = out[n].i = (TML_FFT_T)0;
+#ifdef TML_FFT_SPLIT_WORDS
+    TML_FFT_SPLIT_WORDS(tmp, out, super, n);
+#else
     for (k = 1; k <= n / 2; ++k) {
       TML_FFT_ID(cpx) f1k, t;
       TML_FFT_ID(halves)(tmp[k], tmp[n - k], super[k - 1], &f1k, &t);
@@ -240,6 +251,7 @@ void TML_FFT_ID(rfft)(const tml_signal_fft_params *p, const TML_FFT_T *input, TM
       out[n - k].r = TML_FFT_HALF_SUB(f1k.r, t.r);
       out[n - k].i = TML_FFT_HALF_SUB(t.i, f1k.i);
     }
+#endif
     input += p->in_len;
   }
 }
@@ -257,6 +269,9 @@ void TML_FFT_ID(irfft)(const tml_signal_fft_params *p, const TML_FFT_T *input, T
     tmp[0].r = TML_FFT_ADD(bins[0].r, bins[n].r);
     tmp[0].i = TML_FFT_SUB(bins[0].r, bins[n].r);
     TML_FFT_CDIV(tmp[0], 2);
+#ifdef TML_FFT_MERGE_WORDS
+    TML_FFT_MERGE_WORDS(bins, tmp, super, n);
+#else
     for (k = 1; k <= n / 2; ++k) {
       TML_FFT_ID(cpx) fek, fok;
       TML_FFT_ID(halves)(bins[k], bins[n - k], super[k - 1], &fek, &fok);
@@ -264,6 +279,7 @@ void TML_FFT_ID(irfft)(const tml_signal_fft_params *p, const TML_FFT_T *input, T
       tmp[n - k] = TML_FFT_ID(csub)(fek, fok);
       tmp[n - k].i = TML_FFT_NEG(tmp[n - k].i);
     }
+#endif
     for (k = 0; k < n; ++k) {
       out[k] = tmp[p->order[k]];
     }
@@ -278,7 +294,6 @@ void TML_FFT_ID(irfft)(const tml_signal_fft_params *p, const TML_FFT_T *input, T
 
 #undef TML_FFT_CDIV
 #undef TML_FFT_BFLY2
-#undef TML_FFT_BFLY4
 /* the includer's parameters, so the next instance defines its own */
 #undef TML_FFT_T
 #undef TML_FFT_ID
@@ -293,4 +308,6 @@ void TML_FFT_ID(irfft)(const tml_signal_fft_params *p, const TML_FFT_T *input, T
 #undef TML_FFT_HALF_ADD
 #undef TML_FFT_HALF_SUB
 #undef TML_FFT_BFLY2_WORDS
-#undef TML_FFT_BFLY4_WORDS
+#undef TML_FFT_STAGE4_WORDS
+#undef TML_FFT_SPLIT_WORDS
+#undef TML_FFT_MERGE_WORDS

@@ -16,12 +16,12 @@
 #if defined(__ARM_FEATURE_SIMD32) && __ARM_FEATURE_SIMD32
 #include <arm_acle.h>
 
-/* int16 radix-2 and radix-4 butterflies on Armv7E-M with one word per complex value (re low, im
- * high), the same values as the template's: SMLSD / SMLADX form C_MUL's two int32 sums of products
- * plus the rounding half exactly (|twiddle| <= 32767 keeps them inside int32), SMLABB / SMLATB
- * C_FIXDIV's, and
- * SADD16 / SSUB16 / SASX / SSAX the int16 sums modulo 2^16 that C's truncating stores give.
- * Words are moved with memcpy (one LDR / STR): the buffers hold int16 pairs. */
+/* int16 on Armv7E-M: radix-2 butterflies, whole radix-4 stages, kiss_fftr's split and kiss_fftri's
+ * merge with one word per complex value (re low, im high), the same values as the template's C:
+ * SMLSD / SMLADX form C_MUL's two int32 sums of products plus the rounding half exactly
+ * (|twiddle| <= 32767 keeps them inside int32), SMLABB / SMLATB C_FIXDIV's, SADD16 / SSUB16 / SASX /
+ * SSAX the int16 sums modulo 2^16 that C's truncating stores give, SHADD16 / SHSUB16 HALF_OF of the
+ * exact int sums. Words are moved with memcpy (one LDR / STR): the buffers hold int16 pairs. */
 static uint32_t tml_fft_load(const void *p) {
   uint32_t w;
   memcpy(&w, p, 4);
@@ -56,31 +56,97 @@ static void tml_fft_bfly2_words(void *block, const void *twiddles, int32_t fstri
   }
 }
 
-static void tml_fft_bfly4_words(void *block, const void *twiddles, int32_t fstride, int32_t m, int32_t inverse) {
-  uint8_t *f = (uint8_t *)block;
+/* One radix-4 butterfly on the words at f, f + q, f + 2q, f + 3q (q bytes apart). */
+static inline void tml_fft_bfly4_one(uint8_t *f, int32_t q, uint32_t w1, uint32_t w2, uint32_t w3, int32_t inverse) {
+  const uint32_t f0 = tml_fft_div(tml_fft_load(f), 32767 / 4);
+  const uint32_t s0 = tml_fft_cmul(tml_fft_div(tml_fft_load(f + q), 32767 / 4), w1);
+  const uint32_t s1 = tml_fft_cmul(tml_fft_div(tml_fft_load(f + 2 * q), 32767 / 4), w2);
+  const uint32_t s2 = tml_fft_cmul(tml_fft_div(tml_fft_load(f + 3 * q), 32767 / 4), w3);
+  const uint32_t s5 = TML_FFT_SUB16(f0, s1), top = TML_FFT_ADD16(f0, s1);
+  const uint32_t s3 = TML_FFT_ADD16(s0, s2), s4 = TML_FFT_SUB16(s0, s2);
+  const uint32_t out0 = TML_FFT_ADD16(top, s3), out2 = TML_FFT_SUB16(top, s3);
+  /* forward: out1 = (s5.r + s4.i, s5.i - s4.r) = SSAX, out3 = (s5.r - s4.i, s5.i + s4.r) = SASX */
+  const uint32_t plus = (uint32_t)__ssax((int16x2_t)s5, (int16x2_t)s4);
+  const uint32_t minus = (uint32_t)__sasx((int16x2_t)s5, (int16x2_t)s4);
+  const uint32_t out1 = inverse ? minus : plus, out3 = inverse ? plus : minus;
+  memcpy(f, &out0, 4);
+  memcpy(f + q, &out1, 4);
+  memcpy(f + 2 * q, &out2, 4);
+  memcpy(f + 3 * q, &out3, 4);
+}
+
+/* A whole radix-4 stage: `blocks` blocks of 4 m points. The innermost stage (m = 1) has one
+ * butterfly per block, all with twiddle 0: one flat loop. */
+static void tml_fft_stage4_words(void *buf, const void *twiddles, int32_t blocks, int32_t m, int32_t inverse) {
   const uint8_t *tw = (const uint8_t *)twiddles;
-  const int32_t q = 4 * m, step = 4 * fstride;
+  uint8_t *f = (uint8_t *)buf;
+  const int32_t q = 4 * m, step = 4 * blocks;
+  int32_t j, k;
+  if (m == 1) {
+    const uint32_t w = tml_fft_load(tw);
+    for (j = 0; j < blocks; ++j, f += 16) {
+      tml_fft_bfly4_one(f, 4, w, w, w, inverse);
+    }
+    return;
+  }
+  for (j = 0; j < blocks; ++j, f += 3 * q) {
+    for (k = 0; k < m; ++k, f += 4) {
+      tml_fft_bfly4_one(f, q, tml_fft_load(tw + k * step), tml_fft_load(tw + 2 * k * step),
+                        tml_fft_load(tw + 3 * k * step), inverse);
+    }
+  }
+}
+
+/* (a.re, b.im): PKHBT */
+static uint32_t tml_fft_re_im(uint32_t a, uint32_t b) {
+  return (a & 0xFFFFu) | (b & 0xFFFF0000u);
+}
+
+/* The step kiss_fftr's split and kiss_fftri's merge share: a = x[k], b = conj(x[n - k]) (negated
+ * before the halving: C_FIXDIV's rounding is not odd), *sum = a + b, returns (a - b) * twiddle. */
+static inline uint32_t tml_fft_halves_words(const uint8_t *x, int32_t k, int32_t n, const uint8_t *twiddle,
+                                            uint32_t *sum) {
+  const uint32_t a = tml_fft_div(tml_fft_load(x + 4 * k), 32767 / 2);
+  const uint32_t mirror = tml_fft_load(x + 4 * (n - k));
+  const uint32_t b = tml_fft_div(tml_fft_re_im(mirror, TML_FFT_SUB16(0u, mirror)), 32767 / 2);
+  *sum = TML_FFT_ADD16(a, b);
+  return tml_fft_cmul(TML_FFT_SUB16(a, b), tml_fft_load(twiddle));
+}
+
+/* kiss_fftr's split: out[k] = HALF_OF(f1k + t) both parts (SHADD16), out[n - k] = (HALF_OF(f1k.r -
+ * t.r), HALF_OF(t.i - f1k.i)) (SHSUB16 of repacked halves): halving adds of the exact int sums. */
+static void tml_fft_split_words(const void *tmp, void *out, const void *super, int32_t n) {
+  const uint8_t *x = (const uint8_t *)tmp, *tw = (const uint8_t *)super;
+  uint8_t *y = (uint8_t *)out;
   int32_t k;
-  for (k = 0; k < m; ++k, f += 4) {
-    const uint32_t f0 = tml_fft_div(tml_fft_load(f), 32767 / 4);
-    const uint32_t s0 = tml_fft_cmul(tml_fft_div(tml_fft_load(f + q), 32767 / 4), tml_fft_load(tw + k * step));
-    const uint32_t s1 = tml_fft_cmul(tml_fft_div(tml_fft_load(f + 2 * q), 32767 / 4), tml_fft_load(tw + 2 * k * step));
-    const uint32_t s2 = tml_fft_cmul(tml_fft_div(tml_fft_load(f + 3 * q), 32767 / 4), tml_fft_load(tw + 3 * k * step));
-    const uint32_t s5 = TML_FFT_SUB16(f0, s1), top = TML_FFT_ADD16(f0, s1);
-    const uint32_t s3 = TML_FFT_ADD16(s0, s2), s4 = TML_FFT_SUB16(s0, s2);
-    const uint32_t out0 = TML_FFT_ADD16(top, s3), out2 = TML_FFT_SUB16(top, s3);
-    /* forward: out1 = (s5.r + s4.i, s5.i - s4.r) = SSAX, out3 = (s5.r - s4.i, s5.i + s4.r) = SASX */
-    const uint32_t plus = (uint32_t)__ssax((int16x2_t)s5, (int16x2_t)s4);
-    const uint32_t minus = (uint32_t)__sasx((int16x2_t)s5, (int16x2_t)s4);
-    const uint32_t out1 = inverse ? minus : plus, out3 = inverse ? plus : minus;
-    memcpy(f, &out0, 4);
-    memcpy(f + q, &out1, 4);
-    memcpy(f + 2 * q, &out2, 4);
-    memcpy(f + 3 * q, &out3, 4);
+  for (k = 1; k <= n / 2; ++k) {
+    uint32_t f1k;
+    const uint32_t t = tml_fft_halves_words(x, k, n, tw + 4 * (k - 1), &f1k);
+    const uint32_t low = (uint32_t)__shadd16((int16x2_t)f1k, (int16x2_t)t);
+    const uint32_t high = (uint32_t)__shsub16((int16x2_t)tml_fft_re_im(f1k, t), (int16x2_t)tml_fft_re_im(t, f1k));
+    memcpy(y + 4 * k, &low, 4);
+    memcpy(y + 4 * (n - k), &high, 4);
+  }
+}
+
+/* kiss_fftri's merge: tmp[k] = fek + fok, tmp[n - k] = conj(fek - fok) = (fek.r - fok.r, fok.i - fek.i). */
+static void tml_fft_merge_words(const void *bins, void *tmp, const void *super, int32_t n) {
+  const uint8_t *x = (const uint8_t *)bins, *tw = (const uint8_t *)super;
+  uint8_t *y = (uint8_t *)tmp;
+  int32_t k;
+  for (k = 1; k <= n / 2; ++k) {
+    uint32_t fek;
+    const uint32_t fok = tml_fft_halves_words(x, k, n, tw + 4 * (k - 1), &fek);
+    const uint32_t low = TML_FFT_ADD16(fek, fok);
+    const uint32_t high = TML_FFT_SUB16(tml_fft_re_im(fek, fok), tml_fft_re_im(fok, fek));
+    memcpy(y + 4 * k, &low, 4);
+    memcpy(y + 4 * (n - k), &high, 4);
   }
 }
 #define TML_FFT_BFLY2_WORDS tml_fft_bfly2_words
-#define TML_FFT_BFLY4_WORDS tml_fft_bfly4_words
+#define TML_FFT_STAGE4_WORDS tml_fft_stage4_words
+#define TML_FFT_SPLIT_WORDS tml_fft_split_words
+#define TML_FFT_MERGE_WORDS tml_fft_merge_words
 #endif
 
 /* ---- int16: kissfft FIXED_POINT 16 ---- */
