@@ -12,7 +12,7 @@ import shutil
 import aot_op_cases
 import numpy as np
 import pytest
-from test_aot_ops_signal import _custom, _gain_lut, _single, _spread, mel_tables
+from test_aot_ops_signal import _custom, _single, _spread, energy_to_roots, pcan_and_log, window_and_scale
 from tflite_builder import ModelBuilder, flex_map
 
 from tinyml_build.model.reader import read_model
@@ -266,35 +266,17 @@ def front_end_with_fft_model(size: int = 480, fft_length: int = 512, channels: i
     bins = fft_length // 2 + 1
     b = ModelBuilder()
     audio = b.tensor("audio", "int16", [size])
-    window = (16384 * np.sin(np.pi * (np.arange(size) + 0.5) / size) ** 2).astype(np.int16)
-    w = b.tensor("window", "int16", [size], data=window)
-    windowed = b.tensor("windowed", "int16", [size])
-    _custom(b, "SignalWindow", [audio, w], [windowed], {"shift": 12})
-    scaled, shift = b.tensor("scaled", "int16", [size]), b.tensor("fft_shift", "int32", [])
-    _custom(b, "SignalFftAutoScale", [windowed], [scaled, shift], None)
+    scaled, shift = window_and_scale(b, audio, size)
     spectrum = b.tensor("spectrum", "int16", [2 * bins])
     b.op(b.opcode(CUSTOM, custom="SignalRfft"), [scaled], [spectrum],
          custom_options=_options("int16", fft_length))
-    energy = b.tensor("energy", "uint32", [bins])
-    _custom(b, "SignalEnergy", [spectrum], [energy], {"end_index": bins, "start_index": 0})
-    names = ("weights", "unweights", "freq_starts", "weight_starts", "widths")
-    tables = [b.tensor(name, "int16", [len(t)], data=t) for name, t in zip(names, mel_tables(bins, channels))]
-    sums = b.tensor("sums", "uint64", [channels])
-    _custom(b, "SignalFilterBank", [energy, *tables], [sums], {"num_channels": channels})
-    bits = b.tensor("scale_bits", "int32", [], data=np.array(3, np.int32))
-    roots = b.tensor("roots", "uint32", [channels])
-    _custom(b, "SignalFilterBankSquareRoot", [sums, bits], [roots], None)
+    roots = energy_to_roots(b, spectrum, bins, channels)
     cleaned, noise = b.tensor("cleaned", "uint32", [channels]), b.tensor("noise_estimate", "uint32", [channels])
     _custom(b, "SignalFilterBankSpectralSubtraction", [roots], [cleaned, noise],
             {"alternate_one_minus_smoothing": 15401, "alternate_smoothing": 983, "clamping": False,
              "min_signal_remaining": 819, "num_channels": channels, "one_minus_smoothing": 15975,
              "smoothing": 409, "smoothing_bits": 10, "spectral_subtraction_bits": 14})
-    lut_values = _gain_lut(rng)
-    lut = b.tensor("gain_lut", "int16", [len(lut_values)], data=lut_values)
-    normalized = b.tensor("normalized", "uint32", [channels])
-    _custom(b, "SignalPCAN", [cleaned, noise, lut], [normalized], {"snr_shift": 6})
-    features = b.tensor("features", "int16", [channels])
-    _custom(b, "SignalFilterBankLog", [normalized], [features], {"input_correction_bits": 3, "output_scale": 64})
+    features = pcan_and_log(b, rng, cleaned, noise, channels, 64)
     b.inputs, b.outputs = [audio], [shift, spectrum, features]
     return b.build()
 
