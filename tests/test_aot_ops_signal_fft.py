@@ -3,8 +3,8 @@
 Generated cases of both ops in int16, int32 and float32 over random fft_lengths TFLM can run (even,
 half a product of 2s, 3s, 4s and 5s: every butterfly kissfft has, in every stage order), frames,
 zero padding and inputs (all zero, all minimum, all maximum, uniform, every magnitude); judged by
-the oracle, which needs kissfft pinned: without it the oracle lacks the ops and these tests skip
-saying so. The micro_speech front end from the window to the log features runs end to end.
+the oracle, which needs kissfft pinned and resolved: without it the oracle lacks the ops and these
+tests skip saying so. The micro_speech front end from the window to the log features runs end to end.
 """
 
 import shutil
