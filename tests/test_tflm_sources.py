@@ -5,6 +5,7 @@ Rule tests run on small synthetic trees (always); the rest on the real pinned tr
 when they do not resolve on this machine.
 """
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -122,8 +123,31 @@ def test_esp_nn_is_refused_naming_what_the_lock_lacks():
 
 
 def test_an_op_needing_unpinned_code_is_refused():
-    with pytest.raises(TinyMLError, match="SignalRfft.*kissfft"):
-        required_dependencies(["SignalRfft"], "reference")
+    """A lock without kissfft (an older one, or a trimmed copy) refuses the FFTs by name."""
+    lock = sources.load_lock()
+    without = dataclasses.replace(lock, dependencies=tuple(d for d in lock.dependencies if d.name != "kissfft"))
+    with pytest.raises(TinyMLError, match="SignalRfft.*kissfft.*does not pin"):
+        required_dependencies(["SignalRfft"], "reference", without)
+
+
+def test_the_ffts_need_the_pinned_kissfft():
+    assert required_dependencies(["SignalRfft", "SignalIrfft"], "reference") == [
+        "tflite-micro", "flatbuffers", "gemmlowp", "ruy", "kissfft"]
+
+
+def test_without_kissfft_only_the_ffts_stop(tmp_path):
+    """kissfft's own variable pointing nowhere: an FFT model's build says how to provide it; others build."""
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache"), "TINYML_KISSFFT_PATH": str(tmp_path / "nowhere")}
+    for name in sources.BASE_DEPENDENCIES:  # explicit trees are used unverified: the base resolves
+        env[sources.load_lock().get(name).env_var] = str(tmp_path)
+    assert missing_reason(["FULLY_CONNECTED"], "reference", env=env) is None
+    assert "TINYML_KISSFFT_PATH" in missing_reason(["SignalRfft"], "reference", env=env)
+    with pytest.raises(TinyMLError, match="TINYML_KISSFFT_PATH points to .*nowhere, which is not a directory"):
+        resolve_sources(["SignalIrfft"], "reference", env=env)
+    del env["TINYML_KISSFFT_PATH"]
+    with pytest.raises(MissingSourceError) as err:
+        resolve_sources(["SignalIrfft"], "reference", env=env)
+    assert "kissfft" in err.value.what and "deps import kissfft" in err.value.fix
 
 
 def test_missing_sources_name_the_three_ways(tmp_path):
@@ -240,6 +264,19 @@ def test_explicit_path_is_used_as_given():
     plan = resolve_sources(["FULLY_CONNECTED"], "reference", overrides={"tflite-micro": str(tree)})
     assert plan.how["tflite-micro"] == "explicit" and plan.how["ruy"] == "cache"
     assert f"-ffile-prefix-map={tree}=tflite-micro" in plan.prefix_maps()
+
+
+@pytest.mark.tflm_sources
+@pytest.mark.skipif(missing_reason(["SignalRfft"], "reference") is not None,
+                    reason=f"kissfft does not resolve here: {missing_reason(['SignalRfft'], 'reference')}")
+def test_the_ffts_compile_tflms_kiss_fft_wrappers_with_kissfft_on_the_include_path():
+    plan = resolve_sources(["SignalRfft"], "reference")
+    kissfft = plan.trees["kissfft"]
+    assert kissfft in plan.include_dirs and (kissfft / "tools" / "kiss_fftr.c").is_file()
+    wrappers = sorted(p.name for p in plan.kernel_files if p.parent.name == "kiss_fft_wrappers")
+    assert wrappers == ["kiss_fft_float.cc", "kiss_fft_int16.cc", "kiss_fft_int32.cc"]
+    assert not any(p.is_relative_to(kissfft) for p in plan.kernel_files)  # included by TFLM's wrappers only
+    assert kissfft not in resolve_sources(["FULLY_CONNECTED"], "reference").include_dirs
 
 
 def test_lock_is_read_once_per_process():

@@ -20,16 +20,18 @@ TFLM_COMMIT = "90b983c2b3f1480642e040bbd2ddb37b998f3424"
 def test_the_project_lock_is_the_default_and_loads():
     assert DEFAULT_LOCK_PATH == PROJECT_DIR / "third_party" / "lock.yaml"
     lock = load_lock()
-    assert lock.names == ["tflite-micro", "flatbuffers", "gemmlowp", "ruy", "cmsis-nn", "cmsis-6", "esp-nn"]
+    assert lock.names == ["tflite-micro", "flatbuffers", "gemmlowp", "ruy", "cmsis-nn", "cmsis-6", "esp-nn", "kissfft"]
 
 
 def test_pins_are_the_ones_named_by_tflm():
     lock = load_lock()
     expected_prefixes = {"tflite-micro": TFLM_COMMIT, "cmsis-nn": "4ab83cc3cc98fb85ed6dafb55e8ca02f1628dcae",
-                         "cmsis-6": "5782d6f8", "flatbuffers": "18724097", "gemmlowp": "719139ce", "ruy": "d3712831"}
+                         "cmsis-6": "5782d6f8", "flatbuffers": "18724097", "gemmlowp": "719139ce", "ruy": "d3712831",
+                         "kissfft": "918336be"}
     for name, prefix in expected_prefixes.items():
         assert lock.get(name).commit.startswith(prefix), name
     assert lock.get("flatbuffers").version == "v25.9.23"
+    assert lock.get("kissfft").version == "v130"
 
 
 def test_every_pin_is_a_github_commit_archive_with_its_prefix():
@@ -39,7 +41,7 @@ def test_every_pin_is_a_github_commit_archive_with_its_prefix():
         assert re.fullmatch(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", owner_repo), dep.name
         assert dep.archive_url == f"https://github.com/{owner_repo}/archive/{dep.commit}.tar.gz"
         assert dep.archive_prefix == f"{repo}-{dep.commit}"
-        assert dep.license == "Apache-2.0"
+        assert dep.license == ("BSD-3-Clause" if dep.name == "kissfft" else "Apache-2.0")  # kissfft's COPYING
         assert dep.env_var == "TINYML_" + dep.name.upper().replace("-", "_") + "_PATH"
 
 
@@ -47,6 +49,8 @@ def test_tflm_preparation_is_recorded_with_the_patch_read_from_tflm():
     lock = load_lock()
     assert lock.get("flatbuffers").prepare == (
         RemoveFiles("*BUILD"), Patch(source="tflite-micro", path="tensorflow/lite/micro/tools/make/flatbuffers.patch"))
+    assert lock.get("kissfft").prepare == (
+        RemoveFiles("*BUILD"), Patch(source="tflite-micro", path="third_party/kissfft/kissfft.patch"))
     for name in ("gemmlowp", "ruy"):
         assert lock.get(name).prepare == (RemoveFiles("*BUILD"),)
     for name in ("tflite-micro", "cmsis-nn", "cmsis-6", "esp-nn"):
@@ -69,6 +73,10 @@ def test_lock_agrees_with_tflms_own_download_scripts():
     assert f"ruy/archive/{lock.get('ruy').commit}.zip" in downloads
     assert f"flatbuffers/archive/refs/tags/{lock.get('flatbuffers').version}.zip" in downloads
     assert f'FLATBUFFERS_PATCH_PATH := "{lock.get("flatbuffers").prepare[1].path}"' in downloads
+    assert f"kissfft/archive/refs/tags/{lock.get('kissfft').version}.zip" in downloads
+    assert f'KISSFFT_PATCH_PATH := "{lock.get("kissfft").prepare[1].path}"' in downloads
+    assert "kissfft,patch_file,$(TENSORFLOW_ROOT)$(KISSFFT_PATCH_PATH)" in show(make + "third_party.inc")
+    assert "patch -p1 -d ${dir} < ${patch_file}" in show(make + "download_and_extract.sh")
     assert f'ZIP_PREFIX_NN="{lock.get("cmsis-nn").commit}"' in show(make + "ext_libs/cmsis_nn_download.sh")
     assert f'ZIP_PREFIX="{lock.get("cmsis-6").commit}"' in show(make + "ext_libs/cmsis_download.sh")
     assert "-name '*BUILD' -delete" in show(make + "download_and_extract.sh")
@@ -77,6 +85,11 @@ def test_lock_agrees_with_tflms_own_download_scripts():
         tag = subprocess.run(["git", "-C", str(flatbuffers_repo), "rev-parse", "v25.9.23^{commit}"],
                              capture_output=True, text=True, check=True).stdout.strip()
         assert tag == lock.get("flatbuffers").commit
+    kissfft_repo = find_git_dir("mborgerding+kissfft")
+    if kissfft_repo is not None and kissfft_repo.is_dir():
+        tag = subprocess.run(["git", "-C", str(kissfft_repo), "rev-parse", "v130^{commit}"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+        assert tag == lock.get("kissfft").commit
 
 
 def test_lock_names_no_package_registry_host():

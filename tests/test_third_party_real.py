@@ -39,3 +39,16 @@ def test_real_flatbuffers_is_prepared_with_tflms_patch(tmp_path):
     base_h = (tree / "include" / "flatbuffers" / "base.h").read_text()
     assert "#define FLATBUFFERS_LOCALE_INDEPENDENT 0" in base_h  # TFLM's patch is in
     assert not list(tree.rglob("BUILD"))
+
+
+def test_real_kissfft_is_prepared_with_tflms_patch(tmp_path):
+    """kissfft v130 with TFLM's third_party/kissfft/kissfft.patch: the tree TFLM's Makefile builds."""
+    lock = load_lock()
+    kissfft = lock.get("kissfft")
+    mirror = _mirror(kissfft)
+    import_source(lock, "tflite-micro", _mirror(lock.get("tflite-micro")), env={}, root=tmp_path)
+    tree = import_source(lock, "kissfft", mirror, env={}, root=tmp_path)
+    assert tree_digest(tree) == kissfft.prepared_digest != kissfft.source_digest
+    header = (tree / "kiss_fft.h").read_text()
+    assert "#define KISS_FFT_MALLOC(X) (void*)(0x0) /* Patched. */" in header  # TFLM's patch is in
+    assert (tree / "tools" / "kiss_fftr.c").is_file() and (tree / "COPYING").is_file()

@@ -90,6 +90,10 @@ LIBRARY_BUILDS: Mapping[str, KernelLibraryBuild] = {
 
 # Include folders of the base dependencies, as TFLM's Makefile lists them.
 _BASE_INCLUDES = ((TFLM, ""), ("flatbuffers", "include"), ("gemmlowp", ""), ("ruy", ""))
+# Include folders of the ops' own third-party needs (op_inventory third_party=), as TFLM's Makefile
+# lists them (-I$(DOWNLOADS_DIR)/kissfft): its kiss_fft_wrappers #include "kiss_fft.c" and
+# "tools/kiss_fftr.c" from there, so kissfft is compiled inside TFLM's files, never on its own.
+_OP_NEED_INCLUDES = {"kissfft": ""}
 
 
 @dataclass(frozen=True)
@@ -204,6 +208,7 @@ def resolve_sources(op_names: Iterable[str], kernels: str, overrides: Mapping[st
     library_files: tuple[Path, ...] = ()
     defines: tuple[str, ...] = ()
     includes = [trees[dep] / sub for dep, sub in _BASE_INCLUDES]
+    includes += [trees[dep] / _OP_NEED_INCLUDES[dep] for dep in trees if dep in _OP_NEED_INCLUDES]
     if build is not None:
         defines = op_inventory.KERNEL_LIBRARIES[kernels].defines + build.defines
         includes += [trees[dep] / sub for dep, sub in build.include_dirs]

@@ -63,20 +63,63 @@ class PinnedBuild:
     library_commits: tuple[tuple[str, str], ...] = ()  # (lock name, commit) of the kernel library's trees
 
 
-def oracle_ops(kernels: str = op_inventory.REFERENCE) -> list[str]:
-    """Every op of the inventory whose external needs the lock pins (SignalRfft/Irfft need kissfft,
-    which it does not): the runner registers exactly these."""
+def oracle_ops(kernels: str = op_inventory.REFERENCE, overrides: Mapping[str, str] | None = None,
+               env=None) -> list[str]:
+    """Every op of the inventory whose external needs the lock pins and whose own trees resolve
+    (SignalRfft/Irfft need kissfft): the runner registers exactly these. Why not fail without
+    kissfft: the other ops must still be judged; a model using a left-out op is refused by name
+    (unavailable_needs says which tree to provide)."""
     from tinyml_build.runtimes.tflm.sources import load_lock, required_dependencies
+    from tinyml_build.third_party.resolve import locate
 
     lock = load_lock()
+    base = set(required_dependencies((), kernels, lock))
+    resolves: dict[str, bool] = {}
     usable = []
     for name in op_inventory.supported_ops():
         try:
-            required_dependencies([name], kernels, lock)
+            needs = [n for n in required_dependencies([name], kernels, lock) if n not in base]
         except TinyMLError:
             continue
-        usable.append(name)
+        for need in needs:
+            if need not in resolves:
+                resolves[need] = locate(lock.get(need), overrides, env).path is not None
+        if all(resolves[need] for need in needs):
+            usable.append(name)
     return usable
+
+
+def refuse_unavailable(build: PinnedBuild, model) -> None:
+    """ModelError naming the tree to provide when `model` uses an op the runner left out for lack of
+    it (SignalRfft without kissfft): clearer than the runner's 'not registered'."""
+    from tinyml_build.errors import ModelError
+    from tinyml_build.runtimes.tflm.sources import load_lock
+    from tinyml_build.third_party.resolve import provide_fix
+
+    missing = unavailable_needs(build, {use.name for use in op_inventory.op_uses(model)})
+    if missing:
+        need, ops = next(iter(sorted(missing.items())))
+        raise ModelError(f"the pinned TFLM oracle does not register {', '.join(ops)}: they need {need}, "
+                         f"which is not available", where=model.path, fix=provide_fix(load_lock().get(need)))
+
+
+def unavailable_needs(build: PinnedBuild, op_names) -> dict[str, list[str]]:
+    """{lock name: [ops]} of the ops in `op_names` the runner left out because a tree they need
+    (kissfft) does not resolve: what a refusal names, with how to provide it."""
+    from tinyml_build.runtimes.tflm.sources import load_lock, required_dependencies
+
+    lock = load_lock()
+    base = set(required_dependencies((), build.kernels, lock))
+    missing: dict[str, list[str]] = {}
+    for name in sorted(set(op_names) - set(build.ops)):
+        try:
+            needs = required_dependencies([name], build.kernels, lock)
+        except TinyMLError:
+            continue
+        for need in needs:
+            if need not in base and need not in build.trees:
+                missing.setdefault(need, []).append(name)
+    return missing
 
 
 def plan_build(overrides: Mapping[str, str] | None = None, env=None,
@@ -87,7 +130,7 @@ def plan_build(overrides: Mapping[str, str] | None = None, env=None,
     MissingSourceError (the resolver's) when a tree is absent."""
     from tinyml_build.runtimes.tflm import sources as tflm_sources
 
-    ops = tuple(oracle_ops(kernels)) if ops is None else tuple(sorted(set(ops)))
+    ops = tuple(oracle_ops(kernels, overrides, env)) if ops is None else tuple(sorted(set(ops)))
     plan = tflm_sources.resolve_sources(ops, kernels, overrides, env)
     tflm = plan.trees[tflm_sources.TFLM]
     # The host build keeps TFLM's own debug_log.cc (stderr) where images use the platform's console

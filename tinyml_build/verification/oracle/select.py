@@ -87,6 +87,7 @@ class Oracle:
         if self.kind == PINNED:
             from tinyml_build.verification.oracle import pinned
 
+            pinned.refuse_unavailable(self.build, model)
             return pinned.run(_runner(self.build), model, inputs, intermediates, timeout)
         from tinyml_build.verification.oracle import wheel
 

@@ -1230,6 +1230,29 @@ void tml_sub_s32(const tml_arith_s32_params *p, const tml_broadcast *shape, cons
 void tml_mul_s32(const tml_arith_s32_params *p, const tml_broadcast *shape, const int32_t *in1, const int32_t *in2,
                  int32_t *out);
 
+/* ==== SignalRfft / SignalIrfft (aotfft; issue 12 section 2; kernels/signal_rfft.c) =================
+ * kissfft v130's real FFT as TFLM computes it (include/tml_kissfft_template.h). All tables come from
+ * the build (ops/_kissfft_plan.py): n = fft_length / 2 complex points; `stage` holds (radix, m,
+ * fstride) per stage, outermost first; `order` the first pass's input index per position; twiddles
+ * n and super_twiddles n / 2 complex values (interleaved re, im) of the sample type (int16_t, int32_t
+ * or float; inverse ones for the irfft). scratch: n complex samples. Rfft: `frames` frames of in_len
+ * samples (zero-padded to 2 n) -> n + 1 complex bins each; Irfft: n + 1 bins -> 2 n samples. */
+typedef struct {
+  int32_t n, stages;
+  const int32_t *stage;
+  const uint16_t *order;
+  const void *twiddles;
+  const void *super_twiddles;
+  int32_t inverse, frames, in_len;
+} tml_signal_fft_params;
+void tml_signal_rfft_s16(const tml_signal_fft_params *p, const int16_t *input, int16_t *output, uint8_t *scratch);
+void tml_signal_irfft_s16(const tml_signal_fft_params *p, const int16_t *input, int16_t *output, uint8_t *scratch);
+void tml_signal_rfft_s32(const tml_signal_fft_params *p, const int32_t *input, int32_t *output, uint8_t *scratch);
+void tml_signal_irfft_s32(const tml_signal_fft_params *p, const int32_t *input, int32_t *output, uint8_t *scratch);
+void tml_signal_rfft_f32(const tml_signal_fft_params *p, const float *input, float *output, uint8_t *scratch);
+void tml_signal_irfft_f32(const tml_signal_fft_params *p, const float *input, float *output, uint8_t *scratch);
+/* ==== end of SignalRfft / SignalIrfft (aotfft) ====================================================== */
+
 #ifdef __cplusplus
 }
 #endif
