@@ -133,6 +133,10 @@ def macs(model, op) -> int:
         return out_elements * w[1] * w[2]
     if name == "FULLY_CONNECTED":
         return out_elements * _shape(sub, op.inputs[1])[-1]
+    if name == "SVDF":  # per batch row: the feature matmul, then each filter's memory-long time dot
+        filters, memory = _shape(sub, op.inputs[2])
+        batches, input_size = _shape(sub, op.inputs[0])
+        return batches * filters * (input_size + memory)
     if name in ("AVERAGE_POOL_2D", "MAX_POOL_2D"):
         return out_elements * op.options.get("filter_height", 1) * op.options.get("filter_width", 1)
     return 0

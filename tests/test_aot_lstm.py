@@ -28,9 +28,11 @@ from test_aot_ops_arith import Batch
 from tflite_builder import TYPE_CODES, ModelBuilder
 
 from tinyml_build.errors import UnsupportedOpError
+from tinyml_build.model.reader import read_model
 from tinyml_build.model.schema import fb
-from tinyml_build.runtimes.aot.ops.unidirectional_sequence_lstm import tanh_input_scaling
-from tinyml_build.runtimes.aot.quantization import checked_log2
+from tinyml_build.runtimes.aot import lower_model
+from tinyml_build.runtimes.aot.ops.unidirectional_sequence_lstm import scaled, scaled_round, tanh_input_scaling
+from tinyml_build.runtimes.aot.quantization import checked_log2, mbqm
 from tinyml_build.runtimes.aot.upstream_tables import sigmoid_table_uint16
 
 CASES = 34  # LSTMs per generated model: MODELS x 2 types x CASES >= aot_op_cases.MIN_CASES
@@ -46,8 +48,11 @@ def needs_tflm_table() -> None:
         pytest.skip(f"TFLM sources not available for the sigmoid table: {err.what}")
 
 
-def add_lstm(b, rng, dtype, n, float_inputs=False):
-    """One LSTM with random geometry and quantization; dtype is the activation type (int8, int16)."""
+def add_lstm(b, rng, dtype, n, float_inputs=False, one_rounding=False):
+    """One LSTM with random geometry and quantization; dtype is the activation type (int8, int16).
+    one_rounding: gate FC multipliers below 0.5 (TFLM shifts -1 and lower; about half of them in
+    [0.25, 0.5), shift -1), so every requantization of an int8 LSTM takes the kernel's one-rounding
+    loop (tml_lstm_scaled); otherwise they reach 2, which takes its loop with the general path."""
     time_major = bool(rng.random() < 0.4)
     batches, steps = int(rng.integers(1, 4)), int(rng.integers(1, 6))
     input_size, cells = int(rng.integers(1, 13)), int(rng.integers(1, 11))
@@ -65,6 +70,9 @@ def add_lstm(b, rng, dtype, n, float_inputs=False):
         # Pre-activations of a few units (Q3.12 saturates at 8): weight scales from the fan-in.
         wi_scale = float(rng.uniform(1.0, 4.0) / (in_scale * act_max * 64 * np.sqrt(input_size)))
         wr_scale = float(rng.uniform(1.0, 4.0) / (hidden_scale * act_max * 64 * np.sqrt(cells)))
+        if one_rounding:  # the multipliers in_scale * w_scale / 2^-12 themselves
+            wi_scale = float(rng.uniform(0.02, 0.49) / (np.float32(in_scale) * 4096))
+            wr_scale = float(rng.uniform(0.02, 0.49) / (np.float32(hidden_scale) * 4096))
         inputs[wi_n] = b.tensor(f"wi{gate}{n}", "int8", [cells, input_size], scale=wi_scale, zero_point=0,
                                 data=rng.integers(-127, 128, (cells, input_size)).astype(np.int8))
         inputs[wr_n] = b.tensor(f"wr{gate}{n}", "int8", [cells, cells], scale=wr_scale, zero_point=0,
@@ -88,7 +96,12 @@ def add_lstm(b, rng, dtype, n, float_inputs=False):
     return [x], [y]
 
 
-ADDERS = {"UNIDIRECTIONAL_SEQUENCE_LSTM": add_lstm}
+def add_generated_lstm(b, rng, dtype, n):
+    """add_lstm for the generated suites: half the LSTMs with the int8 kernel's one-rounding multipliers."""
+    return add_lstm(b, rng, dtype, n, one_rounding=bool(rng.random() < 0.5))
+
+
+ADDERS = {"UNIDIRECTIONAL_SEQUENCE_LSTM": add_generated_lstm}
 TYPES = {"UNIDIRECTIONAL_SEQUENCE_LSTM": ("int8", "int16")}
 
 
@@ -125,6 +138,28 @@ def test_prepare_math():
     assert checked_log2(1.4 * 2.0 ** -11)[1] == -11 and checked_log2(1.5 * 2.0 ** -11)[1] == -10
     assert tanh_input_scaling(-12) == (3, 0)  # Q3.12 gate input
     assert tanh_input_scaling(-11) == (6, 0) and tanh_input_scaling(-13) == (3, 1)
+
+
+def test_one_rounding_is_tflms_two():
+    """tml_lstm_scaled's single rounding equals MultiplyByQuantizedMultiplier for every shift it takes
+    (-31..-1), at the int32 extremes and around the sign change, with the smallest and largest multipliers."""
+    rng = np.random.default_rng(12)
+    xs = [-(1 << 31), -(1 << 31) + 1, -(1 << 30) - 1, -(1 << 30), -(1 << 30) + 1, -2, -1, 0, 1, 2, (1 << 30) - 1,
+          1 << 30, (1 << 31) - 1] + [int(v) for v in rng.integers(-(1 << 31), 1 << 31, 120)] + \
+        [int(v) for v in rng.integers(-5000, 5000, 60)]
+    multipliers = [1 << 30, (1 << 30) + 1, (1 << 31) - 1] + [int(v) for v in rng.integers(1 << 30, 1 << 31, 3)]
+    for shift in range(-31, 0):
+        for m in multipliers:
+            for x in xs:
+                assert scaled(x, m, shift) == mbqm(x, m, shift), (x, m, shift)
+    assert scaled_round(0) is None and scaled_round(-32) is None  # the kernel's other loop takes these
+
+
+def test_generated_models_take_both_int8_loops():
+    """The generated suites run both tml_lstm_s8 loops: one rounding (usual_shifts) and shift tests."""
+    program = lower_model(read_model(_model("int8", 0), where="lstm.tflite", name="lstm"))
+    flags = [dict(s.fields)["usual_shifts"] for s in program.structs if s.ctype == "tml_lstm_params"]
+    assert flags.count("1") >= 10 and flags.count("0") >= 10, flags
 
 
 def test_refused_variants_name_the_reason():

@@ -12,6 +12,10 @@ data the weights do not hold and the kernels need:
   - a bias the model omits: 4 B per output channel (the input zero point folded into it).
   - an integer UNIDIRECTIONAL_SEQUENCE_LSTM: TFLM's 256-entry uint16 sigmoid table (512 B, once a
     model: arrays are shared by content). TFLM's own binary carries the same table in its flash.
+    int8 activations also: 4 B per recurrent weight row (16 B per cell): the recurrent FCs have no
+    bias in the model, and the kernel folds what their rows carry (minus the hidden zero point times
+    the row sum, the SMLAD layout's weight term) into one int32 per row, as for FULLY_CONNECTED's
+    omitted bias below.
 SVDF needs none: its kernel subtracts the zero points in its dot products (no per-filter tables).
 What stays inside the 2 %: CONV_2D's 0..3 zero bytes after its weight rows, DEPTHWISE_CONV_2D's
 row of input zero points read by padded taps (in_c bytes, shared by layers with the same one).
@@ -40,6 +44,8 @@ SLACK = 0.02
 CHANNEL_QUANT_BYTES = 8
 SOFTMAX_TABLE_BYTES = 256 * 4
 LSTM_SIGMOID_TABLE_BYTES = 256 * 2
+LSTM_RECURRENT_ROW_BYTES = 4  # int32 per recurrent weight row of an int8 LSTM
+LSTM_FORGET_INPUT_WEIGHTS = 2  # input index: [cells, input_size]
 BYTE_TABLE_OPS = {"LOGISTIC", "TANH", "HARD_SWISH", "LEAKY_RELU", "ABS", "QUANTIZE", "RELU", "RELU6", "ELU"}
 WEIGHTED_OPS = {"FULLY_CONNECTED": 0, "CONV_2D": 0, "TRANSPOSE_CONV": 0, "DEPTHWISE_CONV_2D": 3}  # channel axis
 BIAS_INPUT = {"FULLY_CONNECTED": 2, "CONV_2D": 2, "DEPTHWISE_CONV_2D": 2, "TRANSPOSE_CONV": 3}
@@ -75,6 +81,11 @@ def allowance(model) -> tuple[int, list[str]]:
     if lstm:
         total += LSTM_SIGMOID_TABLE_BYTES
         reasons.append(f"op #{lstm[0].index} UNIDIRECTIONAL_SEQUENCE_LSTM: TFLM's sigmoid table (once a model)")
+    for op in lstm:
+        if sg.tensors[op.inputs[0]].dtype == "int8":
+            cells = sg.tensors[op.inputs[LSTM_FORGET_INPUT_WEIGHTS]].shape[0]
+            total += LSTM_RECURRENT_ROW_BYTES * 4 * cells
+            reasons.append(f"op #{op.index} UNIDIRECTIONAL_SEQUENCE_LSTM: recurrent row constants ({cells} cells)")
     for op in sg.operators:
         out = sg.tensors[op.outputs[0]] if op.outputs else None
         if op.name in WEIGHTED_OPS and len(op.inputs) > 1:

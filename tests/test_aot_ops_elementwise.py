@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from aot_tf_models import op_model
 from conftest import shared_model
-from tflite_builder import ModelBuilder
+from tflite_builder import ModelBuilder, single_op_model
 
 from tinyml_build.errors import UnsupportedOpError
 from tinyml_build.model.reader import read_model
@@ -169,15 +169,33 @@ def test_int16_mul_with_nonzero_zero_point_is_a_clear_error():
     assert "op #0 MUL" in str(info.value) and "zero point" in str(info.value) and "runtime=tflm" in str(info.value)
 
 
-def test_int64_add_is_a_clear_error():
-    """(float32 and int32 ADD are lowered: tests/test_aot_ops_gen_binary.py; int64 is no TFLM type of ADD.)"""
+@pytest.mark.parametrize("op", ["ADD", "SUB", "MUL"])
+def test_int64_arithmetic_is_a_clear_error(op):
+    """(float32 and int32 ADD/SUB/MUL are lowered: tests/test_aot_ops_gen_binary.py; int64 is no TFLM type of
+    ADD.) The refusal lists every type aot runs for the op, not just the int8/int16 path's."""
     b = ModelBuilder()
     x1, x2, y = (b.tensor(n, "int64", (1, 4)) for n in ("x1", "x2", "y"))
-    b.op(b.opcode(fb.BuiltinOperator.ADD), [x1, x2], [y], fb.BuiltinOptions.AddOptions, fb.AddOptionsT())
+    b.op(b.opcode(getattr(fb.BuiltinOperator, op)), [x1, x2], [y])
     b.inputs, b.outputs = [x1, x2], [y]
     with pytest.raises(UnsupportedOpError) as info:
-        lower_model(read_model(b.build(), where="addi.tflite", name="addi"))
-    assert "op #0 ADD" in str(info.value) and "int64" in str(info.value) and "runtime=tflm" in str(info.value)
+        lower_model(read_model(b.build(), where="arith64.tflite", name="arith64"))
+    message = str(info.value)
+    assert f"op #0 {op}" in message and "int64" in message and "runtime=tflm" in message
+    assert "int8 / int16 / int32 / float32" in message
+
+
+@pytest.mark.parametrize("op, types", [("SOFTMAX", "int8 / int16 / float32"),
+                                       ("MAX_POOL_2D", "int8 / int16 / float32"),
+                                       ("CONV_2D", "int8 / int16 / float32"),
+                                       ("HARD_SWISH", "int8 / float32"),
+                                       ("TANH", "int8 / int16 / float32")])
+def test_input_type_refusal_names_every_type(op, types):
+    """Ops whose types are lowered in several modules (ctx.lower_by_input_type) refuse another type
+    naming all of them."""
+    data = single_op_model(getattr(fb.BuiltinOperator, op), dtype="uint8", shape=(1, 2, 2, 4))
+    with pytest.raises(UnsupportedOpError) as info:
+        lower_model(read_model(data, where="u8.tflite", name="u8"))
+    assert f"op #0 {op}" in str(info.value) and f"is uint8; runtime=aot supports {types} here" in str(info.value)
 
 
 # --- host-side broadcast collapsing ------------------------------------------------------------

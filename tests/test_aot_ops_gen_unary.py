@@ -11,6 +11,8 @@ kernels branch on (LOGISTIC's cutoffs, signed zeros, NaN, infinities) in every r
 1e-3 to 1e3. Each generated model holds CASES independent ops (one host compile).
 """
 
+import shutil
+
 import aot_op_cases
 import numpy as np
 import pytest
@@ -85,6 +87,10 @@ def add_leaky_relu(b, rng, dtype, n):
     shape = _shape(rng)
     in_scale = _log_uniform(rng, 1e-4, 1.0) if dtype == "int16" else _log_uniform(rng, 0.005, 1.0)
     out_scale = in_scale * _log_uniform(rng, 0.2, 5.0)
+    if dtype == "int16" and rng.random() < 0.2:
+        # identity multipliers of 2^13..2^15: left shifts of 14-15, where some inputs leave the +-2^30 the
+        # kernel's one-SMMULR form needs (it takes TFLM's 64-bit form then), short of int32 wrap-around
+        out_scale = in_scale * _log_uniform(rng, 2.0 ** -15, 2.0 ** -13)
     options = fb.LeakyReluOptionsT()
     options.alpha = float(rng.choice([rng.uniform(0.0, 1.0), rng.uniform(-2.0, 2.0), 0.01, 0.2, 0.3]))
     return _unary(b, n, BUILTIN.LEAKY_RELU, 2, (dtype, shape, in_scale, _zero_point(rng, dtype)),
@@ -223,3 +229,22 @@ def test_int16_softmax_refuses_the_output_quantizations_tflm_refuses(scale, zero
     b.op(b.opcode(BUILTIN.SOFTMAX, version=3), [x], [y], OPTIONS.SoftmaxOptions, fb.SoftmaxOptionsT())
     b.inputs, b.outputs = [x], [y]
     assert message in aot_op_cases.lower_error(b.build())
+
+
+# int16 LEAKY_RELU and the int16/int32 QUANTIZE requantizations take SMMULR / SMLAL forms on Armv7E-M that the
+# host build does not compile: their generated cases (both forms of each: narrow and wide shifted inputs,
+# shifts above and below -2) run on an emulated Cortex-M4F too.
+M4_TYPES = {"LEAKY_RELU": ("int16",),
+            "QUANTIZE": ("int16->int8", "int16->int16", "int32->int8", "int32->int16", "int16->int32")}
+
+
+@pytest.mark.qemu
+@pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
+                    reason="arm-none-eabi-gcc or qemu-system-arm not installed")
+def test_int16_requantizing_kernels_on_cortex_m4():
+    from tinyml_build.model.reader import read_model
+    from tinyml_build.verification.target_check import check_on_cortex_m
+
+    model = aot_op_cases.all_ops_model({op: ADDERS[op] for op in M4_TYPES}, M4_TYPES.get, per_type=12, seed=41)
+    report = check_on_cortex_m(read_model(model, where="unary_m4.tflite", name="unary_m4"), runs=RUNS)
+    assert report.ok, str(report)

@@ -369,21 +369,20 @@ def mel_tables(bins: int, channels: int):
     return [weights, (4096 - weights).astype(np.int16)] + [np.array(t, np.int16) for t in (freq, start, width)]
 
 
-def front_end_model(size: int = 64, bins: int = 33, channels: int = 8) -> bytes:
-    """The micro_speech front end's chains around the FFT (which aot lacks: kissfft is not pinned):
-    Window -> FftAutoScale, and Energy -> FilterBank -> FilterBankSquareRoot -> PCAN -> FilterBankLog
-    with the front end's options (window shift 12, PCAN snr_shift 6, log scale 1600) and mel-shaped
-    filter bank tables. front_end_model(480, 257, 40) is micro_speech's shape (README figures)."""
-    rng = np.random.default_rng(3)
-    b = ModelBuilder()
-    x = b.tensor("audio", "int16", [size])
+def window_and_scale(b, x, size: int):
+    """SignalWindow (a Q14 sin^2 window, shift 12) -> SignalFftAutoScale of `x`: (scaled, shift)."""
     window = (16384 * np.sin(np.pi * (np.arange(size) + 0.5) / size) ** 2).astype(np.int16)
     w = b.tensor("window", "int16", [size], data=window)
     windowed = b.tensor("windowed", "int16", [size])
     _custom(b, "SignalWindow", [x, w], [windowed], {"shift": 12})
     scaled, shift = b.tensor("scaled", "int16", [size]), b.tensor("fft_shift", "int32", [])
     _custom(b, "SignalFftAutoScale", [windowed], [scaled, shift], None)
-    spectrum = b.tensor("spectrum", "int16", [2 * bins])
+    return scaled, shift
+
+
+def energy_to_roots(b, spectrum, bins: int, channels: int):
+    """SignalEnergy of every bin -> SignalFilterBank (mel_tables) -> SignalFilterBankSquareRoot
+    (scale bits 3) of `spectrum`: the uint32 roots per channel."""
     energy = b.tensor("energy", "uint32", [bins])
     _custom(b, "SignalEnergy", [spectrum], [energy], {"end_index": bins, "start_index": 0})
     names = ("weights", "unweights", "freq_starts", "weight_starts", "widths")
@@ -393,13 +392,35 @@ def front_end_model(size: int = 64, bins: int = 33, channels: int = 8) -> bytes:
     bits = b.tensor("scale_bits", "int32", [], data=np.array(3, np.int32))
     roots = b.tensor("roots", "uint32", [channels])
     _custom(b, "SignalFilterBankSquareRoot", [sums, bits], [roots], None)
-    noise = b.tensor("noise", "uint32", [channels])
+    return roots
+
+
+def pcan_and_log(b, rng, signal, noise, channels: int, output_scale: int):
+    """SignalPCAN (a random gain table, snr_shift 6) -> SignalFilterBankLog (correction bits 3)."""
     lut_values = _gain_lut(rng)
     lut = b.tensor("gain_lut", "int16", [len(lut_values)], data=lut_values)
     normalized = b.tensor("normalized", "uint32", [channels])
-    _custom(b, "SignalPCAN", [roots, noise, lut], [normalized], {"snr_shift": 6})
+    _custom(b, "SignalPCAN", [signal, noise, lut], [normalized], {"snr_shift": 6})
     features = b.tensor("features", "int16", [channels])
-    _custom(b, "SignalFilterBankLog", [normalized], [features], {"input_correction_bits": 3, "output_scale": 1600})
+    _custom(b, "SignalFilterBankLog", [normalized], [features],
+            {"input_correction_bits": 3, "output_scale": output_scale})
+    return features
+
+
+def front_end_model(size: int = 64, bins: int = 33, channels: int = 8) -> bytes:
+    """The micro_speech front end's chains around the FFT (tests/test_aot_ops_signal_fft.py has the
+    whole chain with SignalRfft): Window -> FftAutoScale, and Energy -> FilterBank ->
+    FilterBankSquareRoot -> PCAN -> FilterBankLog with the front end's options (window shift 12,
+    PCAN snr_shift 6, log scale 1600) and mel-shaped filter bank tables. front_end_model(480, 257,
+    40) is micro_speech's shape (README figures)."""
+    rng = np.random.default_rng(3)
+    b = ModelBuilder()
+    x = b.tensor("audio", "int16", [size])
+    scaled, shift = window_and_scale(b, x, size)
+    spectrum = b.tensor("spectrum", "int16", [2 * bins])
+    roots = energy_to_roots(b, spectrum, bins, channels)
+    noise = b.tensor("noise", "uint32", [channels])
+    features = pcan_and_log(b, rng, roots, noise, channels, 1600)
     b.inputs, b.outputs = [x, spectrum, noise], [scaled, shift, features]
     return b.build()
 

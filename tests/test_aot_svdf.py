@@ -92,7 +92,40 @@ def add_float(b, rng, dtype, n):
     return [x], [y]
 
 
+def add_large_multipliers(b, rng, state_dtype, n):
+    """int8 input, `state_dtype` state: effective scales 0.3-3 (QuantizeMultiplier shifts of -1 and
+    up: the kernel's general requantization, not its fast form) on sparse {-1, 0, 1} weights, so the
+    sums saturate only sometimes; filters >= 4 and memory sizes of whole words (the Arm kernel's
+    four-row feature pass and word-wise int8 rows) with input tails and several ranks and batches."""
+    np_type = STATE_TYPES[state_dtype][0]
+    batches, input_size, rank = int(rng.integers(1, 4)), int(rng.integers(1, 25)), int(rng.integers(1, 4))
+    units = int(rng.integers(-(-4 // rank), 7))
+    memory = int(rng.choice([1, 4, 8, 12, 5]))
+    filters = units * rank
+    in_scale, wf_scale, wt_scale = 0.05, 0.01, 0.02
+    state_scale = in_scale * wf_scale / float(np.exp(rng.uniform(np.log(0.3), np.log(3.0))))
+    out_scale = state_scale * wt_scale / float(np.exp(rng.uniform(np.log(0.3), np.log(3.0))))
+    state_zp = 0 if state_dtype == "int16" else int(rng.integers(-30, 31))
+
+    def sparse(shape):
+        return (rng.integers(-1, 2, shape) * (rng.random(shape) < 0.25)).astype(np.int8)
+
+    x = b.tensor(f"x{n}", "int8", [batches, input_size], scale=in_scale, zero_point=int(rng.integers(-20, 21)))
+    wf = b.tensor(f"wf{n}", "int8", [filters, input_size], scale=wf_scale, zero_point=0,
+                  data=sparse((filters, input_size)))
+    wt = b.tensor(f"wt{n}", state_dtype, [filters, memory], scale=wt_scale, zero_point=0,
+                  data=sparse((filters, memory)).astype(np_type))
+    bias = b.tensor(f"bias{n}", "int32", [units], scale=float(np.float32(state_scale) * np.float32(wt_scale)),
+                    zero_point=0, data=rng.integers(-60, 61, units).astype(np.int32))
+    state = b.tensor(f"state{n}", state_dtype, [batches, memory * filters], scale=state_scale, zero_point=state_zp)
+    y = b.tensor(f"y{n}", "int8", [batches, units], scale=out_scale, zero_point=int(rng.integers(-10, 11)))
+    _svdf_op(b, n, x, wf, wt, bias, state, y, rank, fb.ActivationFunctionType.NONE)
+    return [x], [y]
+
+
 ADDERS = {"SVDF": lambda b, rng, dtype, n: (add_float if dtype == "float32" else add_quantized)(b, rng, dtype, n)}
+LARGE_ADDERS = {"SVDF": add_large_multipliers}
+LARGE_CASES = 24  # SVDFs with large multipliers per state type
 TYPES = {"SVDF": ("int16", "int8", "float32")}  # state types
 
 
@@ -103,8 +136,10 @@ def _model(state_dtype: str, seed: int = 0, cases: int = CASES) -> bytes:
 MODELS = 2  # generated models (seeds) per state type
 PARAMS = [("SVDF", t, s) for t in TYPES["SVDF"] for s in range(MODELS)]
 SPECIAL_CASES = 36  # float SVDFs of test_float_activations_on_nan_and_infinities
+LARGE_PARAMS = [("SVDF", t, 0) for t in ("int16", "int8")]
 GENERATED_CASES = aot_op_cases.summed_counts(aot_op_cases.case_counts(PARAMS, CASES),
-                                             aot_op_cases.case_counts([("SVDF", "float32", 0)], SPECIAL_CASES))
+                                             aot_op_cases.case_counts([("SVDF", "float32", 0)], SPECIAL_CASES),
+                                             aot_op_cases.case_counts(LARGE_PARAMS, LARGE_CASES))
 
 
 @pytest.mark.parametrize("state_dtype,seed", [(t, s) for _, t, s in PARAMS])
@@ -221,3 +256,47 @@ def test_int8_state_on_cortex_m4_over_invocations():
     assert {4, 8} <= memories and any(m % 4 for m in memories)
     report = check_on_cortex_m(model, runs=12)
     assert report.ok, str(report)
+
+
+def _large_model(state_dtype: str) -> bytes:
+    return aot_op_cases.random_model(LARGE_ADDERS, TYPES, "SVDF", state_dtype, 0, LARGE_CASES)
+
+
+@pytest.mark.parametrize("state_dtype", ["int16", "int8"])
+def test_large_multipliers_bit_exact(tmp_path, state_dtype):
+    """Effective scales >= 0.25 (every shift > -2) take the general requantization on every path."""
+    data = _large_model(state_dtype)
+    model = read_model(data, where="svdf.tflite", name="svdf")
+    program = lower_model(model)
+    shifts = [int(value) for struct in program.structs if struct.ctype == "tml_svdf_s8_params"
+              for field, value in struct.fields if field in ("shift1", "shift2")]
+    assert shifts and min(shifts) > -2
+    aot_op_cases.check_bytes(tmp_path, data, runs=RUNS)
+
+
+@pytest.mark.qemu
+@pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
+                    reason="arm-none-eabi-gcc or qemu-system-arm not installed")
+def test_large_multipliers_on_cortex_m4():
+    from tinyml_build.verification.target_check import check_on_cortex_m
+
+    model = read_model(_large_model("int8"), where="svdf.tflite", name="svdf")
+    report = check_on_cortex_m(model, runs=RUNS)
+    assert report.ok, str(report)
+
+
+def test_feature_layout_is_the_weights_bytes_in_four_row_groups():
+    """The kernel's pass reads, per group of four rows, each input quad of rows 0..3, then the rows'
+    tails; rows past the last whole group stay row-major. Same bytes, nothing added."""
+    from tinyml_build.runtimes.aot.ops.svdf import FEATURE_GROUP
+    from tinyml_build.runtimes.aot.ops.svdf import interleaved_rows as feature_layout
+
+    assert FEATURE_GROUP == 4  # kernels/svdf.c TML_SVDF_GROUP
+
+    w = np.arange(6 * 5, dtype=np.int64).reshape(6, 5).astype(np.int8)  # 6 filters, input 5: 1 quad + tail 1
+    expected = [*w[0, :4], *w[1, :4], *w[2, :4], *w[3, :4], w[0, 4], w[1, 4], w[2, 4], w[3, 4], *w[4], *w[5]]
+    assert feature_layout(w).tolist() == [int(v) for v in expected]
+    rng = np.random.default_rng(0)
+    for filters, input_size in ((1, 1), (4, 3), (5, 8), (9, 13), (12, 4)):
+        weights = rng.integers(-128, 128, (filters, input_size)).astype(np.int8)
+        assert sorted(feature_layout(weights).tolist()) == sorted(weights.reshape(-1).tolist())

@@ -31,6 +31,7 @@ def _fails_cleanly(result, *needles):
     text = result.stdout + result.stderr
     assert result.returncode != 0, text[-2000:]
     assert "Traceback" not in text
+    assert 'File "' not in text  # SCons prints an exception raised in SConscript as a stack without "Traceback"
     for needle in needles:
         assert needle in text, text[-2000:]
     return text
@@ -184,6 +185,17 @@ def test_a_second_build_in_the_same_build_root_stops_with_a_message(tmp_path):
                        f"another build is running in {tmp_path} (pid 4242)")
     assert scons("target=qemu-m4", "model=hello_world", "runtime=aot", f"build_dir={tmp_path}", "gen").returncode == 0
 
+
+
+def test_build_and_cache_folders_that_cannot_be_made_stop_with_a_message(tmp_path):
+    """They used to fail at the first write into them, inside SCons, with an OSError and a stack."""
+    a_file = tmp_path / "a_file"
+    a_file.write_text("")
+    for option, needle in ((f"build_dir={a_file / 'b'}", f"cannot make the folder {a_file / 'b'}: Not a directory"),
+                           (f"cache_dir={a_file}", f"cannot make the folder {a_file}: it is a file")):
+        build_dir = option if option.startswith("build_dir=") else f"build_dir={tmp_path / 'build'}"
+        _fails_cleanly(scons("target=qemu-m4", "model=hello_world", "runtime=aot", build_dir, option, "gen"),
+                       needle, "fix: give a folder you can write")
 
 # ---- readable output --------------------------------------------------------------------------
 

@@ -6,10 +6,11 @@ import sys
 
 import pytest
 from conftest import PROJECT_DIR, shared_model
-from tflite_builder import fully_connected_model
+from tflite_builder import ModelBuilder, fully_connected_model
 
 from tinyml_build.analysis.analyze import analyze
 from tinyml_build.model import read_model
+from tinyml_build.model.schema import fb
 from tinyml_build.reports.inspect import to_dict, to_text
 
 
@@ -85,3 +86,52 @@ def test_missing_file_message():
 def test_output_is_deterministic(flag):
     path = str(shared_model("keyword_scrambled_8bit.tflite"))
     assert _inspect(path, flag).stdout == _inspect(path, flag).stdout
+
+
+# --- which runtime builds the model (reports/runtime_support.py) ----------------------------------------
+
+
+def _runtimes(model_bytes: bytes) -> tuple[dict, str]:
+    analysis = analyze(read_model(model_bytes, where="m.tflite", name="m"))
+    return to_dict(analysis)["runtimes"], to_text(analysis)
+
+
+def test_runtimes_builds_a_supported_model():
+    runtimes, text = _runtimes(fully_connected_model(units=4, features=8))
+    aot = runtimes["aot"]
+    assert (aot["builds"], aot["lacks"], aot["reason"], aot["fix"], aot["notes"]) == (True, [], "", "", [])
+    # 4x8 int8 FC: 8 input and 4 output bytes live together; 32 weight bytes + 16 of bias at least.
+    assert aot["memory"]["arena_bytes"] >= aot["memory"]["arena_lower_bound_bytes"] >= 12
+    assert aot["memory"]["model_data_bytes"] >= 48 and aot["memory"]["op_state_bytes"] == 0
+    assert runtimes["tflm"]["builds"] is True
+    assert "runtime=aot: builds this model" in text and "runtime=tflm: builds this model" in text
+
+
+def test_runtimes_name_an_op_neither_has_escaped():
+    b = ModelBuilder()
+    x, y = b.tensor("x", "int8", (1, 4)), b.tensor("y", "int8", (1, 4))
+    b.op(b.opcode(fb.BuiltinOperator.CUSTOM, custom="Evil\nOp"), [x], [y])
+    b.inputs, b.outputs = [x], [y]
+    runtimes, text = _runtimes(b.build())
+    for runtime in ("aot", "tflm"):
+        assert runtimes[runtime]["builds"] is False and runtimes[runtime]["lacks"] == ["Evil\nOp"]
+        assert "Evil" in runtimes[runtime]["reason"] and runtimes[runtime]["fix"]
+    assert "Evil\\x0aOp" in text and "Evil\nOp" not in text
+    assert "runtime=aot: refuses this model (lacks Evil\\x0aOp)" in text
+
+
+def test_runtimes_give_aot_type_refusal():
+    """aot has ADD, but not for int64: only lowering the model says so, as the build would."""
+    b = ModelBuilder()
+    x1, x2, y = (b.tensor(n, "int64", (1, 4)) for n in ("x1", "x2", "y"))
+    b.op(b.opcode(fb.BuiltinOperator.ADD), [x1, x2], [y])
+    b.inputs, b.outputs = [x1, x2], [y]
+    runtimes, _ = _runtimes(b.build())
+    assert runtimes["aot"]["builds"] is False and runtimes["aot"]["lacks"] == []
+    assert "op #0 ADD" in runtimes["aot"]["reason"] and "int64" in runtimes["aot"]["reason"]
+
+
+def test_runtimes_refuse_what_the_analysis_refuses():
+    runtimes, _ = _runtimes(fully_connected_model(input_dtype="float32"))
+    assert not runtimes["aot"]["builds"] and not runtimes["tflm"]["builds"]
+    assert "hybrid" in runtimes["tflm"]["reason"]

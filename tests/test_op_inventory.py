@@ -18,6 +18,7 @@ from tinyml_build.analysis.op_inventory import (
     kernel_sources,
     libraries_with_optimized,
     lookup,
+    lookup_all,
     supported_ops,
 )
 from tinyml_build.errors import TinyMLError, UnsupportedOpError
@@ -471,3 +472,15 @@ def test_every_cmsis_nn_specialization_is_listed_or_named_here(tflm):
     listed = {typed.function for _, typed in TYPED}
     assert listed <= specialized
     assert specialized - listed == set(NOT_LISTED), sorted(specialized ^ (listed | set(NOT_LISTED)))
+
+
+def test_ops_exporters_write_for_common_layers_name_the_export_that_avoids_them():
+    """Keras 3 UpSampling2D(nearest) -> TILE and activation='gelu' -> GELU: no TFLM kernel, so the
+    error says which layer writes them and what to use instead (found by a Keras sweep), and why
+    runtime=aot refuses them too (it read as a tflm-only refusal)."""
+    for op, needle in (("TILE", "interpolation='nearest') exports RESIZE_NEAREST_NEIGHBOR"), ("GELU", "tanh form")):
+        with pytest.raises(UnsupportedOpError) as caught:
+            lookup_all(["CONV_2D", op], where="m.tflite")
+        assert "no TFLM kernel, so neither runtime builds it" in caught.value.what
+        hints = [line for line in caught.value.detail_lines if needle in line]
+        assert len(hints) == 1 and hints[0].startswith(f"  '{op}': ")

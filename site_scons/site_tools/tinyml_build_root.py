@@ -25,6 +25,8 @@ import SCons.CacheDir
 from SCons.Script import CacheDir, GetOption, SConsignFile, SetOption
 from SCons.Util import hash_collect
 
+from tinyml_scons import tinyml_fail
+
 LOCK_FILE = ".tinyml-build.lock"
 _held = []  # the open lock file, kept for the life of the process
 
@@ -72,15 +74,26 @@ def _lock(build_root: Path) -> None:
 def UseBuildRoot(env, build_root: Path, cache_dir: str = ""):
     """Records, lock, cache and jobs for a build into `build_root`."""
     from tinyml_build.config.options import CACHE_DIR_ENV
+    from tinyml_build.errors import TinyMLError
 
     build_root = Path(build_root)
     build_root.mkdir(parents=True, exist_ok=True)
     if not GetOption("no_exec"):
-        _lock(build_root)
+        try:
+            _lock(build_root)
+        except TinyMLError as exc:
+            tinyml_fail(exc)  # raised inside SConscript, SCons would print its stack under the message
     SConsignFile(str(build_root / ".sconsign"))
     cache = cache_dir or os.environ.get(CACHE_DIR_ENV, "")
     if cache:
-        CacheDir(str(Path(cache).expanduser().resolve()))
+        from tinyml_build.config.build_config import make_folder
+
+        folder = Path(cache).expanduser().resolve()
+        try:
+            make_folder(folder, "cache_dir", cache, example=".tinyml-cache")
+        except TinyMLError as exc:
+            tinyml_fail(exc)
+        CacheDir(str(folder))
         env["CACHEDIR_CLASS"] = FolderIndependentCache
     env["TML_CACHE_DIR"] = cache
     if not _jobs_given():

@@ -572,24 +572,37 @@ def _wrapped(names: Iterable[str]) -> list[str]:
                          break_on_hyphens=False)
 
 
+# Ops TFLM has no kernel for that converters write for common layers, with the export that avoids
+# them (measured with TensorFlow 2.21 / Keras 3): the user's way out, not ours.
+EXPORT_ALTERNATIVES = {
+    "TILE": ("Keras 3's UpSampling2D(interpolation='nearest') exports RESHAPE + TILE; "
+             "keras.layers.Resizing(height, width, interpolation='nearest') exports RESIZE_NEAREST_NEIGHBOR"),
+    "GELU": ("tf.nn.gelu / activation='gelu' exports GELU; write the tanh form "
+             "0.5 * x * (1 + tanh(0.7978845608 * (x + 0.044715 * x**3))) to export TANH, MUL and ADD"),
+}
+
+
 def unsupported_op_error(op_names: list[str], where: str | None = None) -> UnsupportedOpError:
     """The error for ops missing from the inventory: names them, lists what is supported, and
     says how to fix it."""
     quoted = ", ".join(f"'{n}'" for n in op_names)
     plural = "s" if len(op_names) > 1 else ""
+    them = "them" if len(op_names) > 1 else "it"
     hints = []
     for name in op_names:
         folded = [known for known in OPS if known.lower() == name.lower()]
         close = folded or difflib.get_close_matches(name, sorted(OPS), n=3, cutoff=0.8)
-        if close:
+        if name in EXPORT_ALTERNATIVES:  # a real op, not a misspelling: no "did you mean"
+            hints.append(f"'{name}': {EXPORT_ALTERNATIVES[name]}")
+        elif close:
             hints.append(f"'{name}': did you mean {' or '.join(close)}?")
     builtin = sorted(n for n, op in OPS.items() if not op.custom)
     custom = sorted(n for n, op in OPS.items() if op.custom)
-    what = f"operator{plural} {quoted} not supported by the tflm runtime's op inventory"
+    # Both runtimes: tflm needs a TFLM kernel, and aot is judged against TFLM (the oracle)
+    what = f"operator{plural} {quoted} not in the op inventory: no TFLM kernel, so neither runtime builds {them}"
     details = ([f"  {h}" for h in hints]  # one line per hint: a name from the model cannot add lines
                + [f"  supported builtin ops ({len(builtin)}):", *_wrapped(builtin),
                   f"  supported custom ops ({len(custom)}):", *_wrapped(custom)])
-    them = "them" if len(op_names) > 1 else "it"
     fix = (f"re-export the model without {quoted} (replace {them} with supported ops), or add {them} to "
            "tinyml_build/analysis/op_inventory.py with the MicroMutableOpResolver method and kernel sources")
     return UnsupportedOpError(what, where=where, fix=fix, details=details)

@@ -247,6 +247,7 @@ def resolve(project_dir: Path, target: str, model: str, runtime: str = "auto", k
     build_root = Path(build_dir)
     if not build_root.is_absolute():
         build_root = project_dir / build_root
+    make_folder(build_root, "build_dir", build_dir)
     inputs = []
     for value in (v.strip() for v in model.split(",") if v.strip()):
         entry = model_catalog.resolve_model(value, find_named(project_dir, "models", value), base_dir=project_dir)
@@ -277,6 +278,17 @@ def resolve(project_dir: Path, target: str, model: str, runtime: str = "auto", k
                        requested_runtime=runtime, runtime_reason=reason,
                        third_party_overrides=tuple(sorted(overrides.items())), kernels_explicit=explicit,
                        kernels_note=kernels_note, toolchain=compiler)
+
+
+def make_folder(folder: Path, option: str, given: str, example: str = "build") -> None:
+    """Make the folder an option names now: a path under a file, or one the user may not write,
+    would otherwise fail at the first write inside SCons with an OSError and a stack."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        problem = "it is a file" if folder.is_file() else exc.strerror or str(exc)
+        raise TinyMLError(f"{option}={given}: cannot make the folder {folder}: {problem}", where=f"{option}=",
+                          fix=f"give a folder you can write (made if missing), e.g. {option}={example}") from None
 
 
 def from_options(project_dir: Path, values: OptionValues, options, requested=(), env=None,

@@ -8,6 +8,7 @@ a name is shown as \\x0a, never as a line of its own).
 from tinyml_build.analysis.analyze import Analysis
 from tinyml_build.escape import json_text, terminal
 from tinyml_build.model.reader import Tensor
+from tinyml_build.reports.runtime_support import runtime_support
 
 
 def _quant(tensor: Tensor) -> dict | None:
@@ -55,6 +56,7 @@ def to_dict(a: Analysis) -> dict:
                        "outputs": list(o.outputs), "macs": o.macs} for o in a.ops],
         "tensors": [_tensor_dict(a, t) for t in sg.tensors],
         "findings": [{"severity": f.severity, "what": f.what, "fix": f.fix} for f in a.findings],
+        "runtimes": {r.runtime: r.as_dict() for r in runtime_support(m)},
     }
 
 
@@ -116,6 +118,18 @@ def to_text(a: Analysis, show_tensors: bool = False) -> str:
         for t in tensors:
             lines.append(f"  {t['index']:>4}  {terminal(t['name'])[:40]:<40} {t['dtype']:<8} {_shape(t):<16} "
                          f"{t['bytes']:>10,}  {t['kind']:<10} {_qtext(t['quantization'])}")
+    lines += ["", "Runtimes:"]
+    for runtime, r in d["runtimes"].items():
+        lacks = f" (lacks {', '.join(terminal(n) for n in r['lacks'])})" if r["lacks"] else ""
+        lines.append(f"  runtime={runtime}: " + ("builds this model" if r["builds"] else "refuses this model")
+                     + lacks)
+        if not r["builds"]:
+            lines += [f"    {terminal(r['reason'])}"] + ([f"    fix: {terminal(r['fix'])}"] if r["fix"] else [])
+        if r["memory"]:
+            mem = r["memory"]
+            lines.append(f"    arena {mem['arena_bytes']:,} B (no plan below {mem['arena_lower_bound_bytes']:,}), "
+                         f"op state {mem['op_state_bytes']:,} B, model data {mem['model_data_bytes']:,} B in flash")
+        lines += [f"    note: {terminal(note)}" for note in r["notes"]]
     if d["findings"]:
         lines += ["", "Findings:"]
         for f in d["findings"]:

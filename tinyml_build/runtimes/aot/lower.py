@@ -193,6 +193,16 @@ class OpContext:
                 f"{' / '.join(allowed)} here")
         return tensor
 
+    def lower_by_input_type(self, elsewhere: dict, here: tuple[str, ...]) -> bool:
+        """Input 0's type picks the lowering: a type of `elsewhere` (type -> lowering in another module)
+        is lowered by it (True); a type of `here` is the caller's to lower (False); any other is refused
+        naming every type the op has, not only the caller's."""
+        x = self.require_dtype(self.input(0), (*here, *elsewhere), "input")
+        lowering = elsewhere.get(x.dtype)
+        if lowering is not None:
+            lowering(self)
+        return lowering is not None
+
     def require_constant(self, tensor: Tensor, what: str = "") -> Tensor:
         """`tensor`, which the kernel takes from flash (weights, bias, axes...); refused when the
         graph computes it at run time."""

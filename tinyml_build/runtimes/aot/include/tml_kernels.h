@@ -629,7 +629,7 @@ void tml_batch_matmul_f32(const tml_batch_matmul_params *p, const float *a, cons
  * The state [batches][filters][memory] is a variable tensor in the arena: it persists between
  * invocations and init() fills it as TFLM's ResetVariableTensors does. */
 typedef struct {
-  const int8_t *weights_feature; /* [filters][input_size] */
+  const int8_t *weights_feature; /* [filters][input_size] in ops/svdf.py interleaved_rows order */
   const void *weights_time;      /* [filters][memory], int16_t or int8_t like the state */
   const int32_t *bias;           /* [units] */
   int32_t batches, input_size, filters, memory, rank;
@@ -667,15 +667,21 @@ void tml_svdf_f32(const tml_svdf_f32_params *p, const float *input, float *state
  * saturating add, sigmoid or tanh to Q0.15), the cell update, the hidden update. The hidden and
  * cell states are variable tensors (persistent, reset by init()). */
 typedef struct {
-  const int8_t *input_weights;     /* [cells][input_size] */
-  const int8_t *recurrent_weights; /* [cells][cells] */
-  const int32_t *input_bias;       /* int8: gate bias - input_zp * row sums */
-  const int32_t *recurrent_bias;   /* int8: -hidden_zp * row sums */
+  const int8_t *input_weights;     /* int16: [cells][input_size] (int8: tml_lstm_params' gate_ fields) */
+  const int8_t *recurrent_weights; /* int16: [cells][cells] */
   const int64_t *input_bias64;     /* int16: gate bias (int64) */
   int32_t input_multiplier, recurrent_multiplier;
   int32_t input_shift, recurrent_shift;   /* int16: TFLM's shifts */
   int32_t input_rshift, recurrent_rshift; /* int8: -2 - shift, as tml_requant takes it */
 } tml_lstm_gate_params;
+
+/* lstmspeed: one requantization of the int8 path with no test of its shift, for r = -shift in 1..31:
+ * (x * multiplier + round - [x < 0] * 2^31) >> 32 >> shift with round = 2^30 + 2^(30 + r), shift = r - 1:
+ * MultiplyByQuantizedMultiplier's two roundings as one (unidirectional_sequence_lstm.c). */
+typedef struct {
+  int64_t round;
+  int32_t multiplier, shift;
+} tml_lstm_scale;
 
 typedef struct {
   tml_lstm_gate_params gates[4]; /* forget, input, cell, output */
@@ -687,12 +693,22 @@ typedef struct {
   int32_t hidden_multiplier, hidden_rshift; /* tanh(cell) x output gate -> hidden */
   int32_t hidden_zero_point;
   int32_t cell_clip;                   /* quantized bound; 0: no clipping */
-  int32_t tanh_multiplier, tanh_shift; /* cell -> tanh input: (x * m + round) >> shift */
+  int32_t tanh_multiplier, tanh_shift; /* cell -> tanh input: (x * m + tanh_round) >> shift */
+  int32_t tanh_round;                  /* 1 << (shift - 1), 0 when shift is 0 */
+  int32_t usual_shifts;      /* int8, 1: every requantization has r = -shift in 1..31, and scales[] holds them */
+  tml_lstm_scale scales[11]; /* gate g's input FC (2 g) and recurrent FC (2 g + 1), forget, update, hidden */
+  /* lstmspeed, int8 only (NULL for int16): every gate's weights as one matrix of 4 x cells rows, cell
+   * by cell (its forget, input, cell, output rows), in FULLY_CONNECTED's SMLAD layout (tml_dot.h) */
+  const int8_t *gate_input_weights;     /* [4 x cells][input_size], the layout */
+  const int8_t *gate_recurrent_weights; /* [4 x cells][cells], the layout */
+  const int32_t *gate_input_bias;       /* [cells][4]: bias - input_zp x row sum - the layout's row constant */
+  const int32_t *gate_recurrent_bias;   /* [cells][4]: -hidden_zp x row sum - the layout's row constant */
 } tml_lstm_params;
 
-/* scratch: 4 * cells int16 */
+/* forms: 2 * (input_size / 4 + cells / 4) int32 (the inputs' SMLAD forms; word-aligned) */
 void tml_lstm_s8(const tml_lstm_params *p, const int8_t *input, int8_t *hidden, int16_t *cell, int8_t *output,
-                 int16_t *scratch);
+                 int32_t *forms);
+/* scratch: 4 * cells int16 */
 void tml_lstm_s16(const tml_lstm_params *p, const int16_t *input, int16_t *hidden, int16_t *cell, int16_t *output,
                   int16_t *scratch);
 
@@ -1213,6 +1229,29 @@ void tml_sub_s32(const tml_arith_s32_params *p, const tml_broadcast *shape, cons
                  int32_t *out);
 void tml_mul_s32(const tml_arith_s32_params *p, const tml_broadcast *shape, const int32_t *in1, const int32_t *in2,
                  int32_t *out);
+
+/* ==== SignalRfft / SignalIrfft (aotfft; issue 12 section 2; kernels/signal_rfft.c) =================
+ * kissfft v130's real FFT as TFLM computes it (include/tml_kissfft_template.h). All tables come from
+ * the build (ops/_kissfft_plan.py): n = fft_length / 2 complex points; `stage` holds (radix, m,
+ * fstride) per stage, outermost first; `order` the first pass's input index per position; twiddles
+ * n and super_twiddles n / 2 complex values (interleaved re, im) of the sample type (int16_t, int32_t
+ * or float; inverse ones for the irfft). scratch: n complex samples. Rfft: `frames` frames of in_len
+ * samples (zero-padded to 2 n) -> n + 1 complex bins each; Irfft: n + 1 bins -> 2 n samples. */
+typedef struct {
+  int32_t n, stages;
+  const int32_t *stage;
+  const uint16_t *order;
+  const void *twiddles;
+  const void *super_twiddles;
+  int32_t inverse, frames, in_len;
+} tml_signal_fft_params;
+void tml_signal_rfft_s16(const tml_signal_fft_params *p, const int16_t *input, int16_t *output, uint8_t *scratch);
+void tml_signal_irfft_s16(const tml_signal_fft_params *p, const int16_t *input, int16_t *output, uint8_t *scratch);
+void tml_signal_rfft_s32(const tml_signal_fft_params *p, const int32_t *input, int32_t *output, uint8_t *scratch);
+void tml_signal_irfft_s32(const tml_signal_fft_params *p, const int32_t *input, int32_t *output, uint8_t *scratch);
+void tml_signal_rfft_f32(const tml_signal_fft_params *p, const float *input, float *output, uint8_t *scratch);
+void tml_signal_irfft_f32(const tml_signal_fft_params *p, const float *input, float *output, uint8_t *scratch);
+/* ==== end of SignalRfft / SignalIrfft (aotfft) ====================================================== */
 
 #ifdef __cplusplus
 }

@@ -69,34 +69,7 @@ static void tml_fc_forms(const int8_t *x, int32_t quads, int32_t *forms) {
     (s) = __smlad((xb), tml_sxtb16_ror8(wv), (s)); \
   } while (0)
 
-#if defined(__GNUC__)
-/* One input quad's forms against the four rows' weight words, pointers advanced: 17 instructions
- * per 16 MACs. Written out because GCC 12 loads the forms with two LDRs and spends separate
- * pointer updates, 25 % more instructions for the same work. */
-#define TML_FC_QUAD4_ASM                \
-  "ldrd %[xa], %[xb], [%[f]], #8\n\t"   \
-  "ldr %[t], [%[w]], #4\n\t"            \
-  "smlad %[s0], %[xa], %[t], %[s0]\n\t" \
-  "sxtb16 %[t], %[t], ror #8\n\t"       \
-  "smlad %[s0], %[xb], %[t], %[s0]\n\t" \
-  "ldr %[t], [%[w]], #4\n\t"            \
-  "smlad %[s1], %[xa], %[t], %[s1]\n\t" \
-  "sxtb16 %[t], %[t], ror #8\n\t"       \
-  "smlad %[s1], %[xb], %[t], %[s1]\n\t" \
-  "ldr %[t], [%[w]], #4\n\t"            \
-  "smlad %[s2], %[xa], %[t], %[s2]\n\t" \
-  "sxtb16 %[t], %[t], ror #8\n\t"       \
-  "smlad %[s2], %[xb], %[t], %[s2]\n\t" \
-  "ldr %[t], [%[w]], #4\n\t"            \
-  "smlad %[s3], %[xa], %[t], %[s3]\n\t" \
-  "sxtb16 %[t], %[t], ror #8\n\t"       \
-  "smlad %[s3], %[xb], %[t], %[s3]\n\t"
-#define TML_FC_QUAD4_OPERANDS                                                                                 \
-  : [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2), [s3] "+r"(s3), [f] "+r"(forms), [w] "+r"(w), [xa] "=&r"(xa), \
-    [xb] "=&r"(xb), [t] "=&r"(t)                                                                           \
-  :                                                                                                        \
-  : "memory"
-
+#if defined(TML_SMLAD_QUAD4_ASM) /* tml_dot.h: one input quad's forms against four rows, 17 instructions */
 /* tml_fc_rows for a full group: one pair of input forms feeds four rows (a load, one sign
  * extension and two SMLADs per four MACs), two quads per iteration to halve the loop's own cost. */
 static void tml_fc_rows4(const int32_t *forms, const int8_t *w, int32_t quads, const int32_t *from, uint32_t minus,
@@ -106,10 +79,10 @@ static void tml_fc_rows4(const int32_t *forms, const int8_t *w, int32_t quads, c
   int32_t xa, xb, t;
   const int32_t *const end = forms + 2 * quads;
   if (quads & 1) {
-    __asm__(TML_FC_QUAD4_ASM TML_FC_QUAD4_OPERANDS);
+    __asm__(TML_SMLAD_QUAD4_ASM TML_SMLAD_QUAD4_OPERANDS(forms, w, xa, xb, t));
   }
   while (forms != end) {
-    __asm__(TML_FC_QUAD4_ASM TML_FC_QUAD4_ASM TML_FC_QUAD4_OPERANDS);
+    __asm__(TML_SMLAD_QUAD4_ASM TML_SMLAD_QUAD4_ASM TML_SMLAD_QUAD4_OPERANDS(forms, w, xa, xb, t));
   }
   acc[0] = (uint32_t)s0;
   acc[1] = (uint32_t)s1;

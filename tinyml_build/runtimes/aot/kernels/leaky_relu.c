@@ -26,7 +26,16 @@ static inline int32_t scale(int32_t x, scaler s) {
   return tml_multiply_by_quantized_multiplier_smaller_than_one(shifted, s.multiplier, s.right);
 }
 
-void tml_leaky_relu_s16(const tml_leaky_relu_params *p, const int16_t *in, int16_t *out, int32_t n) {
+/* scale() for |x << s.left| < 2^30 (tml_multiply_by_quantized_multiplier_smaller_than_one_31bit). */
+static inline int32_t scale_narrow(int32_t x, scaler s) {
+  return tml_multiply_by_quantized_multiplier_smaller_than_one_31bit(x * (1 << s.left), s.multiplier, s.right);
+}
+
+/* The input scaled by the identity or the alpha multiplier; `narrow`: every shifted input is within
+ * +-2^30, so the 31-bit multiply (one SMMULR on Armv7E-M) gives the same bits. Inlined twice, once
+ * per value of `narrow`, so the choice is made once per call. */
+static inline void leaky_relu_run(const tml_leaky_relu_params *p, const int16_t *in, int16_t *out, int32_t n,
+                                  int narrow) {
   const int32_t input_offset = p->input_offset, output_offset = p->output_offset;
   const scaler identity = make_scaler(p->identity_multiplier, p->identity_shift);
   const scaler alpha = make_scaler(p->alpha_multiplier, p->alpha_shift);
@@ -34,13 +43,19 @@ void tml_leaky_relu_s16(const tml_leaky_relu_params *p, const int16_t *in, int16
   const int16_t *const end = in + n;
   for (; in < end; ++in, ++out) {
     const int32_t x = (int32_t)*in - input_offset;
-    int32_t v;
-    if (x >= 0) {
-      v = scale(x, identity);
-    } else {
-      v = scale(x, alpha);
-      v = alpha_negative ? -v : v;
-    }
-    *out = (int16_t)tml_clamp_i32(output_offset + v, INT16_MIN, INT16_MAX);
+    const scaler s = x >= 0 ? identity : alpha;
+    int32_t v = narrow ? scale_narrow(x, s) : scale(x, s);
+    if (x < 0 && alpha_negative) v = -v;
+    *out = tml_saturate_s16(output_offset + v);
+  }
+}
+
+void tml_leaky_relu_s16(const tml_leaky_relu_params *p, const int16_t *in, int16_t *out, int32_t n) {
+  const int64_t largest = p->input_offset < 0 ? 32767 - (int64_t)p->input_offset : 32768 + (int64_t)p->input_offset;
+  const int32_t left = p->identity_shift > p->alpha_shift ? p->identity_shift : p->alpha_shift;
+  if (left < 31 && (largest << (left > 0 ? left : 0)) < ((int64_t)1 << 30)) {
+    leaky_relu_run(p, in, out, n, 1);
+  } else {
+    leaky_relu_run(p, in, out, n, 0);
   }
 }

@@ -51,11 +51,11 @@ def refuse_empty(ctx) -> None:
                                       fix="remove the empty tensor from the model")
 
 
-def constant_ints(ctx, tensor, role: str, dtypes=("int32",)) -> list[int]:
+def constant_ints(ctx, tensor, role: str, dtypes=("int32",), why: str = "TFLM requires it here") -> list[int]:
     """The values of a constant integer tensor (clear error when it is missing or not constant)."""
     t = ctx.require_dtype(tensor, dtypes, role)
     if not t.is_constant:
-        raise ctx.unsupported(f"{role} tensor #{t.index} '{t.name}' is not constant (TFLM requires it here)")
+        raise ctx.unsupported(f"{role} tensor #{t.index} '{t.name}' is not constant ({why})")
     return [int(v) for v in t.array().reshape(-1)]
 
 

@@ -71,6 +71,39 @@ def window(ctx, x, y, k_h: int, k_w: int) -> Window:
                   dilation_h=dilation_h, dilation_w=dilation_w, pad_h=ph.before, pad_w=pw.before)
 
 
+def pool_window(ctx, x, y) -> Window:
+    """Geometry of a pooling op (AVERAGE/MAX/L2_POOL_2D): filter size from its options, as many
+    channels out as in."""
+    o = ctx.options
+    g = window(ctx, x, y, o.get("filter_height", 1), o.get("filter_width", 1))
+    if g.in_c != g.out_c:
+        raise ctx.unsupported(f"{g.in_c} input channels but {g.out_c} output channels")
+    return g
+
+
+def pool_fields(g: Window) -> dict:
+    """The geometry fields every pooling params struct (tml_pool_params and its float twins) starts with."""
+    return {"batches": g.batches, "in_h": g.in_h, "in_w": g.in_w, "channels": g.in_c, "out_h": g.out_h,
+            "out_w": g.out_w, "filter_h": g.k_h, "filter_w": g.k_w, "stride_h": g.stride_h, "stride_w": g.stride_w,
+            "pad_h": g.pad_h, "pad_w": g.pad_w}
+
+
+def quantized_pool_params(ctx, dtype: str) -> str:
+    """tml_pool_params of an int8 or int16 AVERAGE/MAX_POOL_2D. TFLM's PoolingPrepare requires input
+    and output to share scale (within 1e-6) and zero point and clamps to the fused activation's range
+    in the output's units; the kernels assume exactly that."""
+    x = ctx.require_dtype(ctx.input(0), (dtype,), "input")
+    y = ctx.require_dtype(ctx.output(0), (dtype,), "output")
+    in_scale, in_zp = ctx.quantization(x)
+    out_scale, out_zp = ctx.quantization(y)
+    if abs(float(np.float32(in_scale)) - float(np.float32(out_scale))) > 1e-6 or in_zp != out_zp:
+        raise ctx.unsupported(f"input and output quantization differ ({in_scale}, {in_zp}) vs ({out_scale}, {out_zp})"
+                              ", which TFLM's pooling refuses")
+    g = pool_window(ctx, x, y)
+    act_min, act_max = activation_range(ctx.options.get("fused_activation_function", "NONE"), dtype, out_scale, out_zp)
+    return ctx.params("tml_pool_params", {**pool_fields(g), "act_min": act_min, "act_max": act_max})
+
+
 @dataclass(frozen=True)
 class TransposeWindow:
     """TRANSPOSE_CONV's strides and the padding before the first row and column."""

@@ -10,7 +10,7 @@ operation, which is what makes them bit-exact.
 
 import math
 
-from tinyml_build.runtimes.aot.ops._window import transpose_window, window
+from tinyml_build.runtimes.aot.ops._window import pool_fields, pool_window, transpose_window, window
 from tinyml_build.runtimes.aot.quantization import float_activation_range
 
 POOL_KERNELS = {"AVERAGE_POOL_2D": "tml_average_pool2d_f32", "MAX_POOL_2D": "tml_max_pool2d_f32"}
@@ -85,20 +85,13 @@ def lower_pool2d_f32(ctx) -> None:
     produce one, but the output shape is the model's)."""
     x = ctx.input(0)
     y = ctx.require_dtype(ctx.output(0), ("float32",), "output")
-    o = ctx.options
-    g = window(ctx, x, y, o.get("filter_height", 1), o.get("filter_width", 1))
-    if g.in_c != g.out_c:
-        raise ctx.unsupported(f"{g.in_c} input channels but {g.out_c} output channels")
+    g = pool_window(ctx, x, y)
     for out, stride, pad, k, size in ((g.out_h, g.stride_h, g.pad_h, g.k_h, g.in_h),
                                       (g.out_w, g.stride_w, g.pad_w, g.k_w, g.in_w)):
         last = (out - 1) * stride - pad
         if out > 0 and (last >= size or k - pad <= 0):
             raise ctx.unsupported("a pooling window lies wholly outside the input")
-    params = ctx.params("tml_pool_f32_params", {
-        "batches": g.batches, "in_h": g.in_h, "in_w": g.in_w, "channels": g.in_c, "out_h": g.out_h, "out_w": g.out_w,
-        "filter_h": g.k_h, "filter_w": g.k_w, "stride_h": g.stride_h, "stride_w": g.stride_w,
-        "pad_h": g.pad_h, "pad_w": g.pad_w, **_activation(ctx),
-    })
+    params = ctx.params("tml_pool_f32_params", {**pool_fields(g), **_activation(ctx)})
     ctx.call(POOL_KERNELS[ctx.name], params, ctx.input_ptr(0), ctx.output_ptr(0), kernel="pool2d_f32")
 
 

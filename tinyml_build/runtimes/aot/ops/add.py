@@ -6,17 +6,10 @@ does this. The multiplier math is shared with SUB (_binary.add_sub_params).
 """
 
 from tinyml_build.runtimes.aot.ops import register
-from tinyml_build.runtimes.aot.ops._binary import add_sub_params, lower_binary
-from tinyml_build.runtimes.aot.ops._binary_f32 import lower_binary_f32
-from tinyml_build.runtimes.aot.ops._binary_s32 import lower_binary_s32
+from tinyml_build.runtimes.aot.ops._arithmetic import lower_arithmetic
+from tinyml_build.runtimes.aot.ops._binary import add_sub_params
 
 
 @register("ADD")
 def lower(ctx) -> None:
-    if ctx.output(0).dtype == "float32":
-        lower_binary_f32(ctx, "add")
-        return
-    if ctx.output(0).dtype == "int32":
-        lower_binary_s32(ctx, "add")
-        return
-    lower_binary(ctx, "add", add_sub_params)
+    lower_arithmetic(ctx, "add", add_sub_params)

@@ -17,13 +17,9 @@ from tinyml_build.runtimes.aot.ops.conv2d_16x8 import lower_conv2d_16x8
 
 @register("CONV_2D")
 def lower(ctx) -> None:
-    if ctx.input(0) is not None and ctx.input(0).dtype == "float32":
-        lower_conv2d_f32(ctx)
+    if ctx.lower_by_input_type({"int16": lower_conv2d_16x8, "float32": lower_conv2d_f32}, here=("int8",)):
         return
-    if ctx.input(0) is not None and ctx.input(0).dtype == "int16":
-        lower_conv2d_16x8(ctx)
-        return
-    x = ctx.require_dtype(ctx.input(0), ("int8", "int16"), "input")
+    x = ctx.input(0)
     w = ctx.require_dtype(ctx.input(1), ("int8",), "weights")
     y = ctx.require_dtype(ctx.output(0), ("int8",), "output")
     ctx.require_constant(w, "weights")

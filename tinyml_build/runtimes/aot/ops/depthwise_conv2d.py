@@ -28,10 +28,7 @@ OTHER_TYPES = {"int16": lower_depthwise_conv2d_16x8, "float32": lower_depthwise_
 
 @register("DEPTHWISE_CONV_2D")
 def lower(ctx) -> None:
-    x = ctx.input(0)
-    other_type = OTHER_TYPES.get(x.dtype) if x is not None else None
-    if other_type is not None:
-        other_type(ctx)
+    if ctx.lower_by_input_type(OTHER_TYPES, here=("int8",)):
         return
     x = ctx.require_dtype(ctx.input(0), ("int8",), "input")
     w = ctx.require_dtype(ctx.input(1), ("int8",), "weights")

@@ -11,8 +11,7 @@ from tinyml_build.runtimes.aot.ops._unary import lower_table, same_shape_io
 
 @register("HARD_SWISH")
 def lower(ctx) -> None:
-    if ctx.input(0) is not None and ctx.input(0).dtype == "float32":
-        lower_activation_f32(ctx)
+    if ctx.lower_by_input_type({"float32": lower_activation_f32}, here=("int8",)):
         return
     x, y = same_shape_io(ctx, ("int8",))
     in_scale, in_zp = ctx.quantization(x)

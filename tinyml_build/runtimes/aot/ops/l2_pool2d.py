@@ -5,7 +5,7 @@ shape must be the one TFLM's Prepare computes (it rewrites the output dims with 
 """
 
 from tinyml_build.runtimes.aot.ops import register
-from tinyml_build.runtimes.aot.ops._window import window
+from tinyml_build.runtimes.aot.ops._window import pool_fields, window
 from tinyml_build.runtimes.aot.quantization import compute_padding, float_activation_range
 
 
@@ -27,8 +27,5 @@ def lower(ctx) -> None:
         raise ctx.unsupported(f"fused activation {activation} is not supported") from None
     if y.elements == 0:
         return
-    params = ctx.params("tml_l2_pool_f32_params", {
-        "batches": g.batches, "in_h": g.in_h, "in_w": g.in_w, "channels": g.in_c, "out_h": g.out_h,
-        "out_w": g.out_w, "filter_h": g.k_h, "filter_w": g.k_w, "stride_h": g.stride_h, "stride_w": g.stride_w,
-        "pad_h": g.pad_h, "pad_w": g.pad_w, "act_min": act_min, "act_max": act_max})
+    params = ctx.params("tml_l2_pool_f32_params", {**pool_fields(g), "act_min": act_min, "act_max": act_max})
     ctx.call("tml_l2_pool2d_f32", params, ctx.input_ptr(0), ctx.output_ptr(0), kernel="l2_pool2d")

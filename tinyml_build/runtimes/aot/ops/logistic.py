@@ -14,8 +14,7 @@ POT_SHIFTS = (0,)  # logistic_common.cc: a power-of-two input scale takes the 3 
 
 @register("LOGISTIC")
 def lower(ctx) -> None:
-    if ctx.input(0) is not None and ctx.input(0).dtype == "float32":
-        lower_activation_f32(ctx)
+    if ctx.lower_by_input_type({"float32": lower_activation_f32}, here=("int8", "int16")):
         return
     x, y = same_shape_io(ctx, ("int8", "int16"))
     if x.dtype == "int16":

@@ -17,8 +17,7 @@ SUFFIX = {"int8": "s8", "int16": "s16"}
 
 @register("MEAN")
 def lower(ctx) -> None:
-    if ctx.input(0) is not None and ctx.input(0).dtype == "float32":
-        lower_mean_f32(ctx)
+    if ctx.lower_by_input_type({"float32": lower_mean_f32}, here=tuple(SUFFIX)):
         return
     x = ctx.require_dtype(ctx.input(0), tuple(SUFFIX), "input")
     y = ctx.require_dtype(ctx.output(0), (x.dtype,), "output")

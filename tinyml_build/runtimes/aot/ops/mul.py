@@ -5,21 +5,13 @@ int16 tensors need zero points of 0, as TFLM requires (checked in _binary.lower_
 """
 
 from tinyml_build.runtimes.aot.ops import register
-from tinyml_build.runtimes.aot.ops._binary import lower_binary
-from tinyml_build.runtimes.aot.ops._binary_f32 import lower_binary_f32
-from tinyml_build.runtimes.aot.ops._binary_s32 import lower_binary_s32
+from tinyml_build.runtimes.aot.ops._arithmetic import lower_arithmetic
 from tinyml_build.runtimes.aot.quantization import quantize_multiplier
 
 
 @register("MUL")
 def lower(ctx) -> None:
-    if ctx.output(0).dtype == "float32":
-        lower_binary_f32(ctx, "mul")
-        return
-    if ctx.output(0).dtype == "int32":
-        lower_binary_s32(ctx, "mul")
-        return
-    lower_binary(ctx, "mul", _params)
+    lower_arithmetic(ctx, "mul", _params)
 
 
 def _params(ctx, in1, in2, out) -> dict:

@@ -16,8 +16,7 @@ SUFFIX = {"int8": "s8", "int16": "s16"}
 
 @register("RELU6")
 def lower(ctx) -> None:
-    if ctx.input(0) is not None and ctx.input(0).dtype == "float32":
-        lower_activation_f32(ctx)
+    if ctx.lower_by_input_type({"float32": lower_activation_f32}, here=tuple(SUFFIX)):
         return
     x, _ = same_shape_io(ctx, tuple(SUFFIX))
     scale, zero_point = ctx.quantization(x)

@@ -24,8 +24,9 @@ def lower(ctx) -> None:
     begin_t, size_t = ctx.input(1), ctx.input(2)
     if begin_t is not None and size_t is not None and begin_t.dtype != size_t.dtype:
         raise ctx.unsupported(f"begin is {begin_t.dtype} but size is {size_t.dtype} (TFLM needs one type)")
-    begin = constant_ints(ctx, begin_t, "begin", ("int32", "int64"))
-    size = constant_ints(ctx, size_t, "size", ("int32", "int64"))
+    why = "aot resolves the box at build time; TFLM reads it in Eval"
+    begin = constant_ints(ctx, begin_t, "begin", ("int32", "int64"), why)
+    size = constant_ints(ctx, size_t, "size", ("int32", "int64"), why)
     if len(begin) != rank or len(size) != rank:
         raise ctx.unsupported(f"begin/size have {len(begin)}/{len(size)} entries for a rank-{rank} input")
     counts = []

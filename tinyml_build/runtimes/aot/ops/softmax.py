@@ -19,10 +19,7 @@ OTHER_TYPES = {"int16": lower_softmax_s16, "float32": lower_softmax_f32}
 
 @register("SOFTMAX")
 def lower(ctx) -> None:
-    x = ctx.input(0)
-    other_type = OTHER_TYPES.get(x.dtype) if x is not None else None
-    if other_type is not None:
-        other_type(ctx)
+    if ctx.lower_by_input_type(OTHER_TYPES, here=("int8",)):
         return
     x = ctx.require_dtype(ctx.input(0), ("int8",), "input")
     y = ctx.require_dtype(ctx.output(0), ("int8", "int16"), "output")

@@ -9,9 +9,8 @@ toward +infinity, which is not symmetric (see kernels/add.c).
 """
 
 from tinyml_build.runtimes.aot.ops import register
-from tinyml_build.runtimes.aot.ops._binary import add_sub_params, lower_binary
-from tinyml_build.runtimes.aot.ops._binary_f32 import lower_binary_f32
-from tinyml_build.runtimes.aot.ops._binary_s32 import lower_binary_s32
+from tinyml_build.runtimes.aot.ops._arithmetic import lower_arithmetic
+from tinyml_build.runtimes.aot.ops._binary import add_sub_params
 
 
 def sub_params(ctx, in1, in2, out) -> dict:
@@ -21,10 +20,4 @@ def sub_params(ctx, in1, in2, out) -> dict:
 
 @register("SUB")
 def lower(ctx) -> None:
-    if ctx.output(0).dtype == "float32":
-        lower_binary_f32(ctx, "sub")
-        return
-    if ctx.output(0).dtype == "int32":
-        lower_binary_s32(ctx, "sub")
-        return
-    lower_binary(ctx, "sub", sub_params, kernel="add")
+    lower_arithmetic(ctx, "sub", sub_params, kernel="add")

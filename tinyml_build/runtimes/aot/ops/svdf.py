@@ -5,7 +5,9 @@ rewrites in place: the arena keeps it for the whole run and init() fills it (low
 carries over between invocations as on TFLM. Both effective scales are float32 products taken
 to double, as Prepare computes them. The kernel subtracts the input and state zero points in its
 dot products (free with SXTAB16 on Cortex-M4) rather than reading per-filter folded constants:
-those cost 8 B of flash per filter, more than 5 % of keyword_scrambled's weights.
+those cost 8 B of flash per filter, more than 5 % of keyword_scrambled's weights. The int8
+feature weights are stored in the order the kernel's four-row pass reads them (interleaved_rows,
+FULLY_CONNECTED 16x8's layout): the same bytes, rearranged at build time.
 The float path applies the fused activation as TFLM's ActivationValFloat: every one the schema
 names (NONE, RELU, RELU_N1_TO_1, RELU6, TANH, SIGN_BIT), with fmax/fmin rather than a clamp.
 """
@@ -13,9 +15,13 @@ names (NONE, RELU, RELU_N1_TO_1, RELU6, TANH, SIGN_BIT), with fmax/fmin rather t
 import numpy as np
 
 from tinyml_build.runtimes.aot.ops import register
+from tinyml_build.runtimes.aot.ops.fully_connected_16x8 import ROW_GROUP, interleaved_rows
 from tinyml_build.runtimes.aot.quantization import quantize_multiplier
 
 STATE_CALLS = {"int16": "tml_svdf_s8_s16", "int8": "tml_svdf_s8_s8"}
+# The kernel's feature pass reads four rows at a time from FULLY_CONNECTED 16x8's layout
+# (interleaved_rows; kernels/svdf.c TML_SVDF_GROUP is this ROW_GROUP).
+FEATURE_GROUP = ROW_GROUP
 # The float path's fused activations: TFLM's ActivationValFloat, as TML_SVDF_ACT_* (tml_kernels.h) numbers them.
 FLOAT_ACTIVATIONS = {"NONE": 0, "RELU": 1, "RELU_N1_TO_1": 2, "RELU6": 3, "TANH": 4, "SIGN_BIT": 5}
 
@@ -84,7 +90,8 @@ def _lower_int8(ctx, dims) -> None:
     if bias.elements != units:
         raise ctx.unsupported(f"bias has {bias.elements} elements, expected {units}")
     params = ctx.params("tml_svdf_s8_params", {
-        "weights_feature": ctx.ptr(wf),
+        "weights_feature": ctx.array(interleaved_rows(wf.array()), "int8_t",
+                                     f"feature weights of tensor #{wf.index} in the kernel's row-group order"),
         "weights_time": ctx.ptr(wt),
         "bias": ctx.ptr(bias),
         "batches": batches, "input_size": input_size, "filters": filters, "memory": memory, "rank": rank,

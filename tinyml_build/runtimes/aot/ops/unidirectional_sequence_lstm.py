@@ -18,6 +18,7 @@ import numpy as np
 from tinyml_build.runtimes.aot.ops import register
 from tinyml_build.runtimes.aot.ops._lstm import GATE_TENSORS, GATES, lstm_geometry
 from tinyml_build.runtimes.aot.ops._lstm_f32 import lower_float
+from tinyml_build.runtimes.aot.ops.fully_connected import smlad_weights
 from tinyml_build.runtimes.aot.quantization import (
     checked_log2,
     per_tensor_fc_multiplier,
@@ -70,13 +71,15 @@ def lower(ctx) -> None:
     cell_scale, _ = ctx.quantization(cell)
     if x.dtype == "int16" and (in_zp or hidden_zp):
         raise ctx.unsupported("16x8 LSTM with non-zero activation zero points")
-    gates = [_gate(ctx, name, x.dtype, in_scale, in_zp, hidden_scale, hidden_zp, input_size, cells)
+    gates = [_gate(ctx, name, x.dtype, in_scale, hidden_scale, input_size, cells)
              for name in GATES]
     forget_m, forget_s = mul_multiplier(ACTIVATED_SCALE, cell_scale, cell_scale)
     update_m, update_s = mul_multiplier(ACTIVATED_SCALE, ACTIVATED_SCALE, cell_scale)
     hidden_m, hidden_s = mul_multiplier(ACTIVATED_SCALE, ACTIVATED_SCALE, hidden_scale)
     tanh_m, tanh_s = tanh_input_scaling(checked_log2(cell_scale)[1])
     table = sigmoid_table_uint16(f"op #{ctx.index} {ctx.name}")
+    requants = [(g[f"{fc}_multiplier"], g[f"{fc}_shift"]) for g in gates for fc in ("input", "recurrent")]
+    scales = _scales(requants + [(forget_m, forget_s), (update_m, update_s), (hidden_m, hidden_s)])
     params = ctx.params("tml_lstm_params", {
         "gates": gates,
         "sigmoid_table": ctx.array(table, "uint16_t", "TFLM's sigmoid_table_uint16"),
@@ -87,15 +90,64 @@ def lower(ctx) -> None:
         "hidden_multiplier": hidden_m, "hidden_rshift": requant_rshift(hidden_s),
         "hidden_zero_point": hidden_zp,
         "cell_clip": quantized_cell_clip(ctx.options.get("cell_clip", 0.0) or 0.0, cell_scale),
-        "tanh_multiplier": tanh_m, "tanh_shift": tanh_s,
+        "tanh_multiplier": tanh_m, "tanh_shift": tanh_s, "tanh_round": (1 << (tanh_s - 1)) if tanh_s > 0 else 0,
+        "usual_shifts": int(x.dtype == "int8" and scales is not None),
+        **(_int8_gate_matrices(ctx, in_zp, hidden_zp) if x.dtype == "int8" else
+           dict.fromkeys(("gate_input_weights", "gate_recurrent_weights", "gate_input_bias", "gate_recurrent_bias"))),
+        **({"scales": scales} if x.dtype == "int8" and scales is not None else {}),  # else zero, unread
     })
-    scratch = f"(int16_t *){ctx.scratch(4 * cells * 2)}"  # the four gate outputs of one step
-    kernel = "tml_lstm_s8" if x.dtype == "int8" else "tml_lstm_s16"
+    if x.dtype == "int8":  # the inputs' SMLAD forms (tml_lstm_s8)
+        kernel, scratch = "tml_lstm_s8", f"(int32_t *){ctx.scratch(max(1, 8 * (input_size // 4 + cells // 4)))}"
+    else:  # the four gate outputs of one step
+        kernel, scratch = "tml_lstm_s16", f"(int16_t *){ctx.scratch(4 * cells * 2)}"
     ctx.call(kernel, params, ctx.input_ptr(0), ctx.ptr(hidden, const=False), ctx.ptr(cell, const=False),
              ctx.output_ptr(0), scratch, kernel="unidirectional_sequence_lstm")
 
 
-def _gate(ctx, name, dtype, in_scale, in_zp, hidden_scale, hidden_zp, input_size, cells) -> dict:
+def scaled_round(shift: int) -> int | None:
+    """tml_lstm_scale's `round` for a TFLM shift, 2^30 + 2^(30 + r) with r = -shift, or None unless r is in
+    1..31, where one rounding gives MultiplyByQuantizedMultiplier's two (unidirectional_sequence_lstm.c)."""
+    return (1 << 30) + (1 << (30 - shift)) if 1 <= -shift <= 31 else None
+
+
+def scaled(x: int, multiplier: int, shift: int) -> int:
+    """Twin of tml_lstm_scaled: (x * multiplier + round - [x < 0] * 2^31) >> (32 + r - 1)."""
+    return (x * multiplier + scaled_round(shift) - ((1 << 31) if x < 0 else 0)) >> (31 - shift)
+
+
+def _scales(requants: list[tuple[int, int]]) -> list[dict] | None:
+    """tml_lstm_scale of each (multiplier, TFLM shift), or None unless all fit it (the kernel then takes
+    its loop that tests each shift)."""
+    if any(scaled_round(shift) is None for _, shift in requants):
+        return None
+    return [{"round": f"{scaled_round(shift)}LL", "multiplier": m, "shift": -shift - 1} for m, shift in requants]
+
+
+def _int8_gate_matrices(ctx, in_zp: int, hidden_zp: int) -> dict:
+    """tml_lstm_params' gate_ fields: every gate's input (and recurrent) weights as one FC of 4 x cells
+    rows, cell by cell (rows forget, input, cell, output of cell 0, then of cell 1...), in
+    FULLY_CONNECTED's SMLAD layout, so each row group is one cell's four gates and the kernel feeds
+    them from one pass over an input quad. The zero points and the layout's row constants are folded
+    into the biases (exact modulo 2^32, as TFLM's int32 sums)."""
+    fields = {}
+    for kind, zp, weights_of in (("input", in_zp, 0), ("recurrent", hidden_zp, 1)):
+        per_gate = [ctx.input(GATE_TENSORS[name][weights_of]).array().astype(np.int64) for name in GATES]
+        depth = per_gate[0].shape[1]
+        rows = np.stack(per_gate, axis=1).reshape(-1, depth)  # row 4 c + g: gate g of cell c
+        layout, carried = smlad_weights(rows)
+        folded = -zp * rows.sum(axis=1) - carried
+        if kind == "input":
+            folded += np.stack([ctx.input(GATE_TENSORS[name][2]).array().astype(np.int64) for name in GATES],
+                               axis=1).reshape(-1)
+        fields[f"gate_{kind}_weights"] = ctx.array(layout, "int8_t", f"all gates' {kind} weights, cell by cell, "
+                                                   "in the SMLAD layout")
+        fields[f"gate_{kind}_bias"] = ctx.array([wrap_int32(int(v)) for v in folded], "int32_t",
+                                                f"{kind} FC biases, cell by cell, with the zero point and the "
+                                                "layout's constants folded in")
+    return fields
+
+
+def _gate(ctx, name, dtype, in_scale, hidden_scale, input_size, cells) -> dict:
     """One tml_lstm_gate_params' fields (CreateGateParams; recurrent FC without bias)."""
     wi_n, wr_n, bias_n = GATE_TENSORS[name]
     wi = ctx.require_dtype(ctx.input(wi_n), ("int8",), f"{name} gate input weights")
@@ -113,20 +165,8 @@ def _gate(ctx, name, dtype, in_scale, in_zp, hidden_scale, hidden_zp, input_size
         scales.append(q.scale[0])
     mi, si = per_tensor_fc_multiplier(in_scale, scales[0], GATE_SCALE)
     mr, sr = per_tensor_fc_multiplier(hidden_scale, scales[1], GATE_SCALE)
-    bias_values = bias.array().astype(np.int64)
-    fields = {"input_weights": ctx.ptr(wi), "recurrent_weights": ctx.ptr(wr),
-              "input_multiplier": mi, "recurrent_multiplier": mr, "input_shift": si, "recurrent_shift": sr,
-              "input_rshift": requant_rshift(si), "recurrent_rshift": requant_rshift(sr)}
-    if dtype == "int8":
-        row_in = wi.array().astype(np.int64).reshape(cells, input_size).sum(axis=1)
-        row_rec = wr.array().astype(np.int64).reshape(cells, cells).sum(axis=1)
-        fields["input_bias"] = ctx.array([wrap_int32(int(b) - in_zp * int(s)) for b, s in zip(bias_values, row_in)],
-                                         "int32_t", f"{name} gate bias with the input zero point folded in")
-        fields["recurrent_bias"] = ctx.array([wrap_int32(-hidden_zp * int(s)) for s in row_rec], "int32_t",
-                                             f"{name} gate: -hidden zero point x recurrent row sums")
-        fields["input_bias64"] = None
-    else:
-        fields["input_bias"] = None
-        fields["recurrent_bias"] = None
-        fields["input_bias64"] = ctx.ptr(bias)
-    return fields
+    int16 = dtype == "int16"  # int8 weights and biases: _int8_gate_matrices
+    return {"input_weights": ctx.ptr(wi) if int16 else None, "recurrent_weights": ctx.ptr(wr) if int16 else None,
+            "input_bias64": ctx.ptr(bias) if int16 else None,
+            "input_multiplier": mi, "recurrent_multiplier": mr, "input_shift": si, "recurrent_shift": sr,
+            "input_rshift": requant_rshift(si), "recurrent_rshift": requant_rshift(sr)}
