@@ -126,26 +126,51 @@ def test_without_sources_the_wheel_judges_and_says_why(tmp_path):
     assert g.reference == oracle.name and g.oracle == {"name": oracle.name, "kind": WHEEL, "tflm_commit": "unknown"}
 
 
-def test_an_op_the_build_does_not_register_fails_clearly(tmp_path):
-    """SignalRfft needs kissfft, which the lock does not pin: the runner registers it not and says so."""
-    from tflite_builder import ModelBuilder
+def _rfft_model():
+    from tflite_builder import ModelBuilder, flex_map
 
-    from tinyml_build.errors import ModelError
     from tinyml_build.model.reader import read_model
     from tinyml_build.model.schema import fb
 
-    oracle = _need_pinned()
-    assert "SignalRfft" not in oracle.build.ops and "FULLY_CONNECTED" in oracle.build.ops
     b = ModelBuilder()
     x = b.tensor("x", "int16", [1, 8])
     y = b.tensor("y", "int16", [1, 10])
-    b.op(b.opcode(fb.BuiltinOperator.CUSTOM, custom="SignalRfft"), [x], [y])
+    b.op(b.opcode(fb.BuiltinOperator.CUSTOM, custom="SignalRfft"), [x], [y],
+         custom_options=flex_map({"T": 7, "fft_length": 8}))  # T: TensorType INT16
     b.inputs, b.outputs = [x], [y]
-    model = read_model(b.build(), where="m.tflite", name="m")
+    return read_model(b.build(), where="m.tflite", name="m")
+
+
+def test_the_ffts_are_registered_when_kissfft_resolves():
+    oracle = _need_pinned()
+    if missing_reason(["SignalRfft"], "reference") is not None:
+        pytest.skip(f"kissfft not resolved: {missing_reason(['SignalRfft'], 'reference')}")
+    assert {"SignalRfft", "SignalIrfft", "FULLY_CONNECTED"} <= set(oracle.build.ops)
+    assert "kissfft" in oracle.build.trees
+    x = np.random.default_rng(5).integers(-8000, 8000, size=(1, 8)).astype(np.int16)
+    outputs, _ = oracle.run(_rfft_model(), [[x]])
+    # kissfft's fixed-point forward FFT scales by 1/fft_length (with rounding at each stage)
+    spectrum = np.fft.rfft(x[0].astype(np.float64)) / 8
+    expected = np.stack([spectrum.real, spectrum.imag], axis=-1).ravel()
+    assert np.abs(outputs[0][0][0].astype(np.float64) - expected).max() <= 2, (outputs[0][0], expected)
+
+
+def test_without_kissfft_the_ffts_are_refused_by_name_and_the_rest_judged(tmp_path):
+    """kissfft's variable pointing nowhere: the runner leaves the FFTs out (every other op is still
+    judged) and a model with one is refused naming kissfft and the ways to provide it."""
+    import os
+
+    from tinyml_build.errors import ModelError
+
+    _need_pinned()
+    env = {**os.environ, "TINYML_KISSFFT_PATH": str(tmp_path / "nowhere")}
+    oracle = pinned_oracle(env=env)
+    assert "SignalRfft" not in oracle.build.ops and "SignalIrfft" not in oracle.build.ops
+    assert "FULLY_CONNECTED" in oracle.build.ops and "kissfft" not in oracle.build.trees
     with pytest.raises(ModelError) as info:
-        oracle.run(model, [[np.zeros((1, 8), np.int16)]])
-    assert "does not register" in info.value.what
-    assert "custom SignalRfft" in "\n".join(info.value.detail_lines)
+        oracle.run(_rfft_model(), [[np.zeros((1, 8), np.int16)]])
+    assert "does not register SignalRfft" in info.value.what and "need kissfft" in info.value.what
+    assert "TINYML_KISSFFT_PATH" in info.value.fix and "deps import kissfft" in info.value.fix
 
 
 def test_edge_vectors_come_first_and_are_labelled():

@@ -23,6 +23,7 @@ import test_aot_ops_movement as movement
 import test_aot_ops_reduce as reduce
 import test_aot_ops_signal as signal_ops
 import test_aot_ops_space as space
+import test_tflm_signal_fft as signal_fft
 from aot_op_models import (
     conv_model,
     depthwise_model,
@@ -218,6 +219,8 @@ def cases():
         yield op, aot_op_cases.random_model(signal_ops.ADDERS, signal_ops.TYPES, op, signal_ops.TYPES[op][0], seed=0,
                                             cases=12), RANDOM_VECTORS
     yield "signal front end", signal_ops.front_end_model(), RANDOM_VECTORS
+    if missing_reason(["SignalRfft"], "reference") is None:  # the pinned oracle has the FFTs with kissfft only
+        yield "signal ffts", signal_fft.fft_model(), RANDOM_VECTORS
     for path in sorted(DATA_DIR.glob("*.tflite")):
         yield path.name, path.read_bytes(), RANDOM_VECTORS
 

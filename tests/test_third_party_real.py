@@ -29,13 +29,20 @@ def test_real_tflite_micro_pin_matches_the_lock(tmp_path):
     assert (tree / "tensorflow" / "lite" / "micro" / "micro_interpreter.h").is_file()
 
 
-def test_real_flatbuffers_is_prepared_with_tflms_patch(tmp_path):
+def _prepared_with_tflms_patch(name: str, root: Path) -> Path:
+    """`name` imported from its mirror, prepared with the patch read from the imported TFLM tree; its
+    digest is the lock's prepared one."""
     lock = load_lock()
-    flatbuffers = lock.get("flatbuffers")
-    mirror = _mirror(flatbuffers)
-    import_source(lock, "tflite-micro", _mirror(lock.get("tflite-micro")), env={}, root=tmp_path)
-    tree = import_source(lock, "flatbuffers", mirror, env={}, root=tmp_path)
-    assert tree_digest(tree) == flatbuffers.prepared_digest
+    dep = lock.get(name)
+    mirror = _mirror(dep)
+    import_source(lock, "tflite-micro", _mirror(lock.get("tflite-micro")), env={}, root=root)
+    tree = import_source(lock, name, mirror, env={}, root=root)
+    assert tree_digest(tree) == dep.prepared_digest != dep.source_digest
+    return tree
+
+
+def test_real_flatbuffers_is_prepared_with_tflms_patch(tmp_path):
+    tree = _prepared_with_tflms_patch("flatbuffers", tmp_path)
     base_h = (tree / "include" / "flatbuffers" / "base.h").read_text()
     assert "#define FLATBUFFERS_LOCALE_INDEPENDENT 0" in base_h  # TFLM's patch is in
     assert not list(tree.rglob("BUILD"))
@@ -43,12 +50,7 @@ def test_real_flatbuffers_is_prepared_with_tflms_patch(tmp_path):
 
 def test_real_kissfft_is_prepared_with_tflms_patch(tmp_path):
     """kissfft v130 with TFLM's third_party/kissfft/kissfft.patch: the tree TFLM's Makefile builds."""
-    lock = load_lock()
-    kissfft = lock.get("kissfft")
-    mirror = _mirror(kissfft)
-    import_source(lock, "tflite-micro", _mirror(lock.get("tflite-micro")), env={}, root=tmp_path)
-    tree = import_source(lock, "kissfft", mirror, env={}, root=tmp_path)
-    assert tree_digest(tree) == kissfft.prepared_digest != kissfft.source_digest
+    tree = _prepared_with_tflms_patch("kissfft", tmp_path)
     header = (tree / "kiss_fft.h").read_text()
     assert "#define KISS_FFT_MALLOC(X) (void*)(0x0) /* Patched. */" in header  # TFLM's patch is in
     assert (tree / "tools" / "kiss_fftr.c").is_file() and (tree / "COPYING").is_file()

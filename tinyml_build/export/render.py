@@ -65,8 +65,10 @@ class ExportPlan:
 
     @property
     def sources(self) -> list[str]:
-        """The tree's compiled files."""
-        return sorted(p for p in self.files if p.startswith(f"{layout.SRC}/") and p.endswith((".c", ".cc", ".cpp")))
+        """The tree's compiled files (not those upstream only #includes: tflm.TflmExportFiles.included_only)."""
+        included = set(self.tflm.included_only) if self.tflm is not None else set()
+        return sorted(p for p in self.files if p.startswith(f"{layout.SRC}/") and p.endswith((".c", ".cc", ".cpp"))
+                      and p not in included)
 
 
 def _unique_in_src(names: list[str]) -> None:

@@ -44,6 +44,9 @@ class TflmExportFiles:
     pins: dict[str, str]  # lock name -> commit
     definitions: tuple[str, ...]
     kernels: str
+    # .c/.cc files shipped only because another file #includes them (kissfft's kiss_fft.c inside TFLM's
+    # kiss_fft_wrappers): never compiled on their own, as TFLM's Makefile lists them among the headers
+    included_only: tuple[str, ...] = ()
 
 
 def _place_compiled(path: Path, roots: list[Path]) -> str:
@@ -136,6 +139,7 @@ def plan_tflm_files(config, model, log: bool = False) -> TflmExportFiles:
     descriptor_includes = {api.descriptor_file_name(name): "#include \"tml_model_api.h\"\n"}
     start.update({layout.in_src(n): (None, t) for n, t in descriptor_includes.items()})
     headers = placed_closure(start, roots + [GLUE_DIR, API_INCLUDE_DIR], provided)
+    included_only = tuple(sorted(p for p in headers if p.endswith((".c", ".cc", ".cpp")) and p not in copied))
     copied.update(headers)
     licenses = license_files(sources)
     copied.update(dict(licenses))
@@ -147,4 +151,4 @@ def plan_tflm_files(config, model, log: bool = False) -> TflmExportFiles:
                            descriptor=layout.in_src(api.descriptor_file_name(name)),
                            licenses=tuple(p for p, _ in licenses),
                            pins={n: lock.get(n).commit for n in sorted(sources.trees)},
-                           definitions=definitions, kernels=sources.kernels)
+                           definitions=definitions, kernels=sources.kernels, included_only=included_only)
