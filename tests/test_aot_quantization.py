@@ -135,14 +135,20 @@ int main(void) {
 """
 
 
-def test_c_fixedpoint_matches_python_twins(tmp_path):
+def _host_program(tmp_path, name: str, source: str):
+    """`source` (including tml_fixedpoint.h) built for the host under UBSan; skips without gcc."""
     if shutil.which("gcc") is None:
         pytest.skip("gcc not installed")
-    (tmp_path / "twin.c").write_text(C_TWIN)
-    exe = tmp_path / "twin"
+    (tmp_path / f"{name}.c").write_text(source)
+    exe = tmp_path / name
     subprocess.run(["gcc", "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-fsanitize=undefined",
-                    "-fno-sanitize-recover=all", f"-I{AOT_INCLUDE_DIR}", str(tmp_path / "twin.c"), "-o", str(exe)],
+                    "-fno-sanitize-recover=all", f"-I{AOT_INCLUDE_DIR}", str(tmp_path / f"{name}.c"), "-o", str(exe)],
                    check=True)
+    return exe
+
+
+def test_c_fixedpoint_matches_python_twins(tmp_path):
+    exe = _host_program(tmp_path, "twin", C_TWIN)
     rng = np.random.default_rng(4)
     rows = [(INT32_MIN, INT32_MIN, 0), (INT32_MAX, INT32_MAX, -31), (-1, 1, 3), (0, 0, 0)]
     for _ in range(2000):
@@ -155,3 +161,43 @@ def test_c_fixedpoint_matches_python_twins(tmp_path):
         m = -(b + 1) if b < 0 else b
         expected = (q.srdhm(a, b), q.rdbpot(a, abs(c) % 32), q.mbqm(a, m, c))
         assert tuple(int(v) for v in line.split()) == expected, (a, b, c)
+
+
+C_SHORT_DIVISION_CHECK = r"""
+#include <stdint.h>
+#include <stdio.h>
+#include "tml_fixedpoint.h"
+/* The short rounding division (ADD/SUB's SMMULR high words) against TFLM's form: every exponent,
+ * every x near 0 and both ends of -2^30 <= x < 2^30, and +-2 around 2^16 ties per exponent. */
+static long bad;
+static void one(int32_t x, int e) {
+  if (tml_rounding_divide_by_power_of_two_31bit(x, e) != tml_rounding_divide_by_power_of_two(x, e) && bad++ < 3) {
+    printf("e=%d x=%ld\n", e, (long)x);
+  }
+}
+int main(void) {
+  uint32_t s = 2463534242u;
+  int e, d;
+  int32_t x, k;
+  for (e = 0; e < 32; ++e) {
+    for (x = -70000; x <= 70000; ++x) one(x, e);
+    for (x = 0; x < 70000; ++x) { one(-(1 << 30) + x, e); one((1 << 30) - 1 - x, e); }
+    for (k = 0; k < 65536; ++k) {
+      int32_t tie;
+      s ^= s << 13; s ^= s >> 17; s ^= s << 5;
+      tie = (int32_t)((s % (1u << 30)) >> e << e) + (e > 0 ? (int32_t)(1u << (e - 1)) : 0);
+      for (d = -2; d <= 2; ++d) {
+        if (tie + d < (1 << 30) && tie + d > -(1 << 30)) { one(tie + d, e); one(-(tie + d), e); }
+      }
+    }
+  }
+  printf("mismatches=%ld\n", bad);
+  return 0;
+}
+"""
+
+
+def test_short_rounding_division_equals_tflms(tmp_path):
+    exe = _host_program(tmp_path, "check", C_SHORT_DIVISION_CHECK)
+    out = subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout
+    assert out.strip().endswith("mismatches=0"), out
