@@ -10,7 +10,8 @@ check cache: checked in full by its schema, then as a remembered check (config/s
 Intended data changes update the snapshot with them (issue 9: Emulator gained cpu/twin, and the ESP
 targets their loader memory maps, images and twins; issue 11: hello_world's float `reference:`, the
 optional flash_timing of the cycle estimate, given by the stm32 targets, and Target.power, the
-datasheet supply currents of the report's power step).
+datasheet supply currents of the report's power step; issue 12: the lock's kissfft pin, which TFLM's
+SignalRfft/SignalIrfft need).
 """
 
 import dataclasses
