@@ -245,6 +245,8 @@ def test_int16_requantizing_kernels_on_cortex_m4():
     from tinyml_build.model.reader import read_model
     from tinyml_build.verification.target_check import check_on_cortex_m
 
-    model = aot_op_cases.all_ops_model({op: ADDERS[op] for op in M4_TYPES}, M4_TYPES.get, per_type=12, seed=41)
-    report = check_on_cortex_m(read_model(model, where="unary_m4.tflite", name="unary_m4"), runs=RUNS)
+    data = aot_op_cases.all_ops_model({op: ADDERS[op] for op in M4_TYPES}, M4_TYPES.get, per_type=12, seed=41)
+    model = read_model(data, where="unary_m4.tflite", name="unary_m4")
+    aot_op_cases.skip_blind_spots(model)  # int16 LEAKY_RELU: the wheel's multipliers are double, the pin's float32
+    report = check_on_cortex_m(model, runs=RUNS)
     assert report.ok, str(report)
