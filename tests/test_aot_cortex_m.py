@@ -6,6 +6,7 @@ import shutil
 
 import aot_op_models as m
 import pytest
+from aot_op_cases import assert_exact
 from conftest import shared_model
 from test_aot_lstm import _model as lstm_model
 from test_aot_lstm import needs_tflm_table
@@ -28,7 +29,7 @@ def test_reference_model_on_cortex_m4(name):
     if name == "trained_lstm_int8.tflite":
         needs_tflm_table()
     report = check_on_cortex_m(shared_model(name), runs=2)
-    assert report.ok, str(report)
+    assert_exact(report)
 
 
 SIMD_TAILS = {
@@ -63,7 +64,7 @@ SIMD_TAILS = {
 def test_single_op_on_cortex_m4(case):
     model = read_model(SIMD_TAILS[case](), where=f"{case}.tflite", name=case)
     report = check_on_cortex_m(model, runs=3)
-    assert report.ok, str(report)
+    assert_exact(report)
 
 
 def test_cortex_m_check_reports_the_first_wrong_op():

@@ -17,6 +17,7 @@ import shutil
 import aot_window_cases as wc
 import numpy as np
 import pytest
+from aot_op_cases import assert_exact
 from tflite_builder import ModelBuilder
 
 from tinyml_build.model.reader import read_model
@@ -101,7 +102,7 @@ def test_generated_models_are_reproducible():
 def test_fast_paths_bit_exact_on_host():
     model = _model()
     report = check_model(model, inputs=random_inputs(model, RUNS, 0))
-    assert report.ok, str(report)
+    assert_exact(report)
 
 
 @pytest.mark.qemu
@@ -114,4 +115,4 @@ def test_fast_paths_bit_exact_on_cortex_m4():
 
     model = _model()
     report = check_on_cortex_m(model, inputs=random_inputs(model, RUNS, 0))
-    assert report.ok, str(report)
+    assert_exact(report)

@@ -4,6 +4,7 @@ import re
 
 import numpy as np
 import pytest
+from aot_op_cases import assert_exact
 from conftest import shared_model
 from tflite_builder import ModelBuilder, fully_connected_model, op_aot_lacks_model
 
@@ -24,21 +25,21 @@ def _write(tmp_path, data: bytes, name: str):
 @pytest.mark.parametrize("name", ["hello_world_int8.tflite", "hello_world_float.tflite"])
 def test_hello_world_bit_exact(name):
     report = check_model(shared_model(name), runs=20)
-    assert report.ok, str(report)
+    assert_exact(report)
 
 
 @pytest.mark.shared_models
 @pytest.mark.parametrize("name", ["hello_world_int8.tflite", "hello_world_float.tflite"])
 def test_hello_world_bit_exact_under_sanitizers(name):
     report = check_model(shared_model(name), runs=5, sanitize=True)
-    assert report.ok, str(report)
+    assert_exact(report)
 
 
 def test_fully_connected_random_model(tmp_path):
     for seed in range(3):
         path = _write(tmp_path, fully_connected_model(units=7, features=13, seed=seed), f"fc{seed}")
         report = check_model(path, runs=20, seed=seed)
-        assert report.ok, str(report)
+        assert_exact(report)
 
 
 def _fc_reshape_fc_model(constant_reshape: bool = False) -> bytes:
@@ -77,7 +78,7 @@ def test_reshape_aliases_its_input_and_stays_exact(tmp_path):
     assert offsets[2] == offsets[4] == offsets[6], "reshape outputs must share the input's bytes"
     assert [s.statements for s in program.steps][1:3] == [[], []], "aliased reshapes need no code"
     report = check_model(model, runs=20)
-    assert report.ok, str(report)
+    assert_exact(report)
 
 
 def test_reshape_of_a_constant_is_copied(tmp_path):
@@ -203,7 +204,7 @@ def test_shape_arithmetic_is_resolved_at_build_time(tmp_path):
     assert 1 not in program.tensor_offsets and 7 not in program.tensor_offsets, "dead shape tensors get no arena"
     assert "not run" in render(program)["flatten_model.c"]
     report = check_model(model, runs=10)
-    assert report.ok, str(report)
+    assert_exact(report)
 
 
 @pytest.mark.shared_models

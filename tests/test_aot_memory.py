@@ -30,6 +30,7 @@ import shutil
 
 import numpy as np
 import pytest
+from aot_op_cases import assert_exact
 from conftest import PROJECT_DIR, shared_model_paths
 from tflite_builder import ModelBuilder
 
@@ -222,7 +223,7 @@ def test_per_tensor_models_carry_only_their_weights(build, tmp_path):
     assert allowance(model)[0] == 0
     assert program.model_bytes <= weights * (1 + SLACK), "\n".join(f"{a.nbytes} {a.comment}" for a in program.arrays)
     report = check_model(model, runs=4)
-    assert report.ok, str(report)
+    assert_exact(report)
 
 
 # --- arena ---------------------------------------------------------------------------------
@@ -289,7 +290,7 @@ def test_elementwise_ops_run_in_place():
     assert offset[names["x"]] not in overwritten, "the graph input survives"
     assert program.arena_lower_bound <= program.arena_size <= 48 * 3 + 32  # x, and two 48-byte values, aligned
     report = check_model(model, runs=6)
-    assert report.ok, str(report)
+    assert_exact(report)
 
 
 # --- arena_share=on: several models, one arena ------------------------------------------------

@@ -4,6 +4,7 @@ tflite-micro; a model with an unsupported op fails the build with a clear error.
 from pathlib import Path
 
 import pytest
+from aot_op_cases import assert_exact
 from conftest import PROJECT_DIR, shared_model, shared_model_paths
 
 from tinyml_build.errors import TinyMLError, UnsupportedOpError
@@ -39,13 +40,13 @@ UNSUPPORTED = [p for p in _all_models() if not _fully_supported(p)]
 @pytest.mark.parametrize("path", SUPPORTED, ids=[p.name for p in SUPPORTED])
 def test_supported_model_is_bit_exact(path):
     report = check_model(path, runs=20)
-    assert report.ok, str(report)
+    assert_exact(report)
 
 
 @pytest.mark.parametrize("path", [p for p in SUPPORTED if p.name in SANITIZED], ids=lambda p: p.name)
 def test_supported_model_under_sanitizers(path):
     report = check_model(path, runs=3, sanitize=True)
-    assert report.ok, str(report)
+    assert_exact(report)
 
 
 @pytest.mark.parametrize("path", UNSUPPORTED, ids=[p.name for p in UNSUPPORTED])

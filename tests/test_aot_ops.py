@@ -8,6 +8,7 @@ all-max), every output byte compared with TFLM.
 import aot_op_models as m
 import numpy as np
 import pytest
+from aot_op_cases import assert_exact
 
 from tinyml_build.model.reader import read_model
 from tinyml_build.verification.host_check import check_model, random_inputs
@@ -16,7 +17,7 @@ from tinyml_build.verification.host_check import check_model, random_inputs
 def _check(data: bytes, name: str, runs: int = 20, inputs=None, sanitize: bool = False):
     model = read_model(data, where=f"{name}.tflite", name=name)
     report = check_model(model, runs=runs, inputs=inputs, sanitize=sanitize)
-    assert report.ok, str(report)
+    assert_exact(report)
     return report
 
 

@@ -10,6 +10,7 @@ import itertools
 
 import numpy as np
 import pytest
+from aot_op_cases import assert_exact
 from aot_tf_models import op_model
 from conftest import shared_model
 from tflite_builder import ModelBuilder
@@ -82,27 +83,27 @@ TF_MODELS = ["logistic", "tanh", "hard_swish", "relu", "relu6", "leaky_relu"]
 @pytest.mark.parametrize("name", TF_MODELS)
 def test_converted_int8_model_bit_exact(name):
     report = check_model(op_model(name), runs=20)
-    assert report.ok, str(report)
+    assert_exact(report)
 
 
 @pytest.mark.parametrize("name", ["relu", "relu6", "leaky_relu"])
 def test_converted_int16_model_bit_exact(name):
     report = check_model(op_model(name, int16=True), runs=20)
-    assert report.ok, str(report)
+    assert_exact(report)
 
 
 @pytest.mark.parametrize("name", ["logistic", "relu6"])
 def test_converted_model_under_sanitizers(name):
     report = check_model(op_model(name), runs=3, sanitize=True)
-    assert report.ok, str(report)
+    assert_exact(report)
 
 
 @pytest.mark.shared_models
 def test_reference_int16_leaky_relu_bit_exact():
     report = check_model(shared_model("leaky_relu0.tflite"), runs=20)
-    assert report.ok, str(report)
+    assert_exact(report)
     report = check_model(shared_model("leaky_relu0.tflite"), runs=3, sanitize=True)
-    assert report.ok, str(report)
+    assert_exact(report)
 
 
 @pytest.mark.parametrize("alpha", [0.1, -0.5, 2.0])
@@ -110,11 +111,11 @@ def test_int16_leaky_relu_alphas(tmp_path, alpha):
     path = tmp_path / "leaky16.tflite"
     path.write_bytes(_unary_model("LEAKY_RELU", (0.001, 0), (0.0013, 0), dtype="int16", shape=(4, 300), alpha=alpha))
     report = check_model(path, runs=10)
-    assert report.ok, str(report)
+    assert_exact(report)
 
 
 def test_int16_relu_with_rescale(tmp_path):
     path = tmp_path / "relu16.tflite"
     path.write_bytes(_unary_model("RELU", (0.002, 0), (0.0007, 0), dtype="int16", shape=(3, 100)))
     report = check_model(path, runs=10)
-    assert report.ok, str(report)
+    assert_exact(report)

@@ -7,7 +7,7 @@ minimum, run 1 its maximum (int8 -128/127, int16 -32768/32767), then random valu
 
 import numpy as np
 import pytest
-from aot_op_cases import lower_error, skip_blind_spots
+from aot_op_cases import assert_exact, lower_error, skip_blind_spots
 from tflite_builder import ModelBuilder
 
 from tinyml_build.model.reader import read_model
@@ -51,7 +51,7 @@ class Batch:
         inputs = [[gen(self.rng, run) for gen in self.generators] for run in range(runs)]
         skip_blind_spots(model)
         report = check_model(model, runs=runs, inputs=inputs, sanitize=sanitize)
-        assert report.ok, str(report)
+        assert_exact(report)
 
 
 def values(dtype, shape, float_range=8.0):

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from aot_op_cases import assert_exact
 from aot_tf_models import op_model
 from conftest import shared_model
 from tflite_builder import ModelBuilder
@@ -22,7 +23,7 @@ def _check(tmp_path, data: bytes, runs: int = 8, sanitize: bool = False):
     path = tmp_path / "m.tflite"
     path.write_bytes(data)
     report = check_model(path, runs=runs, sanitize=sanitize)
-    assert report.ok, str(report)
+    assert_exact(report)
 
 
 def _weights(b, rng, shape, per_channel: bool):
@@ -93,7 +94,7 @@ def test_transpose_conv_16x8(tmp_path, kwargs):
 @pytest.mark.parametrize("int16", [False, True], ids=["int8", "16x8"])
 def test_converted_transpose_conv(name, int16):
     report = check_model(op_model(name, int16), runs=20)
-    assert report.ok, str(report)
+    assert_exact(report)
 
 
 def test_transpose_conv_under_sanitizers(tmp_path):
@@ -103,9 +104,9 @@ def test_transpose_conv_under_sanitizers(tmp_path):
 @pytest.mark.shared_models
 def test_reference_transpose_conv4_bit_exact():
     report = check_model(shared_model("transpose_conv4.tflite"), runs=20)
-    assert report.ok, str(report)
+    assert_exact(report)
     report = check_model(shared_model("transpose_conv4.tflite"), runs=3, sanitize=True)
-    assert report.ok, str(report)
+    assert_exact(report)
 
 
 # --- CONV_2D, int16 activations x int8 weights -------------------------------------------------
@@ -159,9 +160,9 @@ def test_conv2d_16x8_under_sanitizers(tmp_path):
 @pytest.mark.shared_models
 def test_reference_conv0_bit_exact():
     report = check_model(shared_model("conv0.tflite"), runs=20)
-    assert report.ok, str(report)
+    assert_exact(report)
     report = check_model(shared_model("conv0.tflite"), runs=3, sanitize=True)
-    assert report.ok, str(report)
+    assert_exact(report)
 
 
 @pytest.mark.parametrize("zero_point,stride,expected", [(3, 1, "zero point"), (0, 0, "strides")])

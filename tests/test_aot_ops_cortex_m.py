@@ -32,7 +32,7 @@ pytestmark = [pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None or sh
                                   "transpose_conv4.tflite", "leaky_relu0.tflite"])
 def test_reference_model_on_cortex_m4(name):
     report = check_on_cortex_m(shared_model(name), runs=3)
-    assert report.ok, str(report)
+    aot_op_cases.assert_exact(report)
 
 
 CASES = {
@@ -55,7 +55,7 @@ CASES = {
 def test_single_op_on_cortex_m4(case):
     model = read_model(CASES[case](), where=f"{case}.tflite", name=case)
     report = check_on_cortex_m(model, runs=3)
-    assert report.ok, str(report)
+    aot_op_cases.assert_exact(report)
 
 
 # Generated-case suites whose kernels use the Arm DSP/SAT paths of tml_fixedpoint.h / tml_requant.h
@@ -82,7 +82,7 @@ def test_generated_cases_on_cortex_m4(seed):
     data = aot_op_cases.all_ops_model(_ADDERS, _target_types, per_type=4, seed=100 + seed)
     model = read_model(data, where=f"generated{seed}.tflite", name=f"generated{seed}")
     report = check_on_cortex_m(model, runs=4)
-    assert report.ok, str(report)
+    aot_op_cases.assert_exact(report)
 
 
 @pytest.mark.tflm_sources
@@ -99,7 +99,7 @@ def test_libm_float_cases_on_cortex_m4():
     model = read_model(data, where="libm_float_cases.tflite", name="libm_float_cases")
     assert oracle_for(model, REFERENCE, target=load_target("qemu-m4", PROJECT_DIR / "targets")).kind == TARGET
     report = check_on_cortex_m(model, runs=4)
-    assert report.ok, str(report)
+    aot_op_cases.assert_exact(report)
 
 
 def test_float32_special_values_on_cortex_m4():
@@ -112,5 +112,5 @@ def test_float32_special_values_on_cortex_m4():
                                       seed=300)
     model = read_model(data, where="float32_specials.tflite", name="float32_specials")
     report = check_on_cortex_m(model, inputs=aot_op_cases.float_inputs(model, runs=4, seed=0, finite=True))
-    assert report.ok, str(report)
+    aot_op_cases.assert_exact(report)
 

@@ -4,6 +4,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from aot_op_cases import assert_exact
 from aot_tf_models import op_model
 from conftest import shared_model
 from tflite_builder import ModelBuilder, single_op_model
@@ -25,26 +26,26 @@ TF_MODELS = ["add", "add_relu", "add_bcast", "add_const_row", "add_bcast5d", "su
 @pytest.mark.parametrize("name", TF_MODELS)
 def test_converted_model_bit_exact(name, int16):
     report = check_model(op_model(name, int16), runs=20)
-    assert report.ok, str(report)
+    assert_exact(report)
 
 
 @pytest.mark.parametrize("name", ["add_bcast", "sub_scalar_first", "mul_bcast"])
 def test_converted_model_under_sanitizers(name):
     report = check_model(op_model(name), runs=5, sanitize=True)
-    assert report.ok, str(report)
+    assert_exact(report)
 
 
 @pytest.mark.shared_models
 @pytest.mark.parametrize("name", ["add0.tflite", "sub0.tflite", "simple_add_model.tflite"])
 def test_reference_models_bit_exact(name):
     report = check_model(shared_model(name), runs=20)
-    assert report.ok, str(report)
+    assert_exact(report)
 
 
 @pytest.mark.shared_models
 def test_reference_int16_sub_under_sanitizers():
     report = check_model(shared_model("sub0.tflite"), runs=3, sanitize=True)
-    assert report.ok, str(report)
+    assert_exact(report)
 
 
 _OPS = {
@@ -76,7 +77,7 @@ def test_six_dimensional_broadcast(tmp_path, op, dtype):
     path = tmp_path / "m.tflite"
     path.write_bytes(_binary_model(op, (2, 1, 3, 1, 2, 3), (1, 2, 1, 4, 2, 1), (2, 2, 3, 4, 2, 3), dtype))
     report = check_model(path, runs=10)
-    assert report.ok, str(report)
+    assert_exact(report)
 
 
 def _tables_model(op: str, shape2) -> bytes:
@@ -111,7 +112,7 @@ def test_large_int8_add_sub_use_tables_and_stay_exact(tmp_path, op, shape2):
     path.write_bytes(data)
     for sanitize in (False, True):
         report = check_model(path, runs=6, sanitize=sanitize)
-        assert report.ok, str(report)
+        assert_exact(report)
 
 
 # Inputs (found by search, checked against tflite-micro) where TFLM's SUB differs from ADD with
@@ -144,7 +145,7 @@ def test_sub_is_not_add_with_a_negated_multiplier(dtype, scales, zero_points, x,
     model = read_model(_binary_model("SUB", (1, 1), (1, 1), (1, 1), dtype, scales=scales, zero_points=zero_points),
                        where="m.tflite", name="m")
     report = check_model(model, inputs=[[np.array([[x]], dtype), np.array([[y]], dtype)]])
-    assert report.ok, str(report)
+    assert_exact(report)
 
 
 @pytest.mark.parametrize("op", ["ADD", "SUB", "MUL"])
@@ -153,7 +154,7 @@ def test_fused_activations(tmp_path, op, activation):
     path = tmp_path / "m.tflite"
     path.write_bytes(_binary_model(op, (1, 4, 4, 3), (1, 1, 1, 3), (1, 4, 4, 3), activation=activation))
     report = check_model(path, runs=10)
-    assert report.ok, str(report)
+    assert_exact(report)
 
 
 def test_int16_mul_with_nonzero_zero_point_is_a_clear_error():

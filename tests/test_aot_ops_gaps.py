@@ -433,7 +433,7 @@ def test_ops_on_cortex_m4():
             add(batch, dtype, n)
             n += 1
     report = check_on_cortex_m(batch.model(), runs=3)
-    assert report.ok, str(report)
+    aot_op_cases.assert_exact(report)
 
 
 # --- the Cortex-M4 instruction figures of the aot README -----------------------------------------
@@ -493,7 +493,7 @@ def profile_model() -> bytes:
 def test_profile_model_bit_exact():
     """The README's profiled model is bit-exact too (its random DYNAMIC_UPDATE_SLICE starts are clamped)."""
     report = check_model(read_model(profile_model(), where="gaps.tflite", name="gaps"), runs=3)
-    assert report.ok, str(report)
+    aot_op_cases.assert_exact(report)
 
 
 if __name__ == "__main__":

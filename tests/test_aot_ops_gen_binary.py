@@ -182,7 +182,7 @@ GENERATED_CASES = aot_op_cases.summed_counts(GENERATED_CASES, aot_op_cases.case_
 def test_int32_cases_bit_exact(op, dtype, seed):
     model = read_model(int32_model(op, seed), where=f"{op}_int32.tflite", name=f"{op.lower()}_int32")
     report = check_model(model, inputs=int32_inputs(model, runs=6, seed=seed), sanitize=seed == 0)
-    assert report.ok, str(report)
+    aot_op_cases.assert_exact(report)
 
 
 @pytest.mark.qemu
@@ -199,4 +199,4 @@ def test_int32_cases_on_cortex_m4():
         b.outputs += ys
     model = read_model(b.build(), where="int32_m4.tflite", name="int32_m4")
     report = check_on_cortex_m(model, inputs=int32_inputs(model, runs=4, seed=77))
-    assert report.ok, str(report)
+    aot_op_cases.assert_exact(report)

@@ -249,4 +249,4 @@ def test_int16_requantizing_kernels_on_cortex_m4():
     model = read_model(data, where="unary_m4.tflite", name="unary_m4")
     aot_op_cases.skip_blind_spots(model)  # int16 LEAKY_RELU: the wheel's multipliers are double, the pin's float32
     report = check_on_cortex_m(model, runs=RUNS)
-    assert report.ok, str(report)
+    aot_op_cases.assert_exact(report)

@@ -58,12 +58,7 @@ def check(tmp_path, data, runs: int = RUNS, inputs=None) -> None:
         path = tmp_path / "m.tflite"
         path.write_bytes(data)
         data = path
-    report = check_model(data, runs=runs, inputs=inputs)
-    if not report.ok and report.divergence is not None and any(
-            spot.startswith(f"{report.divergence.op_name} {report.divergence.dtype}:") for spot in report.blind_spots):
-        pytest.skip(f"the oracle ({report.oracle.get('name')}) cannot judge {report.divergence.op_name} "
-                    f"{report.divergence.dtype}: {report.blind_spots}")
-    assert report.ok, str(report)
+    aot_op_cases.assert_exact(check_model(data, runs=runs, inputs=inputs))
 
 
 def generated(op: str, dtype: str, seed: int, cases: int = CASES) -> bytes:
@@ -240,7 +235,7 @@ def test_generated_cases_under_sanitizers(tmp_path):
     report = check_model(model, inputs=random_inputs(model, 3, 0) + [aot_window_cases.dense_inputs(model),
                                                                      aot_window_cases.float_edge_inputs(model, 5)],
                          sanitize=True)
-    assert report.ok, str(report)
+    aot_op_cases.assert_exact(report)
 
 
 @pytest.mark.qemu
@@ -256,7 +251,7 @@ def test_generated_cases_on_cortex_m4():
     inputs = random_inputs(model, 3, 0) + [aot_window_cases.dense_inputs(model),
                                            aot_window_cases.float_edge_inputs(model, 0)]
     report = check_on_cortex_m(model, inputs=inputs)
-    assert report.ok, str(report)
+    aot_op_cases.assert_exact(report)
 
 
 # --- regressions found by the generated cases ----------------------------------------------------
@@ -354,7 +349,7 @@ def test_float_constants_holding_inf_or_nan_compute_what_tflm_computes(value):
     b.inputs, b.outputs = [x, v], [y, z]
     model = read_model(b.build(), where="m.tflite", name="m")
     report = check_model(model, runs=3)
-    assert report.ok, str(report)
+    aot_op_cases.assert_exact(report)
 
 
 def test_float_constant_nan_with_a_payload_is_refused():

@@ -7,7 +7,7 @@ ranges for ties, extremes, float NaN where TFLM's expressions define the result)
 
 import numpy as np
 import pytest
-from aot_op_cases import skip_blind_spots
+from aot_op_cases import assert_exact, skip_blind_spots
 from tflite_builder import ModelBuilder
 
 from tinyml_build.errors import UnsupportedOpError
@@ -51,7 +51,7 @@ class Batch:
         model = self.model()
         skip_blind_spots(model)
         report = check_model(model, runs=runs, inputs=self.inputs(runs), sanitize=sanitize)
-        assert report.ok, str(report)
+        assert_exact(report)
 
 
 def values(dtype, shape, narrow=False, nan=False):

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from aot_op_cases import assert_exact
 from aot_tf_models import op_model
 from conftest import shared_model
 from tflite_builder import ModelBuilder
@@ -23,29 +24,29 @@ TF_MODELS = ["pad", "pad_channels", "concat", "concat_axis1", "mean_hw", "mean_l
 @pytest.mark.parametrize("name", TF_MODELS)
 def test_converted_model_bit_exact(name, int16):
     report = check_model(op_model(name, int16), runs=20)
-    assert report.ok, str(report)
+    assert_exact(report)
 
 
 @pytest.mark.parametrize("name", ["pad_channels", "strided_slice_neg", "mean_outer", "concat_axis1"])
 def test_converted_model_under_sanitizers(name):
     report = check_model(op_model(name), runs=3, sanitize=True)
-    assert report.ok, str(report)
+    assert_exact(report)
 
 
 @pytest.mark.shared_models
 @pytest.mark.parametrize("name", ["pad0.tflite", "strided_slice0.tflite"])
 def test_reference_models_bit_exact(name):
     report = check_model(shared_model(name), runs=20)
-    assert report.ok, str(report)
+    assert_exact(report)
     report = check_model(shared_model(name), runs=3, sanitize=True)
-    assert report.ok, str(report)
+    assert_exact(report)
 
 
 def _check(tmp_path, data: bytes, runs: int = 8):
     path = tmp_path / "m.tflite"
     path.write_bytes(data)
     report = check_model(path, runs=runs)
-    assert report.ok, str(report)
+    assert_exact(report)
 
 
 def _lower_error(data: bytes) -> str:

@@ -22,6 +22,7 @@ import shutil
 
 import numpy as np
 import pytest
+from aot_op_cases import assert_exact
 from tflite_builder import ModelBuilder
 
 from tinyml_build.errors import ModelError, UnsupportedOpError
@@ -185,7 +186,7 @@ def test_generated_cells_bit_exact(tmp_path, dtype, seed):
     data = cells_model(dtype, seed)
     model = read_model(data, where="cells.tflite", name="cells")
     report = check_model(model, inputs=cell_inputs(model, runs=6, seed=seed))
-    assert report.ok, str(report)
+    assert_exact(report)
 
 
 def one_cell(mutate=None, dtype: str = "int8") -> bytes:
@@ -248,7 +249,7 @@ def test_cells_on_cortex_m4():
 
     model = read_model(cells_model("int8", 5, cells=12, dtypes=["int8", "float32"] * 6), where="m4.tflite", name="m4")
     report = check_on_cortex_m(model, inputs=cell_inputs(model, runs=5, seed=5))
-    assert report.ok, str(report)
+    assert_exact(report)
 
 
 def _assign_other_size(cells):
@@ -401,7 +402,7 @@ def nested_while(cells, z, shape):
 def test_fill_before_assign_shared_and_empty_subgraphs(tmp_path):
     model = read_model(special_model(), where="special.tflite", name="special")
     report = check_model(model, runs=8, seed=4)
-    assert report.ok, str(report)
+    assert_exact(report)
     program = lower_model(model)
     assert [v.fill for v in program.variables] == [0xF9], "the int8 zero point -7 fills the resource"
 
@@ -476,4 +477,4 @@ def test_cells_and_special_structures_under_sanitizers():
     for data in (cells_model("int8", 8, cells=12, dtypes=["int8", "float32"] * 6), special_model()):
         model = read_model(data, where="san.tflite", name="san")
         report = check_model(model, inputs=cell_inputs(model, runs=4, seed=8), sanitize=True)
-        assert report.ok, str(report)
+        assert_exact(report)

@@ -15,6 +15,7 @@ import subprocess
 import aot_op_models as m
 import numpy as np
 import pytest
+from aot_op_cases import assert_exact
 
 from tinyml_build.config.targets import load_target
 from tinyml_build.model.reader import read_model
@@ -189,7 +190,7 @@ def test_per_tensor_layers_carry_no_table():
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_output_stage_on_the_host(case):
     report = check_model(read_model(CASES[case](), where=f"{case}.tflite", name=case), runs=8)
-    assert report.ok, str(report)
+    assert_exact(report)
 
 
 @pytest.mark.qemu
@@ -197,4 +198,4 @@ def test_output_stage_on_the_host(case):
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_output_stage_on_cortex_m4(case):
     report = check_on_cortex_m(read_model(CASES[case](), where=f"{case}.tflite", name=case), runs=3)
-    assert report.ok, str(report)
+    assert_exact(report)

@@ -13,6 +13,7 @@ import shutil
 import aot_window_cases
 import numpy as np
 import pytest
+from aot_op_cases import assert_exact
 from tflite_builder import ModelBuilder
 
 from tinyml_build.model.reader import read_model
@@ -100,7 +101,7 @@ def test_small_layers_stay_row_major():
 def test_edge_shapes_bit_exact_on_host(tmp_path):
     model = _model()
     report = check_model(model, inputs=random_inputs(model, 3, 0))
-    assert report.ok, str(report)
+    assert_exact(report)
 
 
 @pytest.mark.qemu
@@ -111,4 +112,4 @@ def test_edge_shapes_bit_exact_on_cortex_m4():
 
     model = _model()
     report = check_on_cortex_m(model, inputs=random_inputs(model, 3, 0))
-    assert report.ok, str(report)
+    assert_exact(report)

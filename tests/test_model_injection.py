@@ -16,6 +16,7 @@ import sys
 
 import numpy as np
 import pytest
+from aot_op_cases import assert_exact
 from conftest import PROJECT_DIR
 from tflite_builder import ModelBuilder
 
@@ -169,7 +170,7 @@ def test_aot_sources_compile_and_hold_no_injected_code(hostile_path):
     assert escape.c_comment(STRING_FIELDS["output"]) in source  # named, escaped
     assert escape.c_comment(FILE_NAME) in source
     report = check_model(model, runs=3)  # gcc -std=c99 -Wall -Wextra -Werror -Wpedantic, then bit-exact
-    assert report.ok, str(report)
+    assert_exact(report)
 
 
 def test_aot_dead_custom_op_named_in_a_comment_only(tmp_path):

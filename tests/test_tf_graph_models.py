@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from aot_op_cases import assert_exact
 
 from tinyml_build.analysis.analyze import analyze
 from tinyml_build.model.reader import load_model
@@ -31,7 +32,7 @@ def _model(name: str):
 def test_tf_exported_graph_bit_exact_on_host(name):
     model = _model(name)
     report = check_model(model, inputs=random_inputs(model, RUNS, 0))
-    assert report.ok, str(report)
+    assert_exact(report)
 
 
 @pytest.mark.qemu
@@ -43,7 +44,7 @@ def test_tf_exported_graph_bit_exact_on_cortex_m4(name):
 
     model = _model(name)
     report = check_on_cortex_m(model, inputs=random_inputs(model, RUNS, 1))
-    assert report.ok, str(report)
+    assert_exact(report)
 
 
 def test_dilated_conv1d_with_dynamic_batch_is_refused():

@@ -33,6 +33,7 @@ from tinyml_build.runtimes.aot.emit import kernel_sources, render
 from tinyml_build.runtimes.aot.lower import lower_model
 from tinyml_build.verification import verdict as verdicts
 from tinyml_build.verification.oracle import select_oracle
+from tinyml_build.verification.oracle.differences import blind_spot_at
 
 HOST_MAIN = HOST_DIR / "host_main.c"
 WARNINGS = ["-Wall", "-Wextra", "-Werror", "-Wpedantic", "-Wshadow", "-Wcast-qual", "-Wstrict-prototypes"]
@@ -100,6 +101,11 @@ class CheckReport:
     @property
     def ok(self) -> bool:
         return self.outputs_equal and self.divergence is None
+
+    def unjudged_difference(self) -> str | None:
+        """The oracle's blind spot where the first difference starts, or None (see blind_spot_at)."""
+        d = self.divergence
+        return None if self.ok or d is None else blind_spot_at(self.blind_spots, d.op_name, d.dtype)
 
     def __str__(self) -> str:
         mode = " (ASan/UBSan)" if self.sanitize else ""

@@ -29,6 +29,7 @@ from tinyml_build.runtimes.aot.lower import lower_model
 from tinyml_build.verification.cortex_m_program import ProgramBuilder, ProgramBuildError
 from tinyml_build.verification.host_check import HostCheckError, check_each, random_inputs, run_tflm
 from tinyml_build.verification.oracle import oracle_for
+from tinyml_build.verification.oracle.differences import blind_spot_at
 from tinyml_build.verification.qemu_runner import DEFAULT_TIMEOUT
 
 CHECK_TARGET = "qemu-m4"  # Cortex-M4F with the DSP extension: the SIMD32 kernel paths
@@ -49,10 +50,16 @@ class TargetReport:
     runs: int
     cpu: str  # e.g. 'cortex-m4 (QEMU mps2-an386, target qemu-m4)'
     mismatch: str | None  # the first op output that differs, None when all are equal
+    mismatch_at: tuple[str, str] | None = None  # (op, output type) of that first difference
+    blind_spots: tuple[str, ...] = ()  # what the oracle cannot judge in this model (Oracle.blind_spots)
 
     @property
     def ok(self) -> bool:
         return self.mismatch is None
+
+    def unjudged_difference(self) -> str | None:
+        """The oracle's blind spot where the first difference starts, or None (see blind_spot_at)."""
+        return None if self.mismatch_at is None else blind_spot_at(self.blind_spots, *self.mismatch_at)
 
     def __str__(self) -> str:
         head = f"{terminal(self.model)}: {self.runs} runs on {self.cpu}: "
@@ -118,8 +125,9 @@ def check_on_cortex_m(model: Model | str | Path, runs: int = 3, seed: int = 0, w
                              details=run.output[-2000:] + run.stderr[-2000:],
                              fix="this is a bug in the aot runtime; report it with the model")
     hashes = {(int(r), int(tensor)): int(h) for r, _op, tensor, h in _HASH.findall(run.output)}
-    _, tflm = run_tflm(model, inputs, oracle=oracle_for(model, REFERENCE, target=target))
-    mismatch = None
+    oracle = oracle_for(model, REFERENCE, target=target)
+    _, tflm = run_tflm(model, inputs, oracle=oracle)
+    mismatch = mismatch_at = None
     lowered = {step.op_index for step in program.steps}
     for r in range(runs):
         for op in model.main.operators:
@@ -133,13 +141,15 @@ def check_on_cortex_m(model: Model | str | Path, runs: int = 3, seed: int = 0, w
                     mismatch = (f"run {r}: first divergence at op #{op.index} {op.name}, output tensor #{index} "
                                 f"'{t.name}' {t.dtype}{list(t.shape)} "
                                 "(hash differs; run host_check or --keep to inspect)")
+                    mismatch_at = (op.name, t.dtype)
                     break
             if mismatch:
                 break
         if mismatch:
             break
     return TargetReport(model=model.name, runs=runs,
-                        cpu=f"{target.cpu} (QEMU {target.emulator.machine}, target {target.name})", mismatch=mismatch)
+                        cpu=f"{target.cpu} (QEMU {target.emulator.machine}, target {target.name})", mismatch=mismatch,
+                        mismatch_at=mismatch_at, blind_spots=tuple(d.describe() for d in oracle.blind_spots(model)))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -91,6 +91,12 @@ def key_of(op_name: str, output_dtypes: tuple[str, ...]) -> tuple[str, str]:
     return op_name, output_dtypes[0] if output_dtypes else "-"
 
 
+def blind_spot_at(blind_spots, op_name: str, dtype: str) -> str | None:
+    """The blind spot (a describe() text) a difference starting at an (op, type) falls in, or None: there the
+    oracle cannot judge, so a difference is neither a pass nor a failure of the image."""
+    return next((spot for spot in blind_spots if spot.startswith(f"{op_name} {dtype}:")), None)
+
+
 def differences_in(model) -> list[WheelDifference]:
     """The table's entries that some op use of `model` (any subgraph) hits, in table order."""
     from tinyml_build.analysis.op_inventory import op_uses
