@@ -1201,6 +1201,10 @@ void tml_signal_filter_bank_unsigned(const tml_signal_filter_bank_params *p, con
 /* SignalFilterBankSquareRoot: out[i] = rounded sqrt(in[i]) >> scale_bits (TFLM's Sqrt64: digit-by-digit
  * floor, +1 when the remainder exceeds the root, except at 0xFFFF below 2^32 and 0xFFFFFFFF above). */
 void tml_signal_filter_bank_sqrt(const uint64_t *input, uint32_t *output, int32_t n, int32_t scale_bits);
+/* The same with scale_bits read from its int32 tensor at run time; returns 1 (nothing written) when it is
+ * outside 0..31 (audio: TFLM's preprocessor computes it with SignalFftAutoScale). */
+int32_t tml_signal_filter_bank_sqrt_run_time_bits(const uint64_t *input, uint32_t *output, int32_t n,
+                                                  const int32_t *scale_bits);
 
 /* SignalFilterBankLog: out[i] = min(Log32(in[i] << correction_bits, output_scale), 32767), 0 for
  * values <= 1; `lut` is the 130-entry log2 correction table (ops/signal_filter_bank_log.py). */
