@@ -274,6 +274,7 @@ def cast_values(dtype, shape, dst="float32"):
 # TFLM's uint32 pairs (cast.cc), in their own kernel file (cast_u32.c): the audio preprocessor's path.
 CAST_U32_PAIRS = ([("uint32", dst) for dst in ("int8", "int16", "int32", "uint32", "float32")]
                   + [(src, "uint32") for src in ("int8", "int16", "int32", "float32", "bool")])
+CAST_U32_SAME_BITS = [("int32", "uint32"), ("uint32", "int32"), ("uint32", "uint32")]  # aliases in aot
 UINT32_EDGES = np.array([0, 1, 127, 128, 255, 256, 32767, 32768, 65535, 65536, (1 << 24) - 1, 1 << 24, (1 << 24) + 1,
                          (1 << 24) + 3, (1 << 31) - 1, 1 << 31, (1 << 31) + 1, 0xFFFFFF7F, 0xFFFFFF80, 0xFFFFFFFF],
                         np.uint32)
@@ -301,6 +302,10 @@ def test_cast_uint32_pairs(seed):
         gen = uint32_values(shape) if src == "uint32" else cast_values(src, shape, dst)
         x = batch.input(f"x{case}", src, shape, gen, quantized=False)
         y = batch.output(f"y{case}", dst, shape, quantized=False)
+        b.op(b.opcode(fb.BuiltinOperator.CAST), [x], [y], fb.BuiltinOptions.CastOptions, fb.CastOptionsT())
+    for src, dst in CAST_U32_SAME_BITS:  # a constant input: copied into the arena (no alias of flash)
+        x = b.tensor(f"const_{src}_{dst}", src, [len(UINT32_EDGES)], data=UINT32_EDGES.astype(src))
+        y = batch.output(f"y_const_{src}_{dst}", dst, [len(UINT32_EDGES)], quantized=False)
         b.op(b.opcode(fb.BuiltinOperator.CAST), [x], [y], fb.BuiltinOptions.CastOptions, fb.CastOptionsT())
     batch.check(runs=8, sanitize=seed == 0)
 

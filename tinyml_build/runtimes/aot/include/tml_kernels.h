@@ -1258,17 +1258,15 @@ void tml_signal_irfft_f32(const tml_signal_fft_params *p, const float *input, fl
 /* ==== end of SignalRfft / SignalIrfft (aotfft) ====================================================== */
 
 /* ==== CAST to and from uint32 (audio; cast_u32.c) ==================================================
- * TFLM's static_cast per element, n elements: uint32 -> int8, int16, int32, uint32, float32 and
- * int8, int16, int32, float32, bool -> uint32. Integer casts modulo 2^n; float -> uint32 truncates and
+ * TFLM's static_cast per element, n elements: uint32 -> int8, int16, float32 and int8, int16,
+ * float32, bool -> uint32 (int32 <-> uint32 and uint32 -> uint32 are aliases, ops/cast.py). Integer
+ * casts modulo 2^n; float -> uint32 truncates and
  * saturates to 0..UINT32_MAX, NaN -> 0 (undefined in TFLM's C++; see cast_u32.c). */
 void tml_cast_u32_s8(int32_t n, const uint32_t *in, int8_t *out);
 void tml_cast_u32_s16(int32_t n, const uint32_t *in, int16_t *out);
-void tml_cast_u32_s32(int32_t n, const uint32_t *in, int32_t *out);
-void tml_cast_u32_u32(int32_t n, const uint32_t *in, uint32_t *out);
 void tml_cast_u32_f32(int32_t n, const uint32_t *in, float *out);
 void tml_cast_s8_u32(int32_t n, const int8_t *in, uint32_t *out);
 void tml_cast_s16_u32(int32_t n, const int16_t *in, uint32_t *out);
-void tml_cast_s32_u32(int32_t n, const int32_t *in, uint32_t *out);
 void tml_cast_b_u32(int32_t n, const uint8_t *in, uint32_t *out);
 void tml_cast_f32_u32(int32_t n, const float *in, uint32_t *out);
 /* ==== end of CAST uint32 (audio) ==================================================================== */

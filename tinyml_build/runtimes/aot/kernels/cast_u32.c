@@ -2,8 +2,10 @@
  *
  * TFLM's cast.cc takes uint32 as input (to int8, int16, int32, uint32, float32) and as output (from
  * int8, int16, int32, float32, bool); micro_speech's audio preprocessor CASTs SignalEnergy's uint32
- * energies to int32 and back. Integer -> integer: C's conversion (modulo 2^n, two's complement for
- * the signed targets, as static_cast). uint32 -> float: round to nearest. bool -> uint32: 0 or 1.
+ * energies to int32 and back. int32 <-> uint32 and uint32 -> uint32 keep every bit, so the lowering
+ * (ops/cast.py) aliases them and they have no function here. Integer -> integer: C's conversion
+ * (modulo 2^n, two's complement for the signed targets, as static_cast). uint32 -> float: round to
+ * nearest. bool -> uint32: 0 or 1.
  *
  * float -> uint32 is undefined in C++ and C when the truncated value is outside 0..2^32 - 1; as
  * cast.c does for the signed targets, this kernel defines it without undefined behaviour: truncation
@@ -30,11 +32,8 @@ static inline uint32_t f32_to_u32(float v) {
 
 TML_CAST_U32_FN(tml_cast_u32_s8, uint32_t, int8_t, TML_CAST_U32_PLAIN)
 TML_CAST_U32_FN(tml_cast_u32_s16, uint32_t, int16_t, TML_CAST_U32_PLAIN)
-TML_CAST_U32_FN(tml_cast_u32_s32, uint32_t, int32_t, TML_CAST_U32_PLAIN)
-TML_CAST_U32_FN(tml_cast_u32_u32, uint32_t, uint32_t, TML_CAST_U32_PLAIN)
 TML_CAST_U32_FN(tml_cast_u32_f32, uint32_t, float, TML_CAST_U32_PLAIN)
 TML_CAST_U32_FN(tml_cast_s8_u32, int8_t, uint32_t, TML_CAST_U32_PLAIN)
 TML_CAST_U32_FN(tml_cast_s16_u32, int16_t, uint32_t, TML_CAST_U32_PLAIN)
-TML_CAST_U32_FN(tml_cast_s32_u32, int32_t, uint32_t, TML_CAST_U32_PLAIN)
 TML_CAST_U32_FN(tml_cast_b_u32, uint8_t, uint32_t, TML_CAST_U32_PLAIN)
 TML_CAST_U32_FN(tml_cast_f32_u32, float, uint32_t, TML_CAST_U32_FROM_F32)
