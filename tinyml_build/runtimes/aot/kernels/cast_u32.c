@@ -12,6 +12,7 @@
  * toward zero saturated to 0..UINT32_MAX, NaN -> 0 (Arm's VCVT.U32.F32). The oracle comparison feeds
  * in-range values only; tests/test_aot_ops_compare.py checks the rule.
  */
+#include "tml_cast.h"
 #include "tml_kernels.h"
 
 /* Truncation toward zero saturated to 0..UINT32_MAX; NaN -> 0 (every comparison with NaN is false). */
@@ -21,19 +22,12 @@ static inline uint32_t f32_to_u32(float v) {
   return 0u;                         /* v <= -1 or NaN */
 }
 
-#define TML_CAST_U32_FN(fn, from_t, to_t, CONVERT)         \
-  void fn(int32_t n, const from_t *in, to_t *out) {        \
-    int32_t i;                                             \
-    for (i = 0; i < n; ++i) out[i] = CONVERT(to_t, in[i]); \
-  }
+#define TML_F32_U32(to_t, v) ((to_t)f32_to_u32(v))
 
-#define TML_CAST_U32_PLAIN(to_t, v) ((to_t)(v))
-#define TML_CAST_U32_FROM_F32(to_t, v) ((to_t)f32_to_u32(v))
-
-TML_CAST_U32_FN(tml_cast_u32_s8, uint32_t, int8_t, TML_CAST_U32_PLAIN)
-TML_CAST_U32_FN(tml_cast_u32_s16, uint32_t, int16_t, TML_CAST_U32_PLAIN)
-TML_CAST_U32_FN(tml_cast_u32_f32, uint32_t, float, TML_CAST_U32_PLAIN)
-TML_CAST_U32_FN(tml_cast_s8_u32, int8_t, uint32_t, TML_CAST_U32_PLAIN)
-TML_CAST_U32_FN(tml_cast_s16_u32, int16_t, uint32_t, TML_CAST_U32_PLAIN)
-TML_CAST_U32_FN(tml_cast_b_u32, uint8_t, uint32_t, TML_CAST_U32_PLAIN)
-TML_CAST_U32_FN(tml_cast_f32_u32, float, uint32_t, TML_CAST_U32_FROM_F32)
+TML_CAST_FN(tml_cast_u32_s8, uint32_t, int8_t, TML_PLAIN)
+TML_CAST_FN(tml_cast_u32_s16, uint32_t, int16_t, TML_PLAIN)
+TML_CAST_FN(tml_cast_u32_f32, uint32_t, float, TML_PLAIN)
+TML_CAST_FN(tml_cast_s8_u32, int8_t, uint32_t, TML_PLAIN)
+TML_CAST_FN(tml_cast_s16_u32, int16_t, uint32_t, TML_PLAIN)
+TML_CAST_FN(tml_cast_b_u32, uint8_t, uint32_t, TML_PLAIN)
+TML_CAST_FN(tml_cast_f32_u32, float, uint32_t, TML_F32_U32)
