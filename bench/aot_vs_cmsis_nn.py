@@ -7,7 +7,8 @@ firmware counts with `-icount shift=0`), then prints the ratio aot / (TFLM + CMS
 block trace) and prints instructions per MAC per op type, the figure that shows how far each
 kernel is from the Cortex-M4 floor (about 0.5: SMLAD does two MACs).
 
-Models: models/hello_world, models/kws, every model in ../shared/models, and `anomaly_fc`: an
+Models: models/hello_world, models/kws, every model in ../shared/models, TFLM's micro_speech audio
+preprocessors (audio_preprocessor_int8 / _float, from the resolved pinned tree), and `anomaly_fc`: an
 FC-only int8 model of the MLPerf Tiny anomaly-detection shape (640-128-128-128-128-8-128-128-128-
 128-640, per-tensor, RELU), generated with tests/tflite_builder.py into bench/out/ (seeded: the
 same bytes every run). A model one of the runtimes cannot build is listed with its reason.
@@ -76,11 +77,27 @@ def anomaly_fc_model(path: Path) -> Path:
     return path
 
 
+def tflm_audio_preprocessors() -> dict[str, str]:
+    """TFLM's micro_speech audio front ends (Signal library ops), which the pinned tree ships; none when
+    its sources do not resolve here."""
+    from tinyml_build.errors import TinyMLError
+    from tinyml_build.third_party.lock import load_lock
+    from tinyml_build.third_party.resolve import resolve
+
+    try:
+        tflm = resolve(load_lock().get("tflite-micro"))
+    except TinyMLError:
+        return {}
+    folder = tflm / "tensorflow" / "lite" / "micro" / "examples" / "micro_speech" / "models"
+    return {path.stem: str(path) for path in sorted(folder.glob("audio_preprocessor_*.tflite"))}
+
+
 def models() -> dict[str, str]:
     found = {"hello_world": "hello_world", "kws": "kws",
              "anomaly_fc": str(anomaly_fc_model(OUT / "anomaly_fc.tflite"))}
     for path in sorted(SHARED.glob("*.tflite")):
         found[path.stem] = str(path)
+    found.update(tflm_audio_preprocessors())
     return found
 
 

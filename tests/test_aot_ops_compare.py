@@ -19,6 +19,8 @@ SEEDS = 3  # generated models per type
 COMPARE_CASES = 120  # ops per generated model, cycling through the comparisons
 SELECT_CASES = 24
 CAST_REPEATS = 4  # cases per (from, to) pair in each generated CAST model
+CAST_U32_SEEDS = 2  # generated models of the uint32 CAST pairs
+CAST_U32_REPEATS = 6  # cases per uint32 (from, to) pair in each of them
 
 
 def bools(shape):
@@ -269,6 +271,45 @@ def cast_values(dtype, shape, dst="float32"):
     return gen
 
 
+# TFLM's uint32 pairs (cast.cc), in their own kernel file (cast_u32.c): the audio preprocessor's path.
+CAST_U32_PAIRS = ([("uint32", dst) for dst in ("int8", "int16", "int32", "uint32", "float32")]
+                  + [(src, "uint32") for src in ("int8", "int16", "int32", "float32", "bool")])
+CAST_U32_SAME_BITS = [("int32", "uint32"), ("uint32", "int32"), ("uint32", "uint32")]  # aliases in aot
+UINT32_EDGES = np.array([0, 1, 127, 128, 255, 256, 32767, 32768, 65535, 65536, (1 << 24) - 1, 1 << 24, (1 << 24) + 1,
+                         (1 << 24) + 3, (1 << 31) - 1, 1 << 31, (1 << 31) + 1, 0xFFFFFF7F, 0xFFFFFF80, 0xFFFFFFFF],
+                        np.uint32)
+
+
+def uint32_values(shape):
+    """All 0, all 0xFFFFFFFF, then the whole range and the edges where narrowing wraps and float rounds."""
+
+    def gen(rng, run):
+        if run < 2:
+            return np.full(shape, 0 if run == 0 else 0xFFFFFFFF, np.uint32)
+        if run % 2:
+            return UINT32_EDGES[rng.integers(0, len(UINT32_EDGES), size=shape)]
+        return rng.integers(0, 1 << 32, size=shape, dtype=np.uint64).astype(np.uint32)
+
+    return gen
+
+
+@pytest.mark.parametrize("seed", range(CAST_U32_SEEDS))
+def test_cast_uint32_pairs(seed):
+    batch = Batch(450 + seed)
+    b = batch.b
+    for case, (src, dst) in enumerate(CAST_U32_PAIRS * CAST_U32_REPEATS):
+        shape = [int(v) for v in batch.rng.integers(1, 7, int(batch.rng.integers(1, 4)))]
+        gen = uint32_values(shape) if src == "uint32" else cast_values(src, shape, dst)
+        x = batch.input(f"x{case}", src, shape, gen, quantized=False)
+        y = batch.output(f"y{case}", dst, shape, quantized=False)
+        b.op(b.opcode(fb.BuiltinOperator.CAST), [x], [y], fb.BuiltinOptions.CastOptions, fb.CastOptionsT())
+    for src, dst in CAST_U32_SAME_BITS:  # a constant input: copied into the arena (no alias of flash)
+        x = b.tensor(f"const_{src}_{dst}", src, [len(UINT32_EDGES)], data=UINT32_EDGES.astype(src))
+        y = batch.output(f"y_const_{src}_{dst}", dst, [len(UINT32_EDGES)], quantized=False)
+        b.op(b.opcode(fb.BuiltinOperator.CAST), [x], [y], fb.BuiltinOptions.CastOptions, fb.CastOptionsT())
+    batch.check(runs=8, sanitize=seed == 0)
+
+
 @pytest.mark.parametrize("seed", range(SEEDS))
 def test_cast_every_pair(seed):
     batch = Batch(400 + seed)
@@ -295,7 +336,7 @@ def test_cast_float_out_of_range(tmp_path):
     b = ModelBuilder()
     x = b.tensor("x", "float32", [FLOAT_EDGES.size])
     b.inputs = [x]
-    for dst in ("int8", "int16", "int32"):
+    for dst in ("int8", "int16", "int32", "uint32"):
         y = b.tensor(f"y_{dst}", dst, [FLOAT_EDGES.size])
         b.op(b.opcode(fb.BuiltinOperator.CAST), [x], [y], fb.BuiltinOptions.CastOptions, fb.CastOptionsT())
         b.outputs.append(y)
@@ -305,7 +346,7 @@ def test_cast_float_out_of_range(tmp_path):
     outputs, _ = run_program(exe, tmp_path, model, [[FLOAT_EDGES]])
     with np.errstate(invalid="ignore"):
         truncated = np.trunc(FLOAT_EDGES.astype(np.float64))
-    for dst, got in zip(("int8", "int16", "int32"), outputs[0]):
+    for dst, got in zip(("int8", "int16", "int32", "uint32"), outputs[0]):
         info = np.iinfo(dst)
         expected = np.where(np.isnan(truncated), 0, np.clip(np.nan_to_num(truncated, posinf=info.max,
                                                                           neginf=info.min), info.min, info.max))
@@ -323,7 +364,8 @@ def cast_model(src, dst):
 
 @pytest.mark.parametrize("src, dst, words", [
     ("int8", "bool", "output"), ("float32", "uint8", "output"), ("uint8", "int32", "input"),
-    ("int64", "int32", "input"), ("int32", "int64", "output"),
+    ("int64", "int32", "input"), ("int32", "int64", "output"), ("uint32", "bool", "output"),
+    ("uint32", "uint64", "output"),
 ])
 def test_cast_refusals(src, dst, words):
     assert words in refused(cast_model(src, dst))
@@ -334,4 +376,5 @@ GENERATED_CASES = {op: SEEDS * sum(len(range(comparisons_of(t).index(op), COMPAR
                                    for t in ["bool"] + ORDERED_TYPES if op in comparisons_of(t))
                    for op in COMPARISONS}
 GENERATED_CASES.update({"SELECT_V2": len(SELECT_TYPES) * SEEDS * SELECT_CASES,
-                        "CAST": SEEDS * len(CAST_PAIRS) * CAST_REPEATS})
+                        "CAST": SEEDS * len(CAST_PAIRS) * CAST_REPEATS
+                        + CAST_U32_SEEDS * len(CAST_U32_PAIRS) * CAST_U32_REPEATS})

@@ -256,12 +256,22 @@ def test_filter_bank_channels_of_no_width_read_nothing(tmp_path):
 
 
 def add_filter_bank_square_root(b, rng, dtype, n):
+    """Constant scale bits, or (every other case) run-time ones: SignalFftAutoScale's shift of an int16
+    input, as TFLM's audio preprocessor computes them (read at run time, range-checked by the kernel)."""
     size = int(rng.integers(1, 33))
     x = b.tensor(f"x{n}", "uint64", [size])
-    bits = b.tensor(f"bits{n}", "int32", [], data=np.array(int(rng.integers(0, 32)), np.int32))
     y = b.tensor(f"y{n}", "uint32", [size])
+    if rng.random() < 0.5:
+        bits = b.tensor(f"bits{n}", "int32", [], data=np.array(int(rng.integers(0, 32)), np.int32))
+        _custom(b, "SignalFilterBankSquareRoot", [x, bits], [y], None)
+        return [x], [y]
+    frame_size = int(rng.integers(1, 33))
+    frame = b.tensor(f"frame{n}", "int16", [frame_size])
+    scaled = b.tensor(f"scaled{n}", "int16", [frame_size])
+    bits = b.tensor(f"bits{n}", "int32", [])
+    _custom(b, "SignalFftAutoScale", [frame], [scaled, bits], None)
     _custom(b, "SignalFilterBankSquareRoot", [x, bits], [y], None)
-    return [x], [y]
+    return [x, frame], [y]
 
 
 ADDERS["SignalFilterBankSquareRoot"], TYPES["SignalFilterBankSquareRoot"] = add_filter_bank_square_root, ("uint64",)
@@ -452,8 +462,6 @@ REFUSED = {
     "fft auto scale sizes": ([("int16", [8])], [("int16", [4]), ("int32", [])], None, {}, "output has 4 samples"),
     "sqrt scale bits 32": ([("uint64", [4]), ("int32", [])], [("uint32", [4])], None,
                            {1: np.array(32, np.int32)}, "scale bits 32 are outside 0..31"),
-    "sqrt scale bits not constant": ([("uint64", [4]), ("int32", [])], [("uint32", [4])], None, {},
-                                     "scale bits tensor #1 'in1' is not constant"),
 }
 
 
@@ -468,6 +476,22 @@ def test_models_tflm_cannot_run_safely_are_refused(case):
     data = _single(name, inputs, outputs, flex_map(options) if options is not None else None, constants)
     error = aot_op_cases.lower_error(data)
     assert f"op #0 {name}" in error and message in error, error
+
+
+def test_sqrt_run_time_scale_bits_are_checked():
+    """Scale bits from a graph input: read at run time as TFLM does (bit-exact for 0..31); outside 0..31,
+    where TFLM's shift is undefined, aot's invoke() fails (TML_ERROR) instead."""
+    from tinyml_build.verification.host_check import HostRunError
+
+    data = _single("SignalFilterBankSquareRoot", [("uint64", [5]), ("int32", [])], [("uint32", [5])], None)
+    model = read_model(data, where="m.tflite", name="m")
+    rng = np.random.default_rng(5)
+    runs = [[_spread(rng, np.uint64, (5,)), np.array(bits, np.int32)] for bits in (0, 1, 7, 15, 16, 30, 31)]
+    assert check_model(model, inputs=runs).ok
+    for bad in (-1, 32, 1 << 30):
+        with pytest.raises(HostRunError) as info:
+            check_model(model, inputs=[[np.full(5, 99, np.uint64), np.array(bad, np.int32)]])
+        assert "invoke failed" in str(info.value)
 
 
 @pytest.mark.parametrize("options,message", [

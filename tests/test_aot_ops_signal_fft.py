@@ -259,9 +259,9 @@ def front_end_with_fft_model(size: int = 480, fft_length: int = 512, channels: i
     FilterBankSquareRoot -> FilterBankSpectralSubtraction -> PCAN -> FilterBankLog, with its shapes
     (480 samples, 512-point FFT, 257 bins, 40 channels) and the options of TFLM's
     audio_preprocessor_int8.tflite. Two differences from that model: the energy covers every bin
-    (it takes bins 5..240 and zeroes the rest with CAST / STRIDED_SLICE / CONCATENATION of uint32,
-    which aot lacks), and the auto-scale shift is an output, the square root's scale bits a
-    constant (aot's square root takes constant scale bits only)."""
+    (it takes bins 5..240 and zeroes the rest with CAST / STRIDED_SLICE / CONCATENATION of uint32),
+    and the auto-scale shift is an output, the square root's scale bits a constant (the model
+    itself, with both, is test_aot_audio_preprocessor.py's)."""
     rng = np.random.default_rng(3)
     bins = fft_length // 2 + 1
     b = ModelBuilder()

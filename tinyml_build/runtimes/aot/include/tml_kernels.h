@@ -1201,6 +1201,10 @@ void tml_signal_filter_bank_unsigned(const tml_signal_filter_bank_params *p, con
 /* SignalFilterBankSquareRoot: out[i] = rounded sqrt(in[i]) >> scale_bits (TFLM's Sqrt64: digit-by-digit
  * floor, +1 when the remainder exceeds the root, except at 0xFFFF below 2^32 and 0xFFFFFFFF above). */
 void tml_signal_filter_bank_sqrt(const uint64_t *input, uint32_t *output, int32_t n, int32_t scale_bits);
+/* The same with scale_bits read from its int32 tensor at run time; returns 1 (nothing written) when it is
+ * outside 0..31 (audio: TFLM's preprocessor computes it with SignalFftAutoScale). */
+int32_t tml_signal_filter_bank_sqrt_run_time_bits(const uint64_t *input, uint32_t *output, int32_t n,
+                                                  const int32_t *scale_bits);
 
 /* SignalFilterBankLog: out[i] = min(Log32(in[i] << correction_bits, output_scale), 32767), 0 for
  * values <= 1; `lut` is the 130-entry log2 correction table (ops/signal_filter_bank_log.py). */
@@ -1252,6 +1256,20 @@ void tml_signal_irfft_s32(const tml_signal_fft_params *p, const int32_t *input, 
 void tml_signal_rfft_f32(const tml_signal_fft_params *p, const float *input, float *output, uint8_t *scratch);
 void tml_signal_irfft_f32(const tml_signal_fft_params *p, const float *input, float *output, uint8_t *scratch);
 /* ==== end of SignalRfft / SignalIrfft (aotfft) ====================================================== */
+
+/* ==== CAST to and from uint32 (audio; cast_u32.c) ==================================================
+ * TFLM's static_cast per element, n elements: uint32 -> int8, int16, float32 and int8, int16,
+ * float32, bool -> uint32 (int32 <-> uint32 and uint32 -> uint32 are aliases, ops/cast.py). Integer
+ * casts modulo 2^n; float -> uint32 truncates and
+ * saturates to 0..UINT32_MAX, NaN -> 0 (undefined in TFLM's C++; see cast_u32.c). */
+void tml_cast_u32_s8(int32_t n, const uint32_t *in, int8_t *out);
+void tml_cast_u32_s16(int32_t n, const uint32_t *in, int16_t *out);
+void tml_cast_u32_f32(int32_t n, const uint32_t *in, float *out);
+void tml_cast_s8_u32(int32_t n, const int8_t *in, uint32_t *out);
+void tml_cast_s16_u32(int32_t n, const int16_t *in, uint32_t *out);
+void tml_cast_b_u32(int32_t n, const uint8_t *in, uint32_t *out);
+void tml_cast_f32_u32(int32_t n, const float *in, uint32_t *out);
+/* ==== end of CAST uint32 (audio) ==================================================================== */
 
 #ifdef __cplusplus
 }

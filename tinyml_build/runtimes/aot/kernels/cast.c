@@ -14,6 +14,7 @@
  * for the host wraps instead: undefined means any answer). This kernel defines saturation,
  * range check first, so no undefined behaviour (tests/test_aot_ops_compare.py checks the rule).
  */
+#include "tml_cast.h"
 #include "tml_kernels.h"
 
 /* Truncation toward zero saturated to [lo, hi]; NaN -> 0 (every comparison with NaN is false). */
@@ -24,16 +25,9 @@ static inline int32_t f32_to_int(float v, int32_t lo, int32_t hi) {
   return (int32_t)v;
 }
 
-#define TML_PLAIN(to_t, v) ((to_t)(v))
 #define TML_F32_S8(to_t, v) ((to_t)f32_to_int(v, INT8_MIN, INT8_MAX))
 #define TML_F32_S16(to_t, v) ((to_t)f32_to_int(v, INT16_MIN, INT16_MAX))
 #define TML_F32_S32(to_t, v) ((to_t)f32_to_int(v, INT32_MIN, INT32_MAX))
-
-#define TML_CAST_FN(fn, from_t, to_t, CONVERT)             \
-  void fn(int32_t n, const from_t *in, to_t *out) {        \
-    int32_t i;                                             \
-    for (i = 0; i < n; ++i) out[i] = CONVERT(to_t, in[i]); \
-  }
 
 #define TML_CAST_INTS(from, from_t)                              \
   TML_CAST_FN(tml_cast_##from##_s8, from_t, int8_t, TML_PLAIN)   \

@@ -3,7 +3,9 @@
  *
  * TFLM's square root is the digit-by-digit (two bits per step) integer root, rounded up when the
  * remainder exceeds the root, i.e. to nearest; below 2^32 it runs in 32 bits and never rounds 0xFFFF
- * up, above it never rounds 0xFFFFFFFF up. The lowering keeps scale_bits in 0..31.
+ * up, above it never rounds 0xFFFFFFFF up. The lowering keeps a constant scale_bits in 0..31; one
+ * computed by the graph (TFLM's audio preprocessor: SignalFftAutoScale's shift) is read at run time
+ * and checked here.
  */
 #include "tml_fixedpoint.h"
 #include "tml_kernels.h"
@@ -77,4 +79,14 @@ static uint32_t tml_sqrt_rounded(uint64_t n) {
 void tml_signal_filter_bank_sqrt(const uint64_t *input, uint32_t *output, int32_t n, int32_t scale_bits) {
   int32_t i;
   for (i = 0; i < n; ++i) output[i] = tml_sqrt_rounded(input[i]) >> scale_bits;
+}
+
+/* scale_bits read from its tensor at run time, as TFLM's Eval does; 1 (nothing written) when it is
+ * outside 0..31, where TFLM's shift would be undefined. */
+int32_t tml_signal_filter_bank_sqrt_run_time_bits(const uint64_t *input, uint32_t *output, int32_t n,
+                                                  const int32_t *scale_bits) {
+  const int32_t bits = *scale_bits;
+  if (bits < 0 || bits > 31) return 1;
+  tml_signal_filter_bank_sqrt(input, output, n, bits);
+  return 0;
 }
