@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from aot_op_cases import assert_exact
 
 from tinyml_build.errors import TinyMLError
 from tinyml_build.model.reader import load_model
@@ -120,4 +121,4 @@ def test_preprocessor_bit_exact_on_cortex_m4(micro_speech_dir, kind):
     model = load_model(micro_speech_dir / "models" / f"audio_preprocessor_{kind}.tflite")
     inputs = windows(clip(micro_speech_dir, "yes_1000ms"), 8) + edge_frames(2)
     report = check_on_cortex_m(model, inputs=inputs)
-    assert report.ok, str(report)
+    assert_exact(report)

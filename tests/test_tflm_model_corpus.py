@@ -13,8 +13,6 @@ from tinyml_build.verification.oracle import PINNED, select_oracle
 
 # Models aot refuses, and the words its message must contain: the refusal is the product, not a gap in this test.
 EXPECTED_REFUSALS = {
-    "tensorflow/lite/micro/examples/micro_speech/models/audio_preprocessor_float.tflite": "uint32",
-    "tensorflow/lite/micro/examples/micro_speech/models/audio_preprocessor_int8.tflite": "uint32",
     "tensorflow/lite/micro/models/person_detect_vela.tflite": "ethos-u",
 }
 
