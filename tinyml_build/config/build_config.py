@@ -171,9 +171,12 @@ def choose_runtime(requested: str, op_names: list[str], kernels: str, overrides=
                        "no arena probe to run)")
     if board is not None and board.family == "esp32":
         why = _esp_tflm_refusal(board, toolchain, kernels, env)
+        if why is None and exporting:
+            why = ("`export` of runtime=tflm is not made for ESP targets (the image is; an ESP-IDF project takes "
+                   "TFLM from espressif/esp-tflite-micro; export runtime=aot)")
+        if requested == AUTO:  # without ESP-NN, TFLM's reference kernels are no reason to leave aot
+            return "aot", why or "ESP targets: runtime=auto builds aot (runtime=tflm runs TFLM's reference kernels)"
         if why is not None:
-            if requested == AUTO:
-                return "aot", why
             raise TinyMLError(f"runtime=tflm cannot be built for target {board.name}: {why}", where="runtime=tflm",
                               fix="use runtime=aot (it builds this model for the target, bit-exact with TFLM)")
     if toolchain is not None and not toolchains.supports_cxx(toolchain.name):
@@ -205,7 +208,10 @@ def _esp_tflm_refusal(board, toolchain: ToolchainChoice | None, kernels: str, en
     Xtensa toolchain are not done, ESP-NN's TFLM kernels are not built, a package may be missing."""
     if toolchain is None or toolchain.name not in ESP_TFLM_TOOLCHAINS:
         name = toolchain.name if toolchain is not None else board.toolchain
-        return f"TFLM is built for ESP targets only with {', '.join(ESP_TFLM_TOOLCHAINS)} (esp32c3), not {name}"
+        done = f"only esp32c3 with {', '.join(ESP_TFLM_TOOLCHAINS)} builds it"
+        if not toolchains.supports_cxx(name):
+            return f"{name} compiles C only and TFLM is C++ ({done})"
+        return f"TFLM is not built for ESP targets with {name} ({done})"
     if kernels == ESP_NN:
         return "ESP-NN's TFLM kernels are not built (kernels=reference is)"
     return toolchains.cxx_unavailable(toolchain.name, (env if env is not None else os.environ).get("PATH"))
