@@ -230,6 +230,9 @@ def Firmware(env, plan, toolchain, target_file, with_stand_in=False, with_profil
     envs["platform"] = platform  # a runtime that links another image for this target (tflm's probe) reuses it
     board, script, sizing_script = platform["board"], platform["scripts"][:1], platform["scripts"][1:]
     platform_objects = platform["objects"]
+    # ESP targets: the emulator twin's platform, on which `test` and tflm's arena probe run.
+    twin_platform = env.FirmwarePlatform(plan.twin_platform, framework, board=board) if plan.has_twin else None
+    envs["twin_platform"] = twin_platform
     app_objects = [framework.Object(str(common / "app" / f"{src.stem}.o"), str(src)) for src in plan.app_sources]
 
     # The runtime's part: its target-level objects, per-model objects and generated files.
@@ -334,7 +337,7 @@ def Firmware(env, plan, toolchain, target_file, with_stand_in=False, with_profil
     runner = (plan.target, [elf, linker_map], platform, plan.platform)
     twin = None
     if plan.has_twin:
-        declared = env.FirmwarePlatform(plan.twin_platform, framework, board=board)
+        declared = twin_platform
         twin = _link_with(env, plan, declared, plan.twin_platform, app_objects + target_objects + model_objects,
                           link_line, "firmware-twin", plan.target)
         runner = (plan.target, twin, declared, plan.twin_platform)

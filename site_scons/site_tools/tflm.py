@@ -157,6 +157,8 @@ def TflmRuntime(env, plan, envs):
     probe_objects += probe_env.Object(str(tflm.probe_object), str(PROBE_APP))
     if tflm.probe_platform == plan.platform:
         probe_platform = envs["platform"]
+    elif plan.has_twin and tflm.probe_platform == plan.twin_platform:
+        probe_platform = envs["twin_platform"]
     else:
         probe_platform = env.FirmwarePlatform(tflm.probe_platform, envs["framework"])
     probe_elf, probe_map = env.Command(

@@ -19,9 +19,10 @@ def UseToolchain(env, config, project_dir):
     flags = toolchains.firmware_flags(name, config.target, project_dir, config.build_root)
     driver = list(toolchain.driver_command()) if hasattr(toolchain, "driver_command") else None
     cc = driver or [str(toolchain.gcc)]
+    cxx = toolchains.cxx_command(name, toolchain, config.target, env["ENV"].get("PATH", ""))
     env.Replace(
         CC=cc,
-        CXX=driver or [str(toolchain.gxx)],
+        CXX=cxx or driver or [str(toolchain.gxx)],
         AS=cc,
         AR=str(toolchain.ar),
         RANLIB=str(getattr(toolchain, "ranlib", None) or toolchain.program("ranlib")),

@@ -170,15 +170,15 @@ def choose_runtime(requested: str, op_names: list[str], kernels: str, overrides=
         return "aot", ("`export` vendors runtime=aot unless runtime=tflm is asked for (no upstream code to vendor, "
                        "no arena probe to run)")
     if board is not None and board.family == "esp32":
-        # Espressif's GCC compiles C++, but TFLM + ESP-NN for the chips is not built by the project:
-        # no Espressif toolchain exists in any registry here to build and test it with.
-        why = "TFLM with ESP-NN is not built for ESP targets yet (only runtime=aot is)"
-        if toolchain is not None and not toolchains.supports_cxx(toolchain.name):
-            why += f", and {toolchain.name} compiles C only"
-        if requested == AUTO:
-            return "aot", why
-        raise TinyMLError(f"runtime=tflm cannot be built for target {board.name}: {why}", where="runtime=tflm",
-                          fix="use runtime=aot (it builds this model for the target, bit-exact with TFLM)")
+        why = _esp_tflm_refusal(board, toolchain, kernels, env)
+        if why is None and exporting:
+            why = ("`export` of runtime=tflm is not made for ESP targets (the image is; an ESP-IDF project takes "
+                   "TFLM from espressif/esp-tflite-micro; export runtime=aot)")
+        if requested == AUTO:  # without ESP-NN, TFLM's reference kernels are no reason to leave aot
+            return "aot", why or "ESP targets: runtime=auto builds aot (runtime=tflm runs TFLM's reference kernels)"
+        if why is not None:
+            raise TinyMLError(f"runtime=tflm cannot be built for target {board.name}: {why}", where="runtime=tflm",
+                              fix="use runtime=aot (it builds this model for the target, bit-exact with TFLM)")
     if toolchain is not None and not toolchains.supports_cxx(toolchain.name):
         why = f"{toolchain.name} compiles C only and TFLM is C++"
         if requested == AUTO:
@@ -195,6 +195,34 @@ def choose_runtime(requested: str, op_names: list[str], kernels: str, overrides=
     if why_not is None:
         return "tflm", "TFLM sources resolve"
     return "aot", f"no TFLM sources: {why_not.splitlines()[0]}"
+
+
+ESP_NN = "esp-nn"
+# ESP targets whose runtime=tflm build is done and tested (TFLM's reference kernels, clang++-22
+# with libc++'s headers): the ESP32-C3's RISC-V toolchain.
+ESP_TFLM_TOOLCHAINS = ("riscv64-unknown-elf-gcc",)
+
+
+def _esp_tflm_refusal(board, toolchain: ToolchainChoice | None, kernels: str, env=None) -> str | None:
+    """Why runtime=tflm is not built for this ESP target (None when it is): Espressif's GCC and the
+    Xtensa toolchain are not done, ESP-NN's TFLM kernels are not built, a package may be missing."""
+    if toolchain is None or toolchain.name not in ESP_TFLM_TOOLCHAINS:
+        name = toolchain.name if toolchain is not None else board.toolchain
+        done = f"only esp32c3 with {', '.join(ESP_TFLM_TOOLCHAINS)} builds it"
+        if not toolchains.supports_cxx(name):
+            return f"{name} compiles C only and TFLM is C++ ({done})"
+        return f"TFLM is not built for ESP targets with {name} ({done})"
+    if kernels == ESP_NN:
+        return "ESP-NN's TFLM kernels are not built (kernels=reference is)"
+    return toolchains.cxx_unavailable(toolchain.name, (env if env is not None else os.environ).get("PATH"))
+
+
+def _esp_kernels(board, kernels: str, explicit: bool, note: str) -> tuple[str, str]:
+    """ESP targets default to esp-nn, whose TFLM kernels are not built: the default gives way to
+    TFLM's reference kernels (an explicit kernels=esp-nn stays, and runtime=tflm refuses it)."""
+    if board.family != "esp32" or explicit or kernels != ESP_NN:
+        return kernels, note
+    return op_inventory.REFERENCE, "ESP-NN's TFLM kernels are not built: TFLM's reference kernels"
 
 
 def _default_kernels_for(op_names: list[str], kernels: str, explicit: bool,
@@ -265,6 +293,7 @@ def resolve(project_dir: Path, target: str, model: str, runtime: str = "auto", k
     explicit = bool(kernels_option)
     refusals = [r for m in inputs for r in m.facts.library_refusals]
     kernels, kernels_note = _default_kernels_for(op_names, kernels, explicit, refusals)
+    kernels, kernels_note = _esp_kernels(board, kernels, explicit, kernels_note)
     compiler = None
     if board.supports.image:
         compiler = toolchains.choose(board, toolchain or AUTO, (env if env is not None else os.environ).get("PATH"))

@@ -11,6 +11,9 @@ Every toolchain module offers the same three things, so nothing else holds an `i
   firmware_flags(target, project_dir, build_root) -> Flags;
   SUPPORTS_CXX: whether runtime=tflm (C++) can be built with it;
   HAS_MATH_LIBRARY (default True): whether it links a C math library (libm: expf, logf, sqrtf...).
+A toolchain whose C++ compiler is another program than its C compiler's sibling (riscv: clang++-22
+with libc++'s headers) also offers cxx_command(toolchain, target, search_path) and
+cxx_unavailable(search_path) (why C++ cannot be compiled on this machine, or None).
 """
 
 from __future__ import annotations
@@ -86,6 +89,18 @@ def choose(target, requested: str = AUTO, path: str | None = None) -> ToolchainC
 
 def supports_cxx(name: str) -> bool:
     return bool(getattr(module_for(name), "SUPPORTS_CXX", True))
+
+
+def cxx_unavailable(name: str, search_path: str | None = None) -> str | None:
+    """Why toolchain `name` cannot compile C++ on this machine (a missing package), or None."""
+    check = getattr(module_for(name), "cxx_unavailable", None)
+    return check(search_path) if check is not None else None
+
+
+def cxx_command(name: str, toolchain, target, search_path: str | None = None) -> list[str] | None:
+    """The C++ compiler command of toolchain `name` when it is not the GCC driver's g++ (else None)."""
+    command = getattr(module_for(name), "cxx_command", None)
+    return command(toolchain, target, search_path) if command is not None else None
 
 
 _MATH_INCLUDE = re.compile(rb"^[ \t]*#[ \t]*include[ \t]*<(math\.h|cmath)>", re.MULTILINE)

@@ -22,11 +22,12 @@ from pathlib import Path
 
 from tinyml_build.config.targets import Target, emulated_stand_in
 from tinyml_build.errors import TinyMLError
-from tinyml_build.platform import TargetPlatform
+from tinyml_build.platform import TWIN, TargetPlatform, is_esp
 from tinyml_build.runtimes.tflm import api
 from tinyml_build.runtimes.tflm.arena import ArenaOption, probe_capacity
 from tinyml_build.runtimes.tflm.sources import GLUE_DIR, TflmSources, load_lock
 from tinyml_build.toolchains import arm_gcc
+from tinyml_build.toolchains import gcc as gnu
 
 # What every upstream file is compiled with (TFLM's Makefile: COMMON_FLAGS, CXXFLAGS).
 TFLM_DEFINES = (
@@ -216,7 +217,6 @@ def project_files() -> list[Path]:
 
 def tflm_flags(target: Target, sources: TflmSources, project_dir: Path, build_root: Path,
                log: bool = False) -> TflmFlags:
-    base = arm_gcc.firmware_flags(target, project_dir, build_root)
     maps = arm_gcc.prefix_maps(project_dir, build_root) + sources.prefix_maps()
     defines = TFLM_DEFINES + (() if log else (STRIP_LOG_DEFINE,))
     return TflmFlags(
@@ -225,8 +225,8 @@ def tflm_flags(target: Target, sources: TflmSources, project_dir: Path, build_ro
         path_maps=maps,
         core_defines=defines,
         kernel_defines=defines + tuple(sources.defines),
-        core_optimization=base.framework_optimization,
-        kernel_optimization=base.kernel_optimization,
+        core_optimization=gnu.FRAMEWORK_OPTIMIZATION,  # every toolchain's policy
+        kernel_optimization=gnu.KERNEL_OPTIMIZATION,
     )
 
 
@@ -249,6 +249,8 @@ def probe_platform(target: Target, probe: Target, build_root: Path) -> TargetPla
     target's toolchain, so that for the target itself it equals the image's platform and its objects
     are declared once."""
     common = Path(build_root) / target.name / "_common"
+    if is_esp(target):  # no QEMU models the chip: the probe runs on the emulator twin, as `test` does
+        return TargetPlatform(target, common, TWIN, toolchain=target.toolchain)
     return TargetPlatform(probe, common if probe.name == target.name else common / "probe-platform" / probe.name,
                           toolchain=probe.toolchain)
 
