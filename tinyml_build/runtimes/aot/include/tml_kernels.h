@@ -69,6 +69,7 @@ typedef struct {
   float act_max;
 } tml_fc_f32_params;
 
+/* fully_connected_f32.c: TFLM's summation order per output (from d = 0, bias added last). */
 void tml_fully_connected_f32(const tml_fc_f32_params *p, const float *input, float *output);
 
 /* ---- ADD, SUB, MUL (int8, int16; broadcasting) ------------------------------------------- */
