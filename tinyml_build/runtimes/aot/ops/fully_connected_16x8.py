@@ -24,7 +24,8 @@ ROW_GROUP = 4  # rows the kernel reads per pass over the input (fully_connected_
 
 
 def interleaved_rows(weights: np.ndarray) -> np.ndarray:
-    """int8 [units, depth] in the kernel's layout (same bytes, reordered): rows in groups of ROW_GROUP,
+    """int8 [units, depth] interleaved (same bytes, reordered; SVDF's feature weights, and s16x8_rows after
+    its quad swap): rows in groups of ROW_GROUP,
     each group's 4-byte quads interleaved (quad q of every row of the group, then quad q + 1), then the
     group's rows' depth % 4 tail bytes; the last units % ROW_GROUP rows row-major. One pointer then walks
     a group's weights in the order the kernel multiplies them."""
