@@ -352,8 +352,9 @@ static inline uint32_t tml_smlad_quad(const int8_t *x, const int8_t *w) {
  * the group's rows' depth % 4 tail bytes; the last rows % 4 rows row-major. */
 #define TML_S16X8_RUN_MAX 256
 
-/* acc + x[0..3] . w[0..3] for a quad stored as (w0, w2, w1, w3), x01 = (x0, x1) and x23 = (x2, x3)
- * as two int16 loads each give them: two sign extensions and two SMLADs. */
+/* acc + x[0..3] . w[0..3] for a quad stored as (w0, w2, w1, w3). SIMD32: x01 = (x0, x1) and
+ * x23 = (x2, x3) as a word load of two int16 each gives them, two sign extensions and two SMLADs;
+ * elsewhere the same sum in plain C from x itself (hence the other signature). */
 #if TML_HAVE_SIMD32
 static inline int32_t tml_dot4_s16x8_lanes(int32_t x01, int32_t x23, const int8_t *w, int32_t acc) {
   const uint32_t word = tml_load4(w);
