@@ -289,7 +289,7 @@ static void load_column(const tml_conv16x8_params *p, const int16_t *input, ptrd
         const int16_t *x;                                                                                 \
         const int8_t *w = weights;                                                                        \
         int32_t ic;                                                                                       \
-        if (in_place_rows && fy1 == 1 && ix0 >= 0 && ix0 + fw <= p->in_w) {                               \
+        if (in_place_rows && fy0 == 0 && fy1 == 1 && ix0 >= 0 && ix0 + fw <= p->in_w) {                   \
           x = input + row + (ptrdiff_t)ix0 * p->in_ch;                                                    \
         } else if (p->dilation_w == 1) {                                                                  \
           for (ic = ix0 > next ? ix0 : next; ic < ix0 + fw; ++ic) {                                       \
