@@ -155,7 +155,7 @@ def test_generated_c_is_deterministic_and_relocatable(tmp_path):
 def test_generate_writes_sources_and_lists_kernels(tmp_path):
     sources = generate(load_model(shared_model("hello_world_float.tflite")), tmp_path / "out")
     assert sorted(p.name for p in sources.files) == ["hello_world_float_model.c", "hello_world_float_model.h"]
-    assert [p.name for p in sources.kernel_sources] == ["fully_connected.c"]
+    assert [p.name for p in sources.kernel_sources] == ["fully_connected_f32.c"]
     assert all(p.is_file() for p in sources.c_sources)
     assert all(d.is_dir() for d in sources.include_dirs)
     before = (tmp_path / "out" / "hello_world_float_model.c").stat().st_mtime_ns

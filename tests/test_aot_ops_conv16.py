@@ -1,5 +1,7 @@
 """runtime=aot TRANSPOSE_CONV (int8, 16x8) and CONV_2D 16x8 bit-exact with tflite-micro."""
 
+import shutil
+
 import numpy as np
 import pytest
 from aot_op_cases import assert_exact
@@ -12,7 +14,7 @@ from tinyml_build.model.reader import read_model
 from tinyml_build.model.schema import fb
 from tinyml_build.runtimes.aot.lower import lower_model
 from tinyml_build.runtimes.aot.quantization import compute_padding
-from tinyml_build.verification.host_check import check_model
+from tinyml_build.verification.host_check import check_model, random_inputs
 
 PADDINGS = {"SAME": fb.Padding.SAME, "VALID": fb.Padding.VALID}
 RELU = fb.ActivationFunctionType.RELU
@@ -151,6 +153,76 @@ def _conv16_model(in_shape=(1, 7, 8, 4), out_c=5, kernel=(3, 3), stride=(1, 1), 
 ])
 def test_conv2d_16x8(tmp_path, kwargs):
     _check(tmp_path, _conv16_model(**kwargs))
+
+
+# The patch path (tml_conv2d_s16x8_patch_*, single-group): its edges in one model, one compile.
+# (input shape, out channels, kernel, stride, dilation, padding, bias kind, all weights -128)
+PATCH_EDGES = [
+    ((1, 6, 7, 3), 5, (5, 5), (2, 2), (1, 1), "SAME", "int64", False),  # padding on every side; 75 deep, 5 rows
+    ((1, 5, 11, 2), 4, (2, 2), (1, 3), (1, 1), "VALID", None, False),  # stride_w > filter_w: the ring skips columns
+    ((2, 7, 9, 3), 6, (3, 2), (2, 1), (2, 3), "SAME", "int64", False),  # dilation_w > 1 (no ring), two batches
+    ((1, 8, 9, 4), 4, (3, 3), (1, 1), (2, 1), "SAME", "int32", False),  # dilated rows on the ring; int32 accumulator
+    ((1, 3, 12, 5), 7, (1, 4), (1, 1), (1, 1), "SAME", "int64", False),  # 1xN: read in place inside, gathered at edges
+    ((1, 4, 5, 6), 3, (1, 1), (2, 2), (1, 1), "VALID", None, False),  # 1x1 in place; fewer than 4 channels
+    ((1, 6, 6, 20), 5, (3, 3), (1, 1), (1, 1), "SAME", "int64", False),  # 180 deep: the ring needs arena scratch
+    ((1, 3, 3, 64), 4, (3, 3), (1, 1), (1, 1), "VALID", "int64", True),  # 576 x 2^22 on the all-minimum run > 2^31
+]
+
+
+def _patch_edges_16x8(seed: int = 0) -> bytes:
+    """Every PATCH_EDGES convolution as its own graph input and output; output scales keep typical
+    sums inside int16 (the all -128 one: its all-minimum sum of 2.4e9 too)."""
+    rng = np.random.default_rng(seed)
+    b = ModelBuilder()
+    for n, (in_shape, out_c, kernel, stride, dilation, padding, bias, extreme) in enumerate(PATCH_EDGES):
+        batches, h, w, in_c = in_shape
+        depth = kernel[0] * kernel[1] * in_c
+        oh = compute_padding(padding, h, kernel[0], stride[0], dilation[0]).out_size
+        ow = compute_padding(padding, w, kernel[1], stride[1], dilation[1]).out_size
+        shape = (out_c, kernel[0], kernel[1], in_c)
+        data = np.full(shape, -128, np.int8) if extreme else rng.integers(-128, 128, shape).astype(np.int8)
+        w_scales = list(rng.uniform(0.005, 0.02, out_c))
+        x = b.tensor(f"x{n}", "int16", in_shape, scale=1e-4, zero_point=0)
+        inputs = [x, b.tensor(f"w{n}", "int8", shape, data=data, scale=w_scales, zero_point=[0] * out_c)]
+        if bias:
+            limit = 4000 if bias == "int32" else 1 << 40
+            inputs.append(b.tensor(f"b{n}", bias, [out_c], data=rng.integers(-limit, limit, out_c).astype(bias),
+                                   scale=[1e-4 * s for s in w_scales], zero_point=[0] * out_c))
+        out_scale = 0.2 if extreme else 1e-6 * 1.4e6 * np.sqrt(depth) / 8000
+        y = b.tensor(f"y{n}", "int16", [batches, oh, ow, out_c], scale=float(out_scale), zero_point=0)
+        options = fb.Conv2DOptionsT()
+        options.padding = PADDINGS[padding]
+        options.strideH, options.strideW = stride
+        options.dilationHFactor, options.dilationWFactor = dilation
+        options.quantizedBiasType = 2 if n == 5 else 0  # no bias but TFLM's int32 accumulator
+        b.op(b.opcode(fb.BuiltinOperator.CONV_2D, version=4), inputs, [y], fb.BuiltinOptions.Conv2DOptions, options)
+        b.inputs, b.outputs = b.inputs + [x], b.outputs + [y]
+    return b.build()
+
+
+def test_conv2d_16x8_patch_path_edges(tmp_path):
+    """The patch path's geometry (padding, strides beyond the filter, dilations, in-place rows, tail
+    rows, arena scratch) and int32 partial sums widened before they overflow, on the host under
+    ASan/UBSan (all-minimum, all-maximum and random inputs)."""
+    path = tmp_path / "m.tflite"
+    path.write_bytes(_patch_edges_16x8())
+    program = lower_model(read_model(path.read_bytes(), where="m.tflite", name="m"))
+    calls = "\n".join(s for step in program.steps for s in step.statements)
+    assert calls.count("tml_conv2d_s16x8_patch_acc64") == 6 and calls.count("tml_conv2d_s16x8_patch_acc32") == 2
+    report = check_model(path, runs=4, sanitize=True)
+    assert report.ok, str(report)
+
+
+@pytest.mark.qemu
+@pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
+                    reason="arm-none-eabi-gcc or qemu-system-arm not installed")
+def test_conv2d_16x8_patch_path_edges_on_cortex_m4():
+    """The same on qemu-m4, where the dot products are SMLADs on the (w0, w2, w1, w3) weight quads."""
+    from tinyml_build.verification.target_check import check_on_cortex_m
+
+    model = read_model(_patch_edges_16x8(), where="conv16_patch.tflite", name="conv16_patch")
+    report = check_on_cortex_m(model, inputs=random_inputs(model, 3, 0))
+    assert report.ok, str(report)
 
 
 def test_conv2d_16x8_under_sanitizers(tmp_path):

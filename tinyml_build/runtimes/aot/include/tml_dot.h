@@ -338,6 +338,102 @@ static inline uint32_t tml_smlad_quad(const int8_t *x, const int8_t *w) {
   : "memory"
 #endif
 
+/* ---- conv16: int16 x int8 dot products over whole rows (FULLY_CONNECTED 16x8, CONV_2D 16x8) ----
+ * Exact int64 sums of int16 x int8 products, as TFLM's 16x8 kernels accumulate. A product is at
+ * most 2^22 in magnitude, so TML_S16X8_RUN_MAX products fit an int32 partial sum whatever the
+ * values (2^30 < 2^31); the partial sums are widened to int64 after each such run. Shared so that
+ * CONV_2D 16x8's gathered patch (one output pixel's receptive field, contiguous) is a row of
+ * FULLY_CONNECTED 16x8 against weights in the same layout.
+ *
+ * The layout (ops/fully_connected_16x8.py s16x8_rows): every full quad of a row stored as (w0, w2,
+ * w1, w3), so that SXTB16 of the word gives the lanes (w0, w1) and SXTB16 ror 8 gives (w2, w3): they
+ * meet the input words (x0, x1) and (x2, x3) exactly as loaded, with no repacking of the inputs;
+ * rows in groups of four with their quads interleaved (quad q of rows 0..3, then quad q + 1), then
+ * the group's rows' depth % 4 tail bytes; the last rows % 4 rows row-major. */
+#define TML_S16X8_RUN_MAX 256
+
+/* acc + x[0..3] . w[0..3] for a quad stored as (w0, w2, w1, w3). SIMD32: x01 = (x0, x1) and
+ * x23 = (x2, x3) as a word load of two int16 each gives them, two sign extensions and two SMLADs;
+ * elsewhere the same sum in plain C from x itself (hence the other signature). */
+#if TML_HAVE_SIMD32
+static inline int32_t tml_dot4_s16x8_lanes(int32_t x01, int32_t x23, const int8_t *w, int32_t acc) {
+  const uint32_t word = tml_load4(w);
+  acc = __smlad(x01, tml_sxtb16(word), acc);
+  return __smlad(x23, tml_sxtb16_ror8(word), acc);
+}
+#else
+static inline int32_t tml_dot4_s16x8_lanes(const int16_t *x, const int8_t *w, int32_t acc) {
+  return acc + x[0] * w[0] + x[1] * w[2] + x[2] * w[1] + x[3] * w[3];
+}
+#endif
+
+/* acc[k] = x . row k for a group of four rows of the layout above. One weight pointer walks the
+ * group, so the loop keeps its sums, the input words and the pointers in registers. */
+static inline void tml_dot4_rows_s16x8(const int16_t *x, const int8_t *w, int32_t depth, int64_t acc[4]) {
+  const int32_t quads = depth & ~3, tail = depth - quads;
+  int64_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+  int32_t done = 0, j;
+  while (done < quads) {
+    const int32_t n = quads - done < TML_S16X8_RUN_MAX ? quads - done : TML_S16X8_RUN_MAX; /* a multiple of 4 */
+    const int16_t *xp = x + done, *const end = xp + n;
+    int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    for (; xp < end; xp += 4, w += 16) {
+#if TML_HAVE_SIMD32
+      int32_t x01, x23;
+      memcpy(&x01, xp, 4);
+      memcpy(&x23, xp + 2, 4);
+      s0 = tml_dot4_s16x8_lanes(x01, x23, w, s0);
+      s1 = tml_dot4_s16x8_lanes(x01, x23, w + 4, s1);
+      s2 = tml_dot4_s16x8_lanes(x01, x23, w + 8, s2);
+      s3 = tml_dot4_s16x8_lanes(x01, x23, w + 12, s3);
+#else
+      s0 = tml_dot4_s16x8_lanes(xp, w, s0);
+      s1 = tml_dot4_s16x8_lanes(xp, w + 4, s1);
+      s2 = tml_dot4_s16x8_lanes(xp, w + 8, s2);
+      s3 = tml_dot4_s16x8_lanes(xp, w + 12, s3);
+#endif
+    }
+    a0 += s0, a1 += s1, a2 += s2, a3 += s3;
+    done += n;
+  }
+  for (j = 0; j < tail; ++j) {
+    const int32_t v = x[quads + j];
+    a0 += v * w[j];
+    a1 += v * w[tail + j];
+    a2 += v * w[2 * tail + j];
+    a3 += v * w[3 * tail + j];
+  }
+  acc[0] = a0;
+  acc[1] = a1;
+  acc[2] = a2;
+  acc[3] = a3;
+}
+
+/* x . w over depth products, w one row of the layout above (quads as (w0, w2, w1, w3), then the tail). */
+static inline int64_t tml_dot_row_s16x8(const int16_t *x, const int8_t *w, int32_t depth) {
+  const int32_t quads = depth & ~3;
+  int64_t a = 0;
+  int32_t done = 0, i;
+  while (done < quads) {
+    const int32_t n = quads - done < TML_S16X8_RUN_MAX ? quads - done : TML_S16X8_RUN_MAX;
+    int32_t s = 0;
+    for (i = done; i < done + n; i += 4) {
+#if TML_HAVE_SIMD32
+      int32_t x01, x23;
+      memcpy(&x01, x + i, 4);
+      memcpy(&x23, x + i + 2, 4);
+      s = tml_dot4_s16x8_lanes(x01, x23, w + i, s);
+#else
+      s = tml_dot4_s16x8_lanes(x + i, w + i, s);
+#endif
+    }
+    a += s;
+    done += n;
+  }
+  for (i = quads; i < depth; ++i) a += x[i] * w[i];
+  return a;
+}
+
 #ifdef __cplusplus
 }
 #endif

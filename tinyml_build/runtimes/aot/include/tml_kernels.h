@@ -69,6 +69,7 @@ typedef struct {
   float act_max;
 } tml_fc_f32_params;
 
+/* fully_connected_f32.c: TFLM's summation order per output (from d = 0, bias added last). */
 void tml_fully_connected_f32(const tml_fc_f32_params *p, const float *input, float *output);
 
 /* ---- ADD, SUB, MUL (int8, int16; broadcasting) ------------------------------------------- */
@@ -393,6 +394,18 @@ void tml_conv2d_s16x8_acc64(const tml_conv16x8_params *p, const int16_t *input, 
                             const int64_t *bias, int16_t *output);
 void tml_conv2d_s16x8_acc32(const tml_conv16x8_params *p, const int16_t *input, const int8_t *filter,
                             const int32_t *bias, int16_t *output);
+
+/* ---- conv16: CONV_2D 16x8 on a gathered patch (conv2d_16x8.c, ops/conv2d_16x8.py) ----------
+ * Single-group convolutions: weights transposed to [out_ch][filter_w][filter_h][in_ch] (the
+ * patch's column-major order), in FULLY_CONNECTED 16x8's layout (s16x8_rows) over rows of
+ * filter_h * filter_w * in_ch = depth; patch: arena scratch of 2 * depth int16 (a mirrored ring of
+ * columns), or NULL when that is at most TML_CONV16X8_STACK_PATCH (the kernel then gathers on its
+ * stack). Same accumulators and rescaling as tml_conv2d_s16x8_acc64 / _acc32. */
+#define TML_CONV16X8_STACK_PATCH 256
+void tml_conv2d_s16x8_patch_acc64(const tml_conv16x8_params *p, const int16_t *input, const int8_t *weights,
+                                  const int64_t *bias, int16_t *output, int16_t *patch);
+void tml_conv2d_s16x8_patch_acc32(const tml_conv16x8_params *p, const int16_t *input, const int8_t *weights,
+                                  const int32_t *bias, int16_t *output, int16_t *patch);
 
 /* ---- byte lookup table (lut.c) ----------------------------------------------------------
  * Any elementwise op whose int8/uint8 input fully determines the output (QUANTIZE from 8 bits,
@@ -1027,11 +1040,10 @@ void tml_mean_f32(const tml_mean_params *p, const float *input, float *output, i
 
 /* ==== int16 FULLY_CONNECTED, DEPTHWISE_CONV_2D, AVERAGE/MAX_POOL_2D, SOFTMAX (issue 12 §2) ==== */
 
-/* FULLY_CONNECTED, int16 activations x int8 weights (fully_connected_16x8.c). weights: rows in
- * groups of four, each group's 4-byte quads interleaved (quad q of rows 0..3, then quad q + 1)
- * followed by its rows' depth % 4 tail bytes; the last output_depth % 4 rows row-major
- * (ops/fully_connected_16x8.py interleaved_rows; same byte count). bias may be NULL (it
- * carries the input zero point folded in). */
+/* FULLY_CONNECTED, int16 activations x int8 weights (fully_connected_16x8.c). weights: in the
+ * layout of tml_dot.h's tml_dot4_rows_s16x8 (ops/fully_connected_16x8.py s16x8_rows: each row's
+ * quads as (w0, w2, w1, w3), rows in groups of four with their quads interleaved; same byte
+ * count). bias may be NULL (it carries the input zero point folded in). */
 typedef struct {
   int32_t batches, accum_depth, output_depth;
   int32_t output_offset, act_min, act_max;

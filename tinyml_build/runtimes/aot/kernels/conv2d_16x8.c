@@ -11,13 +11,24 @@
  * (|x * w| <= 2^22) are summed in int32 registers and widened to int64 at most every 256
  * products, which is exact. For the int32 path, the low 32 bits of the int64 sum are exactly
  * TFLM's (wrapping) int32 accumulator.
+ *
+ * Single-group convolutions take the patch path (tml_conv2d_s16x8_patch_*): the receptive field
+ * of one output pixel is a contiguous int16 patch (im2col for one pixel, zeros where TFLM skips
+ * taps outside the input: int16 zero points are 0), column-major so that consecutive pixels share
+ * its columns (TML_CONV16X8_PATCHES), then every output channel is one long dot product over the
+ * whole filter_h * filter_w * in_ch patch, four channels per pass over the weights the lowering
+ * laid out in FULLY_CONNECTED 16x8's order (tml_dot.h: tml_dot4_rows_s16x8, int32 partial sums
+ * widened every TML_S16X8_RUN_MAX products). Why: with short filter rows (conv0: 7 taps x 2
+ * channels) the per-run set-up of the path above cost more than its products.
  */
 #include "tml_dot.h"
 #include "tml_fixedpoint.h"
 #include "tml_kernels.h"
 #include "tml_window.h"
 
-#define RUN_MAX 256 /* 256 * 2^22 < 2^31: an int32 partial sum cannot overflow */
+#include <string.h>
+
+#define RUN_MAX TML_S16X8_RUN_MAX /* 256 * 2^22 < 2^31: an int32 partial sum cannot overflow */
 
 /* Where the products of one output pixel come from: `runs` runs of `run` contiguous
  * products per filter row, input runs x_step apart within a row, weights w_step apart. */
@@ -180,9 +191,9 @@ static int64_t accumulate1(const window *g) {
     }                                                                                                              \
   }
 
-void tml_conv2d_s16x8_acc64(const tml_conv16x8_params *p, const int16_t *input, const int8_t *filter,
-                            const int64_t *bias, int16_t *output) {
-  const int32_t act_min = p->act_min, act_max = p->act_max;
+/* The output stage of channel `channel` of the current pixel: add the bias, rescale, clamp, store.
+ * EMIT64: TFLM's int64 accumulator; EMIT32: TFLM's int32 accumulator wraps, so keep the low 32
+ * bits and add the bias with wrap-around. Both read p, bias, act_min, act_max and advance output. */
 #define EMIT64(channel, sum)                                                                                    \
   {                                                                                                             \
     const int64_t total = (sum) + (bias ? bias[channel] : 0);                                                   \
@@ -190,14 +201,6 @@ void tml_conv2d_s16x8_acc64(const tml_conv16x8_params *p, const int16_t *input, 
                                                                p->shift[(channel)&p->channel_mask]);            \
     *output++ = (int16_t)tml_clamp_i32(v, act_min, act_max);                                                    \
   }
-  TML_CONV16X8_PIXELS(EMIT64)
-#undef EMIT64
-}
-
-void tml_conv2d_s16x8_acc32(const tml_conv16x8_params *p, const int16_t *input, const int8_t *filter,
-                            const int32_t *bias, int16_t *output) {
-  const int32_t act_min = p->act_min, act_max = p->act_max;
-  /* TFLM's int32 accumulator wraps: keep the low 32 bits, add the bias with wrap-around */
 #define EMIT32(channel, sum)                                                                                       \
   {                                                                                                                \
     const uint32_t low = (uint32_t)(uint64_t)(sum) + (uint32_t)(bias ? bias[channel] : 0);                         \
@@ -205,6 +208,122 @@ void tml_conv2d_s16x8_acc32(const tml_conv16x8_params *p, const int16_t *input, 
                                                            p->shift[(channel)&p->channel_mask]);                   \
     *output++ = (int16_t)tml_clamp_i32(v, act_min, act_max);                                                       \
   }
+
+void tml_conv2d_s16x8_acc64(const tml_conv16x8_params *p, const int16_t *input, const int8_t *filter,
+                            const int64_t *bias, int16_t *output) {
+  const int32_t act_min = p->act_min, act_max = p->act_max;
+  TML_CONV16X8_PIXELS(EMIT64)
+}
+
+void tml_conv2d_s16x8_acc32(const tml_conv16x8_params *p, const int16_t *input, const int8_t *filter,
+                            const int32_t *bias, int16_t *output) {
+  const int32_t act_min = p->act_min, act_max = p->act_max;
   TML_CONV16X8_PIXELS(EMIT32)
-#undef EMIT32
+}
+
+/* ---- the patch path ------------------------------------------------------------------------ */
+
+static inline void zero_s16(int16_t *dst, int32_t n) {
+  for (; n > 0; --n) *dst++ = 0;
+}
+
+/* n int16 values from src to dst and to dst + mirror, a word (two values) per load: inlined, where
+ * a library memcpy call of a few bytes costs more than the copy. */
+static inline void copy_s16_twice(int16_t *dst, ptrdiff_t mirror, const int16_t *src, int32_t n) {
+  for (; n >= 2; n -= 2, src += 2, dst += 2) {
+    uint32_t v;
+    memcpy(&v, src, 4);
+    memcpy(dst, &v, 4);
+    memcpy(dst + mirror, &v, 4);
+  }
+  if (n) dst[0] = dst[mirror] = src[0];
+}
+
+/* Input column ic of the current output row's window rows into a patch column at dst and at
+ * dst + mirror: filter_h * in_ch values, row by row (filter rows [fy0, fy1) are inside the input,
+ * row fy0 at input + row; the others, and columns outside the input, are 0 as TFLM skips them). */
+static void load_column(const tml_conv16x8_params *p, const int16_t *input, ptrdiff_t row, int32_t fy0, int32_t fy1,
+                        int32_t ic, int16_t *dst, ptrdiff_t mirror) {
+  const int32_t in_ch = p->in_ch, col_len = p->filter_h * in_ch;
+  const ptrdiff_t row_step = (ptrdiff_t)p->dilation_h * p->in_w * in_ch;
+  int32_t fy;
+  if (ic < 0 || ic >= p->in_w || fy0 >= fy1) {
+    zero_s16(dst, col_len);
+    zero_s16(dst + mirror, col_len);
+    return;
+  }
+  zero_s16(dst, fy0 * in_ch);
+  zero_s16(dst + mirror, fy0 * in_ch);
+  zero_s16(dst + fy1 * in_ch, col_len - fy1 * in_ch);
+  zero_s16(dst + mirror + fy1 * in_ch, col_len - fy1 * in_ch);
+  row += (ptrdiff_t)ic * in_ch;
+  for (fy = fy0, dst += fy0 * in_ch; fy < fy1; ++fy, dst += in_ch, row += row_step) {
+    copy_s16_twice(dst, mirror, input + row, in_ch);
+  }
+}
+
+/* Calls emit(k, acc) for every output channel k of every pixel, in order. The patch is column-major
+ * (filter column, filter row, channel; the lowering transposes the weights to match) and, for
+ * dilation_w 1, a mirrored ring of 2 * filter_w columns: input column ic sits in column
+ * (ic - first) % filter_w and filter_w columns further, so every window is filter_w consecutive
+ * columns and the next pixel loads only the stride_w columns it adds. A 1-row window with
+ * dilation_w 1 wholly inside the input is read in place. Four channels per tml_dot4_rows_s16x8,
+ * the last out_ch % 4 one at a time. */
+#define TML_CONV16X8_PATCHES(emit)                                                                        \
+  const int32_t depth = p->filter_h * p->filter_w * p->in_ch, out_ch = p->out_ch, fw = p->filter_w;       \
+  const int32_t col_len = p->filter_h * p->in_ch, first = -p->pad_w;                                      \
+  const ptrdiff_t in_row = (ptrdiff_t)p->in_w * p->in_ch, in_image = p->in_h * in_row, mirror = depth;    \
+  const int in_place_rows = p->filter_h == 1 && (p->dilation_w == 1 || fw == 1);                          \
+  int16_t stack_patch[TML_CONV16X8_STACK_PATCH];                                                          \
+  int32_t b, oy, ox, oc;                                                                                  \
+  if (patch == NULL) patch = stack_patch; /* 2 * depth <= TML_CONV16X8_STACK_PATCH: optional scratch */   \
+  for (b = 0; b < p->batches; ++b) {                                                                      \
+    for (oy = 0; oy < p->out_h; ++oy) {                                                                   \
+      const int32_t iy0 = oy * p->stride_h - p->pad_h;                                                    \
+      int32_t fy0, fy1, next = first; /* the first input column the ring does not hold yet */             \
+      ptrdiff_t row;                                                                                      \
+      tml_valid_taps(iy0, p->dilation_h, p->filter_h, p->in_h, &fy0, &fy1);                               \
+      row = b * in_image + (iy0 + fy0 * p->dilation_h) * in_row;                                          \
+      for (ox = 0; ox < p->out_w; ++ox) {                                                                 \
+        const int32_t ix0 = ox * p->stride_w - p->pad_w;                                                  \
+        const int16_t *x;                                                                                 \
+        const int8_t *w = weights;                                                                        \
+        int32_t ic;                                                                                       \
+        if (in_place_rows && fy0 == 0 && fy1 == 1 && ix0 >= 0 && ix0 + fw <= p->in_w) {                   \
+          x = input + row + (ptrdiff_t)ix0 * p->in_ch;                                                    \
+        } else if (p->dilation_w == 1) {                                                                  \
+          for (ic = ix0 > next ? ix0 : next; ic < ix0 + fw; ++ic) {                                       \
+            load_column(p, input, row, fy0, fy1, ic, patch + (ic - first) % fw * col_len, mirror);        \
+          }                                                                                               \
+          next = ix0 + fw;                                                                                \
+          x = patch + (ix0 - first) % fw * col_len;                                                       \
+        } else {                                                                                          \
+          for (ic = 0; ic < fw; ++ic) {                                                                   \
+            load_column(p, input, row, fy0, fy1, ix0 + ic * p->dilation_w, patch + ic * col_len, mirror); \
+          }                                                                                               \
+          x = patch;                                                                                      \
+        }                                                                                                 \
+        for (oc = 0; oc + 4 <= out_ch; oc += 4, w += 4 * depth) {                                         \
+          int64_t acc[4];                                                                                 \
+          tml_dot4_rows_s16x8(x, w, depth, acc);                                                          \
+          emit(oc, acc[0]);                                                                               \
+          emit(oc + 1, acc[1]);                                                                           \
+          emit(oc + 2, acc[2]);                                                                           \
+          emit(oc + 3, acc[3]);                                                                           \
+        }                                                                                                 \
+        for (; oc < out_ch; ++oc, w += depth) emit(oc, tml_dot_row_s16x8(x, w, depth));                   \
+      }                                                                                                   \
+    }                                                                                                     \
+  }
+
+void tml_conv2d_s16x8_patch_acc64(const tml_conv16x8_params *p, const int16_t *input, const int8_t *weights,
+                                  const int64_t *bias, int16_t *output, int16_t *patch) {
+  const int32_t act_min = p->act_min, act_max = p->act_max;
+  TML_CONV16X8_PATCHES(EMIT64)
+}
+
+void tml_conv2d_s16x8_patch_acc32(const tml_conv16x8_params *p, const int16_t *input, const int8_t *weights,
+                                  const int32_t *bias, int16_t *output, int16_t *patch) {
+  const int32_t act_min = p->act_min, act_max = p->act_max;
+  TML_CONV16X8_PATCHES(EMIT32)
 }

@@ -1,7 +1,7 @@
-/* fully_connected.c -- FULLY_CONNECTED, int8 (per-tensor or per-channel) and float32.
+/* fully_connected.c -- FULLY_CONNECTED, int8 (per-tensor or per-channel); float32 is fully_connected_f32.c.
  *
- * Matches TFLM reference_integer_ops::FullyConnected / FullyConnectedPerChannel and
- * reference_ops::FullyConnected. The input zero point is folded into the bias at build time,
+ * Matches TFLM reference_integer_ops::FullyConnected / FullyConnectedPerChannel
+ * (float32: fully_connected_f32.c). The input zero point is folded into the bias at build time,
  * so acc = bias'[o] + sum(x * w) equals TFLM's bias[o] + sum((x - zp) * w) exactly. Outputs are
  * computed in blocks: the accumulators of up to TML_REQUANT_BLOCK outputs, then one
  * requantization pass (tml_requant.h).
@@ -304,26 +304,5 @@ void tml_fully_connected_s8(const tml_fc_s8_params *p, const int8_t *input, int8
       tml_fc_accumulate(p, input, input_term, o, n, forms, forms_ready, acc);
       tml_requant_s8(&p->out, o, acc, n, output + o);
     }
-  }
-}
-
-void tml_fully_connected_f32(const tml_fc_f32_params *p, const float *input, float *output) {
-  const int32_t depth = p->accum_depth;
-  int32_t b, o, d;
-  for (b = 0; b < p->batches; ++b) {
-    const float *w = p->weights;
-    for (o = 0; o < p->output_depth; ++o, w += depth) {
-      /* Same summation order as TFLM (sequential from 0, bias added last), so same rounding. */
-      float total = 0.0f;
-      float v;
-      for (d = 0; d < depth; ++d) {
-        total += input[d] * w[d];
-      }
-      v = total + (p->bias != NULL ? p->bias[o] : 0.0f);
-      v = v < p->act_min ? p->act_min : v;
-      output[o] = v > p->act_max ? p->act_max : v;
-    }
-    input += depth;
-    output += p->output_depth;
   }
 }

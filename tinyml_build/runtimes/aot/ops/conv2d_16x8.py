@@ -3,10 +3,12 @@
 Not registered itself: the CONV_2D lowering dispatches here for int16 inputs. Mirrors
 TFLM's conv Prepare (per-channel multipliers, padding with dilation) and Eval's choice of
 accumulator: int64 with a 64-bit rescale for an int64 bias (or none, unless the model asks
-for int32 via quantized_bias_type), int32 for an int32 bias.
+for int32 via quantized_bias_type), int32 for an int32 bias. Single-group convolutions run on a
+gathered patch per output pixel (emit_patch_call), grouped ones on the kernel's tap runs.
 """
 
 from tinyml_build.runtimes.aot.ops._requant import scale_tables
+from tinyml_build.runtimes.aot.ops.fully_connected_16x8 import ROW_GROUP, s16x8_rows
 from tinyml_build.runtimes.aot.quantization import (
     activation_range,
     compute_padding,
@@ -15,6 +17,7 @@ from tinyml_build.runtimes.aot.quantization import (
 )
 
 TFLITE_INT32 = 2  # TensorType value of quantized_bias_type
+STACK_PATCH = 256  # TML_CONV16X8_STACK_PATCH (tml_kernels.h): patch values the kernel can keep on its stack
 
 
 def lower_conv2d_16x8(ctx) -> None:
@@ -72,6 +75,25 @@ def lower_conv2d_16x8(ctx) -> None:
         "pad_h": ph.before, "pad_w": pw.before, "act_min": act_min, "act_max": act_max,
         **scale_tables(ctx, multipliers, shifts),
     })
-    function = "tml_conv2d_s16x8_acc32" if int32_accumulator else "tml_conv2d_s16x8_acc64"
-    ctx.call(function, params, ctx.input_ptr(0), ctx.ptr(w), ctx.ptr(bias) if bias is not None else "NULL",
-             ctx.output_ptr(0), kernel="conv2d_16x8")
+    accumulator = "acc32" if int32_accumulator else "acc64"
+    bias_arg = ctx.ptr(bias) if bias is not None else "NULL"
+    if filter_in_ch == in_ch:
+        emit_patch_call(ctx, w, params, accumulator, bias_arg)
+    else:
+        ctx.call(f"tml_conv2d_s16x8_{accumulator}", params, ctx.input_ptr(0), ctx.ptr(w), bias_arg,
+                 ctx.output_ptr(0), kernel="conv2d_16x8")
+
+
+def emit_patch_call(ctx, w, params: str, accumulator: str, bias_arg: str) -> None:
+    """tml_conv2d_s16x8_patch_*: a single-group convolution as one FULLY_CONNECTED 16x8 row per output
+    pixel (its gathered receptive field, column-major: consecutive pixels share columns) against the
+    weights transposed to that order, in FULLY_CONNECTED 16x8's layout."""
+    out_ch = w.shape[0]
+    depth = w.elements // out_ch
+    column_major = w.array().transpose(0, 2, 1, 3).reshape(out_ch, depth)
+    layout = ctx.array(s16x8_rows(column_major), "int8_t",
+                       f"weights of tensor #{w.index} '{w.name}' as [out][filter_w][filter_h][in], rows "
+                       f"interleaved in groups of {ROW_GROUP}")
+    patch = ctx.scratch(2 * 2 * depth, optional=2 * depth <= STACK_PATCH)  # a mirrored ring: 2 * depth int16
+    ctx.call(f"tml_conv2d_s16x8_patch_{accumulator}", params, ctx.input_ptr(0), layout, bias_arg,
+             ctx.output_ptr(0), f"(int16_t *){patch}", kernel="conv2d_16x8")

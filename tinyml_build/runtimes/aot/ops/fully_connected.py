@@ -156,4 +156,4 @@ def _lower_float(ctx) -> None:
         "act_min": float(act_min),
         "act_max": float(act_max),
     })
-    ctx.call("tml_fully_connected_f32", params, ctx.input_ptr(0), ctx.output_ptr(0), kernel="fully_connected")
+    ctx.call("tml_fully_connected_f32", params, ctx.input_ptr(0), ctx.output_ptr(0), kernel="fully_connected_f32")

@@ -24,7 +24,8 @@ ROW_GROUP = 4  # rows the kernel reads per pass over the input (fully_connected_
 
 
 def interleaved_rows(weights: np.ndarray) -> np.ndarray:
-    """int8 [units, depth] in the kernel's layout (same bytes, reordered): rows in groups of ROW_GROUP,
+    """int8 [units, depth] interleaved (same bytes, reordered; SVDF's feature weights, and s16x8_rows after
+    its quad swap): rows in groups of ROW_GROUP,
     each group's 4-byte quads interleaved (quad q of every row of the group, then quad q + 1), then the
     group's rows' depth % 4 tail bytes; the last units % ROW_GROUP rows row-major. One pointer then walks
     a group's weights in the order the kernel multiplies them."""
@@ -38,6 +39,17 @@ def interleaved_rows(weights: np.ndarray) -> np.ndarray:
         parts.append(group[:, quads:].reshape(-1))
     parts.append(weights[whole:].reshape(-1))
     return np.concatenate(parts).astype(np.int8)
+
+
+def s16x8_rows(weights: np.ndarray) -> np.ndarray:
+    """int8 [rows, depth] in the layout of tml_dot.h's int16 x int8 row dot products (FULLY_CONNECTED and
+    CONV_2D 16x8): every full quad of a row as (w0, w2, w1, w3) -- SXTB16 then yields the lanes (w0, w1)
+    and (w2, w3) that the int16 input words (x0, x1), (x2, x3) meet as loaded -- then interleaved_rows."""
+    rows, depth = weights.shape
+    quads = depth // 4 * 4
+    swapped = weights.copy()
+    swapped[:, :quads] = weights[:, :quads].reshape(rows, -1, 4)[:, :, [0, 2, 1, 3]].reshape(rows, quads)
+    return interleaved_rows(swapped)
 
 
 def lower_fully_connected_16x8(ctx, shapes) -> None:
@@ -92,6 +104,6 @@ def lower_fully_connected_16x8(ctx, shapes) -> None:
         **scale_tables(ctx, multipliers, shifts),
     })
     function = "tml_fully_connected_s16x8_acc32" if int32_accumulator else "tml_fully_connected_s16x8_acc64"
-    layout = ctx.array(interleaved_rows(w.array().reshape(units, depth)), "int8_t",
+    layout = ctx.array(s16x8_rows(w.array().reshape(units, depth)), "int8_t",
                        f"weights of tensor #{w.index} '{w.name}', rows interleaved in groups of {ROW_GROUP}")
     ctx.call(function, params, ctx.input_ptr(0), layout, bias_arg, ctx.output_ptr(0), kernel="fully_connected_16x8")

@@ -7,7 +7,7 @@ to double, as Prepare computes them. The kernel subtracts the input and state ze
 dot products (free with SXTAB16 on Cortex-M4) rather than reading per-filter folded constants:
 those cost 8 B of flash per filter, more than 5 % of keyword_scrambled's weights. The int8
 feature weights are stored in the order the kernel's four-row pass reads them (interleaved_rows,
-FULLY_CONNECTED 16x8's layout): the same bytes, rearranged at build time.
+the row interleaving of FULLY_CONNECTED 16x8's layout): the same bytes, rearranged at build time.
 The float path applies the fused activation as TFLM's ActivationValFloat: every one the schema
 names (NONE, RELU, RELU_N1_TO_1, RELU6, TANH, SIGN_BIT), with fmax/fmin rather than a clamp.
 """
@@ -19,7 +19,7 @@ from tinyml_build.runtimes.aot.ops.fully_connected_16x8 import ROW_GROUP, interl
 from tinyml_build.runtimes.aot.quantization import quantize_multiplier
 
 STATE_CALLS = {"int16": "tml_svdf_s8_s16", "int8": "tml_svdf_s8_s8"}
-# The kernel's feature pass reads four rows at a time from FULLY_CONNECTED 16x8's layout
+# The kernel's feature pass reads four rows at a time from FULLY_CONNECTED 16x8's row interleaving
 # (interleaved_rows; kernels/svdf.c TML_SVDF_GROUP is this ROW_GROUP).
 FEATURE_GROUP = ROW_GROUP
 # The float path's fused activations: TFLM's ActivationValFloat, as TML_SVDF_ACT_* (tml_kernels.h) numbers them.
