@@ -31,19 +31,67 @@ static int32_t *tml_dpp_ints(uint8_t *scratch, uint32_t offset) {
   return (int32_t *)(void *)(scratch + offset);
 }
 
+/* (double)x / (double)s, rounded as IEEE division rounds (to nearest, ties to even). Why: without a
+ * double FPU (Cortex-M4F) libgcc's __divdf3 takes about 800 instructions, 45 % of the op; two
+ * float operands have 24-bit significands, so the 53-bit quotient, its rounding bit and a sticky bit
+ * come from seven 32-bit hardware divisions of 8 quotient bits each (the remainder stays below the
+ * divisor, < 2^24). Zeros, subnormals, infinities and NaNs take the plain division. */
+double tml_detection_divide(float x, float s) {
+  uint32_t xb, sb, ex, es, mx, ms, r, shift, i;
+  uint64_t q, bits;
+  int32_t e, sticky;
+  double out;
+  memcpy(&xb, &x, sizeof(xb));
+  memcpy(&sb, &s, sizeof(sb));
+  ex = (xb >> 23) & 0xFFu;
+  es = (sb >> 23) & 0xFFu;
+  if (ex == 0u || ex == 0xFFu || es == 0u || es == 0xFFu) {
+    return (double)x / (double)s;
+  }
+  mx = (xb & 0x7FFFFFu) | 0x800000u;
+  ms = (sb & 0x7FFFFFu) | 0x800000u;
+  q = mx / ms;
+  r = mx - (uint32_t)q * ms;
+  for (i = 0; i < 7u; ++i) {
+    uint32_t digit;
+    r <<= 8;
+    digit = r / ms;
+    r -= digit * ms;
+    q = (q << 8) | digit;
+  }
+  /* q = floor(mx * 2^56 / ms), in [2^55, 2^57): keep 54 bits, the last one rounds */
+  e = (int32_t)ex - (int32_t)es;
+  shift = 3u;
+  if (q < ((uint64_t)1 << 56)) {
+    shift = 2u;
+    e -= 1;
+  }
+  sticky = (r != 0u) || (q & ((1u << shift) - 1u)) != 0u;
+  q >>= shift;
+  bits = q >> 1;
+  if ((q & 1u) && (sticky || (bits & 1u))) {
+    ++bits;
+    if (bits == ((uint64_t)1 << 53)) {
+      bits >>= 1;
+      e += 1;
+    }
+  }
+  bits = ((uint64_t)((xb ^ sb) >> 31) << 63) | ((uint64_t)(e + 1023) << 52) | (bits & (((uint64_t)1 << 52) - 1u));
+  memcpy(&out, &bits, sizeof(out));
+  return out;
+}
+
 /* TFLM's DecodeCenterSizeBoxes, operation for operation; 1 when a box is empty or inverted
  * (ValidateBoxes: the invoke fails). */
 static int32_t tml_dpp_decode(const tml_detection_postprocess_params *p, const float *boxes, tml_dpp_box *out) {
-  const double y_scale = (double)p->y_scale, x_scale = (double)p->x_scale;
-  const double h_scale = (double)p->h_scale, w_scale = (double)p->w_scale;
   const float *anchor = p->anchors;
   int32_t invalid = 0;
   int32_t i;
   for (i = 0; i < p->num_boxes; ++i, boxes += p->box_stride, anchor += 4) {
-    const float ycenter = (float)((double)boxes[0] / y_scale * (double)anchor[2] + (double)anchor[0]);
-    const float xcenter = (float)((double)boxes[1] / x_scale * (double)anchor[3] + (double)anchor[1]);
-    const float half_h = (float)(0.5 * exp((double)boxes[2] / h_scale) * (double)anchor[2]);
-    const float half_w = (float)(0.5 * exp((double)boxes[3] / w_scale) * (double)anchor[3]);
+    const float ycenter = (float)(tml_detection_divide(boxes[0], p->y_scale) * (double)anchor[2] + (double)anchor[0]);
+    const float xcenter = (float)(tml_detection_divide(boxes[1], p->x_scale) * (double)anchor[3] + (double)anchor[1]);
+    const float half_h = (float)(0.5 * exp(tml_detection_divide(boxes[2], p->h_scale)) * (double)anchor[2]);
+    const float half_w = (float)(0.5 * exp(tml_detection_divide(boxes[3], p->w_scale)) * (double)anchor[3]);
     out[i].ymin = ycenter - half_h;
     out[i].xmin = xcenter - half_w;
     out[i].ymax = ycenter + half_h;
