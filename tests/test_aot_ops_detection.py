@@ -13,6 +13,7 @@ import dataclasses
 import math
 import re
 import shutil
+import subprocess
 from typing import NamedTuple
 
 import aot_op_cases
@@ -291,6 +292,52 @@ def test_options_are_read_by_name_with_tflms_defaults():
     assert options.named_float("b") == float(np.float32(1.5))
     assert options.named_bool("c", False) is True and options.named_bool("d", False) is False
     assert read_custom_options(flex_map({"f": 0.1}), "op #0 x", "m.tflite").named_float("f") == float(np.float32(0.1))
+
+
+DIVIDE_CHECK = r"""
+#include <stdio.h>
+#include <string.h>
+#include "tml_kernels.h"
+static uint64_t state = 88172645463325252ull;
+static uint32_t next(void) { state ^= state << 13; state ^= state >> 7; state ^= state << 17; return (uint32_t)state; }
+int main(void) {
+  static const uint32_t specials[] = {0u, 0x80000000u, 1u, 0x807FFFFFu, 0x00800000u, 0x7F7FFFFFu, 0x7F800000u,
+                                      0xFF800000u, 0x7FC00000u, 0x3F800000u, 0x3F7FFFFFu, 0x41200000u, 0x3F000000u};
+  long differ = 0, i;
+  for (i = 0; i < 2000000; ++i) {
+    uint32_t a = next(), b = next(), wb[2], gb[2];
+    float x, s;
+    double want, got;
+    if (i < 169) { a = specials[i % 13]; b = specials[i / 13]; }
+    else if (i & 1) { b = (b & 0x807FFFFFu) | ((120u + next() % 16u) << 23); }  /* scales near 1 */
+    if ((i & 7) == 3) { a = (a & 0xFF800000u) | (b & 0x007FFFFFu); }  /* equal significands */
+    memcpy(&x, &a, 4);
+    memcpy(&s, &b, 4);
+    want = (double)x / (double)s;
+    got = tml_detection_divide(x, s);
+    memcpy(wb, &want, 8);
+    memcpy(gb, &got, 8);
+    if (want == want && memcmp(wb, gb, 8) != 0) { if (differ++ < 3) printf("%08x / %08x\n", a, b); }
+    if (want != want && got == got) { differ++; }
+  }
+  printf("%ld differ\n", differ);
+  return differ != 0;
+}
+"""
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc not installed")
+def test_the_decode_division_rounds_as_ieee_division(tmp_path):
+    """tml_detection_divide against the host FPU's double division: 2 million float pairs (specials,
+    every exponent, scales near 1, equal significands)."""
+    from tinyml_build.runtimes.aot.c_sources import AOT_INCLUDE_DIR, KERNELS_DIR
+
+    (tmp_path / "check.c").write_text(DIVIDE_CHECK)
+    exe = tmp_path / "check"
+    subprocess.run(["gcc", "-std=c99", "-O2", "-Wall", "-Werror", f"-I{AOT_INCLUDE_DIR}", str(tmp_path / "check.c"),
+                    str(KERNELS_DIR / "detection_postprocess.c"), "-lm", "-o", str(exe)], check=True)
+    run = subprocess.run([str(exe)], capture_output=True, text=True)
+    assert run.returncode == 0 and run.stdout.strip() == "0 differ", run.stdout
 
 
 def test_an_empty_decoded_box_fails_the_invoke_as_in_tflm(tmp_path):
