@@ -45,6 +45,7 @@ class Case(NamedTuple):
     scores_shape: list
     repeats: np.ndarray  # boxes whose encodings repeat the previous box's
     full: bool
+    no_nan: bool  # several categories per box: TFLM's partial sort of NaN scores is libstdc++'s heap order
 
 
 def _options(rng, boxes: int, regular: bool) -> dict:
@@ -56,6 +57,8 @@ def _options(rng, boxes: int, regular: bool) -> dict:
                **{f"{axis}_scale": float(rng.choice(SCALES)) for axis in "yxhw"}}
     if regular or rng.random() < 0.5:
         options["use_regular_nms"] = regular
+    if not regular and rng.random() < 0.2:
+        options["max_classes_per_detection"] = int(rng.integers(2, 4))  # TFLM's slot formula (fast_slots)
     if rng.random() < 0.8:
         options["detections_per_class"] = int(rng.integers(1, 8))
     per_class = min(boxes, options.get("detections_per_class", 100))
@@ -81,8 +84,8 @@ def add_case(b: ModelBuilder, rng, n: int, regular: bool, cases: list, full: boo
         centers = np.stack([np.arange(boxes + extra) * 2.0, np.zeros(boxes + extra)], 1)
         sizes = rng.uniform(0.05, 0.3, (boxes + extra, 2))
         repeats[:] = False
-        options.update({"max_detections": min(options["max_detections"], boxes), "y_scale": 1.0, "x_scale": 1.0,
-                        "h_scale": 2.5, "w_scale": 2.5})
+        options.update({"max_detections": min(options["max_detections"], boxes), "max_classes_per_detection": 1,
+                        "y_scale": 1.0, "x_scale": 1.0, "h_scale": 2.5, "w_scale": 2.5})
     anchors = np.concatenate([centers, sizes], 1).astype(np.float32)
     for i in np.flatnonzero(repeats[1:]) + 1:
         anchors[i] = anchors[i - 1]
@@ -90,11 +93,12 @@ def add_case(b: ModelBuilder, rng, n: int, regular: bool, cases: list, full: boo
     x = b.tensor(f"boxes{n}", "float32", [1, boxes, stride])
     s = b.tensor(f"scores{n}", "float32", scores_shape)
     a = b.tensor(f"anchors{n}", "float32", [boxes + extra, 4], data=anchors)
-    slots = options["max_detections"]
+    categories = 1 if regular else min(options["max_classes_per_detection"], options["num_classes"])
+    slots = max(options["max_detections"], categories * categories * min(boxes, options["max_detections"]))
     outs = [b.tensor(f"det_boxes{n}", "float32", [1, slots, 4]), b.tensor(f"det_classes{n}", "float32", [1, slots]),
             b.tensor(f"det_scores{n}", "float32", [1, slots]), b.tensor(f"num_det{n}", "float32", [1])]
     b.op(b.opcode(fb.BuiltinOperator.CUSTOM, custom=OP), [x, s, a], outs, custom_options=flex_map(options))
-    cases.append(Case(boxes, stride, scores_shape, repeats[:boxes], full))
+    cases.append(Case(boxes, stride, scores_shape, repeats[:boxes], full, categories > 1))
     return [x, s], outs
 
 
@@ -131,7 +135,8 @@ def case_inputs(facts: list, runs: int, seed: int, specials: bool = True) -> lis
             scores_shape = case.scores_shape
             if run == 2 and specials and not case.full:
                 special = rng.random(scores_shape) < 0.1
-                scores[special] = rng.choice([np.inf, -np.inf, np.nan], int(special.sum()))
+                choices = [np.inf, -np.inf] if case.no_nan else [np.inf, -np.inf, np.nan]
+                scores[special] = rng.choice(choices, int(special.sum()))
             arrays += [encodings, scores.astype(np.float32)]
         result.append(arrays)
     return result
