@@ -1280,7 +1280,7 @@ typedef struct {
 } tml_detection_postprocess_params;
 
 int32_t tml_detection_postprocess(const tml_detection_postprocess_params *p, const float *boxes, const float *scores,
-                                  uint8_t *scratch, float *detection_boxes, float *detection_classes,
+                                  void *scratch, float *detection_boxes, float *detection_classes,
                                   float *detection_scores, float *num_detections);
 /* (double)x / (double)s exactly as IEEE division rounds it, in a few 32-bit integer divisions (the
  * decode's divisions on cores without a double FPU); exported for its test. */

@@ -23,11 +23,11 @@ typedef struct {
   float ymin, xmin, ymax, xmax;
 } tml_dpp_box;
 
-static float *tml_dpp_floats(uint8_t *scratch, uint32_t offset) {
+static float *tml_dpp_floats(char *scratch, uint32_t offset) {
   return (float *)(void *)(scratch + offset);
 }
 
-static int32_t *tml_dpp_ints(uint8_t *scratch, uint32_t offset) {
+static int32_t *tml_dpp_ints(char *scratch, uint32_t offset) {
   return (int32_t *)(void *)(scratch + offset);
 }
 
@@ -188,14 +188,14 @@ static void tml_dpp_top(const float *values, int32_t n, int32_t k, int32_t *top)
 
 /* TFLM's NonMaxSuppressionSingleClassHelper: up to `limit` box indices into `selected`, best first;
  * returns how many. */
-static int32_t tml_dpp_nms(const tml_detection_postprocess_params *p, uint8_t *scratch, const float *box_scores,
+static int32_t tml_dpp_nms(const tml_detection_postprocess_params *p, char *scratch, const float *box_scores,
                            int32_t limit) {
   const tml_dpp_box *decoded = (const tml_dpp_box *)(void *)(scratch + p->decoded);
   float *keep_scores = tml_dpp_floats(scratch, p->keep_scores);
   int32_t *keep = tml_dpp_ints(scratch, p->keep_indices);
   int32_t *sorted = tml_dpp_ints(scratch, p->sorted);
   int32_t *selected = tml_dpp_ints(scratch, p->selected);
-  uint8_t *active = scratch + p->active;
+  char *active = scratch + p->active;
   const float threshold = p->score_threshold;
   int32_t kept = 0, chosen = 0, candidates, output_size, i, j;
   for (i = 0; i < p->num_boxes; ++i) {
@@ -243,8 +243,8 @@ static void tml_dpp_write(float *boxes, const tml_dpp_box *box, int32_t slot) {
 }
 
 /* TFLM's NonMaxSuppressionMultiClassRegularHelper. */
-static void tml_dpp_regular(const tml_detection_postprocess_params *p, const float *scores, uint8_t *scratch,
-                            float *boxes, float *classes, float *out_scores, float *count) {
+static void tml_dpp_regular(const tml_detection_postprocess_params *p, const float *scores, char *scratch, float *boxes,
+                            float *classes, float *out_scores, float *count) {
   const tml_dpp_box *decoded = (const tml_dpp_box *)(void *)(scratch + p->decoded);
   const int32_t stride = p->classes_with_background;
   const int32_t label_offset = stride - p->num_classes;
@@ -294,7 +294,7 @@ static void tml_dpp_regular(const tml_detection_postprocess_params *p, const flo
 
 /* TFLM's NonMaxSuppressionMultiClassFastHelper, including where it writes a box's categories:
  * slot categories * written + col, `written` counting every category written so far. */
-static void tml_dpp_fast(const tml_detection_postprocess_params *p, const float *scores, uint8_t *scratch, float *boxes,
+static void tml_dpp_fast(const tml_detection_postprocess_params *p, const float *scores, char *scratch, float *boxes,
                          float *classes, float *out_scores, float *count) {
   const tml_dpp_box *decoded = (const tml_dpp_box *)(void *)(scratch + p->decoded);
   const int32_t stride = p->classes_with_background;
@@ -329,8 +329,9 @@ static void tml_dpp_fast(const tml_detection_postprocess_params *p, const float 
 }
 
 int32_t tml_detection_postprocess(const tml_detection_postprocess_params *p, const float *boxes, const float *scores,
-                                  uint8_t *scratch, float *detection_boxes, float *detection_classes,
+                                  void *scratch_bytes, float *detection_boxes, float *detection_classes,
                                   float *detection_scores, float *num_detections) {
+  char *scratch = (char *)scratch_bytes;
   if (tml_dpp_decode(p, boxes, (tml_dpp_box *)(void *)(scratch + p->decoded)) != 0) {
     return 1;
   }
