@@ -136,6 +136,8 @@ GENERATED_SUITES = {
     "SignalFramer": "test_aot_ops_signal_state",
     "SignalOverlapAdd": "test_aot_ops_signal_state",
     "SignalStacker": "test_aot_ops_signal_state",
+    # SSD post-processing custom op (box decode + NMS; detpp)
+    "TFLite_Detection_PostProcess": "test_aot_ops_detection",
     # TFLM Signal library FFT (kissfft v130 arithmetic; aotfft)
     "SignalIrfft": "test_aot_ops_signal_fft",
     "SignalRfft": "test_aot_ops_signal_fft",

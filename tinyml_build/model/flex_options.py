@@ -13,7 +13,11 @@ position TFLM reads, and refuses an option TFLM would read differently (another 
 position, a float, an indirect or unsigned value whose bytes do not read back as the same integer).
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
+
+import numpy as np
 
 from tinyml_build.errors import ModelError
 from tinyml_build.escape import terminal
@@ -75,6 +79,49 @@ class CustomOptions:
         """A boolean option, as TFLM's ElementAsBool(position) reads it (non-zero bytes: true)."""
         slot = self._slot(key, position)
         if slot.kind not in ("int", "uint", "bool"):
+            raise self._fail(f"custom option '{key}' is a {slot.kind}, expected a boolean")
+        return bool(slot.value)
+
+    # --- options TFLM looks up by name (flexbuffers' Map::operator[], e.g. detection_postprocess.cc) ---
+
+    def _named(self, key: str, default) -> _Value | None:
+        """The value `map[key]` finds, or None for an absent key with a default. flexbuffers finds
+        keys by binary search, which only works on strictly sorted keys: other maps are refused."""
+        if any(a.encode() >= b.encode() for a, b in zip(self.keys, self.keys[1:])):
+            raise self._fail("the options map's keys are not strictly sorted, so TFLM's binary search may miss "
+                             "some of them")
+        if key in self.keys:
+            return self._values[self.keys.index(key)]
+        if default is None:
+            shown = ", ".join(repr(terminal(k)) for k in self.keys) or "none"
+            raise self._fail(f"custom option '{key}' is missing, which TFLM reads as 0 (the options have: {shown})")
+        return None
+
+    def named_int(self, key: str, default: int | None = None) -> int:
+        """An int32 option TFLM reads by name (`AsInt32()`); `default` when absent (None: required)."""
+        slot = self._named(key, default)
+        if slot is None:
+            return default
+        if slot.kind not in ("int", "uint"):
+            raise self._fail(f"custom option '{key}' is a {slot.kind}, expected an integer")
+        if not INT32_MIN <= int(slot.value) <= INT32_MAX:
+            raise self._fail(f"custom option '{key}' = {slot.value} does not fit int32")
+        return int(slot.value)
+
+    def named_float(self, key: str) -> float:
+        """A required float option TFLM reads by name (`AsFloat()`: the stored number rounded to float32)."""
+        slot = self._named(key, None)
+        if slot.kind not in ("float", "int", "uint"):
+            raise self._fail(f"custom option '{key}' is a {slot.kind}, expected a number")
+        with np.errstate(over="ignore"):
+            return float(np.float32(float(slot.value)))
+
+    def named_bool(self, key: str, default: bool) -> bool:
+        """A boolean option TFLM reads by name (`AsBool()`: non-zero is true); `default` when absent."""
+        slot = self._named(key, default)
+        if slot is None:
+            return default
+        if slot.kind not in ("bool", "int", "uint"):
             raise self._fail(f"custom option '{key}' is a {slot.kind}, expected a boolean")
         return bool(slot.value)
 

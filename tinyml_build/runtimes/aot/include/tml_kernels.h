@@ -1269,7 +1269,7 @@ void tml_signal_rfft_f32(const tml_signal_fft_params *p, const float *input, flo
 void tml_signal_irfft_f32(const tml_signal_fft_params *p, const float *input, float *output, uint8_t *scratch);
 /* ==== end of SignalRfft / SignalIrfft (aotfft) ====================================================== */
 
-/* ==== CAST to and from uint32 (audio; cast_u32.c) ==================================================
+/* ==== CAST to and from uint32 (audio; cast_u32.c) ===========================================
  * TFLM's static_cast per element, n elements: uint32 -> int8, int16, float32 and int8, int16,
  * float32, bool -> uint32 (int32 <-> uint32 and uint32 -> uint32 are aliases, ops/cast.py). Integer
  * casts modulo 2^n; float -> uint32 truncates and
@@ -1282,6 +1282,40 @@ void tml_cast_s16_u32(int32_t n, const int16_t *in, uint32_t *out);
 void tml_cast_b_u32(int32_t n, const uint8_t *in, uint32_t *out);
 void tml_cast_f32_u32(int32_t n, const float *in, uint32_t *out);
 /* ==== end of CAST uint32 (audio) ==================================================================== */
+
+/* ==== TFLite_Detection_PostProcess (detpp; issue 12) ===============================================
+ * SSD box decoding + non-max suppression, TFLM's kernels/detection_postprocess.cc, float32 only (as
+ * TFLM's kernel): boxes [1][num_boxes][box_stride], scores [1][num_boxes][classes_with_background],
+ * constant anchors [num_boxes][4] (y, x, h, w). The decode computes in double with exp(), as TFLM
+ * does. Scratch: `scratch_bytes` arena bytes laid out at the offsets below (ops/detection_postprocess.py
+ * sizes them from the shapes). Returns 1, having written no output, when a decoded box is empty or
+ * inverted (TFLM's ValidateBoxes fails the invoke), else 0. Fast NMS zeroes its `slots` output
+ * entries first: TFLM writes only the detections it finds and leaves whatever bytes its arena held in
+ * the rest (unspecified; aot makes them 0, as regular NMS writes them). */
+typedef struct {
+  int32_t num_boxes, box_stride, num_classes, classes_with_background;
+  int32_t max_detections;
+  int32_t use_regular_nms;
+  int32_t detections_per_class;  /* regular NMS: most boxes one class keeps */
+  int32_t categories_per_anchor; /* fast NMS: min(max_classes_per_detection, num_classes) */
+  int32_t slots;                 /* fast NMS: entries it may write, zeroed first */
+  float score_threshold, iou_threshold;
+  float y_scale, x_scale, h_scale, w_scale;
+  const float *anchors;
+  /* scratch byte offsets: decoded boxes, per-box scores, kept scores / box indices, sort order,
+   * candidate flags, selected boxes; regular NMS: candidate indices / scores, their top order;
+   * fast NMS: each box's top class indices */
+  uint32_t decoded, box_scores, keep_scores, keep_indices, sorted, active, selected;
+  uint32_t candidate_indices, candidate_scores, top, top_indices, top_scores, class_top;
+} tml_detection_postprocess_params;
+
+int32_t tml_detection_postprocess(const tml_detection_postprocess_params *p, const float *boxes, const float *scores,
+                                  void *scratch, float *detection_boxes, float *detection_classes,
+                                  float *detection_scores, float *num_detections);
+/* (double)x / (double)s exactly as IEEE division rounds it, in a few 32-bit integer divisions (the
+ * decode's divisions on cores without a double FPU); exported for its test. */
+double tml_detection_divide(float x, float s);
+/* ==== end of TFLite_Detection_PostProcess (detpp) ================================================= */
 
 #ifdef __cplusplus
 }
