@@ -10,6 +10,7 @@ decode to valid boxes (an empty box fails TFLM's invoke, tested on its own).
 """
 
 import dataclasses
+import json
 import math
 import re
 import shutil
@@ -29,6 +30,7 @@ from tinyml_build.runtimes.aot.emit import render
 from tinyml_build.runtimes.aot.lower import lower_model
 from tinyml_build.runtimes.aot.ops import supported_ops
 from tinyml_build.verification.host_check import HostCheckError, check_model, compile_program, run_program, run_tflm
+from tinyml_build.verification.unwritten_outputs import fast_nms_slots
 
 OP = "TFLite_Detection_PostProcess"
 CASES = 50  # op instances per generated model
@@ -143,14 +145,9 @@ def case_inputs(facts: list, runs: int, seed: int, specials: bool = True) -> lis
 
 
 def fast_written(op, tflm: dict, run: int):
-    """The output entries fast NMS wrote in `run` (TFLM's number of detections, its slot formula), or
-    None for regular NMS, which writes every entry. TFLM leaves the others as its arena held them."""
-    options = read_custom_options(op.custom_options, op.name, "m.tflite")
-    if options.named_bool("use_regular_nms", False):
-        return None
-    categories = min(options.named_int("max_classes_per_detection"), options.named_int("num_classes"))
-    found = int(np.frombuffer(tflm[(run, op.outputs[3])], "<f4")[0])
-    return [categories * w + w % categories for w in range(found)]
+    """The output slots fast NMS wrote in `run` (from TFLM's number of detections), or None for regular
+    NMS, which writes every slot. TFLM leaves the others as its arena held them."""
+    return fast_nms_slots(op, int(np.frombuffer(tflm[(run, op.outputs[3])], "<f4")[0]))
 
 
 def compare(tmp_path, data: bytes, inputs, sanitize: bool = False, program=None) -> dict:
@@ -405,3 +402,56 @@ def test_tflms_own_test_case(tmp_path, tflm_kernels_dir, name, regular, golden, 
     for k, expected in enumerate(golden):
         assert aot[0][k].tobytes() == tflm[0][k].tobytes()
         np.testing.assert_allclose(aot[0][k].reshape(-1), np.array(expected, np.float32), rtol=0, atol=tolerance)
+
+
+# --- golden data of fast NMS: only the slots it writes are compared (verification/unwritten_outputs.py) ---
+
+def _fast_model(tmp_path):
+    rng = np.random.default_rng(7)
+    anchors = np.column_stack([rng.uniform(0.1, 0.9, (20, 2)), rng.uniform(0.1, 0.3, (20, 2))]).astype(np.float32)
+    path = tmp_path / "fast_nms.tflite"
+    path.write_bytes(_single({"max_detections": 10}, boxes=20, anchors=anchors))
+    return path
+
+
+def test_fast_nms_golden_data_compare_only_the_written_slots(tmp_path):
+    """TFLM leaves fast NMS's unwritten slots as its arena held them: golden data mark them, and a
+    report differing there passes while one differing in a written slot still fails."""
+    from tinyml_build.verification.golden import Golden, make_golden
+    from tinyml_build.verification.qemu_runner import ModelReport, _vector_differences
+    from tinyml_build.verification.test_vectors import render_test_vectors
+
+    model = read_model(_fast_model(tmp_path).read_bytes(), where="fast_nms.tflite", name="fast_nms")
+    golden = Golden.from_json(make_golden(model, random_vectors=12).to_json())  # the masks survive JSON
+    partial = [(v, vector) for v, vector in enumerate(golden.vectors)
+               if vector.care and 0 in vector.care[0] and 1 in vector.care[0]]
+    assert partial, "no vector leaves slots unwritten: the case does not exercise the masks"
+    v, vector = partial[0]
+    assert vector.care[3] is None, "num_detections is always written"
+    unwritten = vector.care[0].index(0)
+    written = vector.care[0].index(1)
+    for at, expect_difference in ((unwritten, False), (written, True)):
+        got = bytearray(vector.outputs[0])
+        got[at] ^= 0x5A
+        report = ModelReport("fast_nms", outputs={(v, o): (bytes(got) if o == 0 else data).hex()
+                                                  for o, data in enumerate(vector.outputs)})
+        assert bool(_vector_differences(report, v, vector)) == expect_difference
+    source = render_test_vectors(golden)
+    assert f"tv{v}_care0" in source and f"tv{v}_care3" not in source
+
+
+@pytest.mark.qemu
+@pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
+                    reason="arm-none-eabi-gcc and qemu-system-arm are needed (./setup.sh installs them)")
+def test_fast_nms_image_passes_its_test(tmp_path):
+    """`scons ... test` of a fast-NMS model whose vectors leave slots unwritten: aot writes zeros there,
+    the golden data (TFLM) whatever its arena held; the image is judged on the written slots only."""
+    from conftest import PROJECT_DIR
+
+    path = _fast_model(tmp_path)
+    result = subprocess.run(["python3", "-m", "SCons", "-Q", "-j2", "target=qemu-m4", "runtime=aot", f"model={path}",
+                             f"build_dir={tmp_path / 'build'}", "test"], capture_output=True, text=True,
+                            cwd=PROJECT_DIR)
+    assert result.returncode == 0 and "test: PASS" in result.stdout, result.stdout[-3000:] + result.stderr[-2000:]
+    golden = json.loads((tmp_path / "build" / "qemu-m4" / "fast_nms" / "golden" / "fast_nms.json").read_text())
+    assert any("00" in v.get("care", [""])[0] for v in golden["vectors"]), "no unwritten slot was exercised"

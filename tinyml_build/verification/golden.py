@@ -26,6 +26,7 @@ from tinyml_build.model import dtypes
 from tinyml_build.model.reader import Model
 from tinyml_build.verification.oracle import Oracle, select_oracle
 from tinyml_build.verification.samples import Sample, samples_from_metadata  # noqa: F401 -- re-exported
+from tinyml_build.verification.unwritten_outputs import care_masks
 
 FORMAT_VERSION = 2  # 2: the oracle's name, kind and TFLM commit; edge vectors
 # Ranges for random inputs: integer types use their full range except the 32/64-bit ones,
@@ -53,6 +54,11 @@ class GoldenVector:
     label: str
     inputs: tuple[bytes, ...]
     outputs: tuple[bytes, ...]
+    care: tuple[bytes | None, ...] = ()  # per output: None (every byte compared) or a mask, 1 = compared
+                                         # (unwritten_outputs: bytes TFLM leaves unspecified); () = all None
+
+    def care_of(self, output: int) -> bytes | None:
+        return self.care[output] if output < len(self.care) else None
 
 
 @dataclass(frozen=True)
@@ -81,7 +87,9 @@ class Golden:
             "inputs": [t.as_dict() for t in self.inputs],
             "outputs": [t.as_dict() for t in self.outputs],
             "vectors": [{"label": v.label, "inputs": [b.hex() for b in v.inputs],
-                         "outputs": [b.hex() for b in v.outputs]} for v in self.vectors],
+                         "outputs": [b.hex() for b in v.outputs],
+                         **({"care": [None if m is None else m.hex() for m in v.care]}
+                            if any(m is not None for m in v.care) else {})} for v in self.vectors],
         }
         if self.accuracy is not None:
             data["accuracy"] = self.accuracy
@@ -101,7 +109,9 @@ class Golden:
             inputs=specs(data["inputs"]), outputs=specs(data["outputs"]), oracle=data["oracle"],
             blind_spots=tuple(data["oracle_blind_spots"]),
             vectors=tuple(GoldenVector(v["label"], tuple(bytes.fromhex(h) for h in v["inputs"]),
-                                       tuple(bytes.fromhex(h) for h in v["outputs"])) for v in data["vectors"]),
+                                       tuple(bytes.fromhex(h) for h in v["outputs"]),
+                                       tuple(None if h is None else bytes.fromhex(h) for h in v.get("care", ())))
+                          for v in data["vectors"]),
             accuracy=data.get("accuracy"),
         )
 
@@ -225,8 +235,10 @@ def make_golden(model: Model, name: str | None = None, random_vectors: int = DEF
                 raise ModelError(f"{oracle.name} gives {list(got)} for sample {sample.path.name}, model.yaml records "
                                  f"{list(sample.tflm_output)}", where=model.path,
                                  fix="re-create the model's samples (its training script writes them)")
+        care = care_masks(model, results)
         vectors.append(GoldenVector(label, tuple(a.astype(a.dtype.newbyteorder("<")).tobytes() for a in arrays),
-                                    tuple(r.astype(r.dtype.newbyteorder("<")).tobytes() for r in results)))
+                                    tuple(r.astype(r.dtype.newbyteorder("<")).tobytes() for r in results),
+                                    care if any(m is not None for m in care) else ()))
     return Golden(model=name, sha256=model.sha256, reference=oracle.name, seed=seed,
                   inputs=inputs, outputs=outputs, vectors=tuple(vectors), oracle=oracle.as_dict(),
                   blind_spots=tuple(d.describe() for d in oracle.blind_spots(model)))

@@ -38,6 +38,7 @@ from tinyml_build.errors import TinyMLError, ToolchainError
 from tinyml_build.escape import json_text, terminal
 from tinyml_build.verification import verdict as verdicts
 from tinyml_build.verification.golden import Golden
+from tinyml_build.verification.unwritten_outputs import differing_bytes
 
 DEFAULT_TIMEOUT = float(DEFAULT_QEMU_TIMEOUT)
 DEFAULT_MAX_OUTPUT = 4 << 20  # bytes of console output before the run counts as runaway
@@ -312,7 +313,7 @@ def compare_with_golden(report: Report, goldens: list[Golden]) -> list[OutputDif
                                               f"expected {NOCHECK} (outputs not checked)"))
         for v, vector in enumerate(g.vectors):
             found.extend(OutputDifference(g.model, v, vector.label, text)
-                         for text in _vector_differences(m, v, vector.outputs))
+                         for text in _vector_differences(m, v, vector))
     return found
 
 
@@ -324,10 +325,11 @@ def stack_mark(fields: dict[str, str] | None) -> dict[str, int] | None:
     return {"used": int(fields["used"]), "size": int(fields["size"])}
 
 
-def _vector_differences(m: ModelReport, v: int, golden_outputs: tuple[bytes, ...]) -> list[str]:
-    """How the outputs `m` reports for vector v differ from the golden ones, one text each."""
+def _vector_differences(m: ModelReport, v: int, vector) -> list[str]:
+    """How the outputs `m` reports for vector v differ from the golden ones (vector: a GoldenVector; the
+    bytes its care masks leave out are not compared), one text each."""
     texts = []
-    for o, expected in enumerate(golden_outputs):
+    for o, expected in enumerate(vector.outputs):
         got_hex = m.outputs.get((v, o))
         if got_hex is None:
             texts.append(f"output {o}: not reported")
@@ -338,10 +340,10 @@ def _vector_differences(m: ModelReport, v: int, golden_outputs: tuple[bytes, ...
             texts.append(f"output {o}: unreadable hex in the report")
             continue
         if got != expected:
-            if len(got) != len(expected):
+            diff = differing_bytes(got, expected, vector.care_of(o)) if len(got) == len(expected) else None
+            if diff is None:
                 texts.append(f"output {o}: {len(got)} bytes, golden has {len(expected)}")
-            else:
-                diff = [i for i in range(len(got)) if got[i] != expected[i]]
+            elif diff:
                 texts.append(f"output {o}: {len(diff)} of {len(got)} bytes differ; first at byte {diff[0]}: "
                              f"0x{got[diff[0]]:02x}, golden 0x{expected[diff[0]]:02x}")
     return texts

@@ -43,15 +43,22 @@ def render_test_vectors(golden: Golden) -> str:
         out_arrays = ", ".join(f"tv{v}_out{o}" for o in range(len(vector.outputs)))
         out.append(f"static const uint8_t *const tv{v}_inputs[] = {{{in_arrays}}};")
         out.append(f"static const uint8_t *const tv{v}_outputs[] = {{{out_arrays}}};")
+        if vector.care:  # bytes the model leaves unspecified are not compared (unwritten_outputs.py)
+            for o, mask in enumerate(vector.care):
+                if mask is not None:
+                    out.append(_byte_array(f"tv{v}_care{o}", mask))
+            care_arrays = ", ".join("0" if m is None else f"tv{v}_care{o}" for o, m in enumerate(vector.care))
+            out.append(f"static const uint8_t *const tv{v}_care[] = {{{care_arrays}}};")
         out.append("")
     out.append(f"static const uint32_t tv_input_bytes[] = {{{', '.join(f'{t.nbytes}u' for t in golden.inputs)}}};")
     out.append(f"static const uint32_t tv_output_bytes[] = {{{', '.join(f'{t.nbytes}u' for t in golden.outputs)}}};")
     out.append("")
     out.append(f"static const tml_test_vector tv_vectors[{max(len(golden.vectors), 1)}] = {{")
     for v, vector in enumerate(golden.vectors):
-        out.append(f"    {{{c_string(vector.label)}, tv{v}_inputs, tv{v}_outputs}},")
+        care = f", tv{v}_care" if vector.care else ", 0"
+        out.append(f"    {{{c_string(vector.label)}, tv{v}_inputs, tv{v}_outputs{care}}},")
     if not golden.vectors:
-        out.append("    {0, 0, 0},")
+        out.append("    {0, 0, 0, 0},")
     out.append("};")
     out.append("")
     out.append(f"const tml_test_model {name}_test_model = {{")

@@ -19,6 +19,8 @@ typedef struct {
   const char *label;              /* e.g. "random seed=1234 #0" or "sample yes.npy (yes)" */
   const uint8_t *const *inputs;   /* one pointer per model input, tensor bytes */
   const uint8_t *const *expected; /* one pointer per model output: golden bytes */
+  const uint8_t *const *care;     /* 0 (every byte compared) or one pointer per output: 0, or a mask whose
+                                     0 bytes the model leaves unspecified (fast NMS's unwritten slots) */
 } tml_test_vector;
 
 typedef struct {

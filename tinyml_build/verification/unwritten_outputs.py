@@ -1,0 +1,58 @@
+"""Output bytes TFLM leaves unspecified, so that golden data compares only what a model defines.
+
+TFLite_Detection_PostProcess with fast NMS writes only the detections it found: the other entries of
+its box, class and score outputs keep whatever the arena held (a TFLM image's own history, the
+oracle's another), while aot writes zeros there. Comparing them would judge arena garbage. Here
+each such graph output gets a byte mask (1: compared) from the oracle's own number of detections,
+and the test application and the host comparison skip the 0 bytes. Every other output is compared
+whole (mask None).
+"""
+
+import numpy as np
+
+from tinyml_build.model.flex_options import read_custom_options
+
+DETECTION_POSTPROCESS = "TFLite_Detection_PostProcess"
+_ENTRY_WIDTH = (4, 1, 1)  # floats per slot of the box, class and score outputs
+
+
+def fast_nms_slots(op, num_detections: int, where: str = "") -> list[int] | None:
+    """The output slots fast NMS wrote for `num_detections` detections (TFLM's slot formula: category
+    c of its w-th detection goes to categories * w + c, and it writes c = w % categories), or None for
+    regular NMS, which writes every slot."""
+    options = read_custom_options(op.custom_options, f"op #{op.index} {op.name}", where)
+    if options.named_bool("use_regular_nms", False):
+        return None
+    categories = min(options.named_int("max_classes_per_detection"), options.named_int("num_classes"))
+    return [categories * w + w % categories for w in range(num_detections)]
+
+
+def care_masks(model, results) -> tuple[bytes | None, ...]:
+    """Per graph output of one vector (`results`: the oracle's arrays in graph-output order), the
+    byte mask of what the model defines, or None where every byte is defined."""
+    sg = model.main
+    position = {index: k for k, index in enumerate(sg.outputs)}
+    masks: list[bytes | None] = [None] * len(sg.outputs)
+    for op in sg.operators:
+        if op.name != DETECTION_POSTPROCESS or len(op.outputs) < 4:
+            continue
+        count_at = position.get(op.outputs[3])
+        found = None if count_at is None else int(np.asarray(results[count_at], "<f4").reshape(-1)[0])
+        slots = fast_nms_slots(op, found or 0, str(model.path))
+        if slots is None:
+            continue
+        for k, width in enumerate(_ENTRY_WIDTH):
+            at = position.get(op.outputs[k])
+            if at is None:
+                continue
+            care = np.zeros(np.asarray(results[at]).size, bool)
+            if found is not None:  # without the count nothing of these outputs is known to be written
+                for slot in slots:
+                    care[width * slot:width * (slot + 1)] = True
+            masks[at] = np.repeat(care, 4).astype(np.uint8).tobytes()  # float32 entries: 4 bytes each
+    return tuple(masks)
+
+
+def differing_bytes(got: bytes, expected: bytes, care: bytes | None) -> list[int]:
+    """Positions where `got` differs from `expected`, among the bytes `care` marks (all when None)."""
+    return [i for i in range(len(got)) if got[i] != expected[i] and (care is None or care[i])]
