@@ -27,29 +27,39 @@ def fast_nms_slots(op, num_detections: int, where: str = "") -> list[int] | None
     return [categories * w + w % categories for w in range(num_detections)]
 
 
+def op_output_care(op, k: int, num_detections: bytes | None, nbytes: int, where: str = "") -> bytes | None:
+    """The byte mask of output `k` of `op` (nbytes long), or None when every byte is defined.
+    num_detections: the bytes of the op's count output as the oracle computed them (None: unknown,
+    then no slot of the box, class and score outputs is known to be written)."""
+    if op.name != DETECTION_POSTPROCESS or k >= len(_ENTRY_WIDTH) or len(op.outputs) < 4:
+        return None
+    found = None if num_detections is None else int(np.frombuffer(num_detections[:4], "<f4")[0])
+    slots = fast_nms_slots(op, found or 0, where)
+    if slots is None:
+        return None
+    width = _ENTRY_WIDTH[k]
+    care = np.zeros(nbytes // 4, bool)  # float32 entries
+    for slot in slots if found is not None else ():
+        care[width * slot:width * (slot + 1)] = True
+    return np.repeat(care, 4).astype(np.uint8).tobytes()
+
+
 def care_masks(model, results) -> tuple[bytes | None, ...]:
     """Per graph output of one vector (`results`: the oracle's arrays in graph-output order), the
     byte mask of what the model defines, or None where every byte is defined."""
     sg = model.main
     position = {index: k for k, index in enumerate(sg.outputs)}
+    data = [np.ascontiguousarray(r).astype(np.asarray(r).dtype.newbyteorder("<")).tobytes() for r in results]
     masks: list[bytes | None] = [None] * len(sg.outputs)
     for op in sg.operators:
         if op.name != DETECTION_POSTPROCESS or len(op.outputs) < 4:
             continue
         count_at = position.get(op.outputs[3])
-        found = None if count_at is None else int(np.asarray(results[count_at], "<f4").reshape(-1)[0])
-        slots = fast_nms_slots(op, found or 0, str(model.path))
-        if slots is None:
-            continue
-        for k, width in enumerate(_ENTRY_WIDTH):
-            at = position.get(op.outputs[k])
-            if at is None:
-                continue
-            care = np.zeros(np.asarray(results[at]).size, bool)
-            if found is not None:  # without the count nothing of these outputs is known to be written
-                for slot in slots:
-                    care[width * slot:width * (slot + 1)] = True
-            masks[at] = np.repeat(care, 4).astype(np.uint8).tobytes()  # float32 entries: 4 bytes each
+        for k, index in enumerate(op.outputs):
+            if index in position:
+                at = position[index]
+                masks[at] = op_output_care(op, k, None if count_at is None else data[count_at], len(data[at]),
+                                           str(model.path))
     return tuple(masks)
 
 
