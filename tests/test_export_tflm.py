@@ -197,9 +197,10 @@ def host_auto(tmp_path_factory):
 
 @pytest.mark.slow
 def test_the_host_probe_measures_again_only_when_the_model_or_the_compiler_changes(tmp_path, host_auto):
-    """Dry runs (-n): nothing to do; another compiler recompiles and measures again; another model
-    regenerates and recompiles its own files and relinks the probe (whose new bytes then re-run it), and
-    leaves the core's objects alone."""
+    """Dry runs (-n): nothing to do; another compiler recompiles and measures again; another kernel set
+    compiles its files and relinks the probe, another model regenerates and recompiles its own files and
+    relinks the probe (whose new bytes then re-run it: a dry run cannot see past the link), leaving the
+    core's objects alone."""
     plan, config, _ = host_auto
     build, model = Path(config.build_root), plan.tflite
     assert _steps(_scons_host_export(build, model, "-n")) == []
@@ -207,6 +208,9 @@ def test_the_host_probe_measures_again_only_when_the_model_or_the_compiler_chang
     steps = _steps(_scons_host_export(build, model, "-n", env={**os.environ, "PATH": f"{fake}:{os.environ['PATH']}"}))
     assert ("RUN", f"host arena probe -> {plan.arena_file}") in steps
     assert any(kind == "CXX" and what.endswith("micro_allocator.cc") for kind, what in steps)
+    steps = _steps(_scons_host_export(build, model, "-n", "kernels=cmsis-nn"))  # another kernel set: its objects
+    assert ("LINK", str(plan.arena_file.parent / "probe" / "arena_probe")) in steps
+    assert any(kind == "CC" and "/Source/" in what for kind, what in steps)  # CMSIS-NN's own C files
     original = model.read_bytes()
     try:
         model.write_bytes((PROJECT_DIR / "models" / "hello_world" / "hello_world.tflite").read_bytes())

@@ -88,7 +88,6 @@ def plan_host_probe(config, export_plan) -> HostProbePlan:
     common_dir = Path(config.build_root) / config.target.name / "_common" / "tflm-host-probe" / sources.kernels
     objects = tuple((src, common_dir.joinpath(*sources.origin(src)).with_suffix(".o")) for src in upstream)
     flags = export_plan.flags
-    out = Path(config.out_dir)
     return HostProbePlan(
         model=model, upstream=objects, own=(PROBE_APP, HOST_GLUE, PRINT_SOURCE),
         api_cc=Path(config.gen_dir) / api.api_file_name(model),
@@ -101,7 +100,7 @@ def plan_host_probe(config, export_plan) -> HostProbePlan:
         cxx_flags=tuple(flags.cxx),
         capacity=min(probe_capacity(config.target), HOST_CAPACITY_LIMIT) // ALIGNMENT * ALIGNMENT,
         common_dir=common_dir,
-        probe_dir=out / "probe", arena_json=out / "arena.json")
+        probe_dir=Path(config.out_dir) / "probe", arena_json=export_plan.arena_file)
 
 
 def compiler_identity(path_env: str | None = None) -> str:
