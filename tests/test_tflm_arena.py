@@ -67,6 +67,13 @@ def test_a_model_that_never_fits_names_the_capacity_and_tflm_log():
     assert "98,304-byte arena" in err.value.what and "tflm_log=on" in err.value.what and "runtime=aot" in err.value.fix
 
 
+def test_an_inference_that_fails_in_the_found_arena_is_its_own_error():
+    """The host probe (TML_ARENA_PROBE_INVOKE) also runs one inference in the arena it found."""
+    with pytest.raises(TinyMLError) as err:
+        parse_probe_output("TML-ARENA model=m status=FAIL reason=invoke_fails_at_needed capacity=64\n", ["m"], "log")
+    assert "inference fails" in err.value.what and "arena=<bytes>" in err.value.fix
+
+
 def test_missing_or_garbled_probe_lines_are_errors():
     with pytest.raises(TinyMLError, match="reported nothing for b"):
         parse_probe_output("TML-ARENA model=a status=OK used=1 needed=16 capacity=32\n", ["a", "b"], "log")

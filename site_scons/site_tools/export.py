@@ -46,6 +46,9 @@ def ExportLibrary(env, config):
         plan = plan_from_options(config, env["TML_OPTIONS"], env["TINYML_PROJECT_DIR"])
     except TinyMLError as exc:
         tinyml_fail(exc)
+    if plan.arena_file is not None and not config.target.supports.image:
+        env.Tool("tflm_host_probe")  # no image to take the arena from: the host probe measures it
+        env.HostArenaProbe(config, plan)
     shown = str(plan.folder).replace("$", "$$")
     if env["TML_OPTIONS"].flag("export_check"):
         check = env.Alias("export", [str(p) for p in plan.inputs], Action(_export_check_action, label("CHK", shown)),
@@ -71,10 +74,11 @@ def ExportLibrary(env, config):
 
 
 def ExportNeedsImage(env, config):
-    """runtime=tflm with arena=auto: the image's graph must be declared for its arena probe."""
+    """runtime=tflm with arena=auto on a target with images: the image's graph must be declared for
+    its arena probe (the host target's probe is declared by ExportLibrary)."""
     from tinyml_build.export.request import needs_arena_probe
 
-    return needs_arena_probe(config, env["TML_OPTIONS"])
+    return needs_arena_probe(config, env["TML_OPTIONS"]) and config.target.supports.image
 
 
 def generate(env):

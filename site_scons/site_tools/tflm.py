@@ -85,6 +85,23 @@ def _arena_action(target, source, env):
 # ---- the graph -------------------------------------------------------------------------------
 
 
+def TflmWrapperSource(env, api_cc, tflite, name, resolver_label):
+    """<name>_tflm_api.cc: the model API over MicroInterpreter (shared by the image, its probe and the
+    host target's probe)."""
+    wrapper = env.Command(str(api_cc), str(tflite),
+                          Action(_api_action, label("GEN"), varlist=["TML_MODEL_NAME", "TML_RESOLVER_LABEL"]),
+                          TML_MODEL_NAME=name, TML_RESOLVER_LABEL=resolver_label)
+    return generated_by(env, wrapper, "tinyml_build.runtimes.tflm.api")
+
+
+def TflmProbeTable(env, path, names, capacity):
+    """tml_arena_probe_models.c: the probe's models over one shared `capacity`-byte arena."""
+    table = env.Command(str(path), env.Value(f"{','.join(names)}:{capacity}"),
+                        Action(_probe_models_action, label("GEN"), varlist=["TML_MODEL_NAMES", "TML_CAPACITY"]),
+                        TML_MODEL_NAMES=list(names), TML_CAPACITY=capacity)
+    return generated_by(env, table, "tinyml_build.runtimes.tflm.api")
+
+
 def TflmRuntime(env, plan, envs):
     """Declare runtime=tflm's part of the image for a FirmwarePlan whose runtime is a TflmPlan.
 
@@ -136,20 +153,14 @@ def TflmRuntime(env, plan, envs):
     # Model level: the wrapper over MicroInterpreter and the flatbuffer array, per model.
     shared_objects, generated = [], []
     for m, files in zip(plan.models, tflm.models):
-        wrapper = env.Command(str(files.api_cc), str(m.tflite),
-                              Action(_api_action, label("GEN"), varlist=["TML_MODEL_NAME", "TML_RESOLVER_LABEL"]),
-                              TML_MODEL_NAME=m.name, TML_RESOLVER_LABEL=tflm.resolver_label)
-        generated_by(env, wrapper, "tinyml_build.runtimes.tflm.api")
+        wrapper = env.TflmWrapperSource(files.api_cc, m.tflite, m.name, tflm.resolver_label)
         generated += wrapper
         shared_objects += wrapper_env.Object(str(plan.obj_dir / f"{m.name}_tflm_api.o"), wrapper)
         shared_objects += model_env.Object(str(plan.obj_dir / f"{m.name}_model_data.o"), str(files.model_data_cc))
 
     # The arena probe: the same objects with one large shared arena and the probe application.
     names = [m.name for m in tflm.models]
-    probe_table = env.Command(str(tflm.probe_models_c), env.Value(f"{','.join(names)}:{tflm.probe_capacity}"),
-                              Action(_probe_models_action, label("GEN"), varlist=["TML_MODEL_NAMES", "TML_CAPACITY"]),
-                              TML_MODEL_NAMES=names, TML_CAPACITY=tflm.probe_capacity)
-    generated_by(env, probe_table, "tinyml_build.runtimes.tflm.api")
+    probe_table = env.TflmProbeTable(tflm.probe_models_c, names, tflm.probe_capacity)
     generated += probe_table
     probe_env = model_env.Clone()
     probe_env.Replace(CPPPATH=[str(p) for p in (GLUE_DIR, PLATFORM_SOURCE_DIR, API_INCLUDE_DIR)])
@@ -195,6 +206,8 @@ def TflmRuntime(env, plan, envs):
 
 def generate(env):
     env.AddMethod(TflmRuntime)
+    env.AddMethod(TflmWrapperSource)
+    env.AddMethod(TflmProbeTable)
 
 
 def exists(env):

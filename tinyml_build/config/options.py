@@ -155,7 +155,8 @@ def _base_options() -> tuple[Option, ...]:
                metavar="N"),
         Option("qemu_timeout", "seconds of host time a QEMU run may take", str(DEFAULT_QEMU_TIMEOUT), kind="int",
                minimum=1, scope=TEST, metavar="S"),
-        Option("arena", "auto: the tensor arena measured in QEMU; or this many bytes (too small is an error)", "auto",
+        Option("arena", "auto: the tensor arena measured in QEMU (target=host export: natively); or this many "
+               "bytes (too small is an error)", "auto",
                scope=TFLM, metavar="auto|BYTES"),
         Option("arena_headroom", "bytes, or N% of the measured need, that arena=auto reserves above the smallest "
                "arena that sets up", DEFAULT_HEADROOM,

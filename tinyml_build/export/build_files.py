@@ -35,6 +35,8 @@ class BuildDescription:
     licenses: tuple[str, ...] = ()  # tree-relative license files of upstream components
     pins: tuple[str, ...] = ()  # 'name commit' of upstream sources (runtime=tflm)
     libraries: tuple[str, ...] = ()  # system libraries the sources call into ("m": libm's sinf, expf, ...)
+    arena_source: str = ""  # runtime=tflm: how the arena was obtained (arena=<bytes>, or the probe's decision)
+    arena_on_host: bool = False  # that probe ran natively on the build machine (target=host)
 
     @property
     def cxx(self) -> bool:
@@ -54,7 +56,8 @@ class BuildDescription:
                     mk=layout.make_fragment(self.library), header=layout.model_header(self.library),
                     version=__version__, license=LICENSE, arena_bytes=self.arena_bytes,
                     model_bytes=self.model_bytes, licenses=self.licenses, pins=self.pins,
-                    cmake=layout.CMAKE, manifest=layout.MANIFEST, readme=layout.README, libraries=self.libraries)
+                    cmake=layout.CMAKE, manifest=layout.MANIFEST, readme=layout.README, libraries=self.libraries,
+                    arena_source=self.arena_source, arena_on_host=self.arena_on_host)
 
 
 def library_json(d: BuildDescription) -> str:

@@ -46,7 +46,7 @@ class ExportPlan:
     options: dict = field(default_factory=dict)  # options recorded in the manifest
     tflm: TflmExportFiles | None = None  # runtime=tflm: upstream files, generated text, pins (tflm.py)
     arena_bytes: int | None = None  # runtime=tflm with arena=<bytes>
-    arena_file: Path | None = None  # runtime=tflm with arena=auto: the image's probe's arena.json
+    arena_file: Path | None = None  # runtime=tflm with arena=auto: the probe's arena.json (image's, or the host's)
 
     @property
     def build_file_names(self) -> list[str]:
@@ -83,7 +83,8 @@ def _unique_in_src(names: list[str]) -> None:
 def plan_export(config, project_dir: Path, folder: Path, model_option: str, options: dict | None = None,
                 arena: str = "auto") -> ExportPlan:
     """The export of a checked BuildConfig (one model) into `folder`; `arena` (runtime=tflm): 'auto'
-    (the arena the image build's probe measured for this kernel set) or a byte count."""
+    (the arena the image build's probe measured for this kernel set; on the host target, the host
+    probe's: runtimes/tflm/host_probe.py) or a byte count."""
     if len(config.models) != 1:
         raise TinyMLError(f"export takes one model, got {len(config.models)} ({config.model_label})", where="model=",
                           fix="export each model on its own: model=<one name or path>")
@@ -121,11 +122,11 @@ def _plan_tflm(config, project_dir: Path, folder: Path, model_option: str, optio
     library = layout.library_name(model.name)
     files = plan_tflm_files(config, model)
     fixed = parse_option(arena).fixed
-    if fixed is None and not config.target.supports.image:
-        raise TinyMLError(f"arena=auto measures the tflm arena with the image build's probe in QEMU, and target "
-                          f"{config.target.name} builds no image", where="arena=auto",
-                          fix="pass arena=<bytes> (e.g. what the probe measured for an emulated target, plus "
-                              "headroom: a 64-bit host needs more than a 32-bit MCU)")
+    if fixed is None and not config.target.supports.image and not config.target.is_host:
+        raise TinyMLError(f"arena=auto measures the tflm arena with the image build's probe in QEMU (or natively "
+                          f"for target=host), and target {config.target.name} builds no image", where="arena=auto",
+                          fix="pass arena=<bytes> (e.g. what the probe measured for an emulated target with the "
+                              "same arch flags)")
     generated = sorted(set(files.generated) | set(files.model_data)
                        | {files.descriptor, layout.in_src(layout.model_header(library))})
     _unique_in_src([p for p, _ in files.copied] + generated)
@@ -140,7 +141,8 @@ def _plan_tflm(config, project_dir: Path, folder: Path, model_option: str, optio
 
 
 def _tflm_arena(plan: ExportPlan) -> tuple[int, str]:
-    """(bytes, why) of the tflm export's arena: arena=<bytes>, else what the image's probe measured."""
+    """(bytes, why) of the tflm export's arena: arena=<bytes>, else what the probe measured (the
+    image's in QEMU, or on target=host the native one)."""
     from tinyml_build.runtimes.tflm.api import ARENA_ALIGNMENT
     from tinyml_build.runtimes.tflm.arena import from_json, round_up
 
@@ -150,16 +152,16 @@ def _tflm_arena(plan: ExportPlan) -> tuple[int, str]:
     decisions = from_json(path.read_text(encoding="utf-8")) if path is not None and path.is_file() else {}
     decision = decisions.get(plan.model_name)
     if decision is None:
-        raise TinyMLError(f"the tflm export's arena is measured by the image build's arena probe, and there is no "
+        raise TinyMLError(f"the tflm export's arena is measured by the arena probe, and there is no "
                           f"measurement for {plan.model_name} with kernels={plan.options.get('kernels')}",
                           where=str(path) if path else "arena=",
-                          fix=f"build the image first (scons target={plan.target.name} model=... runtime=tflm; "
-                              "`scons ... export` does it when the target has an emulator), or pass arena=<bytes>")
+                          fix=f"run `scons target={plan.target.name} model=... runtime=tflm export`: it runs the "
+                              "probe (in QEMU, or natively for target=host) first; or pass arena=<bytes>")
     return decision.reserved, decision.comment()
 
 
-def _render_tflm(plan: ExportPlan) -> tuple[dict[str, str], ModelFactsForHeader]:
-    """(generated text, header facts) of a tflm export."""
+def _render_tflm(plan: ExportPlan) -> tuple[dict[str, str], ModelFactsForHeader, str]:
+    """(generated text, header facts, how the arena was obtained) of a tflm export."""
     from tinyml_build.codegen.model_data import render_model_data
     from tinyml_build.model.reader import load_model
     from tinyml_build.runtimes.tflm import api
@@ -173,14 +175,14 @@ def _render_tflm(plan: ExportPlan) -> tuple[dict[str, str], ModelFactsForHeader]
     text[files.model_data[1]] = data[Path(files.model_data[1]).name]
     facts = from_tflm_model(model, arena_bytes)
     text[layout.in_src(layout.model_header(plan.library))] = render_model_header(plan.library, facts)
-    return text, facts
+    return text, facts, why
 
 
 def render_export(plan: ExportPlan) -> dict[str, bytes]:
     """Tree path -> bytes of every file of the export (the set plan.files names)."""
     if plan.tflm is not None:
-        text, facts = _render_tflm(plan)
-        return _finish(plan, text, facts)
+        text, facts, arena_source = _render_tflm(plan)
+        return _finish(plan, text, facts, arena_source)
     from tinyml_build.model.reader import load_model
     from tinyml_build.runtimes.aot.emit import render as render_aot
     from tinyml_build.runtimes.aot.lower import lower_model
@@ -196,8 +198,10 @@ def _uses_libm(source: bytes) -> bool:
     return any(header in source for header in (b"#include <math.h>", b"#include <cmath>"))
 
 
-def _finish(plan: ExportPlan, text: dict[str, str], facts: ModelFactsForHeader) -> dict[str, bytes]:
-    """The copied files, the build files and the manifest around a runtime's generated text."""
+def _finish(plan: ExportPlan, text: dict[str, str], facts: ModelFactsForHeader,
+            arena_source: str | None = None) -> dict[str, bytes]:
+    """The copied files, the build files and the manifest around a runtime's generated text;
+    `arena_source` (runtime=tflm): how the arena was obtained, for manifest.json."""
     files = {path: src.read_bytes() for path, src in plan.copied}
     # float math (sinf, expf, std::exp, ...) comes from libm: users link it, as the image does
     libraries = ("m",) if any(_uses_libm(files[p]) for p in sorted(files) if p.endswith((".c", ".cc"))) else ()
@@ -208,7 +212,9 @@ def _finish(plan: ExportPlan, text: dict[str, str], facts: ModelFactsForHeader) 
                                    libraries=libraries,
                                    definitions=tflm.definitions if tflm else (),
                                    licenses=tflm.licenses if tflm else (),
-                                   pins=tuple(f"{n} {c}" for n, c in tflm.pins.items()) if tflm else ())
+                                   pins=tuple(f"{n} {c}" for n, c in tflm.pins.items()) if tflm else (),
+                                   arena_source=arena_source or "",
+                                   arena_on_host=bool(tflm) and plan.arena_bytes is None and plan.target.is_host)
     text.update(build_files(description))
     files.update({path: content.encode("utf-8") for path, content in text.items()})
     manifest_facts = {
@@ -224,6 +230,8 @@ def _finish(plan: ExportPlan, text: dict[str, str], facts: ModelFactsForHeader) 
         "build_systems": ["cmake", "esp-idf", "make", "platformio", "arduino"],
         "license": LICENSE,
     }
+    if arena_source is not None:
+        manifest_facts["memory"]["arena_source"] = arena_source
     if tflm:
         manifest_facts["definitions"] = list(tflm.definitions)
         manifest_facts["licenses"] = list(tflm.licenses)

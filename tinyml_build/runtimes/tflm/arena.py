@@ -125,6 +125,9 @@ def parse_probe_output(text: str, models: list[str], where: str) -> dict[str, Pr
             raise TinyMLError(f"unreadable arena probe line: {line}", where=where) from None
     if failed:
         name, capacity, reason = failed[0]
+        if reason == "invoke_fails_at_needed":  # the host probe's inference (TML_ARENA_PROBE_INVOKE)
+            raise TinyMLError(f"model {name} sets up in the arena the probe found but its inference fails there",
+                              where=where, fix="report this with the log; meanwhile pass arena=<bytes>")
         if reason != "setup":
             raise TinyMLError(f"the arena probe could not measure model {name}: {reason.replace('_', ' ')}",
                               where=where,

@@ -11,12 +11,16 @@
  *      overwrite memory instead of failing; above it only the memory planner can fail, cleanly;
  *   4. set the model up once in exactly that arena with TFLM's own allocator, as the final image
  *      will (TFLM's messages on: with tflm_log=on they say why, should it fail).
+ *   5. only with TML_ARENA_PROBE_INVOKE (the host target's probe, runtimes/tflm/host_probe.py, after
+ *      which no image test runs the model): one inference in that arena on the inputs set-up leaves
+ *      (the zeroed arena: deterministic), and TFLM's arena_used_bytes() after it.
  * TFLM's arena_used_bytes() is no upper bound: with keyword_scrambled_8bit it reports 8,052 bytes
  * where set-up needs 10,400 (the planner and temporaries need room that is free again afterwards).
  *
  * Report (parsed by tinyml_build.runtimes.tflm.arena):
  *   TML-ARENA model=.. status=OK used=.. needed=.. high_water=.. capacity=..
- *   TML-ARENA model=.. status=FAIL reason=setup|checked_allocator_differs|own_allocator_fails_at_needed capacity=..
+ *   TML-ARENA model=.. status=FAIL reason=setup|checked_allocator_differs|own_allocator_fails_at_needed|
+ *                                         invoke_fails_at_needed capacity=..
  *   TML-RESULT status=PASS|FAIL models=.. vectors=0 passed=0 failed=0   (always last)
  */
 #include <stdint.h>
@@ -55,7 +59,7 @@ static int tml_probe(const tml_tflm_probe_model *m) {
     tml_fail(m, "setup", capacity);
     return 0;
   }
-  const uint32_t used = m->api_arena_used();
+  uint32_t used = m->api_arena_used();
   tml_tflm_high_water = 0u;
   if (m->setup_checked(capacity) != TML_OK || m->api_arena_used() != used) {
     tml_fail(m, "checked_allocator_differs", capacity);
@@ -80,6 +84,15 @@ static int tml_probe(const tml_tflm_probe_model *m) {
     tml_fail(m, "own_allocator_fails_at_needed", capacity);
     return 0;
   }
+#ifdef TML_ARENA_PROBE_INVOKE
+  if (m->invoke() != TML_OK) {
+    tml_fail(m, "invoke_fails_at_needed", capacity);
+    return 0;
+  }
+  if (m->api_arena_used() > used) {
+    used = m->api_arena_used(); /* TFLM allocates nothing in Invoke; should a kernel, report the larger */
+  }
+#endif
   tml_printf("TML-ARENA model=%s status=OK used=%lu needed=%lu high_water=%lu capacity=%lu\n", m->name,
              (unsigned long)used, (unsigned long)needed, (unsigned long)tml_tflm_high_water, (unsigned long)capacity);
   return 1;

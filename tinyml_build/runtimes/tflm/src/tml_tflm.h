@@ -27,6 +27,7 @@ typedef struct {
   tml_status (*setup)(uint32_t arena_bytes);         /* TFLM's own allocator, as the final image */
   tml_status (*setup_checked)(uint32_t arena_bytes); /* the checked allocator (tml_tflm_checked_arena.h) */
   uint32_t (*api_arena_used)(void);                  /* TFLM's arena_used_bytes() after a successful setup */
+  tml_status (*invoke)(void);                        /* one inference (the host probe: TML_ARENA_PROBE_INVOKE) */
   uint32_t arena_capacity;                           /* bytes of the arena this image has for the model */
 } tml_tflm_probe_model;
 
