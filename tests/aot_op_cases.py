@@ -12,8 +12,9 @@ from tflite_builder import ModelBuilder
 
 from tinyml_build.errors import UnsupportedOpError
 from tinyml_build.model.reader import Model, read_model
+from tinyml_build.runtimes.aot.emit import render
 from tinyml_build.runtimes.aot.lower import lower_model
-from tinyml_build.verification.host_check import check_model
+from tinyml_build.verification.host_check import check_model, compile_program, run_program, run_tflm
 from tinyml_build.verification.oracle.differences import KNOWN_WHEEL_DIFFERENCES
 from tinyml_build.verification.oracle.select import WHEEL, select_oracle
 
@@ -36,6 +37,7 @@ GENERATED_SUITES = {
     "CALL_ONCE": "test_aot_ops_subgraphs",
     "CAST": "test_aot_ops_compare",
     "CEIL": "test_aot_ops_math",
+    "CIRCULAR_BUFFER": "test_aot_ops_circular_buffer",  # stateful, stops invokes (TML_NOT_READY; circ)
     "CONCATENATION": "test_aot_ops_gen_shape",
     "CONV_2D": "test_aot_ops_generated_window",
     "COS": "test_aot_ops_math",
@@ -226,6 +228,20 @@ def check_bytes(tmp_path, data: bytes, runs: int = 3, sanitize: bool = False) ->
     skip_blind_spots(path)
     report = check_model(path, runs=runs, sanitize=sanitize)
     assert_exact(report)
+
+
+def run_sequence(tmp_path, data: bytes, make_inputs, sanitize: bool = False):
+    """Lower, compile and run `data` on the host and in the oracle over make_inputs(model) (per run,
+    one array per input) in order: (model, program, (aot outputs, aot trace), (tflm outputs, tflm trace)).
+    For suites of stateful ops that compare runs themselves."""
+    path = tmp_path / "m.tflite"
+    path.write_bytes(data)
+    skip_blind_spots(path)
+    model = read_model(data, where=str(path), name="m")
+    program = lower_model(model)
+    exe = compile_program(tmp_path, render(program), program, sanitize)
+    inputs = make_inputs(model)
+    return model, program, run_program(exe, tmp_path, model, inputs), run_tflm(model, inputs)
 
 
 def lower_error(data: bytes) -> str:

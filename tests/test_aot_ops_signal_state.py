@@ -28,7 +28,6 @@ from tinyml_build.model.schema import fb
 from tinyml_build.runtimes.aot.emit import render
 from tinyml_build.runtimes.aot.lower import lower_model
 from tinyml_build.runtimes.aot.ops import supported_ops
-from tinyml_build.verification.host_check import compile_program, run_program, run_tflm
 
 CASES = 50  # op instances per generated model
 MODELS = 4  # generated models per op (per type for SignalOverlapAdd: 2 each)
@@ -208,15 +207,8 @@ def unspecified(model: Model, runs: int) -> dict[tuple[int, int], np.ndarray]:
 def check_sequence(tmp_path, data: bytes, runs: int = RUNS, seed: int = 0, sanitize: bool = False) -> dict:
     """Lower, compile and run `data` on the host over `runs` inputs in sequence; compare every op
     output of every run with TFLM's except the elements `unspecified` names. Returns counts."""
-    path = tmp_path / "m.tflite"
-    path.write_bytes(data)
-    aot_op_cases.skip_blind_spots(path)
-    model = read_model(data, where=str(path), name="m")
-    program = lower_model(model)
-    exe = compile_program(tmp_path, render(program), program, sanitize)
-    inputs = signal_inputs(model, runs, seed)
-    _, aot = run_program(exe, tmp_path, model, inputs)
-    _, tflm = run_tflm(model, inputs)
+    model, _, (_, aot), (_, tflm) = aot_op_cases.run_sequence(
+        tmp_path, data, lambda m: signal_inputs(m, runs, seed), sanitize)
     skipped = unspecified(model, runs)
     compared = masked = 0
     for run in range(runs):

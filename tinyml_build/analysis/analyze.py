@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from tinyml_build.analysis.memory_plan import Buffer, Plan, plan_memory
+from tinyml_build.analysis.npu_ops import npu_op_findings
 from tinyml_build.analysis.static_shapes import static_shape_findings
 from tinyml_build.errors import ModelError
 from tinyml_build.model.reader import Model, Operator, Subgraph, Tensor
@@ -97,8 +98,8 @@ def analyze(model: Model) -> Analysis:
         macs=sum(o.macs for o in ops),
         lifetimes=lifetimes,
         arena=plan,
-        findings=quantization_findings(model) + [Finding("error", what, fix)
-                                                 for what, fix in static_shape_findings(model)],
+        findings=quantization_findings(model) + [
+            Finding("error", what, fix) for what, fix in npu_op_findings(model) + static_shape_findings(model)],
     )
 
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from tinyml_build.config.options import DEFAULT_RANDOM_VECTORS, DEFAULT_SEED
 from tinyml_build.errors import ModelError
-from tinyml_build.escape import json_text
+from tinyml_build.escape import json_text, terminal
 from tinyml_build.model import dtypes
 from tinyml_build.model.reader import Model
 from tinyml_build.verification.oracle import Oracle, select_oracle
@@ -221,6 +221,14 @@ def make_golden(model: Model, name: str | None = None, random_vectors: int = DEF
 
     oracle = oracle or select_oracle()
     all_results, _ = oracle.run(model, [arrays for _, arrays, _ in feeds])
+    stopped = [label for (label, _, _), results in zip(feeds, all_results) if results is None]
+    if stopped:
+        raise ModelError(f"{oracle.name} stopped {len(stopped)} of {len(feeds)} test vectors early (kTfLiteAbort: "
+                         f"a CIRCULAR_BUFFER not ready, first '{terminal(stopped[0])}'); the firmware's test vectors "
+                         "do not carry expected stops yet", where=model.path,
+                         fix="check the model with target=host runtime=aot test or python -m "
+                             "tinyml_build.verification.target_check (both compare the stopped invokes), or "
+                             "build it without test")
     vectors = []
     for (label, arrays, sample), results in zip(feeds, all_results):
         results = [np.ascontiguousarray(r) for r in results]

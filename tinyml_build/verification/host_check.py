@@ -34,6 +34,7 @@ from tinyml_build.runtimes.aot.lower import lower_model
 from tinyml_build.verification import verdict as verdicts
 from tinyml_build.verification.oracle import select_oracle
 from tinyml_build.verification.oracle.differences import blind_spot_at
+from tinyml_build.verification.oracle.pinned import parse_outputs
 from tinyml_build.verification.unwritten_outputs import care_masks, differing_bytes, op_output_care
 
 HOST_MAIN = HOST_DIR / "host_main.c"
@@ -185,7 +186,8 @@ def compile_program(workdir: Path, files: dict[str, str], program, sanitize: boo
 
 
 def run_program(exe: Path, workdir: Path, model: Model, inputs: list[list[np.ndarray]], timeout: float | None = None):
-    """Run the host executable; returns (outputs per run, {(run, tensor): bytes} trace).
+    """Run the host executable; returns (outputs per run -- None for a run whose invoke returned
+    TML_NOT_READY --, {(run, tensor): bytes} trace).
 
     HostRunError when it crashes (non-zero exit, signal) or runs longer than `timeout` seconds."""
     sg = model.main
@@ -207,15 +209,10 @@ def run_program(exe: Path, workdir: Path, model: Model, inputs: list[list[np.nda
                else f"exit {proc.returncode}")
         raise HostRunError(f"generated model '{model.name}' failed on the host ({how}):", verdicts.CRASH, proc.stderr,
                            where=str(exe), fix=fix, details=proc.stderr.strip()[:4000])
-    data = out_path.read_bytes()
-    outputs, pos = [], 0
-    for _ in inputs:
-        run_outputs = []
-        for index in sg.outputs:
-            t = sg.tensors[index]
-            run_outputs.append(np.frombuffer(data[pos:pos + t.nbytes], dtype=numpy_dtype(t.dtype)).reshape(t.shape))
-            pos += t.nbytes
-        outputs.append(run_outputs)
+    outputs = parse_outputs(out_path.read_bytes(), sg, len(inputs))
+    if outputs is None:
+        raise HostCheckError(f"generated model '{model.name}' wrote fewer output bytes than {len(inputs)} runs",
+                             where=str(exe), fix=fix)
     trace, raw, pos, run = {}, trace_path.read_bytes(), 0, -1
     while pos < len(raw):
         op, tensor, nbytes = np.frombuffer(raw[pos:pos + 12], dtype="<u4")
@@ -249,15 +246,26 @@ def _divergence(model: Model, run: int, op, index: int, aot: bytes, tflm: bytes)
                       a[first].item(), b[first].item(), float(np.nanmax(diff)) if diff.size else 0.0)
 
 
+def stopped_differently(aot_stopped: bool) -> str:
+    """A run one side stopped early (a CIRCULAR_BUFFER not ready) and the other ran, in words."""
+    if aot_stopped:
+        return "aot's invoke returned TML_NOT_READY, TFLM's ran to the end"
+    return "TFLM's invoke stopped with kTfLiteAbort (not ready), aot's ran to the end"
+
+
 def compare(model: Model, aot_outputs, aot_trace, tflm_outputs, tflm_tensors, runs: int, ops: set[int] | None = None):
     """(outputs_equal, first Divergence of every run that has one, (run, output mismatch description)s).
 
-    `ops`: the op indices the program runs (ops whose results are unused are not traced).
+    `ops`: the op indices the program runs (ops whose results are unused are not traced). A run
+    stopped early (outputs None: TML_NOT_READY / kTfLiteAbort) must be stopped on both sides and is
+    otherwise not compared: its outputs hold nothing new, as TFLM's do.
     """
     sg = model.main
     divergences = []
     for run in range(runs):
         divergence = None
+        if aot_outputs[run] is None or tflm_outputs[run] is None:  # stopped early: compared below
+            continue
         for op in sg.operators:
             if ops is not None and op.index not in ops:
                 continue
@@ -278,6 +286,10 @@ def compare(model: Model, aot_outputs, aot_trace, tflm_outputs, tflm_tensors, ru
                 break
     mismatches = []
     for run in range(runs):
+        if aot_outputs[run] is None or tflm_outputs[run] is None:
+            if (aot_outputs[run] is None) != (tflm_outputs[run] is None):
+                mismatches.append((run, f"run {run}: {stopped_differently(aot_outputs[run] is None)}"))
+            continue
         care = care_masks(model, tflm_outputs[run])
         for i, (a, b) in enumerate(zip(aot_outputs[run], tflm_outputs[run])):
             a_bytes, b_bytes = a.tobytes(), np.ascontiguousarray(b).tobytes()

@@ -27,7 +27,13 @@ from tinyml_build.runtimes.aot.c_sources import AOT_INCLUDE_DIR, HOST_DIR
 from tinyml_build.runtimes.aot.emit import kernel_sources, render
 from tinyml_build.runtimes.aot.lower import lower_model
 from tinyml_build.verification.cortex_m_program import ProgramBuilder, ProgramBuildError
-from tinyml_build.verification.host_check import HostCheckError, check_each, random_inputs, run_tflm
+from tinyml_build.verification.host_check import (
+    HostCheckError,
+    check_each,
+    random_inputs,
+    run_tflm,
+    stopped_differently,
+)
 from tinyml_build.verification.oracle import oracle_for
 from tinyml_build.verification.oracle.differences import blind_spot_at
 from tinyml_build.verification.qemu_runner import DEFAULT_TIMEOUT
@@ -35,6 +41,7 @@ from tinyml_build.verification.qemu_runner import DEFAULT_TIMEOUT
 CHECK_TARGET = "qemu-m4"  # Cortex-M4F with the DSP extension: the SIMD32 kernel paths
 CHECK_MAIN = HOST_DIR / "cortex_m_main.c"
 _HASH = re.compile(r"^TML-HASH run=(\d+) op=(\d+) tensor=(\d+) fnv1a=(\d+)$", re.MULTILINE)
+_NOT_READY = re.compile(r"^TML-NOT-READY run=(\d+)$", re.MULTILINE)
 
 
 def fnv1a(data: bytes) -> int:
@@ -126,10 +133,16 @@ def check_on_cortex_m(model: Model | str | Path, runs: int = 3, seed: int = 0, w
                              fix="this is a bug in the aot runtime; report it with the model")
     hashes = {(int(r), int(tensor)): int(h) for r, _op, tensor, h in _HASH.findall(run.output)}
     oracle = oracle_for(model, REFERENCE, target=target)
-    _, tflm = run_tflm(model, inputs, oracle=oracle)
+    tflm_outputs, tflm = run_tflm(model, inputs, oracle=oracle)
     mismatch = mismatch_at = None
     lowered = {step.op_index for step in program.steps}
+    stopped = {int(r) for r in _NOT_READY.findall(run.output)}
     for r in range(runs):
+        if (r in stopped) != (tflm_outputs[r] is None):  # a CIRCULAR_BUFFER not ready on one side only
+            mismatch = f"run {r}: {stopped_differently(r in stopped)}"
+            break
+        if r in stopped:  # stopped on both sides: nothing new to compare
+            continue
         for op in model.main.operators:
             if op.index not in lowered:  # not run: its result is never used
                 continue

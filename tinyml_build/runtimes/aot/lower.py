@@ -151,6 +151,11 @@ class OpContext:
         return self.op.name
 
     @property
+    def subgraph(self) -> int:
+        """The index of the subgraph being lowered (0: the main one, which invoke() runs)."""
+        return self._lowering.subgraph
+
+    @property
     def options(self) -> dict:
         return self.op.options
 
@@ -316,21 +321,25 @@ class OpContext:
             return
         self._lowering.request.allow_in_place(output.index, input.index, self.op.index)
 
-    def call(self, function: str, *args: str, kernel: str, checked: bool = False) -> None:
+    def call(self, function: str, *args: str, kernel: str, checked: bool = False, not_ready: bool = False) -> None:
         """Emit `function(args...)`; `kernel` names the C file runtime/aot/kernels/<kernel>.c.
 
         checked: the function returns an int32_t status (0: ok) that only run-time data can make
         non-zero (e.g. GATHER's indices from a model input); invoke() then returns TML_ERROR.
+        not_ready: the function returns non-zero when a streaming op has not collected the frames it
+        runs on (CIRCULAR_BUFFER); invoke() then stops there with TML_NOT_READY (TFLM's kTfLiteAbort).
         """
         if not (KERNELS_DIR / f"{kernel}.c").is_file():
             raise RuntimeError(f"aot op {self.op.name}: kernel file {kernel}.c does not exist in {KERNELS_DIR}")
         self._lowering.kernels.add(kernel)
         call = f"{function}({', '.join(args)})"
-        self.step.statements.append(f"if ({call} != 0) return TML_ERROR;" if checked else f"{call};")
+        status = "TML_NOT_READY" if not_ready else "TML_ERROR" if checked else None
+        self.step.statements.append(f"if ({call} != 0) return {status};" if status else f"{call};")
 
 
 # Ops run for their effect, not only their outputs: never eliminated (subgraphs may assign variables).
-SIDE_EFFECT_OPS = frozenset({"ASSIGN_VARIABLE", "CALL_ONCE", "IF", "WHILE"})
+# CIRCULAR_BUFFER: its countdown decides whether invoke() returns TML_NOT_READY.
+SIDE_EFFECT_OPS = frozenset({"ASSIGN_VARIABLE", "CALL_ONCE", "CIRCULAR_BUFFER", "IF", "WHILE"})
 
 # Inputs that only carry a shape: the lowering uses the output tensor's static shape instead.
 SHAPE_ONLY_INPUTS = {"RESHAPE": (1,), "EXPAND_DIMS": (1,)}
@@ -362,7 +371,7 @@ def live_subgraph(sg: Subgraph) -> tuple[Subgraph, list[Operator]]:
 def lower_model(model: Model, name: str | None = None) -> Program:
     """The whole model as a Program, or a ModelError/UnsupportedOpError naming the first problem."""
     from tinyml_build.analysis.analyze import analyze, check_buildable
-    from tinyml_build.runtimes.aot import subgraphs
+    from tinyml_build.runtimes.aot import not_lowered, subgraphs
 
     check_buildable(analyze(model))
     sg, eliminated = live_subgraph(model.main)
@@ -372,11 +381,13 @@ def lower_model(model: Model, name: str | None = None) -> Program:
     if missing:
         names = sorted({op.name for _, op in missing})
         graph, first = missing[0]
+        why = not_lowered.reason(first.name)
         raise UnsupportedOpError(
             f"{f'subgraph {graph} ' if graph else ''}op #{first.index} {first.name} is not supported by runtime=aot"
-            + (f" (unsupported ops in this model: {', '.join(names)})" if len(names) > 1 else ""),
+            + (f" (unsupported ops in this model: {', '.join(names)})" if len(names) > 1 else "")
+            + (f": {why[0]}" if why else ""),
             where=model.path,
-            fix=f"{TFLM_FIX}; runtime=aot supports {', '.join(table)}",
+            fix=why[1] if why else f"{TFLM_FIX}; runtime=aot supports {', '.join(table)}",
         )
     lowering = _Lowering(model)
     lowering.nested = nested

@@ -25,9 +25,15 @@ extern "C" {
 
 typedef enum {
   TML_OK = 0,
-  TML_ERROR = 1,          /* generic failure inside the runtime */
-  TML_ARENA_TOO_SMALL = 2 /* the reserved arena cannot hold the model's tensors */
+  TML_ERROR = 1,           /* generic failure inside the runtime */
+  TML_ARENA_TOO_SMALL = 2, /* the reserved arena cannot hold the model's tensors */
+  TML_NOT_READY = 3        /* invoke() stopped early by design, not a failure: see below */
 } tml_status;
+
+/* TML_NOT_READY: a streaming op (CIRCULAR_BUFFER) took this invoke's input into its state but has
+ * not yet collected the frames it runs on, so the rest of the model did not run (TFLM's kTfLiteAbort
+ * from MicroInterpreter::Invoke). The outputs hold nothing new: do not read them. Write the next
+ * inputs and invoke again; the invoke that returns TML_OK has outputs as usual. */
 
 /* Element types, numbered as TFLite's TensorType so tools can share tables. */
 typedef enum {
@@ -69,7 +75,7 @@ typedef struct {
   uint32_t arena_reserved; /* bytes reserved for the tensor arena */
 
   tml_status (*init)(void);                    /* must be called once before anything else */
-  tml_status (*invoke)(void);                  /* run one inference */
+  tml_status (*invoke)(void);                  /* run one inference (TML_NOT_READY: see above) */
   const tml_tensor *(*input)(uint32_t index);  /* NULL when index is out of range */
   const tml_tensor *(*output)(uint32_t index); /* NULL when index is out of range */
   uint32_t (*arena_used)(void);                /* bytes of the arena actually used after init() */

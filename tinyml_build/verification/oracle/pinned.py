@@ -303,13 +303,13 @@ _EXIT_MEANING = {2: "a file or usage error", 3: "an operator this TFLM build doe
 def run(runner: Path, model, inputs, intermediates: bool = False, timeout: float | None = None,
         launch=None, name: str = "the pinned TFLM oracle"):
     """Run `inputs` (per run, one array per graph input) through the runner, in order, on one
-    interpreter: (outputs per run as arrays, {(run, tensor): bytes} of every main-subgraph op output
-    when `intermediates`). ModelError naming the reason when TFLM refuses the model.
+    interpreter: (outputs per run as arrays -- None for a run TFLM stopped with kTfLiteAbort --,
+    {(run, tensor): bytes} of every main-subgraph op output of the runs that ran, when
+    `intermediates`). ModelError naming the reason when TFLM refuses the model.
     `launch(argv)` gives the command that runs the runner with argv (target.py: in QEMU)."""
     import numpy as np
 
     from tinyml_build.errors import ModelError
-    from tinyml_build.model.dtypes import numpy_dtype
 
     sg = model.main
     with tempfile.TemporaryDirectory(prefix="tml_oracle_") as tmp:
@@ -336,19 +336,40 @@ def run(runner: Path, model, inputs, intermediates: bool = False, timeout: float
                                  "(python -m tinyml_build inspect)")
         data = (work / "outputs.bin").read_bytes()
         raw = (work / "trace.bin").read_bytes() if intermediates else b""
+    outputs = parse_outputs(data, sg, len(inputs))
+    if outputs is None:
+        raise ModelError(f"{name} returned fewer output bytes than {len(inputs)} runs of the model's outputs",
+                         where=model.path)
+    return outputs, parse_trace(raw)
+
+
+STOPPED = 1  # a run's status in the outputs file: the invoke stopped early (kTfLiteAbort / TML_NOT_READY)
+
+
+def parse_outputs(data: bytes, sg, runs: int):
+    """The outputs file of the runner (and of the aot host check) as, per run, the graph outputs --
+    or None for a run whose invoke stopped early (a CIRCULAR_BUFFER waiting for frames: kTfLiteAbort,
+    aot's TML_NOT_READY), whose outputs hold nothing new. None when `data` is too short."""
+    import numpy as np
+
+    from tinyml_build.model.dtypes import numpy_dtype
+
     outputs, pos = [], 0
-    for _ in inputs:
+    for _ in range(runs):
+        if pos + 4 > len(data):
+            return None
+        status = int.from_bytes(data[pos:pos + 4], "little")
+        pos += 4
         run_outputs = []
         for index in sg.outputs:
             t = sg.tensors[index]
             chunk = data[pos:pos + t.nbytes]
             if len(chunk) != t.nbytes:
-                raise ModelError(f"{name} returned too few output bytes for '{t.name}'",
-                                 where=model.path)
+                return None
             run_outputs.append(np.frombuffer(chunk, dtype=numpy_dtype(t.dtype)).reshape(t.shape))
             pos += t.nbytes
-        outputs.append(run_outputs)
-    return outputs, parse_trace(raw)
+        outputs.append(None if status == STOPPED else run_outputs)
+    return outputs
 
 
 def parse_trace(raw: bytes) -> dict[tuple[int, int], bytes]:

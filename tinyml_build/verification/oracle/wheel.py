@@ -47,8 +47,24 @@ def interpreter(data: bytes, where: str, preserve_all_tensors: bool = False):
                          fix="check that the model runs in TFLM (python -m tinyml_build inspect)") from None
 
 
+# Ops whose kTfLiteAbort stops an invoke on purpose: the wheel's Python invoke() does not report it
+# (it returns as after a full run, outputs unchanged), so it cannot say which runs stopped.
+STOPPING_OPS = ("CIRCULAR_BUFFER",)
+
+
+def refuse_stopping_ops(model: Model) -> None:
+    """ModelError when `model` has an op that stops invokes (the wheel cannot judge those runs)."""
+    names = sorted({op.name for sg in model.subgraphs for op in sg.operators} & set(STOPPING_OPS))
+    if names:
+        raise ModelError(f"the tflite-micro wheel cannot judge {', '.join(names)}: its Python invoke() does not "
+                         "report the kTfLiteAbort with which the op stops an invoke until it has its frames",
+                         where=model.path, fix="let the pinned TFLM judge: provide its sources (tinyml-build deps "
+                                               "status) and g++")
+
+
 def run(model: Model, inputs: list[list[np.ndarray]], intermediates: bool = False):
     """(outputs per run, {(run, tensor): bytes} of every main-subgraph op output when `intermediates`)."""
+    refuse_stopping_ops(model)
     sg = model.main
     interp = interpreter(model.data, model.path, preserve_all_tensors=intermediates)
     outputs, tensors = [], {}

@@ -6,6 +6,7 @@
  * order. Report, one line each:
  *   TML-HASH run=.. op=.. tensor=.. fnv1a=..   after every op (only with TML_AOT_TRACE: the FNV-1a
  *                                             hash of each op output tensor, compared with TFLM's)
+ *   TML-NOT-READY run=..                      the invoke returned TML_NOT_READY (CIRCULAR_BUFFER)
  *   TML-RESULT status=DONE runs=..            (status=FAIL step=init|invoke when the model fails)
  * Compile with -DTML_MODEL_API=<name>_model_api.
  */
@@ -62,7 +63,10 @@ int main(void) {
       memcpy(t->data, in, t->bytes);
       in += t->bytes;
     }
-    if (api->invoke() != TML_OK) {
+    tml_status status = api->invoke();
+    if (status == TML_NOT_READY) {
+      tml_printf("TML-NOT-READY run=%" PRIu32 "\n", run);
+    } else if (status != TML_OK) {
       return tml_fail("invoke");
     }
   }

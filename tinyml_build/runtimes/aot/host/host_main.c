@@ -4,8 +4,10 @@
  * same tml_model_api the firmware uses. Usage:
  *   model_check <inputs.bin> <runs> <outputs.bin> [<trace.bin>]
  * inputs.bin holds, for each run, every input tensor's bytes in input order; outputs.bin gets,
- * for each run, every output tensor's bytes. With TML_AOT_TRACE defined (and a trace file
- * given) each op's output tensors are recorded as (u32 op, u32 tensor, u32 bytes, data).
+ * for each run, a u32 status (0 ran, 1 TML_NOT_READY: a CIRCULAR_BUFFER stopped the invoke, as
+ * TFLM's kTfLiteAbort) and every output tensor's bytes (meaningless when not ready). With
+ * TML_AOT_TRACE defined (and a trace file given) each op's output tensors are recorded as
+ * (u32 op, u32 tensor, u32 bytes, data).
  * Compile with -DTML_MODEL_API=<name>_model_api.
  */
 #include <stdio.h>
@@ -55,6 +57,7 @@ int main(int argc, char **argv) {
   long runs;
   long r;
   uint32_t i;
+  tml_status status;
 
   if (argc < 4) {
     return fail("usage: model_check <inputs.bin> <runs> <outputs.bin> [<trace.bin>]");
@@ -92,9 +95,11 @@ int main(int argc, char **argv) {
       write_u32(trace_file, (uint32_t)r);
       write_u32(trace_file, 0u);
     }
-    if (api->invoke() != TML_OK) {
+    status = api->invoke();
+    if (status != TML_OK && status != TML_NOT_READY) {
       return fail("invoke failed");
     }
+    write_u32(out, status == TML_NOT_READY ? 1u : 0u);
     for (i = 0; i < api->num_outputs; ++i) {
       const tml_tensor *t = api->output(i);
       fwrite(t->data, 1, t->bytes, out);

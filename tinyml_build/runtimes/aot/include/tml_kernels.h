@@ -1317,6 +1317,21 @@ int32_t tml_detection_postprocess(const tml_detection_postprocess_params *p, con
 double tml_detection_divide(float x, float s);
 /* ==== end of TFLite_Detection_PostProcess (detpp) ================================================= */
 
+/* ==== CIRCULAR_BUFFER (circ; issue 12; kernels/circular_buffer.c) ================================
+ * TFLM's streaming window: each invoke appends one frame of `depth` int8 values to the last `slots`
+ * frames (ring: state [slots][depth], zeros after reset) and counts down from cycles_max (cursor:
+ * state [2], the oldest slot and the invokes left). Returns 0 when the op runs (output: the window,
+ * oldest frame first), 1 when it does not yet (the model's invoke() then returns TML_NOT_READY, as
+ * TFLM's returns kTfLiteAbort). */
+typedef struct {
+  int32_t slots, depth, cycles_max;
+  int8_t *ring;
+  int32_t *cursor;
+} tml_circular_buffer_s8_params;
+void tml_circular_buffer_s8_reset(const tml_circular_buffer_s8_params *p);
+int32_t tml_circular_buffer_s8(const tml_circular_buffer_s8_params *p, const int8_t *input, int8_t *output);
+/* ==== end of CIRCULAR_BUFFER (circ) ================================================================= */
+
 #ifdef __cplusplus
 }
 #endif

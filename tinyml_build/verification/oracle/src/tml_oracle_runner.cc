@@ -8,10 +8,12 @@
  *
  * INPUTS holds RUNS records, each every graph input's bytes in order. The runs go through ONE
  * interpreter in order (variable tensors keep their state, as on the device). OUTPUTS receives,
- * per run, every graph output's bytes in order. INTERMEDIATES (optional; the arena then keeps every
- * tensor) receives per run a record (0xFFFFFFFF, run, 0) and then, per operator of the main
- * subgraph and per output tensor, (operator index, tensor index, byte count) as little-endian
- * uint32 followed by the tensor's bytes -- the layout of the aot host check's trace.
+ * per run, a little-endian uint32 status -- 0 the invoke ran, 1 it returned kTfLiteAbort (a
+ * CIRCULAR_BUFFER waiting for frames stopped it: not a failure, the outputs hold nothing new) --
+ * and every graph output's bytes in order. INTERMEDIATES (optional; the arena then keeps every
+ * tensor) receives per run a record (0xFFFFFFFF, run, status) and then, when it ran, per operator
+ * of the main subgraph and per output tensor, (operator index, tensor index, byte count) as
+ * little-endian uint32 followed by the tensor's bytes -- the layout of the aot host check's trace.
  * Exit status: 0 ok, 2 usage or file error, 3 an operator this build does not register,
  * 4 the model does not set up, 5 an inference failed. The message goes to stderr.
  */
@@ -119,8 +121,11 @@ int CountResourceVariables(const tflite::Model* model) {
   return static_cast<int>(names.size());
 }
 
-bool DumpIntermediates(FILE* f, const tflite::Model* model, tflite::MicroInterpreter* interpreter, uint32_t run) {
-  if (!WriteU32(f, kRunMarker) || !WriteU32(f, run) || !WriteU32(f, 0)) return false;
+/* A stopped run (kTfLiteAbort) records only its marker: the ops after the stop did not run. */
+bool DumpIntermediates(FILE* f, const tflite::Model* model, tflite::MicroInterpreter* interpreter, uint32_t run,
+                       uint32_t stopped) {
+  if (!WriteU32(f, kRunMarker) || !WriteU32(f, run) || !WriteU32(f, stopped)) return false;
+  if (stopped != 0) return true;
   const auto* ops = model->subgraphs()->Get(0)->operators();
   for (flatbuffers::uoffset_t i = 0; ops != nullptr && i < ops->size(); ++i) {
     const auto* outputs = ops->Get(i)->outputs();
@@ -193,15 +198,18 @@ int main(int argc, char** argv) {
       std::memcpy(input->data.raw, next, input->bytes);
       next += input->bytes;
     }
-    if (interpreter.Invoke() != kTfLiteOk) {
+    const TfLiteStatus invoked = interpreter.Invoke();
+    if (invoked != kTfLiteOk && invoked != tflite::kTfLiteAbort) {
       status = Fail(5, "Invoke failed in run " + std::to_string(run));
       break;
     }
+    const uint32_t stopped = invoked == tflite::kTfLiteAbort ? 1u : 0u;
+    if (!WriteU32(out, stopped)) status = Fail(2, "write failed");
     for (size_t i = 0; i < interpreter.outputs_size(); ++i) {
       TfLiteTensor* output = interpreter.output(i);
       if (std::fwrite(output->data.raw, 1, output->bytes, out) != output->bytes) status = Fail(2, "write failed");
     }
-    if (trace != nullptr && !DumpIntermediates(trace, model, &interpreter, static_cast<uint32_t>(run))) {
+    if (trace != nullptr && !DumpIntermediates(trace, model, &interpreter, static_cast<uint32_t>(run), stopped)) {
       status = Fail(2, "cannot dump the intermediate tensors of run " + std::to_string(run));
     }
   }
