@@ -48,9 +48,11 @@ def care_masks(model, results) -> tuple[bytes | None, ...]:
     """Per graph output of one vector (`results`: the oracle's arrays in graph-output order), the
     byte mask of what the model defines, or None where every byte is defined."""
     sg = model.main
+    masks: list[bytes | None] = [None] * len(sg.outputs)
+    if not any(op.name == DETECTION_POSTPROCESS for op in sg.operators):
+        return tuple(masks)
     position = {index: k for k, index in enumerate(sg.outputs)}
     data = [np.ascontiguousarray(r).astype(np.asarray(r).dtype.newbyteorder("<")).tobytes() for r in results]
-    masks: list[bytes | None] = [None] * len(sg.outputs)
     for op in sg.operators:
         if op.name != DETECTION_POSTPROCESS or len(op.outputs) < 4:
             continue
