@@ -200,7 +200,7 @@ def choose_runtime(requested: str, op_names: list[str], kernels: str, overrides=
 ESP_NN = "esp-nn"
 # ESP targets whose runtime=tflm build is done and tested (TFLM's reference kernels, clang++-22
 # with libc++'s headers): the ESP32-C3's RISC-V toolchain.
-ESP_TFLM_TOOLCHAINS = ("riscv64-unknown-elf-gcc",)
+ESP_TFLM_TOOLCHAINS = ("riscv64-unknown-elf-gcc", "clang-xtensa")
 
 
 def _esp_tflm_refusal(board, toolchain: ToolchainChoice | None, kernels: str, env=None) -> str | None:

@@ -27,7 +27,7 @@ from tinyml_build.errors import ToolchainError
 from tinyml_build.toolchains.gcc import KERNEL_OPTIMIZATION, Flags, policy_flags, prefix_maps, run_tool
 
 NAME = "clang-xtensa"
-SUPPORTS_CXX = False  # no C++ runtime or library headers for windowed Xtensa here: runtime=aot only
+SUPPORTS_CXX = True
 HAS_MATH_LIBRARY = False  # no libm either: xtensa_rt has memcpy and the compiler helpers, not expf & co
 APT_PACKAGES = ("clang-22", "llvm-22", "binutils-xtensa-lx106")
 APT_COMMAND = "sudo apt-get install " + " ".join(APT_PACKAGES)
@@ -177,7 +177,7 @@ def firmware_flags(target: Target, project_dir: Path, build_root: Path | None = 
                    kernel_optimization: str = KERNEL_OPTIMIZATION) -> Flags:
     """All compile and link flags for one Xtensa target (compile through xtensa_cc, link with ld)."""
     return policy_flags(arch_flags(target), LINK, (), prefix_maps(project_dir, build_root), kernel_optimization,
-                        extra_common=DEFINES, cxx=False)  # never lx106 libgcc/libc: helpers come from xtensa_rt
+                        extra_common=DEFINES, cxx=True)  # never lx106 libgcc/libc: helpers come from xtensa_rt
 
 
 def driver_command(toolchain: ClangXtensa, verbose: bool = False) -> list[str]:
@@ -201,3 +201,22 @@ def link_command(toolchain: ClangXtensa, flags: Flags, script: Path, map_path: P
 def archive_command(toolchain: ClangXtensa, archive: Path, objects) -> list[str]:
     """A deterministic archive (llvm-ar D: zero timestamps, uids and modes)."""
     return [str(toolchain.ar), "rcsD", str(archive), *[str(o) for o in objects]]
+
+
+NEWLIB_INCLUDE = Path("/usr/include/newlib")
+
+
+def cxx_unavailable(search_path: str | None = None) -> str | None:
+    from tinyml_build.toolchains import libcxx
+    found = libcxx.find(search_path)
+    return None if isinstance(found, libcxx.LibcxxHeaders) else f"{found} (install: {libcxx.APT_COMMAND})"
+
+
+def cxx_command(toolchain, target, search_path=None):
+    from tinyml_build.toolchains import libcxx
+    headers = libcxx.find(search_path)
+    if not isinstance(headers, libcxx.LibcxxHeaders):
+        return None
+    command = driver_command(toolchain)
+    command[command.index(f"--clang={toolchain.clang}")] = f"--clang={headers.clang}"
+    return command + [libcxx.revision_flag(), *headers.include_flags(NEWLIB_INCLUDE)]

@@ -53,7 +53,7 @@ def revision() -> str:
 # Options whose value is the next argument (so that value is not taken for a source file).
 _TAKES_VALUE = {"-o", "-I", "-D", "-U", "-include", "-imacros", "-isystem", "-iquote", "-idirafter", "-MF", "-MT",
                 "-MQ", "-x", "-Xclang", "-mllvm", "-target", "--param", "-Xpreprocessor", "-Xassembler"}
-_SOURCE_SUFFIXES = (".c",)
+_SOURCE_SUFFIXES = (".c", ".cc", ".cpp")
 # Before the user's flags: LLVM 22's variadic prologue stores a7 after it became the frame pointer,
 # so frame pointers stay off (a function with a VLA still gets one: no variadic function has one).
 FORCED_FLAGS = ("-fomit-frame-pointer",)

@@ -204,6 +204,8 @@ def link_libraries(flags: arm_gcc.Flags) -> arm_gcc.Flags:
     from dataclasses import replace
 
     libraries = list(flags.libraries)
+    if not libraries:  # a toolchain that links no library (clang-xtensa): its runtime support has the math
+        return flags
     if "-lm" not in libraries:
         at = libraries.index("-lgcc") if "-lgcc" in libraries else len(libraries)
         libraries.insert(at, "-lm")
