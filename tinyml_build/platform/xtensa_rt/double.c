@@ -164,7 +164,8 @@ static uint64_t tml_rt_add_bits(uint64_t x, uint64_t y) {
   int32_t eb;
   int32_t es;
   uint64_t mb = tml_rt_unpack(big & ~TML_RT_SIGN, &eb);
-  const uint64_t ms = tml_rt_shift_right_sticky(tml_rt_unpack(small & ~TML_RT_SIGN, &es), (uint32_t)(eb - es));
+  uint64_t ms = tml_rt_unpack(small & ~TML_RT_SIGN, &es);
+  ms = tml_rt_shift_right_sticky(ms, (uint32_t)(eb - es)); /* align: |big| >= |small|, so eb >= es */
   const uint64_t sign = big & TML_RT_SIGN;
   if (((x ^ y) & TML_RT_SIGN) == 0u) {
     mb += ms;
