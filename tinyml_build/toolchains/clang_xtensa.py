@@ -203,20 +203,29 @@ def archive_command(toolchain: ClangXtensa, archive: Path, objects) -> list[str]
     return [str(toolchain.ar), "rcsD", str(archive), *[str(o) for o in objects]]
 
 
-NEWLIB_INCLUDE = Path("/usr/include/newlib")
-
 
 def cxx_unavailable(search_path: str | None = None) -> str | None:
+    """Why C++ (runtime=tflm) cannot be compiled here: clang++-22, libc++'s or newlib's headers missing."""
+    from tinyml_build.platform import xtensa_libm
     from tinyml_build.toolchains import libcxx
+
     found = libcxx.find(search_path)
-    return None if isinstance(found, libcxx.LibcxxHeaders) else f"{found} (install: {libcxx.APT_COMMAND})"
+    if not isinstance(found, libcxx.LibcxxHeaders):
+        return f"{found} (install: {libcxx.APT_COMMAND})"
+    if not (xtensa_libm.HEADERS_DIR / "math.h").is_file():
+        return f"newlib's C headers are not installed (install: {xtensa_libm.HEADERS_APT_COMMAND})"
+    return None
 
 
-def cxx_command(toolchain, target, search_path=None):
+def cxx_command(toolchain: ClangXtensa, target: Target, search_path: str | None = None) -> list[str] | None:
+    """$CXX: the same driver (clang -S, then llvm-mc) running clang++-22, with libc++'s headers over
+    newlib's C headers; None when a piece is missing (cxx_unavailable says which)."""
+    from tinyml_build.platform import xtensa_libm
     from tinyml_build.toolchains import libcxx
+
     headers = libcxx.find(search_path)
-    if not isinstance(headers, libcxx.LibcxxHeaders):
+    if not isinstance(headers, libcxx.LibcxxHeaders) or cxx_unavailable(search_path) is not None:
         return None
     command = driver_command(toolchain)
     command[command.index(f"--clang={toolchain.clang}")] = f"--clang={headers.clang}"
-    return command + [libcxx.revision_flag(), *headers.include_flags(NEWLIB_INCLUDE)]
+    return command + [libcxx.revision_flag(), *headers.include_flags(xtensa_libm.HEADERS_DIR)]

@@ -102,6 +102,16 @@ class TflmPlan:
     def target_include_dirs(self) -> list[Path]:
         return []  # the tflm objects get their own include folders (site_tools/tflm.py)
 
+    @property
+    def probe_script(self) -> Path:
+        """The probe's linker script. An emulator twin's probe takes the twin's relaxed script: the
+        twin's RAM is not the chip's (QEMU gives it 2 GB), and the probe's one large arena plus a
+        model held in the same RAM region (ESP32-S3: model and arena in DRAM) must not fail the
+        chip's fit check before the arena is even measured; the image itself is checked against the chip."""
+        if self.probe_platform.variant == TWIN:
+            return self.probe_platform.sizing_linker_script
+        return self.probe_platform.linker_script
+
     def link_flags(self, flags: arm_gcc.Flags) -> arm_gcc.Flags:
         return link_libraries(flags)
 
