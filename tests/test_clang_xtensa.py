@@ -79,6 +79,16 @@ def test_parse_gcc_style_arguments():
     assert xtensa_cc.strip_cfi(text) == "entry a1, 32\nretw.n\n"
 
 
+def test_cxx_sources_and_uniform_file_directives():
+    """C++ goes through the same driver; `.file` checksums are dropped so llvm-mc sees no mix."""
+    inv = xtensa_cc.parse(["-c", "api.cc", "-o", "api.o", "-std=c++17"])
+    assert inv.sources == ["api.cc"] and inv.mode == "c"
+    text = ('\t.file\t0 "/src" "a.cc" md5 0x91706e1846c6edcaa624b9df7b287fa8\n'
+            '\t.file\t4 "/usr/lib/llvm-22/include/c++/v1" "cstdint"\n\t.loc\t0 3 0\n')
+    assert xtensa_cc.drop_file_md5(text) == ('\t.file\t0 "/src" "a.cc"\n'
+                                             '\t.file\t4 "/usr/lib/llvm-22/include/c++/v1" "cstdint"\n\t.loc\t0 3 0\n')
+
+
 def _compile(source: Path, obj: Path, *extra: str, options=()) -> subprocess.CompletedProcess:
     command = xt.driver(*options) + xt.arch() + ["-O2", "-g", "-Wall", *extra, "-c", str(source), "-o", str(obj)]
     return subprocess.run(command, capture_output=True, text=True, check=False)

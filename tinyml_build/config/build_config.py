@@ -198,17 +198,18 @@ def choose_runtime(requested: str, op_names: list[str], kernels: str, overrides=
 
 
 ESP_NN = "esp-nn"
-# ESP targets whose runtime=tflm build is done and tested (TFLM's reference kernels, clang++-22
-# with libc++'s headers): the ESP32-C3's RISC-V toolchain.
-ESP_TFLM_TOOLCHAINS = ("riscv64-unknown-elf-gcc", "clang-xtensa")
+# Toolchains whose runtime=tflm build for ESP targets is done and tested (TFLM's reference kernels,
+# clang++-22 with libc++'s headers): the ESP32-C3's RISC-V one (over picolibc), and the Xtensa one
+# of the ESP32/ESP32-S3 (over newlib's headers, with the project's xtensa_rt and newlib's expf).
+ESP_TFLM_TOOLCHAINS = {"riscv64-unknown-elf-gcc": "esp32c3", "clang-xtensa": "esp32, esp32s3"}
 
 
 def _esp_tflm_refusal(board, toolchain: ToolchainChoice | None, kernels: str, env=None) -> str | None:
-    """Why runtime=tflm is not built for this ESP target (None when it is): Espressif's GCC and the
-    Xtensa toolchain are not done, ESP-NN's TFLM kernels are not built, a package may be missing."""
+    """Why runtime=tflm is not built for this ESP target (None when it is): Espressif's GCC is not
+    done, ESP-NN's TFLM kernels are not built, a package may be missing."""
     if toolchain is None or toolchain.name not in ESP_TFLM_TOOLCHAINS:
         name = toolchain.name if toolchain is not None else board.toolchain
-        done = f"only esp32c3 with {', '.join(ESP_TFLM_TOOLCHAINS)} builds it"
+        done = "it is built with " + " and ".join(f"{n} ({t})" for n, t in ESP_TFLM_TOOLCHAINS.items())
         if not toolchains.supports_cxx(name):
             return f"{name} compiles C only and TFLM is C++ ({done})"
         return f"TFLM is not built for ESP targets with {name} ({done})"

@@ -10,7 +10,10 @@ call0-ABI code that links silently into windowed code and computes garbage, so t
 come from the project's own tinyml_build/platform/xtensa_rt.
 
 Like arm_gcc, flags are computed here as plain data and the SCons tool only copies them.
-C++ is not supported (no C++ runtime or headers for this target): Flags.cxx is empty.
+C++ (runtime=tflm): clang++-22 through the same driver, with libc++'s headers over newlib's C headers
+(Debian's libnewlib-dev; toolchains/libcxx.py); what TFLM then calls of a C library and libm comes
+from xtensa_rt (binary64 helpers, frexp/round/..., strcmp) and newlib's expf compiled from Debian's
+newlib-source (platform/xtensa_libm.py), and the C++ ABI pieces from the tflm platform glue.
 """
 
 from __future__ import annotations
@@ -27,8 +30,10 @@ from tinyml_build.errors import ToolchainError
 from tinyml_build.toolchains.gcc import KERNEL_OPTIMIZATION, Flags, policy_flags, prefix_maps, run_tool
 
 NAME = "clang-xtensa"
-SUPPORTS_CXX = True
-HAS_MATH_LIBRARY = False  # no libm either: xtensa_rt has memcpy and the compiler helpers, not expf & co
+SUPPORTS_CXX = True  # runtime=tflm: clang++-22 with libc++'s and newlib's headers (cxx_command), when installed
+# No C math library for runtime=aot's C kernels (expf, logf, tanhf...): xtensa_rt has the compiler
+# helpers and the exact functions TFLM's C++ needs; runtime=tflm adds newlib's expf (xtensa_libm).
+HAS_MATH_LIBRARY = False
 APT_PACKAGES = ("clang-22", "llvm-22", "binutils-xtensa-lx106")
 APT_COMMAND = "sudo apt-get install " + " ".join(APT_PACKAGES)
 CLANG_MAJOR = 22  # the float-select workaround and the feature names are those of LLVM 22
@@ -177,7 +182,7 @@ def firmware_flags(target: Target, project_dir: Path, build_root: Path | None = 
                    kernel_optimization: str = KERNEL_OPTIMIZATION) -> Flags:
     """All compile and link flags for one Xtensa target (compile through xtensa_cc, link with ld)."""
     return policy_flags(arch_flags(target), LINK, (), prefix_maps(project_dir, build_root), kernel_optimization,
-                        extra_common=DEFINES, cxx=True)  # never lx106 libgcc/libc: helpers come from xtensa_rt
+                        extra_common=DEFINES)  # never lx106 libgcc/libc: helpers come from xtensa_rt
 
 
 def driver_command(toolchain: ClangXtensa, verbose: bool = False) -> list[str]:
