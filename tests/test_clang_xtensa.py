@@ -40,7 +40,7 @@ def test_firmware_flags(tmp_path):
     assert flags.arch[1:5] == ("-Xclang", "-target-feature", "-Xclang", "+density")
     assert "+dfpaccel" in flags.arch
     assert "-D__XTENSA_WINDOWED_ABI__=1" in flags.common and "-ffunction-sections" in flags.common
-    assert flags.c == ("-std=c99",) and flags.cxx == ()
+    assert flags.c == ("-std=c99",) and flags.cxx[0] == "-std=c++17"  # runtime=tflm's C++ (cxx_command)
     assert "--gc-sections" in flags.link and "-nostdlib" in flags.link
     assert flags.libraries == ()  # never the call0 lx106 libgcc/libc
     assert flags.path_maps[0] == f"-ffile-prefix-map={tmp_path.resolve()}=."

@@ -49,3 +49,17 @@ def test_a_tarball_without_the_files_is_refused(tmp_path):
     _tarball(tmp_path / "newlib-1.0.tar.xz", {"newlib-x/README": b"x"})
     with pytest.raises(ToolchainError, match="lacks .*newlib/libm/common/sf_exp.c"):
         xtensa_libm.extract(tmp_path / "newlib-1.0.tar.xz", tmp_path / "out")
+
+
+def test_tflm_log_on_xtensa_is_refused_not_a_link_error(tmp_path):
+    from conftest import PROJECT_DIR
+
+    from tinyml_build.config import build_config
+    from tinyml_build.config.options import OptionValues
+    from tinyml_build.errors import TinyMLError
+    from tinyml_build.runtimes.tflm import plan
+
+    config = build_config.resolve(PROJECT_DIR, "esp32s3", "hello_world", runtime="aot", build_dir=str(tmp_path),
+                                  env={"PATH": ""})
+    with pytest.raises(TinyMLError, match="tflm_log=on cannot apply on target esp32s3"):
+        plan.plan(config, PROJECT_DIR, OptionValues({"arena": "auto", "arena_headroom": "0", "tflm_log": "on"}, {}))

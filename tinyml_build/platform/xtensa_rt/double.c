@@ -359,7 +359,7 @@ double __extendsfdf2(float a) {
   }
   uint32_t e = magnitude >> 23;
   uint64_t m = magnitude & 0x007FFFFFu;
-  if (e == 0u) { /* subnormal float: a normal double */
+  if (e == 0u) {                                                      /* subnormal float: a normal double */
     const uint32_t shift = (uint32_t)__builtin_clz((uint32_t)m) - 8u; /* leading one to bit 23 */
     m = (m << shift) & 0x007FFFFFu;
     e = 1u - shift;
@@ -383,7 +383,7 @@ float __truncdfsf2(double a) {
   }
   int32_t e;
   uint64_t m = tml_rt_unpack(ax, &e); /* leading one at 61: a float keeps its top 24 bits */
-  int32_t fe = e - 1023 + 127; /* the float's biased exponent */
+  int32_t fe = e - 1023 + 127;        /* the float's biased exponent */
   if (fe >= 255) {
     v.u = sign | 0x7F800000u;
     return v.f;

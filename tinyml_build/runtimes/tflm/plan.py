@@ -293,8 +293,23 @@ def plan(config, project_dir: Path, options=None) -> TflmPlan:
 
     arena = parse_option(options.text("arena"), options.text("arena_headroom")) if options else parse_option()
     log = options.flag("tflm_log") if options else False
+    if log:
+        _check_log_supported(config)
 
     sources = resolve_sources(config.op_names(), config.kernels, dict(config.third_party_overrides))
     return plan_tflm(config.target, sources, [m.name for m in config.models], Path(project_dir),
                      Path(config.build_root), Path(config.out_dir), Path(config.gen_dir), arena, log,
                      library_required=config.kernels_explicit)
+
+
+def _check_log_supported(config) -> None:
+    """tflm_log=on formats TFLM's messages with the C library's vsnprintf; the Xtensa build links no C
+    library (its runtime support has no stdio), so there the option cannot apply: refused, not a link error."""
+    from tinyml_build.platform import xtensa_libm
+
+    toolchain = config.toolchain.name if config.toolchain else config.target.toolchain
+    if xtensa_libm.needed(toolchain):
+        raise TinyMLError(f"tflm_log=on cannot apply on target {config.target.name} ({toolchain}): TFLM formats "
+                          "its messages with vsnprintf, and the Xtensa build links no C library (its runtime "
+                          "support has no stdio)", where="tflm_log=on",
+                          fix="build with tflm_log=off (the default); tflm_log=on works on esp32c3 and Cortex-M")
