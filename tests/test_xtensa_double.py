@@ -219,6 +219,6 @@ def test_the_check_can_fail(tmp_path):
                       "int main(void) { volatile double a = 1.0, b = 0x1p-53;\n"
                       "  return tml_adddf3(a, b) == a + b ? 0 : 1; }\n")
     program = tmp_path / "check"
-    subprocess.run([compiler, "-O2", "-ffp-contract=off", "-o", str(program), str(source)], check=True,
-                   capture_output=True)
+    subprocess.run([compiler, "-O2", "-ffp-contract=off", "-I", str(RT_SOURCE_DIR), "-o", str(program), str(source)],
+                   check=True, capture_output=True)
     assert subprocess.run([str(program)], check=False).returncode == 1

@@ -20,6 +20,8 @@
  */
 #include <stdint.h>
 
+#include "tml_rt_bits.h"
+
 double __adddf3(double a, double b);
 double __subdf3(double a, double b);
 double __muldf3(double a, double b);
@@ -43,10 +45,10 @@ double __floatunsidf(uint32_t i);
 double __floatdidf(int64_t i);
 double __floatundidf(uint64_t i);
 
-#define TML_RT_SIGN 0x8000000000000000ull
-#define TML_RT_EXP_MASK 0x7FF0000000000000ull
-#define TML_RT_FRAC_MASK 0x000FFFFFFFFFFFFFull
-#define TML_RT_HIDDEN 0x0010000000000000ull
+#define TML_RT_SIGN TML_RT_F64_SIGN
+#define TML_RT_EXP_MASK TML_RT_F64_EXP_MASK
+#define TML_RT_FRAC_MASK TML_RT_F64_FRAC_MASK
+#define TML_RT_HIDDEN TML_RT_F64_HIDDEN
 #define TML_RT_QUIET 0x0008000000000000ull
 #define TML_RT_DEFAULT_NAN 0x7FF8000000000000ull
 #define TML_RT_EXTRA 9 /* bits below the 53-bit precision in the internal significand */
@@ -54,35 +56,8 @@ double __floatundidf(uint64_t i);
 #define TML_RT_HALF (1ull << (TML_RT_EXTRA - 1))
 #define TML_RT_EXTRA_MASK ((1ull << TML_RT_EXTRA) - 1ull)
 
-typedef union {
-  double d;
-  uint64_t u;
-} tml_rt_f64;
-
-typedef union {
-  float f;
-  uint32_t u;
-} tml_rt_f32_bits;
-
-static double tml_rt_double(uint64_t bits) {
-  tml_rt_f64 v;
-  v.u = bits;
-  return v.d;
-}
-
-static uint64_t tml_rt_bits64(double d) {
-  tml_rt_f64 v;
-  v.d = d;
-  return v.u;
-}
-
 static int tml_rt_is_nan(uint64_t bits) {
   return (bits & ~TML_RT_SIGN) > TML_RT_EXP_MASK;
-}
-
-static uint32_t tml_rt_clz64(uint64_t x) { /* x != 0 */
-  const uint32_t high = (uint32_t)(x >> 32);
-  return high != 0u ? (uint32_t)__builtin_clz(high) : 32u + (uint32_t)__builtin_clz((uint32_t)x);
 }
 
 /* x >> shift, with every bit shifted out ORed into bit 0 (shift may be >= 64). */
@@ -134,14 +109,25 @@ static uint64_t tml_rt_round_pack(uint64_t sign, int32_t e, uint64_t m) {
   return sign | (field + kept);
 }
 
+/* A NaN operand's result (the first NaN, quieted) in *result; 0 when neither is a NaN. */
+static int tml_rt_nan_operand(uint64_t x, uint64_t y, uint64_t *result) {
+  if (tml_rt_is_nan(x)) {
+    *result = x | TML_RT_QUIET;
+    return 1;
+  }
+  if (tml_rt_is_nan(y)) {
+    *result = y | TML_RT_QUIET;
+    return 1;
+  }
+  return 0;
+}
+
 static uint64_t tml_rt_add_bits(uint64_t x, uint64_t y) {
   const uint64_t ax = x & ~TML_RT_SIGN;
   const uint64_t ay = y & ~TML_RT_SIGN;
-  if (ax > TML_RT_EXP_MASK) {
-    return x | TML_RT_QUIET;
-  }
-  if (ay > TML_RT_EXP_MASK) {
-    return y | TML_RT_QUIET;
+  uint64_t nan;
+  if (tml_rt_nan_operand(x, y, &nan)) {
+    return nan;
   }
   if (ax == TML_RT_EXP_MASK) { /* inf + inf of the other sign is invalid */
     return (ay == TML_RT_EXP_MASK && x != y) ? TML_RT_DEFAULT_NAN : x;
@@ -220,11 +206,9 @@ double __muldf3(double a, double b) {
   const uint64_t sign = (x ^ y) & TML_RT_SIGN;
   const uint64_t ax = x & ~TML_RT_SIGN;
   const uint64_t ay = y & ~TML_RT_SIGN;
-  if (ax > TML_RT_EXP_MASK) {
-    return tml_rt_double(x | TML_RT_QUIET);
-  }
-  if (ay > TML_RT_EXP_MASK) {
-    return tml_rt_double(y | TML_RT_QUIET);
+  uint64_t nan;
+  if (tml_rt_nan_operand(x, y, &nan)) {
+    return tml_rt_double(nan);
   }
   if (ax == TML_RT_EXP_MASK || ay == TML_RT_EXP_MASK) { /* inf * 0 is invalid */
     return tml_rt_double((ax == 0u || ay == 0u) ? TML_RT_DEFAULT_NAN : (sign | TML_RT_EXP_MASK));
@@ -256,11 +240,9 @@ double __divdf3(double a, double b) {
   const uint64_t sign = (x ^ y) & TML_RT_SIGN;
   const uint64_t ax = x & ~TML_RT_SIGN;
   const uint64_t ay = y & ~TML_RT_SIGN;
-  if (ax > TML_RT_EXP_MASK) {
-    return tml_rt_double(x | TML_RT_QUIET);
-  }
-  if (ay > TML_RT_EXP_MASK) {
-    return tml_rt_double(y | TML_RT_QUIET);
+  uint64_t nan;
+  if (tml_rt_nan_operand(x, y, &nan)) {
+    return tml_rt_double(nan);
   }
   if (ax == TML_RT_EXP_MASK) { /* inf / inf is invalid */
     return tml_rt_double(ay == TML_RT_EXP_MASK ? TML_RT_DEFAULT_NAN : (sign | TML_RT_EXP_MASK));
@@ -346,10 +328,9 @@ int __unorddf2(double a, double b) {
 }
 
 double __extendsfdf2(float a) {
-  tml_rt_f32_bits v;
-  v.f = a;
-  const uint64_t sign = (uint64_t)(v.u & 0x80000000u) << 32;
-  const uint32_t magnitude = v.u & 0x7FFFFFFFu;
+  const uint32_t bits = tml_rt_bits32(a);
+  const uint64_t sign = (uint64_t)(bits & 0x80000000u) << 32;
+  const uint32_t magnitude = bits & 0x7FFFFFFFu;
   if (magnitude >= 0x7F800000u) { /* inf, or NaN (quieted, payload kept in the top bits) */
     const uint64_t payload = (uint64_t)(magnitude & 0x007FFFFFu) << 29;
     return tml_rt_double(sign | TML_RT_EXP_MASK | payload | (payload != 0u ? TML_RT_QUIET : 0u));
@@ -371,22 +352,18 @@ float __truncdfsf2(double a) {
   const uint64_t x = tml_rt_bits64(a);
   const uint32_t sign = (uint32_t)(x >> 32) & 0x80000000u;
   const uint64_t ax = x & ~TML_RT_SIGN;
-  tml_rt_f32_bits v;
   if (ax >= TML_RT_EXP_MASK) {
     const uint32_t payload = (uint32_t)((ax & TML_RT_FRAC_MASK) >> 29);
-    v.u = sign | 0x7F800000u | (ax > TML_RT_EXP_MASK ? (payload | 0x00400000u) : 0u);
-    return v.f;
+    return tml_rt_float(sign | 0x7F800000u | (ax > TML_RT_EXP_MASK ? (payload | 0x00400000u) : 0u));
   }
   if (ax == 0u) {
-    v.u = sign;
-    return v.f;
+    return tml_rt_float(sign);
   }
   int32_t e;
   uint64_t m = tml_rt_unpack(ax, &e); /* leading one at 61: a float keeps its top 24 bits */
-  int32_t fe = e - 1023 + 127;        /* the float's biased exponent */
+  const int32_t fe = e - 1023 + 127;  /* the float's biased exponent */
   if (fe >= 255) {
-    v.u = sign | 0x7F800000u;
-    return v.f;
+    return tml_rt_float(sign | 0x7F800000u);
   }
   uint32_t field = 0u;
   if (fe >= 1) {
@@ -401,8 +378,7 @@ float __truncdfsf2(double a) {
   if (rest > half || (rest == half && (kept & 1u) != 0u)) {
     kept += 1u;
   }
-  v.u = sign | (field + kept);
-  return v.f;
+  return tml_rt_float(sign | (field + kept));
 }
 
 /* |a| truncated toward zero, as an unsigned integer of at most `bits` bits; saturates at 2^bits - 1
