@@ -79,6 +79,8 @@ def test_tflm_on_esp32s3_is_bit_exact_on_the_twin(tmp_path):
     cxx = [e["command"] for e in database if e["file"].endswith(".cc")]
     assert cxx and all("--target=xtensa" in c and "clang++-22" in c and "/newlib" in c for c in cxx)
     assert (out.parent / "_common" / "tflm" / "newlib" / "sf_exp.c").is_file()  # extracted, never committed
+    newlib = manifest["settings"]["tflm"]["system_sources"]
+    assert newlib["package"] == "newlib-source" and "newlib/libm/common/sf_exp.c" in newlib["files"]
 
 
 def test_esp_nn_for_tflm_is_refused_and_the_default_gives_way(tmp_path):

@@ -43,6 +43,9 @@ def test_extract_writes_exactly_the_needed_files(tmp_path):
     assert [f.name for f in files] == list(names)
     assert sorted(p.name for p in out.iterdir()) == sorted(names)
     assert (out / "sf_exp.c").read_bytes() == b"/* sf_exp.c */\n"
+    described = xtensa_libm.describe(tmp_path / "src" / "newlib-9.9.tar.xz")
+    assert described["tarball"] == "newlib-9.9.tar.xz" and len(described["sha256"]) == 64
+    assert described["files"][0] == "newlib/libm/common/sf_exp.c" and "/" not in described["tarball"]
 
 
 def test_a_tarball_without_the_files_is_refused(tmp_path):

@@ -16,6 +16,7 @@ newlib's too, from Debian's libnewlib-dev; xtensa_rt implements what the link ne
 
 from __future__ import annotations
 
+import hashlib
 import tarfile
 from pathlib import Path
 
@@ -82,3 +83,11 @@ def extract(tarball: Path, out_dir: Path) -> list[Path]:
     for inner, path in wanted.items():
         path.write_bytes(found[inner])
     return extracted_files(out_dir)
+
+
+def describe(tarball: Path) -> dict:
+    """What manifest.json records: the package, the tarball's name and SHA-256 (no machine path), the
+    files compiled from it and how."""
+    return {"package": "newlib-source", "tarball": tarball.name,
+            "sha256": hashlib.sha256(tarball.read_bytes()).hexdigest(),
+            "files": [MEMBER_DIR + name for name in SOURCES], "defines": list(DEFINES)}

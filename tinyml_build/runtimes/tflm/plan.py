@@ -22,7 +22,7 @@ from pathlib import Path
 
 from tinyml_build.config.targets import Target, emulated_stand_in
 from tinyml_build.errors import TinyMLError
-from tinyml_build.platform import TWIN, TargetPlatform, is_esp
+from tinyml_build.platform import TWIN, TargetPlatform, is_esp, xtensa_libm
 from tinyml_build.runtimes.tflm import api
 from tinyml_build.runtimes.tflm.arena import ArenaOption, probe_capacity
 from tinyml_build.runtimes.tflm.sources import GLUE_DIR, TflmSources, load_lock
@@ -93,6 +93,8 @@ class TflmPlan:
     probe_capacity: int
     probe_platform: TargetPlatform  # the probe target's platform layer (its own _common/ folder)
     library_required: bool = True  # kernels= was explicit: an image linking none of the library fails
+    # files compiled from a Debian source package (clang-xtensa: newlib's expf), for manifest.json
+    system_sources: dict | None = None
 
     name = "tflm"
     scons_builder = "TflmRuntime"  # site_scons/site_tools/tflm.py
@@ -206,6 +208,7 @@ class TflmPlan:
             "tflm_flags": flags,
             "upstream_files": sorted("/".join(self.sources.origin(p)) for p in
                                      self.sources.core + self.sources.kernel_files + self.sources.library_files),
+            **({"system_sources": self.system_sources} if self.system_sources else {}),
         }
 
 
@@ -297,16 +300,20 @@ def plan(config, project_dir: Path, options=None) -> TflmPlan:
         _check_log_supported(config)
 
     sources = resolve_sources(config.op_names(), config.kernels, dict(config.third_party_overrides))
-    return plan_tflm(config.target, sources, [m.name for m in config.models], Path(project_dir),
+    toolchain = config.toolchain.name if config.toolchain else config.target.toolchain
+    planned = plan_tflm(config.target, sources, [m.name for m in config.models], Path(project_dir),
                      Path(config.build_root), Path(config.out_dir), Path(config.gen_dir), arena, log,
                      library_required=config.kernels_explicit)
+    if not xtensa_libm.needed(toolchain):
+        return planned
+    from dataclasses import replace
+
+    return replace(planned, system_sources=xtensa_libm.describe(xtensa_libm.find_tarball()))
 
 
 def _check_log_supported(config) -> None:
     """tflm_log=on formats TFLM's messages with the C library's vsnprintf; the Xtensa build links no C
     library (its runtime support has no stdio), so there the option cannot apply: refused, not a link error."""
-    from tinyml_build.platform import xtensa_libm
-
     toolchain = config.toolchain.name if config.toolchain else config.target.toolchain
     if xtensa_libm.needed(toolchain):
         raise TinyMLError(f"tflm_log=on cannot apply on target {config.target.name} ({toolchain}): TFLM formats "
