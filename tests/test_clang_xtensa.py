@@ -210,3 +210,12 @@ def test_assembly_comments_with_raw_bytes(tmp_path):
     result = _compile(source, obj)
     assert result.returncode == 0, result.stderr
     assert obj.stat().st_size > 0
+
+
+def test_an_unresolved_helper_names_itself_and_the_way_out():
+    message = ("ld: softmax.o:(.literal+0x0): undefined reference to `tanhf'\n"
+               "ld: a.o:(.literal+0x4): undefined reference to `logf'\nld: b.o: undefined reference to `tanhf'")
+    fix = clang_xtensa.link_failure_fix(message)
+    assert fix.startswith("logf, tanhf: not in the project's windowed-Xtensa runtime support")
+    assert "int8-quantized" in fix and "Espressif's GCC" in fix
+    assert clang_xtensa.link_failure_fix("ld: cannot open linker script") is None

@@ -109,6 +109,9 @@ class ClangXtensa:
         """An ld option as the link command passes it (ld itself: unchanged)."""
         return option
 
+    def link_failure_fix(self, message: str) -> str | None:
+        return link_failure_fix(message)
+
     def tool_versions(self) -> dict[str, str]:
         """Each program's first `--version` line, for manifest.json."""
         clang, _, ld = self.version_text.partition("; ")
@@ -234,3 +237,17 @@ def cxx_command(toolchain: ClangXtensa, target: Target, search_path: str | None 
     command = driver_command(toolchain)
     command[command.index(f"--clang={toolchain.clang}")] = f"--clang={headers.clang}"
     return command + [libcxx.revision_flag(), *headers.include_flags(xtensa_libm.HEADERS_DIR)]
+
+
+_UNDEFINED = re.compile(r"undefined reference to `([^']+)'")
+
+
+def link_failure_fix(message: str) -> str | None:
+    """The fix for a link that failed on unresolved symbols: which ones the project's windowed-ABI
+    runtime support lacks (a float kernel's tanhf, logf...) and what builds instead; None otherwise."""
+    names = sorted(set(_UNDEFINED.findall(message)))
+    if not names:
+        return None
+    return (f"{', '.join(names)}: not in the project's windowed-Xtensa runtime support (xtensa_rt, and newlib's "
+            "expf for runtime=tflm), and Debian's lx106 libraries are call0 ABI; build an int8-quantized model, "
+            "or install ESP-IDF so that Espressif's GCC is on PATH (toolchain=auto then prefers it)")
