@@ -217,5 +217,5 @@ def test_an_unresolved_helper_names_itself_and_the_way_out():
                "ld: a.o:(.literal+0x4): undefined reference to `logf'\nld: b.o: undefined reference to `tanhf'")
     fix = clang_xtensa.link_failure_fix(message)
     assert fix.startswith("logf, tanhf: not in the project's windowed-Xtensa runtime support")
-    assert "int8-quantized" in fix and "Espressif's GCC" in fix
+    assert "runtime=aot builds int8-quantized models" in fix and "Espressif's GCC" in fix
     assert clang_xtensa.link_failure_fix("ld: cannot open linker script") is None

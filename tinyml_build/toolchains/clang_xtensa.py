@@ -249,5 +249,6 @@ def link_failure_fix(message: str) -> str | None:
     if not names:
         return None
     return (f"{', '.join(names)}: not in the project's windowed-Xtensa runtime support (xtensa_rt, and newlib's "
-            "expf for runtime=tflm), and Debian's lx106 libraries are call0 ABI; build an int8-quantized model, "
-            "or install ESP-IDF so that Espressif's GCC is on PATH (toolchain=auto then prefers it)")
+            "expf for runtime=tflm), and Debian's lx106 libraries are call0 ABI; a kernel of the model calls them: "
+            "runtime=aot builds int8-quantized models without libm, or install ESP-IDF so that Espressif's GCC "
+            "is on PATH (toolchain=auto then prefers it)")
