@@ -11,7 +11,8 @@ Intended data changes update the snapshot with them (issue 9: Emulator gained cp
 targets their loader memory maps, images and twins; issue 11: hello_world's float `reference:`, the
 optional flash_timing of the cycle estimate, given by the stm32 targets, and Target.power, the
 datasheet supply currents of the report's power step; issue 12: the lock's kissfft pin, which TFLM's
-SignalRfft/SignalIrfft need).
+SignalRfft/SignalIrfft need; the esp-tflite-micro pin whose ESP-NN kernel wrappers kernels=esp-nn
+compiles).
 """
 
 import dataclasses
