@@ -20,8 +20,8 @@ TFLM_COMMIT = "90b983c2b3f1480642e040bbd2ddb37b998f3424"
 def test_the_project_lock_is_the_default_and_loads():
     assert DEFAULT_LOCK_PATH == PROJECT_DIR / "third_party" / "lock.yaml"
     lock = load_lock()
-    assert lock.names == ["tflite-micro", "flatbuffers", "gemmlowp", "ruy", "cmsis-nn", "cmsis-6", "esp-nn", "esp-tflite-micro",
-                          "kissfft"]
+    assert lock.names == ["tflite-micro", "flatbuffers", "gemmlowp", "ruy", "cmsis-nn", "cmsis-6", "esp-nn",
+                          "esp-tflite-micro", "kissfft"]
 
 
 def test_pins_are_the_ones_named_by_tflm():

@@ -144,6 +144,12 @@ class TflmPlan:
         lib = self.sources.library
         return f"{self.kernel_marker}{lib.library}/" if lib else None
 
+    @staticmethod
+    def glue_defines(target: Target) -> tuple[str, ...]:
+        """Defines of the kernel set's own glue (TflmSources.glue_files): the target's clock, which
+        tml_esp_timer.c turns timer ticks into microseconds with."""
+        return (f"TML_ESP_TIMER_CLOCK_HZ={target.clock_hz}u",)
+
     @property
     def probe_object(self) -> Path:
         return self.common_dir / "probe" / f"{PROBE_APP.stem}.o"
@@ -195,7 +201,8 @@ class TflmPlan:
                                    "pinned_digest": lock.get(name).digest} for name in sorted(self.sources.trees)},
             "tflm_flags": flags,
             "upstream_files": sorted("/".join(self.sources.origin(p)) for p in
-                                     self.sources.core + self.sources.kernel_files + self.sources.library_files),
+                                     self.sources.core + self.sources.kernel_files + self.sources.library_files
+                                     + self.sources.glue_files),
         }
 
 
@@ -212,7 +219,7 @@ def link_libraries(flags: arm_gcc.Flags) -> arm_gcc.Flags:
 
 def project_files() -> list[Path]:
     """The project's own tflm sources and headers (for manifest.json)."""
-    return sorted(p for p in GLUE_DIR.iterdir() if p.suffix in (".c", ".cc", ".h"))
+    return sorted(p for p in GLUE_DIR.rglob("*") if p.suffix in (".c", ".cc", ".h"))
 
 
 def tflm_flags(target: Target, sources: TflmSources, project_dir: Path, build_root: Path,
