@@ -57,6 +57,7 @@ def test_tflm_on_esp32c3_is_bit_exact_on_the_twin(c3_root):
     assert verdict["verdict"] == "pass" and sorted(verdict["models"]) == ["hello_world", "kws"]
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["settings"]["tflm"]["kernels"] == "reference"
+    assert manifest["settings"]["tflm"]["kernels_reason"] == "kernels= given"
     assert manifest["settings"]["oracle"]["kind"] == "pinned"
     # the C++ objects come from clang++-22 for rv32 with the project's __config_site before libc++'s
     database = json.loads((out / "compile_commands.json").read_text())
@@ -88,6 +89,7 @@ def test_esp_nn_on_esp32c3_is_bit_exact_on_the_twin_and_replaces_the_reference_k
     assert verdict["verdict"] == "pass" and sorted(verdict["models"]) == ["hello_world", "kws"]
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["settings"]["tflm"]["kernels"] == "esp-nn" and manifest["settings"]["oracle"]["kind"] == "pinned"
+    assert manifest["settings"]["tflm"]["kernels_reason"] == "the target's default kernels"
     assert manifest["settings"]["tflm"]["third_party"]["esp-tflite-micro"]["resolved"] in ("cache", "explicit")
     kernels = "esp-tflite-micro/tensorflow/lite/micro/kernels/esp_nn/"
     reference = "tflite-micro/tensorflow/lite/micro/kernels/"
@@ -108,6 +110,9 @@ def test_esp_nn_is_the_c3_default_and_refused_off_the_esp32_family(tmp_path):
     config = build_config.resolve(PROJECT_DIR, "esp32c3", "kws", runtime="aot", build_dir=str(tmp_path),
                                   env={"PATH": ""})
     assert config.kernels == "esp-nn" and config.kernels_note == ""
+    # a model none of whose ops ESP-NN has: the default gives way, and says why (banner, manifest)
+    assert build_config._default_kernels_for(["QUANTIZE"], "esp-nn", explicit=False) == (
+        "reference", "the target's esp-nn has no kernel for QUANTIZE")
     with pytest.raises(TinyMLError, match="kernels=esp-nn is for the ESP32 family, not target qemu-m4"):
         build_config.resolve(PROJECT_DIR, "qemu-m4", "kws", runtime="tflm", kernels="esp-nn",
                              build_dir=str(tmp_path), env={"PATH": ""})
