@@ -51,7 +51,7 @@ def care_masks(model, results, unspecified: dict[int, int] | None = None) -> tup
     {tensor index: its leading bytes the invoke leaves unspecified} (circular_buffer_runs.Run)."""
     sg = model.main
     masks: list[bytes | None] = [None] * len(sg.outputs)
-    if not any(op.name == DETECTION_POSTPROCESS for op in sg.operators):
+    if not unspecified and not any(op.name == DETECTION_POSTPROCESS for op in sg.operators):
         return tuple(masks)
     position = {index: k for k, index in enumerate(sg.outputs)}
     data = [np.ascontiguousarray(r).astype(np.asarray(r).dtype.newbyteorder("<")).tobytes() for r in results]
