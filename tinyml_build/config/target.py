@@ -137,13 +137,41 @@ class FlashTiming:
 
 
 @dataclass(frozen=True)
+class CurrentCitation:
+    """Where a supply current was read (see target_schema.CurrentCitation); `verified` only when read
+    in a stored copy of the datasheet."""
+
+    document: str
+    table: str
+    conditions: str
+    value: str  # typical | maximum | upper end of a range | single value, typ/max not stated
+    verified: bool
+    read_in: str | None = None
+    note: str | None = None
+
+    @property
+    def text(self) -> str:
+        """One line for the report: document, table, conditions, what kind of value, and its status."""
+        status = f"verified, read in {self.read_in}" if self.verified else "UNVERIFIED"
+        note = f"; {self.note}" if self.note else ""
+        return f"{self.document}, {self.table}: {self.conditions} ({self.value}) [{status}{note}]"
+
+
+@dataclass(frozen=True)
 class Power:
     """Datasheet supply currents: running (at clock_hz) and sleeping between inferences."""
 
     run_ma: float
     sleep_ma: float
     voltage_v: float
-    source: str  # datasheet, table and conditions
+    run: CurrentCitation
+    sleep: CurrentCitation
+
+    @property
+    def unverified(self) -> tuple[str, ...]:
+        """Which figures were not read in a copy of the datasheet: ("run current", "sleep current")."""
+        return tuple(name for name, cited in (("run current", self.run), ("sleep current", self.sleep))
+                     if not cited.verified)
 
 
 @dataclass(frozen=True)
@@ -173,6 +201,7 @@ class Target:
     vendor_note: str | None = None
     flash_timing: FlashTiming | None = None  # None: code runs from zero-wait-state memory
     power: Power | None = None
+    no_power_data: str | None = None  # why there is no power: (an FPGA board, no datasheet copy found)
     source: str = field(default="", compare=False)  # file it came from, for messages
     path: Path | None = field(default=None, compare=False)  # that file, resolved (a build depends on it)
 
@@ -278,7 +307,16 @@ def target_from_data(data: dict, source: str, path: Path | None = None) -> Targe
         model_section=data.get("model_section"),
         vendor_note=None if vendor_note is None else " ".join(vendor_note.split()),
         flash_timing=None if data.get("flash_timing") is None else FlashTiming(**data["flash_timing"]),
-        power=None if data.get("power") is None else Power(**{**data["power"],
-                                                            "source": " ".join(data["power"]["source"].split())}),
+        power=None if data.get("power") is None else _power(data["power"]),
+        no_power_data=None if data.get("no_power_data") is None else " ".join(data["no_power_data"].split()),
         source=source, path=path,
     )
+
+
+def _power(data: dict) -> Power:
+    """Power of a checked `power:` mapping, the citations' text folded to single spaces."""
+    def cited(spec: dict) -> CurrentCitation:
+        return CurrentCitation(**{k: " ".join(v.split()) if isinstance(v, str) else v for k, v in spec.items()})
+
+    return Power(run_ma=data["run_ma"], sleep_ma=data["sleep_ma"], voltage_v=data["voltage_v"],
+                 run=cited(data["run"]), sleep=cited(data["sleep"]))

@@ -129,13 +129,41 @@ class FlashTiming(Schema):
 PositiveMilliamps = Annotated[float, Field(gt=0, le=10000)]
 
 
+CURRENT_KINDS = ("typical", "maximum", "upper end of a range", "single value, typ/max not stated")
+
+
+class CurrentCitation(Schema):
+    """Where one supply current was read, so the report can say how far to trust it: a figure read
+    in a stored copy of the datasheet is `verified` (read_in says where); any other is not, and
+    `note` says why."""
+
+    document: NonEmpty  # datasheet or manual, with its revision when the copy shows it
+    table: NonEmpty  # table number and title
+    conditions: NonEmpty  # mode, clock, supply, temperature, peripherals, flash/cache state
+    value: Literal[CURRENT_KINDS]
+    verified: bool
+    read_in: NonEmpty | None = None  # the stored copy the figure was read in
+    note: NonEmpty | None = None  # why it is unverified; caveats of a verified one
+
+    @model_validator(mode="after")
+    def _says_where_or_why(self):
+        if self.verified and self.read_in is None:
+            raise invalid("a verified figure says where it was read", at=("read_in",),
+                          fix="give read_in: the copy of the datasheet the figure was read in, or verified: false")
+        if not self.verified and self.note is None:
+            raise invalid("an unverified figure says why", at=("note",),
+                          fix="give note: why the figure could not be checked against the datasheet")
+        return self
+
+
 class Power(Schema):
     """Supply current from the datasheet, for the report's energy step (reports/fit/power.py)."""
 
     run_ma: PositiveMilliamps  # running the model at clock_hz
     sleep_ma: Annotated[float, Field(ge=0, le=10000)]  # waiting for the next inference
     voltage_v: Annotated[float, Field(gt=0, le=12)]
-    source: NonEmpty  # datasheet, table, conditions
+    run: CurrentCitation
+    sleep: CurrentCitation
 
 
 class TargetFile(Schema):
@@ -166,6 +194,7 @@ class TargetFile(Schema):
     vendor_note: NonEmpty | None = None
     flash_timing: FlashTiming | None = None
     power: Power | None = None
+    no_power_data: NonEmpty | None = None  # why a target without power: has none (the report says it)
 
     @model_validator(mode="wrap")
     @classmethod
@@ -303,6 +332,9 @@ class TargetFile(Schema):
 
 
     def _check_power(self):
+        if self.power is not None and self.no_power_data is not None:
+            raise invalid("a target with power: data has no reason for having none", at=("no_power_data",),
+                          fix="remove no_power_data")
         if self.power is not None and self.power.sleep_ma > self.power.run_ma:
             raise invalid(f"sleep_ma ({self.power.sleep_ma:g}) is above run_ma ({self.power.run_ma:g})",
                           at=("power", "sleep_ma"))

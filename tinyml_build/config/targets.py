@@ -41,9 +41,14 @@ The schema (all keys required unless marked optional):
   flash_timing (optional)      {wait_states, accelerator: none|prefetch|cache, fetch_bytes, reference}: flash
                                wait states at clock_hz for the cycle estimate (reports/cycle_model.py), with
                                the datasheet table they come from; absent: code runs without wait states
-  power (optional)             {run_ma, sleep_ma, voltage_v, source}: datasheet supply current running at
-                               clock_hz and sleeping, and where it comes from (datasheet, table,
-                               conditions); the report's power step (reports/fit/power.py)
+  power (optional)             {run_ma, sleep_ma, voltage_v, run, sleep}: datasheet supply current running at
+                               clock_hz and sleeping between inferences, for the report's power step
+                               (reports/fit/power.py); run and sleep each cite where the figure comes
+                               from: {document, table, conditions, value: typical | maximum | upper end of
+                               a range | single value, typ/max not stated, verified, read_in (the copy it
+                               was read in; required when verified), note (why not verified; required
+                               when not)}
+  no_power_data (optional)     free text: why a target has no power: (the report's power step says it)
 """
 
 from __future__ import annotations

@@ -2,14 +2,16 @@
 
 Why this formula: a duty-cycled MCU runs an inference, then sleeps until the next, so
 I_avg = I_idle + (I_inference - I_idle) * t_inference / T_period with the datasheet's run and
-sleep currents (targets/<name>.yaml `power:`, which cites the table and conditions).
+sleep currents (targets/<name>.yaml `power:`, which cites the table and conditions). A budget met
+with a current nobody read in a copy of the datasheet is a WARN, not a PASS: the step shows each
+figure's citation and says which are unverified.
 """
 
 from __future__ import annotations
 
 from tinyml_build.reports.fit import compute
 from tinyml_build.reports.fit.inputs import ReportInputs
-from tinyml_build.reports.fit.report import FAIL, NA, PASS, Section
+from tinyml_build.reports.fit.report import FAIL, NA, PASS, WARN, Section
 
 
 def average_current_ma(run_ma: float, sleep_ma: float, t_inference_ms: float, period_ms: float | None) -> float:
@@ -22,12 +24,14 @@ def average_current_ma(run_ma: float, sleep_ma: float, t_inference_ms: float, pe
 def section(inputs: ReportInputs) -> Section:
     power, req = inputs.target.power, inputs.requirements
     if power is None:
-        return Section(5, "power", "Power", NA, f"no power data for {inputs.target.name} (add power: {{run_ma, "
-                                                "sleep_ma, voltage_v, source} from its datasheet to the target file)")
+        why = inputs.target.no_power_data or ("add power: {run_ma, sleep_ma, voltage_v, run, sleep} from its "
+                                              "datasheet to the target file")
+        return Section(5, "power", "Power", NA, f"no power data for {inputs.target.name}: {why}")
     est = compute.estimate(inputs)
     ms = compute.latency_ms(inputs, est) if est else None
     figures = {"run current (mA)": power.run_ma, "sleep current (mA)": power.sleep_ma,
-               "supply (V)": power.voltage_v, "datasheet": power.source}
+               "supply (V)": power.voltage_v, "run current from": power.run.text,
+               "sleep current from": power.sleep.text, "verified": _verified(power)}
     if ms is None:
         why = f" ({inputs.not_run})" if inputs.run is None and inputs.not_run else ""
         return Section(5, "power", "Power", NA, f"no time per inference (step 4), so no energy{why}", figures)
@@ -48,9 +52,26 @@ def section(inputs: ReportInputs) -> Section:
         figures["battery life (days)"] = round(days, 1)
         (problems if days < req.life_days else checks).append(
             f"battery life {days:,.1f} days {'short of' if days < req.life_days else 'meets'} {req.life_days:g} days")
+    trust = _trust(power)
     if problems:
-        return Section(5, "power", "Power", FAIL, "; ".join(problems) + f" ({basis})", figures)
+        return Section(5, "power", "Power", FAIL, "; ".join(problems) + f" ({basis}){trust}", figures)
     if checks:
-        return Section(5, "power", "Power", PASS, "; ".join(checks) + f" ({basis})", figures)
+        return Section(5, "power", "Power", WARN if power.unverified else PASS,
+                       "; ".join(checks) + f" ({basis}){trust}", figures)
     return Section(5, "power", "Power", NA, f"{energy_uj:.3f} uJ per inference, {p_avg:.3f} mW average ({basis}); "
-                                            "no power_mw= or battery_mah= + life_days= to check against", figures)
+                                            f"no power_mw= or battery_mah= + life_days= to check against{trust}",
+                   figures)
+
+
+def _verified(power) -> str:
+    """'yes' when both currents were read in a copy of the datasheet, else which were not."""
+    if power.unverified:
+        return f"no: {' and '.join(power.unverified)} not checked against the datasheet"
+    return "yes: both currents read in a copy of the datasheet"
+
+
+def _trust(power) -> str:
+    """What the verdict rests on, when a current is unverified."""
+    if not power.unverified:
+        return ""
+    return f"; the {' and '.join(power.unverified)} of the target file are UNVERIFIED datasheet figures"
