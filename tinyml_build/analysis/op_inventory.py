@@ -73,7 +73,8 @@ KERNEL_LIBRARIES: Mapping[str, KernelLibrary] = MappingProxyType({
         name="esp-nn",
         directory="tensorflow/lite/micro/kernels/esp_nn",
         source_tree="espressif/esp-tflite-micro",
-        requires=("espressif/esp-nn", "ESP-IDF (esp_timer)"),
+        # their one ESP-IDF need, esp_timer_get_time(), is the project's shim (runtimes/tflm/src/esp_idf/)
+        requires=("espressif/esp-nn",),
         defines=("ESP_NN=1",),  # without it the esp_nn kernels compile their reference fallback
     ),
 })
