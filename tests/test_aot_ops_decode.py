@@ -278,3 +278,12 @@ def test_decode_disappears_and_its_outputs_are_constants():
     program = lower_model(model)
     assert [step.op_name for step in program.steps] == ["ADD"]
     assert program.operator_count == 2
+
+
+def test_inspect_states_the_flash_trade_off():
+    from tinyml_build.reports.runtime_support import aot_support
+
+    support = aot_support(read_model(_one_decode_model(LUT4, encoded=bytes(4)), where="m.tflite", name="m"))
+    assert support.builds
+    (note,) = support.notes
+    assert "flash holds the 8 B of decoded tensors, not the 36 B" in note and "arena holds none" in note

@@ -56,3 +56,20 @@ def _fold(model: Model, sg: Subgraph) -> Subgraph:
             operators.append(replace(op, inputs=tuple(i for e, a, _ in kept for i in (e, a)),
                                      outputs=tuple(out for *_, out in kept)))
     return replace(sg, tensors=tuple(tensors), operators=tuple(operators))
+
+
+def flash_note(model: Model) -> str | None:
+    """What aot's decoding at build time costs and saves, in bytes, for `inspect` (None without
+    TFLM_DECODE): the decoded tensors in flash against their encoded and ancillary tensors."""
+    encoded = decoded = 0
+    for sg in model.subgraphs:
+        for op in sg.operators:
+            if op.name == DECODE:
+                for e, a, out in decode_pairs(op, model.path):
+                    encoded += len(sg.tensors[e].data or b"") + len(sg.tensors[a].data or b"")
+                    decoded += sg.tensors[out].nbytes
+    if not decoded:
+        return None
+    return (f"{DECODE}: decoded at build time; flash holds the {decoded} B of decoded tensors, not the "
+            f"{encoded} B TFLM's compression stores (runtime=tflm keeps that saving), and the arena holds "
+            "none of them (TFLM decodes into its arena)")
