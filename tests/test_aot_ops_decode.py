@@ -287,3 +287,39 @@ def test_inspect_states_the_flash_trade_off():
     assert support.builds
     (note,) = support.notes
     assert "flash holds the 8 B of decoded tensors, not the 36 B" in note and "arena holds none" in note
+
+
+def _if_model_with_decodes(rng) -> bytes:
+    """IF whose then-branch adds a decoded constant and whose else-branch returns one (a decoded
+    subgraph output: copied from flash)."""
+    shape = [1, 6]
+    quant = {"scale": [0.1], "zero_point": [0]}
+    b = ModelBuilder()
+    cond = b.tensor("cond", "bool", [1])
+    x = b.tensor("x", "int8", shape, **quant)
+    y = b.tensor("y", "int8", shape, **quant)
+    then_s = b.subgraph("then")
+    tx, ty = b.tensor("x", "int8", shape, **quant), b.tensor("y", "int8", shape, **quant)
+    (c,) = decode_op(b, [_pair(rng, "huffman", "c", "int8", shape, quant)])
+    b.op(b.opcode(BUILTIN.ADD), [tx, c], [ty], fb.BuiltinOptions.AddOptions, fb.AddOptionsT())
+    b.inputs, b.outputs = [tx], [ty]
+    else_s = b.subgraph("else")
+    ex = b.tensor("x", "int8", shape, **quant)
+    (ey,) = decode_op(b, [_pair(rng, "lut", "e", "int8", shape, quant)])
+    b.inputs, b.outputs = [ex], [ey]
+    b.select(0)
+    options = fb.IfOptionsT()
+    options.thenSubgraphIndex, options.elseSubgraphIndex = then_s, else_s
+    b.op(b.opcode(BUILTIN.IF), [cond, x], [y], fb.BuiltinOptions.IfOptions, options)
+    b.inputs, b.outputs = [cond, x], [y]
+    return b.build()
+
+
+def test_decodes_inside_called_subgraphs(tmp_path):
+    data = _if_model_with_decodes(np.random.default_rng(3))
+    model = read_model(data, where=str(tmp_path / "if.tflite"), name="if")
+    folded = fold_decodes(model)
+    assert [op.name for op in folded.subgraphs[1].operators] == ["ADD"]
+    assert [op.name for op in folded.subgraphs[2].operators] == ["TFLM_DECODE"]  # its output is the branch's
+    inputs = [[np.array([flag]), np.full((1, 6), v, np.int8)] for flag, v in ((True, 3), (False, -7), (True, 127))]
+    aot_op_cases.assert_exact(check_model(model, inputs=inputs))
