@@ -14,7 +14,7 @@ import aot_op_cases
 import numpy as np
 import pytest
 from tflite_builder import ModelBuilder
-from tflm_compression import dcm, decode_op, huffman_encode, lut_encode, prune_encode
+from tflm_compression import channel_of_each, dcm, decode_op, huffman_encode, lut_encode, prune_encode
 
 from tinyml_build.errors import ModelError
 from tinyml_build.model.reader import read_model
@@ -38,7 +38,7 @@ def _values(rng, method, dtype, shape, channels=1, last_axis=False, zero_points=
     """Values `method` can encode: at most 128 distinct values per channel (LUT), some elements at their
     zero point (prune), a skewed distribution (Huffman)."""
     count = int(np.prod(shape))
-    channel = np.arange(count) % channels if last_axis else np.arange(count) // max(count // channels, 1)
+    channel = channel_of_each(count, channels, last_axis)
     if dtype == "bool":
         return rng.random(count).reshape(shape) < 0.5
     if dtype == "float32":
@@ -84,7 +84,7 @@ def _encode(rng, method, values, channels=1, last_axis=False, zero_points=(0,)):
 
 def _channel_rows(values, channels, last_axis):
     flat = values.reshape(-1)
-    channel = np.arange(flat.size) % channels if last_axis else np.arange(flat.size) // max(flat.size // channels, 1)
+    channel = channel_of_each(flat.size, channels, last_axis)
     return [flat[channel == c] for c in range(channels)]
 
 
