@@ -70,6 +70,6 @@ def flash_note(model: Model) -> str | None:
                     decoded += sg.tensors[out].nbytes
     if not decoded:
         return None
-    return (f"{DECODE}: decoded at build time; flash holds the {decoded} B of decoded tensors, not the "
-            f"{encoded} B TFLM's compression stores (runtime=tflm keeps that saving), and the arena holds "
-            "none of them (TFLM decodes into its arena)")
+    return (f"{DECODE}: decoded at build time; flash holds the {decoded} B of decoded tensors where "
+            f"runtime=tflm keeps the {encoded} B of encoded and ancillary data, and the arena holds none of "
+            "them (TFLM decodes into its arena)")
