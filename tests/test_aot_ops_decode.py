@@ -335,3 +335,39 @@ def test_decodes_inside_called_subgraphs(tmp_path):
     assert [op.name for op in folded.subgraphs[2].operators] == ["TFLM_DECODE"]  # its output is the branch's
     inputs = [[np.array([flag]), np.full((1, 6), v, np.int8)] for flag, v in ((True, 3), (False, -7), (True, 127))]
     aot_op_cases.assert_exact(check_model(model, inputs=inputs))
+
+
+def test_random_ancillary_bytes_decode_or_raise_model_error_only():
+    """A .tflite is untrusted: 3,000 seeded random headers, tables, streams, types and channel axes
+    either decode to exactly the output's bytes or raise one ModelError (never IndexError & co.)."""
+    from tinyml_build.model.reader import Quantization, Tensor
+
+    rng = np.random.default_rng(0)
+
+    def tensor(index, dtype, shape, data=None, quantization=None):
+        return Tensor(index, f"t{index}", dtype, shape, None, 0, quantization, False, data)
+
+    outcomes = {"decoded": 0, "refused": 0}
+    for _ in range(3000):
+        dtype = str(rng.choice(["int8", "int16", "int32", "int64", "bool", "float32", "uint8"]))
+        shape = tuple(int(v) for v in rng.integers(1, 5, int(rng.integers(1, 4))))
+        quantization = None
+        if rng.random() < 0.5:
+            axis = int(rng.integers(0, len(shape)))
+            channels = shape[axis] if rng.random() < 0.5 else 1
+            quantization = Quantization((0.1,) * channels, tuple(int(z) for z in rng.integers(-3, 3, channels)), axis)
+        header = bytes([int(rng.integers(0, 3)), 1, 0, 0, 1, int(rng.integers(0, 256)), int(rng.integers(0, 256))])
+        ancillary = header + bytes(9) + rng.integers(0, 256, int(rng.integers(0, 80)), dtype=np.uint8).tobytes()
+        if rng.random() < 0.2:
+            ancillary = ancillary[:int(rng.integers(0, len(ancillary) + 1))]
+        encoded = rng.integers(0, 256, int(rng.integers(1, 40)), dtype=np.uint8).tobytes()
+        output = tensor(2, dtype, shape, quantization=quantization)
+        try:
+            data = decode(tensor(0, "uint8", (len(encoded),), encoded),
+                          tensor(1, "uint8", (len(ancillary),), ancillary), output, "m.tflite", "w")
+        except ModelError:
+            outcomes["refused"] += 1
+            continue
+        assert len(data) == output.nbytes
+        outcomes["decoded"] += 1
+    assert min(outcomes.values()) > 300, outcomes
