@@ -371,3 +371,16 @@ def test_random_ancillary_bytes_decode_or_raise_model_error_only():
         assert len(data) == output.nbytes
         outcomes["decoded"] += 1
     assert min(outcomes.values()) > 300, outcomes
+
+
+def test_hybrid_weights_behind_a_decode_are_still_found():
+    b = ModelBuilder()
+    x = b.tensor("x", "float32", [1, 4])
+    encoded, ancillary = lut_encode(np.array([[1, -2, 3, 1]], np.int8), 2)
+    (w,) = decode_op(b, [("w", "int8", [1, 4], {"scale": [0.1], "zero_point": [0]}, encoded, ancillary)])
+    y = b.tensor("y", "float32", [1, 1])
+    b.op(b.opcode(BUILTIN.FULLY_CONNECTED), [x, w, -1], [y], fb.BuiltinOptions.FullyConnectedOptions,
+         fb.FullyConnectedOptionsT())
+    b.inputs, b.outputs = [x], [y]
+    with pytest.raises(ModelError, match="hybrid .* op #1 FULLY_CONNECTED .* int8 weights 'w'"):
+        lower_model(read_model(b.build(), where="m.tflite", name="m"))
