@@ -10,6 +10,8 @@ model is one host compile; the oracle's own DECODE outputs are also compared wit
 decoder byte for byte. Malformed ancillary data are one ModelError each, never a crash.
 """
 
+import shutil
+
 import aot_op_cases
 import numpy as np
 import pytest
@@ -224,6 +226,18 @@ def test_random_cases_bit_exact(tmp_path, op, method, seed):
     for encoded, ancillary, out in pairs:
         ours = decode(tensors[encoded], tensors[ancillary], tensors[out], "m", f"tensor #{out}")
         assert ours == tflm_tensors[(0, out)], f"tensor #{out} '{tensors[out].name}' decodes differently"
+
+
+@pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
+                    reason="arm-none-eabi-gcc or qemu-system-arm not installed")
+@pytest.mark.qemu
+def test_on_cortex_m4():
+    """qemu-m4: every kind and method once (the image runtime=tflm's test builds), every op output."""
+    from tinyml_build.verification.target_check import check_on_cortex_m
+
+    model = read_model(mixed_model(seed=5), where="decode_mix.tflite", name="decode_mix")
+    report = check_on_cortex_m(model, runs=3)
+    aot_op_cases.assert_exact(report)
 
 
 def _one_decode_model(ancillary: bytes, encoded: bytes = b"\x12\x34\x56\x78", dtype="int8", shape=(2, 4),
