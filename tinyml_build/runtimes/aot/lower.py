@@ -151,6 +151,11 @@ class OpContext:
         return self.op.name
 
     @property
+    def model_path(self) -> str:
+        """The model's path as the user gave it, for errors the lowering raises itself."""
+        return self._lowering.model.path
+
+    @property
     def subgraph(self) -> int:
         """The index of the subgraph being lowered (0: the main one, which invoke() runs)."""
         return self._lowering.subgraph
@@ -372,8 +377,11 @@ def lower_model(model: Model, name: str | None = None) -> Program:
     """The whole model as a Program, or a ModelError/UnsupportedOpError naming the first problem."""
     from tinyml_build.analysis.analyze import analyze, check_buildable
     from tinyml_build.runtimes.aot import not_lowered, subgraphs
+    from tinyml_build.runtimes.aot.decode_fold import fold_decodes
 
     check_buildable(analyze(model))
+    operator_count = len(model.main.operators)
+    model = fold_decodes(model)  # TFLM_DECODE's outputs become constants (decoded at build time)
     sg, eliminated = live_subgraph(model.main)
     table = lowerings()
     nested = subgraphs.prepare(model, sg)  # None for a one-subgraph model
@@ -405,7 +413,7 @@ def lower_model(model: Model, name: str | None = None) -> Program:
         name=name or model.name,
         source=Path(model.path).name,
         sha256=model.sha256,
-        operator_count=len(model.main.operators),
+        operator_count=operator_count,
         tensor_count=len(sg.tensors),
         arena_size=plan.size,
         arena_lower_bound=plan.lower_bound,
