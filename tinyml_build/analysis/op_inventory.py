@@ -579,6 +579,9 @@ EXPORT_ALTERNATIVES = {
              "keras.layers.Resizing(height, width, interpolation='nearest') exports RESIZE_NEAREST_NEIGHBOR"),
     "GELU": ("tf.nn.gelu / activation='gelu' exports GELU; write the tanh form "
              "0.5 * x * (1 + tanh(0.7978845608 * (x + 0.044715 * x**3))) to export TANH, MUL and ADD"),
+    "SELECT": ("Keras 3's Embedding exports LESS, ADD, SELECT (it wraps negative ids) before its GATHER, and "
+               "tf.where on operands of one shape exports SELECT; look the ids up with tf.gather(table, ids) "
+               "(GATHER only), and tf.where with a broadcast operand exports SELECT_V2"),
 }
 
 
