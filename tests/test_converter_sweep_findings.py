@@ -63,3 +63,36 @@ def test_aot_refusal_of_an_op_tflm_lacks_does_not_send_the_user_to_runtime_tflm(
     with pytest.raises(UnsupportedOpError) as caught:
         lower_model(_custom_op(tmp_path))
     assert caught.value.fix.startswith("runtime=tflm refuses it too (TFLM has no kernel for MyLayer): re-export")
+
+
+def _reshape(tmp_path, declared, signature):
+    """Keras Dense on a 3-D input exported with a dynamic batch flattens through a RESHAPE whose shape
+    comes from SHAPE -> REDUCE_PROD -> PACK; the converter declares its output [1, 1] (signature [-1, -1])."""
+    b = ModelBuilder()
+    x = b.tensor("x", "float32", [1, 5, 6])
+    b.tensors[x].shapeSignature = [-1, 5, 6]
+    shape = b.tensor("shape", "int32", [2], np.array([-1, 6], np.int32))
+    y = b.tensor("flat", "float32", declared)
+    b.tensors[y].shapeSignature = list(signature)
+    b.op(b.opcode(fb.BuiltinOperator.RESHAPE), [x, shape], [y])
+    b.inputs, b.outputs = [x], [y]
+    path = tmp_path / "reshape.tflite"
+    path.write_bytes(b.build())
+    return load_model(path)
+
+
+def test_dynamic_batch_reshape_placeholder_is_refused_with_the_fixed_batch_fix(tmp_path):
+    """The sweep: Dense on 3-D input, Flatten, LayerNormalization, Softmax from keras.Input without
+    batch_size were refused as 'RESHAPE: input has 120 bytes but output 4' (aot) and 'REDUCE_PROD not in
+    the op inventory' (tflm); both now say it is the dynamic batch and how to re-export."""
+    from tinyml_build.analysis.static_shapes import FIXED_SHAPE_FIX, static_shape_findings
+
+    model = _reshape(tmp_path, [1, 1], [-1, -1])
+    [(what, fix)] = static_shape_findings(model)
+    assert what.startswith("op #0 RESHAPE (subgraph 0) declares output 'flat' (tensor #2) as [1, 1], 1 elements, "
+                           "for an input of [1, 5, 6], 30")
+    assert fix == FIXED_SHAPE_FIX
+    for support in runtime_support(model):
+        assert not support.builds and "declares output 'flat'" in support.reason, support
+        assert "batch_size=1" in support.fix
+    assert static_shape_findings(_reshape(tmp_path, [5, 6], [-1, 6])) == []  # the real shape: no finding
