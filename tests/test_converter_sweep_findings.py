@@ -96,3 +96,13 @@ def test_dynamic_batch_reshape_placeholder_is_refused_with_the_fixed_batch_fix(t
         assert not support.builds and "declares output 'flat'" in support.reason, support
         assert "batch_size=1" in support.fix
     assert static_shape_findings(_reshape(tmp_path, [5, 6], [-1, 6])) == []  # the real shape: no finding
+
+
+def test_tile_hint_names_repeat_vector_too():
+    """The sweep: Keras RepeatVector exports TILE as UpSampling2D(nearest) does; the hint says what to use."""
+    from tinyml_build.analysis.op_inventory import lookup_all
+
+    with pytest.raises(UnsupportedOpError) as caught:
+        lookup_all(["FULLY_CONNECTED", "TILE"], where="m.tflite")
+    [hint] = [line for line in caught.value.detail_lines if line.startswith("  'TILE': ")]
+    assert "RepeatVector(n) exports TILE too" in hint and "BROADCAST_TO" in hint
