@@ -373,6 +373,19 @@ def live_subgraph(sg: Subgraph) -> tuple[Subgraph, list[Operator]]:
     return replace(sg, operators=tuple(reversed(live))), list(reversed(dead))
 
 
+def _no_lowering_fix(names: list[str]) -> str:
+    """runtime=tflm is the fix only when TFLM has a kernel for every op aot lacks: for a Keras layer
+    exported as an op TFLM lacks (TILE, GELU, SELECT) it sent users to a build that refuses too."""
+    from tinyml_build.analysis.op_inventory import EXPORT_ALTERNATIVES, OPS
+
+    no_kernel = [name for name in names if name not in OPS]
+    if not no_kernel:
+        return TFLM_FIX
+    hints = [f"{name}: {EXPORT_ALTERNATIVES[name]}" for name in no_kernel if name in EXPORT_ALTERNATIVES]
+    return (f"runtime=tflm refuses it too (TFLM has no kernel for {', '.join(no_kernel)}): re-export the model "
+            f"without {'them' if len(no_kernel) > 1 else 'it'}" + (f" ({'; '.join(hints)})" if hints else ""))
+
+
 def lower_model(model: Model, name: str | None = None) -> Program:
     """The whole model as a Program, or a ModelError/UnsupportedOpError naming the first problem."""
     from tinyml_build.analysis.analyze import analyze, check_buildable
@@ -395,7 +408,7 @@ def lower_model(model: Model, name: str | None = None) -> Program:
             + (f" (unsupported ops in this model: {', '.join(names)})" if len(names) > 1 else "")
             + (f": {why[0]}" if why else ""),
             where=model.path,
-            fix=why[1] if why else f"{TFLM_FIX}; runtime=aot supports {', '.join(table)}",
+            fix=why[1] if why else f"{_no_lowering_fix(names)}; runtime=aot supports {', '.join(table)}",
         )
     lowering = _Lowering(model)
     lowering.nested = nested
