@@ -125,6 +125,8 @@ GENERATED_SUITES = {
     "SignalPCAN": "test_aot_ops_signal",
     "SignalWindow": "test_aot_ops_signal",
     "TANH": "test_aot_ops_gen_unary",
+    # TFLM's compression, decoded at build time (LUT, prune, Huffman; decode)
+    "TFLM_DECODE": "test_aot_ops_decode",
     "TRANSPOSE": "test_aot_ops_movement",
     "TRANSPOSE_CONV": "test_aot_ops_generated_window",
     "UNIDIRECTIONAL_SEQUENCE_LSTM": "test_aot_lstm",

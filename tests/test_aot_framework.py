@@ -217,3 +217,27 @@ def test_ops_without_outputs_are_never_dropped():
     side_effect = replace(sg.operators[0], index=3, outputs=())
     live, dead = live_subgraph(replace(sg, operators=sg.operators + (side_effect,)))
     assert dead == [] and live.operators[-1].outputs == ()
+
+
+def test_graph_outputs_live_to_the_last_op_when_dead_ops_are_left_out():
+    """Steps are op indices: with dead ops dropped before them, an output written early must still
+    outlive every later op (it once ended at step len(live ops) - 1 and a later op could reuse it)."""
+    from tinyml_build.analysis.analyze import activation_lifetimes
+    from tinyml_build.runtimes.aot.lower import live_subgraph
+
+    b = ModelBuilder()
+    x = b.tensor("x", "float32", [1, 8])
+    for n in range(4):  # dead: nothing reads their results
+        b.op(b.opcode(fb.BuiltinOperator.SHAPE), [x], [b.tensor(f"s{n}", "int32", [2])],
+             fb.BuiltinOptions.ShapeOptions, fb.ShapeOptionsT())
+    early = b.tensor("early", "float32", [1, 8])
+    b.op(b.opcode(fb.BuiltinOperator.RELU), [x], [early])
+    previous = x
+    for n in range(6):
+        out = b.tensor(f"t{n}", "float32", [1, 8])
+        b.op(b.opcode(fb.BuiltinOperator.RELU6), [previous], [out])
+        previous = out
+    b.inputs, b.outputs = [x], [early, previous]
+    live, dead = live_subgraph(read_model(b.build(), where="m.tflite", name="m").main)
+    assert len(dead) == 4
+    assert activation_lifetimes(live)[early].last == 10  # the last op's index, not len(live ops) - 1 = 6

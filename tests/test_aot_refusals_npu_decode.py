@@ -1,13 +1,14 @@
 """Ops TFLM knows that runtime=aot refuses with their cause, not a bare "not supported": an Ethos-U
 NPU op (Vela's output, which no CPU kernel runs -- refused for runtime=tflm too, whose TFLM links the
-Ethos-U stub) and TFLM_DECODE (TFLM's compression)."""
+Ethos-U stub). TFLM_DECODE (TFLM's compression), once refused here, is decoded at build time now
+(tests/test_aot_ops_decode.py); a malformed one is refused with what is wrong in it."""
 
 import numpy as np
 import pytest
 from tflite_builder import ModelBuilder, flex_map
 
 from tinyml_build.analysis.analyze import analyze, check_buildable
-from tinyml_build.errors import TinyMLError
+from tinyml_build.errors import ModelError, TinyMLError
 from tinyml_build.model.reader import read_model
 from tinyml_build.model.schema import fb
 from tinyml_build.runtimes.aot.lower import lower_model
@@ -48,9 +49,9 @@ def test_ethos_u_is_refused_at_build_time_for_both_runtimes():
     assert "Vela" in str(info.value)
 
 
-def test_tflm_decode_refusal_says_why():
-    with pytest.raises(TinyMLError) as info:
+def test_tflm_decode_with_a_malformed_header_says_what_is_wrong():
+    with pytest.raises(ModelError) as info:
         lower_model(read_model(_decode_model(), where="compressed.tflite", name="compressed"))
     text = str(info.value)
-    assert "TFLM_DECODE is not supported by runtime=aot: TFLM_DECODE is TFLM's compression" in text
-    assert "uncompressed .tflite" in text
+    assert "op #0 TFLM_DECODE output 0 (tensor #2 'w'): DCM version 0 (TFLM decodes version 1 only)" in text
+    assert "is not supported by runtime=aot" not in text

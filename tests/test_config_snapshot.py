@@ -12,7 +12,8 @@ targets their loader memory maps, images and twins; issue 11: hello_world's floa
 optional flash_timing of the cycle estimate, given by the stm32 targets, and Target.power, the
 datasheet supply currents of the report's power step; issue 12: the lock's kissfft pin, which TFLM's
 SignalRfft/SignalIrfft need; issue 11 step 5: Target.power's currents each cite their datasheet table
-and say whether they were verified, and Target.no_power_data says why a target has none).
+and say whether they were verified, and Target.no_power_data says why a target has none; issue 9: the
+esp-tflite-micro pin whose ESP-NN kernel wrappers kernels=esp-nn compiles).
 """
 
 import dataclasses

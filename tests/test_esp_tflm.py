@@ -1,19 +1,24 @@
-"""runtime=tflm on the ESP32 family: every chip builds TFLM (reference kernels) with clang++-22 and
-libc++'s headers -- esp32c3 over picolibc, esp32/esp32s3 over newlib's headers with the project's
-windowed-ABI runtime support -- and is bit-exact on its twin against the pinned TFLM; what is not
-built (ESP-NN's TFLM kernels, a machine without libc++'s headers) is one clean error."""
+"""runtime=tflm on the ESP32 family: every chip builds TFLM with clang++-22 and libc++'s headers --
+esp32c3 over picolibc, with TFLM's reference kernels or (its default) ESP-NN's; esp32/esp32s3 over
+newlib's headers with the project's windowed-ABI runtime support, reference kernels -- and is bit-exact
+on its twin against the pinned TFLM; what is not built (ESP-NN on the Xtensa chips or off the ESP32
+family, a machine without libc++'s headers) is one clean error."""
 
 import json
 import shutil
 
 import pytest
 from conftest import PROJECT_DIR
-from tflm_testlib import needs_sources, scons
+from tflm_testlib import needs_sources, scons, shared_build_root
 
 from tinyml_build.config import build_config
 from tinyml_build.config.targets import load_target
 from tinyml_build.errors import TinyMLError
+from tinyml_build.image.elf import read_elf
+from tinyml_build.image.linker_map import read_map
 from tinyml_build.platform import xtensa_libm
+from tinyml_build.runtimes.tflm.image_check import kernel_objects_linked
+from tinyml_build.runtimes.tflm.sources import missing_reason
 from tinyml_build.toolchains import clang_xtensa, libcxx, riscv_gcc
 
 C3_TOOLS = ("riscv64-unknown-elf-gcc", "qemu-system-riscv32", libcxx.CLANG_CXX)
@@ -24,23 +29,37 @@ needs_c3 = pytest.mark.skipif(
            "./setup.sh installs them)")
 
 
+_WHY_NO_ESP_NN = missing_reason(["CONV_2D"], "esp-nn")
+needs_esp_nn = pytest.mark.skipif(_WHY_NO_ESP_NN is not None,
+                                  reason=f"ESP-NN's sources do not resolve here ({_WHY_NO_ESP_NN}); "
+                                         "`tinyml-build deps sync esp-nn esp-tflite-micro` fetches them")
+
+
+@pytest.fixture(scope="module")
+def c3_root(tmp_path_factory):
+    """One build folder for both kernel sets: TFLM's core is compiled once for the chip."""
+    return shared_build_root(tmp_path_factory)
+
+
 @pytest.mark.qemu
+@pytest.mark.tflm_sources
 @needs_sources
 @needs_c3
-def test_tflm_on_esp32c3_is_bit_exact_on_the_twin(tmp_path):
+def test_tflm_on_esp32c3_is_bit_exact_on_the_twin(c3_root):
     """Two models in one image (one TFLM compile): the arena probe and `test` run on the twin, every
-    output byte equals the pinned TFLM's; the kernels are TFLM's reference ones, and the outputs say so."""
-    result = scons("target=esp32c3", "model=hello_world,kws", "runtime=tflm", "test", "test_vectors=1",
-                   f"build_dir={tmp_path}")
+    output byte equals the pinned TFLM's; with kernels=reference the kernels are TFLM's reference ones."""
+    result = scons("target=esp32c3", "model=hello_world,kws", "runtime=tflm", "kernels=reference", "test",
+                   "test_vectors=1", f"build_dir={c3_root}")
     text = result.stdout + result.stderr
     assert result.returncode == 0, text[-3000:]
-    assert "kernels=reference (ESP-NN's TFLM kernels are not built" in text
+    assert " kernels=reference " in text
     assert "test: PASS (esp32c3's objects on a RISC-V ISA twin" in text
-    out = tmp_path / "esp32c3" / "hello_world+kws"
+    out = c3_root / "esp32c3" / "hello_world+kws"
     verdict = json.loads((out / "test.json").read_text())
     assert verdict["verdict"] == "pass" and sorted(verdict["models"]) == ["hello_world", "kws"]
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["settings"]["tflm"]["kernels"] == "reference"
+    assert manifest["settings"]["tflm"]["kernels_reason"] == "kernels= given"
     assert manifest["settings"]["oracle"]["kind"] == "pinned"
     # the C++ objects come from clang++-22 for rv32 with the project's __config_site before libc++'s
     database = json.loads((out / "compile_commands.json").read_text())
@@ -83,14 +102,67 @@ def test_tflm_on_esp32s3_is_bit_exact_on_the_twin(tmp_path):
     assert newlib["package"] == "newlib-source" and "newlib/libm/common/sf_exp.c" in newlib["files"]
 
 
-def test_esp_nn_for_tflm_is_refused_and_the_default_gives_way(tmp_path):
-    board = load_target("esp32c3")
-    choice = build_config.ToolchainChoice("riscv64-unknown-elf-gcc", "the target's toolchain")
-    with pytest.raises(TinyMLError, match="ESP-NN's TFLM kernels are not built"):
+def test_esp_nn_for_tflm_on_xtensa_is_refused_and_the_default_gives_way(tmp_path):
+    board = load_target("esp32s3")
+    choice = build_config.ToolchainChoice("clang-xtensa", "the target's toolchain")
+    with pytest.raises(TinyMLError, match="ESP-NN's TFLM kernels are built for esp32c3 only"):
         build_config.choose_runtime("tflm", ["FULLY_CONNECTED"], "esp-nn", board=board, toolchain=choice)
-    config = build_config.resolve(PROJECT_DIR, "esp32c3", "hello_world", runtime="aot", build_dir=str(tmp_path),
+    config = build_config.resolve(PROJECT_DIR, "esp32s3", "kws", runtime="aot", build_dir=str(tmp_path),
                                   env={"PATH": ""})
-    assert config.kernels == "reference" and "ESP-NN's TFLM kernels are not built" in config.kernels_note
+    assert config.kernels == "reference" and "built for esp32c3 only" in config.kernels_note
+
+
+ESP_NN_MARKER = "/_common/tflm/esp-nn/"
+
+
+@pytest.mark.slow
+@pytest.mark.qemu
+@pytest.mark.tflm_sources
+@needs_sources
+@needs_esp_nn
+@needs_c3
+def test_esp_nn_on_esp32c3_is_bit_exact_on_the_twin_and_replaces_the_reference_kernels(c3_root):
+    """The chip's default kernels=esp-nn: esp-tflite-micro's esp_nn wrappers over ESP-NN's portable C,
+    bit-exact with the pinned TFLM (reference kernels) on kws (int8 CONV_2D, DEPTHWISE_CONV_2D,
+    FULLY_CONNECTED, AVERAGE_POOL_2D, SOFTMAX) and hello_world (float FULLY_CONNECTED: the wrapper's
+    reference path). The ELFs hold ESP-NN's functions and no reference conv/depthwise/fc kernel object."""
+    result = scons("target=esp32c3", "model=hello_world,kws", "runtime=tflm", "test", "test_vectors=1",
+                   f"build_dir={c3_root}")
+    text = result.stdout + result.stderr
+    assert result.returncode == 0, text[-3000:]
+    assert " kernels=esp-nn " in text and "test: PASS (esp32c3's objects on a RISC-V ISA twin" in text
+    out = c3_root / "esp32c3" / "hello_world+kws"
+    verdict = json.loads((out / "test.json").read_text())
+    assert verdict["verdict"] == "pass" and sorted(verdict["models"]) == ["hello_world", "kws"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["settings"]["tflm"]["kernels"] == "esp-nn" and manifest["settings"]["oracle"]["kind"] == "pinned"
+    assert manifest["settings"]["tflm"]["kernels_reason"] == "the target's default kernels"
+    assert manifest["settings"]["tflm"]["third_party"]["esp-tflite-micro"]["resolved"] in ("cache", "explicit")
+    kernels = "esp-tflite-micro/tensorflow/lite/micro/kernels/esp_nn/"
+    reference = "tflite-micro/tensorflow/lite/micro/kernels/"
+    for image in ("firmware", "firmware-twin"):  # the chip's image and the one `test` ran
+        elf, inputs = read_elf(out / f"{image}.elf"), read_map(out / f"{image}.map")
+        linked = kernel_objects_linked(elf, inputs, ESP_NN_MARKER)
+        wrappers = ("conv", "depthwise_conv", "fully_connected", "pooling", "softmax")
+        assert {f"{kernels}{k}.o" for k in wrappers} <= linked, linked
+        assert not linked & {f"{reference}{k}.o" for k in ("conv", "depthwise_conv", "fully_connected")}, linked
+        functions = {s.name for s in elf.symbols}
+        assert {"esp_nn_conv_s8_opt", "esp_nn_depthwise_conv_s8_opt", "esp_nn_softmax_s8_opt",
+                "esp_nn_fully_connected_per_ch_s8_ansi", "esp_timer_get_time"} <= functions, image
+    size = json.loads((out / "size.json").read_text())
+    assert size["notes"]["kernel_library"]["name"] == "esp-nn" and size["notes"]["kernel_library"]["functions"]
+
+
+def test_esp_nn_is_the_c3_default_and_refused_off_the_esp32_family(tmp_path):
+    config = build_config.resolve(PROJECT_DIR, "esp32c3", "kws", runtime="aot", build_dir=str(tmp_path),
+                                  env={"PATH": ""})
+    assert config.kernels == "esp-nn" and config.kernels_note == ""
+    # a model none of whose ops ESP-NN has: the default gives way, and says why (banner, manifest)
+    assert build_config._default_kernels_for(["QUANTIZE"], "esp-nn", explicit=False) == (
+        "reference", "the target's esp-nn has no kernel for QUANTIZE")
+    with pytest.raises(TinyMLError, match="kernels=esp-nn is for the ESP32 family, not target qemu-m4"):
+        build_config.resolve(PROJECT_DIR, "qemu-m4", "kws", runtime="tflm", kernels="esp-nn",
+                             build_dir=str(tmp_path), env={"PATH": ""})
 
 
 def test_without_libcxx_headers_tflm_names_the_package(tmp_path):

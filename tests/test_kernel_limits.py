@@ -84,3 +84,52 @@ def test_16x8_per_channel_fc_builds_and_passes_with_tflm(tmp_path):
     assert refused.returncode != 0
     assert "kernels=cmsis-nn cannot run this model: op #0 FULLY_CONNECTED" in refused.stderr
     assert "Traceback" not in refused.stderr + refused.stdout
+
+
+# --- ESP-NN: the esp_nn wrappers' DCHECKs on int8 conv/depthwise uses TFLM's reference kernels run -------
+
+def _conv_model(op: str, bias: bool, groups: int = 1, dilation: int = 1, dtype: str = "int8") -> bytes:
+    """x (1x5x5x4) -> CONV_2D / DEPTHWISE_CONV_2D (4 output channels, 3x3), with or without a bias."""
+    rng = np.random.default_rng(groups * 10 + bias)
+    b = ModelBuilder()
+    x = b.tensor("input", dtype, [1, 5, 5, 4], scale=0.05, zero_point=-3)
+    in_channels = 4 // groups if op == "CONV_2D" else 1
+    shape = [4, 3, 3, in_channels] if op == "CONV_2D" else [1, 3, 3, 4]
+    w = b.tensor("weights", "int8", shape, data=rng.integers(-127, 128, shape).astype(np.int8),
+                 scale=[0.02] * 4, zero_point=[0] * 4, axis=0 if op == "CONV_2D" else 3)
+    inputs = [x, w]
+    if bias:
+        inputs.append(b.tensor("bias", "int32", [4], data=rng.integers(-200, 200, 4).astype(np.int32),
+                               scale=[0.001] * 4, zero_point=[0] * 4))
+    else:
+        inputs.append(-1)
+    y = b.tensor("output", dtype, [1, 5, 5, 4], scale=0.1, zero_point=2)
+    if op == "CONV_2D":
+        options = fb.Conv2DOptionsT()
+        code, kind = fb.BuiltinOperator.CONV_2D, fb.BuiltinOptions.Conv2DOptions
+    else:
+        options = fb.DepthwiseConv2DOptionsT()
+        options.depthMultiplier = 1
+        code, kind = fb.BuiltinOperator.DEPTHWISE_CONV_2D, fb.BuiltinOptions.DepthwiseConv2DOptions
+    options.padding = fb.Padding.SAME
+    options.strideW = options.strideH = 1
+    options.dilationWFactor = options.dilationHFactor = dilation
+    b.op(b.opcode(code, version=3), inputs, [y], kind, options)
+    b.inputs, b.outputs = [x], [y]
+    return b.build()
+
+
+@pytest.mark.parametrize("op, bias, groups, dilation, refused", [
+    ("CONV_2D", True, 1, 1, None),
+    ("CONV_2D", False, 1, 1, "int8 without a bias"),
+    ("CONV_2D", True, 2, 1, "grouped int8 convolution (4 input channels, filters of 2)"),
+    ("CONV_2D", False, 1, 2, None),  # dilated: the wrapper's reference path
+    ("DEPTHWISE_CONV_2D", True, 1, 1, None),
+    ("DEPTHWISE_CONV_2D", False, 1, 1, "int8 without a bias"),
+])
+def test_esp_nn_conv_limits(tmp_path, op, bias, groups, dilation, refused):
+    found = _refusals(tmp_path, _conv_model(op, bias, groups, dilation))
+    assert [library for library, _ in found] == ([] if refused is None else ["esp-nn"])
+    if refused:
+        assert found[0][1].startswith(f"op #0 {op} (subgraph 0): {refused}"), found
+        assert "aborts at the first invoke" in found[0][1]

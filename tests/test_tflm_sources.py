@@ -115,11 +115,41 @@ def test_cmsis_nn_adds_cmsis_nn_and_cmsis_core():
     assert required_dependencies(["CONV_2D"], "cmsis-nn")[-2:] == ["cmsis-nn", "cmsis-6"]
 
 
-def test_esp_nn_is_refused_naming_what_the_lock_lacks():
+def test_esp_nn_adds_esp_nn_and_the_esp_tflite_micro_wrappers():
+    assert required_dependencies(["CONV_2D"], "esp-nn")[-2:] == ["esp-nn", "esp-tflite-micro"]
+
+
+def test_esp_nn_without_its_wrappers_pinned_is_refused_naming_what_the_lock_lacks():
+    lock = sources.load_lock()
+    without = dataclasses.replace(lock, dependencies=tuple(d for d in lock.dependencies
+                                                           if d.name != "esp-tflite-micro"))
     with pytest.raises(TinyMLError) as err:
-        required_dependencies(["CONV_2D"], "esp-nn")
-    assert "espressif/esp-tflite-micro" in err.value.what and "ESP-IDF" in err.value.what
+        required_dependencies(["CONV_2D"], "esp-nn", without)
+    assert "does not pin espressif/esp-tflite-micro" in err.value.what and "(it pins esp-nn)" in err.value.what
     assert "kernels=reference" in err.value.fix
+
+
+@pytest.mark.tflm_sources
+def test_esp_nn_plan_takes_the_wrappers_from_esp_tflite_micro_and_the_portable_esp_nn_sources():
+    """esp_nn/*.cc replace their twins in our TFLM tree; ESP-NN's sources are the portable C files its
+    CMakeLists.txt compiles for a chip that is neither S3 nor P4, reached through esp_nn.h's macros
+    (esp_nn_conv_s8 -> esp_nn_conv_s8_opt under CONFIG_NN_OPTIMIZED); the ESP-IDF shim comes along."""
+    why = missing_reason(["CONV_2D"], "esp-nn")
+    if why is not None:
+        pytest.skip(f"ESP-NN's sources do not resolve here: {why}")
+    plan = resolve_sources(["CONV_2D", "DEPTHWISE_CONV_2D", "SOFTMAX", "RESHAPE"], "esp-nn")
+    kernels = {"/".join(plan.origin(p)) for p in plan.kernel_files}
+    esp = "esp-tflite-micro/tensorflow/lite/micro/kernels/esp_nn/"
+    assert {f"{esp}conv.cc", f"{esp}depthwise_conv.cc", f"{esp}softmax.cc"} <= kernels
+    assert "tflite-micro/tensorflow/lite/micro/kernels/reshape.cc" in kernels
+    assert not {f"tflite-micro/tensorflow/lite/micro/kernels/{k}.cc" for k in ("conv", "depthwise_conv")} & kernels
+    library = {"/".join(plan.origin(p)) for p in plan.library_files}
+    assert {"esp-nn/src/convolution/esp_nn_conv_opt.c", "esp-nn/src/convolution/esp_nn_depthwise_conv_opt.c",
+            "esp-nn/src/softmax/esp_nn_softmax_opt.c"} <= library
+    assert not [f for f in library if "esp32s3" in f or "esp32p4" in f or f.endswith(".S")]
+    assert not [f for f in library if "/basic_math/" in f or "/pooling/" in f], "no ADD/MUL/pooling in the model"
+    assert {p.name for p in plan.glue_files} == {"tml_esp_timer.c", "tml_esp_printf.c"}
+    assert plan.defines == ("ESP_NN=1", "CONFIG_NN_OPTIMIZED=1")
 
 
 def test_an_op_needing_unpinned_code_is_refused():

@@ -20,7 +20,8 @@ TFLM_COMMIT = "90b983c2b3f1480642e040bbd2ddb37b998f3424"
 def test_the_project_lock_is_the_default_and_loads():
     assert DEFAULT_LOCK_PATH == PROJECT_DIR / "third_party" / "lock.yaml"
     lock = load_lock()
-    assert lock.names == ["tflite-micro", "flatbuffers", "gemmlowp", "ruy", "cmsis-nn", "cmsis-6", "esp-nn", "kissfft"]
+    assert lock.names == ["tflite-micro", "flatbuffers", "gemmlowp", "ruy", "cmsis-nn", "cmsis-6", "esp-nn",
+                          "esp-tflite-micro", "kissfft"]
 
 
 def test_pins_are_the_ones_named_by_tflm():
@@ -53,7 +54,7 @@ def test_tflm_preparation_is_recorded_with_the_patch_read_from_tflm():
         RemoveFiles("*BUILD"), Patch(source="tflite-micro", path="third_party/kissfft/kissfft.patch"))
     for name in ("gemmlowp", "ruy"):
         assert lock.get(name).prepare == (RemoveFiles("*BUILD"),)
-    for name in ("tflite-micro", "cmsis-nn", "cmsis-6", "esp-nn"):
+    for name in ("tflite-micro", "cmsis-nn", "cmsis-6", "esp-nn", "esp-tflite-micro"):
         assert lock.get(name).prepare == () and lock.get(name).digest == lock.get(name).source_digest
     assert not list((PROJECT_DIR / "third_party").rglob("*.patch")), "patches are read from TFLM, never copied"
 
@@ -176,3 +177,10 @@ def test_unknown_dependency_name_suggests_close_names():
     with pytest.raises(LockError) as info:
         load_lock().get("tflite_micro")
     assert "tflite-micro" in info.value.fix
+
+
+def test_esp_tflite_micro_pin_is_the_commit_the_op_inventory_was_checked_against():
+    """kernels=esp-nn compiles the esp_nn/ wrappers of this commit; op_inventory lists them from the same one."""
+    from tinyml_build.analysis import op_inventory
+
+    assert load_lock().get("esp-tflite-micro").commit == op_inventory.ESP_TFLITE_MICRO_COMMIT

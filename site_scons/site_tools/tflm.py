@@ -151,6 +151,11 @@ def TflmRuntime(env, plan, envs):
         target_objects += kernel_env.Object(str(tflm.kernel_object(src)), str(src))
     target_objects += _xtensa_libm_objects(env, plan, compile_env(flags.upstream_common, (), flags.kernel_optimization,
                                                                   []))
+    # The project's own code a kernel set needs from its platform (ESP-NN: esp_timer_get_time()).
+    kernel_glue_env = compile_env(flags.glue_common, flags.kernel_defines + tflm.glue_defines(plan.target),
+                                  flags.kernel_optimization, glue_includes, system)
+    for src in tflm.sources.glue_files:
+        target_objects += kernel_glue_env.Object(str(tflm.kernel_object(src)), str(src))
 
     # Model level: the wrapper over MicroInterpreter and the flatbuffer array, per model.
     shared_objects, generated = [], []

@@ -109,7 +109,8 @@ def activation_lifetimes(sg: Subgraph) -> dict[int, Lifetime]:
     Graph inputs live from the start, graph outputs to the end, variables (RNN state) for the
     whole run; other tensors from the op that writes them to the last op that reads them.
     """
-    last_step = max(len(sg.operators) - 1, 0)
+    # Steps are op indices: with ops left out (dead code, a folded TFLM_DECODE) the last index exceeds len - 1.
+    last_step = max([len(sg.operators) - 1, 0, *(op.index for op in sg.operators)])
     first: dict[int, int] = {}
     last: dict[int, int] = {}
 
@@ -179,12 +180,16 @@ def quantization_findings(model: Model) -> list[Finding]:
     """Hybrid (dynamic-range) ops and float16 weights: TFLM cannot run them efficiently or at all."""
     findings = []
     for sg in model.subgraphs:
+        # TFLM_DECODE's outputs are constants decoded from compressed bytes: weights, not activations.
+        decoded = {i for op in sg.operators if op.name == "TFLM_DECODE" for i in op.outputs}
         for op in sg.operators:
             tensors = [sg.tensors[i] for i in op.inputs if i >= 0]
-            weights = [t for t in tensors if t.is_constant and t.dtype in ("int8", "uint8", "int4")]
-            activations = [t for t in tensors if not t.is_constant] + [sg.tensors[i] for i in op.outputs]
+            fixed = [t for t in tensors if t.is_constant or t.index in decoded]
+            weights = [t for t in fixed if t.dtype in ("int8", "uint8", "int4")]
+            activations = [t for t in tensors if t not in fixed] + [sg.tensors[i] for i in op.outputs]
             floats = [t for t in activations if t.dtype == "float32"]
-            if weights and floats and op.name not in ("DEQUANTIZE", "GATHER", "EMBEDDING_LOOKUP"):
+            # TFLM_DECODE's uint8 inputs are compressed bytes, not weights (a float32 tensor may come out).
+            if weights and floats and op.name not in ("DEQUANTIZE", "GATHER", "EMBEDDING_LOOKUP", "TFLM_DECODE"):
                 findings.append(Finding(
                     "error",
                     f"hybrid (dynamic-range) quantization: op #{op.index} {op.name} (subgraph {sg.index}) has "

@@ -73,7 +73,8 @@ KERNEL_LIBRARIES: Mapping[str, KernelLibrary] = MappingProxyType({
         name="esp-nn",
         directory="tensorflow/lite/micro/kernels/esp_nn",
         source_tree="espressif/esp-tflite-micro",
-        requires=("espressif/esp-nn", "ESP-IDF (esp_timer)"),
+        # their one ESP-IDF need, esp_timer_get_time(), is the project's shim (runtimes/tflm/src/esp_idf/)
+        requires=("espressif/esp-nn",),
         defines=("ESP_NN=1",),  # without it the esp_nn kernels compile their reference fallback
     ),
 })
@@ -576,9 +577,14 @@ def _wrapped(names: Iterable[str]) -> list[str]:
 # them (measured with TensorFlow 2.21 / Keras 3): the user's way out, not ours.
 EXPORT_ALTERNATIVES = {
     "TILE": ("Keras 3's UpSampling2D(interpolation='nearest') exports RESHAPE + TILE; "
-             "keras.layers.Resizing(height, width, interpolation='nearest') exports RESIZE_NEAREST_NEIGHBOR"),
+             "keras.layers.Resizing(height, width, interpolation='nearest') exports RESIZE_NEAREST_NEIGHBOR; "
+             "RepeatVector(n) exports TILE too: tf.broadcast_to(tf.expand_dims(x, 1), [batch, n, features]) "
+             "exports RESHAPE + BROADCAST_TO"),
     "GELU": ("tf.nn.gelu / activation='gelu' exports GELU; write the tanh form "
              "0.5 * x * (1 + tanh(0.7978845608 * (x + 0.044715 * x**3))) to export TANH, MUL and ADD"),
+    "SELECT": ("Keras 3's Embedding exports LESS, ADD, SELECT (it wraps negative ids) before its GATHER, and "
+               "tf.where on operands of one shape exports SELECT; look the ids up with tf.gather(table, ids) "
+               "(GATHER only), and tf.where with a broadcast operand exports SELECT_V2"),
 }
 
 

@@ -8,7 +8,10 @@ really the block size -- TFLM computes only part of the op, silently, and the mo
 from TensorFlow Lite's. A SLICE whose size is known only at run time is worse: TFLM copies as many
 elements as the run-time size says into the declared buffer, past its end (a Keras LSTM/GRU with
 return_sequences=True and no unroll becomes a while loop whose TensorListSetItem is SLICE(size
-[i, -1, -1]) declared [1, 1, 1]). Both runtimes are exact copies of TFLM, so the build refuses such a
+[i, -1, -1]) declared [1, 1, 1]). A RESHAPE whose run-time shape the converter declared as a
+placeholder ([1, 1] for Keras Dense on a 3-D input with a dynamic batch) cannot run in TFLM at all,
+and says so better here than as TFLM's element-count check or a missing REDUCE_PROD. Both runtimes
+are exact copies of TFLM, so the build refuses such a
 model and says how to re-export it.
 """
 
@@ -104,6 +107,24 @@ def _slice_finding(sg: Subgraph, op: Operator) -> str | None:
 _SHAPE_FUNCTIONS = {"SPACE_TO_BATCH_ND": _space_to_batch, "BATCH_TO_SPACE_ND": _batch_to_space}
 
 
+def _reshape_finding(sg: Subgraph, op: Operator) -> str | None:
+    """A RESHAPE whose dynamic output is declared with fewer or more elements than its input: the
+    converter's placeholder for a shape computed at run time (Keras Dense on a 3-D input, Flatten,
+    LayerNormalization, Softmax exported with a dynamic batch: SHAPE -> REDUCE_PROD -> PACK ->
+    RESHAPE, declared [1, 1]). TFLM never computes it; its Prepare refuses the element count."""
+    if not op.inputs or not op.outputs or not 0 <= op.inputs[0] < len(sg.tensors) \
+            or not 0 <= op.outputs[0] < len(sg.tensors):
+        return None
+    x, output = sg.tensors[op.inputs[0]], sg.tensors[op.outputs[0]]
+    signature = output.shape_signature
+    if signature is None or not any(d < 0 for d in signature) or math.prod(x.shape) == math.prod(output.shape):
+        return None
+    return (f"op #{op.index} RESHAPE (subgraph {sg.index}) declares output '{output.name}' (tensor #{output.index}) "
+            f"as {list(output.shape)}, {math.prod(output.shape)} elements, for an input of {list(x.shape)}, "
+            f"{math.prod(x.shape)} (its shape signature {list(signature)} is computed at run time from the dynamic "
+            "batch); TFLM never computes it, so neither runtime can run the model")
+
+
 def static_shape_findings(model: Model) -> list[tuple[str, str]]:
     """(what, fix) for every op whose declared output shape is not the one it computes."""
     findings = []
@@ -113,6 +134,11 @@ def static_shape_findings(model: Model) -> list[tuple[str, str]]:
                 what = _slice_finding(sg, op)
                 if what is not None:
                     findings.append((what, SLICE_FIX))
+                continue
+            if op.name == "RESHAPE":
+                what = _reshape_finding(sg, op)
+                if what is not None:
+                    findings.append((what, FIXED_SHAPE_FIX))
                 continue
             shape_of = _SHAPE_FUNCTIONS.get(op.name)
             if shape_of is None or len(op.inputs) < 3 or not op.outputs or not 0 <= op.inputs[0] < len(sg.tensors):

@@ -34,6 +34,7 @@ def _refused(runtime: str, lacks, err: TinyMLError, notes=()) -> RuntimeSupport:
 
 def aot_support(model: Model) -> RuntimeSupport:
     """runtime=aot: the ops without a lowering, and whether lowering the whole model succeeds."""
+    from tinyml_build.runtimes.aot.decode_fold import flash_note
     from tinyml_build.runtimes.aot.lower import lower_model
     from tinyml_build.runtimes.aot.ops import lowerings
 
@@ -45,7 +46,8 @@ def aot_support(model: Model) -> RuntimeSupport:
         return _refused("aot", lacks, err)
     memory = {"arena_bytes": program.arena_size, "arena_lower_bound_bytes": program.arena_lower_bound,
               "op_state_bytes": program.state_bytes, "model_data_bytes": program.model_bytes}
-    return RuntimeSupport("aot", True, tuple(lacks), memory=memory)
+    note = flash_note(model)
+    return RuntimeSupport("aot", True, tuple(lacks), memory=memory, notes=(note,) if note else ())
 
 
 def tflm_support(model: Model) -> RuntimeSupport:

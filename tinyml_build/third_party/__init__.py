@@ -1,4 +1,4 @@
-"""Pinned upstream sources (TFLM, flatbuffers, gemmlowp, ruy, CMSIS-NN, CMSIS_6, ESP-NN).
+"""Pinned upstream sources (TFLM, flatbuffers, gemmlowp, ruy, CMSIS-NN, CMSIS_6, ESP-NN, esp-tflite-micro, kissfft).
 
 The lock (third_party/lock.yaml) pins each by commit and content digest; this package loads
 it, resolves each dependency to a local tree (explicit path, then cache -- never the network

@@ -9,7 +9,9 @@ its minimum, maximum, zero and, for quantized inputs, its zero point: where satu
 rounding bugs live), then seeded random tensors (numpy's PCG64, so the same seed gives the same
 bytes on every machine). Twenty random vectors see a bug that hits 1 % of inputs with 82 %
 probability, three only with 3 %. Vectors run in order on one interpreter, like the firmware
-runs them, so models with state (variable tensors) are compared over the same history.
+runs them, so models with state (variable tensors) are compared over the same history. A vector
+whose invoke TFLM stops (kTfLiteAbort: a CIRCULAR_BUFFER still collecting frames) is `stopped`:
+the firmware must return TML_NOT_READY there and its outputs are not compared.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from tinyml_build.errors import ModelError
 from tinyml_build.escape import json_text, terminal
 from tinyml_build.model import dtypes
 from tinyml_build.model.reader import Model
+from tinyml_build.verification.circular_buffer_runs import predict_runs
 from tinyml_build.verification.oracle import Oracle, select_oracle
 from tinyml_build.verification.samples import Sample, samples_from_metadata  # noqa: F401 -- re-exported
 from tinyml_build.verification.unwritten_outputs import care_masks
@@ -56,6 +59,7 @@ class GoldenVector:
     outputs: tuple[bytes, ...]
     care: tuple[bytes | None, ...] = ()  # per output: None (every byte compared) or a mask, 1 = compared
                                          # (unwritten_outputs: bytes TFLM leaves unspecified); () = all None
+    stopped: bool = False  # the oracle's invoke stopped early (kTfLiteAbort): expect TML_NOT_READY, no outputs
 
     def care_of(self, output: int) -> bytes | None:
         return self.care[output] if output < len(self.care) else None
@@ -89,7 +93,8 @@ class Golden:
             "vectors": [{"label": v.label, "inputs": [b.hex() for b in v.inputs],
                          "outputs": [b.hex() for b in v.outputs],
                          **({"care": [None if m is None else m.hex() for m in v.care]}
-                            if any(m is not None for m in v.care) else {})} for v in self.vectors],
+                            if any(m is not None for m in v.care) else {}),
+                         **({"stopped": True} if v.stopped else {})} for v in self.vectors],
         }
         if self.accuracy is not None:
             data["accuracy"] = self.accuracy
@@ -110,7 +115,8 @@ class Golden:
             blind_spots=tuple(data["oracle_blind_spots"]),
             vectors=tuple(GoldenVector(v["label"], tuple(bytes.fromhex(h) for h in v["inputs"]),
                                        tuple(bytes.fromhex(h) for h in v["outputs"]),
-                                       tuple(None if h is None else bytes.fromhex(h) for h in v.get("care", ())))
+                                       tuple(None if h is None else bytes.fromhex(h) for h in v.get("care", ())),
+                                       bool(v.get("stopped", False)))
                           for v in data["vectors"]),
             accuracy=data.get("accuracy"),
         )
@@ -221,16 +227,13 @@ def make_golden(model: Model, name: str | None = None, random_vectors: int = DEF
 
     oracle = oracle or select_oracle()
     all_results, _ = oracle.run(model, [arrays for _, arrays, _ in feeds])
-    stopped = [label for (label, _, _), results in zip(feeds, all_results) if results is None]
-    if stopped:
-        raise ModelError(f"{oracle.name} stopped {len(stopped)} of {len(feeds)} test vectors early (kTfLiteAbort: "
-                         f"a CIRCULAR_BUFFER not ready, first '{terminal(stopped[0])}'); the firmware's test vectors "
-                         "do not carry expected stops yet", where=model.path,
-                         fix="check the model with target=host runtime=aot test or python -m "
-                             "tinyml_build.verification.target_check (both compare the stopped invokes), or "
-                             "build it without test")
+    runs = expected_runs(model, oracle, [label for label, _, _ in feeds], [r is None for r in all_results])
     vectors = []
-    for (label, arrays, sample), results in zip(feeds, all_results):
+    for (label, arrays, sample), results, run in zip(feeds, all_results, runs):
+        input_bytes = tuple(a.astype(a.dtype.newbyteorder("<")).tobytes() for a in arrays)
+        if results is None:  # TFLM stopped this invoke: its outputs hold nothing new
+            vectors.append(GoldenVector(label, input_bytes, (), stopped=True))
+            continue
         results = [np.ascontiguousarray(r) for r in results]
         for spec, result in zip(outputs, results):
             if result.nbytes != spec.nbytes:
@@ -243,10 +246,26 @@ def make_golden(model: Model, name: str | None = None, random_vectors: int = DEF
                 raise ModelError(f"{oracle.name} gives {list(got)} for sample {sample.path.name}, model.yaml records "
                                  f"{list(sample.tflm_output)}", where=model.path,
                                  fix="re-create the model's samples (its training script writes them)")
-        care = care_masks(model, results)
-        vectors.append(GoldenVector(label, tuple(a.astype(a.dtype.newbyteorder("<")).tobytes() for a in arrays),
+        care = care_masks(model, results, run.unspecified if run is not None else None)
+        vectors.append(GoldenVector(label, input_bytes,
                                     tuple(r.astype(r.dtype.newbyteorder("<")).tobytes() for r in results),
                                     care if any(m is not None for m in care) else ()))
     return Golden(model=name, sha256=model.sha256, reference=oracle.name, seed=seed,
                   inputs=inputs, outputs=outputs, vectors=tuple(vectors), oracle=oracle.as_dict(),
                   blind_spots=tuple(d.describe() for d in oracle.blind_spots(model)))
+
+
+def expected_runs(model: Model, oracle: Oracle, labels: list[str], stopped: list[bool]) -> list:
+    """Per vector, circular_buffer_runs' prediction (None for a model without CIRCULAR_BUFFER), which
+    must stop exactly the invokes the oracle stopped: a difference means the state was not carried
+    over as the firmware carries it (ModelError, never golden data judged on another history)."""
+    predicted = predict_runs(model, len(labels), stops_seen=any(stopped))
+    expected = [run.stopped for run in predicted] if predicted is not None else [False] * len(labels)
+    if expected != stopped:
+        first = next(k for k, (a, b) in enumerate(zip(expected, stopped)) if a != b)
+        raise ModelError(f"{oracle.name} {'stopped' if stopped[first] else 'ran'} test vector {first} "
+                         f"('{terminal(labels[first])}') where the model's CIRCULAR_BUFFER options say its invoke "
+                         f"{'stops' if expected[first] else 'runs'} ({sum(stopped)} of {len(labels)} stopped, "
+                         f"{sum(expected)} expected): the oracle did not carry the state over as the firmware does",
+                         where=model.path, fix="report this as a bug; build the model without test meanwhile")
+    return predicted if predicted is not None else [None] * len(labels)

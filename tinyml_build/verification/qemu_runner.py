@@ -221,6 +221,7 @@ def _has_final_line(received: bytearray) -> bool:
 
 
 NOCHECK = "NOCHECK"  # TML-VECTOR / TML-RESULT status of a model run on its fixed input, outputs unchecked
+NOT_READY_STATUS = 3  # tml_model_api.h's TML_NOT_READY, as TML-VECTOR's invoke= reports it
 _FIRMWARE_EXIT = {"PASS": 0, NOCHECK: 4}  # main.c's exit status for each final status (others: non-zero)
 
 
@@ -327,8 +328,21 @@ def stack_mark(fields: dict[str, str] | None) -> dict[str, int] | None:
 
 def _vector_differences(m: ModelReport, v: int, vector) -> list[str]:
     """How the outputs `m` reports for vector v differ from the golden ones (vector: a GoldenVector; the
-    bytes its care masks leave out are not compared), one text each."""
-    texts = []
+    bytes its care masks leave out are not compared), one text each. A vector the oracle stopped must
+    be reported stopped (ready=no: TML_NOT_READY) and one it ran must not be."""
+    reported = m.vectors.get(v, {})
+    not_ready = reported.get("invoke") == str(NOT_READY_STATUS)
+    if vector.stopped:
+        if reported.get("ready") == "no":
+            return []
+        how = ("the firmware's test vectors did not expect it (they differ from golden.json)" if not_ready
+               else f"invoke() returned status {reported['invoke']}" if "invoke" in reported
+               else "invoke() ran the model" if reported.get("ready") == "yes" else "the firmware reported no stop")
+        return [f"the oracle stopped this invoke (kTfLiteAbort: a CIRCULAR_BUFFER not ready); {how}"]
+    if not_ready:
+        return ["invoke() returned TML_NOT_READY; the oracle ran this invoke to the end"]
+    texts = [] if reported.get("ready") != "yes" else [
+        "the firmware's test vectors expect a stop here (they differ from golden.json, which has none)"]
     for o, expected in enumerate(vector.outputs):
         got_hex = m.outputs.get((v, o))
         if got_hex is None:

@@ -42,7 +42,8 @@ def render_test_vectors(golden: Golden) -> str:
         in_arrays = ", ".join(f"tv{v}_in{i}" for i in range(len(vector.inputs)))
         out_arrays = ", ".join(f"tv{v}_out{o}" for o in range(len(vector.outputs)))
         out.append(f"static const uint8_t *const tv{v}_inputs[] = {{{in_arrays}}};")
-        out.append(f"static const uint8_t *const tv{v}_outputs[] = {{{out_arrays}}};")
+        if vector.outputs:  # a stopped vector has none: TML_NOT_READY is what it checks
+            out.append(f"static const uint8_t *const tv{v}_outputs[] = {{{out_arrays}}};")
         if vector.care:  # bytes the model leaves unspecified are not compared (unwritten_outputs.py)
             for o, mask in enumerate(vector.care):
                 if mask is not None:
@@ -56,9 +57,11 @@ def render_test_vectors(golden: Golden) -> str:
     out.append(f"static const tml_test_vector tv_vectors[{max(len(golden.vectors), 1)}] = {{")
     for v, vector in enumerate(golden.vectors):
         care = f", tv{v}_care" if vector.care else ", 0"
-        out.append(f"    {{{c_string(vector.label)}, tv{v}_inputs, tv{v}_outputs{care}}},")
+        expected = f"tv{v}_outputs" if vector.outputs else "0"
+        stopped = "1u" if vector.stopped else "0u"
+        out.append(f"    {{{c_string(vector.label)}, tv{v}_inputs, {expected}{care}, {stopped}}},")
     if not golden.vectors:
-        out.append("    {0, 0, 0, 0},")
+        out.append("    {0, 0, 0, 0, 0u},")
     out.append("};")
     out.append("")
     out.append(f"const tml_test_model {name}_test_model = {{")

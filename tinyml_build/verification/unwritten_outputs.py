@@ -4,8 +4,9 @@ TFLite_Detection_PostProcess with fast NMS writes only the detections it found: 
 its box, class and score outputs keep whatever the arena held (a TFLM image's own history, the
 oracle's another), while aot writes zeros there. Comparing them would judge arena garbage. Here
 each such graph output gets a byte mask (1: compared) from the oracle's own number of detections,
-and the test application and the host comparison skip the 0 bytes. Every other output is compared
-whole (mask None).
+and the test application and the host comparison skip the 0 bytes. A CIRCULAR_BUFFER's window
+slots no frame has reached yet, and what is computed from them, are masked the same way
+(circular_buffer_runs.py says which). Every other output is compared whole (mask None).
 """
 
 import numpy as np
@@ -44,12 +45,13 @@ def op_output_care(op, k: int, num_detections: bytes | None, nbytes: int, where:
     return np.repeat(care, 4).astype(np.uint8).tobytes()
 
 
-def care_masks(model, results) -> tuple[bytes | None, ...]:
+def care_masks(model, results, unspecified: dict[int, int] | None = None) -> tuple[bytes | None, ...]:
     """Per graph output of one vector (`results`: the oracle's arrays in graph-output order), the
-    byte mask of what the model defines, or None where every byte is defined."""
+    byte mask of what the model defines, or None where every byte is defined. `unspecified`:
+    {tensor index: its leading bytes the invoke leaves unspecified} (circular_buffer_runs.Run)."""
     sg = model.main
     masks: list[bytes | None] = [None] * len(sg.outputs)
-    if not any(op.name == DETECTION_POSTPROCESS for op in sg.operators):
+    if not unspecified and not any(op.name == DETECTION_POSTPROCESS for op in sg.operators):
         return tuple(masks)
     position = {index: k for k, index in enumerate(sg.outputs)}
     data = [np.ascontiguousarray(r).astype(np.asarray(r).dtype.newbyteorder("<")).tobytes() for r in results]
@@ -62,6 +64,12 @@ def care_masks(model, results) -> tuple[bytes | None, ...]:
                 at = position[index]
                 masks[at] = op_output_care(op, k, None if count_at is None else data[count_at], len(data[at]),
                                            str(model.path))
+    for at, index in enumerate(sg.outputs):
+        leading = min((unspecified or {}).get(index, 0), len(data[at]))
+        if leading:
+            mask = bytearray(masks[at] if masks[at] is not None else b"\x01" * len(data[at]))
+            mask[:leading] = bytes(leading)
+            masks[at] = bytes(mask)
     return tuple(masks)
 
 

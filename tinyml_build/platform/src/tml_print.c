@@ -37,6 +37,11 @@ static void tml_emit_unsigned(uint64_t value, uint32_t base, int upper, uint32_t
 void tml_printf(const char *format, ...) {
   va_list args;
   va_start(args, format);
+  tml_vprintf(format, args);
+  va_end(args);
+}
+
+void tml_vprintf(const char *format, va_list args) {
   for (const char *p = format; *p != '\0'; ++p) {
     if (*p != '%') {
       const char *run = p;
@@ -104,7 +109,6 @@ void tml_printf(const char *format, ...) {
         break;
     }
   }
-  va_end(args);
 }
 
 void tml_print_hex_bytes(const uint8_t *bytes, uint32_t n) {

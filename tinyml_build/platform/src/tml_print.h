@@ -7,6 +7,7 @@
 #ifndef TML_PRINT_H
 #define TML_PRINT_H
 
+#include <stdarg.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -14,6 +15,9 @@ extern "C" {
 #endif
 
 void tml_printf(const char *format, ...) __attribute__((format(printf, 1, 2)));
+
+/* The same with the arguments as a va_list (for printf-shaped entry points of upstream code). */
+void tml_vprintf(const char *format, va_list args) __attribute__((format(printf, 1, 0)));
 
 /* `n` bytes as lowercase hex digits, no separators. */
 void tml_print_hex_bytes(const uint8_t *bytes, uint32_t n);

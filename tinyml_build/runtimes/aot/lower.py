@@ -151,6 +151,11 @@ class OpContext:
         return self.op.name
 
     @property
+    def model_path(self) -> str:
+        """The model's path as the user gave it, for errors the lowering raises itself."""
+        return self._lowering.model.path
+
+    @property
     def subgraph(self) -> int:
         """The index of the subgraph being lowered (0: the main one, which invoke() runs)."""
         return self._lowering.subgraph
@@ -368,12 +373,28 @@ def live_subgraph(sg: Subgraph) -> tuple[Subgraph, list[Operator]]:
     return replace(sg, operators=tuple(reversed(live))), list(reversed(dead))
 
 
+def _no_lowering_fix(names: list[str]) -> str:
+    """runtime=tflm is the fix only when TFLM has a kernel for every op aot lacks: for a Keras layer
+    exported as an op TFLM lacks (TILE, GELU, SELECT) it sent users to a build that refuses too."""
+    from tinyml_build.analysis.op_inventory import EXPORT_ALTERNATIVES, OPS
+
+    no_kernel = [name for name in names if name not in OPS]
+    if not no_kernel:
+        return TFLM_FIX
+    hints = [f"{name}: {EXPORT_ALTERNATIVES[name]}" for name in no_kernel if name in EXPORT_ALTERNATIVES]
+    return (f"runtime=tflm refuses it too (TFLM has no kernel for {', '.join(no_kernel)}): re-export the model "
+            f"without {'them' if len(no_kernel) > 1 else 'it'}" + (f" ({'; '.join(hints)})" if hints else ""))
+
+
 def lower_model(model: Model, name: str | None = None) -> Program:
     """The whole model as a Program, or a ModelError/UnsupportedOpError naming the first problem."""
     from tinyml_build.analysis.analyze import analyze, check_buildable
     from tinyml_build.runtimes.aot import not_lowered, subgraphs
+    from tinyml_build.runtimes.aot.decode_fold import fold_decodes
 
     check_buildable(analyze(model))
+    operator_count = len(model.main.operators)
+    model = fold_decodes(model)  # TFLM_DECODE's outputs become constants (decoded at build time)
     sg, eliminated = live_subgraph(model.main)
     table = lowerings()
     nested = subgraphs.prepare(model, sg)  # None for a one-subgraph model
@@ -387,7 +408,7 @@ def lower_model(model: Model, name: str | None = None) -> Program:
             + (f" (unsupported ops in this model: {', '.join(names)})" if len(names) > 1 else "")
             + (f": {why[0]}" if why else ""),
             where=model.path,
-            fix=why[1] if why else f"{TFLM_FIX}; runtime=aot supports {', '.join(table)}",
+            fix=why[1] if why else f"{_no_lowering_fix(names)}; runtime=aot supports {', '.join(table)}",
         )
     lowering = _Lowering(model)
     lowering.nested = nested
@@ -405,7 +426,7 @@ def lower_model(model: Model, name: str | None = None) -> Program:
         name=name or model.name,
         source=Path(model.path).name,
         sha256=model.sha256,
-        operator_count=len(model.main.operators),
+        operator_count=operator_count,
         tensor_count=len(sg.tensors),
         arena_size=plan.size,
         arena_lower_bound=plan.lower_bound,

@@ -5,15 +5,9 @@ Why a table: these are decisions with a cause, not gaps to discover; an op leave
 a lowering (ops/<op>.py).
 """
 
-WHY_NOT = {
-    "TFLM_DECODE": (
-        "TFLM_DECODE is TFLM's compression (its compression tool's output): it decodes constant tensors with "
-        "ancillary data (LUT, pruning or Huffman decode, kernels/decode_state_*.cc) into the arena before the "
-        "ops that use them; aot has not implemented these decoders yet (its weights are already constants in "
-        "flash, so it would decode them at build time, which gives up the compression's flash saving)",
-        "build the model as it was before TFLM's compression tool (the uncompressed .tflite), or use "
-        "runtime=tflm"),
-}
+# Empty today: TFLM_DECODE, the last entry, is decoded at build time (decode_fold.py); an Ethos-U
+# NPU op is refused before lowering for both runtimes (analysis/npu_ops.py).
+WHY_NOT: dict[str, tuple[str, str]] = {}
 
 
 def reason(op_name: str) -> tuple[str, str] | None:

@@ -95,6 +95,7 @@ class TflmPlan:
     library_required: bool = True  # kernels= was explicit: an image linking none of the library fails
     # files compiled from a Debian source package (clang-xtensa: newlib's expf), for manifest.json
     system_sources: dict | None = None
+    kernels_note: str = ""  # why the target's default kernel set gave way (BuildConfig.kernels_note)
 
     name = "tflm"
     scons_builder = "TflmRuntime"  # site_scons/site_tools/tflm.py
@@ -156,6 +157,12 @@ class TflmPlan:
         lib = self.sources.library
         return f"{self.kernel_marker}{lib.library}/" if lib else None
 
+    @staticmethod
+    def glue_defines(target: Target) -> tuple[str, ...]:
+        """Defines of the kernel set's own glue (TflmSources.glue_files): the target's clock, which
+        tml_esp_timer.c turns timer ticks into microseconds with."""
+        return (f"TML_ESP_TIMER_CLOCK_HZ={target.clock_hz}u",)
+
     @property
     def probe_object(self) -> Path:
         return self.common_dir / "probe" / f"{PROBE_APP.stem}.o"
@@ -199,6 +206,8 @@ class TflmPlan:
         lock = load_lock()
         return {
             "kernels": self.kernels,
+            "kernels_reason": self.kernels_note or ("kernels= given" if self.library_required
+                                                    else "the target's default kernels"),
             "log": self.log,
             "arena": {"option": "auto" if self.arena.fixed is None else self.arena.fixed,
                       "headroom": self.arena.describe_headroom(), "probe_target": self.probe_target.name},
@@ -207,7 +216,8 @@ class TflmPlan:
                                    "pinned_digest": lock.get(name).digest} for name in sorted(self.sources.trees)},
             "tflm_flags": flags,
             "upstream_files": sorted("/".join(self.sources.origin(p)) for p in
-                                     self.sources.core + self.sources.kernel_files + self.sources.library_files),
+                                     self.sources.core + self.sources.kernel_files + self.sources.library_files
+                                     + self.sources.glue_files),
             **({"system_sources": self.system_sources} if self.system_sources else {}),
         }
 
@@ -227,7 +237,7 @@ def link_libraries(flags: arm_gcc.Flags) -> arm_gcc.Flags:
 
 def project_files() -> list[Path]:
     """The project's own tflm sources and headers (for manifest.json)."""
-    return sorted(p for p in GLUE_DIR.iterdir() if p.suffix in (".c", ".cc", ".h"))
+    return sorted(p for p in GLUE_DIR.rglob("*") if p.suffix in (".c", ".cc", ".h"))
 
 
 def tflm_flags(target: Target, sources: TflmSources, project_dir: Path, build_root: Path,
@@ -272,7 +282,7 @@ def probe_platform(target: Target, probe: Target, build_root: Path) -> TargetPla
 
 def plan_tflm(target: Target, sources: TflmSources, model_names: list[str], project_dir: Path, build_root: Path,
               out_dir: Path, gen_dir: Path, arena: ArenaOption, log: bool = False,
-              targets_dir: Path | None = None, library_required: bool = True) -> TflmPlan:
+              targets_dir: Path | None = None, library_required: bool = True, kernels_note: str = "") -> TflmPlan:
     targets_dir = (Path(targets_dir) if targets_dir
                    else target.path.parent if target.path else Path(project_dir) / "targets")
     probe = probe_target_for(target, targets_dir)
@@ -283,7 +293,7 @@ def plan_tflm(target: Target, sources: TflmSources, model_names: list[str], proj
                     common_dir=Path(build_root) / target.name / "_common" / ("tflm-log" if log else "tflm"),
                     out_dir=Path(out_dir),
                     gen_dir=Path(gen_dir), resolver_label="_".join(model_names), models=models, arena=arena, log=log,
-                    library_required=library_required,
+                    library_required=library_required, kernels_note=kernels_note,
                     probe_target=probe, probe_capacity=probe_capacity(probe),
                     probe_platform=probe_platform(target, probe, Path(build_root)))
 
@@ -303,7 +313,7 @@ def plan(config, project_dir: Path, options=None) -> TflmPlan:
     toolchain = config.toolchain.name if config.toolchain else config.target.toolchain
     planned = plan_tflm(config.target, sources, [m.name for m in config.models], Path(project_dir),
                      Path(config.build_root), Path(config.out_dir), Path(config.gen_dir), arena, log,
-                     library_required=config.kernels_explicit)
+                     library_required=config.kernels_explicit, kernels_note=config.kernels_note)
     if not xtensa_libm.needed(toolchain):
         return planned
     from dataclasses import replace

@@ -19,6 +19,8 @@ The rules (see tinyml_build/runtimes/tflm/README.md):
            optimized file in place of its reference twin.
   library  for an optimized kernel set, only the library's source files whose functions the
            chosen kernel files reach (a closure over function names; see library_closure).
+           ESP-NN's kernel files come from espressif/esp-tflite-micro (KernelLibraryBuild.kernel_tree),
+           with the project's ESP-IDF shim (KernelLibraryBuild.glue).
 The core does not depend on the kernel set (no core file includes a header that tests
 CMSIS_NN or ESP_NN; tests/test_tflm_sources.py checks it), so its objects are shared by all
 kernel sets of a target.
@@ -72,6 +74,9 @@ class KernelLibraryBuild:
     header_dir: str  # inside `library`: its public headers (inline functions count as reachable code)
     include_dirs: tuple[tuple[str, str], ...]  # (dependency, folder inside it)
     excluded: str  # regex of library sources never compiled (float variants TFLM disables)
+    kernel_tree: str = "tflite-micro"  # the lock dependency whose tree ships the library's kernel files
+    glue: tuple[str, ...] = ()  # the project's own sources (in src/) the kernel files need from their platform
+    glue_include: str = ""  # folder in src/ with the headers those kernel files include from their platform
 
 
 # Per optimized kernel set, what TFLM's make/ext_libs/<lib>.inc does, expressed as data.
@@ -85,6 +90,25 @@ LIBRARY_BUILDS: Mapping[str, KernelLibraryBuild] = {
         header_dir="Include",
         include_dirs=(("cmsis-6", ""), ("cmsis-nn", ""), ("cmsis-6", "CMSIS/Core/Include"), ("cmsis-nn", "Include")),
         excluded=r"(_f16|_f32|/arm_nntables_flt)\.c\Z",
+    ),
+    # ESP-NN: the kernel wrappers are espressif/esp-tflite-micro's esp_nn/*.cc (its CMakeLists.txt adds
+    # -DESP_NN and drops their reference twins), compiled against OUR TFLM tree. The library is built as
+    # esp-nn's CMakeLists.txt builds it for a chip that is neither ESP32-S3 nor ESP32-P4 (the ESP32-C3):
+    # the portable C sources only (c_srcs; the _esp32s3/_esp32p4 files are those chips' own), with
+    # CONFIG_NN_OPTIMIZED, ESP-IDF's Kconfig default (NN_OPTIMIZED), under which esp_nn.h maps the
+    # entry points to esp_nn_generic_opt.h's choice (conv, depthwise conv and softmax: the _opt C
+    # versions; the rest: _ansi). CONFIG_NN_SKIP_NUDGE (Kconfig default n; not bit-exact) stays off.
+    # What they need from ESP-IDF, esp_timer_get_time() and a console printf, comes from the project's shim.
+    "esp-nn": KernelLibraryBuild(
+        name="esp-nn", library="esp-nn", dependencies=("esp-nn", "esp-tflite-micro"),
+        defines=("CONFIG_NN_OPTIMIZED=1",),
+        source_dir="src",
+        header_dir="include",
+        include_dirs=(("esp-nn", "include"), ("esp-nn", "src/common")),
+        excluded=r"_esp32(s3|p4)\.c\Z",
+        kernel_tree="esp-tflite-micro",
+        glue=("tml_esp_printf.c", "tml_esp_timer.c"),
+        glue_include="esp_idf",
     ),
 }
 
@@ -107,6 +131,7 @@ class TflmSources:
     kernel_files: tuple[Path, ...]
     library_files: tuple[Path, ...]
     include_dirs: tuple[Path, ...]
+    glue_files: tuple[Path, ...]  # the project's own sources the kernel set needs (KernelLibraryBuild.glue)
     defines: tuple[str, ...]  # kernel-set defines (CMSIS_NN, ...); the core needs none of them
     library: KernelLibraryBuild | None
 
@@ -151,7 +176,7 @@ def required_dependencies(op_names: Iterable[str], kernels: str, lock: Lock | No
     if kernels != op_inventory.REFERENCE:
         library = op_inventory.KERNEL_LIBRARIES[kernels]
         build = LIBRARY_BUILDS.get(kernels)
-        if build is None or _lock_name(lock, library.source_tree) != TFLM:
+        if build is None or _lock_name(lock, library.source_tree) is None:
             pinned = [n for n in (_lock_name(lock, r) for r in library.requires) if n]
             missing = [r for r in (library.source_tree, *library.requires) if _lock_name(lock, r) is None]
             raise TinyMLError(
@@ -159,7 +184,7 @@ def required_dependencies(op_names: Iterable[str], kernels: str, lock: Lock | No
                 f"need {', '.join(library.requires)}; third_party/lock.yaml does not pin "
                 f"{', '.join(missing) or library.source_tree}" + (f" (it pins {', '.join(pinned)})" if pinned else ""),
                 where=f"kernels={kernels}",
-                fix="use kernels=reference or kernels=cmsis-nn, or runtime=aot")
+                fix=f"use kernels={op_inventory.REFERENCE}, or runtime=aot")
         needs += [d for d in build.dependencies if d not in needs]
     for need in op_inventory.third_party_needs(op_names, op_inventory.REFERENCE):
         name = _lock_name(lock, need)
@@ -202,22 +227,33 @@ def resolve_sources(op_names: Iterable[str], kernels: str, overrides: Mapping[st
     lock = lock or load_lock()
     trees, how = resolve_trees(required_dependencies(op_names, kernels, lock), overrides, env, lock)
     tflm = trees[TFLM]
-    kernel_files = tuple(_existing(tflm, rel, "kernel source")
-                         for rel in op_inventory.kernel_sources(op_names, kernels))
     build = LIBRARY_BUILDS.get(kernels)
+    kernel_files = tuple(_existing(_kernel_tree(rel, kernels, build, trees), rel, "kernel source")
+                         for rel in op_inventory.kernel_sources(op_names, kernels))
     library_files: tuple[Path, ...] = ()
+    glue_files: tuple[Path, ...] = ()
     defines: tuple[str, ...] = ()
     includes = [trees[dep] / sub for dep, sub in _BASE_INCLUDES]
     includes += [trees[dep] / _OP_NEED_INCLUDES[dep] for dep in trees if dep in _OP_NEED_INCLUDES]
     if build is not None:
         defines = op_inventory.KERNEL_LIBRARIES[kernels].defines + build.defines
         includes += [trees[dep] / sub for dep, sub in build.include_dirs]
+        includes += [GLUE_DIR / build.glue_include] if build.glue_include else []
         library_files = tuple(library_closure(trees[build.library] / build.source_dir, build.excluded,
                                               trees[build.library] / build.header_dir, kernel_files))
+        glue_files = tuple(GLUE_DIR / name for name in build.glue)
     return TflmSources(kernels=kernels, trees=trees, how=how, core=tuple(core_sources(tflm)),
                        kernel_files=kernel_files, library_files=library_files,
                        include_dirs=tuple(_unique(Path(os.path.normpath(p)) for p in includes)),
-                       defines=defines, library=build)
+                       glue_files=glue_files, defines=defines, library=build)
+
+
+def _kernel_tree(rel: str, kernels: str, build: KernelLibraryBuild | None, trees: Mapping[str, Path]) -> Path:
+    """The tree that ships kernel file `rel`: the library's own kernel tree for its optimized files
+    (esp-tflite-micro's esp_nn/), TFLM's for every reference kernel."""
+    if build is not None and rel.startswith(op_inventory.KERNEL_LIBRARIES[kernels].directory + "/"):
+        return trees[build.kernel_tree]
+    return trees[TFLM]
 
 
 def missing_reason(op_names: Iterable[str], kernels: str, overrides=None, env=None) -> str | None:
@@ -272,12 +308,15 @@ def core_sources(tflm: Path) -> list[Path]:
 # --- optimized library: only what the kernels reach -----------------------------------------------
 
 _COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
+_ATTRIBUTE = re.compile(r"__attribute__\s*\(\((?:[^()]|\([^()]*\))*\)\)")
 # A function definition starting in column 0 (C style of CMSIS-NN): return type, name, parameter
 # list, then '{' -- a prototype ends in ';', a call is indented, a preprocessor line starts with '#'.
 _DEFINITION = re.compile(r"^(?=[A-Za-z_])([^;{}()=#]*?)\b([A-Za-z_]\w*)\s*\(([^;{}#]*?)\)\s*\{", re.M | re.S)
 # A global variable definition with an initializer in column 0, e.g. `const q15_t table[256] = {`.
 _DATA_DEFINITION = re.compile(r"^(?=[A-Za-z_])([^;{}()=#]*?)\b([A-Za-z_]\w*)\s*(?:\[[^\]]*\]\s*)*=", re.M)
 _IDENT = re.compile(r"\b[A-Za-z_]\w*\b")
+# `#define esp_nn_conv_s8 esp_nn_conv_s8_opt`: a header that picks an implementation by macro.
+_ALIAS = re.compile(r"^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)[ \t]+([A-Za-z_]\w*)[ \t]*$", re.M)
 _NOT_NAMES = frozenset("if else for while do switch case return sizeof goto typedef struct enum union".split())
 _INLINE = re.compile(r"\b(?:static\s+inline|__STATIC_FORCEINLINE|__STATIC_INLINE)\b"
                      r"[^{;]*?\b([A-Za-z_]\w*)\s*\(([^;{}]*?)\)\s*\{", re.S)
@@ -291,7 +330,9 @@ class _LibraryIndex:
 
 
 def _read_code(path: Path) -> str:
-    return _COMMENT.sub(" ", path.read_text(encoding="utf-8", errors="replace"))
+    """The file without comments and GCC attributes (ESP-NN writes `__attribute__ ((noinline))` on the
+    line before a definition, which would otherwise read as a function named __attribute__)."""
+    return _ATTRIBUTE.sub(" ", _COMMENT.sub(" ", path.read_text(encoding="utf-8", errors="replace")))
 
 
 def _body_end(text: str, open_brace: int) -> int:
@@ -325,6 +366,8 @@ def _library_index(source_dir: Path, excluded: str, include_root: Path) -> _Libr
     inline_uses: dict[str, frozenset[str]] = {}
     for header in sorted(Path(include_root).rglob("*.h")):
         text = _read_code(header)
+        for m in _ALIAS.finditer(text):  # ESP-NN names its per-chip choice by macro: a use of either name
+            inline_uses[m.group(1)] = inline_uses.get(m.group(1), frozenset()) | {m.group(2)}
         for m in _INLINE.finditer(text):
             body = text[m.end() - 1:_body_end(text, m.end() - 1)]
             if m.group(1) not in _NOT_NAMES:

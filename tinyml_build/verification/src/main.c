@@ -8,6 +8,8 @@
  *   TML-MODEL name=.. runtime=.. operators=.. tensors=.. model_bytes=.. arena_used=..
  *             arena_reserved=.. arena_headroom=..
  *   TML-VECTOR model=.. index=.. status=PASS|FAIL [first_mismatch=output:byte]
+ *   TML-VECTOR model=.. index=.. status=PASS|FAIL ready=no|yes   (a vector the oracle stopped: kTfLiteAbort;
+ *             PASS when invoke() returned TML_NOT_READY too, then no TML-OUTPUT lines: nothing new to show)
  *   TML-VECTOR model=.. index=0 status=NOCHECK input=zero_point   (a model without test vectors)
  *   TML-OUTPUT model=.. vector=.. output=.. hex=..   (every output byte, for the host-side comparison)
  *   TML-TIME model=.. unit=cycles|qemu_instructions|none per_inference=.. runs=..
@@ -18,8 +20,9 @@
  * Exit status: 0 all vectors pass, 1 a mismatch, 2 the model could not be set up, 3 a fault,
  * 4 every checked vector passed but some model's outputs were not checked.
  *
- * The timing loop runs after every vector was checked, so stateful models (variable tensors)
- * see exactly the sequence of inputs the golden run used.
+ * The timing loop runs after every vector was checked, so stateful models (variable tensors,
+ * CIRCULAR_BUFFER windows) see exactly the sequence of inputs the golden run used. A streaming
+ * model's invokes that return TML_NOT_READY count in its time per inference like the others.
  */
 #include <inttypes.h>
 #include <stdint.h>
@@ -57,6 +60,7 @@ static const char *tml_status_name(tml_status status) {
   switch (status) {
     case TML_OK: return "ok";
     case TML_ARENA_TOO_SMALL: return "arena too small";
+    case TML_NOT_READY: return "not ready";
     default: return "error";
   }
 }
@@ -87,6 +91,38 @@ static int tml_check_shapes(const tml_test_model *m) {
   return 1;
 }
 
+/* Every output byte of the invoke just run, for the host-side comparison (TML-OUTPUT lines). */
+static void tml_report_outputs(const tml_test_model *m, uint32_t index) {
+  const tml_model_api *api = m->api;
+  for (uint32_t o = 0; o < m->num_outputs; ++o) {
+    tml_printf("TML-OUTPUT model=%s vector=%" PRIu32 " output=%" PRIu32 " hex=", api->name, index, o);
+    tml_print_hex_bytes((const uint8_t *)api->output(o)->data, m->output_bytes[o]);
+    tml_printf("\n");
+  }
+}
+
+/* A vector whose invoke the oracle stopped (kTfLiteAbort: a CIRCULAR_BUFFER collecting frames): it
+ * passes when invoke() returns TML_NOT_READY too; its outputs hold nothing new and are not compared. */
+static int tml_check_stopped(const tml_test_model *m, const tml_test_vector *v, uint32_t index, tml_status status) {
+  const tml_model_api *api = m->api;
+  if (status == TML_NOT_READY) {
+    tml_printf("  vector %" PRIu32 " (%s): PASS: not ready, as in the oracle\n", index, v->label);
+    tml_printf("TML-VECTOR model=%s index=%" PRIu32 " status=PASS ready=no\n", api->name, index);
+    return 1;
+  }
+  if (status == TML_OK) {
+    tml_printf("  vector %" PRIu32 " (%s): FAIL: invoke() ran the model, the oracle stopped it (not ready)\n", index,
+               v->label);
+    tml_printf("TML-VECTOR model=%s index=%" PRIu32 " status=FAIL ready=yes\n", api->name, index);
+    tml_report_outputs(m, index);
+    return 0;
+  }
+  tml_printf("  vector %" PRIu32 " (%s): FAIL: invoke() returned %s\n", index, v->label, tml_status_name(status));
+  tml_printf("TML-VECTOR model=%s index=%" PRIu32 " status=FAIL invoke=%" PRIu32 "\n", api->name, index,
+             (uint32_t)status);
+  return 0;
+}
+
 static int tml_run_vector(const tml_test_model *m, uint32_t index) {
   const tml_model_api *api = m->api;
   const tml_test_vector *v = &m->vectors[index];
@@ -94,6 +130,9 @@ static int tml_run_vector(const tml_test_model *m, uint32_t index) {
     memcpy(api->input(i)->data, v->inputs[i], m->input_bytes[i]);
   }
   const tml_status status = api->invoke();
+  if (v->stopped) {
+    return tml_check_stopped(m, v, index, status);
+  }
   if (status != TML_OK) {
     tml_printf("  vector %" PRIu32 " (%s): FAIL: invoke() returned %s\n", index, v->label, tml_status_name(status));
     tml_printf("TML-VECTOR model=%s index=%" PRIu32 " status=FAIL invoke=%" PRIu32 "\n", api->name, index,
@@ -122,11 +161,7 @@ static int tml_run_vector(const tml_test_model *m, uint32_t index) {
     tml_printf("  vector %" PRIu32 " (%s): PASS\n", index, v->label);
     tml_printf("TML-VECTOR model=%s index=%" PRIu32 " status=PASS\n", api->name, index);
   }
-  for (uint32_t o = 0; o < m->num_outputs; ++o) {
-    tml_printf("TML-OUTPUT model=%s vector=%" PRIu32 " output=%" PRIu32 " hex=", api->name, index, o);
-    tml_print_hex_bytes((const uint8_t *)api->output(o)->data, m->output_bytes[o]);
-    tml_printf("\n");
-  }
+  tml_report_outputs(m, index);
   return pass;
 }
 
@@ -159,18 +194,15 @@ static int tml_run_fixed_input(const tml_test_model *m) {
     tml_fill_fixed_input(api->input(i));
   }
   const tml_status status = api->invoke();
-  if (status != TML_OK) {
+  if (status != TML_OK && status != TML_NOT_READY) { /* not ready: a streaming op took the frame, by design */
     tml_printf("  fixed input (zero points): FAIL: invoke() returned %s\n", tml_status_name(status));
     tml_printf("TML-VECTOR model=%s index=0 status=FAIL invoke=%" PRIu32 "\n", api->name, (uint32_t)status);
     return 0;
   }
-  tml_printf("  fixed input (zero points): ran; outputs not checked (no test vectors in this image)\n");
+  tml_printf("  fixed input (zero points): %s; outputs not checked (no test vectors in this image)\n",
+             status == TML_NOT_READY ? "not ready (the model collects frames)" : "ran");
   tml_printf("TML-VECTOR model=%s index=0 status=NOCHECK input=zero_point\n", api->name);
-  for (uint32_t o = 0; o < m->num_outputs; ++o) {
-    tml_printf("TML-OUTPUT model=%s vector=0 output=%" PRIu32 " hex=", api->name, o);
-    tml_print_hex_bytes((const uint8_t *)api->output(o)->data, m->output_bytes[o]);
-    tml_printf("\n");
-  }
+  tml_report_outputs(m, 0u);
   return 1;
 }
 

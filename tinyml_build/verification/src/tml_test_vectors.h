@@ -2,7 +2,8 @@
  *
  * Each model in the image comes with test vectors: inputs and the golden outputs the
  * tflite-micro host interpreter produced for them at build time. The test application runs
- * every vector through the model's tml_model_api and compares every output byte.
+ * every vector through the model's tml_model_api and compares every output byte (or, for a vector
+ * the oracle stopped, checks that invoke() returns TML_NOT_READY).
  */
 #ifndef TML_TEST_VECTORS_H
 #define TML_TEST_VECTORS_H
@@ -20,7 +21,10 @@ typedef struct {
   const uint8_t *const *inputs;   /* one pointer per model input, tensor bytes */
   const uint8_t *const *expected; /* one pointer per model output: golden bytes */
   const uint8_t *const *care;     /* 0 (every byte compared) or one pointer per output: 0, or a mask whose
-                                     0 bytes the model leaves unspecified (fast NMS's unwritten slots) */
+                                     0 bytes the model leaves unspecified (fast NMS's unwritten slots, a
+                                     CIRCULAR_BUFFER's window slots no frame has reached) */
+  uint32_t stopped;               /* 1: the oracle stopped this invoke (kTfLiteAbort): invoke() must return
+                                     TML_NOT_READY; expected and care are 0, no output is compared */
 } tml_test_vector;
 
 typedef struct {
