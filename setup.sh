@@ -15,6 +15,7 @@ APT_PACKAGES=(
   gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf                       # ESP32-C3 (RISC-V) images
   qemu-system-misc                                                           # their tests (xtensa, riscv32 twins)
   libc++-22-dev                                                              # runtime=tflm on ESP targets (C++ headers for clang++-22)
+  libnewlib-dev newlib-source                                                # runtime=tflm on ESP32/S3: C headers, newlib's expf source
   cmake ninja-build                                                          # building exports (tests/test_export*.py)
   chromium                                                                   # the report's HTML in a browser (tests/test_report_browser.py)
 )

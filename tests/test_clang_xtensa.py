@@ -40,7 +40,7 @@ def test_firmware_flags(tmp_path):
     assert flags.arch[1:5] == ("-Xclang", "-target-feature", "-Xclang", "+density")
     assert "+dfpaccel" in flags.arch
     assert "-D__XTENSA_WINDOWED_ABI__=1" in flags.common and "-ffunction-sections" in flags.common
-    assert flags.c == ("-std=c99",) and flags.cxx == ()
+    assert flags.c == ("-std=c99",) and flags.cxx[0] == "-std=c++17"  # runtime=tflm's C++ (cxx_command)
     assert "--gc-sections" in flags.link and "-nostdlib" in flags.link
     assert flags.libraries == ()  # never the call0 lx106 libgcc/libc
     assert flags.path_maps[0] == f"-ffile-prefix-map={tmp_path.resolve()}=."
@@ -77,6 +77,16 @@ def test_parse_gcc_style_arguments():
     assert "-o" not in inv.clang_args and "-c" not in inv.clang_args and "inc" in inv.clang_args
     text = "\t.cfi_startproc\nentry a1, 32\n  .cfi_def_cfa a7, 32\nretw.n\n"
     assert xtensa_cc.strip_cfi(text) == "entry a1, 32\nretw.n\n"
+
+
+def test_cxx_sources_and_uniform_file_directives():
+    """C++ goes through the same driver; `.file` checksums are dropped so llvm-mc sees no mix."""
+    inv = xtensa_cc.parse(["-c", "api.cc", "-o", "api.o", "-std=c++17"])
+    assert inv.sources == ["api.cc"] and inv.mode == "c"
+    text = ('\t.file\t0 "/src" "a.cc" md5 0x91706e1846c6edcaa624b9df7b287fa8\n'
+            '\t.file\t4 "/usr/lib/llvm-22/include/c++/v1" "cstdint"\n\t.loc\t0 3 0\n')
+    assert xtensa_cc.drop_file_md5(text) == ('\t.file\t0 "/src" "a.cc"\n'
+                                             '\t.file\t4 "/usr/lib/llvm-22/include/c++/v1" "cstdint"\n\t.loc\t0 3 0\n')
 
 
 def _compile(source: Path, obj: Path, *extra: str, options=()) -> subprocess.CompletedProcess:
@@ -200,3 +210,12 @@ def test_assembly_comments_with_raw_bytes(tmp_path):
     result = _compile(source, obj)
     assert result.returncode == 0, result.stderr
     assert obj.stat().st_size > 0
+
+
+def test_an_unresolved_helper_names_itself_and_the_way_out():
+    message = ("ld: softmax.o:(.literal+0x0): undefined reference to `tanhf'\n"
+               "ld: a.o:(.literal+0x4): undefined reference to `logf'\nld: b.o: undefined reference to `tanhf'")
+    fix = clang_xtensa.link_failure_fix(message)
+    assert fix.startswith("logf, tanhf: not in the project's windowed-Xtensa runtime support")
+    assert "runtime=aot builds int8-quantized models" in fix and "Espressif's GCC" in fix
+    assert clang_xtensa.link_failure_fix("ld: cannot open linker script") is None

@@ -3,6 +3,7 @@ alias, what runs in `test` (an ISA twin, named as such), and what is refused wit
 Bit-exactness of every aot model on the three twins is tests/test_qemu_models.py's."""
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -81,14 +82,23 @@ def test_image_reports_flash_command_and_twin_run(built, target):
     assert (time.get("counted_by") == "plugin") == (target != "esp32c3")
 
 
-@pytest.mark.parametrize("target", ["esp32", "esp32s3"])  # esp32c3 builds it: tests/test_esp_tflm.py
-def test_runtime_tflm_is_refused_naming_aot(tmp_path, target):
-    result = scons(f"target={target}", "model=hello_world", "runtime=tflm", f"build_dir={tmp_path}")
+@pytest.mark.parametrize("target", ["esp32", "esp32s3"])  # what builds: tests/test_esp_tflm.py
+def test_runtime_tflm_without_cxx_headers_is_refused_naming_aot(tmp_path, target):
+    """PATH without clang++-22: one clean error before any output, naming the package and runtime=aot."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in NEEDS[target]:  # the C toolchain stays; only the C++ compiler is missing
+        if shutil.which(tool):
+            (bin_dir / tool).symlink_to(shutil.which(tool))
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.path.dirname(sys.executable)}"}
+    result = subprocess.run([sys.executable, "-m", "SCons", "-Q", f"target={target}", "model=hello_world",
+                             "runtime=tflm", f"build_dir={tmp_path / 'build'}"], capture_output=True, text=True,
+                            cwd=PROJECT_DIR, env=env)
     text = result.stdout + result.stderr
     assert result.returncode != 0 and "Traceback" not in text
     assert "runtime=tflm cannot be built for target" in text and "use runtime=aot" in text
-    assert "clang-xtensa compiles C only" in text and "only esp32c3 with riscv64-unknown-elf-gcc builds it" in text
-    assert not (tmp_path / target).exists()  # refused before any output was written
+    assert "clang++-22 is not on PATH" in text and "libc++-22-dev" in text
+    assert not (tmp_path / "build" / target).exists()  # refused before any output was written
 
 
 def test_a_model_that_cannot_fit_the_loader_ram_fails_at_build_time(tmp_path):

@@ -1,7 +1,8 @@
-"""runtime=tflm on the ESP32 family: esp32c3 builds TFLM with clang++-22 and libc++'s headers, with
-TFLM's reference kernels or (its default) ESP-NN's, and is bit-exact on its RISC-V twin against the
-pinned TFLM; what is not built (the Xtensa chips, ESP-NN off the ESP32 family, a machine without
-libc++'s headers) is one clean error."""
+"""runtime=tflm on the ESP32 family: every chip builds TFLM with clang++-22 and libc++'s headers --
+esp32c3 over picolibc, with TFLM's reference kernels or (its default) ESP-NN's; esp32/esp32s3 over
+newlib's headers with the project's windowed-ABI runtime support, reference kernels -- and is bit-exact
+on its twin against the pinned TFLM; what is not built (ESP-NN on the Xtensa chips or off the ESP32
+family, a machine without libc++'s headers) is one clean error."""
 
 import json
 import shutil
@@ -15,9 +16,10 @@ from tinyml_build.config.targets import load_target
 from tinyml_build.errors import TinyMLError
 from tinyml_build.image.elf import read_elf
 from tinyml_build.image.linker_map import read_map
+from tinyml_build.platform import xtensa_libm
 from tinyml_build.runtimes.tflm.image_check import kernel_objects_linked
 from tinyml_build.runtimes.tflm.sources import missing_reason
-from tinyml_build.toolchains import libcxx, riscv_gcc
+from tinyml_build.toolchains import clang_xtensa, libcxx, riscv_gcc
 
 C3_TOOLS = ("riscv64-unknown-elf-gcc", "qemu-system-riscv32", libcxx.CLANG_CXX)
 _WHY_NO_CXX = riscv_gcc.cxx_unavailable()
@@ -63,6 +65,51 @@ def test_tflm_on_esp32c3_is_bit_exact_on_the_twin(c3_root):
     database = json.loads((out / "compile_commands.json").read_text())
     cxx = [e["command"] for e in database if e["file"].endswith(".cc")]
     assert cxx and all("--target=riscv32-unknown-elf" in c and "libcxx_config -isystem" in c for c in cxx)
+
+
+XTENSA_TOOLS = ("clang-22", "llvm-mc-22", "xtensa-lx106-elf-ld", "qemu-system-xtensa", libcxx.CLANG_CXX)
+_WHY_NO_XTENSA_CXX = clang_xtensa.cxx_unavailable()
+_NEWLIB_SOURCE = sorted(xtensa_libm.TARBALL_DIR.glob(xtensa_libm.TARBALL_PATTERN))
+needs_xtensa = pytest.mark.skipif(
+    any(shutil.which(t) is None for t in XTENSA_TOOLS) or _WHY_NO_XTENSA_CXX is not None or not _NEWLIB_SOURCE,
+    reason=f"needs {', '.join(XTENSA_TOOLS)}, libc++'s and newlib's headers and newlib-source "
+           f"({_WHY_NO_XTENSA_CXX or 'a tool or newlib-source is missing'}; ./setup.sh installs them)")
+
+
+@pytest.mark.qemu
+@pytest.mark.slow
+@needs_sources
+@needs_xtensa
+def test_tflm_on_esp32s3_is_bit_exact_on_the_twin(tmp_path):
+    """TFLM's C++ on windowed Xtensa: double helpers, libm pieces and newlib's expf linked with no
+    unresolved symbol, hello_world and kws (conv, depthwise, pooling, softmax) bit-exact on the twin."""
+    result = scons("target=esp32s3", "model=hello_world,kws", "runtime=tflm", "test", "test_vectors=1",
+                   f"build_dir={tmp_path}")
+    text = result.stdout + result.stderr
+    assert result.returncode == 0, text[-3000:]
+    assert "test: PASS (esp32s3's objects on an Xtensa ISA twin" in text
+    assert "inconsistent use of MD5" not in text  # the driver keeps llvm-mc quiet on C++ objects
+    out = tmp_path / "esp32s3" / "hello_world+kws"
+    verdict = json.loads((out / "test.json").read_text())
+    assert verdict["verdict"] == "pass" and sorted(verdict["models"]) == ["hello_world", "kws"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["settings"]["tflm"]["kernels"] == "reference"
+    database = json.loads((out / "compile_commands.json").read_text())
+    cxx = [e["command"] for e in database if e["file"].endswith(".cc")]
+    assert cxx and all("--target=xtensa" in c and "clang++-22" in c and "/newlib" in c for c in cxx)
+    assert (out.parent / "_common" / "tflm" / "newlib" / "sf_exp.c").is_file()  # extracted, never committed
+    newlib = manifest["settings"]["tflm"]["system_sources"]
+    assert newlib["package"] == "newlib-source" and "newlib/libm/common/sf_exp.c" in newlib["files"]
+
+
+def test_esp_nn_for_tflm_on_xtensa_is_refused_and_the_default_gives_way(tmp_path):
+    board = load_target("esp32s3")
+    choice = build_config.ToolchainChoice("clang-xtensa", "the target's toolchain")
+    with pytest.raises(TinyMLError, match="ESP-NN's TFLM kernels are built for esp32c3 only"):
+        build_config.choose_runtime("tflm", ["FULLY_CONNECTED"], "esp-nn", board=board, toolchain=choice)
+    config = build_config.resolve(PROJECT_DIR, "esp32s3", "kws", runtime="aot", build_dir=str(tmp_path),
+                                  env={"PATH": ""})
+    assert config.kernels == "reference" and "built for esp32c3 only" in config.kernels_note
 
 
 ESP_NN_MARKER = "/_common/tflm/esp-nn/"

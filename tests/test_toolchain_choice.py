@@ -92,15 +92,20 @@ def test_missing_riscv_compiler_names_the_apt_command(tmp_path):
     assert "apt-get install gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf" in str(err.value)
 
 
-def test_runtime_tflm_with_a_c_only_toolchain_is_one_clean_error(tmp_path):
+def test_runtime_tflm_on_xtensa_without_cxx_headers_is_one_clean_error(tmp_path):
+    """clang-xtensa builds TFLM's C++ only with clang++-22 and libc++'s headers: without them, auto
+    gives way to aot and an explicit runtime=tflm names the package and runtime=aot."""
     board = load_target("esp32")
     choice = toolchains.choose(board, "auto", path=str(tmp_path))
-    runtime, why = build_config.choose_runtime("auto", ["FULLY_CONNECTED"], "esp-nn", board=board, toolchain=choice)
-    assert runtime == "aot" and "clang-xtensa compiles C only" in why
+    assert choice.name == "clang-xtensa" and toolchains.supports_cxx(choice.name)
+    env = {"PATH": str(tmp_path)}
+    runtime, why = build_config.choose_runtime("auto", ["FULLY_CONNECTED"], "reference", env=env, board=board,
+                                               toolchain=choice)
+    assert runtime == "aot" and "clang++-22 is not on PATH" in why
     with pytest.raises(TinyMLError) as err:
-        build_config.choose_runtime("tflm", ["FULLY_CONNECTED"], "esp-nn", board=board, toolchain=choice)
+        build_config.choose_runtime("tflm", ["FULLY_CONNECTED"], "reference", env=env, board=board, toolchain=choice)
     text = str(err.value)
-    assert "use runtime=aot" in text and "clang-xtensa compiles C only" in text
+    assert "use runtime=aot" in text and "libc++-22-dev" in text
 
 
 def test_the_banner_names_the_chosen_toolchain_on_esp_targets_only():

@@ -53,6 +53,28 @@ def _float_cases(rng: random.Random) -> list[tuple[int, int]]:
     return cases
 
 
+def _double_cases(rng: random.Random) -> list[tuple[int, int]]:
+    """xtensa_rt/double.c as LLVM 22 compiles it for the ESP32 (its host build is checked on millions
+    of operands in tests/test_xtensa_double.py): random patterns, near exponents, tiny results."""
+    def pattern(exp_lo: int, exp_hi: int) -> int:
+        return (rng.getrandbits(1) << 63) | (rng.randint(exp_lo, exp_hi) << 52) | rng.getrandbits(52)
+
+    cases = [(rng.getrandbits(64), rng.getrandbits(64)) for _ in range(300)]
+    cases += [(pattern(1000, 1050), pattern(1000, 1050)) for _ in range(300)]
+    cases += [(pattern(0, 60), pattern(900, 1100)) for _ in range(200)]
+    cases += [(0x3FF0000000000000, 0x3CA0000000000000), (0x7FF0000000000000, 0xFFF0000000000000), (0, 0),
+              (0x8000000000000000, 0), (0x7FEFFFFFFFFFFFFF, 0x7FEFFFFFFFFFFFFF), (1, 0x3FE0000000000000)]
+    return cases
+
+
+def _host_double(a: int, b: int) -> list[int]:
+    x, y = np.array([a, b], dtype=np.uint64).view(np.float64)
+    with np.errstate(all="ignore"):
+        results = [x + y, x - y, x * y, x / y]
+    bits = [int(np.array([r], dtype=np.float64).view(np.uint64)[0]) for r in results]
+    return bits + [int(x < y) | (int(x == y) << 1) | (int(x > y) << 2)]
+
+
 def _int64_cases(rng: random.Random) -> list[tuple[int, int]]:
     cases = [(a, b) for a in INT64_EDGES for b in INT64_EDGES if b != 0]
     for _ in range(800):
@@ -159,6 +181,18 @@ int main(void) {
     q.f = a.f / b.f;
     put_hex32(q.u);
   }
+  put_line("D ");
+  for (uint32_t i = 0; i < COUNT(da); ++i) {
+    union { uint64_t u; double d; } a, b, r[4];
+    a.u = da[i];
+    b.u = db[i];
+    r[0].d = a.d + b.d;
+    r[1].d = a.d - b.d;
+    r[2].d = a.d * b.d;
+    r[3].d = a.d / b.d;
+    for (int k = 0; k < 4; ++k) { put_hex32((uint32_t)(r[k].u >> 32)); put_hex32((uint32_t)r[k].u); }
+    put_hex32((uint32_t)(a.d < b.d) | ((uint32_t)(a.d == b.d) << 1) | ((uint32_t)(a.d > b.d) << 2));
+  }
   put_line("U ");
   for (uint32_t i = 0; i < COUNT(ia); ++i) {
     const uint64_t q = ia[i] / ib[i], r = ia[i] % ib[i];
@@ -225,10 +259,12 @@ int main(void) {
 """
 
 
-def _program(float_cases, int_cases) -> str:
+def _program(float_cases, int_cases, double_cases) -> str:
     head = "#include <stdint.h>\n"
     head += _c_array("fa", "uint32_t", [a for a, _ in float_cases])
     head += _c_array("fb", "uint32_t", [b for _, b in float_cases])
+    head += _c_array("da", "uint64_t", [a for a, _ in double_cases])
+    head += _c_array("db", "uint64_t", [b for _, b in double_cases])
     head += _c_array("ia", "uint64_t", [a for a, _ in int_cases])
     head += _c_array("ib", "uint64_t", [b for _, b in int_cases])
     body = (PROGRAM.replace("@LENGTHS@", ", ".join(map(str, COPY_LENGTHS)))
@@ -251,23 +287,23 @@ def _is_nan(bits: int) -> bool:
 def run(tmp_path_factory):
     xt.require(*xt.COMPILE_TOOLS, *xt.LINK_TOOLS, *xt.RUN_TOOLS)
     rng = random.Random(SEED)
-    float_cases, int_cases = _float_cases(rng), _int64_cases(rng)
+    float_cases, int_cases, double_cases = _float_cases(rng), _int64_cases(rng), _double_cases(rng)
     work = tmp_path_factory.mktemp("xtensa_rt")
     source = work / "rt_check.c"
-    source.write_text(_program(float_cases, int_cases))
+    source.write_text(_program(float_cases, int_cases, double_cases))
     elf = xt.build_twin(work, [source], flags=["-Wno-shadow", "-Wno-sign-compare"])
     result = xt.run_twin(elf)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     sections = {}
     for line in result.stdout.splitlines():
-        if len(line) >= 2 and line[1] == " " and line[0] in "FUSME":
+        if len(line) >= 2 and line[1] == " " and line[0] in "FDUSME":
             sections[line[0]] = [int(word, 16) for word in line[2:].split()]
     assert "E" in sections, "the program did not finish"
-    return float_cases, int_cases, sections
+    return float_cases, int_cases, sections, double_cases
 
 
 def test_divsf3_is_correctly_rounded(run):
-    float_cases, _, sections = run
+    float_cases, _, sections, _ = run
     got = sections["F"]
     assert len(got) == len(float_cases) > 4000
     wrong = []
@@ -282,8 +318,25 @@ def test_divsf3_is_correctly_rounded(run):
     assert subnormal_results > 300  # the cases do reach the subnormal range
 
 
+def test_double_arithmetic_on_the_twin(run):
+    _, _, sections, double_cases = run
+    got = sections["D"]
+    assert len(got) == 9 * len(double_cases)
+    wrong = []
+    for i, (a, b) in enumerate(double_cases):
+        words = got[9 * i:9 * i + 9]
+        results = [(words[2 * k] << 32) | words[2 * k + 1] for k in range(4)] + [words[8]]
+        want = _host_double(a, b)
+        for k, (mine, host) in enumerate(zip(results, want)):
+            both_nan = k < 4 and all((v & 0x7FF0000000000000) == 0x7FF0000000000000 and v & ((1 << 52) - 1)
+                                     for v in (mine, host))
+            if mine != host and not both_nan:
+                wrong.append(f"{a:016x} op{k} {b:016x}: got {mine:x}, host {host:x}")
+    assert not wrong, f"{len(wrong)} differ, e.g. " + "; ".join(wrong[:5])
+
+
 def test_64bit_division(run):
-    _, int_cases, sections = run
+    _, int_cases, sections, _ = run
     unsigned = [tuple(sections["U"][i:i + 4]) for i in range(0, len(sections["U"]), 4)]
     assert len(unsigned) == len(int_cases)
     for (a, b), (qh, ql, rh, rl) in zip(int_cases, unsigned):
@@ -299,7 +352,7 @@ def test_64bit_division(run):
 
 
 def test_memory_functions(run):
-    _, _, sections = run
+    _, _, sections, _ = run
     assert 0xBAD not in sections["M"]  # each returns its destination
     assert sections["M"] == _expected_mem()
 

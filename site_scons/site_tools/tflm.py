@@ -149,6 +149,8 @@ def TflmRuntime(env, plan, envs):
         target_objects += src_env.Object(str(tflm.core_object(src)), str(src))
     for src in tflm.sources.kernel_files + tflm.sources.library_files:
         target_objects += kernel_env.Object(str(tflm.kernel_object(src)), str(src))
+    target_objects += _xtensa_libm_objects(env, plan, compile_env(flags.upstream_common, (), flags.kernel_optimization,
+                                                                  []))
     # The project's own code a kernel set needs from its platform (ESP-NN: esp_timer_get_time()).
     kernel_glue_env = compile_env(flags.glue_common, flags.kernel_defines + tflm.glue_defines(plan.target),
                                   flags.kernel_optimization, glue_includes, system)
@@ -182,7 +184,7 @@ def TflmRuntime(env, plan, envs):
         probe_platform["objects"] + probe_objects + target_objects + shared_objects,
         Action(_probe_link_action, label("LINK")),
         TML_PROBE_TARGET_FILE=str(tflm.probe_target.path), TML_PROJECT=str(plan.project_dir),
-        TML_PROBE_SCRIPT=str(tflm.probe_platform.linker_script),
+        TML_PROBE_SCRIPT=str(tflm.probe_script),
         TML_PROBE_SIZING_SCRIPT=str(tflm.probe_platform.sizing_linker_script))
     env.Depends(probe_elf, probe_platform["scripts"] + [str(tflm.probe_target.path)])
     generated_by(env, probe_elf, "tinyml_build.image.link")
@@ -207,6 +209,30 @@ def TflmRuntime(env, plan, envs):
         model_objects += model_env.Object(str(plan.obj_dir / m.model_object), descriptor)
     return {"target_objects": target_objects, "model_objects": model_objects, "generated": generated,
             "size_report": {"kernel_library": tflm.kernel_library, "arena_json": arena_json}}
+
+
+@clean_errors
+def _extract_libm_action(target, source, env):
+    from tinyml_build.platform import xtensa_libm
+
+    xtensa_libm.extract(Path(str(source[0])), Path(str(target[0])).parent)
+
+
+def _xtensa_libm_objects(env, plan, upstream_env):
+    """newlib's expf, extracted from Debian's newlib-source and compiled, for toolchains with no
+    usable libm (clang-xtensa); nothing for the others."""
+    from tinyml_build.platform import xtensa_libm
+
+    if not xtensa_libm.needed(plan.toolchain):
+        return []
+    out_dir = plan.runtime.common_dir / "newlib"
+    files = env.Command([str(p) for p in xtensa_libm.extracted_files(out_dir)], str(xtensa_libm.find_tarball()),
+                        Action(_extract_libm_action, label("GEN", "newlib's expf from $SOURCE")))
+    generated_by(env, files, "tinyml_build.platform.xtensa_libm")
+    libm_env = upstream_env.Clone(CPPPATH=[str(out_dir)], CPPDEFINES=list(xtensa_libm.DEFINES))
+    libm_env.Append(CCFLAGS=["-isystem", str(xtensa_libm.headers_dir()), *xtensa_libm.QUIET])
+    return [libm_env.Object(str(out_dir / f"{Path(name).stem}.o"), files[i])[0]
+            for i, name in enumerate(xtensa_libm.SOURCES)]
 
 
 def generate(env):

@@ -175,7 +175,7 @@ def choose_runtime(requested: str, op_names: list[str], kernels: str, overrides=
             why = ("`export` of runtime=tflm is not made for ESP targets (the image is; an ESP-IDF project takes "
                    "TFLM from espressif/esp-tflite-micro; export runtime=aot)")
         if requested == AUTO:  # aot is the smaller and faster image on every ESP target
-            return "aot", why or "ESP targets: runtime=auto builds aot (runtime=tflm builds TFLM with ESP-NN)"
+            return "aot", why or "ESP targets: runtime=auto builds aot (the smaller, faster image)"
         if why is not None:
             raise TinyMLError(f"runtime=tflm cannot be built for target {board.name}: {why}", where="runtime=tflm",
                               fix="use runtime=aot (it builds this model for the target, bit-exact with TFLM)")
@@ -198,32 +198,40 @@ def choose_runtime(requested: str, op_names: list[str], kernels: str, overrides=
 
 
 ESP_NN = "esp-nn"
-# ESP targets whose runtime=tflm build is done and tested (TFLM with ESP-NN's or TFLM's reference
-# kernels, clang++-22 with libc++'s headers): the ESP32-C3's RISC-V toolchain.
-ESP_TFLM_TOOLCHAINS = ("riscv64-unknown-elf-gcc",)
+# Toolchains whose runtime=tflm build for ESP targets is done and tested (clang++-22 with libc++'s
+# headers): the ESP32-C3's RISC-V one (over picolibc; ESP-NN's or TFLM's reference kernels), and the
+# Xtensa one of the ESP32/ESP32-S3 (over newlib's headers, with the project's xtensa_rt and newlib's
+# expf; TFLM's reference kernels).
+ESP_TFLM_TOOLCHAINS = {"riscv64-unknown-elf-gcc": "esp32c3", "clang-xtensa": "esp32, esp32s3"}
 
 
 def _esp_tflm_refusal(board, toolchain: ToolchainChoice | None, kernels: str, env=None) -> str | None:
-    """Why runtime=tflm is not built for this ESP target (None when it is): Espressif's GCC and the
-    Xtensa toolchain are not done (no C library or libm for windowed code), a package may be missing."""
+    """Why runtime=tflm is not built for this ESP target (None when it is): Espressif's GCC is not
+    done, ESP-NN's TFLM kernels are not built for the Xtensa chips, a package may be missing."""
     if toolchain is None or toolchain.name not in ESP_TFLM_TOOLCHAINS:
         name = toolchain.name if toolchain is not None else board.toolchain
-        done = f"only esp32c3 with {', '.join(ESP_TFLM_TOOLCHAINS)} builds it"
+        done = "it is built with " + " and ".join(f"{n} ({t})" for n, t in ESP_TFLM_TOOLCHAINS.items())
         if not toolchains.supports_cxx(name):
             return f"{name} compiles C only and TFLM is C++ ({done})"
         return f"TFLM is not built for ESP targets with {name} ({done})"
+    if kernels == ESP_NN and board.isa == "xtensa":
+        return "ESP-NN's TFLM kernels are built for esp32c3 only (kernels=reference is)"
     return toolchains.cxx_unavailable(toolchain.name, (env if env is not None else os.environ).get("PATH"))
 
 
 def _esp_kernels(board, kernels: str, explicit: bool, note: str) -> tuple[str, str]:
     """ESP-NN's kernels are built for the ESP32 family only: on another target kernels=esp-nn is refused.
     On the ESP32-C3 the target's default esp-nn stays (bit-exact with TFLM's reference kernels on kws and
-    hello_world: tests/test_esp_nn_tflm.py; its other fallbacks are _default_kernels_for's)."""
+    hello_world: tests/test_esp_tflm.py; its other fallbacks are _default_kernels_for's). On the Xtensa
+    chips ESP-NN's TFLM kernels are not built: their default gives way to TFLM's reference kernels (an
+    explicit kernels=esp-nn stays, and runtime=tflm refuses it)."""
     if kernels == ESP_NN and board.family != "esp32":
         raise TinyMLError(f"kernels={ESP_NN} is for the ESP32 family, not target {board.name} (cpu {board.cpu})",
                           where=f"kernels={ESP_NN}",
                           fix=f"use kernels={op_inventory.REFERENCE}" + (", or kernels=cmsis-nn on a Cortex-M"
                                                                           if board.isa == "arm" else ""))
+    if kernels == ESP_NN and board.isa == "xtensa" and not explicit:
+        return op_inventory.REFERENCE, "ESP-NN's TFLM kernels are built for esp32c3 only: TFLM's reference kernels"
     return kernels, note
 
 

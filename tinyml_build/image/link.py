@@ -78,7 +78,9 @@ def link(toolchain, flags: Flags, target: Target, objects: list[str], elf_path: 
         finally:
             sizing_elf.unlink(missing_ok=True)
             sizing_map.unlink(missing_ok=True)
-    raise ToolchainError(f"linking {elf_path} failed:", details=message, fix="see the linker message above")
+    explain = getattr(toolchain, "link_failure_fix", None)  # clang-xtensa: which helpers it lacks
+    raise ToolchainError(f"linking {elf_path} failed:", details=message,
+                         fix=(explain(message) if explain else None) or "see the linker message above")
 
 
 def _run(command: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess:

@@ -11,7 +11,7 @@ Every toolchain module offers the same three things, so nothing else holds an `i
   firmware_flags(target, project_dir, build_root) -> Flags;
   SUPPORTS_CXX: whether runtime=tflm (C++) can be built with it;
   HAS_MATH_LIBRARY (default True): whether it links a C math library (libm: expf, logf, sqrtf...).
-A toolchain whose C++ compiler is another program than its C compiler's sibling (riscv: clang++-22
+A toolchain whose C++ compiler is another program than its C compiler's sibling (riscv, clang-xtensa: clang++-22
 with libc++'s headers) also offers cxx_command(toolchain, target, search_path) and
 cxx_unavailable(search_path) (why C++ cannot be compiled on this machine, or None).
 """

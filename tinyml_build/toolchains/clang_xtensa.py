@@ -10,7 +10,10 @@ call0-ABI code that links silently into windowed code and computes garbage, so t
 come from the project's own tinyml_build/platform/xtensa_rt.
 
 Like arm_gcc, flags are computed here as plain data and the SCons tool only copies them.
-C++ is not supported (no C++ runtime or headers for this target): Flags.cxx is empty.
+C++ (runtime=tflm): clang++-22 through the same driver, with libc++'s headers over newlib's C headers
+(Debian's libnewlib-dev; toolchains/libcxx.py); what TFLM then calls of a C library and libm comes
+from xtensa_rt (binary64 helpers, frexp/round/..., strcmp) and newlib's expf compiled from Debian's
+newlib-source (platform/xtensa_libm.py), and the C++ ABI pieces from the tflm platform glue.
 """
 
 from __future__ import annotations
@@ -27,8 +30,10 @@ from tinyml_build.errors import ToolchainError
 from tinyml_build.toolchains.gcc import KERNEL_OPTIMIZATION, Flags, policy_flags, prefix_maps, run_tool
 
 NAME = "clang-xtensa"
-SUPPORTS_CXX = False  # no C++ runtime or library headers for windowed Xtensa here: runtime=aot only
-HAS_MATH_LIBRARY = False  # no libm either: xtensa_rt has memcpy and the compiler helpers, not expf & co
+SUPPORTS_CXX = True  # runtime=tflm: clang++-22 with libc++'s and newlib's headers (cxx_command), when installed
+# No C math library for runtime=aot's C kernels (expf, logf, tanhf...): xtensa_rt has the compiler
+# helpers and the exact functions TFLM's C++ needs; runtime=tflm adds newlib's expf (xtensa_libm).
+HAS_MATH_LIBRARY = False
 APT_PACKAGES = ("clang-22", "llvm-22", "binutils-xtensa-lx106")
 APT_COMMAND = "sudo apt-get install " + " ".join(APT_PACKAGES)
 CLANG_MAJOR = 22  # the float-select workaround and the feature names are those of LLVM 22
@@ -104,6 +109,9 @@ class ClangXtensa:
         """An ld option as the link command passes it (ld itself: unchanged)."""
         return option
 
+    def link_failure_fix(self, message: str) -> str | None:
+        return link_failure_fix(message)
+
     def tool_versions(self) -> dict[str, str]:
         """Each program's first `--version` line, for manifest.json."""
         clang, _, ld = self.version_text.partition("; ")
@@ -177,7 +185,7 @@ def firmware_flags(target: Target, project_dir: Path, build_root: Path | None = 
                    kernel_optimization: str = KERNEL_OPTIMIZATION) -> Flags:
     """All compile and link flags for one Xtensa target (compile through xtensa_cc, link with ld)."""
     return policy_flags(arch_flags(target), LINK, (), prefix_maps(project_dir, build_root), kernel_optimization,
-                        extra_common=DEFINES, cxx=False)  # never lx106 libgcc/libc: helpers come from xtensa_rt
+                        extra_common=DEFINES)  # never lx106 libgcc/libc: helpers come from xtensa_rt
 
 
 def driver_command(toolchain: ClangXtensa, verbose: bool = False) -> list[str]:
@@ -201,3 +209,46 @@ def link_command(toolchain: ClangXtensa, flags: Flags, script: Path, map_path: P
 def archive_command(toolchain: ClangXtensa, archive: Path, objects) -> list[str]:
     """A deterministic archive (llvm-ar D: zero timestamps, uids and modes)."""
     return [str(toolchain.ar), "rcsD", str(archive), *[str(o) for o in objects]]
+
+
+
+def cxx_unavailable(search_path: str | None = None) -> str | None:
+    """Why C++ (runtime=tflm) cannot be compiled here: clang++-22, libc++'s or newlib's headers missing."""
+    from tinyml_build.platform import xtensa_libm
+    from tinyml_build.toolchains import libcxx
+
+    found = libcxx.find(search_path)
+    if not isinstance(found, libcxx.LibcxxHeaders):
+        return f"{found} (install: {libcxx.APT_COMMAND})"
+    if not (xtensa_libm.HEADERS_DIR / "math.h").is_file():
+        return f"newlib's C headers are not installed (install: {xtensa_libm.HEADERS_APT_COMMAND})"
+    return None
+
+
+def cxx_command(toolchain: ClangXtensa, target: Target, search_path: str | None = None) -> list[str] | None:
+    """$CXX: the same driver (clang -S, then llvm-mc) running clang++-22, with libc++'s headers over
+    newlib's C headers; None when a piece is missing (cxx_unavailable says which)."""
+    from tinyml_build.platform import xtensa_libm
+    from tinyml_build.toolchains import libcxx
+
+    headers = libcxx.find(search_path)
+    if not isinstance(headers, libcxx.LibcxxHeaders) or cxx_unavailable(search_path) is not None:
+        return None
+    command = driver_command(toolchain)
+    command[command.index(f"--clang={toolchain.clang}")] = f"--clang={headers.clang}"
+    return command + [libcxx.revision_flag(), *headers.include_flags(xtensa_libm.HEADERS_DIR)]
+
+
+_UNDEFINED = re.compile(r"undefined reference to `([^']+)'")
+
+
+def link_failure_fix(message: str) -> str | None:
+    """The fix for a link that failed on unresolved symbols: which ones the project's windowed-ABI
+    runtime support lacks (a float kernel's tanhf, logf...) and what builds instead; None otherwise."""
+    names = sorted(set(_UNDEFINED.findall(message)))
+    if not names:
+        return None
+    return (f"{', '.join(names)}: not in the project's windowed-Xtensa runtime support (xtensa_rt, and newlib's "
+            "expf for runtime=tflm), and Debian's lx106 libraries are call0 ABI; a kernel of the model calls them: "
+            "runtime=aot builds int8-quantized models without libm, or install ESP-IDF so that Espressif's GCC "
+            "is on PATH (toolchain=auto then prefers it)")

@@ -3,12 +3,14 @@
 Why a driver: clang-22 cannot write correct Xtensa objects itself (its inline literal pools are
 misaligned), so every C file goes through `clang -S`, then `llvm-mc -filetype=obj` with the same
 features; llvm-mc 22 cannot parse some `.cfi_*` directives clang writes, so those lines are dropped
-(the firmware has no unwinder; debuggers still get line tables). LLVM 22 also crashes on a select
+(the firmware has no unwinder; debuggers still get line tables), and so are the MD5 checksums of
+`.file` lines (clang++ writes them for some headers only, which llvm-mc warns about). LLVM 22 also crashes on a select
 between two float constants when the FP unit is enabled; such a file is compiled again without
 `+fp`, which is ABI-safe (floats are passed in AR registers either way) and only makes that file's
 float arithmetic use library calls (a link error names any helper xtensa_rt lacks).
 
-Usable as SCons's $CC: the arguments after `--` are gcc-style (`-o out.o -c src.c -O2 -Ifoo
+Usable as SCons's $CC and, run with `--clang=clang++-22`, as $CXX (runtime=tflm's C++: `.cc`/`.cpp`
+sources, clang_xtensa.cxx_command): the arguments after `--` are gcc-style (`-o out.o -c src.c -O2 -Ifoo
 -DX=1 -g ...`, also -S and -E). The LLVM features come from the `-Xclang -target-feature -Xclang +F`
 flags among them (clang_xtensa.arch_flags), so compiler and assembler always agree. The driver adds
 `--target=xtensa` if absent, `-fomit-frame-pointer` (before the user's flags: LLVM 22's variadic
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -53,7 +56,7 @@ def revision() -> str:
 # Options whose value is the next argument (so that value is not taken for a source file).
 _TAKES_VALUE = {"-o", "-I", "-D", "-U", "-include", "-imacros", "-isystem", "-iquote", "-idirafter", "-MF", "-MT",
                 "-MQ", "-x", "-Xclang", "-mllvm", "-target", "--param", "-Xpreprocessor", "-Xassembler"}
-_SOURCE_SUFFIXES = (".c",)
+_SOURCE_SUFFIXES = (".c", ".cc", ".cpp")
 # Before the user's flags: LLVM 22's variadic prologue stores a7 after it became the frame pointer,
 # so frame pointers stay off (a function with a VLA still gets one: no variadic function has one).
 FORCED_FLAGS = ("-fomit-frame-pointer",)
@@ -115,6 +118,16 @@ def strip_cfi(assembly: str) -> str:
     return "".join(line for line in assembly.splitlines(keepends=True) if not line.lstrip().startswith(".cfi_"))
 
 
+_FILE_MD5 = re.compile(r"^(\s*\.file\s.*?)\s+md5\s+0x[0-9a-fA-F]+[ \t]*$", re.MULTILINE)
+
+
+def drop_file_md5(assembly: str) -> str:
+    """Drop the `md5 0x...` checksums of `.file` directives: clang++ writes none for libc++'s
+    extension-less headers (<cstdint>) and one for every other file, and llvm-mc warns about the
+    mix on every C++ object ("inconsistent use of MD5 checksums"); line tables work without them."""
+    return _FILE_MD5.sub(r"\1", assembly)
+
+
 def is_float_select_crash(stderr: str) -> bool:
     """LLVM 22's instruction-selection failure on `c ? 1.0f : 0.0f` with +fp (constant-pool select)."""
     return "Cannot select" in stderr and "TargetConstantPool" in stderr
@@ -164,7 +177,7 @@ class Driver:
         if inv.mode == "link":
             raise DriverError("linking is not done by this driver: pass -c (or -S, -E); link with xtensa-lx106-elf-ld")
         if len(inv.sources) != 1:
-            raise DriverError(f"expected exactly one C source file, got {len(inv.sources)}")
+            raise DriverError(f"expected exactly one C or C++ source file, got {len(inv.sources)}")
         source = inv.sources[0]
         output = Path(inv.output) if inv.output else Path(Path(source).stem + (".o" if inv.mode == "c" else ".s"))
         self._dependency_flags(inv, output)
@@ -179,7 +192,7 @@ class Driver:
             clean = work / f"{output.stem}.s"
             # latin-1 round-trips every byte: clang's comments may hold raw bytes (a DW_OP_implicit_value
             # of 0xff is commented as that byte), which are not UTF-8
-            clean.write_text(strip_cfi(raw.read_text(encoding="latin-1")), encoding="latin-1")
+            clean.write_text(drop_file_md5(strip_cfi(raw.read_text(encoding="latin-1"))), encoding="latin-1")
             if inv.mode == "S":
                 os.replace(clean, output)
                 return 0

@@ -10,6 +10,8 @@
  */
 #include <stdint.h>
 
+#include "tml_rt_bits.h"
+
 float __divsf3(float a, float b);
 
 #define TML_RT_SIGN 0x80000000u
@@ -18,23 +20,6 @@ float __divsf3(float a, float b);
 #define TML_RT_HIDDEN 0x00800000u
 #define TML_RT_QUIET 0x00400000u
 #define TML_RT_DEFAULT_NAN 0x7FC00000u
-
-typedef union {
-  float f;
-  uint32_t u;
-} tml_rt_f32;
-
-static float tml_rt_from_bits(uint32_t bits) {
-  tml_rt_f32 v;
-  v.u = bits;
-  return v.f;
-}
-
-static uint32_t tml_rt_bits(float f) {
-  tml_rt_f32 v;
-  v.f = f;
-  return v.u;
-}
 
 /* Significand with the hidden bit, in [2^23, 2^24), and its unbiased-by-one exponent; subnormals
  * are normalized (their exponent goes below 1). `bits` is finite and non-zero. */
@@ -51,28 +36,28 @@ static uint32_t tml_rt_unpack(uint32_t bits, int32_t *exponent) {
 }
 
 float __divsf3(float a, float b) {
-  const uint32_t x = tml_rt_bits(a);
-  const uint32_t y = tml_rt_bits(b);
+  const uint32_t x = tml_rt_bits32(a);
+  const uint32_t y = tml_rt_bits32(b);
   const uint32_t sign = (x ^ y) & TML_RT_SIGN;
   const uint32_t ax = x & ~TML_RT_SIGN;
   const uint32_t ay = y & ~TML_RT_SIGN;
   if (ax > TML_RT_EXP_MASK) {
-    return tml_rt_from_bits(x | TML_RT_QUIET);
+    return tml_rt_float(x | TML_RT_QUIET);
   }
   if (ay > TML_RT_EXP_MASK) {
-    return tml_rt_from_bits(y | TML_RT_QUIET);
+    return tml_rt_float(y | TML_RT_QUIET);
   }
   if (ax == TML_RT_EXP_MASK) { /* inf / finite = inf; inf / inf is invalid */
-    return tml_rt_from_bits(ay == TML_RT_EXP_MASK ? TML_RT_DEFAULT_NAN : (sign | TML_RT_EXP_MASK));
+    return tml_rt_float(ay == TML_RT_EXP_MASK ? TML_RT_DEFAULT_NAN : (sign | TML_RT_EXP_MASK));
   }
   if (ay == TML_RT_EXP_MASK) {
-    return tml_rt_from_bits(sign);
+    return tml_rt_float(sign);
   }
   if (ay == 0u) { /* x / 0 = inf; 0 / 0 is invalid */
-    return tml_rt_from_bits(ax == 0u ? TML_RT_DEFAULT_NAN : (sign | TML_RT_EXP_MASK));
+    return tml_rt_float(ax == 0u ? TML_RT_DEFAULT_NAN : (sign | TML_RT_EXP_MASK));
   }
   if (ax == 0u) {
-    return tml_rt_from_bits(sign);
+    return tml_rt_float(sign);
   }
 
   int32_t ea;
@@ -98,7 +83,7 @@ float __divsf3(float a, float b) {
 
   const int32_t e = ea - eb + 127; /* biased exponent of the result */
   if (e >= 255) {
-    return tml_rt_from_bits(sign | TML_RT_EXP_MASK);
+    return tml_rt_float(sign | TML_RT_EXP_MASK);
   }
   uint32_t field; /* exponent field minus one, as a multiple of 2^23 */
   if (e >= 1) {
@@ -120,5 +105,5 @@ float __divsf3(float a, float b) {
   }
   /* The hidden bit adds one to the exponent field; a carry out of the significand (or from the
    * largest subnormal into the smallest normal, or to infinity) falls out of the addition. */
-  return tml_rt_from_bits(sign | (field + kept));
+  return tml_rt_float(sign | (field + kept));
 }

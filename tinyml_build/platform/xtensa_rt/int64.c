@@ -9,18 +9,12 @@
  */
 #include <stdint.h>
 
+#include "tml_rt_bits.h"
+
 uint64_t __udivdi3(uint64_t n, uint64_t d);
 uint64_t __umoddi3(uint64_t n, uint64_t d);
 int64_t __divdi3(int64_t n, int64_t d);
 int64_t __moddi3(int64_t n, int64_t d);
-
-static uint32_t tml_rt_clz64(uint64_t x) {
-  const uint32_t high = (uint32_t)(x >> 32);
-  if (high != 0u) {
-    return (uint32_t)__builtin_clz(high);
-  }
-  return 32u + (uint32_t)__builtin_clz((uint32_t)x); /* callers never pass 0 */
-}
 
 /* Quotient of n / d; the remainder goes to *remainder. */
 static uint64_t tml_rt_udivmod64(uint64_t n, uint64_t d, uint64_t *remainder) {

@@ -1,7 +1,7 @@
-/* mem.c -- memcpy, memmove, memset, memcmp and strlen for windowed Xtensa code (part of xtensa_rt).
+/* mem.c -- memcpy, memmove, memset, memcmp, strlen, strcmp and strncmp for windowed Xtensa code (part of xtensa_rt).
  *
  * Why our own: LLVM calls these for struct copies and zeroing (and turns a string-length loop
- * into strlen), and the firmware calls memcpy;
+ * into strlen), the firmware calls memcpy, and TFLM compares op names (strcmp, strncmp);
  * Debian's lx106 libc implements them for the call0 ABI, which corrupts windowed callers.
  * Word loops when both pointers share 4-byte alignment (the ESP32 faults on misaligned 32-bit
  * accesses), byte loops otherwise. `no_builtin` keeps LLVM from turning these loops back into
@@ -118,4 +118,19 @@ TML_RT_NO_BUILTIN size_t strlen(const char *text) {
     ++n;
   }
   return n;
+}
+
+TML_RT_NO_BUILTIN int strncmp(const char *a, const char *b, size_t n) {
+  for (; n > 0u; --n, ++a, ++b) {
+    const unsigned char x = (unsigned char)*a;
+    const unsigned char y = (unsigned char)*b;
+    if (x != y || x == 0u) {
+      return (int)x - (int)y;
+    }
+  }
+  return 0;
+}
+
+TML_RT_NO_BUILTIN int strcmp(const char *a, const char *b) {
+  return strncmp(a, b, (size_t)-1);
 }

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from tinyml_build.config.targets import Target, emulated_stand_in
 from tinyml_build.errors import TinyMLError
-from tinyml_build.platform import TWIN, TargetPlatform, is_esp
+from tinyml_build.platform import TWIN, TargetPlatform, is_esp, xtensa_libm
 from tinyml_build.runtimes.tflm import api
 from tinyml_build.runtimes.tflm.arena import ArenaOption, probe_capacity
 from tinyml_build.runtimes.tflm.sources import GLUE_DIR, TflmSources, load_lock
@@ -93,6 +93,8 @@ class TflmPlan:
     probe_capacity: int
     probe_platform: TargetPlatform  # the probe target's platform layer (its own _common/ folder)
     library_required: bool = True  # kernels= was explicit: an image linking none of the library fails
+    # files compiled from a Debian source package (clang-xtensa: newlib's expf), for manifest.json
+    system_sources: dict | None = None
     kernels_note: str = ""  # why the target's default kernel set gave way (BuildConfig.kernels_note)
 
     name = "tflm"
@@ -102,6 +104,16 @@ class TflmPlan:
     @property
     def target_include_dirs(self) -> list[Path]:
         return []  # the tflm objects get their own include folders (site_tools/tflm.py)
+
+    @property
+    def probe_script(self) -> Path:
+        """The probe's linker script. An emulator twin's probe takes the twin's relaxed script: the
+        twin's RAM is not the chip's (QEMU gives it 2 GB), and the probe's one large arena plus a
+        model held in the same RAM region (ESP32-S3: model and arena in DRAM) must not fail the
+        chip's fit check before the arena is even measured; the image itself is checked against the chip."""
+        if self.probe_platform.variant == TWIN:
+            return self.probe_platform.sizing_linker_script
+        return self.probe_platform.linker_script
 
     def link_flags(self, flags: arm_gcc.Flags) -> arm_gcc.Flags:
         return link_libraries(flags)
@@ -206,6 +218,7 @@ class TflmPlan:
             "upstream_files": sorted("/".join(self.sources.origin(p)) for p in
                                      self.sources.core + self.sources.kernel_files + self.sources.library_files
                                      + self.sources.glue_files),
+            **({"system_sources": self.system_sources} if self.system_sources else {}),
         }
 
 
@@ -214,6 +227,8 @@ def link_libraries(flags: arm_gcc.Flags) -> arm_gcc.Flags:
     from dataclasses import replace
 
     libraries = list(flags.libraries)
+    if not libraries:  # a toolchain that links no library (clang-xtensa): its runtime support has the math
+        return flags
     if "-lm" not in libraries:
         at = libraries.index("-lgcc") if "-lgcc" in libraries else len(libraries)
         libraries.insert(at, "-lm")
@@ -291,8 +306,27 @@ def plan(config, project_dir: Path, options=None) -> TflmPlan:
 
     arena = parse_option(options.text("arena"), options.text("arena_headroom")) if options else parse_option()
     log = options.flag("tflm_log") if options else False
+    if log:
+        _check_log_supported(config)
 
     sources = resolve_sources(config.op_names(), config.kernels, dict(config.third_party_overrides))
-    return plan_tflm(config.target, sources, [m.name for m in config.models], Path(project_dir),
+    toolchain = config.toolchain.name if config.toolchain else config.target.toolchain
+    planned = plan_tflm(config.target, sources, [m.name for m in config.models], Path(project_dir),
                      Path(config.build_root), Path(config.out_dir), Path(config.gen_dir), arena, log,
                      library_required=config.kernels_explicit, kernels_note=config.kernels_note)
+    if not xtensa_libm.needed(toolchain):
+        return planned
+    from dataclasses import replace
+
+    return replace(planned, system_sources=xtensa_libm.describe(xtensa_libm.find_tarball()))
+
+
+def _check_log_supported(config) -> None:
+    """tflm_log=on formats TFLM's messages with the C library's vsnprintf; the Xtensa build links no C
+    library (its runtime support has no stdio), so there the option cannot apply: refused, not a link error."""
+    toolchain = config.toolchain.name if config.toolchain else config.target.toolchain
+    if xtensa_libm.needed(toolchain):
+        raise TinyMLError(f"tflm_log=on cannot apply on target {config.target.name} ({toolchain}): TFLM formats "
+                          "its messages with vsnprintf, and the Xtensa build links no C library (its runtime "
+                          "support has no stdio)", where="tflm_log=on",
+                          fix="build with tflm_log=off (the default); tflm_log=on works on esp32c3 and Cortex-M")

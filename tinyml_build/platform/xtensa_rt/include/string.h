@@ -17,6 +17,8 @@ void *memmove(void *dest, const void *src, size_t n);
 void *memset(void *dest, int value, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *text);
+int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
 
 #ifdef __cplusplus
 }
