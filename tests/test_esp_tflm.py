@@ -1,8 +1,8 @@
 """runtime=tflm on the ESP32 family: every chip builds TFLM with clang++-22 and libc++'s headers --
-esp32c3 over picolibc, with TFLM's reference kernels or (its default) ESP-NN's; esp32/esp32s3 over
-newlib's headers with the project's windowed-ABI runtime support, reference kernels -- and is bit-exact
-on its twin against the pinned TFLM; what is not built (ESP-NN on the Xtensa chips or off the ESP32
-family, a machine without libc++'s headers) is one clean error."""
+esp32c3 over picolibc, esp32/esp32s3 over newlib's headers with the project's windowed-ABI runtime
+support -- with TFLM's reference kernels or (the chips' default) ESP-NN's portable C, and is bit-exact
+on its twin against the pinned TFLM; what is not built (ESP-NN off the ESP32 family, a machine without
+libc++'s headers) is one clean error."""
 
 import json
 import shutil
@@ -76,43 +76,86 @@ needs_xtensa = pytest.mark.skipif(
            f"({_WHY_NO_XTENSA_CXX or 'a tool or newlib-source is missing'}; ./setup.sh installs them)")
 
 
+ESP_NN_MARKER = "/_common/tflm/esp-nn/"
+ESP_NN_WRAPPERS = "esp-tflite-micro/tensorflow/lite/micro/kernels/esp_nn/"
+REFERENCE_KERNELS = "tflite-micro/tensorflow/lite/micro/kernels/"
+
+
+def assert_esp_nn_linked(out, images=("firmware", "firmware-twin")):
+    """The ELFs hold ESP-NN's wrappers and functions (portable C) and no reference conv, depthwise or
+    fully connected kernel object."""
+    for image in images:  # the chip's image and the one `test` ran
+        elf, inputs = read_elf(out / f"{image}.elf"), read_map(out / f"{image}.map")
+        linked = kernel_objects_linked(elf, inputs, ESP_NN_MARKER)
+        wrappers = ("conv", "depthwise_conv", "fully_connected", "pooling", "softmax")
+        assert {f"{ESP_NN_WRAPPERS}{k}.o" for k in wrappers} <= linked, linked
+        assert not linked & {f"{REFERENCE_KERNELS}{k}.o" for k in ("conv", "depthwise_conv", "fully_connected")}
+        functions = {s.name for s in elf.symbols}
+        assert {"esp_nn_conv_s8_opt", "esp_nn_depthwise_conv_s8_opt", "esp_nn_softmax_s8_opt",
+                "esp_nn_fully_connected_per_ch_s8_ansi", "esp_timer_get_time"} <= functions, image
+    size = json.loads((out / "size.json").read_text())
+    assert size["notes"]["kernel_library"]["name"] == "esp-nn" and size["notes"]["kernel_library"]["functions"]
+
+
 @pytest.mark.qemu
 @pytest.mark.slow
+@pytest.mark.tflm_sources
 @needs_sources
+@needs_esp_nn
 @needs_xtensa
-def test_tflm_on_esp32s3_is_bit_exact_on_the_twin(tmp_path):
-    """TFLM's C++ on windowed Xtensa: double helpers, libm pieces and newlib's expf linked with no
-    unresolved symbol, hello_world and kws (conv, depthwise, pooling, softmax) bit-exact on the twin."""
+def test_tflm_with_esp_nn_on_esp32s3_is_bit_exact_on_the_twin(tmp_path):
+    """TFLM's C++ and ESP-NN's portable C on windowed Xtensa (the chip's default kernels): double
+    helpers, libm pieces and newlib's expf linked with no unresolved symbol, hello_world and kws (conv,
+    depthwise, pooling, fully connected, softmax through ESP-NN) bit-exact on the twin; the banner and
+    manifest say the library is the portable C, not ESP-IDF's S3 assembly."""
     result = scons("target=esp32s3", "model=hello_world,kws", "runtime=tflm", "test", "test_vectors=1",
                    f"build_dir={tmp_path}")
     text = result.stdout + result.stderr
     assert result.returncode == 0, text[-3000:]
+    assert " kernels=esp-nn (ESP-NN's portable C, not ESP-IDF's esp32s3 SIMD assembly" in text
     assert "test: PASS (esp32s3's objects on an Xtensa ISA twin" in text
     assert "inconsistent use of MD5" not in text  # the driver keeps llvm-mc quiet on C++ objects
     out = tmp_path / "esp32s3" / "hello_world+kws"
     verdict = json.loads((out / "test.json").read_text())
     assert verdict["verdict"] == "pass" and sorted(verdict["models"]) == ["hello_world", "kws"]
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["settings"]["tflm"]["kernels"] == "reference"
+    tflm = manifest["settings"]["tflm"]
+    assert tflm["kernels"] == "esp-nn" and manifest["settings"]["oracle"]["kind"] == "pinned"
+    assert tflm["kernels_reason"].startswith("ESP-NN's portable C, not ESP-IDF's esp32s3 SIMD assembly")
     database = json.loads((out / "compile_commands.json").read_text())
     cxx = [e["command"] for e in database if e["file"].endswith(".cc")]
     assert cxx and all("--target=xtensa" in c and "clang++-22" in c and "/newlib" in c for c in cxx)
+    esp_nn = [e for e in database if f"{ESP_NN_MARKER}esp-nn/" in e["output"]]  # the library's objects
+    assert esp_nn and all(e["file"].endswith(".c") for e in esp_nn)  # its portable C, none of its assembly
+    assert all(f"-isystem {xtensa_libm.HEADERS_DIR} " in e["command"] for e in esp_nn)  # its stdio.h, string.h
     assert (out.parent / "_common" / "tflm" / "newlib" / "sf_exp.c").is_file()  # extracted, never committed
-    newlib = manifest["settings"]["tflm"]["system_sources"]
+    newlib = tflm["system_sources"]
     assert newlib["package"] == "newlib-source" and "newlib/libm/common/sf_exp.c" in newlib["files"]
+    assert_esp_nn_linked(out)
 
 
-def test_esp_nn_for_tflm_on_xtensa_is_refused_and_the_default_gives_way(tmp_path):
-    board = load_target("esp32s3")
+def test_esp_nn_is_the_xtensa_default_and_the_s3_says_portable_c(tmp_path):
+    """ESP-NN is built for every ESP chip; only on the S3 does ESP-IDF take other code (its SIMD
+    assembly), so only there the note says what this library is. The reference kernels stay a choice."""
+    def resolve(target, **options):
+        return build_config.resolve(PROJECT_DIR, target, "kws", runtime="aot", build_dir=str(tmp_path),
+                                    env={"PATH": ""}, **options)
+
+    s3 = resolve("esp32s3")
+    assert s3.kernels == "esp-nn"
+    assert s3.kernels_note == ("ESP-NN's portable C, not ESP-IDF's esp32s3 SIMD assembly, which LLVM 22 "
+                               "cannot assemble")
+    assert resolve("esp32s3", kernels="esp-nn").kernels_note == s3.kernels_note  # explicit: said as well
+    esp32 = resolve("esp32")
+    assert (esp32.kernels, esp32.kernels_note) == ("esp-nn", "")  # ESP-IDF builds the portable C there too
+    reference = resolve("esp32s3", kernels="reference")
+    assert (reference.kernels, reference.kernels_note) == ("reference", "")
     choice = build_config.ToolchainChoice("clang-xtensa", "the target's toolchain")
-    with pytest.raises(TinyMLError, match="ESP-NN's TFLM kernels are built for esp32c3 only"):
-        build_config.choose_runtime("tflm", ["FULLY_CONNECTED"], "esp-nn", board=board, toolchain=choice)
-    config = build_config.resolve(PROJECT_DIR, "esp32s3", "kws", runtime="aot", build_dir=str(tmp_path),
-                                  env={"PATH": ""})
-    assert config.kernels == "reference" and "built for esp32c3 only" in config.kernels_note
-
-
-ESP_NN_MARKER = "/_common/tflm/esp-nn/"
+    why = build_config._esp_tflm_refusal(load_target("esp32s3"), choice, env={"PATH": ""})
+    assert why is not None and "ESP-NN" not in why  # only a missing package refuses it
+    # ESP-NN's C includes stdio.h and string.h: on Xtensa its C files take newlib's headers, as the C++ does
+    assert xtensa_libm.c_header_flags("clang-xtensa") == ("-isystem", str(xtensa_libm.HEADERS_DIR))
+    assert xtensa_libm.c_header_flags("riscv64-unknown-elf-gcc") == ()
 
 
 @pytest.mark.slow
@@ -138,19 +181,7 @@ def test_esp_nn_on_esp32c3_is_bit_exact_on_the_twin_and_replaces_the_reference_k
     assert manifest["settings"]["tflm"]["kernels"] == "esp-nn" and manifest["settings"]["oracle"]["kind"] == "pinned"
     assert manifest["settings"]["tflm"]["kernels_reason"] == "the target's default kernels"
     assert manifest["settings"]["tflm"]["third_party"]["esp-tflite-micro"]["resolved"] in ("cache", "explicit")
-    kernels = "esp-tflite-micro/tensorflow/lite/micro/kernels/esp_nn/"
-    reference = "tflite-micro/tensorflow/lite/micro/kernels/"
-    for image in ("firmware", "firmware-twin"):  # the chip's image and the one `test` ran
-        elf, inputs = read_elf(out / f"{image}.elf"), read_map(out / f"{image}.map")
-        linked = kernel_objects_linked(elf, inputs, ESP_NN_MARKER)
-        wrappers = ("conv", "depthwise_conv", "fully_connected", "pooling", "softmax")
-        assert {f"{kernels}{k}.o" for k in wrappers} <= linked, linked
-        assert not linked & {f"{reference}{k}.o" for k in ("conv", "depthwise_conv", "fully_connected")}, linked
-        functions = {s.name for s in elf.symbols}
-        assert {"esp_nn_conv_s8_opt", "esp_nn_depthwise_conv_s8_opt", "esp_nn_softmax_s8_opt",
-                "esp_nn_fully_connected_per_ch_s8_ansi", "esp_timer_get_time"} <= functions, image
-    size = json.loads((out / "size.json").read_text())
-    assert size["notes"]["kernel_library"]["name"] == "esp-nn" and size["notes"]["kernel_library"]["functions"]
+    assert_esp_nn_linked(out)
 
 
 def test_esp_nn_is_the_c3_default_and_refused_off_the_esp32_family(tmp_path):

@@ -111,6 +111,7 @@ def TflmRuntime(env, plan, envs):
     """
     from tinyml_build.image.plan import API_INCLUDE_DIR
     from tinyml_build.platform import SOURCE_DIR as PLATFORM_SOURCE_DIR
+    from tinyml_build.platform import xtensa_libm
     from tinyml_build.runtimes.tflm.plan import PROBE_APP
     from tinyml_build.runtimes.tflm.sources import GLUE_DIR
 
@@ -137,6 +138,7 @@ def TflmRuntime(env, plan, envs):
     core_env = compile_env(flags.upstream_common, flags.core_defines, flags.core_optimization, upstream_includes)
     glue_env = compile_env(flags.glue_common, flags.core_defines, flags.core_optimization, glue_includes, system)
     kernel_env = compile_env(flags.upstream_common, flags.kernel_defines, flags.kernel_optimization, upstream_includes)
+    kernel_env.Append(CFLAGS=list(xtensa_libm.c_header_flags(plan.toolchain)))
     wrapper_env = compile_env(flags.glue_common, flags.kernel_defines, flags.core_optimization,
                               [plan.gen_dir] + glue_includes, system)
     model_env = framework_env.Clone()
@@ -154,6 +156,7 @@ def TflmRuntime(env, plan, envs):
     # The project's own code a kernel set needs from its platform (ESP-NN: esp_timer_get_time()).
     kernel_glue_env = compile_env(flags.glue_common, flags.kernel_defines + tflm.glue_defines(plan.target),
                                   flags.kernel_optimization, glue_includes, system)
+    kernel_glue_env.Append(CFLAGS=list(xtensa_libm.c_header_flags(plan.toolchain)))
     for src in tflm.sources.glue_files:
         target_objects += kernel_glue_env.Object(str(tflm.kernel_object(src)), str(src))
 

@@ -61,7 +61,7 @@ class BuildConfig:
     runtime_reason: str = ""  # why runtime=auto chose `runtime`
     third_party_overrides: tuple[tuple[str, str], ...] = ()  # (lock name, path) from the <name>_path= options
     kernels_explicit: bool = False  # kernels= was given (else the target's default)
-    kernels_note: str = ""  # why the target's default kernel set was not used
+    kernels_note: str = ""  # why the target's default kernel set was not used, or what the library is built as
     notes: tuple[str, ...] = ()  # options from a config file that have no effect on this build
     toolchain: "ToolchainChoice | None" = None  # the compiler of a firmware image (None: no image)
 
@@ -170,7 +170,7 @@ def choose_runtime(requested: str, op_names: list[str], kernels: str, overrides=
         return "aot", ("`export` vendors runtime=aot unless runtime=tflm is asked for (no upstream code to vendor, "
                        "no arena probe to run)")
     if board is not None and board.family == "esp32":
-        why = _esp_tflm_refusal(board, toolchain, kernels, env)
+        why = _esp_tflm_refusal(board, toolchain, env)
         if why is None and exporting:
             why = ("`export` of runtime=tflm is not made for ESP targets (the image is; an ESP-IDF project takes "
                    "TFLM from espressif/esp-tflite-micro; export runtime=aot)")
@@ -199,39 +199,43 @@ def choose_runtime(requested: str, op_names: list[str], kernels: str, overrides=
 
 ESP_NN = "esp-nn"
 # Toolchains whose runtime=tflm build for ESP targets is done and tested (clang++-22 with libc++'s
-# headers): the ESP32-C3's RISC-V one (over picolibc; ESP-NN's or TFLM's reference kernels), and the
-# Xtensa one of the ESP32/ESP32-S3 (over newlib's headers, with the project's xtensa_rt and newlib's
-# expf; TFLM's reference kernels).
+# headers): the ESP32-C3's RISC-V one (over picolibc) and the Xtensa one of the ESP32/ESP32-S3 (over
+# newlib's headers, with the project's xtensa_rt and newlib's expf); ESP-NN's or TFLM's reference
+# kernels on each.
 ESP_TFLM_TOOLCHAINS = {"riscv64-unknown-elf-gcc": "esp32c3", "clang-xtensa": "esp32, esp32s3"}
+# Chips for which ESP-IDF compiles ESP-NN's SIMD assembly (*_esp32s3.S, *_esp32p4.S) instead of its
+# portable C. The project builds the portable C everywhere (LLVM 22 knows neither the S3's EE.*
+# instructions nor an esp32s3 cpu, and the twin would not run them): on these chips the banner and
+# manifest.json say that the image is not ESP-IDF's optimized ESP-NN.
+ESP_NN_ASSEMBLY_CHIPS = ("esp32s3", "esp32p4")
 
 
-def _esp_tflm_refusal(board, toolchain: ToolchainChoice | None, kernels: str, env=None) -> str | None:
+def _esp_tflm_refusal(board, toolchain: ToolchainChoice | None, env=None) -> str | None:
     """Why runtime=tflm is not built for this ESP target (None when it is): Espressif's GCC is not
-    done, ESP-NN's TFLM kernels are not built for the Xtensa chips, a package may be missing."""
+    done, a package may be missing."""
     if toolchain is None or toolchain.name not in ESP_TFLM_TOOLCHAINS:
         name = toolchain.name if toolchain is not None else board.toolchain
         done = "it is built with " + " and ".join(f"{n} ({t})" for n, t in ESP_TFLM_TOOLCHAINS.items())
         if not toolchains.supports_cxx(name):
             return f"{name} compiles C only and TFLM is C++ ({done})"
         return f"TFLM is not built for ESP targets with {name} ({done})"
-    if kernels == ESP_NN and board.isa == "xtensa":
-        return "ESP-NN's TFLM kernels are built for esp32c3 only (kernels=reference is)"
     return toolchains.cxx_unavailable(toolchain.name, (env if env is not None else os.environ).get("PATH"))
 
 
-def _esp_kernels(board, kernels: str, explicit: bool, note: str) -> tuple[str, str]:
+def _esp_kernels(board, kernels: str, note: str) -> tuple[str, str]:
     """ESP-NN's kernels are built for the ESP32 family only: on another target kernels=esp-nn is refused.
-    On the ESP32-C3 the target's default esp-nn stays (bit-exact with TFLM's reference kernels on kws and
-    hello_world: tests/test_esp_tflm.py; its other fallbacks are _default_kernels_for's). On the Xtensa
-    chips ESP-NN's TFLM kernels are not built: their default gives way to TFLM's reference kernels (an
-    explicit kernels=esp-nn stays, and runtime=tflm refuses it)."""
+    On every ESP chip they are ESP-NN's portable C (bit-exact with TFLM's reference kernels on kws and
+    hello_world on the RISC-V and Xtensa twins: tests/test_esp_tflm.py; the default's fallbacks are
+    _default_kernels_for's); on a chip whose ESP-IDF build takes ESP-NN's SIMD assembly instead the
+    note says so."""
     if kernels == ESP_NN and board.family != "esp32":
         raise TinyMLError(f"kernels={ESP_NN} is for the ESP32 family, not target {board.name} (cpu {board.cpu})",
                           where=f"kernels={ESP_NN}",
                           fix=f"use kernels={op_inventory.REFERENCE}" + (", or kernels=cmsis-nn on a Cortex-M"
                                                                           if board.isa == "arm" else ""))
-    if kernels == ESP_NN and board.isa == "xtensa" and not explicit:
-        return op_inventory.REFERENCE, "ESP-NN's TFLM kernels are built for esp32c3 only: TFLM's reference kernels"
+    if kernels == ESP_NN and board.cpu in ESP_NN_ASSEMBLY_CHIPS:
+        return kernels, (f"ESP-NN's portable C, not ESP-IDF's {board.cpu} SIMD assembly, which LLVM 22 "
+                         "cannot assemble")
     return kernels, note
 
 
@@ -303,7 +307,7 @@ def resolve(project_dir: Path, target: str, model: str, runtime: str = "auto", k
     explicit = bool(kernels_option)
     refusals = [r for m in inputs for r in m.facts.library_refusals]
     kernels, kernels_note = _default_kernels_for(op_names, kernels, explicit, refusals)
-    kernels, kernels_note = _esp_kernels(board, kernels, explicit, kernels_note)
+    kernels, kernels_note = _esp_kernels(board, kernels, kernels_note)
     compiler = None
     if board.supports.image:
         compiler = toolchains.choose(board, toolchain or AUTO, (env if env is not None else os.environ).get("PATH"))

@@ -85,6 +85,13 @@ def extract(tarball: Path, out_dir: Path) -> list[Path]:
     return extracted_files(out_dir)
 
 
+def c_header_flags(toolchain: str) -> tuple[str, ...]:
+    """C flags of a kernel library's C files and their glue (ESP-NN's portable C includes stdio.h,
+    stdlib.h, string.h): clang's own headers are freestanding only, so on Xtensa they take newlib's C
+    headers, as the C++ does (cxx_command); nothing for a toolchain with its own C library."""
+    return ("-isystem", str(headers_dir())) if needed(toolchain) else ()
+
+
 def describe(tarball: Path) -> dict:
     """What manifest.json records: the package, the tarball's name and SHA-256 (no machine path), the
     files compiled from it and how."""

@@ -95,7 +95,7 @@ class TflmPlan:
     library_required: bool = True  # kernels= was explicit: an image linking none of the library fails
     # files compiled from a Debian source package (clang-xtensa: newlib's expf), for manifest.json
     system_sources: dict | None = None
-    kernels_note: str = ""  # why the target's default kernel set gave way (BuildConfig.kernels_note)
+    kernels_note: str = ""  # why the default kernel set gave way, or what the library is built as (BuildConfig)
 
     name = "tflm"
     scons_builder = "TflmRuntime"  # site_scons/site_tools/tflm.py
