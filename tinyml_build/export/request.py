@@ -72,6 +72,6 @@ def plan_from_manifest(folder: Path, project_dir: Path, target: str | None = Non
     kernels = manifest.get("options", {}).get("kernels", "") if runtime == "tflm" else ""
     config = resolve(Path(project_dir), target, model, runtime=runtime, kernels=str(kernels), exporting=True)
     arena = str(manifest.get("options", {}).get("arena", "auto")) if config.runtime == "tflm" else "auto"
+    url = url_option(str(manifest.get("options", {}).get("export_url", "")))
     return plan_export(config, Path(project_dir), Path(folder), model_option(model, Path(project_dir)),
-                       options={"runtime": runtime, **url_option(str(manifest.get("options", {}).get("export_url", "")))},
-                       arena=arena)
+                       options={"runtime": runtime, **url}, arena=arena)
