@@ -149,6 +149,35 @@ def test_idf_component_manager_accepts_and_packs_the_esp_tflm_component(c3_kws, 
     assert "licenses/esp-nn/LICENSE" in packed
 
 
+def test_make_reads_the_esp_fragment_port_and_link_flags(c3_kws, tmp_path):
+    _need("make")
+    plan, files = c3_kws
+    (tmp_path / "Makefile").write_text(f"include {plan.folder}/{layout.make_fragment(plan.library)}\nshow:\n"
+                                       "\t@echo $(TML_KWS_SRCS)\n\t@echo $(TML_KWS_CPPFLAGS)\n\t@echo $(TML_KWS_LDFLAGS)\n")
+    srcs, cppflags, ldflags = _run(["make", "-s", "show"], cwd=tmp_path).stdout.splitlines()
+    assert srcs.split() == [f"{plan.folder}/{s}" for s in plan.sources + ["port/tml_esp_timer_default.c"]]
+    manifest = json.loads(files[layout.MANIFEST])
+    assert cppflags.split() == [f"-I{plan.folder}/src", f"-I{plan.folder}/port"] + \
+        [f"-D{d}" for d in manifest["definitions"]]
+    assert ldflags.split() == manifest["flags"]["link"]
+
+
+def test_cmake_keeps_every_xtensa_arch_flag(tmp_path):
+    """clang-xtensa's arch flags repeat `-Xclang -target-feature`: CMake would drop the repeats of plain
+    option items, so each feature is one SHELL: item (checked in the commands CMake generates)."""
+    _need("cmake", "ninja", "clang-22")
+    plan, files = export(tmp_path / "tml_hello_world", "esp32s3", "hello_world", runtime="aot")
+    features = [f for f in plan.flags.arch if f.startswith("+")]
+    (tmp_path / "x.cmake").write_text("set(CMAKE_SYSTEM_NAME Generic)\nset(CMAKE_C_COMPILER clang-22)\n"
+                                      "set(CMAKE_C_COMPILER_WORKS 1)\n")
+    (tmp_path / "CMakeLists.txt").write_text("cmake_minimum_required(VERSION 3.13)\nproject(fw C)\n"
+                                             f"add_subdirectory(\"{plan.folder}\" lib)\n")
+    _run(["cmake", "-G", "Ninja", "-S", str(tmp_path), "-B", str(tmp_path / "b"),
+          f"-DCMAKE_TOOLCHAIN_FILE={tmp_path / 'x.cmake'}"])
+    command = _run(["ninja", "-C", str(tmp_path / "b"), "-t", "commands"]).stdout.splitlines()[0]
+    assert len(features) > 20 and all(f"-Xclang -target-feature -Xclang {f} " in command for f in features)
+
+
 def _c3_toolchain_file(folder: Path) -> Path:
     """What an esp32c3 user without Espressif's toolchain would write: the image's own compilers."""
     from tinyml_build.config.targets import load_target

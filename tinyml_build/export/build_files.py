@@ -25,6 +25,27 @@ LICENSE = "Apache-2.0"  # tinyml_build's license: the generated code and the aot
 IDF_DUPLICATES = ("esp-tflite-micro", "esp-nn")
 
 
+def cmake_options(flags: tuple[str, ...]) -> tuple[str, ...]:
+    """Flags as CMake option items: CMake drops repeated items of an option list, so each `-Xclang`
+    option with its `-Xclang` argument (`-Xclang -target-feature -Xclang +fp`, clang-xtensa's arch
+    flags) is one `SHELL:` item, which CMake splits back into its words."""
+    out: list[str] = []
+    i = 0
+    while i < len(flags):
+        if flags[i] == "-Xclang" and i + 1 < len(flags):
+            group = list(flags[i:i + 2])
+            i += 2
+            if group[1].startswith("-") and flags[i:i + 1] == ("-Xclang",) and i + 1 < len(flags) \
+                    and not flags[i + 1].startswith("-"):
+                group += flags[i:i + 2]
+                i += 2
+            out.append("SHELL:" + " ".join(group))
+        else:
+            out.append(flags[i])
+            i += 1
+    return tuple(out)
+
+
 @dataclass(frozen=True)
 class BuildDescription:
     library: str
@@ -68,7 +89,8 @@ class BuildDescription:
                     model_bytes=self.model_bytes, licenses=self.licenses, pins=self.pins,
                     cmake=layout.CMAKE, manifest=layout.MANIFEST, readme=layout.README, libraries=self.libraries,
                     arena_source=self.arena_source, arena_on_host=self.arena_on_host,
-                    link_arch=self.flags.link_arch, port_sources=self.port_sources, port_include=self.port_include,
+                    link_arch=self.flags.link_arch, cmake_arch=cmake_options(self.flags.arch),
+                    cmake_link_arch=cmake_options(self.flags.link_arch), port_sources=self.port_sources, port_include=self.port_include,
                     idf_requires=self.idf_requires, idf_duplicates=IDF_DUPLICATES, url=self.url,
                     kernels=self.kernels, esp_nn_assembly_chip=self.target in ESP_NN_ASSEMBLY_CHIPS)
 
