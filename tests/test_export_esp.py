@@ -149,11 +149,30 @@ def test_idf_component_manager_accepts_and_packs_the_esp_tflm_component(c3_kws, 
     assert "licenses/esp-nn/LICENSE" in packed
 
 
+def test_platformio_packs_the_esp_tflm_library(c3_kws, tmp_path):
+    _need("pio")
+    from test_export_integrations import _offline_env
+
+    plan, files = c3_kws
+    manifest = json.loads(files[layout.LIBRARY_JSON])
+    assert manifest.pop("license") == "Apache-2.0"  # offline, pio cannot check the SPDX id (as in the aot test)
+    assert manifest["homepage"] == load_lock().get("tflite-micro").repository
+    copy = tmp_path / "offline" / plan.library
+    shutil.copytree(plan.folder, copy)
+    (copy / layout.LIBRARY_JSON).write_text(json.dumps(manifest, indent=2) + "\n")
+    _run(["pio", "pkg", "pack", "-o", str(tmp_path)], cwd=copy, env=_offline_env(tmp_path))
+    [tarball] = list(tmp_path.glob("*.tar.gz"))
+    with tarfile.open(tarball) as archive:
+        packed = set(archive.getnames())
+    assert {p for p in files if p.startswith("src/")} <= packed
+    assert f"+<{KERNELS[4:]}/esp_nn/conv.cc>" in manifest["build"]["srcFilter"]
+
+
 def test_make_reads_the_esp_fragment_port_and_link_flags(c3_kws, tmp_path):
     _need("make")
     plan, files = c3_kws
-    (tmp_path / "Makefile").write_text(f"include {plan.folder}/{layout.make_fragment(plan.library)}\nshow:\n"
-                                       "\t@echo $(TML_KWS_SRCS)\n\t@echo $(TML_KWS_CPPFLAGS)\n\t@echo $(TML_KWS_LDFLAGS)\n")
+    show = "".join(f"\t@echo $(TML_KWS_{v})\n" for v in ("SRCS", "CPPFLAGS", "LDFLAGS"))
+    (tmp_path / "Makefile").write_text(f"include {plan.folder}/{layout.make_fragment(plan.library)}\nshow:\n{show}")
     srcs, cppflags, ldflags = _run(["make", "-s", "show"], cwd=tmp_path).stdout.splitlines()
     assert srcs.split() == [f"{plan.folder}/{s}" for s in plan.sources + ["port/tml_esp_timer_default.c"]]
     manifest = json.loads(files[layout.MANIFEST])
@@ -301,3 +320,18 @@ def test_esp32c3_export_built_with_cmake_runs_bit_exact_in_qemu(c3_kws, tmp_path
     assert run.returncode == 0 and "EXPORT-DONE" in output, output[-2000:]
     got = [line.split()[1].lower() for line in output.splitlines() if line.startswith("EXPORT-OUT")]
     assert got == [b.hex() for v in g.vectors for b in v.outputs]
+
+
+def test_where_esp_nn_would_abort_the_export_takes_the_reference_kernels_as_the_image(tmp_path):
+    """kernel_limits.py sends a bias-less int8 convolution to TFLM's reference kernels (the esp_nn
+    wrapper's DCHECK would abort): the export ships the reference conv.cc and nothing of ESP-NN."""
+    from test_kernel_limits import _conv_model
+
+    model = tmp_path / "conv_nobias.tflite"
+    model.write_bytes(_conv_model("CONV_2D", bias=False))
+    plan, files = export(tmp_path / "tml_conv_nobias", "esp32c3", str(model), runtime="tflm", arena=ARENA)
+    manifest = json.loads(files[layout.MANIFEST])
+    assert manifest["options"]["kernels"] == "reference" and f"{KERNELS}/conv.cc" in plan.sources
+    assert not any("esp_nn" in p or "esp-nn" in p or p.startswith("port/") for p in files)
+    assert "esp-nn" not in manifest["pins"] and "ESP_NN=1" not in manifest["definitions"]
+    assert "PRIV_REQUIRES" not in files[layout.CMAKE].decode()

@@ -90,7 +90,8 @@ class BuildDescription:
                     cmake=layout.CMAKE, manifest=layout.MANIFEST, readme=layout.README, libraries=self.libraries,
                     arena_source=self.arena_source, arena_on_host=self.arena_on_host,
                     link_arch=self.flags.link_arch, cmake_arch=cmake_options(self.flags.arch),
-                    cmake_link_arch=cmake_options(self.flags.link_arch), port_sources=self.port_sources, port_include=self.port_include,
+                    cmake_link_arch=cmake_options(self.flags.link_arch), port_sources=self.port_sources,
+                    port_include=self.port_include,
                     idf_requires=self.idf_requires, idf_duplicates=IDF_DUPLICATES, url=self.url,
                     kernels=self.kernels, esp_nn_assembly_chip=self.target in ESP_NN_ASSEMBLY_CHIPS)
 
