@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from export_testlib import export, golden_of
+from test_export_tflm import _need, _run
 from tflm_testlib import FULL_MATRIX
 
 from tinyml_build.config.build_config import resolve
@@ -35,18 +36,6 @@ pytestmark = [pytest.mark.tflm_sources,
 ARENA = "65536"
 ESP_NN_OPS = ("conv.cc", "depthwise_conv.cc", "fully_connected.cc", "pooling.cc", "softmax.cc")  # kws's ops
 KERNELS = "src/tensorflow/lite/micro/kernels"
-
-
-def _need(*programs: str) -> None:
-    for program in programs:
-        if shutil.which(program) is None:
-            pytest.skip(f"{program} not installed (./setup.sh installs it)")
-
-
-def _run(command, **kwargs):
-    result = subprocess.run(command, capture_output=True, text=True, **kwargs)
-    assert result.returncode == 0, " ".join(map(str, command)) + "\n" + result.stdout[-3000:] + result.stderr[-3000:]
-    return result
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +70,7 @@ def test_the_port_serves_builds_without_esp_idf_and_esp_idf_gets_its_own_esp_tim
     cmake = files[layout.CMAKE].decode()
     idf, plain = cmake.split("return()\nendif()", 1)
     assert "PRIV_REQUIRES esp_timer" in idf and "port/" not in idf and "BUILD_COMPONENTS" in idf
-    assert "esp-tflite-micro|esp-nn" in idf and "FATAL_ERROR" in idf
+    assert "esp-tflite-micro|esp-nn" in idf and "FATAL_ERROR" in idf and "PRIVATE -Wno-error)" in idf
     assert '"${CMAKE_CURRENT_SOURCE_DIR}/port/tml_esp_timer_default.c"' in plain
     assert 'target_include_directories(tml_kws PRIVATE "${CMAKE_CURRENT_SOURCE_DIR}/port")' in plain
     # riscv links with -march without the z* extensions (GCC's multilib choice), compiles with them
@@ -244,56 +233,34 @@ C3_APP_LINK = ("-march=rv32imc", "-mabi=ilp32", "--specs=picolibc.specs", "--osl
                "-Wl,--defsym=__stack_size=0x4000", "-Wl,--gc-sections")
 
 
-def _c3_app(plan, inputs: bytes, vectors: int) -> str:
-    """An application of its own: picolibc's stdio and start-up, the API only, and the one C++ runtime
-    hook TFLM's classes reference."""
-    p = layout.macro_prefix(plan.library)
-    data = ", ".join(str(b) for b in inputs)
-    return f"""#include <stdint.h>
-#include <stdio.h>
-#include <string.h>
+# The Cortex-M export test's application (test_export_integrations._qemu_app) on picolibc's stdio and
+# start-up instead of the project's platform layer, plus the one C++ runtime hook TFLM's classes reference.
+PICOLIBC_APP_PRELUDE = """#include <stdio.h>
 
-#include "{layout.model_header(plan.library)}"
+#define tml_printf printf
 
-static const uint8_t inputs[] = {{{data}}};
-
-void __cxa_pure_virtual(void) {{
-  printf("EXPORT-FAIL pure virtual\\n");
-  for (;;) {{
-  }}
-}}
-
-int main(void) {{
-  const tml_model_api *api = &{p}_API;
-  const uint8_t *in = inputs;
-  uint32_t r;
-  uint32_t i;
+static void tml_print_hex_bytes(const uint8_t *bytes, uint32_t count) {
   uint32_t b;
-  if (api->init() != TML_OK) {{
-    printf("EXPORT-FAIL init\\n");
-    return 1;
-  }}
-  for (r = 0; r < {vectors}u; ++r) {{
-    for (i = 0; i < api->num_inputs; ++i) {{
-      memcpy(api->input(i)->data, in, api->input(i)->bytes);
-      in += api->input(i)->bytes;
-    }}
-    if (api->invoke() != TML_OK) {{
-      printf("EXPORT-FAIL invoke\\n");
-      return 1;
-    }}
-    for (i = 0; i < api->num_outputs; ++i) {{
-      printf("EXPORT-OUT ");
-      for (b = 0; b < api->output(i)->bytes; ++b) {{
-        printf("%02x", ((const uint8_t *)api->output(i)->data)[b]);
-      }}
-      printf("\\n");
-    }}
-  }}
-  printf("EXPORT-DONE\\n");
-  return 0;
-}}
+  for (b = 0; b < count; ++b) {
+    printf("%02x", bytes[b]);
+  }
+}
+
+void __cxa_pure_virtual(void) {
+  printf("EXPORT-FAIL pure virtual\\n");
+  for (;;) {
+  }
+}
 """
+
+
+def _c3_app(plan, inputs: bytes, vectors: int) -> str:
+    from test_export_integrations import _qemu_app
+
+    app = _qemu_app(plan, inputs, vectors)
+    platform = '#include "tml_platform.h"\n#include "tml_print.h"\n'
+    assert platform in app and "  tml_platform_init();\n" in app
+    return app.replace(platform, PICOLIBC_APP_PRELUDE).replace("  tml_platform_init();\n", "")
 
 
 @pytest.mark.qemu
