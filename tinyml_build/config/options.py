@@ -94,9 +94,10 @@ class Option:
 
             try:
                 web_url(text)
-            except ValueError as err:
-                raise self._error(text, "is not a usable URL", f"give an http(s) URL, e.g. {self.name}="
-                                  "https://github.com/you/firmware ({})".format(str(err).split(" is ", 1)[1])) from None
+            except ValueError:
+                raise self._error(text, "is not a usable URL", f"give an http(s) URL of letters, digits and URL "
+                                  "punctuation (no spaces, quotes, backslashes or angle brackets), e.g. "
+                                  f"{self.name}=https://github.com/you/firmware") from None
         elif self.kind == "int":
             value = parse_int(self.name, text)
             if self.minimum is not None and value < self.minimum:
