@@ -180,3 +180,16 @@ def json_text(value: object, indent: int | None = None, sort_keys: bool = True) 
     characters, quotes and all non-ASCII as \\uNNNN), so the text is pure printable ASCII plus the
     indentation's newlines. `indent` and `sort_keys` as json.dumps."""
     return json.dumps(value, ensure_ascii=True, indent=indent, sort_keys=sort_keys)
+
+
+# An absolute http(s) URL of printable ASCII without quotes, backslashes, spaces or angle brackets:
+# safe as it is in a double-quoted YAML or CMake string, a key=value line and JSON.
+_URL = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~:/?#@!$&()*+,;=%-]*)?")
+
+
+def web_url(text: object) -> str:
+    """`text` when it is such a URL (metadata files take it as it is); ValueError otherwise."""
+    if not isinstance(text, str) or _URL.fullmatch(text) is None:
+        raise ValueError(f"{terminal(repr(text))} is not an http(s) URL of letters, digits and URL punctuation "
+                         "(no spaces, quotes, backslashes or angle brackets)")
+    return text

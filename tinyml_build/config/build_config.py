@@ -171,9 +171,6 @@ def choose_runtime(requested: str, op_names: list[str], kernels: str, overrides=
                        "no arena probe to run)")
     if board is not None and board.family == "esp32":
         why = _esp_tflm_refusal(board, toolchain, env)
-        if why is None and exporting:
-            why = ("`export` of runtime=tflm is not made for ESP targets (the image is; an ESP-IDF project takes "
-                   "TFLM from espressif/esp-tflite-micro; export runtime=aot)")
         if requested == AUTO:  # aot is the smaller and faster image on every ESP target
             return "aot", why or "ESP targets: runtime=auto builds aot (the smaller, faster image)"
         if why is not None:

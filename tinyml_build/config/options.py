@@ -66,7 +66,7 @@ class Option:
     name: str
     help: str
     default: str
-    kind: str = "text"  # text | choice | bool | int | number (positive, may have a fraction) | path
+    kind: str = "text"  # text | choice | bool | int | number (positive, may have a fraction) | path | url
     choices: tuple[str, ...] = ()
     minimum: int | None = None
     scope: str = EVERY_BUILD
@@ -89,6 +89,15 @@ class Option:
             from tinyml_build.reports.fit.requirements import parse_requirement
 
             parse_requirement(self.name, text)
+        elif self.kind == "url" and text != "":
+            from tinyml_build.escape import web_url
+
+            try:
+                web_url(text)
+            except ValueError:
+                raise self._error(text, "is not a usable URL", f"give an http(s) URL of letters, digits and URL "
+                                  "punctuation (no spaces, quotes, backslashes or angle brackets), e.g. "
+                                  f"{self.name}=https://github.com/you/firmware") from None
         elif self.kind == "int":
             value = parse_int(self.name, text)
             if self.minimum is not None and value < self.minimum:
@@ -135,6 +144,9 @@ def _base_options() -> tuple[Option, ...]:
         Option("export_dir", "the folder `export` writes the library to (e.g. components/tml_kws in your firmware "
                "repository); empty: <build_dir>/<target>/<model>/export/tml_<model>", "", kind="path", scope=EXPORT,
                metavar="DIR"),
+        Option("export_url", "the web page an export's metadata names (Arduino's url=, library.json's homepage, "
+               "idf_component.yml's url); empty: the pinned TFLM repository for runtime=tflm, none for runtime=aot",
+               "", kind="url", scope=EXPORT, metavar="URL"),
         Option("export_check", "with `export`: compare the vendored tree in the export folder with what would be "
                "generated now and fail with the per-file drift, writing nothing", "off", kind="bool", scope=EXPORT),
         Option("build_dir", "output root: outputs go to <build_dir>/<target>/<model>/", "build", kind="path",

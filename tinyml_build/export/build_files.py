@@ -13,11 +13,37 @@ from dataclasses import dataclass
 
 from tinyml_build import __version__
 from tinyml_build.codegen.templating import render
+from tinyml_build.config.build_config import ESP_NN_ASSEMBLY_CHIPS
 from tinyml_build.escape import json_text
 from tinyml_build.export import layout
 from tinyml_build.export.flags import ExportFlags
 
 LICENSE = "Apache-2.0"  # tinyml_build's license: the generated code and the aot kernels
+# ESP-IDF components that hold their own TFLM or ESP-NN (the registry's espressif/esp-tflite-micro and
+# espressif/esp-nn, named espressif__<name> in a build, or a local copy): with a runtime=tflm export in
+# the same build, tflite:: and esp_nn_* would be defined twice, so its CMakeLists.txt refuses the pair.
+IDF_DUPLICATES = ("esp-tflite-micro", "esp-nn")
+
+
+def cmake_options(flags: tuple[str, ...]) -> tuple[str, ...]:
+    """Flags as CMake option items: CMake drops repeated items of an option list, so each `-Xclang`
+    option with its `-Xclang` argument (`-Xclang -target-feature -Xclang +fp`, clang-xtensa's arch
+    flags) is one `SHELL:` item, which CMake splits back into its words."""
+    out: list[str] = []
+    i = 0
+    while i < len(flags):
+        if flags[i] == "-Xclang" and i + 1 < len(flags):
+            group = list(flags[i:i + 2])
+            i += 2
+            if group[1].startswith("-") and flags[i:i + 1] == ("-Xclang",) and i + 1 < len(flags) \
+                    and not flags[i + 1].startswith("-"):
+                group += flags[i:i + 2]
+                i += 2
+            out.append("SHELL:" + " ".join(group))
+        else:
+            out.append(flags[i])
+            i += 1
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -37,6 +63,11 @@ class BuildDescription:
     libraries: tuple[str, ...] = ()  # system libraries the sources call into ("m": libm's sinf, expf, ...)
     arena_source: str = ""  # runtime=tflm: how the arena was obtained (arena=<bytes>, or the probe's decision)
     arena_on_host: bool = False  # that probe ran natively on the build machine (target=host)
+    port_sources: tuple[str, ...] = ()  # tree-relative, compiled only outside ESP-IDF (export/tflm.py PORT)
+    port_include: str = ""  # their private include folder
+    idf_requires: tuple[str, ...] = ()  # ESP-IDF components the sources need there (PRIV_REQUIRES)
+    url: str = ""  # a page about the model or its runtime (render.library_url)
+    kernels: str = ""  # runtime=tflm's kernel set
 
     @property
     def cxx(self) -> bool:
@@ -57,7 +88,12 @@ class BuildDescription:
                     version=__version__, license=LICENSE, arena_bytes=self.arena_bytes,
                     model_bytes=self.model_bytes, licenses=self.licenses, pins=self.pins,
                     cmake=layout.CMAKE, manifest=layout.MANIFEST, readme=layout.README, libraries=self.libraries,
-                    arena_source=self.arena_source, arena_on_host=self.arena_on_host)
+                    arena_source=self.arena_source, arena_on_host=self.arena_on_host,
+                    link_arch=self.flags.link_arch, cmake_arch=cmake_options(self.flags.arch),
+                    cmake_link_arch=cmake_options(self.flags.link_arch), port_sources=self.port_sources,
+                    port_include=self.port_include,
+                    idf_requires=self.idf_requires, idf_duplicates=IDF_DUPLICATES, url=self.url,
+                    kernels=self.kernels, esp_nn_assembly_chip=self.target in ESP_NN_ASSEMBLY_CHIPS)
 
 
 def library_json(d: BuildDescription) -> str:
@@ -82,6 +118,8 @@ def library_json(d: BuildDescription) -> str:
         },
         "export": {"include": [layout.SRC, layout.MANIFEST, layout.README, layout.LIBRARY_JSON]},
     }
+    if d.url:
+        data["homepage"] = d.url
     return json_text(data, indent=2, sort_keys=False) + "\n"
 
 

@@ -25,11 +25,18 @@ class ExportFlags:
     private: tuple[str, ...]  # the library's own sources only
     toolchain: str  # the compiler the arch flags are written for ('' for the host target)
     cxx: tuple[str, ...] = ()  # the library's C++ sources only, on top of `private` (runtime=tflm)
+    link: tuple[str, ...] | None = None  # the arch flags of the link when they differ (riscv's multilib choice)
+
+    @property
+    def link_arch(self) -> tuple[str, ...]:
+        return self.arch if self.link is None else self.link
 
     def as_dict(self) -> dict:
         out = {"arch": list(self.arch), "private": list(self.private), "toolchain": self.toolchain}
         if self.cxx:
             out["cxx"] = list(self.cxx)
+        if self.link is not None:
+            out["link"] = list(self.link)
         return out
 
 
@@ -44,4 +51,7 @@ def export_flags(target, toolchain_name: str | None, project_dir: Path, cxx: boo
     if toolchain_name is None or not target.supports.image:
         return ExportFlags(arch=(), private=private, toolchain="", cxx=cxx_flags)
     flags = toolchains.firmware_flags(toolchain_name, target, project_dir)
-    return ExportFlags(arch=tuple(flags.arch), private=private, toolchain=toolchain_name, cxx=cxx_flags)
+    # riscv links with -march without its z* extensions (the multilib choice), and still with the C library's specs
+    link = (tuple(flags.link_arch_flags) + tuple(f for f in flags.arch if f.startswith("--specs="))
+            if flags.link_arch_flags != flags.arch else None)
+    return ExportFlags(arch=tuple(flags.arch), private=private, toolchain=toolchain_name, cxx=cxx_flags, link=link)

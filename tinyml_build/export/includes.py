@@ -14,11 +14,18 @@ from pathlib import Path
 from tinyml_build.errors import TinyMLError
 
 _INCLUDE = re.compile(r'^[ \t]*#[ \t]*include[ \t]*"([^"]+)"', re.M)
+_ANGLE_INCLUDE = re.compile(r"^[ \t]*#[ \t]*include[ \t]*<([^>]+)>", re.M)
 
 
 def quoted_includes(text: str) -> list[str]:
     """The `#include "..."` names of one file, in order (conditional ones too: they may be compiled)."""
     return _INCLUDE.findall(text)
+
+
+def angle_includes(text: str) -> list[str]:
+    """The `#include <...>` names of one file, in order (the export ships those a kernel library's own
+    folders hold: ESP-NN includes its headers so)."""
+    return _ANGLE_INCLUDE.findall(text)
 
 
 def include_closure(sources: list[Path], include_dirs: list[Path], provided=()) -> list[Path]:

@@ -20,7 +20,7 @@ from tinyml_build.export.flags import ExportFlags, export_flags
 from tinyml_build.export.includes import include_closure, quoted_includes
 from tinyml_build.export.manifest import render_manifest
 from tinyml_build.export.model_header import ModelFactsForHeader, from_aot_program, from_tflm_model, render_model_header
-from tinyml_build.export.tflm import TflmExportFiles, plan_tflm_files
+from tinyml_build.export.tflm import PORT, TflmExportFiles, plan_tflm_files
 from tinyml_build.runtimes import API_INCLUDE_DIR
 from tinyml_build.runtimes.aot.c_sources import AOT_INCLUDE_DIR, KERNELS_DIR
 
@@ -194,6 +194,16 @@ def render_export(plan: ExportPlan) -> dict[str, bytes]:
     return _finish(plan, text, facts)
 
 
+def library_url(plan: ExportPlan) -> str:
+    """The web page the metadata files name: export_url=, else for runtime=tflm the pinned TFLM's
+    repository (the library is TFLM's code with the model), else none (runtime=aot has no upstream)."""
+    from tinyml_build.escape import web_url
+    from tinyml_build.runtimes.tflm.sources import TFLM, load_lock
+
+    url = plan.options.get("export_url") or (load_lock().get(TFLM).repository if plan.tflm is not None else "")
+    return web_url(url) if url else ""
+
+
 def _uses_libm(source: bytes) -> bool:
     return any(header in source for header in (b"#include <math.h>", b"#include <cmath>"))
 
@@ -214,7 +224,11 @@ def _finish(plan: ExportPlan, text: dict[str, str], facts: ModelFactsForHeader,
                                    licenses=tflm.licenses if tflm else (),
                                    pins=tuple(f"{n} {c}" for n, c in tflm.pins.items()) if tflm else (),
                                    arena_source=arena_source or "",
-                                   arena_on_host=bool(tflm) and plan.arena_bytes is None and plan.target.is_host)
+                                   arena_on_host=bool(tflm) and plan.arena_bytes is None and plan.target.is_host,
+                                   port_sources=tflm.port_sources if tflm else (),
+                                   port_include=PORT if tflm and tflm.port_sources else "",
+                                   idf_requires=tflm.idf_requires if tflm else (), url=library_url(plan),
+                                   kernels=tflm.kernels if tflm else "")
     text.update(build_files(description))
     files.update({path: content.encode("utf-8") for path, content in text.items()})
     manifest_facts = {

@@ -35,7 +35,13 @@ def plan_from_options(config, values, project_dir: Path) -> ExportPlan:
     else:
         folder = default_folder(config) if len(config.models) == 1 else Path(config.out_dir) / "export"
     return plan_export(config, Path(project_dir), folder, model_option(values.text("model"), Path(project_dir)),
-                       options={"runtime": config.requested_runtime}, arena=arena_option(config, values))
+                       options={"runtime": config.requested_runtime, **url_option(values.text("export_url"))},
+                       arena=arena_option(config, values))
+
+
+def url_option(url: str) -> dict:
+    """export_url= as the manifest records it: only when given (the default is decided by the runtime)."""
+    return {"export_url": url.strip()} if url.strip() else {}
 
 
 def arena_option(config, values) -> str:
@@ -66,5 +72,6 @@ def plan_from_manifest(folder: Path, project_dir: Path, target: str | None = Non
     kernels = manifest.get("options", {}).get("kernels", "") if runtime == "tflm" else ""
     config = resolve(Path(project_dir), target, model, runtime=runtime, kernels=str(kernels), exporting=True)
     arena = str(manifest.get("options", {}).get("arena", "auto")) if config.runtime == "tflm" else "auto"
+    url = url_option(str(manifest.get("options", {}).get("export_url", "")))
     return plan_export(config, Path(project_dir), Path(folder), model_option(model, Path(project_dir)),
-                       options={"runtime": runtime}, arena=arena)
+                       options={"runtime": runtime, **url}, arena=arena)
