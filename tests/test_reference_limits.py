@@ -13,18 +13,22 @@ from __future__ import annotations
 
 import itertools
 import os
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
+from conftest import PROJECT_DIR
 from tflite_builder import TYPE_CODES, ModelBuilder
 from tflm_testlib import needs_sources
 
 from tinyml_build.analysis import reference_limits
-from tinyml_build.errors import ModelError, TinyMLError
+from tinyml_build.errors import ModelError
 from tinyml_build.model.reader import read_model
 from tinyml_build.model.schema import fb
 from tinyml_build.reports.runtime_support import runtime_support
+from tinyml_build.runtimes.aot.lower import TFLM_FIX
 
 FULL = os.environ.get("TINYML_FULL_MATRIX") == "1"
 DTYPES = ("float32", "int8", "int16", "int32", "uint8", "int64", "bool")
@@ -213,6 +217,15 @@ def all_in_one_model(specs) -> bytes:
     return b.build()
 
 
+def test_every_judged_op_has_a_spec():
+    """What the table says is what the cross-check below checks, every entry."""
+    assert sorted(SPECS) == reference_limits.judged_ops()
+    assert reference_limits.limit_of("RESHAPE") is None  # no type check in TFLM's reshape.cc: not judged
+    assert reference_limits.limit_of("SOFTMAX").describe() == (
+        "input 0 float32 with output 0 float32; input 0 int8 with output 0 int8/int16; "
+        "input 0 int16 with output 0 int16")
+
+
 @pytest.fixture(scope="module")
 def runner():
     from tinyml_build.verification.oracle import pinned
@@ -246,3 +259,64 @@ def test_the_table_says_what_the_pinned_tflm_prepares_and_invokes(runner):
         wrong += [f"{op}{dtypes}: table accepts; oracle: {why}" for op, dtypes in accepted
                   if (why := _oracle_runs(runner, one_op_model(op, *SPECS[op](*dtypes)))) is not None]
     assert not wrong, "\n".join(wrong)
+
+
+# --- what bench/converter_sweep.py found: images that built, then stopped on the device ----------------
+
+def _resize_bilinear_int16() -> bytes:
+    """A 16x8-converted UpSampling2D(bilinear): int16 RESIZE_BILINEAR (TFLM's Eval takes float32/int8)."""
+    return one_op_model("RESIZE_BILINEAR", *SPECS["RESIZE_BILINEAR"]("int16"))
+
+
+def _select_v2_int32() -> bytes:
+    """Keras 3's Embedding without a fixed batch wraps negative ids with an int32 SELECT_V2."""
+    return one_op_model("SELECT_V2", *SPECS["SELECT_V2"]("int32"))
+
+
+def _fill_runtime_dims() -> bytes:
+    """LSTM/GRU(unroll=True) without a fixed batch: the zero state's FILL takes dims from SHAPE."""
+    b = ModelBuilder()
+    xs = b.tensor("x", "float32", [1, 4])
+    b.tensors[xs].shapeSignature = [-1, 4]
+    dims = b.tensor("dims", "int32", [2])
+    zero = b.tensor("zero", "float32", [], np.array(0, np.float32))
+    state = b.tensor("state", "float32", [1, 4])
+    b.op(b.opcode(fb.BuiltinOperator.SHAPE), [xs], [dims], *_options("ShapeOptions", outType=TYPE_CODES["int32"]))
+    b.op(b.opcode(fb.BuiltinOperator.FILL), [dims, zero], [state])
+    b.inputs, b.outputs = [xs], [state]
+    return b.build()
+
+
+FOUND = {"resize_bilinear_int16": (_resize_bilinear_int16, "op #0 RESIZE_BILINEAR (subgraph 0): input 0 int16; "
+                                   "TFLM's reference resize_bilinear.cc takes float32 or int8 there"),
+         "select_v2_int32": (_select_v2_int32, "op #0 SELECT_V2 (subgraph 0): input 1 int32; TFLM's reference "
+                             "select.cc takes float32 or int8 or int16 there"),
+         "fill_runtime_dims": (_fill_runtime_dims, "op #1 FILL (subgraph 0): input 0 is computed at run time; "
+                               "TFLM's reference fill.cc requires it to be a constant of the model")}
+
+
+@pytest.mark.parametrize("name", sorted(FOUND))
+def test_inspect_says_tflm_cannot_run_what_the_sweep_found(name):
+    make, reason = FOUND[name]
+    aot, tflm = runtime_support(read_model(make(), where=f"{name}.tflite"))
+    assert not tflm.builds and tflm.reason == f"runtime=tflm cannot run this model: {reason}"
+    assert tflm.fix.startswith("use runtime=aot") if aot.builds else "re-export the model" in tflm.fix
+    if not aot.builds:  # aot's refusal does not send the user to runtime=tflm either
+        assert TFLM_FIX not in aot.fix and aot.fix.startswith("runtime=tflm refuses it too (op #"), aot.fix
+
+
+@pytest.mark.tflm_sources
+@needs_sources
+def test_the_build_refuses_them_with_one_message(tmp_path):
+    """scons runtime=tflm: one error naming op, index, subgraph, types and TFLM's kernel, no traceback;
+    the three builds are one scons run each (configuration only: the refusal comes before any compile)."""
+    for name, (make, reason) in sorted(FOUND.items()):
+        model = tmp_path / f"{name}.tflite"
+        model.write_bytes(make())
+        result = subprocess.run([sys.executable, "-m", "SCons", "-Q", "target=qemu-m4", f"model={model}",
+                                 "runtime=tflm", f"build_dir={tmp_path / 'b'}"], capture_output=True, text=True,
+                                cwd=PROJECT_DIR)
+        text = result.stdout + result.stderr
+        assert result.returncode != 0 and "Traceback" not in text and 'File "' not in text, text[-2000:]
+        assert text.count("scons: ***") == 1 and f"runtime=tflm cannot run this model: {reason}" in text, text[-2000:]
+        assert "fix:" in text

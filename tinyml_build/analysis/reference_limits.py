@@ -10,8 +10,8 @@ checked against the pinned host oracle by tests/test_reference_limits.py. Ops mi
 are not judged here (TFLM's Prepare still says so on the target): resource variables, control flow,
 signal and decode ops, SVDF/LSTM/detection, TRANSPOSE_CONV, and the ops whose kernel checks no type
 (RESHAPE, SQUEEZE, LOGICAL_AND/OR read any input as bool). Quantization parameters (an int8
-LOGISTIC's output scale...) are the converter's to get right and are not judged either. An op whose kernel a kernel library replaces is judged
-only with the reference kernels (the caller filters with `kernels`).
+LOGISTIC's output scale...) are the converter's to get right and are not judged either. An op whose
+kernel a kernel library replaces is judged only with the reference kernels (the build filters).
 """
 
 from __future__ import annotations
@@ -39,8 +39,7 @@ class Limit:
     def describe(self) -> str:
         """The accepted combinations in words, e.g. 'float32 or int8' or 'int8 -> float32, ...'."""
         if len(self.positions) == 1:
-            return " or ".join(self.combos[0][0].split("|")) if len(self.combos) == 1 else \
-                " or ".join(c[0] for c in self.combos)
+            return " or ".join(d for combo in self.combos for d in combo[0].split("|"))
         return "; ".join(" with ".join(f"{_position_name(p)} {d.replace('|', '/')}"
                                        for p, d in zip(self.positions, combo)) for combo in self.combos)
 
@@ -148,7 +147,6 @@ _LIMITS: dict[str, Limit] = {
     "CONV_2D": _pairs("conv.cc", ("in0", "in1"), "float32/float32", "int8/int8|int4", "int16/int8"),
     "DEPTHWISE_CONV_2D": _pairs("depthwise_conv.cc", ("in0", "in1"), "float32/float32", "int8/int8|int4",
                                 "int16/int8"),
-    "TRANSPOSE_CONV": _pairs("transpose_conv.cc", ("in2", "in1"), "float32/float32", "int8/int8", "int16/int8"),
     "FULLY_CONNECTED": _pairs("fully_connected.cc", ("in0", "in1"), "float32/float32", "int8/int8|int4",
                               "int16/int8"),
     "BATCH_MATMUL": _one("batch_matmul.cc", "in0", "float32|int8|int16"),
