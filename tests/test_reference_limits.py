@@ -320,3 +320,28 @@ def test_the_build_refuses_them_with_one_message(tmp_path):
         assert result.returncode != 0 and "Traceback" not in text and 'File "' not in text, text[-2000:]
         assert text.count("scons: ***") == 1 and f"runtime=tflm cannot run this model: {reason}" in text, text[-2000:]
         assert "fix:" in text
+
+
+def test_auto_builds_aot_when_it_can_and_a_library_kernel_is_not_judged():
+    """runtime=auto falls back to aot only when aot builds every model; runtime=tflm refuses naming
+    runtime=aot then; an op whose kernel the build's library replaces is not judged by this table."""
+    from types import SimpleNamespace
+
+    from tinyml_build.config.build_config import _check_reference_refusals
+    from tinyml_build.errors import TinyMLError
+
+    reason = "op #2 TRANSPOSE (subgraph 0): input 1 is computed at run time; TFLM's reference transpose.cc ..."
+    facts = SimpleNamespace(reference_refusals=(("TRANSPOSE", reason),), aot_kernels=("transpose",))
+    models = [SimpleNamespace(facts=facts, tflite="m.tflite")]
+    assert _check_reference_refusals(models, "reference", "auto", "tflm", "TFLM sources resolve") == (
+        "aot", "TFLM's reference kernels cannot run op #2 TRANSPOSE (subgraph 0): input 1 is computed at run time")
+    with pytest.raises(TinyMLError) as caught:
+        _check_reference_refusals(models, "reference", "tflm", "tflm", "runtime=tflm")
+    assert caught.value.what == f"runtime=tflm cannot run this model: {reason}"
+    assert caught.value.fix.startswith("use runtime=aot") and caught.value.where == "m.tflite"
+    assert _check_reference_refusals(models, "cmsis-nn", "tflm", "tflm", "x") == ("tflm", "x")  # cmsis_nn/transpose.cc
+    refused_by_aot = [SimpleNamespace(facts=SimpleNamespace(reference_refusals=facts.reference_refusals,
+                                                            aot_kernels=None), tflite="m.tflite")]
+    with pytest.raises(TinyMLError) as caught:
+        _check_reference_refusals(refused_by_aot, "reference", "auto", "tflm", "TFLM sources resolve")
+    assert caught.value.fix.startswith("re-export the model")
