@@ -23,7 +23,7 @@ from conftest import PROJECT_DIR
 from tflite_builder import TYPE_CODES, ModelBuilder
 from tflm_testlib import needs_sources
 
-from tinyml_build.analysis import reference_limits
+from tinyml_build.analysis import op_inventory, reference_limits
 from tinyml_build.errors import ModelError
 from tinyml_build.model.reader import read_model
 from tinyml_build.model.schema import fb
@@ -220,10 +220,21 @@ def all_in_one_model(specs) -> bytes:
 def test_every_judged_op_has_a_spec():
     """What the table says is what the cross-check below checks, every entry."""
     assert sorted(SPECS) == reference_limits.judged_ops()
+    assert set(reference_limits.judged_ops()) <= set(op_inventory.OPS)  # the build looks their kernels up there
     assert reference_limits.limit_of("RESHAPE") is None  # no type check in TFLM's reshape.cc: not judged
     assert reference_limits.limit_of("SOFTMAX").describe() == (
         "input 0 float32 with output 0 float32; input 0 int8 with output 0 int8/int16; "
         "input 0 int16 with output 0 int16")
+
+
+@pytest.mark.tflm_sources
+@needs_sources
+def test_each_entry_names_a_kernel_file_of_the_pinned_tree():
+    from tinyml_build.runtimes.tflm import sources
+
+    tree = sources.resolve_sources(["ADD"], "reference").trees[sources.TFLM]
+    files = {reference_limits.limit_of(op).file for op in reference_limits.judged_ops()}
+    assert not [f for f in sorted(files) if not (tree / "tensorflow/lite/micro/kernels" / f).is_file()]
 
 
 @pytest.fixture(scope="module")
