@@ -262,6 +262,23 @@ def _check_library_refusals(kernels: str, refusals: list[tuple[str, str]]) -> No
                           fix=f"use kernels={op_inventory.REFERENCE} (TFLM's reference kernels run it) or runtime=aot")
 
 
+def _check_reference_refusals(inputs, kernels: str, requested: str, chosen: str, reason: str) -> tuple[str, str]:
+    """An op use TFLM's reference kernels refuse (analysis/reference_limits.py) -- unless the build's
+    kernel library replaces that op's kernel: runtime=auto builds aot when aot takes every model,
+    otherwise a build-time error instead of a firmware that stops at start-up."""
+    from tinyml_build.analysis.reference_limits import refusal
+
+    refused = [(m, why) for m in inputs for op, why in m.facts.reference_refusals
+               if kernels not in op_inventory.OPS[op].optimized]
+    if not refused:
+        return chosen, reason
+    aot_builds = all(m.facts.aot_kernels is not None for m in inputs)
+    if requested == AUTO and aot_builds:
+        return "aot", f"TFLM's reference kernels cannot run {refused[0][1].split(';')[0]}"
+    what, fix = refusal([r for _m, r in refused], aot_builds)
+    raise TinyMLError(what, where=str(refused[0][0].tflite), fix=fix)
+
+
 def resolve(project_dir: Path, target: str, model: str, runtime: str = "auto", kernels: str = "",
             build_dir: str = "build", third_party_overrides=None, env=None, toolchain: str = AUTO,
             exporting: bool = False) -> BuildConfig:
@@ -314,6 +331,7 @@ def resolve(project_dir: Path, target: str, model: str, runtime: str = "auto", k
         chosen, reason = None, "the target only gets generated sources"
     if chosen == "tflm":
         _check_library_refusals(kernels, refusals)
+        chosen, reason = _check_reference_refusals(inputs, kernels, runtime, chosen, reason)
     return BuildConfig(target=board, models=tuple(inputs), runtime=chosen, kernels=kernels, build_root=build_root,
                        requested_runtime=runtime, runtime_reason=reason,
                        third_party_overrides=tuple(sorted(overrides.items())), kernels_explicit=explicit,

@@ -1,7 +1,7 @@
 """What a build plan needs to know about one model: its digest, its ops (and their tensor types, which
 pick the resolver's type-specialized registrations), which aot kernels its generated code calls
-(or why runtime=aot cannot build it), and which op uses a kernel library cannot prepare. Checked once
-per model file and code.
+(or why runtime=aot cannot build it), and which op uses a kernel library or TFLM's reference kernels
+cannot prepare. Checked once per model file and code.
 
 Why cached: reading, analysing and lowering a model cost more than everything else a no-op `scons`
 does (and import numpy and the schema). The facts are a function of the .tflite bytes and of the code
@@ -32,6 +32,7 @@ class ModelFacts:
     aot_refusal: tuple[str, str | None, str | None] | None = None  # (what, where, fix) of that refusal
     op_uses: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = ()  # (op, input, output dtypes), sorted
     library_refusals: tuple[tuple[str, str], ...] = ()  # (kernel library, reason): analysis/kernel_limits.py
+    reference_refusals: tuple[tuple[str, str], ...] = ()  # (op, reason): analysis/reference_limits.py
 
     def uses(self) -> list:
         """op_uses as op_inventory.OpUse: what picks the type-specialized registrations."""
@@ -64,7 +65,8 @@ def model_facts(tflite: Path, name: str, cache_root: Path | None = None) -> Mode
                               aot_kernels=None if fields["aot_kernels"] is None else tuple(fields["aot_kernels"]),
                               aot_refusal=None if fields["aot_refusal"] is None else tuple(fields["aot_refusal"]),
                               op_uses=tuple((n, tuple(i), tuple(o)) for n, i, o in fields["op_uses"]),
-                              library_refusals=tuple((k, r) for k, r in fields["library_refusals"]))
+                              library_refusals=tuple((k, r) for k, r in fields["library_refusals"]),
+                              reference_refusals=tuple((o, r) for o, r in fields["reference_refusals"]))
         except (OSError, ValueError, KeyError, TypeError):
             pass  # absent or unreadable: computed again below
     facts = _compute(tflite, name, sha256, len(data))
@@ -77,6 +79,7 @@ def _compute(tflite: Path, name: str, sha256: str, size: int) -> ModelFacts:
     from tinyml_build.analysis import op_inventory
     from tinyml_build.analysis.analyze import analyze, check_buildable
     from tinyml_build.analysis.kernel_limits import library_refusals
+    from tinyml_build.analysis.reference_limits import reference_refusals
     from tinyml_build.model.reader import load_model
     from tinyml_build.runtimes.aot.plan import aot_kernels
 
@@ -89,4 +92,5 @@ def _compute(tflite: Path, name: str, sha256: str, size: int) -> ModelFacts:
         kernels, refusal = None, (err.what, err.where, err.fix)
     uses = tuple((u.name, u.inputs, u.outputs) for u in op_inventory.op_uses(parsed))
     return ModelFacts(sha256=sha256, size=size, op_names=tuple(sorted(set(parsed.op_names()))), aot_kernels=kernels,
-                      aot_refusal=refusal, op_uses=uses, library_refusals=library_refusals(parsed))
+                      aot_refusal=refusal, op_uses=uses, library_refusals=library_refusals(parsed),
+                      reference_refusals=reference_refusals(parsed))

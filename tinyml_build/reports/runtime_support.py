@@ -50,13 +50,15 @@ def aot_support(model: Model) -> RuntimeSupport:
     return RuntimeSupport("aot", True, tuple(lacks), memory=memory, notes=(note,) if note else ())
 
 
-def tflm_support(model: Model) -> RuntimeSupport:
+def tflm_support(model: Model, aot_builds: bool | None = None) -> RuntimeSupport:
     """runtime=tflm: what the build checks (the analysis' errors, ops missing from the op inventory or
-    needing code the lock does not pin) and the kernel libraries' limits (analysis/kernel_limits.py).
-    Types are TFLM's Prepare's to check, at init on the target, as with any TFLM build."""
+    needing code the lock does not pin), the types and constant inputs TFLM's reference kernels
+    refuse (analysis/reference_limits.py; aot's verdict picks the fix, as in the build) and the kernel
+    libraries' limits (analysis/kernel_limits.py)."""
     from tinyml_build.analysis import op_inventory
     from tinyml_build.analysis.analyze import analyze, check_buildable
     from tinyml_build.analysis.kernel_limits import library_refusals
+    from tinyml_build.analysis.reference_limits import reference_refusals, refusal
     from tinyml_build.runtimes.tflm.sources import required_dependencies
 
     names = sorted(set(model.op_names()))
@@ -68,8 +70,13 @@ def tflm_support(model: Model) -> RuntimeSupport:
         required_dependencies(names, op_inventory.REFERENCE)
     except TinyMLError as err:
         return _refused("tflm", lacks, err, notes)
+    refused = [reason for _op, reason in reference_refusals(model)]
+    if refused:
+        what, fix = refusal(refused, bool(aot_builds))
+        return RuntimeSupport("tflm", False, tuple(lacks), what, fix, tuple(notes))
     return RuntimeSupport("tflm", True, tuple(lacks), notes=tuple(notes))
 
 
 def runtime_support(model: Model) -> list[RuntimeSupport]:
-    return [aot_support(model), tflm_support(model)]
+    aot = aot_support(model)
+    return [aot, tflm_support(model, aot.builds)]

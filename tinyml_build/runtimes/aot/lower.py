@@ -386,6 +386,18 @@ def _no_lowering_fix(names: list[str]) -> str:
             f"without {'them' if len(no_kernel) > 1 else 'it'}" + (f" ({'; '.join(hints)})" if hints else ""))
 
 
+def _unless_tflm_refuses(err: UnsupportedOpError, model: Model) -> UnsupportedOpError:
+    """`err`, whose fix sends the user to runtime=tflm only when TFLM's reference kernels take the
+    model: an int16 RESIZE_BILINEAR sent them to a build that refuses it too (analysis/reference_limits.py)."""
+    from tinyml_build.analysis.reference_limits import reference_refusals, refusal
+
+    refused = [reason for _op, reason in reference_refusals(model)]
+    if err.fix != TFLM_FIX or not refused:
+        return err
+    return UnsupportedOpError(err.what, where=err.where, details=err.details,
+                              fix=f"runtime=tflm refuses it too ({refused[0]}): " + refusal(refused, False)[1])
+
+
 def lower_model(model: Model, name: str | None = None) -> Program:
     """The whole model as a Program, or a ModelError/UnsupportedOpError naming the first problem."""
     from tinyml_build.analysis.analyze import analyze, check_buildable
@@ -412,7 +424,10 @@ def lower_model(model: Model, name: str | None = None) -> Program:
         )
     lowering = _Lowering(model)
     lowering.nested = nested
-    lowering.steps = lower_ops(lowering, sg, table, traced=True)
+    try:
+        lowering.steps = lower_ops(lowering, sg, table, traced=True)
+    except UnsupportedOpError as err:
+        raise _unless_tflm_refuses(err, model) from None
     functions = nested.lower_subgraphs(lowering, table) if nested else []
 
     for index in list(sg.inputs) + list(sg.outputs):

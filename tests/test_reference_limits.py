@@ -1,0 +1,358 @@
+"""TFLM's reference-kernel limits (analysis/reference_limits.py): the table against the pinned TFLM,
+and the build's and `inspect`'s refusal of what bench/converter_sweep.py found (an int16
+RESIZE_BILINEAR, an int32 SELECT_V2, a FILL with run-time dims: images that built, then stopped on
+the device).
+
+The cross-check builds one one-op model per judged op and dtype combination (tests/tflite_builder.py)
+and asks the pinned host oracle whether AllocateTensors + Invoke succeed: the table's verdict must be
+the oracle's. Every model runs in its own runner process (a kernel that crashes is one verdict, not a
+lost test run).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+from conftest import PROJECT_DIR
+from tflite_builder import TYPE_CODES, ModelBuilder
+from tflm_testlib import needs_sources
+
+from tinyml_build.analysis import op_inventory, reference_limits
+from tinyml_build.errors import ModelError
+from tinyml_build.model.reader import read_model
+from tinyml_build.model.schema import fb
+from tinyml_build.reports.runtime_support import runtime_support
+from tinyml_build.runtimes.aot.lower import TFLM_FIX
+
+FULL = os.environ.get("TINYML_FULL_MATRIX") == "1"
+DTYPES = ("float32", "int8", "int16", "int32", "uint8", "int64", "bool")
+S = (1, 2, 2, 2)
+_QUANT = {"int8": (0.05, 0), "int16": (0.05, 0), "uint8": (0.05, 128)}
+
+
+def _np(dtype: str):
+    return np.bool_ if dtype == "bool" else np.dtype(dtype)
+
+
+def x(dtype, shape=S):
+    """A graph input of `dtype`."""
+    return (dtype, tuple(shape), None, None)
+
+
+def c(dtype, values, shape=None, quant=None):
+    """A constant (quant: (scale, zero point) instead of _QUANT's)."""
+    data = np.array(values, dtype=_np(dtype))
+    return (dtype, tuple(data.shape if shape is None else shape), data, quant)
+
+
+def i32(*values):
+    return c("int32", list(values))
+
+
+def _options(name: str, **fields):
+    options = getattr(fb, f"{name}T")()
+    for key, value in fields.items():
+        setattr(options, key, value)
+    return getattr(fb.BuiltinOptions, name), options
+
+
+def _weights_bias(din, dw, shape, units):
+    """Weights of `dw` and the bias TFLM pairs with `din` (scale: input's times weights')."""
+    bias = {"float32": "float32", "int16": "int64"}.get(din, "int32")
+    return c(dw, np.ones(shape)), c(bias, [0] * units, quant=(0.05 * 0.05, 0))
+
+
+# Output quantizations some kernels require (TFLM's Prepare checks them).
+_LOGISTIC_OUT = {"int8": (1 / 256, -128), "int16": (1 / 32768, 0)}
+_SOFTMAX_OUT = {("int8", "int8"): (1 / 256, -128), ("int8", "int16"): (1 / 65536, -32768),
+                ("int16", "int16"): (1 / 32768, 0)}
+
+
+# op -> f(*dtypes of the table's positions) -> (inputs, outputs, options): one use of the op.
+_UNARY = ("ABS", "RSQRT", "SIN", "COS", "LOG", "SQRT", "SQUARE", "LOGICAL_NOT", "CEIL", "FLOOR", "ROUND", "EXP",
+          "NEG", "RELU", "RELU6", "ELU", "HARD_SWISH", "LOGISTIC", "TANH", "L2_NORMALIZATION", "LOG_SOFTMAX",
+          "ZEROS_LIKE")
+_BINARY = {"ADD": ("AddOptions",), "SUB": ("SubOptions",), "MUL": ("MulOptions",), "DIV": ("DivOptions",),
+           "SQUARED_DIFFERENCE": (), "MAXIMUM": (), "MINIMUM": (), "FLOOR_DIV": (), "FLOOR_MOD": (),
+           "ADD_N": ()}
+_COMPARE = ("EQUAL", "NOT_EQUAL", "GREATER", "GREATER_EQUAL", "LESS", "LESS_EQUAL")
+_REDUCE = ("MEAN", "SUM", "REDUCE_MAX", "REDUCE_MIN", "REDUCE_ALL")
+_POOL = ("AVERAGE_POOL_2D", "MAX_POOL_2D", "L2_POOL_2D")
+_PADS = [[0, 0], [1, 1], [0, 0], [0, 0]]
+SPECS = {
+    **{op: (lambda d: ([x(d)], [(d, S)], None)) for op in _UNARY},
+    "LOGISTIC": lambda d: ([x(d)], [(d, S, _LOGISTIC_OUT.get(d))], None),
+    "TANH": lambda d: ([x(d)], [(d, S, {"int16": (1 / 32768, 0)}.get(d))], None),
+    "LOG_SOFTMAX": lambda d: ([x(d)], [(d, S, {"int8": (16 / 256, 127)}.get(d))], None),
+    **{op: (lambda d, o=o: ([x(d), x(d)], [(d, S)], _options(*o) if o else None)) for op, o in _BINARY.items()},
+    **{op: (lambda d: ([x(d), x(d)], [("bool", S)], None)) for op in _COMPARE},
+    **{op: (lambda d: ([x(d), i32(1, 2)], [(d, (1, 1, 1, 2))], _options("ReducerOptions", keepDims=True)))
+       for op in _REDUCE},
+    **{op: (lambda d: ([x(d)], [(d, (1, 1, 1, 2))], _options("Pool2DOptions", padding=1, strideH=2, strideW=2,
+                                                             filterHeight=2, filterWidth=2))) for op in _POOL},
+    "LEAKY_RELU": lambda d: ([x(d)], [(d, S)], _options("LeakyReluOptions", alpha=0.2)),
+    "PRELU": lambda d: ([x(d), c("int8" if d == "int16" else d, np.ones(S))], [(d, S)], None),
+    "SOFTMAX": lambda di, do: ([x(di)], [(do, S, _SOFTMAX_OUT.get((di, do)))],
+                               _options("SoftmaxOptions", beta=1.0)),
+    "CUMSUM": lambda d: ([x(d), c("int32", 3, ())], [(d, S)], None),
+    "SELECT_V2": lambda d: ([x("bool"), x(d), x(d)], [(d, S)], None),
+    "CAST": lambda di, do: ([x(di)], [(do, S)], None),
+    "QUANTIZE": lambda di, do: ([x(di)], [(do, S, (0.05, 0) if do == "int32" else None)], None),
+    "DEQUANTIZE": lambda di, do: ([x(di)], [(do, S)], None),
+    "CONCATENATION": lambda d: ([x(d), x(d)], [(d, (1, 2, 2, 4))], _options("ConcatenationOptions", axis=3)),
+    "PACK": lambda d: ([x(d), x(d)], [(d, (2, *S))], _options("PackOptions", valuesCount=2, axis=0)),
+    "UNPACK": lambda d: ([x(d, (2, 4))], [(d, (4,)), (d, (4,))], _options("UnpackOptions", num=2, axis=0)),
+    "SPLIT": lambda d: ([c("int32", 3, ()), x(d)], [(d, (1, 2, 2, 1))] * 2, _options("SplitOptions", numSplits=2)),
+    "SPLIT_V": lambda d: ([x(d), i32(1, 1), c("int32", 3, ())], [(d, (1, 2, 2, 1))] * 2,
+                          _options("SplitVOptions", numSplits=2)),
+    "EXPAND_DIMS": lambda d: ([x(d), c("int32", 0, ())], [(d, (1, *S))], None),
+    "TRANSPOSE": lambda d: ([x(d), i32(0, 2, 1, 3)], [(d, S)], None),
+    "PAD": lambda d: ([x(d), c("int32", _PADS)], [(d, (1, 4, 2, 2))], None),
+    "PADV2": lambda d: ([x(d), c("int32", _PADS), c(d, 0, ())], [(d, (1, 4, 2, 2))], None),
+    "MIRROR_PAD": lambda d: ([x(d), c("int32", _PADS)], [(d, (1, 4, 2, 2))], _options("MirrorPadOptions", mode=0)),
+    "SLICE": lambda d: ([x(d), i32(0, 0, 0, 0), i32(1, 1, 2, 2)], [(d, (1, 1, 2, 2))], None),
+    "STRIDED_SLICE": lambda d: ([x(d), i32(0, 0, 0, 0), i32(1, 1, 2, 2), i32(1, 1, 1, 1)], [(d, (1, 1, 2, 2))],
+                                _options("StridedSliceOptions")),
+    "REVERSE_V2": lambda d: ([x(d), i32(1)], [(d, S)], None),
+    "GATHER": lambda d, di: ([x(d), c(di, [0])], [(d, S)], _options("GatherOptions", axis=0)),
+    "GATHER_ND": lambda d, di: ([x(d), c(di, [[0]])], [(d, S)], None),
+    "EMBEDDING_LOOKUP": lambda d: ([i32(0), x(d, (3, 4))], [(d, (1, 4))], None),
+    "DYNAMIC_UPDATE_SLICE": lambda d: ([x(d), x(d, (1, 1, 2, 2)), i32(0, 0, 0, 0)], [(d, S)], None),
+    "FILL": lambda d: ([i32(*S), x(d, ())], [(d, S)], None),
+    "BROADCAST_TO": lambda d: ([x(d, (1, 2)), i32(2, 2)], [(d, (2, 2))], None),
+    "BROADCAST_ARGS": lambda d: ([x(d, (2,)), x(d, (2,))], [(d, (2,))], None),
+    "SHAPE": lambda d: ([x("float32")], [(d, (4,))], _options("ShapeOptions", outType=TYPE_CODES[d])),
+    "DEPTH_TO_SPACE": lambda d: ([x(d, (1, 1, 1, 4))], [(d, (1, 2, 2, 1))], _options("DepthToSpaceOptions",
+                                                                                    blockSize=2)),
+    "SPACE_TO_DEPTH": lambda d: ([x(d, (1, 2, 2, 1))], [(d, (1, 1, 1, 4))], _options("SpaceToDepthOptions",
+                                                                                    blockSize=2)),
+    "BATCH_TO_SPACE_ND": lambda d: ([x(d, (4, 1, 1, 1)), i32(2, 2), c("int32", [[0, 0], [0, 0]])],
+                                    [(d, (1, 2, 2, 1))], None),
+    "SPACE_TO_BATCH_ND": lambda d: ([x(d, (1, 2, 2, 1)), i32(2, 2), c("int32", [[0, 0], [0, 0]])],
+                                    [(d, (4, 1, 1, 1))], None),
+    "RESIZE_BILINEAR": lambda d: ([x(d), i32(4, 4)], [(d, (1, 4, 4, 2))], _options("ResizeBilinearOptions")),
+    "RESIZE_NEAREST_NEIGHBOR": lambda d: ([x(d), i32(4, 4)], [(d, (1, 4, 4, 2))],
+                                          _options("ResizeNearestNeighborOptions")),
+    "ARG_MAX": lambda di, do: ([x(di), c("int32", 3, ())], [(do, (1, 2, 2))],
+                               _options("ArgMaxOptions", outputType=TYPE_CODES[do])),
+    "ARG_MIN": lambda di, do: ([x(di), c("int32", 3, ())], [(do, (1, 2, 2))],
+                               _options("ArgMinOptions", outputType=TYPE_CODES[do])),
+    "CONV_2D": lambda di, dw: ([x(di), *_weights_bias(di, dw, (2, 1, 1, 2), 2)], [(di, S)],
+                               _options("Conv2DOptions", padding=1, strideH=1, strideW=1, dilationHFactor=1,
+                                        dilationWFactor=1)),
+    "DEPTHWISE_CONV_2D": lambda di, dw: ([x(di), *_weights_bias(di, dw, (1, 1, 1, 2), 2)], [(di, S)],
+                                         _options("DepthwiseConv2DOptions", padding=1, strideH=1, strideW=1,
+                                                  depthMultiplier=1, dilationHFactor=1, dilationWFactor=1)),
+    "FULLY_CONNECTED": lambda di, dw: ([x(di, (1, 4)), *_weights_bias(di, dw, (3, 4), 3)], [(di, (1, 3))],
+                                       _options("FullyConnectedOptions")),
+    "BATCH_MATMUL": lambda d: ([x(d, (1, 2, 2)), x(d, (1, 2, 2))], [(d, (1, 2, 2))], _options("BatchMatMulOptions")),
+}
+
+
+def one_op_model(op: str, inputs, outputs, options) -> bytes:
+    b = ModelBuilder()
+    add_op(b, op, inputs, outputs, options)
+    return b.build()
+
+
+def add_op(b: ModelBuilder, op: str, inputs, outputs, options) -> None:
+    """One use of `op` with its own tensors; graph inputs and outputs appended to b's."""
+    ins, outs = [], []
+    for k, (dtype, shape, data, quant) in enumerate(inputs):
+        q = quant or _QUANT.get(dtype, (None, None))
+        index = b.tensor(f"in{k}", dtype, shape, data=data, scale=q[0], zero_point=q[1])
+        ins.append(index)
+        if data is None:
+            b.inputs.append(index)
+    for k, (dtype, shape, *quant) in enumerate(outputs):
+        q = quant[0] if quant and quant[0] else _QUANT.get(dtype, (None, None))
+        outs.append(b.tensor(f"out{k}", dtype, shape, scale=q[0], zero_point=q[1]))
+    b.outputs += outs
+    options_type, options = options or (0, None)
+    b.op(b.opcode(getattr(fb.BuiltinOperator, op)), ins, outs, options_type, options)
+
+
+def cases(full: bool = FULL):
+    """(op, dtypes of its table positions) to judge: every op of SPECS with each of DTYPES at its first
+    position; at a second position (CAST's output, CONV_2D's weights) the default run takes the dtypes
+    the table accepts there, the full matrix all of DTYPES."""
+    for op in sorted(SPECS):
+        limit = reference_limits.limit_of(op)
+        columns = [DTYPES]
+        for k in range(1, len(limit.positions)):
+            seen = {d for combo in limit.combos for d in combo[k].split("|")}
+            columns.append(DTYPES if full else tuple(d for d in DTYPES if d in seen))
+        yield from ((op, dtypes) for dtypes in itertools.product(*columns))
+
+
+def _feeds(model):
+    return [[np.ones(model.main.tensors[i].shape, dtype=_np(model.main.tensors[i].dtype))
+             for i in model.main.inputs]]
+
+
+def _oracle_runs(runner, data: bytes) -> str | None:
+    """None when the pinned TFLM prepares and invokes the model, else why not (its last message)."""
+    from tinyml_build.verification.oracle import pinned
+
+    model = read_model(data, where="<case>")
+    try:
+        pinned.run(runner, model, _feeds(model), timeout=60)
+    except ModelError as err:
+        lines = (err.details or err.what).strip().splitlines()
+        return next((line for line in lines if "was not true" in line or "support" in line), lines[-1])
+    return None
+
+
+def all_in_one_model(specs) -> bytes:
+    """One model holding one use of each (op, dtypes): one oracle run judges every accepted case."""
+    b = ModelBuilder()
+    for op, dtypes in specs:
+        add_op(b, op, *SPECS[op](*dtypes))
+    return b.build()
+
+
+def test_every_judged_op_has_a_spec():
+    """What the table says is what the cross-check below checks, every entry."""
+    assert sorted(SPECS) == reference_limits.judged_ops()
+    assert set(reference_limits.judged_ops()) <= set(op_inventory.OPS)  # the build looks their kernels up there
+    assert reference_limits.limit_of("RESHAPE") is None  # no type check in TFLM's reshape.cc: not judged
+    assert reference_limits.limit_of("SOFTMAX").describe() == (
+        "input 0 float32 with output 0 float32; input 0 int8 with output 0 int8/int16; "
+        "input 0 int16 with output 0 int16")
+
+
+@pytest.mark.tflm_sources
+@needs_sources
+def test_each_entry_names_a_kernel_file_of_the_pinned_tree():
+    from tinyml_build.runtimes.tflm import sources
+
+    tree = sources.resolve_sources(["ADD"], "reference").trees[sources.TFLM]
+    files = {reference_limits.limit_of(op).file for op in reference_limits.judged_ops()}
+    assert not [f for f in sorted(files) if not (tree / "tensorflow/lite/micro/kernels" / f).is_file()]
+
+
+@pytest.fixture(scope="module")
+def runner():
+    from tinyml_build.verification.oracle import pinned
+
+    if pinned.find_compilers() is None:
+        pytest.skip("no host g++/gcc to build the pinned TFLM oracle")
+    return pinned.build_runner(pinned.plan_build())
+
+
+@pytest.mark.tflm_sources
+@needs_sources
+def test_the_table_says_what_the_pinned_tflm_prepares_and_invokes(runner):
+    """Every judged op's spec in each dtype combination: the table's verdict is the oracle's. The uses
+    the table accepts run as one model (one AllocateTensors + Invoke); each refused one alone, two at
+    a time. ~700 cases, ~30 s (the runner zeroes a 64 MiB arena per run); TINYML_FULL_MATRIX=1: ~1,100."""
+    accepted, refused = [], {}
+    for op, dtypes in cases():
+        data = one_op_model(op, *SPECS[op](*dtypes))
+        sg = read_model(data, where="<case>").main
+        reason = reference_limits.check_use(sg.operators[0], sg)
+        if reason is None:
+            accepted.append((op, dtypes))
+        else:
+            refused[(op, dtypes)] = (reason, data)
+    assert len(accepted) > 200 and len(refused) > 300  # the matrix is what it claims to be
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        verdicts = dict(zip(refused, pool.map(lambda case: _oracle_runs(runner, refused[case][1]), refused)))
+    wrong = [f"{op}{dtypes}: table: {refused[(op, dtypes)][0]}; but the oracle runs it"
+             for (op, dtypes), verdict in verdicts.items() if verdict is None]
+    if _oracle_runs(runner, all_in_one_model(accepted)) is not None:  # name the ones that fail alone
+        wrong += [f"{op}{dtypes}: table accepts; oracle: {why}" for op, dtypes in accepted
+                  if (why := _oracle_runs(runner, one_op_model(op, *SPECS[op](*dtypes)))) is not None]
+    assert not wrong, "\n".join(wrong)
+
+
+# --- what bench/converter_sweep.py found: images that built, then stopped on the device ----------------
+
+def _resize_bilinear_int16() -> bytes:
+    """A 16x8-converted UpSampling2D(bilinear): int16 RESIZE_BILINEAR (TFLM's Eval takes float32/int8)."""
+    return one_op_model("RESIZE_BILINEAR", *SPECS["RESIZE_BILINEAR"]("int16"))
+
+
+def _select_v2_int32() -> bytes:
+    """Keras 3's Embedding without a fixed batch wraps negative ids with an int32 SELECT_V2."""
+    return one_op_model("SELECT_V2", *SPECS["SELECT_V2"]("int32"))
+
+
+def _fill_runtime_dims() -> bytes:
+    """LSTM/GRU(unroll=True) without a fixed batch: the zero state's FILL takes dims from SHAPE."""
+    b = ModelBuilder()
+    xs = b.tensor("x", "float32", [1, 4])
+    b.tensors[xs].shapeSignature = [-1, 4]
+    dims = b.tensor("dims", "int32", [2])
+    zero = b.tensor("zero", "float32", [], np.array(0, np.float32))
+    state = b.tensor("state", "float32", [1, 4])
+    b.op(b.opcode(fb.BuiltinOperator.SHAPE), [xs], [dims], *_options("ShapeOptions", outType=TYPE_CODES["int32"]))
+    b.op(b.opcode(fb.BuiltinOperator.FILL), [dims, zero], [state])
+    b.inputs, b.outputs = [xs], [state]
+    return b.build()
+
+
+FOUND = {"resize_bilinear_int16": (_resize_bilinear_int16, "op #0 RESIZE_BILINEAR (subgraph 0): input 0 int16; "
+                                   "TFLM's reference resize_bilinear.cc takes float32 or int8 there"),
+         "select_v2_int32": (_select_v2_int32, "op #0 SELECT_V2 (subgraph 0): input 1 int32; TFLM's reference "
+                             "select.cc takes float32 or int8 or int16 there"),
+         "fill_runtime_dims": (_fill_runtime_dims, "op #1 FILL (subgraph 0): input 0 is computed at run time; "
+                               "TFLM's reference fill.cc requires it to be a constant of the model")}
+
+
+@pytest.mark.parametrize("name", sorted(FOUND))
+def test_inspect_says_tflm_cannot_run_what_the_sweep_found(name):
+    make, reason = FOUND[name]
+    aot, tflm = runtime_support(read_model(make(), where=f"{name}.tflite"))
+    assert not tflm.builds and tflm.reason == f"runtime=tflm cannot run this model: {reason}"
+    assert tflm.fix.startswith("use runtime=aot") if aot.builds else "re-export the model" in tflm.fix
+    if not aot.builds:  # aot's refusal does not send the user to runtime=tflm either
+        assert TFLM_FIX not in aot.fix and aot.fix.startswith("runtime=tflm refuses it too (op #"), aot.fix
+
+
+@pytest.mark.tflm_sources
+@needs_sources
+def test_the_build_refuses_them_with_one_message(tmp_path):
+    """scons runtime=tflm: one error naming op, index, subgraph, types and TFLM's kernel, no traceback;
+    the three builds are one scons run each (configuration only: the refusal comes before any compile)."""
+    for name, (make, reason) in sorted(FOUND.items()):
+        model = tmp_path / f"{name}.tflite"
+        model.write_bytes(make())
+        result = subprocess.run([sys.executable, "-m", "SCons", "-Q", "target=qemu-m4", f"model={model}",
+                                 "runtime=tflm", f"build_dir={tmp_path / 'b'}"], capture_output=True, text=True,
+                                cwd=PROJECT_DIR)
+        text = result.stdout + result.stderr
+        assert result.returncode != 0 and "Traceback" not in text and 'File "' not in text, text[-2000:]
+        assert text.count("scons: ***") == 1 and f"runtime=tflm cannot run this model: {reason}" in text, text[-2000:]
+        assert "fix:" in text
+
+
+def test_auto_builds_aot_when_it_can_and_a_library_kernel_is_not_judged():
+    """runtime=auto falls back to aot only when aot builds every model; runtime=tflm refuses naming
+    runtime=aot then; an op whose kernel the build's library replaces is not judged by this table."""
+    from types import SimpleNamespace
+
+    from tinyml_build.config.build_config import _check_reference_refusals
+    from tinyml_build.errors import TinyMLError
+
+    reason = "op #2 TRANSPOSE (subgraph 0): input 1 is computed at run time; TFLM's reference transpose.cc ..."
+    facts = SimpleNamespace(reference_refusals=(("TRANSPOSE", reason),), aot_kernels=("transpose",))
+    models = [SimpleNamespace(facts=facts, tflite="m.tflite")]
+    assert _check_reference_refusals(models, "reference", "auto", "tflm", "TFLM sources resolve") == (
+        "aot", "TFLM's reference kernels cannot run op #2 TRANSPOSE (subgraph 0): input 1 is computed at run time")
+    with pytest.raises(TinyMLError) as caught:
+        _check_reference_refusals(models, "reference", "tflm", "tflm", "runtime=tflm")
+    assert caught.value.what == f"runtime=tflm cannot run this model: {reason}"
+    assert caught.value.fix.startswith("use runtime=aot") and caught.value.where == "m.tflite"
+    assert _check_reference_refusals(models, "cmsis-nn", "tflm", "tflm", "x") == ("tflm", "x")  # cmsis_nn/transpose.cc
+    refused_by_aot = [SimpleNamespace(facts=SimpleNamespace(reference_refusals=facts.reference_refusals,
+                                                            aot_kernels=None), tflite="m.tflite")]
+    with pytest.raises(TinyMLError) as caught:
+        _check_reference_refusals(refused_by_aot, "reference", "auto", "tflm", "TFLM sources resolve")
+    assert caught.value.fix.startswith("re-export the model")
