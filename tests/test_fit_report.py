@@ -69,9 +69,9 @@ def statuses(report) -> dict:
 def test_a_model_that_fits_passes_every_step_it_can_check():
     report = make_report(inputs(requirements=Requirements.combine({"rate_hz": "10", "latency_ms": "1",
                                                                    "power_mw": "5"}, None)))
-    # power: the stm32f103's currents are not verified against its datasheet, so a met budget is a WARN
+    # power: the stm32f103's currents were read in a stored copy of DS5792, so a met budget is a PASS
     assert statuses(report) == {"requirements": PASS, "screen": PASS, "flash": PASS, "ram": PASS, "compute": PASS,
-                                "power": WARN, "ops": PASS, "accuracy": NA}
+                                "power": PASS, "ops": PASS, "accuracy": NA}
     compute = report.section("compute")
     assert compute.figures["latency (us)"] == pytest.approx(1915 / 72, abs=0.1)  # 1,915 instructions at 72 MHz
     assert "lower bound" in compute.reason and "qemu-m3" in compute.figures["method"]
@@ -134,7 +134,7 @@ def test_the_compute_step_takes_the_cycle_model_with_its_per_op_cycles():
     assert chart.title == "Cycles per op" and dict(chart.bars)["#1 FULLY_CONNECTED"] == 2999
     assert compute.status == PASS and "(estimated)" in compute.reason
     assert "the cycle model (cortex-m3)" in report.sources["cycles"]
-    assert report.section("power").figures["energy per inference (uJ)"] == pytest.approx(3.3 * 32.5 * 4318 / 72e3,
+    assert report.section("power").figures["energy per inference (uJ)"] == pytest.approx(3.3 * 30.5 * 4318 / 72e3,
                                                                                           rel=1e-3)
 
 
@@ -191,16 +191,18 @@ def test_a_target_without_power_data_says_so():
     assert "FPGA prototyping board" in report.section("power").reason  # the target file's no_power_data
 
 
-def _with_verified_currents(target):
-    """The target with both its currents marked as read in a (made-up) copy of the datasheet."""
+def _with_unverified_currents(target):
+    """The target with both its currents marked as not read in any copy of the datasheet."""
     power = target.power
-    return replace(target, power=replace(power, run=replace(power.run, verified=True, read_in="copy A"),
-                                         sleep=replace(power.sleep, verified=True, read_in="copy B")))
+    return replace(target, power=replace(
+        power, run=replace(power.run, verified=False, read_in=None, note="written from memory"),
+        sleep=replace(power.sleep, verified=False, read_in=None, note="written from memory")))
 
 
 def test_the_power_step_cites_each_current_and_passes_only_on_verified_ones():
     budget = Requirements.combine({"power_mw": "5", "rate_hz": "10"}, None)
-    unverified = make_report(inputs(requirements=budget)).section("power")
+    unverified_f103 = _with_unverified_currents(load_target("stm32f103"))
+    unverified = make_report(replace(inputs(requirements=budget), target=unverified_f103)).section("power")
     assert unverified.status == WARN and "within the 5 mW budget" in unverified.reason
     assert "run current and sleep current of the target file are UNVERIFIED" in unverified.reason
     assert unverified.figures["verified"].startswith("no: run current and sleep current")
@@ -208,16 +210,15 @@ def test_the_power_step_cites_each_current_and_passes_only_on_verified_ones():
     assert "[UNVERIFIED; written from memory" in unverified.figures["run current from"]
     assert "Stop mode" in unverified.figures["sleep current from"]
 
-    verified = make_report(replace(inputs(requirements=budget),
-                                   target=_with_verified_currents(load_target("stm32f103")))).section("power")
+    verified = make_report(inputs(requirements=budget)).section("power")  # the shipped file: read in DS5792
     assert verified.status == PASS and "UNVERIFIED" not in verified.reason
     assert verified.figures["verified"].startswith("yes")
-    assert "[verified, read in copy A" in verified.figures["run current from"]
+    assert "[verified, read in a text conversion of st.com's stm32f103ze.pdf" in verified.figures["run current from"]
     assert verified.figures["average power (mW)"] == unverified.figures["average power (mW)"]
 
     missed = Requirements.combine({"power_mw": "0.001", "rate_hz": "10"}, None)
-    assert make_report(inputs(requirements=missed)).section("power").status == FAIL  # unverified: still FAIL
-    row = across.row_from_report(make_report(inputs(requirements=budget)))
+    assert make_report(replace(inputs(requirements=missed), target=unverified_f103)).section("power").status == FAIL
+    row = across.row_from_report(make_report(replace(inputs(requirements=budget), target=unverified_f103)))
     assert row.meets_power == "yes"  # the fit table checks the budget; report.json says how far to trust it
 
 
@@ -227,9 +228,17 @@ def test_the_esp32_currents_cite_the_copies_they_were_read_in():
     assert power.run.value == "upper end of a range" and "30 mA ~ 68 mA" in power.run.conditions
     assert power.run.read_in.endswith("esp32-d0wd-v3/data-sheet-english/page-30.html")
     assert "Light-sleep" in power.sleep.conditions and power.sleep.read_in
-    for name in ("esp32s3", "esp32c3", "stm32h743", "stm32u585"):
-        target = load_target(name)
-        assert target.power is None and target.no_power_data, name
+    target = load_target("stm32h743")
+    assert target.power is None and target.no_power_data
+
+
+@pytest.mark.parametrize("name, run_ma, sleep_ma, table", [
+    ("stm32f103", 30.5, 0.035, "Table 18"), ("stm32f407", 40.0, 0.45, "Table 20"),
+    ("stm32u585", 13.5, 0.1, "Table 38"), ("esp32s3", 65.9, 0.24, "Table 5-9"), ("esp32c3", 28.0, 0.13, "Table 6-6")])
+def test_the_datasheet_currents_are_verified_and_cite_their_tables(name, run_ma, sleep_ma, table):
+    power = load_target(name).power
+    assert (power.run_ma, power.sleep_ma, power.unverified) == (run_ma, sleep_ma, ())
+    assert power.run.table.startswith(table) and power.run.read_in and power.sleep.read_in
 
 
 def test_a_stack_near_its_reservation_warns_and_an_absent_figure_is_not_measured():
@@ -393,17 +402,19 @@ def test_an_image_that_does_not_fit_is_reported_from_the_gates_measurement_alone
 def test_power_data_in_a_target_file_is_checked(tmp_path):
     text = (PROJECT_DIR / "targets" / "stm32f103.yaml").read_text()
     bad = tmp_path / "stm32f103.yaml"
-    bad.write_text(text.replace("sleep_ma: 0.024", "sleep_ma: 99.0"))
+    bad.write_text(text.replace("sleep_ma: 0.035", "sleep_ma: 99.0"))
     with pytest.raises(TinyMLError, match=r"power\.sleep_ma: sleep_ma \(99\) is above run_ma"):
         load_target(bad)
-    bad.write_text(text.replace("run_ma: 32.5", "run_ma: -1.0"))
+    bad.write_text(text.replace("run_ma: 30.5", "run_ma: -1.0"))
     with pytest.raises(TinyMLError, match=r"power\.run_ma"):
         load_target(bad)
-    bad.write_text(text.replace("    verified: false\n", "    verified: true\n", 1))
+    run, sleep = text.split("  sleep:\n")
+    without_read_in = run[:run.index("    read_in:")] + run[run.index("    note:"):]
+    bad.write_text(without_read_in + "  sleep:\n" + sleep)
     with pytest.raises(TinyMLError, match=r"power\.run\.read_in: a verified figure says where it was read"):
         load_target(bad)
-    bad.write_text(text.replace("    note: written from memory; the stored copies did not reach this table either\n",
-                                ""))
+    unverified_sleep = sleep.replace("    verified: true\n", "    verified: false\n")[:sleep.index("    read_in:")]
+    bad.write_text(run + "  sleep:\n" + unverified_sleep)
     with pytest.raises(TinyMLError, match=r"power\.sleep\.note: an unverified figure says why"):
         load_target(bad)
     bad.write_text(text + "no_power_data: none found\n")
