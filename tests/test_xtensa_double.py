@@ -24,7 +24,7 @@ SEED = 0x9E3779B97F4A7C15
 HELPERS = ("__adddf3", "__subdf3", "__muldf3", "__divdf3", "__negdf2", "__eqdf2", "__nedf2", "__ltdf2", "__ledf2",
            "__gtdf2", "__gedf2", "__unorddf2", "__extendsfdf2", "__truncdfsf2", "__fixdfsi", "__fixdfdi",
            "__fixunsdfsi", "__fixunsdfdi", "__floatsidf", "__floatunsidf", "__floatdidf", "__floatundidf")
-MATH = ("frexp", "ldexp", "round", "roundf", "floor")
+MATH = ("frexp", "ldexp", "round", "roundf", "floor", "ceilf")
 
 CHECK = r"""
 #include <math.h>
@@ -129,6 +129,7 @@ static void unary(uint64_t a) {
   note(25, "round", same64(U(tml_round(x)), U(round(x))), a, 0, U(tml_round(x)), U(round(x)));
   note(26, "roundf", same32(UF(tml_roundf(F(f))), UF(roundf(F(f)))), f, 0, UF(tml_roundf(F(f))), UF(roundf(F(f))));
   note(27, "floor", same64(U(tml_floor(x)), U(floor(x))), a, 0, U(tml_floor(x)), U(floor(x)));
+  note(28, "ceilf", same32(UF(tml_ceilf(F(f))), UF(ceilf(F(f)))), f, 0, UF(tml_ceilf(F(f))), UF(ceilf(F(f))));
 }
 
 int main(void) {
@@ -153,7 +154,7 @@ int main(void) {
     unary(a);
     if ((n & 7) == 0) unary((uint64_t)(int64_t)(int32_t)next()); /* small integers for the int->double ones */
   }
-  for (int id = 0; id < 28; ++id) printf("RESULT %d %ld %ld\n", id, checks[id], failures[id]);
+  for (int id = 0; id < 29; ++id) printf("RESULT %d %ld %ld\n", id, checks[id], failures[id]);
   return 0;
 }
 """
@@ -197,7 +198,7 @@ def results(tmp_path_factory):
 
 def test_every_helper_matches_the_hardware_on_millions_of_operands(results):
     counts, mismatches = results
-    assert len(counts) == 28
+    assert len(counts) == 29
     assert not mismatches, "\n".join(mismatches[:20])
     assert all(failed == 0 for _, failed in counts.values())
     assert counts[0][0] > RANDOM_PAIRS  # every random pair reached the arithmetic helpers
