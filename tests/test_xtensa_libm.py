@@ -1,6 +1,6 @@
-"""platform/xtensa_libm: newlib's float math (expf, tanhf, fminf, fmaxf) comes from Debian's
+"""platform/xtensa_libm: newlib's float math (expf, logf, tanhf, fminf, fmaxf) comes from Debian's
 newlib-source at build time, never from the repository; a missing package is one message naming the
-apt command; its tanhf gives the host oracle's bits."""
+apt command; its tanhf and logf give the host oracle's bits."""
 
 import io
 import tarfile
@@ -82,6 +82,7 @@ ORACLE_CHECK = r"""
 float nl_tanhf(float);
 float nl_fminf(float, float);
 float nl_fmaxf(float, float);
+float nl_logf(float);
 static uint32_t U(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
 static float F(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
 static int same(float a, float b) { return U(a) == U(b) || (isnan(a) && isnan(b)) || (a == 0 && b == 0); }
@@ -94,6 +95,8 @@ int main(void) {
     const float x = F((uint32_t)i), y = F((uint32_t)(i * 2654435761u));
     checked += 1;
     if (!same(nl_tanhf(x), tanhf(x)) && differ++ < 3) printf("MISMATCH tanhf %08x\n", (uint32_t)i);
+    if (!same(nl_logf(x), logf(x)) && differ++ < 3) printf("MISMATCH logf %08x\n", (uint32_t)i);
+    checked += 1;
     if (signaling(x) || signaling(y)) continue;
     checked += 2;
     if (!same(nl_fminf(x, y), fminf(x, y)) && differ++ < 3) printf("MISMATCH fminf %08x %08x\n", U(x), U(y));
@@ -103,15 +106,15 @@ int main(void) {
   return 0;
 }
 """
-RENAMED = ("tanhf", "expm1f", "fminf", "fmaxf", "__fpclassifyf", "__math_oflowf", "__math_uflowf",
+RENAMED = ("tanhf", "logf", "expm1f", "fminf", "fmaxf", "__fpclassifyf", "__math_oflowf", "__math_uflowf",
            "__math_may_uflowf", "__math_divzerof", "__math_invalidf", "__math_check_uflowf", "__math_check_oflowf")
 
 
 def test_newlibs_tanhf_gives_the_host_oracles_bits(tmp_path):
-    """The pinned TFLM oracle runs on the host with glibc's libm: newlib's tanhf (fdlibm over expm1f),
-    compiled as the Xtensa build compiles it (no contraction), returns the same bits as the host's
+    """The pinned TFLM oracle runs on the host with glibc's libm: newlib's tanhf (fdlibm over expm1f)
+    and logf, compiled as the Xtensa build compiles them (no contraction), return the same bits as the host's
     for a spread of inputs over every binade (all 2^32 were checked by hand against Debian 12's glibc
-    2.36); fminf/fmaxf are exact (signaling NaNs aside, which no arithmetic makes). A host whose glibc
+    2.36, for both); fminf/fmaxf are exact (signaling NaNs aside, which no arithmetic makes). A host whose glibc
     tanhf changed algorithm fails here."""
     import shutil
     import subprocess

@@ -222,7 +222,7 @@ def _extract_libm_action(target, source, env):
 
 
 def _xtensa_libm_objects(env, plan, upstream_env):
-    """newlib's float math (expf, tanhf, fminf, fmaxf), extracted from Debian's newlib-source and
+    """newlib's float math (expf, logf, tanhf, fminf, fmaxf), extracted from Debian's newlib-source and
     compiled, for toolchains with no usable libm (clang-xtensa); nothing for the others."""
     from tinyml_build.platform import xtensa_libm
 

@@ -2,13 +2,14 @@
 
 Why: TFLM's softmax kernel and its shared tensor utilities reference expf (the float path, and
 int16 softmax's table), so every TFLM image with SOFTMAX links it; SVDF's and the activations'
-float path references tanhf, fminf and fmaxf (an int8 SVDF links them without calling them). The
-Xtensa build links no libm (Debian's lx106 one is call0-ABI code). newlib's expf
-(libm/common/sf_exp.c, Arm's optimized routine with its 32-entry table, in double) is the same
-algorithm and table as glibc's, and newlib's tanhf (libm/math/sf_tanh.c over common/sf_expm1.c,
-Sun's fdlibm) gives the same bits as Debian 12's glibc tanhf for every float (checked over all 2^32
-inputs; tests/test_xtensa_libm.py checks a sample against the host's), so a model whose Eval does
-call them stays comparable with the host oracle; fminf/fmaxf are exact. Their code is never
+float path references tanhf, fminf and fmaxf (an int8 SVDF links them without calling them), the
+shared quantization utilities logf (LSTM models link it). The Xtensa build links no libm (Debian's
+lx106 one is call0-ABI code). newlib's expf and logf (libm/common/sf_exp.c, sf_log.c: Arm's
+optimized routines, in double) are the same algorithms and tables as glibc's, and newlib's tanhf
+(libm/math/sf_tanh.c over common/sf_expm1.c, Sun's fdlibm) is glibc's too: tanhf and logf give
+Debian 12's glibc 2.36 bits for every float (checked over all 2^32 inputs; tests/test_xtensa_libm.py
+checks a sample against the host's), so a model whose Eval does call them stays comparable with the
+host oracle; fminf/fmaxf are exact. Their code is never
 committed here: the build extracts the few files it needs from the tarball Debian's newlib-source
 installs and compiles them with the project's Xtensa rule; the double and float arithmetic they use
 comes from xtensa_rt. errno is not kept (WANT_ERRNO=0: no reent structure on this platform) and the
@@ -35,7 +36,9 @@ HEADERS_APT_COMMAND = "sudo apt-get install libnewlib-dev"
 MEMBER_DIR = "newlib/libm/"  # inside the tarball's top folder; the names below are relative to it
 SOURCES = ("common/sf_exp.c", "common/sf_exp2_data.c", "common/math_errf.c",
            # SVDF's and the activations' float path: tanhf (with the expm1f it calls), fminf, fmaxf
-           "math/sf_tanh.c", "common/sf_expm1.c", "common/sf_fmin.c", "common/sf_fmax.c", "common/sf_fpclassify.c")
+           "math/sf_tanh.c", "common/sf_expm1.c", "common/sf_fmin.c", "common/sf_fmax.c", "common/sf_fpclassify.c",
+           # the shared quantization utilities (LSTM models link them): logf
+           "common/sf_log.c", "common/sf_log_data.c")
 HEADERS = ("common/math_config.h", "common/fdlibm.h")
 DEFINES = ("__OBSOLETE_MATH=0", "WANT_ERRNO=0")
 # newlib's code under the project's upstream warning set: math_config.h pops a diagnostic it never pushed.
@@ -43,7 +46,7 @@ QUIET = ("-Wno-unknown-pragmas",)
 
 
 def needed(toolchain: str) -> bool:
-    """Whether a runtime=tflm image built with `toolchain` compiles newlib's float math (expf, tanhf...)."""
+    """Whether a runtime=tflm image built with `toolchain` compiles newlib's float math (expf, logf, tanhf...)."""
     return toolchain == TOOLCHAIN
 
 
