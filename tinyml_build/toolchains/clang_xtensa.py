@@ -33,7 +33,8 @@ from tinyml_build.toolchains.gcc import KERNEL_OPTIMIZATION, Flags, policy_flags
 NAME = "clang-xtensa"
 SUPPORTS_CXX = True  # runtime=tflm: clang++-22 with libc++'s and newlib's headers (cxx_command), when installed
 # No C math library for runtime=aot's C kernels (expf, logf, tanhf...): xtensa_rt has the compiler
-# helpers and the exact functions TFLM's C++ needs; runtime=tflm adds newlib's expf, logf, tanhf, fminf, fmaxf (xtensa_libm).
+# helpers and the exact functions TFLM's C++ needs; runtime=tflm adds newlib's expf, logf, tanhf, fminf,
+# fmaxf (xtensa_libm).
 HAS_MATH_LIBRARY = False
 APT_PACKAGES = ("clang-22", "llvm-22", "binutils-xtensa-lx106")
 APT_COMMAND = "sudo apt-get install " + " ".join(APT_PACKAGES)
@@ -250,7 +251,7 @@ def link_failure_fix(message: str) -> str | None:
     if not names:
         return None
     return (f"{', '.join(names)}: not in the project's windowed-Xtensa runtime support (xtensa_rt, and newlib's "
-            "expf/logf/tanhf/fminf/fmaxf for runtime=tflm), and Debian's lx106 libraries are call0 ABI; a kernel of the "
-            "model calls them: "
-            "runtime=aot builds int8-quantized models without libm, or install ESP-IDF so that Espressif's GCC "
+            "expf/logf/tanhf/fminf/fmaxf for runtime=tflm), and Debian's lx106 libraries are call0 ABI; a kernel "
+            "of the model calls them: runtime=aot builds int8-quantized models without libm, or install ESP-IDF so "
+            "that Espressif's GCC "
             "is on PATH (toolchain=auto then prefers it)")
