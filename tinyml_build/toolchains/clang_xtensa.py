@@ -246,7 +246,7 @@ _UNDEFINED = re.compile(r"undefined reference to `([^']+)'")
 
 def link_failure_fix(message: str) -> str | None:
     """The fix for a link that failed on unresolved symbols: which ones the project's windowed-ABI
-    runtime support lacks (a float kernel's tanhf, logf...) and what builds instead; None otherwise."""
+    runtime support lacks (a float kernel's libm call, e.g. sinf) and what builds instead; None otherwise."""
     names = sorted(set(_UNDEFINED.findall(message)))
     if not names:
         return None
