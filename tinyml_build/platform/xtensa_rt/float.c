@@ -200,7 +200,8 @@ float __mulsf3(float a, float b) {
   int32_t ex;
   int32_t ey;
   /* 24-bit significands: their product has 47 or 48 bits */
-  const uint64_t product = (uint64_t)(tml_rt_unpack(ax, &ex) >> TML_RT_EXTRA) * (tml_rt_unpack(ay, &ey) >> TML_RT_EXTRA);
+  const uint64_t product =
+      (uint64_t)(tml_rt_unpack(ax, &ex) >> TML_RT_EXTRA) * (tml_rt_unpack(ay, &ey) >> TML_RT_EXTRA);
   /* product in [2^46, 2^48): keep its top 31 bits (leading one at 30), the rest is sticky */
   int32_t e = ex + ey - 127;
   uint32_t drop = 16u;
