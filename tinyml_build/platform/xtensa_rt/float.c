@@ -10,9 +10,9 @@
  * host, with the host's hardware float on millions of operands).
  * NaN results: a NaN operand is returned quieted (the first one if both are NaN); an invalid
  * operation (inf - inf, 0 * inf, 0/0, inf/inf) gives the default NaN 0x7FC00000.
- * Comparison helpers follow libgcc's contract, as double.c's do. Conversions to integers truncate
- * toward zero and saturate (NaN gives 0); conversions from integers round to nearest-even.
- * float <-> double conversions are in double.c.
+ * Comparison helpers follow libgcc's contract, as double.c's do (they are double.c's, on the exact
+ * binary64 values). Conversions to integers truncate toward zero and saturate (NaN gives 0);
+ * conversions from integers round to nearest-even. float <-> double conversions are in double.c.
  *
  * Internal form: a finite non-zero value is sign, biased exponent e and a significand m with its
  * leading one at bit 30 (TML_RT_LEAD) and 7 bits below the binary32 precision for rounding: the
@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "tml_rt_bits.h"
+#include "tml_rt_double.h"
 
 float __addsf3(float a, float b);
 float __subsf3(float a, float b);
@@ -259,97 +260,63 @@ float __divsf3(float a, float b) {
   return tml_rt_float(tml_rt_round_pack(sign, ea - eb + 127, q << (TML_RT_LEAD - 25)));
 }
 
-/* -1, 0 or 1 as a <, ==, > b; `unordered` when either is a NaN. +0 equals -0. */
-static int tml_rt_compare(float a, float b, int unordered) {
-  const uint32_t x = tml_rt_bits32(a);
-  const uint32_t y = tml_rt_bits32(b);
-  if (tml_rt_is_nan(x) || tml_rt_is_nan(y)) {
-    return unordered;
-  }
-  if (((x | y) & ~TML_RT_SIGN) == 0u || x == y) {
-    return 0;
-  }
-  /* sign-magnitude order: negative values order backwards */
-  const int x_negative = (x & TML_RT_SIGN) != 0u;
-  const int y_negative = (y & TML_RT_SIGN) != 0u;
-  if (x_negative != y_negative) {
-    return x_negative ? -1 : 1;
-  }
-  const int less = x_negative ? (x > y) : (x < y);
-  return less ? -1 : 1;
-}
-
+/* Comparisons and conversions to integers go through binary64: float -> double is exact (order,
+ * NaN-ness and integer part kept), so double.c's helpers give the same answers, with one copy of the
+ * logic; they are rare calls (only files rebuilt without +fp make them). */
 int __eqsf2(float a, float b) {
-  return tml_rt_compare(a, b, 1);
+  return __eqdf2(__extendsfdf2(a), __extendsfdf2(b));
 }
 
 int __nesf2(float a, float b) {
-  return tml_rt_compare(a, b, 1);
+  return __nedf2(__extendsfdf2(a), __extendsfdf2(b));
 }
 
 int __ltsf2(float a, float b) {
-  return tml_rt_compare(a, b, 1);
+  return __ltdf2(__extendsfdf2(a), __extendsfdf2(b));
 }
 
 int __lesf2(float a, float b) {
-  return tml_rt_compare(a, b, 1);
+  return __ledf2(__extendsfdf2(a), __extendsfdf2(b));
 }
 
 int __gtsf2(float a, float b) {
-  return tml_rt_compare(a, b, -1);
+  return __gtdf2(__extendsfdf2(a), __extendsfdf2(b));
 }
 
 int __gesf2(float a, float b) {
-  return tml_rt_compare(a, b, -1);
+  return __gedf2(__extendsfdf2(a), __extendsfdf2(b));
 }
 
 int __unordsf2(float a, float b) {
   return tml_rt_is_nan(tml_rt_bits32(a)) || tml_rt_is_nan(tml_rt_bits32(b));
 }
 
-/* |a| truncated toward zero, as an unsigned integer of at most `bits` bits; saturates at 2^bits - 1
- * (the caller handles the sign and the signed limits). */
-static uint64_t tml_rt_truncate(uint32_t magnitude, uint32_t bits) {
-  const int32_t e = (int32_t)(magnitude >> 23);
-  if (e < 127) {
-    return 0u; /* |a| < 1 */
-  }
-  const int32_t power = e - 127; /* |a| in [2^power, 2^(power+1)) */
-  if (power >= (int32_t)bits) {
-    return bits >= 64u ? ~0ull : ((1ull << bits) - 1ull);
-  }
-  const uint64_t m = (magnitude & 0x007FFFFFu) | 0x00800000u;
-  return power >= 23 ? (m << (power - 23)) : (m >> (23 - power));
+int32_t __fixsfsi(float a) {
+  return __fixdfsi(__extendsfdf2(a));
 }
 
 int64_t __fixsfdi(float a) {
-  const uint32_t x = tml_rt_bits32(a);
-  if (tml_rt_is_nan(x)) {
-    return 0;
-  }
-  const uint64_t magnitude = tml_rt_truncate(x & ~TML_RT_SIGN, 64u);
-  const uint64_t limit = 0x8000000000000000ull;
-  if ((x & TML_RT_SIGN) != 0u) {
-    return magnitude >= limit ? INT64_MIN : -(int64_t)magnitude;
-  }
-  return magnitude >= limit ? INT64_MAX : (int64_t)magnitude;
-}
-
-int32_t __fixsfsi(float a) {
-  const int64_t wide = __fixsfdi(a);
-  return wide > INT32_MAX ? INT32_MAX : (wide < INT32_MIN ? INT32_MIN : (int32_t)wide);
-}
-
-uint64_t __fixunssfdi(float a) {
-  const uint32_t x = tml_rt_bits32(a);
-  return (tml_rt_is_nan(x) || (x & TML_RT_SIGN) != 0u) ? 0u : tml_rt_truncate(x, 64u);
+  return __fixdfdi(__extendsfdf2(a));
 }
 
 uint32_t __fixunssfsi(float a) {
-  const uint64_t wide = __fixunssfdi(a);
-  return wide > UINT32_MAX ? UINT32_MAX : (uint32_t)wide;
+  return __fixunsdfsi(__extendsfdf2(a));
 }
 
+uint64_t __fixunssfdi(float a) {
+  return __fixunsdfdi(__extendsfdf2(a));
+}
+
+/* A 32-bit integer is exact in binary64: one rounding, to float, as the direct conversion does. */
+float __floatsisf(int32_t i) {
+  return __truncdfsf2(__floatsidf(i));
+}
+
+float __floatunsisf(uint32_t i) {
+  return __truncdfsf2(__floatunsidf(i));
+}
+
+/* 64-bit integers convert directly (through binary64 they would be rounded twice). */
 float __floatundisf(uint64_t i) {
   if (i == 0u) {
     return tml_rt_float(0u);
@@ -369,19 +336,4 @@ float __floatdisf(int64_t i) {
   const uint64_t magnitude = i < 0 ? (uint64_t)0 - (uint64_t)i : (uint64_t)i;
   const uint32_t sign = i < 0 ? TML_RT_SIGN : 0u;
   return tml_rt_float(tml_rt_bits32(__floatundisf(magnitude)) | sign);
-}
-
-float __floatunsisf(uint32_t i) {
-  if (i == 0u) {
-    return tml_rt_float(0u);
-  }
-  const uint32_t lead = 31u - (uint32_t)__builtin_clz(i);
-  const uint32_t m = lead <= TML_RT_LEAD ? i << (TML_RT_LEAD - lead) : tml_rt_shift_right_sticky(i, 1u);
-  return tml_rt_float(tml_rt_round_pack(0u, (int32_t)lead + 127, m));
-}
-
-float __floatsisf(int32_t i) {
-  const uint32_t magnitude = i < 0 ? 0u - (uint32_t)i : (uint32_t)i;
-  const uint32_t sign = i < 0 ? TML_RT_SIGN : 0u;
-  return tml_rt_float(tml_rt_bits32(__floatunsisf(magnitude)) | sign);
 }
