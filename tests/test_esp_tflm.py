@@ -98,6 +98,14 @@ def assert_esp_nn_linked(out, images=("firmware", "firmware-twin")):
     assert size["notes"]["kernel_library"]["name"] == "esp-nn" and size["notes"]["kernel_library"]["functions"]
 
 
+def xtensa_tflm_twin(test):
+    """The marks and skips of a test that runs the esp32s3 runtime=tflm image on the Xtensa twin."""
+    for mark in (needs_xtensa, needs_esp_nn, needs_sources, pytest.mark.tflm_sources, pytest.mark.slow,
+                 pytest.mark.qemu):
+        test = mark(test)
+    return test
+
+
 SVDF_MODEL = SHARED_MODELS / "keyword_scrambled_8bit.tflite"  # int8 SVDF: a file rebuilt without +fp
 
 
@@ -114,12 +122,7 @@ def s3_run(tmp_path_factory):
     return text, root / "esp32s3" / "+".join(Path(m).stem for m in models)
 
 
-@pytest.mark.qemu
-@pytest.mark.slow
-@pytest.mark.tflm_sources
-@needs_sources
-@needs_esp_nn
-@needs_xtensa
+@xtensa_tflm_twin
 def test_tflm_with_esp_nn_on_esp32s3_is_bit_exact_on_the_twin(s3_run):
     """TFLM's C++ and ESP-NN's portable C on windowed Xtensa (the chip's default kernels): double
     helpers, libm pieces and newlib's expf linked with no unresolved symbol, hello_world and kws (conv,
@@ -147,12 +150,7 @@ def test_tflm_with_esp_nn_on_esp32s3_is_bit_exact_on_the_twin(s3_run):
     assert_esp_nn_linked(out)
 
 
-@pytest.mark.qemu
-@pytest.mark.slow
-@pytest.mark.tflm_sources
-@needs_sources
-@needs_esp_nn
-@needs_xtensa
+@xtensa_tflm_twin
 def test_svdf_runs_bit_exact_on_the_xtensa_twin(s3_run):
     """keyword_scrambled_8bit (int8 SVDF, QUANTIZE, DEQUANTIZE, FULLY_CONNECTED, SOFTMAX) in the same
     image: TFLM's svdf_common.cc hits LLVM 22's float-select crash and is rebuilt without +fp, so its

@@ -16,6 +16,8 @@ import shutil
 import subprocess
 
 import pytest
+from test_xtensa_double import HELPERS as DOUBLE_HELPERS
+from test_xtensa_double import PRELUDE, binary_checks, run_check
 
 from tinyml_build.platform.twin_xtensa import RT_SOURCE_DIR
 
@@ -27,33 +29,7 @@ HELPERS = ("__addsf3", "__subsf3", "__mulsf3", "__divsf3", "__negsf2", "__eqsf2"
            "__floatsisf", "__floatunsisf", "__floatdisf", "__floatundisf")
 CHECKS = 21  # result lines the program prints (one per helper, plus the comparisons' values)
 
-CHECK = r"""
-#include <math.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <string.h>
-
-@DECLARATIONS@
-
-static uint64_t state = @SEED@ull;
-static uint64_t next(void) { /* xorshift64* */
-  state ^= state >> 12; state ^= state << 25; state ^= state >> 27;
-  return state * 0x2545F4914F6CDD1Dull;
-}
-static float F(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
-static uint32_t U(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
-static int nan32(uint32_t u) { return (u & 0x7FFFFFFFu) > 0x7F800000u; }
-static int same(uint32_t a, uint32_t b) { return a == b || (nan32(a) && nan32(b)); }
-static int sgn(int x) { return (x > 0) - (x < 0); }
-
-static long failures[32], checks[32];
-static void note(int id, const char *name, int ok, uint64_t a, uint64_t b, uint64_t got, uint64_t want) {
-  ++checks[id];
-  if (!ok && failures[id]++ < 3)
-    printf("MISMATCH %s %llx %llx got %llx want %llx\n", name, (unsigned long long)a, (unsigned long long)b,
-           (unsigned long long)got, (unsigned long long)want);
-}
-
+CHECK = PRELUDE + r"""
 static const uint32_t edges[] = {
   0x00000000u, 0x80000000u, 0x00000001u, 0x80000001u, 0x00000002u, 0x007FFFFFu, 0x00400000u, 0x00800000u,
   0x80800000u, 0x00800001u, 0x00FFFFFFu, 0x3F800000u, 0xBF800000u, 0x3F800001u, 0x3F7FFFFFu, 0x3F000000u,
@@ -69,30 +45,10 @@ static uint32_t pattern(int lo, int hi) { /* random sign and fraction, exponent 
   return ((uint32_t)next() & 0x807FFFFFu) | ((uint32_t)(lo + (int)(next() % (uint64_t)(hi - lo + 1))) << 23);
 }
 
-static void binary(uint32_t a, uint32_t b) {
-  float x = F(a), y = F(b);
-  note(0, "add", same(U(__addsf3(x, y)), U(x + y)), a, b, U(__addsf3(x, y)), U(x + y));
-  note(1, "sub", same(U(__subsf3(x, y)), U(x - y)), a, b, U(__subsf3(x, y)), U(x - y));
-  note(2, "mul", same(U(__mulsf3(x, y)), U(x * y)), a, b, U(__mulsf3(x, y)), U(x * y));
-  note(3, "div", same(U(__divsf3(x, y)), U(x / y)), a, b, U(__divsf3(x, y)), U(x / y));
-  int u = isnan(x) || isnan(y);
-  note(4, "eq", (__eqsf2(x, y) == 0) == (x == y), a, b, (uint64_t)__eqsf2(x, y), x == y);
-  note(5, "ne", (__nesf2(x, y) != 0) == (x != y), a, b, (uint64_t)__nesf2(x, y), x != y);
-  note(6, "lt", (__ltsf2(x, y) < 0) == (x < y), a, b, (uint64_t)__ltsf2(x, y), x < y);
-  note(7, "le", (__lesf2(x, y) <= 0) == (x <= y), a, b, (uint64_t)__lesf2(x, y), x <= y);
-  note(8, "gt", (__gtsf2(x, y) > 0) == (x > y), a, b, (uint64_t)__gtsf2(x, y), x > y);
-  note(9, "ge", (__gesf2(x, y) >= 0) == (x >= y), a, b, (uint64_t)__gesf2(x, y), x >= y);
-  note(10, "unord", (__unordsf2(x, y) != 0) == u, a, b, (uint64_t)__unordsf2(x, y), u);
-  if (!u) {
-    int ordered = (x < y) ? -1 : (x > y);
-    note(11, "cmp-value", sgn(__lesf2(x, y)) == ordered && sgn(__gesf2(x, y)) == ordered, a, b,
-         (uint64_t)__lesf2(x, y), (uint64_t)ordered);
-  }
-}
-
+@BINARY@
 static void unary(uint32_t a, uint64_t wide) {
   float x = F(a);
-  note(12, "neg", U(__negsf2(x)) == (a ^ 0x80000000u), a, 0, U(__negsf2(x)), a ^ 0x80000000u);
+  note(12, "neg", UF(__negsf2(x)) == (a ^ 0x80000000u), a, 0, UF(__negsf2(x)), a ^ 0x80000000u);
   if (!isnan(x) && fabsf(x) < 0x1p63f)
     note(13, "fixsfdi", __fixsfdi(x) == (int64_t)x, a, 0, (uint64_t)__fixsfdi(x), (uint64_t)(int64_t)x);
   if (!isnan(x) && x > -2147483904.0f && x < 2147483648.0f)
@@ -101,13 +57,14 @@ static void unary(uint32_t a, uint64_t wide) {
     note(15, "fixunssfsi", __fixunssfsi(x) == (uint32_t)x, a, 0, __fixunssfsi(x), (uint32_t)x);
   if (!isnan(x) && x > -1.0f && x < 0x1p64f)
     note(16, "fixunssfdi", __fixunssfdi(x) == (uint64_t)x, a, 0, __fixunssfdi(x), (uint64_t)x);
-  note(17, "floatsisf", U(__floatsisf((int32_t)wide)) == U((float)(int32_t)wide), wide, 0,
-       U(__floatsisf((int32_t)wide)), U((float)(int32_t)wide));
-  note(18, "floatunsisf", U(__floatunsisf((uint32_t)wide)) == U((float)(uint32_t)wide), wide, 0,
-       U(__floatunsisf((uint32_t)wide)), U((float)(uint32_t)wide));
-  note(19, "floatdisf", U(__floatdisf((int64_t)wide)) == U((float)(int64_t)wide), wide, 0,
-       U(__floatdisf((int64_t)wide)), U((float)(int64_t)wide));
-  note(20, "floatundisf", U(__floatundisf(wide)) == U((float)wide), wide, 0, U(__floatundisf(wide)), U((float)wide));
+  note(17, "floatsisf", UF(__floatsisf((int32_t)wide)) == UF((float)(int32_t)wide), wide, 0,
+       UF(__floatsisf((int32_t)wide)), UF((float)(int32_t)wide));
+  note(18, "floatunsisf", UF(__floatunsisf((uint32_t)wide)) == UF((float)(uint32_t)wide), wide, 0,
+       UF(__floatunsisf((uint32_t)wide)), UF((float)(uint32_t)wide));
+  note(19, "floatdisf", UF(__floatdisf((int64_t)wide)) == UF((float)(int64_t)wide), wide, 0,
+       UF(__floatdisf((int64_t)wide)), UF((float)(int64_t)wide));
+  note(20, "floatundisf", UF(__floatundisf(wide)) == UF((float)wide), wide, 0, UF(__floatundisf(wide)),
+       UF((float)wide));
 }
 
 static uint64_t integer(void) { /* a random integer of random width (rounding hits every position) */
@@ -148,7 +105,6 @@ int main(void) {
 
 def _renames() -> str:
     """float.c's helpers and the double.c ones it calls, renamed off the host's own names."""
-    from test_xtensa_double import HELPERS as DOUBLE_HELPERS
 
     return "".join(f"#define {name} tml_{name.lstrip('_')}\n" for name in HELPERS + DOUBLE_HELPERS)
 
@@ -180,22 +136,9 @@ def results(tmp_path_factory):
     work = tmp_path_factory.mktemp("xtensa_float")
     source = work / "float_check.c"
     source.write_text(CHECK.replace("@DECLARATIONS@", _declarations()).replace("@SEED@", f"{SEED:#x}")
+                      .replace("@BINARY@", binary_checks("sf", "uint32_t", "float", "F", "UF", "same32"))
                       .replace("@PAIRS@", str(RANDOM_PAIRS)).replace("@CHECKS@", str(CHECKS)))
-    program = work / "float_check"
-    # SSE float (x86-64's default) rounds once per operation; no contraction into fused multiply-adds
-    build = subprocess.run([compiler, "-O2", "-std=gnu99", "-ffp-contract=off", "-fno-builtin", "-o", str(program),
-                            str(source), _double_object(compiler, work), "-lm"], capture_output=True, text=True,
-                           check=False)
-    assert build.returncode == 0, build.stderr[-3000:]
-    run = subprocess.run([str(program)], capture_output=True, text=True, check=False, timeout=300)
-    assert run.returncode == 0, run.stderr[-2000:]
-    counts = {}
-    for line in run.stdout.splitlines():
-        if line.startswith("RESULT "):
-            _, ident, checked, failed = line.split()
-            counts[int(ident)] = (int(checked), int(failed))
-    mismatches = [line for line in run.stdout.splitlines() if line.startswith("MISMATCH")]
-    return counts, mismatches
+    return run_check(compiler, source, _double_object(compiler, work))
 
 
 def test_every_helper_matches_the_hardware_on_millions_of_operands(results):
