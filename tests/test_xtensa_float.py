@@ -1,4 +1,4 @@
-"""xtensa_rt's binary32 helpers (float.c) against the host's hardware float.
+"""xtensa_rt's binary32 helpers and sqrtf (float.c) against the host's hardware float.
 
 Why on the host: a file xtensa_cc rebuilds without `+fp` (LLVM 22's float-select crash) does all of
 its float arithmetic, comparisons and conversions through these helpers, and every float division
@@ -26,8 +26,8 @@ SEED = 0x2545F4914F6CDD1D
 
 HELPERS = ("__addsf3", "__subsf3", "__mulsf3", "__divsf3", "__negsf2", "__eqsf2", "__nesf2", "__ltsf2", "__lesf2",
            "__gtsf2", "__gesf2", "__unordsf2", "__fixsfsi", "__fixsfdi", "__fixunssfsi", "__fixunssfdi",
-           "__floatsisf", "__floatunsisf", "__floatdisf", "__floatundisf")
-CHECKS = 21  # result lines the program prints (one per helper, plus the comparisons' values)
+           "__floatsisf", "__floatunsisf", "__floatdisf", "__floatundisf", "sqrtf")
+CHECKS = 22  # result lines the program prints (one per helper, plus the comparisons' values)
 
 CHECK = PRELUDE + r"""
 static const uint32_t edges[] = {
@@ -65,6 +65,8 @@ static void unary(uint32_t a, uint64_t wide) {
        UF(__floatdisf((int64_t)wide)), UF((float)(int64_t)wide));
   note(20, "floatundisf", UF(__floatundisf(wide)) == UF((float)wide), wide, 0, UF(__floatundisf(wide)),
        UF((float)wide));
+  /* sqrtf is float.c's (renamed); the host's is SSE's sqrtss */
+  note(21, "sqrtf", same32(UF(sqrtf(x)), UF(__builtin_sqrtf(x))), a, 0, UF(sqrtf(x)), UF(__builtin_sqrtf(x)));
 }
 
 static uint64_t integer(void) { /* a random integer of random width (rounding hits every position) */

@@ -147,6 +147,7 @@ float __subsf3(float a, float b);
 float __mulsf3(float a, float b);
 int32_t __fixsfsi(float a);
 float __floatsisf(int32_t i);
+float sqrtf(float a);
 
 static void put_hex32(uint32_t v) {
   char text[9];
@@ -182,7 +183,7 @@ int main(void) {
   tml_platform_init();
   put_line("F ");
   for (uint32_t i = 0; i < COUNT(fa); ++i) {
-    union { uint32_t u; float f; } a, b, q, r[4];
+    union { uint32_t u; float f; } a, b, q, r[5];
     a.u = fa[i];
     b.u = fb[i];
     q.f = a.f / b.f;
@@ -191,7 +192,8 @@ int main(void) {
     r[1].f = __subsf3(a.f, b.f);
     r[2].f = __mulsf3(a.f, b.f);
     r[3].f = __floatsisf((int32_t)a.u);
-    for (int k = 0; k < 4; ++k) put_hex32(r[k].u);
+    r[4].f = sqrtf(a.f);
+    for (int k = 0; k < 5; ++k) put_hex32(r[k].u);
     put_hex32((uint32_t)__fixsfsi(a.f));
   }
   put_line("D ");
@@ -315,7 +317,7 @@ def run(tmp_path_factory):
     return float_cases, int_cases, sections, double_cases
 
 
-FLOAT_WORDS = 6  # per case: a / b, __addsf3, __subsf3, __mulsf3, __floatsisf(bits of a), __fixsfsi(a)
+FLOAT_WORDS = 7  # per case: a / b, __addsf3, __subsf3, __mulsf3, __floatsisf(bits of a), sqrtf(a), __fixsfsi(a)
 
 
 def test_divsf3_is_correctly_rounded(run):
@@ -337,25 +339,25 @@ def test_divsf3_is_correctly_rounded(run):
 def _host_float(a: int, b: int) -> list[int]:
     x, y = np.array([a, b], dtype=np.uint32).view(np.float32)
     with np.errstate(all="ignore"):
-        results = [x + y, x - y, x * y, np.float32(np.int32(np.uint32(a).view(np.int32)))]
+        results = [x + y, x - y, x * y, np.float32(np.int32(np.uint32(a).view(np.int32))), np.sqrt(x)]
     return [int(np.array([r], dtype=np.float32).view(np.uint32)[0]) for r in results]
 
 
 def test_single_precision_helpers_on_the_twin(run):
-    """float.c's add, sub, mul and int conversions as LLVM 22 compiles them for the ESP32 (what a file
-    rebuilt without +fp calls; the host build is checked on millions of operands in
+    """float.c's add, sub, mul, int conversions and sqrtf as LLVM 22 compiles them for the ESP32 (what
+    a file rebuilt without +fp calls; the host build is checked on millions of operands in
     tests/test_xtensa_float.py)."""
     float_cases, _, sections, _ = run
     words = sections["F"]
     wrong = []
     for i, (a, b) in enumerate(float_cases):
-        mine = words[FLOAT_WORDS * i + 1:FLOAT_WORDS * i + 5]
+        mine = words[FLOAT_WORDS * i + 1:FLOAT_WORDS * i + 6]
         for k, (got, want) in enumerate(zip(mine, _host_float(a, b))):
             if got != want and not (_is_nan(got) and _is_nan(want)):
                 wrong.append(f"{a:08x} op{k} {b:08x}: got {got:08x}, host {want:08x}")
         x = float(np.array([a], dtype=np.uint32).view(np.float32)[0])
         if x == x and -2147483648.0 <= x < 2147483648.0:  # in range: truncation toward zero
-            fixed = words[FLOAT_WORDS * i + 5]
+            fixed = words[FLOAT_WORDS * i + 6]
             assert fixed - (1 << 32) * (fixed >> 31) == int(x), f"__fixsfsi({a:08x})"
     assert not wrong, f"{len(wrong)} differ, e.g. " + "; ".join(wrong[:5])
 

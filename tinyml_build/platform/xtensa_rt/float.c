@@ -3,13 +3,14 @@
  * Why our own: LLVM 22 lowers every float `/` on Xtensa to a call to __divsf3 (the FPU's DIV0.S/
  * DIVN.S Newton sequence is not used), and a file the tool rebuilds without `+fp` (LLVM 22's
  * float-select crash, see toolchains/xtensa_cc.py) calls a helper for every float operation,
- * comparison and conversion. Debian's lx106 libgcc is call0-ABI code. Model outputs must be
+ * comparison and conversion; sqrtf is a call too (no square-root instruction), reached by TFLM's
+ * tensor utilities. Debian's lx106 libgcc is call0-ABI code. Model outputs must be
  * bit-exact, so every helper is correctly rounded to nearest-even (what the FPU's ADD.S/SUB.S/MUL.S
  * and the host give), with subnormal operands and results, signed zeros, infinities and NaNs,
  * written from the IEEE 754 rules (tests/test_xtensa_float.py compares this file, compiled for the
  * host, with the host's hardware float on millions of operands).
  * NaN results: a NaN operand is returned quieted (the first one if both are NaN); an invalid
- * operation (inf - inf, 0 * inf, 0/0, inf/inf) gives the default NaN 0x7FC00000.
+ * operation (inf - inf, 0 * inf, 0/0, inf/inf, sqrt of a negative) gives the default NaN 0x7FC00000.
  * Comparison helpers follow libgcc's contract, as double.c's do (they are double.c's, on the exact
  * binary64 values). Conversions to integers truncate toward zero and saturate (NaN gives 0);
  * conversions from integers round to nearest-even. float <-> double conversions are in double.c.
@@ -27,6 +28,7 @@ float __addsf3(float a, float b);
 float __subsf3(float a, float b);
 float __mulsf3(float a, float b);
 float __divsf3(float a, float b);
+float sqrtf(float a);
 float __negsf2(float a);
 int __eqsf2(float a, float b);
 int __nesf2(float a, float b);
@@ -258,6 +260,53 @@ float __divsf3(float a, float b) {
   q |= (r != 0u) ? 1u : 0u; /* sticky: anything left over joins the round bit */
   /* leading one to TML_RT_LEAD: guard and round-or-sticky stay the top two of the 7 extra bits */
   return tml_rt_float(tml_rt_round_pack(sign, ea - eb + 127, q << (TML_RT_LEAD - 25)));
+}
+
+/* sqrtf is IEEE 754's square root, correctly rounded like the operations above (LLVM calls it:
+ * the ESP32 FPU has no square root instruction). sqrt(-0) = -0, a negative operand is invalid. */
+float sqrtf(float a) {
+  const uint32_t x = tml_rt_bits32(a);
+  const uint32_t ax = x & ~TML_RT_SIGN;
+  if (tml_rt_is_nan(x)) {
+    return tml_rt_float(x | TML_RT_QUIET);
+  }
+  if (ax == 0u) {
+    return a; /* +-0 */
+  }
+  if ((x & TML_RT_SIGN) != 0u) {
+    return tml_rt_float(TML_RT_DEFAULT_NAN);
+  }
+  if (ax == TML_RT_EXP_MASK) {
+    return a; /* +inf */
+  }
+  int32_t e;
+  uint64_t m = tml_rt_unpack(ax, &e) >> TML_RT_EXTRA; /* a = m * 2^(e - 150), m in [2^23, 2^24) */
+  int32_t power = e - 150;
+  if ((power & 1) != 0) { /* an even power of two halves exactly */
+    m <<= 1;
+    power -= 1;
+  }
+  /* r = floor(sqrt(m * 2^26)), 25 or 26 bits, digit by digit; the remainder is the sticky bit */
+  uint64_t n = m << 26;
+  uint64_t r = 0u;
+  uint64_t bit = 1ull << 50;
+  while (bit > n) {
+    bit >>= 2;
+  }
+  while (bit != 0u) {
+    if (n >= r + bit) {
+      n -= r + bit;
+      r = (r >> 1) + bit;
+    } else {
+      r >>= 1;
+    }
+    bit >>= 2;
+  }
+  /* sqrt(a) = r * 2^(power / 2 - 13): leading one to TML_RT_LEAD, the remainder as sticky */
+  const uint32_t lead = 63u - tml_rt_clz64(r);
+  const uint32_t shift = TML_RT_LEAD - lead;
+  const uint32_t rounded = ((uint32_t)r << shift) | (n != 0u ? 1u : 0u);
+  return tml_rt_float(tml_rt_round_pack(0u, power / 2 - 13 + 157 - (int32_t)shift, rounded));
 }
 
 /* Comparisons and conversions to integers go through binary64: float -> double is exact (order,
