@@ -6,9 +6,10 @@ libc++'s headers) is one clean error."""
 
 import json
 import shutil
+from pathlib import Path
 
 import pytest
-from conftest import PROJECT_DIR
+from conftest import PROJECT_DIR, SHARED_MODELS
 from tflm_testlib import needs_sources, scons, shared_build_root
 
 from tinyml_build.config import build_config
@@ -97,27 +98,42 @@ def assert_esp_nn_linked(out, images=("firmware", "firmware-twin")):
     assert size["notes"]["kernel_library"]["name"] == "esp-nn" and size["notes"]["kernel_library"]["functions"]
 
 
-@pytest.mark.qemu
-@pytest.mark.slow
-@pytest.mark.tflm_sources
-@needs_sources
-@needs_esp_nn
-@needs_xtensa
-def test_tflm_with_esp_nn_on_esp32s3_is_bit_exact_on_the_twin(tmp_path):
+def xtensa_tflm_twin(test):
+    """The marks and skips of a test that runs the esp32s3 runtime=tflm image on the Xtensa twin."""
+    for mark in (needs_xtensa, needs_esp_nn, needs_sources, pytest.mark.tflm_sources, pytest.mark.slow,
+                 pytest.mark.qemu):
+        test = mark(test)
+    return test
+
+
+SVDF_MODEL = SHARED_MODELS / "keyword_scrambled_8bit.tflite"  # int8 SVDF: a file rebuilt without +fp
+
+
+@pytest.fixture(scope="module")
+def s3_run(tmp_path_factory):
+    """One esp32s3 runtime=tflm image (one TFLM compile) for the Xtensa twin tests: hello_world, kws
+    and, when the shared models are present, keyword_scrambled_8bit (SVDF)."""
+    models = ["hello_world", "kws"] + ([str(SVDF_MODEL)] if SVDF_MODEL.is_file() else [])
+    root = tmp_path_factory.mktemp("esp32s3-tflm")
+    result = scons("target=esp32s3", f"model={','.join(models)}", "runtime=tflm", "test", "test_vectors=1",
+                   f"build_dir={root}")
+    text = result.stdout + result.stderr
+    assert result.returncode == 0, text[-3000:]
+    return text, root / "esp32s3" / "+".join(Path(m).stem for m in models)
+
+
+@xtensa_tflm_twin
+def test_tflm_with_esp_nn_on_esp32s3_is_bit_exact_on_the_twin(s3_run):
     """TFLM's C++ and ESP-NN's portable C on windowed Xtensa (the chip's default kernels): double
     helpers, libm pieces and newlib's expf linked with no unresolved symbol, hello_world and kws (conv,
     depthwise, pooling, fully connected, softmax through ESP-NN) bit-exact on the twin; the banner and
     manifest say the library is the portable C, not ESP-IDF's S3 assembly."""
-    result = scons("target=esp32s3", "model=hello_world,kws", "runtime=tflm", "test", "test_vectors=1",
-                   f"build_dir={tmp_path}")
-    text = result.stdout + result.stderr
-    assert result.returncode == 0, text[-3000:]
+    text, out = s3_run
     assert " kernels=esp-nn (ESP-NN's portable C, not ESP-IDF's esp32s3 SIMD assembly" in text
     assert "test: PASS (esp32s3's objects on an Xtensa ISA twin" in text
     assert "inconsistent use of MD5" not in text  # the driver keeps llvm-mc quiet on C++ objects
-    out = tmp_path / "esp32s3" / "hello_world+kws"
     verdict = json.loads((out / "test.json").read_text())
-    assert verdict["verdict"] == "pass" and sorted(verdict["models"]) == ["hello_world", "kws"]
+    assert verdict["verdict"] == "pass" and {"hello_world", "kws"} <= set(verdict["models"])
     manifest = json.loads((out / "manifest.json").read_text())
     tflm = manifest["settings"]["tflm"]
     assert tflm["kernels"] == "esp-nn" and manifest["settings"]["oracle"]["kind"] == "pinned"
@@ -132,6 +148,24 @@ def test_tflm_with_esp_nn_on_esp32s3_is_bit_exact_on_the_twin(tmp_path):
     newlib = tflm["system_sources"]
     assert newlib["package"] == "newlib-source" and "newlib/libm/common/sf_exp.c" in newlib["files"]
     assert_esp_nn_linked(out)
+
+
+@xtensa_tflm_twin
+def test_svdf_runs_bit_exact_on_the_xtensa_twin(s3_run):
+    """keyword_scrambled_8bit (int8 SVDF, QUANTIZE, DEQUANTIZE, FULLY_CONNECTED, SOFTMAX) in the same
+    image: TFLM's svdf_common.cc hits LLVM 22's float-select crash and is rebuilt without +fp, so its
+    float path calls xtensa_rt's binary32 helpers and newlib's tanhf/fminf/fmaxf -- all linked, no
+    unresolved symbol, and every output byte equals the pinned TFLM's on the twin."""
+    if not SVDF_MODEL.is_file():
+        pytest.skip(f"reference model {SVDF_MODEL} not present (shared/models beside the checkout)")
+    text, out = s3_run
+    assert "test: PASS (esp32s3's objects on an Xtensa ISA twin" in text
+    verdict = json.loads((out / "test.json").read_text())
+    assert verdict["verdict"] == "pass" and "keyword_scrambled_8bit" in verdict["models"]
+    functions = {s.name for s in read_elf(out / "firmware-twin.elf").symbols}
+    assert {"__addsf3", "__mulsf3", "tanhf", "fminf", "fmaxf"} <= functions
+    files = json.loads((out / "manifest.json").read_text())["settings"]["tflm"]["system_sources"]["files"]
+    assert "newlib/libm/math/sf_tanh.c" in files
 
 
 def test_esp_nn_is_the_xtensa_default_and_the_s3_says_portable_c(tmp_path):

@@ -24,9 +24,10 @@ SEED = 0x9E3779B97F4A7C15
 HELPERS = ("__adddf3", "__subdf3", "__muldf3", "__divdf3", "__negdf2", "__eqdf2", "__nedf2", "__ltdf2", "__ledf2",
            "__gtdf2", "__gedf2", "__unorddf2", "__extendsfdf2", "__truncdfsf2", "__fixdfsi", "__fixdfdi",
            "__fixunsdfsi", "__fixunsdfdi", "__floatsidf", "__floatunsidf", "__floatdidf", "__floatundidf")
-MATH = ("frexp", "ldexp", "round", "roundf", "floor")
+MATH = ("frexp", "ldexp", "round", "roundf", "floor", "ceilf")
 
-CHECK = r"""
+# The C program's head, shared with tests/test_xtensa_float.py: seeded xorshift, bit views, the tally.
+PRELUDE = r"""
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -57,7 +58,9 @@ static void note(int id, const char *name, int ok, uint64_t a, uint64_t b, uint6
     printf("MISMATCH %s %016llx %016llx got %016llx want %016llx\n", name, (unsigned long long)a,
            (unsigned long long)b, (unsigned long long)got, (unsigned long long)want);
 }
+"""
 
+CHECK = PRELUDE + r"""
 static const uint64_t edges[] = {
   0, 0x8000000000000000ull, 1, 0x8000000000000001ull, 2, 0x000FFFFFFFFFFFFFull, 0x0008000000000000ull,
   0x0010000000000000ull, 0x0010000000000001ull, 0x001FFFFFFFFFFFFFull, 0x3FF0000000000000ull,
@@ -78,27 +81,7 @@ static uint64_t pattern(int lo, int hi) { /* random sign and fraction, exponent 
   return (next() & 0x800FFFFFFFFFFFFFull) | ((uint64_t)(lo + (int)(next() % (uint64_t)(hi - lo + 1))) << 52);
 }
 
-static void binary(uint64_t a, uint64_t b) {
-  double x = D(a), y = D(b);
-  note(0, "add", same64(U(__adddf3(x, y)), U(x + y)), a, b, U(__adddf3(x, y)), U(x + y));
-  note(1, "sub", same64(U(__subdf3(x, y)), U(x - y)), a, b, U(__subdf3(x, y)), U(x - y));
-  note(2, "mul", same64(U(__muldf3(x, y)), U(x * y)), a, b, U(__muldf3(x, y)), U(x * y));
-  note(3, "div", same64(U(__divdf3(x, y)), U(x / y)), a, b, U(__divdf3(x, y)), U(x / y));
-  int u = isnan(x) || isnan(y);
-  note(4, "eq", (__eqdf2(x, y) == 0) == (x == y), a, b, (uint64_t)__eqdf2(x, y), x == y);
-  note(5, "ne", (__nedf2(x, y) != 0) == (x != y), a, b, (uint64_t)__nedf2(x, y), x != y);
-  note(6, "lt", (__ltdf2(x, y) < 0) == (x < y), a, b, (uint64_t)__ltdf2(x, y), x < y);
-  note(7, "le", (__ledf2(x, y) <= 0) == (x <= y), a, b, (uint64_t)__ledf2(x, y), x <= y);
-  note(8, "gt", (__gtdf2(x, y) > 0) == (x > y), a, b, (uint64_t)__gtdf2(x, y), x > y);
-  note(9, "ge", (__gedf2(x, y) >= 0) == (x >= y), a, b, (uint64_t)__gedf2(x, y), x >= y);
-  note(10, "unord", (__unorddf2(x, y) != 0) == u, a, b, (uint64_t)__unorddf2(x, y), u);
-  if (!u) {
-    int ordered = (x < y) ? -1 : (x > y);
-    note(11, "cmp-value", sgn(__ledf2(x, y)) == ordered && sgn(__gedf2(x, y)) == ordered, a, b,
-         (uint64_t)__ledf2(x, y), (uint64_t)ordered);
-  }
-}
-
+@BINARY@
 static void unary(uint64_t a) {
   double x = D(a);
   note(12, "neg", U(__negdf2(x)) == (a ^ 0x8000000000000000ull), a, 0, U(__negdf2(x)), a ^ 0x8000000000000000ull);
@@ -129,6 +112,7 @@ static void unary(uint64_t a) {
   note(25, "round", same64(U(tml_round(x)), U(round(x))), a, 0, U(tml_round(x)), U(round(x)));
   note(26, "roundf", same32(UF(tml_roundf(F(f))), UF(roundf(F(f)))), f, 0, UF(tml_roundf(F(f))), UF(roundf(F(f))));
   note(27, "floor", same64(U(tml_floor(x)), U(floor(x))), a, 0, U(tml_floor(x)), U(floor(x)));
+  note(28, "ceilf", same32(UF(tml_ceilf(F(f))), UF(ceilf(F(f)))), f, 0, UF(tml_ceilf(F(f))), UF(ceilf(F(f))));
 }
 
 int main(void) {
@@ -153,10 +137,44 @@ int main(void) {
     unary(a);
     if ((n & 7) == 0) unary((uint64_t)(int64_t)(int32_t)next()); /* small integers for the int->double ones */
   }
-  for (int id = 0; id < 28; ++id) printf("RESULT %d %ld %ld\n", id, checks[id], failures[id]);
+  for (int id = 0; id < 29; ++id) printf("RESULT %d %ld %ld\n", id, checks[id], failures[id]);
   return 0;
 }
 """
+
+
+BINARY = r"""
+static void binary(@BITS@ a, @BITS@ b) {
+  @TYPE@ x = @LOAD@(a), y = @LOAD@(b);
+  note(0, "add", @SAME@(@U@(__add@S@3(x, y)), @U@(x + y)), a, b, @U@(__add@S@3(x, y)), @U@(x + y));
+  note(1, "sub", @SAME@(@U@(__sub@S@3(x, y)), @U@(x - y)), a, b, @U@(__sub@S@3(x, y)), @U@(x - y));
+  note(2, "mul", @SAME@(@U@(__mul@S@3(x, y)), @U@(x * y)), a, b, @U@(__mul@S@3(x, y)), @U@(x * y));
+  note(3, "div", @SAME@(@U@(__div@S@3(x, y)), @U@(x / y)), a, b, @U@(__div@S@3(x, y)), @U@(x / y));
+  int u = isnan(x) || isnan(y);
+  note(4, "eq", (__eq@S@2(x, y) == 0) == (x == y), a, b, (uint64_t)__eq@S@2(x, y), x == y);
+  note(5, "ne", (__ne@S@2(x, y) != 0) == (x != y), a, b, (uint64_t)__ne@S@2(x, y), x != y);
+  note(6, "lt", (__lt@S@2(x, y) < 0) == (x < y), a, b, (uint64_t)__lt@S@2(x, y), x < y);
+  note(7, "le", (__le@S@2(x, y) <= 0) == (x <= y), a, b, (uint64_t)__le@S@2(x, y), x <= y);
+  note(8, "gt", (__gt@S@2(x, y) > 0) == (x > y), a, b, (uint64_t)__gt@S@2(x, y), x > y);
+  note(9, "ge", (__ge@S@2(x, y) >= 0) == (x >= y), a, b, (uint64_t)__ge@S@2(x, y), x >= y);
+  note(10, "unord", (__unord@S@2(x, y) != 0) == u, a, b, (uint64_t)__unord@S@2(x, y), u);
+  if (!u) {
+    int ordered = (x < y) ? -1 : (x > y);
+    note(11, "cmp-value", sgn(__le@S@2(x, y)) == ordered && sgn(__ge@S@2(x, y)) == ordered, a, b,
+         (uint64_t)__le@S@2(x, y), (uint64_t)ordered);
+  }
+}
+"""
+
+
+def binary_checks(suffix: str, bits: str, ctype: str, load: str, to_bits: str, same: str) -> str:
+    """The C function checking the four arithmetic helpers and the comparisons of one precision
+    against the host's operators (ids 0-11), shared by the double and float checks."""
+    text = BINARY
+    for key, value in (("@S@", suffix), ("@BITS@", bits), ("@TYPE@", ctype), ("@LOAD@", load), ("@U@", to_bits),
+                       ("@SAME@", same)):
+        text = text.replace(key, value)
+    return text
 
 
 def _declarations() -> str:
@@ -170,19 +188,12 @@ def _declarations() -> str:
     return "\n".join(lines)
 
 
-@pytest.fixture(scope="module")
-def results(tmp_path_factory):
-    compiler = shutil.which("gcc") or shutil.which("cc")
-    if compiler is None:
-        pytest.skip("needs a host C compiler (gcc or cc)")
-    work = tmp_path_factory.mktemp("xtensa_double")
-    source = work / "double_check.c"
-    source.write_text(CHECK.replace("@DECLARATIONS@", _declarations()).replace("@SEED@", f"{SEED:#x}")
-                      .replace("@PAIRS@", str(RANDOM_PAIRS)))
-    program = work / "double_check"
-    # SSE2 double (x86-64's default) rounds once per operation; no contraction into fused multiply-adds
+def run_check(compiler: str, source, *objects: str) -> tuple[dict[int, tuple[int, int]], list[str]]:
+    """Build and run a check program; {id: (checks, failures)} from its RESULT lines, and its MISMATCH
+    lines. SSE2 (x86-64's default) rounds once per operation; no contraction into fused multiply-adds."""
+    program = source.with_suffix("")
     build = subprocess.run([compiler, "-O2", "-std=gnu99", "-ffp-contract=off", "-fno-builtin", "-o", str(program),
-                            str(source), "-lm"], capture_output=True, text=True, check=False)
+                            str(source), *objects, "-lm"], capture_output=True, text=True, check=False)
     assert build.returncode == 0, build.stderr[-3000:]
     run = subprocess.run([str(program)], capture_output=True, text=True, check=False, timeout=300)
     assert run.returncode == 0, run.stderr[-2000:]
@@ -191,13 +202,25 @@ def results(tmp_path_factory):
         if line.startswith("RESULT "):
             _, ident, checked, failed = line.split()
             counts[int(ident)] = (int(checked), int(failed))
-    mismatches = [line for line in run.stdout.splitlines() if line.startswith("MISMATCH")]
-    return counts, mismatches
+    return counts, [line for line in run.stdout.splitlines() if line.startswith("MISMATCH")]
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    compiler = shutil.which("gcc") or shutil.which("cc")
+    if compiler is None:
+        pytest.skip("needs a host C compiler (gcc or cc)")
+    work = tmp_path_factory.mktemp("xtensa_double")
+    source = work / "double_check.c"
+    source.write_text(CHECK.replace("@DECLARATIONS@", _declarations()).replace("@SEED@", f"{SEED:#x}")
+                      .replace("@BINARY@", binary_checks("df", "uint64_t", "double", "D", "U", "same64"))
+                      .replace("@PAIRS@", str(RANDOM_PAIRS)))
+    return run_check(compiler, source)
 
 
 def test_every_helper_matches_the_hardware_on_millions_of_operands(results):
     counts, mismatches = results
-    assert len(counts) == 28
+    assert len(counts) == 29
     assert not mismatches, "\n".join(mismatches[:20])
     assert all(failed == 0 for _, failed in counts.values())
     assert counts[0][0] > RANDOM_PAIRS  # every random pair reached the arithmetic helpers

@@ -141,6 +141,14 @@ PROGRAM = r"""
 
 #include "tml_platform.h"
 
+/* float.c's helpers, called by name: this file has +fp, where LLVM calls only __divsf3 */
+float __addsf3(float a, float b);
+float __subsf3(float a, float b);
+float __mulsf3(float a, float b);
+int32_t __fixsfsi(float a);
+float __floatsisf(int32_t i);
+float sqrtf(float a);
+
 static void put_hex32(uint32_t v) {
   char text[9];
   for (int i = 0; i < 8; ++i) text[i] = "0123456789abcdef"[(v >> (28 - 4 * i)) & 15u];
@@ -175,11 +183,18 @@ int main(void) {
   tml_platform_init();
   put_line("F ");
   for (uint32_t i = 0; i < COUNT(fa); ++i) {
-    union { uint32_t u; float f; } a, b, q;
+    union { uint32_t u; float f; } a, b, q, r[5];
     a.u = fa[i];
     b.u = fb[i];
     q.f = a.f / b.f;
     put_hex32(q.u);
+    r[0].f = __addsf3(a.f, b.f);
+    r[1].f = __subsf3(a.f, b.f);
+    r[2].f = __mulsf3(a.f, b.f);
+    r[3].f = __floatsisf((int32_t)a.u);
+    r[4].f = sqrtf(a.f);
+    for (int k = 0; k < 5; ++k) put_hex32(r[k].u);
+    put_hex32((uint32_t)__fixsfsi(a.f));
   }
   put_line("D ");
   for (uint32_t i = 0; i < COUNT(da); ++i) {
@@ -302,10 +317,13 @@ def run(tmp_path_factory):
     return float_cases, int_cases, sections, double_cases
 
 
+FLOAT_WORDS = 7  # per case: a / b, __addsf3, __subsf3, __mulsf3, __floatsisf(bits of a), sqrtf(a), __fixsfsi(a)
+
+
 def test_divsf3_is_correctly_rounded(run):
     float_cases, _, sections, _ = run
-    got = sections["F"]
-    assert len(got) == len(float_cases) > 4000
+    got = sections["F"][::FLOAT_WORDS]
+    assert len(got) * FLOAT_WORDS == len(sections["F"]) and len(got) == len(float_cases) > 4000
     wrong = []
     for (a, b), result in zip(float_cases, got):
         want = _host_divide(a, b)
@@ -316,6 +334,32 @@ def test_divsf3_is_correctly_rounded(run):
     assert not wrong, f"{len(wrong)} of {len(got)} differ, e.g. " + "; ".join(wrong[:5])
     subnormal_results = sum(1 for a, b in float_cases if 0 < (_host_divide(a, b) & 0x7FFFFFFF) < 0x800000)
     assert subnormal_results > 300  # the cases do reach the subnormal range
+
+
+def _host_float(a: int, b: int) -> list[int]:
+    x, y = np.array([a, b], dtype=np.uint32).view(np.float32)
+    with np.errstate(all="ignore"):
+        results = [x + y, x - y, x * y, np.float32(np.int32(np.uint32(a).view(np.int32))), np.sqrt(x)]
+    return [int(np.array([r], dtype=np.float32).view(np.uint32)[0]) for r in results]
+
+
+def test_single_precision_helpers_on_the_twin(run):
+    """float.c's add, sub, mul, int conversions and sqrtf as LLVM 22 compiles them for the ESP32 (what
+    a file rebuilt without +fp calls; the host build is checked on millions of operands in
+    tests/test_xtensa_float.py)."""
+    float_cases, _, sections, _ = run
+    words = sections["F"]
+    wrong = []
+    for i, (a, b) in enumerate(float_cases):
+        mine = words[FLOAT_WORDS * i + 1:FLOAT_WORDS * i + 6]
+        for k, (got, want) in enumerate(zip(mine, _host_float(a, b))):
+            if got != want and not (_is_nan(got) and _is_nan(want)):
+                wrong.append(f"{a:08x} op{k} {b:08x}: got {got:08x}, host {want:08x}")
+        x = float(np.array([a], dtype=np.uint32).view(np.float32)[0])
+        if x == x and -2147483648.0 <= x < 2147483648.0:  # in range: truncation toward zero
+            fixed = words[FLOAT_WORDS * i + 6]
+            assert fixed - (1 << 32) * (fixed >> 31) == int(x), f"__fixsfsi({a:08x})"
+    assert not wrong, f"{len(wrong)} differ, e.g. " + "; ".join(wrong[:5])
 
 
 def test_double_arithmetic_on_the_twin(run):

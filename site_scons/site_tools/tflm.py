@@ -222,15 +222,15 @@ def _extract_libm_action(target, source, env):
 
 
 def _xtensa_libm_objects(env, plan, upstream_env):
-    """newlib's expf, extracted from Debian's newlib-source and compiled, for toolchains with no
-    usable libm (clang-xtensa); nothing for the others."""
+    """newlib's float math (expf, logf, tanhf, fminf, fmaxf), extracted from Debian's newlib-source and
+    compiled, for toolchains with no usable libm (clang-xtensa); nothing for the others."""
     from tinyml_build.platform import xtensa_libm
 
     if not xtensa_libm.needed(plan.toolchain):
         return []
     out_dir = plan.runtime.common_dir / "newlib"
     files = env.Command([str(p) for p in xtensa_libm.extracted_files(out_dir)], str(xtensa_libm.find_tarball()),
-                        Action(_extract_libm_action, label("GEN", "newlib's expf from $SOURCE")))
+                        Action(_extract_libm_action, label("GEN", "newlib's float math from $SOURCE")))
     generated_by(env, files, "tinyml_build.platform.xtensa_libm")
     libm_env = upstream_env.Clone(CPPPATH=[str(out_dir)], CPPDEFINES=list(xtensa_libm.DEFINES))
     libm_env.Append(CCFLAGS=["-isystem", str(xtensa_libm.headers_dir()), *xtensa_libm.QUIET])

@@ -12,7 +12,8 @@ come from the project's own tinyml_build/platform/xtensa_rt.
 Like arm_gcc, flags are computed here as plain data and the SCons tool only copies them.
 C++ (runtime=tflm): clang++-22 through the same driver, with libc++'s headers over newlib's C headers
 (Debian's libnewlib-dev; toolchains/libcxx.py); what TFLM then calls of a C library and libm comes
-from xtensa_rt (binary64 helpers, frexp/round/..., strcmp) and newlib's expf compiled from Debian's
+from xtensa_rt (binary64/binary32 helpers, frexp/round/..., strcmp) and newlib's expf, logf, tanhf,
+fminf and fmaxf compiled from Debian's
 newlib-source (platform/xtensa_libm.py), and the C++ ABI pieces from the tflm platform glue.
 """
 
@@ -32,7 +33,8 @@ from tinyml_build.toolchains.gcc import KERNEL_OPTIMIZATION, Flags, policy_flags
 NAME = "clang-xtensa"
 SUPPORTS_CXX = True  # runtime=tflm: clang++-22 with libc++'s and newlib's headers (cxx_command), when installed
 # No C math library for runtime=aot's C kernels (expf, logf, tanhf...): xtensa_rt has the compiler
-# helpers and the exact functions TFLM's C++ needs; runtime=tflm adds newlib's expf (xtensa_libm).
+# helpers and the exact functions TFLM's C++ needs; runtime=tflm adds newlib's expf, logf, tanhf, fminf,
+# fmaxf (xtensa_libm).
 HAS_MATH_LIBRARY = False
 APT_PACKAGES = ("clang-22", "llvm-22", "binutils-xtensa-lx106")
 APT_COMMAND = "sudo apt-get install " + " ".join(APT_PACKAGES)
@@ -244,11 +246,12 @@ _UNDEFINED = re.compile(r"undefined reference to `([^']+)'")
 
 def link_failure_fix(message: str) -> str | None:
     """The fix for a link that failed on unresolved symbols: which ones the project's windowed-ABI
-    runtime support lacks (a float kernel's tanhf, logf...) and what builds instead; None otherwise."""
+    runtime support lacks (a float kernel's libm call, e.g. sinf) and what builds instead; None otherwise."""
     names = sorted(set(_UNDEFINED.findall(message)))
     if not names:
         return None
     return (f"{', '.join(names)}: not in the project's windowed-Xtensa runtime support (xtensa_rt, and newlib's "
-            "expf for runtime=tflm), and Debian's lx106 libraries are call0 ABI; a kernel of the model calls them: "
-            "runtime=aot builds int8-quantized models without libm, or install ESP-IDF so that Espressif's GCC "
+            "expf/logf/tanhf/fminf/fmaxf for runtime=tflm), and Debian's lx106 libraries are call0 ABI; a kernel "
+            "of the model calls them: runtime=aot builds int8-quantized models without libm, or install ESP-IDF so "
+            "that Espressif's GCC "
             "is on PATH (toolchain=auto then prefers it)")

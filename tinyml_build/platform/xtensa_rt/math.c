@@ -1,11 +1,12 @@
 /* math.c -- the exact C math functions TFLM reaches, for windowed Xtensa code (part of xtensa_rt).
  *
- * Why our own: runtime=tflm's Prepare code calls frexp, ldexp, round, roundf and floor (quantization
- * multipliers, softmax scaling) and the Xtensa build links no libm (Debian's lx106 one is call0-ABI).
+ * Why our own: runtime=tflm's Prepare code calls frexp, ldexp, round, roundf, floor (quantization
+ * multipliers, softmax scaling) and ceilf (STRIDED_SLICE's output size), and the Xtensa build links no libm (Debian's lx106 one is call0-ABI).
  * These functions have one right answer each (no rounding of an infinitely precise result but
  * round/floor's own), so they are written from the C standard's rules on the bit patterns:
  * frexp/ldexp scale by powers of two exactly (ldexp rounds only when the result is subnormal),
- * round rounds half away from zero, floor toward minus infinity; NaN and infinities pass through.
+ * round rounds half away from zero, floor toward minus infinity, ceilf toward plus infinity; NaN and
+ * infinities pass through.
  * The double arithmetic they need is integer code here (no call to the soft-double helpers).
  * tests/test_xtensa_double.py compares them, compiled for the host, with glibc's.
  */
@@ -18,6 +19,7 @@ double ldexp(double x, int exponent);
 double round(double x);
 float roundf(float x);
 double floor(double x);
+float ceilf(float x);
 
 double frexp(double x, int *exponent) {
   uint64_t bits = tml_rt_bits64(x);
@@ -145,4 +147,25 @@ double floor(double x) {
   }
   const uint64_t unit = (1ull << 52) >> (e - 1023);
   return tml_rt_double(truncated + unit); /* a carry into the exponent is the next power of 2 */
+}
+
+float ceilf(float x) {
+  const uint32_t bits = tml_rt_bits32(x);
+  const int32_t e = (int32_t)((bits & 0x7FFFFFFFu) >> 23);
+  if (e >= 150) {
+    return x; /* integer, inf or NaN */
+  }
+  const uint32_t negative = bits & 0x80000000u;
+  if (e < 127) { /* |x| < 1: zeros stay, a negative goes to -0, a positive to 1 */
+    if ((bits & 0x7FFFFFFFu) == 0u || negative != 0u) {
+      return tml_rt_float(negative);
+    }
+    return tml_rt_float(127u << 23);
+  }
+  const uint32_t fraction = 0x007FFFFFu >> (e - 127); /* the bits below 2^0 */
+  if ((bits & fraction) == 0u || negative != 0u) {
+    return tml_rt_float(bits & ~fraction); /* an integer, or a negative truncated toward zero */
+  }
+  /* a positive non-integer: one unit more than its truncation (a carry into the exponent is the next power of 2) */
+  return tml_rt_float((bits & ~fraction) + fraction + 1u);
 }

@@ -93,7 +93,7 @@ class TflmPlan:
     probe_capacity: int
     probe_platform: TargetPlatform  # the probe target's platform layer (its own _common/ folder)
     library_required: bool = True  # kernels= was explicit: an image linking none of the library fails
-    # files compiled from a Debian source package (clang-xtensa: newlib's expf), for manifest.json
+    # files compiled from a Debian source package (clang-xtensa: newlib's expf, tanhf...), for manifest.json
     system_sources: dict | None = None
     kernels_note: str = ""  # why the default kernel set gave way, or what the library is built as (BuildConfig)
 
