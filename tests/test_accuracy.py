@@ -128,6 +128,23 @@ def test_the_reference_must_match_the_models_shapes_in_float():
         float_reference.check_reference(ref, kws)
 
 
+def test_kws_ships_its_float_reference_and_it_classifies_the_samples():
+    """models/kws is a pair made by one train.py run: the float model has the int8 model's shapes, and
+    on model.yaml's three samples (dequantized with the int8 input's scale) it picks each sample's label."""
+    import yaml
+
+    folder = PROJECT_DIR / "models" / "kws"
+    meta = yaml.safe_load((folder / "model.yaml").read_text())
+    assert meta["reference"] == "kws_float.tflite"
+    int8, ref = load_model(folder / "kws.tflite"), load_model(folder / meta["reference"])
+    float_reference.check_reference(ref, int8)
+    q = meta["inputs"][0]["quantization"]
+    inputs = [(np.fromfile(folder / s["file"], np.int8).astype(np.float32) - q["zero_point"]) * q["scale"]
+              for s in meta["samples"]]
+    outputs = float_reference.reference_outputs(ref, [x.reshape(1, 49, 10, 1) for x in inputs])
+    assert [meta["labels"][int(np.argmax(o[0]))] for o in outputs] == [s["label"] for s in meta["samples"]]
+
+
 def test_the_float_reference_runs_in_tflite_micro():
     """hello_world's float model learned sin(x): its outputs on a few angles are close to sin."""
     x = np.array([0.5, 1.5, 3.0, 4.5], np.float32)
@@ -175,6 +192,12 @@ def test_model_yaml_reference_needs_inputs_to_measure(tmp_path):
     plan = _plan(tmp_path, dataset=str(tmp_path / "x.npy"))
     assert plan.models[0].accuracy == float_reference.AccuracyRequest(HELLO_FLOAT, tmp_path / "x.npy")
     assert set(plan.models[0].golden_inputs) == {HELLO_FLOAT, tmp_path / "x.npy"}
+
+
+def test_kws_is_measured_against_its_shipped_reference_on_its_samples(tmp_path):
+    plan = _plan(tmp_path, models=("kws",))
+    assert plan.models[0].accuracy == float_reference.AccuracyRequest(
+        PROJECT_DIR / "models" / "kws" / "kws_float.tflite", None)
 
 
 @pytest.mark.parametrize(("options", "models", "message"), [

@@ -58,6 +58,10 @@ def test_the_stack_mark_moves_when_a_model_needs_more_stack(hello_world, tmp_pat
     kws_run, kws, _ = _test(tmp_path, "kws")
     assert kws_run.returncode == 0, kws_run.stdout[-2000:]
     assert kws["stack"]["used"] > hello_world[1]["stack"]["used"] + 256, (kws["stack"], hello_world[1]["stack"])
+    # the same run measures kws against its shipped float model on model.yaml's three samples
+    figures = kws["accuracy"]["kws"]
+    assert figures["reference"] == "kws_float.tflite" and figures["inputs"] == "model.yaml samples"
+    assert figures["samples"] == 3 and figures["top1_agreement"] == 1.0 and figures["accuracy"] == 1.0, figures
 
 
 def test_each_model_of_an_image_gets_its_own_mark(tmp_path):
