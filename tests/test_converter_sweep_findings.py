@@ -104,5 +104,15 @@ def test_tile_hint_names_repeat_vector_too():
 
     with pytest.raises(UnsupportedOpError) as caught:
         lookup_all(["FULLY_CONNECTED", "TILE"], where="m.tflite")
-    [hint] = [line for line in caught.value.detail_lines if line.startswith("  'TILE': ")]
-    assert "RepeatVector(n) exports TILE too" in hint and "BROADCAST_TO" in hint
+    fix = caught.value.fix
+    assert fix.startswith("re-export the model without 'TILE' (TILE: Keras 3's UpSampling2D")
+    assert "RepeatVector(n) exports TILE too" in fix and "BROADCAST_TO" in fix
+    assert not any("did you mean" in line for line in caught.value.detail_lines)  # a real op, no misspelling
+
+
+def test_inspect_tflm_line_carries_the_export_alternative(tmp_path):
+    """`inspect` prints each runtime's reason and fix, not the build error's details: the tflm line showed
+    only "replace it with supported ops" for a Keras Embedding's SELECT, the way out was in the aot line."""
+    _aot, tflm = runtime_support(_embedding_like(tmp_path))
+    assert not tflm.builds and "'SELECT' not in the op inventory" in tflm.reason
+    assert "tf.gather(table, ids)" in tflm.fix and "replace it with supported ops" not in tflm.fix

@@ -482,5 +482,5 @@ def test_ops_exporters_write_for_common_layers_name_the_export_that_avoids_them(
         with pytest.raises(UnsupportedOpError) as caught:
             lookup_all(["CONV_2D", op], where="m.tflite")
         assert "no TFLM kernel, so neither runtime builds it" in caught.value.what
-        hints = [line for line in caught.value.detail_lines if needle in line]
-        assert len(hints) == 1 and hints[0].startswith(f"  '{op}': ")
+        assert caught.value.fix.startswith(f"re-export the model without '{op}' ({op}: ")
+        assert needle in caught.value.fix  # in the fix, which `inspect` shows too, not only in the details

@@ -598,10 +598,11 @@ def unsupported_op_error(op_names: list[str], where: str | None = None) -> Unsup
     for name in op_names:
         folded = [known for known in OPS if known.lower() == name.lower()]
         close = folded or difflib.get_close_matches(name, sorted(OPS), n=3, cutoff=0.8)
-        if name in EXPORT_ALTERNATIVES:  # a real op, not a misspelling: no "did you mean"
-            hints.append(f"'{name}': {EXPORT_ALTERNATIVES[name]}")
-        elif close:
+        if close and name not in EXPORT_ALTERNATIVES:  # a real op is no misspelling: no "did you mean"
             hints.append(f"'{name}': did you mean {' or '.join(close)}?")
+    # The way out for a Keras layer exported as an op TFLM lacks goes in the fix, which `inspect`
+    # prints too (the details are the build error's alone)
+    exports = [f"{name}: {EXPORT_ALTERNATIVES[name]}" for name in op_names if name in EXPORT_ALTERNATIVES]
     builtin = sorted(n for n, op in OPS.items() if not op.custom)
     custom = sorted(n for n, op in OPS.items() if op.custom)
     # Both runtimes: tflm needs a TFLM kernel, and aot is judged against TFLM (the oracle)
@@ -609,6 +610,7 @@ def unsupported_op_error(op_names: list[str], where: str | None = None) -> Unsup
     details = ([f"  {h}" for h in hints]  # one line per hint: a name from the model cannot add lines
                + [f"  supported builtin ops ({len(builtin)}):", *_wrapped(builtin),
                   f"  supported custom ops ({len(custom)}):", *_wrapped(custom)])
-    fix = (f"re-export the model without {quoted} (replace {them} with supported ops), or add {them} to "
+    replace_with = "; ".join(exports) if exports else f"replace {them} with supported ops"
+    fix = (f"re-export the model without {quoted} ({replace_with}), or add {them} to "
            "tinyml_build/analysis/op_inventory.py with the MicroMutableOpResolver method and kernel sources")
     return UnsupportedOpError(what, where=where, fix=fix, details=details)
