@@ -50,11 +50,13 @@ class Run:
     unspecified: dict[int, int]
 
 
-def windows(model, stops_seen: bool = True) -> list[Window]:
+def windows(model, stops_seen: bool = True, plain_windows: bool = False) -> list[Window]:
     """The model's CIRCULAR_BUFFERs. `stops_seen`: the oracle stopped some invoke; when it stopped
     none, every op ran every invoke, so a window without cycles_max (TFLM guesses one from a count
     of Prepare calls) has 1 and one in a called subgraph is left out, as before stops were judged.
-    Otherwise those are a ModelError: which vectors stop cannot be known."""
+    Otherwise those are a ModelError: which vectors stop cannot be known. `plain_windows`: a
+    non-variable window TFLM may lose is taken as kept rather than refused (the host check, which
+    compares what TFLM did: a lost window shows there as a difference in the slots frames reached)."""
     found = []
     for sg in model.subgraphs:
         for op in sg.operators:
@@ -73,7 +75,7 @@ def windows(model, stops_seen: bool = True) -> list[Window]:
                                  "kept across the process, so which test vectors stop cannot be known",
                                  where=model.path, fix="set the custom option cycles_max in the model")
             y = sg.tensors[op.outputs[0]]
-            if not y.is_variable and not _window_kept(sg, op):
+            if not y.is_variable and not _window_kept(sg, op) and not plain_windows:
                 raise ModelError(f"{where}'s output '{y.name}' is not a variable tensor and TFLM's memory planner may "
                                  "give its bytes to other tensors between invokes: TFLM then loses the window (aot "
                                  "keeps it), so the test vectors cannot say what the model computes",
@@ -91,11 +93,11 @@ def _window_kept(sg, op) -> bool:
     return op.index == sg.operators[0].index and (op.outputs[0] in sg.outputs or op.outputs[0] in last.inputs)
 
 
-def predict_runs(model, runs: int, stops_seen: bool = True) -> list[Run] | None:
+def predict_runs(model, runs: int, stops_seen: bool = True, plain_windows: bool = False) -> list[Run] | None:
     """Per invoke, in order from init(): whether it stops and what it leaves unspecified; None for a
-    model without CIRCULAR_BUFFER (`stops_seen`: see windows). ModelError when unspecified bytes
-    reach an op that keeps state."""
-    by_op = {w.op_index: w for w in windows(model, stops_seen)}
+    model without CIRCULAR_BUFFER (`stops_seen`, `plain_windows`: see windows). ModelError when
+    unspecified bytes reach an op that keeps state."""
+    by_op = {w.op_index: w for w in windows(model, stops_seen, plain_windows)}
     if not by_op:
         return None
     sg = model.main

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tinyml_build.errors import TinyMLError, ToolchainError
+from tinyml_build.errors import ModelError, TinyMLError, ToolchainError
 from tinyml_build.escape import terminal
 from tinyml_build.model.dtypes import numpy_dtype
 from tinyml_build.model.reader import Model, load_model
@@ -32,10 +32,11 @@ from tinyml_build.runtimes.aot.c_sources import AOT_INCLUDE_DIR, HOST_DIR
 from tinyml_build.runtimes.aot.emit import kernel_sources, render
 from tinyml_build.runtimes.aot.lower import lower_model
 from tinyml_build.verification import verdict as verdicts
+from tinyml_build.verification.circular_buffer_runs import predict_runs
 from tinyml_build.verification.oracle import select_oracle
 from tinyml_build.verification.oracle.differences import blind_spot_at
 from tinyml_build.verification.oracle.pinned import parse_outputs
-from tinyml_build.verification.unwritten_outputs import care_masks, differing_bytes, op_output_care
+from tinyml_build.verification.unwritten_outputs import care_masks, differing_bytes, op_output_care, without_leading
 
 HOST_MAIN = HOST_DIR / "host_main.c"
 WARNINGS = ["-Wall", "-Wextra", "-Werror", "-Wpedantic", "-Wshadow", "-Wcast-qual", "-Wstrict-prototypes"]
@@ -253,6 +254,19 @@ def stopped_differently(aot_stopped: bool) -> str:
     return "TFLM's invoke stopped with kTfLiteAbort (not ready), aot's ran to the end"
 
 
+def unspecified_bytes(model: Model, tflm_outputs, runs: int) -> list[dict[int, int]]:
+    """Per run, {tensor index: its leading bytes neither side defines}: a CIRCULAR_BUFFER window's
+    slots no frame has reached and what is computed from them (circular_buffer_runs), which TFLM
+    fills from its arena and aot with zeros. Empty for other models, and where the prediction
+    cannot say (unspecified bytes reaching an op that keeps state): every byte is compared then."""
+    try:
+        predicted = predict_runs(model, runs, stops_seen=any(out is None for out in tflm_outputs[:runs]),
+                                 plain_windows=True)
+    except ModelError:
+        predicted = None
+    return [run.unspecified for run in predicted] if predicted is not None else [{} for _ in range(runs)]
+
+
 def compare(model: Model, aot_outputs, aot_trace, tflm_outputs, tflm_tensors, runs: int, ops: set[int] | None = None):
     """(outputs_equal, first Divergence of every run that has one, (run, output mismatch description)s).
 
@@ -261,6 +275,7 @@ def compare(model: Model, aot_outputs, aot_trace, tflm_outputs, tflm_tensors, ru
     otherwise not compared: its outputs hold nothing new, as TFLM's do.
     """
     sg = model.main
+    left_out = unspecified_bytes(model, tflm_outputs, runs)
     divergences = []
     for run in range(runs):
         divergence = None
@@ -277,7 +292,8 @@ def compare(model: Model, aot_outputs, aot_trace, tflm_outputs, tflm_tensors, ru
                     raise HostCheckError(f"op #{op.index} output tensor #{index} missing from the "
                                          f"{'aot' if aot is None else 'tflm'} trace")
                 count = tflm_tensors.get((run, op.outputs[3])) if len(op.outputs) > 3 else None
-                care = op_output_care(op, k, count, len(ref), str(model.path))
+                care = without_leading(op_output_care(op, k, count, len(ref), str(model.path)),
+                                        left_out[run].get(index, 0), len(ref))
                 if aot != ref and (care is None or len(aot) != len(ref) or differing_bytes(aot, ref, care)):
                     divergence = _divergence(model, run, op, index, aot, ref)
                     break
@@ -290,7 +306,7 @@ def compare(model: Model, aot_outputs, aot_trace, tflm_outputs, tflm_tensors, ru
             if (aot_outputs[run] is None) != (tflm_outputs[run] is None):
                 mismatches.append((run, f"run {run}: {stopped_differently(aot_outputs[run] is None)}"))
             continue
-        care = care_masks(model, tflm_outputs[run])
+        care = care_masks(model, tflm_outputs[run], left_out[run])
         for i, (a, b) in enumerate(zip(aot_outputs[run], tflm_outputs[run])):
             a_bytes, b_bytes = a.tobytes(), np.ascontiguousarray(b).tobytes()
             if a_bytes != b_bytes and (care[i] is None or len(a_bytes) != len(b_bytes)

@@ -65,12 +65,18 @@ def care_masks(model, results, unspecified: dict[int, int] | None = None) -> tup
                 masks[at] = op_output_care(op, k, None if count_at is None else data[count_at], len(data[at]),
                                            str(model.path))
     for at, index in enumerate(sg.outputs):
-        leading = min((unspecified or {}).get(index, 0), len(data[at]))
-        if leading:
-            mask = bytearray(masks[at] if masks[at] is not None else b"\x01" * len(data[at]))
-            mask[:leading] = bytes(leading)
-            masks[at] = bytes(mask)
+        masks[at] = without_leading(masks[at], (unspecified or {}).get(index, 0), len(data[at]))
     return tuple(masks)
+
+
+def without_leading(care: bytes | None, leading: int, size: int) -> bytes | None:
+    """`care` (None: every one of `size` bytes compared) with its first `leading` bytes left out."""
+    leading = min(leading, size)
+    if not leading:
+        return care
+    mask = bytearray(care if care is not None else b"\x01" * size)
+    mask[:leading] = bytes(leading)
+    return bytes(mask)
 
 
 def differing_bytes(got: bytes, expected: bytes, care: bytes | None) -> list[int]:
