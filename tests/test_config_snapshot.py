@@ -15,7 +15,8 @@ SignalRfft/SignalIrfft need; issue 11 step 5: Target.power's currents each cite 
 and say whether they were verified, and Target.no_power_data says why a target has none; issue 9: the
 esp-tflite-micro pin whose ESP-NN kernel wrappers kernels=esp-nn compiles; issue 11: the stm32f103,
 stm32f407, stm32u585, esp32s3 and esp32c3 currents as read in stored copies of their datasheets;
-issue 11: kws re-trained here as a pair, kws.tflite with its float `reference:` kws_float.tflite).
+issue 11: kws re-trained here as a pair, kws.tflite with its float `reference:` kws_float.tflite;
+issue 11: the stm32h743 currents as read in a stored copy of DS12110 Rev 10, in place of no_power_data).
 """
 
 import dataclasses

@@ -228,13 +228,12 @@ def test_the_esp32_currents_cite_the_copies_they_were_read_in():
     assert power.run.value == "upper end of a range" and "30 mA ~ 68 mA" in power.run.conditions
     assert power.run.read_in.endswith("esp32-d0wd-v3/data-sheet-english/page-30.html")
     assert "Light-sleep" in power.sleep.conditions and power.sleep.read_in
-    target = load_target("stm32h743")
-    assert target.power is None and target.no_power_data
 
 
 @pytest.mark.parametrize("name, run_ma, sleep_ma, table", [
     ("stm32f103", 30.5, 0.035, "Table 18"), ("stm32f407", 40.0, 0.45, "Table 20"),
-    ("stm32u585", 13.5, 0.1, "Table 38"), ("esp32s3", 65.9, 0.24, "Table 5-9"), ("esp32c3", 28.0, 0.13, "Table 6-6")])
+    ("stm32u585", 13.5, 0.1, "Table 38"), ("esp32s3", 65.9, 0.24, "Table 5-9"), ("esp32c3", 28.0, 0.13, "Table 6-6"),
+    ("stm32h743", 110.0, 1.27, "Table 130")])
 def test_the_datasheet_currents_are_verified_and_cite_their_tables(name, run_ma, sleep_ma, table):
     power = load_target(name).power
     assert (power.run_ma, power.sleep_ma, power.unverified) == (run_ma, sleep_ma, ())
