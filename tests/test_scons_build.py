@@ -140,10 +140,24 @@ def test_malformed_target_yaml(tmp_path):
 
 
 def test_help_lists_targets_and_models():
+    from tinyml_build.config.aliases import ALIASES
+
     result = scons("-h")
     assert result.returncode == 0
-    for needle in ("target=", "stm32f407", "qemu-m4", "hello_world"):
+    for needle in ("target=", "stm32f407", "qemu-m4", "hello_world", *(f"  {name:<10} " for name in ALIASES)):
         assert needle in result.stdout
+
+
+def test_a_misspelt_alias_is_refused_before_any_output(tmp_path):
+    """SCons took `tset` for a file and stopped with "Do not know how to make File target", after
+    the banner: now one message names the alias meant; a path is still a file to build."""
+    _fails_cleanly(scons("target=stm32f407", "model=hello_world", f"build_dir={tmp_path}", "tset"),
+                   "`tset` is not a build alias", "did you mean `test`?")
+    assert not any(tmp_path.iterdir())
+    from tinyml_build.config.aliases import check_requested
+
+    (tmp_path / "notes").mkdir()
+    check_requested(["test", "build/stm32f407/hello_world/firmware.elf", "size.json", "notes"], tmp_path)
 
 
 @pytest.mark.shared_models

@@ -67,19 +67,19 @@ def TinymlConfig(env):
 
 
 def _help_text(options, project_dir: Path) -> str:
+    import textwrap
+
     from tinyml_build.config import targets
+    from tinyml_build.config.aliases import ALIASES
     from tinyml_build.config.options import help_lines
     from tinyml_build.escape import terminal
     from tinyml_build.resources import search_dirs
 
-    lines = ["tinyml_build: scons target=<target> model=<model> [option=value ...] [gen|test|report]", "",
-             "Aliases: (default) the firmware image and its reports, or only generated sources for a target",
-             "         without image support; gen: only the TFLM sources (model array, op resolver);",
-             "         test: build, run in QEMU (or natively on target=host) and compare every output byte",
-             "         report: build, run in QEMU (a stand-in for a board without one), estimate cycles, write",
-             "         report.json/.html/.txt (flash, RAM, stack, latency, power, ops, accuracy against rate_hz=,",
-             "         latency_ms=, power_mw=, battery_mah=, life_days=)", "",
-             "Options (command line, else tinyml.conf or $TINYML_CONFIG; [scope] = where an option has an effect):"]
+    lines = ["tinyml_build: scons target=<target> model=<model> [option=value ...] [alias ...]", "", "Aliases:"]
+    for name, what in ALIASES.items():
+        lines += textwrap.wrap(what, width=100, initial_indent=f"  {name:<10} ", subsequent_indent=" " * 13)
+    lines += ["", "Options (command line, else tinyml.conf or $TINYML_CONFIG; [scope] = where an option has an "
+                  "effect):"]
     lines += help_lines(options)
     lines += ["", "Targets:"]
     for folder in search_dirs(project_dir, "targets"):

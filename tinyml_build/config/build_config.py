@@ -12,6 +12,7 @@ from pathlib import Path
 from tinyml_build import toolchains
 from tinyml_build.analysis import op_inventory
 from tinyml_build.config import targets
+from tinyml_build.config.aliases import check_requested
 from tinyml_build.config.model_facts import ModelFacts, model_facts
 from tinyml_build.config.options import (
     AOT_IMAGE,
@@ -356,6 +357,7 @@ def from_options(project_dir: Path, values: OptionValues, options, requested=(),
     Options the user set that cannot affect this build are refused (command line) or become
     notes (config file); `test` on a target that cannot run one is refused here, before any output.
     """
+    check_requested(requested, project_dir)
     config = resolve(project_dir, values.text("target"), values.text("model"), values.text("runtime"),
                      values.text("kernels"), values.text("build_dir"),
                      third_party_overrides=values.path_overrides(lock_dependencies), env=env,
