@@ -227,15 +227,26 @@ def test_every_helper_matches_the_hardware_on_millions_of_operands(results):
     assert min(checked for checked, _ in counts.values()) > 10_000  # and every helper got many cases
 
 
+def broken_copy(work, name: str, old: str, new: str) -> None:
+    """float.c, double.c and the template they share, copied into work/ with the first `old` in
+    `name` replaced by `new` (a copy's quoted includes find its siblings in work/ first)."""
+    for source in ("float.c", "double.c", "tml_rt_ieee_template.h"):
+        text = (RT_SOURCE_DIR / source).read_text()
+        if source == name:
+            broken = text.replace(old, new, 1)
+            assert broken != text, f"{old!r} is not in {name}"
+            text = broken
+        (work / source).write_text(text)
+
+
 def test_the_check_can_fail(tmp_path):
-    """A wrong rounding constant in a copy of double.c is caught (the comparison is not vacuous)."""
+    """A wrong rounding constant in a copy of the arithmetic double.c instantiates is caught (the
+    comparison is not vacuous)."""
     compiler = shutil.which("gcc") or shutil.which("cc")
     if compiler is None:
         pytest.skip("needs a host C compiler (gcc or cc)")
-    broken = (RT_SOURCE_DIR / "double.c").read_text().replace("rest > TML_RT_HALF ||", "rest >= TML_RT_HALF ||", 1)
-    assert broken != (RT_SOURCE_DIR / "double.c").read_text()
+    broken_copy(tmp_path, "tml_rt_ieee_template.h", "rest > TML_RT_HALF ||", "rest >= TML_RT_HALF ||")
     copy = tmp_path / "double.c"
-    copy.write_text(broken)
     source = tmp_path / "check.c"
     source.write_text("#define __adddf3 tml_adddf3\n"  # 1 + 2^-53 is a tie: nearest-even keeps 1
                       f'#include "{copy}"\n'

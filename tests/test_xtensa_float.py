@@ -17,7 +17,7 @@ import subprocess
 
 import pytest
 from test_xtensa_double import HELPERS as DOUBLE_HELPERS
-from test_xtensa_double import PRELUDE, binary_checks, run_check
+from test_xtensa_double import PRELUDE, binary_checks, broken_copy, run_check
 
 from tinyml_build.platform.twin_xtensa import RT_SOURCE_DIR
 
@@ -152,18 +152,15 @@ def test_every_helper_matches_the_hardware_on_millions_of_operands(results):
     assert min(checked for checked, _ in counts.values()) > 10_000  # and every helper got many cases
 
 
-@pytest.mark.parametrize("mutation", [("rest > TML_RT_HALF ||", "rest >= TML_RT_HALF ||"),  # ties away
-                                      ("0u ? 1u : 0u);\n  return tml_rt_float(tml_rt_round_pack(sign, e, m));",
-                                       "0u ? 0u : 0u);\n  return tml_rt_float(tml_rt_round_pack(sign, e, m));")])
+@pytest.mark.parametrize("mutation", [("tml_rt_ieee_template.h", "rest > TML_RT_HALF ||",
+                                       "rest >= TML_RT_HALF ||"),  # ties away
+                                      ("float.c", "- 1ull)) != 0u ? 1u : 0u", "- 1ull)) != 0u ? 0u : 0u")])
 def test_the_check_can_fail(tmp_path, mutation):
-    """A broken copy of float.c (ties away from zero; a product without its sticky bit) is caught on
-    two operands each (the comparison is not vacuous)."""
+    """A broken copy of float.c or of the template it instantiates (ties away from zero; a product
+    without its sticky bit) is caught on two operands each (the comparison is not vacuous)."""
     compiler = _compiler()
-    original = (RT_SOURCE_DIR / "float.c").read_text()
-    broken = original.replace(*mutation, 1)
-    assert broken != original
+    broken_copy(tmp_path, *mutation)
     copy = tmp_path / "float.c"
-    copy.write_text(broken)
     source = tmp_path / "check.c"
     # 1 + 2^-24 is a tie (nearest-even keeps 1); the product's 2^-34 bit alone breaks its near-tie upwards
     source.write_text(f'{_renames()}#include "{copy}"\n'

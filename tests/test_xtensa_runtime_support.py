@@ -15,6 +15,8 @@ import struct
 import pytest
 import xtensa_testlib as xt
 
+from tinyml_build.platform.twin_xtensa import RT_SOURCE_DIR
+
 np = pytest.importorskip("numpy")
 
 SEED = 20240917
@@ -140,14 +142,7 @@ PROGRAM = r"""
 #include <string.h>
 
 #include "tml_platform.h"
-
-/* float.c's helpers, called by name: this file has +fp, where LLVM calls only __divsf3 */
-float __addsf3(float a, float b);
-float __subsf3(float a, float b);
-float __mulsf3(float a, float b);
-int32_t __fixsfsi(float a);
-float __floatsisf(int32_t i);
-float sqrtf(float a);
+#include "tml_rt_softfp.h" /* float.c's helpers, called by name: this file has +fp (LLVM calls __divsf3) */
 
 static void put_hex32(uint32_t v) {
   char text[9];
@@ -306,7 +301,7 @@ def run(tmp_path_factory):
     work = tmp_path_factory.mktemp("xtensa_rt")
     source = work / "rt_check.c"
     source.write_text(_program(float_cases, int_cases, double_cases))
-    elf = xt.build_twin(work, [source], flags=["-Wno-shadow", "-Wno-sign-compare"])
+    elf = xt.build_twin(work, [source], flags=["-Wno-shadow", "-Wno-sign-compare", f"-I{RT_SOURCE_DIR}"])
     result = xt.run_twin(elf)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     sections = {}

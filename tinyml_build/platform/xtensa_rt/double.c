@@ -7,6 +7,10 @@
  * rounded to nearest-even, with subnormals, signed zeros, infinities and NaNs, written from the
  * IEEE 754 rules (tests/test_xtensa_double.py compares this file, compiled for the host, with the
  * host's hardware double on millions of operands).
+ * The arithmetic (add, sub, mul, div, neg, unord, from 64-bit integers) is tml_rt_ieee_template.h,
+ * the same algorithm float.c instantiates at binary32; this file gives its binary64 parameters, the
+ * 53 x 53-bit significand product (from 32 x 32-bit products), the comparisons, float <-> double and
+ * the conversions to integers.
  * NaN results: a NaN operand comes back quieted (the first one if both are NaN); an invalid
  * operation (inf - inf, 0 * inf, 0 / 0, inf / inf) gives the default NaN 0x7FF8000000000000.
  * Comparison helpers follow libgcc's contract (what LLVM's calls expect): __eqdf2/__nedf2 return 0
@@ -14,154 +18,24 @@
  * __gedf2 return >0/>=0 when a > b / a >= b and -1 when unordered; __unorddf2 is non-zero when
  * either is a NaN. Conversions to integers truncate toward zero and saturate (NaN gives 0).
  *
- * Internal form: a finite non-zero value is sign, biased exponent e and a significand m with its
- * leading one at bit 61 (TML_RT_LEAD) and 9 bits below the binary64 precision for rounding: the
- * value is m * 2^(e - 1023 - 61). The lowest bit is sticky (any non-zero bit shifted out).
+ * Internal form (the template's): the significand's leading one at bit 61 (TML_RT_LEAD), 9 bits
+ * below the binary64 precision for rounding, the lowest one sticky.
  */
 #include <stdint.h>
 
 #include "tml_rt_bits.h"
-#include "tml_rt_double.h"
+#include "tml_rt_softfp.h"
 
-#define TML_RT_SIGN TML_RT_F64_SIGN
-#define TML_RT_EXP_MASK TML_RT_F64_EXP_MASK
-#define TML_RT_FRAC_MASK TML_RT_F64_FRAC_MASK
-#define TML_RT_HIDDEN TML_RT_F64_HIDDEN
-#define TML_RT_QUIET 0x0008000000000000ull
-#define TML_RT_DEFAULT_NAN 0x7FF8000000000000ull
-#define TML_RT_EXTRA 9 /* bits below the 53-bit precision in the internal significand */
-#define TML_RT_LEAD 61 /* 52 + TML_RT_EXTRA: where the internal significand's leading one sits */
-#define TML_RT_HALF (1ull << (TML_RT_EXTRA - 1))
-#define TML_RT_EXTRA_MASK ((1ull << TML_RT_EXTRA) - 1ull)
-
-static int tml_rt_is_nan(uint64_t bits) {
-  return (bits & ~TML_RT_SIGN) > TML_RT_EXP_MASK;
-}
-
-/* x >> shift, with every bit shifted out ORed into bit 0 (shift may be >= 64). */
-static uint64_t tml_rt_shift_right_sticky(uint64_t x, uint32_t shift) {
-  if (shift == 0u) {
-    return x;
-  }
-  if (shift >= 64u) {
-    return x != 0u ? 1u : 0u;
-  }
-  return (x >> shift) | ((x & ((1ull << shift) - 1ull)) != 0u ? 1u : 0u);
-}
-
-/* The internal significand (leading one at TML_RT_LEAD) and biased exponent of a finite non-zero
- * magnitude; subnormals are normalized (their exponent goes below 1). */
-static uint64_t tml_rt_unpack(uint64_t magnitude, int32_t *exponent) {
-  const int32_t e = (int32_t)(magnitude >> 52);
-  uint64_t m = magnitude & TML_RT_FRAC_MASK;
-  if (e != 0) {
-    *exponent = e;
-    m |= TML_RT_HIDDEN;
-  } else {
-    const int32_t shift = (int32_t)tml_rt_clz64(m) - 11; /* leading one to bit 52 */
-    *exponent = 1 - shift;
-    m <<= shift;
-  }
-  return m << TML_RT_EXTRA;
-}
-
-/* sign | m * 2^(e - 1023 - 61) rounded to nearest-even; m has its leading one at TML_RT_LEAD (or is
- * below it only when the value is exact). Overflow gives infinity, underflow a subnormal or zero. */
-static uint64_t tml_rt_round_pack(uint64_t sign, int32_t e, uint64_t m) {
-  if (e >= 2047) {
-    return sign | TML_RT_EXP_MASK;
-  }
-  uint64_t field = 0u; /* exponent field minus one, as a multiple of 2^52 */
-  if (e >= 1) {
-    field = (uint64_t)(uint32_t)(e - 1) << 52;
-  } else {
-    m = tml_rt_shift_right_sticky(m, (uint32_t)(1 - e));
-  }
-  uint64_t kept = m >> TML_RT_EXTRA;
-  const uint64_t rest = m & TML_RT_EXTRA_MASK;
-  if (rest > TML_RT_HALF || (rest == TML_RT_HALF && (kept & 1u) != 0u)) {
-    kept += 1u;
-  }
-  /* The hidden bit adds one to the exponent field; a carry out of the significand (to the next
-   * binade, from the largest subnormal to the smallest normal, or to infinity) falls out. */
-  return sign | (field + kept);
-}
-
-/* A NaN operand's result (the first NaN, quieted) in *result; 0 when neither is a NaN. */
-static int tml_rt_nan_operand(uint64_t x, uint64_t y, uint64_t *result) {
-  if (tml_rt_is_nan(x)) {
-    *result = x | TML_RT_QUIET;
-    return 1;
-  }
-  if (tml_rt_is_nan(y)) {
-    *result = y | TML_RT_QUIET;
-    return 1;
-  }
-  return 0;
-}
-
-static uint64_t tml_rt_add_bits(uint64_t x, uint64_t y) {
-  const uint64_t ax = x & ~TML_RT_SIGN;
-  const uint64_t ay = y & ~TML_RT_SIGN;
-  uint64_t nan;
-  if (tml_rt_nan_operand(x, y, &nan)) {
-    return nan;
-  }
-  if (ax == TML_RT_EXP_MASK) { /* inf + inf of the other sign is invalid */
-    return (ay == TML_RT_EXP_MASK && x != y) ? TML_RT_DEFAULT_NAN : x;
-  }
-  if (ay == TML_RT_EXP_MASK) {
-    return y;
-  }
-  if (ay == 0u) { /* x + 0: x, except (-0) + (+0) = +0 */
-    return ax == 0u ? (x & y) : x;
-  }
-  if (ax == 0u) {
-    return y;
-  }
-  uint64_t big = x;
-  uint64_t small = y;
-  if (ay > ax) {
-    big = y;
-    small = x;
-  }
-  int32_t eb;
-  int32_t es;
-  uint64_t mb = tml_rt_unpack(big & ~TML_RT_SIGN, &eb);
-  uint64_t ms = tml_rt_unpack(small & ~TML_RT_SIGN, &es);
-  ms = tml_rt_shift_right_sticky(ms, (uint32_t)(eb - es)); /* align: |big| >= |small|, so eb >= es */
-  const uint64_t sign = big & TML_RT_SIGN;
-  if (((x ^ y) & TML_RT_SIGN) == 0u) {
-    mb += ms;
-    if ((mb >> (TML_RT_LEAD + 1)) != 0u) {
-      mb = tml_rt_shift_right_sticky(mb, 1u);
-      eb += 1;
-    }
-    return tml_rt_round_pack(sign, eb, mb);
-  }
-  mb -= ms;
-  if (mb == 0u) {
-    return 0u; /* exact cancellation is +0 when rounding to nearest */
-  }
-  /* Renormalize; when more than one bit is lost the alignment shift was at most one, so no sticky
-   * bit was made and the shifted value is exact. */
-  const int32_t shift = (int32_t)tml_rt_clz64(mb) - (63 - TML_RT_LEAD);
-  return tml_rt_round_pack(sign, eb - shift, mb << shift);
-}
-
-double __adddf3(double a, double b) {
-  return tml_rt_double(tml_rt_add_bits(tml_rt_bits64(a), tml_rt_bits64(b)));
-}
-
-double __subdf3(double a, double b) {
-  const uint64_t y = tml_rt_bits64(b);
-  /* a NaN b keeps its sign for the result (a - NaN is that NaN, not its negation) */
-  return tml_rt_double(tml_rt_add_bits(tml_rt_bits64(a), tml_rt_is_nan(y) ? y : (y ^ TML_RT_SIGN)));
-}
-
-double __negdf2(double a) {
-  return tml_rt_double(tml_rt_bits64(a) ^ TML_RT_SIGN);
-}
+#define TML_RT_FLOAT double
+#define TML_RT_WORD uint64_t
+#define TML_RT_EXP_BITS 11
+#define TML_RT_FRAC_BITS 52
+#define TML_RT_EXTRA 9
+#define TML_RT_CLZ(x) tml_rt_clz64(x)
+#define TML_RT_BITS(f) tml_rt_bits64(f)
+#define TML_RT_VALUE(w) tml_rt_double(w)
+#define TML_RT_NAME(op, n) __##op##df##n
+#include "tml_rt_ieee_template.h"
 
 /* The 128-bit product a * b as high and low 64-bit halves, from 32 x 32 -> 64-bit products. */
 static uint64_t tml_rt_mul128(uint64_t a, uint64_t b, uint64_t *low) {
@@ -178,83 +52,13 @@ static uint64_t tml_rt_mul128(uint64_t a, uint64_t b, uint64_t *low) {
   return p11 + (p01 >> 32) + (p10 >> 32) + (middle >> 32);
 }
 
-double __muldf3(double a, double b) {
-  const uint64_t x = tml_rt_bits64(a);
-  const uint64_t y = tml_rt_bits64(b);
-  const uint64_t sign = (x ^ y) & TML_RT_SIGN;
-  const uint64_t ax = x & ~TML_RT_SIGN;
-  const uint64_t ay = y & ~TML_RT_SIGN;
-  uint64_t nan;
-  if (tml_rt_nan_operand(x, y, &nan)) {
-    return tml_rt_double(nan);
-  }
-  if (ax == TML_RT_EXP_MASK || ay == TML_RT_EXP_MASK) { /* inf * 0 is invalid */
-    return tml_rt_double((ax == 0u || ay == 0u) ? TML_RT_DEFAULT_NAN : (sign | TML_RT_EXP_MASK));
-  }
-  if (ax == 0u || ay == 0u) {
-    return tml_rt_double(sign);
-  }
-  int32_t ex;
-  int32_t ey;
-  /* 53-bit significands: their product has 105 or 106 bits */
-  const uint64_t mx = tml_rt_unpack(ax, &ex) >> TML_RT_EXTRA;
-  const uint64_t my = tml_rt_unpack(ay, &ey) >> TML_RT_EXTRA;
+/* 53-bit significands: the product has 105 or 106 bits; its top 62 or 63 (leading one at TML_RT_LEAD
+ * or one above) are kept, the rest is sticky. */
+static uint64_t tml_rt_mul_significands(uint64_t mx, uint64_t my) {
   uint64_t low;
   const uint64_t high = tml_rt_mul128(mx, my, &low);
-  /* product in [2^104, 2^106): keep its top 62 bits (leading one at 61), the rest is sticky */
-  int32_t e = ex + ey - 1023;
-  uint32_t drop = 43u;
-  if ((high >> 41) != 0u) { /* product >= 2^105 */
-    drop = 44u;
-    e += 1;
-  }
-  const uint64_t m = (high << (64u - drop)) | (low >> drop) | ((low << (64u - drop)) != 0u ? 1u : 0u);
-  return tml_rt_double(tml_rt_round_pack(sign, e, m));
-}
-
-double __divdf3(double a, double b) {
-  const uint64_t x = tml_rt_bits64(a);
-  const uint64_t y = tml_rt_bits64(b);
-  const uint64_t sign = (x ^ y) & TML_RT_SIGN;
-  const uint64_t ax = x & ~TML_RT_SIGN;
-  const uint64_t ay = y & ~TML_RT_SIGN;
-  uint64_t nan;
-  if (tml_rt_nan_operand(x, y, &nan)) {
-    return tml_rt_double(nan);
-  }
-  if (ax == TML_RT_EXP_MASK) { /* inf / inf is invalid */
-    return tml_rt_double(ay == TML_RT_EXP_MASK ? TML_RT_DEFAULT_NAN : (sign | TML_RT_EXP_MASK));
-  }
-  if (ay == TML_RT_EXP_MASK) {
-    return tml_rt_double(sign);
-  }
-  if (ay == 0u) { /* 0 / 0 is invalid */
-    return tml_rt_double(ax == 0u ? TML_RT_DEFAULT_NAN : (sign | TML_RT_EXP_MASK));
-  }
-  if (ax == 0u) {
-    return tml_rt_double(sign);
-  }
-  int32_t ex;
-  int32_t ey;
-  uint64_t mx = tml_rt_unpack(ax, &ex) >> TML_RT_EXTRA;
-  const uint64_t my = tml_rt_unpack(ay, &ey) >> TML_RT_EXTRA;
-  if (mx < my) { /* make the significand ratio lie in [1, 2) */
-    mx <<= 1;
-    ex -= 1;
-  }
-  /* q = floor(mx / my * 2^61): one integer bit and 61 fraction bits, by long division */
-  uint64_t q = 0u;
-  uint64_t r = mx;
-  for (int i = 0; i <= TML_RT_LEAD; ++i) {
-    q <<= 1;
-    if (r >= my) {
-      r -= my;
-      q |= 1u;
-    }
-    r <<= 1;
-  }
-  q |= (r != 0u) ? 1u : 0u;
-  return tml_rt_double(tml_rt_round_pack(sign, ex - ey + 1023, q));
+  const uint32_t drop = 2u * TML_RT_FRAC_BITS - TML_RT_LEAD; /* 43 */
+  return (high << (64u - drop)) | (low >> drop) | ((low << (64u - drop)) != 0u ? 1u : 0u);
 }
 
 /* -1, 0 or 1 as a <, ==, > b; `unordered` when either is a NaN. +0 equals -0. */
@@ -299,10 +103,6 @@ int __gtdf2(double a, double b) {
 
 int __gedf2(double a, double b) {
   return tml_rt_compare(a, b, -1);
-}
-
-int __unorddf2(double a, double b) {
-  return tml_rt_is_nan(tml_rt_bits64(a)) || tml_rt_is_nan(tml_rt_bits64(b));
 }
 
 double __extendsfdf2(float a) {
@@ -399,21 +199,6 @@ uint64_t __fixunsdfdi(double a) {
 uint32_t __fixunsdfsi(double a) {
   const uint64_t wide = __fixunsdfdi(a);
   return wide > UINT32_MAX ? UINT32_MAX : (uint32_t)wide;
-}
-
-double __floatundidf(uint64_t i) {
-  if (i == 0u) {
-    return tml_rt_double(0u);
-  }
-  const uint32_t lead = 63u - tml_rt_clz64(i); /* i in [2^lead, 2^(lead+1)) */
-  uint64_t m = (lead <= TML_RT_LEAD) ? (i << (TML_RT_LEAD - lead)) : tml_rt_shift_right_sticky(i, lead - TML_RT_LEAD);
-  return tml_rt_double(tml_rt_round_pack(0u, (int32_t)lead + 1023, m));
-}
-
-double __floatdidf(int64_t i) {
-  const uint64_t magnitude = i < 0 ? (uint64_t)0 - (uint64_t)i : (uint64_t)i;
-  const uint64_t sign = i < 0 ? TML_RT_SIGN : 0u;
-  return tml_rt_double(tml_rt_bits64(__floatundidf(magnitude)) | sign);
 }
 
 double __floatsidf(int32_t i) {
