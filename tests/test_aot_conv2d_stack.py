@@ -5,7 +5,8 @@ Why: the path's accumulators and input forms once lived on its frame (968 B), th
 kws and person_detect. They are a work buffer now (TML_CONV_WORK_BYTES): arena scratch where the
 arena has room, else a stack buffer in a wrapper sized to the convolution's depth. These tests fail
 if a buffer moves back onto the path's frames, or if the lowering's size of the work buffer
-(ops/_conv2d_smlad.py work_bytes) and the kernel's stop agreeing. One cross-compile: seconds.
+(ops/_conv2d_smlad.py work_bytes) and the kernel's stop agreeing. The row-major tml_conv2d_s8 (small
+and grouped convolutions, person_detect's last layer) has the same scheme. One cross-compile: seconds.
 """
 
 import re
@@ -17,6 +18,7 @@ import pytest
 
 from tinyml_build.config.targets import load_target
 from tinyml_build.runtimes.aot.ops._conv2d_smlad import FORM_QUADS, work_bytes
+from tinyml_build.runtimes.aot.ops._window import CONV_ROW_WORK
 from tinyml_build.toolchains.arm_gcc import firmware_flags
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -25,12 +27,13 @@ GCC = "arm-none-eabi-gcc"
 
 pytestmark = pytest.mark.skipif(shutil.which(GCC) is None, reason=f"{GCC} not installed")
 
-# Measured with GCC 12 (arm-none-eabi, -O2 -mcpu=cortex-m4): pair 160, run 128, passes 72,
-# requant2 56, the entry 24. The bound leaves 64 B for other compiler versions; the accumulator
-# block alone (2 x 32 int32) is 256 B, the forms up to 512 B.
+# Measured with GCC 12 (arm-none-eabi, -O2 -mcpu=cortex-m4): blocks 144, q2 128, run 136, passes
+# 72, the entries 24, and the row-major tml_conv_channels 176 (672 when its buffers were on its
+# frame). The bound leaves room for other compiler versions; the accumulator block alone (2 x 32
+# int32) is 256 B, the forms up to 512 B.
 PATH_FRAME_BOUND = 224
-PATH_FUNCTIONS = ("tml_conv2d_s8_smlad", "tml_conv2d_run", "tml_conv_smlad_pair", "tml_conv_passes",
-                  "tml_conv_requant2")
+PATH_FUNCTIONS = ("tml_conv2d_s8_smlad", "tml_conv2d_run", "tml_conv_smlad_blocks", "tml_conv_smlad_q2",
+                  "tml_conv_passes", "tml_conv2d_s8", "tml_conv_channels")
 # The wrappers that hold the work buffer on the stack when the arena had no room: the buffer and
 # their own few words, and the largest k each serves.
 STACK_WORK = {"tml_conv2d_stack_work2": 11, "tml_conv2d_stack_work16": 67, "tml_conv2d_stack_work": 4 * FORM_QUADS}
@@ -57,7 +60,7 @@ def frames(tmp_path_factory) -> dict[str, int]:
 
 
 def test_the_smlad_path_keeps_no_buffer_on_its_frames(frames):
-    missing = [f for f in PATH_FUNCTIONS if f not in frames and f != "tml_conv_requant2"]
+    missing = [f for f in PATH_FUNCTIONS if f not in frames]
     assert not missing, f"not separate functions any more (inlined or renamed): {missing}; {frames}"
     big = {f: frames[f] for f in PATH_FUNCTIONS if frames.get(f, 0) > PATH_FRAME_BOUND}
     assert not big, f"frames over {PATH_FRAME_BOUND} B on the SMLAD path: {big}"
@@ -66,13 +69,17 @@ def test_the_smlad_path_keeps_no_buffer_on_its_frames(frames):
 def test_the_stack_fallbacks_hold_the_work_buffer_and_little_more(frames):
     for function, k in STACK_WORK.items():
         assert work_bytes(k) <= frames[function] <= work_bytes(k) + WRAPPER_OVERHEAD_BOUND, (function, frames)
+    row = frames["tml_conv2d_stack_row_work"]
+    assert CONV_ROW_WORK <= row <= CONV_ROW_WORK + WRAPPER_OVERHEAD_BOUND, frames
 
 
 def test_the_lowering_sizes_the_work_buffer_as_the_kernel(tmp_path):
-    """work_bytes(k) == TML_CONV_WORK_BYTES(k) at the edges of the form chunk: compile-time checks."""
+    """work_bytes(k) == TML_CONV_WORK_BYTES(k) at the edges of the form chunk, and the row-major
+    kernel's CONV_ROW_WORK == TML_CONV_ROW_WORK_BYTES: compile-time checks."""
     depths = (8, 9, 11, 12, 64, 67, 68, 4 * FORM_QUADS - 1, 4 * FORM_QUADS, 4 * FORM_QUADS + 4, 1000)
     checks = "\n".join(f"_Static_assert(TML_CONV_WORK_BYTES({k}) == {work_bytes(k)}, \"k = {k}\");" for k in depths)
     source = tmp_path / "work_bytes.c"
+    checks += f"\n_Static_assert(TML_CONV_ROW_WORK_BYTES == {CONV_ROW_WORK}, \"row-major\");"
     source.write_text(f'#include "tml_requant.h"\n#include "tml_kernels.h"\n{checks}\n')
     run = subprocess.run([GCC, *_flags(), "-std=c11", "-fsyntax-only", str(source)], capture_output=True, text=True)
     assert run.returncode == 0, re.sub(r"\s+", " ", run.stderr)[-1500:]

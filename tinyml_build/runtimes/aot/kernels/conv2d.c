@@ -27,7 +27,11 @@
 #include "tml_dot.h"
 #include "tml_requant.h"
 
-/* Bytes of depth sign-extended at a time: the stack buffer is 4 * TML_CONV_CHUNK bytes. */
+/* Functions kept out of their callers: a caller's frame would be the sum of their paths' frames,
+ * and the frames of one call chain add up on the stack. */
+#define TML_CONV_FRAME __attribute__((noinline))
+
+/* Bytes of depth sign-extended at a time: 4 * TML_CONV_CHUNK bytes of the work buffer. */
 #define TML_CONV_CHUNK 64
 
 /* ext[8g .. 8g+7] = r0[4g], r0[4g+2], r0[4g+1], r0[4g+3], r1[4g], r1[4g+2], r1[4g+1], r1[4g+3] as
@@ -118,14 +122,23 @@ static inline void tml_conv_dot2x2(const int16_t *ext, const int8_t *w0, const i
   acc[3] = s[3];
 }
 
+/* tml_conv2d_s8's work buffer (TML_CONV_ROW_WORK_BYTES): both pixels' accumulator blocks, then
+ * TML_CONV_CHUNK bytes of both rows sign-extended. */
+typedef char tml_conv_row_work_size[TML_CONV_ROW_WORK_BYTES == 8 * TML_REQUANT_BLOCK + 4 * TML_CONV_CHUNK ? 1 : -1];
+
 /* Output channels [oc_begin, oc_end) of two pixels with receptive-field rows r0 and r1 (k bytes);
  * out1 may be NULL (odd pixel count: the last pixel alone, r1 == r0). The rows are sign-extended
- * TML_CONV_CHUNK bytes at a time into a small stack buffer (no arena scratch), accumulating
- * partial sums per chunk for a block of channels. */
-static void tml_conv_channels(const tml_conv_s8_params *p, const int8_t *r0, const int8_t *r1, int32_t k,
-                              int32_t oc_begin, int32_t oc_end, int8_t *out0, int8_t *out1) {
-  int16_t ext[4 * TML_CONV_CHUNK / 2] TML_ALIGNED(8);
-  int32_t acc0[TML_REQUANT_BLOCK], acc1[TML_REQUANT_BLOCK];
+ * TML_CONV_CHUNK bytes at a time into the work buffer (8-aligned, TML_CONV_ROW_WORK_BYTES),
+ * accumulating partial sums per chunk for a block of channels. */
+static TML_CONV_FRAME void tml_conv_channels(const tml_conv_s8_params *p, const int8_t *r0, const int8_t *r1,
+                                              int32_t k, int32_t oc_begin, int32_t oc_end, int8_t *out0,
+                                              int8_t *out1, int32_t *work) {
+  int32_t *const acc0 = work, *const acc1 = work + TML_REQUANT_BLOCK;
+#if defined(__GNUC__) /* the operand words are stored and loaded in pairs (STRD, LDRD) */
+  int16_t *const ext = (int16_t *)__builtin_assume_aligned(work + 2 * TML_REQUANT_BLOCK, 8);
+#else
+  int16_t *const ext = (int16_t *)(void *)(work + 2 * TML_REQUANT_BLOCK);
+#endif
   int32_t o0, n, d, i;
   for (o0 = oc_begin; o0 < oc_end; o0 += n) {
     n = oc_end - o0 < TML_REQUANT_BLOCK ? oc_end - o0 : TML_REQUANT_BLOCK;
@@ -173,10 +186,6 @@ static void tml_conv_channels(const tml_conv_s8_params *p, const int8_t *r0, con
  * the algebra, the layout's row constant is folded into the bias), so a weight word needs one sign
  * extension, and two pixels share it: each pixel's quads are turned into the forms (xa, xb) once,
  * then a pass computes two output channels of two pixels, 14 instructions per 16 MACs. */
-
-/* Functions kept out of their callers: a caller's frame would be the sum of their paths' frames,
- * and the frames of one call chain add up on the stack. */
-#define TML_CONV_FRAME __attribute__((noinline))
 
 /* Rows per group of the layout (ops/fully_connected.py ROW_GROUP). */
 #define TML_CONV_ROWS 4
@@ -490,8 +499,8 @@ static void tml_conv_q2_groups(uint32_t word0, uint32_t word1, const int8_t *w, 
 
 /* Every output channel of two pixels (out1 NULL: one) whose receptive fields are two quads (k = 8:
  * groups are 32 bytes, no tail bytes). */
-static void tml_conv_smlad_q2(const tml_conv_s8_params *p, const int8_t *r0, const int8_t *r1, int8_t *out0,
-                              int8_t *out1, uint32_t *acc) {
+static TML_CONV_FRAME void tml_conv_smlad_q2(const tml_conv_s8_params *p, const int8_t *r0, const int8_t *r1,
+                                              int8_t *out0, int8_t *out1, uint32_t *acc) {
   const int32_t out_c = p->out_c;
   const int8_t *const rows[2] = {r0, r1};
   int32_t o0, i, j;
@@ -523,8 +532,9 @@ static void tml_conv_smlad_q2(const tml_conv_s8_params *p, const int8_t *r0, con
 
 /* Every output channel of two pixels (out1 NULL: one pixel, r1 == r0), k != 8; acc and forms: the
  * parts of the work buffer (TML_CONV_WORK_BYTES). */
-static void tml_conv_smlad_blocks(const tml_conv_s8_params *p, const int8_t *r0, const int8_t *r1, int32_t k,
-                                  uint32_t *acc, int32_t *forms, int8_t *out0, int8_t *out1) {
+static TML_CONV_FRAME void tml_conv_smlad_blocks(const tml_conv_s8_params *p, const int8_t *r0, const int8_t *r1,
+                                                 int32_t k, uint32_t *acc, int32_t *forms, int8_t *out0,
+                                                 int8_t *out1) {
   const int32_t quads = k >> 2, out_c = p->out_c;
   const int32_t ready = quads <= TML_CONV_FORM_QUADS; /* the forms of the whole rows, made once */
   uint32_t term0, term1;
@@ -548,9 +558,9 @@ static void tml_conv_smlad_blocks(const tml_conv_s8_params *p, const int8_t *r0,
 
 /* Every output channel of two pixels (out1 NULL: one pixel, r1 == r0). work: TML_CONV_WORK_BYTES(k),
  * the accumulator block (pixel 0's, then pixel 1's) and then the forms. Each path its own frame
- * (TML_CONV_FRAME): inlined here they made one frame of both paths' spills. */
-static TML_CONV_FRAME void tml_conv_smlad_pair(const tml_conv_s8_params *p, const int8_t *r0, const int8_t *r1,
-                                               int32_t k, int32_t *work, int8_t *out0, int8_t *out1) {
+ * (TML_CONV_FRAME): inlined together they made one frame of both paths' spills, and slower code. */
+static inline void tml_conv_smlad_pair(const tml_conv_s8_params *p, const int8_t *r0, const int8_t *r1, int32_t k,
+                                       int32_t *work, int8_t *out0, int8_t *out1) {
   uint32_t *const acc = (uint32_t *)work;
 #if defined(__GNUC__)
   if (k == 8) {
@@ -657,7 +667,8 @@ static void tml_im2col(const tml_conv_s8_params *p, const int8_t *in, int32_t iy
 }
 
 /* The convolution proper; im2col is NULL exactly for direct convolutions. smlad: the weights are
- * in the SMLAD layout (single group; tml_conv2d_s8_smlad) and work is its TML_CONV_WORK_BYTES(k). */
+ * in the SMLAD layout (single group; tml_conv2d_s8_smlad) and work is its TML_CONV_WORK_BYTES(k),
+ * else the row-major rows' TML_CONV_ROW_WORK_BYTES. */
 static TML_CONV_FRAME void tml_conv2d_run(const tml_conv_s8_params *p, const int8_t *input, int8_t *output,
                                           int8_t *im2col, int32_t *work, int smlad) {
   const int32_t groups = p->in_c / p->filter_in_c;
@@ -701,7 +712,7 @@ static TML_CONV_FRAME void tml_conv2d_run(const tml_conv_s8_params *p, const int
           tml_conv_smlad_pair(p, r0, r1, k, work, out0, single ? NULL : out0 + p->out_c);
         } else {
           tml_conv_channels(p, r0, r1, k, g * oc_per_group, (g + 1) * oc_per_group, out0,
-                            single ? NULL : out0 + p->out_c);
+                            single ? NULL : out0 + p->out_c, work);
         }
       }
     }
@@ -727,8 +738,20 @@ static inline void tml_conv2d_gather(const tml_conv_s8_params *p, const int8_t *
   }
 }
 
-void tml_conv2d_s8(const tml_conv_s8_params *p, const int8_t *input, int8_t *output, int8_t *im2col) {
-  tml_conv2d_gather(p, input, output, im2col, NULL, 0);
+/* tml_conv2d_s8 whose work buffer the arena had no room for without growing: on this frame. */
+static TML_CONV_FRAME void tml_conv2d_stack_row_work(const tml_conv_s8_params *p, const int8_t *input,
+                                                     int8_t *output, int8_t *im2col) {
+  int32_t work[TML_CONV_ROW_WORK_BYTES / 4] TML_ALIGNED(8);
+  tml_conv2d_gather(p, input, output, im2col, work, 0);
+}
+
+void tml_conv2d_s8(const tml_conv_s8_params *p, const int8_t *input, int8_t *output, int8_t *im2col,
+                   int32_t *work) {
+  if (work == NULL) {
+    tml_conv2d_stack_row_work(p, input, output, im2col);
+  } else {
+    tml_conv2d_gather(p, input, output, im2col, work, 0);
+  }
 }
 
 #if TML_HAVE_SIMD32

@@ -52,12 +52,12 @@ def emit_conv2d_s8_smlad(ctx, weights: np.ndarray, g, rq, what: str, stack_col: 
 
 
 def emit_conv_call(ctx, function: str, shape, weights_c: str, bias_c: str, g, rq, stack_col: int,
-                   work: int | None = None) -> None:
+                   work: int) -> None:
     """The tml_conv_s8_params of a convolution whose weight and bias arrays are made, and the call of
     `function` (tml_conv2d_s8 or tml_conv2d_s8_smlad): two pixels' receptive fields at a time; 1x1
     unpadded convolutions read the input in place, small ones fit the kernel's stack buffer (arena
-    scratch only where it does not grow the arena). work: bytes of tml_conv2d_s8_smlad's work buffer
-    (its last argument, also placed only where the arena has room), None for tml_conv2d_s8."""
+    scratch only where it does not grow the arena). work: bytes of the kernel's work buffer (its last
+    argument, also placed only where the arena has room: else NULL and the kernel's stack)."""
     out_c, k_h, k_w, filter_in_c = shape
     k = k_h * k_w * filter_in_c
     direct = k_h == 1 and k_w == 1 and filter_in_c == g.in_c and not g.padded
@@ -73,5 +73,5 @@ def emit_conv_call(ctx, function: str, shape, weights_c: str, bias_c: str, g, rq
         "direct": int(direct),
     })
     im2col = "NULL" if direct else f"(int8_t *){ctx.scratch(2 * k, optional=2 * k <= stack_col)}"
-    extra = [] if work is None else [f"(int32_t *)(void *){ctx.scratch(work, optional=True)}"]
-    ctx.call(function, params, ctx.input_ptr(0), ctx.output_ptr(0), im2col, *extra, kernel="conv2d")
+    work_c = f"(int32_t *)(void *){ctx.scratch(work, optional=True)}"
+    ctx.call(function, params, ctx.input_ptr(0), ctx.output_ptr(0), im2col, work_c, kernel="conv2d")
