@@ -501,8 +501,7 @@ typedef struct {
 /* Bytes of im2col a convolution may keep on the stack when it has no arena scratch (2 * k <= this). */
 #define TML_CONV_STACK_COL 256
 
-void tml_conv2d_s8(const tml_conv_s8_params *p, const int8_t *input, int8_t *output, int8_t *im2col,
-                   int32_t *work);
+void tml_conv2d_s8(const tml_conv_s8_params *p, const int8_t *input, int8_t *output, int8_t *im2col, int32_t *work);
 /* `work` above: 8-aligned scratch of TML_CONV_ROW_WORK_BYTES -- two pixels' accumulators for a block
  * of TML_REQUANT_BLOCK channels and 64 bytes of depth of both rows sign-extended to int16. Arena
  * scratch where it does not grow the arena, else NULL and the kernel keeps it on its stack

@@ -13,10 +13,12 @@
  *
  * Two output pixels times two output channels per pass. The two pixels' rows are used by every
  * output channel, so they are sign-extended once (per block of channels, TML_CONV_CHUNK bytes at
- * a time, into a small stack buffer) into int16 pairs laid out as SMLAD operands: the inner loop
- * then loads four ready operand words and two weight words per 4 bytes of depth instead of
- * sign-extending the input again for every channel. Accumulators go to a block buffer,
- * requantized by tml_requant_s8.
+ * a time) into int16 pairs laid out as SMLAD operands: the inner loop then loads four ready
+ * operand words and two weight words per 4 bytes of depth instead of sign-extending the input
+ * again for every channel. Accumulators go to a block buffer, requantized by tml_requant_s8.
+ * Both buffers are the call's work buffer: arena scratch where the arena has room, else a
+ * wrapper's stack (tml_kernels.h TML_CONV_ROW_WORK_BYTES, TML_CONV_WORK_BYTES), never the frames
+ * of the convolution proper, which stay small (tests/test_aot_conv2d_stack.py).
  *
  * Most convolutions (single group, out_c >= 4, k >= 8: every CONV_2D of kws and person_detect but
  * the last) take tml_conv2d_s8_smlad instead, on weights in FULLY_CONNECTED's SMLAD layout: see
@@ -130,9 +132,9 @@ typedef char tml_conv_row_work_size[TML_CONV_ROW_WORK_BYTES == 8 * TML_REQUANT_B
  * out1 may be NULL (odd pixel count: the last pixel alone, r1 == r0). The rows are sign-extended
  * TML_CONV_CHUNK bytes at a time into the work buffer (8-aligned, TML_CONV_ROW_WORK_BYTES),
  * accumulating partial sums per chunk for a block of channels. */
-static TML_CONV_FRAME void tml_conv_channels(const tml_conv_s8_params *p, const int8_t *r0, const int8_t *r1,
-                                              int32_t k, int32_t oc_begin, int32_t oc_end, int8_t *out0,
-                                              int8_t *out1, int32_t *work) {
+static TML_CONV_FRAME void tml_conv_channels(const tml_conv_s8_params *p, const int8_t *r0, const int8_t *r1, int32_t k,
+                                             int32_t oc_begin, int32_t oc_end, int8_t *out0, int8_t *out1,
+                                             int32_t *work) {
   int32_t *const acc0 = work, *const acc1 = work + TML_REQUANT_BLOCK;
 #if defined(__GNUC__) /* the operand words are stored and loaded in pairs (STRD, LDRD) */
   int16_t *const ext = (int16_t *)__builtin_assume_aligned(work + 2 * TML_REQUANT_BLOCK, 8);
@@ -189,7 +191,6 @@ static TML_CONV_FRAME void tml_conv_channels(const tml_conv_s8_params *p, const 
 
 /* Rows per group of the layout (ops/fully_connected.py ROW_GROUP). */
 #define TML_CONV_ROWS 4
-
 
 /* acc[j] += the layout sums of pixel row x (quads quads) with the r rows of the group at w (quad
  * stride 4 r): the last, partial group of the SIMD path and every group of the portable one. */
@@ -330,8 +331,9 @@ static inline void tml_conv_forms2_terms(const int8_t *r0, const int8_t *r1, int
  * the chunk's first quad; groups group_stride bytes apart): rows 0 and 1 of every group, then rows
  * 2 and 3. acc: pixel 0's accumulators, pixel 1's one block (TML_REQUANT_BLOCK) further; they start
  * from bias - term0 / term1 when bias is not NULL (the first chunk), else from their values. */
-static __attribute__((noinline)) void tml_conv_passes(const int32_t *forms, const int8_t *w, int32_t quads, int32_t full, int32_t group_stride,
-                            const int32_t *bias, uint32_t term0, uint32_t term1, uint32_t *acc) {
+static __attribute__((noinline)) void tml_conv_passes(const int32_t *forms, const int8_t *w, int32_t quads,
+                                                      int32_t full, int32_t group_stride, const int32_t *bias,
+                                                      uint32_t term0, uint32_t term1, uint32_t *acc) {
   const int32_t *const end = forms + 4 * quads;
   const int32_t *fbase = forms;
   const int32_t skip = group_stride - 16 * quads; /* from a pass's last quad to the next group's first */
@@ -500,7 +502,7 @@ static void tml_conv_q2_groups(uint32_t word0, uint32_t word1, const int8_t *w, 
 /* Every output channel of two pixels (out1 NULL: one) whose receptive fields are two quads (k = 8:
  * groups are 32 bytes, no tail bytes). */
 static TML_CONV_FRAME void tml_conv_smlad_q2(const tml_conv_s8_params *p, const int8_t *r0, const int8_t *r1,
-                                              int8_t *out0, int8_t *out1, uint32_t *acc) {
+                                             int8_t *out0, int8_t *out1, uint32_t *acc) {
   const int32_t out_c = p->out_c;
   const int8_t *const rows[2] = {r0, r1};
   int32_t o0, i, j;
@@ -533,8 +535,7 @@ static TML_CONV_FRAME void tml_conv_smlad_q2(const tml_conv_s8_params *p, const 
 /* Every output channel of two pixels (out1 NULL: one pixel, r1 == r0), k != 8; acc and forms: the
  * parts of the work buffer (TML_CONV_WORK_BYTES). */
 static TML_CONV_FRAME void tml_conv_smlad_blocks(const tml_conv_s8_params *p, const int8_t *r0, const int8_t *r1,
-                                                 int32_t k, uint32_t *acc, int32_t *forms, int8_t *out0,
-                                                 int8_t *out1) {
+                                                 int32_t k, uint32_t *acc, int32_t *forms, int8_t *out0, int8_t *out1) {
   const int32_t quads = k >> 2, out_c = p->out_c;
   const int32_t ready = quads <= TML_CONV_FORM_QUADS; /* the forms of the whole rows, made once */
   uint32_t term0, term1;
@@ -729,8 +730,8 @@ static TML_CONV_FRAME void tml_conv2d_stack_col(const tml_conv_s8_params *p, con
 }
 
 /* The convolution with its im2col: the arena's, none (direct) or tml_conv2d_stack_col's. */
-static inline void tml_conv2d_gather(const tml_conv_s8_params *p, const int8_t *input, int8_t *output,
-                                     int8_t *im2col, int32_t *work, int smlad) {
+static inline void tml_conv2d_gather(const tml_conv_s8_params *p, const int8_t *input, int8_t *output, int8_t *im2col,
+                                     int32_t *work, int smlad) {
   if (p->direct || im2col != NULL) {
     tml_conv2d_run(p, input, output, im2col, work, smlad);
   } else { /* NULL: 2 * k <= TML_CONV_STACK_COL, the lowering asked for optional scratch only */
@@ -739,14 +740,13 @@ static inline void tml_conv2d_gather(const tml_conv_s8_params *p, const int8_t *
 }
 
 /* tml_conv2d_s8 whose work buffer the arena had no room for without growing: on this frame. */
-static TML_CONV_FRAME void tml_conv2d_stack_row_work(const tml_conv_s8_params *p, const int8_t *input,
-                                                     int8_t *output, int8_t *im2col) {
+static TML_CONV_FRAME void tml_conv2d_stack_row_work(const tml_conv_s8_params *p, const int8_t *input, int8_t *output,
+                                                     int8_t *im2col) {
   int32_t work[TML_CONV_ROW_WORK_BYTES / 4] TML_ALIGNED(8);
   tml_conv2d_gather(p, input, output, im2col, work, 0);
 }
 
-void tml_conv2d_s8(const tml_conv_s8_params *p, const int8_t *input, int8_t *output, int8_t *im2col,
-                   int32_t *work) {
+void tml_conv2d_s8(const tml_conv_s8_params *p, const int8_t *input, int8_t *output, int8_t *im2col, int32_t *work) {
   if (work == NULL) {
     tml_conv2d_stack_row_work(p, input, output, im2col);
   } else {
@@ -758,11 +758,10 @@ void tml_conv2d_s8(const tml_conv_s8_params *p, const int8_t *input, int8_t *out
 /* The SMLAD convolution whose work buffer the arena had no room for without growing: on this frame,
  * BYTES = TML_CONV_WORK_BYTES of the largest k the function serves (one function per size, so that
  * a small convolution does not reserve the largest buffer). */
-#define TML_CONV_STACK_WORK(NAME, BYTES)                                                                    \
-  static TML_CONV_FRAME void NAME(const tml_conv_s8_params *p, const int8_t *input, int8_t *output,         \
-                                  int8_t *im2col) {                                                         \
-    int32_t work[(BYTES) / 4] TML_ALIGNED(8);                                                               \
-    tml_conv2d_gather(p, input, output, im2col, work, 1);                                                   \
+#define TML_CONV_STACK_WORK(NAME, BYTES)                                                                              \
+  static TML_CONV_FRAME void NAME(const tml_conv_s8_params *p, const int8_t *input, int8_t *output, int8_t *im2col) { \
+    int32_t work[(BYTES) / 4] TML_ALIGNED(8);                                                                         \
+    tml_conv2d_gather(p, input, output, im2col, work, 1);                                                             \
   }
 TML_CONV_STACK_WORK(tml_conv2d_stack_work2, TML_CONV_WORK_BYTES(8))   /* k <= 11: two quads */
 TML_CONV_STACK_WORK(tml_conv2d_stack_work16, TML_CONV_WORK_BYTES(64)) /* k <= 67: 16 quads */
