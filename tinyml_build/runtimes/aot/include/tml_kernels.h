@@ -501,12 +501,26 @@ typedef struct {
 /* Bytes of im2col a convolution may keep on the stack when it has no arena scratch (2 * k <= this). */
 #define TML_CONV_STACK_COL 256
 
-void tml_conv2d_s8(const tml_conv_s8_params *p, const int8_t *input, int8_t *output, int8_t *im2col);
+void tml_conv2d_s8(const tml_conv_s8_params *p, const int8_t *input, int8_t *output, int8_t *im2col, int32_t *work);
+/* `work` above: 8-aligned scratch of TML_CONV_ROW_WORK_BYTES -- two pixels' accumulators for a block
+ * of TML_REQUANT_BLOCK channels and 64 bytes of depth of both rows sign-extended to int16. Arena
+ * scratch where it does not grow the arena, else NULL and the kernel keeps it on its stack
+ * (ops/_window.py CONV_ROW_WORK). */
+#define TML_CONV_ROW_WORK_BYTES 512
 /* The same for single-group convolutions with out_c >= 4 and k >= 4 (the lowering: k >= 8) whose
  * weights are stored in the SMLAD layout (ops/_conv2d_smlad.py, FULLY_CONNECTED's smlad_weights,
  * same byte count, no tail bytes) with the layout's row constant folded into the bias: two pixels
  * share each weight word. The same im2col scratch as tml_conv2d_s8. */
-void tml_conv2d_s8_smlad(const tml_conv_s8_params *p, const int8_t *input, int8_t *output, int8_t *im2col);
+void tml_conv2d_s8_smlad(const tml_conv_s8_params *p, const int8_t *input, int8_t *output, int8_t *im2col,
+                         int32_t *work);
+/* `work` above: 8-aligned scratch of TML_CONV_WORK_BYTES(k) -- the accumulators of two pixels' block of
+ * TML_REQUANT_BLOCK channels, then their rows turned into SMLAD operands (16 bytes per quad of 4
+ * bytes of depth, at most TML_CONV_FORM_QUADS quads at a time). Arena scratch where it does not grow
+ * the arena (the memory report counts it), else NULL and the kernel keeps it on its stack
+ * (ops/_conv2d_smlad.py work_bytes; not used on cores without SIMD32). */
+#define TML_CONV_FORM_QUADS 32
+#define TML_CONV_WORK_BYTES(k) \
+  (8 * TML_REQUANT_BLOCK + 16 * ((k) / 4 < TML_CONV_FORM_QUADS ? (k) / 4 : TML_CONV_FORM_QUADS))
 
 /* ---- DEPTHWISE_CONV_2D (depthwise_conv2d.c) ---------------------------------------------------
  * int8 per-channel with depth multiplier (TFLM reference_integer_ops::DepthwiseConvPerChannel).

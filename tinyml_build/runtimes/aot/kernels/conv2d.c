@@ -13,10 +13,12 @@
  *
  * Two output pixels times two output channels per pass. The two pixels' rows are used by every
  * output channel, so they are sign-extended once (per block of channels, TML_CONV_CHUNK bytes at
- * a time, into a small stack buffer) into int16 pairs laid out as SMLAD operands: the inner loop
- * then loads four ready operand words and two weight words per 4 bytes of depth instead of
- * sign-extending the input again for every channel. Accumulators go to a block buffer,
- * requantized by tml_requant_s8.
+ * a time) into int16 pairs laid out as SMLAD operands: the inner loop then loads four ready
+ * operand words and two weight words per 4 bytes of depth instead of sign-extending the input
+ * again for every channel. Accumulators go to a block buffer, requantized by tml_requant_s8.
+ * Both buffers are the call's work buffer: arena scratch where the arena has room, else a
+ * wrapper's stack (tml_kernels.h TML_CONV_ROW_WORK_BYTES, TML_CONV_WORK_BYTES), never the frames
+ * of the convolution proper, which stay small (tests/test_aot_conv2d_stack.py).
  *
  * Most convolutions (single group, out_c >= 4, k >= 8: every CONV_2D of kws and person_detect but
  * the last) take tml_conv2d_s8_smlad instead, on weights in FULLY_CONNECTED's SMLAD layout: see
@@ -27,7 +29,11 @@
 #include "tml_dot.h"
 #include "tml_requant.h"
 
-/* Bytes of depth sign-extended at a time: the stack buffer is 4 * TML_CONV_CHUNK bytes. */
+/* Functions kept out of their callers: a caller's frame would be the sum of their paths' frames,
+ * and the frames of one call chain add up on the stack. */
+#define TML_CONV_FRAME __attribute__((noinline))
+
+/* Bytes of depth sign-extended at a time: 4 * TML_CONV_CHUNK bytes of the work buffer. */
 #define TML_CONV_CHUNK 64
 
 /* ext[8g .. 8g+7] = r0[4g], r0[4g+2], r0[4g+1], r0[4g+3], r1[4g], r1[4g+2], r1[4g+1], r1[4g+3] as
@@ -118,14 +124,23 @@ static inline void tml_conv_dot2x2(const int16_t *ext, const int8_t *w0, const i
   acc[3] = s[3];
 }
 
+/* tml_conv2d_s8's work buffer (TML_CONV_ROW_WORK_BYTES): both pixels' accumulator blocks, then
+ * TML_CONV_CHUNK bytes of both rows sign-extended. */
+typedef char tml_conv_row_work_size[TML_CONV_ROW_WORK_BYTES == 8 * TML_REQUANT_BLOCK + 4 * TML_CONV_CHUNK ? 1 : -1];
+
 /* Output channels [oc_begin, oc_end) of two pixels with receptive-field rows r0 and r1 (k bytes);
  * out1 may be NULL (odd pixel count: the last pixel alone, r1 == r0). The rows are sign-extended
- * TML_CONV_CHUNK bytes at a time into a small stack buffer (no arena scratch), accumulating
- * partial sums per chunk for a block of channels. */
-static void tml_conv_channels(const tml_conv_s8_params *p, const int8_t *r0, const int8_t *r1, int32_t k,
-                              int32_t oc_begin, int32_t oc_end, int8_t *out0, int8_t *out1) {
-  int16_t ext[4 * TML_CONV_CHUNK / 2] TML_ALIGNED(8);
-  int32_t acc0[TML_REQUANT_BLOCK], acc1[TML_REQUANT_BLOCK];
+ * TML_CONV_CHUNK bytes at a time into the work buffer (8-aligned, TML_CONV_ROW_WORK_BYTES),
+ * accumulating partial sums per chunk for a block of channels. */
+static TML_CONV_FRAME void tml_conv_channels(const tml_conv_s8_params *p, const int8_t *r0, const int8_t *r1, int32_t k,
+                                             int32_t oc_begin, int32_t oc_end, int8_t *out0, int8_t *out1,
+                                             int32_t *work) {
+  int32_t *const acc0 = work, *const acc1 = work + TML_REQUANT_BLOCK;
+#if defined(__GNUC__) /* the operand words are stored and loaded in pairs (STRD, LDRD) */
+  int16_t *const ext = (int16_t *)__builtin_assume_aligned(work + 2 * TML_REQUANT_BLOCK, 8);
+#else
+  int16_t *const ext = (int16_t *)(void *)(work + 2 * TML_REQUANT_BLOCK);
+#endif
   int32_t o0, n, d, i;
   for (o0 = oc_begin; o0 < oc_end; o0 += n) {
     n = oc_end - o0 < TML_REQUANT_BLOCK ? oc_end - o0 : TML_REQUANT_BLOCK;
@@ -177,9 +192,6 @@ static void tml_conv_channels(const tml_conv_s8_params *p, const int8_t *r0, con
 /* Rows per group of the layout (ops/fully_connected.py ROW_GROUP). */
 #define TML_CONV_ROWS 4
 
-/* Input quads per chunk of forms: 16 bytes each (two pixels) on the stack. */
-#define TML_CONV_FORM_QUADS 32
-
 /* acc[j] += the layout sums of pixel row x (quads quads) with the r rows of the group at w (quad
  * stride 4 r): the last, partial group of the SIMD path and every group of the portable one. */
 static void tml_conv_rows(const int8_t *x, const int8_t *w, int32_t quads, int32_t r, uint32_t *acc) {
@@ -223,6 +235,25 @@ static void tml_conv_forms2(const int8_t *r0, const int8_t *r1, int32_t quads, i
     forms[2] = tml_sxtb16(b);
     forms[3] = tml_smlad_xb(b);
   }
+}
+
+/* tml_conv_forms2 over whole rows, and *term0 / *term1 = tml_smlad_input_term of r0 / r1 (the same
+ * SMLADs of xa with (1, 1), on the forms' own sign extensions: no second pass over the rows). */
+static inline void tml_conv_forms2_terms(const int8_t *r0, const int8_t *r1, int32_t quads, int32_t *forms,
+                                         uint32_t *term0, uint32_t *term1) {
+  int32_t sum0 = 0, sum1 = 0;
+  for (; quads > 0; --quads, r0 += 4, r1 += 4, forms += 4) {
+    const uint32_t a = tml_load4(r0), b = tml_load4(r1);
+    const int32_t xa0 = tml_sxtb16(a), xa1 = tml_sxtb16(b);
+    forms[0] = xa0;
+    forms[1] = tml_smlad_xb(a);
+    forms[2] = xa1;
+    forms[3] = tml_smlad_xb(b);
+    sum0 = __smlad(xa0, 0x00010001, sum0);
+    sum1 = __smlad(xa1, 0x00010001, sum1);
+  }
+  *term0 = (uint32_t)sum0 << 7;
+  *term1 = (uint32_t)sum1 << 7;
 }
 
 #if defined(__GNUC__)
@@ -300,8 +331,9 @@ static void tml_conv_forms2(const int8_t *r0, const int8_t *r1, int32_t quads, i
  * the chunk's first quad; groups group_stride bytes apart): rows 0 and 1 of every group, then rows
  * 2 and 3. acc: pixel 0's accumulators, pixel 1's one block (TML_REQUANT_BLOCK) further; they start
  * from bias - term0 / term1 when bias is not NULL (the first chunk), else from their values. */
-static void tml_conv_passes(const int32_t *forms, const int8_t *w, int32_t quads, int32_t full, int32_t group_stride,
-                            const int32_t *bias, uint32_t term0, uint32_t term1, uint32_t *acc) {
+static __attribute__((noinline)) void tml_conv_passes(const int32_t *forms, const int8_t *w, int32_t quads,
+                                                      int32_t full, int32_t group_stride, const int32_t *bias,
+                                                      uint32_t term0, uint32_t term1, uint32_t *acc) {
   const int32_t *const end = forms + 4 * quads;
   const int32_t *fbase = forms;
   const int32_t skip = group_stride - 16 * quads; /* from a pass's last quad to the next group's first */
@@ -469,9 +501,8 @@ static void tml_conv_q2_groups(uint32_t word0, uint32_t word1, const int8_t *w, 
 
 /* Every output channel of two pixels (out1 NULL: one) whose receptive fields are two quads (k = 8:
  * groups are 32 bytes, no tail bytes). */
-static void tml_conv_smlad_q2(const tml_conv_s8_params *p, const int8_t *r0, const int8_t *r1, int8_t *out0,
-                              int8_t *out1) {
-  uint32_t acc[2 * TML_REQUANT_BLOCK] TML_ALIGNED(8); /* pixel 0's block, then pixel 1's */
+static TML_CONV_FRAME void tml_conv_smlad_q2(const tml_conv_s8_params *p, const int8_t *r0, const int8_t *r1,
+                                             int8_t *out0, int8_t *out1, uint32_t *acc) {
   const int32_t out_c = p->out_c;
   const int8_t *const rows[2] = {r0, r1};
   int32_t o0, i, j;
@@ -501,23 +532,19 @@ static void tml_conv_smlad_q2(const tml_conv_s8_params *p, const int8_t *r0, con
 }
 #endif
 
-/* Every output channel of two pixels (out1 NULL: one pixel, r1 == r0). */
-static void tml_conv_smlad_pair(const tml_conv_s8_params *p, const int8_t *r0, const int8_t *r1, int32_t k,
-                                int8_t *out0, int8_t *out1) {
-  int32_t forms[4 * TML_CONV_FORM_QUADS] TML_ALIGNED(8);
-  uint32_t acc[2 * TML_REQUANT_BLOCK] TML_ALIGNED(8); /* pixel 0's block, then pixel 1's */
+/* Every output channel of two pixels (out1 NULL: one pixel, r1 == r0), k != 8; acc and forms: the
+ * parts of the work buffer (TML_CONV_WORK_BYTES). */
+static TML_CONV_FRAME void tml_conv_smlad_blocks(const tml_conv_s8_params *p, const int8_t *r0, const int8_t *r1,
+                                                 int32_t k, uint32_t *acc, int32_t *forms, int8_t *out0, int8_t *out1) {
   const int32_t quads = k >> 2, out_c = p->out_c;
-  const uint32_t term0 = tml_smlad_input_term(r0, quads), term1 = tml_smlad_input_term(r1, quads);
   const int32_t ready = quads <= TML_CONV_FORM_QUADS; /* the forms of the whole rows, made once */
+  uint32_t term0, term1;
   int32_t o0;
-#if defined(__GNUC__)
-  if (k == 8) {
-    tml_conv_smlad_q2(p, r0, r1, out0, out1);
-    return;
-  }
-#endif
-  if (ready) {
-    tml_conv_forms2(r0, r1, quads, forms);
+  if (ready) { /* with the input terms from the same sign extensions */
+    tml_conv_forms2_terms(r0, r1, quads, forms, &term0, &term1);
+  } else {
+    term0 = tml_smlad_input_term(r0, quads);
+    term1 = tml_smlad_input_term(r1, quads);
   }
   for (o0 = 0; o0 < out_c; o0 += TML_REQUANT_BLOCK) {
     const int32_t n = out_c - o0 < TML_REQUANT_BLOCK ? out_c - o0 : TML_REQUANT_BLOCK;
@@ -528,6 +555,21 @@ static void tml_conv_smlad_pair(const tml_conv_s8_params *p, const int8_t *r0, c
       tml_requant_s8(&p->out, o0, (const int32_t *)acc, n, out0 + o0);
     }
   }
+}
+
+/* Every output channel of two pixels (out1 NULL: one pixel, r1 == r0). work: TML_CONV_WORK_BYTES(k),
+ * the accumulator block (pixel 0's, then pixel 1's) and then the forms. Each path its own frame
+ * (TML_CONV_FRAME): inlined together they made one frame of both paths' spills, and slower code. */
+static inline void tml_conv_smlad_pair(const tml_conv_s8_params *p, const int8_t *r0, const int8_t *r1, int32_t k,
+                                       int32_t *work, int8_t *out0, int8_t *out1) {
+  uint32_t *const acc = (uint32_t *)work;
+#if defined(__GNUC__)
+  if (k == 8) {
+    tml_conv_smlad_q2(p, r0, r1, out0, out1, acc);
+    return;
+  }
+#endif
+  tml_conv_smlad_blocks(p, r0, r1, k, acc, work + 2 * TML_REQUANT_BLOCK, out0, out1);
 }
 #else
 /* The portable path: the same sums from the same bytes, one pixel at a time. */
@@ -553,7 +595,8 @@ static void tml_conv_smlad_one(const tml_conv_s8_params *p, const int8_t *r, int
 }
 
 static void tml_conv_smlad_pair(const tml_conv_s8_params *p, const int8_t *r0, const int8_t *r1, int32_t k,
-                                int8_t *out0, int8_t *out1) {
+                                int32_t *work, int8_t *out0, int8_t *out1) {
+  (void)work; /* the portable path keeps one pixel's accumulators on its frame, and makes no forms */
   tml_conv_smlad_one(p, r0, k, out0);
   if (out1 != NULL) {
     tml_conv_smlad_one(p, r1, k, out1);
@@ -625,9 +668,10 @@ static void tml_im2col(const tml_conv_s8_params *p, const int8_t *in, int32_t iy
 }
 
 /* The convolution proper; im2col is NULL exactly for direct convolutions. smlad: the weights are
- * in the SMLAD layout (single group; tml_conv2d_s8_smlad). */
-static void tml_conv2d_run(const tml_conv_s8_params *p, const int8_t *input, int8_t *output, int8_t *im2col,
-                           int smlad) {
+ * in the SMLAD layout (single group; tml_conv2d_s8_smlad) and work is its TML_CONV_WORK_BYTES(k),
+ * else the row-major rows' TML_CONV_ROW_WORK_BYTES. */
+static TML_CONV_FRAME void tml_conv2d_run(const tml_conv_s8_params *p, const int8_t *input, int8_t *output,
+                                          int8_t *im2col, int32_t *work, int smlad) {
   const int32_t groups = p->in_c / p->filter_in_c;
   const int32_t oc_per_group = p->out_c / groups;
   const int32_t k = p->k_h * p->k_w * p->filter_in_c;
@@ -666,10 +710,10 @@ static void tml_conv2d_run(const tml_conv_s8_params *p, const int8_t *input, int
           }
         }
         if (smlad) {
-          tml_conv_smlad_pair(p, r0, r1, k, out0, single ? NULL : out0 + p->out_c);
+          tml_conv_smlad_pair(p, r0, r1, k, work, out0, single ? NULL : out0 + p->out_c);
         } else {
           tml_conv_channels(p, r0, r1, k, g * oc_per_group, (g + 1) * oc_per_group, out0,
-                            single ? NULL : out0 + p->out_c);
+                            single ? NULL : out0 + p->out_c, work);
         }
       }
     }
@@ -677,25 +721,70 @@ static void tml_conv2d_run(const tml_conv_s8_params *p, const int8_t *input, int
   }
 }
 
-/* A separate function so that the stack buffer does not change how the compiler lays out the
- * convolution's registers (inlined together, the pointwise layers took 12 % more instructions). */
-void tml_conv2d_s8(const tml_conv_s8_params *p, const int8_t *input, int8_t *output, int8_t *im2col) {
-  int8_t stack_col[TML_CONV_STACK_COL]; /* when the arena had no room for im2col without growing */
-  if (p->direct) {
-    tml_conv2d_run(p, input, output, NULL, 0);
-  } else {
-    /* NULL: 2 * k <= TML_CONV_STACK_COL, the lowering asked for optional scratch only */
-    tml_conv2d_run(p, input, output, im2col != NULL ? im2col : stack_col, 0);
+/* A convolution whose im2col the arena had no room for without growing (2 * k <= TML_CONV_STACK_COL):
+ * gathered on this frame, a separate one so that the direct convolutions do not carry it. */
+static TML_CONV_FRAME void tml_conv2d_stack_col(const tml_conv_s8_params *p, const int8_t *input, int8_t *output,
+                                                int32_t *work, int smlad) {
+  int8_t stack_col[TML_CONV_STACK_COL];
+  tml_conv2d_run(p, input, output, stack_col, work, smlad);
+}
+
+/* The convolution with its im2col: the arena's, none (direct) or tml_conv2d_stack_col's. */
+static inline void tml_conv2d_gather(const tml_conv_s8_params *p, const int8_t *input, int8_t *output, int8_t *im2col,
+                                     int32_t *work, int smlad) {
+  if (p->direct || im2col != NULL) {
+    tml_conv2d_run(p, input, output, im2col, work, smlad);
+  } else { /* NULL: 2 * k <= TML_CONV_STACK_COL, the lowering asked for optional scratch only */
+    tml_conv2d_stack_col(p, input, output, work, smlad);
   }
 }
 
-/* tml_conv2d_s8 for weights in the SMLAD layout: single-group convolutions with out_c >= 4 and
- * k >= 4 (ops/_conv2d_smlad.py). */
-void tml_conv2d_s8_smlad(const tml_conv_s8_params *p, const int8_t *input, int8_t *output, int8_t *im2col) {
-  int8_t stack_col[TML_CONV_STACK_COL];
-  if (p->direct) {
-    tml_conv2d_run(p, input, output, NULL, 1);
+/* tml_conv2d_s8 whose work buffer the arena had no room for without growing: on this frame. */
+static TML_CONV_FRAME void tml_conv2d_stack_row_work(const tml_conv_s8_params *p, const int8_t *input, int8_t *output,
+                                                     int8_t *im2col) {
+  int32_t work[TML_CONV_ROW_WORK_BYTES / 4] TML_ALIGNED(8);
+  tml_conv2d_gather(p, input, output, im2col, work, 0);
+}
+
+void tml_conv2d_s8(const tml_conv_s8_params *p, const int8_t *input, int8_t *output, int8_t *im2col, int32_t *work) {
+  if (work == NULL) {
+    tml_conv2d_stack_row_work(p, input, output, im2col);
   } else {
-    tml_conv2d_run(p, input, output, im2col != NULL ? im2col : stack_col, 1);
+    tml_conv2d_gather(p, input, output, im2col, work, 0);
   }
+}
+
+#if TML_HAVE_SIMD32
+/* The SMLAD convolution whose work buffer the arena had no room for without growing: on this frame,
+ * BYTES = TML_CONV_WORK_BYTES of the largest k the function serves (one function per size, so that
+ * a small convolution does not reserve the largest buffer). */
+#define TML_CONV_STACK_WORK(NAME, BYTES)                                                                              \
+  static TML_CONV_FRAME void NAME(const tml_conv_s8_params *p, const int8_t *input, int8_t *output, int8_t *im2col) { \
+    int32_t work[(BYTES) / 4] TML_ALIGNED(8);                                                                         \
+    tml_conv2d_gather(p, input, output, im2col, work, 1);                                                             \
+  }
+TML_CONV_STACK_WORK(tml_conv2d_stack_work2, TML_CONV_WORK_BYTES(8))   /* k <= 11: two quads */
+TML_CONV_STACK_WORK(tml_conv2d_stack_work16, TML_CONV_WORK_BYTES(64)) /* k <= 67: 16 quads */
+TML_CONV_STACK_WORK(tml_conv2d_stack_work, TML_CONV_WORK_BYTES(4 * TML_CONV_FORM_QUADS))
+#endif
+
+/* tml_conv2d_s8 for weights in the SMLAD layout: single-group convolutions with out_c >= 4 and
+ * k >= 4 (ops/_conv2d_smlad.py). work: TML_CONV_WORK_BYTES(k) of arena scratch, or NULL where it
+ * would have grown the arena (then on the stack). */
+void tml_conv2d_s8_smlad(const tml_conv_s8_params *p, const int8_t *input, int8_t *output, int8_t *im2col,
+                         int32_t *work) {
+#if TML_HAVE_SIMD32
+  if (work == NULL) {
+    const int32_t quads = p->k_h * p->k_w * p->filter_in_c / 4;
+    if (quads <= 2) {
+      tml_conv2d_stack_work2(p, input, output, im2col);
+    } else if (quads <= 16) {
+      tml_conv2d_stack_work16(p, input, output, im2col);
+    } else {
+      tml_conv2d_stack_work(p, input, output, im2col);
+    }
+    return;
+  }
+#endif
+  tml_conv2d_gather(p, input, output, im2col, work, 1); /* without SIMD32 work is not used */
 }

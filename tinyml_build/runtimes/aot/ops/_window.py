@@ -19,6 +19,9 @@ from tinyml_build.runtimes.aot.quantization import (
 )
 
 CONV_STACK_COL = 256  # TML_CONV_STACK_COL (tml_kernels.h): im2col bytes tml_conv2d_s8 can keep on its stack
+# TML_CONV_ROW_WORK_BYTES (tml_kernels.h): tml_conv2d_s8's accumulators and sign-extended rows, arena
+# scratch where the arena has room (else on the kernel's stack): a 672-byte frame before
+CONV_ROW_WORK = 512
 
 
 @dataclass(frozen=True)
@@ -188,4 +191,5 @@ def emit_conv2d_s8(ctx, weights: np.ndarray, g: Window, rq: Requant, what: str) 
     rows = np.concatenate([rows, np.zeros(tail, np.int8)])
     emit_conv_call(ctx, "tml_conv2d_s8", weights.shape,
                    ctx.array(rows, "int8_t", what + (f", then {tail} zero bytes" if tail else "")),
-                   ctx.array(rq.bias, "int32_t", "bias with the input zero point folded in"), g, rq, CONV_STACK_COL)
+                   ctx.array(rq.bias, "int32_t", "bias with the input zero point folded in"), g, rq, CONV_STACK_COL,
+                   work=CONV_ROW_WORK)
