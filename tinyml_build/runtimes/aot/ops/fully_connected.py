@@ -27,6 +27,8 @@ from tinyml_build.runtimes.aot.quantization import (
 )
 
 ROW_GROUP = 4  # rows the kernel reads per pass over the input (fully_connected.c)
+FORMS_ROWS = 3 * ROW_GROUP  # TML_FC_FORMS_ROWS: from this many rows the kernel stores the input's SMLAD forms
+FORMS_STACK_QUADS = 16  # TML_FC_STACK_QUADS: input quads whose forms fit the kernel's stack frame
 
 
 def smlad_weights(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -131,7 +133,18 @@ def _lower_int8(ctx) -> None:
         "accum_depth": depth,
         "output_depth": units,
     })
-    ctx.call("tml_fully_connected_s8", params, ctx.input_ptr(0), ctx.output_ptr(0), kernel="fully_connected")
+    ctx.call("tml_fully_connected_s8", params, ctx.input_ptr(0), ctx.output_ptr(0), _forms_scratch(ctx, depth, units),
+             kernel="fully_connected")
+
+
+def _forms_scratch(ctx, depth: int, units: int) -> str:
+    """The kernel's buffer for the whole input's SMLAD forms (8 bytes per input quad) where the arena
+    has room for it; NULL otherwise, and for inputs whose forms fit the kernel's stack buffer: the
+    kernel then walks a deeper input in chunks of FORMS_STACK_QUADS quads (a bounded frame)."""
+    quads = depth // 4
+    if units < FORMS_ROWS or quads <= FORMS_STACK_QUADS:
+        return "NULL"
+    return f"(int32_t *){ctx.scratch(8 * quads, optional=True)}"
 
 
 def _lower_float(ctx) -> None:
