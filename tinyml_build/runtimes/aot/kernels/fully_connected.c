@@ -182,30 +182,40 @@ static inline uint32_t tml_fc_quad(const int8_t *x, const int8_t *w) {
                     (x[3] - 128) * w[3]);
 }
 
-/* The same sum from the input quad's four terms (x0, x1 - 128, x2, x3 - 128), shared by the rows of a
- * group. Thumb-2 (Cortex-M3) reads the weight quad as one word and takes its bytes with single
- * extend instructions: one flash access per quad instead of four. */
-static inline uint32_t tml_fc_quad_terms(int32_t x0, int32_t x1, int32_t x2, int32_t x3, const int8_t *w) {
+/* s + the same sum from the input quad's four terms (x0, x1 - 128, x2, x3 - 128), shared by the rows
+ * of a group; added product by product, so each is one multiply-accumulate into s. Thumb-2
+ * (Cortex-M3) reads the weight quad as one word and takes its bytes with single extract
+ * instructions: one flash access per quad instead of four. */
+static inline uint32_t tml_fc_mac4(uint32_t s, int32_t x0, int32_t x1, int32_t x2, int32_t x3, const int8_t *w) {
 #if defined(__ARM_ARCH_ISA_THUMB) && __ARM_ARCH_ISA_THUMB == 2 && defined(__ARMEL__)
+  /* the empty asm keeps s in order: GCC otherwise sums the four products first and spills the rows' s */
   const uint32_t wv = tml_load4(w);
-  return (uint32_t)(x0 * (int32_t)(uint8_t)wv + x1 * (int32_t)(int8_t)(wv >> 8) + x2 * (int32_t)(uint8_t)(wv >> 16) +
-                    x3 * (int32_t)(int8_t)(wv >> 24));
+  s += (uint32_t)(x0 * (int32_t)(uint8_t)wv);
+  __asm__("" : "+r"(s));
+  s += (uint32_t)(x1 * (int32_t)(int8_t)(wv >> 8));
+  __asm__("" : "+r"(s));
+  s += (uint32_t)(x2 * (int32_t)(uint8_t)(wv >> 16));
+  __asm__("" : "+r"(s));
+  return s + (uint32_t)(x3 * (int32_t)(int8_t)(wv >> 24));
 #else
-  return (uint32_t)(x0 * (int32_t)(uint8_t)w[0] + x1 * w[1] + x2 * (int32_t)(uint8_t)w[2] + x3 * w[3]);
+  s += (uint32_t)(x0 * (int32_t)(uint8_t)w[0]);
+  s += (uint32_t)(x1 * w[1]);
+  s += (uint32_t)(x2 * (int32_t)(uint8_t)w[2]);
+  return s + (uint32_t)(x3 * w[3]);
 #endif
 }
 
 /* acc[0..3] += the layout sums of a full group of rows: each input quad's terms made once for
  * its four rows (cores without SIMD32). */
-static void tml_fc_rows4_plain(const int8_t *x, const int8_t *w, int32_t quads, uint32_t *acc) {
+TML_FC_SEPARATE static void tml_fc_rows4_plain(const int8_t *x, const int8_t *w, int32_t quads, uint32_t *acc) {
   uint32_t s0 = acc[0], s1 = acc[1], s2 = acc[2], s3 = acc[3];
   const int8_t *const end = x + 4 * quads;
   for (; x != end; x += 4, w += 4 * TML_FC_ROWS) {
     const int32_t x0 = x[0], x1 = x[1] - 128, x2 = x[2], x3 = x[3] - 128;
-    s0 += tml_fc_quad_terms(x0, x1, x2, x3, w);
-    s1 += tml_fc_quad_terms(x0, x1, x2, x3, w + 4);
-    s2 += tml_fc_quad_terms(x0, x1, x2, x3, w + 8);
-    s3 += tml_fc_quad_terms(x0, x1, x2, x3, w + 12);
+    s0 = tml_fc_mac4(s0, x0, x1, x2, x3, w);
+    s1 = tml_fc_mac4(s1, x0, x1, x2, x3, w + 4);
+    s2 = tml_fc_mac4(s2, x0, x1, x2, x3, w + 8);
+    s3 = tml_fc_mac4(s3, x0, x1, x2, x3, w + 12);
   }
   acc[0] = s0;
   acc[1] = s1;
