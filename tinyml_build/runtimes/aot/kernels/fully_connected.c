@@ -157,8 +157,8 @@ static void tml_fc_rows4(const int32_t *forms, const int8_t *w, int32_t quads, c
 
 /* tml_fc_rows4 making the input forms as it goes: cheaper than storing them when only one or two
  * groups read them (e.g. micro_speech's 4 x 4000 layer). */
-TML_FC_SEPARATE static void tml_fc_rows4_direct(const int8_t *x, const int8_t *w, int32_t quads, const int32_t *from, uint32_t minus,
-                                uint32_t *acc) {
+TML_FC_SEPARATE static void tml_fc_rows4_direct(const int8_t *x, const int8_t *w, int32_t quads, const int32_t *from,
+                                                uint32_t minus, uint32_t *acc) {
   int32_t s0 = (int32_t)((uint32_t)from[0] - minus), s1 = (int32_t)((uint32_t)from[1] - minus);
   int32_t s2 = (int32_t)((uint32_t)from[2] - minus), s3 = (int32_t)((uint32_t)from[3] - minus);
   const int8_t *const end = x + 4 * quads;
@@ -249,8 +249,9 @@ static void tml_fc_rows(const int8_t *x, const int8_t *w, int32_t quads, int32_t
  * groups before it are full, TML_FC_ROWS * depth bytes each). SIMD32: `forms` holds 2 * chunk words;
  * forms_ready: it already holds the whole input's forms (quads <= chunk), made once for every block
  * of rows. */
-TML_FC_SEPARATE static void tml_fc_accumulate(const tml_fc_s8_params *p, const int8_t *x, uint32_t input_term, int32_t first, int32_t n,
-                              int32_t *forms, int32_t chunk, int32_t forms_ready, int32_t *acc) {
+TML_FC_SEPARATE static void tml_fc_accumulate(const tml_fc_s8_params *p, const int8_t *x, uint32_t input_term,
+                                              int32_t first, int32_t n, int32_t *forms, int32_t chunk,
+                                              int32_t forms_ready, int32_t *acc) {
   const int32_t depth = p->accum_depth, quads = depth >> 2, tail = depth & 3;
   const int8_t *const rows = p->weights + first * depth;
   const int32_t *const bias = p->bias + first;
