@@ -57,8 +57,8 @@ typedef struct {
   int32_t output_depth;
 } tml_fc_s8_params;
 
-/* forms: arena scratch for the input's SMLAD forms, 8 * (accum_depth / 4) bytes, or NULL: the kernel
- * then uses its stack buffer (ops/fully_connected.py asks for it only where the plan has room). */
+/* forms: arena scratch for the input's SMLAD forms, 8 * min(accum_depth / 4, 64) bytes, or NULL: the
+ * kernel then uses its stack buffer (ops/fully_connected.py: NULL where that holds the input's forms). */
 void tml_fully_connected_s8(const tml_fc_s8_params *p, const int8_t *input, int8_t *output, int32_t *forms);
 
 typedef struct {

@@ -21,8 +21,7 @@
  *
  * Stack: the kernel's frame is bounded for small boards (tests/test_aot_fc_stack.py): accumulators
  * of TML_FC_BLOCK outputs and the input forms of TML_FC_STACK_QUADS quads; a layer with a deeper
- * input gets its forms buffer from the arena where the plan has room (ops/fully_connected.py),
- * else it walks the input in chunks of that many quads.
+ * input gets its forms buffer (TML_FC_CHUNK_QUADS quads at most) from the arena (ops/fully_connected.py).
  */
 #include "tml_dot.h"
 #include "tml_requant.h"
@@ -42,6 +41,9 @@
 
 /* Input quads whose forms fit the frame (8 bytes each); ops/fully_connected.py FORMS_STACK_QUADS. */
 #define TML_FC_STACK_QUADS 16
+
+/* Input quads per chunk of forms in the arena's buffer (ops/fully_connected.py FORMS_CHUNK_QUADS). */
+#define TML_FC_CHUNK_QUADS 64
 
 #if TML_HAVE_SIMD32
 /* xb of the input quad `word`: halfwords (~x0 << 8 | (x1 ^ 0x80), ~x2 << 8 | (x3 ^ 0x80)), which is
@@ -360,7 +362,8 @@ TML_FC_SEPARATE static void tml_fc_grouped(const tml_fc_s8_params *p, const int8
   int32_t stack_forms[2 * TML_FC_STACK_QUADS];
   /* scratch: the arena's buffer for the whole input's forms (NULL: chunks of the stack's) */
   int32_t *const forms = scratch != NULL ? scratch : stack_forms;
-  const int32_t chunk = scratch != NULL ? depth >> 2 : TML_FC_STACK_QUADS;
+  const int32_t chunk =
+      scratch != NULL ? (depth >> 2 < TML_FC_CHUNK_QUADS ? depth >> 2 : TML_FC_CHUNK_QUADS) : TML_FC_STACK_QUADS;
   const int32_t forms_ready = (depth >> 2) <= chunk && units >= TML_FC_FORMS_ROWS;
 #else
   int32_t *const forms = NULL;

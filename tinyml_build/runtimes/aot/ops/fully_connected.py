@@ -29,6 +29,7 @@ from tinyml_build.runtimes.aot.quantization import (
 ROW_GROUP = 4  # rows the kernel reads per pass over the input (fully_connected.c)
 FORMS_ROWS = 3 * ROW_GROUP  # TML_FC_FORMS_ROWS: from this many rows the kernel stores the input's SMLAD forms
 FORMS_STACK_QUADS = 16  # TML_FC_STACK_QUADS: input quads whose forms fit the kernel's stack frame
+FORMS_CHUNK_QUADS = 64  # TML_FC_CHUNK_QUADS: input quads per chunk of forms in the arena's buffer
 
 
 def smlad_weights(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -138,13 +139,13 @@ def _lower_int8(ctx) -> None:
 
 
 def _forms_scratch(ctx, depth: int, units: int) -> str:
-    """The kernel's buffer for the whole input's SMLAD forms (8 bytes per input quad) where the arena
-    has room for it; NULL otherwise, and for inputs whose forms fit the kernel's stack buffer: the
-    kernel then walks a deeper input in chunks of FORMS_STACK_QUADS quads (a bounded frame)."""
+    """The kernel's buffer for the input's SMLAD forms (8 bytes per input quad, at most
+    FORMS_CHUNK_QUADS quads: deeper inputs are walked in chunks of that many) in the arena; NULL for
+    inputs whose forms fit the kernel's stack buffer, or whose layer stores none (fewer rows)."""
     quads = depth // 4
     if units < FORMS_ROWS or quads <= FORMS_STACK_QUADS:
         return "NULL"
-    return f"(int32_t *){ctx.scratch(8 * quads, optional=True)}"
+    return f"(int32_t *){ctx.scratch(8 * min(quads, FORMS_CHUNK_QUADS))}"
 
 
 def _lower_float(ctx) -> None:
