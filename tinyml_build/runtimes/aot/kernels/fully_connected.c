@@ -21,7 +21,8 @@
  *
  * Stack: the kernel's frame is bounded for small boards (tests/test_aot_fc_stack.py): accumulators
  * of TML_FC_BLOCK outputs and the input forms of TML_FC_STACK_QUADS quads; a layer with a deeper
- * input gets its forms buffer (TML_FC_CHUNK_QUADS quads at most) from the arena (ops/fully_connected.py).
+ * input gets its forms buffer (TML_FC_CHUNK_QUADS quads at most) and TML_FC_SCRATCH_BLOCK accumulators
+ * from the arena (ops/fully_connected.py).
  */
 #include "tml_dot.h"
 #include "tml_requant.h"
@@ -44,6 +45,10 @@
 
 /* Input quads per chunk of forms in the arena's buffer (ops/fully_connected.py FORMS_CHUNK_QUADS). */
 #define TML_FC_CHUNK_QUADS 64
+
+/* Outputs per block when the accumulators are in the arena's buffer (ops/fully_connected.py
+ * SCRATCH_BLOCK): its first 4 * TML_FC_SCRATCH_BLOCK bytes. */
+#define TML_FC_SCRATCH_BLOCK 32
 
 #if TML_HAVE_SIMD32
 /* xb of the input quad `word`: halfwords (~x0 << 8 | (x1 ^ 0x80), ~x2 << 8 | (x3 ^ 0x80)), which is
@@ -251,9 +256,8 @@ static void tml_fc_rows(const int8_t *x, const int8_t *w, int32_t quads, int32_t
  * groups before it are full, TML_FC_ROWS * depth bytes each). SIMD32: `forms` holds 2 * chunk words;
  * forms_ready: it already holds the whole input's forms (quads <= chunk), made once for every block
  * of rows. */
-TML_FC_SEPARATE static void tml_fc_accumulate(const tml_fc_s8_params *p, const int8_t *x, uint32_t input_term,
-                                              int32_t first, int32_t n, int32_t *forms, int32_t chunk,
-                                              int32_t forms_ready, int32_t *acc) {
+static void tml_fc_accumulate(const tml_fc_s8_params *p, const int8_t *x, uint32_t input_term, int32_t first, int32_t n,
+                              int32_t *forms, int32_t chunk, int32_t forms_ready, int32_t *acc) {
   const int32_t depth = p->accum_depth, quads = depth >> 2, tail = depth & 3;
   const int8_t *const rows = p->weights + first * depth;
   const int32_t *const bias = p->bias + first;
@@ -353,22 +357,26 @@ TML_FC_SEPARATE static void tml_fc_plain(const tml_fc_s8_params *p, const int8_t
   }
 }
 
-/* Layers in the SMLAD layout (at least TML_FC_ROWS rows, depth >= 4). */
+/* Layers in the SMLAD layout (at least TML_FC_ROWS rows, depth >= 4). scratch (arena, or NULL):
+ * TML_FC_SCRATCH_BLOCK accumulators, then (inputs of more than TML_FC_STACK_QUADS quads) the forms of
+ * up to TML_FC_CHUNK_QUADS input quads. */
 TML_FC_SEPARATE static void tml_fc_grouped(const tml_fc_s8_params *p, const int8_t *input, int8_t *output,
                                            int32_t *scratch) {
   const int32_t depth = p->accum_depth, units = p->output_depth;
-  int32_t acc[TML_FC_BLOCK];
+  int32_t stack_acc[TML_FC_BLOCK];
+  int32_t *const acc = scratch != NULL ? scratch : stack_acc;
+  const int32_t block = scratch != NULL ? TML_FC_SCRATCH_BLOCK : TML_FC_BLOCK;
 #if TML_HAVE_SIMD32
   int32_t stack_forms[2 * TML_FC_STACK_QUADS];
-  /* scratch: the arena's buffer for the whole input's forms (NULL: chunks of the stack's) */
-  int32_t *const forms = scratch != NULL ? scratch : stack_forms;
+  /* the arena's buffer holds forms only when the stack's cannot hold the whole input's */
+  const int32_t arena_forms = scratch != NULL && (depth >> 2) > TML_FC_STACK_QUADS;
+  int32_t *const forms = arena_forms ? scratch + TML_FC_SCRATCH_BLOCK : stack_forms;
   const int32_t chunk =
-      scratch != NULL ? (depth >> 2 < TML_FC_CHUNK_QUADS ? depth >> 2 : TML_FC_CHUNK_QUADS) : TML_FC_STACK_QUADS;
+      arena_forms ? (depth >> 2 < TML_FC_CHUNK_QUADS ? depth >> 2 : TML_FC_CHUNK_QUADS) : TML_FC_STACK_QUADS;
   const int32_t forms_ready = (depth >> 2) <= chunk && units >= TML_FC_FORMS_ROWS;
 #else
   int32_t *const forms = NULL;
   const int32_t chunk = 0, forms_ready = 0;
-  (void)scratch;
 #endif
   int32_t b, o;
   for (b = 0; b < p->batches; ++b, input += depth, output += units) {
@@ -378,18 +386,18 @@ TML_FC_SEPARATE static void tml_fc_grouped(const tml_fc_s8_params *p, const int8
 #else
     input_term = tml_smlad_input_term(input, depth >> 2);
 #endif
-    for (o = 0; o < units; o += TML_FC_BLOCK) {
-      const int32_t n = units - o < TML_FC_BLOCK ? units - o : TML_FC_BLOCK;
+    for (o = 0; o < units; o += block) {
+      const int32_t n = units - o < block ? units - o : block;
       tml_fc_accumulate(p, input, input_term, o, n, forms, chunk, forms_ready, acc);
       tml_requant_s8(&p->out, o, acc, n, output + o);
     }
   }
 }
 
-void tml_fully_connected_s8(const tml_fc_s8_params *p, const int8_t *input, int8_t *output, int32_t *forms) {
+void tml_fully_connected_s8(const tml_fc_s8_params *p, const int8_t *input, int8_t *output, int32_t *scratch) {
   if (p->output_depth < TML_FC_ROWS || p->accum_depth < 4) { /* ops/fully_connected.py keeps these row-major */
     tml_fc_plain(p, input, output);
     return;
   }
-  tml_fc_grouped(p, input, output, forms);
+  tml_fc_grouped(p, input, output, scratch);
 }

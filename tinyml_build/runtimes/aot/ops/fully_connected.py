@@ -30,6 +30,8 @@ ROW_GROUP = 4  # rows the kernel reads per pass over the input (fully_connected.
 FORMS_ROWS = 3 * ROW_GROUP  # TML_FC_FORMS_ROWS: from this many rows the kernel stores the input's SMLAD forms
 FORMS_STACK_QUADS = 16  # TML_FC_STACK_QUADS: input quads whose forms fit the kernel's stack frame
 FORMS_CHUNK_QUADS = 64  # TML_FC_CHUNK_QUADS: input quads per chunk of forms in the arena's buffer
+SCRATCH_BLOCK = 32  # TML_FC_SCRATCH_BLOCK: outputs per requantization block with that buffer
+STACK_BLOCK = 16  # TML_FC_BLOCK: outputs per requantization block without it (accumulators on the stack)
 
 
 def smlad_weights(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -139,13 +141,15 @@ def _lower_int8(ctx) -> None:
 
 
 def _forms_scratch(ctx, depth: int, units: int) -> str:
-    """The kernel's buffer for the input's SMLAD forms (8 bytes per input quad, at most
-    FORMS_CHUNK_QUADS quads: deeper inputs are walked in chunks of that many) in the arena; NULL for
-    inputs whose forms fit the kernel's stack buffer, or whose layer stores none (fewer rows)."""
+    """The kernel's arena buffer for layers that store the input's SMLAD forms and have more outputs
+    than its stack block or an input whose forms its stack buffer cannot hold: SCRATCH_BLOCK int32
+    accumulators, then in the second case the forms (8 bytes per input quad, at most
+    FORMS_CHUNK_QUADS quads: deeper inputs are walked in chunks of that many). NULL otherwise."""
     quads = depth // 4
-    if units < FORMS_ROWS or quads <= FORMS_STACK_QUADS:
+    if units < FORMS_ROWS or (units <= STACK_BLOCK and quads <= FORMS_STACK_QUADS):
         return "NULL"
-    return f"(int32_t *){ctx.scratch(8 * min(quads, FORMS_CHUNK_QUADS))}"
+    forms = 8 * min(quads, FORMS_CHUNK_QUADS) if quads > FORMS_STACK_QUADS else 0
+    return f"(int32_t *){ctx.scratch(4 * SCRATCH_BLOCK + forms)}"
 
 
 def _lower_float(ctx) -> None:
