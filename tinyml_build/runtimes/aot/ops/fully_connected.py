@@ -141,15 +141,17 @@ def _lower_int8(ctx) -> None:
 
 
 def _forms_scratch(ctx, depth: int, units: int) -> str:
-    """The kernel's arena buffer for layers that store the input's SMLAD forms and have more outputs
-    than its stack block or an input whose forms its stack buffer cannot hold: SCRATCH_BLOCK int32
-    accumulators, then in the second case the forms (8 bytes per input quad, at most
-    FORMS_CHUNK_QUADS quads: deeper inputs are walked in chunks of that many). NULL otherwise."""
+    """The kernel's arena buffer for layers that store the input's SMLAD forms (FORMS_ROWS rows or
+    more): SCRATCH_BLOCK int32 accumulators, then, for inputs whose forms the kernel's stack buffer
+    cannot hold, the forms (8 bytes per input quad, at most FORMS_CHUNK_QUADS quads: deeper inputs are
+    walked in chunks of that many). Accumulators alone (more than STACK_BLOCK rows) only where the
+    plan has room (the kernel then requantizes in blocks of STACK_BLOCK, else). NULL otherwise."""
     quads = depth // 4
     if units < FORMS_ROWS or (units <= STACK_BLOCK and quads <= FORMS_STACK_QUADS):
         return "NULL"
-    forms = 8 * min(quads, FORMS_CHUNK_QUADS) if quads > FORMS_STACK_QUADS else 0
-    return f"(int32_t *){ctx.scratch(4 * SCRATCH_BLOCK + forms)}"
+    if quads <= FORMS_STACK_QUADS:
+        return f"(int32_t *){ctx.scratch(4 * SCRATCH_BLOCK, optional=True)}"
+    return f"(int32_t *){ctx.scratch(4 * SCRATCH_BLOCK + 8 * min(quads, FORMS_CHUNK_QUADS))}"
 
 
 def _lower_float(ctx) -> None:
