@@ -57,7 +57,9 @@ typedef struct {
   int32_t output_depth;
 } tml_fc_s8_params;
 
-void tml_fully_connected_s8(const tml_fc_s8_params *p, const int8_t *input, int8_t *output);
+/* scratch: NULL, or arena memory for 32 accumulators and, for inputs of more than 16 quads, their
+ * SMLAD forms: 4 * 32 (+ 8 * min(accum_depth / 4, 64)) bytes (ops/fully_connected.py _forms_scratch). */
+void tml_fully_connected_s8(const tml_fc_s8_params *p, const int8_t *input, int8_t *output, int32_t *scratch);
 
 typedef struct {
   const float *weights; /* [output_depth][accum_depth] */

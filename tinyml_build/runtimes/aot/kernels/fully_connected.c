@@ -18,6 +18,11 @@
  * per-row constant folded into the bias at build time; the input term is subtracted once per
  * inference. Four rows are interleaved quad by quad, so one pointer walks them. The portable path
  * computes the same sums in plain C (modulo 2^32, as SMLAD does), so every build gives the same bits.
+ *
+ * Stack: the kernel's frame is bounded for small boards (tests/test_aot_fc_stack.py): accumulators
+ * of TML_FC_BLOCK outputs and the input forms of TML_FC_STACK_QUADS quads; a layer with a deeper
+ * input gets its forms buffer (TML_FC_CHUNK_QUADS quads at most) and TML_FC_SCRATCH_BLOCK accumulators
+ * from the arena (ops/fully_connected.py).
  */
 #include "tml_dot.h"
 #include "tml_requant.h"
@@ -31,6 +36,19 @@
 
 /* Rows per pass over the input; the layout's row group (ops/fully_connected.py, ROW_GROUP). */
 #define TML_FC_ROWS 4
+
+/* Outputs per requantization block: their int32 accumulators are the frame's largest array. */
+#define TML_FC_BLOCK 16
+
+/* Input quads whose forms fit the frame (8 bytes each); ops/fully_connected.py FORMS_STACK_QUADS. */
+#define TML_FC_STACK_QUADS 16
+
+/* Input quads per chunk of forms in the arena's buffer (ops/fully_connected.py FORMS_CHUNK_QUADS). */
+#define TML_FC_CHUNK_QUADS 64
+
+/* Outputs per block when the accumulators are in the arena's buffer (ops/fully_connected.py
+ * SCRATCH_BLOCK): its first 4 * TML_FC_SCRATCH_BLOCK bytes. */
+#define TML_FC_SCRATCH_BLOCK 32
 
 #if TML_HAVE_SIMD32
 /* xb of the input quad `word`: halfwords (~x0 << 8 | (x1 ^ 0x80), ~x2 << 8 | (x3 ^ 0x80)), which is
@@ -50,16 +68,35 @@ static inline int32_t tml_fc_xb(uint32_t word) {
 /* Rows from which storing the input forms pays (three groups read them; fewer make them inline). */
 #define TML_FC_FORMS_ROWS (3 * TML_FC_ROWS)
 
-/* Input quads per chunk of precomputed forms: 8 bytes each on the stack. */
-#define TML_FC_CHUNK_QUADS 64
-
-/* forms[2q], forms[2q + 1] = xa, xb of input quad q: made once, read by every row. */
-static void tml_fc_forms(const int8_t *x, int32_t quads, int32_t *forms) {
+/* forms[2q], forms[2q + 1] = xa, xb of input quad q: made once, read by every row. Returns the
+ * quads' input term (tml_smlad_input_term), which costs one SMLAD more per quad here. */
+static uint32_t tml_fc_forms(const int8_t *x, int32_t quads, int32_t *forms) {
+  int32_t sum = 0;
   for (; quads > 0; --quads, x += 4, forms += 2) {
     const uint32_t word = tml_load4(x);
-    forms[0] = tml_sxtb16(word);
+    const int32_t xa = tml_sxtb16(word);
+    forms[0] = xa;
     forms[1] = tml_fc_xb(word);
+    sum = __smlad(xa, 0x00010001, sum);
   }
+  return (uint32_t)sum << 7;
+}
+
+/* tml_smlad_input_term for inputs whose forms are not stored: four quads' (x0, x2) lanes summed by
+ * SXTAB16 (at most 4 * 128 per int16 lane), then one SMLAD -- 11 instructions per four quads, not 20. */
+TML_FC_SEPARATE static uint32_t tml_fc_input_term(const int8_t *x, int32_t quads) {
+  int32_t sum = 0;
+  for (; quads >= 4; quads -= 4, x += 16) {
+    int32_t lanes = tml_sxtb16(tml_load4(x));
+    lanes = tml_sxtab16(lanes, tml_load4(x + 4));
+    lanes = tml_sxtab16(lanes, tml_load4(x + 8));
+    lanes = tml_sxtab16(lanes, tml_load4(x + 12));
+    sum = __smlad(lanes, 0x00010001, sum);
+  }
+  for (; quads > 0; --quads, x += 4) {
+    sum = __smlad(tml_sxtb16(tml_load4(x)), 0x00010001, sum);
+  }
+  return (uint32_t)sum << 7;
 }
 
 /* Two weight words of row quads against the input forms (xa, xb): two SMLADs each. */
@@ -127,8 +164,8 @@ static void tml_fc_rows4(const int32_t *forms, const int8_t *w, int32_t quads, c
 
 /* tml_fc_rows4 making the input forms as it goes: cheaper than storing them when only one or two
  * groups read them (e.g. micro_speech's 4 x 4000 layer). */
-static void tml_fc_rows4_direct(const int8_t *x, const int8_t *w, int32_t quads, const int32_t *from, uint32_t minus,
-                                uint32_t *acc) {
+TML_FC_SEPARATE static void tml_fc_rows4_direct(const int8_t *x, const int8_t *w, int32_t quads, const int32_t *from,
+                                                uint32_t minus, uint32_t *acc) {
   int32_t s0 = (int32_t)((uint32_t)from[0] - minus), s1 = (int32_t)((uint32_t)from[1] - minus);
   int32_t s2 = (int32_t)((uint32_t)from[2] - minus), s3 = (int32_t)((uint32_t)from[3] - minus);
   const int8_t *const end = x + 4 * quads;
@@ -151,10 +188,51 @@ static inline uint32_t tml_fc_quad(const int8_t *x, const int8_t *w) {
   return (uint32_t)(x[0] * (int32_t)(uint8_t)w[0] + (x[1] - 128) * w[1] + x[2] * (int32_t)(uint8_t)w[2] +
                     (x[3] - 128) * w[3]);
 }
+
+/* s + the same sum from the input quad's four terms (x0, x1 - 128, x2, x3 - 128), shared by the rows
+ * of a group; added product by product, so each is one multiply-accumulate into s. Thumb-2
+ * (Cortex-M3) reads the weight quad as one word and takes its bytes with single extract
+ * instructions: one flash access per quad instead of four. */
+static inline uint32_t tml_fc_mac4(uint32_t s, int32_t x0, int32_t x1, int32_t x2, int32_t x3, const int8_t *w) {
+#if defined(__ARM_ARCH_ISA_THUMB) && __ARM_ARCH_ISA_THUMB == 2 && defined(__ARMEL__)
+  /* the empty asm keeps s in order: GCC otherwise sums the four products first and spills the rows' s */
+  const uint32_t wv = tml_load4(w);
+  s += (uint32_t)(x0 * (int32_t)(uint8_t)wv);
+  __asm__("" : "+r"(s));
+  s += (uint32_t)(x1 * (int32_t)(int8_t)(wv >> 8));
+  __asm__("" : "+r"(s));
+  s += (uint32_t)(x2 * (int32_t)(uint8_t)(wv >> 16));
+  __asm__("" : "+r"(s));
+  return s + (uint32_t)(x3 * (int32_t)(int8_t)(wv >> 24));
+#else
+  s += (uint32_t)(x0 * (int32_t)(uint8_t)w[0]);
+  s += (uint32_t)(x1 * w[1]);
+  s += (uint32_t)(x2 * (int32_t)(uint8_t)w[2]);
+  return s + (uint32_t)(x3 * w[3]);
+#endif
+}
+
+/* acc[0..3] += the layout sums of a full group of rows: each input quad's terms made once for
+ * its four rows (cores without SIMD32). */
+TML_FC_SEPARATE static void tml_fc_rows4_plain(const int8_t *x, const int8_t *w, int32_t quads, uint32_t *acc) {
+  uint32_t s0 = acc[0], s1 = acc[1], s2 = acc[2], s3 = acc[3];
+  const int8_t *const end = x + 4 * quads;
+  for (; x != end; x += 4, w += 4 * TML_FC_ROWS) {
+    const int32_t x0 = x[0], x1 = x[1] - 128, x2 = x[2], x3 = x[3] - 128;
+    s0 = tml_fc_mac4(s0, x0, x1, x2, x3, w);
+    s1 = tml_fc_mac4(s1, x0, x1, x2, x3, w + 4);
+    s2 = tml_fc_mac4(s2, x0, x1, x2, x3, w + 8);
+    s3 = tml_fc_mac4(s3, x0, x1, x2, x3, w + 12);
+  }
+  acc[0] = s0;
+  acc[1] = s1;
+  acc[2] = s2;
+  acc[3] = s3;
+}
 #endif
 
 /* acc[j] += the layout sums of the quads of the r rows of a group (any r <= TML_FC_ROWS; the input
- * forms are made per row: for the last, partial group and the portable path). */
+ * forms are made per row: for the last, partial group). */
 static void tml_fc_rows(const int8_t *x, const int8_t *w, int32_t quads, int32_t r, uint32_t *acc) {
   int32_t j, q;
   for (j = 0; j < r; ++j) {
@@ -175,50 +253,52 @@ static void tml_fc_rows(const int8_t *x, const int8_t *w, int32_t quads, int32_t
 }
 
 /* acc[i] = TFLM's accumulator of rows first .. first + n - 1 (first a multiple of TML_FC_ROWS: the
- * groups before it are full, TML_FC_ROWS * depth bytes each). `forms` is the caller's buffer of
- * 2 * TML_FC_CHUNK_QUADS words (SIMD32 only); forms_ready: it already holds the whole input's
- * forms (depth <= 4 * TML_FC_CHUNK_QUADS), made once for every block of rows. */
+ * groups before it are full, TML_FC_ROWS * depth bytes each). SIMD32: `forms` holds 2 * chunk words;
+ * forms_ready: it already holds the whole input's forms (quads <= chunk), made once for every block
+ * of rows. */
 static void tml_fc_accumulate(const tml_fc_s8_params *p, const int8_t *x, uint32_t input_term, int32_t first, int32_t n,
-                              int32_t *forms, int32_t forms_ready, int32_t *acc) {
+                              int32_t *forms, int32_t chunk, int32_t forms_ready, int32_t *acc) {
   const int32_t depth = p->accum_depth, quads = depth >> 2, tail = depth & 3;
   const int8_t *const rows = p->weights + first * depth;
   const int32_t *const bias = p->bias + first;
   uint32_t *sums = (uint32_t *)acc;
-  int32_t i, j, t, full;
+  int32_t i, j, t;
+  const int32_t full = n / TML_FC_ROWS * TML_FC_ROWS;
 #if TML_HAVE_SIMD32
   int32_t q0;
-#else
-  (void)forms;
-  (void)forms_ready;
-#endif
-  full = n / TML_FC_ROWS * TML_FC_ROWS;
-#if TML_HAVE_SIMD32
   /* the full groups start from the bias (first chunk) or their sums so far (later chunks) */
   if (!forms_ready && full < TML_FC_FORMS_ROWS) {
     for (i = 0; i < full; i += TML_FC_ROWS) {
       tml_fc_rows4_direct(x, rows + i * depth, quads, bias + i, input_term, sums + i);
     }
   } else {
-    for (q0 = 0; full > 0 && q0 < quads; q0 += TML_FC_CHUNK_QUADS) {
-      const int32_t chunk = quads - q0 < TML_FC_CHUNK_QUADS ? quads - q0 : TML_FC_CHUNK_QUADS;
+    for (q0 = 0; full > 0 && q0 < quads; q0 += chunk) {
+      const int32_t size = quads - q0 < chunk ? quads - q0 : chunk;
       if (!forms_ready) {
-        tml_fc_forms(x + 4 * q0, chunk, forms);
+        (void)tml_fc_forms(x + 4 * q0, size, forms);
       }
       for (i = 0; i < full; i += TML_FC_ROWS) {
-        tml_fc_rows4(forms, rows + i * depth + 4 * TML_FC_ROWS * q0, chunk, q0 == 0 ? bias + i : acc + i,
+        tml_fc_rows4(forms, rows + i * depth + 4 * TML_FC_ROWS * q0, size, q0 == 0 ? bias + i : acc + i,
                      q0 == 0 ? input_term : 0, sums + i);
       }
     }
   }
-#else
-  full = 0; /* the portable path runs every group as a partial one */
-#endif
   for (i = full; i < n; ++i) {
     sums[i] = (uint32_t)bias[i] - input_term;
   }
-  for (i = full; i < n; i += TML_FC_ROWS) {
-    const int32_t r = n - i < TML_FC_ROWS ? n - i : TML_FC_ROWS;
-    tml_fc_rows(x, rows + i * depth, quads, r, sums + i);
+#else
+  (void)forms;
+  (void)chunk;
+  (void)forms_ready;
+  for (i = 0; i < n; ++i) {
+    sums[i] = (uint32_t)bias[i] - input_term;
+  }
+  for (i = 0; i < full; i += TML_FC_ROWS) {
+    tml_fc_rows4_plain(x, rows + i * depth, quads, sums + i);
+  }
+#endif
+  if (full < n) {
+    tml_fc_rows(x, rows + full * depth, quads, n - full, sums + full);
   }
   if (tail == 0) {
     return;
@@ -261,48 +341,63 @@ static void tml_fc_plain_rows(const int8_t *input, const int8_t *w, int32_t dept
  * first and last): the weights stay row-major and a call costs less than its set-up would. */
 TML_FC_SEPARATE static void tml_fc_plain(const tml_fc_s8_params *p, const int8_t *input, int8_t *output) {
   const int32_t depth = p->accum_depth, units = p->output_depth;
-  int32_t acc[TML_REQUANT_BLOCK];
+  int32_t acc[TML_FC_BLOCK];
   int32_t b, o;
-  if (p->batches == 1 && units <= TML_REQUANT_BLOCK) { /* small layers: one block */
+  if (p->batches == 1 && units <= TML_FC_BLOCK) { /* small layers: one block */
     tml_fc_plain_rows(input, p->weights, depth, p->bias, units, acc);
     tml_requant_s8(&p->out, 0, acc, units, output);
     return;
   }
   for (b = 0; b < p->batches; ++b, input += depth, output += units) {
-    for (o = 0; o < units; o += TML_REQUANT_BLOCK) {
-      const int32_t n = units - o < TML_REQUANT_BLOCK ? units - o : TML_REQUANT_BLOCK;
+    for (o = 0; o < units; o += TML_FC_BLOCK) {
+      const int32_t n = units - o < TML_FC_BLOCK ? units - o : TML_FC_BLOCK;
       tml_fc_plain_rows(input, p->weights + o * depth, depth, p->bias + o, n, acc);
       tml_requant_s8(&p->out, o, acc, n, output + o);
     }
   }
 }
 
-void tml_fully_connected_s8(const tml_fc_s8_params *p, const int8_t *input, int8_t *output) {
+/* Layers in the SMLAD layout (at least TML_FC_ROWS rows, depth >= 4). scratch (arena, or NULL):
+ * TML_FC_SCRATCH_BLOCK accumulators, then (inputs of more than TML_FC_STACK_QUADS quads) the forms of
+ * up to TML_FC_CHUNK_QUADS input quads. */
+TML_FC_SEPARATE static void tml_fc_grouped(const tml_fc_s8_params *p, const int8_t *input, int8_t *output,
+                                           int32_t *scratch) {
   const int32_t depth = p->accum_depth, units = p->output_depth;
-  int32_t acc[TML_REQUANT_BLOCK];
+  int32_t stack_acc[TML_FC_BLOCK];
+  int32_t *const acc = scratch != NULL ? scratch : stack_acc;
+  const int32_t block = scratch != NULL ? TML_FC_SCRATCH_BLOCK : TML_FC_BLOCK;
 #if TML_HAVE_SIMD32
-  int32_t forms[2 * TML_FC_CHUNK_QUADS];
-  const int32_t forms_ready = (depth >> 2) <= TML_FC_CHUNK_QUADS && units >= TML_FC_FORMS_ROWS;
+  int32_t stack_forms[2 * TML_FC_STACK_QUADS];
+  /* the arena's buffer holds forms only when the stack's cannot hold the whole input's */
+  const int32_t arena_forms = scratch != NULL && (depth >> 2) > TML_FC_STACK_QUADS;
+  int32_t *const forms = arena_forms ? scratch + TML_FC_SCRATCH_BLOCK : stack_forms;
+  const int32_t chunk =
+      arena_forms ? (depth >> 2 < TML_FC_CHUNK_QUADS ? depth >> 2 : TML_FC_CHUNK_QUADS) : TML_FC_STACK_QUADS;
+  const int32_t forms_ready = (depth >> 2) <= chunk && units >= TML_FC_FORMS_ROWS;
 #else
   int32_t *const forms = NULL;
-  const int32_t forms_ready = 0;
+  const int32_t chunk = 0, forms_ready = 0;
 #endif
   int32_t b, o;
-  if (units < TML_FC_ROWS || depth < 4) { /* ops/fully_connected.py keeps these row-major */
-    tml_fc_plain(p, input, output);
-    return;
-  }
   for (b = 0; b < p->batches; ++b, input += depth, output += units) {
-    const uint32_t input_term = tml_smlad_input_term(input, depth >> 2);
+    uint32_t input_term;
 #if TML_HAVE_SIMD32
-    if (forms_ready) {
-      tml_fc_forms(input, depth >> 2, forms);
-    }
+    input_term = forms_ready ? tml_fc_forms(input, depth >> 2, forms) : tml_fc_input_term(input, depth >> 2);
+#else
+    input_term = tml_smlad_input_term(input, depth >> 2);
 #endif
-    for (o = 0; o < units; o += TML_REQUANT_BLOCK) {
-      const int32_t n = units - o < TML_REQUANT_BLOCK ? units - o : TML_REQUANT_BLOCK;
-      tml_fc_accumulate(p, input, input_term, o, n, forms, forms_ready, acc);
+    for (o = 0; o < units; o += block) {
+      const int32_t n = units - o < block ? units - o : block;
+      tml_fc_accumulate(p, input, input_term, o, n, forms, chunk, forms_ready, acc);
       tml_requant_s8(&p->out, o, acc, n, output + o);
     }
   }
+}
+
+void tml_fully_connected_s8(const tml_fc_s8_params *p, const int8_t *input, int8_t *output, int32_t *scratch) {
+  if (p->output_depth < TML_FC_ROWS || p->accum_depth < 4) { /* ops/fully_connected.py keeps these row-major */
+    tml_fc_plain(p, input, output);
+    return;
+  }
+  tml_fc_grouped(p, input, output, scratch);
 }

@@ -27,6 +27,11 @@ from tinyml_build.runtimes.aot.quantization import (
 )
 
 ROW_GROUP = 4  # rows the kernel reads per pass over the input (fully_connected.c)
+FORMS_ROWS = 3 * ROW_GROUP  # TML_FC_FORMS_ROWS: from this many rows the kernel stores the input's SMLAD forms
+FORMS_STACK_QUADS = 16  # TML_FC_STACK_QUADS: input quads whose forms fit the kernel's stack frame
+FORMS_CHUNK_QUADS = 64  # TML_FC_CHUNK_QUADS: input quads per chunk of forms in the arena's buffer
+SCRATCH_BLOCK = 32  # TML_FC_SCRATCH_BLOCK: outputs per requantization block with that buffer
+STACK_BLOCK = 16  # TML_FC_BLOCK: outputs per requantization block without it (accumulators on the stack)
 
 
 def smlad_weights(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -131,7 +136,22 @@ def _lower_int8(ctx) -> None:
         "accum_depth": depth,
         "output_depth": units,
     })
-    ctx.call("tml_fully_connected_s8", params, ctx.input_ptr(0), ctx.output_ptr(0), kernel="fully_connected")
+    ctx.call("tml_fully_connected_s8", params, ctx.input_ptr(0), ctx.output_ptr(0), _forms_scratch(ctx, depth, units),
+             kernel="fully_connected")
+
+
+def _forms_scratch(ctx, depth: int, units: int) -> str:
+    """The kernel's arena buffer for layers that store the input's SMLAD forms (FORMS_ROWS rows or
+    more): SCRATCH_BLOCK int32 accumulators, then, for inputs whose forms the kernel's stack buffer
+    cannot hold, the forms (8 bytes per input quad, at most FORMS_CHUNK_QUADS quads: deeper inputs are
+    walked in chunks of that many). Accumulators alone (more than STACK_BLOCK rows) only where the
+    plan has room (the kernel then requantizes in blocks of STACK_BLOCK, else). NULL otherwise."""
+    quads = depth // 4
+    if units < FORMS_ROWS or (units <= STACK_BLOCK and quads <= FORMS_STACK_QUADS):
+        return "NULL"
+    if quads <= FORMS_STACK_QUADS:
+        return f"(int32_t *){ctx.scratch(4 * SCRATCH_BLOCK, optional=True)}"
+    return f"(int32_t *){ctx.scratch(4 * SCRATCH_BLOCK + 8 * min(quads, FORMS_CHUNK_QUADS))}"
 
 
 def _lower_float(ctx) -> None:
