@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tinyml_build.analysis.reference_quant_limits import check_quantization
 from tinyml_build.model.reader import Model
 
 _NUMERIC = "float32|int8|int16|int32"
@@ -150,6 +151,8 @@ _LIMITS: dict[str, Limit] = {
     "FULLY_CONNECTED": _pairs("fully_connected.cc", ("in0", "in1"), "float32/float32", "int8/int8|int4",
                               "int16/int8"),
     "BATCH_MATMUL": _one("batch_matmul.cc", "in0", "float32|int8|int16"),
+    # input 2 is TRANSPOSE_CONV's data, input 1 its filter (input 0 the output shape, which it does not read)
+    "TRANSPOSE_CONV": _pairs("transpose_conv.cc", ("in2", "in1"), "float32/float32", "int8/int8", "int16/int8"),
 }
 
 
@@ -188,7 +191,7 @@ def check_use(op, sg) -> str | None:
         if k < len(op.inputs) and 0 <= op.inputs[k] < len(sg.tensors) and not sg.tensors[op.inputs[k]].is_constant:
             return (f"{where}: input {k} is computed at run time; TFLM's reference {limit.file} requires it to be "
                     "a constant of the model")
-    return None
+    return check_quantization(op, sg, where)
 
 
 def reference_refusals(model: Model) -> tuple[tuple[str, str], ...]:
