@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tinyml_build.analysis.reference_quant_limits import check_quantization
+from tinyml_build.analysis.reference_quant_limits import check_quantization, tensor_at
 from tinyml_build.model.reader import Model
 
 _NUMERIC = "float32|int8|int16|int32"
@@ -170,11 +170,8 @@ def judged_ops() -> list[str]:
 
 
 def _dtype_at(op, sg, position: str) -> str | None:
-    indices = op.inputs if position.startswith("in") else op.outputs
-    k = int(position.lstrip("inout"))
-    if k >= len(indices) or not 0 <= indices[k] < len(sg.tensors):
-        return None
-    return sg.tensors[indices[k]].dtype
+    t = tensor_at(op, sg, position)
+    return None if t is None else t.dtype
 
 
 def check_use(op, sg) -> str | None:
@@ -210,6 +207,7 @@ def refusal(reasons: list[str], aot_builds: bool) -> tuple[str, str]:
     way out -- runtime=aot when it builds the model, else a re-export."""
     more = f" (and {len(reasons) - 1} more)" if len(reasons) > 1 else ""
     fix = ("use runtime=aot (it builds this model)" if aot_builds else
-           "re-export the model so that the op gets types TFLM's kernel takes (e.g. int8 rather than 16x8 "
-           "quantization) and constant shapes (a fixed batch size), or leave the op out")
+           "re-export the model so that the op gets types and quantization TFLM's kernel takes (e.g. int8 rather "
+           "than 16x8 quantization, the scale and zero point named above, as the TF converter writes them) and "
+           "constant shapes (a fixed batch size), or leave the op out")
     return f"runtime=tflm cannot run this model: {reasons[0]}{more}", fix

@@ -22,8 +22,8 @@ from tinyml_build.escape import terminal
 _INT16_OUT_SCALE = "scale 2^-15 (1/32768)"
 
 
-def _tensor(op, sg, position: str):
-    """The tensor at 'in0'/'out0'..., None when absent (an omitted optional input)."""
+def tensor_at(op, sg, position: str):
+    """The tensor at 'in0'/'out0'..., None when absent (an omitted optional input or out of range)."""
     indices = op.inputs if position.startswith("in") else op.outputs
     k = int(position.lstrip("inout"))
     if k >= len(indices) or not 0 <= indices[k] < len(sg.tensors):
@@ -60,10 +60,15 @@ def _log2_is(value: float, exponent: int) -> bool:
 Check = Callable[..., "tuple[str, str, str] | None"]
 
 
+def _expand(op, positions: tuple[str, ...]) -> list[str]:
+    """`positions` with "in*" standing for every input."""
+    return [q for p in positions for q in ([f"in{k}" for k in range(len(op.inputs))] if p == "in*" else [p])]
+
+
 def _zero_points_zero(*positions: str) -> Check:
     def check(op, sg):
-        for p in positions:
-            t = _tensor(op, sg, p)
+        for p in _expand(op, positions):
+            t = tensor_at(op, sg, p)
             if t is not None and _zp(t) != 0:
                 return p, f"zero point {_zp(t)}", "zero point 0"
         return None
@@ -73,7 +78,7 @@ def _zero_points_zero(*positions: str) -> Check:
 def _output(zero_point: int | None, scale: str | None, scale_ok: Callable[[float], bool] = lambda s: True) -> Check:
     """Output 0 must have `zero_point` (None: any) and a scale `scale_ok` accepts (described by `scale`)."""
     def check(op, sg):
-        t = _tensor(op, sg, "out0")
+        t = tensor_at(op, sg, "out0")
         if t is None:
             return None
         if zero_point is not None and _zp(t) != zero_point:
@@ -87,9 +92,9 @@ def _output(zero_point: int | None, scale: str | None, scale_ok: Callable[[float
 def _same_as_output(*inputs: str, scale_tolerance: float | None = 0.0) -> Check:
     """Each of `inputs` has output 0's zero point and scale (|difference| <= tolerance; None: any scale)."""
     def check(op, sg):
-        out = _tensor(op, sg, "out0")
-        for p in inputs:
-            t = _tensor(op, sg, p)
+        out = tensor_at(op, sg, "out0")
+        for p in _expand(op, inputs):
+            t = tensor_at(op, sg, p)
             if t is None or out is None:
                 continue
             if scale_tolerance is not None and abs(_scale(t) - _scale(out)) > scale_tolerance:
@@ -101,33 +106,23 @@ def _same_as_output(*inputs: str, scale_tolerance: float | None = 0.0) -> Check:
 
 
 def _all_inputs_like_first(op, sg):
-    first = _tensor(op, sg, "in0")
+    first = tensor_at(op, sg, "in0")
     for k in range(1, len(op.inputs)):
-        t = _tensor(op, sg, f"in{k}")
+        t = tensor_at(op, sg, f"in{k}")
         if t is not None and (_zp(t), _scale(t)) != (_zp(first), _scale(first)):
             return (f"in{k}", f"zero point {_zp(t)}, scale {_fmt(_scale(t))}",
                     f"input 0's zero point {_zp(first)} and scale {_fmt(_scale(first))}")
     return None
 
 
-def _every_input(check_one: Callable[[str], Check]) -> Check:
-    def check(op, sg):
-        for k in range(len(op.inputs)):
-            found = check_one(f"in{k}")(op, sg)
-            if found:
-                return found
-        return None
-    return check
-
-
-def _filter_channels(dimension: int) -> Check:
+def _filter_channels(dimension: int, data: str = "in0") -> Check:
     """A quantized conv's filter (input 1) has quantization, one scale or one per output channel
-    (filter dimension `dimension`), and its input (input 0) has quantization."""
+    (filter dimension `dimension`), and its data input (`data`) has quantization."""
     def check(op, sg):
-        x, w = _tensor(op, sg, "in0"), _tensor(op, sg, "in1")
+        x, w = tensor_at(op, sg, data), tensor_at(op, sg, "in1")
         if x is None or w is None:
             return None
-        for p, t in (("in1", w), ("in0", x)):
+        for p, t in (("in1", w), (data, x)):
             if t.quantization is None:
                 return p, "no quantization parameters", "a scale and zero point (affine quantization)"
         n = len(w.quantization.scale)
@@ -138,45 +133,28 @@ def _filter_channels(dimension: int) -> Check:
     return check
 
 
-def _transpose_conv_filter(op, sg):
-    """TRANSPOSE_CONV's filter is input 1 and its data input 2 (output_shape is input 0)."""
-    x, w = _tensor(op, sg, "in2"), _tensor(op, sg, "in1")
-    if x is None or w is None:
-        return None
-    for p, t in (("in1", w), ("in2", x)):
-        if t.quantization is None:
-            return p, "no quantization parameters", "a scale and zero point (affine quantization)"
-    n = len(w.quantization.scale)
-    if n > 1 and n != w.shape[0]:
-        return ("in1", f"{n} per-channel scales along dimension {w.quantization.axis}",
-                f"one scale per output channel, along dimension 0 ({w.shape[0]} channels)")
-    return None
+def fc_bias_scale_off(input_scale: float, weights_scale: float, bias_scale: float, output_scale: float) -> bool:
+    """TFLM's GetQuantizedConvolutionMultipler (kernel_util.cc) refuses a per-tensor quantized
+    FULLY_CONNECTED whose bias scale is off input scale x weights scale by more than 2% of the output
+    scale (aot's fully_connected lowering refuses the same)."""
+    return output_scale > 0 and abs(input_scale * weights_scale - bias_scale) / output_scale > 0.02
 
 
 def _fully_connected(op, sg):
     """Per-channel weights: not int4. Per-tensor weights with a bias: the bias scale within 2% of an
     output step of input scale x weights scale (GetQuantizedConvolutionMultipler)."""
-    x, w, out = _tensor(op, sg, "in0"), _tensor(op, sg, "in1"), _tensor(op, sg, "out0")
-    bias = _tensor(op, sg, "in2")
+    x, w, out = tensor_at(op, sg, "in0"), tensor_at(op, sg, "in1"), tensor_at(op, sg, "out0")
+    bias = tensor_at(op, sg, "in2")
     if x is None or w is None or out is None:
         return None
     if w.quantization is not None and w.quantization.per_channel:
         if w.dtype == "int4":
             return "in1", "int4 with per-channel scales", "per-tensor quantization for int4 weights"
         return None
-    if bias is not None and _scale(out) > 0:
-        product = _scale(x) * _scale(w)
-        if abs(product - _scale(bias)) / _scale(out) > 0.02:
-            return ("in2", f"scale {_fmt(_scale(bias))}",
-                    f"input scale x weights scale ({_fmt(product)}, within 2% of the output scale)")
+    if bias is not None and fc_bias_scale_off(_scale(x), _scale(w), _scale(bias), _scale(out)):
+        return ("in2", f"scale {_fmt(_scale(bias))}",
+                f"input scale x weights scale ({_fmt(_scale(x) * _scale(w))}, within 2% of the output scale)")
     return None
-
-
-def _pad_value(op, sg):
-    value = _tensor(op, sg, "in2")
-    if value is None:
-        return None
-    return _same_as_output("in2")(op, sg)
 
 
 _INT16_POT_OUT = _output(0, _INT16_OUT_SCALE, lambda s: _log2_is(s, -15))
@@ -193,11 +171,11 @@ class Rule:
 
     def applies(self, op, sg) -> str | None:
         """The dtype of the first position of `when` when the op matches, else None."""
-        dtypes = [getattr(_tensor(op, sg, p), "dtype", None) for p, _d in self.when]
+        dtypes = [getattr(tensor_at(op, sg, p), "dtype", None) for p, _d in self.when]
         return dtypes[0] if all(d in accepted for d, (_p, accepted) in zip(dtypes, self.when)) else None
 
 
-_CONV_RULE = ("in0:int8|int16", "conv_common.cc", "ConvPrepare, PopulateConvolutionQuantizationParams")
+_POPULATE = "kernel_util.cc's PopulateConvolutionQuantizationParams"
 _SOFTMAX = ("softmax_common.cc", "CalculateSoftmaxParams")
 
 _RULES: dict[str, tuple[Rule, ...]] = {
@@ -219,23 +197,25 @@ _RULES: dict[str, tuple[Rule, ...]] = {
     "BATCH_MATMUL": (Rule("in0:int16", "batch_matmul.cc", "BatchMatMulPrepare",
                           _zero_points_zero("in0", "in1", "out0")),),
     "CONCATENATION": (Rule("out0:int8", "concatenation.cc", "ConcatenationPrepare",
-                           _every_input(lambda p: _same_as_output(p))),
+                           _same_as_output("in*")),
                       Rule("out0:int16", "concatenation.cc", "ConcatenationPrepare",
-                           _every_input(lambda p: _zero_points_zero(p)), _zero_points_zero("out0"))),
+                           _zero_points_zero("in*", "out0"))),
     "ADD_N": (Rule("out0:int8", "add_n.cc", "CalculateOpData", _all_inputs_like_first),),
-    "PADV2": (Rule("in0:int8", "pad_common.cc", "PadPrepare", _pad_value),),
+    "PADV2": (Rule("in0:int8", "pad_common.cc", "PadPrepare", _same_as_output("in2")),),
     "AVERAGE_POOL_2D": (Rule("in0:int8|int16", "pooling_common.cc", "PoolingPrepare",
                              _same_as_output("in0", scale_tolerance=1e-6)),),
     "MAX_POOL_2D": (Rule("in0:int8|int16", "pooling_common.cc", "PoolingPrepare",
                          _same_as_output("in0", scale_tolerance=1e-6)),),
     "REDUCE_MAX": (Rule("in0:int8", "reduce_common.cc", "EvalMinMaxHelper", _same_as_output("in0")),),
     "REDUCE_MIN": (Rule("in0:int8", "reduce_common.cc", "EvalMinMaxHelper", _same_as_output("in0")),),
-    "CONV_2D": (Rule(*_CONV_RULE, _filter_channels(0)),),
-    "DEPTHWISE_CONV_2D": (Rule("in0:int8|int16", "depthwise_conv_common.cc",
-                               "DepthwiseConvPrepare, PopulateConvolutionQuantizationParams", _filter_channels(3)),),
-    "TRANSPOSE_CONV": (Rule("in2:int8|int16", "transpose_conv.cc",
-                            "TransposeConvPrepare, PopulateConvolutionQuantizationParams", _transpose_conv_filter),),
-    "FULLY_CONNECTED": (Rule("in0:int8|int16", "fully_connected_common.cc", "CalculateOpDataFullyConnected",
+    "CONV_2D": (Rule("in0:int8|int16", "conv_common.cc", f"ConvPrepare; {_POPULATE}", _filter_channels(0)),),
+    "DEPTHWISE_CONV_2D": (Rule("in0:int8|int16", "depthwise_conv_common.cc", f"DepthwiseConvPrepare; {_POPULATE}",
+                               _filter_channels(3)),),
+    # TRANSPOSE_CONV: input 0 is the output shape, 1 the filter, 2 the data
+    "TRANSPOSE_CONV": (Rule("in2:int8|int16", "transpose_conv.cc", f"TransposeConvPrepare; {_POPULATE}",
+                            _filter_channels(0, data="in2")),),
+    "FULLY_CONNECTED": (Rule("in0:int8|int16", "fully_connected_common.cc",
+                             "CalculateOpDataFullyConnected; kernel_util.cc's GetQuantizedConvolutionMultipler",
                              _fully_connected),),
 }
 
@@ -255,7 +235,7 @@ def check_quantization(op, sg, where: str) -> str | None:
             found = check(op, sg)
             if found:
                 position, got, need = found
-                t = _tensor(op, sg, position)
+                t = tensor_at(op, sg, position)
                 return (f"{where}: {_name(position, t)} has {got}; TFLM's reference {rule.file} "
                         f"({rule.function}) requires {need} for {dtype}")
     return None
