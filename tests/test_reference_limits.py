@@ -6,7 +6,9 @@ the device).
 The cross-check builds one one-op model per judged op and dtype combination (tests/tflite_builder.py)
 and asks the pinned host oracle whether AllocateTensors + Invoke succeed: the table's verdict must be
 the oracle's. Every model runs in its own runner process (a kernel that crashes is one verdict, not a
-lost test run).
+lost test run). The quantization rules (analysis/reference_quant_limits.py) are checked the same way on
+QUANT_CASES: each refused case breaks one ENSURE (the oracle must stop at that kernel file), each
+accepted one sits next to a limit.
 """
 
 from __future__ import annotations
@@ -153,8 +155,19 @@ SPECS = {
     "FULLY_CONNECTED": lambda di, dw: ([x(di, (1, 4)), *_weights_bias(di, dw, (3, 4), 3)], [(di, (1, 3))],
                                        _options("FullyConnectedOptions")),
     "BATCH_MATMUL": lambda d: ([x(d, (1, 2, 2)), x(d, (1, 2, 2))], [(d, (1, 2, 2))], _options("BatchMatMulOptions")),
+    "SVDF": lambda di, dwf, dwt, ds: _svdf(di, dwf, dwt, ds),
     "TRANSPOSE_CONV": lambda di, dw: _transpose_conv(di, c(dw, np.ones((2, 1, 1, 2)))),
 }
+
+
+VARIABLE = "variable"  # as an input's data: a variable tensor
+
+
+def _svdf(di, dwf, dwt, ds, bias_scale=0.05 * 0.05):
+    """SVDF, rank 1: input (1, 2), weights_feature, weights_time (2 filters, memory 2), bias, state."""
+    return ([x(di, (1, 2)), c(dwf, np.ones((2, 2))), c(dwt, np.ones((2, 2))),
+             c("float32" if di == "float32" else "int32", [0, 0], quant=(bias_scale, 0)),
+             (ds, (1, 4), VARIABLE, None)], [(di, (1, 2))], _options("SVDFOptions", rank=1))
 
 
 def _transpose_conv(di, weights, bias_quant=(0.05 * 0.05, 0)):
@@ -250,6 +263,9 @@ QUANT_CASES = {
     "fully_connected_bias_scale": ("FULLY_CONNECTED", _fc((0.05, 0), 0.01), "input scale x weights scale"),
     "fully_connected_bias_near": ("FULLY_CONNECTED", _fc((0.05, 0), 0.05 * 0.05 + 0.0009), None),
     "fully_connected_per_channel": ("FULLY_CONNECTED", _fc(([0.05, 0.1, 0.2], [0] * 3, 0), 0.01), None),
+    "svdf_int8_bias_scale": ("SVDF", _svdf("int8", "int8", "int16", "int16", bias_scale=0.003),
+                             "activation state scale x weights_time scale"),
+    "svdf_int8_bias_scale_near": ("SVDF", _svdf("int8", "int8", "int8", "int8", bias_scale=0.05 * 0.05 + 9e-6), None),
     "transpose_conv_filter_unquantized": ("TRANSPOSE_CONV", _transpose_conv("int8", c("int8", np.ones((2, 1, 1, 2)),
                                                                                     quant=_NONE)),
                                           "input 1 'in1' has no quantization"),
@@ -269,9 +285,13 @@ def add_op(b: ModelBuilder, op: str, inputs, outputs, options) -> None:
     ins, outs = [], []
     for k, (dtype, shape, data, quant) in enumerate(inputs):
         q = quant or _QUANT.get(dtype, (None, None))
-        index = b.tensor(f"in{k}", dtype, shape, data=data, scale=q[0], zero_point=q[1], axis=(*q, 0)[2])
+        variable = isinstance(data, str)  # VARIABLE: a variable tensor (SVDF's state)
+        index = b.tensor(f"in{k}", dtype, shape, data=None if variable else data, scale=q[0], zero_point=q[1],
+                         axis=(*q, 0)[2])
         ins.append(index)
-        if data is None:
+        if variable:
+            b.tensors[index].isVariable = True
+        elif data is None:
             b.inputs.append(index)
     for k, (dtype, shape, *quant) in enumerate(outputs):
         q = quant[0] if quant and quant[0] else _QUANT.get(dtype, (None, None))

@@ -1,5 +1,6 @@
 """Op uses TFLM's reference kernels refuse at start-up: tensor types their Prepare/Eval have no case
-for, and inputs their Prepare requires to be constants of the model.
+for, inputs their Prepare requires to be constants of the model, and (reference_quant_limits.py)
+quantization parameters their Prepare ENSUREs.
 
 Why: a runtime=tflm image of such a model builds and links, then stops on the device at
 AllocateTensors ("Type INT16 not currently supported", "Node RESIZE_BILINEAR failed to prepare") or
@@ -8,9 +9,11 @@ and what the kernel takes. The facts were read from the pinned TFLM's kernels/*.
 TFLM_COMMIT: their type switches, TF_LITE_ENSURE checks and IsConstantTensor requirements) and are
 checked against the pinned host oracle by tests/test_reference_limits.py. Ops missing from _LIMITS
 are not judged here (TFLM's Prepare still says so on the target): resource variables, control flow,
-signal and decode ops, SVDF/LSTM/detection, TRANSPOSE_CONV, and the ops whose kernel checks no type
-(RESHAPE, SQUEEZE, LOGICAL_AND/OR read any input as bool). Quantization parameters (an int8
-LOGISTIC's output scale...) are the converter's to get right and are not judged either. An op whose
+signal and decode ops, LSTM/detection, and the ops whose kernel checks no type (RESHAPE,
+SQUEEZE, LOGICAL_AND/OR read any input as bool). Quantization is judged for the ops and rules
+reference_quant_limits.py lists; not judged: RELU6/fused-activation bounds that overflow, the other
+ops' quantization checks (ADD/SUB's affine-quantization requirement, ...), per-channel zero-point counts
+(the reader widens one zero point to every channel), the int16 TRANSPOSE_CONV bias type. An op whose
 kernel a kernel library replaces is judged only with the reference kernels (the build filters).
 """
 
@@ -152,6 +155,9 @@ _LIMITS: dict[str, Limit] = {
                               "int16/int8"),
     "BATCH_MATMUL": _one("batch_matmul.cc", "in0", "float32|int8|int16"),
     # input 2 is TRANSPOSE_CONV's data, input 1 its filter (input 0 the output shape, which it does not read)
+    # SVDF: input, weights_feature, weights_time, (bias,) activation state
+    "SVDF": Limit("svdf_common.cc", ("in0", "in1", "in2", "in4"), (("float32",) * 4,
+                                                                   ("int8", "int8", "int16|int8", "int16|int8"))),
     "TRANSPOSE_CONV": _pairs("transpose_conv.cc", ("in2", "in1"), "float32/float32", "int8/int8", "int16/int8"),
 }
 

@@ -140,6 +140,17 @@ def fc_bias_scale_off(input_scale: float, weights_scale: float, bias_scale: floa
     return output_scale > 0 and abs(input_scale * weights_scale - bias_scale) / output_scale > 0.02
 
 
+def _svdf_bias(op, sg):
+    """int8 SVDF: bias scale within 1e-5 of activation state scale x weights_time scale."""
+    bias, state, wt = tensor_at(op, sg, "in3"), tensor_at(op, sg, "in4"), tensor_at(op, sg, "in2")
+    if bias is None or state is None or wt is None:
+        return None
+    product = _scale(state) * _scale(wt)
+    if not abs(_scale(bias) - product) < 1e-5:
+        return "in3", f"scale {_fmt(_scale(bias))}", f"activation state scale x weights_time scale ({_fmt(product)})"
+    return None
+
+
 def _fully_connected(op, sg):
     """Per-channel weights: not int4. Per-tensor weights with a bias: the bias scale within 2% of an
     output step of input scale x weights scale (GetQuantizedConvolutionMultipler)."""
@@ -214,6 +225,7 @@ _RULES: dict[str, tuple[Rule, ...]] = {
     # TRANSPOSE_CONV: input 0 is the output shape, 1 the filter, 2 the data
     "TRANSPOSE_CONV": (Rule("in2:int8|int16", "transpose_conv.cc", f"TransposeConvPrepare; {_POPULATE}",
                             _filter_channels(0, data="in2")),),
+    "SVDF": (Rule("in0:int8", "svdf_common.cc", "PrepareSvdf", _svdf_bias),),
     "FULLY_CONNECTED": (Rule("in0:int8|int16", "fully_connected_common.cc",
                              "CalculateOpDataFullyConnected; kernel_util.cc's GetQuantizedConvolutionMultipler",
                              _fully_connected),),
