@@ -426,6 +426,16 @@ def test_the_quantization_rules_say_what_the_pinned_tflm_prepares_and_invokes(ru
     assert not wrong, "\n".join(wrong)
 
 
+def test_a_quantization_refusal_names_the_tensor_escaped():
+    """The tensor name comes from the model: it reaches the message through escape.terminal."""
+    b = ModelBuilder()
+    add_op(b, "LOGISTIC", [x("int8")], [("int8", S, (1 / 256, 0))], None)
+    b.tensors[b.outputs[0]].name = "y\x1b[2J"
+    sg = read_model(b.build(), where="m.tflite").main
+    reason = reference_limits.check_use(sg.operators[0], sg)
+    assert "\x1b" not in reason and "output 0 'y\\x1b[2J' has zero point 0" in reason, reason
+
+
 def _kernel_file(name: str) -> str:
     """The kernel file a refused case's reason names ('logistic_common' of '... reference logistic_common.cc')."""
     op, spec, _says = QUANT_CASES[name]

@@ -133,11 +133,17 @@ def _filter_channels(dimension: int, data: str = "in0") -> Check:
     return check
 
 
-def fc_bias_scale_off(input_scale: float, weights_scale: float, bias_scale: float, output_scale: float) -> bool:
-    """TFLM's GetQuantizedConvolutionMultipler (kernel_util.cc) refuses a per-tensor quantized
-    FULLY_CONNECTED whose bias scale is off input scale x weights scale by more than 2% of the output
-    scale (aot's fully_connected lowering refuses the same)."""
-    return output_scale > 0 and abs(input_scale * weights_scale - bias_scale) / output_scale > 0.02
+def fc_bias_scale_problem(input_scale: float, weights_scale: float, bias,
+                          output_scale: float) -> tuple[str, str] | None:
+    """What TFLM's GetQuantizedConvolutionMultipler (kernel_util.cc) refuses in a per-tensor quantized
+    FULLY_CONNECTED: a bias scale off input scale x weights scale by more than 2% of the output scale
+    (aot's fully_connected lowering refuses the same): (what the bias has, what TFLM requires), None
+    when it takes the bias."""
+    product = input_scale * weights_scale
+    if not (output_scale > 0 and abs(product - _scale(bias)) / output_scale > 0.02):
+        return None
+    return (f"scale {_fmt(_scale(bias))}",
+            f"input scale x weights scale ({_fmt(product)}) within 2% of the output scale")
 
 
 def _svdf_bias(op, sg):
@@ -162,10 +168,8 @@ def _fully_connected(op, sg):
         if w.dtype == "int4":
             return "in1", "int4 with per-channel scales", "per-tensor quantization for int4 weights"
         return None
-    if bias is not None and fc_bias_scale_off(_scale(x), _scale(w), _scale(bias), _scale(out)):
-        return ("in2", f"scale {_fmt(_scale(bias))}",
-                f"input scale x weights scale ({_fmt(_scale(x) * _scale(w))}, within 2% of the output scale)")
-    return None
+    problem = fc_bias_scale_problem(_scale(x), _scale(w), bias, _scale(out)) if bias is not None else None
+    return ("in2", *problem) if problem else None
 
 
 _INT16_POT_OUT = _output(0, _INT16_OUT_SCALE, lambda s: _log2_is(s, -15))
