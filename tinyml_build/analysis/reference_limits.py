@@ -9,11 +9,12 @@ and what the kernel takes. The facts were read from the pinned TFLM's kernels/*.
 TFLM_COMMIT: their type switches, TF_LITE_ENSURE checks and IsConstantTensor requirements) and are
 checked against the pinned host oracle by tests/test_reference_limits.py. Ops missing from _LIMITS
 are not judged here (TFLM's Prepare still says so on the target): resource variables, control flow,
-signal and decode ops, LSTM/detection, and the ops whose kernel checks no type (RESHAPE,
+signal and decode ops, detection, and the ops whose kernel checks no type (RESHAPE,
 SQUEEZE, LOGICAL_AND/OR read any input as bool). Quantization is judged for the ops and rules
 reference_quant_limits.py lists; not judged: RELU6/fused-activation bounds that overflow, the other
-ops' quantization checks (ADD/SUB's affine-quantization requirement, ...), per-channel zero-point counts
-(the reader widens one zero point to every channel), the int16 TRANSPOSE_CONV bias type. An op whose
+ops' quantization checks (ADD/SUB's affine-quantization requirement, the LSTM's gate parameters, ...),
+per-channel zero-point counts (the reader widens one zero point to every channel), the int16
+TRANSPOSE_CONV bias type, an int8 SVDF without its bias (TFLM reads it regardless). An op whose
 kernel a kernel library replaces is judged only with the reference kernels (the build filters).
 """
 
@@ -30,7 +31,7 @@ _NUMERIC = "float32|int8|int16|int32"
 @dataclass(frozen=True)
 class Limit:
     """What one reference kernel accepts: `positions` ("in0", "out0", ...) whose dtypes decide, and
-    the accepted `combos`, one pattern per position with alternatives separated by "|"."""
+    the accepted `combos`, one pattern per position with alternatives separated by "|" ("*": any)."""
 
     file: str  # the kernel source under tensorflow/lite/micro/kernels/
     positions: tuple[str, ...]
@@ -38,13 +39,13 @@ class Limit:
     constant: tuple[int, ...] = ()  # input positions Prepare requires to be constant tensors
 
     def accepts(self, dtypes: tuple[str, ...]) -> bool:
-        return any(all(d in p.split("|") for d, p in zip(dtypes, combo)) for combo in self.combos)
+        return any(all(p == "*" or d in p.split("|") for d, p in zip(dtypes, combo)) for combo in self.combos)
 
     def describe(self) -> str:
         """The accepted combinations in words, e.g. 'float32 or int8' or 'int8 -> float32, ...'."""
         if len(self.positions) == 1:
             return " or ".join(d for combo in self.combos for d in combo[0].split("|"))
-        return "; ".join(" with ".join(f"{_position_name(p)} {d.replace('|', '/')}"
+        return "; ".join(" with ".join(f"{_position_name(p)} {d.replace('|', '/').replace('*', 'of any type')}"
                                        for p, d in zip(self.positions, combo)) for combo in self.combos)
 
 
@@ -158,6 +159,10 @@ _LIMITS: dict[str, Limit] = {
     # SVDF: input, weights_feature, weights_time, (bias,) activation state
     "SVDF": Limit("svdf_common.cc", ("in0", "in1", "in2", "in4"), (("float32",) * 4,
                                                                    ("int8", "int8", "int16|int8", "int16|int8"))),
+    # UNIDIRECTIONAL_SEQUENCE_LSTM: input, input-to-forget weights (all eight alike: lstm_eval.cc), cell state;
+    # Eval switches on the input type (float32 reads any weights as float), Prepare on the cell state's
+    "UNIDIRECTIONAL_SEQUENCE_LSTM": Limit("unidirectional_sequence_lstm.cc", ("in0", "in2", "in19"),
+                                          (("float32", "*", "float32|int16"), ("int8|int16", "int8", "float32|int16"))),
     "TRANSPOSE_CONV": _pairs("transpose_conv.cc", ("in2", "in1"), "float32/float32", "int8/int8", "int16/int8"),
 }
 
