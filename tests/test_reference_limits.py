@@ -6,13 +6,16 @@ the device).
 The cross-check builds one one-op model per judged op and dtype combination (tests/tflite_builder.py)
 and asks the pinned host oracle whether AllocateTensors + Invoke succeed: the table's verdict must be
 the oracle's. Every model runs in its own runner process (a kernel that crashes is one verdict, not a
-lost test run).
+lost test run). The quantization rules (analysis/reference_quant_limits.py) are checked the same way on
+QUANT_CASES: each refused case breaks one ENSURE (the oracle must stop at that kernel file), each
+accepted one sits next to a limit.
 """
 
 from __future__ import annotations
 
 import itertools
 import os
+import re
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -23,7 +26,7 @@ from conftest import PROJECT_DIR
 from tflite_builder import TYPE_CODES, ModelBuilder
 from tflm_testlib import needs_sources
 
-from tinyml_build.analysis import op_inventory, reference_limits
+from tinyml_build.analysis import op_inventory, reference_limits, reference_quant_limits
 from tinyml_build.errors import ModelError
 from tinyml_build.model.reader import read_model
 from tinyml_build.model.schema import fb
@@ -152,6 +155,132 @@ SPECS = {
     "FULLY_CONNECTED": lambda di, dw: ([x(di, (1, 4)), *_weights_bias(di, dw, (3, 4), 3)], [(di, (1, 3))],
                                        _options("FullyConnectedOptions")),
     "BATCH_MATMUL": lambda d: ([x(d, (1, 2, 2)), x(d, (1, 2, 2))], [(d, (1, 2, 2))], _options("BatchMatMulOptions")),
+    "SVDF": lambda di, dwf, dwt, ds: _svdf(di, dwf, dwt, ds),
+    "UNIDIRECTIONAL_SEQUENCE_LSTM": lambda da, dw, dc: _lstm(da, dw, dc),
+    "TRANSPOSE_CONV": lambda di, dw: _transpose_conv(di, c(dw, np.ones((2, 1, 1, 2)))),
+}
+
+
+VARIABLE = "variable"  # as an input's data: a variable tensor
+
+
+def _lstm(da, dw, dc):
+    """A plain LSTM (no peephole, projection or layer norm: TFLM takes no other), 2 cells, 2 inputs, 1 step."""
+    bias = c({"float32": "float32", "int16": "int64"}.get(da, "int32"), [0, 0], quant=(0.05 * 0.05, 0))
+    inputs = [x(da, (1, 1, 2))] + [c(dw, np.ones((2, 2)))] * 8 + [None] * 3 + [bias] * 4 + [None] * 2
+    inputs += [(da, (1, 2), VARIABLE, None), (dc, (1, 2), VARIABLE, (2.0 ** -11, 0))] + [None] * 4
+    return inputs, [(da, (1, 1, 2))], _options("UnidirectionalSequenceLSTMOptions",
+                                                 fusedActivationFunction=fb.ActivationFunctionType.TANH)
+
+
+def _svdf(di, dwf, dwt, ds, bias_scale=0.05 * 0.05):
+    """SVDF, rank 1: input (1, 2), weights_feature, weights_time (2 filters, memory 2), bias, state."""
+    return ([x(di, (1, 2)), c(dwf, np.ones((2, 2))), c(dwt, np.ones((2, 2))),
+             c("float32" if di == "float32" else "int32", [0, 0], quant=(bias_scale, 0)),
+             (ds, (1, 4), VARIABLE, None)], [(di, (1, 2))], _options("SVDFOptions", rank=1))
+
+
+def _transpose_conv(di, weights, bias_quant=(0.05 * 0.05, 0)):
+    """TRANSPOSE_CONV: output shape, filter, input (of `di`), bias; stride 1, SAME."""
+    bias = c({"float32": "float32", "int16": "int64"}.get(di, "int32"), [0, 0], quant=bias_quant)
+    return ([i32(*S), weights, x(di), bias], [(di, S)],
+            _options("TransposeConvOptions", padding=0, strideH=1, strideW=1))
+
+
+# --- quantization parameters (analysis/reference_quant_limits.py) -----------------------------------------
+
+def q(dtype, shape=S, quant=None):
+    """A graph input of `dtype` with quantization `quant` ((scale, zero point[, axis]))."""
+    return (dtype, tuple(shape), None, quant)
+
+
+_NONE = (None, None)  # no quantization parameters
+_POOL_OPTIONS = _options("Pool2DOptions", padding=1, strideH=2, strideW=2, filterHeight=2, filterWidth=2)
+_CONV = _options("Conv2DOptions", padding=0, strideH=1, strideW=1, dilationHFactor=1, dilationWFactor=1)
+_DW = _options("DepthwiseConv2DOptions", padding=0, strideH=1, strideW=1, depthMultiplier=1, dilationHFactor=1,
+               dilationWFactor=1)
+_BIAS3 = c("int32", [0, 0, 0], quant=(0.05 * 0.05, 0))
+_BIAS2 = c("int32", [0, 0], quant=(0.05 * 0.05, 0))
+
+
+def _fc(weights_quant, bias_scale):
+    return ([x("int8", (1, 4)), c("int8", np.ones((3, 4)), quant=weights_quant),
+             c("int32", [0] * 3, quant=(bias_scale, 0))], [("int8", (1, 3))], _options("FullyConnectedOptions"))
+
+
+# name -> (op, (inputs, outputs, options), what the refusal says or None when TFLM takes it). The refused ones
+# break one TF_LITE_ENSURE each; the accepted ones sit next to a limit (within a tolerance, per-channel along
+# the dimension TFLM reads).
+QUANT_CASES = {
+    "logistic_int8_out_zp": ("LOGISTIC", ([x("int8")], [("int8", S, (1 / 256, 0))], None), "zero point -128"),
+    "logistic_int16_in_zp": ("LOGISTIC", ([q("int16", quant=(0.05, 3))], [("int16", S, (1 / 32768, 0))], None),
+                             "input 0 'in0' has zero point 3"),
+    "logistic_int16_out_scale": ("LOGISTIC", ([x("int16")], [("int16", S, (1 / 16384, 0))], None), "2^-15"),
+    "tanh_int16_out_scale": ("TANH", ([x("int16")], [("int16", S, (0.01, 0))], None), "2^-15"),
+    "tanh_int16_out_zp": ("TANH", ([x("int16")], [("int16", S, (1 / 32768, 1))], None), "zero point 0"),
+    "relu_int16_in_zp": ("RELU", ([q("int16", quant=(0.05, 1))], [("int16", S)], None), "zero point 0"),
+    "softmax_int8_scale": ("SOFTMAX", ([x("int8")], [("int8", S, (1 / 255, -128))], _options("SoftmaxOptions",
+                                                                                               beta=1.0)), "1/256"),
+    "softmax_int8_int16_zp": ("SOFTMAX", ([x("int8")], [("int16", S, (1 / 65536, 0))],
+                                          _options("SoftmaxOptions", beta=1.0)), "zero point -32768"),
+    "softmax_int16_scale": ("SOFTMAX", ([x("int16")], [("int16", S, (1 / 30000, 0))],
+                                        _options("SoftmaxOptions", beta=1.0)), "1/32768"),
+    "softmax_int16_scale_near": ("SOFTMAX", ([x("int16")], [("int16", S, (1.0005 / 32768, 0))],
+                                             _options("SoftmaxOptions", beta=1.0)), None),
+    "log_softmax_int8": ("LOG_SOFTMAX", ([x("int8")], [("int8", S, (16 / 256, 0))], None), "zero point 127"),
+    "mul_int16_zp": ("MUL", ([x("int16"), q("int16", quant=(0.05, 2))], [("int16", S)], _options("MulOptions")),
+                     "input 1 'in1' has zero point 2"),
+    "squared_difference_int16_zp": ("SQUARED_DIFFERENCE", ([x("int16"), x("int16")], [("int16", S, (0.05, 1))],
+                                                           None), "output 0 'out0' has zero point 1"),
+    "batch_matmul_int16_zp": ("BATCH_MATMUL", ([q("int16", (1, 2, 2), (0.05, 1)), x("int16", (1, 2, 2))],
+                                               [("int16", (1, 2, 2))], _options("BatchMatMulOptions")),
+                              "zero point 0"),
+    "concatenation_int8_scale": ("CONCATENATION", ([x("int8"), q("int8", quant=(0.1, 0))], [("int8", (1, 2, 2, 4))],
+                                                   _options("ConcatenationOptions", axis=3)), "output 0's scale"),
+    "concatenation_int8_shared": ("CONCATENATION", ([q("int8", quant=(0.1, 3)), q("int8", quant=(0.1, 3))],
+                                                    [("int8", (1, 2, 2, 4), (0.1, 3))],
+                                                    _options("ConcatenationOptions", axis=3)), None),
+    "concatenation_int16_zp": ("CONCATENATION", ([q("int16", quant=(0.05, 1)), x("int16")],
+                                                 [("int16", (1, 2, 2, 4), (0.05, 1))],
+                                                 _options("ConcatenationOptions", axis=3)), "zero point 0"),
+    "add_n_int8": ("ADD_N", ([x("int8"), q("int8", quant=(0.05, 1))], [("int8", S)], None), "input 0's zero point"),
+    "padv2_int8_value": ("PADV2", ([x("int8"), c("int32", _PADS), c("int8", 0, (), quant=(0.1, 0))],
+                                   [("int8", (1, 4, 2, 2))], None), "output 0's scale"),
+    "average_pool_int8_scale": ("AVERAGE_POOL_2D", ([x("int8")], [("int8", (1, 1, 1, 2), (0.06, 0))], _POOL_OPTIONS),
+                                "output 0's scale"),
+    "max_pool_int16_zp": ("MAX_POOL_2D", ([x("int16")], [("int16", (1, 1, 1, 2), (0.05, 1))], _POOL_OPTIONS),
+                          "output 0's zero point"),
+    "max_pool_int8_scale_near": ("MAX_POOL_2D", ([x("int8")], [("int8", (1, 1, 1, 2), (0.05 + 5e-7, 0))],
+                                                 _POOL_OPTIONS), None),
+    "reduce_max_int8_scale": ("REDUCE_MAX", ([x("int8"), i32(1, 2)], [("int8", (1, 1, 1, 2), (0.1, 0))],
+                                             _options("ReducerOptions", keepDims=True)), "output 0's scale"),
+    "reduce_min_int8_zp": ("REDUCE_MIN", ([x("int8"), i32(1, 2)], [("int8", (1, 1, 1, 2), (0.05, 1))],
+                                          _options("ReducerOptions", keepDims=True)), "output 0's zero point"),
+    "conv_per_channel_axis3": ("CONV_2D", ([x("int8"), c("int8", np.ones((3, 1, 1, 2)), quant=([0.05] * 2, [0] * 2, 3)),
+                                            _BIAS3], [("int8", (1, 2, 2, 3))], _CONV), "along dimension 0"),
+    "conv_per_channel_axis0": ("CONV_2D", ([x("int8"), c("int8", np.ones((3, 1, 1, 2)), quant=([0.05] * 3, [0] * 3, 0)),
+                                            _BIAS3], [("int8", (1, 2, 2, 3))], _CONV), None),
+    "conv_filter_unquantized": ("CONV_2D", ([x("int8"), c("int8", np.ones((3, 1, 1, 2)), quant=_NONE), _BIAS3],
+                                            [("int8", (1, 2, 2, 3))], _CONV), "no quantization parameters"),
+    "conv_input_unquantized": ("CONV_2D", ([q("int8", quant=_NONE), c("int8", np.ones((3, 1, 1, 2))), _BIAS3],
+                                           [("int8", (1, 2, 2, 3))], _CONV), "input 0 'in0' has no quantization"),
+    "depthwise_per_channel_axis1": ("DEPTHWISE_CONV_2D", ([x("int8"), c("int8", np.ones((1, 3, 1, 2)),
+                                                                        quant=([0.05] * 3, [0] * 3, 1)), _BIAS2],
+                                                          [("int8", S)], _DW), "along dimension 3"),
+    "depthwise_per_channel_axis3": ("DEPTHWISE_CONV_2D", ([x("int8"), c("int8", np.ones((1, 3, 1, 2)),
+                                                                        quant=([0.05] * 2, [0] * 2, 3)), _BIAS2],
+                                                          [("int8", S)], _DW), None),
+    "fully_connected_bias_scale": ("FULLY_CONNECTED", _fc((0.05, 0), 0.01), "input scale x weights scale"),
+    "fully_connected_bias_near": ("FULLY_CONNECTED", _fc((0.05, 0), 0.05 * 0.05 + 0.0009), None),
+    "fully_connected_per_channel": ("FULLY_CONNECTED", _fc(([0.05, 0.1, 0.2], [0] * 3, 0), 0.01), None),
+    "svdf_int8_bias_scale": ("SVDF", _svdf("int8", "int8", "int16", "int16", bias_scale=0.003),
+                             "activation state scale x weights_time scale"),
+    "svdf_int8_bias_scale_near": ("SVDF", _svdf("int8", "int8", "int8", "int8", bias_scale=0.05 * 0.05 + 9e-6), None),
+    "transpose_conv_filter_unquantized": ("TRANSPOSE_CONV", _transpose_conv("int8", c("int8", np.ones((2, 1, 1, 2)),
+                                                                                    quant=_NONE)),
+                                          "input 1 'in1' has no quantization"),
+    "transpose_conv_per_channel": ("TRANSPOSE_CONV", _transpose_conv("int8", c("int8", np.ones((2, 1, 1, 2)),
+                                                                             quant=([0.05, 0.1], [0, 0], 0))), None),
 }
 
 
@@ -164,11 +293,19 @@ def one_op_model(op: str, inputs, outputs, options) -> bytes:
 def add_op(b: ModelBuilder, op: str, inputs, outputs, options) -> None:
     """One use of `op` with its own tensors; graph inputs and outputs appended to b's."""
     ins, outs = [], []
-    for k, (dtype, shape, data, quant) in enumerate(inputs):
+    for k, spec in enumerate(inputs):
+        if spec is None:  # an omitted optional input
+            ins.append(-1)
+            continue
+        dtype, shape, data, quant = spec
         q = quant or _QUANT.get(dtype, (None, None))
-        index = b.tensor(f"in{k}", dtype, shape, data=data, scale=q[0], zero_point=q[1])
+        variable = isinstance(data, str)  # VARIABLE: a variable tensor (SVDF's state)
+        index = b.tensor(f"in{k}", dtype, shape, data=None if variable else data, scale=q[0], zero_point=q[1],
+                         axis=(*q, 0)[2])
         ins.append(index)
-        if data is None:
+        if variable:
+            b.tensors[index].isVariable = True
+        elif data is None:
             b.inputs.append(index)
     for k, (dtype, shape, *quant) in enumerate(outputs):
         q = quant[0] if quant and quant[0] else _QUANT.get(dtype, (None, None))
@@ -205,7 +342,8 @@ def _oracle_runs(runner, data: bytes) -> str | None:
         pinned.run(runner, model, _feeds(model), timeout=60)
     except ModelError as err:
         lines = (err.details or err.what).strip().splitlines()
-        return next((line for line in lines if "was not true" in line or "support" in line), lines[-1])
+        return next((line for line in lines if "was not true" in line or "support" in line or ".cc:" in line),
+                    lines[-1])
     return None
 
 
@@ -251,7 +389,7 @@ def runner():
 def test_the_table_says_what_the_pinned_tflm_prepares_and_invokes(runner):
     """Every judged op's spec in each dtype combination: the table's verdict is the oracle's. The uses
     the table accepts run as one model (one AllocateTensors + Invoke); each refused one alone, two at
-    a time. ~700 cases, ~30 s (the runner zeroes a 64 MiB arena per run); TINYML_FULL_MATRIX=1: ~1,100."""
+    a time. ~830 cases, ~40 s (the runner zeroes a 64 MiB arena per run); TINYML_FULL_MATRIX=1: ~3,900."""
     accepted, refused = [], {}
     for op, dtypes in cases():
         data = one_op_model(op, *SPECS[op](*dtypes))
@@ -270,6 +408,53 @@ def test_the_table_says_what_the_pinned_tflm_prepares_and_invokes(runner):
         wrong += [f"{op}{dtypes}: table accepts; oracle: {why}" for op, dtypes in accepted
                   if (why := _oracle_runs(runner, one_op_model(op, *SPECS[op](*dtypes)))) is not None]
     assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.tflm_sources
+@needs_sources
+def test_the_quantization_rules_say_what_the_pinned_tflm_prepares_and_invokes(runner):
+    """Each quantization case: the refusal names what the case breaks, and the oracle stops on each
+    refused case alone and runs the accepted ones (one model). ~35 cases, ~3 s."""
+    accepted, wrong = ModelBuilder(), []
+    refused = {}
+    for name, (op, spec, says) in sorted(QUANT_CASES.items()):
+        data = one_op_model(op, *spec)
+        sg = read_model(data, where=name).main
+        reason = reference_limits.check_use(sg.operators[0], sg)
+        if (reason is None) != (says is None) or (says and says not in reason):
+            wrong.append(f"{name}: table: {reason}; expected {says or 'accepted'}")
+        if says is None:
+            add_op(accepted, op, *spec)
+        else:
+            refused[name] = data
+    assert sorted(reference_quant_limits.judged_ops()) == sorted({op for op, _s, says in QUANT_CASES.values()
+                                                                   if says})  # every rule has a refused case
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        verdicts = dict(zip(refused, pool.map(lambda name: _oracle_runs(runner, refused[name]), refused)))
+    wrong += [f"{name}: table refuses; but the oracle runs it" for name, why in verdicts.items() if why is None]
+    wrong += [f"{name}: the oracle stops elsewhere: {why}" for name, why in verdicts.items()  # the ENSURE named
+              if why is not None and not re.search(r"/(kernel_util|" + _kernel_file(name) + r")\.cc:\d+ ", why)]
+    if (why := _oracle_runs(runner, accepted.build())) is not None:
+        wrong += [f"{name}: table accepts; oracle: {why}" for name, (op, spec, says) in sorted(QUANT_CASES.items())
+                  if says is None and _oracle_runs(runner, one_op_model(op, *spec)) is not None]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_a_quantization_refusal_names_the_tensor_escaped():
+    """The tensor name comes from the model: it reaches the message through escape.terminal."""
+    b = ModelBuilder()
+    add_op(b, "LOGISTIC", [x("int8")], [("int8", S, (1 / 256, 0))], None)
+    b.tensors[b.outputs[0]].name = "y\x1b[2J"
+    sg = read_model(b.build(), where="m.tflite").main
+    reason = reference_limits.check_use(sg.operators[0], sg)
+    assert "\x1b" not in reason and "output 0 'y\\x1b[2J' has zero point 0" in reason, reason
+
+
+def _kernel_file(name: str) -> str:
+    """The kernel file a refused case's reason names ('logistic_common' of '... reference logistic_common.cc')."""
+    op, spec, _says = QUANT_CASES[name]
+    sg = read_model(one_op_model(op, *spec), where=name).main
+    return re.search(r"reference (\w+)\.cc", reference_limits.check_use(sg.operators[0], sg)).group(1)
 
 
 # --- what bench/converter_sweep.py found: images that built, then stopped on the device ----------------

@@ -1,5 +1,6 @@
 """Op uses TFLM's reference kernels refuse at start-up: tensor types their Prepare/Eval have no case
-for, and inputs their Prepare requires to be constants of the model.
+for, inputs their Prepare requires to be constants of the model, and (reference_quant_limits.py)
+quantization parameters their Prepare ENSUREs.
 
 Why: a runtime=tflm image of such a model builds and links, then stops on the device at
 AllocateTensors ("Type INT16 not currently supported", "Node RESIZE_BILINEAR failed to prepare") or
@@ -8,9 +9,12 @@ and what the kernel takes. The facts were read from the pinned TFLM's kernels/*.
 TFLM_COMMIT: their type switches, TF_LITE_ENSURE checks and IsConstantTensor requirements) and are
 checked against the pinned host oracle by tests/test_reference_limits.py. Ops missing from _LIMITS
 are not judged here (TFLM's Prepare still says so on the target): resource variables, control flow,
-signal and decode ops, SVDF/LSTM/detection, TRANSPOSE_CONV, and the ops whose kernel checks no type
-(RESHAPE, SQUEEZE, LOGICAL_AND/OR read any input as bool). Quantization parameters (an int8
-LOGISTIC's output scale...) are the converter's to get right and are not judged either. An op whose
+signal and decode ops, detection, and the ops whose kernel checks no type (RESHAPE,
+SQUEEZE, LOGICAL_AND/OR read any input as bool). Quantization is judged for the ops and rules
+reference_quant_limits.py lists; not judged: RELU6/fused-activation bounds that overflow, the other
+ops' quantization checks (ADD/SUB's affine-quantization requirement, the LSTM's gate parameters, ...),
+per-channel zero-point counts (the reader widens one zero point to every channel), the int16
+TRANSPOSE_CONV bias type, an int8 SVDF without its bias (TFLM reads it regardless). An op whose
 kernel a kernel library replaces is judged only with the reference kernels (the build filters).
 """
 
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tinyml_build.analysis.reference_quant_limits import check_quantization, tensor_at
 from tinyml_build.model.reader import Model
 
 _NUMERIC = "float32|int8|int16|int32"
@@ -26,7 +31,7 @@ _NUMERIC = "float32|int8|int16|int32"
 @dataclass(frozen=True)
 class Limit:
     """What one reference kernel accepts: `positions` ("in0", "out0", ...) whose dtypes decide, and
-    the accepted `combos`, one pattern per position with alternatives separated by "|"."""
+    the accepted `combos`, one pattern per position with alternatives separated by "|" ("*": any)."""
 
     file: str  # the kernel source under tensorflow/lite/micro/kernels/
     positions: tuple[str, ...]
@@ -34,13 +39,13 @@ class Limit:
     constant: tuple[int, ...] = ()  # input positions Prepare requires to be constant tensors
 
     def accepts(self, dtypes: tuple[str, ...]) -> bool:
-        return any(all(d in p.split("|") for d, p in zip(dtypes, combo)) for combo in self.combos)
+        return any(all(p == "*" or d in p.split("|") for d, p in zip(dtypes, combo)) for combo in self.combos)
 
     def describe(self) -> str:
         """The accepted combinations in words, e.g. 'float32 or int8' or 'int8 -> float32, ...'."""
         if len(self.positions) == 1:
             return " or ".join(d for combo in self.combos for d in combo[0].split("|"))
-        return "; ".join(" with ".join(f"{_position_name(p)} {d.replace('|', '/')}"
+        return "; ".join(" with ".join(f"{_position_name(p)} {d.replace('|', '/').replace('*', 'of any type')}"
                                        for p, d in zip(self.positions, combo)) for combo in self.combos)
 
 
@@ -150,6 +155,15 @@ _LIMITS: dict[str, Limit] = {
     "FULLY_CONNECTED": _pairs("fully_connected.cc", ("in0", "in1"), "float32/float32", "int8/int8|int4",
                               "int16/int8"),
     "BATCH_MATMUL": _one("batch_matmul.cc", "in0", "float32|int8|int16"),
+    # input 2 is TRANSPOSE_CONV's data, input 1 its filter (input 0 the output shape, which it does not read)
+    # SVDF: input, weights_feature, weights_time, (bias,) activation state
+    "SVDF": Limit("svdf_common.cc", ("in0", "in1", "in2", "in4"), (("float32",) * 4,
+                                                                   ("int8", "int8", "int16|int8", "int16|int8"))),
+    # UNIDIRECTIONAL_SEQUENCE_LSTM: input, input-to-forget weights (all eight alike: lstm_eval.cc), cell state;
+    # Eval switches on the input type (float32 reads any weights as float), Prepare on the cell state's
+    "UNIDIRECTIONAL_SEQUENCE_LSTM": Limit("unidirectional_sequence_lstm.cc", ("in0", "in2", "in19"),
+                                          (("float32", "*", "float32|int16"), ("int8|int16", "int8", "float32|int16"))),
+    "TRANSPOSE_CONV": _pairs("transpose_conv.cc", ("in2", "in1"), "float32/float32", "int8/int8", "int16/int8"),
 }
 
 
@@ -167,11 +181,8 @@ def judged_ops() -> list[str]:
 
 
 def _dtype_at(op, sg, position: str) -> str | None:
-    indices = op.inputs if position.startswith("in") else op.outputs
-    k = int(position.lstrip("inout"))
-    if k >= len(indices) or not 0 <= indices[k] < len(sg.tensors):
-        return None
-    return sg.tensors[indices[k]].dtype
+    t = tensor_at(op, sg, position)
+    return None if t is None else t.dtype
 
 
 def check_use(op, sg) -> str | None:
@@ -188,7 +199,7 @@ def check_use(op, sg) -> str | None:
         if k < len(op.inputs) and 0 <= op.inputs[k] < len(sg.tensors) and not sg.tensors[op.inputs[k]].is_constant:
             return (f"{where}: input {k} is computed at run time; TFLM's reference {limit.file} requires it to be "
                     "a constant of the model")
-    return None
+    return check_quantization(op, sg, where)
 
 
 def reference_refusals(model: Model) -> tuple[tuple[str, str], ...]:
@@ -207,6 +218,7 @@ def refusal(reasons: list[str], aot_builds: bool) -> tuple[str, str]:
     way out -- runtime=aot when it builds the model, else a re-export."""
     more = f" (and {len(reasons) - 1} more)" if len(reasons) > 1 else ""
     fix = ("use runtime=aot (it builds this model)" if aot_builds else
-           "re-export the model so that the op gets types TFLM's kernel takes (e.g. int8 rather than 16x8 "
-           "quantization) and constant shapes (a fixed batch size), or leave the op out")
+           "re-export the model so that the op gets types and quantization TFLM's kernel takes (e.g. int8 rather "
+           "than 16x8 quantization, the scale and zero point named above, as the TF converter writes them) and "
+           "constant shapes (a fixed batch size), or leave the op out")
     return f"runtime=tflm cannot run this model: {reasons[0]}{more}", fix

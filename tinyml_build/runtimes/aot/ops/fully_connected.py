@@ -15,6 +15,7 @@ import math
 
 import numpy as np
 
+from tinyml_build.analysis.reference_quant_limits import fc_bias_scale_problem
 from tinyml_build.runtimes.aot.ops import register
 from tinyml_build.runtimes.aot.ops._requant import output_stage
 from tinyml_build.runtimes.aot.ops.fully_connected_16x8 import lower_fully_connected_16x8
@@ -114,6 +115,10 @@ def _lower_int8(ctx) -> None:
     if any(zp != 0 for zp in wq.zero_point):
         raise ctx.unsupported(f"weights tensor #{w.index} '{w.name}' has a nonzero zero point "
                               "(TFLM requires symmetric int8 weights)")
+    if bias is not None and not wq.per_channel and (
+            problem := fc_bias_scale_problem(in_scale, wq.scale[0], bias, out_scale)):
+        raise ctx.unsupported(f"bias tensor #{bias.index} '{bias.name}' has {problem[0]}; TFLM's Prepare requires "
+                              f"{problem[1]}")
     if wq.per_channel:
         multipliers, shifts = per_channel_multipliers(in_scale, wq.scale, out_scale, units)
     else:

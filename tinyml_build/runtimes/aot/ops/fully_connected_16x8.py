@@ -10,6 +10,7 @@ zero point is folded into the bias here (exact in the accumulator's own arithmet
 
 import numpy as np
 
+from tinyml_build.analysis.reference_quant_limits import fc_bias_scale_problem
 from tinyml_build.runtimes.aot.ops._requant import scale_tables
 from tinyml_build.runtimes.aot.quantization import (
     activation_range,
@@ -73,6 +74,10 @@ def lower_fully_connected_16x8(ctx, shapes) -> None:
     if wq is None or any(z != 0 for z in wq.zero_point):
         raise ctx.unsupported(f"weights tensor #{w.index} '{w.name}' must be symmetrically quantized, as TFLM "
                               "requires")
+    if bias is not None and not wq.per_channel and (
+            problem := fc_bias_scale_problem(in_scale, wq.scale[0], bias, out_scale)):
+        raise ctx.unsupported(f"bias tensor #{bias.index} '{bias.name}' has {problem[0]}; TFLM's Prepare requires "
+                              f"{problem[1]}")
     if wq.per_channel:
         if len(wq.scale) != units:
             raise ctx.unsupported(f"per-channel weights need {units} scales, got {len(wq.scale)}")
