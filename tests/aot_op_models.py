@@ -122,16 +122,16 @@ def depthwise_model(in_shape=(1, 9, 9, 4), multiplier=1, kernel=(3, 3), stride=(
 
 
 def fc_model(batches=1, features=8, units=4, activation="NONE", per_channel=False, in_zp=-3, out_zp=2, out_scale=0.1,
-             seed=0) -> bytes:
+             seed=0, in_scale=0.05, w_scale=0.02) -> bytes:
     """x[batches, features] -> FULLY_CONNECTED(units), int8; per-channel weight scales optional."""
     rng = np.random.default_rng(seed)
     b = ModelBuilder()
-    x = b.tensor("x", "int8", [batches, features], scale=0.05, zero_point=in_zp)
-    w_scales = list(rng.uniform(0.002, 0.04, units)) if per_channel else [0.02]
+    x = b.tensor("x", "int8", [batches, features], scale=in_scale, zero_point=in_zp)
+    w_scales = list(rng.uniform(0.002, 0.04, units)) if per_channel else [w_scale]
     w = b.tensor("w", "int8", [units, features], data=rng.integers(-127, 128, (units, features)).astype(np.int8),
                  scale=w_scales, zero_point=[0] * len(w_scales))
     bias = b.tensor("b", "int32", [units], data=rng.integers(-3000, 3000, units).astype(np.int32),
-                    scale=[0.05 * s for s in w_scales], zero_point=[0] * len(w_scales))
+                    scale=[in_scale * s for s in w_scales], zero_point=[0] * len(w_scales))
     y = b.tensor("y", "int8", [batches, units], scale=out_scale, zero_point=out_zp)
     options = fb.FullyConnectedOptionsT()
     options.fusedActivationFunction = ACTIVATIONS[activation]

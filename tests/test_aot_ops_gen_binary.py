@@ -102,7 +102,9 @@ def _mul_model(out_scale, activation) -> bytes:
 @pytest.mark.parametrize("data,op", [
     (_mul_model(1e-10, fb.ActivationFunctionType.RELU6), "MUL"),
     (_mul_model(1e-10, fb.ActivationFunctionType.RELU_N1_TO_1), "MUL"),
-    (fc_model(activation="RELU6", out_scale=1e-10), "FULLY_CONNECTED"),
+    # scales whose product is exact: the bias scale passes GetQuantizedConvolutionMultipler's check
+    # (|input x weights - bias| / output scale <= 0.02), which TFLM makes before the activation range
+    (fc_model(activation="RELU6", out_scale=1e-10, in_scale=0.5, w_scale=0.25), "FULLY_CONNECTED"),
 ], ids=["mul_relu6", "mul_relu_n1_to_1", "fc_relu6"])
 def test_activation_bound_overflowing_int32_is_refused_like_tflm(tmp_path, data, op):
     """Regression (found by the generated MUL int16 cases): 6 / 1e-10 does not fit int32, TFLM's
