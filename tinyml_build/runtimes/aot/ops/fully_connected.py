@@ -33,6 +33,7 @@ FORMS_STACK_QUADS = 16  # TML_FC_STACK_QUADS: inputs this deep (and FORMS_ROWS..
 FORMS_CHUNK_QUADS = 64  # TML_FC_CHUNK_QUADS: input quads per chunk of forms in the layer's buffer
 SCRATCH_BLOCK = 32  # TML_FC_SCRATCH_BLOCK: outputs per requantization block of the SMLAD layout's path
 STACK_BLOCK = 16  # TML_FC_BLOCK: rows whose accumulators the kernel's small stack buffers hold
+STACK_WORDS = (16, 48, 64, 96, 160)  # the kernel's stack buffers, int32 words (fully_connected.c TML_FC_STACK_WORK)
 
 
 def smlad_weights(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -150,8 +151,8 @@ def _lower_int8(ctx) -> None:
 
 def _work(ctx, depth: int, units: int) -> str:
     """The kernel's buffer (work_bytes) as arena scratch only where the plan has room for it without
-    growing the arena: a required buffer made aot's arena grow past TFLM's (anomaly_fc 768 -> 1,408 B)
-    while the stack reservation, fixed by the linker script, did not shrink. NULL otherwise, and for the
+    growing the arena: a required buffer made the arena grow (anomaly_fc 768 -> 1,408 B) while the
+    stack reservation, fixed by the linker script, did not shrink. NULL otherwise, and for the
     smallest layers (fewer than FORMS_ROWS rows, or up to STACK_BLOCK rows of at most FORMS_STACK_QUADS
     input quads, whose buffer is at most 192 B): the kernel then holds the buffer on the frame of the
     function stack_words picks (fully_connected.c, tml_fully_connected_s8_stack<words>)."""
@@ -180,8 +181,6 @@ def stack_words(depth: int, units: int) -> int:
         return SCRATCH_BLOCK + 4 * FORMS_STACK_QUADS
     return SCRATCH_BLOCK + 2 * FORMS_CHUNK_QUADS
 
-
-STACK_WORDS = (16, 48, 64, 96, 160)  # the kernel's stack buffers (fully_connected.c TML_FC_STACK_WORK)
 
 
 def _lower_float(ctx) -> None:
