@@ -49,31 +49,11 @@ def anomaly_fc_model(path: Path) -> Path:
     """The MLPerf Tiny anomaly-detection autoencoder's shape as a seeded int8 model: ten
     FULLY_CONNECTED layers, per-tensor weights, RELU on the hidden ones, scales that keep the
     activations spread over the int8 range."""
-    from tflite_builder import ModelBuilder
+    from tflite_builder import fully_connected_chain_model
 
-    from tinyml_build.model.schema import fb
-
-    rng = np.random.default_rng(12)
-    b = ModelBuilder("anomaly-detection shaped FC model (bench)")
-    code = b.opcode(fb.BuiltinOperator.FULLY_CONNECTED, version=4)
-    scale, zp = 0.05, -10
-    x = first = b.tensor("input", "int8", [1, ANOMALY_WIDTHS[0]], scale=scale, zero_point=zp)
-    for n, (depth, units) in enumerate(zip(ANOMALY_WIDTHS, ANOMALY_WIDTHS[1:])):
-        w_scale = 0.01
-        out_scale = scale * w_scale * 74.0 * np.sqrt(depth) / 60.0
-        out_zp = -128 if n < len(ANOMALY_WIDTHS) - 2 else 3
-        w = b.tensor(f"w{n}", "int8", [units, depth], data=rng.integers(-127, 128, (units, depth)).astype(np.int8),
-                     scale=w_scale, zero_point=0)
-        bias = b.tensor(f"b{n}", "int32", [units], data=rng.integers(-2000, 2000, units).astype(np.int32),
-                        scale=scale * w_scale, zero_point=0)
-        y = b.tensor(f"y{n}", "int8", [1, units], scale=out_scale, zero_point=out_zp)
-        options = fb.FullyConnectedOptionsT()
-        options.fusedActivationFunction = 1 if n < len(ANOMALY_WIDTHS) - 2 else 0  # RELU on hidden layers
-        b.op(code, [x, w, bias], [y], fb.BuiltinOptions.FullyConnectedOptions, options)
-        x, scale, zp = y, out_scale, out_zp
-    b.inputs, b.outputs = [first], [x]
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(b.build())
+    path.write_bytes(fully_connected_chain_model(ANOMALY_WIDTHS, seed=12,
+                                                 description="anomaly-detection shaped FC model (bench)"))
     return path
 
 

@@ -8,10 +8,11 @@ import aot_op_models as m
 import pytest
 from aot_op_cases import assert_exact
 from conftest import shared_model
+from test_aot_fc_stack import FC_PATHS_WIDTHS
 from test_aot_lstm import _model as lstm_model
 from test_aot_lstm import needs_tflm_table
 from test_aot_svdf import _model as svdf_model
-from tflite_builder import fully_connected_model
+from tflite_builder import fully_connected_chain_model, fully_connected_model
 
 from tinyml_build.model.reader import read_model
 from tinyml_build.runtimes.aot import lower_model
@@ -42,6 +43,8 @@ SIMD_TAILS = {
                                                           stride=(2, 2)),
     "depthwise_m3": lambda: m.depthwise_model(in_shape=(1, 6, 6, 3), multiplier=3),
     "fully_connected_13x7": lambda: fully_connected_model(units=7, features=13, seed=3),
+    # int8 FC buffers in the arena and on each stack wrapper's frame (test_aot_fc_stack.py)
+    "fully_connected_paths": lambda: fully_connected_chain_model(FC_PATHS_WIDTHS, seed=5),
     "softmax": lambda: m.softmax_model(shape=(3, 11), in_scale=0.3),
     "avg_pool": lambda: m.pool_model("AVERAGE_POOL_2D", in_shape=(1, 7, 7, 5)),
     "quantize_float": lambda: m.quantize_model(),

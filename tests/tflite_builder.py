@@ -169,6 +169,32 @@ def fully_connected_model(input_dtype="int8", weight_dtype="int8", units=4, feat
     return b.build()
 
 
+def fully_connected_chain_model(widths, seed=12, description="int8 FULLY_CONNECTED chain") -> bytes:
+    """x[1, widths[0]] -> FULLY_CONNECTED(widths[1]) -> ... -> y[1, widths[-1]], seeded int8: per-tensor
+    weights, RELU on the hidden layers, scales that keep the activations spread over the int8 range
+    (bench's anomaly_fc is the MLPerf Tiny anomaly-detection autoencoder's widths)."""
+    rng = np.random.default_rng(seed)
+    b = ModelBuilder(description)
+    code = b.opcode(fb.BuiltinOperator.FULLY_CONNECTED, version=4)
+    scale, zp = 0.05, -10
+    x = first = b.tensor("input", "int8", [1, widths[0]], scale=scale, zero_point=zp)
+    for n, (depth, units) in enumerate(zip(widths, widths[1:])):
+        w_scale = 0.01
+        out_scale = scale * w_scale * 74.0 * np.sqrt(depth) / 60.0
+        out_zp = -128 if n < len(widths) - 2 else 3
+        w = b.tensor(f"w{n}", "int8", [units, depth], data=rng.integers(-127, 128, (units, depth)).astype(np.int8),
+                     scale=w_scale, zero_point=0)
+        bias = b.tensor(f"b{n}", "int32", [units], data=rng.integers(-2000, 2000, units).astype(np.int32),
+                        scale=scale * w_scale, zero_point=0)
+        y = b.tensor(f"y{n}", "int8", [1, units], scale=out_scale, zero_point=out_zp)
+        options = fb.FullyConnectedOptionsT()
+        options.fusedActivationFunction = 1 if n < len(widths) - 2 else 0  # RELU on hidden layers
+        b.op(code, [x, w, bias], [y], fb.BuiltinOptions.FullyConnectedOptions, options)
+        x, scale, zp = y, out_scale, out_zp
+    b.inputs, b.outputs = [first], [x]
+    return b.build()
+
+
 def single_op_model(builtin_code: int, dtype="int8", shape=(1, 4), custom: str | None = None) -> bytes:
     """One op with one input and one output of the same shape (options left at defaults)."""
     b = ModelBuilder()

@@ -57,9 +57,38 @@ typedef struct {
   int32_t output_depth;
 } tml_fc_s8_params;
 
-/* scratch: NULL, or arena memory for 32 accumulators and, for inputs of more than 16 quads, their
- * SMLAD forms: 4 * 32 (+ 8 * min(accum_depth / 4, 64)) bytes (ops/fully_connected.py _forms_scratch). */
-void tml_fully_connected_s8(const tml_fc_s8_params *p, const int8_t *input, int8_t *output, int32_t *scratch);
+/* Layers too small for the SMLAD weight layout (fewer than 4 rows or depth < 4): row-major weights. */
+void tml_fully_connected_s8_rows(const tml_fc_s8_params *p, const int8_t *input, int8_t *output);
+/* The others, over their buffer `work`: min(output_depth, 32) accumulators, then (4 bytes of input per
+ * quad) the SMLAD forms of min(accum_depth / 4, 64) quads, 8 bytes each (ops/fully_connected.py
+ * work_bytes); or the same buffer on the frame of a function of the buffer's size in int32 words. */
+void tml_fully_connected_s8_work(const tml_fc_s8_params *p, const int8_t *input, int8_t *output, int32_t *work);
+void tml_fully_connected_s8_stack16(const tml_fc_s8_params *p, const int8_t *input, int8_t *output);
+void tml_fully_connected_s8_stack48(const tml_fc_s8_params *p, const int8_t *input, int8_t *output);
+void tml_fully_connected_s8_stack64(const tml_fc_s8_params *p, const int8_t *input, int8_t *output);
+void tml_fully_connected_s8_stack96(const tml_fc_s8_params *p, const int8_t *input, int8_t *output);
+void tml_fully_connected_s8_stack160(const tml_fc_s8_params *p, const int8_t *input, int8_t *output);
+
+/* A layer in the SMLAD layout: `work` is its arena scratch, or NULL where that would have grown the
+ * arena (then the buffer is on the stack of the function for `stack_words`, which the lowering picks
+ * by the layer's shape: ops/fully_connected.py stack_words). Inline, so that the generated code's
+ * constant `work` and `stack_words` make it one direct call, no dispatch at run time. */
+static inline void tml_fully_connected_s8(const tml_fc_s8_params *p, const int8_t *input, int8_t *output, int32_t *work,
+                                          int32_t stack_words) {
+  if (work != NULL) {
+    tml_fully_connected_s8_work(p, input, output, work);
+  } else if (stack_words <= 16) {
+    tml_fully_connected_s8_stack16(p, input, output);
+  } else if (stack_words <= 48) {
+    tml_fully_connected_s8_stack48(p, input, output);
+  } else if (stack_words <= 64) {
+    tml_fully_connected_s8_stack64(p, input, output);
+  } else if (stack_words <= 96) {
+    tml_fully_connected_s8_stack96(p, input, output);
+  } else {
+    tml_fully_connected_s8_stack160(p, input, output);
+  }
+}
 
 typedef struct {
   const float *weights; /* [output_depth][accum_depth] */

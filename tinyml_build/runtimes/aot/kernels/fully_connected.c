@@ -19,15 +19,17 @@
  * inference. Four rows are interleaved quad by quad, so one pointer walks them. The portable path
  * computes the same sums in plain C (modulo 2^32, as SMLAD does), so every build gives the same bits.
  *
- * Stack: the kernel's frame is bounded for small boards (tests/test_aot_fc_stack.py): accumulators
- * of TML_FC_BLOCK outputs and the input forms of TML_FC_STACK_QUADS quads; a layer with a deeper
- * input gets its forms buffer (TML_FC_CHUNK_QUADS quads at most) and TML_FC_SCRATCH_BLOCK accumulators
- * from the arena (ops/fully_connected.py).
+ * Stack: the path's frames hold no buffer (tests/test_aot_fc_stack.py). Its accumulators and input
+ * forms are the layer's arena scratch where the plan has room for it without growing the arena
+ * (ops/fully_connected.py work_bytes: min(units, TML_FC_SCRATCH_BLOCK) accumulators, the forms of up
+ * to TML_FC_CHUNK_QUADS quads), else the same buffer on the frame of a wrapper sized to the layer
+ * (tml_fully_connected_s8_stack<words>, picked by the lowering): the same passes, so the same
+ * instructions and bits, either way.
  */
 #include "tml_dot.h"
 #include "tml_requant.h"
 
-/* The small-layer path keeps its own small stack frame and prologue (not inlined into the caller). */
+/* Helpers that keep their own small stack frame and prologue (not inlined into the caller). */
 #if defined(__GNUC__)
 #define TML_FC_SEPARATE __attribute__((noinline))
 #else
@@ -37,7 +39,8 @@
 /* Rows per pass over the input; the layout's row group (ops/fully_connected.py, ROW_GROUP). */
 #define TML_FC_ROWS 4
 
-/* Outputs per requantization block: their int32 accumulators are the frame's largest array. */
+/* Rows of the small layers whose accumulators fit the small stack buffers (stack16, stack48) and of the
+ * row-major path's block (its frame's largest array). */
 #define TML_FC_BLOCK 16
 
 /* Input quads whose forms fit the frame (8 bytes each); ops/fully_connected.py FORMS_STACK_QUADS. */
@@ -46,8 +49,8 @@
 /* Input quads per chunk of forms in the arena's buffer (ops/fully_connected.py FORMS_CHUNK_QUADS). */
 #define TML_FC_CHUNK_QUADS 64
 
-/* Outputs per block when the accumulators are in the arena's buffer (ops/fully_connected.py
- * SCRATCH_BLOCK): its first 4 * TML_FC_SCRATCH_BLOCK bytes. */
+/* Outputs per requantization block of the SMLAD layout's path (ops/fully_connected.py SCRATCH_BLOCK):
+ * their accumulators open the layer's buffer. */
 #define TML_FC_SCRATCH_BLOCK 32
 
 #if TML_HAVE_SIMD32
@@ -80,6 +83,17 @@ static uint32_t tml_fc_forms(const int8_t *x, int32_t quads, int32_t *forms) {
     sum = __smlad(xa, 0x00010001, sum);
   }
   return (uint32_t)sum << 7;
+}
+
+/* tml_fc_forms without the input term, for the chunks of an input too deep for one buffer of forms
+ * (its term is made once, by tml_fc_input_term): a function of its own, whose loop keeps its constant
+ * in a register (inlined in tml_fully_connected_s8_work, GCC reloaded it every quad). */
+TML_FC_SEPARATE static void tml_fc_chunk_forms(const int8_t *x, int32_t quads, int32_t *forms) {
+  for (; quads > 0; --quads, x += 4, forms += 2) {
+    const uint32_t word = tml_load4(x);
+    forms[0] = tml_sxtb16(word);
+    forms[1] = tml_fc_xb(word);
+  }
 }
 
 /* tml_smlad_input_term for inputs whose forms are not stored: four quads' (x0, x2) lanes summed by
@@ -275,7 +289,7 @@ static void tml_fc_accumulate(const tml_fc_s8_params *p, const int8_t *x, uint32
     for (q0 = 0; full > 0 && q0 < quads; q0 += chunk) {
       const int32_t size = quads - q0 < chunk ? quads - q0 : chunk;
       if (!forms_ready) {
-        (void)tml_fc_forms(x + 4 * q0, size, forms);
+        tml_fc_chunk_forms(x + 4 * q0, size, forms);
       }
       for (i = 0; i < full; i += TML_FC_ROWS) {
         tml_fc_rows4(forms, rows + i * depth + 4 * TML_FC_ROWS * q0, size, q0 == 0 ? bias + i : acc + i,
@@ -339,7 +353,7 @@ static void tml_fc_plain_rows(const int8_t *input, const int8_t *w, int32_t dept
 
 /* Layers too small for the SMLAD layout (fewer than TML_FC_ROWS rows or depth < 4, e.g. hello_world's
  * first and last): the weights stay row-major and a call costs less than its set-up would. */
-TML_FC_SEPARATE static void tml_fc_plain(const tml_fc_s8_params *p, const int8_t *input, int8_t *output) {
+void tml_fully_connected_s8_rows(const tml_fc_s8_params *p, const int8_t *input, int8_t *output) {
   const int32_t depth = p->accum_depth, units = p->output_depth;
   int32_t acc[TML_FC_BLOCK];
   int32_t b, o;
@@ -357,26 +371,24 @@ TML_FC_SEPARATE static void tml_fc_plain(const tml_fc_s8_params *p, const int8_t
   }
 }
 
-/* Layers in the SMLAD layout (at least TML_FC_ROWS rows, depth >= 4). scratch (arena, or NULL):
- * TML_FC_SCRATCH_BLOCK accumulators, then (inputs of more than TML_FC_STACK_QUADS quads) the forms of
- * up to TML_FC_CHUNK_QUADS input quads. */
-TML_FC_SEPARATE static void tml_fc_grouped(const tml_fc_s8_params *p, const int8_t *input, int8_t *output,
-                                           int32_t *scratch) {
+/* Accumulators in a layer's buffer: one requantization block of its outputs, at most
+ * TML_FC_SCRATCH_BLOCK (ops/fully_connected.py _forms_scratch). */
+#define TML_FC_WORK_ACC(units) ((units) < TML_FC_SCRATCH_BLOCK ? (units) : TML_FC_SCRATCH_BLOCK)
+
+/* Layers in the SMLAD layout (at least TML_FC_ROWS rows, depth >= 4), over their buffer `work`:
+ * TML_FC_WORK_ACC(units) accumulators, then (SIMD32, layers of TML_FC_FORMS_ROWS rows or more) the
+ * forms of min(quads, TML_FC_CHUNK_QUADS) input quads; deeper inputs are walked in chunks of that
+ * many. The arena's scratch, or a buffer on the frame of a stack wrapper below: none on this one. */
+TML_FC_SEPARATE void tml_fully_connected_s8_work(const tml_fc_s8_params *p, const int8_t *input, int8_t *output,
+                                                 int32_t *work) {
   const int32_t depth = p->accum_depth, units = p->output_depth;
-  int32_t stack_acc[TML_FC_BLOCK];
-  int32_t *const acc = scratch != NULL ? scratch : stack_acc;
-  const int32_t block = scratch != NULL ? TML_FC_SCRATCH_BLOCK : TML_FC_BLOCK;
+  int32_t *const acc = work;
 #if TML_HAVE_SIMD32
-  int32_t stack_forms[2 * TML_FC_STACK_QUADS];
-  /* the arena's buffer holds forms only when the stack's cannot hold the whole input's */
-  const int32_t arena_forms = scratch != NULL && (depth >> 2) > TML_FC_STACK_QUADS;
-  int32_t *const forms = arena_forms ? scratch + TML_FC_SCRATCH_BLOCK : stack_forms;
-  const int32_t chunk =
-      arena_forms ? (depth >> 2 < TML_FC_CHUNK_QUADS ? depth >> 2 : TML_FC_CHUNK_QUADS) : TML_FC_STACK_QUADS;
-  const int32_t forms_ready = (depth >> 2) <= chunk && units >= TML_FC_FORMS_ROWS;
+  int32_t *const forms = work + TML_FC_WORK_ACC(units);
+  const int32_t forms_ready = (depth >> 2) <= TML_FC_CHUNK_QUADS && units >= TML_FC_FORMS_ROWS;
 #else
   int32_t *const forms = NULL;
-  const int32_t chunk = 0, forms_ready = 0;
+  const int32_t forms_ready = 0;
 #endif
   int32_t b, o;
   for (b = 0; b < p->batches; ++b, input += depth, output += units) {
@@ -386,18 +398,29 @@ TML_FC_SEPARATE static void tml_fc_grouped(const tml_fc_s8_params *p, const int8
 #else
     input_term = tml_smlad_input_term(input, depth >> 2);
 #endif
-    for (o = 0; o < units; o += block) {
-      const int32_t n = units - o < block ? units - o : block;
-      tml_fc_accumulate(p, input, input_term, o, n, forms, chunk, forms_ready, acc);
+    for (o = 0; o < units; o += TML_FC_SCRATCH_BLOCK) {
+      const int32_t n = units - o < TML_FC_SCRATCH_BLOCK ? units - o : TML_FC_SCRATCH_BLOCK;
+      tml_fc_accumulate(p, input, input_term, o, n, forms, TML_FC_CHUNK_QUADS, forms_ready, acc);
       tml_requant_s8(&p->out, o, acc, n, output + o);
     }
   }
 }
 
-void tml_fully_connected_s8(const tml_fc_s8_params *p, const int8_t *input, int8_t *output, int32_t *scratch) {
-  if (p->output_depth < TML_FC_ROWS || p->accum_depth < 4) { /* ops/fully_connected.py keeps these row-major */
-    tml_fc_plain(p, input, output);
-    return;
+/* A layer whose buffer the arena had no room for without growing: the buffer on this frame, only on
+ * such layers' path. One function per size (WORDS int32: TML_FC_STACK_WORDS of the largest layer it
+ * serves, ops/fully_connected.py stack_words), so that a small layer does not reserve the largest
+ * buffer; the lowering picks it (tml_kernels.h, tml_fully_connected_s8). Without SIMD32 the buffer
+ * holds the ACC accumulators alone. */
+#define TML_FC_STACK_WORK(WORDS, ACC)                                                                        \
+  void tml_fully_connected_s8_stack##WORDS(const tml_fc_s8_params *p, const int8_t *input, int8_t *output) { \
+    int32_t work[TML_HAVE_SIMD32 ? (WORDS) : (ACC)];                                                         \
+    tml_fully_connected_s8_work(p, input, output, work);                                                     \
   }
-  tml_fc_grouped(p, input, output, scratch);
-}
+/* fewer than TML_FC_FORMS_ROWS rows: TML_FC_BLOCK accumulators, no forms */
+TML_FC_STACK_WORK(16, TML_FC_BLOCK)
+/* inputs of at most TML_FC_STACK_QUADS quads: up to TML_FC_BLOCK rows, more */
+TML_FC_STACK_WORK(48, TML_FC_BLOCK)
+TML_FC_STACK_WORK(64, TML_FC_SCRATCH_BLOCK)
+/* deeper inputs: up to 2 * TML_FC_STACK_QUADS quads, then chunks of TML_FC_CHUNK_QUADS */
+TML_FC_STACK_WORK(96, TML_FC_SCRATCH_BLOCK)
+TML_FC_STACK_WORK(160, TML_FC_SCRATCH_BLOCK)

@@ -29,10 +29,11 @@ from tinyml_build.runtimes.aot.quantization import (
 
 ROW_GROUP = 4  # rows the kernel reads per pass over the input (fully_connected.c)
 FORMS_ROWS = 3 * ROW_GROUP  # TML_FC_FORMS_ROWS: from this many rows the kernel stores the input's SMLAD forms
-FORMS_STACK_QUADS = 16  # TML_FC_STACK_QUADS: input quads whose forms fit the kernel's stack frame
-FORMS_CHUNK_QUADS = 64  # TML_FC_CHUNK_QUADS: input quads per chunk of forms in the arena's buffer
-SCRATCH_BLOCK = 32  # TML_FC_SCRATCH_BLOCK: outputs per requantization block with that buffer
-STACK_BLOCK = 16  # TML_FC_BLOCK: outputs per requantization block without it (accumulators on the stack)
+FORMS_STACK_QUADS = 16  # TML_FC_STACK_QUADS: inputs this deep (and FORMS_ROWS..STACK_BLOCK rows) keep the stack
+FORMS_CHUNK_QUADS = 64  # TML_FC_CHUNK_QUADS: input quads per chunk of forms in the layer's buffer
+SCRATCH_BLOCK = 32  # TML_FC_SCRATCH_BLOCK: outputs per requantization block of the SMLAD layout's path
+STACK_BLOCK = 16  # TML_FC_BLOCK: rows whose accumulators the kernel's small stack buffers hold
+STACK_WORDS = (16, 48, 64, 96, 160)  # the kernel's stack buffers, int32 words (fully_connected.c TML_FC_STACK_WORK)
 
 
 def smlad_weights(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -141,22 +142,45 @@ def _lower_int8(ctx) -> None:
         "accum_depth": depth,
         "output_depth": units,
     })
-    ctx.call("tml_fully_connected_s8", params, ctx.input_ptr(0), ctx.output_ptr(0), _forms_scratch(ctx, depth, units),
-             kernel="fully_connected")
+    if units < ROW_GROUP or depth < 4:  # smlad_weights keeps these row-major
+        ctx.call("tml_fully_connected_s8_rows", params, ctx.input_ptr(0), ctx.output_ptr(0), kernel="fully_connected")
+    else:
+        ctx.call("tml_fully_connected_s8", params, ctx.input_ptr(0), ctx.output_ptr(0), _work(ctx, depth, units),
+                 str(stack_words(depth, units)), kernel="fully_connected")
 
 
-def _forms_scratch(ctx, depth: int, units: int) -> str:
-    """The kernel's arena buffer for layers that store the input's SMLAD forms (FORMS_ROWS rows or
-    more): SCRATCH_BLOCK int32 accumulators, then, for inputs whose forms the kernel's stack buffer
-    cannot hold, the forms (8 bytes per input quad, at most FORMS_CHUNK_QUADS quads: deeper inputs are
-    walked in chunks of that many). Accumulators alone (more than STACK_BLOCK rows) only where the
-    plan has room (the kernel then requantizes in blocks of STACK_BLOCK, else). NULL otherwise."""
-    quads = depth // 4
-    if units < FORMS_ROWS or (units <= STACK_BLOCK and quads <= FORMS_STACK_QUADS):
+def _work(ctx, depth: int, units: int) -> str:
+    """The kernel's buffer (work_bytes) as arena scratch only where the plan has room for it without
+    growing the arena: a required buffer made the arena grow (anomaly_fc 768 -> 1,408 B) while the
+    stack reservation, fixed by the linker script, did not shrink. NULL otherwise, and for the
+    smallest layers (fewer than FORMS_ROWS rows, or up to STACK_BLOCK rows of at most FORMS_STACK_QUADS
+    input quads, whose buffer is at most 192 B): the kernel then holds the buffer on the frame of the
+    function stack_words picks (fully_connected.c, tml_fully_connected_s8_stack<words>)."""
+    if units < FORMS_ROWS or (units <= STACK_BLOCK and depth // 4 <= FORMS_STACK_QUADS):
         return "NULL"
+    return f"(int32_t *)(void *){ctx.scratch(work_bytes(depth, units), optional=True)}"
+
+
+def work_bytes(depth: int, units: int) -> int:
+    """Bytes of the int8 kernel's buffer for a layer in the SMLAD layout (tml_fully_connected_s8_work):
+    min(units, SCRATCH_BLOCK) accumulators; with FORMS_ROWS rows or more, the forms of
+    min(quads, FORMS_CHUNK_QUADS) input quads (8 bytes each) after them."""
+    forms = 8 * min(depth // 4, FORMS_CHUNK_QUADS) if units >= FORMS_ROWS else 0
+    return 4 * min(units, SCRATCH_BLOCK) + forms
+
+
+def stack_words(depth: int, units: int) -> int:
+    """int32 words of the kernel's stack buffer (tml_fully_connected_s8_stack<words>) for a layer whose
+    buffer is not in the arena: the smallest of the kernel's sizes that holds work_bytes."""
+    quads = depth // 4
+    if units < FORMS_ROWS:
+        return STACK_BLOCK
     if quads <= FORMS_STACK_QUADS:
-        return f"(int32_t *){ctx.scratch(4 * SCRATCH_BLOCK, optional=True)}"
-    return f"(int32_t *){ctx.scratch(4 * SCRATCH_BLOCK + 8 * min(quads, FORMS_CHUNK_QUADS))}"
+        return (STACK_BLOCK if units <= STACK_BLOCK else SCRATCH_BLOCK) + 2 * FORMS_STACK_QUADS
+    if quads <= 2 * FORMS_STACK_QUADS:
+        return SCRATCH_BLOCK + 4 * FORMS_STACK_QUADS
+    return SCRATCH_BLOCK + 2 * FORMS_CHUNK_QUADS
+
 
 
 def _lower_float(ctx) -> None:
