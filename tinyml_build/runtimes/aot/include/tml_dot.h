@@ -275,6 +275,22 @@ static inline int32_t tml_smlad_xb(uint32_t word) {
 }
 #endif
 
+#if TML_HAVE_SIMD32
+/* forms[2q], forms[2q + 1] = xa, xb of quad q of x, made once and read by every row (FULLY_CONNECTED,
+ * LSTM); returns the quads' input term (tml_smlad_input_term), one SMLAD more per quad here. */
+static inline uint32_t tml_smlad_forms(const int8_t *x, int32_t quads, int32_t *forms) {
+  int32_t sum = 0;
+  for (; quads > 0; --quads, x += 4, forms += 2) {
+    const uint32_t word = tml_load4(x);
+    const int32_t xa = tml_sxtb16(word);
+    forms[0] = xa;
+    forms[1] = tml_smlad_xb(word);
+    sum = __smlad(xa, 0x00010001, sum);
+  }
+  return (uint32_t)sum << 7;
+}
+#endif
+
 /* 128 * (x0 + x2) summed over the `quads` quads of x: the input term of the layout's sums. */
 static inline uint32_t tml_smlad_input_term(const int8_t *x, int32_t quads) {
 #if TML_HAVE_SIMD32

@@ -54,45 +54,17 @@
 #define TML_FC_SCRATCH_BLOCK 32
 
 #if TML_HAVE_SIMD32
-/* xb of the input quad `word`: halfwords (~x0 << 8 | (x1 ^ 0x80), ~x2 << 8 | (x3 ^ 0x80)), which is
- * x1 - 128 - 256 x0 (and x3 - 128 - 256 x2) as int16. */
-static inline int32_t tml_fc_xb(uint32_t word) {
-#if defined(__GNUC__)
-  uint32_t swapped;
-  __asm__("rev16 %0, %1" : "=r"(swapped) : "r"(word)); /* GCC 12's arm_acle.h has no __rev16 */
-#else
-  const uint32_t swapped = __rev16(word);
-#endif
-  return (int32_t)(swapped ^ 0xFF80FF80u);
-}
-#endif
-
-#if TML_HAVE_SIMD32
 /* Rows from which storing the input forms pays (three groups read them; fewer make them inline). */
 #define TML_FC_FORMS_ROWS (3 * TML_FC_ROWS)
 
-/* forms[2q], forms[2q + 1] = xa, xb of input quad q: made once, read by every row. Returns the
- * quads' input term (tml_smlad_input_term), which costs one SMLAD more per quad here. */
-static uint32_t tml_fc_forms(const int8_t *x, int32_t quads, int32_t *forms) {
-  int32_t sum = 0;
-  for (; quads > 0; --quads, x += 4, forms += 2) {
-    const uint32_t word = tml_load4(x);
-    const int32_t xa = tml_sxtb16(word);
-    forms[0] = xa;
-    forms[1] = tml_fc_xb(word);
-    sum = __smlad(xa, 0x00010001, sum);
-  }
-  return (uint32_t)sum << 7;
-}
-
-/* tml_fc_forms without the input term, for the chunks of an input too deep for one buffer of forms
+/* tml_smlad_forms without the input term, for the chunks of an input too deep for one buffer of forms
  * (its term is made once, by tml_fc_input_term): a function of its own, whose loop keeps its constant
  * in a register (inlined in tml_fully_connected_s8_work, GCC reloaded it every quad). */
 TML_FC_SEPARATE static void tml_fc_chunk_forms(const int8_t *x, int32_t quads, int32_t *forms) {
   for (; quads > 0; --quads, x += 4, forms += 2) {
     const uint32_t word = tml_load4(x);
     forms[0] = tml_sxtb16(word);
-    forms[1] = tml_fc_xb(word);
+    forms[1] = tml_smlad_xb(word);
   }
 }
 
@@ -185,7 +157,7 @@ TML_FC_SEPARATE static void tml_fc_rows4_direct(const int8_t *x, const int8_t *w
   const int8_t *const end = x + 4 * quads;
   for (; x != end; x += 4, w += 16) {
     const uint32_t word = tml_load4(x);
-    const int32_t xa = tml_sxtb16(word), xb = tml_fc_xb(word);
+    const int32_t xa = tml_sxtb16(word), xb = tml_smlad_xb(word);
     TML_FC_ROW_QUAD(s0, xa, xb, tml_load4(w));
     TML_FC_ROW_QUAD(s1, xa, xb, tml_load4(w + 4));
     TML_FC_ROW_QUAD(s2, xa, xb, tml_load4(w + 8));
@@ -257,7 +229,7 @@ static void tml_fc_rows(const int8_t *x, const int8_t *w, int32_t quads, int32_t
 #if TML_HAVE_SIMD32
       const uint32_t word = tml_load4(xq), wv = tml_load4(wq);
       sum = (uint32_t)__smlad(tml_sxtb16(word), (int32_t)wv, (int32_t)sum);
-      sum = (uint32_t)__smlad(tml_fc_xb(word), tml_sxtb16_ror8(wv), (int32_t)sum);
+      sum = (uint32_t)__smlad(tml_smlad_xb(word), tml_sxtb16_ror8(wv), (int32_t)sum);
 #else
       sum += tml_fc_quad(xq, wq);
 #endif
@@ -394,7 +366,7 @@ TML_FC_SEPARATE void tml_fully_connected_s8_work(const tml_fc_s8_params *p, cons
   for (b = 0; b < p->batches; ++b, input += depth, output += units) {
     uint32_t input_term;
 #if TML_HAVE_SIMD32
-    input_term = forms_ready ? tml_fc_forms(input, depth >> 2, forms) : tml_fc_input_term(input, depth >> 2);
+    input_term = forms_ready ? tml_smlad_forms(input, depth >> 2, forms) : tml_fc_input_term(input, depth >> 2);
 #else
     input_term = tml_smlad_input_term(input, depth >> 2);
 #endif

@@ -152,21 +152,6 @@ static inline TML_LSTM_INLINE int32_t tml_lstm_gate_s8(const tml_lstm_params *p,
  * the output row and are copied to the hidden state after the step: every cell's sums read the
  * previous step's hidden state. */
 
-#if TML_HAVE_SIMD32
-/* forms[2q], forms[2q + 1] = xa, xb of quad q of x; returns the input term 128 * sum(x0 + x2). */
-static uint32_t tml_lstm_forms(const int8_t *x, int32_t quads, int32_t *forms) {
-  int32_t sum = 0;
-  for (; quads > 0; --quads, x += 4, forms += 2) {
-    const uint32_t word = tml_load4(x);
-    const int32_t xa = tml_sxtb16(word);
-    forms[0] = xa;
-    forms[1] = tml_smlad_xb(word);
-    sum = __smlad(xa, 0x00010001, sum);
-  }
-  return (uint32_t)sum << 7;
-}
-#endif
-
 /* acc[g] = bias[g] - term + the layout sums of the row group at w (four rows of `quads` quads and
  * `tail` more bytes of x, the unformed input) against x; returns the next group. */
 static inline TML_LSTM_INLINE const int8_t *tml_lstm_rows4(const int32_t *forms, const int8_t *x, const int8_t *w,
@@ -243,8 +228,8 @@ void tml_lstm_s8(const tml_lstm_params *p, const int8_t *input, int8_t *hidden, 
     const int8_t *wi = p->gate_input_weights;
     const int8_t *wr = p->gate_recurrent_weights;
 #if TML_HAVE_SIMD32
-    const uint32_t term_x = tml_lstm_forms(x, depth >> 2, forms);
-    const uint32_t term_h = tml_lstm_forms(h, n >> 2, forms_h);
+    const uint32_t term_x = tml_smlad_forms(x, depth >> 2, forms);
+    const uint32_t term_h = tml_smlad_forms(h, n >> 2, forms_h);
 #else
     const uint32_t term_x = tml_smlad_input_term(x, depth >> 2);
     const uint32_t term_h = tml_smlad_input_term(h, n >> 2);
