@@ -17,8 +17,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from tinyml_build.escape import terminal
-
 _INT16_OUT_SCALE = "scale 2^-15 (1/32768)"
 
 
@@ -40,8 +38,10 @@ def _zp(t) -> int:
 
 
 def _name(position: str, t) -> str:
+    """The tensor as the refusal names it; its name from the model is escaped where the message is
+    printed (TinyMLError, inspect), as every other refusal's is: escaping here too doubled it."""
     role = "input " if position.startswith("in") else "output "
-    return f"{role}{position.lstrip('inout')} '{terminal(t.name)}'"
+    return f"{role}{position.lstrip('inout')} '{t.name}'"
 
 
 def _fmt(value: float) -> str:
