@@ -31,7 +31,7 @@ def parse_requirement(name: str, text) -> float:
         value = math.nan
     if not math.isfinite(value) or value <= 0:
         raise TinyMLError(f"{name}={text} is not a positive number", where=f"{name}=",
-                          fix=f"give {REQUIREMENTS[name][1]} in {REQUIREMENTS[name][0]}, e.g. {name}=10")
+                          fix=f"give the {REQUIREMENTS[name][1]} in {REQUIREMENTS[name][0]}, e.g. {name}=10")
     return value
 
 
